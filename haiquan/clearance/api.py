@@ -1,0 +1,329 @@
+"""/api/v1/declarations: filing, reading, officers' actions. Thin: parse, call a service, answer."""
+
+from typing import Any, cast
+
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from haiquan.accounts.models import User
+from haiquan.core.api import API_AUTH
+from haiquan.core.idempotency import request_fingerprint, run_idempotent
+from haiquan.eventlog.selectors import events_for_declaration
+
+from . import services
+from .choices import CheckKind
+from .models import Declaration, DeclarationLine
+from .schemas import (
+    AmendIn,
+    CheckIn,
+    CheckOut,
+    CheckPreviewIn,
+    CheckPreviewOut,
+    DeclarationCreateIn,
+    DeclarationFilter,
+    DeclarationIn,
+    DeclarationOut,
+    DeclarationSummaryOut,
+    DutyPreviewOut,
+    EventOut,
+    ReasonIn,
+    VersionIn,
+    VersionOut,
+    declaration_out,
+    duty_lines_out,
+    summary_out,
+)
+from .selectors import declaration_get_for, declarations_visible_to, officer_queue
+
+router = Router(tags=["declarations"], auth=API_AUTH)
+
+
+def _user(request: HttpRequest) -> User:
+    """The authenticated user (the router's auth guarantees one)."""
+    return cast(User, request.user)
+
+
+def _full(request: HttpRequest, pk: int) -> Declaration:
+    return declaration_get_for(_user(request), pk=pk)
+
+
+def _answer(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
+    fresh = (
+        Declaration.objects.select_related("type", "office", "enterprise", "broker", "currency")
+        .prefetch_related(
+            Prefetch("lines", queryset=DeclarationLine.objects.order_by("line_no")), "containers"
+        )
+        .get(pk=declaration.pk)
+    )
+    return declaration_out(fresh, _user(request))
+
+
+@router.post("", response={200: DeclarationOut, 201: DeclarationOut}, summary="File a declaration")
+def declaration_create(
+    request: HttpRequest, response: HttpResponse, payload: DeclarationCreateIn
+) -> Any:
+    """Register a declaration (or save a draft with `draft: true`). Registration answers with the
+    number, the duties and the lane in one call. Send an `Idempotency-Key` header so that a retry
+    returns the first answer instead of filing twice."""
+    data = payload.to_input()
+
+    def work() -> tuple[int, dict[str, Any]]:
+        if payload.draft:
+            decl = services.declaration_draft_save(actor=_user(request), data=data)
+        else:
+            decl = services.declaration_register(actor=_user(request), data=data)
+        return 201, DeclarationOut.model_validate(_answer(request, decl)).model_dump(mode="json")
+
+    status, body, replayed = run_idempotent(
+        user=_user(request),
+        key=request.headers.get("Idempotency-Key"),
+        scope="declaration.create",
+        fingerprint=request_fingerprint(payload.model_dump(mode="json")),
+        work=work,
+    )
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(status, body)
+
+
+@router.get("", response=list[DeclarationSummaryOut], summary="List declarations you may see")
+@paginate(LimitOffsetPagination)
+def declaration_list(request: HttpRequest, filters: Query[DeclarationFilter]) -> Any:
+    qs = filters.filter(declarations_visible_to(_user(request)))
+    qs = qs.select_related("enterprise", "office").order_by("-registered_at", "-id")
+    return _SummaryList(qs)
+
+
+class _SummaryList:
+    """A lazily sliced queryset whose items are rendered as summaries (ninja paginates it)."""
+
+    def __init__(self, qs: Any) -> None:
+        self.qs = qs
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, item: Any) -> Any:
+        return [summary_out(d) for d in self.qs[item]]
+
+
+@router.get(
+    "/queue", response=list[DeclarationSummaryOut], summary="Officer's queue, longest waiting first"
+)
+@paginate(LimitOffsetPagination)
+def declaration_queue(request: HttpRequest) -> Any:
+    return _SummaryList(officer_queue(_user(request)))
+
+
+@router.post(
+    "/duty-preview", response=DutyPreviewOut, summary="Duties a declaration would owe, not saved"
+)
+def declaration_duty_preview(request: HttpRequest, payload: DeclarationIn) -> Any:
+    rate, duties = services.declaration_duty_preview(actor=_user(request), data=payload.to_input())
+    return {
+        "exchange_rate": rate,
+        "customs_value_vnd": int(duties.customs_value_vnd),
+        "import_duty_vnd": int(duties.import_duty_vnd),
+        "export_duty_vnd": int(duties.export_duty_vnd),
+        "sct_vnd": int(duties.sct_vnd),
+        "env_tax_vnd": int(duties.env_tax_vnd),
+        "vat_vnd": int(duties.vat_vnd),
+        "total_vnd": int(duties.total_vnd),
+        "lines": duty_lines_out(duties),
+    }
+
+
+@router.get("/{int:declaration_id}", response=DeclarationOut)
+def declaration_detail(request: HttpRequest, declaration_id: int) -> Any:
+    return _answer(request, _full(request, declaration_id))
+
+
+@router.put("/{int:declaration_id}", response=DeclarationOut, summary="Change a draft")
+def declaration_update_draft(
+    request: HttpRequest, declaration_id: int, payload: DeclarationIn
+) -> Any:
+    decl = services.declaration_draft_save(
+        actor=_user(request),
+        data=payload.to_input(),
+        declaration=_full(request, declaration_id),
+    )
+    return _answer(request, decl)
+
+
+@router.post("/{int:declaration_id}/register", response=DeclarationOut, summary="Register a draft")
+def declaration_register_draft(request: HttpRequest, declaration_id: int) -> Any:
+    decl = services.declaration_register(actor=_user(request), draft=_full(request, declaration_id))
+    return _answer(request, decl)
+
+
+@router.post("/{int:declaration_id}/amend", response=DeclarationOut, summary="Amend (khai bổ sung)")
+def declaration_amend(request: HttpRequest, declaration_id: int, payload: AmendIn) -> Any:
+    decl = services.declaration_amend(
+        actor=_user(request),
+        declaration=_full(request, declaration_id),
+        data=payload.to_input(),
+        reason=payload.reason,
+        expected_version=payload.version,
+    )
+    return _answer(request, decl)
+
+
+@router.post(
+    "/{int:declaration_id}/cancel", response=DeclarationOut, summary="Cancel (hủy tờ khai)"
+)
+def declaration_cancel(request: HttpRequest, declaration_id: int, payload: ReasonIn) -> Any:
+    decl = services.declaration_cancel(
+        actor=_user(request),
+        declaration=_full(request, declaration_id),
+        reason=payload.reason,
+        expected_version=payload.version,
+    )
+    return _answer(request, decl)
+
+
+def _check(request: HttpRequest, declaration_id: int, payload: CheckIn, kind: CheckKind) -> Any:
+    services.declaration_check_record(
+        actor=_user(request),
+        declaration=_full(request, declaration_id),
+        kind=kind,
+        outcome=payload.outcome,
+        findings=payload.findings,
+        corrections=[c.to_input() for c in payload.corrections],
+        expected_version=payload.version,
+        fraud_kind=payload.fraud_kind,
+    )
+    return _answer(request, _full(request, declaration_id))
+
+
+@router.post(
+    "/{int:declaration_id}/document-check",
+    response=DeclarationOut,
+    summary="Record a document check",
+)
+def declaration_document_check(request: HttpRequest, declaration_id: int, payload: CheckIn) -> Any:
+    return _check(request, declaration_id, payload, CheckKind.DOCUMENT_CHECK)
+
+
+@router.post(
+    "/{int:declaration_id}/inspection",
+    response=DeclarationOut,
+    summary="Record a physical inspection",
+)
+def declaration_inspection(request: HttpRequest, declaration_id: int, payload: CheckIn) -> Any:
+    return _check(request, declaration_id, payload, CheckKind.INSPECTION)
+
+
+@router.post(
+    "/{int:declaration_id}/check-preview",
+    response=CheckPreviewOut,
+    summary="Duties after an officer's corrections, before saving them",
+)
+def declaration_check_preview(
+    request: HttpRequest, declaration_id: int, payload: CheckPreviewIn
+) -> Any:
+    before, after, duties = services.declaration_check_preview(
+        actor=_user(request),
+        declaration=_full(request, declaration_id),
+        corrections=[c.to_input() for c in payload.corrections],
+    )
+    return {
+        "duties_before_vnd": int(before),
+        "duties_after_vnd": int(after),
+        "difference_vnd": int(after - before),
+        "lines": duty_lines_out(duties),
+    }
+
+
+@router.post(
+    "/{int:declaration_id}/escalate", response=DeclarationOut, summary="Send to physical inspection"
+)
+def declaration_escalate(request: HttpRequest, declaration_id: int, payload: ReasonIn) -> Any:
+    decl = services.declaration_escalate(
+        actor=_user(request),
+        declaration=_full(request, declaration_id),
+        reason=payload.reason,
+        expected_version=payload.version,
+    )
+    return _answer(request, decl)
+
+
+@router.post("/{int:declaration_id}/release", response=DeclarationOut, summary="Release the goods")
+def declaration_release(request: HttpRequest, declaration_id: int, payload: VersionIn) -> Any:
+    decl = services.declaration_release(
+        actor=_user(request),
+        declaration=_full(request, declaration_id),
+        expected_version=payload.version,
+        note=payload.note,
+    )
+    return _answer(request, decl)
+
+
+@router.get(
+    "/{int:declaration_id}/events", response=list[EventOut], summary="The declaration's event log"
+)
+def declaration_events(request: HttpRequest, declaration_id: int) -> Any:
+    decl = _full(request, declaration_id)
+    return [
+        {
+            "id": e.pk,
+            "occurred_at": e.occurred_at,
+            "kind": e.kind,
+            "party": e.party,
+            "actor": e.actor_label,
+            "data": _event_data_for(request, e.data),
+        }
+        for e in events_for_declaration(declaration_id=decl.pk)
+    ]
+
+
+def _event_data_for(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    if getattr(_user(request), "is_customs", False):
+        return data
+    return {k: v for k, v in data.items() if k not in ("reasons", "score", "random_selected")}
+
+
+@router.get(
+    "/{int:declaration_id}/versions", response=list[VersionOut], summary="Every version kept"
+)
+def declaration_versions(request: HttpRequest, declaration_id: int) -> Any:
+    decl = _full(request, declaration_id)
+    return [
+        {
+            "number": v.number,
+            "reason": v.reason,
+            "created_at": v.created_at,
+            "created_by": v.created_by.get_username(),
+            "total_duties_vnd": int(v.total_duties_vnd),
+            "difference_vnd": int(v.difference_vnd),
+            "content": v.content,
+        }
+        for v in decl.versions.select_related("created_by").order_by("number")
+    ]
+
+
+@router.get(
+    "/{int:declaration_id}/checks",
+    response=list[CheckOut],
+    summary="Document checks and inspections",
+)
+def declaration_checks(request: HttpRequest, declaration_id: int) -> Any:
+    decl = _full(request, declaration_id)
+    return [
+        {
+            "id": c.pk,
+            "kind": c.kind,
+            "outcome": c.outcome,
+            "findings": c.findings,
+            "officer": c.officer.get_username(),
+            "recorded_at": c.recorded_at,
+            "duties_before_vnd": int(c.duties_before_vnd),
+            "duties_after_vnd": int(c.duties_after_vnd),
+            "difference_vnd": int(c.difference_vnd),
+        }
+        for c in decl.checks.select_related("officer").order_by("recorded_at")
+    ]

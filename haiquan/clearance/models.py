@@ -1,0 +1,284 @@
+"""Declarations (tờ khai), their goods lines, versions, containers and check results."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from haiquan.refdata.choices import Flow
+
+from .choices import CheckKind, CheckOutcome, Incoterm, Lane, PaymentState, Status, TransportMode
+
+MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2}
+VND: dict[str, Any] = {"max_digits": 18, "decimal_places": 0, "default": Decimal(0)}
+RATE: dict[str, Any] = {"max_digits": 7, "decimal_places": 3, "null": True, "blank": True}
+
+
+class DeclarationQuerySet(models.QuerySet["Declaration"]):
+    def registered(self) -> DeclarationQuerySet:
+        return self.exclude(status=Status.DRAFT)
+
+
+class Declaration(models.Model):
+    # Identity and state
+    number = models.CharField(_("number"), max_length=12, unique=True, null=True, blank=True)
+    flow = models.CharField(_("flow"), max_length=6, choices=Flow.choices)
+    type = models.ForeignKey(
+        "refdata.DeclarationType", verbose_name=_("type"), on_delete=models.PROTECT
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    lane = models.CharField(_("lane"), max_length=6, choices=Lane.choices, blank=True)
+    lane_reasons = models.JSONField(
+        _("lane reasons"), default=list, blank=True, encoder=DjangoJSONEncoder
+    )
+    risk_score = models.DecimalField(
+        _("risk score"), max_digits=7, decimal_places=6, null=True, blank=True
+    )
+    # Incremented on every change: callers send the version they saw (optimistic locking).
+    version = models.PositiveIntegerField(_("version"), default=1)
+    amendment_count = models.PositiveIntegerField(_("amendments"), default=0)
+
+    # Parties and place
+    enterprise = models.ForeignKey(
+        "refdata.Enterprise",
+        verbose_name=_("importer/exporter"),
+        on_delete=models.PROTECT,
+        related_name="declarations",
+    )
+    broker = models.ForeignKey(
+        "refdata.Enterprise",
+        verbose_name=_("customs broker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="brokered_declarations",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("declarant"),
+        on_delete=models.PROTECT,
+        related_name="declarations",
+    )
+    office = models.ForeignKey(
+        "refdata.Office", verbose_name=_("customs office"), on_delete=models.PROTECT
+    )
+    partner_name = models.CharField(_("foreign partner"), max_length=255, blank=True)
+    partner_country = models.ForeignKey(
+        "refdata.Country",
+        verbose_name=_("partner country"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    # Transport
+    transport_mode = models.CharField(
+        _("transport mode"), max_length=16, choices=TransportMode.choices
+    )
+    bill_of_lading = models.CharField(_("bill of lading"), max_length=35, blank=True, db_index=True)
+    arrival_date = models.DateField(_("arrival/departure date"), null=True, blank=True)
+
+    # Invoice and valuation
+    invoice_number = models.CharField(_("invoice number"), max_length=35, blank=True)
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
+    incoterm = models.CharField(_("Incoterms"), max_length=3, choices=Incoterm.choices)
+    currency = models.ForeignKey(
+        "refdata.Currency", verbose_name=_("currency"), on_delete=models.PROTECT
+    )
+    invoice_value = models.DecimalField(_("invoice value"), **MONEY)
+    freight = models.DecimalField(_("freight"), default=Decimal(0), **MONEY)
+    insurance = models.DecimalField(_("insurance"), default=Decimal(0), **MONEY)
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+
+    # Duties (sums of the lines, VND)
+    customs_value_vnd = models.DecimalField(_("customs value (VND)"), **VND)
+    import_duty_vnd = models.DecimalField(_("import duty"), **VND)
+    export_duty_vnd = models.DecimalField(_("export duty"), **VND)
+    sct_vnd = models.DecimalField(_("special consumption tax"), **VND)
+    env_tax_vnd = models.DecimalField(_("environmental protection tax"), **VND)
+    vat_vnd = models.DecimalField(_("VAT"), **VND)
+    total_duties_vnd = models.DecimalField(_("total duties and taxes"), **VND)
+    paid_vnd = models.DecimalField(_("paid"), **VND)
+    guaranteed_vnd = models.DecimalField(_("guaranteed"), **VND)
+    payment_state = models.CharField(
+        _("payment"), max_length=12, choices=PaymentState.choices, default=PaymentState.UNPAID
+    )
+
+    # Times (UTC)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True, db_index=True)
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    # Whether a checking officer still has to act (document check or inspection not done).
+    checks_pending = models.BooleanField(_("checks pending"), default=False)
+
+    objects = DeclarationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ["-registered_at", "-id"]
+        indexes = [
+            models.Index(fields=["office", "status", "registered_at"], name="decl_queue_idx"),
+            models.Index(
+                fields=["enterprise", "status", "registered_at"], name="decl_enterprise_idx"
+            ),
+            models.Index(fields=["status", "lane"], name="decl_status_lane_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("Draft #%(id)s") % {"id": self.pk}
+
+    @property
+    def amount_due_vnd(self) -> Decimal:
+        return max(Decimal(0), self.total_duties_vnd - self.paid_vnd)
+
+
+class Container(models.Model):
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="containers"
+    )
+    number = models.CharField(_("container number"), max_length=11, db_index=True)
+    seal_number = models.CharField(_("seal number"), max_length=35, blank=True)
+
+    class Meta:
+        verbose_name = _("container")
+        verbose_name_plural = _("containers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "number"], name="container_unique_per_declaration"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DeclarationLine(models.Model):
+    """A goods line and the duties computed for it (VND, whole đồng)."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField(_("line"))
+    hs_code = models.CharField(_("HS code"), max_length=8, db_index=True)
+    description = models.CharField(_("description"), max_length=500)
+    origin = models.ForeignKey(
+        "refdata.Country", verbose_name=_("origin"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=8)
+    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
+    value = models.DecimalField(_("value"), **MONEY)
+    preference = models.CharField(_("preference claimed"), max_length=16, blank=True)
+    co_number = models.CharField(_("C/O number"), max_length=35, blank=True)
+    co_date = models.DateField(_("C/O date"), null=True, blank=True)
+
+    customs_value_vnd = models.DecimalField(_("customs value (VND)"), **VND)
+    import_rate = models.DecimalField(_("import duty rate (%)"), **RATE)
+    import_rate_kind = models.CharField(_("rate applied"), max_length=32, blank=True)
+    import_duty_vnd = models.DecimalField(_("import duty"), **VND)
+    export_rate = models.DecimalField(_("export duty rate (%)"), **RATE)
+    export_duty_vnd = models.DecimalField(_("export duty"), **VND)
+    sct_rate = models.DecimalField(_("special consumption tax rate (%)"), **RATE)
+    sct_vnd = models.DecimalField(_("special consumption tax"), **VND)
+    env_tax_vnd = models.DecimalField(_("environmental protection tax"), **VND)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), **RATE)
+    vat_vnd = models.DecimalField(_("VAT"), **VND)
+    total_vnd = models.DecimalField(_("total"), **VND)
+    duty_notes = models.JSONField(_("duty notes"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("goods line")
+        verbose_name_plural = _("goods lines")
+        ordering = ["declaration", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "line_no"], name="line_unique_no"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_no}: {self.hs_code} {self.description[:40]}"
+
+
+class DeclarationVersion(models.Model):
+    """The content of a declaration as registered or amended (khai bổ sung); never changed."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    content = models.JSONField(_("content"), encoder=DjangoJSONEncoder)
+    total_duties_vnd = models.DecimalField(_("total duties and taxes"), **VND)
+    difference_vnd = models.DecimalField(_("difference from previous version"), **VND)
+
+    class Meta:
+        verbose_name = _("declaration version")
+        verbose_name_plural = _("declaration versions")
+        ordering = ["declaration", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["declaration", "number"], name="version_unique_no"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declaration} v{self.number}"
+
+
+class CheckResult(models.Model):
+    """A document check (yellow) or a physical inspection (red) recorded by an officer."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="checks")
+    kind = models.CharField(_("kind"), max_length=16, choices=CheckKind.choices)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=CheckOutcome.choices)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    findings = models.TextField(_("findings"), blank=True)
+    corrections = models.JSONField(
+        _("corrections"), default=list, blank=True, encoder=DjangoJSONEncoder
+    )
+    duties_before_vnd = models.DecimalField(_("duties before"), **VND)
+    duties_after_vnd = models.DecimalField(_("duties after"), **VND)
+    difference_vnd = models.DecimalField(_("difference"), **VND)
+    # True when the check was a random selection for compliance measurement.
+    random_selection = models.BooleanField(_("random selection"), default=False)
+    # Additional revenue found, for the risk model's training data.
+    fraud_kind = models.CharField(_("kind of violation"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("check result")
+        verbose_name_plural = _("check results")
+        ordering = ["declaration", "recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.declaration} {self.kind} {self.outcome}"
+
+
+class NumberSequence(models.Model):
+    """Gap-free counters for declaration numbers: incremented inside the registering transaction,
+    so a rolled-back registration gives its number back."""
+
+    name = models.CharField(max_length=16, primary_key=True)
+    last = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.last}"

@@ -1,0 +1,1007 @@
+"""The clearance workflow (VNACCS): registration, lanes, checks, payment, clearance, release,
+amendment and cancellation. Every change is one transaction that also writes its event.
+
+States:
+    draft ─register→ (green) awaiting_payment ─settled→ cleared ─→ released
+                     (yellow) document_check ─result→ awaiting_payment/cleared
+                                   └─escalate→ inspection
+                     (red) inspection ─result→ awaiting_payment/cleared
+    any registered state but released ─cancel→ cancelled
+A declaration is cleared the moment its checks are done and its duties are paid or guaranteed,
+at any hour (`_clear_if_ready`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from haiquan.accounts.choices import Role
+from haiquan.accounts.models import User
+from haiquan.accounts.selectors import enterprises_user_may_declare_for, offices_in_scope
+from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed, invalid
+from haiquan.eventlog.choices import Party
+from haiquan.eventlog.services import event_record
+from haiquan.refdata.selectors import exchange_rate_for
+from haiquan.risk.engine import DeclarationFacts, LaneResult, LineFacts, lane_decide
+from haiquan.tariff.duties import DeclarationDuties, DeclarationIn, LineIn, compute_duties
+
+from .choices import (
+    LANE_SEVERITY,
+    SETTLED_PAYMENT_STATES,
+    CheckKind,
+    CheckOutcome,
+    Lane,
+    PaymentState,
+    Status,
+)
+from .inputs import DeclarationInput, LineCorrection, LineInput
+from .models import CheckResult, Container, Declaration, DeclarationLine, DeclarationVersion
+from .numbering import number_next
+from .validation import ResolvedDeclaration, declaration_validate
+
+# ---------------------------------------------------------------------------------------------
+# Who may do what
+
+
+def _party_of(user: User | None) -> Party:
+    if user is None:
+        return Party.SYSTEM
+    if user.role in (Role.DECLARANT, Role.BROKER):
+        return Party.TRADER
+    if user.role == Role.BANK:
+        return Party.BANK
+    if user.role == Role.AGENCY:
+        return Party.AGENCY
+    if user.role == Role.OPERATOR:
+        return Party.MOVEMENT
+    return Party.CUSTOMS
+
+
+def _require_may_declare_for(actor: User, resolved: ResolvedDeclaration) -> None:
+    if not enterprises_user_may_declare_for(actor).filter(pk=resolved.enterprise.pk).exists():
+        raise Forbidden(
+            _(
+                "You may not declare for enterprise %(mst)s: it is not yours and has not authorised "
+                "your firm as its customs broker."
+            )
+            % {"mst": resolved.enterprise.mst}
+        )
+
+
+def _require_trader_of(actor: User, declaration: Declaration) -> None:
+    if (
+        actor.role == Role.DECLARANT
+        and actor.enterprises.filter(pk=declaration.enterprise_id).exists()
+    ):
+        return
+    if (
+        actor.role == Role.BROKER
+        and actor.enterprise_id
+        and actor.enterprise_id == declaration.broker_id
+    ):
+        return
+    raise Forbidden(_("Only the declarant of this declaration may do this."))
+
+
+def _require_officer_of(actor: User, declaration: Declaration) -> None:
+    if actor.role not in (Role.OFFICER, Role.LEADER):
+        raise Forbidden(_("Only a customs officer of the declaration's office may do this."))
+    path = declaration.office.path
+    if not any(path.startswith(o.path) for o in offices_in_scope(actor)):
+        raise Forbidden(_("This declaration belongs to an office outside your scope."))
+
+
+# ---------------------------------------------------------------------------------------------
+# Duties
+
+
+def _duty_request(
+    resolved: ResolvedDeclaration, *, exchange_rate: Decimal, on_day: date
+) -> DeclarationIn:
+    d = resolved.data
+    return DeclarationIn(
+        flow=resolved.type.flow,
+        duty_treatment=resolved.type.duty_treatment,
+        incoterm=d.incoterm,
+        exchange_rate=exchange_rate,
+        freight=d.freight,
+        insurance=d.insurance,
+        on_day=on_day,
+        lines=tuple(
+            LineIn(
+                hs_code=ln.hs_code,
+                origin=ln.origin.upper(),
+                quantity=ln.quantity,
+                unit=ln.unit,
+                value=ln.value,
+                preference=ln.preference.upper(),
+                co_number=ln.co_number,
+                co_date=ln.co_date,
+            )
+            for ln in d.lines
+        ),
+    )
+
+
+def _assess(resolved: ResolvedDeclaration, *, on_day: date) -> tuple[Decimal, DeclarationDuties]:
+    rate = exchange_rate_for(currency=resolved.currency.code, day=on_day)
+    return rate, compute_duties(_duty_request(resolved, exchange_rate=rate, on_day=on_day))
+
+
+def declaration_duty_preview(
+    *, actor: User, data: DeclarationInput
+) -> tuple[Decimal, DeclarationDuties]:
+    """The duties a declaration would owe if registered now; nothing is saved."""
+    on_day = timezone.localdate()
+    resolved = declaration_validate(data, on_day=on_day)
+    _require_may_declare_for(actor, resolved)
+    return _assess(resolved, on_day=on_day)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the declaration's content
+
+
+def _write_content(declaration: Declaration, resolved: ResolvedDeclaration) -> None:
+    d = resolved.data
+    declaration.flow = resolved.type.flow
+    declaration.type = resolved.type
+    declaration.office = resolved.office
+    declaration.enterprise = resolved.enterprise
+    declaration.transport_mode = d.transport_mode
+    declaration.bill_of_lading = d.bill_of_lading.strip()
+    declaration.arrival_date = d.arrival_date
+    declaration.invoice_number = d.invoice_number
+    declaration.invoice_date = d.invoice_date
+    declaration.incoterm = d.incoterm
+    declaration.currency = resolved.currency
+    declaration.invoice_value = d.invoice_value
+    declaration.freight = d.freight
+    declaration.insurance = d.insurance
+    declaration.partner_name = d.partner_name
+    declaration.partner_country = resolved.partner_country
+
+
+def _replace_lines(
+    declaration: Declaration,
+    data: DeclarationInput,
+    duties: DeclarationDuties | None,
+    fresh: bool = False,
+) -> list[DeclarationLine]:
+    if not fresh:
+        declaration.lines.all().delete()
+    rows = []
+    for i, ln in enumerate(data.lines):
+        row = DeclarationLine(
+            declaration=declaration,
+            line_no=i + 1,
+            hs_code=ln.hs_code,
+            description=ln.description.strip(),
+            origin_id=ln.origin.upper(),
+            quantity=ln.quantity,
+            unit=ln.unit,
+            unit_price=ln.unit_price,
+            value=ln.value,
+            preference=ln.preference.upper(),
+            co_number=ln.co_number,
+            co_date=ln.co_date,
+        )
+        if duties is not None:
+            _set_line_duties(row, duties.lines[i])
+        rows.append(row)
+    return DeclarationLine.objects.bulk_create(rows)
+
+
+def _set_line_duties(row: DeclarationLine, ld: Any) -> None:
+    row.customs_value_vnd = ld.customs_value_vnd
+    row.import_rate = ld.import_rate
+    row.import_rate_kind = ld.import_rate_kind + (f":{ld.agreement}" if ld.agreement else "")
+    row.import_duty_vnd = ld.import_duty_vnd
+    row.export_rate = ld.export_rate
+    row.export_duty_vnd = ld.export_duty_vnd
+    row.sct_rate = ld.sct_rate
+    row.sct_vnd = ld.sct_vnd
+    row.env_tax_vnd = ld.env_tax_vnd
+    row.vat_rate = ld.vat_rate
+    row.vat_vnd = ld.vat_vnd
+    row.total_vnd = ld.total_vnd
+    row.duty_notes = [str(n) for n in ld.notes]
+
+
+def _set_totals(declaration: Declaration, duties: DeclarationDuties) -> None:
+    declaration.customs_value_vnd = duties.customs_value_vnd
+    declaration.import_duty_vnd = duties.import_duty_vnd
+    declaration.export_duty_vnd = duties.export_duty_vnd
+    declaration.sct_vnd = duties.sct_vnd
+    declaration.env_tax_vnd = duties.env_tax_vnd
+    declaration.vat_vnd = duties.vat_vnd
+    declaration.total_duties_vnd = duties.total_vnd
+    declaration.payment_state = _payment_state(declaration)
+
+
+def _replace_containers(
+    declaration: Declaration, containers: tuple[str, ...], fresh: bool = False
+) -> None:
+    if not fresh:
+        declaration.containers.all().delete()
+    Container.objects.bulk_create(
+        [Container(declaration=declaration, number=c) for c in containers]
+    )
+
+
+def _payment_state(d: Declaration) -> str:
+    if d.total_duties_vnd <= 0:
+        return PaymentState.NONE_DUE
+    if d.paid_vnd >= d.total_duties_vnd:
+        return PaymentState.PAID
+    if d.paid_vnd + d.guaranteed_vnd >= d.total_duties_vnd:
+        return PaymentState.GUARANTEED
+    if d.paid_vnd > 0:
+        return PaymentState.PARTIAL
+    return PaymentState.UNPAID
+
+
+def _snapshot(
+    declaration: Declaration, data: DeclarationInput, duties: DeclarationDuties | None
+) -> dict:
+    content = data.as_json()
+    content["containers"] = list(data.containers)
+    if duties is not None:
+        content["duties"] = {
+            "customs_value_vnd": duties.customs_value_vnd,
+            "import_duty_vnd": duties.import_duty_vnd,
+            "export_duty_vnd": duties.export_duty_vnd,
+            "sct_vnd": duties.sct_vnd,
+            "env_tax_vnd": duties.env_tax_vnd,
+            "vat_vnd": duties.vat_vnd,
+            "total_vnd": duties.total_vnd,
+        }
+        content["exchange_rate"] = declaration.exchange_rate
+    return content
+
+
+def _event(
+    declaration: Declaration,
+    kind: str,
+    actor: User | None,
+    data: dict | None = None,
+    party: Party | None = None,
+    actor_label: str = "",
+) -> None:
+    event_record(
+        kind=kind,
+        subject_type="declaration",
+        subject_id=declaration.pk,
+        declaration_id=declaration.pk,
+        office_code=declaration.office.code,
+        actor=actor,
+        actor_label=actor_label,
+        party=party or _party_of(actor),
+        data={"number": declaration.number, **(data or {})},
+    )
+
+
+def _locked(declaration: Declaration, expected_version: int | None) -> Declaration:
+    """Re-read the declaration under a row lock and check the caller saw its latest version."""
+    locked = (
+        Declaration.objects.select_for_update()
+        .select_related("office", "type", "enterprise", "currency")
+        .get(pk=declaration.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            _(
+                "The declaration changed since you loaded it (you saw version %(a)d, it is now %(b)d). "
+                "Reload it and try again."
+            )
+            % {"a": expected_version, "b": locked.version},
+            code="stale-version",
+        )
+    return locked
+
+
+def _save(declaration: Declaration, *fields: str) -> None:
+    declaration.version += 1
+    declaration.save(update_fields=[*fields, "version", "updated_at"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Drafts
+
+
+@transaction.atomic
+def declaration_draft_save(
+    *, actor: User, data: DeclarationInput, declaration: Declaration | None = None
+) -> Declaration:
+    """Save a draft: the content is checked in full (so the declarant sees every problem early)
+    but no number, lane or duty is assigned, and the draft can be changed freely."""
+    resolved = declaration_validate(data, on_day=timezone.localdate())
+    _require_may_declare_for(actor, resolved)
+    if declaration is None:
+        declaration = Declaration(created_by=actor, status=Status.DRAFT)
+        if actor.role == Role.BROKER:
+            declaration.broker_id = actor.enterprise_id
+        _write_content(declaration, resolved)
+        declaration.save()
+        _event(declaration, "declaration.draft_created", actor)
+    else:
+        declaration = _locked(declaration, None)
+        _require_trader_of(actor, declaration)
+        if declaration.status != Status.DRAFT:
+            raise Conflict(_("Only a draft can be edited; amend a registered declaration instead."))
+        _write_content(declaration, resolved)
+        declaration.version += 1
+        declaration.save()
+        _event(declaration, "declaration.draft_updated", actor)
+    _replace_lines(declaration, data, None)
+    _replace_containers(declaration, resolved.containers)
+    return declaration
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration
+
+
+def _facts(
+    declaration: Declaration, resolved: ResolvedDeclaration, duties: DeclarationDuties
+) -> DeclarationFacts:
+    return DeclarationFacts(
+        number=declaration.number or "",
+        flow=declaration.flow,
+        type_code=declaration.type_id,
+        office_code=resolved.office.code,
+        office_path=resolved.office.path,
+        enterprise_mst=resolved.enterprise.mst,
+        compliance_rank=resolved.enterprise.compliance_rank,
+        transport_mode=declaration.transport_mode,
+        partner_country=resolved.partner_country.code if resolved.partner_country else "",
+        total_customs_value_vnd=duties.customs_value_vnd,
+        registered_at=declaration.registered_at or timezone.now(),
+        lines=tuple(
+            LineFacts(
+                line_no=i + 1,
+                hs_code=ln.hs_code,
+                origin=ln.origin.upper(),
+                quantity=ln.quantity,
+                unit=ln.unit,
+                customs_value_vnd=duties.lines[i].customs_value_vnd,
+                unit_price_vnd=(duties.lines[i].customs_value_vnd / ln.quantity).quantize(
+                    Decimal("0.01")
+                )
+                if ln.quantity
+                else Decimal(0),
+                preference=ln.preference.upper(),
+            )
+            for i, ln in enumerate(resolved.data.lines)
+        ),
+    )
+
+
+def _apply_lane(declaration: Declaration, result: LaneResult) -> None:
+    declaration.lane = result.lane
+    declaration.lane_reasons = result.reasons_json()
+    declaration.risk_score = result.score
+    if result.lane == Lane.GREEN:
+        declaration.status = Status.AWAITING_PAYMENT
+        declaration.checks_pending = False
+    elif result.lane == Lane.YELLOW:
+        declaration.status = Status.DOCUMENT_CHECK
+        declaration.checks_pending = True
+    else:
+        declaration.status = Status.INSPECTION
+        declaration.checks_pending = True
+
+
+def declaration_register(
+    *, actor: User, data: DeclarationInput | None = None, draft: Declaration | None = None
+) -> Declaration:
+    """Register a declaration (đăng ký tờ khai): validate everything, compute the duties at the
+    day's exchange rate, give it its 12-digit number, decide its lane, and — for a green one with
+    nothing to pay — clear it at once. All in one transaction with its events."""
+    now = timezone.now()
+    on_day = timezone.localdate(now)
+    if data is None:
+        if draft is None:
+            raise ValueError("register needs data or a draft")
+        data = declaration_input_from(draft)
+    resolved = declaration_validate(data, on_day=on_day)
+    _require_may_declare_for(actor, resolved)
+    rate, duties = _assess(resolved, on_day=on_day)
+
+    with transaction.atomic():
+        if draft is not None:
+            declaration = _locked(draft, None)
+            _require_trader_of(actor, declaration)
+            if declaration.status != Status.DRAFT:
+                raise Conflict(
+                    _("This declaration is already registered (number %(n)s).")
+                    % {"n": declaration.number}
+                )
+        else:
+            declaration = Declaration(created_by=actor)
+            if actor.role == Role.BROKER:
+                declaration.broker_id = actor.enterprise_id
+        _write_content(declaration, resolved)
+        declaration.exchange_rate = rate
+        declaration.registered_at = now
+        _set_totals(declaration, duties)
+        declaration.save()
+        if draft is None:
+            _event(declaration, "declaration.lodged", actor, {"via": "register"})
+        _replace_lines(declaration, data, duties, fresh=draft is None)
+        _replace_containers(declaration, resolved.containers, fresh=draft is None)
+
+        # The number is taken last so the counter row stays locked for as short a time as possible.
+        declaration.number = number_next(declaration.flow)
+        result = lane_decide(_facts(declaration, resolved, duties))
+        _apply_lane(declaration, result)
+        declaration.save(
+            update_fields=[
+                "number",
+                "lane",
+                "lane_reasons",
+                "risk_score",
+                "status",
+                "checks_pending",
+            ]
+        )
+        DeclarationVersion.objects.create(
+            declaration=declaration,
+            number=1,
+            reason="",
+            created_by=actor,
+            created_at=now,
+            content=_snapshot(declaration, data, duties),
+            total_duties_vnd=duties.total_vnd,
+            difference_vnd=duties.total_vnd,
+        )
+        _event(
+            declaration,
+            "declaration.registered",
+            actor,
+            {
+                "type": declaration.type_id,
+                "office": resolved.office.code,
+                "lines": len(data.lines),
+                "customs_value_vnd": duties.customs_value_vnd,
+                "total_duties_vnd": duties.total_vnd,
+                "exchange_rate": rate,
+            },
+        )
+        _event(
+            declaration,
+            "declaration.lane_decided",
+            None,
+            {
+                "lane": result.lane,
+                "random_selected": result.random_selected,
+                "reasons": [r["code"] for r in declaration.lane_reasons],
+                "score": result.score,
+            },
+            party=Party.CUSTOMS,
+            actor_label="selectivity",
+        )
+        _clear_if_ready(declaration, None)
+    return declaration
+
+
+def declaration_input_from(declaration: Declaration) -> DeclarationInput:
+    """The content of a stored declaration as input (to register a draft, or to copy it)."""
+    return DeclarationInput(
+        type_code=declaration.type_id,
+        office_code=declaration.office.code,
+        enterprise_mst=declaration.enterprise.mst,
+        transport_mode=declaration.transport_mode,
+        incoterm=declaration.incoterm,
+        currency=declaration.currency_id,
+        invoice_value=declaration.invoice_value,
+        freight=declaration.freight,
+        insurance=declaration.insurance,
+        bill_of_lading=declaration.bill_of_lading,
+        arrival_date=declaration.arrival_date,
+        invoice_number=declaration.invoice_number,
+        invoice_date=declaration.invoice_date,
+        partner_name=declaration.partner_name,
+        partner_country=declaration.partner_country_id or "",
+        containers=tuple(declaration.containers.values_list("number", flat=True)),
+        lines=tuple(
+            LineInput(
+                hs_code=ln.hs_code,
+                description=ln.description,
+                origin=ln.origin_id,
+                quantity=ln.quantity,
+                unit=ln.unit,
+                unit_price=ln.unit_price,
+                value=ln.value,
+                preference=ln.preference,
+                co_number=ln.co_number,
+                co_date=ln.co_date,
+            )
+            for ln in declaration.lines.order_by("line_no")
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Clearance and payment
+
+
+def _clear_if_ready(declaration: Declaration, actor: User | None, actor_label: str = "") -> bool:
+    """Clear (thông quan) a declaration whose checks are done and whose duties are settled."""
+    if declaration.status != Status.AWAITING_PAYMENT or declaration.checks_pending:
+        return False
+    if declaration.payment_state not in SETTLED_PAYMENT_STATES:
+        return False
+    declaration.status = Status.CLEARED
+    declaration.cleared_at = timezone.now()
+    _save(declaration, "status", "cleared_at")
+    _event(
+        declaration,
+        "declaration.cleared",
+        actor,
+        {
+            "lane": declaration.lane,
+            "payment_state": declaration.payment_state,
+            "automatic": actor is None,
+        },
+        party=Party.CUSTOMS,
+        actor_label=actor_label or ("automatic" if actor is None else ""),
+    )
+    return True
+
+
+def declaration_payment_apply(
+    *,
+    declaration: Declaration,
+    paid_vnd: Decimal,
+    guaranteed_vnd: Decimal,
+    actor: User | None,
+    actor_label: str,
+    kind: str,
+    data: dict,
+) -> Declaration:
+    """Record the new paid and guaranteed totals reported by the payments app, and clear the
+    declaration when that settles it. Call inside the payment's transaction with the row locked."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("declaration_payment_apply must run inside the payment's transaction")
+    if declaration.status in (Status.DRAFT, Status.CANCELLED):
+        raise Conflict(
+            _("A %(s)s declaration takes no payment.") % {"s": declaration.get_status_display()}
+        )
+    declaration.paid_vnd = paid_vnd
+    declaration.guaranteed_vnd = guaranteed_vnd
+    declaration.payment_state = _payment_state(declaration)
+    _save(declaration, "paid_vnd", "guaranteed_vnd", "payment_state")
+    _event(
+        declaration,
+        kind,
+        actor,
+        {
+            **data,
+            "paid_vnd": paid_vnd,
+            "guaranteed_vnd": guaranteed_vnd,
+            "payment_state": declaration.payment_state,
+        },
+        party=Party.BANK if actor is None else None,
+        actor_label=actor_label,
+    )
+    _clear_if_ready(declaration, None)
+    return declaration
+
+
+# ---------------------------------------------------------------------------------------------
+# Officers' work
+
+
+def _corrected_input(
+    declaration: Declaration, corrections: list[LineCorrection]
+) -> DeclarationInput:
+    data = declaration_input_from(declaration)
+    lines = list(data.lines)
+    errors: list[FieldProblem] = []
+    seen: set[int] = set()
+    for i, c in enumerate(corrections):
+        if not 1 <= c.line_no <= len(lines):
+            errors.append(
+                FieldProblem(
+                    f"corrections[{i}].line_no",
+                    _("there is no line %(n)d") % {"n": c.line_no},
+                    "unknown-line",
+                )
+            )
+            continue
+        if c.line_no in seen:
+            errors.append(
+                FieldProblem(
+                    f"corrections[{i}].line_no",
+                    _("line %(n)d is corrected twice") % {"n": c.line_no},
+                    "duplicate",
+                )
+            )
+            continue
+        seen.add(c.line_no)
+        ln = lines[c.line_no - 1]
+        quantity = c.quantity if c.quantity is not None else ln.quantity
+        unit_price = c.unit_price if c.unit_price is not None else ln.unit_price
+        value = (quantity * unit_price).quantize(Decimal("0.01"))
+        lines[c.line_no - 1] = replace(
+            ln,
+            hs_code=c.hs_code if c.hs_code is not None else ln.hs_code,
+            origin=c.origin if c.origin is not None else ln.origin,
+            quantity=quantity,
+            unit_price=unit_price,
+            value=value,
+            preference=c.preference if c.preference is not None else ln.preference,
+            description=c.description if c.description is not None else ln.description,
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    invoice_value = sum((ln.value for ln in lines), Decimal(0))
+    return replace(data, lines=tuple(lines), invoice_value=invoice_value)
+
+
+def _prefix_fields(exc: ValidationFailed, line_map: dict[int, int]) -> ValidationFailed:
+    """Map `lines[i].x` problems of a recomputation back to `corrections[j].x` for the officer."""
+    errors = []
+    for e in exc.errors:
+        field = e.field
+        for line_idx, corr_idx in line_map.items():
+            prefix = f"lines[{line_idx}]"
+            if field.startswith(prefix):
+                field = f"corrections[{corr_idx}]" + field[len(prefix) :]
+        errors.append(FieldProblem(field, e.problem, e.code))
+    return ValidationFailed(errors)
+
+
+def _reassess(
+    declaration: Declaration, data: DeclarationInput, line_map: dict[int, int] | None = None
+) -> tuple[ResolvedDeclaration, DeclarationDuties]:
+    """Duties of corrected or amended content, at the exchange rate of the registration day."""
+    on_day = timezone.localdate(declaration.registered_at)
+    try:
+        resolved = declaration_validate(data, on_day=on_day)
+        duties = compute_duties(
+            _duty_request(
+                resolved, exchange_rate=declaration.exchange_rate or Decimal(1), on_day=on_day
+            )
+        )
+    except ValidationFailed as exc:
+        raise _prefix_fields(exc, line_map) if line_map else exc from None
+    return resolved, duties
+
+
+def declaration_check_preview(
+    *, actor: User, declaration: Declaration, corrections: list[LineCorrection]
+) -> tuple[Decimal, Decimal, DeclarationDuties]:
+    """What the duties would become with these corrections: (before, after, breakdown)."""
+    _require_officer_of(actor, declaration)
+    data = _corrected_input(declaration, corrections)
+    line_map = {c.line_no - 1: i for i, c in enumerate(corrections)}
+    _resolved, duties = _reassess(declaration, data, line_map)
+    return declaration.total_duties_vnd, duties.total_vnd, duties
+
+
+def declaration_check_record(
+    *,
+    actor: User,
+    declaration: Declaration,
+    kind: CheckKind | str,
+    outcome: CheckOutcome | str,
+    findings: str = "",
+    corrections: list[LineCorrection] | None = None,
+    expected_version: int | None = None,
+    fraud_kind: str = "",
+) -> CheckResult:
+    """Record the result of a document check (yellow lane) or a physical inspection (red lane).
+
+    A match completes the check. A discrepancy carries the officer's corrected values: the
+    duties are recomputed at the registration day's rate, the difference is recorded, a new
+    version of the declaration is kept, and the declarant owes (or is owed) the difference.
+    The declaration then clears as soon as its duties are settled."""
+    corrections = corrections or []
+    if outcome not in CheckOutcome.values:
+        raise invalid("outcome", _("must be 'match' or 'discrepancy'"))
+    if outcome == CheckOutcome.MATCH and corrections:
+        raise invalid("corrections", _("a matching result has no corrections"))
+    if outcome == CheckOutcome.DISCREPANCY and not findings.strip():
+        raise invalid("findings", _("describe the discrepancy found"), "required")
+    with transaction.atomic():
+        declaration = _locked(declaration, expected_version)
+        _require_officer_of(actor, declaration)
+        expected_status = (
+            Status.DOCUMENT_CHECK if kind == CheckKind.DOCUMENT_CHECK else Status.INSPECTION
+        )
+        if declaration.status != expected_status or not declaration.checks_pending:
+            raise Conflict(
+                _("This declaration is not waiting for a %(k)s (it is %(s)s).")
+                % {"k": CheckKind(kind).label, "s": declaration.get_status_display()},
+                code="wrong-state",
+            )
+        before = declaration.total_duties_vnd
+        after = before
+        if corrections:
+            data = _corrected_input(declaration, corrections)
+            line_map = {c.line_no - 1: i for i, c in enumerate(corrections)}
+            _resolved, duties = _reassess(declaration, data, line_map)
+            after = duties.total_vnd
+            _replace_lines(declaration, data, duties)
+            declaration.invoice_value = data.invoice_value
+            _set_totals(declaration, duties)
+            declaration.save(
+                update_fields=[
+                    "invoice_value",
+                    "customs_value_vnd",
+                    "import_duty_vnd",
+                    "export_duty_vnd",
+                    "sct_vnd",
+                    "env_tax_vnd",
+                    "vat_vnd",
+                    "total_duties_vnd",
+                    "payment_state",
+                ]
+            )
+            _new_version(
+                declaration,
+                data,
+                duties,
+                actor,
+                _("Corrected by %(k)s: %(f)s") % {"k": CheckKind(kind).label, "f": findings},
+            )
+        result = CheckResult.objects.create(
+            declaration=declaration,
+            kind=kind,
+            outcome=outcome,
+            officer=actor,
+            findings=findings,
+            corrections=[c.__dict__ for c in corrections],
+            duties_before_vnd=before,
+            duties_after_vnd=after,
+            difference_vnd=after - before,
+            random_selection=any(r.get("source") == "random" for r in declaration.lane_reasons),
+            fraud_kind=fraud_kind,
+        )
+        declaration.checks_pending = False
+        declaration.status = Status.AWAITING_PAYMENT
+        _save(declaration, "checks_pending", "status")
+        _event(
+            declaration,
+            f"declaration.{kind}_recorded",
+            actor,
+            {
+                "outcome": outcome,
+                "duties_before_vnd": before,
+                "duties_after_vnd": after,
+                "difference_vnd": after - before,
+                "corrected_lines": [c.line_no for c in corrections],
+            },
+        )
+        _clear_if_ready(declaration, actor)
+    return result
+
+
+def declaration_escalate(
+    *, actor: User, declaration: Declaration, reason: str, expected_version: int | None = None
+) -> Declaration:
+    """Send a yellow-lane declaration to physical inspection (chuyển luồng đỏ)."""
+    if not reason.strip():
+        raise invalid("reason", _("say why the goods must be inspected"), "required")
+    with transaction.atomic():
+        declaration = _locked(declaration, expected_version)
+        _require_officer_of(actor, declaration)
+        if declaration.status != Status.DOCUMENT_CHECK:
+            raise Conflict(
+                _("Only a declaration under document check can be escalated."), code="wrong-state"
+            )
+        declaration.status = Status.INSPECTION
+        declaration.lane = Lane.RED
+        declaration.lane_reasons = [
+            *declaration.lane_reasons,
+            {
+                "source": "officer",
+                "code": "ESCALATED",
+                "lane": Lane.RED,
+                "text": reason,
+                "line_no": None,
+                "version": None,
+            },
+        ]
+        _save(declaration, "status", "lane", "lane_reasons")
+        _event(
+            declaration,
+            "declaration.escalated",
+            actor,
+            {"reason": reason, "from": "yellow", "to": "red"},
+        )
+    return declaration
+
+
+def declaration_release(
+    *, actor: User, declaration: Declaration, expected_version: int | None = None, note: str = ""
+) -> Declaration:
+    """Release the goods (giải phóng hàng) of a cleared declaration from customs control."""
+    with transaction.atomic():
+        declaration = _locked(declaration, expected_version)
+        _require_officer_of(actor, declaration)
+        if declaration.status != Status.CLEARED:
+            raise Conflict(
+                _("Only a cleared declaration can be released (it is %(s)s).")
+                % {"s": declaration.get_status_display()},
+                code="wrong-state",
+            )
+        declaration.status = Status.RELEASED
+        declaration.released_at = timezone.now()
+        _save(declaration, "status", "released_at")
+        _event(declaration, "declaration.released", actor, {"note": note})
+    return declaration
+
+
+# ---------------------------------------------------------------------------------------------
+# Amendment and cancellation
+
+
+def _new_version(
+    declaration: Declaration,
+    data: DeclarationInput,
+    duties: DeclarationDuties,
+    actor: User,
+    reason: str,
+) -> DeclarationVersion:
+    last = declaration.versions.order_by("-number").first()
+    previous_total = last.total_duties_vnd if last else Decimal(0)
+    declaration.amendment_count = last.number if last else 0
+    return DeclarationVersion.objects.create(
+        declaration=declaration,
+        number=(last.number + 1) if last else 1,
+        reason=reason,
+        created_by=actor,
+        content=_snapshot(declaration, data, duties),
+        total_duties_vnd=duties.total_vnd,
+        difference_vnd=duties.total_vnd - previous_total,
+    )
+
+
+AMENDABLE = {
+    Status.DOCUMENT_CHECK,
+    Status.INSPECTION,
+    Status.AWAITING_PAYMENT,
+    Status.CLEARED,
+    Status.RELEASED,
+}
+
+
+def declaration_amend(
+    *,
+    actor: User,
+    declaration: Declaration,
+    data: DeclarationInput,
+    reason: str,
+    expected_version: int | None = None,
+) -> Declaration:
+    """Amend a registered declaration (khai bổ sung), before or after clearance.
+
+    The type, office and enterprise cannot change (cancel and declare again for that). Duties are
+    recomputed at the registration day's rate; the difference is owed or refunded. Before
+    clearance the selectivity runs again and the lane can only rise. A new version is kept and
+    every earlier version stays readable."""
+    if not reason.strip():
+        raise invalid("reason", _("say why the declaration is amended"), "required")
+    with transaction.atomic():
+        declaration = _locked(declaration, expected_version)
+        _require_trader_of(actor, declaration)
+        if declaration.status not in AMENDABLE:
+            raise Conflict(
+                _("A %(s)s declaration cannot be amended.")
+                % {"s": declaration.get_status_display()},
+                code="wrong-state",
+            )
+        errors = []
+        for field, old in (
+            ("type_code", declaration.type_id),
+            ("office_code", declaration.office.code),
+            ("enterprise_mst", declaration.enterprise.mst),
+        ):
+            if getattr(data, field).upper() != old:
+                errors.append(
+                    FieldProblem(
+                        field,
+                        _(
+                            "cannot be changed by an amendment (was %(v)s); cancel "
+                            "the declaration and declare again"
+                        )
+                        % {"v": old},
+                        "immutable",
+                    )
+                )
+        if errors:
+            raise ValidationFailed(errors)
+        resolved, duties = _reassess(declaration, data)
+        before = declaration.total_duties_vnd
+        _write_content(declaration, resolved)
+        _set_totals(declaration, duties)
+        declaration.save()
+        _replace_lines(declaration, data, duties)
+        _replace_containers(declaration, resolved.containers)
+        version = _new_version(declaration, data, duties, actor, reason)
+        if declaration.status in (
+            Status.DOCUMENT_CHECK,
+            Status.INSPECTION,
+            Status.AWAITING_PAYMENT,
+        ):
+            result = lane_decide(_facts(declaration, resolved, duties))
+            if LANE_SEVERITY[Lane(result.lane)] > LANE_SEVERITY[Lane(declaration.lane)]:
+                _apply_lane(declaration, result)
+                _event(
+                    declaration,
+                    "declaration.lane_decided",
+                    None,
+                    {
+                        "lane": result.lane,
+                        "after_amendment": version.number,
+                        "reasons": [r["code"] for r in declaration.lane_reasons],
+                    },
+                    party=Party.CUSTOMS,
+                    actor_label="selectivity",
+                )
+        _save(
+            declaration,
+            "amendment_count",
+            "lane",
+            "lane_reasons",
+            "risk_score",
+            "status",
+            "checks_pending",
+        )
+        _event(
+            declaration,
+            "declaration.amended",
+            actor,
+            {
+                "version": version.number,
+                "reason": reason,
+                "duties_before_vnd": before,
+                "duties_after_vnd": duties.total_vnd,
+                "difference_vnd": duties.total_vnd - before,
+            },
+        )
+        _clear_if_ready(declaration, None)
+    return declaration
+
+
+def declaration_cancel(
+    *, actor: User, declaration: Declaration, reason: str, expected_version: int | None = None
+) -> Declaration:
+    """Cancel a declaration (hủy tờ khai) with a reason; not once the goods are released.
+    Duties already paid become refundable (recorded in the event)."""
+    if not reason.strip():
+        raise invalid("reason", _("say why the declaration is cancelled"), "required")
+    with transaction.atomic():
+        declaration = _locked(declaration, expected_version)
+        if actor.role in (Role.DECLARANT, Role.BROKER):
+            _require_trader_of(actor, declaration)
+        else:
+            _require_officer_of(actor, declaration)
+        if declaration.status in (Status.RELEASED, Status.CANCELLED):
+            raise Conflict(
+                _("A %(s)s declaration cannot be cancelled.")
+                % {"s": declaration.get_status_display()},
+                code="wrong-state",
+            )
+        declaration.status = Status.CANCELLED
+        declaration.cancelled_at = timezone.now()
+        declaration.cancel_reason = reason
+        declaration.checks_pending = False
+        _save(declaration, "status", "cancelled_at", "cancel_reason", "checks_pending")
+        _event(
+            declaration,
+            "declaration.cancelled",
+            actor,
+            {"reason": reason, "refundable_vnd": declaration.paid_vnd},
+        )
+    return declaration

@@ -1,0 +1,274 @@
+"""/api/v1/declarations through HTTP, as a trader's or an officer's system uses it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from haiquan.clearance.models import Declaration
+from haiquan.risk.services import profile_create
+
+from .conftest import payload
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/declarations"
+
+
+def post(client, url, body, **headers):  # type: ignore[no-untyped-def]
+    return client.post(url, data=json.dumps(body), content_type="application/json", **headers)
+
+
+def test_filing_answers_number_duties_and_lane_in_one_call(rates, declarant, hoanglong, api):
+    resp = post(api(declarant), URL, payload(hoanglong.mst))
+    assert resp.status_code == 201, resp.content
+    body = resp.json()
+    assert len(body["number"]) == 12 and body["status"] == "awaiting_payment"
+    assert body["lane"] == "green"
+    assert body["duties"]["total_vnd"] == 73_000_000
+    assert body["lines"][0]["duties"]["import_duty_vnd"] == 60_000_000
+    assert body["amount_due_vnd"] == 73_000_000
+    assert "lane_reasons" not in body or body["lane_reasons"] is None  # not shown to traders
+
+
+def test_without_token_401_problem(rates, hoanglong, client):
+    resp = post(client, URL, payload(hoanglong.mst))
+    assert resp.status_code == 401
+    assert resp["Content-Type"] == "application/problem+json"
+
+
+def test_bad_token_401(rates, hoanglong, client):
+    resp = post(client, URL, payload(hoanglong.mst), HTTP_AUTHORIZATION="Bearer hq_nope")
+    assert resp.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"enterprise_mst": "0100109105"}, "enterprise_mst"),
+        (
+            {
+                "lines": [
+                    {
+                        "hs_code": "99999999",
+                        "description": "x",
+                        "origin": "CN",
+                        "quantity": "1",
+                        "unit": "KGM",
+                        "unit_price": "1",
+                        "value": "1",
+                    }
+                ],
+                "invoice_value": "1",
+            },
+            "lines[0].hs_code",
+        ),
+        (
+            {
+                "lines": [
+                    {
+                        "hs_code": "08109092",
+                        "description": "x",
+                        "origin": "QQ",
+                        "quantity": "1",
+                        "unit": "KGM",
+                        "unit_price": "1",
+                        "value": "1",
+                    }
+                ],
+                "invoice_value": "1",
+            },
+            "lines[0].origin",
+        ),
+        (
+            {
+                "lines": [
+                    {
+                        "hs_code": "08109092",
+                        "description": "x",
+                        "origin": "CN",
+                        "quantity": "-5",
+                        "unit": "KGM",
+                        "unit_price": "1",
+                        "value": "-5",
+                    }
+                ],
+                "invoice_value": "1",
+            },
+            "lines[0].quantity",
+        ),
+        ({"invoice_value": "9999"}, "invoice_value"),
+        ({"containers": ["CSQU3054384"]}, "containers[0]"),
+        ({"transport_mode": "teleport"}, "transport_mode"),
+        ({"lines": []}, "lines"),
+        ({"currency": "XYZ"}, "currency"),
+    ],
+)
+def test_bad_input_names_the_field_and_saves_nothing(
+    rates, declarant, hoanglong, api, change, field
+):
+    resp = post(api(declarant), URL, {**payload(hoanglong.mst), **change})
+    assert resp.status_code == 422, resp.content
+    assert resp["Content-Type"] == "application/problem+json"
+    problem = resp.json()
+    assert field in [e["field"] for e in problem["errors"]], problem
+    assert all(e["problem"] for e in problem["errors"])
+    assert Declaration.objects.count() == 0
+
+
+def test_malformed_json_is_a_4xx_not_a_500(declarant, api):
+    resp = api(declarant).post(URL, data=b"{not json", content_type="application/json")
+    assert 400 <= resp.status_code < 500
+
+
+def test_idempotent_retry_returns_the_first_answer(rates, declarant, hoanglong, api):
+    client = api(declarant)
+    first = post(client, URL, payload(hoanglong.mst), HTTP_IDEMPOTENCY_KEY="erp-7781")
+    again = post(client, URL, payload(hoanglong.mst), HTTP_IDEMPOTENCY_KEY="erp-7781")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["number"] == again.json()["number"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert Declaration.objects.count() == 1
+    other = post(
+        client, URL, payload(hoanglong.mst, invoice_number="OTHER"), HTTP_IDEMPOTENCY_KEY="erp-7781"
+    )
+    assert other.status_code == 409
+    assert Declaration.objects.count() == 1
+
+
+def test_one_enterprise_cannot_reach_anothers_declaration(
+    rates, declarant, other_declarant, hoanglong, api
+):
+    mine = post(api(declarant), URL, payload(hoanglong.mst)).json()
+    intruder = api(other_declarant)
+    pid = mine["id"]
+    for method, url, body in [
+        ("get", f"{URL}/{pid}", None),
+        ("get", f"{URL}/{pid}/events", None),
+        ("get", f"{URL}/{pid}/versions", None),
+        ("get", f"{URL}/{pid}/checks", None),
+        ("put", f"{URL}/{pid}", payload(hoanglong.mst)),
+        ("post", f"{URL}/{pid}/register", {}),
+        ("post", f"{URL}/{pid}/amend", {**payload(hoanglong.mst), "reason": "x"}),
+        ("post", f"{URL}/{pid}/cancel", {"reason": "x"}),
+        ("post", f"{URL}/{pid}/inspection", {"outcome": "match"}),
+        ("post", f"{URL}/{pid}/document-check", {"outcome": "match"}),
+        ("post", f"{URL}/{pid}/check-preview", {"corrections": []}),
+        ("post", f"{URL}/{pid}/escalate", {"reason": "x"}),
+        ("post", f"{URL}/{pid}/release", {}),
+    ]:
+        kwargs = (
+            {"data": json.dumps(body), "content_type": "application/json"}
+            if body is not None
+            else {}
+        )
+        resp = getattr(intruder, method)(url, **kwargs)
+        assert resp.status_code == 404, (method, url, resp.status_code)
+    listed = intruder.get(URL).json()
+    assert listed["count"] == 0 and listed["items"] == []
+    # And the other enterprise cannot file in its name either.
+    resp = post(intruder, URL, payload(hoanglong.mst))
+    assert resp.status_code == 403
+
+
+def test_list_is_paginated_and_filtered(rates, declarant, hoanglong, api):
+    client = api(declarant)
+    for _ in range(3):
+        post(client, URL, payload(hoanglong.mst))
+    post(client, URL, {**payload(hoanglong.mst), "draft": True})
+    page = client.get(URL, {"limit": 2, "offset": 0}).json()
+    assert page["count"] == 4 and len(page["items"]) == 2
+    drafts = client.get(URL, {"status": "draft"}).json()
+    assert drafts["count"] == 1 and drafts["items"][0]["number"] is None
+    assert client.get(URL, {"status": "nonsense"}).status_code == 422
+
+
+def test_officer_flow_over_http(rates, declarant, officer, analyst, hoanglong, api):
+    profile_create(
+        code="FRUIT-RED",
+        name="Fruit",
+        criteria={"hs_prefixes": ["0810"]},
+        lane="red",
+        reason="Inspect fresh fruit",
+        actor=analyst,
+    )
+    decl = post(api(declarant), URL, payload(hoanglong.mst)).json()
+    assert decl["lane"] == "red" and decl["status"] == "inspection"
+    off = api(officer)
+    queue = off.get(f"{URL}/queue").json()
+    assert [d["number"] for d in queue["items"]] == [decl["number"]]
+    seen = off.get(f"{URL}/{decl['id']}").json()
+    assert seen["lane_reasons"][0]["text"] == "Inspect fresh fruit"
+    preview = post(
+        off,
+        f"{URL}/{decl['id']}/check-preview",
+        {"corrections": [{"line_no": 1, "quantity": "12000"}]},
+    )
+    assert preview.json()["difference_vnd"] == 14_600_000
+    bad = post(
+        off,
+        f"{URL}/{decl['id']}/inspection",
+        {
+            "outcome": "discrepancy",
+            "findings": "",
+            "corrections": [{"line_no": 1, "quantity": "12000"}],
+        },
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "findings"
+    stale = post(
+        off, f"{URL}/{decl['id']}/inspection", {"outcome": "match", "version": seen["version"] - 1}
+    )
+    assert stale.status_code == 409
+    done = post(
+        off,
+        f"{URL}/{decl['id']}/inspection",
+        {
+            "outcome": "discrepancy",
+            "findings": "12 t found",
+            "version": seen["version"],
+            "corrections": [{"line_no": 1, "quantity": "12000"}],
+        },
+    )
+    assert done.status_code == 200, done.content
+    assert (
+        done.json()["duties"]["total_vnd"] == 87_600_000
+        and done.json()["status"] == "awaiting_payment"
+    )
+    events = api(declarant).get(f"{URL}/{decl['id']}/events").json()
+    kinds = [e["kind"] for e in events]
+    assert kinds == [
+        "declaration.lodged",
+        "declaration.registered",
+        "declaration.lane_decided",
+        "declaration.inspection_recorded",
+    ]
+    assert "reasons" not in events[2]["data"]  # the selectivity's reasons stay with customs
+    assert len(api(declarant).get(f"{URL}/{decl['id']}/versions").json()) == 2
+
+
+def test_a_trader_cannot_record_checks(rates, declarant, analyst, hoanglong, api):
+    profile_create(
+        code="FRUIT-RED",
+        name="Fruit",
+        criteria={"hs_prefixes": ["0810"]},
+        lane="red",
+        reason="Inspect",
+        actor=analyst,
+    )
+    decl = post(api(declarant), URL, payload(hoanglong.mst)).json()
+    resp = post(api(declarant), f"{URL}/{decl['id']}/inspection", {"outcome": "match"})
+    assert resp.status_code == 403
+
+
+def test_duty_preview_saves_nothing(rates, declarant, hoanglong, api):
+    resp = post(api(declarant), f"{URL}/duty-preview", payload(hoanglong.mst))
+    assert resp.status_code == 200
+    assert resp.json()["total_vnd"] == 73_000_000
+    assert Declaration.objects.count() == 0
+
+
+def test_openapi_document(client):
+    resp = client.get("/api/v1/openapi.json")
+    assert resp.status_code == 200
+    paths = resp.json()["paths"]
+    assert "/api/v1/declarations" in paths and "/api/v1/payments/confirmations" in paths

@@ -1,0 +1,248 @@
+"""Validation of a declaration's content against the rules and the reference data.
+
+Every problem is collected and reported at once, each with its field, so a declarant fixes them
+in one pass. Nothing is written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from stdnum import iso6346
+from stdnum.vn import mst as mst_std
+
+from haiquan.core.conf import haiquan_setting
+from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.refdata.models import Country, Currency, DeclarationType, Enterprise, Office
+
+from .choices import Incoterm, TransportMode
+from .inputs import DeclarationInput
+
+# Modes whose goods travel under a transport document (bill of lading, air waybill, rail consignment).
+TRANSPORT_DOCUMENT_REQUIRED = {TransportMode.SEA, TransportMode.AIR, TransportMode.RAIL}
+VALUE_TOLERANCE = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ResolvedDeclaration:
+    """The input with its references looked up, ready for duties and saving."""
+
+    data: DeclarationInput
+    type: DeclarationType
+    office: Office
+    enterprise: Enterprise
+    currency: Currency
+    partner_country: Country | None
+    origins: dict[str, Country]
+    containers: tuple[str, ...]
+
+
+def _problem(errors: list[FieldProblem], field: str, text: str, code: str = "invalid") -> None:
+    errors.append(FieldProblem(field, text, code))
+
+
+def declaration_validate(data: DeclarationInput, *, on_day: date) -> ResolvedDeclaration:
+    """Check the content of a declaration; raise `ValidationFailed` listing every problem."""
+    errors: list[FieldProblem] = []
+
+    dtype = DeclarationType.objects.filter(code=(data.type_code or "").upper(), active=True).first()
+    if dtype is None:
+        _problem(
+            errors,
+            "type_code",
+            _("'%(v)s' is not a declaration type code in use (e.g. A11, B11)")
+            % {"v": data.type_code},
+            "unknown-type",
+        )
+
+    office = Office.objects.filter(code=(data.office_code or "").upper()).first()
+    if office is None:
+        _problem(
+            errors,
+            "office_code",
+            _("'%(v)s' is not a customs office code") % {"v": data.office_code},
+            "unknown-office",
+        )
+    elif not office.is_active_on(on_day):
+        _problem(
+            errors,
+            "office_code",
+            _("office %(v)s is not in operation on %(d)s")
+            % {"v": office.code, "d": on_day.isoformat()},
+            "office-inactive",
+        )
+
+    enterprise = None
+    mst = (data.enterprise_mst or "").strip()
+    if not mst_std.is_valid(mst):
+        _problem(
+            errors,
+            "enterprise_mst",
+            _(
+                "'%(v)s' is not a valid tax code (MST): 10 digits with a "
+                "correct check digit, or 13 for a branch"
+            )
+            % {"v": mst},
+            "invalid-mst",
+        )
+    else:
+        enterprise = Enterprise.objects.filter(mst=mst_std.compact(mst)).first()
+        if enterprise is None:
+            _problem(
+                errors,
+                "enterprise_mst",
+                _("no enterprise is registered with tax code %(v)s") % {"v": mst},
+                "unknown-enterprise",
+            )
+        elif not enterprise.active:
+            _problem(
+                errors,
+                "enterprise_mst",
+                _("enterprise %(v)s is not active") % {"v": mst},
+                "inactive",
+            )
+
+    if data.transport_mode not in TransportMode.values:
+        _problem(
+            errors,
+            "transport_mode",
+            _("must be one of: %(v)s") % {"v": ", ".join(TransportMode.values)},
+        )
+    elif data.transport_mode in TRANSPORT_DOCUMENT_REQUIRED and not data.bill_of_lading.strip():
+        _problem(
+            errors,
+            "bill_of_lading",
+            _("a bill of lading or air waybill is required for this transport mode"),
+            "required",
+        )
+    if data.incoterm not in Incoterm.values:
+        _problem(errors, "incoterm", _("must be one of: %(v)s") % {"v": ", ".join(Incoterm.values)})
+
+    currency = Currency.objects.filter(code=(data.currency or "").upper()).first()
+    if currency is None:
+        _problem(
+            errors,
+            "currency",
+            _("'%(v)s' is not an ISO 4217 currency code") % {"v": data.currency},
+            "unknown-currency",
+        )
+
+    for name in ("freight", "insurance"):
+        if getattr(data, name) < 0:
+            _problem(errors, name, _("must not be negative"))
+    if data.invoice_value <= 0:
+        _problem(errors, "invoice_value", _("must be greater than zero"))
+
+    partner = None
+    if data.partner_country:
+        partner = Country.objects.filter(code=data.partner_country.upper()).first()
+        if partner is None:
+            _problem(
+                errors,
+                "partner_country",
+                _("'%(v)s' is not a country code (ISO 3166 alpha-2)") % {"v": data.partner_country},
+                "unknown-country",
+            )
+
+    containers: list[str] = []
+    for i, c in enumerate(data.containers):
+        compact = iso6346.compact(c or "")
+        if not iso6346.is_valid(compact):
+            _problem(
+                errors,
+                f"containers[{i}]",
+                _(
+                    "'%(v)s' is not a valid ISO 6346 container number "
+                    "(owner code, serial and check digit)"
+                )
+                % {"v": c},
+                "invalid-container",
+            )
+        elif compact in containers:
+            _problem(
+                errors,
+                f"containers[{i}]",
+                _("container %(v)s is listed twice") % {"v": compact},
+                "duplicate",
+            )
+        else:
+            containers.append(compact)
+
+    max_lines = int(haiquan_setting("MAX_LINES_PER_DECLARATION"))
+    if not data.lines:
+        _problem(errors, "lines", _("a declaration needs at least one goods line"), "required")
+    elif len(data.lines) > max_lines:
+        _problem(
+            errors,
+            "lines",
+            _("at most %(n)d goods lines per declaration; split it") % {"n": max_lines},
+            "too-many-lines",
+        )
+
+    codes = {(ln.origin or "").upper() for ln in data.lines}
+    origins = {c.code: c for c in Country.objects.filter(code__in=codes)}
+    total = Decimal(0)
+    for i, ln in enumerate(data.lines):
+        f = f"lines[{i}]"
+        if not (len(ln.hs_code) == 8 and ln.hs_code.isdigit()):
+            _problem(
+                errors,
+                f"{f}.hs_code",
+                _("'%(v)s' is not an 8-digit HS code") % {"v": ln.hs_code},
+                "invalid-hs",
+            )
+        if not ln.description.strip():
+            _problem(errors, f"{f}.description", _("describe the goods"), "required")
+        if (ln.origin or "").upper() not in origins:
+            _problem(
+                errors,
+                f"{f}.origin",
+                _("'%(v)s' is not a country code (ISO 3166 alpha-2)") % {"v": ln.origin},
+                "unknown-country",
+            )
+        if ln.quantity <= 0:
+            _problem(errors, f"{f}.quantity", _("must be greater than zero"))
+        if ln.unit_price < 0:
+            _problem(errors, f"{f}.unit_price", _("must not be negative"))
+        if ln.value < 0:
+            _problem(errors, f"{f}.value", _("must not be negative"))
+        elif ln.quantity > 0 and abs(ln.quantity * ln.unit_price - ln.value) > max(
+            VALUE_TOLERANCE, ln.quantity * Decimal("0.00005")
+        ):
+            _problem(
+                errors,
+                f"{f}.value",
+                _("%(v)s does not equal quantity × unit price (%(q)s × %(p)s)")
+                % {"v": ln.value, "q": ln.quantity, "p": ln.unit_price},
+                "value-mismatch",
+            )
+        total += ln.value
+    if data.lines and data.invoice_value > 0 and abs(total - data.invoice_value) > VALUE_TOLERANCE:
+        _problem(
+            errors,
+            "invoice_value",
+            _("%(v)s does not equal the sum of the lines' values (%(t)s)")
+            % {"v": data.invoice_value, "t": total},
+            "value-mismatch",
+        )
+    if (
+        dtype is not None
+        and office is not None
+        and enterprise is not None
+        and currency is not None
+        and not errors
+    ):
+        return ResolvedDeclaration(
+            data=data,
+            type=dtype,
+            office=office,
+            enterprise=enterprise,
+            currency=currency,
+            partner_country=partner,
+            origins=origins,
+            containers=tuple(containers),
+        )
+    raise ValidationFailed(errors)

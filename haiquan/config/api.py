@@ -1,0 +1,34 @@
+"""The HTTP API at /api/v1/: one NinjaAPI, one router per app, errors as problem+json."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from haiquan.core.api import install_problem_handlers
+
+api = NinjaAPI(
+    title="haiquan API",
+    version="1",
+    description=(
+        "Electronic customs clearance. Systems authenticate with `Authorization: Bearer <token>`; "
+        "pages use the session. Errors are application/problem+json (RFC 9457) with an `errors` "
+        "list naming each field and its problem."
+    ),
+    urls_namespace="api-v1",
+)
+install_problem_handlers(api)
+
+
+def _mount() -> None:
+    from haiquan.clearance.api import router as clearance_router
+    from haiquan.payments.api import router as payments_router
+    from haiquan.risk.api import router as risk_router
+    from haiquan.tariff.api import router as tariff_router
+
+    api.add_router("/declarations", clearance_router)
+    api.add_router("/tariff", tariff_router)
+    api.add_router("/risk", risk_router)
+    api.add_router("/payments", payments_router)
+
+
+_mount()

@@ -1,0 +1,33 @@
+"""The `haiquan` command: Django's management commands under haiquan's settings.
+
+haiquan migrate | load-refdata | demo | createuser | token | runserver | serve | ...
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Short names an operator types, mapped to management commands.
+ALIASES = {
+    "load-refdata": "load_refdata",
+    "load-tariff": "load_tariff",
+    "demo": "demo",
+    "createuser": "haiquan_createuser",
+    "token": "haiquan_token",
+    "serve": "serve",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haiquan.config.settings.local")
+    args = list(sys.argv if argv is None else argv)
+    if len(args) > 1 and args[1] in ALIASES:
+        args[1] = ALIASES[args[1]]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

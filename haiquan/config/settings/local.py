@@ -1,0 +1,11 @@
+"""Settings for a workstation or a demo: SQLite by default, debug off unless asked."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+
+DEBUG = os.environ.get("HAIQUAN_DEBUG", "0") == "1"
+SECRET_KEY = os.environ.get("HAIQUAN_SECRET_KEY") or "local-demo-key-not-for-production"
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+VAR_DIR.mkdir(parents=True, exist_ok=True)

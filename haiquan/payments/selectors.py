@@ -1,0 +1,65 @@
+"""Reads for payments: what each user may see, and the totals a declaration's state rests on."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from haiquan.clearance.selectors import declarations_visible_to
+from haiquan.core.problems import NotFound
+
+from .choices import GuaranteeStatus
+from .models import Bank, BankConfirmation, Guarantee, PaymentOrder, Receipt
+
+
+def bank_get_active(*, code: str) -> Bank | None:
+    return Bank.objects.filter(code=code, active=True).first()
+
+
+def declaration_paid_total(*, declaration_id: int) -> Decimal:
+    """Duties collected for a declaration: the sum of the banks' confirmations of its orders."""
+    total = BankConfirmation.objects.filter(order__declaration_id=declaration_id).aggregate(
+        s=Sum("amount_vnd")
+    )["s"]
+    return total or Decimal(0)
+
+
+def declaration_guaranteed_total(*, declaration_id: int, on: date) -> Decimal:
+    """Duties secured by bank guarantees that are active and valid on `on`."""
+    total = Guarantee.objects.filter(
+        declaration_id=declaration_id,
+        status=GuaranteeStatus.ACTIVE,
+        valid_from__lte=on,
+        valid_to__gte=on,
+    ).aggregate(s=Sum("amount_vnd"))["s"]
+    return total or Decimal(0)
+
+
+def payment_orders_visible_to(
+    *, user: Any, declaration_number: str | None = None
+) -> QuerySet[PaymentOrder]:
+    qs = PaymentOrder.objects.filter(declaration__in=declarations_visible_to(user))
+    if declaration_number:
+        qs = qs.filter(declaration__number=declaration_number)
+    return qs.select_related("declaration", "bank").order_by("-created_at", "-id")
+
+
+def receipts_visible_to(*, user: Any, declaration_number: str | None = None) -> QuerySet[Receipt]:
+    qs = Receipt.objects.filter(declaration__in=declarations_visible_to(user))
+    if declaration_number:
+        qs = qs.filter(declaration__number=declaration_number)
+    return qs.select_related("declaration", "confirmation__bank", "confirmation__order").order_by(
+        "-issued_at", "-id"
+    )
+
+
+def receipt_get(*, user: Any, number: str) -> Receipt:
+    """One receipt by number; NotFound also when it exists but is not the user's to see."""
+    receipt = receipts_visible_to(user=user).filter(number=number).first()
+    if receipt is None:
+        raise NotFound(_("No receipt %(number)s.") % {"number": number})
+    return receipt

@@ -1,0 +1,45 @@
+import pytest
+from django.test import Client
+
+from haiquan.accounts.choices import Role
+from haiquan.accounts.tests.factories import UserFactory
+from haiquan.payments.models import Bank
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client() -> Client:
+    admin = UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+def test_the_bank_list_never_shows_the_secret(admin_client, vcb):
+    page = admin_client.get("/admin/payments/bank/")
+    assert page.status_code == 200
+    assert b"VCB" in page.content
+    assert vcb.secret.encode() not in page.content
+    change = admin_client.get(f"/admin/payments/bank/{vcb.bank.pk}/change/")
+    assert change.status_code == 200
+    assert vcb.secret.encode() not in change.content
+
+
+def test_adding_a_bank_generates_its_secret_and_shows_it_once(admin_client):
+    resp = admin_client.post(
+        "/admin/payments/bank/add/",
+        {"code": "bidv", "name": "BIDV", "active": "on", "user": ""},
+        follow=True,
+    )
+    assert resp.status_code == 200
+    bank = Bank.objects.get(code="BIDV")
+    assert len(bank.secret) == 64
+    assert bank.secret.encode() in resp.content  # the one message that carries it
+    again = admin_client.get("/admin/payments/bank/")
+    assert bank.secret.encode() not in again.content
+
+
+def test_payment_records_are_read_only_in_the_admin(admin_client):
+    assert admin_client.get("/admin/payments/paymentorder/add/").status_code == 403
+    assert admin_client.get("/admin/payments/receipt/").status_code == 200
