@@ -50,6 +50,9 @@ def _full(request: HttpRequest, pk: int) -> Declaration:
 
 
 def _answer(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
+    cache = getattr(declaration, "_prefetched_objects_cache", {})
+    if "lines" in cache and "containers" in cache:
+        return declaration_out(declaration, _user(request))
     fresh = (
         Declaration.objects.select_related("type", "office", "enterprise", "broker", "currency")
         .prefetch_related(

@@ -11,8 +11,7 @@ its transaction to hold the row lock briefly.
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from stdnum import luhn
 
 from .models import NumberSequence
@@ -41,13 +40,23 @@ def number_next(flow: str) -> str:
     """Take the next number for `flow`. Must run inside the registering transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("number_next must run inside the registering transaction")
-    updated = NumberSequence.objects.filter(name=flow).update(last=F("last") + 1)
-    if not updated:
+    serial = _increment(flow)
+    if serial is None:
         try:
             with transaction.atomic():
                 NumberSequence.objects.create(name=flow, last=0)
         except IntegrityError:
             pass  # created concurrently
-        NumberSequence.objects.filter(name=flow).update(last=F("last") + 1)
-    serial = NumberSequence.objects.values_list("last", flat=True).get(name=flow)
+        serial = _increment(flow)
+    if serial is None:
+        raise RuntimeError(f"number sequence {flow} missing")
     return number_format(flow, serial)
+
+
+def _increment(flow: str) -> int | None:
+    """One statement: bump the counter and read it back (PostgreSQL and SQLite >= 3.35)."""
+    table = NumberSequence._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {table} SET last = last + 1 WHERE name = %s RETURNING last", [flow])  # noqa: S608
+        row = cur.fetchone()
+    return int(row[0]) if row else None

@@ -25,9 +25,11 @@ from django.utils.translation import gettext as _
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.accounts.selectors import enterprises_user_may_declare_for, offices_in_scope
+from haiquan.core.models import prefetched_set
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed, invalid
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
+from haiquan.eventlog.models import Event
+from haiquan.eventlog.services import event_build, event_record, events_append
 from haiquan.refdata.selectors import exchange_rate_for
 from haiquan.risk.engine import DeclarationFacts, LaneResult, LineFacts, lane_decide
 from haiquan.tariff.duties import DeclarationDuties, DeclarationIn, LineIn, compute_duties
@@ -228,10 +230,10 @@ def _set_totals(declaration: Declaration, duties: DeclarationDuties) -> None:
 
 def _replace_containers(
     declaration: Declaration, containers: tuple[str, ...], fresh: bool = False
-) -> None:
+) -> list[Container]:
     if not fresh:
         declaration.containers.all().delete()
-    Container.objects.bulk_create(
+    return Container.objects.bulk_create(
         [Container(declaration=declaration, number=c) for c in containers]
     )
 
@@ -265,6 +267,27 @@ def _snapshot(
         }
         content["exchange_rate"] = declaration.exchange_rate
     return content
+
+
+def _event_build(
+    declaration: Declaration,
+    kind: str,
+    actor: User | None,
+    data: dict | None = None,
+    party: Party | None = None,
+    actor_label: str = "",
+) -> Event:
+    return event_build(
+        kind=kind,
+        subject_type="declaration",
+        subject_id=declaration.pk,
+        declaration_id=declaration.pk,
+        office_code=declaration.office.code,
+        actor=actor,
+        actor_label=actor_label,
+        party=party or _party_of(actor),
+        data={"number": declaration.number, **(data or {})},
+    )
 
 
 def _event(
@@ -432,26 +455,14 @@ def declaration_register(
         declaration.exchange_rate = rate
         declaration.registered_at = now
         _set_totals(declaration, duties)
-        declaration.save()
-        if draft is None:
-            _event(declaration, "declaration.lodged", actor, {"via": "register"})
-        _replace_lines(declaration, data, duties, fresh=draft is None)
-        _replace_containers(declaration, resolved.containers, fresh=draft is None)
-
-        # The number is taken last so the counter row stays locked for as short a time as possible.
+        # Number and lane come before the row is written so that it is written once; the
+        # counter row stays locked from here to the commit, a few inserts later.
         declaration.number = number_next(declaration.flow)
         result = lane_decide(_facts(declaration, resolved, duties))
         _apply_lane(declaration, result)
-        declaration.save(
-            update_fields=[
-                "number",
-                "lane",
-                "lane_reasons",
-                "risk_score",
-                "status",
-                "checks_pending",
-            ]
-        )
+        declaration.save()
+        lines = _replace_lines(declaration, data, duties, fresh=draft is None)
+        containers = _replace_containers(declaration, resolved.containers, fresh=draft is None)
         DeclarationVersion.objects.create(
             declaration=declaration,
             number=1,
@@ -462,32 +473,43 @@ def declaration_register(
             total_duties_vnd=duties.total_vnd,
             difference_vnd=duties.total_vnd,
         )
-        _event(
-            declaration,
-            "declaration.registered",
-            actor,
-            {
-                "type": declaration.type_id,
-                "office": resolved.office.code,
-                "lines": len(data.lines),
-                "customs_value_vnd": duties.customs_value_vnd,
-                "total_duties_vnd": duties.total_vnd,
-                "exchange_rate": rate,
-            },
+        events = []
+        if draft is None:
+            events.append(_event_build(declaration, "declaration.lodged", actor, {"number": None}))
+        events.append(
+            _event_build(
+                declaration,
+                "declaration.registered",
+                actor,
+                {
+                    "type": declaration.type_id,
+                    "office": resolved.office.code,
+                    "lines": len(data.lines),
+                    "customs_value_vnd": duties.customs_value_vnd,
+                    "total_duties_vnd": duties.total_vnd,
+                    "exchange_rate": rate,
+                },
+            )
         )
-        _event(
-            declaration,
-            "declaration.lane_decided",
-            None,
-            {
-                "lane": result.lane,
-                "random_selected": result.random_selected,
-                "reasons": [r["code"] for r in declaration.lane_reasons],
-                "score": result.score,
-            },
-            party=Party.CUSTOMS,
-            actor_label="selectivity",
+        events.append(
+            _event_build(
+                declaration,
+                "declaration.lane_decided",
+                None,
+                {
+                    "lane": result.lane,
+                    "random_selected": result.random_selected,
+                    "reasons": [r["code"] for r in declaration.lane_reasons],
+                    "score": result.score,
+                },
+                party=Party.CUSTOMS,
+                actor_label="selectivity",
+            )
         )
+        events_append(events)
+        # What was just written, so the answer needs no second read.
+        prefetched_set(declaration, "lines", lines)
+        prefetched_set(declaration, "containers", containers)
         _clear_if_ready(declaration, None)
     return declaration
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -33,3 +35,13 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+def prefetched_set(instance: models.Model, name: str, objects: list[Any]) -> None:
+    """Attach objects just written as if they had been prefetched, so reading them back costs no
+    query (what `prefetch_related` itself does)."""
+    qs = getattr(instance, name).all()
+    qs._result_cache = list(objects)
+    qs._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[name] = qs

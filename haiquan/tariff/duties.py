@@ -1,0 +1,717 @@
+"""The duties and taxes on a declaration: customs value, import or export duty, special
+consumption tax (thuế TTĐB), environmental protection tax (thuế BVMT) and VAT.
+
+One function, `compute_duties`, used by registration, amendment, the pages' preview and the
+API alike. Every amount is computed per goods line, in VND, rounded half-up to the whole đồng;
+the declaration's totals are the sums of the rounded line amounts.
+
+How each amount is built:
+
+* Customs value (trị giá hải quan), imports: the CIF value. EXW/FCA/FAS/FOB prices have the
+  declared freight and insurance added, CFR/CPT prices the insurance only, CIF/CIP/DAP/DPU/DDP
+  prices are taken as invoiced. Exports: the FOB value; freight and insurance declared on
+  CFR/CPT (freight) or CIF/CIP/DAP/DPU/DDP (both) terms are deducted from the price, EXW/FCA/
+  FAS/FOB prices are taken as invoiced. Freight and insurance are shared among the lines in
+  proportion to their values (`allocate`). The line value with its share, times the exchange
+  rate, is the line's customs value in VND.
+* Import duty: customs value x rate (+ quantity x specific amount where the line has one). The
+  rate is the special preferential rate of an FTA when the claim holds (origin a party, the
+  line has a rate under the agreement, a C/O within its validity), the MFN rate for an origin
+  with most-favoured-nation treatment, otherwise the ordinary rate (150% of MFN unless the
+  schedule sets one). An FTA rate higher than the MFN rate gives way to MFN.
+* Special consumption tax: (customs value + import duty) x rate.
+* Environmental protection tax: quantity x amount per unit.
+* VAT: (customs value + import duty + SCT + environmental tax) x rate; 0% on exports.
+* Export duty: customs value x export rate.
+
+The declaration type decides what applies: "dutiable" everything above, "exempt" no import or
+export duty (the taxes still apply to imports), "not_subject" nothing at all.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+import pycountry
+from django.utils.formats import get_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from haiquan.core.problems import FieldProblem, ValidationFailed
+
+from .choices import RateKind, UnitCode
+from .normalise import hs_code_is_valid, hs_code_normalise, unit_factor, unit_normalise
+from .snapshot import AgreementData, HsLineData, Tariff
+
+__all__ = [
+    "DeclarationDuties",
+    "DeclarationIn",
+    "LineDuties",
+    "LineIn",
+    "Tariff",
+    "allocate",
+    "compute_duties",
+]
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+ONE_AND_A_HALF = Decimal("1.5")
+CENT = Decimal("0.01")
+
+IMPORT, EXPORT = "import", "export"
+DUTIABLE, EXEMPT, NOT_SUBJECT = "dutiable", "exempt", "not_subject"
+INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
+# Which of the declared freight and insurance an import price lacks (they are added) ...
+_IMPORT_ADD = {
+    **dict.fromkeys(("EXW", "FCA", "FAS", "FOB"), (True, True)),
+    **dict.fromkeys(("CFR", "CPT"), (False, True)),
+    **dict.fromkeys(("CIF", "CIP", "DAP", "DPU", "DDP"), (False, False)),
+}
+# ... and which an export price includes beyond FOB (they are deducted).
+_EXPORT_DEDUCT = {
+    **dict.fromkeys(("EXW", "FCA", "FAS", "FOB"), (False, False)),
+    **dict.fromkeys(("CFR", "CPT"), (True, False)),
+    **dict.fromkeys(("CIF", "CIP", "DAP", "DPU", "DDP"), (True, True)),
+}
+
+
+@dataclass(frozen=True)
+class LineIn:
+    hs_code: str
+    origin: str  # ISO 3166 alpha-2
+    quantity: Decimal
+    unit: str
+    value: Decimal  # the line's invoice value, in the invoice currency
+    preference: str = ""  # agreement code claimed ("ATIGA"...), "" when none
+    co_number: str = ""  # certificate of origin reference backing the claim
+    co_date: date | None = None
+
+
+@dataclass(frozen=True)
+class DeclarationIn:
+    flow: str  # "import" | "export"
+    duty_treatment: str  # "dutiable" | "exempt" | "not_subject" (from the declaration type)
+    incoterm: str  # EXW FCA FAS FOB CFR CIF CPT CIP DAP DPU DDP
+    exchange_rate: Decimal  # VND per one unit of the invoice currency
+    freight: Decimal  # for the whole declaration, invoice currency (0 when included)
+    insurance: Decimal
+    on_day: date  # the registration day
+    lines: Sequence[LineIn]
+
+
+@dataclass
+class LineDuties:
+    customs_value_vnd: Decimal
+    import_rate: Decimal | None
+    import_rate_kind: str  # "mfn" | "preferential" | "general" | "exempt" | "not_subject" | ""
+    agreement: str  # agreement applied, "" if none
+    import_duty_vnd: Decimal
+    export_rate: Decimal | None
+    export_duty_vnd: Decimal
+    sct_rate: Decimal | None
+    sct_vnd: Decimal
+    env_tax_vnd: Decimal
+    vat_rate: Decimal | None
+    vat_vnd: Decimal
+    total_vnd: Decimal
+    notes: list[str] = field(default_factory=list)  # what was applied and why, in plain words
+
+
+@dataclass
+class DeclarationDuties:
+    lines: list[LineDuties]
+    customs_value_vnd: Decimal
+    import_duty_vnd: Decimal
+    export_duty_vnd: Decimal
+    sct_vnd: Decimal
+    env_tax_vnd: Decimal
+    vat_vnd: Decimal
+    total_vnd: Decimal
+
+
+def compute_duties(decl: DeclarationIn, tariff: Tariff | None = None) -> DeclarationDuties:
+    """Every duty and tax due on the declaration, line by line, in whole VND.
+
+    Raises `ValidationFailed` listing every problem of every line at once (unknown HS code,
+    wrong unit, a preference claim that does not hold...); the declarant fixes them or drops
+    the claim. `tariff` defaults to the current tariff (`Tariff.load`, cached per process).
+    """
+    problems = _check_header(decl)
+    if tariff is None:
+        tariff = Tariff.load(line.hs_code for line in decl.lines)
+    lines = [_resolve_line(i, line, decl, tariff, problems) for i, line in enumerate(decl.lines)]
+    if problems:
+        raise ValidationFailed(problems)
+
+    fmt = _number_format(get_language() or "vi")
+    bases = _customs_values(decl, fmt)
+    out = [
+        _line_duties(decl, line, hs, rate, basis, fmt)
+        for line, (hs, rate), basis in zip(decl.lines, lines, bases, strict=True)
+    ]
+    return DeclarationDuties(
+        lines=out,
+        customs_value_vnd=sum((d.customs_value_vnd for d in out), ZERO),
+        import_duty_vnd=sum((d.import_duty_vnd for d in out), ZERO),
+        export_duty_vnd=sum((d.export_duty_vnd for d in out), ZERO),
+        sct_vnd=sum((d.sct_vnd for d in out), ZERO),
+        env_tax_vnd=sum((d.env_tax_vnd for d in out), ZERO),
+        vat_vnd=sum((d.vat_vnd for d in out), ZERO),
+        total_vnd=sum((d.total_vnd for d in out), ZERO),
+    )
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal], step: Decimal = CENT) -> list[Decimal]:
+    """Share `total` among lines in proportion to `weights` (the line values).
+
+    Each share is rounded down to `step` (a cent); what rounding leaves over goes to the line
+    with the largest weight (the first of equals), so the shares add up to `total` exactly and
+    none is negative. Lines of zero value share equally when every weight is zero.
+    """
+    n = len(weights)
+    if n == 0:
+        return []
+    weight_sum = sum(weights, ZERO)
+    if weight_sum <= 0:
+        weights, weight_sum = [Decimal(1)] * n, Decimal(n)
+    shares = [(total * w / weight_sum).quantize(step, rounding=ROUND_DOWN) for w in weights]
+    largest = max(range(n), key=lambda i: weights[i])
+    shares[largest] += total - sum(shares, ZERO)
+    return shares
+
+
+def vnd(amount: Decimal) -> Decimal:
+    """Round half-up to the whole đồng."""
+    return amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+@functools.cache
+def _countries() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def _check_header(decl: DeclarationIn) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    if decl.flow not in (IMPORT, EXPORT):
+        problems.append(FieldProblem("flow", _("must be 'import' or 'export'")))
+    if decl.duty_treatment not in (DUTIABLE, EXEMPT, NOT_SUBJECT):
+        problems.append(
+            FieldProblem("duty_treatment", _("must be 'dutiable', 'exempt' or 'not_subject'"))
+        )
+    if decl.incoterm not in INCOTERMS:
+        problems.append(
+            FieldProblem(
+                "incoterm",
+                _("'%(term)s' is not an Incoterm; use one of %(terms)s")
+                % {"term": decl.incoterm, "terms": ", ".join(INCOTERMS)},
+                "unknown-incoterm",
+            )
+        )
+    if decl.exchange_rate <= 0:
+        problems.append(FieldProblem("exchange_rate", _("must be greater than zero")))
+    for name in ("freight", "insurance"):
+        if getattr(decl, name) < 0:
+            problems.append(FieldProblem(name, _("must not be negative")))
+    if not decl.lines:
+        problems.append(
+            FieldProblem("lines", _("a declaration needs at least one goods line"), "required")
+        )
+    if not problems and decl.flow == EXPORT:
+        deduct_freight, deduct_insurance = _EXPORT_DEDUCT[decl.incoterm]
+        deducted = (decl.freight if deduct_freight else ZERO) + (
+            decl.insurance if deduct_insurance else ZERO
+        )
+        if deducted > sum((line.value for line in decl.lines), ZERO):
+            problems.append(
+                FieldProblem(
+                    "freight",
+                    _(
+                        "freight and insurance exceed the invoice value; "
+                        "the FOB value cannot be negative"
+                    ),
+                )
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class _Rate:
+    """The import duty rate chosen for a line."""
+
+    kind: str
+    rate: Decimal | None
+    specific: Decimal | None = None  # VND per unit
+    agreement: AgreementData | None = None
+    note: str = ""
+    # For an FTA rate: the rate that would apply without the claim (it wins when lower).
+    fallback: _Rate | None = None
+
+
+def _resolve_line(
+    i: int, line: LineIn, decl: DeclarationIn, tariff: Tariff, problems: list[FieldProblem]
+) -> tuple[HsLineData | None, _Rate | None]:
+    """Check one line against the tariff; append its problems; return its line and rate."""
+    at = f"lines[{i}]"
+    if line.quantity <= 0:
+        problems.append(FieldProblem(f"{at}.quantity", _("must be greater than zero")))
+    if line.value < 0:
+        problems.append(FieldProblem(f"{at}.value", _("must not be negative")))
+    origin_known = line.origin in _countries()
+    if not origin_known:
+        problems.append(
+            FieldProblem(
+                f"{at}.origin",
+                _("'%(code)s' is not an ISO 3166 country code") % {"code": line.origin},
+                "unknown-country",
+            )
+        )
+
+    code = hs_code_normalise(line.hs_code)
+    hs = tariff.line(code) if hs_code_is_valid(code) else None
+    if hs is None:
+        problems.append(
+            FieldProblem(
+                f"{at}.hs_code",
+                _("unknown HS code '%(code)s': the tariff has no such 8-digit line")
+                % {"code": line.hs_code},
+                "unknown-hs-code",
+            )
+        )
+        return None, None
+    if not hs.in_force_on(decl.on_day):
+        problems.append(
+            FieldProblem(
+                f"{at}.hs_code",
+                _("HS code %(code)s is not in force on %(day)s")
+                % {"code": code, "day": decl.on_day},
+                "hs-code-not-in-force",
+            )
+        )
+    if unit_normalise(line.unit) != hs.unit:
+        problems.append(
+            FieldProblem(
+                f"{at}.unit",
+                _(
+                    "the tariff unit of HS code %(code)s is %(unit)s (%(label)s); "
+                    "declare the quantity in %(unit)s"
+                )
+                % {"code": code, "unit": hs.unit, "label": _unit_label(hs.unit)},
+                "unit-mismatch",
+            )
+        )
+    if decl.flow != IMPORT or decl.duty_treatment != DUTIABLE or not origin_known:
+        return hs, None
+    return hs, _import_rate(at, line, decl, tariff, hs, problems)
+
+
+def _import_rate(
+    at: str,
+    line: LineIn,
+    decl: DeclarationIn,
+    tariff: Tariff,
+    hs: HsLineData,
+    problems: list[FieldProblem],
+) -> _Rate | None:
+    """The rate for a dutiable import: FTA when the claim holds, else MFN, else ordinary."""
+    if tariff.has_mfn(line.origin):
+        fallback = _Rate(
+            RateKind.MFN,
+            hs.mfn_rate,
+            hs.specific_duty_vnd,
+            note=_(
+                "Import duty at the MFN rate %(rate)s%%: "
+                "origin %(origin)s has most-favoured-nation treatment."
+            )
+            % {"rate": _pct(hs.mfn_rate), "origin": line.origin},
+        )
+    else:
+        fallback = _Rate(
+            RateKind.GENERAL,
+            hs.ordinary_rate,
+            hs.specific_duty_vnd * ONE_AND_A_HALF if hs.specific_duty_vnd is not None else None,
+            note=_(
+                "Import duty at the ordinary rate %(rate)s%% (150%% of the MFN rate unless the "
+                "schedule sets one): origin %(origin)s has no most-favoured-nation treatment."
+            )
+            % {"rate": _pct(hs.ordinary_rate), "origin": line.origin},
+        )
+    claim = line.preference.strip().upper()
+    if not claim:
+        return fallback
+
+    before = len(problems)
+    agreement = tariff.agreement(claim)
+    if agreement is None:
+        problems.append(
+            FieldProblem(
+                f"{at}.preference",
+                _(
+                    "'%(claim)s' is not a trade agreement in the tariff; "
+                    "use one of %(known)s or leave it empty"
+                )
+                % {"claim": line.preference, "known": ", ".join(sorted(tariff.agreements))},
+                "unknown-agreement",
+            )
+        )
+        return None
+    if line.origin == "VN":
+        problems.append(
+            FieldProblem(
+                f"{at}.preference",
+                _(
+                    "goods originating in Viet Nam cannot claim a preference on import; "
+                    "drop the claim"
+                ),
+                "not-a-party",
+            )
+        )
+    elif line.origin not in agreement.parties:
+        problems.append(
+            FieldProblem(
+                f"{at}.preference",
+                _(
+                    "origin %(origin)s is not a party to %(agreement)s; "
+                    "drop the claim or correct the origin"
+                )
+                % {"origin": line.origin, "agreement": agreement.code},
+                "not-a-party",
+            )
+        )
+    elif not agreement.in_force_for(line.origin, decl.on_day):
+        problems.append(
+            FieldProblem(
+                f"{at}.preference",
+                _("%(agreement)s does not yet apply to goods from %(origin)s on %(day)s")
+                % {"agreement": agreement.code, "origin": line.origin, "day": decl.on_day},
+                "agreement-not-in-force",
+            )
+        )
+    pref_rate = hs.preferential.get(agreement.code)
+    if pref_rate is None:
+        problems.append(
+            FieldProblem(
+                f"{at}.preference",
+                _("HS code %(code)s has no %(agreement)s preferential rate; drop the claim")
+                % {"code": hs.code, "agreement": agreement.code},
+                "no-preferential-rate",
+            )
+        )
+    if not line.co_number.strip():
+        problems.append(
+            FieldProblem(
+                f"{at}.co_number",
+                _("a certificate of origin (form %(form)s) is required to claim %(agreement)s")
+                % {"form": agreement.co_form, "agreement": agreement.code},
+                "co-missing",
+            )
+        )
+    if line.co_date is None:
+        problems.append(
+            FieldProblem(
+                f"{at}.co_date", _("the date of the certificate of origin is required"), "required"
+            )
+        )
+    elif line.co_date > decl.on_day:
+        problems.append(
+            FieldProblem(
+                f"{at}.co_date",
+                _("the certificate of origin is dated %(date)s, after the registration day %(day)s")
+                % {"date": line.co_date, "day": decl.on_day},
+                "co-in-future",
+            )
+        )
+    elif decl.on_day - line.co_date > timedelta(days=agreement.co_validity_days):
+        problems.append(
+            FieldProblem(
+                f"{at}.co_date",
+                _(
+                    "the certificate of origin dated %(date)s expired on %(expiry)s "
+                    "(valid %(days)d days)"
+                )
+                % {
+                    "date": line.co_date,
+                    "expiry": line.co_date + timedelta(days=agreement.co_validity_days),
+                    "days": agreement.co_validity_days,
+                },
+                "co-expired",
+            )
+        )
+    if len(problems) > before or pref_rate is None:
+        return None
+    return _Rate(
+        RateKind.PREFERENTIAL,
+        pref_rate,
+        None,
+        agreement,
+        fallback=fallback,
+        note=_(
+            "Import duty at the %(agreement)s special preferential rate %(rate)s%%, on C/O "
+            "%(co)s (form %(form)s) of %(date)s."
+        )
+        % {
+            "agreement": agreement.code,
+            "rate": _pct(pref_rate),
+            "co": line.co_number.strip(),
+            "form": agreement.co_form,
+            "date": line.co_date,
+        },
+    )
+
+
+# --- amounts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Basis:
+    customs_value_vnd: Decimal
+    note: str
+
+
+def _customs_values(decl: DeclarationIn, fmt: _NumberFormat) -> list[_Basis]:
+    """Each line's customs value in VND, with the freight and insurance shares it carries."""
+    values = [line.value for line in decl.lines]
+    if decl.flow == IMPORT:
+        with_freight, with_insurance = _IMPORT_ADD[decl.incoterm]
+        sign = Decimal(1)
+    else:
+        with_freight, with_insurance = _EXPORT_DEDUCT[decl.incoterm]
+        sign = Decimal(-1)
+    adjust = (decl.freight if with_freight else ZERO) + (decl.insurance if with_insurance else ZERO)
+    shares = allocate(adjust, values) if adjust else [ZERO] * len(values)
+    out = []
+    for value, share in zip(values, shares, strict=True):
+        cv = vnd((value + sign * share) * decl.exchange_rate)
+        if share:
+            if sign > 0:
+                text = _(
+                    "Customs value: (%(value)s + %(share)s freight and insurance) "
+                    "x %(rate)s = %(cv)s VND."
+                )
+            else:
+                text = _(
+                    "Customs value (FOB): (%(value)s - %(share)s freight and insurance) "
+                    "x %(rate)s = %(cv)s VND."
+                )
+        else:
+            text = _("Customs value: %(value)s x %(rate)s = %(cv)s VND.")
+        note = text % {
+            "value": fmt.amount(value),
+            "share": fmt.amount(share),
+            "rate": fmt.amount(decl.exchange_rate),
+            "cv": fmt.amount(cv),
+        }
+        out.append(_Basis(cv, note))
+    return out
+
+
+def _line_duties(
+    decl: DeclarationIn,
+    line: LineIn,
+    hs: HsLineData | None,
+    rate: _Rate | None,
+    basis: _Basis,
+    fmt: _NumberFormat,
+) -> LineDuties:
+    assert hs is not None  # lines without a tariff line were reported as problems
+    cv = basis.customs_value_vnd
+    notes = [basis.note]
+    result = LineDuties(
+        customs_value_vnd=cv,
+        import_rate=None,
+        import_rate_kind="",
+        agreement="",
+        import_duty_vnd=ZERO,
+        export_rate=None,
+        export_duty_vnd=ZERO,
+        sct_rate=None,
+        sct_vnd=ZERO,
+        env_tax_vnd=ZERO,
+        vat_rate=None,
+        vat_vnd=ZERO,
+        total_vnd=ZERO,
+        notes=notes,
+    )
+    if decl.flow == EXPORT:
+        _export_duties(decl, line, hs, result, fmt)
+    elif decl.duty_treatment == NOT_SUBJECT:
+        result.import_rate_kind = RateKind.NOT_SUBJECT.value
+        notes.append(
+            _("This type of import is not subject to import duty or taxes: nothing is due.")
+        )
+    else:
+        _import_duties(decl, line, hs, rate, result, fmt)
+    result.total_vnd = (
+        result.import_duty_vnd
+        + result.export_duty_vnd
+        + result.sct_vnd
+        + result.env_tax_vnd
+        + result.vat_vnd
+    )
+    return result
+
+
+def _export_duties(
+    decl: DeclarationIn, line: LineIn, hs: HsLineData, result: LineDuties, fmt: _NumberFormat
+) -> None:
+    result.vat_rate = ZERO
+    notes = result.notes
+    if decl.duty_treatment != DUTIABLE:
+        notes.append(_("This type of export is not subject to export duty: nothing is due."))
+    else:
+        result.export_rate = hs.export_rate
+        result.export_duty_vnd = vnd(result.customs_value_vnd * hs.export_rate / HUNDRED)
+        notes.append(
+            _("Export duty at %(rate)s%% of the customs value: %(amount)s VND.")
+            % {"rate": _pct(hs.export_rate), "amount": fmt.amount(result.export_duty_vnd)}
+        )
+    notes.append(_("Exports bear 0% VAT."))
+    if line.preference.strip():
+        notes.append(_("A preference claim has no effect on an export; it was ignored."))
+
+
+def _import_duties(
+    decl: DeclarationIn,
+    line: LineIn,
+    hs: HsLineData,
+    rate: _Rate | None,
+    result: LineDuties,
+    fmt: _NumberFormat,
+) -> None:
+    cv = result.customs_value_vnd
+    notes = result.notes
+    if decl.duty_treatment == EXEMPT:
+        result.import_rate_kind = RateKind.EXEMPT.value
+        notes.append(_("This type of import is exempt from import duty; the other taxes apply."))
+        if line.preference.strip():
+            notes.append(
+                _("The preference claim is not needed on a duty-exempt import; it was ignored.")
+            )
+    else:
+        assert rate is not None  # a dutiable import line without a rate was reported as a problem
+        chosen, duty = rate, _duty(cv, line.quantity, rate)
+        fallback = rate.fallback
+        if fallback is not None:
+            fallback_duty = _duty(cv, line.quantity, fallback)
+            if fallback_duty < duty:
+                notes.append(
+                    _(
+                        "The %(kind)s rate %(rate)s%% gives less duty than the %(agreement)s rate "
+                        "%(pref)s%%, so it applies instead."
+                    )
+                    % {
+                        "kind": RateKind(fallback.kind).label,
+                        "rate": _pct(fallback.rate or ZERO),
+                        "agreement": rate.agreement.code if rate.agreement else "",
+                        "pref": _pct(rate.rate or ZERO),
+                    }
+                )
+                chosen, duty = fallback, fallback_duty
+            else:
+                notes.append(rate.note)
+        else:
+            notes.append(rate.note)
+        result.import_rate = chosen.rate
+        result.import_rate_kind = str(chosen.kind)
+        result.agreement = chosen.agreement.code if chosen.agreement else ""
+        result.import_duty_vnd = duty
+        if chosen.specific:
+            notes.append(
+                _("Plus a specific duty of %(amount)s VND per %(unit)s on %(qty)s %(unit)s.")
+                % {
+                    "amount": fmt.amount(chosen.specific),
+                    "unit": hs.unit,
+                    "qty": fmt.amount(line.quantity),
+                }
+            )
+        notes.append(_("Import duty: %(amount)s VND.") % {"amount": fmt.amount(duty)})
+
+    if hs.sct_rate is not None:
+        result.sct_rate = hs.sct_rate
+        result.sct_vnd = vnd((cv + result.import_duty_vnd) * hs.sct_rate / HUNDRED)
+        notes.append(
+            _(
+                "Special consumption tax at %(rate)s%% of the customs value plus import duty: "
+                "%(amount)s VND."
+            )
+            % {"rate": _pct(hs.sct_rate), "amount": fmt.amount(result.sct_vnd)}
+        )
+    if hs.env_tax_vnd_per_unit is not None:
+        env_unit = hs.env_tax_unit or hs.unit
+        factor = unit_factor(hs.unit, env_unit) or Decimal(1)  # the loader refuses other pairs
+        env_quantity = line.quantity * factor
+        result.env_tax_vnd = vnd(env_quantity * hs.env_tax_vnd_per_unit)
+        notes.append(
+            _("Environmental protection tax: %(qty)s %(unit)s x %(amount)s VND = %(tax)s VND.")
+            % {
+                "qty": fmt.amount(env_quantity),
+                "unit": env_unit,
+                "amount": fmt.amount(hs.env_tax_vnd_per_unit),
+                "tax": fmt.amount(result.env_tax_vnd),
+            }
+        )
+    result.vat_rate = hs.vat_rate
+    vat_base = cv + result.import_duty_vnd + result.sct_vnd + result.env_tax_vnd
+    result.vat_vnd = vnd(vat_base * hs.vat_rate / HUNDRED)
+    notes.append(
+        _(
+            "VAT at %(rate)s%% of %(base)s VND (customs value, import duty, "
+            "special consumption and "
+            "environmental taxes): %(amount)s VND."
+        )
+        % {
+            "rate": _pct(hs.vat_rate),
+            "base": fmt.amount(vat_base),
+            "amount": fmt.amount(result.vat_vnd),
+        }
+    )
+
+
+def _duty(cv: Decimal, quantity: Decimal, rate: _Rate) -> Decimal:
+    amount = cv * (rate.rate or ZERO) / HUNDRED
+    if rate.specific:
+        amount += quantity * rate.specific
+    return vnd(amount)
+
+
+# --- formatting for the notes -----------------------------------------------------------------
+
+
+def _unit_label(unit: str) -> str:
+    return str(UnitCode(unit).label) if unit in UnitCode.values else unit
+
+
+def _pct(rate: Decimal) -> str:
+    """70.000 → '70', 7.500 → '7.5' (rates print without trailing zeros)."""
+    text = format(rate, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@dataclass(frozen=True)
+class _NumberFormat:
+    """Amounts grouped by thousands the way a language writes them (253.125.000 in Vietnamese)."""
+
+    thousands: str
+    decimal: str
+
+    def amount(self, value: Decimal) -> str:
+        text = format(value, ",f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        whole, _point, fraction = text.partition(".")
+        return whole.replace(",", self.thousands) + (self.decimal + fraction if fraction else "")
+
+
+@functools.lru_cache(maxsize=16)
+def _number_format(language: str) -> _NumberFormat:
+    # Looked up once per language: Django's get_format is slow on a hot path.
+    return _NumberFormat(
+        thousands=str(get_format("THOUSAND_SEPARATOR", language)) or ",",
+        decimal=str(get_format("DECIMAL_SEPARATOR", language)) or ".",
+    )
