@@ -1,0 +1,74 @@
+"""Users, scopes and API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from haiquan.accounts.selectors import enterprises_user_may_declare_for
+from haiquan.accounts.services import token_create, token_revoke, user_create
+from haiquan.core.problems import ValidationFailed
+from haiquan.refdata.models import BrokerAuthorisation
+from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_create_checks_the_scope():
+    with pytest.raises(ValidationFailed) as exc:
+        user_create(username="x", password="pw-x-2026!", role="officer", office_codes=["ZZZZ"])
+    assert {e.field for e in exc.value.errors} == {"office_codes"}
+    with pytest.raises(ValidationFailed) as exc:
+        user_create(username="y", password="pw-y-2026!", role="broker")
+    assert exc.value.errors[0].field == "employer_mst"
+
+
+def test_broker_acts_only_while_authorised():
+    principal = EnterpriseFactory(mst=valid_mst(50))
+    firm = EnterpriseFactory(mst=valid_mst(51), is_broker=True)
+    broker = user_create(username="b", password="pw-b-2026!", role="broker", employer_mst=firm.mst)
+    assert not enterprises_user_may_declare_for(broker).exists()
+    auth = BrokerAuthorisation.objects.create(
+        principal=principal, broker=firm, valid_from=timezone.localdate() - timedelta(days=1)
+    )
+    assert list(enterprises_user_may_declare_for(broker)) == [principal]
+    auth.revoked_at = timezone.now()
+    auth.save()
+    assert not enterprises_user_may_declare_for(broker).exists()
+
+
+def test_tokens_authenticate_until_revoked_or_expired():
+    user = user_create(username="erp", password=None, role="declarant")
+    token, raw = token_create(user=user, name="ERP")
+    assert token.key_hash != raw and raw.startswith("hq_")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get("/api/v1/declarations").status_code == 200
+    token_revoke(token=token)
+    assert client.get("/api/v1/declarations").status_code == 401
+    token2, raw2 = token_create(
+        user=user, name="ERP 2", expires_at=timezone.now() + timedelta(seconds=1)
+    )
+    token2.expires_at = timezone.now() - timedelta(seconds=1)
+    token2.save()
+    assert (
+        Client(HTTP_AUTHORIZATION=f"Bearer {raw2}").get("/api/v1/declarations").status_code == 401
+    )
+
+
+def test_a_deactivated_user_is_refused():
+    user = user_create(username="gone", password=None, role="declarant")
+    _t, raw = token_create(user=user, name="ERP")
+    user.is_active = False
+    user.save()
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/declarations").status_code == 401
+
+
+def test_token_needs_a_name_and_a_future_expiry():
+    user = user_create(username="n", password=None, role="declarant")
+    with pytest.raises(ValidationFailed):
+        token_create(user=user, name=" ")
+    with pytest.raises(ValidationFailed):
+        token_create(user=user, name="x", expires_at=timezone.now() - timedelta(days=1))

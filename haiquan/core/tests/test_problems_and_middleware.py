@@ -1,0 +1,55 @@
+"""Errors users can act on, and the database-down answer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import OperationalError
+from django.test import RequestFactory
+
+from haiquan.core.api import _loc_to_field
+from haiquan.core.middleware import DatabaseUnavailableMiddleware
+from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed
+
+
+def test_validation_failed_renders_every_field():
+    exc = ValidationFailed(
+        [FieldProblem("lines[0].hs_code", "unknown"), FieldProblem("currency", "bad")]
+    )
+    body = exc.as_problem("/api/v1/declarations")
+    assert body["status"] == 422 and body["type"] == "urn:haiquan:problem:validation-error"
+    assert [e["field"] for e in body["errors"]] == ["lines[0].hs_code", "currency"]
+    assert body["instance"] == "/api/v1/declarations"
+
+
+def test_conflict_is_409():
+    assert Conflict("changed").as_problem()["status"] == 409
+
+
+@pytest.mark.parametrize(
+    ("loc", "field"),
+    [
+        (("body", "payload", "lines", 0, "quantity"), "lines[0].quantity"),
+        (("body", "payload", "currency"), "currency"),
+        (("query", "status"), "status"),
+        ((), "body"),
+    ],
+)
+def test_pydantic_locations_become_field_paths(loc, field):
+    assert _loc_to_field(loc) == field
+
+
+def test_lost_database_answers_503_with_retry_after():
+    mw = DatabaseUnavailableMiddleware(lambda r: None)  # type: ignore[arg-type,return-value]
+    request = RequestFactory().get("/api/v1/declarations")
+    resp = mw.process_exception(request, OperationalError("connection to server was lost"))
+    assert resp is not None and resp.status_code == 503
+    assert resp["Retry-After"] == "5" and resp["Content-Type"] == "application/problem+json"
+    assert json.loads(resp.content)["status"] == 503
+
+
+def test_other_database_errors_are_not_hidden():
+    mw = DatabaseUnavailableMiddleware(lambda r: None)  # type: ignore[arg-type,return-value]
+    request = RequestFactory().get("/")
+    assert mw.process_exception(request, OperationalError("division by zero")) is None
