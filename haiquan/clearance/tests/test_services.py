@@ -469,3 +469,42 @@ class TestEventLog:
         assert all(
             e.data["number"] == decl.number for e in events[1:] if e.kind.startswith("declaration.")
         )
+
+
+class TestCentralTeam:
+    def test_a_central_team_works_declarations_of_every_office_it_serves(
+        self, analyst, rates, declarant, hoanglong
+    ):
+        from haiquan.accounts.services import user_create
+        from haiquan.clearance.selectors import officer_queue
+        from haiquan.refdata.models import CentralTeam, Office
+
+        team = CentralTeam.objects.create(code="QN-TT", name="Quang Ninh central team")
+        team.offices.set(Office.objects.filter(code__in=["20BD", "20CD"]))
+        central = user_create(
+            username="cc.trungtam", password="pw-tt-2026!", role="officer", team_codes=["QN-TT"]
+        )
+        red_profile(analyst)
+        at_gate = services.declaration_register(
+            actor=declarant, data=declaration_input(hoanglong.mst)
+        )
+        at_port = services.declaration_register(
+            actor=declarant, data=declaration_input(hoanglong.mst, office_code="20CD")
+        )
+        elsewhere = services.declaration_register(
+            actor=declarant, data=declaration_input(hoanglong.mst, office_code="20CE")
+        )
+        assert set(officer_queue(central)) == {at_gate, at_port}
+        services.declaration_check_record(
+            actor=central,
+            declaration=at_port,
+            kind=CheckKind.INSPECTION,
+            outcome=CheckOutcome.MATCH,
+        )
+        with pytest.raises(Forbidden):
+            services.declaration_check_record(
+                actor=central,
+                declaration=elsewhere,
+                kind=CheckKind.INSPECTION,
+                outcome=CheckOutcome.MATCH,
+            )
