@@ -43,6 +43,7 @@ from .choices import (
     PaymentState,
     Status,
 )
+from .hooks import clearance_blockers
 from .inputs import DeclarationInput, LineCorrection, LineInput
 from .models import CheckResult, Container, Declaration, DeclarationLine, DeclarationVersion
 from .numbering import number_next
@@ -556,10 +557,22 @@ def declaration_input_from(declaration: Declaration) -> DeclarationInput:
 
 
 def _clear_if_ready(declaration: Declaration, actor: User | None, actor_label: str = "") -> bool:
-    """Clear (thông quan) a declaration whose checks are done and whose duties are settled."""
+    """Clear (thông quan) a declaration whose checks are done, whose duties are settled and that
+    no other app's guard still holds (e.g. a permit awaited through the single window)."""
     if declaration.status != Status.AWAITING_PAYMENT or declaration.checks_pending:
         return False
     if declaration.payment_state not in SETTLED_PAYMENT_STATES:
+        return False
+    blockers = clearance_blockers(declaration)
+    if blockers:
+        _event(
+            declaration,
+            "declaration.clearance_held",
+            None,
+            {"reasons": blockers},
+            party=Party.SYSTEM,
+            actor_label="clearance",
+        )
         return False
     declaration.status = Status.CLEARED
     declaration.cleared_at = timezone.now()
@@ -577,6 +590,15 @@ def _clear_if_ready(declaration: Declaration, actor: User | None, actor_label: s
         actor_label=actor_label or ("automatic" if actor is None else ""),
     )
     return True
+
+
+def declaration_clearance_retry(*, declaration: Declaration) -> Declaration:
+    """Try again to clear a declaration after what held it has arrived (called by the app whose
+    guard held it, in its own transaction or a new one)."""
+    with transaction.atomic():
+        locked = _locked(declaration, None)
+        _clear_if_ready(locked, None)
+    return locked
 
 
 def declaration_payment_apply(

@@ -508,3 +508,27 @@ class TestCentralTeam:
                 kind=CheckKind.INSPECTION,
                 outcome=CheckOutcome.MATCH,
             )
+
+
+class TestClearanceGuards:
+    def test_a_guard_holds_clearance_until_it_is_satisfied(self, rates, declarant, hoanglong):
+        from haiquan.clearance.hooks import clearance_guard_register, clearance_guard_unregister
+
+        waiting = {"permit": True}
+
+        def quarantine_guard(declaration):  # type: ignore[no-untyped-def]
+            return ["line 1 needs a plant quarantine result"] if waiting["permit"] else []
+
+        clearance_guard_register(quarantine_guard)
+        try:
+            decl = services.declaration_register(
+                actor=declarant, data=declaration_input(hoanglong.mst, type_code="E31")
+            )
+            assert decl.status == Status.AWAITING_PAYMENT  # nothing due, but held
+            held = Event.objects.get(declaration_id=decl.pk, kind="declaration.clearance_held")
+            assert held.data["reasons"] == ["line 1 needs a plant quarantine result"]
+            waiting["permit"] = False
+            decl = services.declaration_clearance_retry(declaration=decl)
+            assert decl.status == Status.CLEARED
+        finally:
+            clearance_guard_unregister(quarantine_guard)
