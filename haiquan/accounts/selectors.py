@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from haiquan.refdata.models import Enterprise, Office
 
-from .choices import Role
+from .choices import CUSTOMS_ROLES, Role
 from .models import User
 
 
@@ -45,3 +45,20 @@ def office_scope_q(user: User, field: str = "office") -> Q:
     for office in offices_in_scope(user):
         q |= Q(**{f"{field}__path__startswith": office.path})
     return q
+
+
+def user_needs_second_factor(user: User) -> bool:
+    """Customs staff (officers, leaders, analysts, administrators) and anyone who may open the
+    administration log in with a second factor (TOTP); traders with the password alone."""
+    return bool(user.is_authenticated and (user.role in CUSTOMS_ROLES or user.is_staff))
+
+
+def offices_in_scope_subtrees(user: User) -> QuerySet[Office]:
+    """Every office an officer or leader works: its own and its teams' offices with all their
+    sub-offices (the choices of the queue's office filter). Analysts and administrators: all."""
+    if user.role in (Role.ANALYST, Role.ADMIN):
+        return Office.objects.all()
+    q = Q(pk__in=[])
+    for office in offices_in_scope(user):
+        q |= Q(path__startswith=office.path)
+    return Office.objects.filter(q)

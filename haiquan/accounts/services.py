@@ -5,8 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haiquan.core.problems import FieldProblem, ValidationFailed, invalid
 from haiquan.refdata.models import CentralTeam, Enterprise, Office
@@ -119,3 +122,34 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     return token
+
+
+def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
+    """The authenticator (TOTP) a user is setting up: the unconfirmed device waiting for its
+    first code, created on first use. A confirmed device is never handed out again."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
+    """Confirm a new authenticator with the first code it shows. Only then does it count as
+    the user's second factor; a wrong code leaves it unconfirmed."""
+    if device.user_id != user.pk or device.confirmed:
+        return False
+    if not device.verify_token((token or "").strip()):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return True
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the language a user chose, so every device they log in from shows it."""
+    if language not in dict(settings.LANGUAGES):
+        raise invalid("language", _("not one of the installation's languages"))
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

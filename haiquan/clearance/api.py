@@ -5,10 +5,12 @@ from typing import Any, cast
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from haiquan.accounts.models import User
-from haiquan.core.api import API_AUTH
+from haiquan.audit.choices import Part, Via
+from haiquan.audit.services import declaration_access_record
+from haiquan.core.api import API_AUTH, ObjectId, Pagination
 from haiquan.core.idempotency import request_fingerprint, run_idempotent
 from haiquan.eventlog.selectors import events_for_declaration
 
@@ -47,6 +49,19 @@ def _user(request: HttpRequest) -> User:
 
 def _full(request: HttpRequest, pk: int) -> Declaration:
     return declaration_get_for(_user(request), pk=pk)
+
+
+def _read(request: HttpRequest, pk: int, part: Part) -> Declaration:
+    """A declaration shown to the caller; a customs user's read goes into the access trail."""
+    declaration = _full(request, pk)
+    declaration_access_record(
+        user=_user(request),
+        declaration=declaration,
+        via=Via.API,
+        part=part,
+        address=request.META.get("REMOTE_ADDR"),
+    )
+    return declaration
 
 
 def _answer(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
@@ -92,7 +107,7 @@ def declaration_create(
 
 
 @router.get("", response=list[DeclarationSummaryOut], summary="List declarations you may see")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def declaration_list(request: HttpRequest, filters: Query[DeclarationFilter]) -> Any:
     qs = filters.filter(declarations_visible_to(_user(request)))
     qs = qs.select_related("enterprise", "office").order_by("-registered_at", "-id")
@@ -118,7 +133,7 @@ class _SummaryList:
 @router.get(
     "/queue", response=list[DeclarationSummaryOut], summary="Officer's queue, longest waiting first"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def declaration_queue(request: HttpRequest) -> Any:
     return _SummaryList(officer_queue(_user(request)))
 
@@ -141,14 +156,14 @@ def declaration_duty_preview(request: HttpRequest, payload: DeclarationIn) -> An
     }
 
 
-@router.get("/{int:declaration_id}", response=DeclarationOut)
-def declaration_detail(request: HttpRequest, declaration_id: int) -> Any:
-    return _answer(request, _full(request, declaration_id))
+@router.get("/{declaration_id}", response=DeclarationOut)
+def declaration_detail(request: HttpRequest, declaration_id: ObjectId) -> Any:
+    return _answer(request, _read(request, declaration_id, Part.DETAIL))
 
 
-@router.put("/{int:declaration_id}", response=DeclarationOut, summary="Change a draft")
+@router.put("/{declaration_id}", response=DeclarationOut, summary="Change a draft")
 def declaration_update_draft(
-    request: HttpRequest, declaration_id: int, payload: DeclarationIn
+    request: HttpRequest, declaration_id: ObjectId, payload: DeclarationIn
 ) -> Any:
     decl = services.declaration_draft_save(
         actor=_user(request),
@@ -158,14 +173,14 @@ def declaration_update_draft(
     return _answer(request, decl)
 
 
-@router.post("/{int:declaration_id}/register", response=DeclarationOut, summary="Register a draft")
-def declaration_register_draft(request: HttpRequest, declaration_id: int) -> Any:
+@router.post("/{declaration_id}/register", response=DeclarationOut, summary="Register a draft")
+def declaration_register_draft(request: HttpRequest, declaration_id: ObjectId) -> Any:
     decl = services.declaration_register(actor=_user(request), draft=_full(request, declaration_id))
     return _answer(request, decl)
 
 
-@router.post("/{int:declaration_id}/amend", response=DeclarationOut, summary="Amend (khai bổ sung)")
-def declaration_amend(request: HttpRequest, declaration_id: int, payload: AmendIn) -> Any:
+@router.post("/{declaration_id}/amend", response=DeclarationOut, summary="Amend (khai bổ sung)")
+def declaration_amend(request: HttpRequest, declaration_id: ObjectId, payload: AmendIn) -> Any:
     decl = services.declaration_amend(
         actor=_user(request),
         declaration=_full(request, declaration_id),
@@ -176,10 +191,8 @@ def declaration_amend(request: HttpRequest, declaration_id: int, payload: AmendI
     return _answer(request, decl)
 
 
-@router.post(
-    "/{int:declaration_id}/cancel", response=DeclarationOut, summary="Cancel (hủy tờ khai)"
-)
-def declaration_cancel(request: HttpRequest, declaration_id: int, payload: ReasonIn) -> Any:
+@router.post("/{declaration_id}/cancel", response=DeclarationOut, summary="Cancel (hủy tờ khai)")
+def declaration_cancel(request: HttpRequest, declaration_id: ObjectId, payload: ReasonIn) -> Any:
     decl = services.declaration_cancel(
         actor=_user(request),
         declaration=_full(request, declaration_id),
@@ -204,30 +217,32 @@ def _check(request: HttpRequest, declaration_id: int, payload: CheckIn, kind: Ch
 
 
 @router.post(
-    "/{int:declaration_id}/document-check",
+    "/{declaration_id}/document-check",
     response=DeclarationOut,
     summary="Record a document check",
 )
-def declaration_document_check(request: HttpRequest, declaration_id: int, payload: CheckIn) -> Any:
+def declaration_document_check(
+    request: HttpRequest, declaration_id: ObjectId, payload: CheckIn
+) -> Any:
     return _check(request, declaration_id, payload, CheckKind.DOCUMENT_CHECK)
 
 
 @router.post(
-    "/{int:declaration_id}/inspection",
+    "/{declaration_id}/inspection",
     response=DeclarationOut,
     summary="Record a physical inspection",
 )
-def declaration_inspection(request: HttpRequest, declaration_id: int, payload: CheckIn) -> Any:
+def declaration_inspection(request: HttpRequest, declaration_id: ObjectId, payload: CheckIn) -> Any:
     return _check(request, declaration_id, payload, CheckKind.INSPECTION)
 
 
 @router.post(
-    "/{int:declaration_id}/check-preview",
+    "/{declaration_id}/check-preview",
     response=CheckPreviewOut,
     summary="Duties after an officer's corrections, before saving them",
 )
 def declaration_check_preview(
-    request: HttpRequest, declaration_id: int, payload: CheckPreviewIn
+    request: HttpRequest, declaration_id: ObjectId, payload: CheckPreviewIn
 ) -> Any:
     before, after, duties = services.declaration_check_preview(
         actor=_user(request),
@@ -243,9 +258,9 @@ def declaration_check_preview(
 
 
 @router.post(
-    "/{int:declaration_id}/escalate", response=DeclarationOut, summary="Send to physical inspection"
+    "/{declaration_id}/escalate", response=DeclarationOut, summary="Send to physical inspection"
 )
-def declaration_escalate(request: HttpRequest, declaration_id: int, payload: ReasonIn) -> Any:
+def declaration_escalate(request: HttpRequest, declaration_id: ObjectId, payload: ReasonIn) -> Any:
     decl = services.declaration_escalate(
         actor=_user(request),
         declaration=_full(request, declaration_id),
@@ -255,8 +270,8 @@ def declaration_escalate(request: HttpRequest, declaration_id: int, payload: Rea
     return _answer(request, decl)
 
 
-@router.post("/{int:declaration_id}/release", response=DeclarationOut, summary="Release the goods")
-def declaration_release(request: HttpRequest, declaration_id: int, payload: VersionIn) -> Any:
+@router.post("/{declaration_id}/release", response=DeclarationOut, summary="Release the goods")
+def declaration_release(request: HttpRequest, declaration_id: ObjectId, payload: VersionIn) -> Any:
     decl = services.declaration_release(
         actor=_user(request),
         declaration=_full(request, declaration_id),
@@ -267,10 +282,10 @@ def declaration_release(request: HttpRequest, declaration_id: int, payload: Vers
 
 
 @router.get(
-    "/{int:declaration_id}/events", response=list[EventOut], summary="The declaration's event log"
+    "/{declaration_id}/events", response=list[EventOut], summary="The declaration's event log"
 )
-def declaration_events(request: HttpRequest, declaration_id: int) -> Any:
-    decl = _full(request, declaration_id)
+def declaration_events(request: HttpRequest, declaration_id: ObjectId) -> Any:
+    decl = _read(request, declaration_id, Part.EVENTS)
     return [
         {
             "id": e.pk,
@@ -290,11 +305,9 @@ def _event_data_for(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any
     return {k: v for k, v in data.items() if k not in ("reasons", "score", "random_selected")}
 
 
-@router.get(
-    "/{int:declaration_id}/versions", response=list[VersionOut], summary="Every version kept"
-)
-def declaration_versions(request: HttpRequest, declaration_id: int) -> Any:
-    decl = _full(request, declaration_id)
+@router.get("/{declaration_id}/versions", response=list[VersionOut], summary="Every version kept")
+def declaration_versions(request: HttpRequest, declaration_id: ObjectId) -> Any:
+    decl = _read(request, declaration_id, Part.VERSIONS)
     return [
         {
             "number": v.number,
@@ -310,12 +323,12 @@ def declaration_versions(request: HttpRequest, declaration_id: int) -> Any:
 
 
 @router.get(
-    "/{int:declaration_id}/checks",
+    "/{declaration_id}/checks",
     response=list[CheckOut],
     summary="Document checks and inspections",
 )
-def declaration_checks(request: HttpRequest, declaration_id: int) -> Any:
-    decl = _full(request, declaration_id)
+def declaration_checks(request: HttpRequest, declaration_id: ObjectId) -> Any:
+    decl = _read(request, declaration_id, Part.CHECKS)
     return [
         {
             "id": c.pk,

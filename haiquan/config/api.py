@@ -23,12 +23,16 @@ def _mount() -> None:
     from haiquan.clearance.api import router as clearance_router
     from haiquan.payments.api import router as payments_router
     from haiquan.risk.api import router as risk_router
+    from haiquan.supervision.api import router as supervision_router
     from haiquan.tariff.api import router as tariff_router
+    from haiquan.transit.api import router as transit_router
 
     api.add_router("/declarations", clearance_router)
     api.add_router("/tariff", tariff_router)
     api.add_router("/risk", risk_router)
     api.add_router("/payments", payments_router)
+    api.add_router("/supervision", supervision_router)
+    api.add_router("/transit", transit_router)
 
 
 _mount()

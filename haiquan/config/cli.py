@@ -16,6 +16,10 @@ ALIASES = {
     "createuser": "haiquan_createuser",
     "token": "haiquan_token",
     "serve": "serve",
+    "telemetry-mqtt": "telemetry_mqtt",
+    "telemetry-simulate": "telemetry_simulate",
+    "transit-watch": "transit_watch",
+    "supervision-watch": "supervision_watch",
 }
 
 

@@ -1,10 +1,27 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
+
+from haiquan.core.views import home
 
 from .api import api
 
+admin.site.site_header = "haiquan"
+admin.site.site_title = "haiquan"
+
 urlpatterns = [
+    # One log-in page for everyone: throttled by django-axes and followed by the second factor.
+    path(
+        "admin/login/",
+        RedirectView.as_view(url=reverse_lazy("accounts:login"), query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("haiquan.accounts.urls")),
+    path("payments/", include("haiquan.payments.urls")),
+    path("supervision/", include("haiquan.supervision.urls")),
+    path("transit/", include("haiquan.transit.urls")),
+    path("", include("haiquan.clearance.urls")),
+    path("", home, name="home"),
 ]

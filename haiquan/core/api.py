@@ -2,20 +2,44 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
+from ninja.conf import settings as ninja_settings
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
 
 from haiquan.core.problems import ProblemError
+from haiquan.core.ratelimit import api_token_throttle
 
 PROBLEM_JSON = "application/problem+json"
+
+# A database id in a path: positive and within PostgreSQL's bigint, so that a wild number is a
+# 422 naming the parameter, not a database overflow (500). Routes declare the parameter as
+# "/{name}" (no Django "int:" converter, which would answer a non-number with the HTML 404).
+ObjectId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Pagination(LimitOffsetPagination):
+    """ninja's limit/offset pages, with the offset bounded so that a wild one is a 422 rather
+    than a database overflow (500). Use `@paginate(Pagination)` on list routes."""
+
+    class Input(Schema):
+        limit: int = Field(
+            ninja_settings.PAGINATION_PER_PAGE, ge=1, le=ninja_settings.PAGINATION_MAX_LIMIT
+        )
+        offset: int = Field(0, ge=0, le=2**53)
 
 
 def problem_response(
@@ -47,7 +71,33 @@ def _loc_to_field(loc: list[Any] | tuple[Any, ...]) -> str:
     return out or "body"
 
 
+def _fields_with_nul(request: HttpRequest) -> list[str]:
+    """Where a request carries U+0000: path, query parameters, JSON body fields."""
+    found = ["path"] if "\x00" in request.path else []
+    found += [k for k, vs in request.GET.lists() if "\x00" in k or any("\x00" in v for v in vs)]
+
+    def walk(value: Any, at: list[Any]) -> None:
+        if isinstance(value, str) and "\x00" in value:
+            found.append(_loc_to_field(at))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(k, at)
+                walk(v, [*at, k])
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, [*at, i])
+
+    with contextlib.suppress(ValueError, RecursionError):
+        walk(json.loads(request.body), [])
+    return found or ["body"]
+
+
 def install_problem_handlers(api: NinjaAPI) -> None:
+    from haiquan.core.openapi import document_problems
+
+    # The OpenAPI document lists every refusal below (401, 403, 404, 422, 429, 503...).
+    document_problems(api)
+
     @api.exception_handler(ProblemError)
     def _problem(request: HttpRequest, exc: ProblemError) -> HttpResponse:
         return problem_response(api, request, exc.as_problem(), exc.status, exc.headers)
@@ -97,6 +147,39 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         }
         return problem_response(api, request, body, 404)
 
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = {
+            "type": "urn:haiquan:problem:too-large",
+            "title": _("Request too large"),
+            "status": 413,
+            "detail": _("The body is larger than the %(n)d bytes accepted.") % {"n": limit},
+        }
+        return problem_response(api, request, body, 413)
+
+    @api.exception_handler(DataError)
+    def _unstorable_text(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # PostgreSQL cannot store U+0000 in text; psycopg refuses it before sending. Any other
+        # data error is a defect and stays a 500.
+        if "NUL (0x00)" not in str(exc):
+            raise exc
+        body = {
+            "type": "urn:haiquan:problem:validation-error",
+            "title": _("Invalid input"),
+            "status": 422,
+            "detail": _("Text cannot contain the NUL character (U+0000)."),
+            "errors": [
+                {
+                    "field": name,
+                    "problem": _("remove the NUL character (U+0000)"),
+                    "code": "nul-character",
+                }
+                for name in _fields_with_nul(request)
+            ],
+        }
+        return problem_response(api, request, body, 422)
+
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         body = {
@@ -122,6 +205,8 @@ class BearerTokenAuth(HttpBearer):
             return None
         if not tok.is_usable() or not tok.user.is_active:
             return None
+        # 429 with Retry-After once the token's burst is spent (settings.HAIQUAN API_RATE_*).
+        api_token_throttle(token_key_hash=tok.key_hash)
         now = timezone.now()
         # Record use at most once a minute: a write on every request would cost throughput.
         if tok.last_used_at is None or now - tok.last_used_at > timedelta(minutes=1):
@@ -134,9 +219,16 @@ class ActiveSessionAuth(SessionAuth):
     """The page session (with CSRF on unsafe methods), for htmx calls from the web pages."""
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        from haiquan.accounts.selectors import user_needs_second_factor
+
         user = super().authenticate(request, key)
         if user is not None and not getattr(user, "is_active", False):
             return None
+        # A customs session counts only once its second factor is verified, as on the pages.
+        if user is not None and user_needs_second_factor(user):
+            is_verified = getattr(user, "is_verified", None)
+            if is_verified is None or not is_verified():
+                return None
         return user
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from haiquan.clearance.selectors import declaration_get_for
-from haiquan.core.api import API_AUTH
+from haiquan.core.api import API_AUTH, Pagination
 
 from . import services
 from .models import Guarantee, PaymentOrder, Receipt
@@ -206,7 +206,7 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Any:
 
 
 @router.get("/orders", auth=API_AUTH, response=list[PaymentOrderOut], summary="Payment orders")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def order_list(request: HttpRequest, filters: Query[ByDeclarationFilter]) -> Any:
     return payment_orders_visible_to(
         user=request.user, declaration_number=filters.declaration_number
@@ -214,7 +214,7 @@ def order_list(request: HttpRequest, filters: Query[ByDeclarationFilter]) -> Any
 
 
 @router.get("/receipts", auth=API_AUTH, response=list[ReceiptOut], summary="Receipts")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def receipt_list(request: HttpRequest, filters: Query[ByDeclarationFilter]) -> Any:
     return receipts_visible_to(user=request.user, declaration_number=filters.declaration_number)
 

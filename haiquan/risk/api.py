@@ -13,9 +13,9 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from haiquan.core.api import API_AUTH
+from haiquan.core.api import API_AUTH, ObjectId, Pagination
 
 from . import selectors, services
 from .models import CRITERIA_FIELDS, RiskProfile, RiskProfileVersion
@@ -72,7 +72,7 @@ class ProfileStatusIn(Schema):
     reason: str
 
 
-class VersionOut(Schema):
+class ProfileVersionOut(Schema):
     number: int
     hs_prefixes: list[str]
     origins: list[str]
@@ -108,7 +108,7 @@ class ProfileOut(Schema):
     created_at: datetime
     deactivated_at: datetime | None
     deactivation_reason: str
-    current_version: VersionOut | None
+    current_version: ProfileVersionOut | None
 
     @staticmethod
     def resolve_created_by(obj: RiskProfile) -> str:
@@ -123,7 +123,7 @@ class ProfileOut(Schema):
 
 
 class ProfileDetailOut(ProfileOut):
-    versions: list[VersionOut]
+    versions: list[ProfileVersionOut]
 
     @staticmethod
     def resolve_versions(obj: RiskProfile) -> list[RiskProfileVersion]:
@@ -154,7 +154,7 @@ def _detail(profile_id: int) -> RiskProfile:
 
 
 @router.get("/profiles", response=list[ProfileOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def profiles_list(request: HttpRequest, active: bool | None = None, q: str = "") -> Any:
     risk_require_read(request.user)
     current = Prefetch(
@@ -182,13 +182,13 @@ def profiles_create(request: HttpRequest, payload: ProfileIn) -> Any:
 
 
 @router.get("/profiles/{profile_id}", response=ProfileDetailOut)
-def profiles_get(request: HttpRequest, profile_id: int) -> Any:
+def profiles_get(request: HttpRequest, profile_id: ObjectId) -> Any:
     risk_require_read(request.user)
     return _detail(profile_id)
 
 
 @router.put("/profiles/{profile_id}", response=ProfileDetailOut)
-def profiles_update(request: HttpRequest, profile_id: int, payload: ProfileUpdateIn) -> Any:
+def profiles_update(request: HttpRequest, profile_id: ObjectId, payload: ProfileUpdateIn) -> Any:
     profile = _detail(profile_id)
     services.profile_update(
         profile=profile,
@@ -206,7 +206,9 @@ def profiles_update(request: HttpRequest, profile_id: int, payload: ProfileUpdat
 
 
 @router.post("/profiles/{profile_id}/deactivate", response=ProfileDetailOut)
-def profiles_deactivate(request: HttpRequest, profile_id: int, payload: ProfileStatusIn) -> Any:
+def profiles_deactivate(
+    request: HttpRequest, profile_id: ObjectId, payload: ProfileStatusIn
+) -> Any:
     services.profile_deactivate(
         profile=_detail(profile_id), actor=request.user, reason=payload.reason
     )
@@ -214,7 +216,7 @@ def profiles_deactivate(request: HttpRequest, profile_id: int, payload: ProfileS
 
 
 @router.post("/profiles/{profile_id}/activate", response=ProfileDetailOut)
-def profiles_activate(request: HttpRequest, profile_id: int, payload: ProfileStatusIn) -> Any:
+def profiles_activate(request: HttpRequest, profile_id: ObjectId, payload: ProfileStatusIn) -> Any:
     services.profile_activate(
         profile=_detail(profile_id), actor=request.user, reason=payload.reason
     )

@@ -10,9 +10,9 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from haiquan.core.api import API_AUTH
+from haiquan.core.api import API_AUTH, Pagination
 
 from .models import Agreement, HsLine
 from .selectors import agreement_list, hs_line_get, hs_search_queryset
@@ -67,7 +67,7 @@ class AgreementOut(Schema):
 
 
 @router.get("/lines", response=list[HsLineOut], summary="Search tariff lines")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def lines_search(
     request: HttpRequest,
     q: str = Query(

@@ -1,10 +1,12 @@
 """Settings shared by every environment. Values that differ come from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the haiquan package
@@ -22,6 +24,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "django_htmx",
+    "django_filters",
     "haiquan.core",
     "haiquan.eventlog",
     "haiquan.accounts",
@@ -30,7 +38,10 @@ INSTALLED_APPS = [
     "haiquan.risk",
     "haiquan.clearance",
     "haiquan.payments",
+    "haiquan.supervision",
+    "haiquan.transit",
     "haiquan.demo",
+    "haiquan.audit",
 ]
 
 MIDDLEWARE = [
@@ -41,9 +52,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Customs staff reach no page before passing their second factor (TOTP).
+    "haiquan.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "haiquan.core.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "haiquan.config.urls"
@@ -91,6 +109,41 @@ DATABASES = {"default": database_from_env(VAR_DIR / "haiquan.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# django-axes first: it refuses a locked-out log-in before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords for one user name from one address lock that pair out for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("HAIQUAN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("HAIQUAN_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+# The second factor of customs staff: TOTP (RFC 6238) in any authenticator app.
+OTP_TOTP_ISSUER = os.environ.get("HAIQUAN_OTP_ISSUER", "haiquan")
+
+# No inline script and no inline style anywhere: every asset comes from the package itself,
+# so pages work on a customs network without internet. QR codes are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -109,12 +162,17 @@ LANGUAGES = [
     ("ko", _("Korean")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's own "vi" formats do not group thousands and its "zh_Hans" ones group by ten
+# thousand without a separator; haiquan's formats write 73.000.000 and 73,000,000.
+FORMAT_MODULE_PATH = ["haiquan.core.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"  # shown; stored as UTC
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The pages' own assets (CSS, script, htmx) ship inside the package: no CDN, no build step.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 
 NINJA_PAGINATION_PER_PAGE = 50
@@ -130,6 +188,33 @@ HAIQUAN: dict[str, Any] = {
     "EXCHANGE_RATE_MAX_AGE_DAYS": int(os.environ.get("HAIQUAN_EXCHANGE_RATE_MAX_AGE_DAYS", "7")),
     # VNACCS limits a declaration to 50 goods lines.
     "MAX_LINES_PER_DECLARATION": int(os.environ.get("HAIQUAN_MAX_LINES", "50")),
+    # The page standing for a bank's payment site (demo and tests). It signs a confirmation
+    # with the demo bank's secret, so anyone who reaches it "pays": off in production.
+    "BANK_SIMULATOR": os.environ.get("HAIQUAN_BANK_SIMULATOR", "1") == "1",
+    "DEMO_BANK_CODE": os.environ.get("HAIQUAN_DEMO_BANK_CODE", "DEMO"),
+    # Declarations per page in the lists and the officers' queue.
+    "PAGE_SIZE": int(os.environ.get("HAIQUAN_PAGE_SIZE", "25")),
+    # Supervision and e-seal monitoring. The MQTT broker the telemetry subscriber listens to.
+    "MQTT_URL": os.environ.get("HAIQUAN_MQTT_URL", "mqtt://127.0.0.1:1883"),
+    "MQTT_TOPIC": os.environ.get("HAIQUAN_MQTT_TOPIC", "haiquan/eseal/+/position"),
+    # Tile server of the monitoring map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png;
+    # empty = no tiles (the map shows routes and positions on a plain background).
+    "MAP_TILE_URL": os.environ.get("HAIQUAN_MAP_TILE_URL", ""),
+    "MAP_TILE_ATTRIBUTION": os.environ.get("HAIQUAN_MAP_TILE_ATTRIBUTION", ""),
+    # When set, the OsmAnd endpoint requires it (`key=` or Bearer); empty = any known device.
+    "TELEMETRY_KEY": os.environ.get("HAIQUAN_TELEMETRY_KEY", ""),
+    # Alert thresholds: metres beyond the corridor, minutes of a stop, of silence, battery %.
+    "CORRIDOR_TOLERANCE_M": int(os.environ.get("HAIQUAN_CORRIDOR_TOLERANCE_M", "100")),
+    "MAX_STOP_MINUTES": int(os.environ.get("HAIQUAN_MAX_STOP_MINUTES", "30")),
+    "SIGNAL_LOST_MINUTES": int(os.environ.get("HAIQUAN_SIGNAL_LOST_MINUTES", "15")),
+    "LOW_BATTERY_PCT": int(os.environ.get("HAIQUAN_LOW_BATTERY_PCT", "20")),
+    # Bonded warehouses: days of warning before a lot's storage time (default 365) ends.
+    "BONDED_EXPIRY_WARNING_DAYS": int(os.environ.get("HAIQUAN_BONDED_WARNING_DAYS", "30")),
+    # Each API token may send a burst of this many requests, then this many a second; beyond
+    # that 429 with Retry-After (haiquan.core.ratelimit). 0 a second turns the limit off. The
+    # buckets live in CACHES: use a cache shared by every worker and host in production.
+    "API_RATE_BURST": int(os.environ.get("HAIQUAN_API_RATE_BURST", "300")),
+    "API_RATE_PER_SECOND": float(os.environ.get("HAIQUAN_API_RATE_PER_SECOND", "50")),
 }
 
 LOGGING = {

@@ -5,6 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
+from .base import HAIQUAN
 
 DEBUG = False
 SECRET_KEY = os.environ.get("HAIQUAN_SECRET_KEY", "")
@@ -25,3 +26,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Never a simulated bank in production unless an installation asks for it (a demo server).
+HAIQUAN = {**HAIQUAN, "BANK_SIMULATOR": os.environ.get("HAIQUAN_BANK_SIMULATOR", "0") == "1"}

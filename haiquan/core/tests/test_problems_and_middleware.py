@@ -40,6 +40,7 @@ def test_pydantic_locations_become_field_paths(loc, field):
     assert _loc_to_field(loc) == field
 
 
+@pytest.mark.django_db  # the middleware closes the open connections it finds
 def test_lost_database_answers_503_with_retry_after():
     mw = DatabaseUnavailableMiddleware(lambda r: None)  # type: ignore[arg-type,return-value]
     request = RequestFactory().get("/api/v1/declarations")

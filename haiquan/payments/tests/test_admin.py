@@ -3,6 +3,7 @@ from django.test import Client
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.tests.factories import UserFactory
+from haiquan.accounts.tests.helpers import login
 from haiquan.payments.models import Bank
 
 pytestmark = pytest.mark.django_db
@@ -11,9 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client() -> Client:
     admin = UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(admin)
-    return client
+    return login(Client(), admin)  # with the second factor the admin requires
 
 
 def test_the_bank_list_never_shows_the_secret(admin_client, vcb):

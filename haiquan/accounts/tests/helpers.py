@@ -1,0 +1,35 @@
+"""Logging in from tests as the pages require: customs staff with their second factor."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from haiquan.accounts.models import User
+from haiquan.accounts.selectors import user_needs_second_factor
+
+
+def totp_device(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator, created if it has none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the authenticator app shows now (RFC 6238), as the user types it."""
+    token = totp(
+        device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift
+    )
+    return f"{token:0{device.digits}d}"
+
+
+def login(client: Client, user: User) -> Client:
+    """`force_login`, plus a verified second factor for those who need one."""
+    client.force_login(user)
+    if user_needs_second_factor(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session.save()
+    return client

@@ -1,0 +1,37 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import AccessRecord
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    """Read only: administrators search the trail; nobody edits it."""
+
+    list_display = (
+        "occurred_at",
+        "user",
+        "role",
+        "via",
+        "part",
+        "declaration_number",
+        "enterprise",
+        "office_code",
+        "address",
+    )
+    list_filter = ("role", "via", "part", "office_code")
+    search_fields = ("user__username", "declaration_number", "enterprise__mst", "address")
+    date_hierarchy = "occurred_at"
+    list_select_related = ("user", "enterprise")
+    show_full_result_count = False  # no COUNT(*) over tens of millions of rows
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,80 @@
+"""The trail of customs users' reads of traders' data (nhật ký truy cập dữ liệu).
+
+An enterprise's declarations carry its prices, suppliers and customers. Officers need them to
+work, and every time a customs user opens one, a row here says who, which declaration (and of
+which enterprise), when, and through what (the API, a page, an export). The rows are written
+by `services.declaration_access_record` only, never changed or deleted, and read by
+administrators in the admin site or through `selectors`.
+
+One row is a single INSERT with no read before it; at national volume (tens of millions of
+reads a year) the table is partitioned by month in PostgreSQL (docs/scaling.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Part, Via
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AccessRecordQuerySet(models.QuerySet["AccessRecord"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("the access trail is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the access trail is append-only")
+
+
+class AccessRecord(models.Model):
+    """One read of one declaration by one customs user."""
+
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The role at the time: a user who changes role keeps the trail of what it did before.
+    role = models.CharField(_("role"), max_length=16)
+    via = models.CharField(_("through"), max_length=8, choices=Via.choices)
+    part = models.CharField(_("what"), max_length=16, choices=Part.choices, default=Part.DETAIL)
+    declaration_id = models.BigIntegerField(_("declaration"))
+    declaration_number = models.CharField(_("declaration number"), max_length=12, blank=True)
+    # Whose data it is, so that "who at customs read enterprise X's declarations" is one query.
+    enterprise = models.ForeignKey(
+        "refdata.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    office_code = models.CharField(_("office"), max_length=16, blank=True)
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+
+    objects = AccessRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access record")
+        verbose_name_plural = _("access records")
+        indexes = [
+            models.Index(fields=["declaration_id", "occurred_at"], name="audit_access_decl"),
+            models.Index(fields=["user", "occurred_at"], name="audit_access_user"),
+            models.Index(fields=["enterprise", "occurred_at"], name="audit_access_enterprise"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user_id} {self.part} {self.declaration_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("the access trail is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the access trail is append-only")

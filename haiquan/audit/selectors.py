@@ -1,0 +1,33 @@
+"""Reading the access trail (administrators)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from .models import AccessRecord
+
+
+def access_records(
+    *,
+    declaration_id: int | None = None,
+    user_id: int | None = None,
+    enterprise_mst: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AccessRecord]:
+    """Who read what, newest first: for one declaration, one user, or one enterprise's data,
+    optionally within [since, until)."""
+    qs = AccessRecord.objects.select_related("user", "enterprise")
+    if declaration_id is not None:
+        qs = qs.filter(declaration_id=declaration_id)
+    if user_id is not None:
+        qs = qs.filter(user_id=user_id)
+    if enterprise_mst is not None:
+        qs = qs.filter(enterprise__mst=enterprise_mst)
+    if since is not None:
+        qs = qs.filter(occurred_at__gte=since)
+    if until is not None:
+        qs = qs.filter(occurred_at__lt=until)
+    return qs.order_by("-occurred_at", "-id")

@@ -1,0 +1,112 @@
+"""The declaration's status timeline, read from the event log and told in plain words.
+
+Traders see what happened and when; the selectivity's reasons, score and random selection
+stay with customs (as in the API's event list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from haiquan.eventlog.choices import Party
+from haiquan.eventlog.models import Event
+
+from .choices import CheckOutcome, Lane, PaymentState
+
+EVENT_LABELS = {
+    "declaration.draft_created": gettext_lazy("Draft created"),
+    "declaration.draft_updated": gettext_lazy("Draft changed"),
+    "declaration.lodged": gettext_lazy("Declaration submitted"),
+    "declaration.registered": gettext_lazy("Registered, duties assessed"),
+    "declaration.lane_decided": gettext_lazy("Lane decided"),
+    "declaration.document_check_recorded": gettext_lazy("Document check recorded"),
+    "declaration.inspection_recorded": gettext_lazy("Physical inspection recorded"),
+    "declaration.escalated": gettext_lazy("Sent to physical inspection"),
+    "declaration.amended": gettext_lazy("Amended"),
+    "declaration.cancelled": gettext_lazy("Cancelled"),
+    "declaration.cleared": gettext_lazy("Cleared"),
+    "declaration.released": gettext_lazy("Goods released"),
+    "payment_order.created": gettext_lazy("Payment order issued"),
+    "payment_order.superseded": gettext_lazy("Payment order replaced"),
+    "payment.confirmed": gettext_lazy("Payment confirmed by the bank"),
+    "guarantee.registered": gettext_lazy("Bank guarantee registered"),
+}
+CUSTOMS_ONLY_KEYS = frozenset({"reasons", "score", "random_selected"})
+
+
+@dataclass
+class TimelineEntry:
+    occurred_at: datetime
+    label: str
+    party: str
+    actor: str
+    details: list[str] = field(default_factory=list)
+    amounts: list[tuple[str, Any]] = field(default_factory=list)
+
+
+def _details(kind: str, data: dict[str, Any], customs: bool) -> list[str]:
+    out: list[str] = []
+    if kind == "declaration.lane_decided" and data.get("lane") in Lane.values:
+        out.append(_("Lane: %(lane)s") % {"lane": Lane(data["lane"]).label})
+        if customs and data.get("reasons"):
+            out.append(_("Reasons: %(codes)s") % {"codes": ", ".join(map(str, data["reasons"]))})
+        if customs and data.get("random_selected"):
+            out.append(_("Selected at random for compliance measurement"))
+    if data.get("reason"):
+        out.append(_("Reason: %(reason)s") % {"reason": data["reason"]})
+    if data.get("outcome") in CheckOutcome.values:
+        out.append(str(CheckOutcome(data["outcome"]).label))
+    if data.get("version") and kind == "declaration.amended":
+        out.append(_("Version %(n)s") % {"n": data["version"]})
+    if data.get("receipt"):
+        out.append(_("Receipt %(number)s") % {"number": data["receipt"]})
+    if data.get("reference"):
+        out.append(_("Reference %(ref)s") % {"ref": data["reference"]})
+    if data.get("payment_state") in PaymentState.values:
+        out.append(str(PaymentState(data["payment_state"]).label))
+    if data.get("note"):
+        out.append(str(data["note"]))
+    return out
+
+
+def _amounts(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    labels = (
+        ("total_duties_vnd", _("Duties and taxes")),
+        ("amount_vnd", _("Amount")),
+        ("difference_vnd", _("Difference")),
+    )
+    return [(label, data[key]) for key, label in labels if data.get(key) not in (None, "")]
+
+
+def timeline(events: Iterable[Event], *, customs: bool) -> list[TimelineEntry]:
+    """The events of one declaration, oldest first, as the reader may see them."""
+    entries = []
+    for e in events:
+        data = dict(e.data or {})
+        if not customs:
+            data = {k: v for k, v in data.items() if k not in CUSTOMS_ONLY_KEYS}
+        if e.actor_id and e.actor is not None:
+            actor = e.actor.get_username()
+        elif e.actor_label:
+            actor = e.actor_label
+        else:
+            actor = ""
+        if not customs and e.party == Party.CUSTOMS:
+            actor = ""  # traders deal with the customs office, not with named officers
+        entries.append(
+            TimelineEntry(
+                occurred_at=e.occurred_at,
+                label=str(EVENT_LABELS.get(e.kind, e.kind)),
+                party=str(Party(e.party).label) if e.party in Party.values else e.party,
+                actor=actor,
+                details=_details(e.kind, data, customs),
+                amounts=_amounts(data),
+            )
+        )
+    return entries

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "clearance"
+
+urlpatterns = [
+    # The enterprise's declarations and the declaration form
+    path("declarations/", views.declaration_list, name="declaration_list"),
+    path("declarations/acting-for/", views.acting_for_set, name="acting_for"),
+    path("declarations/new/", views.declaration_create, name="declaration_create"),
+    path("declarations/form/line/", views.line_row, name="line_row"),
+    path("declarations/form/duty-preview/", views.duty_preview, name="duty_preview"),
+    path("declarations/hs-search/", views.hs_search, name="hs_search"),
+    path("declarations/<int:pk>/", views.declaration_detail, name="declaration_detail"),
+    path("declarations/<int:pk>/edit/", views.declaration_edit, name="declaration_edit"),
+    path("declarations/<int:pk>/review/", views.declaration_review, name="declaration_review"),
+    path("declarations/<int:pk>/amend/", views.declaration_amend, name="declaration_amend"),
+    path("declarations/<int:pk>/cancel/", views.declaration_cancel, name="declaration_cancel"),
+    path("declarations/<int:pk>/pdf/", views.declaration_pdf, name="declaration_pdf"),
+    # Officers
+    path("officer/queue/", views.queue, name="queue"),
+    path("officer/today/", views.overview, name="overview"),
+    path("declarations/<int:pk>/check/", views.check_record, name="check_record"),
+    path("declarations/<int:pk>/check/preview/", views.check_preview, name="check_preview"),
+    path("declarations/<int:pk>/escalate/", views.declaration_escalate, name="escalate"),
+    path("declarations/<int:pk>/release/", views.declaration_release, name="release"),
+]

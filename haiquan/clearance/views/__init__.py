@@ -1,0 +1,43 @@
+"""The clearance pages: the enterprise's declarations and form, the declaration page, the
+officers' queue and actions. Each view parses, calls one service or selector, and renders."""
+
+from .declaration_form import (
+    declaration_amend,
+    declaration_create,
+    declaration_edit,
+    declaration_review,
+    duty_preview,
+    hs_search,
+    line_row,
+)
+from .declaration_page import declaration_cancel, declaration_detail, declaration_pdf
+from .enterprise import acting_for_set, declaration_list
+from .officer import (
+    check_preview,
+    check_record,
+    declaration_escalate,
+    declaration_release,
+    overview,
+    queue,
+)
+
+__all__ = [
+    "acting_for_set",
+    "check_preview",
+    "check_record",
+    "declaration_amend",
+    "declaration_cancel",
+    "declaration_create",
+    "declaration_detail",
+    "declaration_edit",
+    "declaration_escalate",
+    "declaration_list",
+    "declaration_pdf",
+    "declaration_release",
+    "declaration_review",
+    "duty_preview",
+    "hs_search",
+    "line_row",
+    "overview",
+    "queue",
+]

@@ -1,0 +1,19 @@
+"""Pages that belong to no single app: the start page that sends each user to their work."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Traders start at their declarations, customs staff at the queue; system accounts (banks,
+    agencies, operators) work through the API and are told so."""
+    user = request.user
+    if getattr(user, "is_trader", False):
+        return redirect("clearance:declaration_list")
+    if getattr(user, "is_customs", False):
+        return redirect("clearance:queue")
+    return render(request, "core/no_pages.html", status=403)

@@ -1,0 +1,324 @@
+"""One synthetic declaration as the live workflow would have registered it, and the buffers
+its rows wait in until a chunk is written.
+
+`Composer.add` draws the consignment (`consignment`), assesses it with the tariff's real
+`compute_duties` (and, when a violation is planted, the truth too: `fraud`), takes the next
+number, asks the risk app's real `lane_decide` for the lane, then replays the declaration's
+life (`workflow`). `Composer.flush` writes the buffered rows (`writer`). Nothing here writes
+row by row.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from haiquan.clearance.models import NumberSequence
+from haiquan.clearance.numbering import number_format
+from haiquan.core.problems import ValidationFailed
+from haiquan.payments.models import ReceiptSequence
+from haiquan.risk.engine import DeclarationFacts, LineFacts, lane_decide
+from haiquan.tariff.duties import DeclarationDuties, DeclarationIn, LineIn, compute_duties
+
+from . import consignment, fraud
+from .catalogue import Catalogue
+from .goods import GROUPS
+from .population import Firm, Population, regime_types, weighted
+from .report import Tally
+from .rows import WRITE_ORDER, json_text, tables
+from .timeline import VN_TZ
+from .workflow import Documents, Filing, Replay
+from .writer import IdAllocator, write_rows
+
+CENT = Decimal("0.01")
+
+
+class Composer:
+    """Builds the rows of declarations one by one and writes them a batch at a time."""
+
+    def __init__(
+        self,
+        *,
+        catalogue: Catalogue,
+        population: Population,
+        types: dict[str, tuple[str, str]],
+        offices: dict[str, tuple[int, str, str]],
+        rates: dict[tuple[str, date], Decimal],
+        rate_max_age: int,
+        banks: dict[str, int],
+        dataset_id: int,
+        end: datetime,
+    ) -> None:
+        self.catalogue = catalogue
+        self.tariff = catalogue.tariff
+        self.population = population
+        self.types = types  # code → (flow, duty treatment)
+        self.offices = offices  # code → (id, path, kind)
+        self.rates = rates
+        self.rate_max_age = rate_max_age
+        self.banks = banks  # code → id
+        self.dataset_id = dataset_id
+        self.end = end
+        self.tally = Tally()
+        self.claims = consignment.ClaimFinder(catalogue)
+        self.tables = tables()
+        self.ids = {key: IdAllocator(table.model) for key, table in self.tables.items()}
+        self.rows: dict[str, list[tuple]] = {key: [] for key in self.tables}
+        self.buffered = 0  # declarations whose rows wait in the buffers
+        self._events: list[tuple] = []
+        self._serial: dict[str, int] = {}
+        self._receipts: dict[int, int] = {}
+        self._bank_transactions = 0
+        self._sequence = 0
+
+    # --- chunks and batches -------------------------------------------------------------------
+
+    def begin_chunk(self) -> None:
+        """Take the number counters; they stay locked until the chunk's transaction commits,
+        so a live registration meanwhile waits and then continues after the history."""
+        for flow in ("import", "export"):
+            counter, _created = NumberSequence.objects.select_for_update().get_or_create(name=flow)
+            self._serial[flow] = counter.last
+
+    def flush(self) -> None:
+        """Write the buffered rows and move the counters on (inside the chunk's transaction)."""
+        for flow, last in self._serial.items():
+            NumberSequence.objects.filter(name=flow).update(last=last)
+        for year, last in self._receipts.items():
+            ReceiptSequence.objects.update_or_create(year=year, defaults={"last": last})
+        # Events get their ids in time order.
+        self._events.sort(key=lambda e: e[0])
+        self.rows["event"] = [(self.ids["event"].next(), *row) for _key, row in self._events]
+        self._events = []
+        self.buffered = 0
+        for key in WRITE_ORDER:
+            write_rows(self.tables[key], self.rows[key])
+            self.rows[key] = []
+
+    def add_events(self, events: list[tuple]) -> None:
+        self._sequence += 1
+        for n, e in enumerate(events):
+            self._events.append(((e[0], self._sequence, n), (*e[:9], json_text(e[9]))))
+
+    def receipt_number(self, issued_at: datetime) -> tuple[int, int]:
+        """(year, sequence) of the next receipt: numbered without gaps within each year."""
+        year = issued_at.astimezone(VN_TZ).year
+        if year not in self._receipts:
+            counter = ReceiptSequence.objects.select_for_update().filter(year=year).first()
+            self._receipts[year] = counter.last if counter else 0
+        self._receipts[year] += 1
+        return year, self._receipts[year]
+
+    def bank_transaction_id(self, bank: str, paid_at: datetime) -> str:
+        """Unique per bank across runs: the run's dataset id is part of it."""
+        self._bank_transactions += 1
+        return f"{bank}{self.dataset_id:04d}{paid_at.astimezone(VN_TZ):%y%m%d}{self._bank_transactions:08d}"
+
+    # --- look-ups -----------------------------------------------------------------------------
+
+    def rate(self, currency: str, day: date) -> Decimal:
+        """The day's rate or the latest within the allowed age (as `exchange_rate_for`)."""
+        if currency == "VND":
+            return Decimal(1)
+        for back in range(self.rate_max_age + 1):
+            value = self.rates.get((currency, day - timedelta(days=back)))
+            if value is not None:
+                return value
+        raise LookupError(f"no exchange rate for {currency} on {day}")
+
+    # --- one declaration ------------------------------------------------------------------------
+
+    def add(
+        self,
+        rng: random.Random,
+        *,
+        firm: Firm,
+        flow: str,
+        office_code: str,
+        registered_at: datetime,
+    ) -> None:
+        day = registered_at.astimezone(VN_TZ).date()
+        office_id, office_path, office_kind = self.offices[office_code]
+        type_code = weighted(
+            rng, {t: w for t, w in regime_types(firm, flow).items() if t in self.types}
+        )
+        treatment = self.types[type_code][1]
+        group = weighted(rng, firm.groups[flow])
+        country, partner_name = rng.choice(firm.partners[(flow, group)])
+        mode = consignment.transport_mode(rng, office_kind, office_code, group)
+        currency = weighted(rng, firm.currencies.get(country, {"USD": 1.0}))
+        try:
+            rate, usd_rate = self.rate(currency, day), self.rate("USD", day)
+        except LookupError as exc:
+            self.tally.skip(str(exc))
+            return
+        setting = consignment.Setting(
+            firm=firm,
+            flow=flow,
+            group=group,
+            country=country,
+            type_code=type_code,
+            treatment=treatment,
+            day=day,
+            usd_rate=usd_rate,
+            rate=rate,
+        )
+        lines = consignment.goods_lines(rng, setting, self.catalogue, self.claims)
+        if not lines:
+            self.tally.skip(f"no goods in force for {group} on {day}")
+            return
+        value = sum((ln.value for ln in lines), Decimal(0))
+        incoterm, freight, insurance = consignment.terms(rng, flow, mode, value)
+
+        def assess(these: list[fraud.Line]) -> DeclarationDuties:
+            """The duties of these lines at the registration day's rate (`compute_duties`)."""
+            return compute_duties(
+                DeclarationIn(
+                    flow=flow,
+                    duty_treatment=treatment,
+                    incoterm=incoterm,
+                    exchange_rate=rate,
+                    freight=freight,
+                    insurance=insurance,
+                    on_day=day,
+                    lines=[
+                        LineIn(
+                            hs_code=ln.code,
+                            origin=ln.origin,
+                            quantity=ln.quantity,
+                            unit=ln.unit,
+                            value=ln.value,
+                            preference=ln.preference,
+                            co_number=ln.co_number,
+                            co_date=ln.co_date,
+                        )
+                        for ln in these
+                    ],
+                ),
+                self.tariff,
+            )
+
+        try:
+            true_duties = assess(lines)
+            plan = self._violation(rng, firm, flow, treatment, group, lines, true_duties, day)
+            declared = plan.declared if plan else lines
+            duties = assess(declared) if plan else true_duties
+            if plan and duties.total_vnd >= true_duties.total_vnd:  # it would not pay: honest
+                plan, declared, duties = None, lines, true_duties
+        except ValidationFailed as exc:
+            self.tally.skip(str(exc))
+            return
+
+        # Registration: the number is taken only now, so a skipped declaration leaves no gap.
+        self._serial[flow] += 1
+        number = number_format(flow, self._serial[flow])
+        result = lane_decide(
+            DeclarationFacts(
+                number=number,
+                flow=flow,
+                type_code=type_code,
+                office_code=office_code,
+                office_path=office_path,
+                enterprise_mst=firm.mst,
+                compliance_rank=firm.rank,
+                transport_mode=mode,
+                partner_country=country,
+                total_customs_value_vnd=duties.customs_value_vnd,
+                registered_at=registered_at,
+                lines=tuple(
+                    LineFacts(
+                        line_no=i + 1,
+                        hs_code=ln.code,
+                        origin=ln.origin,
+                        quantity=ln.quantity,
+                        unit=ln.unit,
+                        customs_value_vnd=d.customs_value_vnd,
+                        unit_price_vnd=(d.customs_value_vnd / ln.quantity).quantize(CENT),
+                        preference=ln.preference,
+                    )
+                    for i, (ln, d) in enumerate(zip(declared, duties.lines, strict=True))
+                ),
+            )
+        )
+        broker, filer = self._filer(rng, firm)
+        lodged_at = registered_at - timedelta(seconds=rng.randint(1, 6))
+        arrived_at, arrival_date = consignment.arrival(rng, flow, mode, lodged_at, registered_at)
+        documents = Documents(
+            type_code=type_code,
+            office_code=office_code,
+            enterprise_mst=firm.mst,
+            transport_mode=mode,
+            incoterm=incoterm,
+            currency=currency,
+            freight=freight,
+            insurance=insurance,
+            bill_of_lading=consignment.transport_document(rng, mode, day),
+            arrival_date=arrival_date,
+            invoice_number=f"{firm.mst[-4:]}/{day:%y}-{rng.randint(1, 99_999):05d}",
+            invoice_date=day - timedelta(days=rng.randint(0, 20)),
+            partner_name=partner_name,
+            partner_country=country,
+            containers=consignment.containers(rng, mode, group, lines, self.catalogue),
+            exchange_rate=rate,
+        )
+        filing = Filing(
+            id=self.ids["declaration"].next(),
+            number=number,
+            firm=firm,
+            filer=filer,
+            broker_id=broker,
+            office_id=office_id,
+            flow=flow,
+            treatment=treatment,
+            registered_at=registered_at,
+            lodged_at=lodged_at,
+            arrived_at=arrived_at,
+            documents=documents,
+            lines=lines,
+            declared=declared,
+            duties=duties,
+            true_duties=true_duties,
+            plan=plan,
+            result=result,
+            assess=assess,
+            usd_rate=usd_rate,
+        )
+        Replay(self, rng, filing).run()
+        self.buffered += 1
+
+    def _filer(self, rng: random.Random, firm: Firm) -> tuple[int | None, tuple[int, str]]:
+        """(broker firm id, filing user): the declarant, or the broker the firm authorised."""
+        if firm.broker_index is not None and rng.random() < firm.broker_use:
+            broker = self.population.brokers[firm.broker_index]
+            k = rng.randrange(len(broker.user_ids))
+            return broker.enterprise_id, (broker.user_ids[k], broker.usernames[k])
+        return None, (firm.user_id, firm.username)
+
+    def _violation(
+        self,
+        rng: random.Random,
+        firm: Firm,
+        flow: str,
+        treatment: str,
+        group: str,
+        lines: list[fraud.Line],
+        duties: DeclarationDuties,
+        day: date,
+    ) -> fraud.Plan | None:
+        """A violation, with the firm's propensity, where it could lower the duties owed."""
+        if treatment != "dutiable" or duties.total_vnd <= 0:
+            return None
+        if flow == "export" and duties.export_duty_vnd <= 0:
+            return None
+        if rng.random() >= firm.fraud_propensity * GROUPS[group].fraud_weight:
+            return None
+        atiga = self.tariff.agreement("ATIGA")
+        return fraud.plan(
+            rng,
+            lines=lines,
+            flow=flow,
+            catalogue=self.catalogue,
+            day=day,
+            atiga_form=atiga.co_form if atiga else None,
+        )

@@ -1,0 +1,532 @@
+"""The synthetic data generator: a realistic, reproducible history of declarations.
+
+`demo_generate` writes the history of Quảng Ninh and Bình Dương Customs for the months before a
+day, calibrated on the sources (volumes, lanes, values, time release); `national_generate`
+writes a given number of declarations over the same offices for benchmarks (10 million and
+more), in bounded memory. Both are deterministic for a seed: the same arguments on the same
+database give the same numbers and values.
+
+How a run goes: exchange rates for the period; the traders (`population`); then month by month
+the plan of who files what and when (`volumes`, `profiles`), day by day the declarations
+(`compose`: duties by the tariff's `compute_duties`, lanes by the risk app's `lane_decide`,
+checks, payments and events), written a chunk at a time in one transaction each (`writer`:
+COPY on PostgreSQL). Every declaration gets a `SyntheticTruth` row (the ground truth for risk
+models). Numbers continue `NumberSequence`, which is moved on, so live registrations follow.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from haiquan.refdata.models import DeclarationType, ExchangeRate, Office
+from haiquan.tariff.snapshot import Tariff
+
+from . import volumes
+from .catalogue import Catalogue
+from .choices import DatasetMode
+from .compose import Composer
+from .models import DemoDataset
+from .population import Firm, Population, population_build, weighted
+from .profiles import DEPARTMENTS
+from .rates import CURRENCIES, rate_walk
+from .report import GenerationReport
+from .setup import demo_banks_ensure, risk_profiles_ensure
+from .timeline import VN_TZ
+
+Progress = Callable[[str], None]
+DEFAULT_CHUNK = 20_000
+RATES_AHEAD_DAYS = 7
+BORDER_OFFICES = frozenset({"20BD", "20BC", "20BI"})
+MIN_POPULATION_FACTOR = 0.1
+# Rows of this many declarations are written at a time, whatever the chunk (transaction) size:
+# what the generator holds in memory does not grow with the chunk.
+WRITE_BATCH = 2_000
+
+
+class DemoDataExists(Exception):
+    """Demo history is already there; generating it again would duplicate it."""
+
+
+class GeneratorNotReady(Exception):
+    """Something the generator needs is missing (reference data, the tariff)."""
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def history_period(*, months: int, until: date | None) -> tuple[datetime, datetime]:
+    """The `months` full months before `until`'s month, then `until`'s month up to `until`
+    (up to now when `until` is today). The end is also where the history stops: a declaration
+    whose steps run past it stays open (queues have work in them)."""
+    today = timezone.localdate()
+    until = until or today
+    if until > today:
+        raise ValueError("until cannot be in the future")
+    first = until.replace(day=1)
+    for _month in range(months):
+        first = (first - timedelta(days=1)).replace(day=1)
+    start = datetime(first.year, first.month, first.day, tzinfo=VN_TZ)
+    if until == today:
+        end = timezone.now().astimezone(VN_TZ).replace(microsecond=0)
+    else:
+        end = datetime(until.year, until.month, until.day, tzinfo=VN_TZ)
+    return start, end
+
+
+def demo_generate(
+    *,
+    seed: int = 2020,
+    months: int = 24,
+    until: date | None = None,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> GenerationReport:
+    """Generate the demo history: Quảng Ninh (about 5,000 declarations a month) and Bình Dương
+    (about 10,000), `scale` times that, over `history_period(months, until)`.
+
+    Refuses (`DemoDataExists`) when demo history exists already: reset it first."""
+    if DemoDataset.objects.filter(mode=DatasetMode.DEMO).exists():
+        raise DemoDataExists(_("Demo data exists already; reset it first (haiquan demo --reset)."))
+    start, end = history_period(months=months, until=until)
+    return _generate(
+        mode=DatasetMode.DEMO,
+        seed=seed,
+        start=start,
+        end=end,
+        scale=scale,
+        total=None,
+        progress=progress,
+        chunk_size=chunk_size,
+        parameters={"months": months, "until": until, "scale": scale},
+    )
+
+
+def national_generate(
+    *,
+    seed: int = 2020,
+    declarations: int,
+    months: int = 12,
+    until: date | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> GenerationReport:
+    """Generate exactly `declarations` declarations over the offices of the demo departments,
+    spread over the period like real filings, with a population sized to the volume (about one
+    enterprise per 100 declarations a month, at most 60,000). For benchmarks: memory stays
+    bounded by the chunk (`chunk_size` declarations) and a day's plan, whatever the total.
+    May run on top of a demo history; it adds to it."""
+    if declarations <= 0:
+        raise ValueError("declarations must be positive")
+    start, end = history_period(months=months, until=until)
+    return _generate(
+        mode=DatasetMode.NATIONAL,
+        seed=seed,
+        start=start,
+        end=end,
+        scale=1.0,
+        total=declarations,
+        progress=progress,
+        chunk_size=chunk_size,
+        parameters={"months": months, "until": until, "declarations": declarations},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def exchange_rates_ensure(*, seed: int, first: date, last: date) -> int:
+    """Daily rates of the demo currencies from `first` to `last`; days that have one keep it."""
+    existing = set(
+        ExchangeRate.objects.filter(
+            day__range=(first, last), currency_id__in=CURRENCIES
+        ).values_list("currency_id", "day")
+    )
+    rows = [
+        ExchangeRate(currency_id=cur, day=day, rate_vnd=value, source="demo")
+        for cur in CURRENCIES
+        for day, value in rate_walk(cur, first, last, seed)
+        if (cur, day) not in existing
+    ]
+    ExchangeRate.objects.bulk_create(rows, batch_size=2_000)
+    return len(rows)
+
+
+def _rates(first: date, last: date) -> dict[tuple[str, date], Decimal]:
+    return {
+        (cur, day): rate
+        for cur, day, rate in ExchangeRate.objects.filter(day__range=(first, last)).values_list(
+            "currency_id", "day", "rate_vnd"
+        )
+    }
+
+
+def _generate(
+    *,
+    mode: str,
+    seed: int,
+    start: datetime,
+    end: datetime,
+    scale: float,
+    total: int | None,
+    progress: Progress | None,
+    chunk_size: int,
+    parameters: dict[str, Any],
+) -> GenerationReport:
+    began = time.monotonic()
+    say = progress or (lambda _msg: None)
+    with translation.override(settings.LANGUAGE_CODE):
+        offices = {
+            o.code: o
+            for o in Office.objects.filter(
+                code__in=[c for d in DEPARTMENTS.values() for c in d.offices]
+            )
+        }
+        departments = [
+            d for d, dept in DEPARTMENTS.items() if any(c in offices for c in dept.offices)
+        ]
+        if not departments:
+            raise GeneratorNotReady(
+                _(
+                    "No customs office of the demo departments (20, 43) is loaded: "
+                    "run load_refdata first."
+                )
+            )
+        tariff = Tariff.load(None)
+        catalogue = Catalogue(tariff)
+        if not catalogue.by_group:
+            raise GeneratorNotReady(_("The tariff is empty: run load_refdata first."))
+        dataset = DemoDataset.objects.create(
+            mode=mode, seed=seed, period_start=start, period_end=end, parameters=parameters
+        )
+        report = GenerationReport(mode=mode, seed=seed, period_start=start, period_end=end)
+        report.profiles_dated = risk_profiles_ensure(valid_from=start.date())
+        banks = demo_banks_ensure()
+        max_age = settings.HAIQUAN["EXCHANGE_RATE_MAX_AGE_DAYS"]
+        rates_first = start.date() - timedelta(days=max_age + 1)
+        rates_last = max(timezone.localdate(), end.date()) + timedelta(days=RATES_AHEAD_DAYS)
+        report.exchange_rates = exchange_rates_ensure(seed=seed, first=rates_first, last=rates_last)
+        say(_("exchange rates: %(n)d days written") % {"n": report.exchange_rates})
+
+        # Below a tenth of the volume the population stops shrinking, so that a small history
+        # still has the mix of segments and compliance ranks of the whole.
+        factor = (
+            max(scale, MIN_POPULATION_FACTOR)
+            if total is None
+            else _national_factor(total, start, end)
+        )
+        rng = random.Random(f"{seed}:{mode}:population")
+        with transaction.atomic():
+            population = population_build(
+                rng=rng,
+                catalogue=catalogue,
+                dataset=dataset,
+                departments=departments,
+                factor=factor,
+                history_start=start.date(),
+                anchors=mode == DatasetMode.DEMO,
+                progress=say,
+            )
+        report.enterprises = len(population.firms)
+        report.brokers = len(population.brokers)
+        report.users = population.created_users
+
+        from haiquan.payments.models import Bank
+
+        composer = Composer(
+            catalogue=catalogue,
+            population=population,
+            types={
+                t.code: (t.flow, t.duty_treatment)
+                for t in DeclarationType.objects.filter(active=True)
+            },
+            offices={c: (o.pk, o.path, o.kind) for c, o in offices.items()},
+            rates=_rates(rates_first, rates_last),
+            rate_max_age=max_age,
+            banks=dict(Bank.objects.filter(code__in=banks).values_list("code", "pk")),
+            dataset_id=dataset.pk,
+            end=end,
+        )
+        runner = _ChunkRunner(composer, chunk_size, say, began)
+        with ruleset_pinned():
+            try:
+                for month in volumes.month_starts(start.date(), end.date()):
+                    plan = _plan_month(
+                        seed=seed,
+                        mode=mode,
+                        month=month,
+                        population=population,
+                        offices=offices,
+                        departments=departments,
+                        scale=scale,
+                        total=total,
+                        start=start,
+                        end=end,
+                    )
+                    for day, specs in plan:
+                        day_rng = random.Random(f"{seed}:{mode}:compose:{day.isoformat()}")
+                        for registered_at, office_code, firm, flow in specs:
+                            runner.open()
+                            composer.add(
+                                day_rng,
+                                firm=firm,
+                                flow=flow,
+                                office_code=office_code,
+                                registered_at=registered_at,
+                            )
+                            runner.maybe_commit(day)
+                runner.commit(None)
+            except BaseException:
+                runner.abort()
+                raise
+
+        report.fill(composer.tally, population)
+        report.elapsed_seconds = round(time.monotonic() - began, 1)
+        dataset.report = report.as_json()
+        dataset.finished_at = timezone.now()
+        dataset.save(update_fields=["report", "finished_at"])
+    return report
+
+
+@contextmanager
+def ruleset_pinned() -> Iterator[None]:
+    """Decide every lane of the run against the rule set in force when it starts.
+
+    `lane_decide` re-reads the rule-set revision token on every call (one query), so that a
+    live process sees an analyst's change at once. The generator decides hundreds of thousands
+    of lanes in a row and nothing may change the rules meanwhile, so it compiles the rule set
+    once and pins it for the run: a third less time, same decisions. (To be replaced by an
+    explicit `ruleset=` argument of `lane_decide` when the risk app offers one.)
+    """
+    from haiquan.risk import engine
+
+    ruleset = engine.ruleset_current()
+    original = engine.ruleset_current
+    engine.ruleset_current = lambda: ruleset
+    try:
+        yield
+    finally:
+        engine.ruleset_current = original
+
+
+class _ChunkRunner:
+    """One transaction per chunk of declarations."""
+
+    def __init__(self, composer: Composer, size: int, say: Progress, began: float) -> None:
+        self.composer = composer
+        self.size = size
+        self.say = say
+        self.began = began
+        self.atomic: Any = None
+        self.pending = 0
+
+    def open(self) -> None:
+        if self.atomic is None:
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            self.composer.begin_chunk()
+        self.pending += 1
+
+    def maybe_commit(self, day: date) -> None:
+        if self.pending >= self.size:
+            self.commit(day)
+        elif self.composer.buffered >= WRITE_BATCH:
+            # Rows go to the database as they come; the transaction stays open to the chunk's end.
+            self.composer.flush()
+
+    def commit(self, day: date | None) -> None:
+        if self.atomic is None:
+            return
+        self.composer.flush()
+        self.atomic.__exit__(None, None, None)
+        self.atomic = None
+        self.pending = 0
+        done = self.composer.tally.declarations
+        elapsed = time.monotonic() - self.began
+        self.say(
+            _("%(n)d declarations written (up to %(d)s), %(r).0f a second")
+            % {
+                "n": done,
+                "d": day.isoformat() if day else _("the end"),
+                "r": done / max(elapsed, 1e-6),
+            }
+        )
+
+    def abort(self) -> None:
+        if self.atomic is not None:
+            import sys
+
+            self.atomic.__exit__(*sys.exc_info())
+            self.atomic = None
+
+
+def _national_factor(total: int, start: datetime, end: datetime) -> float:
+    """Population relative to the calibrated one (1,933 traders for ~15,000 a month)."""
+    months = max(1.0, (end - start).days / 30.44)
+    monthly = total / months
+    firms = min(60_000, max(300, monthly / 8))
+    return firms / 1_933
+
+
+def _days(start: datetime, end: datetime) -> list[date]:
+    """The days of the period: from the start's to the last one that begins before the end."""
+    out, day = [], start.date()
+    while datetime(day.year, day.month, day.day, tzinfo=VN_TZ) < end:
+        out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+def _expected(dept_code: str, office_code: str, day: date) -> float:
+    dept = DEPARTMENTS[dept_code]
+    return (
+        dept.monthly
+        * 12
+        / 365.25
+        * dept.level(day.year, day.month)
+        * volumes.day_weight(day)
+        * dept.offices[office_code]
+    )
+
+
+def _national_counts(
+    total: int, start: datetime, end: datetime, offices: dict[str, Office], departments: list[str]
+) -> dict[tuple[date, str], int]:
+    """Exactly `total` declarations shared among (day, office) in proportion to the expected
+    volumes (largest remainders)."""
+    weights: dict[tuple[date, str], float] = {}
+    for day in _days(start, end):
+        for d in departments:
+            for code in DEPARTMENTS[d].offices:
+                if code in offices:
+                    weights[(day, code)] = _expected(d, code, day)
+    whole = sum(weights.values())
+    exact = {k: total * w / whole for k, w in weights.items()}
+    counts = {k: int(v) for k, v in exact.items()}
+    short = total - sum(counts.values())
+    for k in sorted(exact, key=lambda k: (counts[k] - exact[k], k))[:short]:
+        counts[k] += 1
+    return counts
+
+
+_national_cache: dict[tuple, dict[tuple[date, str], int]] = {}
+
+
+def _plan_month(
+    *,
+    seed: int,
+    mode: str,
+    month: date,
+    population: Population,
+    offices: dict[str, Office],
+    departments: list[str],
+    scale: float,
+    total: int | None,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[date, list[tuple[datetime, str, Firm, str]]]]:
+    """Who files what on each day of the month, registration times in order.
+
+    Each month a firm is active with its own probability; every active firm files at least
+    once (so a month's active enterprises come out as in the sources), the other filings of an
+    office go to its active firms in proportion to their size."""
+    rng = random.Random(f"{seed}:{mode}:plan:{month.isoformat()}")
+    period_days = set(_days(start, end))
+    days = [d for d in volumes.month_days(month) if d in period_days]
+    month_end = days[-1] if days else month
+    codes = [c for d in departments for c in DEPARTMENTS[d].offices if c in offices]
+    if total is not None:
+        key = (seed, total, start, end)
+        if key not in _national_cache:
+            _national_cache.clear()
+            _national_cache[key] = _national_counts(total, start, end, offices, departments)
+        counts = {(d, c): _national_cache[key].get((d, c), 0) for d in days for c in codes}
+    else:
+        counts = {
+            (d, c): volumes.poisson(rng, _expected(c[:2], c, d) * scale)
+            for d in days
+            for c in codes
+        }
+
+    by_office: dict[str, list[Firm]] = {c: [] for c in codes}
+    for f in population.firms:
+        if f.established > month_end:
+            continue
+        for c in f.offices:
+            if c in by_office:
+                by_office[c].append(f)
+    active = [
+        f for f in population.firms if f.established <= month_end and rng.random() < f.p_active
+    ]
+    slots: dict[tuple[date, str], list[Firm]] = {k: [] for k in counts}
+    for f in active:
+        choices = {c: w for c, w in f.offices.items() if c in by_office}
+        if not choices:
+            continue
+        office = weighted(rng, choices)
+        free = [d for d in days if counts[(d, office)] > len(slots[(d, office)])]
+        if not free:
+            continue
+        day = rng.choices(
+            free, weights=[counts[(d, office)] - len(slots[(d, office)]) for d in free]
+        )[0]
+        slots[(day, office)].append(f)
+    active_by_office: dict[str, list[Firm]] = {c: [] for c in codes}
+    for f in active:
+        for c in f.offices:
+            if c in active_by_office:
+                active_by_office[c].append(f)
+
+    out = []
+    for day in days:
+        specs: list[tuple[datetime, str, Firm, str]] = []
+        for code in codes:
+            n = counts[(day, code)]
+            if not n:
+                continue
+            pool = active_by_office[code] or by_office[code]
+            if not pool:
+                continue
+            firms = list(slots[(day, code)])
+            if n > len(firms):
+                firms += rng.choices(
+                    pool, weights=[f.size * f.offices[code] for f in pool], k=n - len(firms)
+                )
+            border = code in BORDER_OFFICES
+            for f in firms:
+                hour = volumes.hour_of_day(rng, border)
+                at = datetime(
+                    day.year,
+                    day.month,
+                    day.day,
+                    hour,
+                    rng.randrange(60),
+                    rng.randrange(60),
+                    tzinfo=VN_TZ,
+                )
+                flow = "import" if rng.random() < f.import_share else "export"
+                if flow not in f.flows:
+                    flow = f.flows[0]
+                if at >= end:
+                    if total is None:
+                        continue  # the last, partial day: filings after the end never happened
+                    # A fixed total: the day's share falls in the part of the day before the end.
+                    midnight = datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
+                    at = midnight + timedelta(
+                        seconds=rng.randrange(int((end - midnight).total_seconds()))
+                    )
+                specs.append((at, code, f, flow))
+        specs.sort(key=lambda s: (s[0], s[1], s[2].index))
+        out.append((day, specs))
+    return out

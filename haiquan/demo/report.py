@@ -1,0 +1,266 @@
+"""What a generator run wrote, counted as it goes (`Tally`) and summed up at the end
+(`GenerationReport`, which the `demo` command prints and the dataset row keeps)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from .population import Population
+    from .workflow import Replay
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class Tally:
+    """Running counts of a run, updated declaration by declaration."""
+
+    declarations: int = 0
+    lines: int = 0
+    containers: int = 0
+    events: int = 0
+    versions: int = 0
+    checks: int = 0
+    payment_orders: int = 0
+    confirmations: int = 0
+    skipped: int = 0
+    first_problem: str = ""
+    by_flow: Counter = field(default_factory=Counter)
+    by_lane: Counter = field(default_factory=Counter)  # lane decided at registration
+    by_status: Counter = field(default_factory=Counter)
+    by_office: Counter = field(default_factory=Counter)
+    by_type: Counter = field(default_factory=Counter)
+    events_by_kind: Counter = field(default_factory=Counter)
+    fraud: Counter = field(default_factory=Counter)
+    detected: Counter = field(default_factory=Counter)
+    revenue_at_stake_vnd: Decimal = ZERO
+    revenue_found_vnd: Decimal = ZERO
+    # department → customs value in USD, duties assessed in VND
+    value_usd: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    duties_vnd: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    # (department, flow) → [seconds registration → release, seconds of customs' own work, count]
+    release: dict = field(default_factory=lambda: defaultdict(lambda: [0.0, 0.0, 0.0]))
+    active: dict = field(default_factory=lambda: defaultdict(set))  # (department, month) → firms
+
+    def skip(self, problem: str) -> None:
+        self.skipped += 1
+        self.first_problem = self.first_problem or problem
+
+    def count(self, replay: Replay, *, detected: bool, stake: Decimal) -> None:
+        f, s = replay.f, replay.state
+        office = f.documents.office_code
+        dept = office[:2]
+        self.declarations += 1
+        self.lines += len(replay.lines)
+        self.containers += len(f.documents.containers)
+        self.events += len(replay.events)
+        self.versions += len(replay.versions)
+        self.checks += len(replay.checks)
+        self.by_flow[f.flow] += 1
+        self.by_lane[f.result.lane] += 1
+        self.by_status[s.status] += 1
+        self.by_office[office] += 1
+        self.by_type[f.documents.type_code] += 1
+        for e in replay.events:
+            self.events_by_kind[e[1]] += 1
+        if f.plan is not None:
+            self.fraud[f.plan.kind] += 1
+            self.revenue_at_stake_vnd += stake
+            if detected:
+                self.detected[f.plan.kind] += 1
+                self.revenue_found_vnd += stake
+        self.value_usd[dept] += float(replay.duties.customs_value_vnd) / float(f.usd_rate)
+        self.duties_vnd[dept] += float(s.total)
+        self.active[(dept, f.registered_at.strftime("%Y-%m"))].add(f.firm.index)
+        if s.released is not None:
+            release = self.release[(dept, f.flow)]
+            release[0] += (s.released - f.registered_at).total_seconds()
+            release[1] += replay.customs_seconds
+            release[2] += 1
+
+
+@dataclass
+class GenerationReport:
+    """What a run wrote, and the figures of the sources it reproduces."""
+
+    mode: str
+    seed: int
+    period_start: datetime
+    period_end: datetime
+    enterprises: int = 0
+    brokers: int = 0
+    users: int = 0
+    exchange_rates: int = 0
+    profiles_dated: int = 0
+    declarations: int = 0
+    lines: int = 0
+    containers: int = 0
+    events: int = 0
+    versions: int = 0
+    checks: int = 0
+    payment_orders: int = 0
+    bank_confirmations: int = 0
+    receipts: int = 0
+    skipped: int = 0
+    by_flow: dict[str, int] = field(default_factory=dict)
+    by_lane: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_office: dict[str, int] = field(default_factory=dict)
+    by_type: dict[str, int] = field(default_factory=dict)
+    events_by_kind: dict[str, int] = field(default_factory=dict)
+    fraud: dict[str, int] = field(default_factory=dict)
+    detected: dict[str, int] = field(default_factory=dict)
+    revenue_at_stake_vnd: Decimal = ZERO
+    revenue_found_vnd: Decimal = ZERO
+    monthly: dict[str, dict[str, float]] = field(default_factory=dict)  # department → figures
+    release: dict[str, dict[str, float]] = field(default_factory=dict)  # "20 import" → figures
+    payments: str = "payment orders, bank confirmations and receipts"
+    elapsed_seconds: float = 0.0
+    first_problem: str = ""
+
+    @property
+    def fraud_total(self) -> int:
+        return sum(self.fraud.values())
+
+    def fill(self, tally: Tally, population: Population) -> None:
+        """Copy the run's counts, and work out the monthly and time-release figures."""
+        for name in (
+            "declarations",
+            "lines",
+            "containers",
+            "events",
+            "versions",
+            "checks",
+            "payment_orders",
+            "skipped",
+            "first_problem",
+            "revenue_at_stake_vnd",
+            "revenue_found_vnd",
+        ):
+            setattr(self, name, getattr(tally, name))
+        self.bank_confirmations = self.receipts = tally.confirmations
+        self.enterprises, self.brokers = len(population.firms), len(population.brokers)
+        self.users = population.created_users
+        for name in (
+            "by_flow",
+            "by_lane",
+            "by_status",
+            "by_office",
+            "by_type",
+            "events_by_kind",
+            "fraud",
+            "detected",
+        ):
+            setattr(self, name, dict(sorted(getattr(tally, name).items())))
+        months = max(1.0, (self.period_end - self.period_start).days / 30.44)
+        for dept in sorted({k[0] for k in tally.active}):
+            active = [len(v) for (d, _m), v in tally.active.items() if d == dept]
+            declarations = sum(n for code, n in tally.by_office.items() if code.startswith(dept))
+            self.monthly[dept] = {
+                "declarations": declarations / months,
+                "active_enterprises": sum(active) / max(1, len(active)),
+                "value_usd_m": tally.value_usd[dept] / months / 1e6,
+                "duties_vnd_bn": tally.duties_vnd[dept] / months / 1e9,
+            }
+        for (dept, flow), (seconds, customs, n) in sorted(tally.release.items()):
+            self.release[f"{dept} {flow}"] = {
+                "hours": seconds / n / 3600 if n else 0.0,
+                "customs_share": customs / seconds if seconds else 0.0,
+                "released": int(n),
+            }
+
+    def as_json(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["revenue_at_stake_vnd"] = str(self.revenue_at_stake_vnd)
+        out["revenue_found_vnd"] = str(self.revenue_found_vnd)
+        out["period_start"] = self.period_start.isoformat()
+        out["period_end"] = self.period_end.isoformat()
+        return out
+
+    def lines_of_text(self) -> list[str]:
+        def pct(part: int, whole: int) -> str:
+            return f"{100 * part / whole:.1f}%" if whole else "-"
+
+        def listing(counts: dict[str, int]) -> str:
+            return ", ".join(f"{k} {v}" for k, v in counts.items()) or "-"
+
+        n = self.declarations
+        out = [
+            _("Period: %(a)s to %(b)s (seed %(s)d, %(m)s mode)")
+            % {
+                "a": f"{self.period_start:%Y-%m-%d}",
+                "b": f"{self.period_end:%Y-%m-%d %H:%M}",
+                "s": self.seed,
+                "m": self.mode,
+            },
+            _("Enterprises: %(e)d traders, %(b)d customs brokers; %(u)d accounts")
+            % {"e": self.enterprises, "b": self.brokers, "u": self.users},
+            _("Declarations: %(n)d (%(f)s); lines %(l)d, containers %(c)d, events %(ev)d")
+            % {
+                "n": n,
+                "f": listing(self.by_flow),
+                "l": self.lines,
+                "c": self.containers,
+                "ev": self.events,
+            },
+            _("Lanes at registration: %(l)s")
+            % {"l": ", ".join(f"{k} {v} ({pct(v, n)})" for k, v in self.by_lane.items())},
+            _("Status now: %(s)s") % {"s": listing(self.by_status)},
+            _("Offices: %(o)s") % {"o": listing(self.by_office)},
+            _(
+                "Checks recorded: %(c)d; versions: %(v)d; payments: %(p)d orders, %(b)d bank "
+                "confirmations, %(r)d receipts"
+            )
+            % {
+                "c": self.checks,
+                "v": self.versions,
+                "p": self.payment_orders,
+                "b": self.bank_confirmations,
+                "r": self.receipts,
+            },
+            _("Fraud planted: %(t)d (%(p)s) — %(k)s; detected: %(d)s")
+            % {
+                "t": self.fraud_total,
+                "p": pct(self.fraud_total, n),
+                "k": listing(self.fraud),
+                "d": listing(self.detected),
+            },
+            _("Revenue at stake: %(s)s VND, of which found by checks: %(f)s VND")
+            % {"s": f"{self.revenue_at_stake_vnd:,.0f}", "f": f"{self.revenue_found_vnd:,.0f}"},
+        ]
+        for dept, m in self.monthly.items():
+            out.append(
+                _(
+                    "Department %(d)s per month: %(n).0f declarations, %(a).0f active enterprises, "
+                    "USD %(v).1f million"
+                )
+                % {
+                    "d": dept,
+                    "n": m["declarations"],
+                    "a": m["active_enterprises"],
+                    "v": m["value_usd_m"],
+                }
+            )
+        for key, r in self.release.items():
+            out.append(
+                _(
+                    "Time release %(k)s: %(h).2f h registration to release on average, customs' own "
+                    "work %(c).1f%% (%(n)d released)"
+                )
+                % {"k": key, "h": r["hours"], "c": r["customs_share"] * 100, "n": r["released"]}
+            )
+        out.append(_("Payments written as: %(p)s") % {"p": self.payments})
+        if self.skipped:
+            out.append(
+                _("Skipped (could not be assessed): %(n)d; first problem: %(p)s")
+                % {"n": self.skipped, "p": self.first_problem}
+            )
+        out.append(_("Elapsed: %(s).1f s") % {"s": self.elapsed_seconds})
+        return [str(x) for x in out]

@@ -1,0 +1,112 @@
+/* haiquan's only script of its own (CSP: no inline script anywhere). Pages work without it;
+   it adds: focus on the error summary, removing goods lines in place, numbering the lines,
+   and the HS code look-up dialog. Everything else is htmx with server-rendered partials. */
+(function () {
+  "use strict";
+
+  function renumberLines(container) {
+    var lines = container.querySelectorAll("[data-line]");
+    lines.forEach(function (line, i) {
+      line.querySelectorAll("[data-line-number]").forEach(function (el) {
+        el.textContent = String(i + 1);
+      });
+    });
+    var count = document.querySelector("[data-line-count]");
+    if (count) { count.textContent = String(lines.length); }
+  }
+
+  function linesChanged() {
+    var container = document.getElementById("lines");
+    if (container) { renumberLines(container); }
+    document.body.dispatchEvent(new CustomEvent("lines-changed", { bubbles: true }));
+  }
+
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+
+  var hsTarget = null;
+
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest("[data-action]");
+    if (!el) {
+      var link = event.target.closest(".error-summary a[href^='#']");
+      if (link) {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (target) {
+          event.preventDefault();
+          target.scrollIntoView({ block: "center" });
+          target.focus();
+        }
+      }
+      return;
+    }
+    var action = el.getAttribute("data-action");
+    if (action === "remove-line") {
+      event.preventDefault();
+      var line = el.closest("[data-line]");
+      var container = document.getElementById("lines");
+      if (!line || !container) { return; }
+      if (container.querySelectorAll("[data-line]").length > 1) {
+        var next = line.nextElementSibling || line.previousElementSibling;
+        line.remove();
+        if (next) {
+          var focusable = next.querySelector("input, select");
+          if (focusable) { focusable.focus(); }
+        }
+      } else {
+        line.querySelectorAll("input, select").forEach(function (input) { input.value = ""; });
+      }
+      linesChanged();
+    } else if (action === "find-hs") {
+      var dialog = document.getElementById("hs-dialog");
+      if (!dialog || typeof dialog.showModal !== "function") { return; }
+      event.preventDefault();
+      hsTarget = el.closest("[data-line]");
+      dialog.showModal();
+      var search = dialog.querySelector("input[type=search]");
+      if (search) {
+        var current = hsTarget && hsTarget.querySelector("[name=hs_code]");
+        if (current && current.value && !search.value) {
+          search.value = current.value;
+          search.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+        search.focus();
+      }
+    } else if (action === "choose-hs") {
+      event.preventDefault();
+      var dlg = document.getElementById("hs-dialog");
+      if (hsTarget) {
+        var code = hsTarget.querySelector("[name=hs_code]");
+        var unit = hsTarget.querySelector("[name=unit]");
+        var description = hsTarget.querySelector("[name=description]");
+        if (code) { code.value = el.getAttribute("data-code"); }
+        if (unit && el.getAttribute("data-unit")) { unit.value = el.getAttribute("data-unit"); }
+        if (description && !description.value) { description.value = el.getAttribute("data-description"); }
+        if (code) { code.focus(); }
+      }
+      if (dlg) { dlg.close(); }
+      linesChanged();
+    } else if (action === "close-dialog") {
+      var d = el.closest("dialog");
+      if (d) { event.preventDefault(); d.close(); }
+    }
+  });
+
+  document.addEventListener("htmx:load", function (event) {
+    var el = event.detail && event.detail.elt;
+    if (el && el.matches && el.matches("[data-line]")) {
+      renumberLines(document.getElementById("lines"));
+      var first = el.querySelector("input, select");
+      if (first) { first.focus(); }
+      document.body.dispatchEvent(new CustomEvent("lines-changed", { bubbles: true }));
+    }
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusErrorSummary);
+  } else {
+    focusErrorSummary();
+  }
+})();

@@ -1,0 +1,102 @@
+"""Supervision pages, as operators and officers use them."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from haiquan.accounts.tests.helpers import login
+from haiquan.supervision.models import Alert, GateEvent
+
+from .conftest import CONTAINER
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_operator_sees_its_zone_and_reports_at_the_gate(declare, port, operator):
+    client = login(Client(), operator)
+    page = client.get("/supervision/zones/")
+    assert page.status_code == 200 and b"20CDP01" in page.content
+    page = client.get("/supervision/zones/20CDP01/")
+    assert page.status_code == 200
+    message_id = page.context["form"].initial["message_id"]
+    assert message_id.startswith("web-")
+
+    resp = client.post(
+        "/supervision/zones/20CDP01/gate/",
+        {"message_id": message_id, "direction": "out", "container_number": CONTAINER},
+        HTTP_HX_REQUEST="true",
+    )
+    assert resp.status_code == 200
+    assert b'data-testid="gate-answer"' in resp.content and b"Refused" in resp.content
+    assert b"<html" not in resp.content  # the panel only, for htmx
+    # The same form submitted twice is recorded once.
+    client.post(
+        "/supervision/zones/20CDP01/gate/",
+        {"message_id": message_id, "direction": "out", "container_number": CONTAINER},
+    )
+    assert GateEvent.objects.count() == 1
+
+
+def test_a_mistyped_container_is_shown_next_to_its_field(port, operator):
+    client = login(Client(), operator)
+    resp = client.post(
+        "/supervision/zones/20CDP01/gate/",
+        {"message_id": "web-1", "direction": "in", "container_number": "CSQU3054384"},
+    )
+    assert resp.status_code == 422
+    assert b"should be 3" in resp.content and b"error-summary" in resp.content
+
+
+def test_other_zones_are_not_found(port, warehouse_keeper):
+    client = login(Client(), warehouse_keeper)
+    assert client.get("/supervision/zones/20CDP01/").status_code == 404
+
+
+def test_an_officer_resolves_an_alert_on_its_page(port, operator, officer):
+    login(Client(), operator).post(
+        "/supervision/zones/20CDP01/gate/",
+        {"message_id": "web-2", "direction": "out", "container_number": CONTAINER},
+    )
+    alert = Alert.objects.get()
+    desk = login(Client(), officer)
+    listing = desk.get("/supervision/alerts/")
+    assert listing.status_code == 200 and CONTAINER.encode() in listing.content
+    url = f"/supervision/alerts/{alert.pk}/"
+    assert desk.post(url, {"action": "resolve", "note": ""}).status_code == 422
+    resp = desk.post(url, {"action": "resolve", "note": "Wrong truck; sent back"})
+    assert resp.status_code == 302
+    alert.refresh_from_db()
+    assert alert.state == "resolved" and alert.resolution_note == "Wrong truck; sent back"
+
+
+def test_operators_have_no_alert_desk(port, operator):
+    assert login(Client(), operator).get("/supervision/alerts/").status_code == 403
+
+
+def test_the_warehouse_page_shows_stock_and_records_a_receipt(declare, warehouse, warehouse_keeper):
+    c11 = declare(type_code="C11", containers=())
+    client = login(Client(), warehouse_keeper)
+    resp = client.post(
+        "/supervision/zones/20CDK01/warehouse/receipt/",
+        {"receipt-declaration_number": c11.number, "receipt-document_number": "PN-9"},
+    )
+    assert resp.status_code == 302
+    page = client.get("/supervision/zones/20CDK01/warehouse/")
+    assert page.status_code == 200 and b"08109092" in page.content and b"PN-9" in page.content
+    receipt = page.context["receipts"][0]
+    resp = client.post(
+        f"/supervision/zones/20CDK01/warehouse/receipt/{receipt.pk}/cancel/", {"reason": "twice"}
+    )
+    assert resp.status_code == 302
+    assert client.get("/supervision/zones/20CDK01/warehouse/").context["stock"] == []
+
+
+def test_a_refused_receipt_names_the_problem(declare, warehouse, warehouse_keeper):
+    e31 = declare(type_code="E31", containers=())
+    client = login(Client(), warehouse_keeper)
+    resp = client.post(
+        "/supervision/zones/20CDK01/warehouse/receipt/",
+        {"receipt-declaration_number": e31.number, "receipt-document_number": "PN-1"},
+    )
+    assert resp.status_code == 422 and b"cannot be used here" in resp.content

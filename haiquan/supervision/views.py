@@ -1,0 +1,289 @@
+"""Supervision pages: zones and what is inside, the gate (report a get-in/get-out and get the
+answer at once), bonded-warehouse stock, and the alerts desk. Views validate and call the
+services; the rules live there."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from haiquan.accounts.choices import Role
+from haiquan.accounts.models import User
+from haiquan.core.htmx import render_page
+from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
+from haiquan.core.web import customs_required, problem_page, role_required
+
+from . import bonded, services
+from .alerts import alert_acknowledge, alert_message, alert_resolve
+from .choices import AlertKind, AlertState, ZoneKind
+from .forms import GateForm, NoteForm, ReasonForm, WarehouseDocumentForm
+from .models import ControlZone, WarehouseIssue, WarehouseReceipt
+from .selectors import (
+    alert_get_for,
+    alerts_visible_to,
+    bonded_documents,
+    bonded_ledger,
+    bonded_lots,
+    bonded_reconciliation,
+    bonded_stock,
+    gate_events_of,
+    zone_counts,
+    zone_discrepancies,
+    zone_get_for,
+    zone_inventory,
+    zones_visible_to,
+)
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _sees_zones(user: Any) -> bool:
+    return bool(getattr(user, "is_customs", False) or getattr(user, "role", "") == Role.OPERATOR)
+
+
+zones_required = role_required(_sees_zones)
+
+
+def _zone(request: HttpRequest, code: str) -> ControlZone:
+    try:
+        return zone_get_for(_user(request), code)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
+def _apply_errors(form: Any, exc: ValidationFailed) -> None:
+    for e in exc.errors:
+        form.add_error(e.field if e.field in form.fields else None, e.problem)
+
+
+@zones_required
+def zone_list(request: HttpRequest) -> HttpResponse:
+    """The zones the user may see, how much is inside and how much is past its time."""
+    zones = list(zones_visible_to(_user(request)))
+    counts = zone_counts(zones)
+    rows = [(z, counts[z.pk]) for z in zones]
+    return render(request, "supervision/zone_list.html", {"rows": rows})
+
+
+@zones_required
+def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One zone: the gate form, what is inside now against the time limit, the latest gate
+    events and the discrepancies."""
+    zone = _zone(request, code)
+    events = Paginator(gate_events_of(zone).select_related("zone"), 25).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "zone": zone,
+        "form": GateForm(),
+        "inside": zone_inventory(zone),
+        "events": events,
+        "discrepancies": zone_discrepancies(zone),
+        "is_warehouse": zone.kind == ZoneKind.BONDED_WAREHOUSE,
+    }
+    return render(request, "supervision/zone_detail.html", context)
+
+
+@zones_required
+@require_POST
+def gate_report(request: HttpRequest, code: str) -> HttpResponse:
+    """Record a get-in or get-out typed at the gate and show the answer at once."""
+    zone = _zone(request, code)
+    form = GateForm(request.POST)
+    answer = None
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            answer = services.gate_event_report(
+                actor=_user(request),
+                zone=zone,
+                report=services.GateReport(
+                    message_id=d["message_id"],
+                    direction=d["direction"],
+                    container_number=d["container_number"],
+                    bill_of_lading=d["bill_of_lading"],
+                    quantity=d["quantity"],
+                    unit=d["unit"],
+                    vehicle_plate=d["vehicle_plate"],
+                ),
+            )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        except ProblemError as exc:
+            form.add_error(None, str(exc.detail))
+    status = 200 if answer is not None else 422
+    context = {"zone": zone, "form": GateForm() if answer else form, "answer": answer}
+    return render_page(
+        request,
+        "supervision/gate_result.html",
+        context,
+        partial_template="supervision/includes/gate_panel.html",
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Bonded warehouse
+
+
+@zones_required
+def warehouse(request: HttpRequest, code: str) -> HttpResponse:
+    """A bonded warehouse: stock per owner and item, lots by expiry, reconciliation of
+    declared against held, documents and the history of movements."""
+    zone = _zone(request, code)
+    if zone.kind != ZoneKind.BONDED_WAREHOUSE:
+        raise Http404("not a bonded warehouse")
+    receipts, issues = bonded_documents(zone)
+    context = {
+        "zone": zone,
+        "stock": bonded_stock(zone),
+        "lots": bonded_lots(zone)[:200],
+        "reconciliation": bonded_reconciliation(zone),
+        "receipts": receipts[:50],
+        "issues": issues[:50],
+        "ledger": bonded_ledger(zone)[:100],
+        "receipt_form": WarehouseDocumentForm(prefix="receipt"),
+        "issue_form": WarehouseDocumentForm(prefix="issue"),
+    }
+    return render(request, "supervision/warehouse.html", context)
+
+
+@zones_required
+@require_POST
+def warehouse_document(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    """Record a receipt or an issue (every line of the declaration, in full; partial
+    quantities go through the API)."""
+    zone = _zone(request, code)
+    if kind not in ("receipt", "issue"):
+        raise Http404(kind)
+    form = WarehouseDocumentForm(request.POST, prefix=kind)
+    if form.is_valid():
+        create = bonded.bonded_receipt_create if kind == "receipt" else bonded.bonded_issue_create
+        try:
+            doc = create(
+                actor=_user(request),
+                zone=zone,
+                declaration_number=form.cleaned_data["declaration_number"],
+                document_number=form.cleaned_data["document_number"],
+            )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        except ProblemError as exc:
+            return problem_page(request, exc)
+        else:
+            messages.success(request, _("%(doc)s recorded.") % {"doc": doc.document_number})
+            return redirect("supervision:warehouse", code=zone.code)
+    return render(
+        request,
+        "supervision/warehouse_document.html",
+        {"zone": zone, "form": form, "kind": kind},
+        status=422,
+    )
+
+
+@zones_required
+def warehouse_cancel(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse:
+    """Cancel a receipt (reverses it) or an issue (its goods go back), with a reason."""
+    zone = _zone(request, code)
+    doc: WarehouseReceipt | WarehouseIssue
+    if kind == "receipt":
+        doc = get_object_or_404(WarehouseReceipt, zone=zone, pk=pk)
+    elif kind == "issue":
+        doc = get_object_or_404(WarehouseIssue, zone=zone, pk=pk)
+    else:
+        raise Http404(kind)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        try:
+            if isinstance(doc, WarehouseReceipt):
+                bonded.bonded_receipt_cancel(actor=_user(request), receipt=doc, reason=reason)
+            else:
+                bonded.bonded_issue_cancel(actor=_user(request), issue=doc, reason=reason)
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        except ProblemError as exc:
+            return problem_page(request, exc)
+        else:
+            messages.success(request, _("%(doc)s cancelled.") % {"doc": doc.document_number})
+            return redirect("supervision:warehouse", code=zone.code)
+    return render(
+        request,
+        "supervision/warehouse_cancel.html",
+        {"zone": zone, "doc": doc, "kind": kind, "form": form},
+        status=422 if form.is_bound else 200,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts
+
+
+@customs_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """The office's alerts, open ones first, filtered by state and kind in place."""
+    qs = alerts_visible_to(_user(request))
+    state = request.GET.get("state", "open")
+    if state == "open":
+        qs = qs.exclude(state=AlertState.RESOLVED)
+    elif state in AlertState.values:
+        qs = qs.filter(state=state)
+    kind = request.GET.get("kind", "")
+    if kind in AlertKind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs.order_by("-raised_at", "-id"), 50).get_page(request.GET.get("page"))
+    rows = [(a, alert_message(a)) for a in page.object_list]
+    context = {
+        "page": page,
+        "rows": rows,
+        "state": state,
+        "kind": kind,
+        "states": [("open", _("Open")), *list(AlertState.choices)],
+        "kinds": AlertKind.choices,
+    }
+    return render_page(
+        request,
+        "supervision/alert_list.html",
+        context,
+        partial_template="supervision/includes/alert_table.html",
+    )
+
+
+@customs_required
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One alert: what, where, when; acknowledge it, then resolve it with a note."""
+    try:
+        alert = alert_get_for(_user(request), pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action")
+        try:
+            if action == "acknowledge":
+                alert = alert_acknowledge(
+                    actor=_user(request), alert=alert, note=form.cleaned_data["note"]
+                )
+            else:
+                alert = alert_resolve(
+                    actor=_user(request), alert=alert, note=form.cleaned_data["note"]
+                )
+        except ValidationFailed as exc:
+            _apply_errors(form, exc)
+        except ProblemError as exc:
+            return problem_page(request, exc)
+        else:
+            messages.success(request, _("Alert %(s)s.") % {"s": alert.get_state_display().lower()})
+            return redirect("supervision:alert_detail", pk=alert.pk)
+    context = {"alert": alert, "message": alert_message(alert), "form": form}
+    return render(
+        request, "supervision/alert_detail.html", context, status=422 if form.errors else 200
+    )

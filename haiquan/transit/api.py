@@ -1,0 +1,280 @@
+"""/api/v1/transit: e-seal telemetry (OsmAnd and batches), transit movements, the monitoring
+desk's feed. Thin: parse, call a service or a selector, answer."""
+
+import hmac
+from datetime import datetime
+from typing import Any, cast
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from haiquan.accounts.choices import Role
+from haiquan.accounts.models import User
+from haiquan.core.api import API_AUTH
+from haiquan.core.problems import Forbidden, ProblemError, Unauthenticated, ValidationFailed
+
+from . import services
+from .choices import Channel
+from .conf import transit_setting
+from .ingest import telemetry_ingest, telemetry_ingest_one
+from .osmand import osmand_parse
+from .schemas import (
+    ESealIn,
+    ESealOut,
+    IncidentIn,
+    IngestOut,
+    MovementAtIn,
+    MovementIn,
+    MovementNoteIn,
+    MovementOut,
+    MovementReasonIn,
+    PositionBatchIn,
+    SealIn,
+    TrackPointOut,
+    VerifyIn,
+    eseal_out,
+    movement_out,
+)
+from .selectors import (
+    eseals_visible_to,
+    monitor_feed,
+    movement_get_for,
+    movement_track,
+    movements_visible_to,
+)
+
+router = Router(tags=["transit"], auth=API_AUTH)
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Telemetry
+
+
+class BadReport(ProblemError):
+    """OsmAnd answers 400 to any message it refuses, as Traccar does."""
+
+    def __init__(self, exc: ValidationFailed) -> None:
+        super().__init__(
+            detail=str(exc.detail),
+            errors=exc.errors,
+            status=400,
+            code="invalid-position",
+            title=_("Position report refused"),
+        )
+
+
+def _check_key(request: HttpRequest, params: dict[str, str]) -> None:
+    expected = str(transit_setting("TELEMETRY_KEY") or "")
+    if not expected:
+        return
+    given = params.get("key", "")
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        given = given or auth[7:]
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthenticated(_("This installation requires the telemetry key (key=...)."))
+
+
+@router.api_operation(
+    ["GET", "POST"],
+    "/osmand",
+    auth=None,
+    summary="A position in the OsmAnd protocol (Traccar clients)",
+)
+def osmand(request: HttpRequest) -> Any:
+    """GET with a query string or POST a form: `id`, `timestamp`, `lat`, `lon` (or
+    `location=lat,lon`), `speed` (knots), `bearing`, `altitude`, `accuracy`, `hdop`, `batt`,
+    `valid`, `alarm`; other keys are kept as attributes. 200 when accepted (a repeated message
+    is accepted and changes nothing); 400 for an unknown device or an invalid message."""
+    params: dict[str, str] = {k: str(v) for k, v in request.GET.items()}
+    if request.method == "POST":
+        params.update({k: str(v) for k, v in request.POST.items()})
+    _check_key(request, params)
+    try:
+        position = osmand_parse(params)
+    except ValidationFailed as exc:
+        raise BadReport(exc) from None
+    result = telemetry_ingest_one(position=position, channel=Channel.HTTP)
+    return {
+        "stored": result.stored,
+        "duplicate": result.duplicates > 0,
+        "alerts": [a.kind for a in result.alerts],
+    }
+
+
+@router.post("/positions", response=IngestOut, summary="A batch of positions (an e-seal platform)")
+def positions_batch(request: HttpRequest, payload: PositionBatchIn) -> Any:
+    """Up to 5,000 positions with the OsmAnd keys, stored in one transaction. Each invalid or
+    unknown-device message is reported with its index; the others are stored."""
+    user = _user(request)
+    if user.role not in (Role.OPERATOR, Role.ADMIN):
+        raise Forbidden(_("Only an e-seal platform's account (operator) may send positions."))
+    parsed, invalid = [], []
+    index_of: list[int] = []
+    for i, raw in enumerate(payload.positions):
+        try:
+            parsed.append(osmand_parse(raw))
+            index_of.append(i)
+        except ValidationFailed as exc:
+            invalid.append(
+                {
+                    "index": i,
+                    "errors": [
+                        {
+                            "field": f"positions[{i}].{e.field}",
+                            "problem": str(e.problem),
+                            "code": e.code,
+                        }
+                        for e in exc.errors
+                    ],
+                }
+            )
+    result = telemetry_ingest(positions=parsed, channel=Channel.API)
+    return {
+        "received": len(payload.positions),
+        "stored": result.stored,
+        "duplicates": result.duplicates,
+        "unknown": [{"index": index_of[k], "id": device} for k, device in result.unknown],
+        "invalid": invalid,
+        "alerts": len(result.alerts),
+    }
+
+
+class FeedFilter(Schema):
+    since: datetime | None = None
+
+
+@router.get(
+    "/monitor", summary="The monitoring desk's feed: movements in transit, positions, alerts"
+)
+def monitor(request: HttpRequest, filters: Query[FeedFilter]) -> Any:
+    """For the map page (polled every few seconds). With `since` (the previous answer's
+    `generated_at`), only the track received since then, without routes."""
+    user = _user(request)
+    if not user.is_customs:
+        raise Forbidden(_("The monitoring desk is for customs staff."))
+    return monitor_feed(user, since=filters.since)
+
+
+# ---------------------------------------------------------------------------------------------
+# E-seals
+
+
+@router.post("/eseals", response={201: ESealOut}, summary="Register an e-seal")
+def eseal_create(request: HttpRequest, payload: ESealIn) -> Any:
+    seal = services.eseal_register(actor=_user(request), **payload.dict())
+    return Status(201, eseal_out(seal))
+
+
+@router.get("/eseals", response=list[ESealOut], summary="E-seals")
+@paginate(LimitOffsetPagination)
+def eseal_list(request: HttpRequest) -> Any:
+    return [eseal_out(s) for s in eseals_visible_to(_user(request))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Movements
+
+
+class MovementFilter(Schema):
+    state: str | None = None
+
+
+@router.post("/movements", response={201: MovementOut}, summary="Declare a transit movement")
+def movement_create(request: HttpRequest, payload: MovementIn) -> Any:
+    movement = services.movement_declare(actor=_user(request), data=payload.to_input())
+    return Status(201, movement_out(movement_get_for(_user(request), movement.reference)))
+
+
+@router.get("/movements", response=list[MovementOut], summary="Transit movements you may see")
+@paginate(LimitOffsetPagination)
+def movement_list(request: HttpRequest, filters: Query[MovementFilter]) -> Any:
+    qs = movements_visible_to(_user(request)).order_by("-declared_at", "-pk")
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    return [movement_out(m) for m in qs[:500]]
+
+
+@router.get("/movements/{reference}", response=MovementOut, summary="A transit movement")
+def movement_detail(request: HttpRequest, reference: str) -> Any:
+    return movement_out(movement_get_for(_user(request), reference))
+
+
+def _act(request: HttpRequest, reference: str, action: Any, **kw: Any) -> Any:
+    movement = movement_get_for(_user(request), reference)
+    action(actor=_user(request), movement=movement, **kw)
+    return movement_out(movement_get_for(_user(request), reference))
+
+
+@router.post(
+    "/movements/{reference}/seal", response=MovementOut, summary="Seal and release for transit"
+)
+def movement_seal(request: HttpRequest, reference: str, payload: SealIn) -> Any:
+    return _act(request, reference, services.movement_seal, seals=payload.attachments())
+
+
+@router.post("/movements/{reference}/depart", response=MovementOut, summary="Record the departure")
+def movement_depart(request: HttpRequest, reference: str, payload: MovementAtIn) -> Any:
+    return _act(request, reference, services.movement_depart, at=payload.at)
+
+
+@router.post("/movements/{reference}/arrive", response=MovementOut, summary="Record the arrival")
+def movement_arrive(request: HttpRequest, reference: str, payload: MovementAtIn) -> Any:
+    return _act(request, reference, services.movement_arrive, at=payload.at)
+
+
+@router.post(
+    "/movements/{reference}/verify-seals",
+    response=MovementOut,
+    summary="Check the seals at destination",
+)
+def movement_verify(request: HttpRequest, reference: str, payload: VerifyIn) -> Any:
+    return _act(request, reference, services.movement_seals_verify, checks=payload.to_checks())
+
+
+@router.post("/movements/{reference}/close", response=MovementOut, summary="Close (write off)")
+def movement_close(request: HttpRequest, reference: str, payload: MovementNoteIn) -> Any:
+    return _act(request, reference, services.movement_close, note=payload.note)
+
+
+@router.post(
+    "/movements/{reference}/cancel", response=MovementOut, summary="Cancel before departure"
+)
+def movement_cancel(request: HttpRequest, reference: str, payload: MovementReasonIn) -> Any:
+    return _act(request, reference, services.movement_cancel, reason=payload.reason)
+
+
+@router.post(
+    "/movements/{reference}/incidents", response={201: MovementOut}, summary="Record an incident"
+)
+def movement_incident(request: HttpRequest, reference: str, payload: IncidentIn) -> Any:
+    return Status(
+        201, _act(request, reference, services.movement_incident_record, **payload.dict())
+    )
+
+
+@router.get(
+    "/movements/{reference}/track",
+    response=list[TrackPointOut],
+    summary="The positions of a movement",
+)
+def movement_track_api(request: HttpRequest, reference: str) -> Any:
+    movement = movement_get_for(_user(request), reference)
+    return [
+        {
+            "seal": p.seal.device_id,
+            "at": p.recorded_at,
+            "lat": p.latitude,
+            "lon": p.longitude,
+            "speed_kn": p.speed_kn,
+            "battery_pct": p.battery_pct,
+            "alarm": p.alarm,
+        }
+        for p in movement_track(movement)
+    ]

@@ -1,0 +1,58 @@
+"""haiquan telemetry-mqtt: the MQTT telemetry subscriber (see haiquan.transit.mqtt)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from haiquan.transit.mqtt import TelemetrySubscriber
+
+
+class Command(BaseCommand):
+    help = (
+        "Subscribe to the e-seal platform's MQTT broker (HAIQUAN_MQTT_URL) on "
+        "haiquan/eseal/+/position (JSON with the OsmAnd keys) and ingest the positions in batches."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--url", help="mqtt://host:1883 (default: settings MQTT_URL)")
+        parser.add_argument("--topic", help="default: settings MQTT_TOPIC")
+        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--max-delay-ms", type=int, default=200)
+        parser.add_argument(
+            "--client-id",
+            default="haiquan-telemetry",
+            help="A named, persistent session: messages sent while it was down are delivered.",
+        )
+        parser.add_argument(
+            "--shared",
+            default="",
+            help="Join the shared subscription $share/GROUP/<topic>: run one such subscriber "
+            "per core and the broker splits the messages between them.",
+        )
+        parser.add_argument("--seconds", type=float, help="Stop after this long.")
+        parser.add_argument("--max-messages", type=int, help="Stop after this many messages.")
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        subscriber = TelemetrySubscriber(
+            url=o["url"],
+            topic=o["topic"],
+            batch_size=o["batch_size"],
+            max_delay=o["max_delay_ms"] / 1000,
+            client_id=o["client_id"],
+            shared=o["shared"],
+        )
+        self.stdout.write(f"listening on {subscriber.url} {subscriber.subscription}", ending="\n")
+        self.stdout.flush()
+        stats = subscriber.run(stop=stop, seconds=o["seconds"], max_messages=o["max_messages"])
+        self.stdout.write(
+            f"messages {stats.messages}, stored {stats.stored}, duplicates {stats.duplicates}, "
+            f"invalid {stats.invalid}, unknown devices {stats.unknown}, alerts {stats.alerts}, "
+            f"batches {stats.batches}"
+        )

@@ -1,0 +1,192 @@
+"""Reads for transit, restricted to what the user may see, and the monitoring desk's feed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from shapely.geometry import mapping
+
+from haiquan.accounts.choices import Role
+from haiquan.accounts.models import User
+from haiquan.accounts.selectors import enterprises_user_may_declare_for, office_scope_q
+from haiquan.core.problems import NotFound
+from haiquan.supervision.alerts import alert_message
+from haiquan.supervision.choices import HIGH_SEVERITY, OPEN_ALERT_STATES, AlertSubject
+from haiquan.supervision.geometry import geojson_of
+from haiquan.supervision.models import Alert
+
+from .choices import MovementState
+from .ingest import corridor_for
+from .models import ESeal, MovementContainer, Position, TransitMovement
+
+# What the desk watches: sealed, on the way, or arrived and waiting for the seal check.
+IN_TRANSIT = (MovementState.SEALED, MovementState.DEPARTED, MovementState.ARRIVED)
+TRACK_HOURS = 12
+TRACK_LIMIT = 20_000
+
+
+def movements_visible_to(user: User) -> QuerySet[TransitMovement]:
+    """Officers and leaders: movements leaving from or going to their offices; traders: those
+    of their declarations; operators: those leaving from or arriving at their zones; analysts
+    and administrators: all."""
+    qs = TransitMovement.objects.select_related(
+        "office_of_departure",
+        "office_of_destination",
+        "departure_zone",
+        "destination_zone",
+        "declaration",
+    )
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.role in (Role.OFFICER, Role.LEADER):
+        return qs.filter(
+            office_scope_q(user, "office_of_departure")
+            | office_scope_q(user, "office_of_destination")
+        )
+    if user.role in (Role.ANALYST, Role.ADMIN):
+        return qs
+    if user.role == Role.OPERATOR and user.enterprise_id:
+        return qs.filter(
+            Q(departure_zone__operator_id=user.enterprise_id)
+            | Q(destination_zone__operator_id=user.enterprise_id)
+        )
+    if user.is_trader:
+        return qs.filter(
+            Q(declaration__enterprise__in=enterprises_user_may_declare_for(user))
+            | Q(declared_by=user)
+        )
+    return qs.none()
+
+
+def movement_get_for(user: User, reference: str) -> TransitMovement:
+    movement = movements_visible_to(user).filter(reference=reference.strip().upper()).first()
+    if movement is None:
+        raise NotFound(f"transit movement {reference} not found")
+    return movement
+
+
+def eseals_visible_to(user: User) -> QuerySet[ESeal]:
+    if user.is_authenticated and user.is_active and user.is_customs:
+        return ESeal.objects.all()
+    return ESeal.objects.none()
+
+
+def movement_alerts(movement: TransitMovement) -> QuerySet[Alert]:
+    return Alert.objects.filter(
+        subject_type=AlertSubject.TRANSIT_MOVEMENT, subject_id=movement.pk
+    ).select_related("office")
+
+
+def movement_track(movement: TransitMovement, *, limit: int = 5000) -> list[Position]:
+    return list(
+        Position.objects.filter(movement=movement)
+        .select_related("seal")
+        .order_by("recorded_at", "id")[:limit]
+    )
+
+
+def _alert_brief(a: Alert) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "kind": a.kind,
+        "kind_label": str(a.get_kind_display()),
+        "state": a.state,
+        "high": a.kind in HIGH_SEVERITY,
+        "message": alert_message(a),
+        "movement": a.subject_label,
+        "container": (a.data or {}).get("container", ""),
+        "occurred_at": a.occurred_at,
+        "raised_at": a.raised_at,
+        "lat": a.latitude,
+        "lon": a.longitude,
+    }
+
+
+def monitor_feed(
+    user: User, *, since: datetime | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """What the 24/7 desk's map shows: every movement in transit the user may see, with its
+    route and corridor, the last position of each container, the track since `since` (the last
+    TRACK_HOURS hours when not given; the page asks only for what is new), and open alerts."""
+    now = now or timezone.now()
+    movements = list(
+        movements_visible_to(user).filter(state__in=IN_TRANSIT).order_by("deadline", "pk")[:500]
+    )
+    ids = [m.pk for m in movements]
+    containers: dict[int, list[MovementContainer]] = defaultdict(list)
+    for c in (
+        MovementContainer.objects.filter(movement_id__in=ids).select_related("seal").order_by("pk")
+    ):
+        containers[c.movement_id].append(c)
+    track_from = since or now - timedelta(hours=TRACK_HOURS)
+    tracks: dict[int, list[list[float]]] = defaultdict(list)
+    rows = (
+        Position.objects.filter(movement_id__in=ids, received_at__gt=track_from, valid=True)
+        .order_by("movement_id", "recorded_at")
+        .values_list("movement_id", "latitude", "longitude")[:TRACK_LIMIT]
+    )
+    for movement_id, lat, lon in rows:
+        tracks[movement_id].append([round(lat, 6), round(lon, 6)])
+    alerts: dict[int, list[Alert]] = defaultdict(list)
+    open_alerts = (
+        Alert.objects.filter(
+            subject_type=AlertSubject.TRANSIT_MOVEMENT,
+            subject_id__in=ids,
+            state__in=OPEN_ALERT_STATES,
+        )
+        .select_related("office")
+        .order_by("-raised_at")
+    )
+    for a in open_alerts:
+        alerts[a.subject_id].append(a)
+    out = []
+    for m in movements:
+        corridor = mapping(corridor_for(m).outline()) if since is None else None
+        out.append(
+            {
+                "reference": m.reference,
+                "state": m.state,
+                "state_label": str(m.get_state_display()),
+                "from": m.departure_zone.name if m.departure_zone else m.office_of_departure.code,
+                "to": m.destination_zone.name
+                if m.destination_zone
+                else m.office_of_destination.code,
+                "vehicle": m.vehicle_plate,
+                "departed_at": m.departed_at,
+                "deadline": m.deadline,
+                "late": bool(m.deadline and now > m.deadline and m.state == MovementState.DEPARTED),
+                "last_position_at": max(
+                    (c.last_fix_at for c in containers[m.pk] if c.last_fix_at), default=None
+                ),
+                "route": geojson_of(m.route_wkt) if since is None else None,
+                "corridor": corridor,
+                "corridor_m": m.corridor_m,
+                "containers": [
+                    {
+                        "number": c.container_number,
+                        "seal": c.seal.device_id if c.seal else "",
+                        "battery": c.last_battery,
+                        "at": c.last_fix_at,
+                        "lat": c.last_lat,
+                        "lon": c.last_lon,
+                        "speed_kmh": round(c.last_speed_kn * 1.852)
+                        if c.last_speed_kn is not None
+                        else None,
+                        "opened": c.opened_at is not None,
+                    }
+                    for c in containers[m.pk]
+                ],
+                "track": tracks.get(m.pk, []),
+                "alerts": [_alert_brief(a) for a in alerts[m.pk]],
+            }
+        )
+    return {
+        "generated_at": now,
+        "since": since,
+        "movements": out,
+        "open_alerts": sum(len(v) for v in alerts.values()),
+    }

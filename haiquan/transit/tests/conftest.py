@@ -1,0 +1,134 @@
+"""Fixtures for transit: the Quảng Ninh demo places and routes, officers of the offices
+involved, operators of the places, e-seals, movements on their way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from haiquan.accounts.models import User
+from haiquan.accounts.services import token_create, user_create
+from haiquan.transit.ingest import IngestResult, telemetry_ingest
+from haiquan.transit.models import TransitMovement
+from haiquan.transit.osmand import osmand_parse
+from haiquan.transit.scenario import (
+    GATE_OPERATOR,
+    PORT_OPERATOR,
+    ROUTES,
+    movements_create,
+    places_ensure,
+)
+from haiquan.transit.simulator import Faults, trip_duration, trip_messages
+
+MONG_CAI = "20BDG01"
+
+
+@pytest.fixture
+def leader(db: Any) -> User:
+    """A leader of the Quảng Ninh Department: works every office of the province."""
+    return user_create(username="ld.quangninh", password=None, role="leader", office_codes=["20"])
+
+
+@pytest.fixture
+def officer_cailan(db: Any) -> User:
+    return user_create(username="cc.cailan", password=None, role="officer", office_codes=["20CD"])
+
+
+@pytest.fixture
+def officer_mongcai(db: Any) -> User:
+    return user_create(username="cc.mongcai", password=None, role="officer", office_codes=["20BD"])
+
+
+@pytest.fixture
+def officer_elsewhere(db: Any) -> User:
+    return user_create(username="cc.songthan", password=None, role="officer", office_codes=["43IH"])
+
+
+@pytest.fixture
+def places(leader: User) -> dict[str, Any]:
+    return places_ensure(actor=leader)
+
+
+@pytest.fixture
+def gate_operator(places: dict[str, Any]) -> User:
+    return user_create(
+        username="op.mongcai", password=None, role="operator", employer_mst=GATE_OPERATOR[0]
+    )
+
+
+@pytest.fixture
+def port_operator(places: dict[str, Any]) -> User:
+    return user_create(
+        username="op.cailan", password=None, role="operator", employer_mst=PORT_OPERATOR[0]
+    )
+
+
+@pytest.fixture
+def on_the_way(leader: User, places: dict[str, Any]) -> Callable[..., TransitMovement]:
+    """A movement from a border gate to Cái Lân, sealed and departed `hours_ago` hours ago."""
+
+    def make(hours_ago: float = 5.0, time_limit_minutes: int = 8 * 60) -> TransitMovement:
+        depart = timezone.now() - timedelta(hours=hours_ago)
+        (movement,) = movements_create(
+            actor=leader, count=1, depart_at=depart, time_limit_minutes=time_limit_minutes
+        )
+        return movement
+
+    return make
+
+
+def route_of(movement: TransitMovement) -> str:
+    return movement.route_wkt
+
+
+def drive(
+    movement: TransitMovement,
+    faults: Faults | None = None,
+    *,
+    start: datetime | None = None,
+    batch: int = 50,
+    channel: str = "direct",
+) -> tuple[list[dict[str, str]], IngestResult]:
+    """Simulate the movement's seal along its route from its departure and ingest the
+    messages in batches; returns the messages and the summed result."""
+    c = movement.containers.select_related("seal").get()
+    assert c.seal is not None
+    trip = trip_messages(
+        device_id=c.seal.device_id,
+        route_wkt=movement.route_wkt,
+        start=start or movement.departed_at or timezone.now(),
+        faults=faults or Faults(),
+    )
+    return trip.messages, ingest(trip.messages, batch=batch, channel=channel)
+
+
+def ingest(
+    messages: list[dict[str, str]], *, batch: int = 50, channel: str = "direct"
+) -> IngestResult:
+    total = IngestResult()
+    for k in range(0, len(messages), batch):
+        part = [osmand_parse(m) for m in messages[k : k + batch]]
+        r = telemetry_ingest(positions=part, channel=channel)
+        total.received += r.received
+        total.stored += r.stored
+        total.duplicates += r.duplicates
+        total.unknown += r.unknown
+        total.alerts += r.alerts
+    return total
+
+
+@pytest.fixture
+def api() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        _token, raw = token_create(user=user, name="test system")
+        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    return make
+
+
+__all__ = ["MONG_CAI", "ROUTES", "Faults", "drive", "ingest", "route_of", "trip_duration"]

@@ -1,0 +1,77 @@
+"""Transit pages: the 24/7 monitoring desk (a Leaflet map refreshed every few seconds from
+/api/v1/transit/monitor) and a movement's page."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from haiquan.accounts.models import User
+from haiquan.core.problems import NotFound
+from haiquan.core.web import customs_required
+from haiquan.eventlog.models import Event
+from haiquan.supervision.alerts import alert_message
+
+from .conf import transit_setting
+from .selectors import monitor_feed, movement_alerts, movement_get_for
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def tile_source(url: str) -> str:
+    """The CSP source of a tile URL: https://{s}.tile.example.org/{z}/{x}/{y}.png →
+    https://*.tile.example.org ("" for none)."""
+    if not url:
+        return ""
+    parts = urlsplit(url.replace("{s}", "x"))
+    host = parts.netloc
+    if "{s}" in url:
+        host = "*." + host.split(".", 1)[1] if "." in host else host
+    return f"{parts.scheme}://{host}"
+
+
+@customs_required
+def monitor(request: HttpRequest) -> HttpResponse:
+    """Containers in transit on a map with their last positions, tracks and open alerts,
+    refreshed without reload. Useful with no tile server: routes and corridors on a plain
+    background, and the same facts as a list."""
+    tiles = str(transit_setting("MAP_TILE_URL") or "")
+    feed = monitor_feed(_user(request))
+    context: dict[str, Any] = {
+        "feed": feed,
+        "tile_url": tiles,
+        "tile_attribution": str(transit_setting("MAP_TILE_ATTRIBUTION") or ""),
+        "refresh_seconds": 5,
+    }
+    response = render(request, "transit/monitor.html", context)
+    source = tile_source(tiles)
+    if source:
+        # The tiles come from the configured server: allow its images, nothing else.
+        response._csp_update = {"img-src": [source]}  # type: ignore[attr-defined]
+    return response
+
+
+@customs_required
+def movement_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """A movement: its state, containers and seals, alerts, incidents and every step."""
+    try:
+        movement = movement_get_for(_user(request), reference)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    alerts = [(a, alert_message(a)) for a in movement_alerts(movement).order_by("-raised_at")]
+    events = Event.objects.filter(subject_type="transit_movement", subject_id=movement.pk).order_by(
+        "id"
+    )
+    context = {
+        "movement": movement,
+        "containers": movement.containers.select_related("seal").order_by("container_number"),
+        "alerts": alerts,
+        "incidents": movement.incidents.order_by("occurred_at"),
+        "events": events,
+    }
+    return render(request, "transit/movement_detail.html", context)
