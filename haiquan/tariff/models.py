@@ -68,6 +68,7 @@ class HsLine(models.Model):
         null=True,
         blank=True,
         **RATE,
+        # xgettext:no-python-format
         help_text=_("Leave empty to apply 150% of the MFN rate."),
     )
     specific_duty_vnd = models.DecimalField(
