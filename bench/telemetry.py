@@ -258,11 +258,18 @@ async def http_batches(
 
 
 def mqtt_phase(
-    env: dict[str, str], db_url: str, gen: Positions, messages: int, subscribers: int, alarms: float
+    env: dict[str, str],
+    db_url: str,
+    gen: Positions,
+    messages: int,
+    subscribers: int,
+    alarms: float,
+    rate: float = 0,
+    qos: int = 1,
 ) -> dict:
-    """Publish `messages` positions (prepared beforehand) as fast as one publisher can, with
-    door alarms mixed in at `alarms` a second; `subscribers` processes of `haiquan
-    telemetry-mqtt` share the subscription."""
+    """Publish `messages` positions (prepared beforehand), as fast as one publisher can or at
+    `rate` a second, with door alarms mixed in at `alarms` a second; `subscribers` processes
+    of `haiquan telemetry-mqtt` share the subscription."""
     django_setup()
     from haiquan.transit.mqtt import mqtt_client
     from haiquan.transit.simulator import mqtt_payload
@@ -315,7 +322,11 @@ def mqtt_phase(
         for t, payload in payloads:
             infos.append(client.publish(t, payload, qos=1))
             published += 1
-            if alarms and published % 200 == 0 and time.perf_counter() >= next_alarm:
+            if rate:
+                ahead = published / rate - (time.perf_counter() - start)
+                if ahead > 0:
+                    time.sleep(ahead)
+            if alarms and time.perf_counter() >= next_alarm:
                 a = gen.alarm()
                 if a:
                     infos.append(
@@ -356,6 +367,7 @@ def mqtt_phase(
         "published": published,
         "positions": stored,
         "subscribers": subscribers,
+        "subscription_qos": qos,
         "publish_s": round(published_at - start, 2),
         "elapsed_s": round(done - start, 2),
         "publish_per_s": round(published / (published_at - start), 1),
@@ -391,8 +403,15 @@ def main() -> None:
     ap.add_argument("--alarms-per-second", type=float, default=10)
     ap.add_argument("--mqtt-messages", type=int, default=100_000)
     ap.add_argument("--mqtt-subscribers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--mqtt-qos", type=int, choices=[0, 1], default=1, help="subscription QoS")
+    ap.add_argument(
+        "--latency-rate",
+        type=float,
+        default=1000,
+        help="Positions a second during the latency phase (below capacity: latency, not backlog).",
+    )
     ap.add_argument("--port", type=int, default=8766)
-    ap.add_argument("--skip", nargs="*", default=[], choices=["osmand", "batch", "mqtt"])
+    ap.add_argument("--skip", nargs="*", default=[], choices=["osmand", "batch", "mqtt", "latency"])
     args = ap.parse_args()
 
     db_url = postgres_url("haiquan_bench_telemetry")
@@ -421,6 +440,12 @@ def main() -> None:
                 http_osmand(base, gen, args.seconds, args.concurrency, args.alarms_per_second)
             )
             print("http_osmand", json.dumps(results["http_osmand"]), flush=True)
+        if "latency" not in args.skip:
+            # The alert is in the answer: its latency is the request's, at a load below capacity.
+            results["http_osmand_latency"] = asyncio.run(
+                http_osmand(base, gen, args.seconds / 2, 2, args.alarms_per_second)
+            )
+            print("http_osmand_latency", json.dumps(results["http_osmand_latency"]), flush=True)
         if "batch" not in args.skip:
             results["http_batch"] = asyncio.run(
                 http_batches(
@@ -433,9 +458,17 @@ def main() -> None:
         server.wait(timeout=30)
     if "mqtt" not in args.skip:
         results["mqtt"] = mqtt_phase(
-            env, db_url, gen, args.mqtt_messages, args.mqtt_subscribers, args.alarms_per_second
-        )
+            env, db_url, gen, args.mqtt_messages, args.mqtt_subscribers, args.alarms_per_second,
+            qos=args.mqtt_qos,
+        )  # fmt: skip
         print("mqtt", json.dumps(results["mqtt"]), flush=True)
+    if "latency" not in args.skip:
+        # Alert latency under a steady load the subscribers keep up with.
+        results["mqtt_latency"] = mqtt_phase(
+            env, db_url, gen, int(args.latency_rate * args.seconds), args.mqtt_subscribers,
+            args.alarms_per_second, rate=args.latency_rate, qos=args.mqtt_qos,
+        )  # fmt: skip
+        print("mqtt_latency", json.dumps(results["mqtt_latency"]), flush=True)
 
     report = {
         "benchmark": "e-seal telemetry ingestion with alert evaluation (PostgreSQL)",

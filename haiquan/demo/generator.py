@@ -72,7 +72,7 @@ def history_period(*, months: int, until: date | None) -> tuple[datetime, dateti
     today = timezone.localdate()
     until = until or today
     if until > today:
-        raise ValueError("until cannot be in the future")
+        raise ValueError(_("The history cannot end in the future (until %(d)s).") % {"d": until})
     first = until.replace(day=1)
     for _month in range(months):
         first = (first - timedelta(days=1)).replace(day=1)
@@ -128,7 +128,7 @@ def national_generate(
     bounded by the chunk (`chunk_size` declarations) and a day's plan, whatever the total.
     May run on top of a demo history; it adds to it."""
     if declarations <= 0:
-        raise ValueError("declarations must be positive")
+        raise ValueError(_("The number of declarations must be positive."))
     start, end = history_period(months=months, until=until)
     return _generate(
         mode=DatasetMode.NATIONAL,

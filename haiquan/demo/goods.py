@@ -113,6 +113,11 @@ LINE_FACTS: dict[str, tuple[float, float]] = {
     "27101971": (0.45, 1_200_000),
     "27101981": (0.45, 1_000_000),
     "27160000": (0.06, 30_000_000),
+    # 31 fertilisers (for when the tariff ships them): urea, potassium chloride, DAP, NPK
+    "31021000": (0.35, 500_000),
+    "31042000": (0.30, 500_000),
+    "31053000": (0.55, 300_000),
+    "31052000": (0.45, 300_000),
     # 39-40 plastics and rubber
     "39011092": (1.10, 25_000),
     "39021040": (1.05, 25_000),
@@ -308,6 +313,8 @@ GROUPS: dict[str, GoodsGroup] = {
         GoodsGroup("plastics_raw", ("3901", "3902", "3904"), fraud_weight=0.6),
         GoodsGroup("plastics_articles", ("3920", "3923", "3926"), fraud_weight=1.3, new_goods=True),
         GoodsGroup("rubber", ("4001",), fraud_weight=0.5),
+        # No chapter 31 line is shipped yet: the group joins the trade once the tariff has one.
+        GoodsGroup("fertiliser", ("31",), bulk=True, fraud_weight=0.6),
         GoodsGroup("tyres", ("4011",), fraud_weight=1.3, new_goods=True),
         GoodsGroup("wood_chips", ("4401",), bulk=True, fraud_weight=0.5),
         GoodsGroup("timber", ("4403", "4407", "4412"), fraud_weight=0.8),

@@ -370,6 +370,7 @@ SEGMENTS: tuple[Segment, ...] = (
             "wine_spirits": 0.02,
             "tobacco": 0.01,
             "medical": 0.02,
+            "fertiliser": 0.06,
         },
         export_groups={
             "wood_chips": 0.2,

@@ -55,7 +55,7 @@ def office_weighted(rng: random.Random, moment: datetime, probability: float) ->
 
 
 def document_check_delay(rng: random.Random, flow: str) -> float:
-    median = 0.9 if flow == "import" else 0.55
+    median = 0.9 if flow == "import" else 0.5
     return _lognormal(rng, median * HOUR, 0.5, 0.5 * HOUR, 6 * HOUR)
 
 
@@ -89,7 +89,7 @@ def bank_delay(rng: random.Random) -> float:
 
 def movement_delay(rng: random.Random, flow: str) -> float:
     """From clearance to the goods leaving customs control (handling, trucks, loading)."""
-    median = 3.4 if flow == "import" else 1.4
+    median = 3.4 if flow == "import" else 1.5
     return _lognormal(rng, median * HOUR, 0.6, 0.2 * HOUR, 6 * HOUR)
 
 

@@ -258,7 +258,18 @@ MOVEMENT_FIELDS = (
 
 def _movements_locked(ids: list[int]) -> dict[int, TransitMovement]:
     """The movements, locked in id order, with their (few, shared) zones and offices attached
-    from two small queries rather than joined on every row."""
+    from two small queries rather than joined on every row (joined for a handful: one query
+    where a single message arrives)."""
+    if len(ids) <= 8:
+        return {
+            m.pk: m
+            for m in TransitMovement.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .select_related(
+                "departure_zone", "destination_zone", "office_of_departure", "office_of_destination"
+            )
+            .order_by("pk")
+        }
     movements = list(
         TransitMovement.objects.select_for_update()
         .filter(pk__in=ids)

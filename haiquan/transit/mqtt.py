@@ -126,7 +126,10 @@ class TelemetrySubscriber:
     `max_messages` are processed or `seconds` have passed.
 
     `shared` subscribes through the broker's shared subscription `$share/<group>/<topic>`:
-    several subscribers of one group split the messages between them (one per core)."""
+    several subscribers of one group split the messages between them (one per core). Each
+    subscriber opens `connections` connections to the broker, members of that shared
+    subscription, so that the broker's per-connection window of unacknowledged QoS 1
+    messages does not cap the rate."""
 
     def __init__(
         self,
@@ -138,10 +141,16 @@ class TelemetrySubscriber:
         client_id: str = "",
         qos: int = 1,
         shared: str = "",
+        connections: int = 4,
     ) -> None:
         self.url = url or str(transit_setting("MQTT_URL"))
         broker_address(self.url)  # refuse a bad URL here, not in the other process
         self.topic = topic or str(transit_setting("MQTT_TOPIC"))
+        # Several connections share the messages through a shared subscription: the broker
+        # lets each connection hold only a few unacknowledged messages (Mosquitto: 20).
+        self.connections = max(1, connections)
+        if self.connections > 1 and not shared:
+            shared = "haiquan-telemetry"
         self.subscription = f"$share/{shared}/{self.topic}" if shared else self.topic
         self.batch_size = batch_size
         self.max_delay = max_delay
@@ -168,7 +177,7 @@ class TelemetrySubscriber:
             target=receive,
             args=(
                 self.url, self.subscription, self.client_id, self.qos, self._inbox, self.ready,
-                self._stop_receiving,
+                self._stop_receiving, self.connections,
             ),
             daemon=True,
         )  # fmt: skip

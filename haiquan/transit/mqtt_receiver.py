@@ -30,38 +30,48 @@ def receive(
     out: Any,
     ready: Event,
     stop: Event,
+    connections: int = 1,
 ) -> None:
-    """Subscribe and put lists of (topic, payload) on `out` until `stop` is set."""
+    """Subscribe over `connections` connections (members of one shared subscription when
+    more than one: the broker's window of unacknowledged messages is per connection) and put
+    lists of (topic, payload) on `out` until `stop` is set."""
     parsed = urlparse(url)
     tls = parsed.scheme in ("mqtts", "ssl")
-    client = mqtt.Client(
-        mqtt.CallbackAPIVersion.VERSION2,
-        client_id=client_id or f"haiquan-{uuid.uuid4().hex[:12]}",
-        # A named subscriber keeps its session: messages published while it was away wait.
-        clean_session=not client_id,
-        protocol=mqtt.MQTTv311,
-    )
-    if parsed.username:
-        client.username_pw_set(unquote(parsed.username), unquote(parsed.password or ""))
-    if tls:
-        client.tls_set()
     inbox: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
+    subscribed: list[int] = []
 
     def on_connect(c: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
         if not rc.is_failure:
             c.subscribe(subscription, qos=qos)
 
     def on_subscribe(c: mqtt.Client, userdata: Any, mid: int, rcs: Any, props: Any) -> None:
-        ready.set()
+        subscribed.append(mid)
+        if len(subscribed) >= connections:
+            ready.set()
 
     def on_message(c: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         inbox.put((msg.topic, msg.payload))
 
-    client.on_connect = on_connect
-    client.on_subscribe = on_subscribe
-    client.on_message = on_message
-    client.connect(parsed.hostname or "127.0.0.1", parsed.port or (8883 if tls else 1883), 30)
-    client.loop_start()
+    clients = []
+    for k in range(connections):
+        name = client_id and (client_id if connections == 1 else f"{client_id}-{k}")
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=name or f"haiquan-{uuid.uuid4().hex[:12]}",
+            # A named subscriber keeps its session: messages published while it was away wait.
+            clean_session=not name,
+            protocol=mqtt.MQTTv311,
+        )
+        if parsed.username:
+            client.username_pw_set(unquote(parsed.username), unquote(parsed.password or ""))
+        if tls:
+            client.tls_set()
+        client.on_connect = on_connect
+        client.on_subscribe = on_subscribe
+        client.on_message = on_message
+        client.connect(parsed.hostname or "127.0.0.1", parsed.port or (8883 if tls else 1883), 30)
+        client.loop_start()
+        clients.append(client)
     try:
         bundle: list[tuple[str, bytes]] = []
         started = time.monotonic()
@@ -79,5 +89,6 @@ def receive(
         if bundle:
             out.put(bundle)
     finally:
-        client.loop_stop()
-        client.disconnect()
+        for client in clients:
+            client.loop_stop()
+            client.disconnect()

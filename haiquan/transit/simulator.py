@@ -182,7 +182,8 @@ def mqtt_payload(message: dict[str, str]) -> bytes:
         if k in ("lat", "lon", "speed", "bearing", "batt"):
             out[k] = float(v)
         elif k == "timestamp":
-            out[k] = int(float(v))
+            t = float(v)
+            out[k] = int(t) if t.is_integer() else t
         else:
             out[k] = v
     return json.dumps(out, separators=(",", ":")).encode()

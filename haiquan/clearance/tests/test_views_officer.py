@@ -204,7 +204,9 @@ def test_a_stale_version_is_a_409_and_nothing_is_recorded(
         reason="Sửa số hóa đơn",
     )
     resp = desk.post(
-        reverse("clearance:check_record", args=[d.pk]), {"outcome": "match", "version": 1}
+        reverse("clearance:check_record", args=[d.pk]),
+        {"outcome": "match", "version": 1},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert resp.status_code == 409
     assert "version" in resp.content.decode()

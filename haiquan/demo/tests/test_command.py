@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from haiquan.accounts.models import ApiToken, User, hash_token
 from haiquan.clearance.models import Declaration, NumberSequence
@@ -25,7 +26,8 @@ ARGS = ["--months", "1", "--until", "2023-07-01", "--scale", "0.01"]
 
 def _run(*extra: str) -> str:
     out = StringIO()
-    call_command("demo", *ARGS, *extra, stdout=out)
+    with translation.override("en"):  # the messages asserted below, whatever the catalogues hold
+        call_command("demo", *ARGS, *extra, stdout=out)
     return out.getvalue()
 
 

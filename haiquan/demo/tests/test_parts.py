@@ -119,7 +119,7 @@ def test_the_history_period_is_full_months_then_up_to_until():
     )
     start, end = history_period(months=1, until=None)
     assert abs((end - timezone.now()).total_seconds()) < 5
-    with pytest.raises(ValueError, match="future"):
+    with pytest.raises(ValueError):
         history_period(months=1, until=timezone.localdate() + timedelta(days=1))
 
 

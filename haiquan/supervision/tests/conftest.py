@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from haiquan.accounts.models import User
 from haiquan.accounts.services import token_create, user_create
@@ -29,6 +29,15 @@ CAI_LAN_AREA = (
 )
 CONTAINER = "CSQU3054383"
 OTHER_CONTAINER = "MSKU1234565"
+
+
+@pytest.fixture(autouse=True)
+def in_english(settings: Any) -> Any:
+    """The messages these tests read are the English ones (the installation speaks Vietnamese
+    by default, and its catalogues translate them)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from django.utils.translation import override
 
 from haiquan.core.problems import ValidationFailed
 from haiquan.tariff.duties import compute_duties
@@ -23,6 +24,7 @@ def problems_of(declaration, tariff=None):
     return {(p.field, p.code): p.problem for p in exc.value.errors}
 
 
+@override("en")  # the test reads the English wording of the messages
 def test_every_problem_is_reported_at_once_with_its_field():
     # Registration 2 May 2024; ACFTA C/O valid 365 days.
     problems = problems_of(
@@ -189,6 +191,7 @@ def test_export_freight_larger_than_the_price_is_refused():
     assert set(problems) == {("freight", "invalid")}
 
 
+@override("en")  # the test reads the English wording of the messages
 def test_claims_on_exempt_imports_and_exports_are_not_checked_but_noted():
     bad_claim = {"preference": "ATIGA", "co_number": "", "co_date": None}
     exempt = compute_duties(

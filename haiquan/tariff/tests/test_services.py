@@ -6,6 +6,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.utils.translation import override
 from django.core.management import CommandError, call_command
 
 from haiquan.core.problems import ValidationFailed
@@ -122,6 +123,7 @@ def test_loading_again_updates_rates_in_place(tmp_path):
     assert HsLine.objects.filter(code__in=["08109093", "96032100", "27101973"]).count() == 3
 
 
+@override("en")  # the test reads the English wording of the messages
 def test_one_bad_row_loads_nothing_and_names_row_and_column(tmp_path):
     bad = GOOD_LINES + "96039010,Chổi quét nhà,Brooms,PCE,abc,,,0,10,,,,,\n"  # row 5
     before = HsLine.objects.count()

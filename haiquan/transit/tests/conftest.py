@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from haiquan.accounts.models import User
 from haiquan.accounts.services import token_create, user_create
@@ -26,6 +26,15 @@ from haiquan.transit.scenario import (
 from haiquan.transit.simulator import Faults, trip_duration, trip_messages
 
 MONG_CAI = "20BDG01"
+
+
+@pytest.fixture(autouse=True)
+def in_english(settings: Any) -> Any:
+    """The messages these tests read are the English ones (the installation speaks Vietnamese
+    by default, and its catalogues translate them)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

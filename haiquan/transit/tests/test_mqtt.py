@@ -2,7 +2,9 @@
 an early opening and repeated messages; the subscriber stores each position once and raises
 the alert.
 
-Skipped only when no broker answers and HAIQUAN_REQUIRE_MQTT is not "1" (CI sets it)."""
+Skipped only when no broker answers and HAIQUAN_REQUIRE_MQTT is not "1" (CI sets it).
+Only transactional tests live in this file, so that they run after the others (the flush that
+ends a transactional test empties the database)."""
 
 from __future__ import annotations
 
@@ -19,12 +21,7 @@ from haiquan.supervision.choices import AlertKind
 from haiquan.supervision.models import Alert
 from haiquan.transit.conf import transit_setting
 from haiquan.transit.models import Position
-from haiquan.transit.mqtt import (
-    TelemetrySubscriber,
-    broker_address,
-    device_from_topic,
-    publish_positions,
-)
+from haiquan.transit.mqtt import TelemetrySubscriber, broker_address, publish_positions
 from haiquan.transit.scenario import movements_create
 from haiquan.transit.simulator import Faults, trip_messages
 
@@ -46,12 +43,6 @@ def broker(settings):  # type: ignore[no-untyped-def]
             pytest.fail(f"no MQTT broker at {url} and HAIQUAN_REQUIRE_MQTT=1")
         pytest.skip(f"no MQTT broker answers at {url} (set HAIQUAN_MQTT_URL, or start Mosquitto)")
     return url
-
-
-def test_topics_give_the_device_id():
-    assert device_from_topic("haiquan/eseal/+/position", "haiquan/eseal/HQ-7/position") == "HQ-7"
-    assert device_from_topic("haiquan/eseal/+/position", "haiquan/other") == ""
-    assert broker_address("mqtts://u:p%40ss@broker.example:8884").password == "p@ss"
 
 
 @pytest.mark.slow

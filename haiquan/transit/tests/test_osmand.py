@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from haiquan.core.problems import ValidationFailed
+from haiquan.transit.mqtt import broker_address, device_from_topic
 from haiquan.transit.osmand import RESERVED, json_position_parse, osmand_parse
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -124,3 +125,15 @@ class TestExamples:
             json_position_parse({"id": "HQ-4", "lat": 1, "lon": 1}, device_id="HQ-3", now=NOW)
         with pytest.raises(ValidationFailed):
             json_position_parse([1, 2], device_id="HQ-3", now=NOW)
+
+
+def test_mqtt_topics_give_the_device_id_and_urls_the_broker():
+    assert device_from_topic("haiquan/eseal/+/position", "haiquan/eseal/HQ-7/position") == "HQ-7"
+    assert device_from_topic("haiquan/eseal/+/position", "haiquan/other") == ""
+    address = broker_address("mqtts://u:p%40ss@broker.example:8884")
+    assert (address.host, address.port, address.tls, address.password) == (
+        "broker.example", 8884, True, "p@ss",
+    )  # fmt: skip
+    assert broker_address("mqtt://127.0.0.1").port == 1883
+    with pytest.raises(ValueError):
+        broker_address("http://127.0.0.1:1883")

@@ -33,6 +33,21 @@ class Command(BaseCommand):
             help="Join the shared subscription $share/GROUP/<topic>: run one such subscriber "
             "per core and the broker splits the messages between them.",
         )
+        parser.add_argument(
+            "--qos",
+            type=int,
+            choices=[0, 1],
+            default=1,
+            help="1 (default): the broker keeps a named session's messages while it is away, "
+            "but sends at most max_inflight_messages unacknowledged (Mosquitto: 20); 0: no "
+            "window, for rates beyond what that allows.",
+        )
+        parser.add_argument(
+            "--connections",
+            type=int,
+            default=4,
+            help="Connections to the broker, sharing the subscription (default 4).",
+        )
         parser.add_argument("--seconds", type=float, help="Stop after this long.")
         parser.add_argument("--max-messages", type=int, help="Stop after this many messages.")
 
@@ -47,6 +62,8 @@ class Command(BaseCommand):
             max_delay=o["max_delay_ms"] / 1000,
             client_id=o["client_id"],
             shared=o["shared"],
+            qos=o["qos"],
+            connections=o["connections"],
         )
         self.stdout.write(f"listening on {subscriber.url} {subscriber.subscription}", ending="\n")
         self.stdout.flush()
