@@ -6,8 +6,8 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.utils.translation import override
 from django.core.management import CommandError, call_command
+from django.utils.translation import override
 
 from haiquan.core.problems import ValidationFailed
 from haiquan.eventlog.models import Event
