@@ -9,3 +9,7 @@ DEBUG = os.environ.get("HAIQUAN_DEBUG", "0") == "1"
 SECRET_KEY = os.environ.get("HAIQUAN_SECRET_KEY") or "local-demo-key-not-for-production"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# Serve the static files shipped in the package without `collectstatic` (the demo runs with
+# DEBUG off, where runserver serves none).
+WHITENOISE_USE_FINDERS = True
