@@ -19,14 +19,23 @@ def refdata_reloaded(transactional_db):
     call_command("load_refdata", verbosity=0)
 
 
-@pytest.fixture(autouse=True)
-def _refdata_back_after_flush(request, django_db_blocker):
-    """A transactional test ends by emptying every table; put the reference data back so the next
-    test on the same worker (xdist runs files in any order) finds it. Autouse fixtures are set up
-    first and torn down last, so this runs after the flush."""
+def _flushes(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(
+        {"transactional_db", "live_server", "refdata_reloaded"} & names
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """A transactional test ends by emptying every table; once its fixtures are torn down (the
+    flush included), put the reference data back so that the next test on the same worker finds
+    it, whatever order xdist runs the files in."""
     yield
-    uses_flush = {"transactional_db", "live_server", "refdata_reloaded"} & set(request.fixturenames)
-    marker = request.node.get_closest_marker("django_db")
-    if uses_flush or (marker is not None and marker.kwargs.get("transaction")):
-        with django_db_blocker.unblock():
+    if nextitem is not None and _flushes(item):  # after the last test the database is gone
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
             call_command("load_refdata", verbosity=0)
