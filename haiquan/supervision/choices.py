@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ZoneKind(models.TextChoices):
@@ -73,7 +74,7 @@ class DocumentState(models.TextChoices):
 
 
 class LedgerKind(models.TextChoices):
-    RECEIPT = "receipt", _("Receipt")
+    RECEIPT = "receipt", pgettext_lazy("bonded warehouse", "Receipt")
     ISSUE = "issue", _("Issue")
     RECEIPT_CANCELLED = "receipt_cancelled", _("Receipt cancelled")
     ISSUE_CANCELLED = "issue_cancelled", _("Issue cancelled")

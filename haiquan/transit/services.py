@@ -224,7 +224,9 @@ def _resolve(data: MovementInput) -> tuple[dict[str, Any], list[FieldProblem]]:
             errors.append(
                 FieldProblem(
                     f"office_of_{side}",
-                    _("give the office of %(side)s or its control zone") % {"side": side},
+                    _("give the office of departure or its control zone")
+                    if side == "departure"
+                    else _("give the office of destination or its control zone"),
                     "required",
                 )
             )
