@@ -9,11 +9,14 @@ from django.shortcuts import redirect, render
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Traders start at their declarations, customs staff at the queue; system accounts (banks,
-    agencies, operators) work through the API and are told so."""
+    """Traders start at their declarations, customs staff at the queue, port and warehouse
+    operators at their control zones; system accounts (banks, agencies) work through the API and
+    are told so."""
     user = request.user
     if getattr(user, "is_trader", False):
         return redirect("clearance:declaration_list")
     if getattr(user, "is_customs", False):
         return redirect("clearance:queue")
+    if getattr(user, "role", "") == "operator":
+        return redirect("supervision:zone_list")
     return render(request, "core/no_pages.html", status=403)

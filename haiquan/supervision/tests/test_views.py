@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from haiquan.accounts.tests.helpers import login
 from haiquan.supervision.models import Alert, GateEvent
@@ -100,3 +101,12 @@ def test_a_refused_receipt_names_the_problem(declare, warehouse, warehouse_keepe
         {"receipt-declaration_number": e31.number, "receipt-document_number": "PN-1"},
     )
     assert resp.status_code == 422 and b"cannot be used here" in resp.content
+
+
+def test_an_operator_starts_at_its_control_zones_and_customs_see_the_desk_links(port, operator):
+    client = login(Client(), operator)
+    resp = client.get("/")
+    assert resp.status_code == 302 and resp["Location"] == reverse("supervision:zone_list")
+    page = client.get(resp["Location"]).content.decode()
+    assert reverse("supervision:zone_list") in page
+    assert reverse("transit:monitor") not in page  # the 24/7 desk is customs'
