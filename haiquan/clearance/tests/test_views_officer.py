@@ -272,3 +272,18 @@ def test_a_central_team_member_sees_the_offices_it_serves(rates, declarant, hoan
     red_profile(analyst)
     d = file(declarant, hoanglong.mst)
     assert d.number in login(Client(), member).get(QUEUE).content.decode()
+
+
+def test_an_officer_reading_a_declaration_page_leaves_a_trace_and_the_trader_does_not(
+    rates, desk, declarant, hoanglong, officer
+):
+    from haiquan.accounts.tests.helpers import login as log_in
+    from haiquan.audit.models import AccessRecord
+
+    d = file(declarant, hoanglong.mst)
+    assert desk.get(reverse("clearance:declaration_detail", args=[d.pk])).status_code == 200
+    record = AccessRecord.objects.get()
+    assert (record.user_id, record.declaration_id, record.via) == (officer.pk, d.pk, "page")
+    trader = log_in(Client(), declarant)
+    assert trader.get(reverse("clearance:declaration_detail", args=[d.pk])).status_code == 200
+    assert AccessRecord.objects.count() == 1

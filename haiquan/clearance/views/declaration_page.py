@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from haiquan.audit.choices import Via
+from haiquan.audit.services import declaration_access_record
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.selectors import events_for_declaration
 from haiquan.payments.selectors import payment_orders_visible_to, receipts_visible_to
@@ -75,6 +77,13 @@ def declaration_context(request: HttpRequest, declaration: Declaration) -> dict[
 @require_GET
 def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = declaration_for(request, pk)
+    # A customs user reading a trader's declaration leaves a trace, as through the API.
+    declaration_access_record(
+        user=user_of(request),
+        declaration=declaration,
+        via=Via.PAGE,
+        address=request.META.get("REMOTE_ADDR"),
+    )
     return render(
         request, "clearance/declaration_detail.html", declaration_context(request, declaration)
     )
