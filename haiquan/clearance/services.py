@@ -899,7 +899,6 @@ def _new_version(
 ) -> DeclarationVersion:
     last = declaration.versions.order_by("-number").first()
     previous_total = last.total_duties_vnd if last else Decimal(0)
-    declaration.amendment_count = last.number if last else 0
     return DeclarationVersion.objects.create(
         declaration=declaration,
         number=(last.number + 1) if last else 1,
@@ -973,6 +972,7 @@ def declaration_amend(
         _replace_lines(declaration, data, duties)
         _replace_containers(declaration, resolved.containers)
         version = _new_version(declaration, data, duties, actor, reason)
+        declaration.amendment_count += 1  # officers' corrections make versions, not amendments
         if declaration.status in (
             Status.DOCUMENT_CHECK,
             Status.INSPECTION,

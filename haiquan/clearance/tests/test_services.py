@@ -532,3 +532,26 @@ class TestClearanceGuards:
             assert decl.status == Status.CLEARED
         finally:
             clearance_guard_unregister(quarantine_guard)
+
+
+def test_an_officers_correction_is_a_version_but_not_an_amendment(
+    analyst, rates, declarant, hoanglong, officer
+):
+    red_profile(analyst)
+    decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
+    services.declaration_check_record(
+        actor=officer,
+        declaration=decl,
+        kind=CheckKind.INSPECTION,
+        outcome=CheckOutcome.DISCREPANCY,
+        findings="12 t found",
+        corrections=[LineCorrection(line_no=1, quantity=Decimal("12000"))],
+    )
+    services.declaration_amend(
+        actor=declarant,
+        declaration=decl,
+        data=declaration_input(hoanglong.mst, invoice_number="INV-9"),
+        reason="invoice number",
+    )
+    decl.refresh_from_db()
+    assert decl.versions.count() == 3 and decl.amendment_count == 1
