@@ -6,10 +6,10 @@ from typing import Any, cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from haiquan.accounts.models import User
-from haiquan.core.api import API_AUTH
+from haiquan.core.api import API_AUTH, Pagination
 from haiquan.core.problems import ProblemError
 
 from . import bonded, services
@@ -148,7 +148,7 @@ def gate_event_batch(request: HttpRequest, code: str, payload: GateBatchIn) -> A
 @router.get(
     "/zones/{code}/gate-events", response=list[GateEventOut], summary="Gate events of a zone"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def gate_event_list(request: HttpRequest, code: str) -> Any:
     zone = zone_get_for(_user(request), code)
     return _Rendered(gate_events_of(zone).select_related("zone"), gate_event_out)
@@ -349,7 +349,7 @@ def _ledger_out(e: StockLedgerEntry) -> dict[str, Any]:
 
 
 @router.get("/zones/{code}/ledger", response=list[LedgerOut], summary="Every stock movement")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def ledger(request: HttpRequest, code: str) -> Any:
     return _Rendered(bonded_ledger(zone_get_for(_user(request), code)), _ledger_out)
 
@@ -367,7 +367,7 @@ class AlertFilter(Schema):
 
 
 @router.get("/alerts", response=list[AlertOut], summary="Alerts of your offices, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
     qs = alerts_visible_to(_user(request))
     if filters.state:

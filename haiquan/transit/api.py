@@ -8,11 +8,11 @@ from typing import Any, cast
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.core.api import API_AUTH
+from haiquan.core.api import API_AUTH, Pagination
 from haiquan.core.problems import Forbidden, ProblemError, Unauthenticated, ValidationFailed
 
 from . import services
@@ -173,7 +173,7 @@ def eseal_create(request: HttpRequest, payload: ESealIn) -> Any:
 
 
 @router.get("/eseals", response=list[ESealOut], summary="E-seals")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def eseal_list(request: HttpRequest) -> Any:
     return [eseal_out(s) for s in eseals_visible_to(_user(request))]
 
@@ -193,7 +193,7 @@ def movement_create(request: HttpRequest, payload: MovementIn) -> Any:
 
 
 @router.get("/movements", response=list[MovementOut], summary="Transit movements you may see")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def movement_list(request: HttpRequest, filters: Query[MovementFilter]) -> Any:
     qs = movements_visible_to(_user(request)).order_by("-declared_at", "-pk")
     if filters.state:

@@ -172,3 +172,14 @@ class TestBondedWarehouse:
             "receipt_cancelled", "receipt", "receipt",
         ]  # fmt: skip
         assert all(r["consistent"] for r in keeper.get(f"{url}/reconciliation").json())
+
+
+def test_a_wild_offset_is_a_422_not_a_500(port, operator, api):
+    client = api(operator)
+    for url in (
+        "/api/v1/supervision/alerts",
+        "/api/v1/transit/movements",
+        "/api/v1/transit/eseals",
+    ):
+        resp = client.get(url, {"offset": 10**30})
+        assert resp.status_code == 422, (url, resp.status_code)
