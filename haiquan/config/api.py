@@ -21,10 +21,17 @@ install_problem_handlers(api)
 
 def _mount() -> None:
     from haiquan.clearance.api import router as clearance_router
+    from haiquan.eservices.api import router as eservices_router
     from haiquan.payments.api import router as payments_router
+    from haiquan.portal.api import router as portal_router
+    from haiquan.postaudit.api import router as postaudit_router
     from haiquan.risk.api import router as risk_router
+    from haiquan.riskml.api import router as riskml_router
+    from haiquan.singlewindow.api import router as singlewindow_router
+    from haiquan.stats.api import router as stats_router
     from haiquan.supervision.api import router as supervision_router
     from haiquan.tariff.api import router as tariff_router
+    from haiquan.timerelease.api import router as timerelease_router
     from haiquan.transit.api import router as transit_router
 
     api.add_router("/declarations", clearance_router)
@@ -33,6 +40,13 @@ def _mount() -> None:
     api.add_router("/payments", payments_router)
     api.add_router("/supervision", supervision_router)
     api.add_router("/transit", transit_router)
+    api.add_router("/single-window", singlewindow_router)
+    api.add_router("/eservices", eservices_router)
+    api.add_router("/time-release", timerelease_router)
+    api.add_router("/statistics", stats_router)
+    api.add_router("/risk-models", riskml_router)
+    api.add_router("/post-audit", postaudit_router)
+    api.add_router("/portal", portal_router)
 
 
 _mount()

@@ -22,6 +22,13 @@ urlpatterns = [
     path("payments/", include("haiquan.payments.urls")),
     path("supervision/", include("haiquan.supervision.urls")),
     path("transit/", include("haiquan.transit.urls")),
+    path("single-window/", include("haiquan.singlewindow.urls")),
+    path("eservices/", include("haiquan.eservices.urls")),
+    path("time-release/", include("haiquan.timerelease.urls")),
+    path("statistics/", include("haiquan.stats.urls")),
+    path("risk-models/", include("haiquan.riskml.urls")),
+    path("post-audit/", include("haiquan.postaudit.urls")),
+    path("portal/", include("haiquan.portal.urls")),
     path("", include("haiquan.clearance.urls")),
     path("", home, name="home"),
 ]

@@ -42,6 +42,13 @@ INSTALLED_APPS = [
     "haiquan.transit",
     "haiquan.demo",
     "haiquan.audit",
+    "haiquan.singlewindow",
+    "haiquan.eservices",
+    "haiquan.timerelease",
+    "haiquan.stats",
+    "haiquan.riskml",
+    "haiquan.postaudit",
+    "haiquan.portal",
 ]
 
 MIDDLEWARE = [

@@ -147,3 +147,14 @@ def waiting_since(value: Any) -> str:
     if value is None:
         return ""
     return timesince(value)
+
+
+@register.inclusion_tag("core/includes/app_nav.html", takes_context=True)
+def app_nav(context: template.Context) -> dict[str, Any]:
+    """The menu entries other apps registered (`core.nav`) that this user sees."""
+    from haiquan.core.nav import nav_items_for
+
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    user = getattr(request, "user", None)
+    return {"items": nav_items_for(user, match.view_name if match else None)}
