@@ -53,6 +53,7 @@ LINE_FIELDS = (
     "preference",
     "co_number",
     "co_date",
+    "ruling_number",
 )
 # Problems about fields that are not inputs on the page, shown on the nearest input.
 LINE_FIELD_ALIASES = {"value": "unit_price"}
@@ -190,6 +191,7 @@ class LineForm(forms.Form):
     preference = forms.ChoiceField(label=gettext_lazy("Preference claimed"), required=False)
     co_number = _text(gettext_lazy("C/O number"), 35)
     co_date = _day(gettext_lazy("C/O date"))
+    ruling_number = _text(gettext_lazy("Advance ruling"), 35)
 
     def __init__(
         self,
@@ -309,6 +311,7 @@ class DeclarationForm:
                     preference=(c.get("preference") or "").upper(),
                     co_number=(c.get("co_number") or "").strip(),
                     co_date=c.get("co_date"),
+                    ruling_number=(c.get("ruling_number") or "").strip().upper(),
                 )
             )
         return DeclarationInput(
@@ -454,6 +457,7 @@ def _line_initial(ln: LineInput) -> dict[str, Any]:
         "preference": ln.preference,
         "co_number": ln.co_number,
         "co_date": ln.co_date,
+        "ruling_number": ln.ruling_number,
     }
 
 

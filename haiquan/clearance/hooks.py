@@ -1,18 +1,49 @@
 """Extension points other apps plug into, so clearance does not import them.
 
-A *clearance guard* names what still blocks a declaration's clearance even when its checks are
-done and its duties settled (e.g. the single window: a line needs a quarantine result that the
-agency has not posted yet). Apps register guards in their AppConfig.ready(); when what a guard
-waits for arrives, they call `clearance.services.declaration_clearance_retry`.
+Apps register their functions in their AppConfig.ready():
+
+- A *clearance guard* names what still blocks a declaration's clearance even when its checks are
+  done and its duties settled (e.g. the single window: a line needs a quarantine result that the
+  agency has not posted yet). When what a guard waits for arrives, its app calls
+  `clearance.services.declaration_clearance_retry`.
+- A *preference verifier* looks at an import line's FTA claim against evidence clearance does not
+  hold (e.g. the ASEAN Single Window's electronic certificates of origin) and grants it, refuses it
+  (the line then pays the fallback rate, and says why), or asks for a document check.
+- A *declaration validator* adds field problems to the validation of a declaration (e.g. a line
+  citing an advance ruling whose HS code it does not follow).
+- A *written observer* runs inside the transaction of a registration or an amendment, after the
+  lines are written (e.g. to draw down a certificate's quantities); raising a problem rolls the
+  whole change back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from haiquan.core.problems import FieldProblem
+
     from .models import Declaration
+    from .validation import ResolvedDeclaration
+
+F = TypeVar("F")
+
+
+def _add(registry: list[F], fn: F) -> None:
+    if fn not in registry:
+        registry.append(fn)
+
+
+def _remove(registry: list[F], fn: F) -> None:
+    if fn in registry:
+        registry.remove(fn)
+
+
+# --- clearance guards ----------------------------------------------------------------------------
 
 ClearanceGuard = Callable[["Declaration"], list[str]]
 
@@ -20,13 +51,11 @@ _guards: list[ClearanceGuard] = []
 
 
 def clearance_guard_register(guard: ClearanceGuard) -> None:
-    if guard not in _guards:
-        _guards.append(guard)
+    _add(_guards, guard)
 
 
 def clearance_guard_unregister(guard: ClearanceGuard) -> None:
-    if guard in _guards:
-        _guards.remove(guard)
+    _remove(_guards, guard)
 
 
 def clearance_blockers(declaration: Declaration) -> list[str]:
@@ -35,3 +64,105 @@ def clearance_blockers(declaration: Declaration) -> list[str]:
     for guard in _guards:
         reasons.extend(guard(declaration))
     return reasons
+
+
+# --- preference verifiers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreferenceClaim:
+    """One import line claiming an FTA preference that passed the tariff's own checks."""
+
+    enterprise_mst: str
+    flow: str
+    on_day: date
+    line_no: int  # 1-based
+    hs_code: str  # 8 digits
+    origin: str  # alpha-2
+    quantity: Decimal
+    unit: str
+    preference: str  # agreement code, e.g. "ATIGA"
+    co_number: str
+    co_date: date | None
+    declaration_id: int | None  # None while registering
+
+
+@dataclass(frozen=True)
+class PreferenceVerdict:
+    # Non-empty: the claim is refused for this reason; the line pays the fallback rate and the
+    # reason is written in its duty notes.
+    refused: str = ""
+    # The claim stands; this is added to the line's duty notes.
+    note: str = ""
+    # Non-empty: the claim rests on a paper certificate; the lane becomes at least yellow
+    # (document check) with this reason.
+    document_check: str = ""
+
+
+PreferenceVerifier = Callable[[PreferenceClaim], "PreferenceVerdict | None"]
+
+_verifiers: list[PreferenceVerifier] = []
+
+
+def preference_verifier_register(verifier: PreferenceVerifier) -> None:
+    _add(_verifiers, verifier)
+
+
+def preference_verifier_unregister(verifier: PreferenceVerifier) -> None:
+    _remove(_verifiers, verifier)
+
+
+def preference_verdict(claim: PreferenceClaim) -> PreferenceVerdict | None:
+    """The first verifier's opinion on the claim (None when no verifier has one)."""
+    for verifier in _verifiers:
+        verdict = verifier(claim)
+        if verdict is not None:
+            return verdict
+    return None
+
+
+def preference_verifiers_present() -> bool:
+    return bool(_verifiers)
+
+
+# --- declaration validators ----------------------------------------------------------------------
+
+DeclarationValidator = Callable[["ResolvedDeclaration", date], "list[FieldProblem]"]
+
+_validators: list[DeclarationValidator] = []
+
+
+def declaration_validator_register(validator: DeclarationValidator) -> None:
+    _add(_validators, validator)
+
+
+def declaration_validator_unregister(validator: DeclarationValidator) -> None:
+    _remove(_validators, validator)
+
+
+def declaration_validators_run(resolved: ResolvedDeclaration, on_day: date) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for validator in _validators:
+        problems.extend(validator(resolved, on_day))
+    return problems
+
+
+# --- written observers ---------------------------------------------------------------------------
+
+WrittenObserver = Callable[["Declaration"], None]
+
+_observers: list[WrittenObserver] = []
+
+
+def declaration_written_observer_register(observer: WrittenObserver) -> None:
+    _add(_observers, observer)
+
+
+def declaration_written_observer_unregister(observer: WrittenObserver) -> None:
+    _remove(_observers, observer)
+
+
+def declaration_written(declaration: Declaration) -> None:
+    """Tell every observer, inside the transaction, that the declaration's lines were written."""
+    for observer in _observers:
+        observer(declaration)

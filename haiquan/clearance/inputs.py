@@ -21,6 +21,7 @@ class LineInput:
     preference: str = ""
     co_number: str = ""
     co_date: date | None = None
+    ruling_number: str = ""  # an advance ruling (classification or origin) the line relies on
 
 
 @dataclass(frozen=True)

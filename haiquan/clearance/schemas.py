@@ -36,6 +36,11 @@ class LineIn(Schema):
         "", max_length=35, description="Certificate of origin backing the preference"
     )
     co_date: date | None = None
+    ruling_number: str = Field(
+        "",
+        max_length=35,
+        description="Advance ruling (classification or origin) the line relies on, if any",
+    )
 
     def to_input(self) -> LineInput:
         return LineInput(
@@ -49,6 +54,7 @@ class LineIn(Schema):
             preference=self.preference.strip().upper(),
             co_number=self.co_number.strip(),
             co_date=self.co_date,
+            ruling_number=self.ruling_number.strip().upper(),
         )
 
 
@@ -177,6 +183,7 @@ class LineOut(Schema):
     preference: str
     co_number: str
     co_date: date | None
+    ruling_number: str
     duties: LineDutiesOut
 
 
@@ -348,6 +355,7 @@ def _line_out(ln: DeclarationLine) -> dict[str, Any]:
         "preference": ln.preference,
         "co_number": ln.co_number,
         "co_date": ln.co_date,
+        "ruling_number": ln.ruling_number,
         "duties": _line_duties(ln),
     }
 

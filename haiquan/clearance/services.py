@@ -30,8 +30,10 @@ from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationF
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
 from haiquan.eventlog.services import event_build, event_record, events_append
+from haiquan.refdata.choices import Flow
 from haiquan.refdata.selectors import exchange_rate_for
-from haiquan.risk.engine import DeclarationFacts, LaneResult, LineFacts, lane_decide
+from haiquan.risk.choices import ReasonSource
+from haiquan.risk.engine import DeclarationFacts, LaneResult, LineFacts, Reason, lane_decide
 from haiquan.tariff.duties import DeclarationDuties, DeclarationIn, LineIn, compute_duties
 
 from .choices import (
@@ -43,7 +45,14 @@ from .choices import (
     PaymentState,
     Status,
 )
-from .hooks import clearance_blockers
+from .hooks import (
+    PreferenceClaim,
+    PreferenceVerdict,
+    clearance_blockers,
+    declaration_written,
+    preference_verdict,
+    preference_verifiers_present,
+)
 from .inputs import DeclarationInput, LineCorrection, LineInput
 from .models import CheckResult, Container, Declaration, DeclarationLine, DeclarationVersion
 from .numbering import number_next
@@ -105,10 +114,47 @@ def _require_officer_of(actor: User, declaration: Declaration) -> None:
 # Duties
 
 
+def _verdicts(
+    resolved: ResolvedDeclaration, *, on_day: date, declaration_id: int | None
+) -> dict[int, PreferenceVerdict]:
+    """What the registered preference verifiers say of each import line's FTA claim."""
+    if resolved.type.flow != Flow.IMPORT or not preference_verifiers_present():
+        return {}
+    out: dict[int, PreferenceVerdict] = {}
+    for i, ln in enumerate(resolved.data.lines):
+        if not (ln.preference.strip() and ln.co_number.strip()):
+            continue
+        verdict = preference_verdict(
+            PreferenceClaim(
+                enterprise_mst=resolved.enterprise.mst,
+                flow=resolved.type.flow,
+                on_day=on_day,
+                line_no=i + 1,
+                hs_code=ln.hs_code,
+                origin=ln.origin.upper(),
+                quantity=ln.quantity,
+                unit=ln.unit,
+                preference=ln.preference.strip().upper(),
+                co_number=ln.co_number.strip(),
+                co_date=ln.co_date,
+                declaration_id=declaration_id,
+            )
+        )
+        if verdict is not None:
+            out[i] = verdict
+    return out
+
+
 def _duty_request(
-    resolved: ResolvedDeclaration, *, exchange_rate: Decimal, on_day: date
+    resolved: ResolvedDeclaration,
+    *,
+    exchange_rate: Decimal,
+    on_day: date,
+    declaration_id: int | None = None,
 ) -> DeclarationIn:
     d = resolved.data
+    verdicts = _verdicts(resolved, on_day=on_day, declaration_id=declaration_id)
+    none = PreferenceVerdict()
     return DeclarationIn(
         flow=resolved.type.flow,
         duty_treatment=resolved.type.duty_treatment,
@@ -127,8 +173,11 @@ def _duty_request(
                 preference=ln.preference.upper(),
                 co_number=ln.co_number,
                 co_date=ln.co_date,
+                preference_refused=str(verdicts.get(i, none).refused),
+                preference_note=str(verdicts.get(i, none).note),
+                document_check=str(verdicts.get(i, none).document_check),
             )
-            for ln in d.lines
+            for i, ln in enumerate(d.lines)
         ),
     )
 
@@ -195,6 +244,7 @@ def _replace_lines(
             preference=ln.preference.upper(),
             co_number=ln.co_number,
             co_date=ln.co_date,
+            ruling_number=ln.ruling_number,
         )
         if duties is not None:
             _set_line_duties(row, duties.lines[i])
@@ -405,6 +455,17 @@ def _facts(
             )
             for i, ln in enumerate(resolved.data.lines)
         ),
+        extra_reasons=tuple(
+            Reason(
+                source=ReasonSource.DOCUMENT.value,
+                code="CO-PAPER",
+                lane=Lane.YELLOW.value,
+                text=ld.document_check,
+                line_no=i + 1,
+            )
+            for i, ld in enumerate(duties.lines)
+            if ld.document_check
+        ),
     )
 
 
@@ -464,6 +525,7 @@ def declaration_register(
         declaration.save()
         lines = _replace_lines(declaration, data, duties, fresh=draft is None)
         containers = _replace_containers(declaration, resolved.containers, fresh=draft is None)
+        declaration_written(declaration)
         DeclarationVersion.objects.create(
             declaration=declaration,
             number=1,
@@ -546,6 +608,7 @@ def declaration_input_from(declaration: Declaration) -> DeclarationInput:
                 preference=ln.preference,
                 co_number=ln.co_number,
                 co_date=ln.co_date,
+                ruling_number=ln.ruling_number,
             )
             for ln in declaration.lines.order_by("line_no")
         ),
@@ -713,7 +776,10 @@ def _reassess(
         resolved = declaration_validate(data, on_day=on_day)
         duties = compute_duties(
             _duty_request(
-                resolved, exchange_rate=declaration.exchange_rate or Decimal(1), on_day=on_day
+                resolved,
+                exchange_rate=declaration.exchange_rate or Decimal(1),
+                on_day=on_day,
+                declaration_id=declaration.pk,
             )
         )
     except ValidationFailed as exc:
@@ -776,6 +842,7 @@ def declaration_check_record(
             _resolved, duties = _reassess(declaration, data, line_map)
             after = duties.total_vnd
             _replace_lines(declaration, data, duties)
+            declaration_written(declaration)
             declaration.invoice_value = data.invoice_value
             _set_totals(declaration, duties)
             declaration.save(
@@ -971,6 +1038,7 @@ def declaration_amend(
         declaration.save()
         _replace_lines(declaration, data, duties)
         _replace_containers(declaration, resolved.containers)
+        declaration_written(declaration)
         version = _new_version(declaration, data, duties, actor, reason)
         declaration.amendment_count += 1  # officers' corrections make versions, not amendments
         if declaration.status in (

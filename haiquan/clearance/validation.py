@@ -19,6 +19,7 @@ from haiquan.core.problems import FieldProblem, ValidationFailed
 from haiquan.refdata.models import Country, Currency, DeclarationType, Enterprise, Office
 
 from .choices import Incoterm, TransportMode
+from .hooks import declaration_validators_run
 from .inputs import DeclarationInput
 
 # Modes whose goods travel under a transport document (bill of lading, air waybill, rail consignment).
@@ -235,7 +236,7 @@ def declaration_validate(data: DeclarationInput, *, on_day: date) -> ResolvedDec
         and currency is not None
         and not errors
     ):
-        return ResolvedDeclaration(
+        resolved = ResolvedDeclaration(
             data=data,
             type=dtype,
             office=office,
@@ -245,4 +246,8 @@ def declaration_validate(data: DeclarationInput, *, on_day: date) -> ResolvedDec
             origins=origins,
             containers=tuple(containers),
         )
+        # What other apps check once the references resolve (e.g. advance rulings cited).
+        errors.extend(declaration_validators_run(resolved, on_day))
+        if not errors:
+            return resolved
     raise ValidationFailed(errors)

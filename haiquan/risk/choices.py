@@ -19,3 +19,4 @@ class ReasonSource(models.TextChoices):
     PROFILE = "profile", _("Risk profile")
     RANDOM = "random", _("Random selection for compliance measurement")
     SCORE = "score", _("Learned risk score")
+    DOCUMENT = "document", _("Supporting document to check")

@@ -65,6 +65,9 @@ class DeclarationFacts:
     total_customs_value_vnd: Decimal
     registered_at: datetime
     lines: tuple[LineFacts, ...]
+    # Reasons found before the lane decision by other parts (e.g. a preference resting on a
+    # paper certificate of origin must have its document checked): they count like any other.
+    extra_reasons: tuple[Reason, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,7 @@ def lane_decide(facts: DeclarationFacts) -> LaneResult:
 
     score, score_reasons = _score(facts)
     fired.extend(score_reasons)
+    fired.extend(facts.extra_reasons)
 
     lane = Lane.GREEN.value
     for reason in fired:

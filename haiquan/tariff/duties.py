@@ -89,6 +89,10 @@ class LineIn:
     preference: str = ""  # agreement code claimed ("ATIGA"...), "" when none
     co_number: str = ""  # certificate of origin reference backing the claim
     co_date: date | None = None
+    # What evidence outside the tariff said of the claim (clearance.hooks preference verifiers):
+    preference_refused: str = ""  # the claim is refused for this reason: the fallback rate applies
+    preference_note: str = ""  # the claim stands; this is said with it
+    document_check: str = ""  # the claim rests on paper: its certificate is to be checked
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class LineDuties:
     vat_vnd: Decimal
     total_vnd: Decimal
     notes: list[str] = field(default_factory=list)  # what was applied and why, in plain words
+    document_check: str = ""  # the line's preference claim rests on a paper certificate
 
 
 @dataclass
@@ -445,6 +450,16 @@ def _import_rate(
         )
     if len(problems) > before or pref_rate is None:
         return None
+    if line.preference_refused:
+        return _Rate(
+            fallback.kind,
+            fallback.rate,
+            fallback.specific,
+            note=_("The %(agreement)s preference is refused: %(reason)s")
+            % {"agreement": agreement.code, "reason": line.preference_refused}
+            + " "
+            + fallback.note,
+        )
     return _Rate(
         RateKind.PREFERENTIAL,
         pref_rate,
@@ -461,7 +476,8 @@ def _import_rate(
             "co": line.co_number.strip(),
             "form": agreement.co_form,
             "date": line.co_date,
-        },
+        }
+        + (" " + line.preference_note if line.preference_note else ""),
     )
 
 
@@ -547,6 +563,9 @@ def _line_duties(
         )
     else:
         _import_duties(decl, line, hs, rate, result, fmt)
+        if result.agreement and line.document_check:
+            # The preferential rate stands on a certificate that an officer must see.
+            result.document_check = line.document_check
     result.total_vnd = (
         result.import_duty_vnd
         + result.export_duty_vnd

@@ -1,0 +1,178 @@
+"""The extension points other apps use: preference verifiers, declaration validators and
+written observers change what registration does, and only what they say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from haiquan.clearance import hooks, services
+from haiquan.clearance.choices import Lane, Status
+from haiquan.clearance.models import Declaration
+from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed
+
+from .conftest import declaration_input, line
+
+pytestmark = pytest.mark.django_db
+
+
+def acfta_line(**kw):  # type: ignore[no-untyped-def]
+    return line(
+        preference="ACFTA",
+        co_number=kw.pop("co_number", "E2611223344"),
+        co_date=timezone.localdate() - timedelta(days=5),
+        **kw,
+    )
+
+
+@pytest.fixture
+def seen() -> Iterator[list[hooks.PreferenceClaim]]:
+    claims: list[hooks.PreferenceClaim] = []
+    yield claims
+
+
+@pytest.fixture
+def verifier(seen) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Refuses C/O numbers starting with X, sends those starting with P to a document check."""
+
+    def verify(claim: hooks.PreferenceClaim) -> hooks.PreferenceVerdict | None:
+        seen.append(claim)
+        if claim.co_number.startswith("X"):
+            return hooks.PreferenceVerdict(refused="no such e-C/O from CN")
+        if claim.co_number.startswith("P"):
+            return hooks.PreferenceVerdict(document_check="paper C/O to be checked")
+        return hooks.PreferenceVerdict(note="e-C/O verified")
+
+    hooks.preference_verifier_register(verify)
+    yield
+    hooks.preference_verifier_unregister(verify)
+
+
+class TestPreferenceVerifier:
+    def test_a_granted_claim_keeps_the_rate_and_says_why(
+        self, rates, declarant, hoanglong, verifier, seen
+    ):
+        decl = services.declaration_register(
+            actor=declarant, data=declaration_input(hoanglong.mst, lines=(acfta_line(),))
+        )
+        ln = decl.lines.get()
+        assert ln.import_rate_kind == "preferential:ACFTA"
+        assert any("e-C/O verified" in n for n in ln.duty_notes)
+        [claim] = seen
+        assert (claim.line_no, claim.co_number, claim.origin, claim.preference) == (
+            1,
+            "E2611223344",
+            "CN",
+            "ACFTA",
+        )
+        assert claim.enterprise_mst == hoanglong.mst and claim.declaration_id is None
+
+    def test_a_refused_claim_pays_the_mfn_rate_with_the_reason(
+        self, rates, declarant, hoanglong, verifier
+    ):
+        decl = services.declaration_register(
+            actor=declarant,
+            data=declaration_input(hoanglong.mst, lines=(acfta_line(co_number="X1"),)),
+        )
+        ln = decl.lines.get()
+        assert ln.import_rate_kind == "mfn"
+        assert ln.import_duty_vnd > 0
+        assert any("ACFTA preference is refused: no such e-C/O from CN" in n for n in ln.duty_notes)
+
+    def test_a_paper_certificate_sends_a_green_declaration_to_document_check(
+        self, rates, declarant, hoanglong, verifier
+    ):
+        decl = services.declaration_register(
+            actor=declarant,
+            data=declaration_input(hoanglong.mst, lines=(acfta_line(co_number="P77"),)),
+        )
+        assert decl.lane == Lane.YELLOW and decl.status == Status.DOCUMENT_CHECK
+        [reason] = [r for r in decl.lane_reasons if r["source"] == "document"]
+        assert reason == {
+            "source": "document",
+            "code": "CO-PAPER",
+            "lane": "yellow",
+            "text": "paper C/O to be checked",
+            "line_no": 1,
+            "version": None,
+        }
+        assert decl.lines.get().import_rate_kind == "preferential:ACFTA"
+
+    def test_lines_without_a_claim_are_not_asked_about(
+        self, rates, declarant, hoanglong, verifier, seen
+    ):
+        services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
+        assert seen == []
+
+    def test_without_verifiers_the_claim_stands_on_the_tariff_alone(
+        self, rates, declarant, hoanglong
+    ):
+        decl = services.declaration_register(
+            actor=declarant,
+            data=declaration_input(hoanglong.mst, lines=(acfta_line(co_number="X1"),)),
+        )
+        assert decl.lines.get().import_rate_kind == "preferential:ACFTA"
+        assert decl.lane == Lane.GREEN
+
+
+class TestValidatorAndObserver:
+    def test_a_validator_problem_is_a_field_error_and_nothing_is_saved(
+        self, rates, declarant, hoanglong
+    ):
+        def no_ruling_x(resolved, on_day):  # type: ignore[no-untyped-def]
+            return [
+                FieldProblem(f"lines[{i}].ruling_number", "ruling X is unknown", "unknown-ruling")
+                for i, ln in enumerate(resolved.data.lines)
+                if ln.ruling_number == "X"
+            ]
+
+        hooks.declaration_validator_register(no_ruling_x)
+        try:
+            with pytest.raises(ValidationFailed) as exc:
+                services.declaration_register(
+                    actor=declarant,
+                    data=declaration_input(hoanglong.mst, lines=(line(), line(ruling_number="X"))),
+                )
+            assert [(e.field, e.code) for e in exc.value.errors] == [
+                ("lines[1].ruling_number", "unknown-ruling")
+            ]
+            assert not Declaration.objects.exists()
+            decl = services.declaration_register(
+                actor=declarant,
+                data=declaration_input(hoanglong.mst, lines=(line(ruling_number="HS-26-001"),)),
+            )
+            assert decl.lines.get().ruling_number == "HS-26-001"
+        finally:
+            hooks.declaration_validator_unregister(no_ruling_x)
+
+    def test_an_observer_sees_the_written_lines_and_can_undo_the_registration(
+        self, rates, declarant, hoanglong
+    ):
+        quantities: list[Decimal] = []
+
+        def draw_down(declaration):  # type: ignore[no-untyped-def]
+            total = sum(ln.quantity for ln in declaration.lines.all())
+            quantities.append(total)
+            if total > Decimal("15000"):
+                raise Conflict("the permit covers 15,000 kg")
+
+        hooks.declaration_written_observer_register(draw_down)
+        try:
+            decl = services.declaration_register(
+                actor=declarant, data=declaration_input(hoanglong.mst)
+            )
+            assert quantities == [Decimal("10000")]
+            with pytest.raises(Conflict):
+                services.declaration_register(
+                    actor=declarant,
+                    data=declaration_input(
+                        hoanglong.mst, lines=(line(quantity=Decimal(20000), value=Decimal(16000)),)
+                    ),
+                )
+            assert list(Declaration.objects.values_list("pk", flat=True)) == [decl.pk]
+        finally:
+            hooks.declaration_written_observer_unregister(draw_down)
