@@ -185,7 +185,7 @@ class DeclarationLine(models.Model):
     preference = models.CharField(_("preference claimed"), max_length=16, blank=True)
     co_number = models.CharField(_("C/O number"), max_length=35, blank=True)
     co_date = models.DateField(_("C/O date"), null=True, blank=True)
-    ruling_number = models.CharField(_("advance ruling"), max_length=35, blank=True)
+    ruling_number = models.CharField(_("advance ruling"), max_length=35, blank=True, default="")
 
     customs_value_vnd = models.DecimalField(_("customs value (VND)"), **VND)
     import_rate = models.DecimalField(_("import duty rate (%)"), **RATE)

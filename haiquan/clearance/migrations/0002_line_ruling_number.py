@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='declarationline',
             name='ruling_number',
-            field=models.CharField(blank=True, max_length=35, verbose_name='advance ruling'),
+            field=models.CharField(blank=True, default='', max_length=35, verbose_name='advance ruling'),
         ),
     ]

@@ -8,8 +8,10 @@ it is there already), and prints how to log in. `--serve` then starts the develo
 from __future__ import annotations
 
 from datetime import date
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
@@ -29,6 +31,18 @@ from haiquan.demo.setup import (
 )
 
 DEFAULT_ADDRESS = "127.0.0.1:8000"
+# Apps whose `demo.py` adds content once the history is there, in the order they build on
+# each other (aggregates and models last, over everything written before them).
+DEMO_APPS = (
+    "transit",
+    "singlewindow",
+    "eservices",
+    "portal",
+    "postaudit",
+    "riskml",
+    "timerelease",
+    "stats",
+)
 
 
 class Command(BaseCommand):
@@ -137,10 +151,29 @@ class Command(BaseCommand):
             self._national(options, say)
 
         traders = trader_users_ensure()
+        others = self._apps_setup(say)
         token = demo_token_issue()
-        self._print_summary(options["serve"] or DEFAULT_ADDRESS, staff + traders, token, banks)
+        self._print_summary(
+            options["serve"] or DEFAULT_ADDRESS, staff + traders + others, token, banks
+        )
         if options["serve"]:
             call_command("runserver", options["serve"], "--noreload")
+
+    def _apps_setup(self, say: Any) -> list:
+        """Each app's own demo content on top of the history (`<app>/demo.py: demo_setup`), in
+        the order the parts build on each other; returns the log-ins they added."""
+        logins: list = []
+        for app in DEMO_APPS:
+            try:
+                module = import_module(f"haiquan.{app}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"haiquan.{app}.demo":
+                    raise
+                continue
+            say(_("Demo content: %(app)s…") % {"app": apps.get_app_config(app).verbose_name})
+            added = module.demo_setup(say=say)
+            logins += list(added or [])
+        return logins
 
     def _national(self, options: dict[str, Any], say: Any) -> None:
         n, seed = options["national"], options["seed"]
