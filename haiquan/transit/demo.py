@@ -11,7 +11,7 @@ movements exist.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Container
 from haiquan.demo.setup import DemoLogin, _ensure_user
 from haiquan.supervision.choices import Direction
-from haiquan.supervision.models import GateEvent
+from haiquan.supervision.models import ControlZone, GateEvent
 from haiquan.supervision.services import GateReport, gate_event_report
 
 from .choices import MovementState
@@ -69,7 +69,7 @@ def demo_setup(*, say: Callable[[str], None]) -> list[DemoLogin]:
     return logins
 
 
-def _gate_recent_imports(operator: User, zone) -> int:  # type: ignore[no-untyped-def]
+def _gate_recent_imports(operator: User, zone: ControlZone) -> int:
     """Get-in (and get-out when released) of the latest container imports at Cái Lân."""
     if GateEvent.objects.filter(zone=zone).exists():
         return 0
@@ -92,7 +92,8 @@ def _gate_recent_imports(operator: User, zone) -> int:  # type: ignore[no-untype
     now = timezone.now()
     for k, c in enumerate(containers):
         decl = c.declaration
-        arrived = min(decl.registered_at - timedelta(hours=3), now)
+        assert decl.registered_at is not None
+        arrived: datetime = min(decl.registered_at - timedelta(hours=3), now)
         gate_event_report(
             actor=operator,
             zone=zone,
@@ -159,7 +160,7 @@ def _movements(leader: User) -> tuple[int, int, int]:
     return len(finished), live_now, Alert.objects.count() - alerts_before
 
 
-def _drive(movements: list[TransitMovement], *, faults: list[Faults], until) -> None:  # type: ignore[no-untyped-def]
+def _drive(movements: list[TransitMovement], *, faults: list[Faults], until: datetime) -> None:
     trips = []
     for k, m in enumerate(movements):
         m.refresh_from_db()
