@@ -26,8 +26,9 @@ ALIASES = {
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haiquan.config.settings.local")
     args = list(sys.argv if argv is None else argv)
-    if len(args) > 1 and args[1] in ALIASES:
-        args[1] = ALIASES[args[1]]
+    if len(args) > 1 and not args[1].startswith("-"):
+        # `haiquan history-import` runs `history_import`: commands are typed with hyphens.
+        args[1] = ALIASES.get(args[1], args[1].replace("-", "_"))
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(args)

@@ -29,7 +29,7 @@ from .report import Tally
 from .rows import WRITE_ORDER, json_text, tables
 from .timeline import VN_TZ
 from .workflow import Documents, Filing, Replay
-from .writer import IdAllocator, write_rows
+from haiquan.core.bulkwrite import IdAllocator, write_rows
 
 CENT = Decimal("0.01")
 

@@ -18,7 +18,7 @@ from haiquan.eventlog.models import Event
 from haiquan.payments.models import BankConfirmation, PaymentOrder, Receipt
 
 from .models import SyntheticTruth
-from .writer import Table
+from haiquan.core.bulkwrite import Table
 
 # fmt: off
 DECLARATION_COLUMNS = (

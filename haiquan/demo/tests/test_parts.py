@@ -22,7 +22,7 @@ from haiquan.demo.consignment import container_number
 from haiquan.demo.generator import history_period
 from haiquan.demo.population import MstFactory
 from haiquan.demo.timeline import VN_TZ, in_office_hours, next_office_opening, office_weighted
-from haiquan.demo.writer import Table
+from haiquan.core.bulkwrite import Table
 from haiquan.tariff.snapshot import Tariff
 
 

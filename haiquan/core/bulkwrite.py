@@ -1,4 +1,5 @@
-"""Writing generated rows in bulk: COPY on PostgreSQL, batched multi-row INSERTs elsewhere.
+"""Writing rows in bulk (the demo generator, the history import): COPY on PostgreSQL,
+batched multi-row INSERTs elsewhere.
 
 Rows are plain tuples in the order of the columns a table declares, with their primary keys
 already assigned: the generator links lines, versions, checks and events to declarations

@@ -1,0 +1,58 @@
+"""haiquan history-import FILE.jsonl --actor USERNAME [--dry-run]: bring declaration history
+from another system into haiquan (see haiquan/clearance/history.py and docs/history-import.md)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from haiquan.accounts.choices import Role
+from haiquan.accounts.models import User
+from haiquan.clearance.history import history_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import finished declarations (JSON Lines, one per line) from another system: every "
+        "record is checked first and nothing is written if any is wrong."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="JSON Lines file, or - for standard input")
+        parser.add_argument(
+            "--actor", required=True, help="administrator the import is recorded under"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        actor = User.objects.filter(username=o["actor"], is_active=True).first()
+        if actor is None or actor.role != Role.ADMIN:
+            raise CommandError(f"--actor: {o['actor']} is not an active administrator")
+        started = time.perf_counter()
+        if o["file"] == "-":
+            report = history_import(stream=sys.stdin, actor=actor, dry_run=o["dry_run"])
+        else:
+            try:
+                with open(o["file"], encoding="utf-8") as stream:
+                    report = history_import(stream=stream, actor=actor, dry_run=o["dry_run"])
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"{o['file']}: {exc}") from exc
+        seconds = time.perf_counter() - started
+        if not report.ok:
+            for line_no, p in report.problems:
+                where = f"line {line_no}" if line_no else "file"
+                self.stderr.write(f"{where}: {p.field or '-'}: {p.problem} [{p.code}]")
+            raise CommandError(
+                f"{report.problem_count} problem(s) in {report.records} record(s); nothing imported"
+            )
+        if o["dry_run"]:
+            self.stdout.write(f"{report.records} record(s) checked, no problem; nothing written")
+            return
+        rate = report.declarations / seconds if seconds else 0.0
+        self.stdout.write(
+            f"imported {report.declarations} declarations, {report.lines} lines, "
+            f"{report.events} events in {seconds:.1f} s ({rate:,.0f} declarations/s)"
+        )
