@@ -42,7 +42,18 @@ from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 from haiquan.risk.models import RiskProfile
 from haiquan.risk.services import profile_create, profile_deactivate
 
-ROLES = ("declarant", "broker", "officer", "leader", "analyst", "admin", "anonymous")
+from .world_supervision import SupervisionParty, build_supervision
+
+ROLES = (
+    "declarant",
+    "broker",
+    "officer",
+    "leader",
+    "analyst",
+    "admin",
+    "operator",
+    "anonymous",
+)
 STATES = ("draft", "awaiting", "yellow", "red", "cleared")
 
 # HS code → (description, unit, unit price USD): dragon fruit goes green, laptops yellow,
@@ -139,6 +150,7 @@ class World:
     profile: RiskProfile
     inactive_profile: RiskProfile
     broker_firm: Enterprise
+    supervision: dict[str, SupervisionParty]
 
     def party(self, scope: str) -> Party:
         return self.own if scope == "own" else self.other
@@ -211,6 +223,7 @@ def build_world() -> World:
         "analyst": user_create(username="w.analyst", password=None, role="analyst"),
         "admin": user_create(username="w.admin", password=None, role="admin"),
     }
+    supervision = build_supervision(users)
     tokens = {
         role: token_create(user=u, name=f"world {role}")[1]
         for role, u in users.items()
@@ -276,4 +289,5 @@ def build_world() -> World:
         profile=profile,
         inactive_profile=inactive,
         broker_firm=firm,
+        supervision=supervision,
     )

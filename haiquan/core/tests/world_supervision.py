@@ -1,0 +1,183 @@
+"""The supervision and transit side of the test world (see world.py).
+
+- "own": the operator firm Cảng Hoàng Long runs a border-gate yard W20BD (office 20BD, the
+  world's officer) and a port W20CD (office 20CD, in the leader's department 20 but not the
+  officer's); the world's operator works for it.
+- "other": another firm runs two places in Bình Dương (W43A, W43B, office 43IH), outside every
+  scope but the analyst's and the administrator's.
+
+Each party has an open alert at its first place, and transit movements from its first place to
+its second in each state the API acts on (declared, sealed, departed, arrived, seal-verified),
+one container each, and a free e-seal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+from stdnum import iso6346
+
+from haiquan.accounts.models import User
+from haiquan.refdata.models import Enterprise, Office
+from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
+from haiquan.supervision.alerts import AlertRaise, alert_raise
+from haiquan.supervision.choices import AlertKind, AlertSubject
+from haiquan.supervision.models import Alert, ControlZone
+from haiquan.supervision.services import zone_create
+from haiquan.transit.models import ESeal, TransitMovement
+from haiquan.transit.services import (
+    MovementInput,
+    SealAttachment,
+    SealCheck,
+    eseal_register,
+    movement_arrive,
+    movement_declare,
+    movement_depart,
+    movement_seal,
+    movement_seals_verify,
+)
+
+MOVEMENT_STATES = ("declared", "sealed", "departed", "arrived", "verified")
+
+
+def _box(lon: float, lat: float, d: float = 0.005) -> str:
+    return (
+        f"POLYGON (({lon - d} {lat - d}, {lon + d} {lat - d}, {lon + d} {lat + d}, "
+        f"{lon - d} {lat + d}, {lon - d} {lat - d}))"
+    )
+
+
+@dataclass
+class SupervisionParty:
+    operator_firm: Enterprise
+    zone: ControlZone  # where movements leave from
+    destination: ControlZone
+    alert: Alert  # a corridor exit of the departed movement
+    movements: dict[str, TransitMovement] = field(default_factory=dict)
+    free_seal: ESeal | None = None
+    seal_for_sealing: ESeal | None = None  # attached by the `seal` cell
+
+
+def _container(n: int) -> str:
+    body = f"WRLU{n:06d}"
+    return body + str(iso6346.calc_check_digit(body))
+
+
+def _party(
+    scope: str,
+    admin: User,
+    officer: User,
+    places: tuple[tuple[str, str, float, float], tuple[str, str, float, float]],
+    office_code: str,
+    mst_seed: int,
+    name: str,
+) -> SupervisionParty:
+    firm = EnterpriseFactory(mst=valid_mst(mst_seed), name=name)
+    zones = [
+        zone_create(
+            actor=admin,
+            code=code,
+            name=f"{name} {code}",
+            kind=kind,
+            operator_mst=firm.mst,
+            office_code=office_code if i == 0 or scope == "other" else "20CD",
+            geometry=_box(lon, lat),
+            storage_limit_days=90,
+        )
+        for i, (code, kind, lon, lat) in enumerate(places)
+    ]
+    now = timezone.now()
+    party = SupervisionParty(firm, zones[0], zones[1], alert=None)  # type: ignore[arg-type]
+    (lon0, lat0), (lon1, lat1) = (places[0][2:], places[1][2:])
+    route = f"LINESTRING ({lon0} {lat0}, {(lon0 + lon1) / 2} {(lat0 + lat1) / 2}, {lon1} {lat1})"
+    base = 100 * mst_seed % 10_000
+    for k, state in enumerate(MOVEMENT_STATES):
+        container = _container(base + k)
+        movement = movement_declare(
+            actor=officer,
+            data=MovementInput(
+                containers=(container,),
+                route=route,
+                time_limit_minutes=600,
+                departure_zone=zones[0].code,
+                destination_zone=zones[1].code,
+                vehicle_plate=f"99C-{base + k:05d}",
+            ),
+        )
+        if state != "declared":
+            seal = eseal_register(
+                actor=admin, manufacturer="WORLD", serial=f"{scope}-{k}", device_id=""
+            )
+            movement = movement_seal(
+                actor=officer,
+                movement=movement,
+                seals=[SealAttachment(container_number=container, device_id=seal.device_id)],
+            )
+        if state in ("departed", "arrived", "verified"):
+            movement = movement_depart(
+                actor=officer, movement=movement, at=now - timedelta(hours=2)
+            )
+        if state in ("arrived", "verified"):
+            movement = movement_arrive(
+                actor=officer, movement=movement, at=now - timedelta(hours=1)
+            )
+        if state == "verified":
+            movement = movement_seals_verify(
+                actor=officer,
+                movement=movement,
+                checks=[SealCheck(container_number=container, intact=True)],
+            )
+        party.movements[state] = movement
+    departed = party.movements["departed"]
+    party.alert, _new = alert_raise(
+        alert=AlertRaise(
+            kind=AlertKind.CORRIDOR_EXIT,
+            subject_type=AlertSubject.TRANSIT_MOVEMENT,
+            subject_id=departed.pk,
+            office=Office.objects.get(code=office_code),
+            occurred_at=now - timedelta(minutes=30),
+            subject_label=departed.reference,
+        )
+    )
+    party.free_seal = eseal_register(
+        actor=admin, manufacturer="WORLD", serial=f"{scope}-free", device_id=""
+    )
+    party.seal_for_sealing = eseal_register(
+        actor=admin, manufacturer="WORLD", serial=f"{scope}-to-attach", device_id=""
+    )
+    return party
+
+
+def build_supervision(users: dict[str, User]) -> dict[str, SupervisionParty]:
+    """The operators' firms, places, alerts, e-seals and movements of both parties. The
+    world's `operator` user is created here (it works for the "own" firm)."""
+    from haiquan.accounts.services import user_create
+
+    admin = users["admin"]
+    leader_43 = user_create(
+        username="w.leader43", password=None, role="leader", office_codes=["43"]
+    )
+    own = _party(
+        "own",
+        admin,
+        users["leader"],
+        (("W20BD", "border_gate", 107.96, 21.54), ("W20CD", "port", 107.05, 20.97)),
+        "20BD",
+        9111,
+        "Công ty CP Cảng Hoàng Long",
+    )
+    other = _party(
+        "other",
+        admin,
+        leader_43,
+        (("W43A", "icd", 106.75, 10.90), ("W43B", "bonded_warehouse", 106.70, 10.98)),
+        "43IH",
+        9112,
+        "Công ty TNHH Kho vận Sóng Thần",
+    )
+    users["operator"] = user_create(
+        username="w.operator", password=None, role="operator", employer_mst=own.operator_firm.mst
+    )
+    return {"own": own, "other": other}
