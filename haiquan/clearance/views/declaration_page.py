@@ -15,9 +15,11 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from haiquan.accounts.choices import Role
 from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
+from haiquan.core.web import role_required
 from haiquan.eventlog.selectors import events_for_declaration
 from haiquan.payments.selectors import payment_orders_visible_to, receipts_visible_to
 
@@ -89,7 +91,12 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+def _may_cancel(user: Any) -> bool:
+    """The declarant (or its broker) and the officers of the office cancel; nobody else."""
+    return getattr(user, "role", None) in (Role.DECLARANT, Role.BROKER, Role.OFFICER, Role.LEADER)
+
+
+@role_required(_may_cancel)
 @require_http_methods(["GET", "POST"])
 def declaration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel (hủy tờ khai) with a reason. This page is the confirmation: it cannot be undone."""

@@ -136,7 +136,15 @@ def _check_page(
     return render(request, "clearance/check_record.html", context, status=status)
 
 
-@customs_required
+def _works_declarations(user: Any) -> bool:
+    """Officers and leaders work declarations; analysts and administrators only read them."""
+    return getattr(user, "role", None) in (Role.OFFICER, Role.LEADER)
+
+
+officer_required = role_required(_works_declarations)
+
+
+@officer_required
 @require_http_methods(["GET", "POST"])
 def check_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a document-check or inspection result. A discrepancy with corrected values is
@@ -189,7 +197,7 @@ def check_record(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("clearance:declaration_detail", pk=declaration.pk)
 
 
-@customs_required
+@officer_required
 @require_POST
 def check_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the duties after the corrections typed so far (nothing saved)."""
@@ -209,7 +217,7 @@ def check_preview(request: HttpRequest, pk: int) -> HttpResponse:
 # Escalation and release
 
 
-@customs_required
+@officer_required
 @require_http_methods(["GET", "POST"])
 def declaration_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a yellow-lane declaration to physical inspection, with the reason."""
@@ -242,7 +250,7 @@ def declaration_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@customs_required
+@officer_required
 @require_http_methods(["GET", "POST"])
 def declaration_release(request: HttpRequest, pk: int) -> HttpResponse:
     """Release the goods of a cleared declaration (giải phóng hàng); confirmed on this page."""

@@ -223,7 +223,13 @@ def build_world() -> World:
         "analyst": user_create(username="w.analyst", password=None, role="analyst"),
         "admin": user_create(username="w.admin", password=None, role="admin"),
     }
-    supervision = build_supervision(users)
+    supervision = build_supervision(
+        users,
+        {
+            "own": (users["broker"], own_ent.mst),
+            "other": (users["other_declarant"], other_ent.mst),
+        },
+    )
     tokens = {
         role: token_create(user=u, name=f"world {role}")[1]
         for role, u in users.items()

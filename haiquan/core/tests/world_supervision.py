@@ -20,11 +20,15 @@ from django.utils import timezone
 from stdnum import iso6346
 
 from haiquan.accounts.models import User
+from haiquan.clearance.choices import Status
+from haiquan.clearance.models import Declaration
+from haiquan.clearance.services import declaration_register
 from haiquan.refdata.models import Enterprise, Office
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 from haiquan.supervision.alerts import AlertRaise, alert_raise
+from haiquan.supervision.bonded import bonded_receipt_create
 from haiquan.supervision.choices import AlertKind, AlertSubject
-from haiquan.supervision.models import Alert, ControlZone
+from haiquan.supervision.models import Alert, ControlZone, WarehouseReceipt
 from haiquan.supervision.services import zone_create
 from haiquan.transit.models import ESeal, TransitMovement
 from haiquan.transit.services import (
@@ -56,6 +60,10 @@ class SupervisionParty:
     destination: ControlZone
     alert: Alert  # a corridor exit of the departed movement
     movements: dict[str, TransitMovement] = field(default_factory=dict)
+    # At the bonded warehouse (the destination): a cleared C11 declaration received in full, and
+    # another one cleared and not received yet.
+    receipt: WarehouseReceipt | None = None
+    c11_waiting: Declaration | None = None
     free_seal: ESeal | None = None
     seal_for_sealing: ESeal | None = None  # attached by the `seal` cell
 
@@ -150,7 +158,32 @@ def _party(
     return party
 
 
-def build_supervision(users: dict[str, User]) -> dict[str, SupervisionParty]:
+def _bonded(party: SupervisionParty, trader: User, mst: str, officer: User) -> None:
+    """Two cleared C11 declarations at the warehouse's office; the first one received."""
+    from dataclasses import replace
+
+    from .world import declaration_input
+
+    office = party.destination.office.code
+    c11 = [
+        declaration_register(
+            actor=trader, data=replace(declaration_input(mst, office, "green"), type_code="C11")
+        )
+        for _ in range(2)
+    ]
+    assert all(d.status == Status.CLEARED for d in c11), [d.status for d in c11]
+    party.receipt = bonded_receipt_create(
+        actor=officer,
+        zone=party.destination,
+        declaration_number=c11[0].number or "",
+        document_number=f"PN-{party.destination.code}-001",
+    )
+    party.c11_waiting = c11[1]
+
+
+def build_supervision(
+    users: dict[str, User], traders: dict[str, tuple[User, str]]
+) -> dict[str, SupervisionParty]:
     """The operators' firms, places, alerts, e-seals and movements of both parties. The
     world's `operator` user is created here (it works for the "own" firm)."""
     from haiquan.accounts.services import user_create
@@ -163,7 +196,7 @@ def build_supervision(users: dict[str, User]) -> dict[str, SupervisionParty]:
         "own",
         admin,
         users["leader"],
-        (("W20BD", "border_gate", 107.96, 21.54), ("W20CD", "port", 107.05, 20.97)),
+        (("W20BD", "border_gate", 107.96, 21.54), ("W20CD", "bonded_warehouse", 107.05, 20.97)),
         "20BD",
         9111,
         "Công ty CP Cảng Hoàng Long",
@@ -177,6 +210,8 @@ def build_supervision(users: dict[str, User]) -> dict[str, SupervisionParty]:
         9112,
         "Công ty TNHH Kho vận Sóng Thần",
     )
+    _bonded(own, *traders["own"], users["leader"])
+    _bonded(other, *traders["other"], leader_43)
     users["operator"] = user_create(
         username="w.operator", password=None, role="operator", employer_mst=own.operator_firm.mst
     )
