@@ -36,6 +36,9 @@ EVENT_LABELS = {
     "payment_order.superseded": gettext_lazy("Payment order replaced"),
     "payment.confirmed": gettext_lazy("Payment confirmed by the bank"),
     "guarantee.registered": gettext_lazy("Bank guarantee registered"),
+    "declaration.clearance_held": gettext_lazy("Clearance held"),
+    "singlewindow.requested": gettext_lazy("Sent to partner agencies"),
+    "singlewindow.answered": gettext_lazy("Partner agency answered"),
 }
 CUSTOMS_ONLY_KEYS = frozenset({"reasons", "score", "random_selected"})
 
@@ -58,6 +61,8 @@ def _details(kind: str, data: dict[str, Any], customs: bool) -> list[str]:
             out.append(_("Reasons: %(codes)s") % {"codes": ", ".join(map(str, data["reasons"]))})
         if customs and data.get("random_selected"):
             out.append(_("Selected at random for compliance measurement"))
+    if kind == "declaration.clearance_held" and data.get("reasons"):
+        out.append(_("Waiting for: %(what)s") % {"what": "; ".join(map(str, data["reasons"]))})
     if data.get("reason"):
         out.append(_("Reason: %(reason)s") % {"reason": data["reason"]})
     if data.get("outcome") in CheckOutcome.values:
@@ -89,7 +94,8 @@ def timeline(events: Iterable[Event], *, customs: bool) -> list[TimelineEntry]:
     entries = []
     for e in events:
         data = dict(e.data or {})
-        if not customs:
+        if not customs and e.kind != "declaration.clearance_held":
+            # What holds a clearance (a permit, a partner agency's result) is the trader's to see.
             data = {k: v for k, v in data.items() if k not in CUSTOMS_ONLY_KEYS}
         if e.actor_id and e.actor is not None:
             actor = e.actor.get_username()

@@ -177,3 +177,38 @@ class TestValidatorAndObserver:
             assert list(Declaration.objects.values_list("pk", flat=True)) == [decl.pk]
         finally:
             hooks.declaration_written_observer_unregister(draw_down)
+
+
+class TestClearanceGuard:
+    def test_the_trader_sees_what_holds_the_clearance_and_it_clears_when_it_arrives(
+        self, rates, declarant, hoanglong, client
+    ):
+        waiting = {"on": True}
+
+        def quarantine(declaration):  # type: ignore[no-untyped-def]
+            return (
+                ["plant quarantine result for line 1 (Cục Bảo vệ thực vật)"]
+                if waiting["on"]
+                else []
+            )
+
+        hooks.clearance_guard_register(quarantine)
+        try:
+            # E31 owes nothing: without the guard it would clear at once.
+            decl = services.declaration_register(
+                actor=declarant, data=declaration_input(hoanglong.mst, type_code="E31")
+            )
+            assert decl.status == Status.AWAITING_PAYMENT
+            client.force_login(declarant)
+            page = client.get(f"/declarations/{decl.pk}/").content.decode()
+            assert "plant quarantine result for line 1 (Cục Bảo vệ thực vật)" in page
+            assert 'data-testid="clearance-held"' in page
+            waiting["on"] = False
+            decl = services.declaration_clearance_retry(declaration=decl)
+            assert decl.status == Status.CLEARED
+            page = client.get(f"/declarations/{decl.pk}/").content.decode()
+            assert 'data-testid="clearance-held"' not in page
+            # The hold stays in the history, with what it waited for.
+            assert "plant quarantine result for line 1" in page
+        finally:
+            hooks.clearance_guard_unregister(quarantine)

@@ -24,7 +24,9 @@ from haiquan.eventlog.selectors import events_for_declaration
 from haiquan.payments.selectors import payment_orders_visible_to, receipts_visible_to
 
 from .. import services
+from ..choices import OPEN_STATUSES
 from ..forms import ReasonForm
+from ..hooks import clearance_blockers
 from ..models import Declaration, DeclarationLine
 from ..permissions import declaration_actions
 from ..timeline import timeline
@@ -64,6 +66,8 @@ def declaration_context(request: HttpRequest, declaration: Declaration) -> dict[
         "checks": list(declaration.checks.select_related("officer").order_by("recorded_at")),
         "orders": [],
         "receipts": [],
+        # What other parts still wait for before clearance (a partner agency's permit...).
+        "blockers": clearance_blockers(declaration) if declaration.status in OPEN_STATUSES else [],
     }
     if declaration.number:
         context["orders"] = list(
