@@ -2,6 +2,44 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _is_trader(user: object) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_trader", False))
+
+
+def _is_officer(user: object) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "role", "") in ("officer", "leader", "admin", "analyst")
+    )
+
+
 class EServicesConfig(AppConfig):
     name = "haiquan.eservices"
     verbose_name = _("Online public services")
+
+    def ready(self) -> None:
+        from haiquan.clearance import hooks
+        from haiquan.core.nav import nav_item_register
+
+        from .rulings import advance_rulings_validate
+
+        nav_item_register(
+            "eservices:home",
+            _("Online services"),
+            visible=_is_trader,
+            order=60,
+            also_current=(
+                "eservices:procedure",
+                "eservices:filing_create",
+                "eservices:filing_detail",
+            ),
+        )
+        nav_item_register(
+            "eservices:requests",
+            _("Service requests"),
+            visible=_is_officer,
+            order=60,
+            also_current=("eservices:performance",),
+        )
+        # A declaration line citing an advance ruling must declare what the ruling rules.
+        hooks.declaration_validator_register(advance_rulings_validate)

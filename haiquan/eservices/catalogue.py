@@ -1,0 +1,363 @@
+"""The procedures' forms as data: reading a form definition, checking what an enterprise
+enters against it, and loading the shipped catalogue (`data/procedures.json`) and public
+holidays (`data/holidays.csv`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from haiquan.core.problems import FieldProblem, NotFound, ValidationFailed
+from haiquan.refdata.models import Country, Office
+from haiquan.tariff.selectors import hs_line_get
+
+from .choices import FieldType, Level, ResultKind
+from .models import Holiday, Procedure
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# Names people know the detected types by, for the messages.
+TYPE_NAMES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/tiff": "TIFF",
+    "application/zip": "ZIP",
+}
+MAX_TEXT = 255
+MAX_LONG_TEXT = 5000
+# No attachment may be larger than this, whatever a form says (the request size limit of the
+# web server must allow it).
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+def _label(spec: dict[str, Any]) -> str:
+    vi = str(spec.get("label_vi") or spec.get("name", ""))
+    en = str(spec.get("label_en") or vi)
+    return vi if (get_language() or "vi").startswith("vi") else en
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    required: bool
+    label_vi: str
+    label_en: str
+    choices: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return _label({"name": self.name, "label_vi": self.label_vi, "label_en": self.label_en})
+
+    def choice_pairs(self) -> list[tuple[str, str]]:
+        vi = (get_language() or "vi").startswith("vi")
+        return [(v, lvi if vi else len_) for v, lvi, len_ in self.choices]
+
+
+@dataclass(frozen=True)
+class AttachmentSpec:
+    name: str
+    required: bool
+    label_vi: str
+    label_en: str
+    types: tuple[str, ...]
+    max_bytes: int
+
+    @property
+    def label(self) -> str:
+        return _label({"name": self.name, "label_vi": self.label_vi, "label_en": self.label_en})
+
+    @property
+    def type_names(self) -> str:
+        return ", ".join(TYPE_NAMES.get(t, t) for t in self.types)
+
+    @property
+    def max_megabytes(self) -> str:
+        return f"{self.max_bytes / (1024 * 1024):g}"
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    fields: tuple[FieldSpec, ...]
+    attachments: tuple[AttachmentSpec, ...]
+
+    def attachment(self, name: str) -> AttachmentSpec | None:
+        return next((a for a in self.attachments if a.name == name), None)
+
+
+def form_spec_parse(raw: Any, *, type_groups: dict[str, list[str]] | None = None) -> FormSpec:
+    """Read a form definition; ValidationFailed naming `form.fields[i].type` etc. when the
+    definition itself is wrong (an administrator's typo in the admin or the data file)."""
+    problems: list[FieldProblem] = []
+    if not isinstance(raw, dict):
+        raise ValidationFailed([FieldProblem("form", _("Must be a JSON object."))])
+    fields: list[FieldSpec] = []
+    seen: set[str] = set()
+    for i, f in enumerate(raw.get("fields") or []):
+        at = f"form.fields[{i}]"
+        if not isinstance(f, dict):
+            problems.append(FieldProblem(at, _("Must be a JSON object.")))
+            continue
+        name = str(f.get("name") or "")
+        if not name.isidentifier() or name in seen:
+            problems.append(FieldProblem(f"{at}.name", _("A unique name of letters and _.")))
+        seen.add(name)
+        ftype = str(f.get("type") or "")
+        if ftype not in FieldType.values:
+            problems.append(
+                FieldProblem(
+                    f"{at}.type",
+                    _("One of: %(types)s.") % {"types": ", ".join(FieldType.values)},
+                )
+            )
+        choices: list[tuple[str, str, str]] = []
+        if ftype == FieldType.CHOICE:
+            for c in f.get("choices") or []:
+                if isinstance(c, list | tuple) and len(c) == 3:
+                    choices.append((str(c[0]), str(c[1]), str(c[2])))
+                else:
+                    problems.append(
+                        FieldProblem(
+                            f"{at}.choices", _("Each choice is [value, label_vi, label_en].")
+                        )
+                    )
+            if not choices:
+                problems.append(FieldProblem(f"{at}.choices", _("A choice field needs choices.")))
+        fields.append(
+            FieldSpec(
+                name=name,
+                type=ftype,
+                required=bool(f.get("required")),
+                label_vi=str(f.get("label_vi") or name),
+                label_en=str(f.get("label_en") or f.get("label_vi") or name),
+                choices=tuple(choices),
+            )
+        )
+    attachments: list[AttachmentSpec] = []
+    for i, a in enumerate(raw.get("attachments") or []):
+        at = f"form.attachments[{i}]"
+        if not isinstance(a, dict):
+            problems.append(FieldProblem(at, _("Must be a JSON object.")))
+            continue
+        name = str(a.get("name") or "")
+        if not name.isidentifier() or name in seen:
+            problems.append(FieldProblem(f"{at}.name", _("A unique name of letters and _.")))
+        seen.add(name)
+        types = a.get("types")
+        if isinstance(types, str) and type_groups and types in type_groups:
+            types = type_groups[types]
+        if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+            problems.append(
+                FieldProblem(f"{at}.types", _("A list of MIME types, e.g. application/pdf."))
+            )
+            types = []
+        max_bytes = a.get("max_bytes")
+        if not isinstance(max_bytes, int) or not 0 < max_bytes <= MAX_ATTACHMENT_BYTES:
+            problems.append(
+                FieldProblem(
+                    f"{at}.max_bytes",
+                    _("A number of bytes from 1 to %(n)d.") % {"n": MAX_ATTACHMENT_BYTES},
+                )
+            )
+            max_bytes = 0
+        attachments.append(
+            AttachmentSpec(
+                name=name,
+                required=bool(a.get("required")),
+                label_vi=str(a.get("label_vi") or name),
+                label_en=str(a.get("label_en") or a.get("label_vi") or name),
+                types=tuple(types),
+                max_bytes=max_bytes,
+            )
+        )
+    if problems:
+        raise ValidationFailed(problems)
+    return FormSpec(tuple(fields), tuple(attachments))
+
+
+def form_spec(procedure: Procedure) -> FormSpec:
+    return form_spec_parse(procedure.form)
+
+
+# --- What an enterprise enters -----------------------------------------------------------------
+
+
+def _clean_value(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
+    """The stored (JSON) value, or a problem."""
+    if spec.type in (FieldType.TEXT, FieldType.TEXTAREA):
+        if not isinstance(value, str):
+            return None, _("Must be text.")
+        limit = MAX_TEXT if spec.type == FieldType.TEXT else MAX_LONG_TEXT
+        if len(value) > limit:
+            return None, _("At most %(n)d characters.") % {"n": limit}
+        # A long text may have line breaks and tabs; a one-line text nothing but printables.
+        visible = value
+        if spec.type == FieldType.TEXTAREA:
+            visible = value.replace("\n", "").replace("\r", "").replace("\t", "")
+        if not visible.isprintable():
+            return None, _("Contains control characters or line breaks.")
+        return value, None
+    if spec.type == FieldType.DATE:
+        try:
+            return date.fromisoformat(str(value)).isoformat(), None
+        except ValueError:
+            return None, _("A date written YYYY-MM-DD.")
+    if spec.type == FieldType.DECIMAL:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return None, _("A number, e.g. 1250.5.")
+        if not number.is_finite() or number < 0 or number >= Decimal(10) ** 15:
+            return None, _("A positive number below 10^15.")
+        return str(number), None
+    if spec.type == FieldType.INTEGER:
+        text = str(value)
+        if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or len(text) > 15:
+            return None, _("A whole number, e.g. 12.")
+        return int(text), None
+    if spec.type == FieldType.CHOICE:
+        allowed = [c[0] for c in spec.choices]
+        if str(value) not in allowed:
+            return None, _("One of: %(values)s.") % {"values": ", ".join(allowed)}
+        return str(value), None
+    if spec.type == FieldType.HS_CODE:
+        code = str(value).replace(".", "").replace(" ", "")
+        if not (len(code) == 8 and code.isascii() and code.isdigit()):
+            return None, _("An 8-digit HS code of the national tariff, e.g. 84713020.")
+        try:
+            hs_line_get(code=code)
+        except NotFound:
+            return None, _("The tariff has no line %(code)s.") % {"code": code}
+        return code, None
+    if spec.type == FieldType.COUNTRY:
+        code = str(value).strip().upper()
+        if len(code) != 2 or not Country.objects.filter(code=code).exists():
+            return None, _("A two-letter country code, e.g. CN.")
+        return code, None
+    if spec.type == FieldType.DECLARATION_NUMBER:
+        text = str(value).strip()
+        if not (len(text) == 12 and text.isascii() and text.isdigit()):
+            return None, _("A declaration number has 12 digits.")
+        return text, None
+    return None, _("Unknown field type.")  # pragma: no cover - refused by form_spec_parse
+
+
+def form_data_clean(spec: FormSpec, data: Any, *, prefix: str = "data") -> dict[str, Any]:
+    """The form's values as stored; ValidationFailed naming `data.<field>` for every problem.
+    An empty optional field is left out; a field the form does not have is refused."""
+    if not isinstance(data, dict):
+        raise ValidationFailed([FieldProblem(prefix, _("Must be an object of the form's fields."))])
+    problems: list[FieldProblem] = []
+    known = {f.name for f in spec.fields}
+    for key in data:
+        if key not in known:
+            problems.append(
+                FieldProblem(f"{prefix}.{key}", _("The form has no such field."), "unknown-field")
+            )
+    out: dict[str, Any] = {}
+    for f in spec.fields:
+        value = data.get(f.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if f.required:
+                problems.append(
+                    FieldProblem(f"{prefix}.{f.name}", _("This field is required."), "required")
+                )
+            continue
+        if isinstance(value, str) and f.type != FieldType.TEXTAREA:
+            value = value.strip()
+        cleaned, problem = _clean_value(f, value)
+        if problem:
+            problems.append(FieldProblem(f"{prefix}.{f.name}", problem))
+        else:
+            out[f.name] = cleaned
+    if problems:
+        raise ValidationFailed(problems)
+    return out
+
+
+# --- Loading the shipped catalogue -------------------------------------------------------------
+
+
+@transaction.atomic
+def catalogue_load(
+    *, procedures_path: Path | None = None, holidays_path: Path | None = None
+) -> tuple[int, int]:
+    """Create or update the procedures and the public holidays from the data files (run again
+    safely: rows are matched by code and by day). Returns (procedures, holidays) written."""
+    raw = json.loads((procedures_path or DATA_DIR / "procedures.json").read_text("utf-8"))
+    groups = raw.get("attachment_types") or {}
+    n_proc = 0
+    for p in raw["procedures"]:
+        office = Office.objects.filter(code=p["office"]).first()
+        if office is None:
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        f"procedures.{p['code']}.office",
+                        _("No office %(code)s: load the reference data first.")
+                        % {"code": p["office"]},
+                    )
+                ]
+            )
+        spec = form_spec_parse(p["form"], type_groups=groups)
+        form = {
+            "fields": [
+                {
+                    "name": f.name,
+                    "type": f.type,
+                    "required": f.required,
+                    "label_vi": f.label_vi,
+                    "label_en": f.label_en,
+                    **({"choices": [list(c) for c in f.choices]} if f.choices else {}),
+                }
+                for f in spec.fields
+            ],
+            "attachments": [
+                {
+                    "name": a.name,
+                    "required": a.required,
+                    "label_vi": a.label_vi,
+                    "label_en": a.label_en,
+                    "types": list(a.types),
+                    "max_bytes": a.max_bytes,
+                }
+                for a in spec.attachments
+            ],
+        }
+        Procedure.objects.update_or_create(
+            code=p["code"],
+            defaults={
+                "name_vi": p["name_vi"],
+                "name_en": p["name_en"],
+                "description_vi": p.get("description_vi", ""),
+                "description_en": p.get("description_en", ""),
+                "legal_basis": p.get("legal_basis", ""),
+                "level": Level(int(p["level"])),
+                "result_kind": ResultKind(p.get("result_kind", ResultKind.DECISION)),
+                "fee_vnd": Decimal(int(p.get("fee_vnd", 0))),
+                "time_limit_days": int(p["time_limit_days"]),
+                "office": office,
+                "office_pick": bool(p.get("office_pick")),
+                "form": form,
+                "position": int(p.get("position", 100)),
+            },
+        )
+        n_proc += 1
+    n_hol = 0
+    with (holidays_path or DATA_DIR / "holidays.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            Holiday.objects.update_or_create(
+                day=date.fromisoformat(row["day"]), defaults={"name": row["name"]}
+            )
+            n_hol += 1
+    return n_proc, n_hol

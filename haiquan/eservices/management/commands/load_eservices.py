@@ -1,0 +1,20 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from haiquan.core.problems import ValidationFailed
+from haiquan.eservices.catalogue import catalogue_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the catalogue of online public services (eservices/data/procedures.json) and the "
+        "public holidays (eservices/data/holidays.csv); run again safely after editing them."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            procedures, holidays = catalogue_load()
+        except ValidationFailed as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"{procedures} procedures, {holidays} public holidays loaded.")

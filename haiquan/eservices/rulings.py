@@ -1,0 +1,109 @@
+"""Advance rulings in clearance: a declaration line citing a ruling (`ruling_number`) must be
+filed by the enterprise the ruling was issued to, on a day it is valid, and declare what it
+rules — the HS code of a classification ruling, the origin (and goods) of an origin ruling.
+Registered as a declaration validator (clearance.hooks) in `apps.py`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+from haiquan.core.problems import FieldProblem
+
+from .choices import ResultKind
+from .models import AdvanceRuling
+
+if TYPE_CHECKING:
+    from haiquan.clearance.validation import ResolvedDeclaration
+
+
+def ruling_number_normalise(value: Any) -> str:
+    return str(value or "").strip().upper()
+
+
+def advance_rulings_validate(resolved: ResolvedDeclaration, on_day: date) -> list[FieldProblem]:
+    """Problems with the advance rulings the lines cite (none when no line cites one)."""
+    lines = resolved.data.lines
+    cited = {ruling_number_normalise(getattr(line, "ruling_number", "")) for line in lines}
+    cited.discard("")
+    if not cited:
+        return []
+    rulings = {r.number: r for r in AdvanceRuling.objects.filter(number__in=cited)}
+    problems: list[FieldProblem] = []
+    for i, line in enumerate(lines):
+        number = ruling_number_normalise(getattr(line, "ruling_number", ""))
+        if not number:
+            continue
+        at = f"lines[{i}]"
+        ruling = rulings.get(number)
+        if ruling is None:
+            problems.append(
+                FieldProblem(
+                    f"{at}.ruling_number",
+                    _("There is no advance ruling numbered %(n)s.") % {"n": number},
+                    "unknown-ruling",
+                )
+            )
+            continue
+        if ruling.enterprise_id != resolved.enterprise.pk:
+            problems.append(
+                FieldProblem(
+                    f"{at}.ruling_number",
+                    _("Advance ruling %(n)s was issued to another enterprise.") % {"n": number},
+                    "ruling-not-yours",
+                )
+            )
+            continue
+        if not ruling.valid_on(on_day):
+            problems.append(
+                FieldProblem(
+                    f"{at}.ruling_number",
+                    _(
+                        "Advance ruling %(n)s is not valid on %(day)s (valid %(from)s to %(to)s%(revoked)s)."
+                    )
+                    % {
+                        "n": number,
+                        "day": on_day.isoformat(),
+                        "from": ruling.valid_from.isoformat(),
+                        "to": ruling.valid_to.isoformat(),
+                        "revoked": _(", revoked") if ruling.revoked_at else "",
+                    },
+                    "ruling-not-valid",
+                )
+            )
+            continue
+        hs = str(line.hs_code or "").replace(".", "").strip()
+        if ruling.kind == ResultKind.HS_RULING and hs != ruling.hs_code:
+            problems.append(
+                FieldProblem(
+                    f"{at}.hs_code",
+                    _(
+                        "Advance ruling %(n)s classifies these goods under HS %(hs)s: declare %(hs)s."
+                    )
+                    % {"n": number, "hs": ruling.hs_code},
+                    "ruling-hs-mismatch",
+                )
+            )
+        elif ruling.kind == ResultKind.ORIGIN_RULING:
+            if hs[:6] != ruling.hs_code[:6]:
+                problems.append(
+                    FieldProblem(
+                        f"{at}.hs_code",
+                        _("Advance ruling %(n)s rules on goods of HS %(hs)s, not these.")
+                        % {"n": number, "hs": ruling.hs_code},
+                        "ruling-hs-mismatch",
+                    )
+                )
+            origin = str(line.origin or "").strip().upper()
+            if origin != ruling.origin:
+                problems.append(
+                    FieldProblem(
+                        f"{at}.origin",
+                        _("Advance ruling %(n)s rules the origin of these goods is %(o)s.")
+                        % {"n": number, "o": ruling.origin},
+                        "ruling-origin-mismatch",
+                    )
+                )
+    return problems

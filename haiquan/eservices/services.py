@@ -1,0 +1,733 @@
+"""Writes for online public services (dịch vụ công trực tuyến mức độ 3, 4).
+
+An enterprise files an application (hồ sơ) for a procedure of the catalogue: it fills the
+procedure's form, attaches the documents the form asks for and submits; for a level-4 procedure
+with a fee it pays the fee at a partner bank, whose signed confirmation (the same scheme as for
+duties, `payments.signing`) completes the filing. Officers of the handling office receive it
+(tiếp nhận), may ask for more information (the time limit stops until the enterprise answers)
+and decide; an approved advance ruling (xác định trước) becomes an `AdvanceRuling` that
+declarations cite. Every step is one transaction with its event in the event log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+from pathlib import PurePath
+from typing import IO, TYPE_CHECKING, Any
+
+import filetype
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from haiquan.core.problems import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    invalid,
+)
+from haiquan.eventlog.choices import Party
+from haiquan.eventlog.services import event_record
+from haiquan.payments.bank_messages import confirmation_parse
+from haiquan.payments.models import Bank
+from haiquan.payments.services import bank_authenticate
+from haiquan.payments.signing import body_hash
+from haiquan.refdata.models import Country, Office
+from haiquan.tariff.selectors import hs_line_get
+
+from .catalogue import MAX_LONG_TEXT, TYPE_NAMES, form_data_clean, form_spec
+from .choices import (
+    DocumentStage,
+    FeeOrderStatus,
+    FilingStatus,
+    MessageKind,
+    Outcome,
+    ResultKind,
+)
+from .models import (
+    AdvanceRuling,
+    FeeConfirmation,
+    FeeOrder,
+    Filing,
+    FilingDocument,
+    FilingMessage,
+    Procedure,
+    Sequence,
+)
+from .permissions import enterprises_user_may_file_for, require_filer, require_officer
+from .selectors import SUBJECT, holidays
+from .workdays import working_day_add, working_days_between
+
+if TYPE_CHECKING:
+    from haiquan.accounts.models import User
+
+STORAGE_PREFIX = "eservices/private"
+# An advance ruling is valid for 3 years (Luật Hải quan 2014, Điều 28).
+RULING_VALIDITY_YEARS = 3
+
+
+def _today() -> date:
+    """Days of the time limit follow the installation's calendar, not UTC."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+def _next_number(key: str) -> int:
+    """The next number of a counter, locked until the caller's transaction commits."""
+    counter, _created = Sequence.objects.select_for_update().get_or_create(key=key)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def _event(
+    filing: Filing,
+    kind: str,
+    *,
+    party: Party,
+    actor: Any = None,
+    actor_label: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    event_record(
+        kind=f"eservice.{kind}",
+        subject_type=SUBJECT,
+        subject_id=filing.pk,
+        party=party,
+        actor=actor,
+        actor_label=actor_label,
+        office_code=filing.office.code,
+        data={"reference": filing.reference, "procedure": filing.procedure.code, **(data or {})},
+    )
+
+
+def _locked(filing: Filing) -> Filing:
+    return (
+        Filing.objects.select_for_update(of=("self",))
+        .select_related("procedure", "office", "enterprise")
+        .get(pk=filing.pk)
+    )
+
+
+def _require_status(filing: Filing, *allowed: str) -> None:
+    if filing.status not in allowed:
+        raise Conflict(
+            _("Filing %(ref)s is %(status)s: this cannot be done now.")
+            % {"ref": filing.reference, "status": filing.get_status_display()},
+            "wrong-status",
+        )
+
+
+def _clean_text(field: str, text: str, *, required: bool = True) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise invalid(field, _("This field is required."), "required")
+    if len(text) > MAX_LONG_TEXT:
+        raise invalid(field, _("At most %(n)d characters.") % {"n": MAX_LONG_TEXT}, "too-long")
+    return text
+
+
+# --- Filing ------------------------------------------------------------------------------------
+
+
+def _filing_office(procedure: Procedure, office_code: str) -> Office:
+    """The procedure's office, or (when the filer chooses) an office in its subtree."""
+    if not procedure.office_pick:
+        return procedure.office
+    code = (office_code or "").strip().upper()
+    if not code:
+        raise invalid(
+            "office_code",
+            _("Choose the customs office that handles your request."),
+            "required",
+        )
+    office = Office.objects.filter(code=code, path__startswith=procedure.office.path).first()
+    if office is None or not office.is_active_on(_today()):
+        raise invalid(
+            "office_code",
+            _("'%(code)s' is not a customs office in service for this procedure.") % {"code": code},
+            "unknown-office",
+        )
+    return office
+
+
+def filing_create(
+    *,
+    actor: User,
+    procedure: Procedure,
+    enterprise_mst: str,
+    data: dict[str, Any],
+    office_code: str = "",
+) -> Filing:
+    """A draft application for `procedure`, for an enterprise the actor may act for, with the
+    form's values checked against the procedure's form (every problem named at once)."""
+    if not procedure.active:
+        raise Conflict(_("This procedure is no longer offered online."), "procedure-inactive")
+    enterprise = (
+        enterprises_user_may_file_for(actor).filter(mst=(enterprise_mst or "").strip()).first()
+        if actor.is_trader
+        else None
+    )
+    if enterprise is None:
+        refused = Forbidden(_("Only the enterprise itself or its customs broker may file for it."))
+        refused.errors = [
+            FieldProblem(
+                "enterprise_mst",
+                _("You may not file for enterprise '%(mst)s'.") % {"mst": enterprise_mst},
+                "not-authorised",
+            )
+        ]
+        raise refused
+    problems: list[FieldProblem] = []
+    office = None
+    try:
+        office = _filing_office(procedure, office_code)
+    except ValidationFailed as exc:
+        problems.extend(exc.errors)
+    try:
+        cleaned = form_data_clean(form_spec(procedure), data)
+    except ValidationFailed as exc:
+        problems.extend(exc.errors)
+    if problems:
+        raise ValidationFailed(problems)
+    assert office is not None
+    with transaction.atomic():
+        year = timezone.localtime().year
+        n = _next_number(f"filing-{year}")
+        filing = Filing.objects.create(
+            reference=f"DVC{year}{n:06d}",
+            procedure=procedure,
+            enterprise=enterprise,
+            office=office,
+            filed_by=actor,
+            data=cleaned,
+            fee_vnd=procedure.fee_vnd if procedure.fee_online else 0,
+            time_limit_days=procedure.time_limit_days,
+        )
+        _event(filing, "filing_created", party=Party.TRADER, actor=actor)
+    return filing
+
+
+def filing_update(*, actor: User, filing: Filing, data: dict[str, Any]) -> Filing:
+    """Change the form's values of a draft."""
+    require_filer(actor, filing)
+    cleaned = form_data_clean(form_spec(filing.procedure), data)
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require_status(filing, FilingStatus.DRAFT)
+        filing.data = cleaned
+        filing.save(update_fields=["data"])
+        _event(filing, "filing_changed", party=Party.TRADER, actor=actor)
+    return filing
+
+
+def _safe_display_name(name: str) -> str:
+    base = PurePath((name or "").replace("\\", "/")).name
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"/\\')
+    return cleaned[:200] or "document"
+
+
+def document_upload(
+    *, actor: User, filing: Filing, slot: str, file: IO[bytes] | Any
+) -> FilingDocument:
+    """Attach a document to a draft (or to an answer while more information is requested).
+
+    The file's type is read from its content (`filetype`), never from its name or the type the
+    browser sent; it must be one the form accepts for that attachment, and no larger than the
+    form allows. It is stored under a random name in private storage; only the filing's parties
+    download it, through a view that checks who asks."""
+    require_filer(actor, filing)
+    _require_status(filing, FilingStatus.DRAFT, FilingStatus.INFO_REQUESTED)
+    spec = form_spec(filing.procedure)
+    att = spec.attachment(slot or "")
+    if att is None:
+        raise invalid(
+            "slot",
+            _("The form has no attachment '%(slot)s'; it has: %(names)s.")
+            % {"slot": slot, "names": ", ".join(a.name for a in spec.attachments)},
+            "unknown-attachment",
+        )
+    size = int(getattr(file, "size", 0) or 0)
+    if size <= 0:
+        raise invalid("file", _("The file is empty."), "empty")
+    if size > att.max_bytes:
+        raise invalid(
+            "file",
+            _("The file is %(size)s MB; %(label)s accepts at most %(max)s MB.")
+            % {
+                "size": f"{size / (1024 * 1024):.1f}",
+                "label": att.label,
+                "max": att.max_megabytes,
+            },
+            "too-large",
+        )
+    file.seek(0)
+    head = file.read(8192)
+    kind = filetype.guess(head)
+    mime = kind.mime if kind else ""
+    if mime not in att.types:
+        found = TYPE_NAMES.get(mime, mime) if mime else _("an unrecognised type")
+        raise invalid(
+            "file",
+            _("The file's content is %(found)s; %(label)s accepts %(types)s.")
+            % {"found": found, "label": att.label, "types": att.type_names},
+            "wrong-type",
+        )
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(65536), b""):
+        digest.update(chunk)
+    file.seek(0)
+    storage = storages["default"]
+    stored = storage.save(f"{STORAGE_PREFIX}/{uuid.uuid4().hex}", file)
+    try:
+        with transaction.atomic():
+            filing = _locked(filing)
+            _require_status(filing, FilingStatus.DRAFT, FilingStatus.INFO_REQUESTED)
+            doc = FilingDocument.objects.create(
+                filing=filing,
+                slot=att.name,
+                stage=DocumentStage.FILING
+                if filing.status == FilingStatus.DRAFT
+                else DocumentStage.ANSWER,
+                original_name=_safe_display_name(getattr(file, "name", "") or ""),
+                content_type=mime,
+                size=size,
+                sha256=digest.hexdigest(),
+                storage_name=stored,
+                uploaded_by=actor,
+            )
+            _event(
+                filing,
+                "document_uploaded",
+                party=Party.TRADER,
+                actor=actor,
+                data={"slot": att.name, "size": size, "type": mime, "sha256": doc.sha256},
+            )
+    except Exception:
+        storage.delete(stored)  # nothing half-saved: no orphan file for a refused upload
+        raise
+    return doc
+
+
+def document_delete(*, actor: User, document: FilingDocument) -> None:
+    """Remove a document from a draft (a wrong file attached before submitting)."""
+    filing = document.filing
+    require_filer(actor, filing)
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require_status(filing, FilingStatus.DRAFT)
+        name = document.storage_name
+        _event(
+            filing,
+            "document_removed",
+            party=Party.TRADER,
+            actor=actor,
+            data={"slot": document.slot, "sha256": document.sha256},
+        )
+        document.delete()
+        transaction.on_commit(lambda: storages["default"].delete(name))
+
+
+def _clock_start(filing: Filing, today: date) -> None:
+    filing.clock_started_on = today
+    filing.paused_since = None
+    filing.paused_working_days = 0
+    filing.due_on = working_day_add(today, filing.time_limit_days, holidays())
+
+
+def filing_submit(*, actor: User, filing: Filing) -> Filing:
+    """Send a complete draft to customs. A level-4 procedure with a fee waits for the fee
+    (the time limit starts when the bank confirms it); otherwise the time limit starts today."""
+    require_filer(actor, filing)
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require_status(filing, FilingStatus.DRAFT)
+        spec = form_spec(filing.procedure)
+        problems: list[FieldProblem] = []
+        try:
+            form_data_clean(spec, filing.data)
+        except ValidationFailed as exc:
+            problems.extend(exc.errors)
+        attached = set(filing.documents.values_list("slot", flat=True))
+        for att in spec.attachments:
+            if att.required and att.name not in attached:
+                problems.append(
+                    FieldProblem(
+                        f"documents.{att.name}",
+                        _("Attach %(label)s.") % {"label": att.label},
+                        "required",
+                    )
+                )
+        if problems:
+            raise ValidationFailed(problems)
+        now = timezone.now()
+        filing.submitted_at = now
+        if filing.fee_vnd > 0:
+            filing.status = FilingStatus.AWAITING_FEE
+        else:
+            filing.status = FilingStatus.SUBMITTED
+            _clock_start(filing, _today())
+        filing.save()
+        _event(
+            filing,
+            "filing_submitted",
+            party=Party.TRADER,
+            actor=actor,
+            data={"fee_vnd": filing.fee_vnd, "due_on": filing.due_on},
+        )
+    return filing
+
+
+# --- The fee (level 4) -------------------------------------------------------------------------
+
+
+def fee_order_create(*, actor: User, filing: Filing) -> FeeOrder:
+    """The order to pay the filing's fee at any partner bank. Asking again while it is open
+    returns the same order. References read "LP" + the filing's number + a sequence."""
+    require_filer(actor, filing)
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require_status(filing, FilingStatus.AWAITING_FEE)
+        current = FeeOrder.objects.filter(filing=filing, status=FeeOrderStatus.OPEN).first()
+        if current is not None and current.amount_vnd == filing.fee_vnd:
+            return current
+        if current is not None:  # the fee changed (never today; kept for safety)
+            current.status = FeeOrderStatus.CANCELLED
+            current.save(update_fields=["status"])
+        sequence = FeeOrder.objects.filter(filing=filing).count() + 1
+        order = FeeOrder.objects.create(
+            reference=f"LP{filing.reference[3:]}{sequence:02d}",
+            filing=filing,
+            amount_vnd=filing.fee_vnd,
+            created_by=actor,
+        )
+        _event(
+            filing,
+            "fee_ordered",
+            party=Party.TRADER,
+            actor=actor,
+            data={"order": order.reference, "amount_vnd": order.amount_vnd},
+        )
+    return order
+
+
+def _fee_replay(*, bank: Bank, transaction_id: str, digest: str) -> FeeConfirmation | None:
+    found = FeeConfirmation.objects.filter(bank=bank, bank_transaction_id=transaction_id).first()
+    if found is None:
+        return None
+    if found.body_hash != digest:
+        raise Conflict(
+            _("Bank transaction %(id)s was confirmed earlier with different content.")
+            % {"id": transaction_id},
+            "transaction-reused",
+        )
+    return found
+
+
+def fee_confirmation_receive(
+    *, bank_code: str, timestamp: str, signature: str, raw_body: bytes
+) -> tuple[FeeConfirmation, bool]:
+    """A bank reports that it collected a fee order. Authenticated exactly as a duty payment
+    (`payments.services.bank_authenticate`: HMAC signature, replay window), with the same
+    message (`order_reference`, `bank_transaction_id`, `amount_vnd`, `paid_at`). The filing is
+    then complete and its time limit starts. Idempotent: the same transaction sent again with
+    the same bytes returns the first confirmation (created = False)."""
+    bank = bank_authenticate(
+        bank_code=bank_code, timestamp=timestamp, signature=signature, raw_body=raw_body
+    )
+    message = confirmation_parse(raw_body)
+    digest = body_hash(raw_body)
+    with transaction.atomic():
+        found = FeeOrder.objects.filter(reference=message.order_reference).first()
+        if found is None:
+            raise invalid("order_reference", _("No fee order has this reference."), "unknown-order")
+        filing = _locked(found.filing)
+        replay = _fee_replay(bank=bank, transaction_id=message.bank_transaction_id, digest=digest)
+        if replay is not None:
+            return replay, False
+        order = FeeOrder.objects.select_for_update().get(pk=found.pk)
+        if order.status != FeeOrderStatus.OPEN:
+            raise Conflict(
+                _("Fee order %(ref)s is %(status)s.")
+                % {"ref": order.reference, "status": order.get_status_display()},
+                f"order-{order.status}",
+            )
+        if message.amount_vnd != order.amount_vnd:
+            raise invalid(
+                "amount_vnd",
+                _("Must equal the amount of the order, %(amount)s VND.")
+                % {"amount": f"{order.amount_vnd:,.0f}"},
+                "amount-mismatch",
+            )
+        _require_status(filing, FilingStatus.AWAITING_FEE)
+        now = timezone.now()
+        confirmation = FeeConfirmation.objects.create(
+            bank=bank,
+            bank_transaction_id=message.bank_transaction_id,
+            order=order,
+            amount_vnd=message.amount_vnd,
+            paid_at=message.paid_at.astimezone(UTC),
+            received_at=now,
+            body_hash=digest,
+        )
+        order.status = FeeOrderStatus.PAID
+        order.paid_at = confirmation.paid_at
+        order.bank = bank
+        order.save(update_fields=["status", "paid_at", "bank"])
+        filing.paid_at = confirmation.paid_at
+        filing.status = FilingStatus.SUBMITTED
+        _clock_start(filing, _today())
+        filing.save()
+        _event(
+            filing,
+            "fee_paid",
+            party=Party.BANK,
+            actor=bank.user,
+            actor_label=f"bank:{bank.code}",
+            data={
+                "order": order.reference,
+                "bank": bank.code,
+                "bank_transaction_id": confirmation.bank_transaction_id,
+                "amount_vnd": confirmation.amount_vnd,
+                "due_on": filing.due_on,
+            },
+        )
+        return confirmation, True
+
+
+# --- Officers ----------------------------------------------------------------------------------
+
+
+def filing_receive(*, actor: User, filing: Filing) -> Filing:
+    """An officer of the handling office takes the filing in (tiếp nhận hồ sơ)."""
+    require_officer(actor, filing)
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require_status(filing, FilingStatus.SUBMITTED)
+        filing.status = FilingStatus.IN_REVIEW
+        filing.received_at = timezone.now()
+        filing.received_by = actor
+        filing.save(update_fields=["status", "received_at", "received_by"])
+        _event(filing, "filing_received", party=Party.CUSTOMS, actor=actor)
+    return filing
+
+
+def filing_info_request(*, actor: User, filing: Filing, text: str) -> FilingMessage:
+    """Ask the enterprise for more information (yêu cầu bổ sung hồ sơ). The time limit stops
+    from today until the enterprise answers."""
+    require_officer(actor, filing)
+    text = _clean_text("text", text)
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require_status(filing, FilingStatus.IN_REVIEW)
+        message = FilingMessage.objects.create(
+            filing=filing, kind=MessageKind.REQUEST, text=text, author=actor
+        )
+        filing.status = FilingStatus.INFO_REQUESTED
+        filing.paused_since = _today()
+        filing.due_on = None
+        filing.save(update_fields=["status", "paused_since", "due_on"])
+        _event(filing, "info_requested", party=Party.CUSTOMS, actor=actor, data={"text": text})
+    return message
+
+
+def filing_info_answer(*, actor: User, filing: Filing, text: str) -> FilingMessage:
+    """The enterprise answers (documents it attaches meanwhile go with the answer); the time
+    limit runs again, pushed back by the working days it waited."""
+    require_filer(actor, filing)
+    text = _clean_text("text", text)
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require_status(filing, FilingStatus.INFO_REQUESTED)
+        message = FilingMessage.objects.create(
+            filing=filing, kind=MessageKind.ANSWER, text=text, author=actor
+        )
+        today = _today()
+        hol = holidays()
+        paused = working_days_between(filing.paused_since or today, today, hol)
+        filing.paused_working_days += paused
+        filing.paused_since = None
+        assert filing.clock_started_on is not None
+        filing.due_on = working_day_add(
+            filing.clock_started_on, filing.time_limit_days + filing.paused_working_days, hol
+        )
+        filing.status = FilingStatus.IN_REVIEW
+        filing.save(update_fields=["status", "paused_since", "paused_working_days", "due_on"])
+        _event(
+            filing,
+            "info_provided",
+            party=Party.TRADER,
+            actor=actor,
+            data={"paused_working_days": paused, "due_on": filing.due_on},
+        )
+    return message
+
+
+@dataclass(frozen=True)
+class RulingTerms:
+    """What an advance ruling rules: the HS code, and for an origin ruling the origin."""
+
+    hs_code: str = ""
+    origin: str = ""
+    valid_to: date | None = None
+
+
+def _ruling_terms_check(filing: Filing, terms: RulingTerms, today: date) -> tuple[str, str, date]:
+    kind = filing.procedure.result_kind
+    data = filing.data
+    problems: list[FieldProblem] = []
+    hs = (terms.hs_code or data.get("proposed_hs_code") or data.get("hs_code") or "").strip()
+    hs = hs.replace(".", "")
+    known = False
+    if len(hs) == 8 and hs.isascii() and hs.isdigit():
+        try:
+            hs_line_get(code=hs)
+            known = True
+        except NotFound:
+            known = False
+    if not known:
+        problems.append(
+            FieldProblem(
+                "hs_code",
+                _("The ruled HS code must be an 8-digit line of the tariff."),
+                "unknown-hs-code",
+            )
+        )
+    origin = ""
+    if kind == ResultKind.ORIGIN_RULING:
+        origin = (terms.origin or data.get("claimed_origin") or "").strip().upper()
+        if not Country.objects.filter(code=origin).exists():
+            problems.append(
+                FieldProblem("origin", _("The ruled origin: a two-letter country code."))
+            )
+    default_to = today.replace(year=today.year + RULING_VALIDITY_YEARS) - timedelta(days=1)
+    valid_to = terms.valid_to or default_to
+    if valid_to < today or valid_to > default_to:
+        problems.append(
+            FieldProblem(
+                "valid_to",
+                _("Between today and %(max)s (a ruling is valid at most %(n)d years).")
+                % {"max": default_to.isoformat(), "n": RULING_VALIDITY_YEARS},
+            )
+        )
+    if problems:
+        raise ValidationFailed(problems)
+    return hs, origin, valid_to
+
+
+def filing_decide(
+    *,
+    actor: User,
+    filing: Filing,
+    outcome: str,
+    text: str,
+    ruling: RulingTerms | None = None,
+) -> Filing:
+    """Approve or refuse, with the reasons. The time limit is closed: the working days used
+    (without the pauses) against the limit say whether the answer came on time. An approved
+    advance ruling is issued to the enterprise, numbered XDTMS-/XDTXX-<year>-<n>. The signed
+    result carries a verification code that the public page /eservices/verify/ checks."""
+    require_officer(actor, filing)
+    if outcome not in Outcome.values:
+        raise invalid("outcome", _("One of: approved, refused."), "invalid-choice")
+    text = _clean_text("text", text)
+    with transaction.atomic():
+        filing = _locked(filing)
+        _require_status(filing, FilingStatus.IN_REVIEW)
+        today = _today()
+        kind = filing.procedure.result_kind
+        issued: AdvanceRuling | None = None
+        if outcome == Outcome.APPROVED and kind in (
+            ResultKind.HS_RULING,
+            ResultKind.ORIGIN_RULING,
+        ):
+            hs, origin, valid_to = _ruling_terms_check(filing, ruling or RulingTerms(), today)
+            prefix = "XDTMS" if kind == ResultKind.HS_RULING else "XDTXX"
+            n = _next_number(f"{kind}-{today.year}")
+            issued = AdvanceRuling.objects.create(
+                number=f"{prefix}-{today.year}-{n:06d}",
+                kind=kind,
+                enterprise=filing.enterprise,
+                filing=filing,
+                goods_description=str(
+                    filing.data.get("goods_name", "")
+                    + "\n"
+                    + filing.data.get("goods_description", "")
+                ).strip(),
+                hs_code=hs,
+                origin=origin,
+                valid_from=today,
+                valid_to=valid_to,
+            )
+        assert filing.clock_started_on is not None
+        used = max(
+            0,
+            working_days_between(filing.clock_started_on, today, holidays())
+            - filing.paused_working_days,
+        )
+        filing.status = outcome
+        filing.decided_at = timezone.now()
+        filing.decided_by = actor
+        filing.decision_text = text
+        filing.decided_on = today
+        filing.working_days_used = used
+        filing.on_time = used <= filing.time_limit_days
+        filing.result_code = secrets.token_hex(10).upper()
+        filing.save()
+        _event(
+            filing,
+            "filing_decided",
+            party=Party.CUSTOMS,
+            actor=actor,
+            data={
+                "outcome": outcome,
+                "working_days_used": used,
+                "time_limit_days": filing.time_limit_days,
+                "on_time": filing.on_time,
+                "ruling": issued.number if issued else "",
+            },
+        )
+        if issued is not None:
+            _event(
+                filing,
+                "ruling_issued",
+                party=Party.CUSTOMS,
+                actor=actor,
+                data={
+                    "ruling": issued.number,
+                    "hs_code": issued.hs_code,
+                    "origin": issued.origin,
+                    "valid_to": issued.valid_to,
+                },
+            )
+    return filing
+
+
+def result_store(*, filing: Filing, pdf: bytes) -> Filing:
+    """Keep the signed result's PDF (produced once, at its first download) and its SHA-256,
+    which the public verification page shows. A second producer finds it stored already."""
+    with transaction.atomic():
+        filing = _locked(filing)
+        if filing.result_file:
+            return filing
+        if not filing.is_decided:
+            raise Conflict(_("There is no decision yet."), "not-decided")
+        stored = storages["default"].save(f"{STORAGE_PREFIX}/{uuid.uuid4().hex}", ContentFile(pdf))
+        filing.result_file = stored
+        filing.result_sha256 = hashlib.sha256(pdf).hexdigest()
+        filing.save(update_fields=["result_file", "result_sha256"])
+        _event(
+            filing,
+            "result_issued",
+            party=Party.SYSTEM,
+            data={"sha256": filing.result_sha256, "code": filing.result_code},
+        )
+    return filing

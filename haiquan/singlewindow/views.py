@@ -1,0 +1,274 @@
+"""Single window pages: agencies see what waits for them and file permits and results; traders
+see what their declarations need and where each stands; officers see it for their offices;
+administrators keep the requirements table."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from haiquan.accounts.models import User
+from haiquan.audit.choices import Via
+from haiquan.audit.services import declaration_access_record
+from haiquan.core.problems import Conflict, Forbidden, NotFound, ProblemError, ValidationFailed
+from haiquan.core.web import problem_page, role_required
+
+from . import services
+from .apps import _sees_single_window
+from .asw import item_remaining
+from .choices import MessageFunction, RequestState
+from .forms import (
+    DocumentForm,
+    GoodsFormSet,
+    RequirementForm,
+    RevokeForm,
+    document_message_from,
+    show_problems,
+)
+from .inputs import DocumentMessage
+from .models import CertificateUse, Requirement
+from .permissions import agency_of, endpoint_of, may_edit_requirements
+from .selectors import (
+    certificate_get_for,
+    certificates_visible_to,
+    declaration_for_agency_or_scope,
+    declaration_single_window,
+    document_get_for,
+    documents_visible_to,
+    requests_visible_to,
+    requirements_list,
+)
+
+single_window_user = role_required(_sees_single_window)
+PAGE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+@single_window_user
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """What waits: for an agency, the requests addressed to it; for a trader or an officer,
+    the requests of its declarations, the ones still waiting first."""
+    user = _user(request)
+    agency = agency_of(user)
+    state = request.GET.get("state", "")
+    requests = requests_visible_to(user).order_by("state", "-requested_at", "-id")
+    if state in RequestState.values:
+        requests = requests.filter(state=state)
+    context: dict[str, Any] = {
+        "agency": agency,
+        "endpoint": endpoint_of(user),
+        "requests": list(requests[:PAGE]),
+        "states": RequestState.choices,
+        "state": state,
+        "documents": list(documents_visible_to(user).order_by("-received_at", "-id")[:20]),
+        "certificates": list(certificates_visible_to(user).order_by("-received_at", "-id")[:10]),
+        "may_edit": may_edit_requirements(user),
+    }
+    return render(request, "singlewindow/home.html", context)
+
+
+@single_window_user
+@require_GET
+def requirements(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    editor = may_edit_requirements(user)
+    rows = requirements_list(include_inactive=editor)
+    return render(request, "singlewindow/requirements.html", {"rows": rows, "may_edit": editor})
+
+
+@single_window_user
+@require_http_methods(["GET", "POST"])
+def requirement_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = _user(request)
+    if not may_edit_requirements(user):
+        return problem_page(request, Forbidden(_("Only an administrator may change the table.")))
+    req = None
+    if pk is not None:
+        req = Requirement.objects.select_related("agency").filter(pk=pk).first()
+        if req is None:
+            raise Http404(str(pk))
+    if request.method == "POST":
+        form = RequirementForm(request.POST)
+        if form.is_valid():
+            try:
+                if req is None:
+                    services.requirement_create(actor=user, data=form.to_input())
+                else:
+                    services.requirement_update(actor=user, requirement=req, data=form.to_input())
+            except ValidationFailed as exc:
+                show_problems(form, None, exc.errors)
+            else:
+                messages.success(request, _("The requirements table is updated."))
+                return redirect("singlewindow:requirements")
+    else:
+        initial: dict[str, Any] = {"active": True}
+        if req is not None:
+            initial = {
+                "agency_code": req.agency.code,
+                "kind": req.kind,
+                "title": req.title,
+                "hs_prefix": req.hs_prefix,
+                "flow": req.flow,
+                "type_codes": ", ".join(req.type_codes),
+                "origins": ", ".join(req.origins),
+                "valid_from": req.valid_from,
+                "valid_to": req.valid_to,
+                "legal_basis": req.legal_basis,
+                "active": req.active,
+            }
+        form = RequirementForm(initial=initial)
+    return render(request, "singlewindow/requirement_form.html", {"form": form, "requirement": req})
+
+
+@single_window_user
+@require_http_methods(["GET", "POST"])
+def document_new(request: HttpRequest) -> HttpResponse:
+    """An agency files a permit or an inspection result (the same message its system sends)."""
+    user = _user(request)
+    if agency_of(user) is None:
+        return problem_page(
+            request, Forbidden(_("Only a partner agency's user may file permits and results."))
+        )
+    if request.method == "POST":
+        form = DocumentForm(request.POST)
+        goods = GoodsFormSet(request.POST, prefix="goods")
+        if form.is_valid() and goods.is_valid():
+            try:
+                answer = services.document_message_receive(
+                    actor=user, message=document_message_from(form, goods)
+                )
+            except ValidationFailed as exc:
+                show_problems(form, goods, exc.errors)
+            except (Conflict, Forbidden) as exc:
+                form.add_error(None, str(exc.detail))
+            else:
+                messages.success(
+                    request,
+                    _("Received. %(n)d declaration line(s) linked, %(c)d declaration(s) cleared.")
+                    % {"n": len(answer.linked), "c": len(answer.cleared)},
+                )
+                return redirect("singlewindow:document_detail", pk=answer.document.pk)
+    else:
+        form = DocumentForm(initial={"declaration_number": request.GET.get("declaration", "")})
+        goods = GoodsFormSet(prefix="goods")
+    return render(request, "singlewindow/document_form.html", {"form": form, "goods": goods})
+
+
+@single_window_user
+@require_GET
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        doc = document_get_for(user, pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    goods = [(g, services.goods_remaining(g)) for g in doc.goods.order_by("item_no")]
+    links = requests_visible_to(user).filter(goods__document=doc).order_by("-answered_at")
+    context = {
+        "doc": doc,
+        "goods": goods,
+        "links": list(links[:PAGE]),
+        "may_revoke": agency_of(user) == doc.agency and doc.state == "valid",
+    }
+    return render(request, "singlewindow/document_detail.html", context)
+
+
+@single_window_user
+@require_http_methods(["GET", "POST"])
+def document_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke a permit or result: declarations not cleared yet wait again. Cannot be undone."""
+    user = _user(request)
+    try:
+        doc = document_get_for(user, pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    if agency_of(user) != doc.agency:
+        return problem_page(request, Forbidden(_("Only the issuing agency may revoke it.")))
+    if request.method == "POST":
+        form = RevokeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.document_message_receive(
+                    actor=user,
+                    message=DocumentMessage(
+                        message_id=form.cleaned_data["message_id"],
+                        reference=doc.reference,
+                        function=MessageFunction.REVOCATION,
+                        reason=form.cleaned_data["reason"],
+                    ),
+                )
+            except ValidationFailed as exc:
+                show_problems(form, None, exc.errors)
+            except ProblemError as exc:
+                return problem_page(request, exc)
+            else:
+                messages.success(request, _("The document is revoked."))
+                return redirect("singlewindow:document_detail", pk=doc.pk)
+    else:
+        form = RevokeForm()
+    return render(request, "singlewindow/document_revoke.html", {"doc": doc, "form": form})
+
+
+@single_window_user
+@require_GET
+def declaration(request: HttpRequest, pk: int) -> HttpResponse:
+    """What each line of a declaration needs from agencies, where each stands, and what still
+    holds its clearance."""
+    user = _user(request)
+    try:
+        decl = declaration_for_agency_or_scope(user, pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    # A customs user reading a trader's declaration leaves a trace, as on clearance's page.
+    declaration_access_record(
+        user=user, declaration=decl, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
+    )
+    agency = agency_of(user)
+    context = {
+        "declaration": decl,
+        "agency": agency,
+        "lines": declaration_single_window(decl, agency=agency),
+        "blockers": [] if agency else services.declaration_blockers(decl),
+    }
+    return render(request, "singlewindow/declaration.html", context)
+
+
+@single_window_user
+@require_GET
+def certificates(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    q = request.GET.get("q", "").strip()
+    qs = certificates_visible_to(user).order_by("-received_at", "-id")
+    if q:
+        qs = qs.filter(reference_number__icontains=q[:35])
+    return render(request, "singlewindow/certificates.html", {"rows": list(qs[:PAGE]), "q": q})
+
+
+@single_window_user
+@require_GET
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        cert = certificate_get_for(user, pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    items = [(it, item_remaining(it)) for it in cert.items.order_by("item_no")]
+    uses = (
+        CertificateUse.objects.filter(item__certificate=cert)
+        .select_related("declaration", "item")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "singlewindow/certificate_detail.html",
+        {"cert": cert, "items": items, "uses": list(uses[:PAGE])},
+    )
