@@ -151,6 +151,7 @@ class World:
     inactive_profile: RiskProfile
     broker_firm: Enterprise
     supervision: dict[str, SupervisionParty]
+    eservices: dict[str, Any] = field(default_factory=dict)
 
     def party(self, scope: str) -> Party:
         return self.own if scope == "own" else self.other
@@ -285,7 +286,7 @@ def build_world() -> World:
         for state, decl in d.items():
             decl.refresh_from_db()
             assert decl.status == expected[state], (state, decl.status, decl.lane)
-    return World(
+    world = World(
         users=users,
         tokens=tokens,
         own=own,
@@ -297,3 +298,7 @@ def build_world() -> World:
         broker_firm=firm,
         supervision=supervision,
     )
+    from haiquan.eservices.tests.world import eservices_world_build
+
+    world.eservices = eservices_world_build(world)
+    return world
