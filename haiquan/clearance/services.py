@@ -986,6 +986,62 @@ AMENDABLE = {
 }
 
 
+FINDING_FIELDS = ("hs_code", "origin", "quantity", "unit_price", "preference", "description")
+
+
+def _same(field: str, declared: Any, found: Any) -> bool:
+    if field in ("quantity", "unit_price"):
+        return Decimal(str(declared)) == Decimal(str(found))
+    return str(declared).strip().upper() == str(found).strip().upper()
+
+
+def _findings_kept(declaration: Declaration, data: DeclarationInput) -> list[FieldProblem]:
+    """An amendment cannot undo what an officer found on a check: each corrected value (the
+    latest check's, per line and field) must stay as found, and a corrected line must stay."""
+    found: dict[tuple[int, str], tuple[Any, CheckResult]] = {}
+    for check in declaration.checks.filter(outcome=CheckOutcome.DISCREPANCY).order_by(
+        "recorded_at", "pk"
+    ):
+        for c in check.corrections or []:
+            for field in FINDING_FIELDS:
+                if c.get(field) is not None:
+                    found[(int(c["line_no"]), field)] = (c[field], check)
+    problems: list[FieldProblem] = []
+    for (line_no, field), (value, check) in sorted(found.items()):
+        kind = CheckKind(check.kind).label
+        if line_no > len(data.lines):
+            problems.append(
+                FieldProblem(
+                    "lines",
+                    _(
+                        "line %(n)d was corrected on the %(kind)s and cannot be removed by an "
+                        "amendment"
+                    )
+                    % {"n": line_no, "kind": kind},
+                    "finding-kept",
+                )
+            )
+            continue
+        declared = getattr(data.lines[line_no - 1], field)
+        if not _same(field, declared, value):
+            problems.append(
+                FieldProblem(
+                    f"lines[{line_no - 1}].{field}",
+                    _(
+                        "the %(kind)s of %(day)s found %(value)s; an amendment cannot change an "
+                        "officer's finding"
+                    )
+                    % {
+                        "kind": kind,
+                        "day": timezone.localdate(check.recorded_at).isoformat(),
+                        "value": value,
+                    },
+                    "finding-kept",
+                )
+            )
+    return problems
+
+
 def declaration_amend(
     *,
     actor: User,
@@ -1029,6 +1085,7 @@ def declaration_amend(
                         "immutable",
                     )
                 )
+        errors.extend(_findings_kept(declaration, data))
         if errors:
             raise ValidationFailed(errors)
         resolved, duties = _reassess(declaration, data)

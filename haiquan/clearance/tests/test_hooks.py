@@ -81,7 +81,8 @@ class TestPreferenceVerifier:
         ln = decl.lines.get()
         assert ln.import_rate_kind == "mfn"
         assert ln.import_duty_vnd > 0
-        assert any("ACFTA preference is refused: no such e-C/O from CN" in n for n in ln.duty_notes)
+        # The note names the agreement and gives the verifier's reason (in the page's language).
+        assert any("ACFTA" in n and "no such e-C/O from CN" in n for n in ln.duty_notes)
 
     def test_a_paper_certificate_sends_a_green_declaration_to_document_check(
         self, rates, declarant, hoanglong, verifier

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -547,11 +548,53 @@ def test_an_officers_correction_is_a_version_but_not_an_amendment(
         findings="12 t found",
         corrections=[LineCorrection(line_no=1, quantity=Decimal("12000"))],
     )
+    decl.refresh_from_db()
     services.declaration_amend(
         actor=declarant,
         declaration=decl,
-        data=declaration_input(hoanglong.mst, invoice_number="INV-9"),
+        data=replace(services.declaration_input_from(decl), invoice_number="INV-9"),
         reason="invoice number",
     )
     decl.refresh_from_db()
     assert decl.versions.count() == 3 and decl.amendment_count == 1
+
+
+class TestAmendmentKeepsFindings:
+    def test_an_amendment_cannot_undo_what_the_officer_found(
+        self, analyst, rates, declarant, hoanglong, officer
+    ):
+        red_profile(analyst)
+        decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
+        services.declaration_check_record(
+            actor=officer,
+            declaration=decl,
+            kind=CheckKind.INSPECTION,
+            outcome=CheckOutcome.DISCREPANCY,
+            findings="12,000 kg found against 10,000 kg declared",
+            corrections=[LineCorrection(line_no=1, quantity=Decimal("12000"))],
+        )
+        decl.refresh_from_db()
+        # Amending back to the declared 10,000 kg is refused, naming the line's quantity.
+        with pytest.raises(ValidationFailed) as exc:
+            services.declaration_amend(
+                actor=declarant,
+                declaration=decl,
+                data=declaration_input(hoanglong.mst),
+                reason="Khai lại số lượng",
+            )
+        assert [(e.field, e.code) for e in exc.value.errors] == [
+            ("lines[0].quantity", "finding-kept")
+        ]
+        assert "12000" in str(exc.value.errors[0].problem)
+        decl.refresh_from_db()
+        assert decl.lines.get().quantity == Decimal("12000") and decl.version == 2
+        # An amendment that keeps the finding goes through.
+        kept = services.declaration_input_from(decl)
+        amended = services.declaration_amend(
+            actor=declarant,
+            declaration=decl,
+            data=replace(kept, invoice_number="INV-2026-001A"),
+            reason="Sửa số hóa đơn",
+        )
+        assert amended.invoice_number == "INV-2026-001A"
+        assert amended.lines.get().quantity == Decimal("12000")
