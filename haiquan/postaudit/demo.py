@@ -1,0 +1,159 @@
+"""Demo content for trader analysis and post-clearance audit, on top of the generated history:
+an anomaly scan, the Quảng Ninh post-clearance audit officer, and two audits of the enterprises
+the candidates list puts first — one closed with the violations the generator planted (its
+ground truth says what an audit would find), one in progress. Safe to run again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from haiquan.accounts.choices import Role
+from haiquan.accounts.models import User
+from haiquan.accounts.services import user_create
+from haiquan.clearance.choices import Status
+from haiquan.clearance.models import Declaration
+from haiquan.refdata.models import Office
+
+from .choices import CaseResult, FindingKind
+from .models import AuditCase, ScanRun
+from .selectors import audit_candidates
+from .services import (
+    anomaly_scan_run,
+    audit_case_close,
+    audit_case_plan,
+    audit_case_start,
+    audit_finding_record,
+)
+
+DEMO_PASSWORD = "haiquan-demo"
+AUDIT_OFFICER = "hk.quangninh"
+QUANG_NINH = "20"
+# Penalty for a false declaration that lowers the duty: 20% of the duty underpaid.
+PENALTY_SHARE = Decimal("0.2")
+FINDING_OF = {
+    "undervaluation": FindingKind.UNDERVALUATION,
+    "misclassification": FindingKind.MISCLASSIFICATION,
+    "false_origin": FindingKind.FALSE_ORIGIN,
+}
+
+
+def _audit_officer() -> User:
+    user = User.objects.filter(username=AUDIT_OFFICER).first()
+    if user is None:
+        user = user_create(
+            username=AUDIT_OFFICER,
+            password=DEMO_PASSWORD,
+            role=Role.OFFICER,
+            email=f"{AUDIT_OFFICER}@demo.haiquan.invalid",
+            office_codes=[QUANG_NINH],
+        )
+    return user
+
+
+def _scan_needed() -> bool:
+    run = ScanRun.objects.filter(finished_at__isnull=False).order_by("-id").first()
+    if run is None:
+        return True
+    live = Declaration.objects.exclude(status__in=[Status.DRAFT, Status.CANCELLED])
+    return run.declarations_scanned != live.count()
+
+
+def _truth_findings(declaration_ids: list[int]) -> list[tuple[int, str, Decimal]]:
+    """(declaration, kind, revenue at stake) of the planted violations no check found."""
+    try:
+        from haiquan.demo.models import SyntheticTruth
+    except ImportError:  # pragma: no cover - the demo app is always installed with the demo
+        return []
+    rows = SyntheticTruth.objects.filter(
+        declaration_id__in=declaration_ids, detected=False, revenue_at_stake_vnd__gt=0
+    ).exclude(fraud_kind="")
+    return [(r.declaration_id, r.fraud_kind, r.revenue_at_stake_vnd) for r in rows]
+
+
+def _demo_cases(*, analyst: User, leader: User, officer: User, say: Callable[[str], None]) -> int:
+    office = Office.objects.filter(code=QUANG_NINH).first()
+    if office is None:
+        return 0
+    last = Declaration.objects.filter(
+        status__in=[Status.CLEARED, Status.RELEASED], office__path__startswith=office.path
+    ).aggregate(last=Max("registered_at"))["last"]
+    if last is None:
+        return 0
+    period_to = timezone.localtime(last).date()
+    period_from = period_to - timedelta(days=365)
+    ranked = audit_candidates(
+        leader, period_from=period_from, period_to=period_to, office_code=QUANG_NINH, limit=200
+    )
+    made = 0
+    for n, ent in enumerate(ranked.enterprises[:2]):
+        ids = [
+            d.declaration_id for d in ranked.declarations if d.enterprise_mst == ent.enterprise_mst
+        ]
+        case = audit_case_plan(
+            actor=leader,
+            enterprise_mst=ent.enterprise_mst,
+            office_code=QUANG_NINH,
+            plan=(
+                "Kiểm tra sau thông quan tại trụ sở doanh nghiệp: trị giá khai báo, mã số HS và "
+                "xuất xứ của các tờ khai có dấu hiệu rủi ro trong kỳ."
+            ),
+            period_from=period_from,
+            period_to=period_to,
+            planned_start=period_to + timedelta(days=7),
+            planned_end=period_to + timedelta(days=37),
+            team=[officer.username],
+            declaration_ids=ids[:30] or None,
+        )
+        made += 1
+        audit_case_start(case=case, actor=officer)
+        if n == 1:
+            continue  # the second audit stays in progress
+        audited = list(case.declarations.values_list("pk", flat=True))
+        found = _truth_findings(audited)
+        for did, kind, at_stake in found:
+            audit_finding_record(
+                case=case,
+                actor=officer,
+                declaration_id=did,
+                kind=FINDING_OF.get(kind, FindingKind.OTHER),
+                description="Kết quả kiểm tra chứng từ thanh toán và hàng hóa thực tế.",
+                additional_duty_vnd=at_stake,
+                penalty_vnd=(at_stake * PENALTY_SHARE).quantize(Decimal(1)),
+            )
+        audit_case_close(
+            case=case,
+            actor=leader,
+            result=CaseResult.VIOLATION if found else CaseResult.NO_VIOLATION,
+            conclusion=(
+                "Truy thu thuế và xử phạt vi phạm hành chính theo các phát hiện."
+                if found
+                else "Không phát hiện vi phạm."
+            ),
+        )
+        say(f"  {case.reference}: {len(found)} violations")
+    return made
+
+
+def demo_setup(*, say: Callable[[str], None]) -> None:
+    """Scan the generated history for anomalies (unless the latest scan covers it), add the
+    audit officer, and plan two audits once."""
+    officer = _audit_officer()
+    if _scan_needed():
+        run = anomaly_scan_run(say=say)
+        say(f"Trader analysis: {run.anomalies_found} anomalies in {run.seconds:.0f} s.")
+    if AuditCase.objects.exists():
+        return
+    analyst = User.objects.filter(username="rr.phantich").first()
+    leader = User.objects.filter(username="ld.quangninh").first()
+    if analyst is None or leader is None:
+        say("Post-clearance audit: demo users missing, no demo audit planned.")
+        return
+    with transaction.atomic():
+        made = _demo_cases(analyst=analyst, leader=leader, officer=officer, say=say)
+    say(f"Post-clearance audit: {made} demo audits.")

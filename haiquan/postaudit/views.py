@@ -1,0 +1,269 @@
+"""Pages: trader analysis (traders by their anomalies, an enterprise's risk page) and
+post-clearance audit (candidates, cases from plan to result). They call the same selectors and
+services as the API."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from haiquan.accounts.models import User
+from haiquan.core.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from haiquan.core.web import problem_page, role_required
+from haiquan.eventlog.models import Event
+from haiquan.refdata.choices import ComplianceRank
+
+from . import selectors, services
+from .choices import AnomalyKind, CaseState, RankTrigger
+from .compliance import RULES, WINDOW_MONTHS
+from .forms import CandidatesForm, CasePlanForm, CloseForm, FindingForm, TraderFilterForm
+from .models import AuditCase
+from .permissions import can_analyse, can_audit
+
+analysis_required = role_required(can_analyse)
+audit_required = role_required(can_audit)
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _apply_problems(form: Any, exc: ValidationFailed) -> None:
+    """Each problem next to its field (`team[1]` → `team`); others above the form."""
+    for p in exc.errors:
+        name = p.field.split("[", 1)[0].split(".", 1)[0]
+        form.add_error(name if name in form.fields else None, str(p.problem))
+
+
+@analysis_required
+def trader_list(request: HttpRequest) -> HttpResponse:
+    """Traders by the weight of their anomalies in the latest scan."""
+    form = TraderFilterForm(request.GET or None)
+    q = kind = ""
+    if form.is_valid():
+        q, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
+    context = {
+        "form": form,
+        "run": selectors.latest_run(),
+        "rows": selectors.traders_ranked(_user(request), kind=kind, q=q),
+        "kinds": dict(AnomalyKind.choices),
+    }
+    return render(request, "postaudit/trader_list.html", context)
+
+
+def _chart_data(history: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "labels": [m["month"] for m in history],
+        "value": [round(m["value_vnd"] / 1_000_000) for m in history],
+        "declarations": [m["declarations"] for m in history],
+        "green": [m["green"] for m in history],
+        "yellow": [m["yellow"] for m in history],
+        "red": [m["red"] for m in history],
+        "text": {
+            "value": _("Customs value (million VND)"),
+            "declarations": _("Declarations"),
+            "green": _("Green"),
+            "yellow": _("Yellow"),
+            "red": _("Red"),
+        },
+    }
+
+
+@analysis_required
+def enterprise_detail(request: HttpRequest, mst: str) -> HttpResponse:
+    """An enterprise's risk page: history, anomalies, inspection record, compliance rank."""
+    user = _user(request)
+    try:
+        ent = selectors.enterprise_get_for(user, mst=mst)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    history = selectors.enterprise_monthly(user, ent)
+    anomalies = list(
+        selectors.anomalies_visible_to(user)
+        .filter(enterprise=ent)
+        .prefetch_related("links__declaration")
+        .order_by("-score", "id")[:100]
+    )
+    context = {
+        "enterprise": ent,
+        "history": history,
+        "chart": _chart_data(history),
+        "anomalies": anomalies,
+        "record": selectors.enterprise_inspections(user, ent),
+        "rank": selectors.enterprise_rank_explain(ent),
+        "rank_labels": dict(ComplianceRank.choices),
+        "rules": [(code, str(text)) for code, text in RULES.items()],
+        "window_months": WINDOW_MONTHS,
+        "cases": selectors.cases_visible_to(user).filter(enterprise=ent)[:20],
+        "run": selectors.latest_run(),
+    }
+    return render(request, "postaudit/enterprise_detail.html", context)
+
+
+@require_POST
+@analysis_required
+def enterprise_rank(request: HttpRequest, mst: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        ent = selectors.enterprise_get_for(user, mst=mst)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    a = services.enterprise_rank_recompute(enterprise=ent, trigger=RankTrigger.MANUAL, actor=user)
+    messages.success(
+        request,
+        _("Compliance rank recomputed: %(rank)s.") % {"rank": ComplianceRank(a.rank_after).label},
+    )
+    return redirect("postaudit:enterprise_detail", mst=ent.mst)
+
+
+@audit_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    state = request.GET.get("state", "")
+    cases = selectors.cases_visible_to(user)
+    if state in CaseState.values:
+        cases = cases.filter(state=state)
+    context = {
+        "cases": cases[:200],
+        "states": CaseState.choices,
+        "state": state,
+        "can_plan": can_analyse(user),
+    }
+    return render(request, "postaudit/case_list.html", context)
+
+
+@analysis_required
+def candidates(request: HttpRequest) -> HttpResponse:
+    """Cleared declarations and enterprises ranked by the revenue an audit should recover."""
+    form = CandidatesForm(request.GET or None, initial=CandidatesForm.defaults())
+    result = None
+    if form.is_bound and form.is_valid():
+        try:
+            result = selectors.audit_candidates(_user(request), **form.cleaned_data)
+        except ValidationFailed as exc:
+            _apply_problems(form, exc)
+    elif not form.is_bound:
+        result = selectors.audit_candidates(_user(request), **CandidatesForm.defaults())
+    return render(request, "postaudit/candidates.html", {"form": form, "result": result})
+
+
+@analysis_required
+def case_plan(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = CasePlanForm(request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "team"}
+            try:
+                case = services.audit_case_plan(
+                    actor=_user(request), team=form.team_names(), **data
+                )
+            except ValidationFailed as exc:
+                _apply_problems(form, exc)
+            except Forbidden as exc:
+                return problem_page(request, exc)
+            else:
+                messages.success(request, _("Audit %(ref)s planned.") % {"ref": case.reference})
+                return redirect("postaudit:case_detail", pk=case.pk)
+    else:
+        initial = CandidatesForm.defaults()
+        form = CasePlanForm(
+            initial={
+                "enterprise_mst": request.GET.get("mst", ""),
+                "period_from": initial["period_from"],
+                "period_to": initial["period_to"],
+            }
+        )
+    return render(request, "postaudit/case_plan.html", {"form": form})
+
+
+def _case_for(request: HttpRequest, pk: int) -> AuditCase:
+    try:
+        return selectors.case_get_for(_user(request), pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
+def _finding_form(case: AuditCase, data: Any = None) -> FindingForm:
+    choices = [(d.pk, d.number or str(d.pk)) for d in case.declarations.order_by("registered_at")]
+    return FindingForm(data, declarations=choices)
+
+
+def _case_page(
+    request: HttpRequest,
+    case: AuditCase,
+    *,
+    finding_form: FindingForm | None = None,
+    close_form: CloseForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    context = {
+        "case": case,
+        "team": case.team.order_by("username"),
+        "declarations": case.declarations.select_related("office").order_by("registered_at"),
+        "findings": case.findings.select_related("declaration", "recorded_by"),
+        "events": Event.objects.for_subject("audit_case", case.pk).order_by("id"),
+        "may_work": services.may_work(user, case),
+        "may_close": services.may_work(user, case) and can_analyse(user),
+        "finding_form": finding_form or _finding_form(case),
+        "close_form": close_form or CloseForm(),
+    }
+    return render(request, "postaudit/case_detail.html", context, status=status)
+
+
+@audit_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_page(request, _case_for(request, pk))
+
+
+@require_POST
+@audit_required
+def case_start(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    try:
+        services.audit_case_start(case=case, actor=_user(request))
+    except (Conflict, Forbidden) as exc:
+        return problem_page(request, exc)
+    messages.success(request, _("The audit has started."))
+    return redirect("postaudit:case_detail", pk=pk)
+
+
+@require_POST
+@audit_required
+def case_finding(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    form = _finding_form(case, request.POST)
+    if form.is_valid():
+        try:
+            services.audit_finding_record(case=case, actor=_user(request), **form.cleaned_data)
+        except ValidationFailed as exc:
+            _apply_problems(form, exc)
+        except (Conflict, Forbidden) as exc:
+            return problem_page(request, exc)
+        else:
+            messages.success(request, _("Finding recorded."))
+            return redirect("postaudit:case_detail", pk=pk)
+    return _case_page(request, case, finding_form=form, status=422)
+
+
+@require_POST
+@audit_required
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_for(request, pk)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.audit_case_close(case=case, actor=_user(request), **form.cleaned_data)
+        except ValidationFailed as exc:
+            _apply_problems(form, exc)
+        except (Conflict, Forbidden) as exc:
+            return problem_page(request, exc)
+        else:
+            messages.success(request, _("The audit is closed."))
+            return redirect("postaudit:case_detail", pk=pk)
+    return _case_page(request, case, close_form=form, status=422)
