@@ -217,6 +217,8 @@ ROWS_OWED: dict[str, str] = {
     "/api/v1/supervision/zones/{code}/issues": "bonded warehouse issues (issue 9)",
     "/api/v1/single-window/": "single window (issue 5; its own tests cover each role)",
     "/api/v1/post-audit/": "trader analysis and post-clearance audit (issue 7; own tests per role)",
+    "/api/v1/risk-models/": "learned risk score (issue 7; its own tests cover each role)",
+    "/api/v1/portal/": "partnership portal (issue 8; its own tests cover each role)",
 }
 
 

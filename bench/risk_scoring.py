@@ -1,0 +1,233 @@
+"""Benchmark: the learned risk score inside the lane decision, and batch scoring.
+
+    .venv/bin/python bench/risk_scoring.py [--months 12] [--scale 0.3] [--decisions 2000]
+                                          [--batch 200000]
+
+Uses the PostgreSQL database BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/haiquan_bench_risk). When it holds no declarations, it is
+created and filled with `haiquan demo --months M --scale S` (the Quảng Ninh and Bình Dương
+history with its inspections). When no model version is active, one is trained on that
+history and activated. Then:
+
+1. Lane decision: for the latest `--decisions` declarations (their facts as at registration),
+   `lane_decide` with the active model and with the scoring hook empty, declaration by
+   declaration, interleaved; the overhead is the paired difference (p50, p99), and the
+   scorer's own time (feature lookup in the per-process state, both LightGBM models, SHAP
+   reasons) is reported beside it. Building the per-process history state (once per process,
+   in the background for a large history) is timed apart.
+2. Batch: the latest 50,000 declarations' tables are read once (time reported), then scored
+   again and again (features from the state, vectorised, and both models) until `--batch`
+   rows have been scored: declarations per second of wall clock and per second of CPU time
+   (on a shared machine the CPU time says what the code costs; both are printed).
+
+Prints the figures and writes bench/results/risk_scoring-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import machine, percentile  # noqa: E402
+
+TARGET = {"overhead_p99_ms": 5.0, "batch_per_s": 100_000}
+
+
+def _database(url: str, months: int, scale: float) -> None:
+    name = url.rsplit("/", 1)[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.local",
+    }
+    exists = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc",
+         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    if exists:
+        count = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", name, "-tAc",
+             "SELECT count(*) FROM clearance_declaration"],
+            capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        if count.isdigit() and int(count) > 0:
+            return
+    else:
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc",
+             f'CREATE DATABASE "{name}"'],
+            check=True,
+        )  # fmt: skip
+    print(f"generating the demo history ({months} months at scale {scale})…", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "haiquan.config.cli", "demo", "--months", str(months),
+         "--scale", str(scale)],
+        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--scale", type=float, default=0.3)
+    parser.add_argument("--decisions", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=200_000)
+    args = parser.parse_args()
+
+    url = os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/haiquan_bench_risk"
+    )
+    _database(url, args.months, args.scale)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "haiquan.config.settings.local"
+    import django
+
+    django.setup()
+    from haiquan.accounts.models import User
+    from haiquan.clearance.models import Declaration
+    from haiquan.risk import scoring
+    from haiquan.risk.engine import lane_decide
+    from haiquan.riskml import services
+    from haiquan.riskml.data import frames_load
+    from haiquan.riskml.models import RiskModel
+    from haiquan.riskml.scorer import active_model_scorer, declaration_facts, scorer_cache_clear
+    from haiquan.riskml.selectors import model_active
+
+    model = model_active()
+    if model is None:
+        analyst = User.objects.filter(role="analyst").order_by("id").first()
+        print("training a model version…", flush=True)
+        t0 = time.perf_counter()
+        model = services.model_train(actor=analyst)
+        train_s = time.perf_counter() - t0
+        model = services.model_activate(actor=analyst, model=model)
+    else:
+        train_s = None
+    declarations = Declaration.objects.filter(registered_at__isnull=False).count()
+
+    # 1. Lane decision, with and without the model.
+    scorer_cache_clear()
+    t0 = time.perf_counter()
+    scorer = active_model_scorer(fresh=True)
+    while scorer is None:  # a large history's state is built in the background
+        time.sleep(0.2)
+        scorer = active_model_scorer(fresh=True)
+    first_ms = (time.perf_counter() - t0) * 1000
+    recent = list(
+        Declaration.objects.select_related("office", "enterprise")
+        .filter(registered_at__isnull=False)
+        .order_by("-registered_at")[: args.decisions]
+    )
+    facts = [declaration_facts(d) for d in recent]
+    for f in facts[:50]:  # warm up both paths
+        lane_decide(f)
+    with_model: list[float] = []
+    without: list[float] = []
+    own: list[float] = []
+    own_cpu: list[float] = []
+    raised = 0
+    for f in facts:
+        t0 = time.perf_counter()
+        result = lane_decide(f)
+        with_model.append((time.perf_counter() - t0) * 1000)
+        raised += any(r.source == "score" and r.lane == "red" for r in result.reasons)
+        scoring.scorer_provider_unregister(active_model_scorer)
+        try:
+            t0 = time.perf_counter()
+            lane_decide(f)
+            without.append((time.perf_counter() - t0) * 1000)
+        finally:
+            scoring.scorer_provider_register(active_model_scorer)
+        t0, c0 = time.perf_counter(), time.process_time()
+        scorer.score(f)
+        own.append((time.perf_counter() - t0) * 1000)
+        own_cpu.append((time.process_time() - c0) * 1000)
+    overhead = [a - b for a, b in zip(with_model, without, strict=True)]
+
+    # 2. Batch scoring.
+    ids = list(
+        Declaration.objects.filter(registered_at__isnull=False)
+        .order_by("-registered_at")
+        .values_list("id", flat=True)[:50_000]
+    )
+    t0 = time.perf_counter()
+    frames = frames_load(ids=ids, with_outcomes=False)
+    load_s = time.perf_counter() - t0
+    n = len(frames.decl["id"])
+    scorer.score_frames(frames)  # warm the vectorised lookups
+    scored = 0
+    t0, c0 = time.perf_counter(), time.process_time()
+    while scored < args.batch:
+        scorer.score_frames(frames)
+        scored += n
+    batch_s = time.perf_counter() - t0
+    batch_cpu = time.process_time() - c0
+    rate = scored / batch_s
+    rate_cpu = scored / batch_cpu
+
+    results: dict[str, Any] = {
+        "benchmark": "risk_scoring",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "declarations_in_database": declarations,
+        "model_version": model.version,
+        "model_auc": (model.metrics or {}).get("auc"),
+        "training_seconds": train_s,
+        "first_decision_ms_state_build": round(first_ms, 1),
+        "decisions": len(facts),
+        "decisions_raised_red_by_model": raised,
+        "lane_decide_with_model_ms": {
+            "p50": percentile(with_model, 50),
+            "p99": percentile(with_model, 99),
+        },
+        "lane_decide_without_model_ms": {
+            "p50": percentile(without, 50),
+            "p99": percentile(without, 99),
+        },
+        "overhead_ms": {"p50": percentile(overhead, 50), "p99": percentile(overhead, 99)},
+        "scorer_ms": {"p50": percentile(own, 50), "p99": percentile(own, 99)},
+        "scorer_cpu_ms": {"p50": percentile(own_cpu, 50), "p99": percentile(own_cpu, 99)},
+        "load_average": os.getloadavg(),
+        "batch": {
+            "rows_per_pass": n,
+            "rows_scored": scored,
+            "seconds": batch_s,
+            "declarations_per_s": rate,
+            "declarations_per_cpu_s": rate_cpu,
+            "db_read_seconds_for_rows": load_s,
+        },
+        "target": TARGET,
+        "versions": RiskModel.objects.count(),
+    }
+    print(
+        f"lane decision overhead p50 {results['overhead_ms']['p50']:.2f} ms, "
+        f"p99 {results['overhead_ms']['p99']:.2f} ms (target ≤ {TARGET['overhead_p99_ms']} ms); "
+        f"scorer alone p99 {results['scorer_ms']['p99']:.2f} ms "
+        f"(CPU time p99 {results['scorer_cpu_ms']['p99']:.2f} ms); state build {first_ms:.0f} ms "
+        f"over {declarations} declarations"
+    )
+    print(
+        f"batch scoring {rate:,.0f} declarations/s wall clock, {rate_cpu:,.0f} per CPU second "
+        f"(target ≥ {TARGET['batch_per_s']:,}); load average {os.getloadavg()[0]:.1f}; "
+        f"reading {n} declarations' tables from PostgreSQL took {load_s:.2f} s"
+    )
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"risk_scoring-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(results, indent=2, default=str))
+    print(f"written {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

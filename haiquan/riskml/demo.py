@@ -1,0 +1,42 @@
+"""Demo content of the learned risk score: a version trained on the generated history,
+activated, and its evaluation printed (`demo_setup`, called by `haiquan demo`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from haiquan.accounts.models import User
+from haiquan.clearance.models import CheckResult
+
+from .choices import ModelStatus
+from .models import RiskModel
+from .services import model_activate, model_train
+from .tabular import table_text
+
+
+def _analyst() -> User:
+    user = User.objects.filter(username="rr.phantich").first()
+    if user is not None:
+        return user
+    from haiquan.demo.setup import synthetic_analyst
+
+    return synthetic_analyst()
+
+
+def demo_setup(*, say: Callable[[str], None]) -> None:
+    """Train a version on the demo history and activate it, once: when a version already
+    exists for the checks in the database (the same latest check), nothing is trained again."""
+    latest_check = CheckResult.objects.order_by("-id").values_list("id", flat=True).first()
+    if latest_check is None:
+        say("Risk model: no inspection results yet, nothing to learn from.")
+        return
+    analyst = _analyst()
+    model = RiskModel.objects.filter(notes=f"demo:{latest_check}").order_by("-version").first()
+    if model is None:
+        say("Risk model: training on the demo history…")
+        model = model_train(actor=analyst, notes=f"demo:{latest_check}")
+    if model.status != ModelStatus.ACTIVE:
+        model = model_activate(actor=analyst, model=model)
+    say(f"Risk model version {model.version} is active. Evaluation on the latest period:")
+    for line in table_text(model.metrics).splitlines():
+        say("  " + line)

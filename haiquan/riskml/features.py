@@ -1,0 +1,654 @@
+"""The features of the learned risk score: one code path for training, batch and online scoring.
+
+A declaration is described by what it says (office, type, HS code at 2/4/6/8 digits, origin,
+route, value, preference claimed, duty rate, time) and by history known *strictly before* its
+registration: the enterprise's earlier declarations (volume, age) and inspection results (a
+smoothed violation rate), the violation rates found on the same HS subheading and origin, and
+how its unit price compares with earlier declarations of the same HS line and origin (a z-score
+of the log unit price). An inspection result counts from the moment it was recorded, not from
+the declaration it belongs to: training never sees an outcome its declaration could not have
+known.
+
+Two ways to get the history numbers, one meaning:
+* `history_asof(frames)`: for every declaration of a history at once, each from the events
+  before it (sort and cumulative sums, vectorised) — training and evaluation;
+* `HistoryState`: the totals of everything so far, kept per process and topped up with what
+  is new — online scoring inside the lane decision and batch scoring of current declarations.
+Both give the same raw columns (`RAW`), which `assemble` turns into the model's matrix.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# Smoothing of violation rates: a key with few inspections is pulled toward the overall rate
+# as if it had this many inspections at the overall rate.
+SMOOTHING = 5.0
+# A unit-price comparison needs this many earlier declarations of the same group.
+MIN_PRICE_PEERS = 5
+# Beyond this, a z-score says nothing more.
+Z_CLIP = 8.0
+LOCAL_OFFSET_S = 7 * 3600  # Asia/Ho_Chi_Minh, no daylight saving
+
+DECL_COLUMNS = (
+    "id",
+    "t",  # registration time, seconds since the epoch (float)
+    "office",
+    "type_code",
+    "flow",
+    "mst",
+    "rank",
+    "transport",
+    "partner",
+    "value",  # customs value, VND
+    "n_lines",
+    "hs",  # main line (largest customs value): 8-digit HS code
+    "origin",  # main line's origin
+    "preference",  # 1 if any line claims a preferential rate
+)
+LINE_COLUMNS = ("decl_id", "t", "line_no", "hs", "origin", "price", "value")
+OUTCOME_COLUMNS = ("decl_id", "t", "mst", "hs6", "origin", "found", "revenue")
+
+CATEGORICAL = (
+    "office",
+    "type_code",
+    "flow",
+    "transport",
+    "partner",
+    "rank",
+    "origin",
+    "hs2",
+    "hs4",
+    "hs6",
+)
+NUMERIC = (
+    "value_log",
+    "n_lines",
+    "preference",
+    "duty_rate",
+    "ent_n_log",
+    "ent_age_days",
+    "ent_value_log",
+    "ent_insp",
+    "ent_found",
+    "ent_rate",
+    "ent_rev_log",
+    "hs6_insp",
+    "hs6_rate",
+    "org_insp",
+    "org_rate",
+    "price_z_min",
+    "price_z_main",
+    "price_peers_log",
+    "month",
+    "weekday",
+    "hour",
+)
+FEATURES = CATEGORICAL + NUMERIC
+
+# The history numbers, whichever way they were obtained.
+RAW = (
+    "ent_n",
+    "ent_first_t",
+    "ent_value",
+    "ent_insp",
+    "ent_found",
+    "ent_rev",
+    "hs6_insp",
+    "hs6_found",
+    "org_insp",
+    "org_found",
+    "z_min",
+    "z_main",
+    "ratio_min",  # unit price / usual price, on the line with the lowest z
+    "line_min",  # its line number
+    "hs_min",  # its HS code
+    "origin_min",  # its origin
+    "peers_main",
+)
+
+
+Table = dict[str, np.ndarray]
+
+_DTYPES = {
+    "id": "int64",
+    "decl_id": "int64",
+    "check_id": "int64",
+    "t": "float64",
+    "value": "float64",
+    "price": "float64",
+    "revenue": "float64",
+    "n_lines": "int64",
+    "line_no": "int64",
+    "preference": "int64",
+    "found": "int64",
+}
+
+
+def table(data: Mapping[str, Any], columns: Sequence[str]) -> Table:
+    """Columns as numpy arrays (numbers typed, codes as objects)."""
+    out: Table = {}
+    for c in columns:
+        values = data.get(c, [])
+        if isinstance(values, pd.Series):
+            values = values.to_numpy()
+        out[c] = np.asarray(values, dtype=_DTYPES.get(c, object))
+    return out
+
+
+def take(t: Table, index: np.ndarray) -> Table:
+    return {c: v[index] for c, v in t.items()}
+
+
+def rows(t: Table) -> int:
+    return len(next(iter(t.values()))) if t else 0
+
+
+@dataclass
+class Frames:
+    """Declarations as registered, their goods lines and the inspection outcomes, as tables
+    of numpy columns (`DECL_COLUMNS`, `LINE_COLUMNS`, `OUTCOME_COLUMNS`)."""
+
+    decl: Table
+    lines: Table
+    outcomes: Table
+
+    @classmethod
+    def build(
+        cls,
+        decl: Mapping[str, Any] | pd.DataFrame,
+        lines: Mapping[str, Any] | pd.DataFrame,
+        outcomes: Mapping[str, Any] | pd.DataFrame | None = None,
+    ) -> Frames:
+        oc_cols = list(OUTCOME_COLUMNS)
+        if outcomes is not None and "check_id" in outcomes:
+            oc_cols.append("check_id")
+        return cls(
+            decl=table(decl, DECL_COLUMNS),
+            lines=table(lines, LINE_COLUMNS),
+            outcomes=table(outcomes if outcomes is not None else {}, oc_cols),
+        )
+
+    @classmethod
+    def empty(cls) -> Frames:
+        return cls.build({}, {}, {})
+
+    def decl_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.decl)
+
+
+def log_price(price: Any) -> np.ndarray:
+    p = np.asarray(price, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), np.nan)
+
+
+def price_z(x: np.ndarray, n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """z of log prices `x` against peers with count n, sum s1 and sum of squares s2; NaN with
+    fewer than MIN_PRICE_PEERS peers. The spread has a floor (5% in log terms) so that a line
+    whose peers all declared the same price does not give an infinite z."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = s1 / n
+        var = np.maximum(s2 / n - mean * mean, 0.0)
+        sd = np.sqrt(var * n / np.maximum(n - 1, 1))
+        z = (x - mean) / np.maximum(sd, 0.05)
+    z = np.clip(z, -Z_CLIP, Z_CLIP)
+    return np.where((n >= MIN_PRICE_PEERS) & np.isfinite(x), z, np.nan)
+
+
+def _ratio(x: np.ndarray, n: np.ndarray, s1: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.exp(x - s1 / n)
+
+
+# ---------------------------------------------------------------------------------------------
+# History as of each declaration (training, evaluation)
+
+
+def _asof_sums(
+    q_keys: pd.Series,
+    q_t: np.ndarray,
+    e_keys: pd.Series,
+    e_t: np.ndarray,
+    e_values: Mapping[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """For each query (key, t): the sums of each event value over the events of the same key
+    strictly before t. Sort queries before events at equal times, cumulate within keys."""
+    nq, ne = len(q_t), len(e_t)
+    codes, _uniques = pd.factorize(pd.concat([q_keys, e_keys], ignore_index=True), sort=False)
+    t = np.concatenate([q_t, e_t])
+    is_event = np.concatenate([np.zeros(nq, dtype="int8"), np.ones(ne, dtype="int8")])
+    order = np.lexsort((is_event, t, codes))
+    codes_s = codes[order]
+    starts = np.r_[True, codes_s[1:] != codes_s[:-1]]
+    group_start = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
+    out: dict[str, np.ndarray] = {}
+    inverse = np.empty(len(order), dtype="int64")
+    inverse[order] = np.arange(len(order))
+    q_pos = inverse[:nq]
+    for name, values in e_values.items():
+        v = np.concatenate([np.zeros(nq), np.asarray(values, dtype="float64")])[order]
+        cs = np.cumsum(v)
+        # sum up to and including each row, minus everything before its key's first row
+        before_group = np.where(group_start > 0, cs[group_start - 1], 0.0)
+        within = cs - before_group
+        out[name] = within[q_pos]
+    # the first event time of each key, for the queries that have an event before them
+    first_t = np.full(len(order), np.nan)
+    ev_rows = np.flatnonzero(is_event[order] == 1)
+    if len(ev_rows):
+        seen = pd.Series(t[order][ev_rows]).groupby(codes_s[ev_rows]).min()
+        first_t = seen.reindex(codes_s).to_numpy()
+    out["_first_t"] = first_t[q_pos]
+    return out
+
+
+def _z_columns(
+    d: Table, ln: Table, grp: Mapping[str, np.ndarray], hs_grp: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Per declaration: the lowest z of its lines (with that line's price ratio to the usual
+    and its identity) and the z of its main line, from each line's peer sums (same HS line and
+    origin; the HS line alone when that group is too small)."""
+    x = log_price(ln["price"])
+    g_n = np.asarray(grp["n"], dtype="float64")
+    use_grp = g_n >= MIN_PRICE_PEERS
+    n = np.where(use_grp, g_n, hs_grp["n"])
+    s1 = np.where(use_grp, grp["s1"], hs_grp["s1"])
+    s2 = np.where(use_grp, grp["s2"], hs_grp["s2"])
+    z = price_z(x, n, s1, s2)
+    ratio = _ratio(x, n, s1)
+    ids = d["id"]
+    m = len(ids)
+    out: dict[str, np.ndarray] = {
+        "z_min": np.full(m, np.nan),
+        "ratio_min": np.full(m, np.nan),
+        "line_min": np.full(m, np.nan),
+        "hs_min": np.full(m, "", dtype=object),
+        "origin_min": np.full(m, "", dtype=object),
+        "z_main": np.full(m, np.nan),
+        "peers_main": np.zeros(m),
+    }
+    if not len(x) or not m:
+        return out
+    # position of each line's declaration in `d`
+    order_d = np.argsort(ids, kind="stable")
+    pos = order_d[np.clip(np.searchsorted(ids[order_d], ln["decl_id"]), 0, m - 1)]
+    known = ids[pos] == ln["decl_id"]
+    line_no = ln["line_no"]
+    # Lines grouped by declaration, in line order within each.
+    order = np.lexsort((line_no, pos))
+    p_sorted = pos[order]
+    starts = np.flatnonzero(np.r_[True, p_sorted[1:] != p_sorted[:-1]])
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(order)]))
+
+    def first_best(key: np.ndarray) -> np.ndarray:
+        """Per declaration, the first line (in line order) with the smallest key."""
+        k = key[order]
+        best = np.minimum.reduceat(k, starts)
+        hits = np.flatnonzero(k == best[group])
+        firsts = hits[np.r_[True, group[hits][1:] != group[hits][:-1]]]
+        return order[firsts]
+
+    # lowest z (lines without a z last), ties by line number
+    pick = first_best(np.where(np.isfinite(z), z, np.inf))
+    pick = pick[known[pick] & np.isfinite(z[pick])]
+    out["z_min"][pos[pick]] = z[pick]
+    out["ratio_min"][pos[pick]] = ratio[pick]
+    out["line_min"][pos[pick]] = line_no[pick]
+    out["hs_min"][pos[pick]] = ln["hs"][pick]
+    out["origin_min"][pos[pick]] = ln["origin"][pick]
+    # main line: largest customs value, ties by line number
+    pick = first_best(-ln["value"])
+    pick = pick[known[pick]]
+    out["z_main"][pos[pick]] = z[pick]
+    out["peers_main"][pos[pick]] = g_n[pick]
+    return out
+
+
+def history_asof(frames: Frames) -> dict[str, np.ndarray]:
+    """The history numbers (`RAW`) of every declaration in `frames`, each from what was known
+    strictly before its registration time."""
+    d, ln, oc = frames.decl, frames.lines, frames.outcomes
+    t = d["t"]
+    mst = pd.Series(d["mst"])
+    ones = np.ones(len(t))
+    ent = _asof_sums(mst, t, mst, t, {"n": ones, "value": d["value"]})
+    out: dict[str, np.ndarray] = {
+        "ent_n": ent["n"],
+        "ent_first_t": np.where(ent["n"] > 0, ent["_first_t"], np.nan),
+        "ent_value": ent["value"],
+    }
+    found = oc["found"].astype("float64")
+    oc_ones = np.ones(len(found))
+    eo = _asof_sums(
+        mst,
+        t,
+        pd.Series(oc["mst"]),
+        oc["t"],
+        {"insp": oc_ones, "found": found, "rev": oc["revenue"]},
+    )
+    out.update(ent_insp=eo["insp"], ent_found=eo["found"], ent_rev=eo["rev"])
+    hs6 = pd.Series([h[:6] for h in d["hs"]], dtype=object)
+    h = _asof_sums(hs6, t, pd.Series(oc["hs6"]), oc["t"], {"insp": oc_ones, "found": found})
+    out.update(hs6_insp=h["insp"], hs6_found=h["found"])
+    o = _asof_sums(
+        pd.Series(d["origin"]),
+        t,
+        pd.Series(oc["origin"]),
+        oc["t"],
+        {"insp": oc_ones, "found": found},
+    )
+    out.update(org_insp=o["insp"], org_found=o["found"])
+
+    x = log_price(ln["price"])
+    ok = np.isfinite(x)
+    xv = np.where(ok, x, 0.0)
+    lt = ln["t"]
+    vals = {"n": ok.astype("float64"), "s1": xv, "s2": xv * xv}
+    grp_key = pd.Series(_group_keys(ln), dtype=object)
+    hs_key = pd.Series(ln["hs"])
+    grp = _asof_sums(grp_key, lt, grp_key, lt, vals)
+    hs_grp = _asof_sums(hs_key, lt, hs_key, lt, vals)
+    out.update(_z_columns(d, ln, grp, hs_grp))
+    return out
+
+
+def _group_keys(ln: Table) -> list[str]:
+    """ "HS line|origin" of each goods line."""
+    if len(ln["hs"]) > 64:
+        return (
+            pd.Series(ln["hs"], dtype=object) + "|" + pd.Series(ln["origin"], dtype=object)
+        ).tolist()
+    return [f"{h}|{o}" for h, o in zip(ln["hs"].tolist(), ln["origin"].tolist(), strict=True)]
+
+
+# ---------------------------------------------------------------------------------------------
+# History as totals so far (online and batch scoring)
+
+_KEYED = {
+    # table: (event value names)
+    "ent": ("n", "value", "first_t", "insp", "found", "rev"),
+    "hs6": ("insp", "found"),
+    "org": ("insp", "found"),
+    "grp": ("n", "s1", "s2"),
+    "hsl": ("n", "s1", "s2"),
+}
+
+
+@dataclass
+class HistoryState:
+    """Totals per key of everything registered and inspected so far.
+
+    Kept per process by the scorer and topped up with what is new (`add`); looking a
+    declaration up in it gives what `history_asof` gives for a declaration registered after
+    every event in it."""
+
+    tables: dict[str, dict[str, tuple[float, ...]]] = field(
+        default_factory=lambda: {name: {} for name in _KEYED}
+    )
+    duty_rates: dict[str, float] = field(default_factory=dict)
+    _frames_cache: dict[str, tuple[pd.Index, np.ndarray]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def build(cls, frames: Frames, duty_rates: Mapping[str, float] | None = None) -> HistoryState:
+        state = cls(duty_rates=dict(duty_rates or {}))
+        state.add(frames)
+        return state
+
+    def add(self, frames: Frames) -> None:
+        """Count new declarations, lines and outcomes (each exactly once)."""
+        d = pd.DataFrame(frames.decl)
+        ln = pd.DataFrame(frames.lines)
+        oc = pd.DataFrame(frames.outcomes)
+        updates: dict[str, pd.DataFrame] = {}
+        if len(d):
+            updates["ent"] = (
+                pd.DataFrame({"k": d["mst"], "n": 1.0, "value": d["value"], "first_t": d["t"]})
+                .groupby("k")
+                .agg(n=("n", "sum"), value=("value", "sum"), first_t=("first_t", "min"))
+            )
+        if len(oc):
+            oc = oc.assign(one=1.0, found=oc["found"].astype("float64"))
+            updates["ent_o"] = oc.groupby("mst").agg(
+                insp=("one", "sum"), found=("found", "sum"), rev=("revenue", "sum")
+            )
+            updates["hs6"] = oc.groupby("hs6").agg(insp=("one", "sum"), found=("found", "sum"))
+            updates["org"] = oc.groupby("origin").agg(insp=("one", "sum"), found=("found", "sum"))
+        if len(ln):
+            x = log_price(ln["price"].to_numpy())
+            ok = np.isfinite(x)
+            xv = np.where(ok, x, 0.0)
+            parts = pd.DataFrame(
+                {
+                    "grp": _group_keys(frames.lines),
+                    "hsl": ln["hs"].to_numpy(),
+                    "n": ok.astype("float64"),
+                    "s1": xv,
+                    "s2": xv * xv,
+                }
+            )
+            updates["grp"] = parts.groupby("grp")[["n", "s1", "s2"]].sum()
+            updates["hsl"] = parts.groupby("hsl")[["n", "s1", "s2"]].sum()
+        with self._lock:
+            ent = self.tables["ent"]
+            if "ent" in updates:
+                for k, n, value, first_t in updates["ent"].itertuples():
+                    old = ent.get(k, (0.0, 0.0, math.inf, 0.0, 0.0, 0.0))
+                    ent[k] = (old[0] + n, old[1] + value, min(old[2], first_t), *old[3:])
+            if "ent_o" in updates:
+                for k, insp, found, rev in updates["ent_o"].itertuples():
+                    old = ent.get(k, (0.0, 0.0, math.inf, 0.0, 0.0, 0.0))
+                    ent[k] = (*old[:3], old[3] + insp, old[4] + found, old[5] + rev)
+            for name in ("hs6", "org", "grp", "hsl"):
+                if name in updates:
+                    table = self.tables[name]
+                    width = len(_KEYED[name])
+                    for row in updates[name].itertuples():
+                        old = table.get(row[0], (0.0,) * width)
+                        table[row[0]] = tuple(a + b for a, b in zip(old, row[1:], strict=True))
+            self._frames_cache.clear()
+
+    def _frame(self, name: str) -> tuple[pd.Index, np.ndarray]:
+        """The table as a hash index of its keys and a matrix of its rows, plus a last row for
+        unknown keys (zeros; no first declaration for an unknown enterprise)."""
+        with self._lock:
+            cached = self._frames_cache.get(name)
+            if cached is None:
+                table = self.tables[name]
+                width = len(_KEYED[name])
+                zero = [0.0] * width if name != "ent" else [0.0, 0.0, math.inf, 0.0, 0.0, 0.0]
+                values = np.array([*table.values(), zero], dtype="float64").reshape(-1, width)
+                cached = (pd.Index(list(table.keys()), dtype=object), values)
+                self._frames_cache[name] = cached
+            return cached
+
+    def _get(self, name: str, keys: Sequence[str]) -> np.ndarray:
+        """The rows of table `name` for `keys` (zeros for unknown keys), as a 2-D array."""
+        width = len(_KEYED[name])
+        if len(keys) <= 64:
+            table = self.tables[name]
+            zero = (0.0,) * width if name != "ent" else (0.0, 0.0, math.inf, 0.0, 0.0, 0.0)
+            return np.array([table.get(k, zero) for k in keys], dtype="float64").reshape(
+                len(keys), width
+            )
+        index, values = self._frame(name)
+        rows = index.get_indexer(np.asarray(keys, dtype=object))
+        rows[rows < 0] = len(values) - 1
+        return values[rows]
+
+    def lookup(self, frames: Frames) -> dict[str, np.ndarray]:
+        """The history numbers (`RAW`) of declarations registered after everything counted."""
+        d, ln = frames.decl, frames.lines
+        e = self._get("ent", d["mst"].tolist())
+        out: dict[str, np.ndarray] = {
+            "ent_n": e[:, 0],
+            "ent_value": e[:, 1],
+            "ent_first_t": np.where(np.isfinite(e[:, 2]), e[:, 2], np.nan),
+            "ent_insp": e[:, 3],
+            "ent_found": e[:, 4],
+            "ent_rev": e[:, 5],
+        }
+        h = self._get("hs6", per_value(d["hs"], lambda s: s[:6]).tolist())
+        out.update(hs6_insp=h[:, 0], hs6_found=h[:, 1])
+        o = self._get("org", d["origin"].tolist())
+        out.update(org_insp=o[:, 0], org_found=o[:, 1])
+        g = self._get("grp", _group_keys(ln))
+        hl = self._get("hsl", ln["hs"].tolist())
+        out.update(
+            _z_columns(
+                d,
+                ln,
+                {"n": g[:, 0], "s1": g[:, 1], "s2": g[:, 2]},
+                {"n": hl[:, 0], "s1": hl[:, 1], "s2": hl[:, 2]},
+            )
+        )
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The model's matrix
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """What a model version's matrix means: the categories it knows and the overall rate its
+    smoothed rates lean on. Stored with the version (`as_json`)."""
+
+    vocab: Mapping[str, Sequence[str]]
+    prior: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "features": list(FEATURES),
+            "categorical": list(CATEGORICAL),
+            "vocab": {k: list(v) for k, v in self.vocab.items()},
+            "prior": self.prior,
+            "smoothing": SMOOTHING,
+            "min_price_peers": MIN_PRICE_PEERS,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FeatureSpec:
+        return cls(vocab={k: tuple(v) for k, v in data["vocab"].items()}, prior=data["prior"])
+
+    @classmethod
+    def fit(cls, decl: Table, prior: float, min_count: int = 20) -> FeatureSpec:
+        """Categories seen at least `min_count` times in the training declarations."""
+        cols = categorical_columns(decl)
+        vocab = {}
+        for name in CATEGORICAL:
+            counts = pd.Series(cols[name]).value_counts()
+            vocab[name] = tuple(sorted(str(k) for k in counts[counts >= min_count].index))
+        return cls(vocab=vocab, prior=prior)
+
+    @property
+    def categorical_indexes(self) -> list[int]:
+        return [FEATURES.index(c) for c in CATEGORICAL]
+
+
+def per_value(values: np.ndarray, fn: Any, dtype: Any = object) -> np.ndarray:
+    """`fn` of each value, computed once per distinct value (codes repeat a lot)."""
+    if len(values) <= 64:
+        return np.array([fn(v) for v in values.tolist()], dtype=dtype)
+    codes, uniques = pd.factorize(values)
+    mapped = np.array([fn(v) for v in uniques.tolist()], dtype=dtype)
+    return mapped[codes] if len(mapped) else np.array([], dtype=dtype)
+
+
+def categorical_columns(decl: Table) -> dict[str, np.ndarray]:
+    hs = decl["hs"]
+    return {
+        "office": decl["office"],
+        "type_code": decl["type_code"],
+        "flow": decl["flow"],
+        "transport": decl["transport"],
+        "partner": decl["partner"],
+        "rank": decl["rank"],
+        "origin": decl["origin"],
+        "hs2": per_value(hs, lambda h: h[:2]),
+        "hs4": per_value(hs, lambda h: h[:4]),
+        "hs6": per_value(hs, lambda h: h[:6]),
+    }
+
+
+def _codes(values: np.ndarray, vocab: Sequence[str]) -> np.ndarray:
+    if len(values) <= 64:
+        index = {v: i for i, v in enumerate(vocab)}
+        return np.array([index.get(v, np.nan) for v in values], dtype="float64")
+    codes = pd.Index(list(vocab), dtype=object).get_indexer(values).astype("float64")
+    codes[codes < 0] = np.nan
+    return codes
+
+
+def _rate(found: np.ndarray, insp: np.ndarray, prior: float) -> np.ndarray:
+    return (found + SMOOTHING * prior) / (insp + SMOOTHING)
+
+
+def assemble(
+    frames: Frames,
+    raw: Mapping[str, np.ndarray],
+    spec: FeatureSpec,
+    duty_rates: Mapping[str, float],
+) -> np.ndarray:
+    """The model's matrix (rows = `frames.decl`, columns = `FEATURES`)."""
+    d = frames.decl
+    n = rows(d)
+    cat = categorical_columns(d)
+    t = d["t"]
+    local = t + LOCAL_OFFSET_S
+    days = np.floor(local / 86400.0)
+    cols: dict[str, np.ndarray] = {
+        name: _codes(cat[name], spec.vocab[name]) for name in CATEGORICAL
+    }
+    cols["value_log"] = np.log1p(np.maximum(d["value"], 0.0))
+    cols["n_lines"] = d["n_lines"].astype("float64")
+    cols["preference"] = d["preference"].astype("float64")
+    cols["duty_rate"] = per_value(d["hs"], lambda h: duty_rates.get(h, np.nan), "float64")
+    ent_n = raw["ent_n"]
+    cols["ent_n_log"] = np.log1p(ent_n)
+    cols["ent_age_days"] = np.where(ent_n > 0, (t - raw["ent_first_t"]) / 86400.0, 0.0)
+    cols["ent_value_log"] = np.log1p(np.maximum(raw["ent_value"], 0.0))
+    cols["ent_insp"] = raw["ent_insp"]
+    cols["ent_found"] = raw["ent_found"]
+    cols["ent_rate"] = _rate(raw["ent_found"], raw["ent_insp"], spec.prior)
+    cols["ent_rev_log"] = np.log1p(np.maximum(raw["ent_rev"], 0.0))
+    cols["hs6_insp"] = raw["hs6_insp"]
+    cols["hs6_rate"] = _rate(raw["hs6_found"], raw["hs6_insp"], spec.prior)
+    cols["org_insp"] = raw["org_insp"]
+    cols["org_rate"] = _rate(raw["org_found"], raw["org_insp"], spec.prior)
+    cols["price_z_min"] = np.asarray(raw["z_min"], dtype="float64")
+    cols["price_z_main"] = np.asarray(raw["z_main"], dtype="float64")
+    cols["price_peers_log"] = np.log1p(
+        np.nan_to_num(np.asarray(raw["peers_main"], dtype="float64"))
+    )
+    day64 = days.astype("int64").astype("datetime64[D]")
+    month = day64.astype("datetime64[M]").astype("int64") % 12 + 1
+    cols["month"] = month.astype("float64")
+    cols["weekday"] = np.mod(days + 3, 7)  # 1970-01-01 was a Thursday; Monday = 0
+    cols["hour"] = np.floor(np.mod(local, 86400.0) / 3600.0)
+    return np.column_stack([cols[name] for name in FEATURES]) if n else np.zeros((0, len(FEATURES)))
+
+
+def features_for(
+    frames: Frames,
+    spec: FeatureSpec,
+    duty_rates: Mapping[str, float],
+    state: HistoryState | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The matrix and the history numbers: from `state` when given (declarations after it),
+    otherwise each declaration's own past within `frames`."""
+    raw = state.lookup(frames) if state is not None else history_asof(frames)
+    return assemble(frames, raw, spec, duty_rates), raw
+
+
+def iter_chunks(n: int, size: int) -> Iterable[slice]:
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))

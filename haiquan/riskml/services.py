@@ -1,0 +1,300 @@
+"""Writes of the learned risk score: train a version, activate it, deactivate it, set an
+office's target inspection rate. Each change is one transaction with its event, and moves the
+risk rule-set revision token so every process picks up the change on its next decision."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed
+from haiquan.eventlog.choices import Party
+from haiquan.eventlog.services import event_record
+from haiquan.refdata.models import Office
+from haiquan.risk.services import ruleset_revision_bump
+
+from . import data, pipeline
+from .choices import ModelStatus, RankBy
+from .models import DEFAULT_TARGET_RATE, InspectionTarget, RiskModel
+from .permissions import riskml_require_write
+from .training import thresholds as thresholds_from_grids
+
+DEFAULT_TEST_SHARE = 0.2
+
+
+def default_target_rate() -> Decimal:
+    return Decimal(str(settings.HAIQUAN.get("RISKML_TARGET_RATE", DEFAULT_TARGET_RATE)))
+
+
+def _revision_bump() -> None:
+    """The lane decision reads the rule-set revision token on every decision: moving it makes
+    every process pick up the active model (or its absence, or new thresholds) on its next
+    decision, at no extra read."""
+    ruleset_revision_bump()
+
+
+def _thresholds(model: RiskModel) -> dict[str, float]:
+    grids = (model.metrics or {}).get("grids", {}).get(model.rank_by, {})
+    rates = {
+        code: float(rate)
+        for code, rate in InspectionTarget.objects.values_list("office__code", "rate")
+    }
+    default = float(default_target_rate())
+    out = thresholds_from_grids(grids, rates, default)
+    # Offices with a target but too little history of their own use the overall distribution.
+    overall = grids.get("*", [])
+    from .training import threshold_for
+
+    for code, rate in rates.items():
+        if code not in grids:
+            out[code] = threshold_for(overall, rate)
+    return out
+
+
+def model_train(
+    *,
+    actor: Any = None,
+    until: datetime | None = None,
+    since: datetime | None = None,
+    test_share: float = DEFAULT_TEST_SHARE,
+    rank_by: str = RankBy.PROBABILITY,
+    notes: str = "",
+) -> RiskModel:
+    """Train a new version on the declarations registered before `until` (default now): the
+    latest `test_share` of that period is held out for the evaluation, then the version is
+    refitted on everything known. The new version is not active until an analyst activates it."""
+    if actor is not None:
+        riskml_require_write(actor)
+    if rank_by not in RankBy.values:
+        raise ValidationFailed([FieldProblem("rank_by", _("must be 'probability' or 'revenue'"))])
+    if not 0.05 <= test_share <= 0.5:
+        raise ValidationFailed(
+            [FieldProblem("test_share", _("must be between 0.05 and 0.5"), "range")]
+        )
+    until = until or timezone.now()
+    frames = data.frames_load(since=since, until=until)
+    if not len(frames.decl["id"]):
+        raise ValidationFailed(
+            [FieldProblem("until", _("no registered declarations before this moment"), "empty")]
+        )
+    t = frames.decl["t"]
+    # The evaluation period is the latest share of the history there is, not of the calendar.
+    first, last = float(t.min()), min(float(until.timestamp()), float(t.max()) + 1.0)
+    split_t = last - (last - first) * test_share
+    try:
+        trained = pipeline.train(
+            frames,
+            split_t=split_t,
+            train_from_t=None,
+            duty_rates=data.duty_rates(),
+            truth_loader=data.truth_load,
+            rules_loader=data.profile_severity,
+        )
+    except pipeline.NotEnoughHistory as exc:
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "until",
+                    _("not enough checked declarations to learn from (%(detail)s)")
+                    % {"detail": str(exc)},
+                    "not-enough-history",
+                )
+            ]
+        ) from exc
+    tz = timezone.get_current_timezone()
+    spec = trained.spec.as_json()
+    spec["mean_log_revenue"] = trained.boosters.mean_log_revenue
+    spec["rounds"] = trained.rounds
+    metrics = dict(trained.metrics)
+    metrics["grids"] = trained.grids
+    metrics["random_selection"] = random_selection_estimate(
+        since=datetime.fromtimestamp(split_t, tz), until=datetime.fromtimestamp(last, tz)
+    )
+    try:
+        return _model_store(
+            actor=actor,
+            trained=trained,
+            spec=spec,
+            metrics=metrics,
+            rank_by=rank_by,
+            window=(first, split_t, last),
+            notes=notes,
+        )
+    except IntegrityError as exc:  # another training took the same version number
+        raise Conflict(
+            _("Another version was stored at the same moment; train again."), code="version-taken"
+        ) from exc
+
+
+def _model_store(
+    *,
+    actor: Any,
+    trained: pipeline.Trained,
+    spec: dict[str, Any],
+    metrics: dict[str, Any],
+    rank_by: str,
+    window: tuple[float, float, float],
+    notes: str,
+) -> RiskModel:
+    tz = timezone.get_current_timezone()
+    first, split_t, last = window
+    with transaction.atomic():
+        number = (RiskModel.objects.aggregate(m=Max("version"))["m"] or 0) + 1
+        model = RiskModel(
+            version=number,
+            rank_by=rank_by,
+            classifier=trained.boosters.classifier.model_to_string(),
+            regressor=(
+                trained.boosters.regressor.model_to_string() if trained.boosters.regressor else ""
+            ),
+            spec=spec,
+            metrics=metrics,
+            train_from=datetime.fromtimestamp(first, tz),
+            train_until=datetime.fromtimestamp(split_t, tz),
+            test_until=datetime.fromtimestamp(last, tz),
+            training_rows=trained.training_rows,
+            notes=notes,
+            created_by=actor,
+        )
+        model.thresholds = _thresholds(model)
+        model.save()
+        event_record(
+            kind="riskml.model_trained",
+            subject_type="risk_model",
+            subject_id=model.pk,
+            party=Party.CUSTOMS,
+            actor=actor,
+            actor_label="" if actor else "risk_train",
+            data={
+                "version": number,
+                "training_rows": trained.training_rows,
+                "auc": metrics.get("auc"),
+                "truth": metrics.get("truth"),
+            },
+        )
+    return model
+
+
+def random_selection_estimate(*, since: datetime, until: datetime) -> dict[str, Any]:
+    """What the random selections of a period found: an unbiased estimate of the share of
+    declarations with a violation (the profiles and the model choose where to look; the
+    random draw does not)."""
+    from haiquan.clearance.choices import CheckOutcome
+    from haiquan.clearance.models import CheckResult
+
+    found: dict[int, bool] = {}
+    for did, outcome, diff in CheckResult.objects.filter(
+        random_selection=True,
+        declaration__registered_at__gte=since,
+        declaration__registered_at__lte=until,
+    ).values_list("declaration_id", "outcome", "difference_vnd"):
+        hit = outcome == CheckOutcome.DISCREPANCY and diff > 0
+        found[did] = found.get(did, False) or hit
+    n = len(found)
+    hits = sum(found.values())
+    return {"checked": n, "found": hits, "rate": hits / n if n else None}
+
+
+def _locked(model: RiskModel) -> RiskModel:
+    return RiskModel.objects.select_for_update().get(pk=model.pk)
+
+
+def model_activate(*, actor: Any, model: RiskModel, rank_by: str | None = None) -> RiskModel:
+    """Make this version the one the lane decision uses (any other active one is retired)."""
+    riskml_require_write(actor)
+    if rank_by is not None and rank_by not in RankBy.values:
+        raise ValidationFailed([FieldProblem("rank_by", _("must be 'probability' or 'revenue'"))])
+    with transaction.atomic():
+        list(RiskModel.objects.select_for_update().filter(status=ModelStatus.ACTIVE))
+        model = _locked(model)
+        now = timezone.now()
+        for other in RiskModel.objects.filter(status=ModelStatus.ACTIVE).exclude(pk=model.pk):
+            other.status = ModelStatus.RETIRED
+            other.deactivated_at = now
+            other.save(update_fields=["status", "deactivated_at"])
+        if rank_by is not None:
+            model.rank_by = rank_by
+        model.status = ModelStatus.ACTIVE
+        model.activated_at = now
+        model.activated_by = actor
+        model.deactivated_at = None
+        model.thresholds = _thresholds(model)
+        model.save()
+        _revision_bump()
+        event_record(
+            kind="riskml.model_activated",
+            subject_type="risk_model",
+            subject_id=model.pk,
+            party=Party.CUSTOMS,
+            actor=actor,
+            data={"version": model.version, "rank_by": model.rank_by},
+        )
+    return model
+
+
+def model_deactivate(*, actor: Any, model: RiskModel) -> RiskModel:
+    """Stop using this version: lanes rest on the rules alone until another is activated."""
+    riskml_require_write(actor)
+    with transaction.atomic():
+        model = _locked(model)
+        if model.status != ModelStatus.ACTIVE:
+            raise Conflict(_("Model version %(v)s is not active.") % {"v": model.version})
+        model.status = ModelStatus.RETIRED
+        model.deactivated_at = timezone.now()
+        model.save(update_fields=["status", "deactivated_at"])
+        _revision_bump()
+        event_record(
+            kind="riskml.model_deactivated",
+            subject_type="risk_model",
+            subject_id=model.pk,
+            party=Party.CUSTOMS,
+            actor=actor,
+            data={"version": model.version},
+        )
+    return model
+
+
+def inspection_target_set(*, actor: Any, office_code: str, rate: Decimal) -> InspectionTarget:
+    """Set the share of an office's declarations the model may send red (0 to 50%)."""
+    riskml_require_write(actor)
+    problems = []
+    office = Office.objects.filter(code=office_code).first()
+    if office is None:
+        problems.append(FieldProblem("office", _("no office has this code"), "unknown"))
+    if not (Decimal(0) <= rate <= Decimal("0.5")):
+        problems.append(FieldProblem("rate", _("must be between 0 and 0.5"), "range"))
+    if problems:
+        raise ValidationFailed(problems)
+    assert office is not None
+    with transaction.atomic():
+        target, _created = InspectionTarget.objects.update_or_create(
+            office=office,
+            defaults={"rate": rate, "updated_by": actor, "updated_at": timezone.now()},
+        )
+        active = RiskModel.objects.select_for_update().filter(status=ModelStatus.ACTIVE).first()
+        if active is not None:
+            active.thresholds = _thresholds(active)
+            active.save(update_fields=["thresholds"])
+            _revision_bump()
+        event_record(
+            kind="riskml.target_set",
+            subject_type="office",
+            subject_id=office.pk,
+            party=Party.CUSTOMS,
+            actor=actor,
+            office_code=office.code,
+            data={"rate": rate},
+        )
+    return target
+
+
+def recent_window(days: int = 30) -> tuple[datetime, datetime]:
+    now = timezone.now()
+    return now - timedelta(days=days), now

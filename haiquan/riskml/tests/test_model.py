@@ -1,0 +1,278 @@
+"""A version trained on a generated history: its evaluation, what activating and deactivating
+it does to the lane decision, the offices' targets, the batch interface, the API, the pages,
+the commands and the demo hook."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import translation
+
+from haiquan.accounts.choices import Role
+from haiquan.accounts.services import token_create, user_create
+from haiquan.clearance.choices import LANE_SEVERITY, Lane
+from haiquan.clearance.models import Declaration
+from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
+from haiquan.eventlog.models import Event
+from haiquan.risk.engine import lane_decide
+from haiquan.riskml import selectors, services
+from haiquan.riskml.choices import ModelStatus
+from haiquan.riskml.models import RiskModel
+from haiquan.riskml.scorer import declaration_facts
+from haiquan.riskml.training import threshold_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _latest(n: int = 150) -> list[Declaration]:
+    return list(
+        Declaration.objects.select_related("office", "enterprise")
+        .filter(registered_at__isnull=False)
+        .order_by("-registered_at", "-id")[:n]
+    )
+
+
+def _at(metrics: dict, key: str, rate: float) -> dict:
+    return next(r for r in metrics["table"][key] if abs(r["rate"] - rate) < 1e-9)
+
+
+def _user(role: str, name: str) -> object:
+    extra = {"office_codes": ["20BD"]} if role in (Role.OFFICER, Role.LEADER) else {}
+    return user_create(username=name, password=None, role=role, **extra)
+
+
+def test_a_version_is_evaluated_on_a_later_period_against_random_selection_and_the_rules(trained):
+    model = trained["model"]
+    m = model.metrics
+    assert m["truth"] == "synthetic"  # the demo's ground truth, over every test declaration
+    assert model.train_from < model.train_until < model.test_until
+    assert m["declarations"] > 200 and m["violations"] > 0
+    assert [r["rate"] for r in m["table"]["model_probability"]] == [0.01, 0.02, 0.05, 0.10]
+    at5 = _at(m, "model_probability", 0.05)
+    assert at5["precision"] >= 3 * m["base_rate"]
+    assert at5["precision"] > _at(m, "rules", 0.05)["precision"]
+    assert _at(m, "random", 0.05)["precision"] == pytest.approx(m["base_rate"])
+    assert m["auc"] > 0.75
+    assert m["training_rows"] > 100 and m["training_findings"] >= 5
+    assert set(model.thresholds) >= {"*"}
+    # what the random selections of the period found: the unbiased estimate of the rate
+    assert m["random_selection"]["checked"] > 0
+    assert Event.objects.filter(kind="riskml.model_trained", subject_id=model.pk).exists()
+
+
+@translation.override("en")  # the test reads the English wording
+def test_an_activated_model_raises_lanes_and_records_score_and_reasons_until_deactivated(trained):
+    model, analyst = trained["model"], trained["analyst"]
+    facts = [declaration_facts(d) for d in _latest()]
+    rules_alone = [lane_decide(f) for f in facts]
+    assert all(r.score is None for r in rules_alone)
+
+    services.model_activate(actor=analyst, model=model)
+    scored = [lane_decide(f) for f in facts]
+    for before, after in zip(rules_alone, scored, strict=True):
+        assert after.score is not None and Decimal(0) <= after.score <= Decimal(1)
+        mine = [r for r in after.reasons if r.source == "score"]
+        assert len(mine) == 1 and mine[0].code == f"MODEL-{model.version}"
+        assert "Learned risk score" in str(mine[0].text)
+        # the score may raise a lane, never lower one
+        assert LANE_SEVERITY[Lane(after.lane)] >= LANE_SEVERITY[Lane(before.lane)]
+        # what clearance stores on the declaration
+        stored = after.reasons_json()
+        assert any(r["source"] == "score" and r["text"] == str(mine[0].text) for r in stored)
+    raised = [a for b, a in zip(rules_alone, scored, strict=True) if b.lane != "red" == a.lane]
+    assert raised, "the model sent no declaration red"
+    assert all(any(r.source == "score" and r.lane == "red" for r in a.reasons) for a in raised)
+    words = " ".join(str(r.text) for a in scored for r in a.reasons if r.source == "score")
+    assert "the usual for HS" in words or "past checks found violations" in words
+
+    services.model_deactivate(actor=analyst, model=model)
+    again = [lane_decide(f) for f in facts]
+    assert [r.lane for r in again] == [r.lane for r in rules_alone]
+    assert all(r.score is None and all(x.source != "score" for x in r.reasons) for r in again)
+    with pytest.raises(Conflict):
+        services.model_deactivate(actor=analyst, model=model)
+
+
+def test_only_one_version_is_active(trained):
+    model, analyst = trained["model"], trained["analyst"]
+    twin = RiskModel.objects.get(pk=model.pk)
+    twin.pk = None
+    twin.version = model.version + 1
+    twin.status = ModelStatus.TRAINED
+    twin.save()
+    services.model_activate(actor=analyst, model=model)
+    services.model_activate(actor=analyst, model=twin)
+    assert list(RiskModel.objects.filter(status=ModelStatus.ACTIVE)) == [twin]
+    assert RiskModel.objects.get(pk=model.pk).status == ModelStatus.RETIRED
+    assert selectors.model_active() == twin
+
+
+def test_an_office_target_sets_its_threshold(trained):
+    model, analyst = trained["model"], trained["analyst"]
+    services.model_activate(actor=analyst, model=model)
+    grids = model.metrics["grids"]["probability"]
+    office = next((k for k in grids if k != "*"), "20BD")
+    services.inspection_target_set(actor=analyst, office_code=office, rate=Decimal("0.10"))
+    model.refresh_from_db()
+    grid = grids.get(office, grids["*"])
+    assert model.thresholds[office] == pytest.approx(threshold_for(grid, 0.10))
+    above = sum(1 for v in grid if v >= model.thresholds[office]) / len(grid)
+    assert above == pytest.approx(0.10, abs=0.02)
+    with pytest.raises(ValidationFailed) as err:
+        services.inspection_target_set(actor=analyst, office_code="XXXX", rate=Decimal("0.9"))
+    assert {p.field for p in err.value.errors} == {"office", "rate"}
+
+
+def test_expected_recovery_comes_from_the_active_model_only(trained):
+    model, analyst = trained["model"], trained["analyst"]
+    ids = [d.pk for d in _latest(20)]
+    assert selectors.expected_recovery(declaration_ids=ids) is None
+    services.model_activate(actor=analyst, model=model)
+    got = selectors.expected_recovery(declaration_ids=[*ids, 10**9])
+    assert got is not None and set(got) == set(ids)
+    assert all(0 <= p <= 1 and er >= 0 for p, er in got.values())
+
+
+def test_only_analysts_and_administrators_touch_models(trained):
+    officer = _user(Role.OFFICER, "cc.thu")
+    declarant = _user(Role.DECLARANT, "dn.thu")
+    for user in (officer, declarant):
+        with pytest.raises(Forbidden):
+            services.model_activate(actor=user, model=trained["model"])
+        with pytest.raises(Forbidden):
+            selectors.models_visible_to(user)
+
+
+def test_api(trained):
+    model, analyst = trained["model"], trained["analyst"]
+    _t, raw = token_create(user=analyst, name="tests")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    c = Client()
+    listing = c.get("/api/v1/risk-models", **auth)
+    assert listing.status_code == 200, listing.content
+    assert listing.json()["items"][0]["version"] == model.version
+    detail = c.get(f"/api/v1/risk-models/{model.version}", **auth).json()
+    assert detail["evaluation"]["table"]["model_probability"][2]["rate"] == 0.05
+    assert "grids" not in detail["evaluation"]
+    r = c.post(
+        f"/api/v1/risk-models/{model.version}/activate",
+        "{}",
+        content_type="application/json",
+        **auth,
+    )
+    assert r.status_code == 200 and r.json()["status"] == "active"
+    rec = c.post(
+        "/api/v1/risk-models/expected-recovery",
+        json.dumps({"declaration_ids": [d.pk for d in _latest(3)]}),
+        content_type="application/json",
+        **auth,
+    )
+    assert rec.status_code == 200 and len(rec.json()) == 3
+    drift = c.get(f"/api/v1/risk-models/{model.version}/drift?days=90", **auth)
+    assert drift.status_code == 200 and drift.json()["days"] == 90
+    assert c.get(f"/api/v1/risk-models/{model.version}/drift?days=0", **auth).status_code == 422
+    assert c.post(f"/api/v1/risk-models/{model.version}/deactivate", **auth).status_code == 200
+    again = c.post(f"/api/v1/risk-models/{model.version}/deactivate", **auth)
+    assert again.status_code == 409
+    assert c.get("/api/v1/risk-models/9999", **auth).status_code == 404
+    bad = c.put(
+        "/api/v1/risk-models/targets/20BD",
+        json.dumps({"rate": "0.9"}),
+        content_type="application/json",
+        **auth,
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "rate"
+    ok = c.put(
+        "/api/v1/risk-models/targets/20BD",
+        json.dumps({"rate": "0.03"}),
+        content_type="application/json",
+        **auth,
+    )
+    assert ok.status_code == 200 and Decimal(ok.json()["rate"]) == Decimal("0.03")
+    officer = _user(Role.OFFICER, "cc.api")
+    _t2, raw2 = token_create(user=officer, name="tests")
+    denied = c.get("/api/v1/risk-models", HTTP_AUTHORIZATION=f"Bearer {raw2}")
+    assert denied.status_code == 403
+
+
+def _page_client(user: object) -> Client:
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="tests", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def test_pages(trained):
+    model, analyst = trained["model"], trained["analyst"]
+    c = _page_client(analyst)
+    page = c.get("/risk-models/")
+    assert page.status_code == 200 and b"model-table" in page.content
+    detail = c.get(f"/risk-models/{model.version}/")
+    assert detail.status_code == 200 and b"evaluation-table" in detail.content
+    assert b"<script>" not in detail.content  # CSP: data in json_script, code in riskml.js
+    r = c.post(f"/risk-models/{model.version}/activate/", {"rank_by": "revenue"})
+    assert r.status_code == 302
+    model.refresh_from_db()
+    assert model.status == ModelStatus.ACTIVE and model.rank_by == "revenue"
+    assert c.post("/risk-models/targets/", {"office": "20BD", "percent": "abc"}).status_code == 302
+    assert c.post(f"/risk-models/{model.version}/deactivate/").status_code == 302
+    officer = _user(Role.OFFICER, "cc.page")
+    assert _page_client(officer).get("/risk-models/").status_code == 403
+
+
+def test_commands_export_evaluate_and_train(trained, tmp_path):
+    out = StringIO()
+    call_command("risk", "export", "--out", str(tmp_path), stdout=out)
+    assert "train.csv" in out.getvalue()
+    out = StringIO()
+    call_command(
+        "risk", "evaluate",
+        "--train", str(tmp_path / "train.csv"), "--test", str(tmp_path / "test.csv"),
+        "--label", "fraud", "--revenue", "revenue", "--date", "registered_at", "--id", "id",
+        "--rules", "rules", "--json", stdout=out,
+    )  # fmt: skip
+    result = json.loads(out.getvalue())
+    assert "enterprise" in result["columns"]["categorical"]
+    assert "customs_value_vnd" in result["columns"]["numeric"]
+    assert "hs" in result["columns"]["codes_with_prefixes"]
+    at5 = _at(result, "model_probability", 0.05)
+    assert at5["precision"] > result["base_rate"]
+    assert {"rules", "random", "model_revenue"} <= set(result["table"])
+    text = StringIO()
+    call_command(
+        "risk", "evaluate", "--train", str(tmp_path / "train.csv"),
+        "--test", str(tmp_path / "test.csv"), "--label", "fraud", stdout=text,
+    )  # fmt: skip
+    assert "model_probability" in text.getvalue() and "AUC" in text.getvalue()
+    with pytest.raises(CommandError, match="no such column"):
+        call_command(
+            "risk", "evaluate", "--train", str(tmp_path / "train.csv"),
+            "--test", str(tmp_path / "test.csv"), "--label", "nope",
+        )  # fmt: skip
+    out = StringIO()
+    call_command("risk_train", stdout=out)
+    assert "version" in out.getvalue() and RiskModel.objects.count() == 2
+
+
+@translation.override("en")
+def test_demo_setup_trains_once_and_activates(trained):
+    from haiquan.riskml.demo import demo_setup
+
+    said: list[str] = []
+    demo_setup(say=said.append)
+    assert RiskModel.objects.filter(status=ModelStatus.ACTIVE).count() == 1
+    count = RiskModel.objects.count()
+    demo_setup(say=said.append)
+    assert RiskModel.objects.count() == count
+    assert any("precision" in line for line in said)
