@@ -1,7 +1,102 @@
-"""The statistics API, mounted at /api/v1/statistics."""
+"""The statistics API, mounted at /api/v1/statistics: the report of an office's subtree for a
+period, and the revenue targets leaders set. Customs roles only (traders get 403)."""
 
 from __future__ import annotations
 
-from ninja import Router
+from typing import Any, cast
 
-router = Router(tags=["Statistics"])
+from django.http import HttpRequest
+from ninja import Field as NinjaField
+from ninja import Query, Router, Schema, Status
+
+from haiquan.accounts.models import User
+from haiquan.core.api import API_AUTH, ObjectId
+
+from . import services
+from .permissions import require_statistics
+from .schemas import (
+    ReportOut,
+    TargetChangeOut,
+    TargetIn,
+    TargetOut,
+    report_out,
+    target_change_out,
+    target_out,
+)
+from .selectors import (
+    statistics_report,
+    target_collected,
+    target_get_for,
+    target_history,
+    targets_visible_to,
+)
+
+router = Router(tags=["Statistics"], auth=API_AUTH)
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+class ReportQuery(Schema):
+    office: str | None = NinjaField(None, max_length=16, description="office code; default: yours")
+    month_from: str | None = NinjaField(None, alias="from", description="YYYY-MM")
+    month_to: str | None = NinjaField(None, alias="to", description="YYYY-MM")
+    flow: str | None = NinjaField(None, description="import or export")
+
+
+class TargetQuery(Schema):
+    office: str | None = NinjaField(None, max_length=16)
+    year: int | None = NinjaField(None, ge=2000, le=2100)
+
+
+@router.get(
+    "/summary",
+    response=ReportOut,
+    summary="Declarations, trade value, revenue, enterprises, against the month before, the "
+    "year before and the targets",
+)
+def summary(request: HttpRequest, q: Query[ReportQuery]) -> Any:
+    report = statistics_report(
+        user=_user(request),
+        office_code=q.office,
+        month_from=q.month_from,
+        month_to=q.month_to,
+        flow=q.flow,
+    )
+    return report_out(report)
+
+
+@router.get("/targets", response=list[TargetOut], summary="Revenue targets of your offices")
+def target_list(request: HttpRequest, q: Query[TargetQuery]) -> Any:
+    return [
+        target_out(t, target_collected(t))
+        for t in targets_visible_to(_user(request), office_code=q.office, year=q.year)
+    ]
+
+
+@router.post(
+    "/targets",
+    response={200: TargetOut, 201: TargetOut},
+    summary="Set an authority's revenue target for an office and a year (leaders, admins)",
+)
+def target_put(request: HttpRequest, payload: TargetIn) -> Any:
+    require_statistics(_user(request))
+    target, created = services.target_set(actor=_user(request), **payload.dict())
+    return Status(201 if created else 200, target_out(target, target_collected(target)))
+
+
+@router.get("/targets/{target_id}", response=TargetOut, summary="A revenue target")
+def target_detail(request: HttpRequest, target_id: ObjectId) -> Any:
+    target = target_get_for(_user(request), target_id)
+    return target_out(target, target_collected(target))
+
+
+@router.get(
+    "/targets/{target_id}/history",
+    response=list[TargetChangeOut],
+    summary="Every setting of a target: before, after, who, when, why",
+)
+def target_changes(request: HttpRequest, target_id: ObjectId) -> Any:
+    target = target_get_for(_user(request), target_id)
+    return [target_change_out(c) for c in target_history(target)]

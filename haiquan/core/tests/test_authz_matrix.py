@@ -55,6 +55,7 @@ from haiquan.config.api import api
 from haiquan.eservices.tests.world import FILING_STATES, EServicesParty, fee_message
 from haiquan.eservices.tests.world import PDF as ES_PDF
 from haiquan.payments.services import payment_order_create
+from haiquan.refdata.models import Office
 from haiquan.supervision.geometry import geometry_of
 
 from .world import ROLES, World, bank_message, declaration_payload
@@ -204,6 +205,12 @@ POST     /api/v1/eservices/filings/{filing_id}/decision       filing:in_review  
 POST     /api/v1/eservices/fee-confirmations                  signed:fee        ok/401    ok/401  ok/401  ok/401  ok/401  ok/401  ok/401   ok/401
 GET      /api/v1/eservices/performance                        none              403       403     403     ok      ok      ok      403      401
 GET      /api/v1/eservices/rulings                            list:ruling       in/out    in/out  in/in   in/in   in/in   in/in   out/out  401
+# statistics: customs only, an office's figures and targets within the user's scope
+GET      /api/v1/statistics/summary                           stats:office      403/403   403/403 ok/403  ok/403  ok/ok   ok/ok   403/403  401
+GET      /api/v1/statistics/targets                           none              403       403     ok      ok      ok      ok      403      401
+POST     /api/v1/statistics/targets                           stats:target-in   403/403   403/403 403/403 ok/403  403/403 ok/ok   403/403  401
+GET      /api/v1/statistics/targets/{target_id}               stats:target      403/403   403/403 ok/404  ok/404  ok/ok   ok/ok   403/403  401
+GET      /api/v1/statistics/targets/{target_id}/history       stats:target      403/403   403/403 ok/404  ok/404  ok/ok   ok/ok   403/403  401
 """  # noqa: E501
 # fmt: on
 
@@ -217,7 +224,7 @@ ROWS_OWED: dict[str, str] = {
     "/api/v1/supervision/zones/{code}/issues": "bonded warehouse issues (issue 9)",
     "/api/v1/single-window/": "single window (issue 5; its own tests cover each role)",
     "/api/v1/post-audit/": "trader analysis and post-clearance audit (issue 7; own tests per role)",
-    "/api/v1/risk-models/": "learned risk score (issue 7; its own tests cover each role)",
+    "/api/v1/risk-models": "learned risk score (issue 7; its own tests cover each role)",
     "/api/v1/portal/": "partnership portal (issue 8; its own tests cover each role)",
 }
 
@@ -437,6 +444,19 @@ def _signed_fee(world: World, scope: str) -> Target:
     )
 
 
+def _stats_target(world: World, scope: str) -> Target:
+    from haiquan.stats.models import Target as StatsTarget
+
+    office = Office.objects.get(code=world.party(scope).office_code)
+    t, _new = StatsTarget.objects.get_or_create(
+        office=office,
+        year=2026,
+        authority="mof",
+        defaults={"amount_vnd": 1000, "updated_by": world.users["admin"]},
+    )
+    return Target(path={"target_id": t.pk})
+
+
 SUBJECTS: dict[str, Callable[[World, str], Target]] = {
     "none": lambda world, scope: Target(),
     "enterprise": _enterprise,
@@ -473,6 +493,18 @@ SUBJECTS: dict[str, Callable[[World, str], Target]] = {
         query={"limit": 500}, listed=_sup(w, s).movements["declared"].reference
     ),
     **{f"movement:{st}": _movement(st) for st in MOVEMENT_STATES},
+    "stats:office": lambda w, s: Target(
+        query={"office": w.party(s).office_code, "from": "2026-01"}
+    ),
+    "stats:target-in": lambda w, s: Target(
+        body={
+            "office_code": w.party(s).office_code,
+            "year": 2026,
+            "authority": "mof",
+            "amount_vnd": "1000",
+        }
+    ),
+    "stats:target": _stats_target,
     "es:procedure": lambda w, s: Target(path={"code": "hs-ruling"}),
     "es:verify": lambda w, s: Target(path={"code": _es(w, "own").filings["approved"].result_code}),
     "es:enterprise": lambda w, s: Target(
