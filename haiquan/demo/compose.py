@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from haiquan.clearance.models import NumberSequence
 from haiquan.clearance.numbering import number_format
+from haiquan.core.bulkwrite import IdAllocator, write_rows
 from haiquan.core.problems import ValidationFailed
 from haiquan.payments.models import ReceiptSequence
 from haiquan.risk.engine import DeclarationFacts, LineFacts, lane_decide
@@ -29,7 +30,6 @@ from .report import Tally
 from .rows import WRITE_ORDER, json_text, tables
 from .timeline import VN_TZ
 from .workflow import Documents, Filing, Replay
-from haiquan.core.bulkwrite import IdAllocator, write_rows
 
 CENT = Decimal("0.01")
 

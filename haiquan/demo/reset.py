@@ -4,7 +4,8 @@ event log.
 A reset removes every declaration and everything that refers to one (lines, versions, checks,
 payments, receipts, ground truth, and any other app's rows that point at declarations), the
 whole event log, the number and receipt counters, the synthetic enterprises with their broker
-authorisations, and the trader and officer accounts the generator or the demo made. Customs
+authorisations, the trader and officer accounts the generator or the demo made, and every row of
+the apps whose content the demo makes on top of the history (`CONTENT_APPS`). Customs
 staff log-ins, banks, risk profiles, reference data and exchange rates stay.
 
 The event log refuses updates and deletes (the model, and on PostgreSQL a row trigger), so the
@@ -55,6 +56,38 @@ def _counters() -> list[type[models.Model]]:
     return out
 
 
+# Apps whose every row is demo content made by their `demo.py` on top of the history (places,
+# gate events and trips, agencies' permits, filings, FAQ and ratings, audits, risk models,
+# aggregates): wiped with it and made again by the next `haiquan demo`.
+CONTENT_APPS = (
+    "supervision",
+    "transit",
+    "singlewindow",
+    "eservices",
+    "portal",
+    "postaudit",
+    "riskml",
+    "stats",
+    "timerelease",
+)
+
+
+def _content_models() -> list[type[models.Model]]:
+    """Every model of the content apps, each followed by its many-to-many link tables."""
+    out: list[type[models.Model]] = []
+    for label in CONTENT_APPS:
+        if not apps.is_installed(f"haiquan.{label}"):
+            continue
+        for model in apps.get_app_config(label).get_models():
+            out.append(model)
+            out += [
+                f.remote_field.through
+                for f in model._meta.local_many_to_many
+                if f.remote_field.through is not None
+            ]
+    return out
+
+
 @transaction.atomic
 def demo_reset() -> dict[str, int]:
     """Remove the generated data (see the module docstring); returns rows removed by kind."""
@@ -66,6 +99,10 @@ def demo_reset() -> dict[str, int]:
         "enterprises": SyntheticEnterprise.objects.count(),
     }
     wiped: list[type[models.Model]] = [*_referencing(Declaration), Event, *_counters()]
+    for model in _content_models():
+        for m in _referencing(model):
+            if m not in wiped:
+                wiped.append(m)
     tables = [m._meta.db_table for m in wiped]
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:

@@ -14,11 +14,11 @@ from haiquan.clearance.models import (
     DeclarationLine,
     DeclarationVersion,
 )
+from haiquan.core.bulkwrite import Table
 from haiquan.eventlog.models import Event
 from haiquan.payments.models import BankConfirmation, PaymentOrder, Receipt
 
 from .models import SyntheticTruth
-from haiquan.core.bulkwrite import Table
 
 # fmt: off
 DECLARATION_COLUMNS = (

@@ -93,7 +93,7 @@ class DocumentOut(Schema):
         return f"/api/v1/eservices/filings/{obj.filing_id}/documents/{obj.pk}"
 
 
-class MessageOut(Schema):
+class FilingMessageOut(Schema):
     kind: str
     text: str
     created_at: datetime
@@ -130,7 +130,7 @@ class FilingOut(Schema):
     ruling_number: str | None
     result_code: str | None
     documents: list[DocumentOut]
-    messages: list[MessageOut]
+    messages: list[FilingMessageOut]
 
     @staticmethod
     def resolve_procedure_code(obj: Filing) -> str:
@@ -281,7 +281,7 @@ class VerifyOut(Schema):
     ruling_number: str | None
 
 
-class EventOut(Schema):
+class FilingEventOut(Schema):
     occurred_at: datetime
     kind: str
     party: str
@@ -462,7 +462,7 @@ def filing_result(request: HttpRequest, filing_id: ObjectId) -> Any:
 
 
 @router.get(
-    "/filings/{filing_id}/events", auth=API_AUTH, response=list[EventOut], summary="History"
+    "/filings/{filing_id}/events", auth=API_AUTH, response=list[FilingEventOut], summary="History"
 )
 def filing_history(request: HttpRequest, filing_id: ObjectId) -> Any:
     filing = filing_get_for(_user(request), pk=filing_id)

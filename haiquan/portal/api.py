@@ -246,7 +246,7 @@ def rating_create(request: HttpRequest, payload: RatingIn) -> Any:
     return Status(201, rating_out(rating))
 
 
-class ReportQuery(Schema):
+class RatingReportQuery(Schema):
     date_from: date | None = None
     date_to: date | None = None
     office_code: str = ""
@@ -255,7 +255,7 @@ class ReportQuery(Schema):
 @router.get(
     "/ratings/report", response=RatingReportOut, summary="Results per office and period (leaders)"
 )
-def rating_report(request: HttpRequest, filters: Query[ReportQuery]) -> Any:
+def rating_report(request: HttpRequest, filters: Query[RatingReportQuery]) -> Any:
     today = timezone.localdate()
     report = ratings.rating_report(
         user=_user(request),

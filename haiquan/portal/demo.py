@@ -222,7 +222,7 @@ def _inquiries(
         (
             "Thời hạn tái xuất hàng tạm nhập",
             "Hàng tạm nhập theo loại hình G12 phải tái xuất trong bao lâu và có được gia hạn không?",
-            "thu-tuc-hai-quan",
+            "gia-cong-sxxk-tam-nhap",
             8,
             "Hàng tạm nhập phải tái xuất trong thời hạn đã đăng ký; được gia hạn một lần theo quy định.",
         ),

@@ -84,11 +84,11 @@ class ActivateIn(Schema):
     rank_by: str | None = None
 
 
-class TargetIn(Schema):
+class InspectionTargetIn(Schema):
     rate: Decimal = Field(..., description="share of the office's declarations sent red (0–0.5)")
 
 
-class TargetOut(Schema):
+class InspectionTargetOut(Schema):
     office: str
     rate: Decimal
     updated_at: datetime
@@ -121,7 +121,7 @@ def models_train(request: HttpRequest, payload: TrainIn) -> Any:
     return Status(201, model)
 
 
-@router.get("/targets", response=list[TargetOut])
+@router.get("/targets", response=list[InspectionTargetOut])
 def targets_list(request: HttpRequest) -> Any:
     return [
         {"office": t.office.code, "rate": t.rate, "updated_at": t.updated_at}
@@ -129,8 +129,8 @@ def targets_list(request: HttpRequest) -> Any:
     ]
 
 
-@router.put("/targets/{office_code}", response=TargetOut)
-def targets_set(request: HttpRequest, office_code: str, payload: TargetIn) -> Any:
+@router.put("/targets/{office_code}", response=InspectionTargetOut)
+def targets_set(request: HttpRequest, office_code: str, payload: InspectionTargetIn) -> Any:
     target = services.inspection_target_set(
         actor=request.user, office_code=office_code, rate=payload.rate
     )

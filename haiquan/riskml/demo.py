@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from haiquan.accounts.models import User
 from haiquan.clearance.models import CheckResult
+from haiquan.core.problems import ValidationFailed
 
 from .choices import ModelStatus
 from .models import RiskModel
@@ -34,7 +35,13 @@ def demo_setup(*, say: Callable[[str], None]) -> None:
     model = RiskModel.objects.filter(notes=f"demo:{latest_check}").order_by("-version").first()
     if model is None:
         say("Risk model: training on the demo history…")
-        model = model_train(actor=analyst, notes=f"demo:{latest_check}")
+        try:
+            model = model_train(actor=analyst, notes=f"demo:{latest_check}")
+        except ValidationFailed as exc:
+            # A short history (a few weeks at a small scale) has too few findings to learn from:
+            # the demo goes on without a model, and says so.
+            say(f"Risk model: not trained — {exc.errors[0].problem if exc.errors else exc}")
+            return
     if model.status != ModelStatus.ACTIVE:
         model = model_activate(actor=analyst, model=model)
     say(f"Risk model version {model.version} is active. Evaluation on the latest period:")

@@ -1,5 +1,8 @@
 """Settings for the test suite. `DATABASE_URL` selects PostgreSQL (as CI does); SQLite otherwise."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import DATABASES
 
@@ -16,3 +19,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# Files the code writes under VAR_DIR at run time (the time-release store) go to a directory of
+# this test process's own, never into a checkout's var/.
+VAR_DIR = Path(tempfile.mkdtemp(prefix="haiquan-test-"))

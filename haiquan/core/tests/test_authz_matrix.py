@@ -211,6 +211,12 @@ GET      /api/v1/statistics/targets                           none              
 POST     /api/v1/statistics/targets                           stats:target-in   403/403   403/403 403/403 ok/403  403/403 ok/ok   403/403  401
 GET      /api/v1/statistics/targets/{target_id}               stats:target      403/403   403/403 ok/404  ok/404  ok/ok   ok/ok   403/403  401
 GET      /api/v1/statistics/targets/{target_id}/history       stats:target      403/403   403/403 ok/404  ok/404  ok/ok   ok/ok   403/403  401
+# time release: customs only (reports are restricted to the offices in scope)
+GET      /api/v1/time-release/report                          none              403       403     ok      ok      ok      ok      403      401
+GET      /api/v1/time-release/breakdown                       none              403       403     ok      ok      ok      ok      403      401
+GET      /api/v1/time-release/trading-across-borders          none              403       403     ok      ok      ok      ok      403      401
+GET      /api/v1/time-release/sample                          none              403       403     ok      ok      ok      ok      403      401
+GET      /api/v1/time-release/status                          none              403       403     ok      ok      ok      ok      403      401
 """  # noqa: E501
 # fmt: on
 

@@ -16,13 +16,13 @@ from stdnum import iso6346
 from stdnum.vn import mst as mst_std
 
 from haiquan.clearance.models import Declaration
+from haiquan.core.bulkwrite import Table
 from haiquan.demo import fraud, rates, volumes
 from haiquan.demo.catalogue import Catalogue
 from haiquan.demo.consignment import container_number
 from haiquan.demo.generator import history_period
 from haiquan.demo.population import MstFactory
 from haiquan.demo.timeline import VN_TZ, in_office_hours, next_office_opening, office_weighted
-from haiquan.core.bulkwrite import Table
 from haiquan.tariff.snapshot import Tariff
 
 

@@ -10,14 +10,14 @@ from django.test import Client
 
 from haiquan.core.tests.fixtures import fresh_limits, world  # noqa: F401  (fixtures)
 
-from .world import FILING_STATES, eservices_world_build, fee_message
+from .world import FILING_STATES, fee_message
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/eservices"
 
 
 def test_the_world_has_every_state_and_its_scope_holds(world: Any, fresh_limits: Any) -> None:  # noqa: F811
-    parties = eservices_world_build(world)
+    parties = world.eservices  # built with the world (haiquan/core/tests/world.py)
     own, other = parties["own"], parties["other"]
     assert set(own.filings) == set(FILING_STATES)
     draft = own.filings["draft"]

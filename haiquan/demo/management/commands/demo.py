@@ -32,14 +32,14 @@ from haiquan.demo.setup import (
 
 DEFAULT_ADDRESS = "127.0.0.1:8000"
 # Apps whose `demo.py` adds content once the history is there, in the order they build on
-# each other (aggregates and models last, over everything written before them).
+# each other: the learned model before the audit candidates it ranks, the aggregates last.
 DEMO_APPS = (
     "transit",
     "singlewindow",
     "eservices",
     "portal",
-    "postaudit",
     "riskml",
+    "postaudit",
     "timerelease",
     "stats",
 )

@@ -1,0 +1,140 @@
+"""The reports as files: CSV (the breakdown table) and XLSX (summary, steps, breakdown)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .choices import Dimension
+from .formatting import format_duration
+from .reports import Filters
+
+
+def file_name(f: Filters, extension: str) -> str:
+    office = f.office_path.strip("/").split("/")[-1] if f.office_path else "all"
+    return f"time-release-{office}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.{extension}"
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 4)
+
+
+def _pct(ratio: float | None) -> float | None:
+    return None if ratio is None else round(ratio * 100, 2)
+
+
+def _breakdown_header(by: str) -> list[str]:
+    return [
+        str(Dimension(by).label),
+        _("Registered"),
+        _("Released (measured)"),
+        _("Mean (hours)"),
+        _("Median (hours)"),
+        _("p90 (hours)"),
+        _("Customs share (%)"),
+        _("Not yet released"),
+        _("Released within N hours (%)"),
+    ]
+
+
+def _breakdown_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    return [
+        [
+            r["label"],
+            r["registered"],
+            r["consignments"],
+            _hours(r["mean_s"]),
+            _hours(r["median_s"]),
+            _hours(r["p90_s"]),
+            _pct(r["customs_share"]),
+            r["open"],
+            _pct(r["within_share"]),
+        ]
+        for r in rows
+    ]
+
+
+def breakdown_csv(f: Filters, by: str, rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")  # so that spreadsheet programs read UTF-8 (Vietnamese names)
+    writer = csv.writer(out)
+    writer.writerow(_breakdown_header(by))
+    writer.writerows(_breakdown_rows(rows))
+    return out.getvalue()
+
+
+def report_xlsx(f: Filters, body: dict[str, Any], by: str, rows: list[dict[str, Any]]) -> bytes:
+    book = Workbook()
+    bold = Font(bold=True)
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _("Summary")[:31]
+    now, prev, last = body["current"], body["previous"], body["last_year"]
+    sheet.append([_("Time release"), f"{f.date_from:%Y-%m-%d} – {f.date_to:%Y-%m-%d}"])
+    sheet.append([])
+    sheet.append([_("Measure"), _("This period"), _("Previous period"), _("Same period last year")])
+    for label, key in (
+        (_("Mean"), "mean_s"),
+        (_("Median"), "median_s"),
+        (_("p90"), "p90_s"),
+        (_("p95"), "p95_s"),
+    ):
+        sheet.append([label, *(format_duration(s[key]) for s in (now, prev, last))])
+    for label, key in ((_("Mean (hours)"), "mean_s"), (_("Median (hours)"), "median_s")):
+        sheet.append([label, *(_hours(s[key]) for s in (now, prev, last))])
+    sheet.append([_("Released (measured)"), *(s["consignments"] for s in (now, prev, last))])
+    sheet.append([_("Registered"), *(s["registered"] for s in (now, prev, last))])
+    sheet.append([_("Not yet released"), *(s["unfinished"]["open"] for s in (now, prev, last))])
+    sheet.append([_("Cancelled"), *(s["unfinished"]["cancelled"] for s in (now, prev, last))])
+    sheet.append([_("Outliers"), *(s["outliers"]["count"] for s in (now, prev, last))])
+    sheet.append(
+        [
+            _("Customs share (%), a ratio of sums"),
+            *(_pct(s["customs_share"]) for s in (now, prev, last)),
+        ]
+    )
+    sheet.append([])
+    sheet.append(
+        [
+            _("Change of the mean against the previous period"),
+            body["change_previous"]["mean_s"]["text"],
+        ]
+    )
+    sheet.append(
+        [_("Change of the mean against last year"), body["change_last_year"]["mean_s"]["text"]]
+    )
+    for cell in sheet[3]:
+        cell.font = bold
+
+    steps = book.create_sheet(_("Steps")[:31])
+    steps.append(
+        [
+            _("Step"),
+            _("Share (%)"),
+            _("Mean per consignment (hours)"),
+            _("Consignments with the step"),
+        ]
+    )
+    for s in now["steps"]:
+        steps.append([s["label"], _pct(s["share"]), _hours(s["mean_s"]), s["consignments"]])
+    steps.append([])
+    steps.append([_("Party"), _("Share (%)"), _("Mean per consignment (hours)")])
+    for b in now["buckets"]:
+        steps.append([b["label"], _pct(b["share"]), _hours(b["mean_s"])])
+    for cell in steps[1]:
+        cell.font = bold
+
+    table = book.create_sheet(_("Breakdown")[:31])
+    table.append(_breakdown_header(by))
+    for row in _breakdown_rows(rows):
+        table.append(row)
+    for cell in table[1]:
+        cell.font = bold
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
