@@ -27,7 +27,16 @@ from haiquan.refdata.models import Enterprise, Office
 from . import cdci, news, partnership, services
 from .choices import CampaignStatus, RatedEvent
 from .content import content_dir, content_load
-from .models import Association, Campaign, CampaignResponse, Dialogue, Inquiry, NewsItem, Rating
+from .models import (
+    Association,
+    Campaign,
+    CampaignResponse,
+    Category,
+    Dialogue,
+    Inquiry,
+    NewsItem,
+    Rating,
+)
 
 ASSOCIATION = "hh-dn-quangninh"
 ASSOCIATION_USER = "hh.quangninh"
@@ -256,7 +265,8 @@ def _inquiries(
                 subject=subject,
                 body=body,
                 office_code="20BD",
-                category=category,
+                # The shipped content's category, where this installation's content has it.
+                category=category if Category.objects.filter(slug=category).exists() else "",
             ),
             now=now - timedelta(days=days_ago, hours=i),
         )

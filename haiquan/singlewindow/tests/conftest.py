@@ -134,3 +134,14 @@ def result_message(holder_mst: str, **kw: Any) -> dict[str, Any]:
 
 
 QTY = Decimal("10000")
+
+
+@pytest.fixture(autouse=True)
+def in_english(settings: Any) -> Any:
+    """The messages these tests read are the English ones (the installation speaks Vietnamese
+    by default, and its catalogues translate them)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
