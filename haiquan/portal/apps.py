@@ -7,7 +7,13 @@ class PortalConfig(AppConfig):
     verbose_name = _("Customs-business partnership portal")
 
     def ready(self) -> None:
+        from haiquan.core.help import help_provider_register
         from haiquan.core.nav import nav_item_register
+
+        from .help import handbook_help
+
+        # Other apps' pages link to the handbook sections that explain them.
+        help_provider_register(handbook_help)
 
         from .permissions import manages_partnership, sees_inquiries, sees_rating_reports
 

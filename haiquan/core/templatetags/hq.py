@@ -158,3 +158,11 @@ def app_nav(context: template.Context) -> dict[str, Any]:
     match = getattr(request, "resolver_match", None)
     user = getattr(request, "user", None)
     return {"items": nav_items_for(user, match.view_name if match else None)}
+
+
+@register.inclusion_tag("core/includes/help_links.html")
+def help_links(topic: str) -> dict[str, Any]:
+    """Links to the help about `topic` (the handbook's sections), if an app provides them."""
+    from haiquan.core.help import help_links_for
+
+    return {"links": help_links_for(topic)}
