@@ -365,7 +365,9 @@ def _event(
 def _locked(declaration: Declaration, expected_version: int | None) -> Declaration:
     """Re-read the declaration under a row lock and check the caller saw its latest version."""
     locked = (
-        Declaration.objects.select_for_update()
+        # OF self: lock the declaration only, not the office, type and currency rows joined
+        # to it, which every declaration of that office shares (and would deadlock on).
+        Declaration.objects.select_for_update(of=("self",))
         .select_related("office", "type", "enterprise", "currency")
         .get(pk=declaration.pk)
     )

@@ -102,7 +102,7 @@ def rating_submit(*, actor: User, data: RatingInput) -> Rating:
     with transaction.atomic():
         if data.declaration_id is not None:
             declaration = (
-                Declaration.objects.select_for_update()
+                Declaration.objects.select_for_update(of=("self",))
                 .filter(pk=data.declaration_id)
                 .select_related("office", "enterprise")
                 .first()
@@ -126,7 +126,7 @@ def rating_submit(*, actor: User, data: RatingInput) -> Rating:
             already = Rating.objects.filter(declaration=declaration).exists()
         else:
             inquiry = (
-                Inquiry.objects.select_for_update()
+                Inquiry.objects.select_for_update(of=("self",))
                 .filter(reference=data.inquiry_reference)
                 .select_related("office", "enterprise")
                 .first()

@@ -302,7 +302,7 @@ def _customs_for(inquiry: Inquiry, actor: User) -> None:
 
 def _locked(inquiry: Inquiry) -> Inquiry:
     return (
-        Inquiry.objects.select_for_update()
+        Inquiry.objects.select_for_update(of=("self",))
         .select_related("office", "enterprise")
         .get(pk=inquiry.pk)
     )

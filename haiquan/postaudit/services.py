@@ -240,7 +240,9 @@ def may_work(user: User, case: AuditCase) -> bool:
 
 def _lock(case: AuditCase) -> AuditCase:
     return (
-        AuditCase.objects.select_for_update().select_related("enterprise", "office").get(pk=case.pk)
+        AuditCase.objects.select_for_update(of=("self",))
+        .select_related("enterprise", "office")
+        .get(pk=case.pk)
     )
 
 

@@ -100,7 +100,7 @@ def alert_raise(*, alert: AlertRaise) -> tuple[Alert, bool]:
 
 
 def _locked(alert: Alert) -> Alert:
-    return Alert.objects.select_for_update().select_related("office").get(pk=alert.pk)
+    return Alert.objects.select_for_update(of=("self",)).select_related("office").get(pk=alert.pk)
 
 
 def alert_acknowledge(*, actor: User, alert: Alert, note: str = "") -> Alert:

@@ -464,7 +464,7 @@ def bonded_receipt_cancel(
         raise invalid("reason", _("say why the receipt is cancelled"), "required")
     with transaction.atomic():
         receipt = (
-            WarehouseReceipt.objects.select_for_update()
+            WarehouseReceipt.objects.select_for_update(of=("self",))
             .select_related("zone__office")
             .get(pk=receipt.pk)
         )
@@ -518,7 +518,7 @@ def bonded_issue_cancel(*, actor: User, issue: WarehouseIssue, reason: str) -> W
         raise invalid("reason", _("say why the issue is cancelled"), "required")
     with transaction.atomic():
         issue = (
-            WarehouseIssue.objects.select_for_update()
+            WarehouseIssue.objects.select_for_update(of=("self",))
             .select_related("zone__office")
             .get(pk=issue.pk)
         )

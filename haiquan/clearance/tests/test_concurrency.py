@@ -132,3 +132,40 @@ def test_concurrent_retries_with_one_idempotency_key_file_once(
     assert all(isinstance(r, tuple) and r[0] == 201 for r in results), results
     assert len({r[1] for r in results}) == 1
     assert Declaration.objects.count() == 1
+
+
+def test_working_one_declaration_does_not_lock_the_others_of_its_office(
+    refdata_reloaded, rates, declarant, hoanglong
+):
+    """The workflow locks the declaration's row only, not the office, type or currency rows it
+    joins: two officers working two declarations of the same office never wait on each other
+    (the soak found a deadlock when it locked them all)."""
+    first = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
+    second = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_first() -> None:
+        try:
+            from django.db import transaction
+
+            with transaction.atomic():
+                services._locked(first, None)
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_first)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        from django.db import transaction
+
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL lock_timeout = '2s'")
+            locked = services._locked(second, None)  # would time out if the office were locked
+            assert locked.pk == second.pk and locked.office_id == first.office_id
+    finally:
+        release.set()
+        holder.join(10)
