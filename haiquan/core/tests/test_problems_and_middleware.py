@@ -54,3 +54,17 @@ def test_other_database_errors_are_not_hidden():
     mw = DatabaseUnavailableMiddleware(lambda r: None)  # type: ignore[arg-type,return-value]
     request = RequestFactory().get("/")
     assert mw.process_exception(request, OperationalError("division by zero")) is None
+
+
+@pytest.mark.parametrize("cause", ["DeadlockDetected", "SerializationFailure"])
+def test_a_transaction_aborted_by_a_deadlock_answers_503_retry_soon(cause):
+    import psycopg.errors
+
+    mw = DatabaseUnavailableMiddleware(lambda r: None)  # type: ignore[arg-type,return-value]
+    request = RequestFactory().post("/api/v1/declarations/7/document-check")
+    exc = OperationalError("deadlock detected")
+    exc.__cause__ = getattr(psycopg.errors, cause)("deadlock detected")
+    resp = mw.process_exception(request, exc)
+    assert resp is not None and resp.status_code == 503
+    assert resp["Retry-After"] == "1" and resp["Content-Type"] == "application/problem+json"
+    assert json.loads(resp.content)["type"] == "urn:haiquan:problem:retry"
