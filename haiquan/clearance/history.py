@@ -55,9 +55,8 @@ HEADER_TEXT = {
     "invoice_number": 35,
     "cancel_reason": 2000,
 }
+# The duties and taxes of a declaration, and of each of its lines.
 DUTIES = ("import_duty_vnd", "export_duty_vnd", "sct_vnd", "env_tax_vnd", "vat_vnd")
-LINE_DUTIES = ("customs_value_vnd", "import_duty_vnd", "export_duty_vnd", "sct_vnd")
-LINE_DUTIES_2 = ("env_tax_vnd", "vat_vnd")
 LINE_RATES = ("import_rate", "export_rate", "sct_rate", "vat_rate")
 MAX_PROBLEMS = 1000  # reported at most; the count says how many there were
 CHUNK = 5000  # records checked and written at a time
@@ -325,11 +324,11 @@ def _check(raw: Any, refs: _Refs, seen: set[str]) -> tuple[_Parsed | None, list[
             "co_date": r.day(f"{at}.co_date", ln),
             "import_rate_kind": r.text(f"{at}.import_rate_kind", 32, src=ln),
         }
-        for k in (*LINE_DUTIES, *LINE_DUTIES_2):
+        for k in ("customs_value_vnd", *DUTIES):
             line[k] = r.amount(f"{at}.{k}", src=ln, default=Decimal(0))
         for k in LINE_RATES:
             line[k] = r.amount(f"{at}.{k}", src=ln, places=4) if ln.get(k) is not None else None
-        line["total_vnd"] = sum((line[k] for k in (*LINE_DUTIES[1:], *LINE_DUTIES_2)), Decimal(0))
+        line["total_vnd"] = sum((line[k] for k in DUTIES), Decimal(0))
         total += line["value"]
         customs_value += line["customs_value_vnd"]
         lines.append(line)

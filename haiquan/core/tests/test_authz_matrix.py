@@ -52,7 +52,7 @@ from django.utils import timezone
 from stdnum import iso6346
 
 from haiquan.config.api import api
-from haiquan.eservices.tests.world import FILING_STATES, EServicesParty, fee_message
+from haiquan.eservices.tests.world import FILING_STATES, EServicesParty, fee_body
 from haiquan.eservices.tests.world import PDF as ES_PDF
 from haiquan.payments.services import payment_order_create
 from haiquan.refdata.models import Office
@@ -305,19 +305,23 @@ def _signed(kind: str) -> Callable[[World, str], Target]:
                 "valid_from": today.isoformat(),
                 "valid_to": (today + timedelta(days=30)).isoformat(),
             }
-        # "other": the same message signed with a secret that is not the bank's.
-        secret = world.bank_secret if scope == "own" else "f" * 64
-        msg = bank_message(secret, body)
-        return Target(
-            raw=msg["raw"],
-            headers={
-                "HTTP_X_BANK_CODE": world.bank.code,
-                "HTTP_X_TIMESTAMP": msg["timestamp"],
-                "HTTP_X_SIGNATURE": msg["signature"],
-            },
-        )
+        return _bank_signed(world, scope, body)
 
     return make
+
+
+def _bank_signed(world: World, scope: str, body: dict[str, Any]) -> Target:
+    """The bank's message: "own" signed with its secret, "other" with a secret that is not."""
+    secret = world.bank_secret if scope == "own" else "f" * 64
+    msg = bank_message(secret, body)
+    return Target(
+        raw=msg["raw"],
+        headers={
+            "HTTP_X_BANK_CODE": world.bank.code,
+            "HTTP_X_TIMESTAMP": msg["timestamp"],
+            "HTTP_X_SIGNATURE": msg["signature"],
+        },
+    )
 
 
 # --- supervision and transit subjects ---------------------------------------------------------
@@ -438,16 +442,7 @@ def _es_upload(world: World, scope: str) -> Target:
 def _signed_fee(world: World, scope: str) -> Target:
     order = _es(world, scope).fee_order
     assert order is not None
-    secret = world.bank_secret if scope == "own" else "f" * 64
-    msg = fee_message(secret, order, f"FT-FEE-MATRIX-{scope}")
-    return Target(
-        raw=msg["raw"],
-        headers={
-            "HTTP_X_BANK_CODE": world.bank.code,
-            "HTTP_X_TIMESTAMP": msg["timestamp"],
-            "HTTP_X_SIGNATURE": msg["signature"],
-        },
-    )
+    return _bank_signed(world, scope, fee_body(order, f"FT-FEE-MATRIX-{scope}"))
 
 
 def _stats_target(world: World, scope: str) -> Target:

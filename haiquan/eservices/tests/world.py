@@ -14,8 +14,6 @@ an officer of the General Department (00).
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,10 +22,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from haiquan.accounts.services import user_create
+from haiquan.core.tests.world import bank_message
 from haiquan.eservices import services
 from haiquan.eservices.catalogue import catalogue_load
 from haiquan.eservices.models import AdvanceRuling, FeeOrder, Filing, FilingDocument, Procedure
-from haiquan.payments.signing import sign
 from haiquan.refdata.models import Office
 
 FILING_STATES = ("draft", "awaiting_fee", "submitted", "in_review", "info_requested", "approved")
@@ -69,18 +67,19 @@ def _procedure() -> Procedure:
     return procedure
 
 
+def fee_body(order: FeeOrder, transaction_id: str) -> dict[str, Any]:
+    """What a bank confirms of `order` (signed with `bank_message`)."""
+    return {
+        "order_reference": order.reference,
+        "bank_transaction_id": transaction_id,
+        "amount_vnd": int(order.amount_vnd),
+        "paid_at": timezone.now().isoformat(),
+    }
+
+
 def fee_message(secret: str, order: FeeOrder, transaction_id: str) -> dict[str, Any]:
     """Raw body, timestamp and signature of a bank's confirmation of `order`."""
-    raw = json.dumps(
-        {
-            "order_reference": order.reference,
-            "bank_transaction_id": transaction_id,
-            "amount_vnd": int(order.amount_vnd),
-            "paid_at": timezone.now().isoformat(),
-        }
-    ).encode()
-    ts = str(int(time.time()))
-    return {"raw": raw, "timestamp": ts, "signature": sign(secret, ts, raw)}
+    return bank_message(secret, fee_body(order, transaction_id))
 
 
 def eservices_world_build(world: Any) -> dict[str, EServicesParty]:
