@@ -58,6 +58,7 @@ from haiquan.payments.services import payment_order_create
 from haiquan.refdata.models import Office
 from haiquan.supervision.geometry import geometry_of
 
+from .authz import parts
 from .world import ROLES, World, bank_message, declaration_payload
 from .world_supervision import MOVEMENT_STATES, SupervisionParty
 
@@ -220,8 +221,14 @@ GET      /api/v1/time-release/status                          none              
 """  # noqa: E501
 # fmt: on
 
+# The apps' own parts of the table (haiquan/core/tests/authz/): rows, subjects, bodies, pages.
+PARTS = parts()
+TABLE += "\n".join(part.TABLE for part in PARTS)
+
 # URL namespaces of pages whose every route must have a row (see the module docstring).
-PAGE_NAMESPACES: tuple[str, ...] = ("clearance", "payments", "supervision", "transit")
+PAGE_NAMESPACES: tuple[str, ...] = ("clearance", "payments", "supervision", "transit") + tuple(
+    ns for part in PARTS for ns in part.PAGE_NAMESPACES
+)
 
 # Routers mounted while this table was written, whose owners still owe their rows. An
 # endpoint under these prefixes may lack a row for now; everywhere else a missing row fails.
@@ -651,9 +658,16 @@ def parse_table(text: str) -> list[Row]:
     return rows
 
 
+for part in PARTS:
+    assert not set(part.SUBJECTS) & set(SUBJECTS), f"{part.__name__} redefines a subject"
+    SUBJECTS.update(part.SUBJECTS)
+    BODIES.update(part.BODIES)
+
 ROWS = parse_table(TABLE)
 # Subjects that belong to nobody in particular: one cell per role, not two.
-UNOWNED = frozenset({"none", "page", "hs-line", "profile:active", "profile:inactive", "new-seal"})
+UNOWNED = frozenset(
+    {"none", "page", "hs-line", "profile:active", "profile:inactive", "new-seal"}
+).union(*(part.UNOWNED for part in PARTS))
 CELLS = [
     pytest.param(row, role, scope, id=f"{row.method} {row.path} [{row.subject}] {role} {scope}")
     for row in ROWS

@@ -152,6 +152,8 @@ class World:
     broker_firm: Enterprise
     supervision: dict[str, SupervisionParty]
     eservices: dict[str, Any] = field(default_factory=dict)
+    # what each part of the matrix (haiquan/core/tests/authz/) built, by part name
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def party(self, scope: str) -> Party:
         return self.own if scope == "own" else self.other
@@ -301,4 +303,8 @@ def build_world() -> World:
     from haiquan.eservices.tests.world import eservices_world_build
 
     world.eservices = eservices_world_build(world)
+    from .authz import parts
+
+    for part in parts():
+        world.extra[part.__name__.rsplit(".", 1)[-1]] = part.build(world)
     return world
