@@ -226,8 +226,12 @@ PARTS = parts()
 TABLE += "\n".join(part.TABLE for part in PARTS)
 
 # URL namespaces of pages whose every route must have a row (see the module docstring).
-PAGE_NAMESPACES: tuple[str, ...] = ("clearance", "payments", "supervision", "transit") + tuple(
-    ns for part in PARTS for ns in part.PAGE_NAMESPACES
+PAGE_NAMESPACES: tuple[str, ...] = (
+    "clearance",
+    "payments",
+    "supervision",
+    "transit",
+    *(ns for part in PARTS for ns in part.PAGE_NAMESPACES),
 )
 
 # Routers mounted while this table was written, whose owners still owe their rows. An
