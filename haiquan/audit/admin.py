@@ -16,13 +16,13 @@ class AccessRecordAdmin(admin.ModelAdmin):
         "role",
         "via",
         "part",
-        "declaration_number",
+        "subject_reference",
         "enterprise",
         "office_code",
         "address",
     )
     list_filter = ("role", "via", "part", "office_code")
-    search_fields = ("user__username", "declaration_number", "enterprise__mst", "address")
+    search_fields = ("user__username", "subject_reference", "enterprise__mst", "address")
     date_hierarchy = "occurred_at"
     list_select_related = ("user", "enterprise")
     show_full_result_count = False  # no COUNT(*) over tens of millions of rows

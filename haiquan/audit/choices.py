@@ -9,9 +9,19 @@ class Via(models.TextChoices):
 
 
 class Part(models.TextChoices):
-    """Which part of a declaration was read."""
+    """What was read: a part of a declaration, or another record of a trader's."""
 
     DETAIL = "detail", _("Declaration")
     EVENTS = "events", _("Event log")
     VERSIONS = "versions", _("Versions")
     CHECKS = "checks", _("Checks and inspections")
+    PROFILE = "profile", _("Enterprise risk profile")
+    AUDIT_CASE = "audit_case", _("Post-clearance audit case")
+    FILING = "filing", _("Online-service filing")
+    FILING_DOCUMENT = "filing_doc", _("Document of a filing")
+    SW_DOCUMENT = "sw_document", _("Licence or permit (single window)")
+    CERTIFICATE = "certificate", _("Certificate of origin")
+
+
+# The parts whose subject is a declaration (subject_id is the declaration's id).
+DECLARATION_PARTS = frozenset({Part.DETAIL, Part.EVENTS, Part.VERSIONS, Part.CHECKS})

@@ -1,10 +1,12 @@
 """The trail of customs users' reads of traders' data (nhật ký truy cập dữ liệu).
 
-An enterprise's declarations carry its prices, suppliers and customers. Officers need them to
-work, and every time a customs user opens one, a row here says who, which declaration (and of
-which enterprise), when, and through what (the API, a page, an export). The rows are written
-by `services.declaration_access_record` only, never changed or deleted, and read by
-administrators in the admin site or through `selectors`.
+An enterprise's declarations carry its prices, suppliers and customers; its risk profile, its
+filings and their documents, its licences and certificates of origin say as much. Officers
+need them to work, and every time a customs user (or a partner agency's official) opens one, a
+row here says who, what (the part and the record: a declaration, a filing, a profile...), whose
+(the enterprise), when, and through what (the API, a page, an export). The rows are written by
+`services` only, never changed or deleted, and read by administrators in the admin site or
+through `selectors`.
 
 One row is a single INSERT with no read before it; at national volume (tens of millions of
 reads a year) the table is partitioned by month in PostgreSQL (docs/scaling.md).
@@ -35,7 +37,7 @@ class AccessRecordQuerySet(models.QuerySet["AccessRecord"]):
 
 
 class AccessRecord(models.Model):
-    """One read of one declaration by one customs user."""
+    """One read of one trader's record by one customs user or agency official."""
 
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     user = models.ForeignKey(
@@ -45,14 +47,19 @@ class AccessRecord(models.Model):
     role = models.CharField(_("role"), max_length=16)
     via = models.CharField(_("through"), max_length=8, choices=Via.choices)
     part = models.CharField(_("what"), max_length=16, choices=Part.choices, default=Part.DETAIL)
-    declaration_id = models.BigIntegerField(_("declaration"))
-    declaration_number = models.CharField(_("declaration number"), max_length=12, blank=True)
+    # The record read: a declaration's id for the declaration parts, else the filing's,
+    # the document's, the case's... (`part` says which); its number or reference as people know it.
+    subject_id = models.BigIntegerField(_("record"))
+    subject_reference = models.CharField(_("number or reference"), max_length=40, blank=True)
     # Whose data it is, so that "who at customs read enterprise X's declarations" is one query.
+    # (empty only for a certificate of origin naming an importer not registered here)
     enterprise = models.ForeignKey(
         "refdata.Enterprise",
         verbose_name=_("enterprise"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
     )
     office_code = models.CharField(_("office"), max_length=16, blank=True)
     address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
@@ -63,13 +70,13 @@ class AccessRecord(models.Model):
         verbose_name = _("access record")
         verbose_name_plural = _("access records")
         indexes = [
-            models.Index(fields=["declaration_id", "occurred_at"], name="audit_access_decl"),
+            models.Index(fields=["subject_id", "part", "occurred_at"], name="audit_access_subject"),
             models.Index(fields=["user", "occurred_at"], name="audit_access_user"),
             models.Index(fields=["enterprise", "occurred_at"], name="audit_access_enterprise"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user_id} {self.part} {self.declaration_id}"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user_id} {self.part} {self.subject_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from haiquan.accounts.models import User
+from haiquan.audit.choices import Via
 from haiquan.core.api import API_AUTH, ObjectId, Pagination
 from haiquan.core.problems import NotFound, invalid
 
@@ -358,7 +359,11 @@ def filing_index(request: HttpRequest, filters: Query[FilingFilter]) -> Any:
 
 @router.get("/filings/{filing_id}", auth=API_AUTH, response=FilingOut, summary="One filing")
 def filing_detail(request: HttpRequest, filing_id: ObjectId) -> Any:
-    return filing_get_for(_user(request), pk=filing_id)
+    filing = filing_get_for(_user(request), pk=filing_id)
+    services.filing_access_record(
+        user=_user(request), filing=filing, via=Via.API, address=request.META.get("REMOTE_ADDR")
+    )
+    return filing
 
 
 @router.put("/filings/{filing_id}", auth=API_AUTH, response=FilingOut, summary="Change a draft")
@@ -412,7 +417,15 @@ def document_upload(request: HttpRequest, filing_id: ObjectId) -> Any:
     response={200: None},
 )
 def document_download(request: HttpRequest, filing_id: ObjectId, document_id: ObjectId) -> Any:
+    filing = filing_get_for(_user(request), pk=filing_id)
     doc = filing_document_get(_user(request), filing_pk=filing_id, pk=document_id)
+    services.filing_access_record(
+        user=_user(request),
+        filing=filing,
+        document=doc,
+        via=Via.API,
+        address=request.META.get("REMOTE_ADDR"),
+    )
     return document_response(doc)
 
 

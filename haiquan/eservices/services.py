@@ -26,6 +26,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haiquan.audit.choices import Part
+from haiquan.audit.services import access_record
 from haiquan.core.problems import (
     Conflict,
     FieldProblem,
@@ -731,3 +733,25 @@ def result_store(*, filing: Filing, pdf: bytes) -> Filing:
             data={"sha256": filing.result_sha256, "code": filing.result_code},
         )
     return filing
+
+
+def filing_access_record(
+    *,
+    user: User,
+    filing: Filing,
+    via: str,
+    address: str | None = None,
+    document: FilingDocument | None = None,
+) -> None:
+    """Leave a row in the access trail when someone other than the filer's side (an officer,
+    an analyst) opens a filing or downloads one of its documents."""
+    access_record(
+        user=user,
+        part=Part.FILING if document is None else Part.FILING_DOCUMENT,
+        subject_id=filing.pk if document is None else document.pk,
+        enterprise_id=filing.enterprise_id,
+        reference=filing.reference,
+        office_code=filing.office.code,
+        via=via,
+        address=address,
+    )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haiquan.accounts.models import User
+from haiquan.audit.choices import Via
 from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
 from haiquan.core.web import customs_required, problem_page, role_required, trader_required
 from haiquan.payments.simulator import bank_simulator_enabled
@@ -213,6 +214,9 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The filing: its status and time limit, the answers, the documents, the exchange with
     customs, and what the user can do next."""
     filing = _filing(request, pk)
+    services.filing_access_record(
+        user=_user(request), filing=filing, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
+    )
     return render(request, "eservices/filing_detail.html", _detail_context(request, filing))
 
 
@@ -276,9 +280,17 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int, doc: int) -> FileResponse:
     """The document, to the filing's parties only (the file has no public address)."""
     try:
+        filing = filing_get_for(_user(request), pk=pk)
         document = filing_document_get(_user(request), filing_pk=pk, pk=doc)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
+    services.filing_access_record(
+        user=_user(request),
+        filing=filing,
+        document=document,
+        via=Via.PAGE,
+        address=request.META.get("REMOTE_ADDR"),
+    )
     return document_response(document)
 
 

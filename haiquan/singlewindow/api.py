@@ -164,7 +164,11 @@ def document_list(request: HttpRequest, filters: Query[DocumentFilter]) -> Any:
 
 @router.get("/documents/{document_id}", response=AgencyDocumentOut, summary="A permit or result")
 def document_detail(request: HttpRequest, document_id: ObjectId) -> Any:
-    return document_out(document_get_for(_user(request), document_id))
+    doc = document_get_for(_user(request), document_id)
+    services.document_access_record(
+        user=_user(request), document=doc, via=Via.API, address=request.META.get("REMOTE_ADDR")
+    )
+    return document_out(doc)
 
 
 class RequestFilter(Schema):
@@ -256,4 +260,8 @@ def certificate_list(request: HttpRequest, filters: Query[CertificateFilter]) ->
 
 @router.get("/certificates/{certificate_id}", response=EcoOut, summary="An e-C/O")
 def certificate_detail(request: HttpRequest, certificate_id: ObjectId) -> Any:
-    return certificate_out(certificate_get_for(_user(request), certificate_id))
+    cert = certificate_get_for(_user(request), certificate_id)
+    services.certificate_access_record(
+        user=_user(request), certificate=cert, via=Via.API, address=request.META.get("REMOTE_ADDR")
+    )
+    return certificate_out(cert)

@@ -31,6 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
+from haiquan.audit.choices import Part
+from haiquan.audit.services import access_record
 from haiquan.clearance.choices import OPEN_STATUSES, Status
 from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.clearance.services import declaration_clearance_retry
@@ -42,8 +44,16 @@ from haiquan.tariff.normalise import hs_code_normalise, unit_is_known, unit_norm
 
 from .choices import DocumentKind, DocumentState, Flow, MessageFunction, RequestState, Result
 from .inputs import DocumentMessage, GoodsInput, quantity_text
-from .models import Agency, AgencyMessage, Document, DocumentGoods, Request, Requirement
-from .permissions import require_agency, require_requirements_editor
+from .models import (
+    Agency,
+    AgencyMessage,
+    Certificate,
+    Document,
+    DocumentGoods,
+    Request,
+    Requirement,
+)
+from .permissions import agency_of, require_agency, require_requirements_editor
 
 # ---------------------------------------------------------------------------------------------
 # The requirements table
@@ -949,3 +959,41 @@ def _apply(
             )
     linked, cleared = _relink_holder(doc, actor)
     return MessageAnswer(document=doc, function=msg.function, linked=linked, cleared=cleared)
+
+
+def document_access_record(
+    *, user: User, document: Document, via: str, address: str | None = None
+) -> None:
+    """The access trail: a customs user opened an enterprise's permit or inspection result
+    (the issuing agency reading its own document is not recorded)."""
+    if agency_of(user) == document.agency:
+        return
+    access_record(
+        user=user,
+        part=Part.SW_DOCUMENT,
+        subject_id=document.pk,
+        enterprise_id=document.holder_id,
+        reference=document.reference,
+        via=via,
+        address=address,
+    )
+
+
+def certificate_access_record(
+    *, user: User, certificate: Certificate, via: str, address: str | None = None
+) -> None:
+    """The access trail: a customs user opened an importer's electronic certificate of origin
+    (the importer's enterprise, where it is registered here)."""
+    if not user.is_customs:
+        return  # traders see their own; a partner endpoint its own messages
+    access_record(
+        user=user,
+        part=Part.CERTIFICATE,
+        subject_id=certificate.pk,
+        enterprise_id=Enterprise.objects.filter(mst=certificate.importer_mst)
+        .values_list("pk", flat=True)
+        .first(),
+        reference=certificate.reference_number,
+        via=via,
+        address=address,
+    )

@@ -171,6 +171,9 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         doc = document_get_for(user, pk)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
+    services.document_access_record(
+        user=user, document=doc, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
+    )
     goods = [(g, services.goods_remaining(g)) for g in doc.goods.order_by("item_no")]
     links = requests_visible_to(user).filter(goods__document=doc).order_by("-answered_at")
     context = {
@@ -261,6 +264,9 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         cert = certificate_get_for(user, pk)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
+    services.certificate_access_record(
+        user=user, certificate=cert, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
+    )
     items = [(it, item_remaining(it)) for it in cert.items.order_by("item_no")]
     uses = (
         CertificateUse.objects.filter(item__certificate=cert)

@@ -28,7 +28,7 @@ def test_an_officer_reading_a_declaration_is_recorded_with_who_what_when_and_how
     (rec,) = AccessRecord.objects.all()
     assert rec.user == world.users["officer"] and rec.role == "officer"
     assert (rec.via, rec.part) == (Via.API, Part.DETAIL)
-    assert rec.declaration_id == decl.pk and rec.declaration_number == decl.number
+    assert rec.subject_id == decl.pk and rec.subject_reference == decl.number
     assert rec.enterprise == world.own.enterprise and rec.office_code == "20BD"
     assert rec.address == "127.0.0.1" and rec.occurred_at >= before
 
@@ -117,11 +117,11 @@ def test_administrators_query_who_read_an_enterprises_declarations(world, client
     client.get(f"{URL}/{own['red'].pk}", **world.auth("leader"))
     client.get(f"{URL}/{other['red'].pk}", **world.auth("analyst"))
     mine = access_records(enterprise_mst=world.own.enterprise.mst)
-    assert [(r.user.username, r.declaration_id) for r in mine] == [
+    assert [(r.user.username, r.subject_id) for r in mine] == [
         ("w.leader", own["red"].pk),  # newest first
         ("w.officer", own["awaiting"].pk),
     ]
-    assert access_records(user_id=world.users["analyst"].pk).get().declaration_id == other["red"].pk
+    assert access_records(user_id=world.users["analyst"].pk).get().subject_id == other["red"].pk
     assert access_records(declaration_id=own["red"].pk).count() == 1
     later = timezone.now() + timedelta(seconds=1)
     assert not access_records(since=later).exists()

@@ -283,7 +283,7 @@ def test_an_officer_reading_a_declaration_page_leaves_a_trace_and_the_trader_doe
     d = file(declarant, hoanglong.mst)
     assert desk.get(reverse("clearance:declaration_detail", args=[d.pk])).status_code == 200
     record = AccessRecord.objects.get()
-    assert (record.user_id, record.declaration_id, record.via) == (officer.pk, d.pk, "page")
+    assert (record.user_id, record.subject_id, record.via) == (officer.pk, d.pk, "page")
     trader = log_in(Client(), declarant)
     assert trader.get(reverse("clearance:declaration_detail", args=[d.pk])).status_code == 200
     assert AccessRecord.objects.count() == 1

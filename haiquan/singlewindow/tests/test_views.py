@@ -99,7 +99,7 @@ def test_the_officer_sees_the_requests_of_the_office(held, officer):
     assert resp.status_code == 200 and "Giấy chứng nhận kiểm dịch thực vật" in resp.content.decode()
     from haiquan.audit.models import AccessRecord
 
-    assert AccessRecord.objects.filter(user=officer, declaration_id=held.pk).exists()
+    assert AccessRecord.objects.filter(user=officer, subject_id=held.pk, part="detail").exists()
 
 
 def test_an_administrator_adds_a_requirement_on_the_page(plant_agency, declarant):
