@@ -16,6 +16,9 @@ from haiquan.core.problems import Forbidden
 
 ANALYSIS_ROLES = frozenset({Role.ANALYST, Role.LEADER, Role.ADMIN})
 ALL_SEEING_ROLES = frozenset({Role.ANALYST, Role.ADMIN})
+# An audit is a decision about a trader: planned by analysts and leaders, never by an
+# administrator (who reads everything and decides nothing).
+PLANNING_ROLES = frozenset({Role.ANALYST, Role.LEADER})
 AUDIT_ROLES = ANALYSIS_ROLES | {Role.OFFICER}
 
 
@@ -37,6 +40,11 @@ def can_audit(user: Any) -> bool:
     return _active(user) and (user.role in AUDIT_ROLES or user.is_superuser)
 
 
+def can_plan(user: Any) -> bool:
+    """Planning an audit (kế hoạch kiểm tra sau thông quan): analysts and leaders."""
+    return _active(user) and user.role in PLANNING_ROLES
+
+
 def analysis_require(user: Any) -> None:
     if not can_analyse(user):
         raise Forbidden(
@@ -54,3 +62,8 @@ def plan_require(user: Any) -> None:
         raise Forbidden(
             _("Only risk analysts, office leaders and administrators plan and close audits.")
         )
+
+
+def case_plan_require(user: Any) -> None:
+    if not can_plan(user):
+        raise Forbidden(_("Only risk analysts and office leaders plan audits."))

@@ -38,7 +38,7 @@ from .models import (
     RankAssessment,
     ScanRun,
 )
-from .permissions import plan_require, sees_everything
+from .permissions import case_plan_require, sees_everything
 
 AUDITABLE_STATUSES = (Status.CLEARED, Status.RELEASED)
 KEEP_RUNS = 3  # older scans' anomalies are pruned (their run rows stay)
@@ -228,14 +228,17 @@ def _team_member_ok(user: User, office: Office | None) -> bool:
     return offices_in_scope_subtrees(user).filter(pk=office.pk).exists()
 
 
+def may_close(user: User, case: AuditCase) -> bool:
+    """The result (kết luận kiểm tra) is decided by a leader whose scope holds the office."""
+    return user.is_active and user.role == Role.LEADER and _office_allowed(user, case.office)
+
+
 def may_work(user: User, case: AuditCase) -> bool:
-    """A case is worked by its team, and by analysts, administrators and the leaders whose
-    scope holds its office."""
-    if sees_everything(user):
+    """A case is worked by its team and by the leaders whose scope holds its office; analysts
+    and administrators read every case but work only those whose team they are on."""
+    if may_close(user, case):
         return True
-    if user.role == Role.LEADER and _office_allowed(user, case.office):
-        return True
-    return case.team.filter(pk=user.pk).exists()
+    return user.is_active and case.team.filter(pk=user.pk).exists()
 
 
 def _lock(case: AuditCase) -> AuditCase:
@@ -276,7 +279,7 @@ def audit_case_plan(
     """Plan an audit (kế hoạch kiểm tra sau thông quan) of an enterprise's cleared declarations
     registered in a period at the auditing office or below it: what to audit, by whom, when.
     Without `declaration_ids`, every such declaration is audited."""
-    plan_require(actor)
+    case_plan_require(actor)
     errors: list[FieldProblem] = []
     enterprise = Enterprise.objects.filter(mst=(enterprise_mst or "").strip()).first()
     if enterprise is None:
@@ -287,9 +290,7 @@ def audit_case_plan(
     if office is None:
         errors.append(FieldProblem("office_code", _("no customs office with this code"), "unknown"))
     elif not _office_allowed(actor, office):
-        errors.append(
-            FieldProblem("office_code", _("this office is outside your scope"), "out-of-scope")
-        )
+        raise Forbidden(_("Office %(code)s is outside your scope.") % {"code": office.code})
     if not (plan or "").strip():
         errors.append(FieldProblem("plan", _("describe what the audit will check"), "required"))
     if period_from > period_to:
@@ -469,8 +470,8 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
     `AuditOutcome` per audited declaration for the learned model's training, and the
     enterprise's compliance rank recomputed from its record."""
     case = _lock(case)
-    plan_require(actor)
-    _require_work(actor, case)
+    if not may_close(actor, case):
+        raise Forbidden(_("Only a leader of the audited office closes the audit."))
     if case.state != CaseState.IN_PROGRESS:
         raise Conflict(_("Only an audit in progress can be closed."), "wrong-state")
     errors: list[FieldProblem] = []

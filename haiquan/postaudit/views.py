@@ -25,10 +25,11 @@ from .choices import AnomalyKind, CaseState, RankTrigger
 from .compliance import RULES, WINDOW_MONTHS
 from .forms import CandidatesForm, CasePlanForm, CloseForm, FindingForm, TraderFilterForm
 from .models import AuditCase
-from .permissions import can_analyse, can_audit
+from .permissions import can_analyse, can_audit, can_plan
 
 analysis_required = role_required(can_analyse)
 audit_required = role_required(can_audit)
+planning_required = role_required(can_plan)
 
 
 def _user(request: HttpRequest) -> User:
@@ -116,8 +117,8 @@ def enterprise_detail(request: HttpRequest, mst: str) -> HttpResponse:
     return render(request, "postaudit/enterprise_detail.html", context)
 
 
-@require_POST
 @analysis_required
+@require_POST
 def enterprise_rank(request: HttpRequest, mst: str) -> HttpResponse:
     user = _user(request)
     try:
@@ -143,7 +144,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "cases": cases[:200],
         "states": CaseState.choices,
         "state": state,
-        "can_plan": can_analyse(user),
+        "can_plan": can_plan(user),
     }
     return render(request, "postaudit/case_list.html", context)
 
@@ -163,7 +164,7 @@ def candidates(request: HttpRequest) -> HttpResponse:
     return render(request, "postaudit/candidates.html", {"form": form, "result": result})
 
 
-@analysis_required
+@planning_required
 def case_plan(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CasePlanForm(request.POST)
@@ -220,7 +221,7 @@ def _case_page(
         "findings": case.findings.select_related("declaration", "recorded_by"),
         "events": Event.objects.for_subject("audit_case", case.pk).order_by("id"),
         "may_work": services.may_work(user, case),
-        "may_close": services.may_work(user, case) and can_analyse(user),
+        "may_close": services.may_close(user, case),
         "finding_form": finding_form or _finding_form(case),
         "close_form": close_form or CloseForm(),
     }
@@ -243,8 +244,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_page(request, case)
 
 
-@require_POST
 @audit_required
+@require_POST
 def case_start(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
     try:
@@ -255,8 +256,8 @@ def case_start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("postaudit:case_detail", pk=pk)
 
 
-@require_POST
 @audit_required
+@require_POST
 def case_finding(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
     form = _finding_form(case, request.POST)
@@ -273,8 +274,8 @@ def case_finding(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_page(request, case, finding_form=form, status=422)
 
 
-@require_POST
 @audit_required
+@require_POST
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
     form = CloseForm(request.POST)

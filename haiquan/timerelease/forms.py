@@ -23,7 +23,9 @@ class DateInput(forms.DateInput):
 class ReportForm(forms.Form):
     date_from = forms.DateField(label=_("Registered from"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("Registered to"), required=False, widget=DateInput)
-    office = forms.ChoiceField(label=_("Office"), required=False)
+    # A select of the user's offices, but not a ChoiceField: an office outside the user's
+    # scope is refused by `filters_build` with 403, as the API does, not as a form error.
+    office = forms.CharField(label=_("Office"), required=False, max_length=16, widget=forms.Select)
     flow = forms.ChoiceField(label=_("Flow"), required=False, choices=ALL + list(Flow.choices))
     lane = forms.ChoiceField(label=_("Lane"), required=False, choices=ALL + list(Lane.choices))
     transport_mode = forms.ChoiceField(
@@ -44,9 +46,9 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         offices = offices_in_scope_subtrees(user).order_by("path")
-        office_field = self.fields["office"]
-        assert isinstance(office_field, forms.ChoiceField)
-        office_field.choices = ALL + [
+        office_widget = self.fields["office"].widget
+        assert isinstance(office_widget, forms.Select)
+        office_widget.choices = ALL + [
             (o.code, ("\u2003" * max(0, o.path.count("/") - 2)) + f"{o.code} {o.name}")
             for o in offices
         ]
