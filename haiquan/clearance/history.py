@@ -15,24 +15,40 @@ version 1, and the events of each step at the time it happened (registered, lane
 cleared, released or cancelled), so time-release measurement and analytics see the history like
 any other. Memory stays bounded by the chunk and the set of numbers seen.
 
+On PostgreSQL the checking runs in a second process (forked, so it shares the reference data
+without copying it): it parses and checks each chunk and turns it into COPY text, with keys
+drawn from the tables' sequences on its own connection, while this process looks the chunk's
+numbers up in the database and writes the previous chunk in the import's one transaction. The
+chunks, the problems and their order are the same either way.
+
 A file with any problem writes nothing. A number that fits haiquan's own numbering moves that
 flow's counter past it, so numbers given later never collide with imported ones.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import multiprocessing
+import os
+import queue
+import re
+import threading
 import time
-from collections.abc import Callable, Iterator
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+import psycopg
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from psycopg.copy import Copy, FileWriter
 from stdnum.vn import mst as mst_std
 
 from haiquan.accounts.models import User
@@ -48,7 +64,7 @@ from .models import Container, Declaration, DeclarationLine, DeclarationVersion,
 from .numbering import FLOW_PREFIX, SERIAL_DIGITS, number_is_valid
 
 MAX_LINES = 999  # VNACCS allows 50 lines a declaration; legacy systems more, never this many
-FINISHED = {Status.CLEARED, Status.RELEASED, Status.CANCELLED}
+FINISHED = frozenset({Status.CLEARED.value, Status.RELEASED.value, Status.CANCELLED.value})
 HEADER_TEXT = {
     "partner_name": 255,
     "bill_of_lading": 35,
@@ -61,10 +77,17 @@ LINE_RATES = ("import_rate", "export_rate", "sct_rate", "vat_rate")
 MAX_PROBLEMS = 1000  # reported at most; the count says how many there were
 CHUNK = 5000  # records checked and written at a time
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 LIMIT = 10**16  # amounts have at most 16 digits before the point (DecimalField(18, 2))
 LANES = frozenset(Lane.values)
 MODES = frozenset(TransportMode.values)
 INCOTERMS = frozenset(Incoterm.values)
+# An amount written plainly (digits, at most `places` decimals) is in range as it stands; only
+# the other spellings (exponents, signs, spaces...) need the full check.
+_PLAIN = {
+    places: re.compile(rf"[0-9]{{1,16}}(?:\.[0-9]{{1,{places}}})?").fullmatch
+    for places in (2, 3, 4)
+}
 
 # fmt: off
 DECLARATION_COLUMNS = (
@@ -92,7 +115,39 @@ EVENT_COLUMNS = (
     "actor_id", "actor_label", "party", "data",
 )
 # fmt: on
+# Written parents before children, so no reader ever sees a line without its declaration.
+TABLES = {
+    "declaration": (Declaration, DECLARATION_COLUMNS),
+    "line": (DeclarationLine, LINE_COLUMNS),
+    "container": (Container, CONTAINER_COLUMNS),
+    "version": (DeclarationVersion, VERSION_COLUMNS),
+    "event": (Event, EVENT_COLUMNS),
+}
 ACTOR_LABEL = "history import"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+# What every imported declaration says about its lane and steps: the same few texts, encoded once.
+_LANE_REASONS = {
+    lane: _dump(
+        [
+            {
+                "source": "history",
+                "code": "IMPORTED",
+                "lane": lane,
+                "text": "Lane decided by the system of record before import",
+                "line_no": None,
+                "version": None,
+            }
+        ]
+    )
+    for lane in LANES
+}
+_IMPORTED = _dump({"imported": True})
+_LANE_DECIDED = {lane: _dump({"lane": lane, "imported": True}) for lane in LANES}
 
 
 @dataclass
@@ -134,7 +189,11 @@ class _Refs:
 
 
 class _Record:
-    """One line of the file, checked field by field; problems gathered, never raised."""
+    """One line of the file, checked field by field; problems gathered, never raised.
+
+    A field is read from `src` (the record, or one of its objects) by its `key`; its name in a
+    problem is `at + key` (`lines[2].` + `hs_code`), put together only when there is a problem.
+    """
 
     def __init__(self, raw: dict[str, Any], problems: list[FieldProblem]) -> None:
         self.raw = raw
@@ -143,73 +202,92 @@ class _Record:
     def bad(self, name: str, text: str, code: str = "invalid") -> None:
         self.problems.append(FieldProblem(name, text, code))
 
-    def text(self, name: str, limit: int, *, required: bool = False, src: Any = None) -> str:
-        src = self.raw if src is None else src
-        value = src.get(name[name.rfind(".") + 1 :], "")
-        if value is None:
-            value = ""
+    def text(
+        self, src: dict[str, Any], key: str, limit: int, *, required: bool = False, at: str = ""
+    ) -> str:
+        value = src.get(key)
         if type(value) is not str:
-            self.bad(name, "must be a string", "type")
+            if value is None:
+                if required:
+                    self.bad(at + key, "is required", "required")
+                return ""
+            self.bad(at + key, "must be a string", "type")
             return ""
         value = value.strip()
-        if required and not value:
-            self.bad(name, "is required", "required")
+        if not value:
+            if required:
+                self.bad(at + key, "is required", "required")
         elif len(value) > limit:
-            self.bad(name, f"is longer than {limit} characters", "too-long")
+            self.bad(at + key, f"is longer than {limit} characters", "too-long")
+        elif "\x00" in value:  # PostgreSQL text cannot hold it
+            self.bad(at + key, "must not contain the NUL character", "invalid-character")
         return value
 
     def amount(
-        self, name: str, *, src: Any = None, default: Decimal | None = None, places: int = 2
+        self,
+        src: dict[str, Any],
+        key: str,
+        *,
+        at: str = "",
+        default: Decimal | None = None,
+        places: int = 2,
     ) -> Decimal:
-        src = self.raw if src is None else src
-        value = src.get(name[name.rfind(".") + 1 :])
+        value = src.get(key)
         if value is None:
             if default is not None:
                 return default
-            self.bad(name, "is required", "required")
+            self.bad(at + key, "is required", "required")
             return ZERO
         kind = type(value)
         if kind is int:  # the common case for amounts in đồng: no decimals to check
             if 0 <= value < LIMIT:
                 return Decimal(value)
-            self.bad(name, "must be zero or more, under 10^16", "out-of-range")
+            self.bad(at + key, "must be zero or more, under 10^16", "out-of-range")
             return ZERO
+        if kind is str and _PLAIN[places](value):
+            return Decimal(value)
         if kind is not str and kind is not float:
-            self.bad(name, "must be a number", "type")
+            self.bad(at + key, "must be a number", "type")
             return ZERO
         try:
             number = Decimal(value if kind is str else repr(value))
         except InvalidOperation:
-            self.bad(name, f"'{value}' is not a number", "type")
+            self.bad(at + key, f"'{value}' is not a number", "type")
             return ZERO
         if not number.is_finite() or number < 0 or number >= LIMIT:
-            self.bad(name, "must be zero or more, under 10^16", "out-of-range")
+            self.bad(at + key, "must be zero or more, under 10^16", "out-of-range")
             return ZERO
         exponent = number.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > places:
-            self.bad(name, f"has more than {places} decimals", "out-of-range")
+            self.bad(at + key, f"has more than {places} decimals", "out-of-range")
             return ZERO
         return number
 
     def moment(self, name: str, *, required: bool = False) -> datetime | None:
         value = self.raw.get(name)
-        if value in (None, ""):
+        if value is None or value == "":
             if required:
                 self.bad(name, "is required", "required")
             return None
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-        if parsed is None or timezone.is_naive(parsed):
+        try:
+            parsed = parse_datetime(value) if type(value) is str else None
+        except ValueError:  # well formed but no such time (month 13, offset of 25 hours...)
+            parsed = None
+        if parsed is None or parsed.utcoffset() is None:
             self.bad(name, "must be an ISO 8601 date-time with its UTC offset", "invalid-datetime")
             return None
         return parsed
 
-    def day(self, name: str, src: dict[str, Any]) -> date | None:
-        value = src.get(name.rsplit(".", 1)[-1])
-        if value in (None, ""):
+    def day(self, src: dict[str, Any], key: str, at: str) -> date | None:
+        value = src.get(key)
+        if value is None or value == "":
             return None
-        parsed = parse_date(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_date(value) if type(value) is str else None
+        except ValueError:  # well formed but no such day (30 February...)
+            parsed = None
         if parsed is None:
-            self.bad(name, "must be a date (YYYY-MM-DD)", "invalid-date")
+            self.bad(at + key, "must be a date (YYYY-MM-DD)", "invalid-date")
         return parsed
 
 
@@ -218,7 +296,8 @@ class _Parsed:
     number: str
     flow: str
     values: dict[str, Any]
-    lines: list[dict[str, Any]]
+    # Each line's columns in LINE_COLUMNS order from `hs_code` on (keys and line_no come later).
+    lines: list[tuple[Any, ...]]
     containers: list[str]
     line_no: int = 0
 
@@ -228,42 +307,44 @@ def _check(raw: Any, refs: _Refs, seen: set[str]) -> tuple[_Parsed | None, list[
     if not isinstance(raw, dict):
         return None, [FieldProblem("", "each line must be a JSON object", "type")]
     r = _Record(raw, problems)
-    number = r.text("number", 12, required=True)
+    text = r.text
+    amount = r.amount
+    number = text(raw, "number", 12, required=True)
     if number and not (len(number) == 12 and number.isdigit()):
         r.bad("number", "must be 12 digits", "invalid-number")
     elif number in seen:
         r.bad("number", f"{number} appears twice in the file", "duplicate")
-    type_code = r.text("type_code", 3, required=True).upper()
+    type_code = text(raw, "type_code", 3, required=True).upper()
     flow = refs.types.get(type_code, "")
     if type_code and not flow:
         r.bad("type_code", f"'{type_code}' is not a declaration type code", "unknown-type")
-    office_code = r.text("office_code", 16, required=True).upper()
+    office_code = text(raw, "office_code", 16, required=True).upper()
     office = refs.offices.get(office_code)
     if office_code and office is None:
         r.bad("office_code", f"'{office_code}' is not a customs office code", "unknown-office")
-    mst = r.text("enterprise_mst", 14, required=True)
+    mst = text(raw, "enterprise_mst", 14, required=True)
     enterprise_id = refs.enterprises.get(mst)
     if mst and enterprise_id is None:
         if not mst_std.is_valid(mst):
             r.bad("enterprise_mst", f"'{mst}' is not a valid tax code", "invalid-mst")
         else:
             r.bad("enterprise_mst", f"no enterprise with tax code {mst}", "unknown-enterprise")
-    status = r.text("status", 16, required=True)
+    status = text(raw, "status", 16, required=True)
     if status and status not in FINISHED:
         r.bad("status", "must be cleared, released or cancelled (finished history)", "status")
-    lane = r.text("lane", 6, required=True)
+    lane = text(raw, "lane", 6, required=True)
     if lane and lane not in LANES:
         r.bad("lane", "must be green, yellow or red", "invalid-lane")
-    mode = r.text("transport_mode", 16, required=True)
+    mode = text(raw, "transport_mode", 16, required=True)
     if mode and mode not in MODES:
         r.bad("transport_mode", f"'{mode}' is not a transport mode", "invalid-choice")
-    incoterm = r.text("incoterm", 3, required=True).upper()
+    incoterm = text(raw, "incoterm", 3, required=True).upper()
     if incoterm and incoterm not in INCOTERMS:
         r.bad("incoterm", f"'{incoterm}' is not an Incoterm", "invalid-choice")
-    currency = r.text("currency", 3, required=True).upper()
+    currency = text(raw, "currency", 3, required=True).upper()
     if currency and currency not in refs.currencies:
         r.bad("currency", f"'{currency}' is not a currency code", "unknown-currency")
-    partner = r.text("partner_country", 2).upper()
+    partner = text(raw, "partner_country", 2).upper()
     if partner and partner not in refs.countries:
         r.bad("partner_country", f"'{partner}' is not a country code", "unknown-country")
     registered = r.moment("registered_at", required=True)
@@ -275,64 +356,72 @@ def _check(raw: Any, refs: _Refs, seen: set[str]) -> tuple[_Parsed | None, list[
             r.bad(name, "is before registered_at", "out-of-order")
     if cleared and released and released < cleared:
         r.bad("released_at", "is before cleared_at", "out-of-order")
-    values: dict[str, Any] = {
-        k: r.text(k, n) for k, n in HEADER_TEXT.items() if k != "cancel_reason"
-    }
-    values["cancel_reason"] = r.text("cancel_reason", HEADER_TEXT["cancel_reason"])
-    invoice_value = r.amount("invoice_value")
-    freight = r.amount("freight", default=Decimal(0))
-    insurance = r.amount("insurance", default=Decimal(0))
-    exchange_rate = r.amount("exchange_rate", places=4)
+    partner_name = text(raw, "partner_name", HEADER_TEXT["partner_name"])
+    bill_of_lading = text(raw, "bill_of_lading", HEADER_TEXT["bill_of_lading"])
+    invoice_number = text(raw, "invoice_number", HEADER_TEXT["invoice_number"])
+    cancel_reason = text(raw, "cancel_reason", HEADER_TEXT["cancel_reason"])
+    invoice_value = amount(raw, "invoice_value")
+    freight = amount(raw, "freight", default=ZERO)
+    insurance = amount(raw, "insurance", default=ZERO)
+    exchange_rate = amount(raw, "exchange_rate", places=4)
     duties_src = raw.get("duties") or {}
     if not isinstance(duties_src, dict):
         r.bad("duties", "must be an object", "type")
         duties_src = {}
-    duties = {k: r.amount(f"duties.{k}", src=duties_src, default=Decimal(0)) for k in DUTIES}
-    paid = r.amount("duties.paid_vnd", src=duties_src, default=Decimal(0))
+    duties = {k: amount(duties_src, k, at="duties.", default=ZERO) for k in DUTIES}
+    paid = amount(duties_src, "paid_vnd", at="duties.", default=ZERO)
 
     raw_lines = raw.get("lines")
-    lines: list[dict[str, Any]] = []
+    lines: list[tuple[Any, ...]] = []
     if not isinstance(raw_lines, list) or not raw_lines:
         r.bad("lines", "at least one goods line is required", "required")
         raw_lines = []
     elif len(raw_lines) > MAX_LINES:
         r.bad("lines", f"more than {MAX_LINES} lines", "too-many")
         raw_lines = []
-    total = Decimal(0)
-    customs_value = Decimal(0)
+    total = ZERO
+    customs_value = ZERO
+    hs_codes = refs.hs_codes
+    countries = refs.countries
     for i, ln in enumerate(raw_lines):
-        at = f"lines[{i}]"
+        at = f"lines[{i}]."
         if not isinstance(ln, dict):
-            r.bad(at, "must be an object", "type")
+            r.bad(at[:-1], "must be an object", "type")
             continue
-        hs = r.text(f"{at}.hs_code", 10, required=True, src=ln).replace(".", "")
-        if hs and hs not in refs.hs_codes:
-            r.bad(f"{at}.hs_code", f"'{hs}' is not a tariff line", "unknown-hs")
-        origin = r.text(f"{at}.origin", 2, required=True, src=ln).upper()
-        if origin and origin not in refs.countries:
-            r.bad(f"{at}.origin", f"'{origin}' is not a country code", "unknown-country")
-        line: dict[str, Any] = {
-            "hs_code": hs,
-            "description": r.text(f"{at}.description", 500, required=True, src=ln),
-            "origin_id": origin,
-            "quantity": r.amount(f"{at}.quantity", src=ln, places=3),
-            "unit": r.text(f"{at}.unit", 8, required=True, src=ln).upper(),
-            "unit_price": r.amount(f"{at}.unit_price", src=ln, places=4),
-            "value": r.amount(f"{at}.value", src=ln),
-            "preference": r.text(f"{at}.preference", 16, src=ln).upper(),
-            "co_number": r.text(f"{at}.co_number", 35, src=ln),
-            "co_date": r.day(f"{at}.co_date", ln),
-            "import_rate_kind": r.text(f"{at}.import_rate_kind", 32, src=ln),
-        }
-        for k in ("customs_value_vnd", *DUTIES):
-            line[k] = r.amount(f"{at}.{k}", src=ln, default=Decimal(0))
-        for k in LINE_RATES:
-            line[k] = r.amount(f"{at}.{k}", src=ln, places=4) if ln.get(k) is not None else None
-        line["total_vnd"] = sum((line[k] for k in DUTIES), Decimal(0))
-        total += line["value"]
-        customs_value += line["customs_value_vnd"]
-        lines.append(line)
-    if lines and abs(total - invoice_value) > Decimal("0.01"):
+        hs = text(ln, "hs_code", 10, required=True, at=at).replace(".", "")
+        if hs and hs not in hs_codes:
+            r.bad(at + "hs_code", f"'{hs}' is not a tariff line", "unknown-hs")
+        origin = text(ln, "origin", 2, required=True, at=at).upper()
+        if origin and origin not in countries:
+            r.bad(at + "origin", f"'{origin}' is not a country code", "unknown-country")
+        # In the order the fields are checked, so problems come in the same order every time.
+        description = text(ln, "description", 500, required=True, at=at)
+        quantity = amount(ln, "quantity", at=at, places=3)
+        unit = text(ln, "unit", 8, required=True, at=at).upper()
+        unit_price = amount(ln, "unit_price", at=at, places=4)
+        value = amount(ln, "value", at=at)
+        preference = text(ln, "preference", 16, at=at).upper()
+        co_number = text(ln, "co_number", 35, at=at)
+        co_date = r.day(ln, "co_date", at)
+        rate_kind = text(ln, "import_rate_kind", 32, at=at)
+        line_value = amount(ln, "customs_value_vnd", at=at, default=ZERO)
+        import_duty = amount(ln, "import_duty_vnd", at=at, default=ZERO)
+        export_duty = amount(ln, "export_duty_vnd", at=at, default=ZERO)
+        sct = amount(ln, "sct_vnd", at=at, default=ZERO)
+        env_tax = amount(ln, "env_tax_vnd", at=at, default=ZERO)
+        vat = amount(ln, "vat_vnd", at=at, default=ZERO)
+        rates = [None if ln.get(k) is None else amount(ln, k, at=at, places=4) for k in LINE_RATES]
+        lines.append(
+            (
+                hs, description, origin, quantity, unit, unit_price, value, preference,
+                co_number, co_date, line_value, rates[0], rate_kind, import_duty, rates[1],
+                export_duty, rates[2], sct, env_tax, rates[3], vat,
+                import_duty + export_duty + sct + env_tax + vat, "[]",
+            )
+        )  # fmt: skip
+        total += value
+        customs_value += line_value
+    if lines and abs(total - invoice_value) > CENT:
         r.bad(
             "invoice_value",
             f"{invoice_value} does not equal the sum of the lines' values ({total})",
@@ -347,26 +436,30 @@ def _check(raw: Any, refs: _Refs, seen: set[str]) -> tuple[_Parsed | None, list[
     if problems:
         return None, problems
     assert office is not None and registered is not None and enterprise_id is not None
-    total_duties = sum(duties.values(), Decimal(0))
-    values.update(
-        type_id=type_code,
-        status=status,
-        lane=lane,
-        enterprise_id=enterprise_id,
-        office_id=office[0],
-        office_code=office[1],
-        partner_country_id=partner or None,
-        transport_mode=mode,
-        incoterm=incoterm,
-        currency_id=currency,
-        invoice_value=invoice_value,
-        freight=freight,
-        insurance=insurance,
-        exchange_rate=exchange_rate,
-        customs_value_vnd=customs_value,
-        total_duties_vnd=total_duties,
-        paid_vnd=paid,
-        payment_state=(
+    total_duties = sum(duties.values(), ZERO)
+    values: dict[str, Any] = {
+        "partner_name": partner_name,
+        "bill_of_lading": bill_of_lading,
+        "invoice_number": invoice_number,
+        "cancel_reason": cancel_reason,
+        "type_id": type_code,
+        "status": status,
+        "lane": lane,
+        "enterprise_id": enterprise_id,
+        "office_id": office[0],
+        "office_code": office[1],
+        "partner_country_id": partner or None,
+        "transport_mode": mode,
+        "incoterm": incoterm,
+        "currency_id": currency,
+        "invoice_value": invoice_value,
+        "freight": freight,
+        "insurance": insurance,
+        "exchange_rate": exchange_rate,
+        "customs_value_vnd": customs_value,
+        "total_duties_vnd": total_duties,
+        "paid_vnd": paid,
+        "payment_state": (
             PaymentState.NONE_DUE
             if total_duties == 0
             else PaymentState.PAID
@@ -374,103 +467,127 @@ def _check(raw: Any, refs: _Refs, seen: set[str]) -> tuple[_Parsed | None, list[
             else PaymentState.PARTIAL
             if paid > 0
             else PaymentState.UNPAID
-        ),
-        registered_at=registered,
-        cleared_at=cleared,
-        released_at=released,
-        cancelled_at=cancelled,
+        ).value,
+        "registered_at": registered,
+        "cleared_at": cleared,
+        "released_at": released,
+        "cancelled_at": cancelled,
         **duties,
-    )
+    }
     seen.add(number)
     return _Parsed(number, flow, values, lines, [c.strip().upper() for c in containers_raw]), []
 
 
-def _records(stream: IO[str]) -> Iterator[tuple[int, Any]]:
+@dataclass
+class _Chunk:
+    """What reading and checking a stretch of the file found: its records' problems in file
+    order, then the sound records (at most CHUNK of them), which are the ones to write."""
+
+    records: int
+    problems: list[tuple[int, FieldProblem]]
+    parsed: list[_Parsed]
+    numbers: list[tuple[int, str]] = field(default_factory=list)  # (line, number) of `parsed`
+    copy: dict[str, bytes] | None = None  # COPY text per table, when the checker wrote it
+    rows: dict[str, int] = field(default_factory=dict)  # rows per table in `copy`
+    highest: dict[str, int] = field(default_factory=dict)  # flow → highest serial of ours
+
+
+def _chunks(stream: IO[str], refs: _Refs, seen: set[str]) -> Iterator[_Chunk]:
+    """Read and check the file, a chunk of CHUNK sound records at a time (and whatever is left
+    at the end, even nothing, so that the last problems are handed on)."""
+    chunk = _Chunk(0, [], [])
+    loads = json.loads
     for n, text in enumerate(stream, start=1):
         if not text.strip():
             continue
+        chunk.records += 1
         try:
-            yield n, json.loads(text)
+            raw = loads(text)
         except json.JSONDecodeError as exc:
-            yield n, exc
+            chunk.problems.append(
+                (n, FieldProblem("", f"not JSON: {exc.msg} at column {exc.colno}", "json"))
+            )
+            continue
+        record, problems = _check(raw, refs, seen)
+        if record is None:
+            chunk.problems.extend((n, p) for p in problems)
+            continue
+        record.line_no = n
+        chunk.parsed.append(record)
+        if len(chunk.parsed) >= CHUNK:
+            yield chunk
+            chunk = _Chunk(0, [], [])
+    yield chunk
+
+
+def _highest(parsed: Iterable[_Parsed]) -> dict[str, int]:
+    """For each flow, the highest serial among the numbers that fit haiquan's numbering."""
+    prefix_flow = {v: k for k, v in FLOW_PREFIX.items()}
+    highest: dict[str, int] = {}
+    for rec in parsed:
+        if number_is_valid(rec.number):
+            flow = prefix_flow[rec.number[0]]
+            serial = int(rec.number[1 : 1 + SERIAL_DIGITS])
+            if serial > highest.get(flow, 0):
+                highest[flow] = serial
+    return highest
+
+
+def _rows(
+    p: _Parsed,
+    actor_id: int,
+    keys: dict[str, Callable[[], int]],
+    rows: dict[str, list[tuple[Any, ...]]],
+    now: datetime,
+) -> None:
+    """The rows of one declaration, in each table's column order, keys drawn from `keys`."""
+    v = p.values
+    did = keys["declaration"]()
+    lane = v["lane"]
+    rows["declaration"].append(
+        (
+            did, p.number, p.flow, v["type_id"], v["status"], lane, _LANE_REASONS[lane],
+            v["enterprise_id"], actor_id, v["office_id"], v["partner_name"],
+            v["partner_country_id"], v["transport_mode"], v["bill_of_lading"],
+            v["invoice_number"], v["incoterm"], v["currency_id"], v["invoice_value"],
+            v["freight"], v["insurance"], v["exchange_rate"], v["customs_value_vnd"],
+            v["import_duty_vnd"], v["export_duty_vnd"], v["sct_vnd"], v["env_tax_vnd"],
+            v["vat_vnd"], v["total_duties_vnd"], v["paid_vnd"], ZERO, v["payment_state"],
+            v["registered_at"], now, v["registered_at"], v["cleared_at"], v["released_at"],
+            v["cancelled_at"], v["cancel_reason"], False,
+        )
+    )  # fmt: skip
+    line_key = keys["line"]
+    line_rows = rows["line"]
+    for n, ln in enumerate(p.lines, start=1):
+        line_rows.append((line_key(), did, n, *ln))
+    for c in p.containers:
+        rows["container"].append((keys["container"](), did, c, ""))
+    # The number is 12 digits (checked): nothing in it to escape for JSON.
+    content = '{"imported": true, "number": "' + p.number + '"}'
+    total = v["total_duties_vnd"]
+    rows["version"].append(
+        (keys["version"](), did, 1, "", actor_id, v["registered_at"], content, total, total)
+    )
+    office = v["office_code"]
+    event_key = keys["event"]
+    events = rows["event"]
+    for at, kind, party, data in (
+        (v["registered_at"], "declaration.registered", Party.TRADER.value, _IMPORTED),
+        (v["registered_at"], "declaration.lane_decided", Party.CUSTOMS.value, _LANE_DECIDED[lane]),
+        (v["cleared_at"], "declaration.cleared", Party.CUSTOMS.value, _IMPORTED),
+        (v["released_at"], "declaration.released", Party.MOVEMENT.value, _IMPORTED),
+        (v["cancelled_at"], "declaration.cancelled", Party.TRADER.value, _IMPORTED),
+    ):
+        if at is not None:
+            events.append(
+                (event_key(), at, kind, "declaration", did, did, office, None, ACTOR_LABEL,
+                 party, data)
+            )  # fmt: skip
 
 
 class _Rollback(Exception):
     """Raised inside the import's transaction to undo it when a record was wrong."""
-
-
-@dataclass
-class _Writer:
-    actor: User
-    tables: dict[str, Table] = field(init=False)
-    ids: dict[str, IdAllocator] = field(init=False)
-    highest: dict[str, int] = field(default_factory=dict)  # flow → highest serial of ours
-
-    def __post_init__(self) -> None:
-        self.tables = {
-            "declaration": Table(Declaration, DECLARATION_COLUMNS),
-            "line": Table(DeclarationLine, LINE_COLUMNS),
-            "container": Table(Container, CONTAINER_COLUMNS),
-            "version": Table(DeclarationVersion, VERSION_COLUMNS),
-            "event": Table(Event, EVENT_COLUMNS),
-        }
-        self.ids = {name: IdAllocator(t.model, block=CHUNK * 4) for name, t in self.tables.items()}
-
-    def write(self, chunk: list[_Parsed], report: ImportReport) -> None:
-        rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in self.tables}
-        now = timezone.now()
-        prefix_flow = {v: k for k, v in FLOW_PREFIX.items()}
-        for rec in chunk:
-            _rows(rec, self.actor, self.ids, rows, now)
-            if number_is_valid(rec.number):
-                flow = prefix_flow[rec.number[0]]
-                serial = int(rec.number[1 : 1 + SERIAL_DIGITS])
-                self.highest[flow] = max(self.highest.get(flow, 0), serial)
-        # Parents before children, so no reader ever sees a line without its declaration.
-        started = time.perf_counter()
-        written = {name: write_rows(table, rows[name]) for name, table in self.tables.items()}
-        report.write_seconds += time.perf_counter() - started
-        report.declarations += written["declaration"]
-        report.lines += written["line"]
-        report.events += written["event"]
-
-
-def _scan(
-    stream: IO[str], report: ImportReport, write: Callable[[list[_Parsed]], None] | None
-) -> None:
-    """Read the file a chunk at a time, check every record and, while nothing has been found
-    wrong, hand each checked chunk to `write`. Memory stays bounded by the chunk (plus the set of
-    numbers seen, to find a number given twice)."""
-    refs = _Refs.load()
-    seen: set[str] = set()
-    chunk: list[_Parsed] = []
-
-    def flush() -> None:
-        existing = _existing_numbers([rec.number for rec in chunk])
-        for rec in chunk:
-            if rec.number in existing:
-                _note(report, rec.line_no, FieldProblem(
-                    "number", f"{rec.number} exists already", "duplicate"
-                ))  # fmt: skip
-        if write is not None and report.ok:
-            write(chunk)
-        chunk.clear()
-
-    for n, raw in _records(stream):
-        report.records += 1
-        if isinstance(raw, json.JSONDecodeError):
-            _note(report, n, FieldProblem("", f"not JSON: {raw.msg} at column {raw.colno}", "json"))
-            continue
-        record, problems = _check(raw, refs, seen)
-        for problem in problems:
-            _note(report, n, problem)
-        if record is not None:
-            record.line_no = n
-            chunk.append(record)
-            if len(chunk) >= CHUNK:
-                flush()
-    if chunk:
-        flush()
 
 
 def _note(report: ImportReport, line_no: int, problem: FieldProblem) -> None:
@@ -487,105 +604,269 @@ def _existing_numbers(numbers: list[str]) -> set[str]:
     }
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+def _take(report: ImportReport, chunk: _Chunk) -> None:
+    """Note a chunk's problems in file order, then those of its numbers already in the
+    database (so a report reads the same whichever way the chunk was checked)."""
+    report.records += chunk.records
+    for n, problem in chunk.problems:
+        _note(report, n, problem)
+    numbers = chunk.numbers or [(rec.line_no, rec.number) for rec in chunk.parsed]
+    if numbers:
+        existing = _existing_numbers([number for _n, number in numbers])
+        for n, number in numbers:
+            if number in existing:
+                _note(report, n, FieldProblem("number", f"{number} exists already", "duplicate"))
 
 
 def history_check(stream: IO[str]) -> ImportReport:
     """Check every record against the reference data and the database; nothing is written."""
     report = ImportReport()
-    _scan(stream, report, None)
+    for chunk in _chunks(stream, _Refs.load(), set()):
+        _take(report, chunk)
     return report
 
 
-def history_import(*, stream: IO[str], actor: User, dry_run: bool = False) -> ImportReport:
+def history_import(
+    *, stream: IO[str], actor: User, dry_run: bool = False, parallel: bool | None = None
+) -> ImportReport:
     """Check every record and, if none is wrong (and not a dry run), write them all in one
     transaction. Checked chunks are written as the file is read; the first problem stops the
-    writing and, once the rest of the file is checked, rolls back what was written."""
+    writing and, once the rest of the file is checked, rolls back what was written.
+
+    `parallel` checks in a second process while this one writes; by default it does so on
+    PostgreSQL (where the keys can be drawn from another connection) when processes can fork.
+    """
     if dry_run:
         return history_check(stream)
+    if parallel is None:
+        parallel = connection.vendor == "postgresql" and _can_fork()
     report = ImportReport()
-    writer = _Writer(actor)
     try:
         with transaction.atomic():
-            _scan(stream, report, lambda chunk: writer.write(chunk, report))
+            highest = (_import_parallel if parallel else _import_inline)(stream, actor, report)
             if not report.ok:
                 raise _Rollback
-            _counters_past(writer.highest)
+            _counters_past(highest)
     except _Rollback:
         report.declarations = report.lines = report.events = 0
     return report
 
 
-def _rows(
-    p: _Parsed,
-    actor: User,
-    ids: dict[str, IdAllocator],
-    rows: dict[str, list[tuple[Any, ...]]],
-    now: datetime,
-) -> None:
-    v = p.values
-    did = ids["declaration"].next()
-    reasons = [
-        {
-            "source": "history",
-            "code": "IMPORTED",
-            "lane": v["lane"],
-            "text": "Lane decided by the system of record before import",
-            "line_no": None,
-            "version": None,
-        }
-    ]
-    rows["declaration"].append(
-        (
-            did, p.number, p.flow, v["type_id"], v["status"], v["lane"], _dump(reasons),
-            v["enterprise_id"], actor.pk, v["office_id"], v["partner_name"],
-            v["partner_country_id"], v["transport_mode"], v["bill_of_lading"],
-            v["invoice_number"], v["incoterm"], v["currency_id"], v["invoice_value"],
-            v["freight"], v["insurance"], v["exchange_rate"], v["customs_value_vnd"],
-            v["import_duty_vnd"], v["export_duty_vnd"], v["sct_vnd"], v["env_tax_vnd"],
-            v["vat_vnd"], v["total_duties_vnd"], v["paid_vnd"], Decimal(0), v["payment_state"],
-            v["registered_at"], now, v["registered_at"], v["cleared_at"], v["released_at"],
-            v["cancelled_at"], v["cancel_reason"], False,
-        )
-    )  # fmt: skip
-    for n, ln in enumerate(p.lines, start=1):
-        rows["line"].append(
-            (
-                ids["line"].next(), did, n, ln["hs_code"], ln["description"], ln["origin_id"],
-                ln["quantity"], ln["unit"], ln["unit_price"], ln["value"], ln["preference"],
-                ln["co_number"], ln["co_date"], ln["customs_value_vnd"], ln["import_rate"],
-                ln["import_rate_kind"], ln["import_duty_vnd"], ln["export_rate"],
-                ln["export_duty_vnd"], ln["sct_rate"], ln["sct_vnd"], ln["env_tax_vnd"],
-                ln["vat_rate"], ln["vat_vnd"], ln["total_vnd"], "[]",
-            )
-        )  # fmt: skip
-    for c in p.containers:
-        rows["container"].append((ids["container"].next(), did, c, ""))
-    rows["version"].append(
-        (
-            ids["version"].next(), did, 1, "", actor.pk, v["registered_at"],
-            _dump({"imported": True, "number": p.number}), v["total_duties_vnd"],
-            v["total_duties_vnd"],
-        )
-    )  # fmt: skip
-    office = v["office_code"]
-    steps: list[tuple[datetime | None, str, str, dict[str, Any]]] = [
-        (v["registered_at"], "declaration.registered", Party.TRADER, {"imported": True}),
-        (v["registered_at"], "declaration.lane_decided", Party.CUSTOMS, {"lane": v["lane"]}),
-        (v["cleared_at"], "declaration.cleared", Party.CUSTOMS, {}),
-        (v["released_at"], "declaration.released", Party.MOVEMENT, {}),
-        (v["cancelled_at"], "declaration.cancelled", Party.TRADER, {}),
-    ]
-    for at, kind, party, data in steps:
-        if at is None:
+def _import_inline(stream: IO[str], actor: User, report: ImportReport) -> dict[str, int]:
+    """Check and write in this process (SQLite, or where processes cannot fork)."""
+    tables = {name: Table(model, columns) for name, (model, columns) in TABLES.items()}
+    allocators = {name: IdAllocator(t.model, block=CHUNK * 4) for name, t in tables.items()}
+    keys = {name: a.next for name, a in allocators.items()}
+    highest: dict[str, int] = {}
+    for chunk in _chunks(stream, _Refs.load(), set()):
+        _take(report, chunk)
+        if not report.ok:
             continue
-        rows["event"].append(
-            (
-                ids["event"].next(), at, kind, "declaration", did, did, office, None,
-                ACTOR_LABEL, party, _dump({**data, "imported": True}),
-            )
-        )  # fmt: skip
+        rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
+        now = timezone.now()
+        for rec in chunk.parsed:
+            _rows(rec, actor.pk, keys, rows, now)
+        for flow, serial in _highest(chunk.parsed).items():
+            highest[flow] = max(highest.get(flow, 0), serial)
+        started = time.perf_counter()
+        written = {name: write_rows(table, rows[name]) for name, table in tables.items()}
+        report.write_seconds += time.perf_counter() - started
+        report.declarations += written["declaration"]
+        report.lines += written["line"]
+        report.events += written["event"]
+    return highest
+
+
+# --- Checking in a second process (PostgreSQL) ----------------------------------------------
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _copy_text(cursor: Any, rows: list[tuple[Any, ...]], defaults: tuple[Any, ...]) -> bytes:
+    """Rows in PostgreSQL's COPY text format, formatted by psycopg as `write_rows` formats them
+    but into memory: the parent sends them in its transaction."""
+    buffer = io.BytesIO()
+    with Copy(cursor, writer=FileWriter(buffer)) as copy:
+        for row in rows:
+            copy.write_row(row + defaults if defaults else row)
+    return buffer.getvalue()
+
+
+class _SequenceKeys:
+    """Primary keys for one table drawn from its sequence, a block at a time, on the checker's
+    own connection: `nextval()` is outside any transaction, so the keys are ours whatever the
+    import's transaction does (as `core.bulkwrite.IdAllocator` draws them)."""
+
+    def __init__(self, conn: Any, table: str, block: int) -> None:
+        self.conn = conn
+        self.table = table
+        self.block = block
+        self._free: deque[int] = deque()
+
+    def next(self) -> int:
+        if not self._free:
+            rows = self.conn.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [self.table, self.block],
+            ).fetchall()
+            self._free.extend(row[0] for row in rows)
+        return self._free.popleft()
+
+
+@dataclass
+class _CheckerJob:
+    """What the forked checker is given: it inherits these, nothing is pickled."""
+
+    read_fd: int
+    write_fd: int  # the parent's end of the pipe, closed at once in the checker
+    results: Any  # multiprocessing Queue of _Chunk, then None (or a traceback text)
+    stop: Any  # multiprocessing Event: the parent found a problem, stop writing COPY text
+    refs: _Refs
+    conninfo: dict[str, Any]
+    actor_id: int
+
+
+def _checker(job: _CheckerJob) -> None:
+    """The second process: read the file from the pipe, check it, and turn each sound chunk into
+    COPY text while nothing is wrong. It never touches Django's database connection, which is
+    the parent's (forked) and in the middle of the import's transaction."""
+    os.close(job.write_fd)
+    try:
+        stream = open(job.read_fd, encoding="utf-8", newline="\n")  # noqa: SIM115
+        tables = {name: Table(model, columns) for name, (model, columns) in TABLES.items()}
+        wrong = False
+        with psycopg.connect(**job.conninfo, autocommit=True) as conn:
+            keys = {name: _SequenceKeys(conn, t.name, CHUNK * 4).next for name, t in tables.items()}
+            cursor = conn.cursor()
+            for chunk in _chunks(stream, job.refs, set()):
+                wrong = wrong or bool(chunk.problems) or job.stop.is_set()
+                chunk.numbers = [(rec.line_no, rec.number) for rec in chunk.parsed]
+                if not wrong:
+                    rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
+                    now = timezone.now()
+                    for rec in chunk.parsed:
+                        _rows(rec, job.actor_id, keys, rows, now)
+                    chunk.copy = {
+                        n: _copy_text(cursor, rows[n], tables[n].defaults) for n in tables
+                    }
+                    chunk.rows = {n: len(rows[n]) for n in tables}
+                    chunk.highest = _highest(chunk.parsed)
+                chunk.parsed = []
+                job.results.put(chunk)
+        job.results.put(None)
+    except BaseException:
+        job.results.put(traceback.format_exc())
+
+
+def _feed(stream: IO[str], write_fd: int, failed: list[BaseException]) -> None:
+    """Copy the file into the pipe the checker reads. A thread of the parent does it so that any
+    stream will do: standard input (which the forked process does not keep), text in memory..."""
+    try:
+        with open(write_fd, "w", encoding="utf-8", newline="\n") as pipe:
+            while block := stream.read(1 << 16):
+                pipe.write(block)
+    except BrokenPipeError:
+        pass  # the checker stopped; the parent hears why from it
+    except BaseException as exc:  # e.g. a file that is not UTF-8: raised in the parent
+        failed.append(exc)
+
+
+def _import_parallel(stream: IO[str], actor: User, report: ImportReport) -> dict[str, int]:
+    """Check in a forked second process while this one looks numbers up and writes, chunk by
+    chunk, in the import's transaction."""
+    tables = {name: Table(model, columns) for name, (model, columns) in TABLES.items()}
+    connection.ensure_connection()
+    info = connection.connection.info
+    conninfo = {**info.get_parameters(), "password": info.password}
+    ctx = multiprocessing.get_context("fork")
+    results = ctx.Queue(maxsize=2)  # chunks checked ahead of the writing: bounds memory
+    stop = ctx.Event()
+    refs = _Refs.load()
+    read_fd, write_fd = os.pipe()
+    job = _CheckerJob(read_fd, write_fd, results, stop, refs, conninfo, actor.pk)
+    checker = ctx.Process(target=_checker, args=(job,), name="history-import-checker")
+    try:
+        checker.start()
+    except BaseException:
+        os.close(write_fd)
+        raise
+    finally:
+        os.close(read_fd)
+    failed: list[BaseException] = []
+    feeder = threading.Thread(target=_feed, args=(stream, write_fd, failed), daemon=True)
+    feeder.start()
+    highest: dict[str, int] = {}
+    qn = connection.ops.quote_name
+    deferred = _foreign_keys_checked_per_statement(tables.values())
+    try:
+        while True:
+            try:
+                chunk = results.get(timeout=1)
+            except queue.Empty:
+                if not checker.is_alive():
+                    raise RuntimeError(
+                        f"history import: the checking process ended ({checker.exitcode})"
+                    ) from None
+                continue
+            if chunk is None:
+                break
+            if isinstance(chunk, str):
+                raise RuntimeError(f"history import: the checking process failed:\n{chunk}")
+            _take(report, chunk)
+            if not report.ok:
+                stop.set()
+                continue
+            if chunk.copy is None:
+                raise RuntimeError("history import: a sound chunk came without its rows")
+            for flow, serial in chunk.highest.items():
+                highest[flow] = max(highest.get(flow, 0), serial)
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+                for name, table in tables.items():
+                    if not chunk.rows[name]:
+                        continue
+                    cols = ", ".join(qn(c) for c in table.all_columns)
+                    with raw.copy(f"COPY {qn(table.name)} ({cols}) FROM STDIN") as copy:
+                        copy.write(chunk.copy[name])
+            report.write_seconds += time.perf_counter() - started
+            report.declarations += chunk.rows["declaration"]
+            report.lines += chunk.rows["line"]
+            report.events += chunk.rows["event"]
+        checker.join()
+        if deferred:  # as they were, for whatever the caller's transaction does next
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET CONSTRAINTS {', '.join(deferred)} DEFERRED")
+    finally:
+        if checker.is_alive():
+            checker.terminate()  # this import's own checker, on the way out after a failure
+            checker.join()
+        feeder.join()
+        results.close()
+    if failed:
+        raise failed[0]
+    return highest
+
+
+def _foreign_keys_checked_per_statement(tables: Iterable[Table]) -> list[str]:
+    """Check the tables' foreign keys at the end of each COPY rather than at commit, and return
+    those that were deferred (quoted). Django makes them DEFERRABLE INITIALLY DEFERRED, so
+    PostgreSQL would check every row's references at once at commit, when the checking process
+    has nothing left to do; checked per chunk, they are checked while it checks the next one.
+    Nothing else changes: the chunk's parents are written before its children. Rolling back (the
+    import's savepoint or transaction) forgets the setting."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferred"
+            " AND conrelid = ANY(%s::regclass[])",
+            [[t.name for t in tables]],
+        )
+        names = [connection.ops.quote_name(name) for (name,) in cursor.fetchall()]
+        if names:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(names)} IMMEDIATE")
+    return names
 
 
 def _counters_past(highest: dict[str, int]) -> None:

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 from copy import deepcopy
 from datetime import UTC
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.forms.models import model_to_dict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
+from haiquan.clearance import history
 from haiquan.clearance.history import history_check, history_import
-from haiquan.clearance.models import Declaration
+from haiquan.clearance.models import Declaration, NumberSequence
 from haiquan.clearance.numbering import number_format, number_is_valid, number_next
 from haiquan.eventlog.models import Event
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
@@ -26,12 +31,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin(db):  # type: ignore[no-untyped-def]
+def admin(db: None) -> User:
     return user_create(username="h.admin", password=None, role="admin")
 
 
 @pytest.fixture
-def trader(db):  # type: ignore[no-untyped-def]
+def trader(db: None) -> Any:
     return EnterpriseFactory(mst=valid_mst(9301), name="Công ty TNHH Lịch Sử")
 
 
@@ -122,7 +127,7 @@ def test_a_clean_file_is_imported_with_its_steps_in_the_event_log(admin, trader)
         ("declaration.cleared", 11, "customs"),
         ("declaration.released", 13, "movement"),
     ]
-    assert d.registered_at.astimezone(UTC).hour == 1
+    assert d.registered_at is not None and d.registered_at.astimezone(UTC).hour == 1
     assert report.events == 4 + 3 + 3
     cancelled = Declaration.objects.get(number="106000000013")
     assert cancelled.cancel_reason == "Hàng không về"
@@ -199,6 +204,21 @@ def test_the_command_imports_and_reports_problems(tmp_path, admin, trader, capsy
     assert "line 1: number: must be 12 digits [invalid-number]" in err.getvalue()
 
 
+def test_the_command_reads_standard_input_and_refuses_bytes_that_are_not_utf8(
+    admin, trader, monkeypatch
+):
+    good = json.dumps(record(trader.mst, "106000000060")).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(good), encoding="latin-1"))
+    out = io.StringIO()
+    call_command("history_import", "-", "--actor", "h.admin", stdout=out)
+    assert "imported 1 declarations" in out.getvalue()
+    latin1 = json.dumps(record(trader.mst, "106000000061")).encode() + b'\n{"note": "caf\xe9"}\n'
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(latin1), encoding="latin-1"))
+    with pytest.raises(CommandError, match="can't decode byte 0xe9"):
+        call_command("history_import", "-", "--actor", "h.admin")
+    assert not Declaration.objects.filter(number="106000000061").exists()
+
+
 JUNK = st.one_of(
     st.none(),
     st.booleans(),
@@ -232,3 +252,199 @@ def test_any_junk_in_any_field_is_a_named_problem_never_a_crash(trader, header, 
     fields = {p.field for _n, p in report.problems}
     assert report.ok or fields, "a refused record names at least one field"
     assert not Declaration.objects.exists()
+
+
+def test_impossible_dates_and_characters_are_named_problems(admin, trader):
+    """Well-formed but impossible times and days (month 13, 30 February, an offset of 25 hours),
+    and a NUL that PostgreSQL cannot store, are problems of their fields, not a crash."""
+    rec = record(
+        trader.mst,
+        "106000000070",
+        registered_at="2024-13-04T08:00:00+07:00",
+        cleared_at="2024-03-04T11:30:00+25:00",
+        partner_name="Pingxiang\x00Fruit",
+    )
+    rec["lines"][0]["co_date"] = "2024-02-30"
+    report = history_import(stream=jsonl(rec), actor=admin)
+    assert [(n, p.field, p.code) for n, p in report.problems] == [
+        (1, "registered_at", "invalid-datetime"),
+        (1, "cleared_at", "invalid-datetime"),
+        (1, "partner_name", "invalid-character"),
+        (1, "lines[0].co_date", "invalid-date"),
+    ]
+    assert not Declaration.objects.exists()
+
+
+def ways() -> list[Any]:
+    """Checking in this process, and (on PostgreSQL) in a second one while this one writes."""
+    if connection.vendor == "postgresql":
+        return [False, True]
+    return [False, pytest.param(True, marks=pytest.mark.skip(reason="PostgreSQL only"))]
+
+
+@pytest.mark.parametrize("parallel", ways())
+def test_problems_come_in_file_order_chunk_by_chunk(admin, trader, monkeypatch, parallel):
+    """Each chunk's problems in the order of its lines and fields, then those of its numbers
+    found in the database (looked up a chunk at a time), whichever way it was checked."""
+    before = [record(trader.mst, "106000000080"), record(trader.mst, "106000000084")]
+    assert history_import(stream=jsonl(*before), actor=admin).ok
+    monkeypatch.setattr(history, "CHUNK", 2)
+    bad_hs = record(trader.mst, "106000000082")
+    bad_hs["lines"][0]["hs_code"] = "99999999"
+    report = history_import(
+        stream=jsonl(
+            record(trader.mst, "106000000080"),  # in the database: reported with its chunk
+            record(trader.mst, "106000000081", lane="purple", incoterm="XXX"),
+            bad_hs,
+            record(trader.mst, "106000000083"),  # second sound one: the first chunk ends
+            "",
+            "[1, 2]",
+            record(trader.mst, "106000000084"),  # in the database too
+            record(trader.mst, "106000000083"),  # twice in the file
+            record(trader.mst, "106000000080"),  # twice in the file
+        ),
+        actor=admin,
+        parallel=parallel,
+    )
+    assert report.records == 8 and report.problem_count == 8
+    assert [(n, p.field, p.code) for n, p in report.problems] == [
+        (2, "lane", "invalid-lane"),
+        (2, "incoterm", "invalid-choice"),
+        (3, "lines[0].hs_code", "unknown-hs"),
+        (1, "number", "duplicate"),  # the first chunk's numbers (lines 1 and 4) looked up
+        (6, "", "type"),
+        (8, "number", "duplicate"),
+        (9, "number", "duplicate"),
+        (7, "number", "duplicate"),  # the last chunk's number (line 7) looked up
+    ]
+    assert [p.problem for n, p in report.problems if n in (1, 8, 7)] == [
+        "106000000080 exists already",
+        "106000000083 appears twice in the file",
+        "106000000084 exists already",
+    ]
+    assert Declaration.objects.count() == 2
+
+
+def _written() -> list[Any]:
+    """What the imports wrote, without the keys and the moment of writing."""
+    out: list[Any] = []
+    for d in Declaration.objects.order_by("number"):
+        head = model_to_dict(d, exclude=["id", "created_at", "updated_at"])
+        head.pop("created_by")
+        lines = [
+            model_to_dict(ln, exclude=["id", "declaration"]) for ln in d.lines.order_by("line_no")
+        ]
+        containers = list(d.containers.values_list("number", "seal_number"))
+        versions = list(
+            d.versions.values_list("number", "content", "total_duties_vnd", "difference_vnd")
+        )
+        events = list(
+            Event.objects.filter(declaration_id=d.pk)
+            .order_by("id")
+            .values_list("occurred_at", "kind", "office_code", "actor_label", "party", "data")
+        )
+        out.append((head, lines, containers, versions, events))
+    return out
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="checks in a second process there")
+def test_both_ways_write_the_same_rows(admin, trader, monkeypatch):
+    monkeypatch.setattr(history, "CHUNK", 2)
+    second = record(trader.mst, number_format("import", 77), status="cleared", released_at=None)
+    second["lines"].append({**second["lines"][0], "description": "Tab\there, line\nbreak \\ø"})
+    second["invoice_value"] = "16000.00"
+    stream = [
+        record(trader.mst, "106000000090"),
+        second,
+        record(
+            trader.mst,
+            "106000000092",
+            status="cancelled",
+            cleared_at=None,
+            released_at=None,
+            cancelled_at="2024-03-05T09:00:00+07:00",
+            cancel_reason="Hàng không về",
+            containers=[],
+            partner_country=None,
+        ),
+    ]
+    results = {}
+    for parallel in (False, True):
+        with transaction.atomic():
+            report = history_import(stream=jsonl(*stream), actor=admin, parallel=parallel)
+            assert report.ok, report.problems
+            counts = (report.records, report.declarations, report.lines, report.events)
+            results[parallel] = (counts, _written(), NumberSequence.objects.get(name="import").last)
+            transaction.set_rollback(True)
+    assert results[True] == results[False]
+    counts, written, last = results[True]
+    assert counts == (3, 3, 4, 10) and last == 77
+    lines = next(lines for head, lines, *_ in written if head["number"] == second["number"])
+    assert lines[1]["description"] == "Tab\there, line\nbreak \\ø"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="checks in a second process there")
+def test_a_checker_that_fails_writes_nothing_and_says_why(admin, trader, monkeypatch):
+    def broken(*args: Any) -> None:
+        raise ZeroDivisionError("broken on purpose")
+
+    monkeypatch.setattr(history, "_rows", broken)  # the forked checker inherits it
+    with pytest.raises(RuntimeError, match="ZeroDivisionError: broken on purpose"):
+        history_import(stream=jsonl(record(trader.mst, "106000000095")), actor=admin)
+    assert not Declaration.objects.exists()
+    assert not multiprocessing.active_children()
+
+
+def test_a_file_that_is_not_utf8_is_refused_and_nothing_written(tmp_path, admin, trader):
+    path = tmp_path / "latin1.jsonl"
+    good = json.dumps(record(trader.mst, "106000000096")) + "\n"
+    path.write_bytes(good.encode() * 3 + "Công ty".encode("cp1258") + b"\n")
+    with pytest.raises(CommandError, match="utf-8"):
+        call_command("history_import", str(path), "--actor", "h.admin")
+    assert not Declaration.objects.exists()
+
+
+PLAIN_OR_NOT = st.text(alphabet="0123456789.eE+- _", max_size=22)
+
+
+@given(text=PLAIN_OR_NOT, places=st.sampled_from([2, 3, 4]))
+def test_an_amount_is_read_as_the_full_rule_says_whatever_its_spelling(text, places):
+    """The shortcut for plainly written amounts accepts exactly what the full rule accepts:
+    a finite number, zero or more, under 10^16, with at most `places` decimals."""
+    try:
+        number = Decimal(text)
+        exponent = number.as_tuple().exponent
+        sound = (
+            number.is_finite()
+            and 0 <= number < 10**16
+            and isinstance(exponent, int)
+            and -exponent <= places
+        )
+    except InvalidOperation:
+        sound = False
+    problems: list[Any] = []
+    got = history._Record({}, problems).amount({"x": text}, "x", places=places)
+    assert (not problems) == sound
+    if sound:
+        assert got == number and str(got) == str(number)
+
+
+@pytest.mark.parametrize("parallel", ways())
+def test_an_empty_file_imports_nothing_and_is_no_problem(admin, parallel):
+    report = history_import(stream=jsonl("", "  "), actor=admin, parallel=parallel)
+    assert report.ok and (report.records, report.declarations) == (0, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="checks in a second process there")
+def test_foreign_keys_are_checked_at_commit_again_after_the_import(admin, trader):
+    """The import checks references at the end of each COPY; the caller's transaction gets
+    Django's setting (checked at commit) back, so what it writes out of order later still goes."""
+    assert history_import(stream=jsonl(record(trader.mst, "106000000097")), actor=admin).ok
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A container of a declaration not written yet: refused at once only if checked per
+        # statement; at commit it would be (this savepoint is rolled back before).
+        cursor.execute(
+            "INSERT INTO clearance_container (declaration_id, number, seal_number)"
+            " VALUES (-1, 'CSQU3054383', '')"
+        )
+        transaction.set_rollback(True)

@@ -3,6 +3,7 @@ from another system into haiquan (see haiquan/clearance/history.py and docs/hist
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from typing import Any
@@ -32,14 +33,15 @@ class Command(BaseCommand):
         if actor is None or actor.role != Role.ADMIN:
             raise CommandError(f"--actor: {o['actor']} is not an active administrator")
         started = time.perf_counter()
-        if o["file"] == "-":
-            report = history_import(stream=sys.stdin, actor=actor, dry_run=o["dry_run"])
-        else:
-            try:
+        try:
+            if o["file"] == "-":
+                stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")
+                report = history_import(stream=stdin, actor=actor, dry_run=o["dry_run"])
+            else:
                 with open(o["file"], encoding="utf-8") as stream:
                     report = history_import(stream=stream, actor=actor, dry_run=o["dry_run"])
-            except (OSError, UnicodeDecodeError) as exc:
-                raise CommandError(f"{o['file']}: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"{o['file']}: {exc}") from exc
         seconds = time.perf_counter() - started
         if not report.ok:
             for line_no, p in report.problems:
