@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -54,22 +59,127 @@ def postgres_url(name: str) -> str:
     return base
 
 
+def sibling_url(url: str, name: str) -> str:
+    """Another database on the same server as `url`."""
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def peak_rss_reset() -> None:
+    """Measure this process's peak resident memory afresh from now (Linux resets VmHWM when
+    5 is written to clear_refs): the phase timed, not the setup before it."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_mb(pid: int | str = "self") -> float | None:
+    """A process's peak resident memory (VmHWM) in MB, while it is still running."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def run_json(script: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run `bench/<script>` with `args` in a child process, its output going to this one's
+    stderr, and return the JSON results it writes to `--out`."""
+    with tempfile.TemporaryDirectory(prefix="hq-bench-") as tmp:
+        out = Path(tmp) / "results.json"
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / script), *args, "--out", str(out)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=sys.stderr,
+        )
+        return json.loads(out.read_text())
+
+
 def _psql(sql: str) -> None:
     subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql], check=True
     )
 
 
-def prepare_database(env: dict[str, str]) -> dict[str, str]:
-    """A fresh database with the reference data, one enterprise, its declarant and a token."""
-    name = env["DATABASE_URL"].rsplit("/", 1)[1]
-    _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _psql(f'CREATE DATABASE "{name}"')
+def _database_exists(name: str) -> bool:
+    out = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc",
+         f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return out.stdout.strip() == "1"
+
+
+def _schema_digest() -> str:
+    """What a freshly migrated database with the reference data depends on: every app's
+    migrations, the reference data and tariff files and their loaders, and the day (in case a
+    loader dates what it loads)."""
+    h = hashlib.sha256(date.today().isoformat().encode())
+    app = ROOT / "haiquan"
+    files = [
+        *app.glob("*/migrations/*.py"),
+        *app.glob("*/data/**/*"),
+        app / "refdata" / "services.py",
+        app / "tariff" / "services.py",
+    ]
+    for f in sorted(files):
+        if f.is_file():
+            h.update(str(f.relative_to(ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def template_database(env: dict[str, str]) -> str:
+    """A migrated database holding the reference data, made once for each state of the
+    migrations and data (`_schema_digest`) and kept: scratch databases are copies of it, which
+    PostgreSQL makes in seconds where migrating and loading take a minute."""
+    name = f"haiquan_bench_template_{_schema_digest()}"
+    if _database_exists(name):
+        return name
+    building = f"{name}_{os.getpid()}"
+    _psql(f'DROP DATABASE IF EXISTS "{building}"')
+    _psql(f'CREATE DATABASE "{building}"')
+    env = {**env, "DATABASE_URL": sibling_url(env["DATABASE_URL"], building)}
     haiquan = [sys.executable, "-m", "haiquan.config.cli"]
     subprocess.run([*haiquan, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run(
         [*haiquan, "load_refdata"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
     )
+    if _database_exists(name):  # another run made it meanwhile
+        _psql(f'DROP DATABASE "{building}"')
+        return name
+    _psql(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    # Templates of earlier migrations are of no more use (one in use stays: no FORCE).
+    old = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc",
+         "SELECT datname FROM pg_database WHERE datname LIKE 'haiquan\\_bench\\_template\\_%' "
+         f"AND datname <> '{name}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    for other in old:
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc",
+             f'DROP DATABASE IF EXISTS "{other}"'],
+            capture_output=True,
+        )  # fmt: skip
+    return name
+
+
+def database_create(env: dict[str, str]) -> None:
+    """The database of env's DATABASE_URL, dropped if there and made again: migrated, with the
+    reference data (a copy of `template_database`)."""
+    name = env["DATABASE_URL"].rsplit("/", 1)[1]
+    template = template_database(env)
+    _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+
+def prepare_database(env: dict[str, str]) -> dict[str, str]:
+    """A fresh database with the reference data, one enterprise, its declarant and a token."""
+    database_create(env)
+    haiquan = [sys.executable, "-m", "haiquan.config.cli"]
     code = (
         "from datetime import timedelta\n"
         "from decimal import Decimal\n"

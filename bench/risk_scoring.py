@@ -20,7 +20,14 @@ history and activated. Then:
    rows have been scored: declarations per second of wall clock and per second of CPU time
    (on a shared machine the CPU time says what the code costs; both are printed).
 
-Prints the figures and writes bench/results/risk_scoring-<time>.json.
+Beside both, the same machine's limit in the same run: the bare LightGBM models' `predict` on the
+same feature rows (one row per decision; the whole matrix for the batch), without the history
+lookup, feature assembly and reasons around them. Peak memory is this process's from the state
+build on (VmHWM, reset after setup and training).
+
+Prints the figures and writes bench/results/risk_scoring-<time>.json (or `--out`). `--fresh`
+drops the database first. Also registered with bench/run_all.py (`risk_scoring`), on a demo
+history sized by the run's scale (12 months; `--scale long` at the demo's full calibrated volume).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,18 +46,26 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, percentile  # noqa: E402
+from bench.common import database_create, machine, peak_rss_mb, peak_rss_reset, percentile  # noqa: E402
 
 TARGET = {"overhead_p99_ms": 5.0, "batch_per_s": 100_000}
+# The demo's 12 months at scale 1.0 hold about 210,000 declarations.
+DEMO_YEAR_AT_SCALE_1 = 210_000
 
 
-def _database(url: str, months: int, scale: float) -> None:
+def _database(url: str, months: int, scale: float, fresh: bool = False) -> None:
     name = url.rsplit("/", 1)[1]
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.local",
     }
+    if fresh:
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc",
+             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+            check=True,
+        )  # fmt: skip
     exists = subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc",
          f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
@@ -64,31 +80,36 @@ def _database(url: str, months: int, scale: float) -> None:
         if count.isdigit() and int(count) > 0:
             return
     else:
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc",
-             f'CREATE DATABASE "{name}"'],
-            check=True,
-        )  # fmt: skip
+        database_create(env)  # migrated, with the reference data
     print(f"generating the demo history ({months} months at scale {scale})…", flush=True)
-    subprocess.run(
-        [sys.executable, "-m", "haiquan.config.cli", "demo", "--months", str(months),
-         "--scale", str(scale)],
-        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    # The demo's other parts write files (the time-release store, uploads): not into the
+    # checkout's var/, which belongs to the SQLite demo.
+    with tempfile.TemporaryDirectory(prefix="hq-bench-risk-") as var:
+        subprocess.run(
+            [sys.executable, "-m", "haiquan.config.cli", "demo", "--months", str(months),
+             "--scale", str(scale)],
+            cwd=ROOT, env={**env, "HAIQUAN_VAR_DIR": var}, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--scale", type=float, default=0.3)
     parser.add_argument("--decisions", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=200_000)
-    args = parser.parse_args()
-
-    url = os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/haiquan_bench_risk"
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/haiquan_bench_risk"
+        ),
     )
-    _database(url, args.months, args.scale)
+    parser.add_argument("--fresh", action="store_true", help="drop the database and start over")
+    parser.add_argument("--out", type=Path, help="results JSON (default bench/results/...)")
+    args = parser.parse_args(argv)
+
+    url = args.database_url
+    _database(url, args.months, args.scale, fresh=args.fresh)
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "haiquan.config.settings.local"
     import django
@@ -101,7 +122,12 @@ def main() -> None:
     from haiquan.riskml import services
     from haiquan.riskml.data import frames_load
     from haiquan.riskml.models import RiskModel
-    from haiquan.riskml.scorer import active_model_scorer, declaration_facts, scorer_cache_clear
+    from haiquan.riskml.scorer import (
+        active_model_scorer,
+        declaration_facts,
+        facts_frames,
+        scorer_cache_clear,
+    )
     from haiquan.riskml.selectors import model_active
 
     model = model_active()
@@ -117,6 +143,7 @@ def main() -> None:
     declarations = Declaration.objects.filter(registered_at__isnull=False).count()
 
     # 1. Lane decision, with and without the model.
+    peak_rss_reset()  # from the state a worker holds on, not the training
     scorer_cache_clear()
     t0 = time.perf_counter()
     scorer = active_model_scorer(fresh=True)
@@ -155,6 +182,14 @@ def main() -> None:
         own_cpu.append((time.process_time() - c0) * 1000)
     overhead = [a - b for a, b in zip(with_model, without, strict=True)]
 
+    # The bare models on each decision's own feature row.
+    bare_one: list[float] = []
+    for f in facts:
+        x = scorer.score_frames(facts_frames(f))[0]
+        t0 = time.perf_counter()
+        _bare_predict(scorer, x)
+        bare_one.append((time.perf_counter() - t0) * 1000)
+
     # 2. Batch scoring.
     ids = list(
         Declaration.objects.filter(registered_at__isnull=False)
@@ -175,6 +210,16 @@ def main() -> None:
     batch_cpu = time.process_time() - c0
     rate = scored / batch_s
     rate_cpu = scored / batch_cpu
+    # The bare models on the same feature matrix, as many rows.
+    x_all = scorer.score_frames(frames)[0]
+    _bare_predict(scorer, x_all)
+    bare_scored = 0
+    t0 = time.perf_counter()
+    while bare_scored < args.batch:
+        _bare_predict(scorer, x_all)
+        bare_scored += n
+    bare_rate = bare_scored / (time.perf_counter() - t0)
+    peak = peak_rss_mb()
 
     results: dict[str, Any] = {
         "benchmark": "risk_scoring",
@@ -198,6 +243,12 @@ def main() -> None:
         "overhead_ms": {"p50": percentile(overhead, 50), "p99": percentile(overhead, 99)},
         "scorer_ms": {"p50": percentile(own, 50), "p99": percentile(own, 99)},
         "scorer_cpu_ms": {"p50": percentile(own_cpu, 50), "p99": percentile(own_cpu, 99)},
+        "bare_predict_one_row_ms": {
+            "p50": percentile(bare_one, 50),
+            "p99": percentile(bare_one, 99),
+        },
+        "lane_decisions_per_s": len(with_model) / (sum(with_model) / 1000),
+        "peak_rss_mb": peak,
         "load_average": os.getloadavg(),
         "batch": {
             "rows_per_pass": n,
@@ -205,6 +256,7 @@ def main() -> None:
             "seconds": batch_s,
             "declarations_per_s": rate,
             "declarations_per_cpu_s": rate_cpu,
+            "bare_predict_per_s": bare_rate,
             "db_read_seconds_for_rows": load_s,
         },
         "target": TARGET,
@@ -222,12 +274,84 @@ def main() -> None:
         f"(target ≥ {TARGET['batch_per_s']:,}); load average {os.getloadavg()[0]:.1f}; "
         f"reading {n} declarations' tables from PostgreSQL took {load_s:.2f} s"
     )
+    print(
+        f"the bare LightGBM models on the same rows: one row p99 "
+        f"{results['bare_predict_one_row_ms']['p99']:.2f} ms; batch {bare_rate:,.0f} rows/s; "
+        f"peak memory {peak} MB"
+    )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"risk_scoring-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path = args.out or out / f"risk_scoring-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(results, indent=2, default=str))
-    print(f"written {path.relative_to(ROOT)}")
+    print(f"written {path}")
+
+
+def _bare_predict(scorer: Any, x: Any) -> None:
+    """The trained LightGBM boosters' own predict, nothing around it."""
+    scorer.boosters.classifier.predict(x, num_threads=1)
+    if scorer.boosters.regressor is not None:
+        scorer.boosters.regressor.predict(x, num_threads=1)
+
+
+def _register() -> None:
+    from bench.common import run_json, sibling_url
+    from bench.run_all import NATIONAL_DECLARATIONS_PER_YEAR, Context, Result, _gap, benchmark
+
+    @benchmark("risk_scoring")
+    def bench_risk_scoring(ctx: Context) -> list[Result]:
+        """The learned score inside the lane decision, and batch scoring, on a fresh demo history
+        sized by the run's scale, beside the bare LightGBM models on the same rows."""
+        wanted = NATIONAL_DECLARATIONS_PER_YEAR * ctx.scale
+        demo_scale = round(min(1.0, max(0.03, wanted / DEMO_YEAR_AT_SCALE_1)), 3)
+        decisions, batch = {
+            "quick": (500, 50_000),
+            "standard": (2_000, 200_000),
+            "long": (5_000, 1_000_000),
+        }[ctx.scale_name]
+        r = run_json(
+            "risk_scoring.py",
+            ["--months", "12", "--scale", str(demo_scale), "--decisions", str(decisions),
+             "--batch", str(batch), "--fresh",
+             "--database-url", sibling_url(ctx.db_url, "haiquan_runall_risk")],
+            ctx.env,
+        )  # fmt: skip
+        over = r["overhead_ms"]
+        bare = r["bare_predict_one_row_ms"]
+        ok, gap = _gap(over["p99"], TARGET["overhead_p99_ms"], False)
+        b = r["batch"]
+        ok_b, gap_b = _gap(b["declarations_per_s"], TARGET["batch_per_s"], True)
+        history = f"{r['declarations_in_database']:,} declarations of history"
+        return [
+            Result(
+                benchmark="risk scoring: time the score adds to a lane decision",
+                throughput=round(r["lane_decisions_per_s"], 1),
+                p50_ms=round(over["p50"], 2),
+                p99_ms=round(over["p99"], 2),
+                peak_rss_mb=r["peak_rss_mb"],
+                target=f"p99 <= {TARGET['overhead_p99_ms']:.0f} ms added",
+                meets_target=ok,
+                target_gap=gap,
+                baseline="the bare LightGBM models, the same row (p99)",
+                baseline_figure=f"{bare['p99']:.2f} ms",
+                ratio=round(bare["p99"] / over["p99"], 3) if over["p99"] > 0 else None,
+                notes=f"{r['decisions']:,} decisions (throughput: with the model); {history}",
+            ),
+            Result(
+                benchmark="risk scoring: batch",
+                throughput=round(b["declarations_per_s"]),
+                peak_rss_mb=r["peak_rss_mb"],
+                target=f">= {TARGET['batch_per_s']:,}/s",
+                meets_target=ok_b,
+                target_gap=gap_b,
+                baseline="the bare LightGBM models, the same feature rows",
+                baseline_figure=f"{b['bare_predict_per_s']:,.0f}/s",
+                ratio=round(b["declarations_per_s"] / b["bare_predict_per_s"], 3),
+                notes=f"{b['rows_scored']:,} rows; {b['declarations_per_cpu_s']:,.0f} per CPU s",
+            ),
+        ]
 
 
 if __name__ == "__main__":
     main()
+else:
+    _register()

@@ -1,7 +1,7 @@
 """Run the benchmarks at a chosen scale and print one table.
 
     .venv/bin/python bench/run_all.py [--scale quick|standard|long] [--only submission,...]
-                                      [--markdown] [--workers 4] [--concurrency 16]
+                                      [--markdown] [--workers 4] [--concurrency 16] [--list]
 
 One scratch PostgreSQL database (`BENCH_DATABASE_URL`, default haiquan_runall) and one gunicorn
 server (as many workers as `--workers`, default two per core) serve every HTTP benchmark; a
@@ -19,18 +19,46 @@ baseline), as a ratio:
 - green-clearance: the signed bank confirmation POST, which pays and clears a green
   declaration in the same call. Baseline: the smallest clearance transaction written by
   hand on the same rows (SELECT FOR UPDATE, UPDATE, two event INSERTs) over psycopg.
-- worker-rss: the largest gunicorn worker after all the load. Baseline: the same workers idle,
-  right after start.
+- worker-rss: the largest gunicorn worker after all the load (run last). Baseline: the same
+  workers idle, right after start.
+
+From the plugins (modules listed in `PLUGINS`, each also a command of its own, run in a child
+process so that each has its own Django settings and database and its own peak memory):
+
+- bulk_import: `haiquan history-import` of the run's share of a year of finished declarations.
+  Baseline: the same rows by plain COPY, nothing checked.
+- telemetry: e-seal positions to the shared server, HTTP batches of 500 and one position a
+  request with door alarms (alert latency), and over MQTT (Mosquitto at 127.0.0.1:1883) to
+  `haiquan telemetry-mqtt` processes, flooded and at a steady rate. Baselines: the positions a
+  phase stored, written again by one COPY and by one INSERT a transaction; the same number of
+  MQTT messages published with nobody processing them. Seals and phase lengths by scale name.
+- timerelease: every time-release report over a Parquet fact store of the run's share of a year
+  (SQLite for Django, no PostgreSQL). Baseline: DuckDB's plain aggregate over the same files.
+- statistics: every statistics report (and the exports, and the HTTP API) over aggregates
+  filled as the run's share of a year, in a database of their own on the same server.
+  Baseline: plain SQL GROUP BYs over the same aggregate rows.
+- risk_scoring: the learned score's cost inside the lane decision, and batch scoring, on a
+  fresh 12-month demo history sized by the scale (capped at the demo's calibrated volume, about
+  210,000 declarations), trained in the run. Baseline: the bare LightGBM models' predict on the
+  same feature rows.
+
+Peak memory is the gunicorn workers' for what goes over HTTP (sampled here), else the peak
+resident size (VmHWM) of the process doing the work, measured from the start of the timed part.
 
 Ratios are haiquan ÷ baseline for throughput (1.0 = as fast as raw writes) and baseline ÷
 haiquan for latency. Where a target is missed, the table says by how much.
 
-Adding a benchmark (bulk import, reports, telemetry, risk scoring...): write a module under
-bench/ with a function decorated by `@benchmark("name")` taking the `Context` and returning
-a list of `Result`, and list the module in `PLUGINS` below; modules not yet written are
-skipped. `ctx.scale` is the share of one year of national volume to use (12 M declarations),
-`ctx.server()` starts the shared gunicorn on first use, `ctx.env` has DATABASE_URL and
-settings for subprocesses, `ctx.rss.peak()` the workers' peak memory so far.
+Scales (`ctx.scale` is the share of one year of national volume, 12 M declarations): quick
+0.0005 (6,000 declarations; about 6 minutes in all on 2 cores shared with other work, load
+average 12), standard 0.01 (120,000), long 1.0 (the whole year: the issues' national case; hours,
+most of it bulk import and the risk model's demo history).
+
+Adding a benchmark: write a module under bench/ with a function decorated by
+`@benchmark("name")` taking the `Context` and returning a list of `Result`, and list the module
+in `PLUGINS` below. `ctx.server()` starts the shared gunicorn on first use, `ctx.env` has
+DATABASE_URL, HAIQUAN_VAR_DIR (a scratch directory) and settings for subprocesses, `ctx.rss.peak()`
+the workers' peak memory so far; bench.common.run_json runs a module's own command in a child
+and reads the JSON it writes to `--out`.
 """
 
 from __future__ import annotations
@@ -40,9 +68,11 @@ import asyncio
 import importlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -60,6 +90,10 @@ from bench.common import machine, percentile, postgres_url, wait_http  # noqa: E
 from bench.soak import prepare_world, rss_mb, signed_headers, worker_pids  # noqa: E402
 from bench.submit import declaration_body, run_load  # noqa: E402
 
+if __name__ == "__main__":
+    # Plugins register with `bench.run_all`: make that this very module, not a second copy.
+    sys.modules.setdefault("bench.run_all", sys.modules[__name__])
+
 NATIONAL_DECLARATIONS_PER_YEAR = 12_000_000
 SCALES = {
     # seconds of submission load, confirmations timed, share of a year for data benchmarks
@@ -67,9 +101,15 @@ SCALES = {
     "standard": {"seconds": 30, "confirmations": 400, "scale": 0.01},
     "long": {"seconds": 120, "confirmations": 2000, "scale": 1.0},
 }
-# Benchmarks in other modules that register themselves here. Telemetry, time release,
-# statistics and risk scoring are separate commands (see BENCHMARKS.md), not yet in this table.
-PLUGINS = ["bench.bulk_import"]
+# Modules whose `@benchmark` functions join the table, run in this order after the ones above
+# (each is also a command of its own, see BENCHMARKS.md).
+PLUGINS = [
+    "bench.bulk_import",
+    "bench.telemetry",
+    "bench.timerelease",
+    "bench.statistics_reports",
+    "bench.risk_scoring",
+]
 
 
 @dataclass
@@ -162,7 +202,8 @@ class Context:
                 cwd=ROOT,
                 env=self.env,
             )
-            wait_http(self.base + "/api/v1/openapi.json")
+            # Four workers importing every part take a while on two busy cores.
+            wait_http(self.base + "/api/v1/openapi.json", timeout=180)
             self.rss = RssSampler(self._server.pid)
             time.sleep(1.5)  # idle samples first: the worker-rss baseline
         return self.base
@@ -229,9 +270,12 @@ def submission_baselines(db_url: str, username: str, connections: int) -> dict[s
         # JSON columns come back as their text and go in as it, unchanged.
         for json_type in ("json", "jsonb"):
             conn.adapters.register_loader(json_type, TextLoader)
-        uid = conn.execute(
+        user = conn.execute(
             "SELECT id FROM accounts_user WHERE username = %s", [username]
-        ).fetchone()[0]
+        ).fetchone()
+        if user is None:
+            return {}
+        uid = user[0]
         rows: dict[str, list[tuple]] = {}
         cols: dict[str, list[str]] = {}
         for table, where in _ROWS.items():
@@ -527,13 +571,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--port", type=int, default=8773)
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--list", action="store_true", help="print the benchmarks' names and stop")
     args = ap.parse_args(argv)
     plugins = load_plugins()
+    if args.list:
+        print("\n".join(BENCHMARKS))
+        return 0
     s = SCALES[args.scale]
+    # Files the benchmarks' Django processes write (the time-release store, uploads) go to a
+    # scratch directory, never to the checkout's var/.
+    var_dir = tempfile.mkdtemp(prefix="hq-runall-var-")
+    (Path(var_dir) / "static").mkdir()  # STATIC_ROOT: WhiteNoise warns when it is missing
+    os.environ.setdefault("HAIQUAN_VAR_DIR", var_dir)
     ctx = Context(
         scale_name=args.scale,
         seconds=s["seconds"],
-        confirmations=s["confirmations"],
+        confirmations=int(s["confirmations"]),
         scale=s["scale"],
         workers=args.workers,
         concurrency=args.concurrency,
@@ -547,22 +600,31 @@ def main(argv: list[str] | None = None) -> int:
             "HAIQUAN_API_RATE_PER_SECOND": "0",
         },
     )
-    names = [n for n in (args.only.split(",") if args.only else BENCHMARKS) if n]
+    # The workers' memory is read after everything else has loaded them.
+    everything = [n for n in BENCHMARKS if n != "worker-rss"] + ["worker-rss"]
+    names = [n for n in (args.only.split(",") if args.only else everything) if n]
     unknown = set(names) - set(BENCHMARKS)
     if unknown:
         ap.error(f"unknown benchmarks {sorted(unknown)}; known: {sorted(BENCHMARKS)}")
     results: list[Result] = []
+    took: dict[str, float] = {}
+    started = time.perf_counter()
     try:
         for name in names:
             print(f"running {name} ...", file=sys.stderr, flush=True)
+            t0 = time.perf_counter()
             results += BENCHMARKS[name](ctx)
+            took[name] = round(time.perf_counter() - t0, 1)
+            print(f"{name} done in {took[name]} s", file=sys.stderr, flush=True)
     finally:
         ctx.close()
+        shutil.rmtree(var_dir, ignore_errors=True)
     report = {
         "scale": args.scale,
         "national_declarations_per_year": NATIONAL_DECLARATIONS_PER_YEAR,
         "machine": machine(),
         "plugins": plugins,
+        "seconds": {"total": round(time.perf_counter() - started, 1), **took},
         "results": [asdict(r) for r in results],
     }
     out = ROOT / "bench" / "results"
@@ -572,7 +634,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     m = report["machine"]
     print(
-        f"\n{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['postgresql']}; scale {args.scale}"
+        f"\n{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['postgresql']}; scale {args.scale}; "
+        f"{report['seconds']['total']:.0f} s; load average {os.getloadavg()[0]:.1f}"
     )
     print(table(results, args.markdown))
     return 0

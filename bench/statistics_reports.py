@@ -26,7 +26,15 @@ call), the CSV and XLSX exports, and the HTTP API (django test client, bearer to
 times each; and, with `--refresh N`, generates N real declarations with `national_generate`
 and times `stats_refresh` over them (full, then incremental after a day's more).
 
-Prints a Markdown table for BENCHMARKS.md and writes bench/results/statistics-<time>.json.
+Beside them, the same machine's limit in the same run: the aggregate rows the national year's
+report reads, summed by plain SQL GROUP BYs over psycopg (the month × office × flow cells of two
+years, the breakdowns of the year, enterprises active in each year and in each Department, new
+ones), without haiquan's code. Peak memory is this process's while the reports run (VmHWM, reset
+after the fill).
+
+Prints a Markdown table for BENCHMARKS.md and writes bench/results/statistics-<time>.json (or
+`--out`). Also registered with bench/run_all.py (`statistics`), filled as the run's share of a
+year of 12 M declarations (`--scale long`: the whole year, 60,000 enterprises).
 """
 
 from __future__ import annotations
@@ -35,10 +43,9 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from statistics import median
@@ -47,7 +54,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import _psql, machine, postgres_url  # noqa: E402
+from bench.common import (  # noqa: E402
+    _psql,
+    database_create,
+    machine,
+    peak_rss_mb,
+    peak_rss_reset,
+    percentile,
+    postgres_url,
+)
 
 TARGET_S = 2.0
 LANES = {"green": 0.666, "yellow": 0.296, "red": 0.034}
@@ -74,16 +89,10 @@ def _setup_django(url: str) -> None:
 
 
 def _prepare(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _psql(f'CREATE DATABASE "{name}"')
-    env = os.environ | {
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.local",
-    }
-    cli = [sys.executable, "-m", "haiquan.config.cli"]
-    subprocess.run([*cli, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*cli, "load_refdata"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    database_create(
+        os.environ
+        | {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.local"}
+    )
 
 
 def _weights(rng: random.Random, base: dict[str, float], spread: float = 0.5) -> dict[str, float]:
@@ -126,7 +135,13 @@ class Copier:
 
 
 def fill(
-    *, declarations: int, departments: int, year: int, years: int = 2, seed: int = 6
+    *,
+    declarations: int,
+    departments: int,
+    year: int,
+    years: int = 2,
+    seed: int = 6,
+    enterprises: int = 60_000,
 ) -> dict[str, Any]:
     from django.db import connection, transaction
 
@@ -195,8 +210,8 @@ def fill(
     dept_of = {o.pk: o.parent.code for o, _p, _w in offices}  # type: ignore[union-attr]
     province_of_dept = {f"9{k:02d}": f"P{k:02d}" for k in range(1, departments + 1)}
 
-    # Enterprises: 60,000, each at a home office (and some at a second one).
-    n_firms = 60_000
+    # Enterprises (60,000 nationally), each at a home office (and some at a second one).
+    n_firms = enterprises
     firm_rows = []
     office_ids = [o.pk for o, _p, _w in offices]
     office_w = [w for _o, _p, w in offices]
@@ -217,7 +232,7 @@ def fill(
             c.write((mst, name, "", "", province, False, "medium", False, True))
         c.close()
     firm_ids = dict(Enterprise.objects.filter(mst__startswith="B").values_list("mst", "pk"))
-    firms = [
+    firms: list[dict[str, Any]] = [
         {
             "id": firm_ids[mst],
             "province": province,
@@ -273,9 +288,9 @@ def fill(
                         (d, d.replace(day=1), office_id, flow, nf, cancelled, round(usd * USD_RATE),
                          round(usd, 2), round(duties), round(duties * rng.uniform(0.85, 1.05)))
                     )  # fmt: skip
-                    key = (d.replace(day=1), office_id, flow)
-                    pn, pu = monthly_n.get(key, (0, 0.0))
-                    monthly_n[key] = (pn + nf, pu + usd)
+                    cell = (d.replace(day=1), office_id, flow)
+                    pn, pu = monthly_n.get(cell, (0, 0.0))
+                    monthly_n[cell] = (pn + nf, pu + usd)
             rows["daily"] += daily.close()
 
             breakdown = Copier(
@@ -305,14 +320,14 @@ def fill(
                     shares = _split(n, w)
                     if dimension == "chapter":  # multi-chapter declarations count in each
                         shares = {k: v + v // 5 for k, v in shares.items()}
-                    for key, count in shares.items():
+                    for value, count in shares.items():
                         breakdown.write(
                             (
                                 month,
                                 office_id,
                                 flow,
                                 dimension,
-                                key,
+                                value,
                                 count,
                                 round(usd * count / n, 2),
                             )
@@ -396,6 +411,7 @@ def fill(
         "offices": len(offices),
         "departments": departments,
         "declarations": declarations,
+        "enterprises": n_firms,
         "years": [y for y, _n in plan],
         "declarations_by_year": dict(plan),
         "fill_s": round(time.monotonic() - started, 1),
@@ -404,7 +420,7 @@ def fill(
     }
 
 
-def _merge(*weights: dict[str, float]) -> dict[str, float]:
+def _merge(*weights: Mapping[str, float]) -> dict[str, float]:
     out: dict[str, float] = {}
     for w in weights:
         for k, v in w.items():
@@ -412,13 +428,13 @@ def _merge(*weights: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def timed(fn: Callable[[], Any], runs: int) -> dict[str, float]:
+def timed(fn: Callable[[], Any], runs: int) -> dict[str, Any]:
     times = []
     for _ in range(runs):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return {"first_s": times[0], "median_s": median(times), "max_s": max(times)}
+    return {"first_s": times[0], "median_s": median(times), "max_s": max(times), "times": times}
 
 
 def reports(*, year: int, runs: int, info: dict[str, Any]) -> list[dict[str, Any]]:
@@ -454,13 +470,13 @@ def reports(*, year: int, runs: int, info: dict[str, Any]) -> list[dict[str, Any
         ("XLSX export, national, a year", lambda: report_xlsx(rep("00", year_from, year_to))),
     ]
     client = Client()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    auth = {"Authorization": f"Bearer {token}"}
     # One request first: importing the URL configuration and every router is the server
     # process's start, not a report's cost.
-    client.get("/api/v1/statistics/summary?office=00&from=2000-01", **auth)
+    client.get("/api/v1/statistics/summary?office=00&from=2000-01", headers=auth)
 
     def http(url: str) -> Any:
-        resp = client.get(url, **auth)
+        resp = client.get(url, headers=auth)
         assert resp.status_code == 200, resp.content[:300]
         return resp
 
@@ -473,9 +489,63 @@ def reports(*, year: int, runs: int, info: dict[str, Any]) -> list[dict[str, Any
     out = []
     for name, fn in cases:
         r = timed(fn, runs)
-        out.append({"report": name, **{k: round(v, 3) for k, v in r.items()}})
+        out.append({"report": name, **{k: round(v, 3) for k, v in r.items() if k != "times"}})
+        out[-1]["times"] = r["times"]
         print(f"  {name}: median {r['median_s']:.3f} s, max {r['max_s']:.3f} s", flush=True)
     return out
+
+
+NATIONAL_YEAR = "national, a year (12 months vs the 12 before and the year before)"
+
+
+def plain_sql(*, year: int, runs: int) -> dict[str, Any]:
+    """The national year's aggregate rows summed by plain GROUP BYs over psycopg: what
+    PostgreSQL alone takes to read and group what the report reads."""
+    from django.db import connection
+
+    y0, y1, y2 = date(year - 1, 1, 1), date(year, 1, 1), date(year + 1, 1, 1)
+    queries: list[tuple[str, list[Any]]] = [
+        (
+            "SELECT month, office_id, flow, sum(declarations), sum(cancelled), sum(value_usd), "
+            "sum(duties_vnd), sum(revenue_vnd) FROM stats_dailytotal "
+            "WHERE month >= %s AND month < %s GROUP BY month, office_id, flow",
+            [y0, y2],
+        ),
+        (
+            "SELECT dimension, key, sum(declarations), sum(value_usd) FROM stats_monthlybreakdown "
+            "WHERE month >= %s AND month < %s GROUP BY dimension, key",
+            [y1, y2],
+        ),
+        *(
+            (
+                "SELECT count(*), sum(inp) FROM (SELECT enterprise_id, "
+                "max(CASE WHEN in_province THEN 1 ELSE 0 END) AS inp FROM stats_enterpriseyear "
+                "WHERE year = %s AND months <> 0 GROUP BY enterprise_id) AS active",
+                [y],
+            )
+            for y in (year, year - 1)
+        ),
+        (
+            "SELECT count(*) FROM (SELECT enterprise_id, min(first_month) AS f "
+            "FROM stats_enterprisefirstmonth GROUP BY enterprise_id) AS firsts "
+            "WHERE f >= %s AND f < %s",
+            [y1, y2],
+        ),
+        (
+            "SELECT o.parent_id, count(*) FROM (SELECT DISTINCT office_id, enterprise_id "
+            "FROM stats_enterpriseyear WHERE year = %s AND months <> 0) AS e "
+            "JOIN refdata_office o ON o.id = e.office_id GROUP BY o.parent_id",
+            [year],
+        ),
+    ]
+
+    def once() -> None:
+        with connection.cursor() as cursor:
+            for sql, params in queries:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+
+    return timed(once, runs)
 
 
 def refresh(n: int) -> dict[str, Any]:
@@ -502,7 +572,7 @@ def refresh(n: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -517,9 +587,12 @@ def main() -> None:
         default=0,
         help="also time stats_refresh over N generated declarations",
     )
+    parser.add_argument("--enterprises", type=int, default=60_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    args = parser.parse_args()
-    url = postgres_url("haiquan_bench_stats")
+    parser.add_argument("--database-url", default=postgres_url("haiquan_bench_stats"))
+    parser.add_argument("--out", type=Path, help="results JSON (default bench/results/...)")
+    args = parser.parse_args(argv)
+    url = args.database_url
     print(f"preparing {url} …", flush=True)
     _prepare(url)
     _setup_django(url)
@@ -531,10 +604,15 @@ def main() -> None:
         departments=args.departments,
         year=args.year,
         years=args.years,
+        enterprises=args.enterprises,
     )
     print(f"  {info}", flush=True)
     print("timing the reports …", flush=True)
+    peak_rss_reset()
     results = reports(year=args.year, runs=args.runs, info=info)
+    reports_peak = peak_rss_mb()
+    plain = plain_sql(year=args.year, runs=args.runs)
+    times = [t for r in results for t in r["times"]]
     refresh_info = refresh(args.refresh) if args.refresh else None
     if refresh_info:
         print(f"  refresh: {refresh_info}", flush=True)
@@ -546,10 +624,20 @@ def main() -> None:
         "reports": results,
         "refresh": refresh_info,
         "target_s": TARGET_S,
+        "reports_peak_rss_mb": reports_peak,
+        "plain_sql": plain,
+        "all_reports": {
+            "calls": len(times),
+            "seconds": sum(times),
+            "p50_s": percentile(times, 50),
+            "p99_s": percentile(times, 99),
+            "max_s": max(times),
+            "slowest": max(results, key=lambda r: r["max_s"])["report"],
+        },
     }
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
-    path = results_dir / f"statistics-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path = args.out or results_dir / f"statistics-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(out, indent=2, default=str))
     rows = info["rows"]
     print()
@@ -577,7 +665,13 @@ def main() -> None:
             f"{refresh_info['full_refresh_s']} s ({refresh_info['full_declarations_per_s']}/s); "
             f"an incremental run with nothing new {refresh_info['incremental_nothing_new_s']} s."
         )
-    print(f"\n(results in {path.relative_to(ROOT)})")
+    year_row = next(r for r in results if r["report"] == NATIONAL_YEAR)
+    print(
+        f"\nThe national year's report: median {year_row['median_s']:.3f} s; the same aggregate "
+        f"rows by plain SQL GROUP BY {plain['median_s']:.3f} s; peak memory while reporting "
+        f"{reports_peak} MB."
+    )
+    print(f"\n(results in {path})")
     if not args.keep:
         from django.db import connections
 
@@ -585,5 +679,62 @@ def main() -> None:
         _psql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
+def _register() -> None:
+    from bench.common import run_json, sibling_url
+    from bench.run_all import NATIONAL_DECLARATIONS_PER_YEAR, Context, Result, _gap, benchmark
+
+    @benchmark("statistics")
+    def bench_statistics(ctx: Context) -> list[Result]:
+        """Every statistics report over aggregates filled as the run's share of a year's
+        national volume, beside plain SQL GROUP BYs over the same rows."""
+        n = max(5_000, int(NATIONAL_DECLARATIONS_PER_YEAR * ctx.scale))
+        firms = max(2_000, min(60_000, n // 200))
+        runs = 3 if ctx.scale_name == "quick" else 5
+        r = run_json(
+            "statistics_reports.py",
+            ["--declarations", str(n), "--enterprises", str(firms), "--runs", str(runs),
+             "--database-url", sibling_url(ctx.db_url, "haiquan_runall_stats")],
+            ctx.env,
+        )  # fmt: skip
+        year = next(x for x in r["reports"] if x["report"] == NATIONAL_YEAR)
+        plain = r["plain_sql"]["median_s"]
+        every = r["all_reports"]
+        ok, gap = _gap(every["max_s"], TARGET_S, False)
+        ok_year, gap_year = _gap(year["max_s"], TARGET_S, False)
+        rows = r["store"]["rows"]
+        return [
+            Result(
+                benchmark=f"statistics: the national year's report ({n:,} declarations)",
+                throughput=round(len(year["times"]) / sum(year["times"]), 2),
+                unit=" reports/s",
+                p50_ms=round(year["median_s"] * 1000, 1),
+                p99_ms=round(percentile(year["times"], 99) * 1000, 1),
+                peak_rss_mb=r["reports_peak_rss_mb"],
+                target=f"< {TARGET_S:.0f} s",
+                meets_target=ok_year,
+                target_gap=gap_year,
+                baseline="the same aggregate rows, plain SQL GROUP BY (median)",
+                baseline_figure=f"{plain * 1000:.1f} ms",
+                ratio=round(plain / year["median_s"], 3),
+                notes=f"{rows['daily']:,} daily, {rows['breakdown']:,} breakdown, "
+                f"{rows['enterprise']:,} enterprise-month rows; {runs} runs",
+            ),
+            Result(
+                benchmark=f"statistics: all {len(r['reports'])} reports, exports and HTTP",
+                throughput=round(every["calls"] / every["seconds"], 2),
+                unit=" reports/s",
+                p50_ms=round(every["p50_s"] * 1000, 1),
+                p99_ms=round(every["p99_s"] * 1000, 1),
+                peak_rss_mb=r["reports_peak_rss_mb"],
+                target=f"each < {TARGET_S:.0f} s",
+                meets_target=ok,
+                target_gap=gap,
+                notes=f"slowest: {every['slowest']}, {every['max_s']:.3f} s",
+            ),
+        ]
+
+
 if __name__ == "__main__":
     main()
+else:
+    _register()

@@ -17,9 +17,16 @@ deadline). Alert latency: while each phase runs, `--alarms-per-second` messages 
 alarm from seals not yet opened, with the send time as an attribute; the latency is the time
 from sending to the alert row's `raised_at` (same clock, same machine).
 
-Prints the figures and writes bench/results/telemetry-<time>.json. Load generator, broker,
-database and haiquan share the machine: the figures are what one box does serving and loading
-itself.
+Beside them, the same machine's limits in the same run: the positions a phase stored written
+again by plain SQL into a copy of the table (one COPY for the batch phase, one INSERT per
+transaction for the one-by-one phases), and the same number of MQTT messages published with no
+subscriber processing them. Peak memory: the gunicorn workers (sampled) and each `telemetry-mqtt`
+process (its VmHWM).
+
+Prints the figures and writes bench/results/telemetry-<time>.json (or `--out`). Load generator,
+broker, database and haiquan share the machine: the figures are what one box does serving and
+loading itself. `--base URL` uses a server already running on a prepared database (as
+bench/run_all.py does, registered as `telemetry`) instead of preparing one and starting gunicorn.
 """
 
 from __future__ import annotations
@@ -44,9 +51,26 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, percentile, postgres_url, prepare_database, wait_http  # noqa: E402
+from bench.common import (  # noqa: E402
+    machine,
+    peak_rss_mb,
+    percentile,
+    postgres_url,
+    prepare_database,
+    wait_http,
+)
 
 TARGET = {"positions_per_s": 10_000, "alert_p99_ms": 1000}
+# bench/run_all.py's scales: seals in transit, seconds a phase, MQTT flood messages, steady rate,
+# door alarms a second (each seal's door opens once: the alarms must last the phases).
+SCALES = {
+    "quick": {"seals": 200, "seconds": 5, "mqtt_messages": 10_000, "latency_rate": 500,
+              "alarms": 5},
+    "standard": {"seals": 1000, "seconds": 20, "mqtt_messages": 100_000, "latency_rate": 1000,
+                 "alarms": 5},
+    "long": {"seals": 1000, "seconds": 60, "mqtt_messages": 300_000, "latency_rate": 1000,
+             "alarms": 3},
+}  # fmt: skip
 
 
 def django_env(db_url: str) -> dict[str, str]:
@@ -149,7 +173,8 @@ def stored_count(db_url: str) -> int:
     import psycopg
 
     with psycopg.connect(db_url.replace("postgres://", "postgresql://")) as conn:
-        return int(conn.execute("SELECT count(*) FROM transit_position").fetchone()[0])
+        row = conn.execute("SELECT count(*) FROM transit_position").fetchone()
+        return int(row[0]) if row else 0
 
 
 def alert_latencies(db_url: str, since: float) -> list[float]:
@@ -165,6 +190,103 @@ def alert_latencies(db_url: str, since: float) -> list[float]:
     """
     with psycopg.connect(db_url.replace("postgres://", "postgresql://")) as conn:
         return [float(r[0]) for r in conn.execute(sql, (since,)).fetchall()]
+
+
+def last_position_id(db_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(db_url.replace("postgres://", "postgresql://")) as conn:
+        row = conn.execute("SELECT coalesce(max(id), 0) FROM transit_position").fetchone()
+        return int(row[0]) if row else 0
+
+
+def sql_baselines(db_url: str, after_id: int, upto_id: int, one_by_one: bool) -> dict[str, Any]:
+    """The positions stored with ids in (after_id, upto_id] written again by plain SQL into an
+    empty copy of the table (same columns, defaults and indexes): one COPY, and with
+    `one_by_one` one INSERT per transaction, position by position — what PostgreSQL alone does
+    with the same rows."""
+    import psycopg
+    from psycopg.types.string import TextLoader
+
+    url = db_url.replace("postgres://", "postgresql://")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.adapters.register_loader("jsonb", TextLoader)  # JSON goes back in as its text
+        cur = conn.execute(
+            "SELECT * FROM transit_position WHERE id > %s AND id <= %s ORDER BY id",
+            (after_id, upto_id),
+        )
+        cols = ", ".join(f'"{d.name}"' for d in cur.description or [])
+        rows = cur.fetchall()
+        if not rows:
+            return {"rows": 0}
+
+        def fresh() -> None:
+            conn.execute("DROP TABLE IF EXISTS baseline_transit_position")
+            conn.execute(
+                "CREATE TABLE baseline_transit_position "
+                "(LIKE transit_position INCLUDING DEFAULTS INCLUDING INDEXES)"
+            )
+
+        fresh()
+        t0 = time.perf_counter()
+        copy_sql = f"COPY baseline_transit_position ({cols}) FROM STDIN"
+        with conn.transaction(), conn.cursor() as c, c.copy(copy_sql) as copy:
+            for r in rows:
+                copy.write_row(r)
+        copy_s = time.perf_counter() - t0
+        out: dict[str, Any] = {"rows": len(rows), "copy_per_s": round(len(rows) / copy_s, 1)}
+        if not one_by_one:
+            conn.execute("DROP TABLE baseline_transit_position")
+            return out
+        fresh()
+        marks = ", ".join(["%s"] * len(rows[0]))
+        insert = f"INSERT INTO baseline_transit_position ({cols}) VALUES ({marks})"
+        one: list[float] = []
+        t0 = time.perf_counter()
+        for r in rows:
+            t = time.perf_counter()
+            conn.execute(insert, r)  # autocommit: a transaction each
+            one.append(time.perf_counter() - t)
+        insert_s = time.perf_counter() - t0
+        conn.execute("DROP TABLE baseline_transit_position")
+    return {
+        **out,
+        "insert_per_s": round(len(rows) / insert_s, 1),
+        "insert_p50_ms": round(percentile(one, 50) * 1000, 2),
+        "insert_p99_ms": round(percentile(one, 99) * 1000, 2),
+    }
+
+
+def mqtt_publish_only(env: dict[str, str], gen: Positions, messages: int) -> dict[str, Any]:
+    """The broker and one Python publisher alone: the same kind of messages at QoS 1 to a topic
+    nobody subscribes to, as fast as they go."""
+    django_setup()
+    from haiquan.transit.mqtt import mqtt_client
+    from haiquan.transit.simulator import mqtt_payload
+
+    url = env.get("HAIQUAN_MQTT_URL", "mqtt://127.0.0.1:1883")
+    topic = f"haiquan-bench-{os.getpid()}-nobody/eseal/+/position"
+    payloads: list[tuple[str, bytes]] = []
+    while len(payloads) < messages:
+        payloads.extend((topic.replace("+", m["id"]), mqtt_payload(m)) for m in gen.next_round())
+    client = mqtt_client(url=url, max_inflight=5000)
+    client.loop_start()
+    try:
+        start = time.perf_counter()
+        infos = []
+        for t, payload in payloads:
+            infos.append(client.publish(t, payload, qos=1))
+            if len(infos) >= 20_000:
+                for info in infos:
+                    info.wait_for_publish(timeout=60)
+                infos = []
+        for info in infos:
+            info.wait_for_publish(timeout=60)
+        elapsed = time.perf_counter() - start
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    return {"published": len(payloads), "publish_per_s": round(len(payloads) / elapsed, 1)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,6 +479,7 @@ def mqtt_phase(
         client.loop_stop()
         client.disconnect()
         outs = []
+        peaks = [peak_rss_mb(p.pid) or 0.0 for p in procs]
         for p in procs:
             p.send_signal(signal.SIGTERM)
         for p in procs:
@@ -373,6 +496,7 @@ def mqtt_phase(
         "publish_per_s": round(published / (published_at - start), 1),
         "positions_per_s": round(stored / (done - start), 1),
         "subscriber_stats": outs,
+        "subscriber_peak_rss_mb": max(peaks),
         "alert_latency": summary(alert_latencies(db_url, alarm_sent)),
     }
 
@@ -390,7 +514,7 @@ def summary(values: list[float]) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -411,56 +535,93 @@ def main() -> None:
         help="Positions a second during the latency phase (below capacity: latency, not backlog).",
     )
     ap.add_argument("--port", type=int, default=8766)
+    ap.add_argument(
+        "--base",
+        default="",
+        help="URL of a haiquan already serving --database-url (prepared, not prepared again)",
+    )
+    ap.add_argument("--database-url", default=postgres_url("haiquan_bench_telemetry"))
+    ap.add_argument("--out", type=Path, help="results JSON (default bench/results/telemetry-*)")
     ap.add_argument("--skip", nargs="*", default=[], choices=["osmand", "batch", "mqtt", "latency"])
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
-    db_url = postgres_url("haiquan_bench_telemetry")
+    db_url = args.database_url
     env = django_env(db_url)
     os.environ.update(
         {k: v for k, v in env.items() if k.startswith(("DATABASE", "DJANGO", "HAIQUAN"))}
     )
     t0 = time.perf_counter()
-    prepare_database(env)
+    if not args.base:
+        prepare_database(env)
     span = 3600  # device seconds available to the phases
     info = setup(env, args.seals, span)
     setup_s = time.perf_counter() - t0
     gen = Positions(args.seals, info["depart"], steps=span - 60)
 
+    def phase(name: str, run: Any, one_by_one: bool) -> None:
+        before = last_position_id(db_url)
+        results[name] = run()
+        results[name]["baseline"] = sql_baselines(
+            db_url, before, last_position_id(db_url), one_by_one
+        )
+        print(name, json.dumps(results[name]), flush=True)
+
     results: dict[str, Any] = {}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "haiquan.config.wsgi:application", "--bind",
-         f"127.0.0.1:{args.port}", "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    try:
+    server = sampler = None
+    if args.base:
+        base = args.base
+    else:
+        from bench.run_all import RssSampler
+
         base = f"http://127.0.0.1:{args.port}"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "haiquan.config.wsgi:application", "--bind",
+             f"127.0.0.1:{args.port}", "--workers", str(args.workers), "--log-level", "warning"],
+            cwd=ROOT, env=env,
+        )  # fmt: skip
+    try:
         wait_http(base + "/api/v1/openapi.json")
+        if server is not None:
+            sampler = RssSampler(server.pid)
         if "osmand" not in args.skip:
-            results["http_osmand"] = asyncio.run(
-                http_osmand(base, gen, args.seconds, args.concurrency, args.alarms_per_second)
+            phase(
+                "http_osmand",
+                lambda: asyncio.run(
+                    http_osmand(base, gen, args.seconds, args.concurrency, args.alarms_per_second)
+                ),
+                one_by_one=True,
             )
-            print("http_osmand", json.dumps(results["http_osmand"]), flush=True)
         if "latency" not in args.skip:
             # The alert is in the answer: its latency is the request's, at a load below capacity.
-            results["http_osmand_latency"] = asyncio.run(
-                http_osmand(base, gen, args.seconds / 2, 2, args.alarms_per_second)
+            phase(
+                "http_osmand_latency",
+                lambda: asyncio.run(
+                    http_osmand(base, gen, args.seconds / 2, 2, args.alarms_per_second)
+                ),
+                one_by_one=True,
             )
-            print("http_osmand_latency", json.dumps(results["http_osmand_latency"]), flush=True)
         if "batch" not in args.skip:
-            results["http_batch"] = asyncio.run(
-                http_batches(
-                    base, info["token"], gen, args.seconds, args.batch_concurrency, args.batch
-                )
+            phase(
+                "http_batch",
+                lambda: asyncio.run(
+                    http_batches(
+                        base, info["token"], gen, args.seconds, args.batch_concurrency, args.batch
+                    )
+                ),
+                one_by_one=False,  # a transaction per position would take minutes
             )
-            print("http_batch", json.dumps(results["http_batch"]), flush=True)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        if sampler is not None:
+            sampler.stop()
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
     if "mqtt" not in args.skip:
         results["mqtt"] = mqtt_phase(
             env, db_url, gen, args.mqtt_messages, args.mqtt_subscribers, args.alarms_per_second,
             qos=args.mqtt_qos,
         )  # fmt: skip
+        results["mqtt"]["baseline"] = mqtt_publish_only(env, gen, args.mqtt_messages)
         print("mqtt", json.dumps(results["mqtt"]), flush=True)
     if "latency" not in args.skip:
         # Alert latency under a steady load the subscribers keep up with.
@@ -474,7 +635,8 @@ def main() -> None:
         "benchmark": "e-seal telemetry ingestion with alert evaluation (PostgreSQL)",
         "seals_in_transit": args.seals,
         "setup_s": round(setup_s, 1),
-        "gunicorn_workers": args.workers,
+        "gunicorn_workers": args.workers if server is not None else None,
+        "workers_peak_rss_mb": sampler.peak() if sampler is not None else None,
         "target": TARGET,
         "machine": machine(),
         "python": platform.python_version(),
@@ -482,10 +644,10 @@ def main() -> None:
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"telemetry-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path = args.out or out / f"telemetry-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
-    print(f"\nwritten to {path.relative_to(ROOT)}")
+    print(f"\nwritten to {path}")
     for name, r in results.items():
         lat = r.get("alert_latency", {})
         print(
@@ -495,5 +657,105 @@ def main() -> None:
         )
 
 
+def _register() -> None:
+    from bench.common import run_json
+    from bench.run_all import Context, Result, _gap, benchmark
+
+    @benchmark("telemetry")
+    def bench_telemetry(ctx: Context) -> list[Result]:
+        """E-seal positions over HTTP (batches; one by one with alarms) to the run's server, and
+        over MQTT to `telemetry-mqtt` processes, each beside plain SQL or the bare broker."""
+        s = SCALES[ctx.scale_name]
+        base = ctx.server()
+        start = time.time()
+        r = run_json(
+            "telemetry.py",
+            ["--base", base, "--database-url", ctx.db_url, "--seals", str(s["seals"]),
+             "--seconds", str(s["seconds"]), "--mqtt-messages", str(s["mqtt_messages"]),
+             "--latency-rate", str(s["latency_rate"]), "--alarms-per-second", str(s["alarms"]),
+             "--skip", "osmand"],
+            ctx.env,
+        )  # fmt: skip
+        workers = ctx.rss.peak(since=start) if ctx.rss else None
+        rows = []
+        b = r["http_batch"]
+        ok, gap = _gap(b["positions_per_s"], TARGET["positions_per_s"], True)
+        copy = b["baseline"].get("copy_per_s")
+        rows.append(
+            Result(
+                benchmark=f"telemetry: HTTP batches of {b['batch']} positions, alerts evaluated",
+                throughput=b["positions_per_s"],
+                p50_ms=b["request_p50_ms"],
+                p99_ms=b["request_p99_ms"],
+                peak_rss_mb=workers,
+                target=f">= {TARGET['positions_per_s']:,} positions/s",
+                meets_target=ok,
+                target_gap=gap,
+                baseline="the same positions by one COPY",
+                baseline_figure=f"{copy:,.0f}/s" if copy else "",
+                ratio=round(b["positions_per_s"] / copy, 3) if copy else None,
+                notes=f"{r['seals_in_transit']} seals, {ctx.workers} workers; p50/p99 per request",
+            )
+        )
+        h = r["http_osmand_latency"]
+        lat = h["alert_latency"]
+        one = h["baseline"]
+        ok, gap = _gap(lat.get("p99_ms", float("inf")), TARGET["alert_p99_ms"], False)
+        rows.append(
+            Result(
+                benchmark="telemetry: alert latency, OsmAnd one position a request, 2 clients",
+                throughput=h["positions_per_s"],
+                p50_ms=lat.get("p50_ms"),
+                p99_ms=lat.get("p99_ms"),
+                peak_rss_mb=workers,
+                target=f"alert p99 < {TARGET['alert_p99_ms']:,} ms",
+                meets_target=ok and lat.get("n", 0) > 0,
+                target_gap=gap,
+                baseline="the same positions, one INSERT a transaction (p99)",
+                baseline_figure=f"{one.get('insert_p99_ms')} ms; {one.get('insert_per_s')}/s",
+                ratio=round(one["insert_p99_ms"] / lat["p99_ms"], 3) if lat.get("n") else None,
+                notes=f"{lat.get('n', 0)} door alarms; alert is in the answer",
+            )
+        )
+        for key, label in (("mqtt", "flood"), ("mqtt_latency", "steady")):
+            m = r[key]
+            lat = m["alert_latency"]
+            ok, gap = _gap(m["positions_per_s"], TARGET["positions_per_s"], True)
+            ok99, gap99 = _gap(lat.get("p99_ms", float("inf")), TARGET["alert_p99_ms"], False)
+            pub = (m.get("baseline") or r["mqtt"]["baseline"])["publish_per_s"]
+            steady = key == "mqtt_latency"
+            rows.append(
+                Result(
+                    benchmark=f"telemetry: MQTT {label}, {m['subscribers']} telemetry-mqtt "
+                    "processes, alerts evaluated",
+                    throughput=m["positions_per_s"],
+                    p50_ms=lat.get("p50_ms"),
+                    p99_ms=lat.get("p99_ms"),
+                    peak_rss_mb=m["subscriber_peak_rss_mb"],
+                    target=f"alert p99 < {TARGET['alert_p99_ms']:,} ms"
+                    if steady
+                    else f">= {TARGET['positions_per_s']:,}/s, alert p99 < 1 s",
+                    meets_target=ok99 if steady else ok and ok99,
+                    target_gap=" ".join(
+                        g
+                        for g in (
+                            not steady and gap and f"throughput {gap}",
+                            gap99 and f"p99 {gap99}",
+                        )
+                        if g
+                    ),
+                    baseline="the same messages published, nobody processing",
+                    baseline_figure=f"{pub:,.0f}/s",
+                    ratio=round(m["positions_per_s"] / pub, 3) if pub else None,
+                    notes=f"{m['positions']:,} of {m['published']:,} stored; "
+                    f"{lat.get('n', 0)} door alarms; p50/p99 = alert latency"
+                    + (f"; published at {m['publish_per_s']:,.0f}/s" if steady else ""),
+                )
+            )
+        return rows
+
+
 if __name__ == "__main__":
     main()
+else:
+    _register()
