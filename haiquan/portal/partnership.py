@@ -17,12 +17,15 @@ from haiquan.refdata.models import Enterprise, Office
 
 from .choices import DialogueKind, IssueStatus
 from .models import Agreement, AgreementReview, Association, Dialogue, DialogueIssue
-from .permissions import manages_partnership
+from .permissions import manages_partnership, manages_partnership_of
 
 
-def _require_manager(actor: User) -> None:
+def _require_manager(actor: User, office: Office | None = None) -> None:
+    """Leaders and administrators; for an office's agreement or dialogue, a leader of it."""
     if not manages_partnership(actor):
         raise Forbidden(_("The partnership is kept by leaders."))
+    if office is not None and not manages_partnership_of(actor, office):
+        raise Forbidden(_("This office is outside your offices."))
 
 
 def _office(code: str, errors: list[FieldProblem]) -> Office | None:
@@ -94,6 +97,8 @@ def agreement_create(
     _require_manager(actor)
     errors: list[FieldProblem] = []
     office = _office(office_code, errors)
+    if office is not None:
+        _require_manager(actor, office)
     associations = _associations(association_codes or [], errors)
     enterprises = list(Enterprise.objects.filter(mst__in=enterprise_msts or []))
     if not title.strip():
@@ -130,7 +135,7 @@ def agreement_review_record(
     next_review_on: date | None = None,
 ) -> AgreementReview:
     """Record a review of the agreement and set the next review date."""
-    _require_manager(actor)
+    _require_manager(actor, agreement.office)
     if not notes.strip():
         raise ValidationFailed([FieldProblem("notes", _("this field is required"), "required")])
     if next_review_on and next_review_on <= reviewed_on:
@@ -168,6 +173,8 @@ def dialogue_create(
     if kind not in DialogueKind.values:
         errors.append(FieldProblem("kind", _("unknown kind")))
     office = _office(office_code, errors)
+    if office is not None:
+        _require_manager(actor, office)
     associations = _associations(association_codes or [], errors)
     for name, value in (("title", title), ("participants", participants), ("topics", topics)):
         if not value.strip():
@@ -201,7 +208,7 @@ def dialogue_issue_update(
     *, actor: User, issue: DialogueIssue, status: str, follow_up: str
 ) -> DialogueIssue:
     """Follow a difficulty up; closing it needs the follow-up that settled it."""
-    _require_manager(actor)
+    _require_manager(actor, issue.dialogue.office)
     errors: list[FieldProblem] = []
     if status not in IssueStatus.values:
         errors.append(FieldProblem("status", _("unknown status")))

@@ -21,12 +21,11 @@ def acts_for_enterprise(user: Any, enterprise: Enterprise) -> bool:
 
 
 def works_office(user: Any, office: Office) -> bool:
-    """An officer or leader whose offices (or central teams' offices) include `office`, or a
-    nationwide role."""
+    """An officer or leader whose offices (or central teams' offices) include `office`: who
+    answers, routes, closes and publishes the office's inquiries. Analysts and administrators
+    read every inquiry (`selectors.inquiries_visible_to`) but do not do the office's work."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.role in NATIONWIDE_ROLES:
-        return True
     if user.role not in (Role.OFFICER, Role.LEADER):
         return False
     return any(office.path.startswith(o.path) for o in offices_in_scope(user))
@@ -47,6 +46,13 @@ def sees_rating_reports(user: Any) -> bool:
 def sees_officer_ratings(user: Any) -> bool:
     """A single officer's results are for leaders only."""
     return is_leader(user)
+
+
+def manages_partnership_of(user: Any, office: Office) -> bool:
+    """Administrators any office's partnership; a leader the offices of its department."""
+    if not manages_partnership(user):
+        return False
+    return bool(user.role == Role.ADMIN or works_office(user, office))
 
 
 def manages_partnership(user: Any) -> bool:

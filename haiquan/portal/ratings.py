@@ -25,6 +25,7 @@ from haiquan.core.problems import Conflict, FieldProblem, Forbidden, NotFound, V
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
 from haiquan.eventlog.services import event_record
+from haiquan.refdata.models import Office
 
 from .choices import InquiryStatus, RatedEvent, RatingReason, Side
 from .models import Inquiry, Rating
@@ -33,6 +34,7 @@ from .permissions import (
     acts_for_enterprise,
     sees_officer_ratings,
     sees_rating_reports,
+    works_office,
 )
 from .selectors import inquiries_visible_to
 
@@ -258,6 +260,14 @@ def rating_report(
         raise Forbidden(_("Rating results are for leaders."))
     if date_to < date_from:
         raise ValidationFailed([FieldProblem("date_to", _("must not be before the start date"))])
+    if office_code:
+        office = Office.objects.filter(code=office_code).first()
+        if office is None:
+            raise ValidationFailed(
+                [FieldProblem("office_code", _("no customs office with this code"))]
+            )
+        if user.role not in NATIONWIDE_ROLES and not works_office(user, office):
+            raise Forbidden(_("This office is outside your offices."))
     tz = timezone.get_current_timezone()
     start = timezone.make_aware(datetime.combine(date_from, time.min), tz)
     end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz)

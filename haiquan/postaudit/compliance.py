@@ -46,11 +46,11 @@ RULES: dict[str, Any] = {
         "100,000,000 VND or more."
     ),
     "checks_serious": _(
-        "Checks found at least 3 discrepancies, in at least 20% of its checked declarations."
+        "Checks found at least 3 discrepancies, in at least 20 per cent of its checked declarations."
     ),
     "audit_violation": _("An audit found violations."),
     "checks_frequent": _(
-        "Checks found at least 2 discrepancies, in at least 10% of its checked declarations."
+        "Checks found at least 2 discrepancies, in at least 10 per cent of its checked declarations."
     ),
     "too_new": _("Less than 12 months of trading or fewer than 10 declarations: not ranked yet."),
     "priority_kept": _("A priority enterprise keeps its status while its record stays clean."),

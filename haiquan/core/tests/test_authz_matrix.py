@@ -239,9 +239,7 @@ PAGE_NAMESPACES: tuple[str, ...] = (
 # Routers mounted while this table was written, whose owners still owe their rows. An
 # endpoint under these prefixes may lack a row for now; everywhere else a missing row fails.
 # Remove a prefix once its rows are in the table.
-ROWS_OWED: dict[str, str] = {
-    "/api/v1/portal/": "partnership portal (issue 8; its own tests cover each role)",
-}
+ROWS_OWED: dict[str, str] = {}
 
 
 @dataclass

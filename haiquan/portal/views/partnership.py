@@ -4,6 +4,7 @@ pages: associations, agreements, dialogues and their reports, publishing news.""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from .. import cdci, news, partnership
 from ..choices import CampaignStatus
 from ..forms import AgreementForm, CdciForm, DialogueForm, IssueForm, NewsForm, ReviewForm
 from ..models import Agreement, Association, Campaign, Dialogue, DialogueIssue
-from ..permissions import manages_partnership, sees_rating_reports
+from ..permissions import manages_partnership, manages_partnership_of, sees_rating_reports
 from .common import apply_errors, enterprise_choices, user_of
 
 leaders_required = role_required(manages_partnership)
@@ -134,6 +135,8 @@ def dialogue_report(request: HttpRequest, pk: int) -> HttpResponse:
     dialogue = Dialogue.objects.filter(pk=pk).select_related("office").first()
     if dialogue is None:
         raise Http404("no such dialogue")
+    if not manages_partnership_of(user_of(request), dialogue.office):
+        raise PermissionDenied
     report = partnership.dialogue_report(dialogue)
     forms = {
         i.pk: IssueForm(initial={"status": i.status, "follow_up": i.follow_up}, prefix=f"i{i.pk}")
@@ -219,9 +222,11 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 @leaders_required
 def agreement_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a review of an agreement (what was found) and the next review date."""
-    agreement = Agreement.objects.filter(pk=pk).first()
+    agreement = Agreement.objects.filter(pk=pk).select_related("office").first()
     if agreement is None:
         raise Http404("no such agreement")
+    if not manages_partnership_of(user_of(request), agreement.office):
+        raise PermissionDenied
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

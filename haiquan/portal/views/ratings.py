@@ -24,7 +24,7 @@ from .common import apply_errors, user_of
 
 @trader_required
 def rating_create(request: HttpRequest) -> HttpResponse:
-    """Rate a cleared declration (?declaration=<id>) or an answered inquiry (?inquiry=<ref>)."""
+    """Rate a cleared declaration (?declaration=<id>) or an answered inquiry (?inquiry=<ref>)."""
     user = user_of(request)
     raw_decl = request.GET.get("declaration", "")
     reference = request.GET.get("inquiry", "")[:20]
