@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,10 +31,11 @@ from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
 from haiquan.eventlog.services import event_build, event_record, events_append
 from haiquan.refdata.choices import Flow
-from haiquan.refdata.selectors import exchange_rate_for
+from haiquan.refdata.selectors import Reference, reference_current, reference_tokens_sql
 from haiquan.risk.choices import ReasonSource
 from haiquan.risk.engine import DeclarationFacts, LaneResult, LineFacts, Reason, lane_decide
 from haiquan.tariff.duties import DeclarationDuties, DeclarationIn, LineIn, compute_duties
+from haiquan.tariff.snapshot import Tariff, tariff_token_sql
 
 from .choices import (
     LANE_SEVERITY,
@@ -182,9 +183,28 @@ def _duty_request(
     )
 
 
-def _assess(resolved: ResolvedDeclaration, *, on_day: date) -> tuple[Decimal, DeclarationDuties]:
-    rate = exchange_rate_for(currency=resolved.currency.code, day=on_day)
-    return rate, compute_duties(_duty_request(resolved, exchange_rate=rate, on_day=on_day))
+def _cached_data() -> tuple[Reference, str | None]:
+    """The reference data and the tariff token, their revision tokens read in one statement:
+    both copies are kept per process and checked against the database on each use."""
+    ref_token, rates_token = reference_tokens_sql()
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {ref_token}, {rates_token}, {tariff_token_sql()}")
+        row = cur.fetchone()
+    return reference_current(tokens=(row[0], row[1])), row[2]
+
+
+def _assess(
+    resolved: ResolvedDeclaration,
+    *,
+    on_day: date,
+    reference: Reference | None = None,
+    tariff_token: str | None = None,
+) -> tuple[Decimal, DeclarationDuties]:
+    ref = reference or reference_current()
+    rate = ref.exchange_rate(currency=resolved.currency.code, day=on_day)
+    request = _duty_request(resolved, exchange_rate=rate, on_day=on_day)
+    tariff = Tariff.load((ln.hs_code for ln in request.lines), token=tariff_token)
+    return rate, compute_duties(request, tariff)
 
 
 def declaration_duty_preview(
@@ -192,9 +212,10 @@ def declaration_duty_preview(
 ) -> tuple[Decimal, DeclarationDuties]:
     """The duties a declaration would owe if registered now; nothing is saved."""
     on_day = timezone.localdate()
-    resolved = declaration_validate(data, on_day=on_day)
+    ref, tariff_token = _cached_data()
+    resolved = declaration_validate(data, on_day=on_day, reference=ref)
     _require_may_declare_for(actor, resolved)
-    return _assess(resolved, on_day=on_day)
+    return _assess(resolved, on_day=on_day, reference=ref, tariff_token=tariff_token)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -498,9 +519,10 @@ def declaration_register(
         if draft is None:
             raise ValueError("register needs data or a draft")
         data = declaration_input_from(draft)
-    resolved = declaration_validate(data, on_day=on_day)
+    ref, tariff_token = _cached_data()
+    resolved = declaration_validate(data, on_day=on_day, reference=ref)
     _require_may_declare_for(actor, resolved)
-    rate, duties = _assess(resolved, on_day=on_day)
+    rate, duties = _assess(resolved, on_day=on_day, reference=ref, tariff_token=tariff_token)
 
     with transaction.atomic():
         if draft is not None:

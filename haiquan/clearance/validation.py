@@ -17,6 +17,7 @@ from stdnum.vn import mst as mst_std
 from haiquan.core.conf import haiquan_setting
 from haiquan.core.problems import FieldProblem, ValidationFailed
 from haiquan.refdata.models import Country, Currency, DeclarationType, Enterprise, Office
+from haiquan.refdata.selectors import Reference, reference_current
 
 from .choices import Incoterm, TransportMode
 from .hooks import declaration_validators_run
@@ -45,11 +46,17 @@ def _problem(errors: list[FieldProblem], field: str, text: str, code: str = "inv
     errors.append(FieldProblem(field, text, code))
 
 
-def declaration_validate(data: DeclarationInput, *, on_day: date) -> ResolvedDeclaration:
-    """Check the content of a declaration; raise `ValidationFailed` listing every problem."""
+def declaration_validate(
+    data: DeclarationInput, *, on_day: date, reference: Reference | None = None
+) -> ResolvedDeclaration:
+    """Check the content of a declaration; raise `ValidationFailed` listing every problem.
+    `reference` is the reference data to check against (the current one when not given)."""
     errors: list[FieldProblem] = []
+    ref = reference or reference_current()
 
-    dtype = DeclarationType.objects.filter(code=(data.type_code or "").upper(), active=True).first()
+    dtype = ref.declaration_type((data.type_code or "").upper())
+    if dtype is not None and not dtype.active:
+        dtype = None
     if dtype is None:
         _problem(
             errors,
@@ -59,7 +66,7 @@ def declaration_validate(data: DeclarationInput, *, on_day: date) -> ResolvedDec
             "unknown-type",
         )
 
-    office = Office.objects.filter(code=(data.office_code or "").upper()).first()
+    office = ref.office((data.office_code or "").upper())
     if office is None:
         _problem(
             errors,
@@ -122,7 +129,7 @@ def declaration_validate(data: DeclarationInput, *, on_day: date) -> ResolvedDec
     if data.incoterm not in Incoterm.values:
         _problem(errors, "incoterm", _("must be one of: %(v)s") % {"v": ", ".join(Incoterm.values)})
 
-    currency = Currency.objects.filter(code=(data.currency or "").upper()).first()
+    currency = ref.currency((data.currency or "").upper())
     if currency is None:
         _problem(
             errors,
@@ -139,7 +146,7 @@ def declaration_validate(data: DeclarationInput, *, on_day: date) -> ResolvedDec
 
     partner = None
     if data.partner_country:
-        partner = Country.objects.filter(code=data.partner_country.upper()).first()
+        partner = ref.country(data.partner_country.upper())
         if partner is None:
             _problem(
                 errors,
@@ -184,7 +191,7 @@ def declaration_validate(data: DeclarationInput, *, on_day: date) -> ResolvedDec
         )
 
     codes = {(ln.origin or "").upper() for ln in data.lines}
-    origins = {c.code: c for c in Country.objects.filter(code__in=codes)}
+    origins = ref.countries_among(codes)
     total = Decimal(0)
     for i, ln in enumerate(data.lines):
         f = f"lines[{i}]"

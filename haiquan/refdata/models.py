@@ -247,3 +247,29 @@ class DeclarationType(models.Model):
     @property
     def name(self) -> str:
         return self.name_vi if (get_language() or "vi").startswith("vi") else self.name_en
+
+
+class RefdataRevision(models.Model):
+    """One row whose tokens change whenever the reference data registration reads changes.
+
+    Registration looks up declaration types, offices, currencies, countries and the day's
+    exchange rate for every declaration; each process keeps them in memory
+    (`selectors.reference_current`) and compares these tokens (one primary-key read) with the
+    ones it loaded under. Database triggers (migration 0002) write new random tokens on every
+    INSERT, UPDATE, DELETE or TRUNCATE of those tables, whoever makes it (services, admin,
+    `bulk_create`, `update()`, raw SQL), in the transaction of the change. Random rather than a
+    counter, so a rolled-back change can never leave two different contents under one token.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    # offices, countries, currencies, declaration types
+    token = models.CharField(_("token"), max_length=32)
+    # exchange rates, apart: a new day's rate should not make every process reload the offices
+    rates_token = models.CharField(_("exchange rates token"), max_length=32)
+
+    class Meta:
+        verbose_name = _("reference data revision")
+        verbose_name_plural = _("reference data revisions")
+
+    def __str__(self) -> str:
+        return f"{self.token}/{self.rates_token}"

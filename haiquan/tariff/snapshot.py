@@ -102,9 +102,13 @@ class Tariff:
         self.non_mfn = frozenset(non_mfn)
 
     @classmethod
-    def load(cls, codes: Iterable[str] | None = None) -> Tariff:
-        """The current tariff, restricted to `codes` (all of it when None), from the cache."""
-        return _cache.tariff(None if codes is None else {hs_code_normalise(c) for c in codes})
+    def load(cls, codes: Iterable[str] | None = None, *, token: str | None = None) -> Tariff:
+        """The current tariff, restricted to `codes` (all of it when None), from the cache.
+        `token`: the `TariffVersion` token the caller has just read with others in one
+        statement (see `tariff_token_sql`); read here when not given."""
+        return _cache.tariff(
+            None if codes is None else {hs_code_normalise(c) for c in codes}, token
+        )
 
     def line(self, code: str) -> HsLineData | None:
         return self.lines.get(hs_code_normalise(code))
@@ -137,10 +141,11 @@ class _TariffCache:
         with self._lock:
             self._snapshot = None
 
-    def tariff(self, codes: set[str] | None) -> Tariff:
+    def tariff(self, codes: set[str] | None, token: str | None = None) -> Tariff:
         from .models import TariffVersion
 
-        token = TariffVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+        if token is None:
+            token = TariffVersion.objects.filter(pk=1).values_list("token", flat=True).first()
         with self._lock:
             snap = self._snapshot
             if snap is None or snap.token != token:
@@ -166,6 +171,14 @@ class _TariffCache:
 
 
 _cache = _TariffCache()
+
+
+def tariff_token_sql() -> str:
+    """A scalar subquery reading the tariff's token, for a caller that reads several caches'
+    tokens in one statement and hands this one to `Tariff.load(token=...)`."""
+    from .models import TariffVersion
+
+    return f"(SELECT token FROM {TariffVersion._meta.db_table} WHERE id = 1)"  # noqa: S608
 
 
 def tariff_cache_clear() -> None:

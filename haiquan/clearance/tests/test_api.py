@@ -272,3 +272,73 @@ def test_openapi_document(client):
     assert resp.status_code == 200
     paths = resp.json()["paths"]
     assert "/api/v1/declarations" in paths and "/api/v1/payments/confirmations" in paths
+
+
+REFERENCE_TABLES = (
+    "refdata_office",
+    "refdata_country",
+    "refdata_currency",
+    "refdata_declarationtype",
+    "refdata_exchangerate",
+)
+
+
+def test_a_filing_reads_no_reference_table_once_the_process_holds_them(
+    rates, declarant, hoanglong, api
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(declarant)
+    assert post(client, URL, payload(hoanglong.mst)).status_code == 201
+    with CaptureQueriesContext(connection) as ctx:
+        resp = post(client, URL, payload(hoanglong.mst), HTTP_IDEMPOTENCY_KEY="erp-q-1")
+    assert resp.status_code == 201, resp.content
+    read = [q["sql"] for q in ctx.captured_queries if any(t in q["sql"] for t in REFERENCE_TABLES)]
+    assert read == []
+    # The idempotency record goes in with one statement, without a savepoint of its own: the
+    # two left are the idempotency transaction's and the registration's (both savepoints here
+    # only because the test itself runs in a transaction).
+    assert sum(q["sql"].startswith("SAVEPOINT") for q in ctx.captured_queries) == 2
+
+
+def test_a_change_of_reference_data_applies_to_the_next_filing(rates, declarant, hoanglong, api):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from haiquan.refdata.models import Office
+    from haiquan.refdata.services import exchange_rate_set
+    from haiquan.tariff.models import HsLine
+    from haiquan.tariff.services import tariff_changed
+
+    client = api(declarant)
+    first = post(client, URL, payload(hoanglong.mst)).json()
+    assert first["duties"]["exchange_rate"] == "25000.0000"
+    exchange_rate_set(currency="USD", day=timezone.localdate(), rate_vnd=Decimal("26000"))
+    second = post(client, URL, payload(hoanglong.mst)).json()
+    assert second["duties"]["exchange_rate"] == "26000.0000"
+    assert second["duties"]["customs_value_vnd"] == 8000 * 26000
+    assert second["lines"][0]["duties"]["import_duty_vnd"] == 8000 * 26000 * 30 // 100
+    # The tariff changes too (its token is read in the same statement as the reference data's).
+    HsLine.objects.filter(code="08109092").update(mfn_rate=Decimal("20"))
+    tariff_changed()
+    third = post(client, URL, payload(hoanglong.mst)).json()
+    assert third["lines"][0]["duties"]["import_duty_vnd"] == 8000 * 26000 * 20 // 100
+    # The office closes (an administrator sets its last day to yesterday).
+    Office.objects.filter(code="20BD").update(valid_to=timezone.localdate() - timedelta(days=1))
+    closed = post(client, URL, payload(hoanglong.mst))
+    assert closed.status_code == 422
+    assert closed.json()["errors"][0]["field"] == "office_code"
+    assert closed.json()["errors"][0]["code"] == "office-inactive"
+
+
+def test_a_replayed_answer_is_byte_for_byte_the_first(rates, declarant, hoanglong, api):
+    client = api(declarant)
+    first = post(client, URL, payload(hoanglong.mst), HTTP_IDEMPOTENCY_KEY="erp-r-1")
+    again = post(client, URL, payload(hoanglong.mst), HTTP_IDEMPOTENCY_KEY="erp-r-1")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true" and not first.has_header("Idempotent-Replayed")
+    assert first["Content-Type"] == again["Content-Type"] == "application/json; charset=utf-8"
+    assert first.content == again.content
