@@ -33,7 +33,9 @@ a path parameter of that name in `SUBJECTS` (or reuse one, e.g. `decl:awaiting` 
 are requested with a logged-in session (customs roles with their second factor verified),
 not a token, and `anonymous` expects `login`. To make the page list complete as well, add the
 URL namespace (e.g. "clearance") to `PAGE_NAMESPACES`: `test_every_endpoint_has_a_row` then
-walks Django's URL resolver for that namespace and fails for any page without a row.
+walks Django's URL resolver for that namespace and fails for any page without a row. Every
+namespace of the site is walked (the apps' parts add theirs) but Django's admin, whose every page
+is checked for every role by `test_admin_access.py`.
 """
 
 from __future__ import annotations
