@@ -236,6 +236,56 @@ def _gap(value: float, target: float, higher_is_better: bool) -> tuple[bool, str
     return False, f"{(value - target) / target:+.0%}"
 
 
+def report_results(
+    *,
+    name: str,
+    year_label: str,
+    year: dict[str, Any],
+    year_p50_s: float,
+    every: dict[str, Any],
+    reports: int,
+    every_label: str,
+    peak_rss_mb: float | None,
+    baseline: str,
+    baseline_s: float,
+    notes: str,
+    target_s: float = 2.0,
+) -> list[Result]:
+    """The two rows of a report benchmark: the year's national report beside its baseline, and
+    every report of the module (each must be under `target_s`)."""
+    ok, gap = _gap(every["max_s"], target_s, False)
+    ok_year, gap_year = _gap(year["max_s"], target_s, False)
+    return [
+        Result(
+            benchmark=f"{name}: {year_label}",
+            throughput=round(len(year["times"]) / sum(year["times"]), 2),
+            unit=" reports/s",
+            p50_ms=round(year_p50_s * 1000, 1),
+            p99_ms=round(percentile(year["times"], 99) * 1000, 1),
+            peak_rss_mb=peak_rss_mb,
+            target=f"< {target_s:.0f} s",
+            meets_target=ok_year,
+            target_gap=gap_year,
+            baseline=baseline,
+            baseline_figure=f"{baseline_s * 1000:.1f} ms",
+            ratio=round(baseline_s / year_p50_s, 3),
+            notes=notes,
+        ),
+        Result(
+            benchmark=f"{name}: all {reports} {every_label}",
+            throughput=round(every["calls"] / every["seconds"], 2),
+            unit=" reports/s",
+            p50_ms=round(every["p50_s"] * 1000, 1),
+            p99_ms=round(every["p99_s"] * 1000, 1),
+            peak_rss_mb=peak_rss_mb,
+            target=f"each < {target_s:.0f} s",
+            meets_target=ok,
+            target_gap=gap,
+            notes=f"slowest: {every['slowest']}, {every['max_s']:.3f} s",
+        ),
+    ]
+
+
 # --- Submission ------------------------------------------------------------------------------
 
 _ROWS = {

@@ -681,7 +681,13 @@ def main(argv: list[str] | None = None) -> None:
 
 def _register() -> None:
     from bench.common import run_json, sibling_url
-    from bench.run_all import NATIONAL_DECLARATIONS_PER_YEAR, Context, Result, _gap, benchmark
+    from bench.run_all import (
+        NATIONAL_DECLARATIONS_PER_YEAR,
+        Context,
+        Result,
+        benchmark,
+        report_results,
+    )
 
     @benchmark("statistics")
     def bench_statistics(ctx: Context) -> list[Result]:
@@ -697,41 +703,22 @@ def _register() -> None:
             ctx.env,
         )  # fmt: skip
         year = next(x for x in r["reports"] if x["report"] == NATIONAL_YEAR)
-        plain = r["plain_sql"]["median_s"]
-        every = r["all_reports"]
-        ok, gap = _gap(every["max_s"], TARGET_S, False)
-        ok_year, gap_year = _gap(year["max_s"], TARGET_S, False)
         rows = r["store"]["rows"]
-        return [
-            Result(
-                benchmark=f"statistics: the national year's report ({n:,} declarations)",
-                throughput=round(len(year["times"]) / sum(year["times"]), 2),
-                unit=" reports/s",
-                p50_ms=round(year["median_s"] * 1000, 1),
-                p99_ms=round(percentile(year["times"], 99) * 1000, 1),
-                peak_rss_mb=r["reports_peak_rss_mb"],
-                target=f"< {TARGET_S:.0f} s",
-                meets_target=ok_year,
-                target_gap=gap_year,
-                baseline="the same aggregate rows, plain SQL GROUP BY (median)",
-                baseline_figure=f"{plain * 1000:.1f} ms",
-                ratio=round(plain / year["median_s"], 3),
-                notes=f"{rows['daily']:,} daily, {rows['breakdown']:,} breakdown, "
-                f"{rows['enterprise']:,} enterprise-month rows; {runs} runs",
-            ),
-            Result(
-                benchmark=f"statistics: all {len(r['reports'])} reports, exports and HTTP",
-                throughput=round(every["calls"] / every["seconds"], 2),
-                unit=" reports/s",
-                p50_ms=round(every["p50_s"] * 1000, 1),
-                p99_ms=round(every["p99_s"] * 1000, 1),
-                peak_rss_mb=r["reports_peak_rss_mb"],
-                target=f"each < {TARGET_S:.0f} s",
-                meets_target=ok,
-                target_gap=gap,
-                notes=f"slowest: {every['slowest']}, {every['max_s']:.3f} s",
-            ),
-        ]
+        return report_results(
+            name="statistics",
+            year_label=f"the national year's report ({n:,} declarations)",
+            year=year,
+            year_p50_s=year["median_s"],
+            every=r["all_reports"],
+            reports=len(r["reports"]),
+            every_label="reports, exports and HTTP",
+            peak_rss_mb=r["reports_peak_rss_mb"],
+            baseline="the same aggregate rows, plain SQL GROUP BY (median)",
+            baseline_s=r["plain_sql"]["median_s"],
+            notes=f"{rows['daily']:,} daily, {rows['breakdown']:,} breakdown, "
+            f"{rows['enterprise']:,} enterprise-month rows; {runs} runs",
+            target_s=TARGET_S,
+        )
 
 
 if __name__ == "__main__":

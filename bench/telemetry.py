@@ -257,18 +257,27 @@ def sql_baselines(db_url: str, after_id: int, upto_id: int, one_by_one: bool) ->
     }
 
 
+def _mqtt_payloads(gen: Positions, prefix: str, messages: int) -> list[tuple[str, bytes]]:
+    """At least `messages` (topic, payload) pairs of the next rounds of positions, prepared
+    before the clock starts, under `<prefix>/eseal/<id>/position`."""
+    from haiquan.transit.simulator import mqtt_payload
+
+    payloads: list[tuple[str, bytes]] = []
+    while len(payloads) < messages:
+        payloads.extend(
+            (f"{prefix}/eseal/{m['id']}/position", mqtt_payload(m)) for m in gen.next_round()
+        )
+    return payloads
+
+
 def mqtt_publish_only(env: dict[str, str], gen: Positions, messages: int) -> dict[str, Any]:
     """The broker and one Python publisher alone: the same kind of messages at QoS 1 to a topic
     nobody subscribes to, as fast as they go."""
     django_setup()
     from haiquan.transit.mqtt import mqtt_client
-    from haiquan.transit.simulator import mqtt_payload
 
     url = env.get("HAIQUAN_MQTT_URL", "mqtt://127.0.0.1:1883")
-    topic = f"haiquan-bench-{os.getpid()}-nobody/eseal/+/position"
-    payloads: list[tuple[str, bytes]] = []
-    while len(payloads) < messages:
-        payloads.extend((topic.replace("+", m["id"]), mqtt_payload(m)) for m in gen.next_round())
+    payloads = _mqtt_payloads(gen, f"haiquan-bench-{os.getpid()}-nobody", messages)
     client = mqtt_client(url=url, max_inflight=5000)
     client.loop_start()
     try:
@@ -398,9 +407,7 @@ def mqtt_phase(
 
     url = env.get("HAIQUAN_MQTT_URL", "mqtt://127.0.0.1:1883")
     topic = f"haiquan-bench-{os.getpid()}/eseal/+/position"
-    payloads: list[tuple[str, bytes]] = []
-    while len(payloads) < messages:
-        payloads.extend((topic.replace("+", m["id"]), mqtt_payload(m)) for m in gen.next_round())
+    payloads = _mqtt_payloads(gen, f"haiquan-bench-{os.getpid()}", messages)
     procs = [
         subprocess.Popen(
             [

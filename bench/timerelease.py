@@ -499,7 +499,13 @@ def main(argv: list[str] | None = None) -> None:
 
 def _register() -> None:
     from bench.common import run_json
-    from bench.run_all import NATIONAL_DECLARATIONS_PER_YEAR, Context, Result, _gap, benchmark
+    from bench.run_all import (
+        NATIONAL_DECLARATIONS_PER_YEAR,
+        Context,
+        Result,
+        benchmark,
+        report_results,
+    )
 
     @benchmark("timerelease")
     def bench_timerelease(ctx: Context) -> list[Result]:
@@ -515,39 +521,20 @@ def _register() -> None:
         )
         rows = r["build"]["rows"]
         year = next(x for x in r["reports"] if x["report"] == YEAR_REPORT)
-        plain = r["plain_aggregate"]["p50_s"]
-        every = r["all_reports"]
-        ok, gap = _gap(every["max_s"], TARGET_S, False)
-        ok_year, gap_year = _gap(year["max_s"], TARGET_S, False)
-        return [
-            Result(
-                benchmark=f"time release: the year's national report ({rows:,} declarations)",
-                throughput=round(len(year["times"]) / sum(year["times"]), 2),
-                unit=" reports/s",
-                p50_ms=round(year["p50_s"] * 1000, 1),
-                p99_ms=round(percentile(year["times"], 99) * 1000, 1),
-                peak_rss_mb=r["reports_peak_rss_mb"],
-                target=f"< {TARGET_S:.0f} s",
-                meets_target=ok_year,
-                target_gap=gap_year,
-                baseline="DuckDB's plain aggregate, same Parquet files (p50)",
-                baseline_figure=f"{plain * 1000:.1f} ms",
-                ratio=round(plain / year["p50_s"], 3),
-                notes=f"{r['build']['store_mb']:.0f} MB of Parquet; {runs} runs",
-            ),
-            Result(
-                benchmark=f"time release: all {len(r['reports'])} reports and exports",
-                throughput=round(every["calls"] / every["seconds"], 2),
-                unit=" reports/s",
-                p50_ms=round(every["p50_s"] * 1000, 1),
-                p99_ms=round(every["p99_s"] * 1000, 1),
-                peak_rss_mb=r["reports_peak_rss_mb"],
-                target=f"each < {TARGET_S:.0f} s",
-                meets_target=ok,
-                target_gap=gap,
-                notes=f"slowest: {every['slowest']}, {every['max_s']:.3f} s",
-            ),
-        ]
+        return report_results(
+            name="time release",
+            year_label=f"the year's national report ({rows:,} declarations)",
+            year=year,
+            year_p50_s=year["p50_s"],
+            every=r["all_reports"],
+            reports=len(r["reports"]),
+            every_label="reports and exports",
+            peak_rss_mb=r["reports_peak_rss_mb"],
+            baseline="DuckDB's plain aggregate, same Parquet files (p50)",
+            baseline_s=r["plain_aggregate"]["p50_s"],
+            notes=f"{r['build']['store_mb']:.0f} MB of Parquet; {runs} runs",
+            target_s=TARGET_S,
+        )
 
 
 if __name__ == "__main__":

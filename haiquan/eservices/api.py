@@ -417,11 +417,10 @@ def document_upload(request: HttpRequest, filing_id: ObjectId) -> Any:
     response={200: None},
 )
 def document_download(request: HttpRequest, filing_id: ObjectId, document_id: ObjectId) -> Any:
-    filing = filing_get_for(_user(request), pk=filing_id)
     doc = filing_document_get(_user(request), filing_pk=filing_id, pk=document_id)
     services.filing_access_record(
         user=_user(request),
-        filing=filing,
+        filing=doc.filing,
         document=doc,
         via=Via.API,
         address=request.META.get("REMOTE_ADDR"),

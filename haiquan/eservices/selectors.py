@@ -85,6 +85,7 @@ def filing_document_get(user: User, *, filing_pk: int, pk: int) -> FilingDocumen
     doc = FilingDocument.objects.filter(filing=filing, pk=pk).first()
     if doc is None:
         raise NotFound(_("No document %(id)s on this filing.") % {"id": pk})
+    doc.filing = filing  # the one just read, with its enterprise and office
     return doc
 
 

@@ -280,13 +280,12 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int, doc: int) -> FileResponse:
     """The document, to the filing's parties only (the file has no public address)."""
     try:
-        filing = filing_get_for(_user(request), pk=pk)
         document = filing_document_get(_user(request), filing_pk=pk, pk=doc)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     services.filing_access_record(
         user=_user(request),
-        filing=filing,
+        filing=document.filing,
         document=document,
         via=Via.PAGE,
         address=request.META.get("REMOTE_ADDR"),

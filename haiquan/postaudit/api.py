@@ -15,8 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from haiquan.accounts.models import User
-from haiquan.audit.choices import Part, Via
-from haiquan.audit.services import access_record
+from haiquan.audit.choices import Via
 from haiquan.core.api import API_AUTH, ObjectId, Pagination
 from haiquan.core.problems import Forbidden, invalid
 
@@ -389,14 +388,8 @@ def enterprise_risk(request: HttpRequest, mst: str) -> Any:
     user = _user(request)
     analysis_require(user)
     ent = selectors.enterprise_get_for(user, mst=mst)
-    access_record(
-        user=user,
-        part=Part.PROFILE,
-        subject_id=ent.pk,
-        enterprise_id=ent.pk,
-        reference=ent.mst,
-        via=Via.API,
-        address=request.META.get("REMOTE_ADDR"),
+    services.profile_access_record(
+        user=user, enterprise=ent, via=Via.API, address=request.META.get("REMOTE_ADDR")
     )
     rank = selectors.enterprise_rank_explain(ent)
     record = selectors.enterprise_inspections(user, ent, recent=0)
@@ -486,15 +479,8 @@ def _case(request: HttpRequest, case_id: int) -> AuditCase:
 @router.get("/cases/{case_id}", response=AuditCaseOut, summary="An audit case")
 def case_get(request: HttpRequest, case_id: ObjectId) -> Any:
     case = _case(request, case_id)
-    access_record(
-        user=_user(request),
-        part=Part.AUDIT_CASE,
-        subject_id=case.pk,
-        enterprise_id=case.enterprise_id,
-        reference=case.reference,
-        office_code=case.office.code,
-        via=Via.API,
-        address=request.META.get("REMOTE_ADDR"),
+    services.case_access_record(
+        user=_user(request), case=case, via=Via.API, address=request.META.get("REMOTE_ADDR")
     )
     return case
 

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.accounts.selectors import offices_in_scope_subtrees
+from haiquan.audit.choices import Part
+from haiquan.audit.services import access_record
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
@@ -571,3 +573,34 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
         enterprise=case.enterprise, trigger=RankTrigger.AUDIT_CLOSED, actor=actor, case=case
     )
     return case
+
+
+def profile_access_record(
+    *, user: User, enterprise: Enterprise, via: str, address: str | None = None
+) -> None:
+    """The access trail: a customs user opened an enterprise's risk profile."""
+    access_record(
+        user=user,
+        part=Part.PROFILE,
+        subject_id=enterprise.pk,
+        enterprise_id=enterprise.pk,
+        reference=enterprise.mst,
+        via=via,
+        address=address,
+    )
+
+
+def case_access_record(
+    *, user: User, case: AuditCase, via: str, address: str | None = None
+) -> None:
+    """The access trail: a customs user opened a post-clearance audit case of an enterprise."""
+    access_record(
+        user=user,
+        part=Part.AUDIT_CASE,
+        subject_id=case.pk,
+        enterprise_id=case.enterprise_id,
+        reference=case.reference,
+        office_code=case.office.code,
+        via=via,
+        address=address,
+    )

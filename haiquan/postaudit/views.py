@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haiquan.accounts.models import User
-from haiquan.audit.choices import Part, Via
-from haiquan.audit.services import access_record
+from haiquan.audit.choices import Via
 from haiquan.core.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from haiquan.core.web import problem_page, role_required
 from haiquan.eventlog.models import Event
@@ -85,14 +84,8 @@ def enterprise_detail(request: HttpRequest, mst: str) -> HttpResponse:
         ent = selectors.enterprise_get_for(user, mst=mst)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-    access_record(
-        user=user,
-        part=Part.PROFILE,
-        subject_id=ent.pk,
-        enterprise_id=ent.pk,
-        reference=ent.mst,
-        via=Via.PAGE,
-        address=request.META.get("REMOTE_ADDR"),
+    services.profile_access_record(
+        user=user, enterprise=ent, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
     )
     history = selectors.enterprise_monthly(user, ent)
     anomalies = list(
@@ -231,15 +224,8 @@ def _case_page(
 @audit_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
-    access_record(
-        user=_user(request),
-        part=Part.AUDIT_CASE,
-        subject_id=case.pk,
-        enterprise_id=case.enterprise_id,
-        reference=case.reference,
-        office_code=case.office.code,
-        via=Via.PAGE,
-        address=request.META.get("REMOTE_ADDR"),
+    services.case_access_record(
+        user=_user(request), case=case, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
     )
     return _case_page(request, case)
 

@@ -53,7 +53,7 @@ from .models import (
     Request,
     Requirement,
 )
-from .permissions import agency_of, require_agency, require_requirements_editor
+from .permissions import require_agency, require_requirements_editor
 
 # ---------------------------------------------------------------------------------------------
 # The requirements table
@@ -965,8 +965,8 @@ def document_access_record(
     *, user: User, document: Document, via: str, address: str | None = None
 ) -> None:
     """The access trail: a customs user opened an enterprise's permit or inspection result
-    (the issuing agency reading its own document is not recorded)."""
-    if agency_of(user) == document.agency:
+    (an agency sees only the documents it issued: its reads are not recorded)."""
+    if not user.is_customs:
         return
     access_record(
         user=user,

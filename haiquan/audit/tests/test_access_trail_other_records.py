@@ -4,16 +4,14 @@ trail, by the API and by the pages; the enterprise's own people do not."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from haiquan.accounts.tests.helpers import login
 from haiquan.audit.choices import Part, Via
 from haiquan.audit.models import AccessRecord
 from haiquan.audit.selectors import access_records
+from haiquan.postaudit.tests.helpers import plan_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 
@@ -36,17 +34,7 @@ def test_an_enterprise_risk_profile_read_by_an_analyst_is_recorded(world):
 
 
 def test_an_audit_case_read_by_its_officer_is_recorded_with_its_office(world):
-    today = timezone.localdate()
-    plan = {
-        "enterprise_mst": world.own.enterprise.mst,
-        "office_code": "20BD",
-        "plan": "Kiểm tra trị giá khai báo.",
-        "period_from": (today - timedelta(days=30)).isoformat(),
-        "period_to": today.isoformat(),
-        "planned_start": (today + timedelta(days=1)).isoformat(),
-        "planned_end": (today + timedelta(days=20)).isoformat(),
-        "team": ["w.officer"],
-    }
+    plan = plan_body(world)
     made = Client().post(
         "/api/v1/post-audit/cases",
         plan,

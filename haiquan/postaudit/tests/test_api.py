@@ -17,6 +17,8 @@ from haiquan.postaudit.models import AuditCase, AuditFinding, AuditOutcome
 from haiquan.postaudit.selectors import audit_outcomes
 from haiquan.refdata.models import Enterprise, Office
 
+from .helpers import plan_body, scan_store, volume_rise
+
 pytestmark = pytest.mark.django_db
 API = "/api/v1/post-audit"
 
@@ -34,22 +36,6 @@ def api(world):
     return call
 
 
-def _plan_body(world, **over):
-    today = timezone.localdate()
-    body = {
-        "enterprise_mst": world.own.enterprise.mst,
-        "office_code": "20BD",
-        "plan": "Kiểm tra trị giá khai báo của điện thoại và máy tính nhập khẩu.",
-        "period_from": (today - timedelta(days=30)).isoformat(),
-        "period_to": today.isoformat(),
-        "planned_start": (today + timedelta(days=1)).isoformat(),
-        "planned_end": (today + timedelta(days=20)).isoformat(),
-        "team": ["w.officer"],
-    }
-    body.update(over)
-    return body
-
-
 def _fields(response) -> set[str]:
     assert response["Content-Type"] == "application/problem+json", response.content
     return {e["field"] for e in response.json().get("errors", [])}
@@ -60,7 +46,7 @@ def test_an_audit_goes_from_plan_to_result_and_feeds_back(world, api):
     cleared = world.own.declarations["cleared"]
     assert ent.compliance_rank == "high"
 
-    r = api("post", "/cases", "analyst", _plan_body(world))
+    r = api("post", "/cases", "analyst", plan_body(world))
     assert r.status_code == 201, r.content
     case = r.json()
     assert case["state"] == "planned" and case["team"] == ["w.officer"]
@@ -139,7 +125,7 @@ def test_an_audit_goes_from_plan_to_result_and_feeds_back(world, api):
 
 
 def test_a_clean_audit_closes_without_violation_and_keeps_a_clean_rank(world, api):
-    case = api("post", "/cases", "leader", _plan_body(world)).json()
+    case = api("post", "/cases", "leader", plan_body(world)).json()
     api("post", f"/cases/{case['id']}/start", "officer")
     r = api(
         "post",
@@ -159,7 +145,7 @@ def test_planning_refuses_bad_input_naming_each_field(world, api):
         "post",
         "/cases",
         "analyst",
-        _plan_body(
+        plan_body(
             world,
             enterprise_mst="0000000000",
             office_code="XX",
@@ -181,20 +167,20 @@ def test_planning_refuses_bad_input_naming_each_field(world, api):
         "team[0]",
         "team[1]",
     }
-    r = api("post", "/cases", "analyst", _plan_body(world, team=[]))
+    r = api("post", "/cases", "analyst", plan_body(world, team=[]))
     assert r.status_code == 422 and _fields(r) == {"team"}
-    r = api("post", "/cases", "analyst", _plan_body(world, period_from="yesterday"))
+    r = api("post", "/cases", "analyst", plan_body(world, period_from="yesterday"))
     assert r.status_code == 422 and _fields(r) == {"period_from"}
     other = world.other.declarations["cleared"].pk
-    r = api("post", "/cases", "analyst", _plan_body(world, declaration_ids=[other]))
+    r = api("post", "/cases", "analyst", plan_body(world, declaration_ids=[other]))
     assert r.status_code == 422 and _fields(r) == {"declaration_ids[0]"}
-    r = api("post", "/cases", "analyst", _plan_body(world, declaration_ids=[2**63]))
+    r = api("post", "/cases", "analyst", plan_body(world, declaration_ids=[2**63]))
     assert r.status_code == 422 and _fields(r) == {"declaration_ids[0]"}
     assert AuditCase.objects.count() == before  # nothing half-saved
 
 
 def test_findings_and_closing_refuse_bad_input(world, api):
-    case = api("post", "/cases", "analyst", _plan_body(world)).json()
+    case = api("post", "/cases", "analyst", plan_body(world)).json()
     cid = case["id"]
     finding = {
         "declaration_id": world.own.declarations["cleared"].pk,
@@ -246,14 +232,14 @@ def test_traders_are_refused_everywhere(world, api, role):
     today = timezone.localdate().isoformat()
     r = api("get", "/candidates", role, period_from=today, period_to=today)
     assert r.status_code == 403
-    assert api("post", "/cases", role, _plan_body(world)).status_code == 403
+    assert api("post", "/cases", role, plan_body(world)).status_code == 403
     if case is not None:
         assert api("get", f"/cases/{case.pk}", role).status_code == 403
     assert api("get", "/cases", "anonymous").status_code == 401
 
 
 def test_officers_see_only_the_cases_they_work(world, api):
-    case = api("post", "/cases", "analyst", _plan_body(world)).json()
+    case = api("post", "/cases", "analyst", plan_body(world)).json()
     assert api("get", "/traders", "officer").status_code == 403
     listed = api("get", "/cases", "officer").json()["items"]
     assert case["id"] in [c["id"] for c in listed]
@@ -275,7 +261,7 @@ def test_leaders_plan_and_see_only_within_their_scope(world, api):
         "post",
         "/cases",
         "leader",
-        _plan_body(world, enterprise_mst=other.enterprise.mst, office_code="43IH"),
+        plan_body(world, enterprise_mst=other.enterprise.mst, office_code="43IH"),
     )
     assert r.status_code == 403  # another department's office: not the leader's to audit
     # The analyst may plan there (with a team that works that office).
@@ -309,7 +295,7 @@ def test_candidates_leave_out_declarations_already_audited(world, api):
     assert world.own.declarations["cleared"].pk in [
         c["declaration_id"] for c in before["declarations"]
     ]
-    api("post", "/cases", "analyst", _plan_body(world))
+    api("post", "/cases", "analyst", plan_body(world))
     after = api("get", "/candidates", "analyst", **window).json()
     assert world.own.declarations["cleared"].pk not in [
         c["declaration_id"] for c in after["declarations"]
@@ -366,53 +352,11 @@ def test_candidates_follow_the_active_model_when_there_is_one(world, api, monkey
     assert api("get", "/candidates", "analyst", **window).json()["source"] == "estimate"
 
 
-def _store(world, *founds):
-    from haiquan.postaudit.services import _scan_store
-
-    return _scan_store(
-        found=list(founds),
-        lines_n=10,
-        declarations_n=10,
-        data_from=None,
-        data_to=None,
-        parameters={},
-        actor=None,
-        began=0.0,
-    )
-
-
-def _found(enterprise, declaration, score):
-    from haiquan.postaudit.anomalies import Found
-
-    today = timezone.localdate()
-    return Found(
-        enterprise_id=enterprise.pk,
-        kind="volume_change",
-        reason_code="volume_rise",
-        score=score,
-        period_start=today.replace(day=1),
-        period_end=today,
-        facts={
-            "month": today.strftime("%Y-%m"),
-            "value_vnd": 9e9,
-            "median_vnd": 1e9,
-            "declarations": 1,
-            "history": 12,
-            "ratio": 9.0,
-            "pct": 900,
-            "market": 1.0,
-        },
-        declaration_ids=[declaration.pk],
-        value_vnd=9e9,
-    )
-
-
 def test_anomalies_and_traders_by_scope(world, api):
     own, other = world.own, world.other
-    run = _store(
-        world,
-        _found(own.enterprise, own.declarations["cleared"], 80.0),
-        _found(other.enterprise, other.declarations["cleared"], 40.0),
+    run = scan_store(
+        volume_rise(own.enterprise, own.declarations["cleared"], 80.0),
+        volume_rise(other.enterprise, other.declarations["cleared"], 40.0),
     )
     body = api("get", "/anomalies", "analyst").json()
     assert [(a["enterprise_mst"], a["score"]) for a in body["items"]] == [

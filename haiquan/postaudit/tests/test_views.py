@@ -16,6 +16,7 @@ from haiquan.clearance.models import Declaration
 from haiquan.core.nav import nav_items_for
 from haiquan.postaudit.models import AuditCase
 from haiquan.postaudit.services import anomaly_scan_run
+from haiquan.postaudit.tests.helpers import scan_store, volume_rise
 
 pytestmark = pytest.mark.django_db
 
@@ -65,10 +66,8 @@ def test_the_enterprise_risk_page_shows_history_chart_record_and_rank(world):
 
 
 def test_anomalies_show_with_their_reason_and_declarations(world):
-    from .test_api import _found, _store
-
     cleared = world.own.declarations["cleared"]
-    _store(world, _found(world.own.enterprise, cleared, 77.0))
+    scan_store(volume_rise(world.own.enterprise, cleared, 77.0))
     page = _as(world, "leader").get("/post-audit/traders/").content.decode()
     assert world.own.enterprise.name in page and "Sudden change of volume or value" in page
     mst = world.own.enterprise.mst

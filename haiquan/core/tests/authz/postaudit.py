@@ -32,14 +32,13 @@ from django.utils import timezone
 
 from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
-from haiquan.postaudit.anomalies import Found
 from haiquan.postaudit.models import AuditCase, ScanRun
 from haiquan.postaudit.services import (
-    _scan_store,
     audit_case_close,
     audit_case_plan,
     audit_case_start,
 )
+from haiquan.postaudit.tests.helpers import scan_store, volume_rise
 
 if TYPE_CHECKING:
     from ..test_authz_matrix import Target
@@ -174,43 +173,14 @@ def _unassigned(world: World, scope: str) -> Target:
     return _target(path={"case_id": case.pk, "pk": case.pk}, listed=str(case.pk))
 
 
-def _found(world: World, scope: str, score: float) -> Found:
-    party = world.party(scope)
-    today = timezone.localdate()
-    return Found(
-        enterprise_id=party.enterprise.pk,
-        kind="volume_change",
-        reason_code="volume_rise",
-        score=score,
-        period_start=today.replace(day=1),
-        period_end=today,
-        facts={
-            "month": today.strftime("%Y-%m"),
-            "value_vnd": 9e9,
-            "median_vnd": 1e9,
-            "declarations": 1,
-            "history": 12,
-            "ratio": 9.0,
-            "pct": 900,
-            "market": 1.0,
-        },
-        declaration_ids=[party.declarations["cleared"].pk],
-        value_vnd=9e9,
-    )
-
-
 def _scan(world: World, *scopes: str) -> ScanRun:
     """A finished scan with one anomaly on each party's cleared declaration (the detection
     itself is `postaudit.tests`'; the world's few declarations make no anomaly)."""
-    return _scan_store(
-        found=[_found(world, s, 80.0) for s in scopes],
-        lines_n=10,
-        declarations_n=10,
-        data_from=None,
-        data_to=None,
-        parameters={},
-        actor=None,
-        began=0.0,
+    return scan_store(
+        *(
+            volume_rise(w.enterprise, w.declarations["cleared"], 80.0)
+            for w in map(world.party, scopes)
+        )
     )
 
 
