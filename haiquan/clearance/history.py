@@ -356,6 +356,19 @@ def _check(raw: Any, refs: _Refs, seen: set[str]) -> tuple[_Parsed | None, list[
             r.bad(name, "is before registered_at", "out-of-order")
     if cleared and released and released < cleared:
         r.bad("released_at", "is before cleared_at", "out-of-order")
+    # What a declaration ended as is its status: a cancelled one may have been cleared and released
+    # first (an export released for loading, never shipped, cancelled on the officer's decision), so
+    # its cancellation comes after those steps; a cleared or released one was never cancelled.
+    if status in (Status.CLEARED, Status.RELEASED) and raw.get("cancelled_at") not in (None, ""):
+        r.bad(
+            "cancelled_at",
+            f"a {status} declaration has no cancellation; a declaration cancelled after its "
+            "release has status cancelled",
+            "inconsistent",
+        )
+    for name, before in (("cleared_at", cleared), ("released_at", released)):
+        if status == Status.CANCELLED and cancelled and before and cancelled < before:
+            r.bad("cancelled_at", f"is before {name}", "out-of-order")
     partner_name = text(raw, "partner_name", HEADER_TEXT["partner_name"])
     bill_of_lading = text(raw, "bill_of_lading", HEADER_TEXT["bill_of_lading"])
     invoice_number = text(raw, "invoice_number", HEADER_TEXT["invoice_number"])

@@ -12,7 +12,9 @@ The rules of time-release measurement live here, as pure functions:
   up exactly to the measured time, per party and per step.
 - Events after release (a later amendment, khai bổ sung sau thông quan) do not change it.
 - A consignment not yet released is `open` and a cancelled one `cancelled`: both are kept and
-  counted separately, never averaged in.
+  counted separately, never averaged in. A cancellation counts whenever it comes: a declaration
+  cancelled after its release (an export cleared and released for loading but never shipped,
+  cancelled on the officer's decision) is cancelled, not released — its goods did not cross.
 - Outliers: a released consignment whose measured time exceeds `OUTLIER_CAP_SECONDS` (30 days)
   is flagged and reported separately (counted, with its own mean), not averaged in.
 """
@@ -244,7 +246,7 @@ def consignment_fact(dims: Dimensions, events: Iterable[EventRow]) -> dict[str, 
     if began is not None:
         row["pre_s"] = (registered_at - began).total_seconds()
 
-    if end is None:
+    if end is None or cancelled_at is not None:
         row["status"] = (
             FactStatus.CANCELLED.value if cancelled_at is not None else FactStatus.OPEN.value
         )

@@ -174,6 +174,46 @@ def test_a_file_with_problems_names_each_and_writes_nothing(admin, trader):
     assert Declaration.objects.count() == 1
 
 
+def test_a_cancellation_after_release_is_a_cancelled_declaration(admin, trader):
+    """An export released for loading and never shipped is cancelled on the officer's decision:
+    imported with status cancelled and its earlier steps; time release counts it cancelled."""
+    from haiquan.timerelease.services import consignment_rows
+
+    late = {"status": "cancelled", "cancelled_at": "2024-03-06T09:00:00+07:00"}
+    report = history_import(stream=jsonl(record(trader.mst, "106000000041", **late)), actor=admin)
+    assert report.ok, report.problems
+    d = Declaration.objects.get(number="106000000041")
+    kinds = list(
+        Event.objects.filter(declaration_id=d.pk)
+        .order_by("occurred_at", "id")
+        .values_list("kind", flat=True)
+    )
+    assert kinds[-2:] == ["declaration.released", "declaration.cancelled"]
+    (fact,) = consignment_rows([d.pk])
+    assert fact["status"] == "cancelled" and fact["total_s"] is None
+
+
+def test_a_released_declaration_with_a_cancellation_or_one_out_of_order_is_refused(admin, trader):
+    report = history_import(
+        stream=jsonl(
+            record(trader.mst, "106000000042", cancelled_at="2024-03-06T09:00:00+07:00"),
+            record(
+                trader.mst,
+                "106000000043",
+                status="cancelled",
+                cancelled_at="2024-03-04T12:00:00+07:00",  # before the release at 13:00
+            ),
+        ),
+        actor=admin,
+    )
+    assert not report.ok
+    assert {(n, p.field, p.code) for n, p in report.problems} == {
+        (1, "cancelled_at", "inconsistent"),
+        (2, "cancelled_at", "out-of-order"),
+    }
+    assert not Declaration.objects.filter(number__in=["106000000042", "106000000043"]).exists()
+
+
 def test_a_dry_run_checks_and_writes_nothing(admin, trader):
     report = history_import(
         stream=jsonl(record(trader.mst, "106000000030")), actor=admin, dry_run=True

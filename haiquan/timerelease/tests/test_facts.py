@@ -81,6 +81,24 @@ def test_unfinished_and_cancelled_consignments_are_kept_without_times() -> None:
     assert cancelled is not None and cancelled["status"] == "cancelled"
 
 
+def test_a_consignment_cancelled_after_its_release_is_cancelled_not_released() -> None:
+    """An export cleared and released for loading, never shipped, then cancelled: its goods did
+    not cross, so it is not a release to measure (nor averaged in)."""
+    row = consignment_fact(
+        DIMS,
+        events(
+            (0, "declaration.registered", "trader"),
+            (600, "declaration.cleared", "system"),
+            (900, "declaration.released", "customs"),
+            (86400, "declaration.cancelled", "customs"),
+        ),
+    )
+    assert row is not None
+    assert row["status"] == "cancelled"
+    assert row["total_s"] is None and row["customs_s"] is None
+    assert row["cancelled_at"] == (T0 + timedelta(seconds=86400)).replace(tzinfo=None)
+
+
 def test_beyond_thirty_days_is_an_outlier() -> None:
     def released_after(seconds: int) -> bool:
         row = consignment_fact(
