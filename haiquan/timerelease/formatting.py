@@ -1,5 +1,6 @@
 """Durations and changes written as the time-release reports write them:
-"10 h 05 min 48 s", "-31 min 06 s (-4.88%)"."""
+"10 h 05 min 48 s", "−31 min 06 s (−4.88%)". A decrease carries the minus sign (U+2212) of the
+reports' form, not a hyphen, so that it reads as one and never breaks a line from its figure."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+MINUS = "\u2212"
+
 
 def format_duration(seconds: float | None) -> str:
     """Whole seconds as hours, minutes and seconds; hours are not folded into days, as the
@@ -15,7 +18,7 @@ def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     total = round(abs(seconds))
-    sign = "-" if seconds < 0 and total else ""
+    sign = MINUS if seconds < 0 and total else ""
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     if h:
@@ -52,12 +55,12 @@ def format_percent(ratio: float | None, places: int = 2, signed: bool = False) -
         return "–"
     value = round(ratio * 100, places)
     text = formats.number_format(abs(value), places, use_l10n=True)
-    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
+    sign = MINUS if value < 0 else ("+" if signed and value > 0 else "")
     return f"{sign}{text}%"
 
 
 def format_change(c: Change) -> str:
-    """'-31 min 06 s (-4.88%)'; '+…' for an increase; '–' when there is nothing to compare."""
+    """'−31 min 06 s (−4.88%)'; '+…' for an increase; '–' when there is nothing to compare."""
     if c.seconds is None:
         return "–"
     sign = "+" if c.seconds > 0 else ""

@@ -29,13 +29,13 @@ def test_the_seeds_arithmetic() -> None:
     assert c.seconds == -1866
     assert c.ratio == pytest.approx(-1866 / 38214)
     assert format_duration(now) == "10 h 05 min 48 s"
-    assert format_change(c) == "-31 min 06 s (-4.88%)"
+    assert format_change(c) == "−31 min 06 s (−4.88%)"
 
 
 def test_the_export_figure_too() -> None:
     """Exports 2 h 29 min 22 s, 18 min 08 s (10.83%) less: 2019 was 2 h 47 min 30 s."""
     c = change(hms("2:29:22"), hms("2:47:30"))
-    assert format_change(c) == "-18 min 08 s (-10.83%)"
+    assert format_change(c) == "−18 min 08 s (−10.83%)"
 
 
 def test_short_long_and_missing_durations() -> None:
@@ -50,7 +50,7 @@ def test_short_long_and_missing_durations() -> None:
 
 def test_vietnamese_writes_a_decimal_comma() -> None:
     with translation.override("vi"):
-        assert format_percent(-1866 / 38214) == "-4,88%"
+        assert format_percent(-1866 / 38214) == "−4,88%"
 
 
 @given(st.integers(min_value=0, max_value=10**7), st.integers(min_value=1, max_value=10**7))

@@ -107,7 +107,7 @@ def test_changes_against_april_and_may_last_year(logbook: dict, db: Any) -> None
     assert r["change_last_year"]["mean_s"] == {"seconds": -2200, "ratio": pytest.approx(-0.1)}
     with translation.override("en"):
         assert format_duration(r["current"]["mean_s"]) == "5 h 30 min 00 s"
-        assert format_change_of(r["change_last_year"]["mean_s"]) == "-36 min 40 s (-10.00%)"
+        assert format_change_of(r["change_last_year"]["mean_s"]) == "−36 min 40 s (−10.00%)"
 
 
 def format_change_of(block: dict) -> str:

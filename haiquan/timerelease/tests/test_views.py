@@ -24,7 +24,7 @@ def test_the_dashboard_shows_the_figures_and_the_charts_data(logbook: dict, db: 
     assert r.status_code == 200
     html = r.content.decode()
     assert "5 h 30 min 00 s" in html
-    assert "-36 min 40 s (-10.00%)" in html  # against May 2025
+    assert "−36 min 40 s (−10.00%)" in html  # against May 2025
     assert 'id="tr-chart-data"' in html and "chart-4.6.1.umd.min.js" in html
     assert "onclick" not in html and "<script>" not in html  # CSP: no inline script
     assert "?date_from=2026-05-01" in html and "office=20CD" in html  # drill-down links
