@@ -6,6 +6,15 @@ import pytest
 from django.core.management import call_command
 
 
+@pytest.fixture(autouse=True)
+def _fresh_limits() -> None:
+    """Rate and log-in limits are counted in the "limits" cache (per process in the tests):
+    every test starts with none spent, whatever ran before it on the same worker."""
+    from django.core.cache import caches
+
+    caches["limits"].clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the reference data (countries, currencies, types, offices, tariff) once per test DB."""
