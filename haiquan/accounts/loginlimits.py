@@ -134,8 +134,8 @@ class LoginLimitsBackend:
             raise
         return None
 
-    def get_user(self, user_id: Any) -> None:
-        return None
+    # No get_user(): a session never names this backend (Django's test client's force_login
+    # picks the first backend that has one).
 
 
 @receiver(user_login_failed, dispatch_uid="haiquan.loginlimits.failed")
