@@ -438,19 +438,16 @@ def timed(fn: Callable[[], Any], runs: int) -> dict[str, Any]:
 
 
 def reports(*, year: int, runs: int, info: dict[str, Any]) -> list[dict[str, Any]]:
+    from datetime import timedelta
+
     from django.test import Client
+    from django.utils import timezone
 
     from haiquan.accounts.services import token_create, user_create
     from haiquan.stats.exports import report_csv, report_xlsx
     from haiquan.stats.selectors import statistics_report
 
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    admin = user_create(
-        username="bench.stats", password=None, role="analyst", system_account=True
-    )
+    admin = user_create(username="bench.stats", password=None, role="analyst", system_account=True)
     token = token_create(
         user=admin,
         name="bench",

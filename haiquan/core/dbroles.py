@@ -17,6 +17,7 @@ creating the role needs CREATEROLE).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from psycopg import sql
@@ -62,11 +63,11 @@ def db_roles_ensure(
         class _Cursor:
             """Composed statements as text (Django's cursor wrapper expects strings)."""
 
-            def execute(self, statement: object, params: list[object] | None = None) -> None:
+            def execute(self, statement: object, params: list[Any] | None = None) -> None:
                 text = statement if isinstance(statement, str) else statement.as_string(raw)  # type: ignore[attr-defined]
                 django_cursor.execute(text, params)
 
-            def fetchone(self) -> tuple:  # type: ignore[type-arg]
+            def fetchone(self) -> Any:
                 return django_cursor.fetchone()
 
         cursor = _Cursor()

@@ -156,9 +156,7 @@ class Command(BaseCommand):
         token = demo_token_issue()
         logins = staff + traders + others
         enrolment = demo_enrolment_links([login.username for login in logins])
-        self._print_summary(
-            options["serve"] or DEFAULT_ADDRESS, logins, token, banks, enrolment
-        )
+        self._print_summary(options["serve"] or DEFAULT_ADDRESS, logins, token, banks, enrolment)
         if options["serve"]:
             call_command("runserver", options["serve"], "--noreload")
 
