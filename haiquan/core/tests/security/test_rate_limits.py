@@ -224,3 +224,23 @@ def test_the_faq_list_renders_only_the_page_it_answers(portal_content, monkeypat
     assert body["count"] > 2 and len(body["items"]) == 2
     assert len(rendered) == 2
     assert all(item["answer_html"] for item in body["items"])
+
+
+def test_production_refuses_to_start_without_redis():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.production",
+        "HAIQUAN_SECRET_KEY": "x" * 64,
+        "DATABASE_URL": "postgres://haiquan@db.invalid:5432/haiquan",
+    }
+    env.pop("HAIQUAN_REDIS_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0 and "HAIQUAN_REDIS_URL" in result.stderr

@@ -139,3 +139,24 @@ def test_the_admin_refuses_a_weak_password():
     assert resp.status_code == 200
     assert "password2" in resp.context["adminform"].form.errors
     assert not User.objects.filter(username="dn.weak").exists()
+
+
+def test_the_demo_hands_each_new_staff_log_in_a_working_enrolment_link():
+    from haiquan.demo.setup import DEMO_PASSWORD, demo_enrolment_links
+
+    officer = user_create(
+        username="cc.demo",
+        password=DEMO_PASSWORD,
+        check_password=False,
+        role=Role.OFFICER,
+        office_codes=["20BD"],
+    )
+    trader = UserFactory(role=Role.DECLARANT)
+    enrolled = UserFactory(role=Role.LEADER)
+    totp_device(enrolled)
+    links = demo_enrolment_links([officer.username, trader.username, enrolled.username])
+    assert list(links) == ["cc.demo"]  # traders need none; an enrolled leader has one
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": "cc.demo", "password": DEMO_PASSWORD})
+    page = client.get(links["cc.demo"])
+    assert page.status_code == 200 and 'data-testid="totp-secret"' in page.content.decode()
