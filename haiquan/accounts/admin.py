@@ -93,9 +93,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "created_at",
         "expires_at",
         "issued_by",
+        "issued_by_label",
         "purpose",
         "last_used_at",
         "revoked_at",
+        "revoked_by",
     )
     search_fields = ("prefix", "name", "user__username")
     actions = ["revoke"]

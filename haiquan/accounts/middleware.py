@@ -94,8 +94,9 @@ class SessionAgeMiddleware:
                 if getattr(request, "htmx", False):
                     return HttpResponseClientRedirect(url)
                 return HttpResponseRedirect(url)
-            session[SESSION_STARTED] = started
             # Written at most once a minute: a session save on every request would cost.
+            if SESSION_STARTED not in session:
+                session[SESSION_STARTED] = started
             if now - seen > 60 or SESSION_SEEN not in session:
                 session[SESSION_SEEN] = now
         return self.get_response(request)

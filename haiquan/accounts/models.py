@@ -88,9 +88,19 @@ class ApiToken(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Who issued it when not an account: "command line (root)", "haiquan demo".
+    issued_by_label = models.CharField(_("issued by (label)"), max_length=100, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("API token")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -16,12 +17,12 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haiquan.core.problems import FieldProblem, ValidationFailed, invalid
-from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 from haiquan.refdata.models import CentralTeam, Enterprise, Office
 
 from .choices import CUSTOMS_ROLES, Role, Scope
 from .models import ApiToken, EnrolmentLink, User, hash_token
+
+logger = logging.getLogger("haiquan.security")
 
 TOKEN_PREFIX = "hq_"
 ENROLMENT_PREFIX = "hqe_"
@@ -143,8 +144,9 @@ def token_create(
 
     Customs roles get tokens only as system accounts, and only with a `purpose`: a person's
     token would act without the second factor. Who issued it (`issued_by`, or
-    `issued_by_label` for the command line) and for what stay on the token and in the event
-    log."""
+    `issued_by_label` for the command line), when and for what stay on the token (never
+    deleted nor changed in the admin; revoking records who revoked it), and in the security
+    log ("haiquan.security")."""
     errors: list[FieldProblem] = []
     if not name.strip():
         errors.append(
@@ -205,24 +207,18 @@ def token_create(
         scopes=[s for s in Scope.values if s in wanted],
         expires_at=expires_at,
         issued_by=issued_by,
+        issued_by_label="" if issued_by else issued_by_label[:100],
         purpose=purpose.strip(),
     )
-    event_record(
-        kind="api_token.issued",
-        subject_type="api_token",
-        subject_id=token.pk,
-        party=Party.CUSTOMS if user.role in CUSTOMS_ROLES else Party.SYSTEM,
-        actor=issued_by,
-        actor_label=issued_by_label,
-        data={
-            "user": user.get_username(),
-            "role": user.role,
-            "name": token.name,
-            "prefix": token.prefix,
-            "scopes": token.scopes,
-            "expires_at": expires_at.isoformat(),
-            "purpose": token.purpose,
-        },
+    logger.info(
+        "API token %s… (%s) issued to %s by %s: scopes %s, expires %s, purpose %r",
+        token.prefix,
+        token.name,
+        user.get_username(),
+        issued_by.get_username() if issued_by else issued_by_label,
+        ",".join(token.scopes),
+        expires_at.isoformat(),
+        token.purpose,
     )
     return token, raw
 
@@ -232,15 +228,14 @@ def token_revoke(
     *, token: ApiToken, revoked_by: User | None = None, revoked_by_label: str = ""
 ) -> ApiToken:
     token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
-    event_record(
-        kind="api_token.revoked",
-        subject_type="api_token",
-        subject_id=token.pk,
-        party=Party.SYSTEM,
-        actor=revoked_by,
-        actor_label=revoked_by_label,
-        data={"user": token.user.get_username(), "name": token.name, "prefix": token.prefix},
+    token.revoked_by = revoked_by
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    logger.info(
+        "API token %s… (%s) of %s revoked by %s",
+        token.prefix,
+        token.name,
+        token.user.get_username(),
+        revoked_by.get_username() if revoked_by else revoked_by_label,
     )
     return token
 
@@ -267,14 +262,11 @@ def enrolment_link_issue(
         expires_at=now + timedelta(hours=hours),
         issued_by=issued_by,
     )
-    event_record(
-        kind="second_factor.enrolment_link_issued",
-        subject_type="user",
-        subject_id=user.pk,
-        party=Party.CUSTOMS,
-        actor=issued_by,
-        actor_label=issued_by_label,
-        data={"user": user.get_username(), "expires_at": link.expires_at.isoformat()},
+    logger.info(
+        "enrolment link for %s issued by %s, valid until %s",
+        user.get_username(),
+        issued_by.get_username() if issued_by else issued_by_label,
+        link.expires_at.isoformat(),
     )
     return link, raw
 
@@ -320,14 +312,7 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, token: str, link: Enr
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
-    event_record(
-        kind="second_factor.enrolled",
-        subject_type="user",
-        subject_id=user.pk,
-        party=Party.CUSTOMS,
-        actor=user,
-        data={"user": user.get_username(), "link": link.pk},
-    )
+    logger.info("%s enrolled an authenticator through link %s", user.get_username(), link.pk)
     return True
 
 

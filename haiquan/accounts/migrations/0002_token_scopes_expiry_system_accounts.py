@@ -25,6 +25,7 @@ def existing_tokens(apps, schema_editor):
     ApiToken.objects.filter(
         user__role__in=CUSTOMS_ROLES, revoked_at__isnull=True
     ).update(revoked_at=now)
+    ApiToken.objects.filter(issued_by__isnull=True).update(issued_by_label="before scopes (migration)")
 
 
 class Migration(migrations.Migration):
@@ -38,6 +39,16 @@ class Migration(migrations.Migration):
             model_name='apitoken',
             name='issued_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='issued by'),
+        ),
+        migrations.AddField(
+            model_name='apitoken',
+            name='issued_by_label',
+            field=models.CharField(blank=True, max_length=100, verbose_name='issued by (label)'),
+        ),
+        migrations.AddField(
+            model_name='apitoken',
+            name='revoked_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='revoked by'),
         ),
         migrations.AddField(
             model_name='apitoken',

@@ -227,12 +227,10 @@ class Command(BaseCommand):
             for username, path in enrolment.items():
                 w(f"  {username:<16} {url.rstrip('/')}{path}")
         if token:
+            w(_("API token of dn.hoanglong (shown once): %(t)s") % {"t": token})
             w(
-                _(
-                    "API token of dn.hoanglong (shown once; scopes read, file, pay, portal; "
-                    "expires in 90 days): %(t)s"
-                )
-                % {"t": token}
+                "  "
+                + _("It may read, file, pay and use the portal (scopes), and expires in 90 days.")
             )
         w(_("Partner banks and their demo signing secrets:"))
         for code, secret in banks.items():
