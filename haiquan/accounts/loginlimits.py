@@ -35,7 +35,7 @@ from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from haiquan.core.clientip import request_client_address
+from haiquan.core.clientip import address_bucket, request_client_address
 
 CACHE_ALIAS = "limits"
 REFUSED_ATTR = "haiquan_login_refused"  # (reason, seconds to wait) set on the request
@@ -57,7 +57,7 @@ def _account_key(username: str) -> str:
 
 
 def _address_key(address: str) -> str:
-    return f"login:addr:{address}"
+    return f"login:addr:{address_bucket(address)}"
 
 
 class LoginRefused(PermissionDenied):

@@ -97,6 +97,16 @@ def client_address(peer: str, forwarded_for: str, proxies: Iterable[Network]) ->
     return str(current)
 
 
+def address_bucket(address: str) -> str:
+    """What a per-address limit counts: an IPv4 address, or the /64 network of an IPv6 one (a
+    single IPv6 host usually holds a whole /64 and could otherwise step to a fresh address on
+    every try)."""
+    addr = _address(address)
+    if isinstance(addr, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{addr}/64", strict=False))
+    return str(addr) if addr is not None else address
+
+
 def request_client_address(request: HttpRequest) -> str:
     """The client's address of `request` (what the middleware put in REMOTE_ADDR); computed
     here when the middleware did not run (e.g. a request built by a test's RequestFactory)."""

@@ -40,6 +40,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy
 
+from .clientip import address_bucket
 from .problems import ProblemError
 
 CACHE_ALIAS = "limits"
@@ -183,7 +184,7 @@ def api_token_throttle(*, token_key_hash: str) -> None:
 
 def _address_limit(request: HttpRequest) -> tuple[str, int, float] | None:
     """(bucket key, burst, per second) of the per-address limit this request falls under."""
-    address = str(request.META.get("REMOTE_ADDR", ""))
+    address = address_bucket(str(request.META.get("REMOTE_ADDR", "")))
     if request.path_info.startswith(API_PREFIX):
         if api_rate_limits()[1] <= 0:
             return None

@@ -41,3 +41,11 @@ def test_the_client_is_the_first_address_from_the_right_that_is_not_a_proxy(
 ) -> None:
     with behind_proxy():
         assert client_address(peer, header, trusted_proxies()) == expected
+
+
+def test_ipv6_clients_are_limited_by_their_64_network():
+    from haiquan.core.clientip import address_bucket
+
+    assert address_bucket("2001:db8:1:2:aaaa::1") == address_bucket("2001:db8:1:2:bbbb::9")
+    assert address_bucket("2001:db8:1:2::1") != address_bucket("2001:db8:1:3::1")
+    assert address_bucket("203.0.113.5") == "203.0.113.5"
