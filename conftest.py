@@ -2,8 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.core.management import call_command
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits() -> None:
+    """Rate and log-in limits are counted in the "limits" cache (per process in the tests):
+    every test starts with none spent, whatever ran before it on the same worker."""
+    from django.core.cache import caches
+
+    caches["limits"].clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_lifts_the_truncate_guards() -> Iterator[None]:
+    """Between transactional tests pytest-django empties every table with one TRUNCATE (Django's
+    flush). On PostgreSQL the event log and the access trail refuse TRUNCATE (statement
+    triggers): the test database's owner lifts them inside the flush's own transaction, as the
+    demo's reset does (haiquan.core.appendonly)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    from haiquan.core.appendonly import APPEND_ONLY_TABLES, truncate_guards_lifted
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):  # type: ignore[no-untyped-def]
+        statements = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        if not statements or not set(APPEND_ONLY_TABLES) & set(tables):
+            return statements
+        lift, restore = truncate_guards_lifted()
+        return [*lift, *statements, *restore]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.sql_flush = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")

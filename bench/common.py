@@ -195,7 +195,8 @@ def prepare_database(env: dict[str, str]) -> dict[str, str]:
         "t = timezone.localdate()\n"
         "for d in (-1, 0, 1):\n"
         "    exchange_rate_set(currency='USD', day=t + timedelta(days=d), rate_vnd=Decimal('25400'))\n"
-        "print(token_create(user=u, name='bench')[1])\n"
+        "print(token_create(user=u, name='bench', scopes=['read', 'file', 'pay'],\n"
+        "                   expires_at=timezone.now() + timedelta(days=7))[1])\n"
     )
     out = subprocess.run(
         [*haiquan, "shell", "-c", code],

@@ -54,17 +54,23 @@ MIX = [
 
 _EXTRA = """
 import json
+from datetime import timedelta
+from django.utils import timezone
 from haiquan.accounts.services import token_create, user_create
 from haiquan.payments.services import bank_create
 from haiquan.refdata.services import enterprise_create
 from haiquan.refdata.tests.factories import valid_mst
-o = user_create(username='bench.officer', password=None, role='officer', office_codes=['20CD'])
+o = user_create(username='bench.officer', password=None, role='officer', office_codes=['20CD'],
+                system_account=True)
+week = timezone.now() + timedelta(days=7)
 e = enterprise_create(mst=valid_mst(7777), name='Công ty TNHH Mới Thành Lập (bench)',
                       province_code='22', compliance_rank='low')
 d = user_create(username='bench.low', password=None, role='declarant', enterprise_msts=[e.mst])
 bank, secret = bank_create(code='VCB', name='Ngân hàng TMCP Ngoại thương Việt Nam')
-print(json.dumps({'officer': token_create(user=o, name='bench')[1],
-                  'low': token_create(user=d, name='bench')[1], 'low_mst': e.mst,
+print(json.dumps({'officer': token_create(user=o, name='bench', scopes=['read', 'customs'],
+                                          expires_at=week, purpose='soak benchmark')[1],
+                  'low': token_create(user=d, name='bench', scopes=['read', 'file', 'pay'],
+                                      expires_at=week)[1], 'low_mst': e.mst,
                   'bank': bank.code, 'secret': secret}))
 """
 

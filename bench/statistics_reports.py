@@ -438,14 +438,23 @@ def timed(fn: Callable[[], Any], runs: int) -> dict[str, Any]:
 
 
 def reports(*, year: int, runs: int, info: dict[str, Any]) -> list[dict[str, Any]]:
+    from datetime import timedelta
+
     from django.test import Client
+    from django.utils import timezone
 
     from haiquan.accounts.services import token_create, user_create
     from haiquan.stats.exports import report_csv, report_xlsx
     from haiquan.stats.selectors import statistics_report
 
-    admin = user_create(username="bench.stats", password=None, role="analyst")
-    token = token_create(user=admin, name="bench")[1]
+    admin = user_create(username="bench.stats", password=None, role="analyst", system_account=True)
+    token = token_create(
+        user=admin,
+        name="bench",
+        scopes=["read"],
+        expires_at=timezone.now() + timedelta(days=7),
+        purpose="statistics benchmark",
+    )[1]
     today = date(year + 1, 1, 15)
     year_from, year_to = f"{year}-01", f"{year}-12"
     month = f"{year}-10"

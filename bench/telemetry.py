@@ -79,6 +79,8 @@ def django_env(db_url: str) -> dict[str, str]:
         "DATABASE_URL": db_url,
         "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.local",
         "HAIQUAN_CONN_MAX_AGE": "600",
+        # Every device posts from 127.0.0.1 here: the per-address API limit would measure itself.
+        "HAIQUAN_API_ADDRESS_RATE_PER_SECOND": "0",
     }
 
 
@@ -94,7 +96,8 @@ places_ensure(actor=leader)
 depart = timezone.now() - timedelta(seconds={span_s})
 ms = movements_create(actor=leader, count={seals}, depart_at=depart, time_limit_minutes=24 * 60)
 platform = user_create(username='bench.platform', password=None, role='operator', employer_mst=GATE_OPERATOR[0])
-print(token_create(user=platform, name='bench')[1])
+print(token_create(user=platform, name='bench', scopes=['telemetry'],
+                   expires_at=timezone.now() + timedelta(days=7))[1])
 print(int(depart.timestamp()))
 """
     out = subprocess.run(

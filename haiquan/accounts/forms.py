@@ -8,6 +8,9 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .loginlimits import REFUSED_ATTR
 
 
 class LoginForm(AuthenticationForm):
@@ -25,6 +28,25 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update(autocomplete="username", spellcheck="false")
         self.fields["password"].label = _("Password")
         self.fields["password"].widget.attrs.update(autocomplete="current-password")
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        refused = getattr(self.request, REFUSED_ATTR, None) if self.request else None
+        if refused is None:
+            return super().get_invalid_login_error()
+        reason, wait = refused
+        if reason == "address":
+            message = ngettext(
+                "Too many wrong log-ins from your network. Try again in %(n)d second.",
+                "Too many wrong log-ins from your network. Try again in %(n)d seconds.",
+                wait,
+            )
+        else:
+            message = ngettext(
+                "Too many wrong passwords for this user name. Try again in %(n)d second.",
+                "Too many wrong passwords for this user name. Try again in %(n)d seconds.",
+                wait,
+            )
+        return forms.ValidationError(message % {"n": wait}, code="throttled")
 
 
 class PasswordChangePageForm(PasswordChangeForm):

@@ -44,6 +44,10 @@ class User(AbstractUser):
         "refdata.CentralTeam", verbose_name=_("central teams"), blank=True, related_name="members"
     )
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # A system (a trader's ERP, a port's terminal system, a customs office's integration), not a
+    # person: it has no password and acts through API tokens only. Customs roles get tokens
+    # only as such accounts, never as a person's (a person's token would skip the second factor).
+    is_system_account = models.BooleanField(_("system account"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -63,7 +67,9 @@ def hash_token(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A bearer token for a system acting as a user. Only its SHA-256 is stored."""
+    """A bearer token for a system acting as a user. Only its SHA-256 is stored. It may be used
+    for its `scopes` only (haiquan.core.apiscopes) and until `expires_at`; who issued it and for
+    what stay on it (and in the event log)."""
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="tokens"
@@ -71,10 +77,30 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    scopes = models.JSONField(_("scopes"), default=list)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    issued_by = models.ForeignKey(
+        User,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Who issued it when not an account: "command line (root)", "haiquan demo".
+    issued_by_label = models.CharField(_("issued by (label)"), max_length=100, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("API token")
@@ -84,5 +110,39 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.name})"
 
     def is_usable(self) -> bool:
-        now = timezone.now()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+        return self.revoked_at is None and not self.is_expired()
+
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    def allows(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+
+class EnrolmentLink(models.Model):
+    """A one-time link an administrator issues so that a person can enrol an authenticator
+    (TOTP) after logging in with their password. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="enrolment_links"
+    )
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    issued_by = models.ForeignKey(
+        User,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment link")
+        verbose_name_plural = _("enrolment links")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -10,5 +10,6 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("second-factor/", views.second_factor, name="second_factor"),
+    path("enrol/<str:key>/", views.enrol, name="enrol"),
     path("language/", views.language_set, name="language"),
 ]

@@ -24,10 +24,16 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import LoginForm, PasswordChangePageForm, TokenForm
+from .loginlimits import REFUSED_ATTR
 from .middleware import second_factor_exempt
 from .models import User
 from .selectors import user_needs_second_factor
-from .services import totp_device_confirm, totp_device_for_enrolment, user_language_set
+from .services import (
+    enrolment_link_find,
+    totp_device_confirm,
+    totp_device_for_enrolment,
+    user_language_set,
+)
 
 
 def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
@@ -71,6 +77,14 @@ class LoginView(auth_views.LoginView):
             _remember_language(response, user.language)
         return response
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        refused = getattr(self.request, REFUSED_ATTR, None)
+        if refused is not None:  # a log-in limit, not a wrong password: 429 with Retry-After
+            response.status_code = 429
+            response["Retry-After"] = str(refused[1])
+        return response
+
 
 logout_view = second_factor_exempt(auth_views.LogoutView.as_view())
 
@@ -93,32 +107,57 @@ def _qr_data_uri(device: TOTPDevice) -> str:
 @second_factor_exempt
 @login_required
 def second_factor(request: HttpRequest) -> HttpResponse:
-    """Enter the authenticator's code. On the first log-in (no confirmed authenticator yet)
-    the page shows a QR code to scan, and the first correct code confirms the device."""
+    """Enter the authenticator's code. A user without a confirmed authenticator is told to ask
+    an administrator for an enrolment link: the password alone never enrols one."""
     user = cast(User, request.user)
     target = _safe_next(request)
     if not user_needs_second_factor(user) or user.is_verified():  # type: ignore[attr-defined]
         return redirect(target)
-    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    device = None if confirmed else totp_device_for_enrolment(user=user)
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return render(request, "accounts/second_factor_missing.html", status=403)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
+        if _throttled(user, None):
+            message = _(
+                "Too many wrong codes in a row. Wait a few seconds, then enter the newest code."
+            )
+            form.add_error("token", ValidationError(message, code="throttled"))
+            return _second_factor_page(request, form, target, None)
+        verified = match_token(user, token)
+        if verified is not None:
+            otp_login(request, verified)
+            return redirect(target)
+        message = _("This code is not right or has expired. Enter the newest code.")
+        form.add_error("token", ValidationError(message, code="wrong-code"))
+    return _second_factor_page(request, form, target, None)
+
+
+@second_factor_exempt
+@login_required
+def enrol(request: HttpRequest, key: str) -> HttpResponse:
+    """Enrol an authenticator through the one-time link an administrator issued, after logging
+    in with the password: the page shows a QR code, and the first right code confirms the
+    authenticator (replacing any earlier one) and uses the link up."""
+    user = cast(User, request.user)
+    link = enrolment_link_find(raw=key)
+    if link is None or link.user_id != user.pk:
+        return render(request, "accounts/enrolment_link_invalid.html", status=404)
+    target = _safe_next(request)
+    device = totp_device_for_enrolment(user=user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         if _throttled(user, device):
             message = _(
                 "Too many wrong codes in a row. Wait a few seconds, then enter the newest code."
             )
             form.add_error("token", ValidationError(message, code="throttled"))
             return _second_factor_page(request, form, target, device)
-        if device is not None:
-            if totp_device_confirm(user=user, device=device, token=token):
-                otp_login(request, device)
-                return redirect(target)
-        else:
-            verified = match_token(user, token)
-            if verified is not None:
-                otp_login(request, verified)
-                return redirect(target)
+        if totp_device_confirm(
+            user=user, device=device, token=form.cleaned_data["token"], link=link
+        ):
+            otp_login(request, device)
+            return redirect(target)
         message = _("This code is not right or has expired. Enter the newest code.")
         form.add_error("token", ValidationError(message, code="wrong-code"))
     return _second_factor_page(request, form, target, device)

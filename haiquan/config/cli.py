@@ -1,6 +1,6 @@
 """The `haiquan` command: Django's management commands under haiquan's settings.
 
-haiquan migrate | load-refdata | demo | createuser | token | runserver | serve | ...
+haiquan migrate | load-refdata | demo | createuser | token | enrolment-link | db-roles | serve | ...
 """
 
 from __future__ import annotations

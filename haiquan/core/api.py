@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -20,6 +21,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, SessionAuth
 
+from haiquan.core.apiscopes import scope_needed
 from haiquan.core.problems import ProblemError
 from haiquan.core.ratelimit import api_token_throttle
 
@@ -40,6 +42,27 @@ class Pagination(LimitOffsetPagination):
             ninja_settings.PAGINATION_PER_PAGE, ge=1, le=ninja_settings.PAGINATION_MAX_LIMIT
         )
         offset: int = Field(0, ge=0, le=2**53)
+
+
+class RenderedOnSlice(Sequence[Any]):
+    """A list whose items are turned into their output only when the paginator takes its page:
+    `len` counts them all, a slice renders just the slice."""
+
+    def __init__(self, items: list[Any], render: Callable[[Any], Any]) -> None:
+        self.items = items
+        self.render = render
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self.render(item) for item in self.items[index]]
+        return self.render(self.items[index])
 
 
 def problem_response(
@@ -191,8 +214,16 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         return problem_response(api, request, body, exc.status_code)
 
 
+class TokenRefused(ProblemError):
+    """A token that authenticates but may not be used here: expired or revoked (401), or
+    without the scope this operation needs (403)."""
+
+
 class BearerTokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>` for systems (the trader's software, a bank, an agency)."""
+    """`Authorization: Bearer <token>` for systems (the trader's software, a bank, an agency).
+
+    The token must be unexpired and unrevoked, its user active, and it must carry the scope
+    the operation needs (haiquan.core.apiscopes); then it counts against its rate limit."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from haiquan.accounts.models import ApiToken, hash_token
@@ -203,15 +234,45 @@ class BearerTokenAuth(HttpBearer):
             tok = ApiToken.objects.select_related("user").get(key_hash=hash_token(token))
         except ApiToken.DoesNotExist:
             return None
-        if not tok.is_usable() or not tok.user.is_active:
+        if not tok.user.is_active:
             return None
+        if tok.revoked_at is not None or tok.is_expired():
+            raise TokenRefused(
+                detail=_("This token has been revoked.")
+                if tok.revoked_at is not None
+                else _("This token expired; ask for a new one."),
+                status=401,
+                code="token-expired" if tok.revoked_at is None else "token-revoked",
+                title=_("Authentication required"),
+                headers={"WWW-Authenticate": 'Bearer realm="haiquan", error="invalid_token"'},
+            )
         # 429 with Retry-After once the token's burst is spent (settings.HAIQUAN API_RATE_*).
         api_token_throttle(token_key_hash=tok.key_hash)
+        match = request.resolver_match
+        needed = scope_needed(request.method or "GET", match.route if match else request.path)
+        if needed is None or not tok.allows(needed):
+            raise TokenRefused(
+                detail=(
+                    _(
+                        "This token may not be used for '%(scope)s'; ask for a token with that scope."
+                    )
+                    % {"scope": needed}
+                    if needed is not None
+                    else _("No token may be used for this operation.")
+                ),
+                status=403,
+                code="insufficient-scope",
+                title=_("Not allowed"),
+                headers={
+                    "WWW-Authenticate": f'Bearer realm="haiquan", error="insufficient_scope", scope="{needed or ""}"'
+                },
+            )
         now = timezone.now()
         # Record use at most once a minute: a write on every request would cost throughput.
         if tok.last_used_at is None or now - tok.last_used_at > timedelta(minutes=1):
             ApiToken.objects.filter(pk=tok.pk).update(last_used_at=now)
         request.user = tok.user
+        request.api_token = tok  # type: ignore[attr-defined]
         return tok.user
 
 

@@ -67,11 +67,16 @@ def installed_requires(name: str, version: str) -> list[str] | None:
 
 
 def walk(
-    roots: Iterable[str], lock: dict[str, str], requires: Requires, report: Report
+    roots: Iterable[str],
+    lock: dict[str, str],
+    requires: Requires,
+    report: Report,
+    conditional: set[str] | None = None,
 ) -> set[str]:
     """Follow `roots` (requirement strings) through the locked packages' metadata; returns the
     names reached. Markers are evaluated for this interpreter and platform, with the extras
-    that were asked for."""
+    that were asked for; the names of dependencies left out by a marker go into `conditional`
+    (locked for another interpreter, e.g. redis's `async-timeout` before Python 3.11.3)."""
     env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
     seen: set[tuple[str, frozenset[str]]] = set()
     reached: set[str] = set()
@@ -104,6 +109,8 @@ def walk(
             if dep_req.marker is not None and not any(
                 dep_req.marker.evaluate({**env, "extra": extra}) for extra in extras
             ):
+                if conditional is not None and "extra" not in str(dep_req.marker):
+                    conditional.add(canonicalize_name(dep_req.name))
                 continue
             dep_req.marker = None
             todo.append((str(dep_req), label))
@@ -165,8 +172,9 @@ def check(root: Path, requires: Requires = installed_requires) -> list[str]:
     runtime, dev, build = project_requirements(root)
     dev_lock = parse_lock((root / "requirements" / "dev.lock").read_text())
     base_lock = parse_lock((root / "requirements" / "base.lock").read_text())
-    reached = walk([*runtime, *dev, *build], dev_lock, requires, report)
-    for name in sorted(set(dev_lock) - reached):
+    conditional: set[str] = set()
+    reached = walk([*runtime, *dev, *build], dev_lock, requires, report, conditional)
+    for name in sorted(set(dev_lock) - reached - conditional):
         report.add(f"{name}=={dev_lock[name]} is in dev.lock but nothing needs it")
     base_report = Report()
     walk([*runtime, *build], base_lock, lambda n, v: requires(n, dev_lock.get(n, v)), base_report)

@@ -7,15 +7,17 @@ they are added here in one place rather than repeated on every route:
 |--------|--------------------------------------------------------|--------------------------------|
 | 400    | the request cannot be read (body not JSON or UTF-8...) | all                            |
 | 401    | no valid token, session or bank signature              | all (each authenticates)       |
-| 403    | the caller's role or scope does not allow it           | token or session operations    |
+| 403    | the caller's role, or the token's scope, does not allow it | token or session operations |
 | 404    | the object does not exist or is not the caller's to see | with path parameters or a body |
 | 409    | the object's state forbids it, or it changed meanwhile | POST, PUT, PATCH, DELETE       |
 | 413    | the body is larger than the installation accepts       | with a request body            |
 | 422    | a field breaks a rule (each named in `errors`)         | with parameters or a body      |
-| 429    | the token's request budget is spent (Retry-After)      | token or session operations    |
+| 429    | the token's or the address's request budget is spent (Retry-After) | all            |
 | 503    | the database cannot be reached (Retry-After)           | all                            |
 
-Every one is `application/problem+json` (RFC 9457) with the `Problem` schema below.
+Every one is `application/problem+json` (RFC 9457) with the `Problem` schema below. Operations
+that take a token also say which scope it needs (haiquan.core.apiscopes), in their description
+and as `x-token-scope`.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ _DESCRIPTIONS = {
     409: "The object's state forbids this, or it changed meanwhile.",
     413: "The body is too large.",
     422: "Invalid input: each field at fault is named in `errors`.",
-    429: "Too many requests with this token: retry after `Retry-After` seconds.",
+    429: "Too many requests with this token or from this address: retry after `Retry-After` seconds.",
     503: "The database cannot be reached: retry after `Retry-After` seconds.",
 }
 
@@ -92,9 +94,9 @@ def problem_statuses(method: str, operation: dict[str, Any]) -> list[int]:
     params = operation.get("parameters", [])
     has_body = "requestBody" in operation
     secured = bool(operation.get("security"))
-    statuses = {400, 401, 503}
+    statuses = {400, 401, 429, 503}
     if secured:
-        statuses |= {403, 429}
+        statuses.add(403)
     if has_body:
         statuses |= {404, 413, 422}
     if any(p.get("in") == "path" for p in params):
@@ -111,8 +113,17 @@ def add_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
     ref = {"$ref": "#/components/schemas/Problem"}
-    for ops in schema.get("paths", {}).values():
+    from .apiscopes import scope_needed
+
+    for path, ops in schema.get("paths", {}).items():
         for method, operation in ops.items():
+            if operation.get("security"):
+                scope = scope_needed(method, path)
+                operation["x-token-scope"] = str(scope) if scope else None
+                note = f"Token scope: `{scope}`." if scope else "No token may be used."
+                operation["description"] = (
+                    operation.get("description", "") + "\n\n" + note
+                ).strip()
             responses = operation.setdefault("responses", {})
             for status in problem_statuses(method, operation):
                 answer: dict[str, Any] = {

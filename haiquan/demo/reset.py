@@ -8,8 +8,10 @@ authorisations, the trader and officer accounts the generator or the demo made, 
 the apps whose content the demo makes on top of the history (`CONTENT_APPS`). Customs
 staff log-ins, banks, risk profiles, reference data and exchange rates stay.
 
-The event log refuses updates and deletes (the model, and on PostgreSQL a row trigger), so the
-reset bypasses both: PostgreSQL `TRUNCATE … CASCADE` (a row trigger does not fire on TRUNCATE),
+The event log refuses updates and deletes (the model, and on PostgreSQL a row trigger) and, on
+PostgreSQL, TRUNCATE (a statement trigger), so the reset bypasses them: on PostgreSQL it disables
+the TRUNCATE triggers inside its own transaction — which only the tables' owner may do, never the
+application's role — and runs `TRUNCATE … CASCADE` (a row trigger does not fire on TRUNCATE); on
 SQLite a raw `DELETE`. It refuses to run where no demo data was ever generated, so it cannot
 wipe a production database by a slip of the keyboard.
 """
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration, NumberSequence
+from haiquan.core.appendonly import truncate_guards_lifted
 from haiquan.eventlog.models import Event
 from haiquan.refdata.models import BrokerAuthorisation, Enterprise
 
@@ -110,7 +113,12 @@ def demo_reset() -> dict[str, int]:
             # Deferred foreign-key checks of rows written earlier in this transaction must run
             # first: PostgreSQL refuses to truncate a table with pending trigger events.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            lift, restore = truncate_guards_lifted()
+            for statement in lift:
+                cursor.execute(statement)
             cursor.execute(f"TRUNCATE {', '.join(qn(t) for t in tables)} CASCADE")
+            for statement in restore:
+                cursor.execute(statement)
         else:
             for table in reversed(tables):
                 cursor.execute(f"DELETE FROM {qn(table)}")  # noqa: S608

@@ -6,15 +6,24 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import ApiToken, User
-from haiquan.accounts.services import token_create, token_revoke, user_create
+from haiquan.accounts.selectors import user_needs_second_factor
+from haiquan.accounts.services import (
+    enrolment_link_issue,
+    token_create,
+    token_revoke,
+    user_create,
+)
 from haiquan.payments.models import Bank
 from haiquan.payments.services import bank_create
 from haiquan.refdata.models import CentralTeam, Enterprise, Office
@@ -32,6 +41,9 @@ from .population import (
 )
 
 DEMO_PASSWORD = "haiquan-demo"
+# The demo token is the demo declarant's system: it files, pays and uses the portal.
+DEMO_TOKEN_SCOPES = ["read", "file", "pay", "portal"]
+DEMO_TOKEN_DAYS = 90
 DEMO_EMAIL_DOMAIN = "demo.haiquan.invalid"
 DEMO_TOKEN_NAME = "demo"
 CENTRAL_TEAM = "QN-TT"
@@ -152,6 +164,9 @@ def _ensure_user(username: str, role: str, **scope: Any) -> User:
             password=DEMO_PASSWORD,
             role=role,
             email=f"{username}@{DEMO_EMAIL_DOMAIN}",
+            # The demo's one shared password, printed and in the README: the only account
+            # creation that skips the password rules.
+            check_password=False,
             **scope,
         )
     else:
@@ -247,6 +262,28 @@ def demo_token_issue(*, username: str = "dn.hoanglong") -> str | None:
     if user is None:
         return None
     for old in ApiToken.objects.filter(user=user, name=DEMO_TOKEN_NAME, revoked_at__isnull=True):
-        token_revoke(token=old)
-    _token, raw = token_create(user=user, name=DEMO_TOKEN_NAME)
+        token_revoke(token=old, revoked_by_label="haiquan demo")
+    _token, raw = token_create(
+        user=user,
+        name=DEMO_TOKEN_NAME,
+        scopes=DEMO_TOKEN_SCOPES,
+        expires_at=timezone.now() + timedelta(days=DEMO_TOKEN_DAYS),
+        issued_by_label="haiquan demo",
+    )
     return raw
+
+
+@transaction.atomic
+def demo_enrolment_links(usernames: list[str]) -> dict[str, str]:
+    """{user name: one-time link path} for each of these staff log-ins that has no authenticator
+    yet: the demo plays the administrator who hands them out (customs staff enrol a second
+    factor only through such a link, after logging in with the password)."""
+    out: dict[str, str] = {}
+    for user in User.objects.filter(username__in=usernames).order_by("username"):
+        if not user_needs_second_factor(user) or user.is_system_account:
+            continue
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            continue
+        _link, raw = enrolment_link_issue(user=user, issued_by_label="haiquan demo")
+        out[user.username] = reverse("accounts:enrol", args=[raw])
+    return out

@@ -36,6 +36,7 @@ from haiquan.core.problems import (
     ValidationFailed,
     invalid,
 )
+from haiquan.core.scanning import upload_scan
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_record
 from haiquan.payments.bank_messages import confirmation_parse
@@ -282,6 +283,8 @@ def document_upload(
             % {"found": found, "label": att.label, "types": att.type_names},
             "wrong-type",
         )
+    # ClamAV's daemon, when the installation runs one (HAIQUAN_CLAMD_URL): refused if infected.
+    upload_scan(file)
     digest = hashlib.sha256()
     file.seek(0)
     for chunk in iter(lambda: file.read(65536), b""):

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from haiquan.accounts.models import User
-from haiquan.core.api import API_AUTH, ObjectId, Pagination
+from haiquan.core.api import API_AUTH, ObjectId, Pagination, RenderedOnSlice
 from haiquan.core.problems import FieldProblem, Forbidden, NotFound, ValidationFailed
 
 from . import news, ratings, selectors, services
@@ -106,7 +106,8 @@ def faq_list(request: HttpRequest, filters: Query[FaqQuery]) -> Any:
         procedure=filters.procedure,
         query=filters.q[:200],
     )
-    return [faq_out(v) for v in views]
+    # Answers are rendered (Markdown → sanitised HTML) for the requested page only.
+    return RenderedOnSlice(views, faq_out)
 
 
 def _anyone(request: HttpRequest) -> bool:

@@ -102,6 +102,7 @@ def _association(leader: User, members: list[Enterprise], say: Callable[[str], N
         staff = user_create(
             username=ASSOCIATION_USER,
             password=DEMO_PASSWORD,
+            check_password=False,  # the demo's shared password, printed and documented
             role="declarant",
             email=f"{ASSOCIATION_USER}@{DEMO_EMAIL_DOMAIN}",
             first_name="Hiệp hội DN",

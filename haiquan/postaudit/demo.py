@@ -49,6 +49,7 @@ def _audit_officer() -> User:
         user = user_create(
             username=AUDIT_OFFICER,
             password=DEMO_PASSWORD,
+            check_password=False,  # the demo's shared password, printed and documented
             role=Role.OFFICER,
             email=f"{AUDIT_OFFICER}@demo.haiquan.invalid",
             office_codes=[QUANG_NINH],

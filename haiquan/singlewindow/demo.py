@@ -114,6 +114,7 @@ def _user(username: str, role: str) -> User:
         return user_create(
             username=username,
             password=DEMO_PASSWORD,
+            check_password=False,  # the demo's shared password, printed and documented
             role=role,
             email=f"{username}@{EMAIL_DOMAIN}",
         )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from haiquan.accounts.selectors import enterprises_user_may_declare_for
 from haiquan.accounts.services import token_create, token_revoke, user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.core.problems import ValidationFailed
 from haiquan.refdata.models import BrokerAuthorisation
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
@@ -42,14 +43,16 @@ def test_broker_acts_only_while_authorised():
 
 def test_tokens_authenticate_until_revoked_or_expired():
     user = user_create(username="erp", password=None, role="declarant")
-    token, raw = token_create(user=user, name="ERP")
+    token, raw = token_create(
+        user=user, name="ERP", scopes=["read"], expires_at=timezone.now() + timedelta(days=1)
+    )
     assert token.key_hash != raw and raw.startswith("hq_")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert client.get("/api/v1/declarations").status_code == 200
     token_revoke(token=token)
     assert client.get("/api/v1/declarations").status_code == 401
     token2, raw2 = token_create(
-        user=user, name="ERP 2", expires_at=timezone.now() + timedelta(seconds=1)
+        user=user, name="ERP 2", scopes=["read"], expires_at=timezone.now() + timedelta(seconds=1)
     )
     token2.expires_at = timezone.now() - timedelta(seconds=1)
     token2.save()
@@ -60,7 +63,7 @@ def test_tokens_authenticate_until_revoked_or_expired():
 
 def test_a_deactivated_user_is_refused():
     user = user_create(username="gone", password=None, role="declarant")
-    _t, raw = token_create(user=user, name="ERP")
+    raw = api_token(user, name="ERP")
     user.is_active = False
     user.save()
     assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/declarations").status_code == 401
@@ -68,7 +71,10 @@ def test_a_deactivated_user_is_refused():
 
 def test_token_needs_a_name_and_a_future_expiry():
     user = user_create(username="n", password=None, role="declarant")
+    later = timezone.now() + timedelta(days=1)
     with pytest.raises(ValidationFailed):
-        token_create(user=user, name=" ")
+        token_create(user=user, name=" ", scopes=["read"], expires_at=later)
     with pytest.raises(ValidationFailed):
-        token_create(user=user, name="x", expires_at=timezone.now() - timedelta(days=1))
+        token_create(
+            user=user, name="x", scopes=["read"], expires_at=timezone.now() - timedelta(days=1)
+        )

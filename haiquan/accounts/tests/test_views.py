@@ -8,11 +8,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haiquan.accounts.choices import Role
-from haiquan.accounts.models import User
+from haiquan.accounts.models import EnrolmentLink, User
 from haiquan.accounts.services import (
+    enrolment_link_issue,
     totp_device_confirm,
     totp_device_for_enrolment,
     user_language_set,
@@ -70,27 +72,60 @@ def test_another_user_name_is_not_locked_out_by_someone_elses_failures():
     assert log_in(client, other.username).status_code == 302
 
 
-def test_first_log_in_of_an_officer_enrols_an_authenticator_with_a_qr_code():
+def test_the_password_alone_never_enrols_an_authenticator():
     officer = UserFactory(role=Role.OFFICER)
     client = Client()
     resp = log_in(client, officer.username, next="/officer/queue/")
     assert resp.status_code == 302 and resp["Location"].startswith(SECOND)
     page = client.get(resp["Location"])
     html = page.content.decode()
+    assert page.status_code == 403
+    assert "data:image/svg" not in html and 'data-testid="totp-secret"' not in html
+    assert "accounts/second_factor_missing.html" in [t.name for t in page.templates]
+    assert not TOTPDevice.objects.filter(user=officer).exists()
+    assert client.get("/officer/queue/").status_code == 302  # still nothing without the factor
+
+
+def test_an_officer_enrols_through_the_administrators_one_time_link_after_the_password():
+    officer = UserFactory(role=Role.OFFICER)
+    admin = UserFactory(role=Role.ADMIN)
+    _link, raw = enrolment_link_issue(user=officer, issued_by=admin)
+    enrol = reverse("accounts:enrol", args=[raw])
+    anonymous = Client().get(enrol)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith(LOGIN)
+    client = Client()
+    log_in(client, officer.username)
+    page = client.get(enrol + "?next=/officer/queue/")
+    html = page.content.decode()
     assert re.search(r'<img class="qr" src="data:image/svg\+xml', html)
     assert 'data-testid="totp-secret"' in html
     device = TOTPDevice.objects.get(user=officer)
     assert not device.confirmed
-    wrong = client.post(SECOND, {"token": "000000", "next": "/officer/queue/"})
-    assert 'id="id_token-error"' in wrong.content.decode()
+    wrong = client.post(enrol, {"token": "000000", "next": "/officer/queue/"})
     assert wrong.context["form"].errors.as_data()["token"][0].code == "wrong-code"
     device.refresh_from_db()
     device.throttle_reset()  # django-otp makes a wrong code wait a second before the next try
-    ok = client.post(SECOND, {"token": totp_code(device), "next": "/officer/queue/"})
+    ok = client.post(enrol, {"token": totp_code(device), "next": "/officer/queue/"})
     assert ok.status_code == 302 and ok["Location"] == "/officer/queue/"
     device.refresh_from_db()
     assert device.confirmed
     assert client.get("/officer/queue/").status_code == 200
+    # used up: the link enrols nobody a second time
+    assert client.get(enrol).status_code == 404
+    link = officer.enrolment_links.get()
+    assert link.issued_by == admin and link.used_at is not None
+
+
+def test_an_enrolment_link_is_for_its_own_user_only_and_expires():
+    officer, other = UserFactory(role=Role.OFFICER), UserFactory(role=Role.OFFICER)
+    _link, raw = enrolment_link_issue(user=officer)
+    client = Client()
+    log_in(client, other.username)
+    assert client.get(reverse("accounts:enrol", args=[raw])).status_code == 404
+    assert not TOTPDevice.objects.filter(user=other).exists()
+    link, raw = enrolment_link_issue(user=other)
+    EnrolmentLink.objects.filter(pk=link.pk).update(expires_at=timezone.now())
+    assert client.get(reverse("accounts:enrol", args=[raw])).status_code == 404
 
 
 def test_later_log_ins_ask_for_the_code_without_a_qr_code():
@@ -193,16 +228,20 @@ def test_user_language_set_refuses_an_unknown_language():
 
 def test_enrolment_reuses_the_pending_device_and_confirms_it_with_a_right_code_only():
     user = UserFactory(role=Role.ANALYST)
+    link, _raw = enrolment_link_issue(user=user)
     device = totp_device_for_enrolment(user=user)
     assert totp_device_for_enrolment(user=user) == device
-    assert not totp_device_confirm(user=user, device=device, token="123")
+    assert not totp_device_confirm(user=user, device=device, token="123", link=link)
     device.throttle_reset()
-    assert totp_device_confirm(user=user, device=device, token=totp_code(device))
+    assert totp_device_confirm(user=user, device=device, token=totp_code(device), link=link)
     device.refresh_from_db()
     assert device.confirmed
     assert totp_device_for_enrolment(user=user) != device  # a confirmed one is never handed out
     other = UserFactory(role=Role.ANALYST)
-    assert not totp_device_confirm(user=other, device=device, token=totp_code(device))
+    other_link, _raw = enrolment_link_issue(user=other)
+    assert not totp_device_confirm(
+        user=other, device=device, token=totp_code(device), link=other_link
+    )
 
 
 def test_a_right_code_right_after_a_wrong_one_is_told_to_wait_not_that_it_is_wrong():

@@ -12,7 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from haiquan.accounts.models import User
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance.inputs import DeclarationInput, LineInput
 from haiquan.refdata.models import BrokerAuthorisation
 from haiquan.refdata.services import exchange_rate_set
@@ -172,7 +173,7 @@ def api() -> Callable[[User], Client]:
     """An HTTP client that authenticates as `user` with a bearer token, as a trader's system does."""
 
     def make(user: User) -> Client:
-        _token, raw = token_create(user=user, name="test system")
+        raw = api_token(user, name="test system")
         return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     return make

@@ -16,6 +16,7 @@ from django.db import connection, connections
 from django.test import Client
 
 from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance import services
 from haiquan.clearance.choices import CheckKind, CheckOutcome, Status
 from haiquan.clearance.models import CheckResult, Declaration
@@ -114,9 +115,8 @@ def test_two_officers_acting_at_once_cannot_both_win(
 def test_concurrent_retries_with_one_idempotency_key_file_once(
     refdata_reloaded, rates, declarant, hoanglong
 ):
-    from haiquan.accounts.services import token_create
 
-    _tok, raw = token_create(user=declarant, name="erp")
+    raw = api_token(declarant, name="erp")
     body = json.dumps(payload(hoanglong.mst))
 
     def call(_i: int) -> tuple[int, str]:

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: REMOTE_ADDR becomes the client's address (X-Forwarded-For believed only from the
+    # proxies in HAIQUAN["TRUSTED_PROXIES"]), for axes, the limits and the access trail alike.
+    "haiquan.core.clientip.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Customs sessions end after HAIQUAN["CUSTOMS_IDLE_MINUTES"] without a request and after
+    # HAIQUAN["CUSTOMS_SESSION_MAX_HOURS"] in all.
+    "haiquan.accounts.middleware.SessionAgeMiddleware",
     # Customs staff reach no page before passing their second factor (TOTP).
     "haiquan.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -67,6 +73,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "haiquan.core.middleware.DatabaseUnavailableMiddleware",
+    # Per-address limits of anonymous pages and of the API (haiquan.core.ratelimit).
+    "haiquan.core.ratelimit.AddressRateLimitMiddleware",
     # Last, as django-axes asks: turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -119,21 +127,67 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# django-axes first: it refuses a locked-out log-in before the password is even checked.
+# The log-in limits first (haiquan.accounts.loginlimits: per address across accounts, and per
+# account across addresses), then django-axes: both refuse before the password is checked.
 AUTHENTICATION_BACKENDS = [
+    "haiquan.accounts.loginlimits.LoginLimitsBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five wrong passwords for one user name from one address lock that pair out for 15 minutes.
+# Five wrong passwords for one user name from one address lock that pair out for 15 minutes:
+# the user logging in from elsewhere is not locked out by someone else's guesses.
 AXES_FAILURE_LIMIT = int(os.environ.get("HAIQUAN_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("HAIQUAN_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# The address axes counts is the client's, as resolved behind the trusted proxies.
+AXES_CLIENT_IP_CALLABLE = "haiquan.core.clientip.axes_client_ip"
 
-# The second factor of customs staff: TOTP (RFC 6238) in any authenticator app.
+# Caches. With HAIQUAN_REDIS_URL (e.g. redis://127.0.0.1:6379/0) both live in Redis, shared by
+# every worker process and every node: "limits" holds the rate and log-in limits, "default"
+# what is worth keeping once rendered (the handbook's PDFs). Without it (a workstation, the
+# tests) each process keeps its own in memory, and the limits are per process.
+REDIS_URL = os.environ.get("HAIQUAN_REDIS_URL", "")
+
+
+def caches_from_env(redis_url: str) -> dict[str, Any]:
+    if not redis_url:
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "limits": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "limits",
+            },
+        }
+
+    def redis(prefix: str) -> dict[str, Any]:
+        return {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
+        }
+
+    return {"default": redis("hq"), "limits": redis("hq-limits")}
+
+
+CACHES = caches_from_env(REDIS_URL)
+
+# Sessions: customs staff are logged out after 30 minutes without a request and after 12 hours
+# in all (haiquan.accounts.middleware.SessionAgeMiddleware); everyone's session cookie lasts at
+# most SESSION_COOKIE_AGE.
+SESSION_COOKIE_AGE = int(os.environ.get("HAIQUAN_SESSION_MAX_HOURS", "24")) * 3600
+
+# The second factor of customs staff: TOTP (RFC 6238) in any authenticator app. Its secrets
+# never show in the admin.
 OTP_TOTP_ISSUER = os.environ.get("HAIQUAN_OTP_ISSUER", "haiquan")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # No inline script and no inline style anywhere: every asset comes from the package itself,
 # so pages work on a customs network without internet. QR codes are data: images.
@@ -181,6 +235,9 @@ STATIC_ROOT = VAR_DIR / "static"
 # The pages' own assets (CSS, script, htmx) ship inside the package: no CDN, no build step.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded documents are readable by haiquan's user and group only (never world-readable).
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
@@ -222,6 +279,39 @@ HAIQUAN: dict[str, Any] = {
     # buckets live in CACHES: use a cache shared by every worker and host in production.
     "API_RATE_BURST": int(os.environ.get("HAIQUAN_API_RATE_BURST", "300")),
     "API_RATE_PER_SECOND": float(os.environ.get("HAIQUAN_API_RATE_PER_SECOND", "50")),
+    # Per client address: every API request (burst, then per second), and every request of an
+    # anonymous visitor to the pages (the FAQ, the handbook and its PDF, the log-in page).
+    # 0 a second turns one off; API_RATE_PER_SECOND = 0 turns the API's both off (benchmarks).
+    "API_ADDRESS_RATE_BURST": int(os.environ.get("HAIQUAN_API_ADDRESS_RATE_BURST", "1000")),
+    "API_ADDRESS_RATE_PER_SECOND": float(
+        os.environ.get("HAIQUAN_API_ADDRESS_RATE_PER_SECOND", "200")
+    ),
+    "PUBLIC_RATE_BURST": int(os.environ.get("HAIQUAN_PUBLIC_RATE_BURST", "120")),
+    "PUBLIC_RATE_PER_SECOND": float(os.environ.get("HAIQUAN_PUBLIC_RATE_PER_SECOND", "5")),
+    # The proxies whose X-Forwarded-For is believed: CIDRs, comma-separated (e.g.
+    # "10.0.0.0/8,2001:db8::/32"). Empty = none: REMOTE_ADDR is the client (haiquan.core.clientip).
+    "TRUSTED_PROXIES": [
+        c.strip() for c in os.environ.get("HAIQUAN_TRUSTED_PROXIES", "").split(",") if c.strip()
+    ],
+    # Log-in limits besides axes' (account, address) lock-out (haiquan.accounts.loginlimits):
+    # wrong passwords from one address across all accounts (password spraying) within the
+    # window stop log-ins from that address until the window ends; wrong passwords for one
+    # account from all addresses beyond the threshold make each further try for it wait,
+    # doubling from 1 s up to the cap: slowed, never locked.
+    "LOGIN_ADDRESS_FAILURE_LIMIT": int(os.environ.get("HAIQUAN_LOGIN_ADDRESS_LIMIT", "10")),
+    "LOGIN_ADDRESS_WINDOW_MINUTES": int(os.environ.get("HAIQUAN_LOGIN_ADDRESS_WINDOW", "60")),
+    "LOGIN_ACCOUNT_SLOWDOWN_AFTER": int(os.environ.get("HAIQUAN_LOGIN_ACCOUNT_SLOWDOWN", "10")),
+    "LOGIN_ACCOUNT_MAX_DELAY_SECONDS": int(os.environ.get("HAIQUAN_LOGIN_ACCOUNT_MAX_DELAY", "60")),
+    # API tokens: every token expires; no later than this many days after it is issued.
+    "API_TOKEN_MAX_DAYS": int(os.environ.get("HAIQUAN_API_TOKEN_MAX_DAYS", "365")),
+    # Customs staff's page sessions: ended after this many idle minutes and this many hours.
+    "CUSTOMS_IDLE_MINUTES": int(os.environ.get("HAIQUAN_CUSTOMS_IDLE_MINUTES", "30")),
+    "CUSTOMS_SESSION_MAX_HOURS": int(os.environ.get("HAIQUAN_CUSTOMS_SESSION_MAX_HOURS", "12")),
+    # How long an administrator's one-time link to enrol an authenticator stays valid.
+    "ENROLMENT_LINK_HOURS": int(os.environ.get("HAIQUAN_ENROLMENT_LINK_HOURS", "72")),
+    # ClamAV's daemon: "unix:///run/clamav/clamd.ctl" or "tcp://127.0.0.1:3310"; empty = uploads
+    # are not scanned (haiquan.core.scanning).
+    "CLAMD_URL": os.environ.get("HAIQUAN_CLAMD_URL", ""),
 }
 
 LOGGING = {

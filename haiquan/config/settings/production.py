@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import HAIQUAN
+from .base import HAIQUAN, REDIS_URL
 
 DEBUG = False
 SECRET_KEY = os.environ.get("HAIQUAN_SECRET_KEY", "")
@@ -13,6 +13,9 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("HAIQUAN_SECRET_KEY must be set in production")
 if not os.environ.get("DATABASE_URL"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
+# The rate and log-in limits must be the installation's, not each worker process's.
+if not REDIS_URL:
+    raise ImproperlyConfigured("HAIQUAN_REDIS_URL must point at Redis in production")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("HAIQUAN_SSL_REDIRECT", "1") == "1"
@@ -23,7 +26,11 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded documents readable by haiquan's user and group only.
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o640, "directory_permissions_mode": 0o750},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 CSRF_COOKIE_HTTPONLY = True

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 
 from .world import World, build_world
@@ -24,7 +24,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:  # type: ignor
 
 @pytest.fixture
 def fresh_limits() -> Iterator[None]:
-    """Token buckets live in the cache: start every test with full ones."""
-    cache.clear()
+    """Token buckets live in the "limits" cache: start every test with full ones."""
+    caches["limits"].clear()
     yield
-    cache.clear()
+    caches["limits"].clear()

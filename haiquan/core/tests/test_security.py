@@ -55,6 +55,7 @@ def test_production_settings_pass_the_deploy_check():
         "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.production",
         "HAIQUAN_SECRET_KEY": secrets.token_urlsafe(64),
         "DATABASE_URL": "postgres://haiquan@db.invalid:5432/haiquan",
+        "HAIQUAN_REDIS_URL": "redis://redis.invalid:6379/0",
         "HAIQUAN_ALLOWED_HOSTS": "haiquan.customs.example",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only (e2e/conftest.py)
@@ -81,6 +82,7 @@ def test_production_turns_the_bank_simulator_off_unless_asked():
         "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.production",
         "HAIQUAN_SECRET_KEY": secrets.token_urlsafe(64),
         "DATABASE_URL": "postgres://haiquan@db.invalid:5432/haiquan",
+        "HAIQUAN_REDIS_URL": "redis://redis.invalid:6379/0",
     }
     env.pop("HAIQUAN_BANK_SIMULATOR", None)
     out = subprocess.run(

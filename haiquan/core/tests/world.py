@@ -28,7 +28,8 @@ from typing import Any
 from django.utils import timezone
 
 from haiquan.accounts.models import User
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance.choices import Status
 from haiquan.clearance.inputs import DeclarationInput, LineInput
 from haiquan.clearance.models import Declaration
@@ -234,11 +235,11 @@ def build_world() -> World:
         },
     )
     tokens = {
-        role: token_create(user=u, name=f"world {role}")[1]
+        role: api_token(u, name=f"world {role}")
         for role, u in users.items()
         if role != "other_declarant"
     }
-    tokens["other_declarant"] = token_create(user=users["other_declarant"], name="world other")[1]
+    tokens["other_declarant"] = api_token(users["other_declarant"], name="world other")
     profile = profile_create(
         code="W-LAPTOP",
         name="Máy tính xách tay: kiểm tra hồ sơ",

@@ -16,7 +16,8 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from haiquan.accounts.models import User
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.eservices import services
 from haiquan.eservices.catalogue import catalogue_load
 from haiquan.eservices.models import Filing, Procedure
@@ -125,7 +126,7 @@ def rates(db: Any) -> None:
 @pytest.fixture
 def api() -> Callable[[User], Client]:
     def make(user: User) -> Client:
-        token = token_create(user=user, name="test")[1]
+        token = api_token(user, name="test")
         return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     return make

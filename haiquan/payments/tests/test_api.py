@@ -7,8 +7,8 @@ from django.test import Client
 from django.utils import timezone
 
 from haiquan.accounts.choices import Role
-from haiquan.accounts.services import token_create
 from haiquan.accounts.tests.factories import UserFactory
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance.choices import Status
 from haiquan.payments.models import BankConfirmation, Guarantee, PaymentOrder, Receipt
 from haiquan.payments.services import payment_order_create
@@ -34,7 +34,7 @@ def bank_post(client: Client, bank, path: str, raw_body: bytes, **header_overrid
 
 
 def bearer(user) -> dict[str, str]:
-    _, raw = token_create(user=user, name="trader software")
+    raw = api_token(user, name="trader software")
     return {"Authorization": f"Bearer {raw}"}
 
 

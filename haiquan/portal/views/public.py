@@ -3,10 +3,12 @@ its PDF), news and policy notices."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -147,33 +149,50 @@ def handbook_chapter(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "portal/handbook_chapter.html", context)
 
 
+HANDBOOK_PDF_SECONDS = 24 * 3600
+
+
 @require_GET
 def handbook_pdf(request: HttpRequest) -> HttpResponse:
-    """The whole handbook in the reader's language as PDF (weasyprint). Where weasyprint cannot
-    run, a 503 page says so instead of an error."""
+    """The whole handbook in the reader's language as PDF (weasyprint). Rendering takes about
+    half a second, so each edition's PDF in each language is kept in the cache (Redis in
+    production, shared by every worker), keyed by the printed HTML itself: a change to the
+    text or the layout makes a new one. Where weasyprint cannot run, a 503 page says so."""
     version = _version(request)
     lang = content_language()
     chapters = [_chapter_view(c, lang) for c in selectors.handbook_chapters(version)]
+    html = render_to_string(
+        "portal/handbook_print.html", {"version": version, "chapters": chapters}, request=request
+    )
+    digest = hashlib.sha256(html.encode()).hexdigest()[:32]
+    key = f"portal:handbook-pdf:{version.pk}:{lang}:{digest}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = _handbook_pdf_render(request, html)
+        if pdf is None:
+            return _pdf_unavailable(request)
+        cache.set(key, pdf, timeout=HANDBOOK_PDF_SECONDS)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="handbook-{version.version}-{lang}.pdf"'
+    return response
+
+
+def _handbook_pdf_render(request: HttpRequest, html: str) -> bytes | None:
     try:
         from weasyprint import CSS, HTML
     except (ImportError, OSError):
         logger.warning("weasyprint cannot be loaded: PDF printing is unavailable", exc_info=True)
-        return _pdf_unavailable(request)
-    html = render_to_string(
-        "portal/handbook_print.html", {"version": version, "chapters": chapters}, request=request
-    )
+        return None
     css_path = finders.find("haiquan/print.css")
     stylesheets = [CSS(filename=str(css_path))] if css_path else []
     try:
-        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+        pdf: bytes = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
             stylesheets=stylesheets
         )
     except OSError:
         logger.warning("weasyprint failed to render", exc_info=True)
-        return _pdf_unavailable(request)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="handbook-{version.version}-{lang}.pdf"'
-    return response
+        return None
+    return pdf
 
 
 def _pdf_unavailable(request: HttpRequest) -> HttpResponse:

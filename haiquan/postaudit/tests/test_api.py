@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance.models import Declaration
 from haiquan.eventlog.models import Event
 from haiquan.postaudit.models import AuditCase, AuditFinding, AuditOutcome
@@ -246,7 +247,7 @@ def test_officers_see_only_the_cases_they_work(world, api):
     stranger = user_create(
         username="w.stranger", password=None, role="officer", office_codes=["20BD"]
     )
-    _tok, raw = token_create(user=stranger, name="t")
+    raw = api_token(stranger, name="t")
     client = Client()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     assert client.get(f"{API}/cases/{case['id']}", **auth).status_code == 404

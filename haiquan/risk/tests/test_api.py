@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from haiquan.accounts.services import token_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.eventlog.models import Event
 from haiquan.risk.engine import lane_decide
 from haiquan.risk.models import RiskProfile, RiskProfileVersion
@@ -17,7 +17,7 @@ BASE = "/api/v1/risk"
 
 
 def client_for(user) -> Client:
-    _token, raw = token_create(user=user, name="analysis workstation")
+    raw = api_token(user, name="analysis workstation")
     return Client(headers={"authorization": f"Bearer {raw}"})
 
 

@@ -14,7 +14,8 @@ from django.test import Client
 from django.utils import translation
 
 from haiquan.accounts.choices import Role
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance.choices import LANE_SEVERITY, Lane
 from haiquan.clearance.models import Declaration
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
@@ -150,7 +151,7 @@ def test_only_analysts_and_administrators_touch_models(trained):
 
 def test_api(trained):
     model, analyst = trained["model"], trained["analyst"]
-    _t, raw = token_create(user=analyst, name="tests")
+    raw = api_token(analyst, name="tests")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     c = Client()
     listing = c.get("/api/v1/risk-models", **auth)
@@ -195,7 +196,7 @@ def test_api(trained):
     )
     assert ok.status_code == 200 and Decimal(ok.json()["rate"]) == Decimal("0.03")
     officer = _user(Role.OFFICER, "cc.api")
-    _t2, raw2 = token_create(user=officer, name="tests")
+    raw2 = api_token(officer, name="tests")
     denied = c.get("/api/v1/risk-models", HTTP_AUTHORIZATION=f"Bearer {raw2}")
     assert denied.status_code == 403
 

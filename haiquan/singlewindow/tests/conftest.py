@@ -13,7 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from haiquan.accounts.models import User
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance.tests.conftest import (  # noqa: F401  (fixtures)
     analyst,
     api,
@@ -100,7 +101,7 @@ def thai_endpoint(db: Any) -> PartnerEndpoint:
 @pytest.fixture
 def as_system() -> Callable[[User], Client]:
     def make(user: User) -> Client:
-        _token, raw = token_create(user=user, name="agency system")
+        raw = api_token(user, name="agency system")
         return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     return make

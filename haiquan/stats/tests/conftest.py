@@ -29,7 +29,8 @@ from django.db import transaction
 from django.utils import translation
 
 from haiquan.accounts.models import User
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance.models import Declaration
 from haiquan.payments.services import bank_create
 from haiquan.refdata.models import Enterprise
@@ -80,7 +81,7 @@ def build_history() -> History:
         "analyst": user_create(username="s.analyst", password=None, role="analyst"),
         "admin": user_create(username="s.admin", password=None, role="admin"),
     }
-    tokens = {role: token_create(user=u, name="stats tests")[1] for role, u in users.items()}
+    tokens = {role: api_token(u, name="stats tests") for role, u in users.items()}
     actor = users["declarant"]
     bank, _secret = bank_create(code="VTB", name="VietinBank")
 

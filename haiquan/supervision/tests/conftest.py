@@ -13,7 +13,8 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from haiquan.accounts.models import User
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance import services as clearance
 from haiquan.clearance.inputs import DeclarationInput, LineInput
 from haiquan.clearance.models import Declaration
@@ -191,7 +192,7 @@ def api() -> Callable[[User], Client]:
     """An HTTP client authenticated with a bearer token, as the operator's system is."""
 
     def make(user: User) -> Client:
-        _token, raw = token_create(user=user, name="terminal system")
+        raw = api_token(user, name="terminal system")
         return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     return make

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from haiquan.accounts.models import ApiToken, hash_token
 from haiquan.accounts.tests.factories import UserFactory
@@ -84,7 +87,12 @@ def test_without_authentication_401():
 def test_bearer_token(db):
     user = UserFactory()
     ApiToken.objects.create(
-        user=user, name="erp", prefix="hq_test", key_hash=hash_token("hq_test_secret")
+        user=user,
+        name="erp",
+        prefix="hq_test",
+        key_hash=hash_token("hq_test_secret"),
+        scopes=["read"],
+        expires_at=timezone.now() + timedelta(days=1),
     )
     resp = Client().get(
         "/api/v1/tariff/lines/27011100", headers={"authorization": "Bearer hq_test_secret"}

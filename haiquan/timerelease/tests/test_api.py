@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from haiquan.accounts.services import token_create
+from haiquan.accounts.tests.helpers import api_token
 
 URL = "/api/v1/time-release"
 MAY = {"date_from": "2026-05-01", "date_to": "2026-05-31", "flow": "import", "within_hours": 6}
 
 
 def client_for(user: Any) -> Client:
-    _token, raw = token_create(user=user, name="test system")
+    raw = api_token(user, name="test system")
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="en")
 
 

@@ -12,7 +12,8 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from haiquan.accounts.models import User
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.transit.ingest import IngestResult, telemetry_ingest
 from haiquan.transit.models import TransitMovement
 from haiquan.transit.osmand import osmand_parse
@@ -134,7 +135,7 @@ def ingest(
 @pytest.fixture
 def api() -> Callable[[User], Client]:
     def make(user: User) -> Client:
-        _token, raw = token_create(user=user, name="test system")
+        raw = api_token(user, name="test system")
         return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     return make

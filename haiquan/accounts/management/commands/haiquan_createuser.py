@@ -17,7 +17,11 @@ class Command(BaseCommand):
             "--password", help="Prompted for when omitted (use --no-password for systems)."
         )
         parser.add_argument(
-            "--no-password", action="store_true", help="A system account that uses tokens only."
+            "--system",
+            "--no-password",
+            dest="system",
+            action="store_true",
+            help="A system account (no password, API tokens only); customs roles get tokens only so.",
         )
         parser.add_argument("--email", default="")
         parser.add_argument(
@@ -31,7 +35,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **o):
         password = None
-        if not o["no_password"]:
+        if not o["system"]:
             password = o["password"] or getpass.getpass("Password: ")
         try:
             user = user_create(
@@ -43,6 +47,7 @@ class Command(BaseCommand):
                 employer_mst=o["employer"],
                 office_codes=o["office"],
                 team_codes=o["team"],
+                system_account=o["system"],
             )
         except ProblemError as exc:
             raise CommandError(str(exc)) from exc

@@ -15,7 +15,7 @@ offices in its scope; "own" asks for the report of 20BD, "other" for 43IH's, whi
 
 Accounts (`/accounts/`): the log-in page is public; a user already logged in is sent on (302),
 as is anyone who opens the second-factor page with nothing left to verify. Log-out and the
-language switch take a POST only, from anyone.
+language switch take a POST only, from anyone. An enrolment link opens only for its own user.
 
 `302` is a redirect to a page other than the log-in page: a form's POST done (the page then
 shows the result), or a page with nothing for this user sending it on.
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from haiquan.accounts.services import enrolment_link_issue, user_create
 from haiquan.eservices.tests.world import FILING_STATES, PDF, EServicesParty
 from haiquan.stats import services as stats_services
 
@@ -94,6 +95,9 @@ GET      /accounts/password/                                  page              
 GET      /accounts/password/done/                             page                  ok        ok      ok      ok      ok      ok      ok       login
 # nothing left to verify: traders have no second factor, customs here have passed theirs
 GET      /accounts/second-factor/                             page                  302       302     302     302     302     302     302      login
+# an administrator's one-time enrolment link: "own" is issued for the officer, "other" for another
+# officer; it works only for its own user, after the password (404 to everyone else)
+GET      /accounts/enrol/{key}/                               pg:enrol              404/404   404/404 ok/404  404/404 404/404 404/404 404/404  login
 GET      /accounts/language/                                  page                  405       405     405     405     405     405     405      405
 POST     /accounts/language/                                  pg:language           302       302     302     302     302     302     302      302
 """  # noqa: E501
@@ -177,6 +181,7 @@ SUBJECTS: dict[str, Subject] = {
     "pg:stats-target": _stats_target,
     "pg:stats-target-in": _stats_target_in,
     "pg:language": lambda world, scope: _target(form={"language": "en", "next": "/eservices/"}),
+    "pg:enrol": lambda world, scope: _target(path={"key": world.extra["pages"]["enrol"][scope]}),
 }
 
 BODIES: dict[tuple[str, str], Callable[[World, str], Any]] = {}
@@ -198,4 +203,11 @@ def build(world: World) -> dict[str, Any]:
             reason="Chỉ tiêu phấn đấu",
         )
         targets[scope] = target
-    return {"targets": targets}
+    someone = user_create(
+        username="w.enrol.other", password=None, role="officer", office_codes=["43IH"]
+    )
+    enrol = {
+        "own": enrolment_link_issue(user=world.users["officer"])[1],
+        "other": enrolment_link_issue(user=someone)[1],
+    }
+    return {"targets": targets, "enrol": enrol}

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from haiquan.accounts.models import User
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance.models import Declaration
 from haiquan.clearance.services import declaration_register
 from haiquan.singlewindow.asw import certificate_receive
@@ -233,8 +234,8 @@ def build(world: World) -> SingleWindowWorld:
             document=answer.document,
             certificate=certificate,
         )
-        tokens[f"agency:{scope}"] = token_create(user=agency_user, name="agency system")[1]
-        tokens[f"gateway:{scope}"] = token_create(user=gateway.user, name="ASW gateway")[1]
+        tokens[f"agency:{scope}"] = api_token(agency_user, name="agency system")
+        tokens[f"gateway:{scope}"] = api_token(gateway.user, name="ASW gateway")
     return SingleWindowWorld(parties=parties, requirement=requirements["own"], tokens=tokens)
 
 

@@ -24,6 +24,7 @@ from haiquan.demo.setup import (
     DEMO_PASSWORD,
     central_team_ensure,
     demo_banks_ensure,
+    demo_enrolment_links,
     demo_token_issue,
     risk_profiles_ensure,
     staff_users_ensure,
@@ -153,9 +154,9 @@ class Command(BaseCommand):
         traders = trader_users_ensure()
         others = self._apps_setup(say)
         token = demo_token_issue()
-        self._print_summary(
-            options["serve"] or DEFAULT_ADDRESS, staff + traders + others, token, banks
-        )
+        logins = staff + traders + others
+        enrolment = demo_enrolment_links([login.username for login in logins])
+        self._print_summary(options["serve"] or DEFAULT_ADDRESS, logins, token, banks, enrolment)
         if options["serve"]:
             call_command("runserver", options["serve"], "--noreload")
 
@@ -200,7 +201,12 @@ class Command(BaseCommand):
             say("  " + line)
 
     def _print_summary(
-        self, address: str, logins: list, token: str | None, banks: dict[str, str]
+        self,
+        address: str,
+        logins: list,
+        token: str | None,
+        banks: dict[str, str],
+        enrolment: dict[str, str] | None = None,
     ) -> None:
         url = f"http://{address}/"
         w = self.stdout.write
@@ -210,8 +216,22 @@ class Command(BaseCommand):
         w(_("Log-ins (password for all: %(pw)s):") % {"pw": DEMO_PASSWORD})
         for login in logins:
             w(f"  {login.username:<16} {login.description}")
+        if enrolment:
+            w(
+                _(
+                    "Customs staff also need an authenticator app (TOTP). Log in with the password, "
+                    "then open your one-time enrolment link (valid 72 hours; a new one with "
+                    "`haiquan enrolment-link USER`):"
+                )
+            )
+            for username, path in enrolment.items():
+                w(f"  {username:<16} {url.rstrip('/')}{path}")
         if token:
             w(_("API token of dn.hoanglong (shown once): %(t)s") % {"t": token})
+            w(
+                "  "
+                + _("It may read, file, pay and use the portal (scopes), and expires in 90 days.")
+            )
         w(_("Partner banks and their demo signing secrets:"))
         for code, secret in banks.items():
             w(f"  {code:<6} {secret}")

@@ -1,0 +1,132 @@
+"""The scope an API token needs for each operation of the API.
+
+Every read (GET) needs `read`. Every operation that changes something is listed below under
+the scope it needs, by its method and path as the OpenAPI document writes them. A token without
+the scope gets 403 (problem+json naming the scope); the page session (htmx calls from the web
+pages) has no scopes and is limited by the user's role alone.
+
+An operation that changes something and is not listed is refused to every token (403): a new
+endpoint must be given its scope here, and `haiquan/core/tests/security/test_tokens.py` fails
+until it is. Operations that take no token (banks' and devices' signed messages, the public
+FAQ) are listed all the same, so that the table reads as the API's whole policy.
+"""
+
+from __future__ import annotations
+
+from haiquan.accounts.choices import Scope
+
+API_PREFIX = "/api/v1"
+
+CHANGES: dict[Scope, tuple[str, ...]] = {
+    Scope.FILE: (
+        "POST /declarations",
+        "POST /declarations/duty-preview",
+        "PUT /declarations/{declaration_id}",
+        "POST /declarations/{declaration_id}/register",
+        "POST /declarations/{declaration_id}/amend",
+        "POST /declarations/{declaration_id}/cancel",
+        "POST /eservices/filings",
+        "PUT /eservices/filings/{filing_id}",
+        "POST /eservices/filings/{filing_id}/documents",
+        "POST /eservices/filings/{filing_id}/submit",
+        "POST /eservices/filings/{filing_id}/answer",
+        "POST /transit/movements",
+        "POST /transit/movements/{reference}/cancel",
+    ),
+    Scope.PAY: (
+        "POST /payments/orders",
+        "POST /eservices/filings/{filing_id}/fee-order",
+        # signed by the bank, no token
+        "POST /payments/confirmations",
+        "POST /payments/guarantees",
+        "POST /eservices/fee-confirmations",
+    ),
+    Scope.PORTAL: (
+        "POST /portal/inquiries",
+        "POST /portal/inquiries/{reference}/messages",
+        "POST /portal/inquiries/{reference}/close",
+        "POST /portal/ratings",
+        "POST /portal/subscriptions",
+        "DELETE /portal/subscriptions/{subscription_id}",
+        "POST /portal/notifications/read",
+        "POST /portal/cdci/{code}/responses",
+    ),
+    Scope.GATE: (
+        "POST /supervision/zones/{code}/gate-events",
+        "POST /supervision/zones/{code}/gate-events/batch",
+        "POST /supervision/zones/{code}/receipts",
+        "POST /supervision/zones/{code}/receipts/{document_number}/cancel",
+        "POST /supervision/zones/{code}/issues",
+        "POST /supervision/zones/{code}/issues/{document_number}/cancel",
+        "POST /transit/movements/{reference}/depart",
+        "POST /transit/movements/{reference}/arrive",
+        "POST /transit/movements/{reference}/incidents",
+    ),
+    Scope.TELEMETRY: (
+        "POST /transit/positions",
+        # the OsmAnd protocol of devices (its own key, no token)
+        "GET /transit/osmand",
+        "POST /transit/osmand",
+    ),
+    Scope.AGENCY: (
+        "POST /single-window/documents",
+        "POST /single-window/certificates",
+    ),
+    Scope.CUSTOMS: (
+        "POST /declarations/{declaration_id}/document-check",
+        "POST /declarations/{declaration_id}/inspection",
+        "POST /declarations/{declaration_id}/check-preview",
+        "POST /declarations/{declaration_id}/escalate",
+        "POST /declarations/{declaration_id}/release",
+        "POST /eservices/filings/{filing_id}/receive",
+        "POST /eservices/filings/{filing_id}/info-requests",
+        "POST /eservices/filings/{filing_id}/decision",
+        "POST /supervision/zones",
+        "POST /supervision/alerts/{alert_id}/acknowledge",
+        "POST /supervision/alerts/{alert_id}/resolve",
+        "POST /transit/eseals",
+        "POST /transit/movements/{reference}/seal",
+        "POST /transit/movements/{reference}/verify-seals",
+        "POST /transit/movements/{reference}/close",
+        "POST /portal/inquiries/{reference}/route",
+        "POST /portal/inquiries/{reference}/publish",
+        "POST /post-audit/cases",
+        "POST /post-audit/cases/{case_id}/start",
+        "POST /post-audit/cases/{case_id}/findings",
+        "POST /post-audit/cases/{case_id}/close",
+        "POST /post-audit/enterprises/{mst}/rank",
+        "POST /single-window/requirements",
+        "PUT /single-window/requirements/{requirement_id}",
+        "POST /statistics/targets",
+    ),
+    Scope.RISK: (
+        "POST /risk/profiles",
+        "PUT /risk/profiles/{profile_id}",
+        "POST /risk/profiles/{profile_id}/activate",
+        "POST /risk/profiles/{profile_id}/deactivate",
+        "PUT /risk/offices/{code}/setting",
+        "POST /risk-models",
+        "POST /risk-models/expected-recovery",
+        "POST /risk-models/{version}/activate",
+        "POST /risk-models/{version}/deactivate",
+        "PUT /risk-models/targets/{office_code}",
+    ),
+}
+
+_BY_OPERATION: dict[str, Scope] = {op: scope for scope, ops in CHANGES.items() for op in ops}
+
+
+def operation_of(method: str, route: str) -> str:
+    """'POST', 'api/v1/declarations/<declaration_id>/amend' → 'POST /declarations/{declaration_id}/amend'."""
+    path = "/" + route.lstrip("/")
+    if path.startswith(API_PREFIX):
+        path = path[len(API_PREFIX) :]
+    path = path.replace("<", "{").replace(">", "}")
+    return f"{method.upper()} {path or '/'}"
+
+
+def scope_needed(method: str, route: str) -> Scope | None:
+    """The scope an operation needs; None for a change that declares none (refused)."""
+    if method.upper() in ("GET", "HEAD", "OPTIONS"):
+        return _BY_OPERATION.get(operation_of(method, route), Scope.READ)
+    return _BY_OPERATION.get(operation_of(method, route))

@@ -1,0 +1,1 @@
+from haiquan.core.tests.fixtures import fresh_limits, world  # noqa: F401 - fixtures
