@@ -149,6 +149,22 @@ def waiting_since(value: Any) -> str:
     return timesince(value)
 
 
+@register.filter
+def event_label(event: Any) -> str:
+    """What an event (or an event kind's code) is, in words (`eventlog.kinds`)."""
+    from haiquan.eventlog.kinds import kind_label
+
+    return kind_label(getattr(event, "kind", event))
+
+
+@register.filter
+def event_actor(event: Any) -> str:
+    """Who did it: a user's name or the words for a system actor (`eventlog.kinds`)."""
+    from haiquan.eventlog.kinds import event_actor as actor_of
+
+    return actor_of(event)
+
+
 @register.inclusion_tag("core/includes/app_nav.html", takes_context=True)
 def app_nav(context: template.Context) -> dict[str, Any]:
     """The menu entries other apps registered (`core.nav`) that this user sees."""
