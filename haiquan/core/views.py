@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 
 @login_required
@@ -20,3 +21,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if getattr(user, "role", "") == "operator":
         return redirect("supervision:zone_list")
     return render(request, "core/no_pages.html", status=403)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for by themselves (PDFs, the API docs, JSON): the icon
+    shipped in the package."""
+    return HttpResponsePermanentRedirect(static("haiquan/favicon.ico"))
