@@ -251,3 +251,109 @@ def test_detail_panels_keep_each_label_beside_its_value(
     first = page.locator("main dl.summary dt").first.bounding_box()
     value = page.locator("main dl.summary dd").first.bounding_box()
     assert first and value and value["y"] >= first["y"] + first["height"] - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Item 13: a dashboard in Japanese, photographed for the README
+
+
+def _trade_history(world: World) -> User:
+    """Fourteen months of Quảng Ninh's trade up to today (the month under way included), built
+    as the statistics tests build theirs, and the leader who reads it."""
+    from datetime import date
+
+    from haiquan.refdata.services import exchange_rate_set
+    from haiquan.stats.aggregates import stats_refresh
+    from haiquan.stats.models import Target as StatsTarget
+    from haiquan.stats.tests.builders import declaration, receipt
+
+    today = timezone.localdate()
+    exchange_rate_set(
+        currency="USD", day=date(today.year - 2, 1, 1), rate_vnd=Decimal(25000), source="e2e"
+    )
+    firms = [
+        EnterpriseFactory(mst=valid_mst(8900 + i), name=name, province_code=province)
+        for i, (name, province) in enumerate(
+            [
+                ("Công ty TNHH Hoàng Long", "22"),
+                ("Công ty CP Hạ Long Foods", "22"),
+                ("Công ty TNHH Điện tử Kinh Bắc", "27"),
+                ("Công ty CP Dệt may Hà Nội", "01"),
+            ]
+        )
+    ]
+    bank, _secret = bank_create(code="VTB", name="VietinBank")
+    goods = [  # chapter, country, lane, type, transport, value (million VND)
+        ("08109092", "CN", "green", "A11", "road", 900),
+        ("84713020", "KR", "yellow", "A12", "sea", 2400),
+        ("85171300", "CN", "red", "A11", "road", 1800),
+        ("27101943", "SG", "green", "A11", "sea", 3100),
+        ("61091010", "JP", "green", "B11", "sea", 700),
+        ("39011012", "TH", "yellow", "E31", "sea", 1200),
+        ("03061719", "US", "green", "B11", "air", 500),
+    ]
+    n = 0
+    for back in range(14, -1, -1):
+        year, month = today.year, today.month - back
+        while month < 1:
+            year, month = year - 1, month + 12
+        days = today.day if back == 0 else 28
+        for k in range(6 + (month % 4) * 2):
+            day = 1 + (k * 5) % days
+            hs, country, lane, type_code, mode, millions = goods[(k + month) % len(goods)]
+            n += 1
+            d = declaration(
+                actor=world.declarant,
+                office="20BD" if k % 3 else "20CD",
+                enterprise=firms[(k + n) % len(firms)],
+                registered=f"{year}-{month:02d}-{day:02d} {8 + k % 9:02d}:00",
+                value_vnd=millions * 1_000_000 * (1 + (n % 5) / 10),
+                lines=[(hs, millions * 1_000_000 * (1 + (n % 5) / 10))],
+                flow="export" if type_code.startswith("B") else "import",
+                type_code=type_code,
+                lane=lane,
+                country=country,
+                transport=mode,
+            )
+            if not type_code.startswith("B"):
+                receipt(
+                    bank=bank,
+                    actor=world.declarant,
+                    declaration=d,
+                    amount=millions * 120_000,
+                    issued=f"{year}-{month:02d}-{day:02d} 17:00",
+                )
+    leader = user_create(
+        username="ld.quangninh", password=PASSWORD, role="leader", office_codes=["20"]
+    )
+    from haiquan.refdata.models import Office
+
+    for authority, billions in (("mof", 120), ("gdvc", 135)):
+        StatsTarget.objects.create(
+            office=Office.objects.get(code="20"),
+            year=today.year,
+            authority=authority,
+            amount_vnd=billions * 1_000_000_000,
+            updated_by=leader,
+        )
+    stats_refresh(full=True)
+    return leader
+
+
+def test_a_statistics_dashboard_in_japanese(
+    live_server: Any, new_page: Any, world: World, artifacts: Path
+) -> None:
+    leader = _trade_history(world)
+    page = new_page(locale="ja-JP")  # a Japanese browser: its own date widgets read Japanese too
+    signed_in(page, live_server.url, leader, "ja")
+    today = timezone.localdate()
+    first = f"{today.year}-01"
+    page.goto(f"{live_server.url}/statistics/?office=20&month_from={first}&month_to={today:%Y-%m}")
+    expect(page.locator("h1")).to_contain_text("統計")
+    country = page.get_by_test_id("breakdown-country")
+    expect(country.locator("thead th").first).to_have_text("取引先の国")  # not "Value"
+    expect(country).to_contain_text("中国")  # not "China"
+    expect(page.get_by_test_id("partial-month")).to_be_visible()
+    page.wait_for_function("() => [...document.querySelectorAll('canvas')].every(c => c.width > 0)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "statistics-dashboard-ja.png"), full_page=True)
