@@ -167,13 +167,13 @@ def event_actor(event: Any) -> str:
 
 @register.inclusion_tag("core/includes/app_nav.html", takes_context=True)
 def app_nav(context: template.Context) -> dict[str, Any]:
-    """The menu entries other apps registered (`core.nav`) that this user sees."""
-    from haiquan.core.nav import nav_items_for
+    """The menu entries the apps registered (`core.nav`) that this user sees, in menus."""
+    from haiquan.core.nav import nav_menu_for
 
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     user = getattr(request, "user", None)
-    return {"items": nav_items_for(user, match.view_name if match else None)}
+    return {"items": nav_menu_for(user, match.view_name if match else None)}
 
 
 @register.inclusion_tag("core/includes/help_links.html")

@@ -136,7 +136,7 @@ LEFT_TO_OTHERS = ("/risk-models/",)
 
 def problems_in(
     text: str, values: set[str], language: str, words: set[str] = frozenset()
-) -> list[str]:  # noqa: E501
+) -> list[str]:
     found = []
     if language in ("ja", "zh-hans", "ko"):
         for word in words:

@@ -183,6 +183,28 @@
     if (summary) { summary.focus(); }
   });
 
+  /* The header's menus (<details data-menu>): one open at a time, closed by Escape (focus back
+     on its title) or by a click outside. */
+  function menus() { return document.querySelectorAll("details[data-menu]"); }
+  document.addEventListener("toggle", function (event) {
+    var opened = event.target;
+    if (!opened.matches || !opened.matches("details[data-menu]") || !opened.open) { return; }
+    menus().forEach(function (d) { if (d !== opened) { d.open = false; } });
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    menus().forEach(function (d) {
+      if (d.open) {
+        d.open = false;
+        var summary = d.querySelector("summary");
+        if (summary && d.contains(document.activeElement)) { summary.focus(); }
+      }
+    });
+  });
+  document.addEventListener("click", function (event) {
+    menus().forEach(function (d) { if (d.open && !d.contains(event.target)) { d.open = false; } });
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", focusErrorSummary);
   } else {

@@ -18,15 +18,15 @@ def _overflow(document: Any) -> float:
         box = page._page_box
         right = box.content_box_x() + box.width
 
-        def walk(b: Any) -> None:
+        def walk(b: Any, right: float) -> None:
             nonlocal worst
             if hasattr(b, "margin_width"):
                 worst = max(worst, b.position_x + b.margin_width() - right)
             for child in getattr(b, "children", None) or []:
-                walk(child)
+                walk(child, right)
 
         for child in box.children:
-            walk(child)
+            walk(child, right)
     return worst
 
 
