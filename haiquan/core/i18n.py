@@ -14,6 +14,8 @@ import gettext as gettext_module
 from functools import lru_cache
 
 import pycountry
+from django.db import models
+from django.utils.text import get_text_list
 from django.utils.translation import get_language, gettext
 
 
@@ -50,3 +52,10 @@ def country_name(code: str, default: str = "") -> str:
     if translated == country.name and name != country.name:
         translated = _iso3166(language()).gettext(name)
     return translated if translated != country.name else name
+
+
+def choice_labels(choices: type[models.Choices] | list[tuple[object, object]]) -> str:
+    """The choices a person may pick, by their labels, as the page shows them: "Sea, Air, Road
+    or Rail" (never the values `sea, air, road`), for messages that say what would be valid."""
+    pairs = choices.choices if isinstance(choices, type) else choices
+    return get_text_list([str(label) for _value, label in pairs], gettext("or"))

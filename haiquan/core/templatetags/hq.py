@@ -176,6 +176,15 @@ def app_nav(context: template.Context) -> dict[str, Any]:
     return {"items": nav_menu_for(user, match.view_name if match else None)}
 
 
+@register.inclusion_tag("core/includes/object_links.html", takes_context=True)
+def object_links(context: template.Context, kind: str, obj: Any) -> dict[str, Any]:
+    """Links other apps offer about `obj` to the viewer (`core.links`), e.g. rating it."""
+    from haiquan.core.links import object_links_for
+
+    user = getattr(context.get("request"), "user", None)
+    return {"links": object_links_for(kind, user, obj)}
+
+
 @register.inclusion_tag("core/includes/help_links.html")
 def help_links(topic: str) -> dict[str, Any]:
     """Links to the help about `topic` (the handbook's sections), if an app provides them."""
