@@ -154,7 +154,8 @@ def candidates(request: HttpRequest) -> HttpResponse:
             _apply_problems(form, exc)
     elif not form.is_bound:
         result = selectors.audit_candidates(_user(request), **CandidatesForm.defaults())
-    return render(request, "postaudit/candidates.html", {"form": form, "result": result})
+    context = {"form": form, "result": result, "rank_labels": dict(ComplianceRank.choices)}
+    return render(request, "postaudit/candidates.html", context)
 
 
 @planning_required

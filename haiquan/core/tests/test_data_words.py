@@ -63,3 +63,17 @@ def test_vietnamese_pages_read_the_vietnamese_text() -> None:
 def test_country_names_in_the_reader_s_language(language: str, name: str) -> None:
     with translation.override(language):
         assert country_name("CN") == name
+
+
+@pytest.mark.parametrize(
+    ("language", "short"),
+    [("en", "7 Dec 2026"), ("ko", "2026. 12. 07."), ("ja", "2026/12/07"), ("vi", "07-12-2026")],
+)
+def test_dates_read_as_each_language_writes_them(language: str, short: str) -> None:
+    """Never 12/07/2026 in English (12 July to most readers) nor 2026-12-7 in Korean."""
+    from datetime import date
+
+    from django.utils.formats import date_format
+
+    with translation.override(language):
+        assert date_format(date(2026, 12, 7), "SHORT_DATE_FORMAT") == short
