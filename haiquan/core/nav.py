@@ -98,7 +98,7 @@ def nav_items_for(user: Any, current_view: str | None) -> list[dict[str, Any]]:
 
 
 def nav_menu_for(user: Any, current_view: str | None) -> list[dict[str, Any]]:
-    """The header's menu: one entry per group in `GROUPS` order (its entries under `items`),
+    """The header's menu: one entry per group in `GROUPS` order (its entries under `entries`),
     or the entry itself where a group has one; entries of no group come last, as links."""
     items = nav_items_for(user, current_view)
     menu: list[dict[str, Any]] = []
@@ -108,6 +108,6 @@ def nav_menu_for(user: Any, current_view: str | None) -> list[dict[str, Any]]:
             menu.append(members[0])
         elif members:
             current = any(i["current"] for i in members)
-            menu.append({"key": key, "label": label, "items": members, "current": current})
+            menu.append({"key": key, "label": label, "entries": members, "current": current})
     menu += [i for i in items if i["group"] not in GROUPS]
     return menu

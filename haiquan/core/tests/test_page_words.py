@@ -275,3 +275,31 @@ def test_a_partner_agency_lands_on_its_pages(world: World) -> None:
     user = world.extra["singlewindow"].parties["own"].agency_user
     resp = _client(world, user, "vi").get("/")
     assert resp.status_code == 302 and resp["Location"] == "/single-window/"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_declaration_pdf_tells_its_history_in_words(
+    world: World, language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The printed declaration (weasyprint) is read as the page is: what it prints is checked."""
+    weasyprint = pytest.importorskip("weasyprint")
+    printed: list[str] = []
+    real = weasyprint.HTML
+
+    def keep(*args: Any, string: str = "", **kwargs: Any) -> Any:
+        printed.append(string)
+        return real(*args, string=string, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "HTML", keep)
+    declaration = world.own.declarations["cleared"]  # registered, lane decided, paid at a bank
+    resp = _client(world, world.users["declarant"], language).get(
+        f"/declarations/{declaration.pk}/pdf/"
+    )
+    assert resp.status_code == 200 and printed, resp.status_code
+    parser = VisibleText()
+    parser.feed(printed[-1])
+    text = "\n".join(parser.parts)
+    problems = problems_in(text, labelled_values(), language, labelled_values(words=True))
+    assert not problems, problems
+    for internal in ("bank:", "selectivity", "automatic"):
+        assert internal not in text
