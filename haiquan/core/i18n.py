@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import pycountry
 from django.db import models
+from django.utils.formats import date_format, number_format
 from django.utils.text import get_text_list
 from django.utils.translation import get_language, gettext
 
@@ -59,3 +60,17 @@ def choice_labels(choices: type[models.Choices] | list[tuple[object, object]]) -
     or Rail" (never the values `sea, air, road`), for messages that say what would be valid."""
     pairs = choices.choices if isinstance(choices, type) else choices
     return get_text_list([str(label) for _value, label in pairs], gettext("or"))
+
+
+def amount_text(value: object, places: int = 0) -> str:
+    """An amount for a message, grouped as the reader's language writes it: 9.500.000 (vi),
+    9,500,000 (en); never Python's 9500000.00."""
+    from decimal import Decimal
+
+    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    return number_format(number, places, force_grouping=True)
+
+
+def date_text(value: object) -> str:
+    """A date for a message in the reader's language's short form (7 Dec 2026, 07-12-2026)."""
+    return date_format(value, "SHORT_DATE_FORMAT")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haiquan.accounts.models import User
+from haiquan.core.i18n import amount_text
 from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
 from haiquan.core.web import problem_page, role_required
 
@@ -299,7 +300,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
                     "year": target.year,
                     "office": target.office.code,
                     "authority": target.get_authority_display(),
-                    "amount": f"{target.amount_vnd:,.0f}",
+                    "amount": amount_text(target.amount_vnd),
                 },
             )
             return redirect(reverse("stats:target_list"))
