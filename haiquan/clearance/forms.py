@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from haiquan.core.i18n import in_language
 from haiquan.core.problems import FieldProblem
 from haiquan.refdata.models import Currency, DeclarationType, Office
 from haiquan.tariff.choices import UnitCode
@@ -77,7 +78,8 @@ def _currency_choices() -> list[tuple[str, Any]]:
 
 def _preference_choices() -> list[tuple[str, Any]]:
     return [("", _("None (MFN or ordinary rate)"))] + [
-        (a.code, f"{a.code} – {a.name_vi or a.name}") for a in Agreement.objects.order_by("code")
+        (a.code, f"{a.code} – {in_language(a.name_vi, a.name)}")
+        for a in Agreement.objects.order_by("code")
     ]
 
 

@@ -12,34 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from haiquan.eventlog.choices import Party
+from haiquan.eventlog.kinds import event_actor, kind_label
 from haiquan.eventlog.models import Event
 
 from .choices import CheckOutcome, Lane, PaymentState
 
-EVENT_LABELS = {
-    "declaration.draft_created": gettext_lazy("Draft created"),
-    "declaration.draft_updated": gettext_lazy("Draft changed"),
-    "declaration.lodged": gettext_lazy("Declaration submitted"),
-    "declaration.registered": gettext_lazy("Registered, duties assessed"),
-    "declaration.lane_decided": gettext_lazy("Lane decided"),
-    "declaration.document_check_recorded": gettext_lazy("Document check recorded"),
-    "declaration.inspection_recorded": gettext_lazy("Physical inspection recorded"),
-    "declaration.escalated": gettext_lazy("Sent to physical inspection"),
-    "declaration.amended": gettext_lazy("Amended"),
-    "declaration.cancelled": gettext_lazy("Cancelled"),
-    "declaration.cleared": gettext_lazy("Cleared"),
-    "declaration.released": gettext_lazy("Goods released"),
-    "payment_order.created": gettext_lazy("Payment order issued"),
-    "payment_order.superseded": gettext_lazy("Payment order replaced"),
-    "payment.confirmed": gettext_lazy("Payment confirmed by the bank"),
-    "guarantee.registered": gettext_lazy("Bank guarantee registered"),
-    "declaration.clearance_held": gettext_lazy("Clearance held"),
-    "singlewindow.requested": gettext_lazy("Sent to partner agencies"),
-    "singlewindow.answered": gettext_lazy("Partner agency answered"),
-}
 CUSTOMS_ONLY_KEYS = frozenset({"reasons", "score", "random_selected"})
 
 
@@ -90,25 +69,21 @@ def _amounts(data: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def timeline(events: Iterable[Event], *, customs: bool) -> list[TimelineEntry]:
-    """The events of one declaration, oldest first, as the reader may see them."""
+    """The events of one declaration in the order they happened (by their time, then by the
+    order they were written), as the reader may see them: each kind and actor in words."""
     entries = []
-    for e in events:
+    for e in sorted(events, key=lambda e: (e.occurred_at, e.pk or 0)):
         data = dict(e.data or {})
         if not customs and e.kind != "declaration.clearance_held":
             # What holds a clearance (a permit, a partner agency's result) is the trader's to see.
             data = {k: v for k, v in data.items() if k not in CUSTOMS_ONLY_KEYS}
-        if e.actor_id and e.actor is not None:
-            actor = e.actor.get_username()
-        elif e.actor_label:
-            actor = e.actor_label
-        else:
-            actor = ""
+        actor = event_actor(e)
         if not customs and e.party == Party.CUSTOMS:
             actor = ""  # traders deal with the customs office, not with named officers
         entries.append(
             TimelineEntry(
                 occurred_at=e.occurred_at,
-                label=str(EVENT_LABELS.get(e.kind, e.kind)),
+                label=kind_label(e.kind),
                 party=str(Party(e.party).label) if e.party in Party.values else e.party,
                 actor=actor,
                 details=_details(e.kind, data, customs),

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
 
-from haiquan.core.views import home
+from haiquan.core.views import favicon, home
 
 from .api import api
 
@@ -16,6 +16,7 @@ urlpatterns = [
         RedirectView.as_view(url=reverse_lazy("accounts:login"), query_string=True),
     ),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("haiquan.accounts.urls")),

@@ -14,6 +14,7 @@ from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, NinjaAPI, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.errors import AuthenticationError, HttpError
@@ -115,6 +116,80 @@ def _fields_with_nul(request: HttpRequest) -> list[str]:
     return found or ["body"]
 
 
+# pydantic's own messages ("Field required", "Input should be a valid integer") are English
+# whatever the caller's language: each kind of error gets words in the catalogues instead, with
+# pydantic's context (lengths, bounds, the values allowed) filled in.
+PYDANTIC_PROBLEMS: dict[str, Any] = {
+    "missing": gettext_lazy("is required"),
+    "string_type": gettext_lazy("must be text"),
+    "string_too_short": gettext_lazy("must have at least %(min_length)s characters"),
+    "string_too_long": gettext_lazy("must have at most %(max_length)s characters"),
+    "string_pattern_mismatch": gettext_lazy("is not in the expected form"),
+    "int_type": gettext_lazy("must be a whole number"),
+    "int_parsing": gettext_lazy("must be a whole number"),
+    "int_from_float": gettext_lazy("must be a whole number"),
+    "float_type": gettext_lazy("must be a number"),
+    "float_parsing": gettext_lazy("must be a number"),
+    "decimal_type": gettext_lazy("must be a number"),
+    "decimal_parsing": gettext_lazy("must be a number"),
+    "finite_number": gettext_lazy("must be a finite number"),
+    "decimal_max_digits": gettext_lazy("must have at most %(max_digits)s digits"),
+    "decimal_max_places": gettext_lazy("must have at most %(decimal_places)s decimal places"),
+    "decimal_whole_digits": gettext_lazy("has too many digits before the decimal point"),
+    "bool_type": gettext_lazy("must be true or false"),
+    "bool_parsing": gettext_lazy("must be true or false"),
+    "greater_than": gettext_lazy("must be greater than %(gt)s"),
+    "greater_than_equal": gettext_lazy("must be at least %(ge)s"),
+    "less_than": gettext_lazy("must be less than %(lt)s"),
+    "less_than_equal": gettext_lazy("must be at most %(le)s"),
+    "date_type": gettext_lazy("must be a date (YYYY-MM-DD)"),
+    "date_parsing": gettext_lazy("must be a date (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": gettext_lazy("must be a date (YYYY-MM-DD)"),
+    "date_from_datetime_inexact": gettext_lazy("must be a date (YYYY-MM-DD)"),
+    "datetime_type": gettext_lazy("must be a date and time (ISO 8601, with its time zone)"),
+    "datetime_parsing": gettext_lazy("must be a date and time (ISO 8601, with its time zone)"),
+    "datetime_from_date_parsing": gettext_lazy(
+        "must be a date and time (ISO 8601, with its time zone)"
+    ),
+    "timezone_aware": gettext_lazy("must give its time zone"),
+    "literal_error": gettext_lazy("must be one of %(expected)s"),
+    "enum": gettext_lazy("must be one of %(expected)s"),
+    "list_type": gettext_lazy("must be a list"),
+    "tuple_type": gettext_lazy("must be a list"),
+    "set_type": gettext_lazy("must be a list"),
+    "too_short": gettext_lazy("must have at least %(min_length)s items"),
+    "too_long": gettext_lazy("must have at most %(max_length)s items"),
+    "dict_type": gettext_lazy("must be an object"),
+    "model_type": gettext_lazy("must be an object"),
+    "model_attributes_type": gettext_lazy("must be an object"),
+    "extra_forbidden": gettext_lazy("is not a field of this request"),
+    "json_invalid": gettext_lazy("is not valid JSON"),
+    "json_type": gettext_lazy("is not valid JSON"),
+    "uuid_parsing": gettext_lazy("must be a UUID"),
+    "uuid_type": gettext_lazy("must be a UUID"),
+    "url_parsing": gettext_lazy("must be a web address"),
+    "value_error": None,  # a validator of haiquan's own: its message is already translated
+    "assertion_error": None,
+}
+
+
+def pydantic_problem(err: dict[str, Any]) -> str:
+    """One pydantic error in the caller's language, with its context (never "Field required")."""
+    kind = str(err.get("type", ""))
+    template = PYDANTIC_PROBLEMS.get(kind, gettext_lazy("is not valid"))
+    if template is None:
+        msg = str(err.get("msg", ""))
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix) :]
+        return msg or str(_("is not valid"))
+    ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+    try:
+        return str(template) % ctx
+    except (KeyError, ValueError, TypeError):
+        return str(_("is not valid"))
+
+
 def install_problem_handlers(api: NinjaAPI) -> None:
     from haiquan.core.openapi import document_problems
 
@@ -129,9 +204,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = []
         for err in exc.errors:
-            msg = str(err.get("msg", "invalid"))
-            if msg.startswith("Value error, "):
-                msg = msg[len("Value error, ") :]
+            msg = pydantic_problem(err)
             errors.append(
                 {
                     "field": _loc_to_field(err.get("loc", ())),

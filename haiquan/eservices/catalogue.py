@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from haiquan.core.i18n import in_language
 from haiquan.core.problems import FieldProblem, NotFound, ValidationFailed
 from haiquan.refdata.models import Country, Office
 from haiquan.tariff.selectors import hs_line_get
@@ -42,8 +42,7 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 def _label(spec: dict[str, Any]) -> str:
     vi = str(spec.get("label_vi") or spec.get("name", ""))
-    en = str(spec.get("label_en") or vi)
-    return vi if (get_language() or "vi").startswith("vi") else en
+    return in_language(vi, str(spec.get("label_en") or ""))
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,7 @@ class FieldSpec:
         return _label({"name": self.name, "label_vi": self.label_vi, "label_en": self.label_en})
 
     def choice_pairs(self) -> list[tuple[str, str]]:
-        vi = (get_language() or "vi").startswith("vi")
-        return [(v, lvi if vi else len_) for v, lvi, len_ in self.choices]
+        return [(v, in_language(lvi, len_)) for v, lvi, len_ in self.choices]
 
 
 @dataclass(frozen=True)

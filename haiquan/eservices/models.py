@@ -13,8 +13,9 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from haiquan.core.i18n import in_language
 
 from .choices import (
     DocumentStage,
@@ -79,13 +80,11 @@ class Procedure(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_vi if (get_language() or "vi").startswith("vi") else self.name_en
+        return in_language(self.name_vi, self.name_en)
 
     @property
     def description(self) -> str:
-        if (get_language() or "vi").startswith("vi"):
-            return self.description_vi
-        return self.description_en or self.description_vi
+        return in_language(self.description_vi, self.description_en)
 
     @property
     def fee_online(self) -> bool:

@@ -90,7 +90,7 @@ def filing_document_get(user: User, *, filing_pk: int, pk: int) -> FilingDocumen
 
 
 def filing_events(*, filing: Filing) -> QuerySet[Event]:
-    return Event.objects.for_subject(SUBJECT, filing.pk).order_by("id")
+    return Event.objects.for_subject(SUBJECT, filing.pk).in_order()
 
 
 def ruling_find(*, number: str) -> AdvanceRuling | None:

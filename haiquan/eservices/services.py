@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from haiquan.audit.choices import Part
 from haiquan.audit.services import access_record
+from haiquan.core.i18n import amount_text
 from haiquan.core.problems import (
     Conflict,
     FieldProblem,
@@ -469,7 +470,7 @@ def fee_confirmation_receive(
             raise invalid(
                 "amount_vnd",
                 _("Must equal the amount of the order, %(amount)s VND.")
-                % {"amount": f"{order.amount_vnd:,.0f}"},
+                % {"amount": amount_text(order.amount_vnd)},
                 "amount-mismatch",
             )
         _require_status(filing, FilingStatus.AWAITING_FEE)

@@ -32,6 +32,11 @@ class EventQuerySet(models.QuerySet["Event"]):
     def for_subject(self, subject_type: str, subject_id: int) -> EventQuerySet:
         return self.filter(subject_type=subject_type, subject_id=subject_id)
 
+    def in_order(self) -> EventQuerySet:
+        """In the order things happened: by their time, then in the order they were written
+        (an event reported late, e.g. a departure read from a gate report, keeps its time)."""
+        return self.select_related("actor").order_by("occurred_at", "id")
+
 
 class Event(models.Model):
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, db_index=True)

@@ -24,6 +24,7 @@ from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.clearance.services import declaration_payment_apply
+from haiquan.core.i18n import amount_text
 from haiquan.core.problems import (
     Conflict,
     FieldProblem,
@@ -319,14 +320,14 @@ def _confirmation_record(
             # overpay. The trader's next order carries the new amount.
             raise Conflict(
                 _("Payment order %(ref)s is out of date: %(due)s VND is due now.")
-                % {"ref": order.reference, "due": f"{declaration.amount_due_vnd:,.0f}"},
+                % {"ref": order.reference, "due": amount_text(declaration.amount_due_vnd)},
                 "order-stale",
             )
         if message.amount_vnd != order.amount_vnd:
             raise invalid(
                 "amount_vnd",
                 _("Must equal the amount of the order, %(amount)s VND.")
-                % {"amount": f"{order.amount_vnd:,.0f}"},
+                % {"amount": amount_text(order.amount_vnd)},
                 "amount-mismatch",
             )
         now = timezone.now()

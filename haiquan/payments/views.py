@@ -7,6 +7,7 @@ from typing import cast
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haiquan.accounts.models import User
@@ -18,7 +19,7 @@ from .choices import OrderStatus
 from .models import PaymentOrder
 from .selectors import payment_orders_visible_to, receipt_get
 from .services import payment_order_create
-from .simulator import DEMO_BANK_NAME, bank_simulator_enabled, bank_simulator_pay
+from .simulator import bank_simulator_enabled, bank_simulator_pay
 
 logged_in = role_required(lambda user: True)
 
@@ -81,7 +82,8 @@ def bank_page(request: HttpRequest, reference: str) -> HttpResponse:
         except ProblemError as exc:
             return problem_page(request, exc)
         return redirect("payments:receipt", number=receipt.number)
-    context = {"order": order, "bank_name": DEMO_BANK_NAME}
+    # the simulated bank's name in the page's language (the stored name is for the records)
+    context = {"order": order, "bank_name": _("Demo bank (simulator)")}
     return render(request, "payments/bank.html", context)
 
 

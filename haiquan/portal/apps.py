@@ -15,6 +15,13 @@ class PortalConfig(AppConfig):
         # Other apps' pages link to the handbook sections that explain them.
         help_provider_register(handbook_help)
 
+        from haiquan.core.links import object_link_provider_register
+
+        from .ratings import declaration_rating_links
+
+        # A cleared declaration's page offers its trader to rate the service (once).
+        object_link_provider_register("declaration", declaration_rating_links)
+
         from .permissions import manages_partnership, sees_inquiries, sees_rating_reports
 
         # The FAQ and the handbook are public: everyone sees this entry, logged in or not.

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -192,6 +193,20 @@ def rateable_declarations(user: User) -> QuerySet[Declaration]:
         status__in=list(RATED_DECLARATION_STATUSES),
         portal_rating__isnull=True,
     ).order_by("-cleared_at")
+
+
+def declaration_rating_links(user: Any, declaration: Declaration) -> list[tuple[str, str]]:
+    """ "Rate this clearance" on a declaration's page, for the trader it served, once cleared
+    and while not yet rated."""
+    if (
+        not getattr(user, "is_trader", False)
+        or declaration.status not in RATED_DECLARATION_STATUSES
+    ):
+        return []
+    if not rateable_declarations(user).filter(pk=declaration.pk).exists():
+        return []
+    url = reverse("portal:rating_create") + f"?declaration={declaration.pk}"
+    return [(str(_("Rate this clearance")), url)]
 
 
 # --- The leaders' report ---------------------------------------------------------------------

@@ -26,6 +26,7 @@ work and the audit candidates.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Mapping
@@ -229,6 +230,15 @@ def _declaration_lists(rows: pd.DataFrame, key: str) -> dict[Any, list[int]]:
     return {k: [int(i) for i in v] for k, v in per.groupby(key, sort=False)["declaration_id"]}
 
 
+def price_gap_percent(ratio: float, direction: str) -> int:
+    """How far a price is from the median, in whole percent, as the reason states it. Below the
+    median it is rounded down and a price above nothing stays under 100: a thousandth of the
+    median reads "99% below", never "100% below" (which would mean declared at nothing)."""
+    if direction == "low":
+        return 100 if ratio <= 0 else max(0, min(99, math.floor(100 * (1 - ratio))))
+    return max(0, round(100 * (ratio - 1)))
+
+
 def unit_price_outliers(df: pd.DataFrame, s: ScanSettings) -> list[Found]:
     cols = ["declaration_id", "enterprise_id", "registered_at", "flow", "hs_code", "unit"]
     cols += ["origin", "quantity", "value_vnd", "duties_vnd"]
@@ -289,7 +299,7 @@ def unit_price_outliers(df: pd.DataFrame, s: ScanSettings) -> list[Found]:
     out = []
     for fid, r in zip(agg.index, agg.itertuples(index=False), strict=True):
         share = r.flagged / r.total
-        pct = round(100 * (1 - r.ratio)) if r.direction == "low" else round(100 * (r.ratio - 1))
+        pct = price_gap_percent(r.ratio, r.direction)
         facts = {
             "hs": r.hs,
             "unit": r.unit,

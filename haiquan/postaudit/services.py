@@ -13,6 +13,7 @@ from uuid import uuid4
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
@@ -22,6 +23,7 @@ from haiquan.audit.choices import Part
 from haiquan.audit.services import access_record
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
+from haiquan.core.i18n import choice_labels
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_build, event_record, events_append
@@ -476,12 +478,22 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
         raise Forbidden(_("Only a leader of the audited office closes the audit."))
     if case.state != CaseState.IN_PROGRESS:
         raise Conflict(_("Only an audit in progress can be closed."), "wrong-state")
+    if timezone.localdate() < case.planned_start:
+        # Its conclusion would predate the audit work its decision allows (from the planned start).
+        raise Conflict(
+            _(
+                "This audit is planned to start on %(day)s: it can be closed from that day on, "
+                "once the audit work is done."
+            )
+            % {"day": date_format(case.planned_start, "SHORT_DATE_FORMAT")},
+            "not-started",
+        )
     errors: list[FieldProblem] = []
     if result not in CaseResult.values:
         errors.append(
             FieldProblem(
                 "result",
-                _("must be one of %(values)s") % {"values": ", ".join(CaseResult.values)},
+                _("choose one of: %(values)s") % {"values": choice_labels(CaseResult)},
                 "invalid-choice",
             )
         )

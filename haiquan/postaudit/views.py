@@ -154,7 +154,8 @@ def candidates(request: HttpRequest) -> HttpResponse:
             _apply_problems(form, exc)
     elif not form.is_bound:
         result = selectors.audit_candidates(_user(request), **CandidatesForm.defaults())
-    return render(request, "postaudit/candidates.html", {"form": form, "result": result})
+    context = {"form": form, "result": result, "rank_labels": dict(ComplianceRank.choices)}
+    return render(request, "postaudit/candidates.html", context)
 
 
 @planning_required
@@ -212,7 +213,7 @@ def _case_page(
         "team": case.team.order_by("username"),
         "declarations": case.declarations.select_related("office").order_by("registered_at"),
         "findings": case.findings.select_related("declaration", "recorded_by"),
-        "events": Event.objects.for_subject("audit_case", case.pk).order_by("id"),
+        "events": Event.objects.for_subject("audit_case", case.pk).in_order(),
         "may_work": services.may_work(user, case),
         "may_close": services.may_close(user, case),
         "finding_form": finding_form or _finding_form(case),

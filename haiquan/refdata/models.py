@@ -246,7 +246,9 @@ class DeclarationType(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_vi if (get_language() or "vi").startswith("vi") else self.name_en
+        from haiquan.core.i18n import in_language
+
+        return in_language(self.name_vi, self.name_en)
 
 
 class RefdataRevision(models.Model):

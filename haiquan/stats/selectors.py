@@ -245,7 +245,9 @@ def _active_by_child(
 
 def _labels(dimension: str, keys: list[str]) -> dict[str, str]:
     if dimension == Dimension.COUNTRY:
-        return {c.code: c.name for c in Country.objects.filter(code__in=keys)}
+        from haiquan.core.i18n import country_name
+
+        return {c.code: country_name(c.code, c.name) for c in Country.objects.filter(code__in=keys)}
     if dimension == Dimension.TYPE:
         return {t.code: f"{t.code} {t.name}" for t in DeclarationType.objects.filter(code__in=keys)}
     if dimension == Dimension.LANE:

@@ -13,10 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from haiquan.accounts.models import User
+from haiquan.core.i18n import amount_text
 from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
 from haiquan.core.web import problem_page, role_required
 
@@ -91,8 +93,18 @@ def _chart_data(report: Report) -> dict[str, Any]:
     year = report.period.last.year
     months = report.months
     lanes = report.breakdowns.get("lane", [])
+    # The month under way is drawn apart (lighter, dashed) and said so: its few days are not a
+    # collapse of trade.
+    today = timezone.localdate()
+    partial = next(
+        (i for i, m in enumerate(months) if (year, m["month"]) == (today.year, today.month)), None
+    )
+    labels = [f"{m['month']:02d}" for m in months]
+    if partial is not None:
+        labels[partial] += "*"
     return {
-        "labels": [f"{m['month']:02d}" for m in months],
+        "labels": labels,
+        "partial": partial,
         "year": year,
         "series": {
             "declarations": [m["declarations"] for m in months],
@@ -131,6 +143,19 @@ def _chart_data(report: Report) -> dict[str, Any]:
     }
 
 
+def _partial_month_note(report: Report) -> str:
+    """The words under the charts when the period ends in the month under way."""
+    today = timezone.localdate()
+    if report.period.last.year != today.year or not any(
+        m["month"] == today.month for m in report.months
+    ):
+        return ""
+    return _("* %(month)s: the month so far, to %(day)s; not comparable with whole months.") % {
+        "month": formats.date_format(today, "YEAR_MONTH_FORMAT"),
+        "day": formats.date_format(today, "SHORT_DATE_FORMAT"),
+    }
+
+
 @statistics_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -142,6 +167,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if report is not None:
         context |= {
             "chart_data": _chart_data(report),
+            "partial_month_note": _partial_month_note(report),
             "query": _query(report),
             "children": [(row, _query(report, office=row.office.code)) for row in report.children],
             "ancestors": [(o, _query(report, office=o.code)) for o in report.ancestors],
@@ -274,7 +300,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
                     "year": target.year,
                     "office": target.office.code,
                     "authority": target.get_authority_display(),
-                    "amount": f"{target.amount_vnd:,.0f}",
+                    "amount": amount_text(target.amount_vnd),
                 },
             )
             return redirect(reverse("stats:target_list"))

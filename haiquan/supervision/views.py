@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.core.htmx import render_page
+from haiquan.core.htmx import is_htmx_partial, render_page
 from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
 from haiquan.core.web import customs_required, problem_page, role_required
 
@@ -78,18 +78,22 @@ def zone_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One zone: the gate form, what is inside now against the time limit, the latest gate
     events and the discrepancies."""
     zone = _zone(request, code)
-    events = Paginator(gate_events_of(zone).select_related("zone"), 25).get_page(
-        request.GET.get("page")
-    )
     context = {
         "zone": zone,
         "form": GateForm(),
-        "inside": zone_inventory(zone),
-        "events": events,
+        **_zone_lists(request, zone),
         "discrepancies": zone_discrepancies(zone),
         "is_warehouse": zone.kind == ZoneKind.BONDED_WAREHOUSE,
     }
     return render(request, "supervision/zone_detail.html", context)
+
+
+def _zone_lists(request: HttpRequest, zone: ControlZone) -> dict[str, Any]:
+    """What is inside now and the latest gate events: the zone page's lists a report changes."""
+    events = Paginator(gate_events_of(zone).select_related("zone"), 25).get_page(
+        request.GET.get("page")
+    )
+    return {"inside": zone_inventory(zone), "events": events}
 
 
 @zones_required
@@ -120,7 +124,13 @@ def gate_report(request: HttpRequest, code: str) -> HttpResponse:
         except ProblemError as exc:
             form.add_error(None, str(exc.detail))
     status = 200 if answer is not None else 422
-    context = {"zone": zone, "form": GateForm() if answer else form, "answer": answer}
+    context: dict[str, Any] = {"zone": zone, "form": form, "answer": answer}
+    if answer is not None:
+        # The next report starts empty but at the same gate (a gate reports one way at a time)
+        context["form"] = GateForm(initial={"direction": form.cleaned_data["direction"]})
+        if is_htmx_partial(request):
+            # What is inside and the gate's events changed: swapped in beside the form (htmx OOB)
+            context.update(_zone_lists(request, zone), refreshed=True)
     return render_page(
         request,
         "supervision/gate_result.html",
@@ -231,14 +241,23 @@ def warehouse_cancel(request: HttpRequest, code: str, kind: str, pk: int) -> Htt
 def alert_list(request: HttpRequest) -> HttpResponse:
     """The office's alerts, open ones first, filtered by state and kind in place."""
     qs = alerts_visible_to(_user(request))
+    problems = []
     state = request.GET.get("state", "open")
     if state == "open":
         qs = qs.exclude(state=AlertState.RESOLVED)
     elif state in AlertState.values:
         qs = qs.filter(state=state)
+    else:
+        problems.append(
+            {"href": "#f-state", "text": _("State: choose one of the states in the list.")}
+        )
     kind = request.GET.get("kind", "")
     if kind in AlertKind.values:
         qs = qs.filter(kind=kind)
+    elif kind:
+        problems.append(
+            {"href": "#f-kind", "text": _("Kind: choose one of the kinds in the list.")}
+        )
     page = Paginator(qs.order_by("-raised_at", "-id"), 50).get_page(request.GET.get("page"))
     rows = [(a, alert_message(a)) for a in page.object_list]
     context = {
@@ -248,12 +267,14 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "states": [("open", _("Open")), *list(AlertState.choices)],
         "kinds": AlertKind.choices,
+        "problems": problems,
     }
     return render_page(
         request,
         "supervision/alert_list.html",
         context,
         partial_template="supervision/includes/alert_table.html",
+        status=400 if problems else 200,
     )
 
 

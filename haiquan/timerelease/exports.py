@@ -28,17 +28,17 @@ def _pct(ratio: float | None) -> float | None:
     return None if ratio is None else round(ratio * 100, 2)
 
 
-def _breakdown_header(by: str) -> list[str]:
+def _breakdown_header(by: str, f: Filters) -> list[str]:
     return [
         str(Dimension(by).label),
-        _("Registered"),
+        _("Declarations registered"),
         _("Released (measured)"),
         _("Mean (hours)"),
         _("Median (hours)"),
         _("p90 (hours)"),
         _("Customs share (%)"),
         _("Not yet released"),
-        _("Released within N hours (%)"),
+        _("Released within %(hours)s hours (%%)") % {"hours": f"{f.within_hours:g}"},
     ]
 
 
@@ -63,7 +63,7 @@ def breakdown_csv(f: Filters, by: str, rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     out.write("\ufeff")  # so that spreadsheet programs read UTF-8 (Vietnamese names)
     writer = csv.writer(out)
-    writer.writerow(_breakdown_header(by))
+    writer.writerow(_breakdown_header(by, f))
     writer.writerows(_breakdown_rows(rows))
     return out.getvalue()
 
@@ -88,7 +88,7 @@ def report_xlsx(f: Filters, body: dict[str, Any], by: str, rows: list[dict[str, 
     for label, key in ((_("Mean (hours)"), "mean_s"), (_("Median (hours)"), "median_s")):
         sheet.append([label, *(_hours(s[key]) for s in (now, prev, last))])
     sheet.append([_("Released (measured)"), *(s["consignments"] for s in (now, prev, last))])
-    sheet.append([_("Registered"), *(s["registered"] for s in (now, prev, last))])
+    sheet.append([_("Declarations registered"), *(s["registered"] for s in (now, prev, last))])
     sheet.append([_("Not yet released"), *(s["unfinished"]["open"] for s in (now, prev, last))])
     sheet.append([_("Cancelled"), *(s["unfinished"]["cancelled"] for s in (now, prev, last))])
     sheet.append([_("Outliers"), *(s["outliers"]["count"] for s in (now, prev, last))])
@@ -130,7 +130,7 @@ def report_xlsx(f: Filters, body: dict[str, Any], by: str, rows: list[dict[str, 
         cell.font = bold
 
     table = book.create_sheet(_("Breakdown")[:31])
-    table.append(_breakdown_header(by))
+    table.append(_breakdown_header(by, f))
     for row in _breakdown_rows(rows):
         table.append(row)
     for cell in table[1]:

@@ -51,7 +51,7 @@ def transit_exit_cover(
                 actor=None,
                 movement=movement,
                 at=event.occurred_at,
-                source=f"get-out {event.zone.code} by {actor.get_username()}",
+                source=f"gate:{event.zone.code}:{actor.get_username()}",
             )
 
     return ExitCover(
@@ -89,7 +89,7 @@ def on_gate_in(actor: Any, event: GateEvent) -> None:
         actor=None,
         movement=c.movement,
         at=event.occurred_at,
-        source=f"get-in {zone.code} by {actor.get_username()}",
+        source=f"gate:{zone.code}:{actor.get_username()}",
     )
     event.transit_reference = c.movement.reference
     event.save(update_fields=["transit_reference"])

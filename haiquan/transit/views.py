@@ -64,9 +64,7 @@ def movement_detail(request: HttpRequest, reference: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     alerts = [(a, alert_message(a)) for a in movement_alerts(movement).order_by("-raised_at")]
-    events = Event.objects.filter(subject_type="transit_movement", subject_id=movement.pk).order_by(
-        "id"
-    )
+    events = Event.objects.for_subject("transit_movement", movement.pk).in_order()
     context = {
         "movement": movement,
         "containers": movement.containers.select_related("seal").order_by("container_number"),

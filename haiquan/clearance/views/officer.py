@@ -47,6 +47,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "clearance/queue.html",
         context,
         partial_template="clearance/includes/queue_table.html",
+        status=400 if filterset.is_bound and filterset.errors else 200,
     )
 
 

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "django_filters",
+    # django-ninja's own templates and static files: the API docs (Swagger UI) are served from
+    # the package, with no inline script, instead of a CDN the CSP would block.
+    "ninja",
     "haiquan.core",
     "haiquan.eventlog",
     "haiquan.accounts",

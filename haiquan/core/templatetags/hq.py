@@ -149,15 +149,40 @@ def waiting_since(value: Any) -> str:
     return timesince(value)
 
 
+@register.filter
+def event_label(event: Any) -> str:
+    """What an event (or an event kind's code) is, in words (`eventlog.kinds`)."""
+    from haiquan.eventlog.kinds import kind_label
+
+    return kind_label(getattr(event, "kind", event))
+
+
+@register.filter
+def event_actor(event: Any) -> str:
+    """Who did it: a user's name or the words for a system actor (`eventlog.kinds`)."""
+    from haiquan.eventlog.kinds import event_actor as actor_of
+
+    return actor_of(event)
+
+
 @register.inclusion_tag("core/includes/app_nav.html", takes_context=True)
 def app_nav(context: template.Context) -> dict[str, Any]:
-    """The menu entries other apps registered (`core.nav`) that this user sees."""
-    from haiquan.core.nav import nav_items_for
+    """The menu entries the apps registered (`core.nav`) that this user sees, in menus."""
+    from haiquan.core.nav import nav_menu_for
 
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     user = getattr(request, "user", None)
-    return {"items": nav_items_for(user, match.view_name if match else None)}
+    return {"items": nav_menu_for(user, match.view_name if match else None)}
+
+
+@register.inclusion_tag("core/includes/object_links.html", takes_context=True)
+def object_links(context: template.Context, kind: str, obj: Any) -> dict[str, Any]:
+    """Links other apps offer about `obj` to the viewer (`core.links`), e.g. rating it."""
+    from haiquan.core.links import object_links_for
+
+    user = getattr(context.get("request"), "user", None)
+    return {"links": object_links_for(kind, user, obj)}
 
 
 @register.inclusion_tag("core/includes/help_links.html")

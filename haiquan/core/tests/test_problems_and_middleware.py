@@ -68,3 +68,47 @@ def test_a_transaction_aborted_by_a_deadlock_answers_503_retry_soon(cause):
     assert resp is not None and resp.status_code == 503
     assert resp["Retry-After"] == "1" and resp["Content-Type"] == "application/problem+json"
     assert json.loads(resp.content)["type"] == "urn:haiquan:problem:retry"
+
+
+def test_pydantic_s_problems_read_in_the_caller_s_language():
+    """An API caller writing in Japanese (or Vietnamese...) gets every problem in that language,
+    pydantic's own included ("Field required" is English whatever the caller's language)."""
+    from datetime import date as date_type
+    from decimal import Decimal
+    from typing import Literal
+
+    from django.utils import translation
+    from pydantic import BaseModel, Field, ValidationError
+
+    from haiquan.core.api import pydantic_problem
+
+    class Body(BaseModel):
+        name: str = Field(max_length=3)
+        count: int
+        amount: Decimal = Field(decimal_places=2)
+        on: date_type
+        mode: Literal["sea", "air"]
+        lines: list[int] = Field(min_length=1)
+        required: str
+
+    try:
+        Body.model_validate(
+            {"name": "toolong", "count": "x", "amount": "1.234", "on": "7/12", "mode": "rail"}
+            | {"lines": []}
+        )
+    except ValidationError as exc:
+        errors = exc.errors()
+    kinds = {e["type"] for e in errors}
+    assert {"missing", "string_too_long", "int_parsing", "literal_error", "too_short"} <= kinds
+    with translation.override("en"):
+        english = [pydantic_problem(e) for e in errors]
+    assert "is required" in english and "must have at most 3 characters" in english
+    for language in ("vi", "ja", "zh-hans", "ko"):
+        with translation.override(language):
+            words = [pydantic_problem(e) for e in errors]
+        for e, text, en in zip(errors, words, english, strict=True):
+            assert text != en and "Input should" not in text and "Field required" not in text, (
+                language,
+                e["type"],
+                text,
+            )

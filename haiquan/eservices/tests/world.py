@@ -107,7 +107,7 @@ def eservices_world_build(world: Any) -> dict[str, EServicesParty]:
                 procedure=procedure,
                 enterprise_mst=mst,
                 office_code=party.office_code,
-                data={"subject": f"matrix {state}"},
+                data={"subject": f"Hồ sơ thử nghiệm số {FILING_STATES.index(state) + 1}"},
             )
             doc = services.document_upload(
                 actor=actor, filing=filing, slot="letter", file=ContentFile(PDF, name="l.pdf")

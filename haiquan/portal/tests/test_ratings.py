@@ -177,3 +177,25 @@ def test_the_portal_front_page_prompts_a_trader_to_rate_cleared_declarations(wor
     assert f"/portal/ratings/new/?declaration={decl.pk}" in client.get("/portal/").content.decode()
     rate(world)
     assert f"?declaration={decl.pk}" not in client.get("/portal/").content.decode()
+
+
+def test_a_cleared_declaration_s_page_offers_its_trader_to_rate_it_once(world):
+    """The link goes from the declaration page (clearance) to the portal's rating form; it is
+    the trader's, and gone once rated."""
+    cleared = world.own.declarations["cleared"]
+    page = f"/declarations/{cleared.pk}/"
+    trader = login(Client(), world.users["declarant"])
+    html = trader.get(page).content.decode()
+    assert f"/portal/ratings/new/?declaration={cleared.pk}" in html
+    awaiting = world.own.declarations["awaiting"]
+    assert (
+        "/portal/ratings/new/" not in trader.get(f"/declarations/{awaiting.pk}/").content.decode()
+    )
+    officer = login(Client(), world.users["officer"])
+    assert "/portal/ratings/new/" not in officer.get(page).content.decode()
+    resp = trader.post(
+        f"/portal/ratings/new/?declaration={cleared.pk}",
+        {"score": "5", "comment": "Nhanh"},
+    )
+    assert resp.status_code == 302, resp.content[:400]
+    assert "/portal/ratings/new/" not in trader.get(page).content.decode()

@@ -124,3 +124,22 @@ def test_the_faq_lists_one_procedure(content: Any) -> None:
     html = get("/portal/faq/", data={"procedure": "hoan-thue"}).content.decode()
     assert "hoan-thue-nhap-khau" in html
     assert "tam-nhap-tai-xuat-thu-tuc" not in html
+
+
+def test_news_read_in_another_language_says_it_is_in_vietnamese(db):
+    """A notice is written once, in Vietnamese: a Japanese reader is told so (and its text is
+    marked lang="vi"); a Vietnamese reader sees no such badge."""
+    from django.test import Client
+
+    from haiquan.portal.models import NewsItem
+
+    item = NewsItem.objects.create(kind="news", title="Thông báo lịch nghỉ Tết", body="Nội dung")
+    for path in ("/portal/news/", f"/portal/news/{item.pk}/", "/portal/"):
+        ja = Client()
+        ja.cookies["django_language"] = "ja"
+        html = ja.get(path).content.decode()
+        assert 'data-testid="not-translated"' in html, path
+        assert 'lang="vi">Thông báo lịch nghỉ Tết' in html, path
+        vi = Client()
+        vi.cookies["django_language"] = "vi"
+        assert 'data-testid="not-translated"' not in vi.get(path).content.decode(), path

@@ -9,9 +9,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from haiquan.core.i18n import date_text
 from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
 from haiquan.core.web import problem_page, role_required
 
@@ -90,7 +92,7 @@ def inquiry_create(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Your inquiry %(ref)s has been sent. Customs answers by %(due)s.")
-                % {"ref": inquiry.reference, "due": inquiry.due_at.strftime("%d/%m/%Y")},
+                % {"ref": inquiry.reference, "due": date_text(timezone.localtime(inquiry.due_at))},
             )
             return redirect("portal:inquiry_detail", reference=inquiry.reference)
     status = 422 if form.is_bound and form.errors else 200

@@ -73,6 +73,7 @@ def faq_index(request: HttpRequest) -> HttpResponse:
         "portal/faq_index.html",
         context,
         partial_template="portal/includes/faq_results.html",
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -47,7 +47,7 @@ def plan_body(world: Any, **over: Any) -> dict[str, Any]:
         "plan": "Kiểm tra trị giá khai báo của điện thoại và máy tính nhập khẩu.",
         "period_from": (today - timedelta(days=30)).isoformat(),
         "period_to": today.isoformat(),
-        "planned_start": (today + timedelta(days=1)).isoformat(),
+        "planned_start": today.isoformat(),
         "planned_end": (today + timedelta(days=20)).isoformat(),
         "team": ["w.officer"],
     }

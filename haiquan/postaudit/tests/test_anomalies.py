@@ -17,6 +17,7 @@ from haiquan.postaudit.anomalies import (
     REASONS,
     ScanSettings,
     detect,
+    price_gap_percent,
     reason_text,
     unit_price_outliers,
 )
@@ -171,3 +172,17 @@ def test_honest_prices_never_make_outliers(traders, noise, level, seed):
     frame = pd.DataFrame(rows, columns=list(LINE_COLUMNS))
     frame["registered_at"] = pd.to_datetime(frame["registered_at"])
     assert unit_price_outliers(frame, ScanSettings()) == []
+
+
+@given(st.floats(min_value=1e-9, max_value=0.999999))
+def test_a_price_below_the_median_is_never_said_to_be_100_percent_below(ratio):
+    pct = price_gap_percent(ratio, "low")
+    assert 0 <= pct <= 99
+    assert pct <= 100 * (1 - ratio)  # never more than it is
+
+
+def test_price_gaps_read_as_they_are():
+    assert price_gap_percent(0.45, "low") == 55
+    assert price_gap_percent(0.0004, "low") == 99
+    assert price_gap_percent(0.0, "low") == 100
+    assert price_gap_percent(2.5, "high") == 150

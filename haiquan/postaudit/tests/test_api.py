@@ -386,3 +386,22 @@ def test_anomalies_and_traders_by_scope(world, api):
     assert r.status_code == 422 and _fields(r) == {"min_score"}
     r = api("get", "/anomalies", "analyst", offset=2**60)
     assert r.status_code == 422 and _fields(r) == {"offset"}
+
+
+def test_an_audit_is_not_closed_before_its_planned_start(world, api):
+    """Planned for next week, started early by mistake: its conclusion waits for the planned
+    start (409 saying from when), and nothing is closed."""
+    start = timezone.localdate() + timedelta(days=7)
+    body = plan_body(
+        world,
+        planned_start=start.isoformat(),
+        planned_end=(start + timedelta(days=20)).isoformat(),
+    )
+    cid = api("post", "/cases", "analyst", body).json()["id"]
+    api("post", f"/cases/{cid}/start", "officer")
+    r = api(
+        "post", f"/cases/{cid}/close", "leader", {"result": "no_violation", "conclusion": "Sạch"}
+    )
+    assert r.status_code == 409, r.content
+    assert r.json()["type"].endswith("not-started")
+    assert AuditCase.objects.get(pk=cid).state == "in_progress"

@@ -172,5 +172,7 @@ def test_an_audit_worked_through_the_pages(world):
     case.refresh_from_db()
     assert case.state == "closed" and case.additional_duties_vnd == 2_000_000
     page = leader.get(f"/post-audit/cases/{case.pk}/").content.decode()
-    assert "audit.case_closed" in page and "Violations found" in page
+    # the history in words (eventlog.kinds), never the event kind
+    assert "Audit closed" in page and "audit.case_closed" not in page
+    assert "Violations found" in page
     _no_inline_script(page)

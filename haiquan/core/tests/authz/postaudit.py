@@ -131,7 +131,7 @@ def _plan_fields(world: World, scope: str, team: User) -> dict[str, Any]:
         "plan": "Kiểm tra trị giá khai báo hàng nhập khẩu.",
         "period_from": start,
         "period_to": end,
-        "planned_start": today + timedelta(days=1),
+        "planned_start": today,
         "planned_end": today + timedelta(days=20),
         "team": [team.username],
     }

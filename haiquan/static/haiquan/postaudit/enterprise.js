@@ -38,9 +38,9 @@
         data: {
           labels: data.labels,
           datasets: [
-            { label: data.text.green, data: data.green, backgroundColor: "#00703c" },
-            { label: data.text.yellow, data: data.yellow, backgroundColor: "#ffdd00" },
-            { label: data.text.red, data: data.red, backgroundColor: "#d4351c" }
+            { label: data.text.green, data: data.green, backgroundColor: window.haiquanColour("lane", "green") },
+            { label: data.text.yellow, data: data.yellow, backgroundColor: window.haiquanColour("lane", "yellow") },
+            { label: data.text.red, data: data.red, backgroundColor: window.haiquanColour("lane", "red") }
           ]
         },
         options: {

@@ -2,7 +2,9 @@
 (function () {
   "use strict";
 
-  var PALETTE = ["#1d70b8", "#f47738", "#00703c", "#912b88", "#b58840", "#5694ca", "#d4351c", "#505a5f", "#28a197", "#6f72af"];
+  function partyColours(keys) {
+    return keys.map(function (k) { return window.haiquanColour("party", k); });
+  }
 
   function draw() {
     var source = document.getElementById("tr-chart-data");
@@ -19,7 +21,7 @@
         type: "doughnut",
         data: {
           labels: data.parties.labels,
-          datasets: [{ data: data.parties.values, backgroundColor: PALETTE }]
+          datasets: [{ data: data.parties.values, backgroundColor: partyColours(data.parties.keys) }]
         },
         options: { aspectRatio: 1.6, plugins: { tooltip: { callbacks: { label: percent } } } }
       });
@@ -30,7 +32,7 @@
         type: "bar",
         data: {
           labels: data.steps.labels,
-          datasets: [{ data: data.steps.values, backgroundColor: PALETTE }]
+          datasets: [{ data: data.steps.values, backgroundColor: partyColours(data.steps.parties) }]
         },
         options: {
           indexAxis: "y",

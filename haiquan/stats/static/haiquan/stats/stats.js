@@ -6,8 +6,10 @@
     if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
   }
 
-  var GREEN = "#00703c", YELLOW = "#ffdd00", RED = "#d4351c", BLUE = "#1d70b8", GREY = "#b1b4b6", DARK = "#0b0c0c";
-  var LANE_COLOURS = { green: GREEN, yellow: YELLOW, red: RED };
+  var colour = window.haiquanColour;
+  var GREEN = colour("lane", "green"), RED = colour("lane", "red");
+  var BLUE = colour("year", "current"), GREY = colour("year", "previous"), DARK = "#0b0c0c";
+  var LIGHT = "rgba(29, 112, 184, 0.35)";
 
   function number(locale) {
     var fmt = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
@@ -27,6 +29,12 @@
     var d = JSON.parse(source.textContent);
     var locale = document.documentElement.lang || "vi";
     var fmt = number(locale);
+    // The month under way (its label ends in "*", a note says so) is drawn lighter / dashed.
+    var partial = d.partial === null || d.partial === undefined ? -1 : d.partial;
+    function thisYear(c) {
+      return d.labels.map(function (_l, i) { return i === partial ? LIGHT : c; });
+    }
+    var partialSegment = { borderDash: function (ctx) { return ctx.p1DataIndex === partial ? [6, 4] : undefined; } };
     var axis = { ticks: { precision: 0, callback: function (v) { return fmt(v); } }, beginAtZero: true };
 
     draw("chart-declarations", {
@@ -35,7 +43,7 @@
         labels: d.labels,
         datasets: [
           { label: d.text.last_year, data: d.series.declarations_last_year, backgroundColor: GREY },
-          { label: d.text.this_year, data: d.series.declarations, backgroundColor: BLUE }
+          { label: d.text.this_year, data: d.series.declarations, backgroundColor: thisYear(BLUE) }
         ]
       },
       options: { scales: { y: axis } }
@@ -47,7 +55,7 @@
         labels: d.labels,
         datasets: [
           { label: d.text.last_year, data: d.series.value_usd_last_year, borderColor: GREY, backgroundColor: GREY },
-          { label: d.text.this_year, data: d.series.value_usd, borderColor: BLUE, backgroundColor: BLUE }
+          { label: d.text.this_year, data: d.series.value_usd, borderColor: BLUE, backgroundColor: BLUE, segment: partialSegment }
         ]
       },
       options: { scales: { y: axis } }
@@ -55,7 +63,7 @@
 
     var revenue = [
       { label: d.text.last_year, data: d.series.revenue_cumulative_last_year, borderColor: GREY, backgroundColor: GREY },
-      { label: d.text.this_year, data: d.series.revenue_cumulative, borderColor: GREEN, backgroundColor: GREEN }
+      { label: d.text.this_year, data: d.series.revenue_cumulative, borderColor: GREEN, backgroundColor: GREEN, segment: partialSegment }
     ];
     var dashes = [[6, 4], [2, 3], [10, 3, 2, 3]];
     d.targets.forEach(function (t, i) {
@@ -74,7 +82,7 @@
       type: "doughnut",
       data: {
         labels: d.lanes.labels,
-        datasets: [{ data: d.lanes.values, backgroundColor: d.lanes.keys.map(function (k) { return LANE_COLOURS[k] || GREY; }) }]
+        datasets: [{ data: d.lanes.values, backgroundColor: d.lanes.keys.map(function (k) { return colour("lane", k); }) }]
       }
     });
 
