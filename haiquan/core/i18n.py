@@ -11,6 +11,7 @@ pycountry (the ISO 3166 names in each language).
 from __future__ import annotations
 
 import gettext as gettext_module
+from datetime import date, datetime
 from functools import lru_cache
 
 import pycountry
@@ -71,6 +72,6 @@ def amount_text(value: object, places: int = 0) -> str:
     return number_format(number, places, force_grouping=True)
 
 
-def date_text(value: object) -> str:
+def date_text(value: date | datetime) -> str:
     """A date for a message in the reader's language's short form (7 Dec 2026, 07-12-2026)."""
     return date_format(value, "SHORT_DATE_FORMAT")
