@@ -81,6 +81,7 @@ def test_production_turns_the_bank_simulator_off_unless_asked():
         "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.production",
         "HAIQUAN_SECRET_KEY": secrets.token_urlsafe(64),
         "DATABASE_URL": "postgres://haiquan@db.invalid:5432/haiquan",
+        "HAIQUAN_ALLOWED_HOSTS": "haiquan.customs.example",
     }
     env.pop("HAIQUAN_BANK_SIMULATOR", None)
     out = subprocess.run(
