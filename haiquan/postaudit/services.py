@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
@@ -22,6 +23,7 @@ from haiquan.audit.choices import Part
 from haiquan.audit.services import access_record
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
+from haiquan.core.i18n import later
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_build, event_record, events_append
@@ -62,11 +64,11 @@ def anomaly_scan_run(
     s = settings or ScanSettings()
     lines = frames.lines_frame(day_from=day_from, day_to=day_to)
     if say:
-        say(_("Read %(n)d goods lines.") % {"n": len(lines)})
+        say(later(gettext_noop("Read %(n)d goods lines."), n=len(lines)))
     established = frames.established_dates()
     found = detect(lines, mfn_rates=frames.mfn_rates(), established=established, settings=s)
     if say:
-        say(_("Found %(n)d anomalies.") % {"n": len(found)})
+        say(later(gettext_noop("Found %(n)d anomalies."), n=len(found)))
     return _scan_store(
         found=found,
         lines_n=len(lines),

@@ -62,7 +62,16 @@ def test_a_sound_configuration_starts():
         (secrets.token_urlsafe(30), "characters; production needs at least 50"),
         ("ab" * 40, "2 different characters; production needs at least 5"),
     ],
-    ids=["unset", "empty", "demo", "tests", "demo-prefix", "django-insecure", "short", "repetitive"],
+    ids=[
+        "unset",
+        "empty",
+        "demo",
+        "tests",
+        "demo-prefix",
+        "django-insecure",
+        "short",
+        "repetitive",
+    ],
 )
 def test_a_weak_or_published_secret_key_is_refused(key, why):
     message = _refusal(_start(HAIQUAN_SECRET_KEY=key))
