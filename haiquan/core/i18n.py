@@ -27,9 +27,9 @@ _TEXT_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _number(value: float | Decimal, decimals: int | None) -> str:
-    if decimals is not None:
-        value = round(value, decimals)  # Django's number_format cuts the digits off
-    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    # Django's number_format cuts the digits off: round first.
+    shown: Any = round(value, decimals) if decimals is not None else value
+    return number_format(shown, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def _render(template: str, params: dict[str, Any]) -> str:

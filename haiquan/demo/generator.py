@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -44,6 +44,7 @@ from .rates import CURRENCIES, rate_walk
 from .report import GenerationReport
 from .setup import demo_banks_ensure, risk_profiles_ensure
 from .timeline import VN_TZ
+from .writer import BackgroundWriter
 
 Progress = Callable[[str], None]
 Advance = Callable[[float], None]
@@ -98,6 +99,7 @@ def demo_generate(
     progress: Progress | None = None,
     advance: Advance | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    threaded: bool = True,
 ) -> GenerationReport:
     """Generate the demo history: Quảng Ninh (about 5,000 declarations a month) and Bình Dương
     (about 10,000), `scale` times that, over `history_period(months, until)`.
@@ -118,6 +120,7 @@ def demo_generate(
         progress=progress,
         advance=advance,
         chunk_size=chunk_size,
+        threaded=threaded,
         parameters={"months": months, "until": until, "scale": scale},
     )
 
@@ -131,6 +134,7 @@ def national_generate(
     progress: Progress | None = None,
     advance: Advance | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    threaded: bool = True,
 ) -> GenerationReport:
     """Generate exactly `declarations` declarations over the offices of the demo departments,
     spread over the period like real filings, with a population sized to the volume (about one
@@ -150,6 +154,7 @@ def national_generate(
         progress=progress,
         advance=advance,
         chunk_size=chunk_size,
+        threaded=threaded,
         parameters={"months": months, "until": until, "declarations": declarations},
     )
 
@@ -195,6 +200,7 @@ def _generate(
     chunk_size: int,
     parameters: dict[str, Any],
     advance: Advance | None = None,
+    threaded: bool = True,
 ) -> GenerationReport:
     began = time.monotonic()
     say = progress or (lambda _msg: None)
@@ -277,7 +283,7 @@ def _generate(
         runner = _ChunkRunner(composer, chunk_size, say, began)
         runner.advance = advance
         runner.expected = total or _expected_total(start, end, departments, offices) * scale
-        with ruleset_pinned():
+        with ruleset_pinned(), _writer(composer, threaded):
             try:
                 for month in volumes.month_starts(start.date(), end.date()):
                     plan = _plan_month(
@@ -315,6 +321,21 @@ def _generate(
         dataset.finished_at = timezone.now()
         dataset.save(update_fields=["report", "finished_at"])
     return report
+
+
+@contextmanager
+def _writer(composer: Composer, threaded: bool) -> Iterator[None]:
+    """Rows written on a second thread (`writer.BackgroundWriter`) while the next are built."""
+    if not threaded:
+        yield
+        return
+    # The main thread's own connection object (`connection` resolves per thread).
+    with BackgroundWriter(connections[DEFAULT_DB_ALIAS]) as writer:
+        composer.writer = writer
+        try:
+            yield
+        finally:
+            composer.writer = None
 
 
 @contextmanager
@@ -369,6 +390,8 @@ class _ChunkRunner:
         if self.atomic is None:
             return
         self.composer.flush()
+        if self.composer.writer is not None:
+            self.composer.writer.drain()  # every row in before the transaction commits
         self.atomic.__exit__(None, None, None)
         self.atomic = None
         self.pending = 0
@@ -386,6 +409,8 @@ class _ChunkRunner:
         )
 
     def abort(self) -> None:
+        if self.composer.writer is not None:
+            self.composer.writer.discard()  # the writer off the connection before the rollback
         if self.atomic is not None:
             import sys
 
