@@ -17,19 +17,20 @@ from dataclasses import dataclass, field
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-# Seconds on the reference machine: (fixed, per 1,000 declarations of the history), CPU time
-# measured per phase on a first run of the default demo (24 months, about 400,000 declarations).
+# Seconds per phase on a quiet 2-core machine: (fixed, per 1,000 declarations of the history),
+# from the per-phase profile of a first run of the default demo (BENCHMARKS.md, "Demo data"). Only
+# their proportions matter much: the run scales them by the speed it observes.
 PHASE_COSTS: dict[str, tuple[float, float]] = {
-    "setup": (8.0, 0.0),
-    "generate": (5.0, 0.42),
-    "transit": (3.0, 0.002),
-    "singlewindow": (3.0, 0.002),
+    "setup": (20.0, 0.0),  # migrate a fresh database, reference data, log-ins, banks
+    "generate": (5.0, 0.8),
+    "transit": (4.0, 0.0),
+    "singlewindow": (4.0, 0.01),
     "eservices": (3.0, 0.0),
     "portal": (3.0, 0.002),
-    "riskml": (5.0, 0.08),
-    "postaudit": (3.0, 0.02),
-    "timerelease": (2.0, 0.03),
-    "stats": (2.0, 0.02),
+    "riskml": (5.0, 0.1),
+    "postaudit": (5.0, 0.24),
+    "timerelease": (3.0, 0.2),
+    "stats": (1.0, 0.0),  # built alongside the time-release store: no time of its own
 }
 # Below this share of the plan done, the machine's speed is not known yet: the plan is used as is.
 CALIBRATE_FROM = 0.03

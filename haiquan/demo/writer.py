@@ -94,6 +94,7 @@ class BackgroundWriter:
             except BaseException as exc:  # raised again on the main thread
                 self._error = exc
             finally:
+                batch = None  # the rows go now, not when the next batch comes
                 self._queue.task_done()
 
 
