@@ -106,9 +106,16 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
     import django
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.utils import translation
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        # Settings refusing to start (production's checks): their message, no traceback. It is
+        # English: the catalogues need the settings.
+        sys.stderr.write(f"haiquan: {exc}\n")
+        sys.exit(1)
     try:
         option, rest = language_option(args[1:])
         language = run_language(option, os.environ)

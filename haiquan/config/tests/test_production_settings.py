@@ -101,3 +101,22 @@ def test_a_database_other_than_postgresql_is_refused(url, why):
     assert message.startswith(why)
     if url:
         assert "append-only triggers exist only there" in message
+
+
+def test_the_haiquan_command_says_why_without_a_traceback():
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="haiquan.config.settings.production",
+        HAIQUAN_SECRET_KEY="test-key",
+        HAIQUAN_ALLOWED_HOSTS="haiquan.customs.example",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "haiquan.config.cli", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("haiquan: HAIQUAN_SECRET_KEY is a published example key")
+    assert "Traceback" not in result.stderr
