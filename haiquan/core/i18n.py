@@ -1,4 +1,4 @@
-"""Words that come with the data, in the reader's language.
+"""Words in the reader's language: the data's, and messages shown later.
 
 Reference data shipped with haiquan (declaration types, online-service procedures and their
 forms, free trade agreements) carries a Vietnamese and an English text; the other languages
@@ -6,19 +6,84 @@ translate the English one in the catalogues (`locale/`), like any string of the 
 page in Japanese, Chinese or Korean never falls back to English or Vietnamese for them
 (`core/tests/test_data_words.py` checks every shipped text). Country names come translated with
 pycountry (the ISO 3166 names in each language).
+
+Messages are translated when they are shown, not when they are made. A long job may write its
+content in one language and tell its progress in another: `haiquan demo` writes the demo's content
+in the installation's language (LANGUAGE_CODE) and speaks to whoever runs it in theirs. A progress
+message made with `later()` is translated and filled in when the output turns it into text
+(`str()`), in the language active there:
+
+    say(later(gettext_noop("Read %(n)s goods lines."), n=len(lines)))
+
+`gettext_noop` marks the message for the catalogues (makemessages knows it). Whole numbers given
+for a `%(n)s` are written as the language writes them then (12.345 in Vietnamese, 12,345 in
+English; a `%(n)d` takes the number as it is); `number(x, 1)` does the same for a fraction, with
+one decimal.
 """
 
 from __future__ import annotations
 
 import gettext as gettext_module
+import re
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
+from typing import Any, cast
 
 import pycountry
 from django.db import models
 from django.utils.formats import date_format, number_format
+from django.utils.functional import lazy
 from django.utils.text import get_text_list
 from django.utils.translation import get_language, gettext
+
+_TEXT_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _number(value: float | Decimal, decimals: int | None) -> str:
+    # Django's number_format cuts the digits off: round first.
+    shown: Any = round(value, decimals) if decimals is not None else value
+    return number_format(shown, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def _render(template: str, params: dict[str, Any]) -> str:
+    text = gettext(template)
+    if not params:
+        return text
+    as_text = set(_TEXT_PLACEHOLDER.findall(text))  # %(n)s: a whole number is written out
+    shown = {
+        k: _number(v, None)
+        if k in as_text and isinstance(v, int) and not isinstance(v, bool)
+        else v
+        for k, v in params.items()
+    }
+    return text % shown
+
+
+_render_lazy = lazy(_render, str)
+_number_lazy = lazy(_number, str)
+
+
+def later(template: str, /, **params: Any) -> str:
+    """`gettext(template) % params`, done when the message is shown."""
+    return cast(str, _render_lazy(template, params))
+
+
+def number(value: float | Decimal, decimals: int | None = None) -> str:
+    """`value` as the language active when it is shown writes numbers, with `decimals`."""
+    return cast(str, _number_lazy(value, decimals))
+
+
+def _concat(*parts: Any) -> str:
+    return "".join(str(p) for p in parts)
+
+
+_concat_lazy = lazy(_concat, str)
+
+
+def concat(*parts: Any) -> str:
+    """The parts (text, or messages made with `later`) joined, when shown: `concat("  ", line)`."""
+    return cast(str, _concat_lazy(*parts))
 
 
 def language() -> str:

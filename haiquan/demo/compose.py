@@ -30,6 +30,7 @@ from .report import Tally
 from .rows import WRITE_ORDER, json_text, tables
 from .timeline import VN_TZ
 from .workflow import Documents, Filing, Replay
+from .writer import BackgroundWriter
 
 CENT = Decimal("0.01")
 
@@ -71,6 +72,7 @@ class Composer:
         self._receipts: dict[int, int] = {}
         self._bank_transactions = 0
         self._sequence = 0
+        self.writer: BackgroundWriter | None = None  # set by the generator to write in parallel
 
     # --- chunks and batches -------------------------------------------------------------------
 
@@ -92,9 +94,13 @@ class Composer:
         self.rows["event"] = [(self.ids["event"].next(), *row) for _key, row in self._events]
         self._events = []
         self.buffered = 0
-        for key in WRITE_ORDER:
-            write_rows(self.tables[key], self.rows[key])
-            self.rows[key] = []
+        batch = [(self.tables[key], self.rows[key]) for key in WRITE_ORDER]
+        self.rows = {key: [] for key in self.tables}
+        if self.writer is not None:
+            self.writer.submit(batch)  # written on the writer's thread while we go on
+        else:
+            for table, rows in batch:
+                write_rows(table, rows)
 
     def add_events(self, events: list[tuple]) -> None:
         self._sequence += 1

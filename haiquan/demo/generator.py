@@ -25,10 +25,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from haiquan.core.i18n import later
 from haiquan.refdata.models import DeclarationType, ExchangeRate, Office
 from haiquan.tariff.snapshot import Tariff
 
@@ -43,8 +44,10 @@ from .rates import CURRENCIES, rate_walk
 from .report import GenerationReport
 from .setup import demo_banks_ensure, risk_profiles_ensure
 from .timeline import VN_TZ
+from .writer import BackgroundWriter
 
 Progress = Callable[[str], None]
+Advance = Callable[[float], None]
 DEFAULT_CHUNK = 20_000
 RATES_AHEAD_DAYS = 7
 BORDER_OFFICES = frozenset({"20BD", "20BC", "20BI"})
@@ -52,6 +55,7 @@ MIN_POPULATION_FACTOR = 0.1
 # Rows of this many declarations are written at a time, whatever the chunk (transaction) size:
 # what the generator holds in memory does not grow with the chunk.
 WRITE_BATCH = 2_000
+DEPARTMENTS_OFFICES = frozenset(c for d in DEPARTMENTS.values() for c in d.offices)
 
 
 class DemoDataExists(Exception):
@@ -72,7 +76,9 @@ def history_period(*, months: int, until: date | None) -> tuple[datetime, dateti
     today = timezone.localdate()
     until = until or today
     if until > today:
-        raise ValueError(_("The history cannot end in the future (until %(d)s).") % {"d": until})
+        raise ValueError(
+            later(gettext_noop("The history cannot end in the future (until %(d)s)."), d=until)
+        )
     first = until.replace(day=1)
     for _month in range(months):
         first = (first - timedelta(days=1)).replace(day=1)
@@ -91,14 +97,18 @@ def demo_generate(
     until: date | None = None,
     scale: float = 1.0,
     progress: Progress | None = None,
+    advance: Advance | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    threaded: bool = True,
 ) -> GenerationReport:
     """Generate the demo history: Quảng Ninh (about 5,000 declarations a month) and Bình Dương
     (about 10,000), `scale` times that, over `history_period(months, until)`.
 
     Refuses (`DemoDataExists`) when demo history exists already: reset it first."""
     if DemoDataset.objects.filter(mode=DatasetMode.DEMO).exists():
-        raise DemoDataExists(_("Demo data exists already; reset it first (haiquan demo --reset)."))
+        raise DemoDataExists(
+            later(gettext_noop("Demo data exists already; reset it first (haiquan demo --reset)."))
+        )
     start, end = history_period(months=months, until=until)
     return _generate(
         mode=DatasetMode.DEMO,
@@ -108,7 +118,9 @@ def demo_generate(
         scale=scale,
         total=None,
         progress=progress,
+        advance=advance,
         chunk_size=chunk_size,
+        threaded=threaded,
         parameters={"months": months, "until": until, "scale": scale},
     )
 
@@ -120,7 +132,9 @@ def national_generate(
     months: int = 12,
     until: date | None = None,
     progress: Progress | None = None,
+    advance: Advance | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    threaded: bool = True,
 ) -> GenerationReport:
     """Generate exactly `declarations` declarations over the offices of the demo departments,
     spread over the period like real filings, with a population sized to the volume (about one
@@ -128,7 +142,7 @@ def national_generate(
     bounded by the chunk (`chunk_size` declarations) and a day's plan, whatever the total.
     May run on top of a demo history; it adds to it."""
     if declarations <= 0:
-        raise ValueError(_("The number of declarations must be positive."))
+        raise ValueError(later(gettext_noop("The number of declarations must be positive.")))
     start, end = history_period(months=months, until=until)
     return _generate(
         mode=DatasetMode.NATIONAL,
@@ -138,7 +152,9 @@ def national_generate(
         scale=1.0,
         total=declarations,
         progress=progress,
+        advance=advance,
         chunk_size=chunk_size,
+        threaded=threaded,
         parameters={"months": months, "until": until, "declarations": declarations},
     )
 
@@ -183,6 +199,8 @@ def _generate(
     progress: Progress | None,
     chunk_size: int,
     parameters: dict[str, Any],
+    advance: Advance | None = None,
+    threaded: bool = True,
 ) -> GenerationReport:
     began = time.monotonic()
     say = progress or (lambda _msg: None)
@@ -198,15 +216,19 @@ def _generate(
         ]
         if not departments:
             raise GeneratorNotReady(
-                _(
-                    "No customs office of the demo departments (20, 43) is loaded: "
-                    "run load_refdata first."
+                later(
+                    gettext_noop(
+                        "No customs office of the demo departments (20, 43) is loaded: "
+                        "run load_refdata first."
+                    )
                 )
             )
         tariff = Tariff.load(None)
         catalogue = Catalogue(tariff)
         if not catalogue.by_group:
-            raise GeneratorNotReady(_("The tariff is empty: run load_refdata first."))
+            raise GeneratorNotReady(
+                later(gettext_noop("The tariff is empty: run load_refdata first."))
+            )
         dataset = DemoDataset.objects.create(
             mode=mode, seed=seed, period_start=start, period_end=end, parameters=parameters
         )
@@ -217,7 +239,7 @@ def _generate(
         rates_first = start.date() - timedelta(days=max_age + 1)
         rates_last = max(timezone.localdate(), end.date()) + timedelta(days=RATES_AHEAD_DAYS)
         report.exchange_rates = exchange_rates_ensure(seed=seed, first=rates_first, last=rates_last)
-        say(_("exchange rates: %(n)d days written") % {"n": report.exchange_rates})
+        say(later(gettext_noop("Exchange rates: %(n)s days written."), n=report.exchange_rates))
 
         # Below a tenth of the volume the population stops shrinking, so that a small history
         # still has the mix of segments and compliance ranks of the whole.
@@ -259,7 +281,9 @@ def _generate(
             end=end,
         )
         runner = _ChunkRunner(composer, chunk_size, say, began)
-        with ruleset_pinned():
+        runner.advance = advance
+        runner.expected = total or _expected_total(start, end, departments, offices) * scale
+        with ruleset_pinned(), _writer(composer, threaded):
             try:
                 for month in volumes.month_starts(start.date(), end.date()):
                     plan = _plan_month(
@@ -300,6 +324,21 @@ def _generate(
 
 
 @contextmanager
+def _writer(composer: Composer, threaded: bool) -> Iterator[None]:
+    """Rows written on a second thread (`writer.BackgroundWriter`) while the next are built."""
+    if not threaded:
+        yield
+        return
+    # The main thread's own connection object (`connection` resolves per thread).
+    with BackgroundWriter(connections[DEFAULT_DB_ALIAS]) as writer:
+        composer.writer = writer
+        try:
+            yield
+        finally:
+            composer.writer = None
+
+
+@contextmanager
 def ruleset_pinned() -> Iterator[None]:
     """Decide every lane of the run against the rule set in force when it starts.
 
@@ -330,6 +369,8 @@ class _ChunkRunner:
         self.began = began
         self.atomic: Any = None
         self.pending = 0
+        self.advance: Advance | None = None  # told the share of the expected declarations done
+        self.expected = 0.0
 
     def open(self) -> None:
         if self.atomic is None:
@@ -349,21 +390,27 @@ class _ChunkRunner:
         if self.atomic is None:
             return
         self.composer.flush()
+        if self.composer.writer is not None:
+            self.composer.writer.drain()  # every row in before the transaction commits
         self.atomic.__exit__(None, None, None)
         self.atomic = None
         self.pending = 0
         done = self.composer.tally.declarations
         elapsed = time.monotonic() - self.began
+        if self.advance is not None and self.expected:
+            self.advance(done / self.expected)
         self.say(
-            _("%(n)d declarations written (up to %(d)s), %(r).0f a second")
-            % {
-                "n": done,
-                "d": day.isoformat() if day else _("the end"),
-                "r": done / max(elapsed, 1e-6),
-            }
+            later(
+                gettext_noop("%(n)s declarations written (up to %(d)s), %(r)s a second."),
+                n=done,
+                d=day.isoformat() if day else gettext_lazy("the end"),
+                r=round(done / max(elapsed, 1e-6)),
+            )
         )
 
     def abort(self) -> None:
+        if self.composer.writer is not None:
+            self.composer.writer.discard()  # the writer off the connection before the rollback
         if self.atomic is not None:
             import sys
 
@@ -398,6 +445,27 @@ def _expected(dept_code: str, office_code: str, day: date) -> float:
         * volumes.day_weight(day)
         * dept.offices[office_code]
     )
+
+
+def _expected_total(start: datetime, end: datetime, departments: list[str], offices: Any) -> float:
+    """Declarations the calibrated volumes expect over the period (at scale 1)."""
+    return sum(
+        _expected(d, code, day)
+        for day in _days(start, end)
+        for d in departments
+        for code in DEPARTMENTS[d].offices
+        if code in offices
+    )
+
+
+def expected_declarations(*, months: int, until: date | None, scale: float) -> float:
+    """About how many declarations `demo_generate(months, until, scale)` writes: for planning
+    (the demo's estimate of the time left), before anything is generated."""
+    try:
+        start, end = history_period(months=months, until=until)
+    except ValueError:
+        return 0.0
+    return _expected_total(start, end, list(DEPARTMENTS), DEPARTMENTS_OFFICES) * scale
 
 
 def _national_counts(

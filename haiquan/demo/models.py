@@ -18,6 +18,26 @@ from django.utils.translation import gettext_lazy as _
 from .choices import DatasetMode, FraudKind
 
 
+class DemoInstallation(models.Model):
+    """The mark of a database that `haiquan demo` made: one row, written in the same transaction
+    as the demo's first content on an empty database. Without it the demo refuses to touch the
+    database (`haiquan.demo.guard`); the reset keeps it."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    haiquan_version = models.CharField(_("haiquan version"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("demo installation")
+        verbose_name_plural = _("demo installation")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="demo_installation_one")
+        ]
+
+    def __str__(self) -> str:
+        return f"demo installation since {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class DemoDataset(models.Model):
     """One run of the generator: what it was asked for and what it wrote."""
 

@@ -13,10 +13,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
+from django.utils.translation import gettext_noop
 from stdnum.vn import mst as mst_std
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
+from haiquan.core.i18n import later
 from haiquan.refdata.models import BrokerAuthorisation, Enterprise, Office
 
 from . import names
@@ -510,7 +512,13 @@ def _write(
         batch_size=BATCH,
     )
     if progress:
-        progress(f"enterprises: {len(firms)} traders and {len(brokers)} customs brokers")
+        progress(
+            later(
+                gettext_noop("Enterprises: %(f)s traders and %(b)s customs brokers."),
+                f=len(firms),
+                b=len(brokers),
+            )
+        )
     _write_users(population, rng=rng)
 
 

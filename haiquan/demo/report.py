@@ -9,7 +9,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from haiquan.clearance.choices import Lane, Status
+from haiquan.core.i18n import concat, later, number
+from haiquan.refdata.choices import Flow
 
 if TYPE_CHECKING:
     from .population import Population
@@ -121,7 +125,7 @@ class GenerationReport:
     revenue_found_vnd: Decimal = ZERO
     monthly: dict[str, dict[str, float]] = field(default_factory=dict)  # department → figures
     release: dict[str, dict[str, float]] = field(default_factory=dict)  # "20 import" → figures
-    payments: str = "payment orders, bank confirmations and receipts"
+    payments: str = "payment orders, bank confirmations and receipts"  # PAYMENTS_WRITTEN
     elapsed_seconds: float = 0.0
     first_problem: str = ""
 
@@ -185,82 +189,156 @@ class GenerationReport:
         return out
 
     def lines_of_text(self) -> list[str]:
-        def pct(part: int, whole: int) -> str:
-            return f"{100 * part / whole:.1f}%" if whole else "-"
+        """The report, line by line, translated and with numbers written when each is shown (in
+        the language of whoever reads it, not the one the history was written in)."""
 
-        def listing(counts: dict[str, int]) -> str:
-            return ", ".join(f"{k} {v}" for k, v in counts.items()) or "-"
+        def pct(part: int, whole: int) -> str:
+            return later(gettext_noop("%(p)s%%"), p=number(100 * part / whole, 1)) if whole else "-"
+
+        def listing(counts: dict[str, int], labels: Any = None) -> str:
+            if not counts:
+                return "-"
+            return concat(
+                *(
+                    x
+                    for i, (k, v) in enumerate(counts.items())
+                    for x in ((", " if i else ""), _label(labels, k), " ", number(v))
+                )
+            )
 
         n = self.declarations
         out = [
-            _("Period: %(a)s to %(b)s (seed %(s)d, %(m)s mode)")
-            % {
-                "a": f"{self.period_start:%Y-%m-%d}",
-                "b": f"{self.period_end:%Y-%m-%d %H:%M}",
-                "s": self.seed,
-                "m": self.mode,
-            },
-            _("Enterprises: %(e)d traders, %(b)d customs brokers; %(u)d accounts")
-            % {"e": self.enterprises, "b": self.brokers, "u": self.users},
-            _("Declarations: %(n)d (%(f)s); lines %(l)d, containers %(c)d, events %(ev)d")
-            % {
-                "n": n,
-                "f": listing(self.by_flow),
-                "l": self.lines,
-                "c": self.containers,
-                "ev": self.events,
-            },
-            _("Lanes at registration: %(l)s")
-            % {"l": ", ".join(f"{k} {v} ({pct(v, n)})" for k, v in self.by_lane.items())},
-            _("Status now: %(s)s") % {"s": listing(self.by_status)},
-            _("Offices: %(o)s") % {"o": listing(self.by_office)},
-            _(
-                "Checks recorded: %(c)d; versions: %(v)d; payments: %(p)d orders, %(b)d bank "
-                "confirmations, %(r)d receipts"
-            )
-            % {
-                "c": self.checks,
-                "v": self.versions,
-                "p": self.payment_orders,
-                "b": self.bank_confirmations,
-                "r": self.receipts,
-            },
-            _("Fraud planted: %(t)d (%(p)s) — %(k)s; detected: %(d)s")
-            % {
-                "t": self.fraud_total,
-                "p": pct(self.fraud_total, n),
-                "k": listing(self.fraud),
-                "d": listing(self.detected),
-            },
-            _("Revenue at stake: %(s)s VND, of which found by checks: %(f)s VND")
-            % {"s": f"{self.revenue_at_stake_vnd:,.0f}", "f": f"{self.revenue_found_vnd:,.0f}"},
+            later(
+                gettext_noop("Period: %(a)s to %(b)s (seed %(s)s, %(m)s mode)"),
+                a=f"{self.period_start:%Y-%m-%d}",
+                b=f"{self.period_end:%Y-%m-%d %H:%M}",
+                s=str(self.seed),
+                m=_label(MODE_LABELS, self.mode),
+            ),
+            later(
+                gettext_noop("Enterprises: %(e)s traders, %(b)s customs brokers; %(u)s accounts"),
+                e=self.enterprises,
+                b=self.brokers,
+                u=self.users,
+            ),
+            later(
+                gettext_noop(
+                    "Declarations: %(n)s (%(f)s); lines %(l)s, containers %(c)s, events %(ev)s"
+                ),
+                n=n,
+                f=listing(self.by_flow, Flow),
+                l=self.lines,
+                c=self.containers,
+                ev=self.events,
+            ),
+            later(
+                gettext_noop("Lanes at registration: %(l)s"),
+                l=concat(
+                    *(
+                        x
+                        for i, (k, v) in enumerate(self.by_lane.items())
+                        for x in (
+                            (", " if i else ""),
+                            _label(Lane, k),
+                            " ",
+                            number(v),
+                            " (",
+                            pct(v, n),
+                            ")",
+                        )
+                    )
+                ),
+            ),
+            later(gettext_noop("Status now: %(s)s"), s=listing(self.by_status, Status)),
+            later(gettext_noop("Offices: %(o)s"), o=listing(self.by_office)),
+            later(
+                gettext_noop(
+                    "Checks recorded: %(c)s; versions: %(v)s; payments: %(p)s orders, %(b)s bank "
+                    "confirmations, %(r)s receipts"
+                ),
+                c=self.checks,
+                v=self.versions,
+                p=self.payment_orders,
+                b=self.bank_confirmations,
+                r=self.receipts,
+            ),
+            later(
+                gettext_noop("Fraud planted: %(t)s (%(p)s) — %(k)s; detected: %(d)s"),
+                t=self.fraud_total,
+                p=pct(self.fraud_total, n),
+                k=listing(self.fraud, FRAUD_LABELS),
+                d=listing(self.detected, FRAUD_LABELS),
+            ),
+            later(
+                gettext_noop("Revenue at stake: %(s)s VND, of which found by checks: %(f)s VND"),
+                s=number(self.revenue_at_stake_vnd, 0),
+                f=number(self.revenue_found_vnd, 0),
+            ),
         ]
         for dept, m in self.monthly.items():
             out.append(
-                _(
-                    "Department %(d)s per month: %(n).0f declarations, %(a).0f active enterprises, "
-                    "USD %(v).1f million"
+                later(
+                    gettext_noop(
+                        "Department %(d)s per month: %(n)s declarations, %(a)s active "
+                        "enterprises, USD %(v)s million"
+                    ),
+                    d=dept,
+                    n=number(m["declarations"], 0),
+                    a=number(m["active_enterprises"], 0),
+                    v=number(m["value_usd_m"], 1),
                 )
-                % {
-                    "d": dept,
-                    "n": m["declarations"],
-                    "a": m["active_enterprises"],
-                    "v": m["value_usd_m"],
-                }
             )
         for key, r in self.release.items():
+            dept, _space, flow = key.partition(" ")
             out.append(
-                _(
-                    "Time release %(k)s: %(h).2f h registration to release on average, customs' own "
-                    "work %(c).1f%% (%(n)d released)"
+                later(
+                    gettext_noop(
+                        "Time release %(d)s %(f)s: %(h)s h registration to release on average, "
+                        "customs' own work %(c)s%% (%(n)s released)"
+                    ),
+                    d=dept,
+                    f=_label(Flow, flow),
+                    h=number(r["hours"], 2),
+                    c=number(r["customs_share"] * 100, 1),
+                    n=int(r["released"]),
                 )
-                % {"k": key, "h": r["hours"], "c": r["customs_share"] * 100, "n": r["released"]}
             )
-        out.append(_("Payments written as: %(p)s") % {"p": self.payments})
+        out.append(
+            later(
+                gettext_noop("Payments written as: %(p)s"),
+                p=_label(PAYMENT_LABELS, self.payments),
+            )
+        )
         if self.skipped:
             out.append(
-                _("Skipped (could not be assessed): %(n)d; first problem: %(p)s")
-                % {"n": self.skipped, "p": self.first_problem}
+                later(
+                    gettext_noop("Skipped (could not be assessed): %(n)s; first problem: %(p)s"),
+                    n=self.skipped,
+                    p=self.first_problem,
+                )
             )
-        out.append(_("Elapsed: %(s).1f s") % {"s": self.elapsed_seconds})
-        return [str(x) for x in out]
+        out.append(later(gettext_noop("Elapsed: %(s)s s"), s=number(self.elapsed_seconds, 1)))
+        return out
+
+
+# Words for the values the report counts by (the values themselves are codes).
+MODE_LABELS = {"demo": gettext_lazy("demo"), "national": gettext_lazy("national benchmark")}
+FRAUD_LABELS = {
+    "undervaluation": gettext_lazy("undervaluation"),
+    "misclassification": gettext_lazy("misclassification"),
+    "false_origin": gettext_lazy("false origin"),
+}
+PAYMENTS_WRITTEN = "payment orders, bank confirmations and receipts"
+PAYMENT_LABELS = {PAYMENTS_WRITTEN: gettext_lazy("payment orders, bank confirmations and receipts")}
+
+
+def _label(labels: Any, value: str) -> Any:
+    """The words for `value` (a choices class or a dict), or the value itself (office codes)."""
+    if labels is None:
+        return value
+    if isinstance(labels, dict):
+        return labels.get(value, value)
+    try:
+        return labels(value).label
+    except ValueError:
+        return value

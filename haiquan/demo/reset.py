@@ -12,23 +12,26 @@ The event log refuses updates and deletes (the model, and on PostgreSQL a row tr
 PostgreSQL, TRUNCATE (a statement trigger), so the reset bypasses them: on PostgreSQL it disables
 the TRUNCATE triggers inside its own transaction — which only the tables' owner may do, never the
 application's role — and runs `TRUNCATE … CASCADE` (a row trigger does not fire on TRUNCATE); on
-SQLite a raw `DELETE`. It refuses to run where no demo data was ever generated, so it cannot
-wipe a production database by a slip of the keyboard.
+SQLite a raw `DELETE`. It refuses to run on a database that `haiquan demo` did not make (no
+mark: `haiquan.demo.guard`) and where no demo data was ever generated, so it cannot wipe a
+production database by a slip of the keyboard. The mark stays: the database is still the demo's.
 """
 
 from __future__ import annotations
 
 from django.apps import apps
 from django.db import connection, models, transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration, NumberSequence
 from haiquan.core.appendonly import truncate_guards_lifted
+from haiquan.core.i18n import later
 from haiquan.eventlog.models import Event
 from haiquan.refdata.models import BrokerAuthorisation, Enterprise
 
+from .guard import is_demo_database
 from .models import DemoDataset, SyntheticEnterprise
 from .population import SYNTHETIC_EMAIL_DOMAIN
 from .setup import DEMO_EMAIL_DOMAIN
@@ -94,8 +97,14 @@ def _content_models() -> list[type[models.Model]]:
 @transaction.atomic
 def demo_reset() -> dict[str, int]:
     """Remove the generated data (see the module docstring); returns rows removed by kind."""
+    if not is_demo_database():
+        raise NothingToReset(
+            later(gettext_noop("This database was not made by haiquan demo; nothing was removed."))
+        )
     if not DemoDataset.objects.exists():
-        raise NothingToReset(_("No demo data was generated in this database; nothing was removed."))
+        raise NothingToReset(
+            later(gettext_noop("No demo data was generated in this database; nothing was removed."))
+        )
     counts = {
         "declarations": Declaration.objects.count(),
         "events": Event.objects.count(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -92,6 +91,10 @@ def tables() -> dict[str, Table]:
     }
 
 
+# One encoder for the whole run: `json.dumps(cls=...)` would build a new one for every value.
+_ENCODER = DjangoJSONEncoder(ensure_ascii=False)
+
+
 def json_text(value: Any) -> str:
     """JSON as the models' JSON fields store it (decimals and dates as strings)."""
-    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return _ENCODER.encode(value)

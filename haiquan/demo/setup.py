@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -146,9 +147,12 @@ def central_team_ensure() -> CentralTeam:
 
 @dataclass(frozen=True)
 class DemoLogin:
+    """A log-in the demo prints. `description` may be lazy (gettext_lazy): it is then written in
+    the language of whoever runs the demo, whatever language the content is made in."""
+
     username: str
     role: str
-    description: str
+    description: str | Promise
 
 
 def _anchor_mst(anchor: str) -> str | None:
@@ -211,7 +215,7 @@ def staff_users_ensure() -> list[DemoLogin]:
     out = []
     for username, role, scope, description in specs:
         _ensure_user(username, role, **scope)
-        out.append(DemoLogin(username, role, str(description)))
+        out.append(DemoLogin(username, role, description))
     return out
 
 
@@ -230,11 +234,9 @@ def trader_users_ensure() -> list[DemoLogin]:
             DemoLogin(
                 "dn.hoanglong",
                 Role.DECLARANT,
-                str(
-                    _(
-                        "declarant of Công ty TNHH Thương mại Hoàng Long (Quảng Ninh) and of a Korean-invested "
-                        "manufacturer in Bình Dương"
-                    )
+                _(
+                    "declarant of Công ty TNHH Thương mại Hoàng Long (Quảng Ninh) and of a "
+                    "Korean-invested manufacturer in Bình Dương"
                 ),
             )
         )
@@ -244,10 +246,9 @@ def trader_users_ensure() -> list[DemoLogin]:
             DemoLogin(
                 "broker.tanphat",
                 Role.BROKER,
-                str(
-                    _(
-                        "customs broker, Công ty TNHH Dịch vụ Hải quan Tân Phát, authorised by its principals"
-                    )
+                _(
+                    "customs broker, Công ty TNHH Dịch vụ Hải quan Tân Phát, authorised by its "
+                    "principals"
                 ),
             )
         )

@@ -16,10 +16,11 @@ from datetime import date
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
+from haiquan.core.i18n import later
 from haiquan.demo.setup import DemoLogin, _ensure_user
 
 from . import services
@@ -102,15 +103,21 @@ def demo_setup(*, say: Callable[[str], None]) -> list[DemoLogin]:
         DemoLogin(
             "cc.tongcuc",
             Role.OFFICER,
-            str(_("officer, General Department (00): advance rulings, broker registrations")),
+            gettext_lazy("officer, General Department (00): advance rulings, broker registrations"),
         )
     ]
     trader = User.objects.filter(username="dn.hoanglong").first()
     if trader is None:
-        say(_("Online public services: catalogue loaded; no demo declarant, so no filings."))
+        say(
+            later(
+                gettext_noop(
+                    "Online public services: catalogue loaded; no demo declarant, so no filings."
+                )
+            )
+        )
         return logins
     if Filing.objects.filter(filed_by=trader).exists():
-        say(_("Online public services demo exists already; not created again."))
+        say(later(gettext_noop("Online public services demo exists already; not created again.")))
         return logins
     enterprise = trader.enterprises.order_by("pk").first()
     if enterprise is None:
@@ -212,15 +219,15 @@ def demo_setup(*, say: Callable[[str], None]) -> list[DemoLogin]:
         actor=cailan, filing=late, outcome="approved", text="Gia hạn đến 30/06/2027."
     )
     say(
-        _(
-            "Online public services: %(p)d procedures, %(h)d public holidays, %(f)d filings of "
-            "dn.hoanglong in every state, advance ruling %(r)s issued."
+        later(
+            gettext_noop(
+                "Online public services: %(p)d procedures, %(h)d public holidays, %(f)d filings of "
+                "dn.hoanglong in every state, advance ruling %(r)s issued."
+            ),
+            p=procedures,
+            h=days,
+            f=Filing.objects.filter(filed_by=trader).count(),
+            r=hs.ruling.number if hasattr(hs, "ruling") else "",
         )
-        % {
-            "p": procedures,
-            "h": days,
-            "f": Filing.objects.filter(filed_by=trader).count(),
-            "r": hs.ruling.number if hasattr(hs, "ruling") else "",
-        }
     )
     return logins

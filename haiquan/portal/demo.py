@@ -14,11 +14,13 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
+from haiquan.core.i18n import later
 from haiquan.core.problems import ValidationFailed
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_build, events_append
@@ -51,7 +53,13 @@ def demo_setup(*, say: Callable[[str], None]) -> None:
     leader = User.objects.filter(username="ld.quangninh").first()
     declarant = User.objects.filter(username="dn.hoanglong").first()
     if leader is None or declarant is None:
-        say("portal: the demo users are missing (run the demo generator first); skipped")
+        say(
+            later(
+                gettext_noop(
+                    "Portal: the demo users are missing (run the demo generator first); skipped."
+                )
+            )
+        )
         return
     members = _member_enterprises(declarant)
     staff = _association(leader, members, say)
@@ -65,16 +73,37 @@ def demo_setup(*, say: Callable[[str], None]) -> None:
 def _content(say: Callable[[str], None]) -> None:
     base = content_dir()
     if not (base / "faq.json").exists():
-        say(f"portal: no content files in {base}; FAQ bank and handbook not loaded")
+        say(
+            later(
+                gettext_noop(
+                    "Portal: no content files in %(dir)s; FAQ bank and handbook not loaded."
+                ),
+                dir=base,
+            )
+        )
         return
     try:
         report = content_load(directory=base)
     except ValidationFailed as exc:
-        say(f"portal: the content files have problems, not loaded: {exc}")
+        say(
+            later(
+                gettext_noop("Portal: the content files have problems, not loaded: %(why)s"),
+                why=exc,
+            )
+        )
         return
     say(
-        f"portal: {report.faqs} questions in {report.categories} categories, handbook "
-        f"{report.handbook_version} ({report.chapters} chapters, {report.sections} sections)"
+        later(
+            gettext_noop(
+                "Portal: %(q)s questions in %(c)s categories, handbook %(v)s (%(ch)s chapters, "
+                "%(s)s sections)."
+            ),
+            q=report.faqs,
+            c=report.categories,
+            v=report.handbook_version,
+            ch=report.chapters,
+            s=report.sections,
+        )
     )
 
 
@@ -119,7 +148,12 @@ def _association(leader: User, members: list[Enterprise], say: Callable[[str], N
             contact_email=f"lienhe@{ASSOCIATION}.invalid",
         )
         say(
-            f"portal: association {ASSOCIATION} with {len(members)} members, user {ASSOCIATION_USER}"
+            later(
+                gettext_noop("Portal: association %(a)s with %(n)s members, user %(u)s."),
+                a=ASSOCIATION,
+                n=len(members),
+                u=ASSOCIATION_USER,
+            )
         )
     return staff
 
@@ -172,7 +206,11 @@ def _agreement_and_dialogue(leader: User, say: Callable[[str], None]) -> None:
     partnership.dialogue_issue_update(
         actor=leader, issue=second, status="in_progress", follow_up="Đã gửi văn bản tới 4 ngân hàng"
     )
-    say("portal: a coordination agreement and a dialogue with three difficulties")
+    say(
+        later(
+            gettext_noop("Portal: a coordination agreement and a dialogue with three difficulties.")
+        )
+    )
 
 
 def _news(leader: User, declarant: User, say: Callable[[str], None]) -> None:
@@ -215,7 +253,7 @@ def _news(leader: User, declarant: User, say: Callable[[str], None]) -> None:
         news.news_publish(
             actor=leader, kind=kind, title=title, body=body, topics=topics, hs_chapters=chapters
         )
-    say(f"portal: {len(items)} news items")
+    say(later(gettext_noop("Portal: %(n)s news items."), n=len(items)))
 
 
 def _inquiries(
@@ -286,7 +324,13 @@ def _inquiries(
             ),
         )
     escalated = services.inquiries_escalate_due()
-    say(f"portal: {len(specs) + (member is not None)} inquiries ({escalated} late and escalated)")
+    say(
+        later(
+            gettext_noop("Portal: %(n)s inquiries (%(e)s late and escalated)."),
+            n=len(specs) + (member is not None),
+            e=escalated,
+        )
+    )
 
 
 def _ratings(declarant: User, say: Callable[[str], None]) -> None:
@@ -347,7 +391,7 @@ def _ratings(declarant: User, say: Callable[[str], None]) -> None:
                 for r in created
             ]
         )
-    say(f"portal: {len(created)} ratings of cleared declarations")
+    say(later(gettext_noop("Portal: %(n)s ratings of cleared declarations."), n=len(created)))
 
 
 def _cdci(leader: User, staff: User, members: list[Enterprise], say: Callable[[str], None]) -> None:
@@ -400,4 +444,6 @@ def _cdci(leader: User, staff: User, members: list[Enterprise], say: Callable[[s
         campaign.status = status
         campaign.save(update_fields=["status"])
         previous = campaign.code
-    say(f"portal: two CDCI campaigns over {len(units)} Quảng Ninh units")
+    say(
+        later(gettext_noop("Portal: two CDCI campaigns over %(n)s Quảng Ninh units."), n=len(units))
+    )

@@ -12,12 +12,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
+from haiquan.core.i18n import concat, later
 from haiquan.refdata.models import Office
 
 from .choices import CaseResult, FindingKind
@@ -137,7 +139,16 @@ def _demo_cases(*, analyst: User, leader: User, officer: User, say: Callable[[st
                 else "Không phát hiện vi phạm."
             ),
         )
-        say(f"  {case.reference}: {len(found)} violations")
+        say(
+            concat(
+                "  ",
+                later(
+                    gettext_noop("%(case)s: %(n)s violations found"),
+                    case=case.reference,
+                    n=len(found),
+                ),
+            )
+        )
     return made
 
 
@@ -147,14 +158,20 @@ def demo_setup(*, say: Callable[[str], None]) -> None:
     officer = _audit_officer()
     if _scan_needed():
         run = anomaly_scan_run(say=say)
-        say(f"Trader analysis: {run.anomalies_found} anomalies in {run.seconds:.0f} s.")
+        say(
+            later(
+                gettext_noop("Trader analysis: %(n)s anomalies in %(s)s s."),
+                n=run.anomalies_found,
+                s=round(run.seconds),
+            )
+        )
     if AuditCase.objects.exists():
         return
     analyst = User.objects.filter(username="rr.phantich").first()
     leader = User.objects.filter(username="ld.quangninh").first()
     if analyst is None or leader is None:
-        say("Post-clearance audit: demo users missing, no demo audit planned.")
+        say(later(gettext_noop("Post-clearance audit: demo users missing, no demo audit planned.")))
         return
     with transaction.atomic():
         made = _demo_cases(analyst=analyst, leader=leader, officer=officer, say=say)
-    say(f"Post-clearance audit: {made} demo audits.")
+    say(later(gettext_noop("Post-clearance audit: %(n)s demo audits."), n=made))

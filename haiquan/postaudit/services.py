@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
@@ -23,7 +24,7 @@ from haiquan.audit.choices import Part
 from haiquan.audit.services import access_record
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
-from haiquan.core.i18n import choice_labels
+from haiquan.core.i18n import choice_labels, later
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_build, event_record, events_append
@@ -64,11 +65,11 @@ def anomaly_scan_run(
     s = settings or ScanSettings()
     lines = frames.lines_frame(day_from=day_from, day_to=day_to)
     if say:
-        say(_("Read %(n)d goods lines.") % {"n": len(lines)})
+        say(later(gettext_noop("Read %(n)d goods lines."), n=len(lines)))
     established = frames.established_dates()
     found = detect(lines, mfn_rates=frames.mfn_rates(), established=established, settings=s)
     if say:
-        say(_("Found %(n)d anomalies.") % {"n": len(found)})
+        say(later(gettext_noop("Found %(n)d anomalies."), n=len(found)))
     return _scan_store(
         found=found,
         lines_n=len(lines),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .training import evaluate, fit
 
@@ -292,29 +297,101 @@ def evaluate_csv(
     return out
 
 
-def table_text(result: dict[str, Any]) -> str:
-    """The evaluation as a plain-text table."""
-    lines = [
-        f"test rows: {result['declarations']}, violations: {result['violations']} "
-        f"(base rate {result['base_rate'] * 100:.2f}%), AUC: "
-        + (f"{result['auc']:.3f}" if result.get("auc") is not None else "n/a"),
-        "",
-        f"{'ranking':<20}{'inspect':>8}{'precision':>11}{'recall':>9}{'revenue':>9}{'lift':>7}",
-    ]
+# Words for the rankings and lane sets the evaluation compares (the keys are codes).
+RANKING_LABELS = {
+    "model_probability": gettext_lazy("model (probability)"),
+    "model_revenue": gettext_lazy("model (revenue at stake)"),
+    "rules": gettext_lazy("rules"),
+    "random": gettext_lazy("random"),
+}
+LANES_LABELS = {"red": gettext_lazy("red"), "red_or_yellow": gettext_lazy("red or yellow")}
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
+
+
+def _pct(x: float, decimals: int) -> str:
+    return number_format(round(x * 100, decimals), decimal_pos=decimals, use_l10n=True) + "%"
+
+
+def _table(result: dict[str, Any]) -> list[str]:
+    """The evaluation as lines of text, in the active language."""
+    auc = result.get("auc")
     base = result["base_rate"] or math.nan
     order = ["model_probability", "model_revenue", "rules", "random"]
     names = sorted(result["table"], key=lambda k: order.index(k) if k in order else len(order))
+    heads = [str(h) for h in (_("ranking"), _("inspect"), _("precision"), _("recall"))]
+    heads += [str(_("revenue")), str(_("lift"))]
+    labels = {n: str(RANKING_LABELS.get(n, n)) for n in names}
+    first = max([_width(heads[0]), *(_width(v) for v in labels.values())]) + 2
+    widths = [first] + [max(7, _width(h) + 2) for h in heads[1:]]
+    lines = [
+        _("test rows: %(n)s, violations: %(v)s (base rate %(b)s), AUC: %(auc)s")
+        % {
+            "n": number_format(result["declarations"], use_l10n=True, force_grouping=True),
+            "v": number_format(result["violations"], use_l10n=True, force_grouping=True),
+            "b": _pct(result["base_rate"], 2),
+            "auc": number_format(round(auc, 3), 3, use_l10n=True) if auc is not None else _("n/a"),
+        },
+        "",
+        _left(heads[0], widths[0])
+        + "".join(_right(h, w) for h, w in zip(heads[1:], widths[1:], strict=True)),
+    ]
     for name in names:
         for r in result["table"][name]:
             lift = r["precision"] / base if base else math.nan
+            cells = [
+                _pct(r["rate"], 0),
+                _pct(r["precision"], 1),
+                _pct(r["recall"], 1),
+                _pct(r["revenue"], 1),
+                number_format(round(lift, 1), 1, use_l10n=True),
+            ]
             lines.append(
-                f"{name:<20}{r['rate'] * 100:>7.0f}%{r['precision'] * 100:>10.1f}%"
-                f"{r['recall'] * 100:>8.1f}%{r['revenue'] * 100:>8.1f}%{lift:>7.1f}"
+                _left(labels[name], widths[0])
+                + "".join(_right(c, w) for c, w in zip(cells, widths[1:], strict=True))
             )
     for p in result.get("rules_operating_points", []):
         lines.append(
-            f"rules ({p['lanes']}) at their own rate {p['rate'] * 100:.1f}%: precision "
-            f"{p['precision'] * 100:.1f}%, recall {p['recall'] * 100:.1f}%, revenue "
-            f"{p['revenue'] * 100:.1f}%"
+            _(
+                "rules (%(lanes)s) at their own rate %(rate)s: precision %(p)s, recall %(r)s, "
+                "revenue %(rev)s"
+            )
+            % {
+                "lanes": LANES_LABELS.get(p["lanes"], p["lanes"]),
+                "rate": _pct(p["rate"], 1),
+                "p": _pct(p["precision"], 1),
+                "r": _pct(p["recall"], 1),
+                "rev": _pct(p["revenue"], 1),
+            }
         )
-    return "\n".join(lines)
+    return lines
+
+
+def _table_line(result: dict[str, Any], i: int) -> str:
+    return _table(result)[i]
+
+
+_table_line_lazy = lazy(_table_line, str)
+
+
+def table_lines(result: dict[str, Any]) -> list[str]:
+    """The evaluation's lines, each written when shown (in the language active then)."""
+    count = 3 + sum(len(v) for v in result["table"].values())
+    count += len(result.get("rules_operating_points", []))
+    return [_table_line_lazy(result, i) for i in range(count)]
+
+
+def table_text(result: dict[str, Any]) -> str:
+    """The evaluation as a plain-text table, in the active language."""
+    return "\n".join(_table(result))

@@ -11,12 +11,14 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.clearance.choices import OPEN_STATUSES
 from haiquan.clearance.models import Declaration, DeclarationLine
+from haiquan.core.i18n import later
 from haiquan.core.problems import ProblemError
 from haiquan.refdata.models import Country
 
@@ -351,7 +353,16 @@ def demo_setup(*, say: Callable[[str], None]) -> None:
     n_open = open_requests_ensure()
     n_answers = answers_ensure(agencies)
     say(
-        f"single window: {len(agencies)} agencies, {n_req} new requirements, "
-        f"{len(endpoints)} ASW gateways, {n_cert + n_mine} e-C/O, {n_open} requests for open "
-        f"declarations, {n_answers} agency answers"
+        later(
+            gettext_noop(
+                "Single window: %(a)s agencies, %(r)s new requirements, %(g)s ASW gateways, "
+                "%(c)s e-C/O, %(o)s requests for open declarations, %(n)s agency answers."
+            ),
+            a=len(agencies),
+            r=n_req,
+            g=len(endpoints),
+            c=n_cert + n_mine,
+            o=n_open,
+            n=n_answers,
+        )
     )

@@ -31,9 +31,11 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration, DeclarationLine
+from haiquan.core.i18n import later
 from haiquan.eventlog.models import Event
 from haiquan.payments.models import Receipt
 from haiquan.refdata.models import Enterprise, ExchangeRate, Office
@@ -429,7 +431,7 @@ def stats_refresh(*, full: bool = False, say: Say | None = None) -> RefreshResul
                 _bucket_compute(month, None, rates=rates, provinces=provinces, result=result)
             result.months += 1
             if say:
-                say(f"statistics: {month:%Y-%m} done")
+                say(later(gettext_noop("Statistics: %(m)s done."), m=f"{month:%Y-%m}"))
         with transaction.atomic():
             _first_months_compute(None)
             _enterprise_years_compute(None)

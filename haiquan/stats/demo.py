@@ -15,8 +15,11 @@ from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext_noop
+
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
+from haiquan.core.i18n import later
 from haiquan.refdata.models import Office
 
 from .aggregates import stats_refresh
@@ -59,8 +62,14 @@ def _round_bn(amount: Decimal) -> Decimal:
 def demo_setup(*, say: Callable[[str], None]) -> None:
     result = stats_refresh(full=True, say=None)
     say(
-        f"statistics: aggregates of {result.declarations} declarations and {result.receipts} "
-        f"receipts over {result.months} months"
+        later(
+            gettext_noop(
+                "Statistics: aggregates of %(d)s declarations and %(r)s receipts over %(m)s months."
+            ),
+            d=result.declarations,
+            r=result.receipts,
+            m=result.months,
+        )
     )
     for code, username in DEPARTMENTS:
         office = Office.objects.filter(code=code).first()
@@ -82,4 +91,10 @@ def demo_setup(*, say: Callable[[str], None]) -> None:
                     amount_vnd=_round_bn(base * factor),
                     reason="Chỉ tiêu thu ngân sách (dữ liệu minh họa)",
                 )
-    say("statistics: revenue targets 2025 and 2026 of Quảng Ninh and Bình Dương set")
+    say(
+        later(
+            gettext_noop(
+                "Statistics: revenue targets of Quảng Ninh and Bình Dương for 2025 and 2026 set."
+            )
+        )
+    )

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext_noop
+
+from haiquan.core.i18n import later, number
+
 from .services import timerelease_refresh
 
 
@@ -15,6 +19,11 @@ def demo_setup(*, say: Callable[[str], None]) -> None:
     """Idempotent: the first run builds the store, later runs fold in only what is new."""
     result = timerelease_refresh(say=say)
     say(
-        f"time release: {result.consignments} consignments "
-        f"{'built' if result.full else 'refreshed'} in {result.seconds:.1f} s"
+        later(
+            gettext_noop("Time release: %(n)s consignments built in %(s)s s.")
+            if result.full
+            else gettext_noop("Time release: %(n)s consignments refreshed in %(s)s s."),
+            n=result.consignments,
+            s=number(result.seconds, 1),
+        )
     )

@@ -14,8 +14,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from haiquan.clearance.models import Declaration, DeclarationLine
+from haiquan.core.i18n import later
 from haiquan.eventlog.models import Event
 from haiquan.refdata.models import Enterprise, Office
 
@@ -168,7 +170,15 @@ def timerelease_refresh(
             }
         )
         if say:
-            say(f"time release: {len(changed)} consignments to (re)compute up to event #{top}")
+            say(
+                later(
+                    gettext_noop(
+                        "Time release: %(n)s consignments to (re)compute, up to event %(e)s."
+                    ),
+                    n=len(changed),
+                    e=top,
+                )
+            )
         written = 0
         pending: list[dict] = []
         lookups = _Lookups()
@@ -178,7 +188,7 @@ def timerelease_refresh(
                 written += store_merge(rows_frame(pending))
                 pending = []
                 if say:
-                    say(f"time release: {written} fact rows written")
+                    say(later(gettext_noop("Time release: %(n)s fact rows written."), n=written))
         written += store_merge(rows_frame(pending))
         with transaction.atomic():
             state.last_event_id = top

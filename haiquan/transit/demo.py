@@ -15,11 +15,13 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Container
+from haiquan.core.i18n import later
 from haiquan.demo.setup import DemoLogin, _ensure_user
 from haiquan.supervision.choices import Direction
 from haiquan.supervision.models import ControlZone, GateEvent
@@ -44,27 +46,32 @@ def demo_setup(*, say: Callable[[str], None]) -> list[DemoLogin]:
         DemoLogin(
             "op.cailan",
             Role.OPERATOR,
-            str(_("port operator, Cái Lân port (gate reports)")),
+            gettext_lazy("port operator, Cái Lân port (gate reports)"),
         ),
         DemoLogin(
             "op.cuakhau",
             Role.OPERATOR,
-            str(_("border-gate yard operator, Móng Cái, Hoành Mô, Bắc Phong Sinh")),
+            gettext_lazy("border-gate yard operator, Móng Cái, Hoành Mô, Bắc Phong Sinh"),
         ),
     ]
     port_operator = _ensure_user("op.cailan", Role.OPERATOR, employer_mst=PORT_OPERATOR[0])
     _ensure_user("op.cuakhau", Role.OPERATOR, employer_mst=GATE_OPERATOR[0])
     gated = _gate_recent_imports(port_operator, zones[DESTINATION])
     if TransitMovement.objects.exists():
-        say(_("Transit demo exists already; not created again."))
+        say(later(gettext_noop("Transit demo exists already; not created again.")))
         return logins
     finished, live, alerts = _movements(leader)
     say(
-        _(
-            "Supervision: %(g)d gate events at Cái Lân; transit: %(f)d movements finished, "
-            "%(l)d on the road, %(a)d alerts raised."
+        later(
+            gettext_noop(
+                "Supervision: %(g)d gate events at Cái Lân; transit: %(f)d movements finished, "
+                "%(l)d on the road, %(a)d alerts raised."
+            ),
+            g=gated,
+            f=finished,
+            l=live,
+            a=alerts,
         )
-        % {"g": gated, "f": finished, "l": live, "a": alerts}
     )
     return logins
 

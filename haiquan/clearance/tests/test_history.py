@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.forms.models import model_to_dict
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -222,6 +223,7 @@ def test_a_dry_run_checks_and_writes_nothing(admin, trader):
     assert not Declaration.objects.exists()
 
 
+@translation.override("en")  # the command speaks its user's language
 def test_the_command_refuses_an_actor_who_is_not_an_administrator(tmp_path, trader):
     user_create(username="h.officer", password=None, role="officer", office_codes=["20BD"])
     path = tmp_path / "h.jsonl"
@@ -230,12 +232,13 @@ def test_the_command_refuses_an_actor_who_is_not_an_administrator(tmp_path, trad
         call_command("history_import", str(path), "--actor", "h.officer")
 
 
+@translation.override("en")  # the command speaks its user's language
 def test_the_command_imports_and_reports_problems(tmp_path, admin, trader, capsys):
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps(record(trader.mst, "106000000050")), encoding="utf-8")
     out = io.StringIO()
     call_command("history_import", str(good), "--actor", "h.admin", stdout=out)
-    assert "imported 1 declarations, 1 lines, 4 events" in out.getvalue()
+    assert "Imported 1 declarations, 1 lines, 4 events" in out.getvalue()
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(record(trader.mst, "12")), encoding="utf-8")
     err = io.StringIO()
@@ -244,6 +247,7 @@ def test_the_command_imports_and_reports_problems(tmp_path, admin, trader, capsy
     assert "line 1: number: must be 12 digits [invalid-number]" in err.getvalue()
 
 
+@translation.override("en")  # the command speaks its user's language
 def test_the_command_reads_standard_input_and_refuses_bytes_that_are_not_utf8(
     admin, trader, monkeypatch
 ):
@@ -251,7 +255,7 @@ def test_the_command_reads_standard_input_and_refuses_bytes_that_are_not_utf8(
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(good), encoding="latin-1"))
     out = io.StringIO()
     call_command("history_import", "-", "--actor", "h.admin", stdout=out)
-    assert "imported 1 declarations" in out.getvalue()
+    assert "Imported 1 declarations" in out.getvalue()
     latin1 = json.dumps(record(trader.mst, "106000000061")).encode() + b'\n{"note": "caf\xe9"}\n'
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(latin1), encoding="latin-1"))
     with pytest.raises(CommandError, match="can't decode byte 0xe9"):

@@ -1,18 +1,89 @@
-"""Production: every secret and address comes from the environment; nothing has a default."""
+"""Production: every secret and address comes from the environment; nothing has a default.
+
+The settings refuse to load (ImproperlyConfigured, naming the variable and what to do) with a
+secret key that is short, repetitive or well known (the demo's and the tests' keys, Django's
+`django-insecure-` ones, a placeholder), without `HAIQUAN_ALLOWED_HOSTS`, or with a database
+other than PostgreSQL: the event log's append-only triggers exist only there.
+"""
 
 import os
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import HAIQUAN, REDIS_URL
+from .base import DATABASES, HAIQUAN, REDIS_URL
+
+# Django's own deploy check asks for at least 50 characters and 5 different ones.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 5
+# Keys published in this repository or in examples: anyone could sign sessions with them.
+KNOWN_SECRET_KEYS = frozenset(
+    {
+        "local-demo-key-not-for-production",  # settings/local.py
+        "test-key",  # settings/test.py
+        "haiquan-demo",
+        "changeme",
+        "change-me",
+        "secret",
+        "secret-key",
+        "your-secret-key",
+        "insecure",
+    }
+)
+HOW_TO_MAKE_A_KEY = (
+    "set it to a long random value of your own, e.g. the output of "
+    "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`, and keep it secret"
+)
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` must not sign a production installation's sessions, or None if it may."""
+    if not key:
+        return "HAIQUAN_SECRET_KEY is not set"
+    lowered = key.strip().lower()
+    if lowered in KNOWN_SECRET_KEYS or lowered.startswith(("haiquan-demo", "local-demo-key")):
+        return "HAIQUAN_SECRET_KEY is a published example key (anyone can forge sessions with it)"
+    if lowered.startswith("django-insecure-"):
+        return "HAIQUAN_SECRET_KEY is one of Django's 'django-insecure-' development keys"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return (
+            f"HAIQUAN_SECRET_KEY has {len(key)} characters; production needs at least "
+            f"{SECRET_KEY_MIN_LENGTH}"
+        )
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        return (
+            f"HAIQUAN_SECRET_KEY uses {len(set(key))} different characters; production needs at "
+            f"least {SECRET_KEY_MIN_DISTINCT}"
+        )
+    return None
+
 
 DEBUG = False
 SECRET_KEY = os.environ.get("HAIQUAN_SECRET_KEY", "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("HAIQUAN_SECRET_KEY must be set in production")
+_problem = secret_key_problem(SECRET_KEY)
+if _problem:
+    raise ImproperlyConfigured(f"{_problem}: {HOW_TO_MAKE_A_KEY}.")
+
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("HAIQUAN_ALLOWED_HOSTS", "").split(",") if h.strip()
+]
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "HAIQUAN_ALLOWED_HOSTS is empty: set it to the host names the site answers to, "
+        "comma-separated (e.g. haiquan.customs.gov.vn,haiquan.internal)."
+    )
+
 if not os.environ.get("DATABASE_URL"):
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set: point it at PostgreSQL, e.g. "
+        "postgres://haiquan@db.internal:5432/haiquan."
+    )
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        f"DATABASE_URL selects {DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}: production "
+        "runs on PostgreSQL only (the event log's append-only triggers exist only there); set "
+        "DATABASE_URL=postgres://user@host:5432/haiquan."
+    )
 # The rate and log-in limits must be the installation's, not each worker process's.
 if not REDIS_URL:
     raise ImproperlyConfigured("HAIQUAN_REDIS_URL must point at Redis in production")

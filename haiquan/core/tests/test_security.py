@@ -83,6 +83,7 @@ def test_production_turns_the_bank_simulator_off_unless_asked():
         "HAIQUAN_SECRET_KEY": secrets.token_urlsafe(64),
         "DATABASE_URL": "postgres://haiquan@db.invalid:5432/haiquan",
         "HAIQUAN_REDIS_URL": "redis://redis.invalid:6379/0",
+        "HAIQUAN_ALLOWED_HOSTS": "haiquan.customs.example",
     }
     env.pop("HAIQUAN_BANK_SIMULATOR", None)
     out = subprocess.run(

@@ -63,10 +63,16 @@ def _fingerprint() -> dict[str, list]:
     }
 
 
-def _generate(seed: int) -> dict[str, list]:
+def _generate(seed: int, *, threaded: bool = True) -> dict[str, list]:
     with transaction.atomic():
-        demo_generate(seed=seed, months=1, until=date(2023, 7, 1), scale=0.02)
+        demo_generate(seed=seed, months=1, until=date(2023, 7, 1), scale=0.02, threaded=threaded)
         fingerprint = _fingerprint()
+        # Keys follow the order things happened in, whoever wrote the rows.
+        fingerprint["event order"] = list(
+            Event.objects.filter(declaration_id__isnull=False)
+            .order_by("id")
+            .values_list("occurred_at", "kind", "actor_label")
+        )
         transaction.set_rollback(True)
     return fingerprint
 
@@ -80,3 +86,12 @@ def test_the_same_seed_gives_the_same_history_and_another_seed_another():
     other = _generate(12)
     for key in ("enterprises", "declarations", "lines", "truth"):
         assert other[key] != first[key], key
+
+
+def test_writing_on_a_second_thread_writes_the_same_history():
+    """The background writer (`demo.writer`) changes when rows are written, not what."""
+    threaded = _generate(13, threaded=True)
+    assert len(threaded["declarations"]) > 200
+    synchronous = _generate(13, threaded=False)
+    for key in threaded:
+        assert synchronous[key] == threaded[key], key

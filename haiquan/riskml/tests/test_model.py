@@ -232,6 +232,7 @@ def test_pages(trained):
     assert _page_client(officer).get("/risk-models/").status_code == 403
 
 
+@translation.override("en")  # the commands speak the language of whoever runs them
 def test_commands_export_evaluate_and_train(trained, tmp_path):
     out = StringIO()
     call_command("risk", "export", "--out", str(tmp_path), stdout=out)
@@ -255,7 +256,7 @@ def test_commands_export_evaluate_and_train(trained, tmp_path):
         "risk", "evaluate", "--train", str(tmp_path / "train.csv"),
         "--test", str(tmp_path / "test.csv"), "--label", "fraud", stdout=text,
     )  # fmt: skip
-    assert "model_probability" in text.getvalue() and "AUC" in text.getvalue()
+    assert "model (probability)" in text.getvalue() and "AUC" in text.getvalue()
     with pytest.raises(CommandError, match="no such column"):
         call_command(
             "risk", "evaluate", "--train", str(tmp_path / "train.csv"),
@@ -263,7 +264,7 @@ def test_commands_export_evaluate_and_train(trained, tmp_path):
         )  # fmt: skip
     out = StringIO()
     call_command("risk_train", stdout=out)
-    assert "version" in out.getvalue() and RiskModel.objects.count() == 2
+    assert "Version" in out.getvalue() and RiskModel.objects.count() == 2
 
 
 @translation.override("en")

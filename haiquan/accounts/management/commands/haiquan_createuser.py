@@ -1,6 +1,7 @@
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.services import user_create
@@ -51,4 +52,7 @@ class Command(BaseCommand):
             )
         except ProblemError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"created {user.username} ({user.role})")
+        self.stdout.write(
+            _("Created %(user)s (%(role)s).")
+            % {"user": user.username, "role": user.get_role_display()}
+        )

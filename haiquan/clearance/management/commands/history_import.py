@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
@@ -31,7 +32,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **o: Any) -> None:
         actor = User.objects.filter(username=o["actor"], is_active=True).first()
         if actor is None or actor.role != Role.ADMIN:
-            raise CommandError(f"--actor: {o['actor']} is not an active administrator")
+            raise CommandError(
+                _("--actor: %(user)s is not an active administrator.") % {"user": o["actor"]}
+            )
         started = time.perf_counter()
         try:
             if o["file"] == "-":
@@ -45,16 +48,28 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         if not report.ok:
             for line_no, p in report.problems:
-                where = f"line {line_no}" if line_no else "file"
+                where = _("line %(n)d") % {"n": line_no} if line_no else _("file")
                 self.stderr.write(f"{where}: {p.field or '-'}: {p.problem} [{p.code}]")
             raise CommandError(
-                f"{report.problem_count} problem(s) in {report.records} record(s); nothing imported"
+                _("%(p)d problem(s) in %(r)d record(s); nothing imported.")
+                % {"p": report.problem_count, "r": report.records}
             )
         if o["dry_run"]:
-            self.stdout.write(f"{report.records} record(s) checked, no problem; nothing written")
+            self.stdout.write(
+                _("%(r)d record(s) checked, no problem; nothing written.") % {"r": report.records}
+            )
             return
         rate = report.declarations / seconds if seconds else 0.0
         self.stdout.write(
-            f"imported {report.declarations} declarations, {report.lines} lines, "
-            f"{report.events} events in {seconds:.1f} s ({rate:,.0f} declarations/s)"
+            _(
+                "Imported %(d)d declarations, %(l)d lines, %(e)d events in %(s).1f s (%(r)d "
+                "declarations a second)."
+            )
+            % {
+                "d": report.declarations,
+                "l": report.lines,
+                "e": report.events,
+                "s": seconds,
+                "r": round(rate),
+            }
         )

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from haiquan.core.problems import ValidationFailed
 from haiquan.eservices.catalogue import catalogue_load
@@ -17,4 +18,6 @@ class Command(BaseCommand):
             procedures, holidays = catalogue_load()
         except ValidationFailed as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"{procedures} procedures, {holidays} public holidays loaded.")
+        self.stdout.write(
+            _("%(p)d procedures, %(h)d public holidays loaded.") % {"p": procedures, "h": holidays}
+        )

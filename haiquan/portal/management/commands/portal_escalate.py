@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from haiquan.portal.services import inquiries_escalate_due
 
@@ -15,4 +16,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = inquiries_escalate_due()
-        self.stdout.write(f"{count} inquiry(ies) escalated")
+        self.stdout.write(
+            ngettext("%(n)d inquiry escalated.", "%(n)d inquiries escalated.", count) % {"n": count}
+        )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from haiquan.core.problems import ValidationFailed
 from haiquan.portal.content import content_load
@@ -24,7 +25,15 @@ class Command(BaseCommand):
         except ValidationFailed as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"{report.categories} categories, {report.faqs} questions, handbook "
-            f"{report.handbook_version or '-'} ({report.chapters} chapters, "
-            f"{report.sections} sections)"
+            _(
+                "%(c)d categories, %(q)d questions, handbook %(v)s (%(ch)d chapters, %(s)d "
+                "sections)."
+            )
+            % {
+                "c": report.categories,
+                "q": report.faqs,
+                "v": report.handbook_version or "-",
+                "ch": report.chapters,
+                "s": report.sections,
+            }
         )

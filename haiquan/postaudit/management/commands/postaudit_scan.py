@@ -41,7 +41,7 @@ class Command(BaseCommand):
 
         def say(message: str) -> None:
             if verbosity:
-                self.stdout.write(message)
+                self.stdout.write(str(message))
 
         run = anomaly_scan_run(day_from=options["day_from"], day_to=options["day_to"], say=say)
         say(

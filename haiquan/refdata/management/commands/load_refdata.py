@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from haiquan.refdata.services import refdata_load_all
 
@@ -8,5 +9,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = refdata_load_all()
+        if not options["verbosity"]:
+            return
+        labels = {
+            "countries": _("Countries: %(n)d"),
+            "currencies": _("Currencies: %(n)d"),
+            "declaration_types": _("Declaration types: %(n)d"),
+            "offices": _("Customs offices: %(n)d"),
+            "tariff_lines": _("Tariff lines: %(n)d"),
+        }
         for k, v in counts.items():
-            self.stdout.write(f"{k}: {v}")
+            self.stdout.write(labels[k] % {"n": v} if k in labels else f"{k}: {v}")

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -70,11 +71,11 @@ class Command(BaseCommand):
                 day = datetime.fromisoformat(options["split"])
             except ValueError as exc:
                 raise CommandError(
-                    f"--split {options['split']!r}: not a date (YYYY-MM-DD)"
+                    _("--split %(value)s: not a date (YYYY-MM-DD).") % {"value": options["split"]}
                 ) from exc
             split = timezone.make_aware(day) if timezone.is_naive(day) else day
         if not 0.05 <= options["test_share"] <= 0.5:
-            raise CommandError("--test-share must be between 0.05 and 0.5")
+            raise CommandError(_("--test-share must be between 0.05 and 0.5."))
         try:
             report = export_csv(
                 out=Path(options["out"]), split=split, test_share=options["test_share"]
@@ -82,6 +83,14 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"train.csv: {report['train_rows']} checked declarations before {report['split']}; "
-            f"test.csv: {report['test_rows']} declarations after it (labels: {report['test_labels']})"
+            _(
+                "train.csv: %(train)d checked declarations before %(split)s; test.csv: %(test)d "
+                "declarations after it (labels: %(labels)s)."
+            )
+            % {
+                "train": report["train_rows"],
+                "split": report["split"],
+                "test": report["test_rows"],
+                "labels": report["test_labels"],
+            }
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from haiquan.core.problems import ProblemError
 
@@ -37,16 +38,27 @@ class Command(BaseCommand):
         m = model.metrics
         at5 = next(r for r in m["table"]["model_probability"] if r["rate"] == 0.05)
         self.stdout.write(
-            f"version {model.version}: trained on {model.training_rows} checked declarations; "
-            f"AUC {m['auc']:.3f}; at 5% precision {at5['precision'] * 100:.1f}% "
-            f"(base rate {m['base_rate'] * 100:.2f}%, labels: {m['truth']})"
+            _(
+                "Version %(v)d: trained on %(n)d checked declarations; AUC %(auc).3f; at 5%% "
+                "precision %(p).1f%% (base rate %(b).2f%%, labels: %(t)s)."
+            )
+            % {
+                "v": model.version,
+                "n": model.training_rows,
+                "auc": m["auc"],
+                "p": at5["precision"] * 100,
+                "b": m["base_rate"] * 100,
+                "t": m["truth"],
+            }
         )
         if options.get("activate"):
             actor = User.objects.filter(username=options["activate"]).first()
             if actor is None:
-                raise CommandError(f"--activate: no user {options['activate']!r}")
+                raise CommandError(
+                    _("--activate: no user %(user)s.") % {"user": options["activate"]}
+                )
             try:
                 model_activate(actor=actor, model=model)
             except ProblemError as exc:
                 raise CommandError(str(exc)) from exc
-            self.stdout.write(f"version {model.version} is now active")
+            self.stdout.write(_("Version %(v)d is now active.") % {"v": model.version})

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from haiquan.stats.aggregates import stats_refresh
 
@@ -22,10 +23,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        say = self.stdout.write if options["verbosity"] > 1 else None
+        say = (lambda m: self.stdout.write(str(m))) if options["verbosity"] > 1 else None
         result = stats_refresh(full=options["full"], say=say)
         self.stdout.write(
-            f"{result.buckets} (month, office) buckets from {result.declarations} declarations "
-            f"and {result.receipts} receipts, events up to #{result.last_event_id}, "
-            f"in {time.monotonic() - started:.1f} s"
+            _(
+                "%(b)d (month, office) buckets from %(d)d declarations and %(r)d receipts, events "
+                "up to %(e)d, in %(s).1f s."
+            )
+            % {
+                "b": result.buckets,
+                "d": result.declarations,
+                "r": result.receipts,
+                "e": result.last_event_id,
+                "s": time.monotonic() - started,
+            }
         )

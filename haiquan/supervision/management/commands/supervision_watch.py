@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from haiquan.supervision.bonded import storage_time_scan
 
@@ -18,4 +19,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **o: Any) -> None:
         for alert in storage_time_scan():
-            self.stdout.write(f"{alert.kind} {alert.subject_label} ({alert.office.code})")
+            self.stdout.write(
+                _("%(kind)s: %(subject)s (%(office)s)")
+                % {
+                    "kind": alert.get_kind_display(),
+                    "subject": alert.subject_label,
+                    "office": alert.office.code,
+                }
+            )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from haiquan.core.problems import ValidationFailed
 from haiquan.tariff.services import agreements_load, tariff_load_csv
@@ -32,16 +33,18 @@ class Command(BaseCommand):
         for name in ("lines", "preferential", "agreements", "parties"):
             path = options[name]
             if path is not None and not path.is_file():
-                raise CommandError(f"--{name}: no such file: {path}")
+                raise CommandError(
+                    _("--%(option)s: no such file: %(path)s") % {"option": name, "path": path}
+                )
         if bool(options["agreements"]) != bool(options["parties"]):
-            raise CommandError("--agreements and --parties go together")
+            raise CommandError(_("--agreements and --parties go together."))
         try:
             with transaction.atomic():  # agreements and schedule together, or neither
                 if options["agreements"]:
                     n = agreements_load(
                         agreements_csv=options["agreements"], parties_csv=options["parties"]
                     )
-                    self.stdout.write(f"agreements: {n}")
+                    self.stdout.write(_("Agreements loaded: %(n)d.") % {"n": n})
                 n = tariff_load_csv(
                     lines_csv=options["lines"], preferential_csv=options["preferential"]
                 )
@@ -49,4 +52,4 @@ class Command(BaseCommand):
             for problem in exc.errors:
                 self.stderr.write(f"{problem.field}: {problem.problem}")
             raise CommandError(str(exc.detail)) from exc
-        self.stdout.write(self.style.SUCCESS(f"tariff lines loaded: {n}"))
+        self.stdout.write(self.style.SUCCESS(_("Tariff lines loaded: %(n)d.") % {"n": n}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from haiquan.timerelease.services import timerelease_refresh
 
@@ -19,10 +20,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        say = self.stdout.write if options["verbosity"] > 1 else None
+        say = (lambda m: self.stdout.write(str(m))) if options["verbosity"] > 1 else None
         result = timerelease_refresh(full=options["full"], say=say)
         if options["verbosity"] > 0:
+            template = (
+                _("Rebuilt: %(n)d consignments up to event %(e)d in %(s).1f s.")
+                if result.full
+                else _("Refreshed: %(n)d consignments up to event %(e)d in %(s).1f s.")
+            )
             self.stdout.write(
-                f"{'rebuilt' if result.full else 'refreshed'}: {result.consignments} consignments "
-                f"up to event #{result.last_event_id} in {result.seconds:.1f} s"
+                template
+                % {"n": result.consignments, "e": result.last_event_id, "s": result.seconds}
             )

@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from haiquan.transit.mqtt import TelemetrySubscriber
 
@@ -65,11 +66,25 @@ class Command(BaseCommand):
             qos=o["qos"],
             connections=o["connections"],
         )
-        self.stdout.write(f"listening on {subscriber.url} {subscriber.subscription}", ending="\n")
+        self.stdout.write(
+            _("Listening on %(url)s %(topic)s")
+            % {"url": subscriber.url, "topic": subscriber.subscription},
+            ending="\n",
+        )
         self.stdout.flush()
         stats = subscriber.run(stop=stop, seconds=o["seconds"], max_messages=o["max_messages"])
         self.stdout.write(
-            f"messages {stats.messages}, stored {stats.stored}, duplicates {stats.duplicates}, "
-            f"invalid {stats.invalid}, unknown devices {stats.unknown}, alerts {stats.alerts}, "
-            f"batches {stats.batches}"
+            _(
+                "Messages %(m)d, stored %(s)d, duplicates %(d)d, invalid %(i)d, unknown devices "
+                "%(u)d, alerts %(a)d, batches %(b)d."
+            )
+            % {
+                "m": stats.messages,
+                "s": stats.stored,
+                "d": stats.duplicates,
+                "i": stats.invalid,
+                "u": stats.unknown,
+                "a": stats.alerts,
+                "b": stats.batches,
+            }
         )

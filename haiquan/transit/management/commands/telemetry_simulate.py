@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
@@ -124,14 +125,29 @@ class Command(BaseCommand):
         now = timezone.now().timestamp()
         messages = [m for m in messages if float(m["timestamp"]) <= now]
         self.stdout.write(
-            f"{len(trips)} seals, {len(messages)} positions, faults ({o['faults'] or 'none'}) "
-            f"in {with_faults} trips, via {o['via']}"
+            _("%(s)d seals, %(p)d positions, faults (%(f)s) in %(t)d trips, via %(via)s.")
+            % {
+                "s": len(trips),
+                "p": len(messages),
+                "f": o["faults"] or _("none"),
+                "t": with_faults,
+                "via": o["via"],
+            }
         )
         before = Alert.objects.count()
         delivery = self._paced(messages, o) if o["pace"] else self._send(messages, o)
         self.stdout.write(
-            f"sent {delivery.sent} in {delivery.seconds:.1f} s ({delivery.rate:.0f}/s), "
-            f"refused {delivery.refused}; alerts raised so far {Alert.objects.count() - before}"
+            _(
+                "Sent %(n)d in %(s).1f s (%(r)d a second), refused %(x)d; alerts raised so far "
+                "%(a)d."
+            )
+            % {
+                "n": delivery.sent,
+                "s": delivery.seconds,
+                "r": round(delivery.rate),
+                "x": delivery.refused,
+                "a": Alert.objects.count() - before,
+            }
         )
 
     def _send(self, messages: list[dict[str, str]], o: dict[str, Any]) -> Any:

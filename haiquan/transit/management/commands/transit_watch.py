@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils.translation import gettext as _
 
 from haiquan.transit.ingest import transit_watch
 
@@ -25,7 +26,12 @@ class Command(BaseCommand):
             close_old_connections()
             for alert in transit_watch():
                 self.stdout.write(
-                    f"{alert.raised_at:%Y-%m-%d %H:%M:%S} {alert.kind} {alert.subject_label}"
+                    _("%(at)s %(kind)s: %(subject)s")
+                    % {
+                        "at": f"{alert.raised_at:%Y-%m-%d %H:%M:%S}",
+                        "kind": alert.get_kind_display(),
+                        "subject": alert.subject_label,
+                    }
                 )
             if not o["every"]:
                 return

@@ -1,0 +1,144 @@
+"""Writing the generator's rows on a second thread, into the generator's own transaction.
+
+Building a declaration is Python (duties, lane, workflow) and holds the interpreter; writing its
+rows is mostly the database's own work (SQLite's B-trees in this process, PostgreSQL's COPY in
+another), during which Python lets other threads run. So while the main thread builds the next
+batch of declarations, this thread writes the previous one: the two cores of a small machine both
+work, and the rows, their keys and their order are exactly those of a write on the main thread.
+
+Both threads use one connection, hence one transaction (the chunk's, and any the caller opened):
+what the caller rolls back is rolled back. They never use it at the same moment: the writer holds
+`lock` while it writes a block of rows, and every query of the main thread on that connection
+(key reservations, counters, look-ups) takes the same lock (`execute_wrapper`). At most one
+batch waits while another is written, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from haiquan.core.bulkwrite import INSERT_BATCH, Table, _sqlite_datetime
+
+Batch = list[tuple[Table, list[tuple]]]
+_STOP = object()
+
+
+class BackgroundWriter:
+    """`submit(batch)` queues rows for writing; `drain()` waits until all are written and raises
+    what the writer met. Use as a context manager around the run."""
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        """`connection`: the main thread's connection object, `connections[alias]` taken on the
+        main thread (not `django.db.connection`, which is another one on every thread)."""
+        self.connection = connection
+        self.lock = threading.Lock()
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="demo-writer", daemon=True)
+        self._stack = ExitStack()
+
+    def __enter__(self) -> BackgroundWriter:
+        self.connection.ensure_connection()
+        self._stack.enter_context(self.connection.execute_wrapper(self._serialised))
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(_STOP)
+        self._thread.join()
+        self._stack.close()
+
+    def submit(self, batch: Batch) -> None:
+        self._raise()
+        self._queue.put(batch)
+
+    def drain(self) -> None:
+        """Wait until every submitted row is written; raise the writer's error if it had one."""
+        self._queue.join()
+        self._raise()
+
+    def discard(self) -> None:
+        """Wait for the writer to stop touching the connection, forgetting any error (the
+        transaction is being rolled back)."""
+        self._queue.join()
+        self._error = None
+
+    # -----------------------------------------------------------------------------------------
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _serialised(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        with self.lock:
+            return execute(sql, params, many, context)
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            try:
+                if batch is _STOP:
+                    return
+                if self._error is None:  # after an error, the rest of the batches are dropped
+                    for table, rows in batch:
+                        write_rows_shared(self.connection, table, rows, self.lock)
+            except BaseException as exc:  # raised again on the main thread
+                self._error = exc
+            finally:
+                batch = None  # the rows go now, not when the next batch comes
+                self._queue.task_done()
+
+
+def write_rows_shared(
+    connection: BaseDatabaseWrapper,
+    table: Table,
+    rows: Sequence[tuple],
+    lock: threading.Lock,
+) -> int:
+    """`core.bulkwrite.write_rows`, on `connection`'s DB-API connection from any thread, taking
+    `lock` around each block of rows (COPY on PostgreSQL, multi-row INSERTs on SQLite)."""
+    if not rows:
+        return 0
+    raw = connection.connection
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in table.all_columns)
+    defaults = table.defaults
+    if connection.vendor == "postgresql":
+        copy_sql = f"COPY {qn(table.name)} ({cols}) FROM STDIN"
+        with lock, raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row + defaults if defaults else row)
+        return len(rows)
+    placeholders = ", ".join(["?"] * len(table.all_columns))
+    sql = f"INSERT INTO {qn(table.name)} ({cols}) VALUES ({placeholders})"  # noqa: S608
+    dt_idx = table.datetime_idx
+    n = 0
+    for start in range(0, len(rows), INSERT_BATCH):
+        batch = _sqlite_rows(rows[start : start + INSERT_BATCH], defaults, dt_idx)
+        with lock:
+            cursor = raw.cursor()
+            try:
+                cursor.executemany(sql, batch)
+            finally:
+                cursor.close()
+        n += len(batch)
+    return n
+
+
+def _sqlite_rows(rows: Iterable[tuple], defaults: tuple, dt_idx: list[int]) -> list[list[Any]]:
+    out = []
+    for row in rows:
+        full = list(row + defaults if defaults else row)
+        for i in dt_idx:
+            full[i] = _sqlite_datetime(full[i])
+        out.append(full)
+    return out
