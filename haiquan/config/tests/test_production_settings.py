@@ -15,6 +15,7 @@ GOOD = {
     "HAIQUAN_SECRET_KEY": secrets.token_urlsafe(50),
     "HAIQUAN_ALLOWED_HOSTS": "haiquan.customs.example",
     "DATABASE_URL": "postgres://haiquan@db.invalid:5432/haiquan",
+    "HAIQUAN_REDIS_URL": "redis://redis.invalid:6379/0",
 }
 CODE = (
     "import django; django.setup(); from django.conf import settings; "

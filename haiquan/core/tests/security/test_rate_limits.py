@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -230,7 +231,8 @@ def test_production_refuses_to_start_without_redis():
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.production",
-        "HAIQUAN_SECRET_KEY": "x" * 64,
+        "HAIQUAN_SECRET_KEY": secrets.token_urlsafe(64),
+        "HAIQUAN_ALLOWED_HOSTS": "haiquan.customs.example",
         "DATABASE_URL": "postgres://haiquan@db.invalid:5432/haiquan",
     }
     env.pop("HAIQUAN_REDIS_URL", None)
