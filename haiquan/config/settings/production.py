@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import HAIQUAN
+from .base import HAIQUAN, logging_config
 
 DEBUG = False
 SECRET_KEY = os.environ.get("HAIQUAN_SECRET_KEY", "")
@@ -33,3 +33,10 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Never a simulated bank in production unless an installation asks for it (a demo server).
 HAIQUAN = {**HAIQUAN, "BANK_SIMULATOR": os.environ.get("HAIQUAN_BANK_SIMULATOR", "0") == "1"}
+
+# Logs: one JSON object a line with the request id, and a line per request (haiquan.ops.logs).
+LOGGING = logging_config(
+    fmt=os.environ.get("HAIQUAN_LOG_FORMAT", "json"),
+    level=os.environ.get("HAIQUAN_LOG_LEVEL", "WARNING"),
+    access_log=os.environ.get("HAIQUAN_ACCESS_LOG", "1") == "1",
+)
