@@ -192,11 +192,30 @@ class Scheduler:
                 )
         for name in sorted(set(schedules) - set(enabled)):
             log.info("periodic job %s is switched off", name, extra={"job": name})
+        for name in enabled:
+            self._close_interrupted(name, now)
+
+    def _close_interrupted(self, name: str, now: datetime) -> None:
+        """Runs this node left open when it last stopped (killed, crashed) are recorded as
+        failed: under the job's lock, so that none of them is in fact still going on."""
+        held = self.locks.acquire(name)
+        if held is None:
+            return
+        try:
+            if job_runs_interrupted(job=name, node=self.node, now=now):
+                log.warning("periodic job %s: runs left open by a stop closed", name)
+        finally:
+            held.release()
 
     def plan(self) -> dict[str, datetime]:
         """When each job runs next."""
         with self._mutex:
             return {name: p.next_due for name, p in sorted(self._plans.items())}
+
+    def running(self) -> list[str]:
+        """The jobs this scheduler is running now."""
+        with self._mutex:
+            return sorted(name for name, p in self._plans.items() if p.running)
 
     # -- running ------------------------------------------------------------------------------
 
@@ -230,8 +249,14 @@ class Scheduler:
                     break
                 self.clock.sleep(self._seconds_to_wait(until), self._wake)
         finally:
-            self.executor.shutdown(wait=True)
-            self.locks.close()
+            self.close()
+
+    def close(self) -> None:
+        """Wait for the runs under way, then let go of the lock connections."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        if self._locks is not None:
+            self._locks.close()
 
     def stop(self) -> None:
         self._stop.set()
@@ -275,7 +300,6 @@ class Scheduler:
             )
             return Result.BUSY
         try:
-            job_runs_interrupted(job=job.name, node=self.node, now=self.clock.now())
             run = job_run_begin(
                 job=job.name, node=self.node, due=due, attempt=attempt, now=self.clock.now()
             )

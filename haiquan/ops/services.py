@@ -28,14 +28,16 @@ def job_run_begin(
     has claimed it (or a later one) already. The claim is one UPDATE that moves `last_due`
     forward, so of two schedulers reaching one occurrence only one gets a row back."""
     with transaction.atomic():
-        JobState.objects.get_or_create(name=job, defaults={"registered_at": now})
-        claimed = (
-            JobState.objects.filter(name=job)
-            .filter(Q(last_due__isnull=True) | Q(last_due__lt=due))
-            .update(last_due=due, last_started_at=now, running_on=node)
+        claim = JobState.objects.filter(name=job).filter(
+            Q(last_due__isnull=True) | Q(last_due__lt=due)
         )
-        if not claimed:
-            return None
+        if not claim.update(last_due=due, last_started_at=now, running_on=node):
+            if JobState.objects.filter(name=job).exists():
+                return None
+            # A job no scheduler has seen yet (`--run` of a new job): its state, then the claim.
+            JobState.objects.get_or_create(name=job, defaults={"registered_at": now})
+            if not claim.update(last_due=due, last_started_at=now, running_on=node):
+                return None
         return JobRun.objects.create(
             job=job, node=node, scheduled_for=due, attempt=attempt, started_at=now
         )

@@ -51,7 +51,10 @@ class Command(BaseCommand):
                     _("No periodic job %(name)s; the jobs are: %(names)s.")
                     % {"name": o["run"], "names": ", ".join(scheduler.jobs)}
                 )
-            result = scheduler.run_now(o["run"])
+            try:
+                result = scheduler.run_now(o["run"])
+            finally:
+                scheduler.close()
             self.stdout.write(
                 _("%(name)s: %(result)s") % {"name": o["run"], "result": _label(result)}
             )
