@@ -39,7 +39,7 @@ job_register(
     ),
 )
 
-readiness_check_register("jobs", jobs_check)
+readiness_check_register("jobs", jobs_check, when=lambda: bool(ops_setting("READY_JOBS")))
 
 
 def job_metrics() -> Iterator[Any]:

@@ -25,7 +25,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from . import registry
-from .conf import ops_setting
 from .models import JobState
 from .schedule import job_schedule
 
@@ -65,8 +64,6 @@ def jobs_late(*, now: datetime | None = None) -> list[str]:
 
 
 def jobs_check() -> str | None:
-    if not ops_setting("READY_JOBS"):
-        return None
     late = jobs_late()
     return f"late: {', '.join(late)}" if late else None
 

@@ -1,7 +1,7 @@
 """The two middlewares at the top of the stack.
 
 `RequestMiddleware` (first): gives the request its id (from `X-Request-ID` when sane, else a
-new one) for every log line written while it is answered and returns it in `X-Request-ID`;
+new one) for every log line written until its answer is sent, and returns it in `X-Request-ID`;
 counts and times the request by route for /metrics; writes one access line (logger
 `haiquan.request`) with the method, route, status, duration and id.
 
@@ -19,11 +19,13 @@ from collections.abc import Callable
 from time import perf_counter
 
 from django.conf import settings
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
 from . import health, metrics
-from .logs import request_id_bound, request_id_from
+from .logs import request_id_from, request_id_var
 
 access_log = logging.getLogger("haiquan.request")
 
@@ -57,31 +59,37 @@ class RequestMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.headers.get("X-Request-ID"))
         request.request_id = request_id  # type: ignore[attr-defined]
-        with request_id_bound(request_id):
-            began = perf_counter()
-            response = self.get_response(request)
-            seconds = perf_counter() - began
-            route = route_of(request)
-            metrics.request_observe(
-                route=route, method=request.method or "", status=response.status_code,
-                seconds=seconds,
-            )  # fmt: skip
-            response["X-Request-ID"] = request_id
-            access_log.info(
-                "%s %s %s %.1f ms",
-                request.method,
-                route,
-                response.status_code,
-                seconds * 1000,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "route": route,
-                    "status": response.status_code,
-                    "duration_ms": round(seconds * 1000, 1),
-                },
-            )
+        # Bound until the server has sent the response (`request_id_release`): Django logs a
+        # 4xx or 5xx answer after the last middleware has returned it.
+        request_id_var.set(request_id)
+        began = perf_counter()
+        response = self.get_response(request)
+        seconds = perf_counter() - began
+        route = route_of(request)
+        metrics.request_observe(
+            route=route, method=request.method or "", status=response.status_code, seconds=seconds
+        )
+        response["X-Request-ID"] = request_id
+        access_log.info(
+            "%s %s %s %.1f ms",
+            request.method,
+            route,
+            response.status_code,
+            seconds * 1000,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 1),
+            },
+        )
         return response
+
+
+@receiver(request_finished, dispatch_uid="haiquan.ops.request_id_release")
+def request_id_release(**kwargs: object) -> None:
+    request_id_var.set("")
 
 
 class OpsEndpointsMiddleware:
