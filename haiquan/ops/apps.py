@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,3 +10,7 @@ class OpsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the settings' system checks
+
+        # Python's warnings go through the logs too, in their format (one JSON object a line in
+        # production), not as bare lines on stderr.
+        logging.captureWarnings(True)
