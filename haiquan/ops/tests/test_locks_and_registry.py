@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from haiquan.ops import registry
 from haiquan.ops.locks import FileLocks, advisory_key
@@ -63,7 +64,8 @@ def test_runs_left_open_by_a_stopped_scheduler_are_closed_as_failed_when_it_star
     scheduler = Scheduler(
         jobs={"j": job("j", "0 * * * *", lambda: "")}, clock=clock, node="n", executor=Inline()
     )
-    scheduler.prepare()
+    with translation.override("en"):
+        scheduler.prepare()
     scheduler.close()
     mine = JobRun.objects.get(node="n")
     assert mine.outcome == Outcome.FAILED and "Interrupted" in mine.error
