@@ -59,13 +59,12 @@ class RequestIdFilter(logging.Filter):
 
 
 class JsonFormatter(_JsonFormatter):
-    """{"time": ..., "level": ..., "logger": ..., "message": ..., "request_id": ..., extras}."""
+    """{"time": ISO 8601 in UTC, "level", "logger", "message", "request_id", extras...}."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("fmt", ["asctime", "levelname", "name", "message"])
-        kwargs.setdefault(
-            "rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"}
-        )
+        kwargs.setdefault("fmt", ["levelname", "name", "message"])
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        kwargs.setdefault("timestamp", "time")
         kwargs.setdefault("json_ensure_ascii", False)
         super().__init__(*args, **kwargs)
 
@@ -78,6 +77,12 @@ class JsonFormatter(_JsonFormatter):
         log_data.pop("request", None)
         if log_data.get("request_id") == "-":
             log_data.pop("request_id")
+        # The time first, as people read a log.
+        rest = [(k, v) for k, v in log_data.items() if k != "time"]
+        moment = log_data.get("time")
+        log_data.clear()
+        log_data["time"] = moment
+        log_data.update(rest)
 
 
 def logging_config(*, fmt: str, level: str, access_log: bool) -> dict[str, Any]:

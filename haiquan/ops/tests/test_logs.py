@@ -51,7 +51,8 @@ def test_a_log_line_is_one_json_object_with_the_request_id():
         "haiquan.clearance",
         "req-7",
     )
-    assert data["time"]
+    assert data["time"].endswith("+00:00") and data["time"][10] == "T"  # ISO 8601, UTC
+    assert list(data)[:3] == ["time", "level", "logger"]
 
 
 def test_an_error_s_traceback_stays_inside_its_one_line():

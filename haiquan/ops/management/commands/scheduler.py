@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,6 +65,7 @@ class Command(BaseCommand):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_a: scheduler.stop())
         scheduler.prepare()
+        connections.close_all()  # the jobs' threads open their own; this one would only idle
         self.stdout.write(
             _("Scheduler on %(node)s: %(n)d periodic job(s).")
             % {"node": scheduler.node, "n": len(scheduler.plan())}
