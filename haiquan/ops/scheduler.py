@@ -63,7 +63,6 @@ class SystemClock:
 
     def sleep(self, seconds: float, wake: threading.Event) -> None:
         wake.wait(max(0.0, seconds))
-        wake.clear()
 
 
 class Executor(Protocol):
@@ -244,6 +243,9 @@ class Scheduler:
             while not self._stop.is_set():
                 if until is not None and self.clock.now() >= until:
                     break
+                # Cleared before looking at the plans: a job that ends from here on wakes
+                # the sleep below at once.
+                self._wake.clear()
                 self.tick()
                 if self._stop.is_set():
                     break
