@@ -30,6 +30,8 @@ urlpatterns = [
     path("risk-models/", include("haiquan.riskml.urls")),
     path("post-audit/", include("haiquan.postaudit.urls")),
     path("portal/", include("haiquan.portal.urls")),
+    # Health checks for load balancers and metrics for Prometheus (haiquan.ops).
+    path("", include("haiquan.ops.urls")),
     path("", include("haiquan.clearance.urls")),
     path("", home, name="home"),
 ]

@@ -9,6 +9,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.ops.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the haiquan package
 VAR_DIR = Path(os.environ.get("HAIQUAN_VAR_DIR", BASE_DIR.parent / "var"))
 
@@ -52,12 +54,17 @@ INSTALLED_APPS = [
     "haiquan.riskml",
     "haiquan.postaudit",
     "haiquan.portal",
+    "haiquan.ops",
 ]
 
 MIDDLEWARE = [
     # First: REMOTE_ADDR becomes the client's address (X-Forwarded-For believed only from the
     # proxies in HAIQUAN["TRUSTED_PROXIES"]), for axes, the limits and the access trail alike.
     "haiquan.core.clientip.ClientAddressMiddleware",
+    # Then the request id on every log line, metrics and the access log (haiquan.ops); then
+    # the health checks and /metrics, answered before the host check and the HTTPS redirect.
+    "haiquan.ops.middleware.RequestMiddleware",
+    "haiquan.ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -317,9 +324,35 @@ HAIQUAN: dict[str, Any] = {
     "CLAMD_URL": os.environ.get("HAIQUAN_CLAMD_URL", ""),
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("HAIQUAN_LOG_LEVEL", "WARNING")},
+# Logs (haiquan.ops.logs): one JSON object a line with the request id ("json", production's
+# default) or a line of text ("text"); HAIQUAN_ACCESS_LOG=1 adds one line per request.
+LOGGING = logging_config(
+    fmt=os.environ.get("HAIQUAN_LOG_FORMAT", "text"),
+    level=os.environ.get("HAIQUAN_LOG_LEVEL", "WARNING"),
+    access_log=os.environ.get("HAIQUAN_ACCESS_LOG", "0") == "1",
+)
+
+# Running and watching the service (haiquan.ops, README "Running in production").
+HAIQUAN_OPS: dict[str, Any] = {
+    # A periodic job's schedule (cron, in TIME_ZONE) or "off", overriding the one its app
+    # declares: HAIQUAN_SCHEDULE_TRANSIT_WATCH="*/2 * * * *", HAIQUAN_SCHEDULE_RISK_TRAIN=off.
+    "JOBS": {
+        key.removeprefix("HAIQUAN_SCHEDULE_").lower().replace("_", "-"): value
+        for key, value in os.environ.items()
+        if key.startswith("HAIQUAN_SCHEDULE_")
+    },
+    # /metrics answers a scraper with this bearer token and/or from these networks (CIDR,
+    # comma-separated); with neither it is not served at all.
+    "METRICS_TOKEN": os.environ.get("HAIQUAN_METRICS_TOKEN", ""),
+    "METRICS_NETWORKS": [
+        n.strip() for n in os.environ.get("HAIQUAN_METRICS_NETWORKS", "").split(",") if n.strip()
+    ],
+    # Readiness checks the MQTT broker when telemetry comes through one (HAIQUAN_MQTT_URL set),
+    # and the periodic jobs' freshness unless HAIQUAN_READY_JOBS=0.
+    "READY_MQTT": os.environ.get(
+        "HAIQUAN_READY_MQTT", "1" if os.environ.get("HAIQUAN_MQTT_URL") else "0"
+    )
+    == "1",
+    "READY_JOBS": os.environ.get("HAIQUAN_READY_JOBS", "1") == "1",
+    "JOB_RUNS_KEPT_DAYS": int(os.environ.get("HAIQUAN_JOB_RUNS_KEPT_DAYS", "90")),
 }

@@ -11,7 +11,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, HAIQUAN, REDIS_URL
+from .base import DATABASES, HAIQUAN, REDIS_URL, logging_config
 
 # Django's own deploy check asks for at least 50 characters and 5 different ones.
 SECRET_KEY_MIN_LENGTH = 50
@@ -111,3 +111,10 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Never a simulated bank in production unless an installation asks for it (a demo server).
 HAIQUAN = {**HAIQUAN, "BANK_SIMULATOR": os.environ.get("HAIQUAN_BANK_SIMULATOR", "0") == "1"}
+
+# Logs: one JSON object a line with the request id, and a line per request (haiquan.ops.logs).
+LOGGING = logging_config(
+    fmt=os.environ.get("HAIQUAN_LOG_FORMAT", "json"),
+    level=os.environ.get("HAIQUAN_LOG_LEVEL", "WARNING"),
+    access_log=os.environ.get("HAIQUAN_ACCESS_LOG", "1") == "1",
+)

@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, HAIQUAN_OPS
 
 SECRET_KEY = "test-key"
 DEBUG = False
@@ -23,3 +23,7 @@ WHITENOISE_USE_FINDERS = True
 # Files the code writes under VAR_DIR at run time (the time-release store) go to a directory of
 # this test process's own, never into a checkout's var/.
 VAR_DIR = Path(tempfile.mkdtemp(prefix="haiquan-test-"))
+
+# /metrics in tests: a scraper's token (the environment's MQTT broker is checked by the tests
+# that start one, not by every readiness probe).
+HAIQUAN_OPS = {**HAIQUAN_OPS, "METRICS_TOKEN": "test-metrics-token", "READY_MQTT": False}

@@ -1,6 +1,8 @@
 import os
 import sys
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -35,12 +37,22 @@ class Command(BaseCommand):
             str(o["threads"]),
             "--timeout",
             str(o["timeout"]),
-            "--access-logfile",
-            "-",
+            # Metrics across workers, logs in haiquan's format (haiquan.ops.gunicorn_conf).
+            "--config",
+            "python:haiquan.ops.gunicorn_conf",
             "--max-requests",
             "20000",
             "--max-requests-jitter",
             "2000",
         ]
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haiquan.config.settings.production")
+        # Each worker counts requests into files here; /metrics adds them up. Emptied at each
+        # start: the figures of a previous server are not this one's.
+        metrics_dir = Path(
+            os.environ.get("PROMETHEUS_MULTIPROC_DIR") or Path(settings.VAR_DIR) / "prometheus"
+        )
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+        for stale in metrics_dir.glob("*.db"):
+            stale.unlink()
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         os.execv(sys.executable, argv)

@@ -1,0 +1,93 @@
+"""What haiquan.ops declares for itself: the freshness of the jobs as a readiness check, the
+jobs' own figures for /metrics, and the pruning of old run records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from .conf import ops_setting
+from .health import job_late, jobs_check
+from .models import JobState
+from .registry import collector_register, job_register, jobs, readiness_check_register
+from .schedule import job_schedule
+from .services import job_runs_prune
+
+
+def _prune() -> str:
+    days = int(ops_setting("JOB_RUNS_KEPT_DAYS"))
+    deleted = job_runs_prune(before=timezone.now() - timedelta(days=days))
+    return _("%(n)d job run record(s) older than %(days)d days removed.") % {
+        "n": deleted,
+        "days": days,
+    }
+
+
+job_register(
+    name="job-runs-prune",
+    schedule="40 3 * * *",
+    run=_prune,
+    freshness=timedelta(days=2),
+    description=gettext_lazy(
+        "Remove the records of job runs older than HAIQUAN_JOB_RUNS_KEPT_DAYS."
+    ),
+)
+
+readiness_check_register("jobs", jobs_check, when=lambda: bool(ops_setting("READY_JOBS")))
+
+
+def job_metrics() -> Iterator[Any]:
+    """From the job states (one row per job): runs, failures, last success, running, late."""
+    labels = ["job"]
+    runs = CounterMetricFamily(
+        "haiquan_job_runs", "Runs of each periodic job, on every node.", labels=labels
+    )
+    failures = CounterMetricFamily(
+        "haiquan_job_failures", "Failed runs of each periodic job.", labels=labels
+    )
+    success = GaugeMetricFamily(
+        "haiquan_job_last_success_timestamp_seconds",
+        "When each periodic job last succeeded (Unix time).",
+        labels=labels,
+    )
+    duration = GaugeMetricFamily(
+        "haiquan_job_last_duration_seconds", "How long each job's last run took.", labels=labels
+    )
+    running = GaugeMetricFamily(
+        "haiquan_job_running", "1 while a run of the job is under way.", labels=labels
+    )
+    limit = GaugeMetricFamily(
+        "haiquan_job_freshness_limit_seconds",
+        "How old each job's last success may be before the system counts as not ready.",
+        labels=labels,
+    )
+    late = GaugeMetricFamily(
+        "haiquan_job_late", "1 when the job's last success is older than its limit.", labels=labels
+    )
+    now = timezone.now()
+    states = {s.name: s for s in JobState.objects.all()}
+    for name, job in jobs().items():
+        if job_schedule(job) is None:
+            continue
+        state = states.get(name)
+        limit.add_metric([name], job.freshness.total_seconds())
+        late.add_metric([name], 1 if job_late(job, state, now) else 0)
+        if state is None:
+            continue
+        runs.add_metric([name], state.runs)
+        failures.add_metric([name], state.failures)
+        running.add_metric([name], 1 if state.running_on else 0)
+        if state.last_success_at is not None:
+            success.add_metric([name], state.last_success_at.timestamp())
+        if state.last_duration is not None:
+            duration.add_metric([name], state.last_duration)
+    yield from (runs, failures, success, duration, running, limit, late)
+
+
+collector_register(job_metrics)
