@@ -15,9 +15,13 @@ DEFAULTS: dict[str, Any] = {
     # e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png, and the attribution it requires.
     "MAP_TILE_URL": "",
     "MAP_TILE_ATTRIBUTION": "",
-    # A shared key the OsmAnd endpoint requires (`key=` parameter or Bearer) when set; "" lets
-    # any known device report, as Traccar's OsmAnd port does.
-    "TELEMETRY_KEY": "",
+    # Whether every telemetry message must be signed with its e-seal's key ("required"), or
+    # unsigned messages from known seals are taken too ("optional": trials with stock OsmAnd
+    # clients; production refuses it). Signed messages are always checked.
+    "TELEMETRY_SIGNATURES": "required",
+    # The secret e-seal keys are derived from ("" = derived from SECRET_KEY; production
+    # requires its own). Changing it invalidates every issued key.
+    "DEVICE_KEY_SECRET": "",
     # How far beyond the corridor (metres) a position must be to count as leaving it.
     "CORRIDOR_TOLERANCE_M": 100,
     # A stop: staying within this radius (metres) longer than the allowed minutes.

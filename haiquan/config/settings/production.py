@@ -33,3 +33,7 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Never a simulated bank in production unless an installation asks for it (a demo server).
 HAIQUAN = {**HAIQUAN, "BANK_SIMULATOR": os.environ.get("HAIQUAN_BANK_SIMULATOR", "0") == "1"}
+
+# E-seals: every message signed with its seal's key (HAIQUAN_DEVICE_KEY_SECRET, see the README).
+if str(HAIQUAN.get("TELEMETRY_SIGNATURES", "required")).lower() != "required":
+    raise ImproperlyConfigured("unsigned e-seal telemetry is not allowed in production")

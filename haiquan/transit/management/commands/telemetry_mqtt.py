@@ -70,6 +70,7 @@ class Command(BaseCommand):
         stats = subscriber.run(stop=stop, seconds=o["seconds"], max_messages=o["max_messages"])
         self.stdout.write(
             f"messages {stats.messages}, stored {stats.stored}, duplicates {stats.duplicates}, "
-            f"invalid {stats.invalid}, unknown devices {stats.unknown}, alerts {stats.alerts}, "
+            f"invalid {stats.invalid}, refused {stats.refused}, replayed {stats.replayed}, "
+            f"conflicting {stats.conflicts}, alerts {stats.alerts}, "
             f"batches {stats.batches}"
         )
