@@ -444,7 +444,7 @@ def telemetry_ingest(*, positions: Sequence[PositionIn], channel: str) -> Ingest
             )
         )
         movements = _movements_locked(movement_ids)
-        known = _counters_check(known, result)
+        known, replays = _counters_check(known, result)
         # One row per (seal, time): the first of a batch's reports wins; a different one for
         # the same time is evidence.
         batch: dict[tuple[int, datetime], PositionIn] = {}
@@ -474,11 +474,20 @@ def telemetry_ingest(*, positions: Sequence[PositionIn], channel: str) -> Ingest
         result.stored = len(new_keys)
         clashes += [(k, batch[k]) for k in keys if k not in inserted]
         conflicts = _conflicts_keep(clashes, movement_of, channel=channel, now=now)
-        result.conflicts = len(conflicts)
         result.duplicates = (
             result.received - len(result.unknown) - len(result.replayed) - len(new_keys)
             - len(conflicts)
         )  # fmt: skip
+        # A message refused for its counter is a replay when it repeats what is stored for its
+        # time; otherwise two messages were signed with one counter (a stolen key used ahead
+        # of the device, or a faulty device): evidence, and the alert.
+        conflicts += _conflicts_keep(
+            [((seal_id, p.recorded_at), p) for seal_id, p in replays],
+            movement_of,
+            channel=channel,
+            now=now,
+        )
+        result.conflicts = len(conflicts)
 
         # The seals' battery and last contact.
         latest: dict[int, PositionIn] = {}
@@ -574,12 +583,13 @@ def telemetry_ingest(*, positions: Sequence[PositionIn], channel: str) -> Ingest
 
 def _counters_check(
     known: list[tuple[int, int, PositionIn]], result: IngestResult
-) -> list[tuple[int, int, PositionIn]]:
+) -> tuple[list[tuple[int, int, PositionIn]], list[tuple[int, PositionIn]]]:
     """Refuse signed messages whose counter was used (under the seals' row locks, taken after
-    the movements'); advance each seal's anti-replay window. Returns the messages kept."""
+    the movements'); advance each seal's anti-replay window. Returns the messages kept and
+    the (seal id, message) refused."""
     signed = sorted({seal_id for _i, seal_id, p in known if p.counter is not None})
     if not signed:
-        return known
+        return known, []
     windows = {
         pk: [high, seen]
         for pk, high, seen in ESeal.objects.select_for_update()
@@ -588,6 +598,7 @@ def _counters_check(
         .values_list("pk", "counter_high", "counter_seen")
     }
     kept = []
+    refused: list[tuple[int, PositionIn]] = []
     for i, seal_id, p in sorted(known, key=lambda k: (k[1], k[2].counter or 0)):
         if p.counter is None:
             kept.append((i, seal_id, p))
@@ -598,13 +609,15 @@ def _counters_check(
             kept.append((i, seal_id, p))
         else:
             result.replayed.append(i)
+            refused.append((seal_id, p))
     rows_update(
         ESeal,
         [ESeal(pk=pk, counter_high=h, counter_seen=w) for pk, (h, w) in windows.items()],
         ["counter_high", "counter_seen"],
     )
     kept.sort(key=lambda k: k[0])
-    return kept
+    result.replayed.sort()
+    return kept, refused
 
 
 def _report(p: PositionIn) -> dict[str, Any]:
