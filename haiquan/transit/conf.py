@@ -14,6 +14,9 @@ DEFAULTS: dict[str, Any] = {
     # Tile server of the monitoring map ("" = no tiles: plain background with the routes),
     # e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png, and the attribution it requires.
     "MAP_TILE_URL": "",
+    # The base layer shipped inside haiquan (static haiquan/transit/basemap/<country>.json.gz,
+    # built by `haiquan basemap-build`): the installation's country ("" for none).
+    "MAP_BASE_LAYER": "VN",
     "MAP_TILE_ATTRIBUTION": "",
     # Whether every telemetry message must be signed with its e-seal's key ("required"), or
     # unsigned messages from known seals are taken too ("optional": trials with stock OsmAnd

@@ -122,6 +122,7 @@ def movements_create(
     first_number: int | None = None,
     keys: dict[str, str] | None = None,
     owner_mst: str = "",
+    vehicle_plate: str = "",
 ) -> list[TransitMovement]:
     """`count` movements from the border gates to Cái Lân, each one container under a new
     e-seal (a random device id, its key put in `keys` by device id when given; owned by the
@@ -161,7 +162,7 @@ def movements_create(
                     departure_zone=origin,
                     destination_zone=DESTINATION,
                     corridor_m=500,
-                    vehicle_plate=f"14C-{n % 100000:05d}",
+                    vehicle_plate=vehicle_plate or f"14C-{n % 100000:05d}",
                 ),
                 now=declared_at,
             )

@@ -208,6 +208,8 @@ HAIQUAN: dict[str, Any] = {
     # empty = no tiles (the map shows routes and positions on a plain background).
     "MAP_TILE_URL": os.environ.get("HAIQUAN_MAP_TILE_URL", ""),
     "MAP_TILE_ATTRIBUTION": os.environ.get("HAIQUAN_MAP_TILE_ATTRIBUTION", ""),
+    # The base layer shipped inside haiquan for this country (ISO code; "" = none).
+    "MAP_BASE_LAYER": os.environ.get("HAIQUAN_MAP_BASE_LAYER", "VN"),
     # E-seal messages signed with each seal's key: "required" (default, and in production) or
     # "optional"; the secret the seals' keys derive from (production sets its own).
     "TELEMETRY_SIGNATURES": os.environ.get("HAIQUAN_TELEMETRY_SIGNATURES", "required"),
