@@ -143,9 +143,9 @@ def basemap_build(
     drawn = {country, *NEIGHBOURS[country]}
     features: list[dict[str, Any]] = []
     with tarfile.open(world_atlas) as tar:
-        member = tar.extractfile("package/countries-10m.json")
-        assert member is not None
-        topo = json.load(member)
+        countries = tar.extractfile("package/countries-10m.json")
+        assert countries is not None
+        topo = json.load(countries)
     for numeric, geom in _topo_features(topo, "countries"):
         code = NUMERIC.get(numeric.zfill(3))
         if code not in drawn or not geom.intersects(bounds):
@@ -163,10 +163,10 @@ def basemap_build(
             }
         )
     with tarfile.open(regions) as tar:
-        for member in sorted(tar.getmembers(), key=lambda m: m.name):
-            if not member.name.startswith(f"package/data/regions/{country}-"):
+        for info in sorted(tar.getmembers(), key=lambda m: m.name):
+            if not info.name.startswith(f"package/data/regions/{country}-"):
                 continue
-            f = tar.extractfile(member)
+            f = tar.extractfile(info)
             assert f is not None
             region = json.load(f)
             geom = shape(region["geometry"]).simplify(0.003, preserve_topology=True)

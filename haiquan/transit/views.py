@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
-from django.templatetags.static import static
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import NotFound
