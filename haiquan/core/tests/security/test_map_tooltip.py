@@ -24,7 +24,10 @@ PLATE = "<svg onload=X()>"
 
 
 def test_a_vehicle_plate_is_shown_as_text_in_the_map_s_tooltip(
-    live_server: Any, page: Any, refdata_reloaded: Any, artifacts: Any  # noqa: F811
+    live_server: Any,
+    page: Any,
+    refdata_reloaded: Any,
+    artifacts: Any,  # noqa: F811
 ) -> None:
     desk = desk_build(plates=[PLATE])
     page.add_init_script("window.X = function () { window.__ranPlate = true; };")
