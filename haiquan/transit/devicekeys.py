@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Mapping
 from functools import lru_cache
@@ -46,13 +47,14 @@ _NO_KEY_ID = "-"
 
 
 def _master() -> bytes:
-    secret = str(transit_setting("DEVICE_KEY_SECRET") or "")
+    return _master_of(str(transit_setting("DEVICE_KEY_SECRET") or ""), str(settings.SECRET_KEY))
+
+
+@lru_cache(maxsize=4)
+def _master_of(secret: str, secret_key: str) -> bytes:
     if not secret:
-        # Development and tests: derived from SECRET_KEY (production requires its own secret,
-        # see haiquan/config/settings/production.py).
-        secret = hmac.new(
-            str(settings.SECRET_KEY).encode(), b"haiquan/device-keys", hashlib.sha256
-        ).hexdigest()
+        # Where no DEVICE_KEY_SECRET is set (development, tests): derived from SECRET_KEY.
+        secret = hmac.new(secret_key.encode(), b"haiquan/device-keys", hashlib.sha256).hexdigest()
     return secret.encode()
 
 
@@ -70,12 +72,18 @@ def new_key_id() -> str:
     return secrets.token_hex(8)
 
 
+UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _encoded(text: str) -> str:
+    # Most keys and values (numbers, ids) need no escaping: skip quote()'s work for them.
+    return text if UNRESERVED.fullmatch(text) else quote(text, safe="-_.~")
+
+
 def canonical(params: Mapping[str, str]) -> bytes:
     """The signed form of a message: its keys sorted, each key and value percent-encoded."""
     return "&".join(
-        quote(k, safe="-_.~") + "=" + quote(v, safe="-_.~")
-        for k, v in sorted(params.items())
-        if k != SIGNATURE_KEY
+        _encoded(k) + "=" + _encoded(v) for k, v in sorted(params.items()) if k != SIGNATURE_KEY
     ).encode()
 
 
