@@ -18,6 +18,7 @@ from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
 from . import services
 from .choices import Channel
 from .ingest import telemetry_receive, telemetry_receive_one
+from .osmand import json_message, json_params
 from .schemas import (
     ESealIn,
     ESealKeyOut,
@@ -110,7 +111,7 @@ def positions_batch(request: HttpRequest, payload: PositionBatchIn) -> Any:
     if user.role != Role.OPERATOR or not user.enterprise_id:
         raise Forbidden(_("Only an e-seal platform's account (operator) may send positions."))
     result = telemetry_receive(
-        messages=payload.positions,
+        messages=_as_sent(request, payload.positions),
         channel=Channel.API,
         platform_id=user.enterprise_id,
         platform=True,
@@ -138,6 +139,18 @@ def positions_batch(request: HttpRequest, payload: PositionBatchIn) -> Any:
         ],
         "alerts": len(result.alerts),
     }
+
+
+def _as_sent(request: HttpRequest, positions: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The batch's positions with their numbers as the text they were written in (what the
+    devices signed: `21.5400` stays `21.5400`), read again from the raw body."""
+    try:
+        raw = json_message(request.body).get("positions")
+    except (ValueError, AttributeError):
+        raw = None
+    if not isinstance(raw, list) or len(raw) != len(positions):
+        raw = positions
+    return [json_params(m) for m in raw]
 
 
 class FeedFilter(Schema):

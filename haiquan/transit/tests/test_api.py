@@ -141,6 +141,28 @@ class TestBatches:
         assert body["invalid"][0]["index"] == 4
         assert body["invalid"][0]["errors"][0]["field"] == "positions[4].lat"
 
+    def test_numbers_are_signed_as_they_are_written(self, on_the_way, places, api, seal_keys):
+        from haiquan.transit import devicekeys
+
+        device = (
+            on_the_way(hours_ago=0.2, owner_mst=GATE_OPERATOR[0]).containers.get().seal.device_id
+        )
+        platform = user_create(
+            username="op.platform", password=None, role="operator", employer_mst=GATE_OPERATOR[0]
+        )
+        ts = int(timezone.now().timestamp()) - 30
+        text = {"id": device, "timestamp": str(ts), "lat": "21.5400", "lon": "107.9600"}
+        signed = devicekeys.signed(seal_keys[device], text, 1)
+        # Written by hand: the numbers' text must reach the server as the device signed it.
+        body = (
+            f'{{"positions": [{{"id": "{device}", "timestamp": {ts}, "lat": 21.5400, '
+            f'"lon": 107.9600, "ctr": 1, "sig": "{signed["sig"]}"}}]}}'
+        )
+        resp = api(platform).post(
+            "/api/v1/transit/positions", data=body, content_type="application/json"
+        )
+        assert resp.status_code == 200 and resp.json()["stored"] == 1, resp.content
+
     def test_only_a_platform_account_sends_batches(self, db, api):
         trader = user_create(username="dn.x", password=None, role="declarant")
         resp = post(api(trader), "/api/v1/transit/positions", {"positions": []})
