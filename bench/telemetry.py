@@ -12,10 +12,12 @@ progress (the Quảng Ninh demo routes, each container under its e-seal, departe
    127.0.0.1:1883) and ingested by `haiquan telemetry-mqtt` (one process, batches of 1,000);
    the rate is positions stored per second, from the first publish to the last row committed.
 
-Every position goes through the alert rules (corridor distance, stops, seal, battery, signal,
-deadline). Alert latency: while each phase runs, `--alarms-per-second` messages carry a door
-alarm from seals not yet opened, with the send time as an attribute; the latency is the time
-from sending to the alert row's `raised_at` (same clock, same machine).
+Every position is signed by its seal's key with its own counter, as e-seals do (the load
+generator signs; the server checks each signature and counter), and goes through the alert
+rules (corridor distance, stops, seal, battery, signal, deadline). Alert latency: while each
+phase runs, `--alarms-per-second` messages carry a door alarm from seals not yet opened, with
+the send time as an attribute; the latency is the time from sending to the alert row's
+`raised_at` (same clock, same machine).
 
 Beside them, the same machine's limits in the same run: the positions a phase stored written
 again by plain SQL into a copy of the table (one COPY for the batch phase, one INSERT per
@@ -87,6 +89,7 @@ def django_env(db_url: str) -> dict[str, str]:
 def setup(env: dict[str, str], seals: int, span_s: int) -> dict[str, Any]:
     """Movements departed `span_s` seconds ago; a platform operator with a token."""
     code = f"""
+import json
 from datetime import timedelta
 from django.utils import timezone
 from haiquan.accounts.services import token_create, user_create
@@ -94,8 +97,11 @@ from haiquan.transit.scenario import GATE_OPERATOR, movements_create, places_ens
 leader = user_create(username='bench.leader', password=None, role='leader', office_codes=['00'])
 places_ensure(actor=leader)
 depart = timezone.now() - timedelta(seconds={span_s})
-ms = movements_create(actor=leader, count={seals}, depart_at=depart, time_limit_minutes=24 * 60)
+keys = {{}}
+ms = movements_create(actor=leader, count={seals}, depart_at=depart, time_limit_minutes=24 * 60,
+                      keys=keys, owner_mst=GATE_OPERATOR[0])
 platform = user_create(username='bench.platform', password=None, role='operator', employer_mst=GATE_OPERATOR[0])
+print(json.dumps([[m.containers.get().seal.device_id, keys[m.containers.get().seal.device_id]] for m in ms]))
 print(token_create(user=platform, name='bench', scopes=['telemetry'],
                    expires_at=timezone.now() + timedelta(days=7))[1])
 print(int(depart.timestamp()))
@@ -109,17 +115,24 @@ print(int(depart.timestamp()))
         text=True,
     )
     lines = out.stdout.strip().splitlines()
-    return {"token": lines[-2], "depart": int(lines[-1])}
+    return {"seals": json.loads(lines[-3]), "token": lines[-2], "depart": int(lines[-1])}
 
 
 class Positions:
     """Each seal's positions, one per second of device time along its route, from its
-    departure; handed out in order, across the phases."""
+    departure; handed out in order, across the phases, each signed by its seal's key. The
+    counter of round k is 2k + 2, and a door alarm sent during round k takes 2k + 3, so that
+    counters grow with device time whatever order the phases send them in."""
 
-    def __init__(self, seals: int, depart: int, steps: int) -> None:
+    def __init__(self, seals: list[list[str]], depart: int, steps: int) -> None:
         django_setup()
+        from haiquan.transit import devicekeys
         from haiquan.transit.scenario import ROUTES
         from haiquan.transit.simulator import trip_messages
+
+        self.signed = devicekeys.signed
+        self.devices = [device for device, _key in seals]
+        self.keys: dict[str, str] = dict(seals)  # type: ignore[arg-type]
 
         origins = sorted(ROUTES)
         self.depart = depart
@@ -132,8 +145,8 @@ class Positions:
             self.tracks[origin] = [
                 (m["lat"], m["lon"], m["bearing"]) for m in trip.messages[:steps]
             ]
-        self.origin_of = {n: origins[n % len(origins)] for n in range(1, seals + 1)}
-        self.seals = seals
+        self.origin_of = {n: origins[n % len(origins)] for n in range(1, len(seals) + 1)}
+        self.seals = len(seals)
         self.step = 0  # next device second
         self.opened: set[int] = set()
         self.lock = threading.Lock()
@@ -147,21 +160,26 @@ class Positions:
         out = []
         for n in range(1, self.seals + 1):
             lat, lon, bearing = self.tracks[self.origin_of[n]][k]
-            out.append({"id": f"HQ-SIM-{n}", "timestamp": ts, "lat": lat, "lon": lon,
-                        "speed": "27.0", "bearing": bearing, "batt": "88"})  # fmt: skip
+            device = self.devices[n - 1]
+            message = {"id": device, "timestamp": ts, "lat": lat, "lon": lon,
+                       "speed": "27.0", "bearing": bearing, "batt": "88"}  # fmt: skip
+            out.append(self.signed(self.keys[device], message, 2 * k + 2))
         return out
 
-    def alarm(self) -> dict[str, str] | None:
-        """A door alarm from a seal not yet opened, stamped with the send time."""
+    def alarm(self, round_: int | None = None) -> dict[str, str] | None:
+        """A door alarm from a seal not yet opened, stamped with the send time, during the
+        round being sent (the last one handed out, unless given)."""
         with self.lock:
             n = next((n for n in range(1, self.seals + 1) if n not in self.opened), None)
             if n is None:
                 return None
             self.opened.add(n)
-            k = max(self.step - 1, 0)
+            k = max(self.step - 1, 0) if round_ is None else round_
         lat, lon, _b = self.tracks[self.origin_of[n]][k]
-        return {"id": f"HQ-SIM-{n}", "timestamp": str(self.depart + 5 + k) + ".5", "lat": lat,
-                "lon": lon, "alarm": "door", "sent_at": f"{time.time():.6f}"}  # fmt: skip
+        device = self.devices[n - 1]
+        message = {"id": device, "timestamp": str(self.depart + 5 + k) + ".5", "lat": lat,
+                   "lon": lon, "alarm": "door", "sent_at": f"{time.time():.6f}"}  # fmt: skip
+        return self.signed(self.keys[device], message, 2 * k + 3)
 
 
 def django_setup() -> None:
@@ -410,6 +428,7 @@ def mqtt_phase(
 
     url = env.get("HAIQUAN_MQTT_URL", "mqtt://127.0.0.1:1883")
     topic = f"haiquan-bench-{os.getpid()}/eseal/+/position"
+    first_round = gen.step
     payloads = _mqtt_payloads(gen, f"haiquan-bench-{os.getpid()}", messages)
     procs = [
         subprocess.Popen(
@@ -459,7 +478,8 @@ def mqtt_phase(
                 if ahead > 0:
                     time.sleep(ahead)
             if alarms and time.perf_counter() >= next_alarm:
-                a = gen.alarm()
+                # During the round being published (its payloads were prepared beforehand).
+                a = gen.alarm(first_round + (published - 1) // gen.seals)
                 if a:
                     infos.append(
                         client.publish(topic.replace("+", a["id"]), mqtt_payload(a), qos=1)
@@ -566,7 +586,7 @@ def main(argv: list[str] | None = None) -> None:
     span = 3600  # device seconds available to the phases
     info = setup(env, args.seals, span)
     setup_s = time.perf_counter() - t0
-    gen = Positions(args.seals, info["depart"], steps=span - 60)
+    gen = Positions(info["seals"], info["depart"], steps=span - 60)
 
     def phase(name: str, run: Any, one_by_one: bool) -> None:
         before = last_position_id(db_url)

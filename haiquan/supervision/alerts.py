@@ -227,4 +227,9 @@ def alert_message(alert: Alert) -> str:
             "container": d.get("container", ""),
             "pct": d.get("battery_pct", ""),
         }
+    if alert.kind == AlertKind.POSITION_CONFLICT:
+        return _(
+            "%(movement)s: the seal of %(container)s was reported at two different places for "
+            "the same moment; the second report is kept as evidence"
+        ) % {"movement": subject, "container": d.get("container", "")}
     return str(alert.get_kind_display())

@@ -34,6 +34,7 @@ from haiquan.refdata.choices import Flow
 
 from .alerts import AlertRaise, alert_raise
 from .choices import AlertKind, AlertSubject, DocumentState, LedgerKind, ZoneKind
+from .clock import reported_time_problems
 from .conf import supervision_setting
 from .models import (
     Alert,
@@ -75,6 +76,7 @@ def _check_header(
     document_number: str,
     at: datetime | None,
     issue: bool,
+    now: datetime,
 ) -> tuple[list[FieldProblem], Declaration | None, datetime]:
     require_operator_or_officer(actor, zone)
     if zone.kind != ZoneKind.BONDED_WAREHOUSE:
@@ -83,11 +85,9 @@ def _check_header(
     doc_field = "document_number"
     if not (document_number or "").strip() or len(document_number.strip()) > 35:
         errors.append(FieldProblem(doc_field, _("1 to 35 characters"), "required"))
-    moment = at or timezone.now()
-    if timezone.is_naive(moment):
-        errors.append(FieldProblem("occurred_at", _("give a time zone, e.g. +07:00 or Z")))
-    elif moment > timezone.now() + timedelta(minutes=5):
-        errors.append(FieldProblem("occurred_at", _("is in the future")))
+    moment = at or now
+    time_problems = reported_time_problems(moment, now=now, field="occurred_at")
+    errors.extend(time_problems)
     declaration = (
         Declaration.objects.select_related("type", "office", "enterprise")
         .filter(number=(declaration_number or "").strip())
@@ -127,6 +127,17 @@ def _check_header(
                     _("declaration %(n)s is %(s)s: it must be cleared first")
                     % {"n": declaration.number, "s": declaration.get_status_display()},
                     "not-cleared",
+                )
+            )
+        cleared = declaration.cleared_at
+        if not time_problems and cleared is not None and moment < cleared:
+            errors.extend(
+                reported_time_problems(
+                    moment,
+                    now=now,
+                    field="occurred_at",
+                    after=cleared,
+                    after_what=_("the clearance of declaration %(n)s") % {"n": declaration.number},
                 )
             )
         if declaration.office_id != zone.office_id:
@@ -235,9 +246,15 @@ def bonded_receipt_create(
     document_number: str,
     received_at: datetime | None = None,
     lines: list[DocumentLine] | None = None,
+    now: datetime | None = None,
 ) -> WarehouseReceipt:
     """Receive goods into the bonded warehouse against their cleared C11 declaration: each
-    line becomes a lot whose storage time starts now."""
+    line becomes a lot whose storage time starts now (the server's day).
+
+    The reported time is taken within the reporting window of the server's clock and not
+    before the declaration's clearance (supervision/clock.py); the server's time is stored
+    beside it. `now` is the server's clock, given only by code that replays the past."""
+    now = now or timezone.now()
     with transaction.atomic():
         errors, declaration, at = _check_header(
             actor=actor,
@@ -246,6 +263,7 @@ def bonded_receipt_create(
             document_number=document_number,
             at=received_at,
             issue=False,
+            now=now,
         )
         picked: list[tuple[int, DeclarationLine, Decimal]] = []
         if declaration is not None and not errors:
@@ -270,6 +288,7 @@ def bonded_receipt_create(
                     declaration=declaration,
                     owner_id=declaration.enterprise_id,
                     received_at=at,
+                    recorded_at=now,
                     recorded_by=actor,
                 )
         except IntegrityError:
@@ -278,7 +297,7 @@ def bonded_receipt_create(
                 _("receipt %(n)s is already recorded in this warehouse") % {"n": document_number},
                 "duplicate",
             ) from None
-        expires = timezone.localdate(at) + timedelta(days=storage_days(zone))
+        expires = timezone.localdate(now) + timedelta(days=storage_days(zone))
         lots, ledger = [], []
         for _i, ln, qty in picked:
             value = _vnd(ln.customs_value_vnd * qty / ln.quantity) if ln.quantity else Decimal(0)
@@ -336,9 +355,14 @@ def bonded_issue_create(
     document_number: str,
     issued_at: datetime | None = None,
     lines: list[DocumentLine] | None = None,
+    now: datetime | None = None,
 ) -> WarehouseIssue:
     """Issue goods from the bonded warehouse against a cleared C12 (abroad) or import
-    (domestic market) declaration of their owner, drawing on the oldest lots first."""
+    (domestic market) declaration of their owner, drawing on the oldest lots first.
+
+    The reported time is checked as for a receipt, and may not be before the receipt of a
+    lot it draws on; the server's time is stored beside it."""
+    now = now or timezone.now()
     with transaction.atomic():
         errors, declaration, at = _check_header(
             actor=actor,
@@ -347,6 +371,7 @@ def bonded_issue_create(
             document_number=document_number,
             at=issued_at,
             issue=True,
+            now=now,
         )
         picked: list[tuple[int, DeclarationLine, Decimal]] = []
         if declaration is not None and not errors:
@@ -408,6 +433,16 @@ def bonded_issue_create(
                         else _vnd(lot.value_held_vnd * take / lot.quantity_held)
                     )
                     allocations.append((ln, lot, take, value))
+                    if at < lot.received_at and not any(e.code == "out-of-order" for e in errors):
+                        errors.extend(
+                            reported_time_problems(
+                                at,
+                                now=now,
+                                field="occurred_at",
+                                after=lot.received_at,
+                                after_what=_("the receipt of the goods it issues"),
+                            )
+                        )
                     lot.quantity_held -= take  # saved below, once every line is allocated
                     lot.value_held_vnd -= value
                     need -= take
@@ -421,6 +456,7 @@ def bonded_issue_create(
                     declaration=declaration,
                     owner_id=declaration.enterprise_id,
                     issued_at=at,
+                    recorded_at=now,
                     recorded_by=actor,
                 )
         except IntegrityError:

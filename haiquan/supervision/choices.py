@@ -44,11 +44,18 @@ class AlertKind(models.TextChoices):
     LATE_ARRIVAL = "late_arrival", _("Not arrived within the time limit")
     SIGNAL_LOST = "signal_lost", _("Positioning signal lost")
     LOW_BATTERY = "low_battery", _("E-seal battery low")
+    POSITION_CONFLICT = "position_conflict", _("Conflicting position reports (possible forgery)")
 
 
 # What the 24/7 desk looks at first.
 HIGH_SEVERITY = frozenset(
-    {AlertKind.SEAL_OPENED, AlertKind.CORRIDOR_EXIT, AlertKind.EXIT_REFUSED, AlertKind.SIGNAL_LOST}
+    {
+        AlertKind.SEAL_OPENED,
+        AlertKind.CORRIDOR_EXIT,
+        AlertKind.EXIT_REFUSED,
+        AlertKind.SIGNAL_LOST,
+        AlertKind.POSITION_CONFLICT,
+    }
 )
 
 

@@ -14,8 +14,11 @@ DEFAULTS: dict[str, Any] = {
     "BONDED_STORAGE_DAYS": 365,
     # Declaration types under which goods enter a bonded warehouse.
     "BONDED_RECEIPT_TYPES": ["C11"],
-    # How far in the future (minutes) an operator's clock may be before a report is refused.
-    "GATE_CLOCK_SKEW_MINUTES": 5,
+    # Times that operators and officers report (gate events, warehouse receipts and issues,
+    # transit departures and arrivals) are accepted only this many minutes before the server's
+    # clock and after it; the server's own time is stored beside them and deadlines run from it.
+    "REPORTED_TIME_PAST_MINUTES": 60,
+    "REPORTED_TIME_FUTURE_MINUTES": 5,
 }
 
 

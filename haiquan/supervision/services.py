@@ -18,7 +18,7 @@ clearance; the exit itself is the `cargo.gate_out` event.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -45,7 +45,7 @@ from .choices import (
     RefusalCode,
     ZoneKind,
 )
-from .conf import supervision_setting
+from .clock import reported_time_problems
 from .containers import container_number_clean
 from .geometry import AREA_TYPES, geometry_parse
 from .hooks import exit_cover_find, gate_in_notify
@@ -214,7 +214,7 @@ class _Clean:
     vehicle_plate: str
 
 
-def _clean(report: GateReport) -> _Clean:
+def _clean(report: GateReport, now: datetime) -> _Clean:
     errors: list[FieldProblem] = []
     message_id = (report.message_id or "").strip()
     if not message_id:
@@ -248,12 +248,8 @@ def _clean(report: GateReport) -> _Clean:
         )
     elif len(bill) > 35:
         errors.append(FieldProblem("bill_of_lading", _("at most 35 characters")))
-    now = timezone.now()
     occurred_at = report.occurred_at or now
-    if timezone.is_naive(occurred_at):
-        errors.append(FieldProblem("occurred_at", _("give a time zone, e.g. +07:00 or Z")))
-    elif occurred_at > now + timedelta(minutes=int(supervision_setting("GATE_CLOCK_SKEW_MINUTES"))):
-        errors.append(FieldProblem("occurred_at", _("is in the future")))
+    errors.extend(reported_time_problems(occurred_at, now=now, field="occurred_at"))
     if report.quantity is not None:
         if container:
             errors.append(FieldProblem("quantity", _("only for bulk or loose goods")))
@@ -312,7 +308,9 @@ def _open_presence(zone: ControlZone, clean: _Clean) -> ZonePresence | None:
     return qs.first()
 
 
-def _new_event(actor: User, zone: ControlZone, clean: _Clean, **kw: Any) -> GateEvent:
+def _new_event(
+    actor: User, zone: ControlZone, clean: _Clean, now: datetime, **kw: Any
+) -> GateEvent:
     return GateEvent(
         zone=zone,
         operator_id=zone.operator_id,
@@ -325,6 +323,7 @@ def _new_event(actor: User, zone: ControlZone, clean: _Clean, **kw: Any) -> Gate
         unit=clean.unit,
         vehicle_plate=clean.vehicle_plate,
         occurred_at=clean.occurred_at,
+        recorded_at=now,
         reported_by=actor,
         **kw,
     )
@@ -353,7 +352,7 @@ def _log(event: GateEvent, kind: str, actor: User) -> None:
     )
 
 
-def _gate_in(actor: User, zone: ControlZone, clean: _Clean) -> GateEvent:
+def _gate_in(actor: User, zone: ControlZone, clean: _Clean, now: datetime) -> GateEvent:
     presence = _open_presence(zone, clean)
     if presence is not None:
         raise Conflict(
@@ -370,6 +369,7 @@ def _gate_in(actor: User, zone: ControlZone, clean: _Clean) -> GateEvent:
         actor,
         zone,
         clean,
+        now,
         outcome=GateOutcome.RECORDED,
         declaration=declaration,
         data={"declaration_number": declaration.number} if declaration else {},
@@ -456,13 +456,24 @@ def _exit_decision(zone: ControlZone, clean: _Clean) -> _Decision:
     )
 
 
-def _gate_out(actor: User, zone: ControlZone, clean: _Clean) -> GateEvent:
+def _gate_out(actor: User, zone: ControlZone, clean: _Clean, now: datetime) -> GateEvent:
     presence = _open_presence(zone, clean)
+    if presence is not None and clean.occurred_at < presence.entered_at:
+        raise ValidationFailed(
+            reported_time_problems(
+                clean.occurred_at,
+                now=now,
+                field="occurred_at",
+                after=presence.entered_at,
+                after_what=_("its get-in"),
+            )
+        )
     decision = _exit_decision(zone, clean)
     event = _new_event(
         actor,
         zone,
         clean,
+        now,
         outcome=GateOutcome.ALLOWED if decision.allowed else GateOutcome.REFUSED,
         refusal_code=decision.refusal,
         declaration=decision.declaration,
@@ -507,14 +518,21 @@ def _gate_out(actor: User, zone: ControlZone, clean: _Clean) -> GateEvent:
     return event
 
 
-def gate_event_report(*, actor: User, zone: ControlZone, report: GateReport) -> GateAnswer:
+def gate_event_report(
+    *, actor: User, zone: ControlZone, report: GateReport, now: datetime | None = None
+) -> GateAnswer:
     """Record one get-in or get-out reported for a zone and answer it. A get-out is answered
     at once: allowed, or refused with the reason (and an alert for the office).
+
+    The reported time is taken only within the reporting window of the server's clock and
+    not before the cargo's get-in (supervision/clock.py); the server's time is stored beside
+    it (`recorded_at`). `now` is the server's clock, given only by code that replays the past.
 
     Idempotent per operator message id: the same report sent again gets the first answer and
     changes nothing; a different report under a used id is a conflict."""
     require_operator_or_officer(actor, zone)
-    clean = _clean(report)
+    now = now or timezone.now()
+    clean = _clean(report, now)
     prior = GateEvent.objects.filter(
         operator_id=zone.operator_id, message_id=clean.message_id
     ).first()
@@ -523,7 +541,7 @@ def gate_event_report(*, actor: User, zone: ControlZone, report: GateReport) -> 
     try:
         with transaction.atomic():
             record = _gate_in if clean.direction == Direction.IN else _gate_out
-            event = record(actor, zone, clean)
+            event = record(actor, zone, clean, now)
     except IntegrityError:
         # The same message arrived twice at once: the first one recorded it.
         prior = GateEvent.objects.filter(

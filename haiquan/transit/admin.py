@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import ESeal, Incident, Position, TransitMovement
+from .models import ESeal, Incident, Position, PositionConflict, TransitMovement
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -21,7 +21,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ESeal)
 class ESealAdmin(ReadOnlyAdmin):
-    list_display = ("manufacturer", "serial", "device_id", "state", "battery_pct", "last_seen_at")
+    list_display = (
+        "manufacturer",
+        "serial",
+        "device_id",
+        "owner",
+        "state",
+        "key_issued_at",
+        "battery_pct",
+        "last_seen_at",
+    )
     list_filter = ("state", "manufacturer")
     search_fields = ("serial", "device_id")
 
@@ -44,6 +53,15 @@ class PositionAdmin(ReadOnlyAdmin):
     list_display = ("recorded_at", "seal", "movement", "latitude", "longitude", "alarm", "channel")
     list_filter = ("channel",)
     raw_id_fields = ("seal", "movement")
+
+
+@admin.register(PositionConflict)
+class PositionConflictAdmin(ReadOnlyAdmin):
+    """Evidence: reports that differed from the one stored for their seal and time."""
+
+    list_display = ("recorded_at", "seal", "movement", "received_at", "channel", "counter")
+    list_filter = ("channel",)
+    raw_id_fields = ("seal", "movement", "stored")
 
 
 @admin.register(Incident)

@@ -1,10 +1,10 @@
 """/api/v1/transit: e-seal telemetry (OsmAnd and batches), transit movements, the monitoring
 desk's feed. Thin: parse, call a service or a selector, answer."""
 
-import hmac
 from datetime import datetime
 from typing import Any, cast
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -13,15 +13,15 @@ from ninja.pagination import paginate
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.core.api import API_AUTH, Pagination
-from haiquan.core.problems import Forbidden, ProblemError, Unauthenticated, ValidationFailed
+from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
 
 from . import services
 from .choices import Channel
-from .conf import transit_setting
-from .ingest import telemetry_ingest, telemetry_ingest_one
-from .osmand import osmand_parse
+from .ingest import telemetry_receive, telemetry_receive_one
+from .osmand import json_message, json_params
 from .schemas import (
     ESealIn,
+    ESealKeyOut,
     ESealOut,
     IncidentIn,
     IngestOut,
@@ -38,6 +38,7 @@ from .schemas import (
     movement_out,
 )
 from .selectors import (
+    eseal_get_for,
     eseals_visible_to,
     monitor_feed,
     movement_get_for,
@@ -57,7 +58,7 @@ def _user(request: HttpRequest) -> User:
 
 
 class BadReport(ProblemError):
-    """OsmAnd answers 400 to any message it refuses, as Traccar does."""
+    """OsmAnd answers 400 to a message it cannot take, as Traccar does."""
 
     def __init__(self, exc: ValidationFailed) -> None:
         super().__init__(
@@ -69,81 +70,87 @@ class BadReport(ProblemError):
         )
 
 
-def _check_key(request: HttpRequest, params: dict[str, str]) -> None:
-    expected = str(transit_setting("TELEMETRY_KEY") or "")
-    if not expected:
-        return
-    given = params.get("key", "")
-    auth = request.headers.get("Authorization", "")
-    if auth.startswith("Bearer "):
-        given = given or auth[7:]
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Unauthenticated(_("This installation requires the telemetry key (key=...)."))
-
-
 @router.api_operation(
     ["GET", "POST"],
     "/osmand",
     auth=None,
-    summary="A position in the OsmAnd protocol (Traccar clients)",
+    summary="A signed position in the OsmAnd protocol (e-seals)",
 )
 def osmand(request: HttpRequest) -> Any:
     """GET with a query string or POST a form: `id`, `timestamp`, `lat`, `lon` (or
     `location=lat,lon`), `speed` (knots), `bearing`, `altitude`, `accuracy`, `hdop`, `batt`,
-    `valid`, `alarm`; other keys are kept as attributes. 200 when accepted (a repeated message
-    is accepted and changes nothing); 400 for an unknown device or an invalid message."""
+    `valid`, `alarm`; other keys are kept as attributes. Every message carries `ctr` (a
+    counter that grows with each message) and `sig`, the hex HMAC-SHA256 under the seal's key
+    of the other keys sorted and percent-encoded (`k=v&k=v`, RFC 3986). 200 when accepted (a
+    repeat of a stored report changes nothing; a different report for the same time is kept
+    as evidence and raises an alert); 401 for any message not signed by a registered seal's
+    key, whoever sent it; 409 for a counter used before (a replay); 400 for an invalid
+    report."""
     params: dict[str, str] = {k: str(v) for k, v in request.GET.items()}
     if request.method == "POST":
         params.update({k: str(v) for k, v in request.POST.items()})
-    _check_key(request, params)
     try:
-        position = osmand_parse(params)
+        result = telemetry_receive_one(message=params, channel=Channel.HTTP)
     except ValidationFailed as exc:
         raise BadReport(exc) from None
-    result = telemetry_ingest_one(position=position, channel=Channel.HTTP)
     return {
         "stored": result.stored,
         "duplicate": result.duplicates > 0,
+        "conflict": result.conflicts > 0,
         "alerts": [a.kind for a in result.alerts],
     }
 
 
 @router.post("/positions", response=IngestOut, summary="A batch of positions (an e-seal platform)")
 def positions_batch(request: HttpRequest, payload: PositionBatchIn) -> Any:
-    """Up to 5,000 positions with the OsmAnd keys, stored in one transaction. Each invalid or
-    unknown-device message is reported with its index; the others are stored."""
+    """Up to 5,000 positions with the OsmAnd keys, each signed by its seal's key as for
+    /osmand, stored in one transaction. Only the platform's own seals: a position for another
+    platform's seal, an unknown device or a bad signature is `refused` (all alike); an
+    invalid one is reported with its index; a used counter is `replayed`."""
     user = _user(request)
-    if user.role not in (Role.OPERATOR, Role.ADMIN):
+    if user.role != Role.OPERATOR or not user.enterprise_id:
         raise Forbidden(_("Only an e-seal platform's account (operator) may send positions."))
-    parsed, invalid = [], []
-    index_of: list[int] = []
-    for i, raw in enumerate(payload.positions):
-        try:
-            parsed.append(osmand_parse(raw))
-            index_of.append(i)
-        except ValidationFailed as exc:
-            invalid.append(
-                {
-                    "index": i,
-                    "errors": [
-                        {
-                            "field": f"positions[{i}].{e.field}",
-                            "problem": str(e.problem),
-                            "code": e.code,
-                        }
-                        for e in exc.errors
-                    ],
-                }
-            )
-    result = telemetry_ingest(positions=parsed, channel=Channel.API)
+    result = telemetry_receive(
+        messages=_as_sent(request, payload.positions),
+        channel=Channel.API,
+        platform_id=user.enterprise_id,
+        platform=True,
+    )
     return {
-        "received": len(payload.positions),
+        "received": result.received,
         "stored": result.stored,
         "duplicates": result.duplicates,
-        "unknown": [{"index": index_of[k], "id": device} for k, device in result.unknown],
-        "invalid": invalid,
+        "conflicts": result.conflicts,
+        "refused": result.refused,
+        "replayed": result.replayed,
+        "invalid": [
+            {
+                "index": i,
+                "errors": [
+                    {
+                        "field": f"positions[{i}].{e.field}",
+                        "problem": str(e.problem),
+                        "code": e.code,
+                    }
+                    for e in exc.errors
+                ],
+            }
+            for i, exc in result.invalid
+        ],
         "alerts": len(result.alerts),
     }
+
+
+def _as_sent(request: HttpRequest, positions: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The batch's positions with their numbers as the text they were written in (what the
+    devices signed: `21.5400` stays `21.5400`), read again from the raw body."""
+    try:
+        raw = json_message(request.body).get("positions")
+    except (ValueError, AttributeError):
+        raw = None
+    if not isinstance(raw, list) or len(raw) != len(positions):
+        raw = positions
+    return [json_params(m) for m in raw]
 
 
 class FeedFilter(Schema):
@@ -166,16 +173,30 @@ def monitor(request: HttpRequest, filters: Query[FeedFilter]) -> Any:
 # E-seals
 
 
-@router.post("/eseals", response={201: ESealOut}, summary="Register an e-seal")
+@router.post("/eseals", response={201: ESealKeyOut}, summary="Register an e-seal")
 def eseal_create(request: HttpRequest, payload: ESealIn) -> Any:
-    seal = services.eseal_register(actor=_user(request), **payload.dict())
-    return Status(201, eseal_out(seal))
+    """Customs staff register a seal (and the platform that owns it); the answer carries the
+    seal's signing key, shown this once."""
+    with transaction.atomic():
+        seal = services.eseal_register(actor=_user(request), **payload.dict())
+        key = services.eseal_key_issue(actor=_user(request), seal=seal)
+    return Status(201, {**eseal_out(seal), "key": key})
 
 
 @router.get("/eseals", response=list[ESealOut], summary="E-seals")
 @paginate(Pagination)
 def eseal_list(request: HttpRequest) -> Any:
     return [eseal_out(s) for s in eseals_visible_to(_user(request))]
+
+
+@router.post("/eseals/{device_id}/key", response=ESealKeyOut, summary="Issue a new key (rotate)")
+def eseal_key(request: HttpRequest, device_id: str) -> Any:
+    """A new signing key for the seal, shown this once; the old one is refused from now on.
+    Customs staff, or the platform that owns the seal."""
+    seal = eseal_get_for(_user(request), device_id)
+    key = services.eseal_key_issue(actor=_user(request), seal=seal)
+    seal.refresh_from_db()
+    return {**eseal_out(seal), "key": key}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,7 +210,8 @@ class MovementFilter(Schema):
 @router.post("/movements", response={201: MovementOut}, summary="Declare a transit movement")
 def movement_create(request: HttpRequest, payload: MovementIn) -> Any:
     movement = services.movement_declare(actor=_user(request), data=payload.to_input())
-    return Status(201, movement_out(movement_get_for(_user(request), movement.reference)))
+    user = _user(request)
+    return Status(201, movement_out(movement_get_for(user, movement.reference), user))
 
 
 @router.get("/movements", response=list[MovementOut], summary="Transit movements you may see")
@@ -198,18 +220,18 @@ def movement_list(request: HttpRequest, filters: Query[MovementFilter]) -> Any:
     qs = movements_visible_to(_user(request)).order_by("-declared_at", "-pk")
     if filters.state:
         qs = qs.filter(state=filters.state)
-    return [movement_out(m) for m in qs[:500]]
+    return [movement_out(m, _user(request)) for m in qs[:500]]
 
 
 @router.get("/movements/{reference}", response=MovementOut, summary="A transit movement")
 def movement_detail(request: HttpRequest, reference: str) -> Any:
-    return movement_out(movement_get_for(_user(request), reference))
+    return movement_out(movement_get_for(_user(request), reference), _user(request))
 
 
 def _act(request: HttpRequest, reference: str, action: Any, **kw: Any) -> Any:
     movement = movement_get_for(_user(request), reference)
     action(actor=_user(request), movement=movement, **kw)
-    return movement_out(movement_get_for(_user(request), reference))
+    return movement_out(movement_get_for(_user(request), reference), _user(request))
 
 
 @router.post(
@@ -276,5 +298,5 @@ def movement_track_api(request: HttpRequest, reference: str) -> Any:
             "battery_pct": p.battery_pct,
             "alarm": p.alarm,
         }
-        for p in movement_track(movement)
+        for p in movement_track(movement, viewer=_user(request))
     ]

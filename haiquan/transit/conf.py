@@ -14,10 +14,17 @@ DEFAULTS: dict[str, Any] = {
     # Tile server of the monitoring map ("" = no tiles: plain background with the routes),
     # e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png, and the attribution it requires.
     "MAP_TILE_URL": "",
+    # The base layer shipped inside haiquan (static haiquan/transit/basemap/<country>.json.gz,
+    # built by `haiquan basemap-build`): the installation's country ("" for none).
+    "MAP_BASE_LAYER": "VN",
     "MAP_TILE_ATTRIBUTION": "",
-    # A shared key the OsmAnd endpoint requires (`key=` parameter or Bearer) when set; "" lets
-    # any known device report, as Traccar's OsmAnd port does.
-    "TELEMETRY_KEY": "",
+    # Whether every telemetry message must be signed with its e-seal's key ("required"), or
+    # unsigned messages from known seals are taken too ("optional": trials with stock OsmAnd
+    # clients; production refuses it). Signed messages are always checked.
+    "TELEMETRY_SIGNATURES": "required",
+    # The secret e-seal keys are derived from ("" = derived from SECRET_KEY; production
+    # requires its own). Changing it invalidates every issued key.
+    "DEVICE_KEY_SECRET": "",
     # How far beyond the corridor (metres) a position must be to count as leaving it.
     "CORRIDOR_TOLERANCE_M": 100,
     # A stop: staying within this radius (metres) longer than the allowed minutes.

@@ -51,6 +51,7 @@ def transit_exit_cover(
                 actor=None,
                 movement=movement,
                 at=event.occurred_at,
+                now=event.recorded_at,
                 source=f"gate:{event.zone.code}:{actor.get_username()}",
             )
 
@@ -89,6 +90,7 @@ def on_gate_in(actor: Any, event: GateEvent) -> None:
         actor=None,
         movement=c.movement,
         at=event.occurred_at,
+        now=event.recorded_at,
         source=f"gate:{zone.code}:{actor.get_username()}",
     )
     event.transit_reference = c.movement.reference

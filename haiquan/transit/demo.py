@@ -32,7 +32,7 @@ from .models import TransitMovement
 from .scenario import DESTINATION, GATE_OPERATOR, PORT_OPERATOR, places_ensure
 from .scenario import movements_create as scenario_movements_create
 from .services import SealCheck, movement_arrive, movement_close, movement_seals_verify
-from .simulator import Faults, deliver_direct, interleave, trip_messages
+from .simulator import Faults, deliver_direct, interleave, sign_messages, trip_messages
 
 FINISHED = 6  # trips that reached Cái Lân and were written off
 ON_THE_ROAD = 6  # trips under way now; two of them with faults
@@ -111,6 +111,7 @@ def _gate_recent_imports(operator: User, zone: ControlZone) -> int:
                 occurred_at=arrived,
                 vehicle_plate=f"14C-{(k * 37) % 100000:05d}",
             ),
+            now=arrived,
         )
         n += 1
         if decl.status == Status.RELEASED and decl.released_at:
@@ -124,6 +125,7 @@ def _gate_recent_imports(operator: User, zone: ControlZone) -> int:
                     occurred_at=min(decl.released_at + timedelta(minutes=40), now),
                     vehicle_plate=f"14C-{(k * 37) % 100000:05d}",
                 ),
+                now=min(decl.released_at + timedelta(minutes=40), now),
             )
             n += 1
     return n
@@ -135,12 +137,14 @@ def _movements(leader: User) -> tuple[int, int, int]:
 
     alerts_before = Alert.objects.count()
     now = timezone.now()
+    keys: dict[str, str] = {}
     finished = scenario_movements_create(
-        actor=leader, count=FINISHED, depart_at=now - timedelta(hours=26)
+        actor=leader, count=FINISHED, depart_at=now - timedelta(hours=26), keys=keys
     )
-    _drive(finished, faults=[Faults()] * FINISHED, until=now)
+    _drive(finished, keys, faults=[Faults()] * FINISHED, until=now)
     for m in finished:
-        m = movement_arrive(actor=leader, movement=m, at=now - timedelta(hours=20))
+        arrived = now - timedelta(hours=20)
+        m = movement_arrive(actor=leader, movement=m, at=arrived, now=arrived)
         m = movement_seals_verify(
             actor=leader,
             movement=m,
@@ -154,20 +158,27 @@ def _movements(leader: User) -> tuple[int, int, int]:
     live = []
     for k in range(ON_THE_ROAD):
         live += scenario_movements_create(
-            actor=leader, count=1, depart_at=now - timedelta(minutes=40 + 22 * k)
+            actor=leader, count=1, depart_at=now - timedelta(minutes=40 + 22 * k), keys=keys
         )
     faults = [Faults()] * ON_THE_ROAD
     # Far enough along their route by now for the fault to have happened.
     faults[3] = Faults(corridor_exit=True)
     faults[4] = Faults(stop_minutes=45)
-    _drive(live, faults=faults, until=now)
+    _drive(live, keys, faults=faults, until=now)
     live_now = TransitMovement.objects.filter(
         pk__in=[m.pk for m in live], state=MovementState.DEPARTED
     ).count()
     return len(finished), live_now, Alert.objects.count() - alerts_before
 
 
-def _drive(movements: list[TransitMovement], *, faults: list[Faults], until: datetime) -> None:
+def _drive(
+    movements: list[TransitMovement],
+    keys: dict[str, str],
+    *,
+    faults: list[Faults],
+    until: datetime,
+) -> None:
+    """The seals' trips up to `until`, signed with their keys as the devices would."""
     trips = []
     for k, m in enumerate(movements):
         m.refresh_from_db()
@@ -183,4 +194,4 @@ def _drive(movements: list[TransitMovement], *, faults: list[Faults], until: dat
                 )
             )
     messages = [msg for msg in interleave(trips) if float(msg["timestamp"]) <= until.timestamp()]
-    deliver_direct(messages)
+    deliver_direct(sign_messages(messages, keys))

@@ -6,7 +6,13 @@ A batch is one transaction. The movements its seals are on are locked (in id ord
 concurrent batches never deadlock), which serialises the rules per movement: a position is
 new, and an episode is raised, exactly once even when several workers ingest at once.
 Positions are stored once per device and timestamp (a unique constraint): a repeated message
-changes nothing.
+changes nothing, and a different report for a stored (seal, time) is kept as evidence and
+raised as a possible forgery, never dropped as a duplicate.
+
+Messages from the network are authenticated first (`telemetry_receive`): each is signed with
+its e-seal's key (devicekeys.py) and carries a counter; a forged or unsigned message, one from
+an unknown device and, for a platform's batch, one for another platform's seal all get the
+same refusal, after the same work; a counter used before is refused as a replay.
 """
 
 from __future__ import annotations
@@ -14,8 +20,8 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -26,19 +32,21 @@ from django.db.models import Field, JSONField, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from haiquan.core.problems import ProblemError
+from haiquan.core.problems import ProblemError, ValidationFailed
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
 from haiquan.eventlog.services import event_build, events_append
 from haiquan.refdata.models import Office
 from haiquan.supervision.alerts import AlertRaise, alert_raise
-from haiquan.supervision.choices import AlertSubject
+from haiquan.supervision.choices import AlertKind, AlertSubject
 from haiquan.supervision.models import Alert, ControlZone
 
+from . import devicekeys
 from .choices import WATCHED_STATES, MovementState
+from .conf import transit_setting
 from .corridor import Corridor, corridor_build
-from .models import ESeal, MovementContainer, Position, TransitMovement
-from .osmand import PositionIn
+from .models import ESeal, MovementContainer, Position, PositionConflict, TransitMovement
+from .osmand import PositionIn, osmand_parse
 from .rules import (
     Finding,
     Fix,
@@ -53,19 +61,38 @@ log = logging.getLogger(__name__)
 SEAL_SEEN_EVERY = timedelta(minutes=1)
 
 
-class UnknownDevice(ProblemError):
-    """A message from a device that is not a registered e-seal (HTTP 400, as Traccar does)."""
+class TelemetryRefused(ProblemError):
+    """One refusal for every message that is not authenticated: unsigned, badly signed, from
+    an unknown device or (in a platform's batch) for another platform's seal. The same status,
+    words and work for all, so that nobody learns which device ids exist."""
 
-    def __init__(self, device_id: str) -> None:
+    def __init__(self) -> None:
         super().__init__(
             detail=_(
-                "Unknown device %(id)s: no e-seal is registered with this device id. Register "
-                "the seal (manufacturer, serial and device id) before it reports."
+                "The report is not signed with the key of an e-seal registered to you. Sign "
+                "each message with the seal's key (ctr and sig) as the API documentation says."
+            ),
+            status=401,
+            code="not-authenticated",
+            title=_("Position report not authenticated"),
+            headers={"WWW-Authenticate": 'HMAC-SHA256 realm="haiquan-eseals"'},
+        )
+
+
+class Replayed(ProblemError):
+    """A correctly signed message whose counter was used already (a replay, or a device that
+    resent a message it had sent): nothing changes."""
+
+    def __init__(self, counter: int | None) -> None:
+        super().__init__(
+            detail=_(
+                "This message's counter (ctr=%(n)s) was used already: it is refused as a "
+                "replay and nothing changed. A device counts up with every message it signs."
             )
-            % {"id": device_id},
-            status=400,
-            code="unknown-device",
-            title=_("Unknown device"),
+            % {"n": counter},
+            status=409,
+            code="replayed",
+            title=_("Message already received"),
         )
 
 
@@ -76,7 +103,99 @@ class IngestResult:
     duplicates: int = 0
     # (index in the batch, device id) of messages from unknown devices; nothing stored for them.
     unknown: list[tuple[int, str]] = field(default_factory=list)
+    # Indexes of signed messages whose counter was used already (replays); nothing stored.
+    replayed: list[int] = field(default_factory=list)
+    # Reports that differ from the one stored for their (seal, time): kept as evidence.
+    conflicts: int = 0
     alerts: list[Alert] = field(default_factory=list)
+
+
+@dataclass
+class ReceiveResult(IngestResult):
+    """What became of each message received from the network (indexes into the messages)."""
+
+    refused: list[int] = field(default_factory=list)
+    invalid: list[tuple[int, ValidationFailed]] = field(default_factory=list)
+
+
+def signatures_required() -> bool:
+    return str(transit_setting("TELEMETRY_SIGNATURES")).lower() != "optional"
+
+
+@dataclass(frozen=True)
+class _Checked:
+    index: int
+    params: dict[str, str]
+    counter: int | None
+
+
+def telemetry_authenticate(
+    messages: Sequence[Mapping[str, Any]], *, platform_id: int | None = None, platform: bool = False
+) -> tuple[list[_Checked], list[int]]:
+    """Which messages are signed by their e-seal's current key (and, for a platform's batch,
+    for a seal of that platform): (accepted, indexes refused). One query for the batch; every
+    message costs one key derivation and one HMAC whatever it turns out to be."""
+    required = signatures_required()
+    params_list = [{str(k): "" if v is None else str(v) for k, v in m.items()} for m in messages]
+    devices = {(p.get("id") or p.get("deviceid") or "").strip() for p in params_list}
+    known = {
+        device: (key_id, owner_id)
+        for device, key_id, owner_id in ESeal.objects.filter(device_id__in=devices).values_list(
+            "device_id", "key_id", "owner_id"
+        )
+    }
+    accepted: list[_Checked] = []
+    refused: list[int] = []
+    for i, params in enumerate(params_list):
+        device = (params.get("id") or params.get("deviceid") or "").strip()
+        key_id, owner_id = known.get(device, ("", None))
+        # The same work for a known and an unknown device, a good and a bad signature.
+        good = devicekeys.signature_valid(devicekeys.device_key(device, key_id), params)
+        counter = devicekeys.counter_of(params)
+        ours = device in known and (not platform or owner_id == platform_id)
+        if not ours:
+            refused.append(i)
+        elif devicekeys.SIGNATURE_KEY in params:
+            if good and key_id and counter is not None:
+                accepted.append(_Checked(i, params, counter))
+            else:
+                refused.append(i)
+        elif required:
+            refused.append(i)
+        else:
+            accepted.append(_Checked(i, params, None))
+    return accepted, refused
+
+
+def telemetry_receive(
+    *,
+    messages: Sequence[Mapping[str, Any]],
+    channel: str,
+    platform_id: int | None = None,
+    platform: bool = False,
+) -> ReceiveResult:
+    """Authenticate, parse and ingest messages from the network (the OsmAnd endpoint, a
+    platform's batch, the MQTT subscriber, the simulator). With `platform`, only seals of the
+    enterprise `platform_id` are accepted."""
+    accepted, refused = telemetry_authenticate(messages, platform_id=platform_id, platform=platform)
+    out = ReceiveResult(received=len(messages), refused=refused)
+    parsed: list[PositionIn] = []
+    index_of: list[int] = []
+    for checked in accepted:
+        try:
+            position = osmand_parse(checked.params)
+        except ValidationFailed as exc:
+            out.invalid.append((checked.index, exc))
+            continue
+        parsed.append(replace(position, counter=checked.counter))
+        index_of.append(checked.index)
+    result = telemetry_ingest(positions=parsed, channel=channel)
+    out.stored, out.duplicates, out.conflicts = result.stored, result.duplicates, result.conflicts
+    out.alerts = result.alerts
+    out.replayed = [index_of[k] for k in result.replayed]
+    # A seal removed between the check and the write: refused like any unknown device.
+    out.refused = sorted(out.refused + [index_of[k] for k, _d in result.unknown])
+    return out
 
 
 def corridor_for(movement: TransitMovement) -> Corridor:
@@ -175,11 +294,11 @@ def rows_update(model: type[Model], objs: Sequence[Model], fields: Sequence[str]
 
 POSITION_COLUMNS = (
     "seal_id", "movement_id", "recorded_at", "latitude", "longitude", "speed_kn", "bearing",
-    "altitude", "accuracy", "hdop", "battery_pct", "valid", "alarm", "attributes",
+    "altitude", "accuracy", "hdop", "battery_pct", "valid", "alarm", "attributes", "counter",
 )  # fmt: skip
 PG_TYPES = (
     "bigint", "bigint", "timestamptz", "float8", "float8", "float8", "float8", "float8",
-    "float8", "float8", "float8", "boolean", "text", "jsonb",
+    "float8", "float8", "float8", "boolean", "text", "jsonb", "bigint",
 )  # fmt: skip
 
 Key = tuple[int, datetime]
@@ -201,7 +320,7 @@ def _positions_insert(
             values = (
                 seal_id, movement_of.get(seal_id), at, p.latitude, p.longitude, p.speed_kn,
                 p.bearing, p.altitude, p.accuracy, p.hdop, p.battery_pct, p.valid, p.alarm,
-                json.dumps(p.attributes, cls=DjangoJSONEncoder),
+                json.dumps(p.attributes, cls=DjangoJSONEncoder), p.counter,
             )  # fmt: skip
             for column, value in zip(columns, values, strict=True):
                 column.append(value)
@@ -241,6 +360,7 @@ def _positions_insert(
             alarm=p.alarm,
             attributes=p.attributes,
             channel=channel,
+            counter=p.counter,
         )
         for (seal_id, at), p in items
         if (seal_id, at) not in existing
@@ -293,7 +413,8 @@ def _movements_locked(ids: list[int]) -> dict[int, TransitMovement]:
 
 
 def telemetry_ingest(*, positions: Sequence[PositionIn], channel: str) -> IngestResult:
-    """Store a batch of positions and evaluate the alert rules on the new ones."""
+    """Store a batch of positions (authenticated already, see `telemetry_receive`) and
+    evaluate the alert rules on the new ones."""
     result = IngestResult(received=len(positions))
     if not positions:
         return result
@@ -304,17 +425,16 @@ def telemetry_ingest(*, positions: Sequence[PositionIn], channel: str) -> Ingest
             device_id__in={p.device_id for p in positions}
         ).values_list("pk", "device_id", "last_seen_at")
     }
-    # One row per (seal, time): the first of duplicates within the batch wins.
-    batch: dict[tuple[int, datetime], PositionIn] = {}
+    known: list[tuple[int, int, PositionIn]] = []  # (index, seal id, position)
     for i, p in enumerate(positions):
         seal = seals.get(p.device_id)
         if seal is None:
             result.unknown.append((i, p.device_id))
             continue
-        batch.setdefault((seal[0], p.recorded_at), p)
-    if not batch:
+        known.append((i, seal[0], p))
+    if not known:
         return result
-    seal_ids = sorted({k[0] for k in batch})
+    seal_ids = sorted({seal_id for _i, seal_id, _p in known})
     with transaction.atomic():
         movement_ids = sorted(
             set(
@@ -324,6 +444,16 @@ def telemetry_ingest(*, positions: Sequence[PositionIn], channel: str) -> Ingest
             )
         )
         movements = _movements_locked(movement_ids)
+        known, replays = _counters_check(known, result)
+        # One row per (seal, time): the first of a batch's reports wins; a different one for
+        # the same time is evidence.
+        batch: dict[tuple[int, datetime], PositionIn] = {}
+        clashes: list[tuple[Key, PositionIn]] = []
+        for _i, seal_id, p in known:
+            key = (seal_id, p.recorded_at)
+            first = batch.setdefault(key, p)
+            if first is not p and first.content() != p.content():
+                clashes.append((key, p))
         # Read after the lock: what other batches did to these movements is visible now.
         attached: dict[int, MovementContainer] = {
             c.seal_id: c
@@ -336,12 +466,28 @@ def telemetry_ingest(*, positions: Sequence[PositionIn], channel: str) -> Ingest
         movement_of = {
             seal_id: c.movement_id for seal_id, c in attached.items() if c.movement_id in movements
         }
+        now = timezone.now()
         inserted = _positions_insert(
-            [(k, batch[k]) for k in keys], movement_of, channel=channel, now=timezone.now()
+            [(k, batch[k]) for k in keys], movement_of, channel=channel, now=now
         )
         new_keys = [k for k in keys if k in inserted]
         result.stored = len(new_keys)
-        result.duplicates = result.received - len(result.unknown) - len(new_keys)
+        clashes += [(k, batch[k]) for k in keys if k not in inserted]
+        conflicts = _conflicts_keep(clashes, movement_of, channel=channel, now=now)
+        result.duplicates = (
+            result.received - len(result.unknown) - len(result.replayed) - len(new_keys)
+            - len(conflicts)
+        )  # fmt: skip
+        # A message refused for its counter is a replay when it repeats what is stored for its
+        # time; otherwise two messages were signed with one counter (a stolen key used ahead
+        # of the device, or a faulty device): evidence, and the alert.
+        conflicts += _conflicts_keep(
+            [((seal_id, p.recorded_at), p) for seal_id, p in replays],
+            movement_of,
+            channel=channel,
+            now=now,
+        )
+        result.conflicts = len(conflicts)
 
         # The seals' battery and last contact.
         latest: dict[int, PositionIn] = {}
@@ -366,7 +512,7 @@ def telemetry_ingest(*, positions: Sequence[PositionIn], channel: str) -> Ingest
         for seal_id, at in new_keys:
             if seal_id in attached:
                 by_container[seal_id].append(batch[(seal_id, at)])
-        changed_containers = []
+        changed_containers: dict[int, MovementContainer] = {}
         changed_movements = set()
         events: list[Event] = []
         for seal_id, items in by_container.items():
@@ -406,18 +552,162 @@ def telemetry_ingest(*, positions: Sequence[PositionIn], channel: str) -> Ingest
             )
             if was_opened is None and c.opened_at is not None:
                 events.append(_seal_opened_event(movement, c))
-            changed_containers.append(c)
+            changed_containers[c.pk] = c
             if findings:
                 # Episodes were numbered: the movement's counters change (rarely).
                 changed_movements.add(movement.pk)
             result.alerts.extend(_raise(movement, findings))
-        rows_update(MovementContainer, changed_containers, MONITOR_FIELDS)
+        # Conflicting reports: one alert per container and movement; every report is evidence.
+        for conflict in conflicts:
+            c = attached.get(conflict.seal_id)  # type: ignore[assignment]
+            if c is None or c.movement_id not in movements:
+                continue
+            movement = movements[c.movement_id]
+            if movement.state not in WATCHED_STATES or AlertKind.POSITION_CONFLICT in (
+                c.open_episodes
+            ):
+                continue
+            n = episode_counter(movement)(AlertKind.POSITION_CONFLICT)
+            c.open_episodes[AlertKind.POSITION_CONFLICT] = n
+            changed_containers[c.pk] = c
+            changed_movements.add(movement.pk)
+            result.alerts.extend(_raise(movement, [_conflict_finding(conflict, c, n)]))
+        rows_update(MovementContainer, list(changed_containers.values()), MONITOR_FIELDS)
         rows_update(
             TransitMovement, [movements[pk] for pk in changed_movements], ["alert_episodes"]
         )
         if events:
             events_append(events)
     return result
+
+
+def _counters_check(
+    known: list[tuple[int, int, PositionIn]], result: IngestResult
+) -> tuple[list[tuple[int, int, PositionIn]], list[tuple[int, PositionIn]]]:
+    """Refuse signed messages whose counter was used (under the seals' row locks, taken after
+    the movements'); advance each seal's anti-replay window. Returns the messages kept and
+    the (seal id, message) refused."""
+    signed = sorted({seal_id for _i, seal_id, p in known if p.counter is not None})
+    if not signed:
+        return known, []
+    windows = {
+        pk: [high, seen]
+        for pk, high, seen in ESeal.objects.select_for_update()
+        .filter(pk__in=signed)
+        .order_by("pk")
+        .values_list("pk", "counter_high", "counter_seen")
+    }
+    kept = []
+    refused: list[tuple[int, PositionIn]] = []
+    for i, seal_id, p in sorted(known, key=lambda k: (k[1], k[2].counter or 0)):
+        if p.counter is None:
+            kept.append((i, seal_id, p))
+            continue
+        window = windows[seal_id]
+        new, window[0], window[1] = devicekeys.counter_accept(window[0], window[1], p.counter)
+        if new:
+            kept.append((i, seal_id, p))
+        else:
+            result.replayed.append(i)
+            refused.append((seal_id, p))
+    rows_update(
+        ESeal,
+        [ESeal(pk=pk, counter_high=h, counter_seen=w) for pk, (h, w) in windows.items()],
+        ["counter_high", "counter_seen"],
+    )
+    kept.sort(key=lambda k: k[0])
+    result.replayed.sort()
+    return kept, refused
+
+
+def _report(p: PositionIn) -> dict[str, Any]:
+    return {
+        "latitude": p.latitude,
+        "longitude": p.longitude,
+        "speed_kn": p.speed_kn,
+        "bearing": p.bearing,
+        "altitude": p.altitude,
+        "accuracy": p.accuracy,
+        "hdop": p.hdop,
+        "battery_pct": p.battery_pct,
+        "valid": p.valid,
+        "alarm": p.alarm,
+        "attributes": p.attributes,
+    }
+
+
+def _stored_content(row: Position) -> tuple[Any, ...]:
+    return PositionIn(
+        device_id="",
+        recorded_at=row.recorded_at,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        speed_kn=row.speed_kn,
+        bearing=row.bearing,
+        altitude=row.altitude,
+        accuracy=row.accuracy,
+        hdop=row.hdop,
+        battery_pct=row.battery_pct,
+        valid=row.valid,
+        alarm=row.alarm,
+        attributes=dict(row.attributes or {}),
+    ).content()
+
+
+def _conflicts_keep(
+    candidates: list[tuple[Key, PositionIn]],
+    movement_of: dict[int, int],
+    *,
+    channel: str,
+    now: datetime,
+) -> list[PositionConflict]:
+    """Reports for a (seal, time) already stored: the same report again is a duplicate; a
+    different one is kept as evidence (returned)."""
+    if not candidates:
+        return []
+    stored = {
+        (row.seal_id, row.recorded_at): row
+        for row in Position.objects.filter(
+            seal_id__in={k[0] for k, _p in candidates},
+            recorded_at__in={k[1] for k, _p in candidates},
+        )
+    }
+    kept = []
+    for (seal_id, at), p in candidates:
+        row = stored.get((seal_id, at))
+        if row is not None and _stored_content(row) == p.content():
+            continue
+        kept.append(
+            PositionConflict(
+                seal_id=seal_id,
+                movement_id=movement_of.get(seal_id),
+                stored=row,
+                recorded_at=at,
+                received_at=now,
+                channel=channel,
+                counter=p.counter,
+                report=_report(p),
+            )
+        )
+    PositionConflict.objects.bulk_create(kept)
+    return kept
+
+
+def _conflict_finding(conflict: PositionConflict, c: MovementContainer, episode: int) -> Finding:
+    first = conflict.stored
+    return Finding(
+        kind=AlertKind.POSITION_CONFLICT,
+        episode=episode,
+        occurred_at=conflict.recorded_at,
+        container=c.container_number,
+        lat=conflict.report["latitude"],
+        lon=conflict.report["longitude"],
+        data={
+            "at": conflict.recorded_at,
+            "stored": [first.latitude, first.longitude] if first else None,
+            "reported": [conflict.report["latitude"], conflict.report["longitude"]],
+        },
+    )
 
 
 def _seal_opened_event(movement: TransitMovement, c: MovementContainer) -> Event:
@@ -442,11 +732,16 @@ def late_arrival_raise(movement: TransitMovement, at: datetime) -> list[Alert]:
     return _raise(movement, late_arrival(movement, at, episode_counter(movement)))
 
 
-def telemetry_ingest_one(*, position: PositionIn, channel: str) -> IngestResult:
-    """One message (the OsmAnd endpoint): an unknown device is refused (400)."""
-    result = telemetry_ingest(positions=[position], channel=channel)
-    if result.unknown:
-        raise UnknownDevice(position.device_id)
+def telemetry_receive_one(*, message: Mapping[str, Any], channel: str) -> ReceiveResult:
+    """One message (the OsmAnd endpoint): refused (401) unless authenticated, 400 when it is
+    not a valid report, 409 when its counter was used."""
+    result = telemetry_receive(messages=[message], channel=channel)
+    if result.refused:
+        raise TelemetryRefused()
+    if result.invalid:
+        raise result.invalid[0][1]
+    if result.replayed:
+        raise Replayed(devicekeys.counter_of({k: str(v) for k, v in message.items()}))
     return result
 
 

@@ -26,6 +26,24 @@ class ESeal(models.Model):
     battery_pct = models.FloatField(_("battery (%)"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    # The e-seal platform (an operator's enterprise) the seal belongs to: only its account may
+    # relay the seal's positions or read the seal. None: customs' own seal.
+    owner = models.ForeignKey(
+        "refdata.Enterprise",
+        verbose_name=_("platform"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Its signing key: derived from the installation's secret and this id (see devicekeys.py);
+    # "" until a key is issued. The key itself is never stored.
+    key_id = models.CharField(_("key id"), max_length=32, blank=True)
+    key_issued_at = models.DateTimeField(_("key issued at"), null=True, blank=True)
+    # The anti-replay window of the current key: the highest counter accepted and which of
+    # the counters just below it were.
+    counter_high = models.BigIntegerField(default=0)
+    counter_seen = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("e-seal")
@@ -114,8 +132,14 @@ class TransitMovement(models.Model):
     )
     declared_at = models.DateTimeField(_("declared at"), default=timezone.now)
     sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
+    # The server's times of departure and arrival (deadlines and lateness count from them),
+    # beside the times the operator or officer reported (accepted within a window of now).
     departed_at = models.DateTimeField(_("departed at"), null=True, blank=True)
+    departure_reported_at = models.DateTimeField(
+        _("departure time reported"), null=True, blank=True
+    )
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    arrival_reported_at = models.DateTimeField(_("arrival time reported"), null=True, blank=True)
     verified_at = models.DateTimeField(_("seals verified at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -211,6 +235,8 @@ class Position(models.Model):
         _("attributes"), default=dict, blank=True, encoder=DjangoJSONEncoder
     )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    # The message's counter when it was signed (None: unsigned, where the installation allows).
+    counter = models.BigIntegerField(_("message counter"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("position")
@@ -225,6 +251,43 @@ class Position(models.Model):
         return (
             f"{self.seal_id} {self.recorded_at:%Y-%m-%d %H:%M:%S} {self.latitude},{self.longitude}"
         )
+
+
+class PositionConflict(models.Model):
+    """A second report for a (seal, time) already stored, with different content: kept as
+    evidence (never dropped as a duplicate) and raised as a possible tampering."""
+
+    seal = models.ForeignKey(ESeal, on_delete=models.PROTECT, related_name="conflicts")
+    movement = models.ForeignKey(
+        TransitMovement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="position_conflicts",
+    )
+    stored = models.ForeignKey(
+        Position,
+        verbose_name=_("position stored first"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conflicts",
+    )
+    recorded_at = models.DateTimeField(_("device time"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    counter = models.BigIntegerField(_("message counter"), null=True, blank=True)
+    # The conflicting report as parsed (position, speed, battery, alarm, attributes).
+    report = models.JSONField(_("report"), encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("conflicting position report")
+        verbose_name_plural = _("conflicting position reports")
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["seal", "recorded_at"], name="conflict_seal_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.seal_id} {self.recorded_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Incident(models.Model):

@@ -2,12 +2,14 @@
 broker and ingests positions in batches.
 
 Topic: `haiquan/eseal/<device id>/position` (setting MQTT_TOPIC, `+` standing for the device
-id). Payload: a JSON object with the OsmAnd keys, e.g.
+id). Payload: a JSON object with the OsmAnd keys, signed as over HTTP (devicekeys.py), e.g.
 
     {"timestamp": 1767225600, "lat": 21.5433, "lon": 107.9647, "speed": 27.0,
-     "bearing": 210, "batt": 87, "alarm": "door"}
+     "bearing": 210, "batt": 87, "alarm": "door", "ctr": 4711, "sig": "9f2c…"}
 
-`id` may be left out (the topic gives it); if present it must match the topic.
+`id` may be left out (the topic gives it, and the signature covers it); if present it must
+match the topic. The broker may also bind each device to its own topic (`haiquan
+mqtt-credentials` writes Mosquitto's password file and ACL).
 
 Messages are taken at QoS 1 and acknowledged as they arrive, then buffered: a batch is
 written when it holds `batch_size` messages or its first message has waited `max_delay`
@@ -22,7 +24,6 @@ are delivered when it comes back.
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import queue
@@ -40,8 +41,8 @@ from haiquan.core.problems import ValidationFailed
 
 from .choices import Channel
 from .conf import transit_setting
-from .ingest import telemetry_ingest
-from .osmand import PositionIn, json_position_parse
+from .ingest import telemetry_receive
+from .osmand import json_message, json_params
 
 log = logging.getLogger(__name__)
 BACKLOG_WARNING = 100_000
@@ -109,7 +110,9 @@ class SubscriberStats:
     stored: int = 0
     duplicates: int = 0
     invalid: int = 0
-    unknown: int = 0
+    refused: int = 0
+    replayed: int = 0
+    conflicts: int = 0
     alerts: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -221,13 +224,13 @@ class TelemetrySubscriber:
         return self.stats
 
     def _flush(self, items: list[_Received]) -> None:
-        positions: list[PositionIn] = []
+        messages: list[dict[str, str]] = []
         for item in items:
             try:
-                payload = json.loads(item.payload)
-                positions.append(
-                    json_position_parse(
-                        payload, device_id=device_from_topic(self.topic, item.topic)
+                messages.append(
+                    json_params(
+                        json_message(item.payload),
+                        device_id=device_from_topic(self.topic, item.topic),
                     )
                 )
             except (ValueError, ValidationFailed) as exc:
@@ -237,7 +240,7 @@ class TelemetrySubscriber:
         while True:
             try:
                 close_old_connections()
-                result = telemetry_ingest(positions=positions, channel=Channel.MQTT)
+                result = telemetry_receive(messages=messages, channel=Channel.MQTT)
                 break
             except Exception as exc:  # the database away: wait, then try the same batch again
                 attempt += 1
@@ -246,13 +249,23 @@ class TelemetrySubscriber:
                 if attempt >= 30:
                     raise
                 time.sleep(min(5.0, 0.2 * attempt))
-        for device in {d for _i, d in result.unknown}:
-            log.warning("positions from unknown device %s refused", device)
+        if result.refused:
+            log.warning(
+                "%d MQTT message(s) not authenticated (unsigned, forged or unknown device), "
+                "refused; topics e.g. %s",
+                len(result.refused),
+                messages[result.refused[0]].get("id", ""),
+            )
+        for _i, problem in result.invalid:
+            self.stats.invalid += 1
+            log.warning("refused MQTT message: %s", problem)
         self.stats.messages += len(items)
         self.stats.batches += 1
         self.stats.stored += result.stored
         self.stats.duplicates += result.duplicates
-        self.stats.unknown += len(result.unknown)
+        self.stats.refused += len(result.refused)
+        self.stats.replayed += len(result.replayed)
+        self.stats.conflicts += result.conflicts
         self.stats.alerts += len(result.alerts)
 
 

@@ -10,6 +10,7 @@ Every problem is reported with the key it concerns.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -46,6 +47,8 @@ RESERVED = frozenset(
         "valid",
         "alarm",
         "key",
+        "ctr",
+        "sig",
     }
 )
 MAX_ATTRIBUTES = 32
@@ -69,6 +72,16 @@ class PositionIn:
     valid: bool = True
     alarm: str = ""
     attributes: dict[str, str] = field(default_factory=dict)
+    # The signed message's counter (None: not signed, where the installation allows it).
+    counter: int | None = None
+
+    def content(self) -> tuple[Any, ...]:
+        """What a report says, to tell a repeat of it from a different report."""
+        return (
+            self.latitude, self.longitude, self.speed_kn, self.bearing, self.altitude,
+            self.accuracy, self.hdop, self.battery_pct, self.valid, self.alarm,
+            tuple(sorted(self.attributes.items())),
+        )  # fmt: skip
 
 
 def _number(
@@ -217,11 +230,15 @@ def osmand_parse(params: Mapping[str, Any], *, now: datetime | None = None) -> P
     )
 
 
-def json_position_parse(
-    payload: Any, *, device_id: str = "", now: datetime | None = None
-) -> PositionIn:
-    """An MQTT message: a JSON object with the OsmAnd keys. The device id is the topic's (or
-    the payload's `id`; if both are given they must agree)."""
+def json_message(raw: bytes | str) -> Any:
+    """An MQTT payload parsed with its numbers kept as the text they were written in (the
+    signature covers that text)."""
+    return json.loads(raw, parse_float=str, parse_int=str, parse_constant=str)
+
+
+def json_params(payload: Any, *, device_id: str = "") -> dict[str, str]:
+    """An MQTT message (a JSON object with the OsmAnd keys) as OsmAnd parameters. The device
+    id is the topic's (or the payload's `id`; if both are given they must agree)."""
     if not isinstance(payload, dict):
         raise ValidationFailed(
             [FieldProblem("body", _("a JSON object with the OsmAnd keys is expected"))]
@@ -249,4 +266,11 @@ def json_position_parse(
         )
     if device_id and not given:
         params["id"] = device_id
-    return osmand_parse(params, now=now)
+    return {k: "" if v is None else str(v) for k, v in params.items()}
+
+
+def json_position_parse(
+    payload: Any, *, device_id: str = "", now: datetime | None = None
+) -> PositionIn:
+    """An MQTT message parsed into a position (see `json_params`)."""
+    return osmand_parse(json_params(payload, device_id=device_id), now=now)

@@ -7,8 +7,9 @@ Coordinates are approximate (a few hundred metres) and only meant to look right 
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from stdnum import iso6346
@@ -23,6 +24,7 @@ from .models import ESeal, TransitMovement
 from .services import (
     MovementInput,
     SealAttachment,
+    eseal_key_issue,
     eseal_register,
     movement_declare,
     movement_depart,
@@ -118,11 +120,17 @@ def movements_create(
     depart_at: datetime | None = None,
     time_limit_minutes: int = 6 * 60,
     first_number: int | None = None,
+    keys: dict[str, str] | None = None,
+    owner_mst: str = "",
+    vehicle_plate: str = "",
 ) -> list[TransitMovement]:
     """`count` movements from the border gates to Cái Lân, each one container under a new
-    e-seal (device id HQ-SIM-<n>), sealed, and departed at `depart_at` if given. `actor`
+    e-seal (a random device id, its key put in `keys` by device id when given; owned by the
+    platform `owner_mst`, customs' own when empty), sealed, and departed at `depart_at` if
+    given — the server's clock set to then, as if the demo had run at that time. `actor`
     must be an officer of the offices involved (e.g. a leader of department 20)."""
     zones = places_ensure(actor=actor)
+    declared_at = depart_at - timedelta(minutes=20) if depart_at is not None else None
     start = (
         first_number
         if first_number is not None
@@ -135,8 +143,15 @@ def movements_create(
         origin = origins[n % len(origins)]
         with transaction.atomic():
             seal = eseal_register(
-                actor=actor, manufacturer="HQ-SIM", serial=f"{n:07d}", device_id=f"HQ-SIM-{n}"
+                actor=actor,
+                manufacturer="HQ-SIM",
+                serial=f"{n:07d}",
+                device_id=f"HQ-{secrets.token_hex(5).upper()}",
+                owner_mst=owner_mst,
             )
+            key = eseal_key_issue(actor=actor, seal=seal)
+            if keys is not None:
+                keys[seal.device_id] = key
             container = demo_container_number(n)
             movement = movement_declare(
                 actor=actor,
@@ -147,16 +162,20 @@ def movements_create(
                     departure_zone=origin,
                     destination_zone=DESTINATION,
                     corridor_m=500,
-                    vehicle_plate=f"14C-{n % 100000:05d}",
+                    vehicle_plate=vehicle_plate or f"14C-{n % 100000:05d}",
                 ),
+                now=declared_at,
             )
             movement = movement_seal(
                 actor=actor,
                 movement=movement,
                 seals=[SealAttachment(container_number=container, device_id=seal.device_id)],
+                now=declared_at,
             )
             if depart_at is not None:
-                movement = movement_depart(actor=actor, movement=movement, at=depart_at)
+                movement = movement_depart(
+                    actor=actor, movement=movement, at=depart_at, now=depart_at
+                )
         movements.append(movement)
     assert zones
     return movements

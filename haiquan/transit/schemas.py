@@ -7,25 +7,37 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from haiquan.accounts.models import User
 from haiquan.supervision.geometry import geojson_of
 
-from .models import ESeal, TransitMovement
+from .models import ESeal, MovementContainer, TransitMovement
 from .services import MovementInput, SealAttachment, SealCheck
 
 
 class ESealIn(Schema):
     manufacturer: str = Field(..., max_length=64)
     serial: str = Field(..., max_length=64)
-    device_id: str = Field("", max_length=64, description="What its tracker reports as id")
+    device_id: str = Field(
+        "", max_length=64, description="What its tracker reports as id (random when empty)"
+    )
+    owner_mst: str = Field(
+        "", max_length=20, description="Tax code of the e-seal platform that owns it"
+    )
 
 
 class ESealOut(Schema):
     manufacturer: str
     serial: str
     device_id: str
+    owner_mst: str | None
     state: str
     battery_pct: float | None
     last_seen_at: datetime | None
+    key_issued_at: datetime | None
+
+
+class ESealKeyOut(ESealOut):
+    key: str = Field(..., description="The seal's signing key (64 hex characters), shown this once")
 
 
 def eseal_out(s: ESeal) -> dict[str, Any]:
@@ -33,9 +45,11 @@ def eseal_out(s: ESeal) -> dict[str, Any]:
         "manufacturer": s.manufacturer,
         "serial": s.serial,
         "device_id": s.device_id,
+        "owner_mst": s.owner.mst if s.owner_id and s.owner else None,
         "state": s.state,
         "battery_pct": s.battery_pct,
         "last_seen_at": s.last_seen_at,
+        "key_issued_at": s.key_issued_at,
     }
 
 
@@ -150,14 +164,31 @@ class MovementOut(Schema):
     declared_at: datetime
     sealed_at: datetime | None
     departed_at: datetime | None
+    departure_reported_at: datetime | None
     arrived_at: datetime | None
+    arrival_reported_at: datetime | None
     verified_at: datetime | None
     closed_at: datetime | None
     has_incident: bool
     containers: list[MovementContainerOut]
 
 
-def movement_out(m: TransitMovement) -> dict[str, Any]:
+def movement_out(m: TransitMovement, viewer: User | None = None) -> dict[str, Any]:
+    """The movement; where its seals are is shown to customs and to each seal's platform
+    only (`viewer` None: everything, for code that checked already)."""
+
+    def seal_readable(c: MovementContainer) -> bool:
+        return (
+            viewer is None
+            or viewer.is_customs
+            or (
+                c.seal is not None
+                and c.seal.owner_id is not None
+                and c.seal.owner_id == viewer.enterprise_id
+            )
+        )
+
+    containers = list(m.containers.select_related("seal").order_by("container_number"))
     return {
         "reference": m.reference,
         "state": m.state,
@@ -175,7 +206,9 @@ def movement_out(m: TransitMovement) -> dict[str, Any]:
         "declared_at": m.declared_at,
         "sealed_at": m.sealed_at,
         "departed_at": m.departed_at,
+        "departure_reported_at": m.departure_reported_at,
         "arrived_at": m.arrived_at,
+        "arrival_reported_at": m.arrival_reported_at,
         "verified_at": m.verified_at,
         "closed_at": m.closed_at,
         "has_incident": m.has_incident,
@@ -186,12 +219,23 @@ def movement_out(m: TransitMovement) -> dict[str, Any]:
                 "sealed_at": c.sealed_at,
                 "opened_at": c.opened_at,
                 "seal_intact": c.seal_intact,
-                "last_fix_at": c.last_fix_at,
-                "last_lat": c.last_lat,
-                "last_lon": c.last_lon,
-                "last_battery": c.last_battery,
+                **(
+                    {
+                        "last_fix_at": c.last_fix_at,
+                        "last_lat": c.last_lat,
+                        "last_lon": c.last_lon,
+                        "last_battery": c.last_battery,
+                    }
+                    if seal_readable(c)
+                    else {
+                        "last_fix_at": None,
+                        "last_lat": None,
+                        "last_lon": None,
+                        "last_battery": None,
+                    }
+                ),
             }
-            for c in m.containers.select_related("seal").order_by("container_number")
+            for c in containers
         ],
     }
 
@@ -208,7 +252,9 @@ class IngestOut(Schema):
     received: int
     stored: int
     duplicates: int
-    unknown: list[dict[str, Any]]
+    conflicts: int = Field(..., description="Reports differing from the one stored: evidence")
+    refused: list[int] = Field(..., description="Indexes of positions not authenticated")
+    replayed: list[int] = Field(..., description="Indexes of positions whose counter was used")
     invalid: list[dict[str, Any]]
     alerts: int
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from shapely.geometry import mapping
 
 from haiquan.accounts.choices import Role
@@ -70,9 +71,23 @@ def movement_get_for(user: User, reference: str) -> TransitMovement:
 
 
 def eseals_visible_to(user: User) -> QuerySet[ESeal]:
-    if user.is_authenticated and user.is_active and user.is_customs:
-        return ESeal.objects.all()
-    return ESeal.objects.none()
+    """Customs staff see every e-seal; a platform's account (operator) its own seals."""
+    qs = ESeal.objects.select_related("owner")
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_customs:
+        return qs
+    if user.role == Role.OPERATOR and user.enterprise_id:
+        return qs.filter(owner_id=user.enterprise_id)
+    return qs.none()
+
+
+def eseal_get_for(user: User, device_id: str) -> ESeal:
+    """A seal the user may see; another platform's seal is as unknown as a missing one."""
+    seal = eseals_visible_to(user).filter(device_id=device_id.strip()).first()
+    if seal is None:
+        raise NotFound(_("e-seal %(d)s not found") % {"d": device_id})
+    return seal
 
 
 def movement_alerts(movement: TransitMovement) -> QuerySet[Alert]:
@@ -81,12 +96,21 @@ def movement_alerts(movement: TransitMovement) -> QuerySet[Alert]:
     ).select_related("office")
 
 
-def movement_track(movement: TransitMovement, *, limit: int = 5000) -> list[Position]:
-    return list(
-        Position.objects.filter(movement=movement)
-        .select_related("seal")
-        .order_by("recorded_at", "id")[:limit]
-    )
+def movement_track(
+    movement: TransitMovement, *, viewer: User | None = None, limit: int = 5000
+) -> list[Position]:
+    """The positions of the movement's seals. Customs see them all; anyone else (the seal's
+    platform) only its own seals' positions, and a movement carrying none of them is not
+    found: where another platform's seal goes is not theirs to read."""
+    qs = Position.objects.filter(movement=movement)
+    if viewer is not None and not viewer.is_customs:
+        seals = eseals_visible_to(viewer).filter(attachments__movement=movement)
+        if not seals.exists():
+            raise NotFound(
+                _("transit movement %(ref)s has no track of yours") % {"ref": movement.reference}
+            )
+        qs = qs.filter(seal__in=seals)
+    return list(qs.select_related("seal").order_by("recorded_at", "id")[:limit])
 
 
 def _alert_brief(a: Alert) -> dict[str, Any]:

@@ -15,6 +15,7 @@ of destination verify the seals and close, once every alert of the movement is r
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,11 +34,13 @@ from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_record
 from haiquan.refdata.models import Enterprise, Office
 from haiquan.supervision.choices import OPEN_ALERT_STATES, AlertSubject
+from haiquan.supervision.clock import reported_time_check
 from haiquan.supervision.containers import container_number_clean
 from haiquan.supervision.geometry import LINE_TYPES, PLACE_TYPES, geometry_parse
 from haiquan.supervision.models import Alert, ControlZone
 from haiquan.supervision.permissions import is_officer_of_office, is_operator_of
 
+from . import devicekeys
 from .choices import IncidentKind, MovementState, SealState
 from .ingest import late_arrival_raise
 from .models import ESeal, Incident, MovementContainer, TransitMovement
@@ -119,21 +122,45 @@ def _require_officer(actor: User, office: Office) -> None:
 # E-seals
 
 
+def may_manage_seal(user: User, seal: ESeal) -> bool:
+    """Customs staff manage every e-seal; a platform's account (operator) manages its own."""
+    if not user.is_active:
+        return False
+    if user.is_customs:
+        return True
+    return bool(
+        user.role == Role.OPERATOR and user.enterprise_id and user.enterprise_id == seal.owner_id
+    )
+
+
 @transaction.atomic
-def eseal_register(*, actor: User, manufacturer: str, serial: str, device_id: str = "") -> ESeal:
-    """Register an e-seal by its ISO 18185 identity (manufacturer + serial) and the id its
-    tracker reports (`manufacturer-serial` when not given). Customs staff do it."""
+def eseal_register(
+    *, actor: User, manufacturer: str, serial: str, device_id: str = "", owner_mst: str = ""
+) -> ESeal:
+    """Register an e-seal by its ISO 18185 identity (manufacturer + serial), the id its
+    tracker reports (a random one when not given: ids are no secret, but none to guess
+    either) and the e-seal platform that owns it (`owner_mst`; none for customs' own seals).
+    Customs staff do it; the seal gets its key from `eseal_key_issue`."""
     if not actor.is_customs:
         raise Forbidden(_("Only customs staff register e-seals."))
     manufacturer, serial = (manufacturer or "").strip(), (serial or "").strip()
-    device_id = (device_id or "").strip() or f"{manufacturer}-{serial}"
+    device_id = (device_id or "").strip() or f"ES-{secrets.token_hex(6).upper()}"
     errors = []
     if not manufacturer or len(manufacturer) > 64:
         errors.append(FieldProblem("manufacturer", _("1 to 64 characters"), "required"))
     if not serial or len(serial) > 64:
         errors.append(FieldProblem("serial", _("1 to 64 characters"), "required"))
-    if len(device_id) > 64 or not device_id.isprintable():
-        errors.append(FieldProblem("device_id", _("at most 64 printable characters")))
+    if len(device_id) > 64 or not device_id.isprintable() or any(c in device_id for c in "/+#"):
+        errors.append(
+            FieldProblem("device_id", _("at most 64 printable characters, none of / + #"))
+        )
+    owner = None
+    if (owner_mst or "").strip():
+        owner = Enterprise.objects.filter(mst=owner_mst.strip()).first()
+        if owner is None:
+            errors.append(
+                FieldProblem("owner_mst", _("no enterprise with tax code %(m)s") % {"m": owner_mst})
+            )
     if ESeal.objects.filter(manufacturer=manufacturer, serial=serial).exists():
         errors.append(
             FieldProblem(
@@ -148,16 +175,49 @@ def eseal_register(*, actor: User, manufacturer: str, serial: str, device_id: st
         )
     if errors:
         raise ValidationFailed(errors)
-    seal = ESeal.objects.create(manufacturer=manufacturer, serial=serial, device_id=device_id)
+    seal = ESeal.objects.create(
+        manufacturer=manufacturer, serial=serial, device_id=device_id, owner=owner
+    )
     event_record(
         kind="eseal.registered",
         subject_type="eseal",
         subject_id=seal.pk,
         party=Party.CUSTOMS,
         actor=actor,
-        data={"manufacturer": manufacturer, "serial": serial, "device_id": device_id},
+        data={
+            "manufacturer": manufacturer,
+            "serial": serial,
+            "device_id": device_id,
+            "owner": owner.mst if owner else "",
+        },
     )
     return seal
+
+
+def eseal_key_issue(*, actor: User, seal: ESeal) -> str:
+    """Give the seal a new signing key and return it (64 hexadecimal characters), to be
+    loaded into the device or its platform: it is shown this once, never stored (it derives
+    from the installation's secret and a random key id), and replaces any key before it at
+    once (rotation). Customs staff, or the platform that owns the seal."""
+    with transaction.atomic():
+        seal = ESeal.objects.select_for_update().get(pk=seal.pk)
+        if not may_manage_seal(actor, seal):
+            raise Forbidden(_("Only customs staff or the seal's platform may issue its key."))
+        rotated = bool(seal.key_id)
+        seal.key_id = devicekeys.new_key_id()
+        seal.key_issued_at = timezone.now()
+        # A new key counts its messages from the start.
+        seal.counter_high = seal.counter_seen = 0
+        seal.save(update_fields=["key_id", "key_issued_at", "counter_high", "counter_seen"])
+        event_record(
+            kind="eseal.key_issued",
+            subject_type="eseal",
+            subject_id=seal.pk,
+            party=Party.CUSTOMS if actor.is_customs else Party.MOVEMENT,
+            actor=actor,
+            data={"device_id": seal.device_id, "key_id": seal.key_id, "rotated": rotated},
+        )
+    return devicekeys.device_key(seal.device_id, seal.key_id).hex()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,7 +380,9 @@ def _resolve(data: MovementInput) -> tuple[dict[str, Any], list[FieldProblem]]:
     return out, errors
 
 
-def movement_declare(*, actor: User, data: MovementInput) -> TransitMovement:
+def movement_declare(
+    *, actor: User, data: MovementInput, now: datetime | None = None
+) -> TransitMovement:
     """Declare a transit movement: it gets its reference (MRN) and waits for sealing.
 
     A trader declares for the enterprise of its declaration (required for traders); an
@@ -365,6 +427,7 @@ def movement_declare(*, actor: User, data: MovementInput) -> TransitMovement:
             time_limit_minutes=data.time_limit_minutes,
             max_stop_minutes=data.max_stop_minutes,
             declared_by=actor,
+            declared_at=now or timezone.now(),
         )
         MovementContainer.objects.bulk_create(
             [MovementContainer(movement=movement, container_number=n) for n in out["containers"]]
@@ -374,6 +437,7 @@ def movement_declare(*, actor: User, data: MovementInput) -> TransitMovement:
             "transit.declared",
             actor,
             office=office,
+            occurred_at=movement.declared_at,
             data={
                 "from": office.code,
                 "to": out["office_of_destination"].code,
@@ -395,10 +459,14 @@ class SealAttachment:
 
 
 def movement_seal(
-    *, actor: User, movement: TransitMovement, seals: list[SealAttachment]
+    *,
+    actor: User,
+    movement: TransitMovement,
+    seals: list[SealAttachment],
+    now: datetime | None = None,
 ) -> TransitMovement:
     """Put an e-seal on every container (niêm phong) and release the movement for transit.
-    Each seal must be registered and free."""
+    Each seal must be registered and free. (`now`: the server's clock, as for the departure.)"""
     with transaction.atomic():
         movement = _locked(movement)
         _require_officer(actor, movement.office_of_departure)
@@ -459,7 +527,7 @@ def movement_seal(
                 )
         if errors:
             raise ValidationFailed(errors)
-        now = timezone.now()
+        now = now or timezone.now()
         for number, seal in by_container.items():
             c = containers[number]
             c.seal, c.active, c.sealed_at = seal, True, now
@@ -487,6 +555,7 @@ def movement_seal(
             "transit.sealed",
             actor,
             office=movement.office_of_departure,
+            occurred_at=now,
             data={"seals": {n: s.device_id for n, s in by_container.items()}},
         )
     return movement
@@ -498,9 +567,16 @@ def movement_depart(
     movement: TransitMovement,
     at: datetime | None = None,
     source: str = "",
+    now: datetime | None = None,
 ) -> TransitMovement:
     """The movement leaves its place of departure; the time limit starts. Recorded by the
-    get-out at the place of departure (its operator), or by an officer of departure."""
+    get-out at the place of departure (its operator), or by an officer of departure.
+
+    Server time is the truth: the reported time `at` is taken only within the reporting window
+    of the server's clock and not before the sealing; it is kept beside the server's time,
+    and the deadline runs from the server's. `now` is the server's clock, given only by code
+    that replays the past (the demo, data loads); the API never sets it."""
+    now = now or timezone.now()
     with transaction.atomic():
         movement = _locked(movement)
         if actor is not None and not (
@@ -515,11 +591,14 @@ def movement_depart(
                 % {"o": movement.office_of_departure.code}
             )
         _require_state(movement, MovementState.SEALED)
-        at = at or timezone.now()
+        reported = reported_time_check(
+            at, now=now, field="at", after=movement.sealed_at, after_what=_("the sealing")
+        )
         movement.state = MovementState.DEPARTED
-        movement.departed_at = at
-        movement.deadline = at + timedelta(minutes=movement.time_limit_minutes)
-        movement.save(update_fields=["state", "departed_at", "deadline"])
+        movement.departed_at = now
+        movement.departure_reported_at = reported
+        movement.deadline = now + timedelta(minutes=movement.time_limit_minutes)
+        movement.save(update_fields=["state", "departed_at", "departure_reported_at", "deadline"])
         movement.containers.filter(active=True).update(
             anchor_at=None, anchor_lat=None, anchor_lon=None
         )
@@ -528,10 +607,10 @@ def movement_depart(
             "transit.departed",
             actor,
             office=movement.office_of_departure,
-            occurred_at=at,
+            occurred_at=now,
             party=Party.MOVEMENT,
             actor_label=source,
-            data={"deadline": movement.deadline},
+            data={"deadline": movement.deadline, "reported_at": reported},
         )
     return movement
 
@@ -542,10 +621,16 @@ def movement_arrive(
     movement: TransitMovement,
     at: datetime | None = None,
     source: str = "",
+    now: datetime | None = None,
 ) -> TransitMovement:
     """The movement reached its destination (arrival notice). Recorded by the get-in at the
-    place of destination (its operator) or by an officer of the office of destination. An
-    arrival after the deadline raises the late-arrival alert if the watch has not."""
+    place of destination (its operator) or by an officer of the office of destination.
+
+    The reported time is checked as for the departure (within the window, not before the
+    departure reported) and kept; whether the movement is late is decided by the server's
+    time of the arrival against the deadline, and a late arrival raises its alert if the watch
+    has not."""
+    now = now or timezone.now()
     with transaction.atomic():
         movement = _locked(movement)
         if actor is not None and not (
@@ -560,20 +645,32 @@ def movement_arrive(
                 % {"o": movement.office_of_destination.code}
             )
         _require_state(movement, MovementState.DEPARTED)
-        at = at or timezone.now()
-        late_arrival_raise(movement, at)
+        reported = reported_time_check(
+            at,
+            now=now,
+            field="at",
+            after=movement.departure_reported_at or movement.departed_at,
+            after_what=_("the departure"),
+        )
+        late_arrival_raise(movement, now)
         movement.state = MovementState.ARRIVED
-        movement.arrived_at = at
-        movement.save(update_fields=["state", "arrived_at", "alert_episodes"])
+        movement.arrived_at = now
+        movement.arrival_reported_at = reported
+        movement.save(
+            update_fields=["state", "arrived_at", "arrival_reported_at", "alert_episodes"]
+        )
         _event(
             movement,
             "transit.arrived",
             actor,
             office=movement.office_of_destination,
-            occurred_at=at,
+            occurred_at=now,
             party=Party.MOVEMENT,
             actor_label=source,
-            data={"late": bool(movement.deadline and at > movement.deadline)},
+            data={
+                "late": bool(movement.deadline and now > movement.deadline),
+                "reported_at": reported,
+            },
         )
     return movement
 

@@ -9,7 +9,10 @@ Faults, each placed at a fixed share of the trip so that the outcome is known in
 - early opening: a `door` alarm at 75% of the way;
 - signal loss: no message for `signal_loss_minutes` from 25% of the way;
 - low battery: the battery drains to 10% by the end (it crosses 20% near 90% of the way);
-- duplicates: a share of the messages sent twice.
+- duplicates: a share of the readings sent twice (each time signed with its own counter).
+
+Like real e-seals, the simulated ones sign every message with their key (`sign_messages`):
+the simulator must hold the keys of the seals it drives.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import heapq
 import json
 import math
 import random
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -33,6 +37,7 @@ from shapely.geometry import LineString
 
 from haiquan.supervision.geometry import geometry_of
 
+from . import devicekeys
 from .corridor import _transformers, utm_epsg
 
 KNOTS_PER_KMH = 1 / 1.852
@@ -175,18 +180,37 @@ def interleave(trips: Iterable[Trip]) -> Iterator[dict[str, str]]:
     return heapq.merge(*(t.messages for t in trips), key=lambda m: float(m["timestamp"]))
 
 
+def sign_messages(
+    messages: Iterable[dict[str, str]],
+    keys: dict[str, str],
+    *,
+    counters: dict[str, int] | None = None,
+) -> list[dict[str, str]]:
+    """Each message signed by its seal's key with the seal's next counter, in sending order
+    (`counters` carries each seal's last counter from one call to the next)."""
+    counters = {} if counters is None else counters
+    out = []
+    for m in messages:
+        device = m["id"]
+        counters[device] = counters.get(device, 0) + 1
+        out.append(devicekeys.signed(keys[device], m, counters[device]))
+    return out
+
+
+NUMERIC_KEYS = frozenset(
+    {"timestamp", "lat", "lon", "speed", "bearing", "batt", "altitude", "accuracy", "hdop", "ctr"}
+)
+JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
+
+
 def mqtt_payload(message: dict[str, str]) -> bytes:
-    """The JSON an e-seal platform publishes on haiquan/eseal/<id>/position."""
-    out: dict[str, Any] = {}
+    """The JSON an e-seal platform publishes on haiquan/eseal/<id>/position: numbers written
+    as the very text that was signed."""
+    parts = []
     for k, v in message.items():
-        if k in ("lat", "lon", "speed", "bearing", "batt"):
-            out[k] = float(v)
-        elif k == "timestamp":
-            t = float(v)
-            out[k] = int(t) if t.is_integer() else t
-        else:
-            out[k] = v
-    return json.dumps(out, separators=(",", ":")).encode()
+        text = v if k in NUMERIC_KEYS and JSON_NUMBER.fullmatch(v) else json.dumps(v)
+        parts.append(f"{json.dumps(k)}:{text}")
+    return ("{" + ",".join(parts) + "}").encode()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,17 +229,17 @@ class Delivery:
 
 
 def deliver_direct(messages: list[dict[str, str]], *, batch: int = 500) -> Delivery:
-    """Straight into the ingestion service, in batches (tests, the demo)."""
-    from .ingest import telemetry_ingest
-    from .osmand import osmand_parse
+    """Straight into the ingestion service (authenticated as any message), in batches
+    (tests, the demo)."""
+    from .ingest import telemetry_receive
 
     out = Delivery()
     started = time.perf_counter()
     for k in range(0, len(messages), batch):
-        part = [osmand_parse(m) for m in messages[k : k + batch]]
-        result = telemetry_ingest(positions=part, channel="direct")
+        part = messages[k : k + batch]
+        result = telemetry_receive(messages=part, channel="direct")
         out.sent += len(part)
-        out.refused += len(result.unknown)
+        out.refused += len(result.refused) + len(result.invalid) + len(result.replayed)
     out.seconds = time.perf_counter() - started
     return out
 
@@ -227,7 +251,6 @@ def deliver_http(
     token: str = "",
     batch: int = 1,
     concurrency: int = 8,
-    key: str = "",
 ) -> Delivery:
     """Over HTTP: one OsmAnd GET per message (batch 1), or POSTs of `batch` positions to
     /api/v1/transit/positions with a bearer token."""
@@ -235,8 +258,7 @@ def deliver_http(
     out = Delivery()
 
     def one(m: dict[str, str]) -> int:
-        params = {**m, "key": key} if key else m
-        url = f"{base}/api/v1/transit/osmand?{urllib.parse.urlencode(params)}"
+        url = f"{base}/api/v1/transit/osmand?{urllib.parse.urlencode(m)}"
         try:
             with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 (the operator's URL)
                 return int(resp.status)
@@ -253,7 +275,7 @@ def deliver_http(
         )
         with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310
             answer = json.loads(resp.read())
-        return len(answer.get("unknown", [])) + len(answer.get("invalid", []))
+        return sum(len(answer.get(k, [])) for k in ("refused", "invalid", "replayed"))
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import NotFound
@@ -35,16 +37,26 @@ def tile_source(url: str) -> str:
     return f"{parts.scheme}://{host}"
 
 
+def basemap_url() -> str:
+    """The static URL of the shipped base layer of MAP_BASE_LAYER's country ("" for none)."""
+    country = str(transit_setting("MAP_BASE_LAYER") or "").upper()
+    if not country.isalpha():
+        return ""
+    path = f"haiquan/transit/basemap/{country}.json.gz"
+    return static(path) if finders.find(path) else ""
+
+
 @customs_required
 def monitor(request: HttpRequest) -> HttpResponse:
     """Containers in transit on a map with their last positions, tracks and open alerts,
-    refreshed without reload. Useful with no tile server: routes and corridors on a plain
-    background, and the same facts as a list."""
+    refreshed without reload, over the base layer shipped with haiquan (MAP_BASE_LAYER) or a
+    configured tile server, and the same facts as a list."""
     tiles = str(transit_setting("MAP_TILE_URL") or "")
     feed = monitor_feed(_user(request))
     context: dict[str, Any] = {
         "feed": feed,
         "tile_url": tiles,
+        "basemap_url": basemap_url(),
         "tile_attribution": str(transit_setting("MAP_TILE_ATTRIBUTION") or ""),
         "refresh_seconds": 5,
     }

@@ -275,8 +275,12 @@ HAIQUAN: dict[str, Any] = {
     # empty = no tiles (the map shows routes and positions on a plain background).
     "MAP_TILE_URL": os.environ.get("HAIQUAN_MAP_TILE_URL", ""),
     "MAP_TILE_ATTRIBUTION": os.environ.get("HAIQUAN_MAP_TILE_ATTRIBUTION", ""),
-    # When set, the OsmAnd endpoint requires it (`key=` or Bearer); empty = any known device.
-    "TELEMETRY_KEY": os.environ.get("HAIQUAN_TELEMETRY_KEY", ""),
+    # The base layer shipped inside haiquan for this country (ISO code; "" = none).
+    "MAP_BASE_LAYER": os.environ.get("HAIQUAN_MAP_BASE_LAYER", "VN"),
+    # E-seal messages signed with each seal's key: "required" (default, and in production) or
+    # "optional"; the secret the seals' keys derive from (production sets its own).
+    "TELEMETRY_SIGNATURES": os.environ.get("HAIQUAN_TELEMETRY_SIGNATURES", "required"),
+    "DEVICE_KEY_SECRET": os.environ.get("HAIQUAN_DEVICE_KEY_SECRET", ""),
     # Alert thresholds: metres beyond the corridor, minutes of a stop, of silence, battery %.
     "CORRIDOR_TOLERANCE_M": int(os.environ.get("HAIQUAN_CORRIDOR_TOLERANCE_M", "100")),
     "MAX_STOP_MINUTES": int(os.environ.get("HAIQUAN_MAX_STOP_MINUTES", "30")),

@@ -118,3 +118,7 @@ LOGGING = logging_config(
     level=os.environ.get("HAIQUAN_LOG_LEVEL", "WARNING"),
     access_log=os.environ.get("HAIQUAN_ACCESS_LOG", "1") == "1",
 )
+
+# E-seals: every message signed with its seal's key (HAIQUAN_DEVICE_KEY_SECRET, see the README).
+if str(HAIQUAN.get("TELEMETRY_SIGNATURES", "required")).lower() != "required":
+    raise ImproperlyConfigured("unsigned e-seal telemetry is not allowed in production")

@@ -8,6 +8,7 @@ tariff line, a risk profile) has one value for both.
 
 Outcomes:
     ok     2xx: allowed and done
+    refused 200 for a batch of device messages, every message refused and nothing stored
     in     200, and the party's object is in the list (a list endpoint)
     out    200, and the party's object is not in the list
     400    refused as a bad message (a device protocol that answers 400, as Traccar does)
@@ -61,6 +62,7 @@ from haiquan.eservices.tests.world import PDF as ES_PDF
 from haiquan.payments.services import payment_order_create
 from haiquan.refdata.models import Office
 from haiquan.supervision.geometry import geometry_of
+from haiquan.transit import devicekeys
 
 from .authz import parts
 from .world import ROLES, World, bank_message, declaration_payload
@@ -130,13 +132,16 @@ GET      /api/v1/supervision/alerts/{alert_id}                alert             
 POST     /api/v1/supervision/alerts/{alert_id}/acknowledge    alert             404/404   404/404 ok/404  ok/404  403/403 403/403 404/404  401
 POST     /api/v1/supervision/alerts/{alert_id}/resolve        alert             404/404   404/404 ok/404  ok/404  403/403 403/403 404/404  401
 # transit: "own" movements go from W20BD (20BD) to W20CD (20CD); "other" ones stay in 43IH.
-# Devices report without logging in: "own" is a registered e-seal, "other" an unknown device.
-GET      /api/v1/transit/osmand                               device            ok/400    ok/400  ok/400  ok/400  ok/400  ok/400  ok/400   ok/400
-POST     /api/v1/transit/osmand                               device            ok/400    ok/400  ok/400  ok/400  ok/400  ok/400  ok/400   ok/400
-POST     /api/v1/transit/positions                            device-batch      403/403   403/403 403/403 403/403 403/403 ok/ok   ok/ok    401
+# Devices report without logging in: "own" is a registered e-seal's message signed with its key,
+# "other" the same from an unknown device. A platform (operator) sends its own seals' positions:
+# "other" is another platform's seal, its message signed with that seal's key, and refused.
+# Seals: "own" is the operator firm's platform's, "other" the other firm's (more in authz/transit.py)
+GET      /api/v1/transit/osmand                               device            ok/401    ok/401  ok/401  ok/401  ok/401  ok/401  ok/401   ok/401
+POST     /api/v1/transit/osmand                               device            ok/401    ok/401  ok/401  ok/401  ok/401  ok/401  ok/401   ok/401
+POST     /api/v1/transit/positions                            device-batch      403/403   403/403 403/403 403/403 403/403 403/403 ok/refused 401
 GET      /api/v1/transit/monitor                              none              403       403     ok      ok      ok      ok      403      401
 POST     /api/v1/transit/eseals                               new-seal          403       403     ok      ok      ok      ok      403      401
-GET      /api/v1/transit/eseals                               list:seals        out/out   out/out in/in   in/in   in/in   in/in   out/out  401
+GET      /api/v1/transit/eseals                               list:seals        out/out   out/out in/in   in/in   in/in   in/in   in/out   401
 POST     /api/v1/transit/movements                            new-movement      ok/403    ok/403  ok/403  ok/403  403/403 403/403 403/403  401
 GET      /api/v1/transit/movements                            list:movements    out/out   out/out in/out  in/out  in/in   in/in   in/out   401
 GET      /api/v1/transit/movements/{reference}                movement:declared 404/404   404/404 ok/404  ok/404  ok/ok   ok/ok   ok/404   401
@@ -348,21 +353,34 @@ def _movement(state: str) -> Callable[[World, str], Target]:
     return make
 
 
-def _device(world: World, scope: str) -> Target:
-    seal = _sup(world, scope).free_seal
-    assert seal is not None
-    device = seal.device_id if scope == "own" else "NO-SUCH-DEVICE-42"
+def _position(device: str, key: str) -> dict[str, str]:
+    """A position report signed with `key` (64 hex characters), as an e-seal sends it."""
     position = {
         "id": device,
         "timestamp": str(int(timezone.now().timestamp())),
         "lat": "21.5400",
         "lon": "107.9600",
     }
-    return Target(form=position)
+    return devicekeys.signed(key, position, 1)
+
+
+def _device(world: World, scope: str) -> Target:
+    """ "own": a registered seal's message signed with its key; "other": an unknown device's."""
+    p = _sup(world, "own")
+    seal = p.free_seal
+    assert seal is not None
+    if scope == "own":
+        return Target(form=_position(seal.device_id, p.keys[seal.device_id]))
+    return Target(form=_position("ES-NO-SUCH-SEAL", "ab" * 32))
 
 
 def _device_batch(world: World, scope: str) -> Target:
-    return Target(body={"positions": [_device(world, scope).form]})
+    """A platform's batch: "own" its own seal's position, "other" another platform's seal's
+    (signed with that seal's real key: only the platform it belongs to may relay it)."""
+    p = _sup(world, scope)
+    seal = p.free_seal
+    assert seal is not None
+    return Target(body={"positions": [_position(seal.device_id, p.keys[seal.device_id])]})
 
 
 def _new_zone(world: World, scope: str) -> Target:
@@ -719,7 +737,7 @@ def test_rows_owed_are_still_owed():
 
 def test_the_table_reads_as_written():
     """A typo in an outcome would otherwise make a cell expect nothing."""
-    allowed = {"ok", "in", "out", "302", "400", "401", "403", "404", "405", "login"}
+    allowed = {"ok", "in", "out", "refused", "302", "400", "401", "403", "404", "405", "login"}
     for row in ROWS:
         for role, (own, other) in row.cells.items():
             assert {own, other} <= allowed, (row, role)
@@ -785,6 +803,11 @@ def test_cell(world, row, role, scope):
             for k in ("id", "declaration_number", "code", "reference", "device_id", "number")
         }
         assert (target.listed in keys) == (expected == "in"), shown
+    elif expected == "refused":
+        # A batch answered as a whole (200), each of its messages refused, nothing stored.
+        assert resp.status_code == 200, shown
+        answer = resp.json()
+        assert answer["stored"] == 0 and answer["refused"] == list(range(answer["received"])), shown
     elif expected == "login":
         assert resp.status_code == 302 and settings.LOGIN_URL in resp["Location"], shown
     elif expected == "302":

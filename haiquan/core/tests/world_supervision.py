@@ -8,7 +8,9 @@
 
 Each party has an open alert at its first place, and transit movements from its first place to
 its second in each state the API acts on (declared, sealed, departed, arrived, seal-verified),
-one container each, and a free e-seal.
+one container each, and a free e-seal. The firm is also the e-seal platform its seals belong to
+(their keys in `keys`); the "own" party has one more movement on the road between its places
+under a seal of the other firm's platform ("another operator's seal").
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from haiquan.transit.services import (
     MovementInput,
     SealAttachment,
     SealCheck,
+    eseal_key_issue,
     eseal_register,
     movement_arrive,
     movement_declare,
@@ -66,6 +69,9 @@ class SupervisionParty:
     c11_waiting: Declaration | None = None
     free_seal: ESeal | None = None
     seal_for_sealing: ESeal | None = None  # attached by the `seal` cell
+    keys: dict[str, str] = field(default_factory=dict)  # the seals' keys, by device id
+    # On the road between this party's places, under another platform's seal (own party).
+    foreign_sealed: TransitMovement | None = None
 
 
 def _container(n: int) -> str:
@@ -97,6 +103,9 @@ def _party(
         for i, (code, kind, lon, lat) in enumerate(places)
     ]
     now = timezone.now()
+    # The movements were declared and sealed three hours ago (the server's clock then), left
+    # two hours ago and arrived one hour ago.
+    sealed_at, departed_at, arrived_at = (now - timedelta(hours=h) for h in (3, 2, 1))
     party = SupervisionParty(firm, zones[0], zones[1], alert=None)  # type: ignore[arg-type]
     (lon0, lat0), (lon1, lat1) = (places[0][2:], places[1][2:])
     route = f"LINESTRING ({lon0} {lat0}, {(lon0 + lon1) / 2} {(lat0 + lat1) / 2}, {lon1} {lat1})"
@@ -113,23 +122,26 @@ def _party(
                 destination_zone=zones[1].code,
                 vehicle_plate=f"99C-{base + k:05d}",
             ),
+            now=sealed_at,
         )
         if state != "declared":
             seal = eseal_register(
-                actor=admin, manufacturer="WORLD", serial=f"{scope}-{k}", device_id=""
+                actor=admin, manufacturer="WORLD", serial=f"{scope}-{k}", owner_mst=firm.mst
             )
+            party.keys[seal.device_id] = eseal_key_issue(actor=admin, seal=seal)
             movement = movement_seal(
                 actor=officer,
                 movement=movement,
                 seals=[SealAttachment(container_number=container, device_id=seal.device_id)],
+                now=sealed_at,
             )
         if state in ("departed", "arrived", "verified"):
             movement = movement_depart(
-                actor=officer, movement=movement, at=now - timedelta(hours=2)
+                actor=officer, movement=movement, at=departed_at, now=departed_at
             )
         if state in ("arrived", "verified"):
             movement = movement_arrive(
-                actor=officer, movement=movement, at=now - timedelta(hours=1)
+                actor=officer, movement=movement, at=arrived_at, now=arrived_at
             )
         if state == "verified":
             movement = movement_seals_verify(
@@ -150,12 +162,41 @@ def _party(
         )
     )
     party.free_seal = eseal_register(
-        actor=admin, manufacturer="WORLD", serial=f"{scope}-free", device_id=""
+        actor=admin, manufacturer="WORLD", serial=f"{scope}-free", owner_mst=firm.mst
     )
+    party.keys[party.free_seal.device_id] = eseal_key_issue(actor=admin, seal=party.free_seal)
     party.seal_for_sealing = eseal_register(
-        actor=admin, manufacturer="WORLD", serial=f"{scope}-to-attach", device_id=""
+        actor=admin, manufacturer="WORLD", serial=f"{scope}-to-attach", owner_mst=firm.mst
     )
     return party
+
+
+def _foreign_sealed(own: SupervisionParty, other: SupervisionParty, officer: User) -> None:
+    """A movement between the own party's places under a seal of the other firm's platform."""
+    container = _container(9999)
+    movement = movement_declare(
+        actor=officer,
+        data=MovementInput(
+            containers=(container,),
+            route=own.movements["departed"].route_wkt,
+            time_limit_minutes=600,
+            departure_zone=own.zone.code,
+            destination_zone=own.destination.code,
+        ),
+    )
+    seal = eseal_register(
+        actor=officer,
+        manufacturer="WORLD",
+        serial="other-platform-on-own-road",
+        owner_mst=other.operator_firm.mst,
+    )
+    other.keys[seal.device_id] = eseal_key_issue(actor=officer, seal=seal)
+    movement_seal(
+        actor=officer,
+        movement=movement,
+        seals=[SealAttachment(container_number=container, device_id=seal.device_id)],
+    )
+    own.foreign_sealed = movement_depart(actor=officer, movement=movement)
 
 
 def _bonded(party: SupervisionParty, trader: User, mst: str, officer: User) -> None:
@@ -210,6 +251,7 @@ def build_supervision(
         9112,
         "Công ty TNHH Kho vận Sóng Thần",
     )
+    _foreign_sealed(own, other, users["leader"])
     _bonded(own, *traders["own"], users["leader"])
     _bonded(other, *traders["other"], leader_43)
     users["operator"] = user_create(

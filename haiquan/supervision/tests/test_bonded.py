@@ -250,3 +250,64 @@ class TestStorageTime:
         assert storage_time_scan(today=lot.expires_on - timedelta(days=5)) == []
         ended = storage_time_scan(today=lot.expires_on + timedelta(days=1))
         assert {a.kind for a in ended} == {AlertKind.STORAGE_TIME_EXCEEDED} and len(ended) == 3
+
+
+class TestReportedTimes:
+    """Server time is the truth: the warehouse's reported times are checked against it."""
+
+    def test_a_receipt_back_dated_or_before_clearance_is_refused(
+        self, c11, warehouse, warehouse_keeper
+    ):
+        for at in (timezone.now() - timedelta(days=2), c11.cleared_at - timedelta(minutes=1)):
+            with pytest.raises(ValidationFailed) as caught:
+                bonded_receipt_create(
+                    actor=warehouse_keeper,
+                    zone=warehouse,
+                    declaration_number=c11.number,
+                    document_number="PN-OLD",
+                    received_at=at,
+                )
+            assert [e.field for e in caught.value.errors] == ["occurred_at"]
+        assert not StockLot.objects.exists()
+
+    def test_both_times_are_kept_and_the_storage_time_runs_from_the_server_s(
+        self, c11, warehouse, warehouse_keeper
+    ):
+        reported = timezone.now() + timedelta(minutes=2)  # the yard's clock a little ahead
+        receipt = bonded_receipt_create(
+            actor=warehouse_keeper,
+            zone=warehouse,
+            declaration_number=c11.number,
+            document_number="PN-NOW",
+            received_at=reported,
+        )
+        assert receipt.received_at == reported
+        assert timezone.now() - receipt.recorded_at < timedelta(minutes=1)
+        lot = receipt.lots.first()
+        assert lot is not None
+        assert lot.expires_on == timezone.localdate(receipt.recorded_at) + timedelta(days=365)
+
+    def test_an_issue_dated_before_its_goods_came_in_is_refused(
+        self, declare, c11, warehouse, warehouse_keeper
+    ):
+        c12 = declare(
+            type_code="C12",
+            containers=(),
+            lines=(line(quantity=Decimal("10"), value=Decimal("8.00")),),
+        )
+        received = bonded_receipt_create(
+            actor=warehouse_keeper,
+            zone=warehouse,
+            declaration_number=c11.number,
+            document_number="PN-1",
+            received_at=timezone.now() + timedelta(minutes=4),
+        )
+        with pytest.raises(ValidationFailed) as caught:
+            bonded_issue_create(
+                actor=warehouse_keeper,
+                zone=warehouse,
+                declaration_number=c12.number,
+                document_number="PX-1",
+                issued_at=received.received_at - timedelta(minutes=2),
+            )
+        assert [(e.field, e.code) for e in caught.value.errors] == [("occurred_at", "out-of-order")]

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.accounts.tests.helpers import api_token
+from haiquan.transit import devicekeys
 from haiquan.transit.ingest import IngestResult, telemetry_ingest
 from haiquan.transit.models import TransitMovement
 from haiquan.transit.osmand import osmand_parse
@@ -79,15 +80,46 @@ def port_operator(places: dict[str, Any]) -> User:
 
 
 @pytest.fixture
-def on_the_way(leader: User, places: dict[str, Any]) -> Callable[..., TransitMovement]:
-    """A movement from a border gate to Cái Lân, sealed and departed `hours_ago` hours ago."""
+def seal_keys() -> dict[str, str]:
+    """The keys of the seals the fixtures create, by device id (what the devices hold)."""
+    return {}
 
-    def make(hours_ago: float = 5.0, time_limit_minutes: int = 8 * 60) -> TransitMovement:
+
+@pytest.fixture
+def on_the_way(
+    leader: User, places: dict[str, Any], seal_keys: dict[str, str]
+) -> Callable[..., TransitMovement]:
+    """A movement from a border gate to Cái Lân, sealed and departed `hours_ago` hours ago;
+    its seal's key goes into `seal_keys`, the seal to the platform `owner_mst` if given."""
+
+    def make(
+        hours_ago: float = 5.0, time_limit_minutes: int = 8 * 60, owner_mst: str = ""
+    ) -> TransitMovement:
         depart = timezone.now() - timedelta(hours=hours_ago)
         (movement,) = movements_create(
-            actor=leader, count=1, depart_at=depart, time_limit_minutes=time_limit_minutes
+            actor=leader,
+            count=1,
+            depart_at=depart,
+            time_limit_minutes=time_limit_minutes,
+            keys=seal_keys,
+            owner_mst=owner_mst,
         )
         return movement
+
+    return make
+
+
+@pytest.fixture
+def sign(seal_keys: dict[str, str]) -> Callable[..., dict[str, str]]:
+    """Sign a message as its seal would: its key, its next counter (or the counter given)."""
+    counters: dict[str, int] = {}
+
+    def make(params: dict[str, Any], counter: int | None = None) -> dict[str, str]:
+        device = str(params["id"])
+        counters[device] = counter if counter is not None else counters.get(device, 0) + 1
+        return devicekeys.signed(
+            seal_keys[device], {k: str(v) for k, v in params.items()}, counters[device]
+        )
 
     return make
 
@@ -128,6 +160,8 @@ def ingest(
         total.stored += r.stored
         total.duplicates += r.duplicates
         total.unknown += r.unknown
+        total.replayed += r.replayed
+        total.conflicts += r.conflicts
         total.alerts += r.alerts
     return total
 

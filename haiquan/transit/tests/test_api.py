@@ -24,98 +24,144 @@ def post(client, url, body, **headers):  # type: ignore[no-untyped-def]
 
 
 class TestOsmAnd:
-    def test_a_device_reports_by_get_and_by_form_post(self, on_the_way):
+    def test_a_device_reports_by_get_and_by_form_post(self, on_the_way, sign):
         movement = on_the_way(hours_ago=0.2)
         device = movement.containers.get().seal.device_id
         ts = int(timezone.now().timestamp())
         client = Client()
         resp = client.get(
-            OSMAND, {"id": device, "timestamp": ts - 60, "lat": 21.54, "lon": 107.96, "batt": 80}
+            OSMAND,
+            sign({"id": device, "timestamp": ts - 60, "lat": 21.54, "lon": 107.96, "batt": 80}),
         )
         assert resp.status_code == 200 and resp.json() == {
             "stored": 1,
             "duplicate": False,
+            "conflict": False,
             "alerts": [],
         }
         resp = client.post(
-            OSMAND, {"id": device, "timestamp": ts - 30, "location": "21.539,107.955"}
+            OSMAND, sign({"id": device, "timestamp": ts - 30, "location": "21.539,107.955"})
         )
         assert resp.status_code == 200 and resp.json()["stored"] == 1
         assert Position.objects.filter(seal__device_id=device, channel="http").count() == 2
 
-    def test_a_repeated_message_is_accepted_and_changes_nothing(self, on_the_way):
+    def test_a_reading_sent_again_changes_nothing_and_a_replayed_message_is_refused(
+        self, on_the_way, sign
+    ):
         device = on_the_way(hours_ago=0.2).containers.get().seal.device_id
-        params = {
+        reading = {
             "id": device,
             "timestamp": int(timezone.now().timestamp()) - 10,
             "lat": 21.5,
             "lon": 107.9,
         }
-        Client().get(OSMAND, params)
-        again = Client().get(OSMAND, params)
+        message = sign(reading)
+        assert Client().get(OSMAND, message).status_code == 200
+        # The device sends the same reading again, signed with its next counter: a duplicate.
+        again = Client().get(OSMAND, sign(reading))
         assert again.status_code == 200 and again.json() == {
             "stored": 0,
             "duplicate": True,
+            "conflict": False,
             "alerts": [],
         }
+        # The very same message again (same counter): refused as a replay.
+        replay = Client().get(OSMAND, message)
+        assert replay.status_code == 409
+        assert replay.json()["type"] == "urn:haiquan:problem:replayed"
         assert Position.objects.count() == 1
 
-    def test_an_unknown_device_is_refused_with_a_clear_message(self, db):
-        resp = Client().get(OSMAND, {"id": "NOT-A-SEAL", "lat": 21.5, "lon": 107.9})
-        assert resp.status_code == 400
-        assert resp["Content-Type"] == "application/problem+json"
-        body = resp.json()
-        assert body["type"] == "urn:haiquan:problem:unknown-device"
-        assert "NOT-A-SEAL" in body["detail"] and "Register the seal" in body["detail"]
+    def test_an_unsigned_or_unknown_device_is_refused(self, on_the_way):
+        device = on_the_way(hours_ago=0.2).containers.get().seal.device_id
+        for params in (
+            {"id": "NOT-A-SEAL", "lat": 21.5, "lon": 107.9},
+            {"id": device, "lat": 21.5, "lon": 107.9},
+        ):
+            resp = Client().get(OSMAND, params)
+            assert resp.status_code == 401
+            assert resp["Content-Type"] == "application/problem+json"
+            assert resp.json()["type"] == "urn:haiquan:problem:not-authenticated"
         assert Position.objects.count() == 0
 
-    def test_an_invalid_message_names_its_keys(self, db):
-        resp = Client().get(OSMAND, {"id": "X", "lat": 123, "lon": "east"})
+    def test_an_invalid_message_names_its_keys(self, on_the_way, sign):
+        device = on_the_way(hours_ago=0.2).containers.get().seal.device_id
+        resp = Client().get(OSMAND, sign({"id": device, "lat": 123, "lon": "east"}))
         assert resp.status_code == 400
         assert {e["field"] for e in resp.json()["errors"]} == {"lat", "lon"}
 
-    def test_an_alarm_raises_its_alert_in_the_answer(self, on_the_way):
+    def test_an_alarm_raises_its_alert_in_the_answer(self, on_the_way, sign):
         device = on_the_way(hours_ago=0.2).containers.get().seal.device_id
         resp = Client().get(
-            OSMAND, {"id": device, "lat": 21.54, "lon": 107.96, "alarm": "tampering"}
+            OSMAND, sign({"id": device, "lat": 21.54, "lon": 107.96, "alarm": "tampering"})
         )
         assert resp.json()["alerts"] == ["seal_opened"]
 
-    def test_the_installation_may_require_a_key(self, on_the_way, settings):
-        settings.HAIQUAN = {**settings.HAIQUAN, "TELEMETRY_KEY": "s3cret"}
+    def test_a_trial_installation_may_take_unsigned_messages_but_checks_signed_ones(
+        self, on_the_way, sign, settings
+    ):
+        settings.HAIQUAN = {**settings.HAIQUAN, "TELEMETRY_SIGNATURES": "optional"}
         device = on_the_way(hours_ago=0.2).containers.get().seal.device_id
         params = {"id": device, "lat": 21.54, "lon": 107.96}
-        assert Client().get(OSMAND, params).status_code == 401
-        assert Client().get(OSMAND, {**params, "key": "wrong"}).status_code == 401
-        assert Client().get(OSMAND, {**params, "key": "s3cret"}).status_code == 200
+        assert Client().get(OSMAND, params).status_code == 200
+        forged = {**sign(params), "lat": "21.60"}
+        assert Client().get(OSMAND, forged).status_code == 401
+        assert Client().get(OSMAND, {"id": "NOT-A-SEAL", "lat": 1, "lon": 1}).status_code == 401
 
 
 class TestBatches:
-    def test_a_platform_sends_a_batch(self, on_the_way, places, api):
-        device = on_the_way(hours_ago=0.2).containers.get().seal.device_id
+    def test_a_platform_sends_a_batch(self, on_the_way, places, api, sign):
+        device = (
+            on_the_way(hours_ago=0.2, owner_mst=GATE_OPERATOR[0]).containers.get().seal.device_id
+        )
         platform = user_create(
             username="op.platform", password=None, role="operator", employer_mst=GATE_OPERATOR[0]
         )
         ts = int(timezone.now().timestamp())
+        first = sign({"id": device, "timestamp": ts - 120, "lat": 21.54, "lon": 107.96})
         positions = [
-            {"id": device, "timestamp": ts - 120, "lat": 21.54, "lon": 107.96},
-            {"id": device, "timestamp": ts - 60, "lat": 21.5378, "lon": 107.95, "alarm": "door"},
-            {"id": device, "timestamp": ts - 60, "lat": 21.5378, "lon": 107.95},
-            {"id": "NOPE", "lat": 1, "lon": 1},
-            {"id": device, "lat": 95, "lon": 1},
-        ]
+            first,
+            sign({"id": device, "timestamp": ts - 60, "lat": 21.5378, "lon": 107.95,
+                  "alarm": "door"}),
+            sign({"id": device, "timestamp": ts - 60, "lat": 21.5378, "lon": 107.95,
+                  "alarm": "door"}),
+            {"id": "NOPE", "lat": 1, "lon": 1, "ctr": "1", "sig": "00" * 32},
+            sign({"id": device, "lat": 95, "lon": 1}),
+            first,
+        ]  # fmt: skip
         resp = post(api(platform), "/api/v1/transit/positions", {"positions": positions})
         assert resp.status_code == 200, resp.content
         body = resp.json()
         assert (body["received"], body["stored"], body["duplicates"], body["alerts"]) == (
-            5,
+            6,
             2,
             1,
             1,
         )
-        assert body["unknown"] == [{"index": 3, "id": "NOPE"}]
+        assert body["refused"] == [3] and body["replayed"] == [5]
         assert body["invalid"][0]["index"] == 4
         assert body["invalid"][0]["errors"][0]["field"] == "positions[4].lat"
+
+    def test_numbers_are_signed_as_they_are_written(self, on_the_way, places, api, seal_keys):
+        from haiquan.transit import devicekeys
+
+        device = (
+            on_the_way(hours_ago=0.2, owner_mst=GATE_OPERATOR[0]).containers.get().seal.device_id
+        )
+        platform = user_create(
+            username="op.platform", password=None, role="operator", employer_mst=GATE_OPERATOR[0]
+        )
+        ts = int(timezone.now().timestamp()) - 30
+        text = {"id": device, "timestamp": str(ts), "lat": "21.5400", "lon": "107.9600"}
+        signed = devicekeys.signed(seal_keys[device], text, 1)
+        # Written by hand: the numbers' text must reach the server as the device signed it.
+        body = (
+            f'{{"positions": [{{"id": "{device}", "timestamp": {ts}, "lat": 21.5400, '
+            f'"lon": 107.9600, "ctr": 1, "sig": "{signed["sig"]}"}}]}}'
+        )
+        resp = api(platform).post(
+            "/api/v1/transit/positions", data=body, content_type="application/json"
+        )
+        assert resp.status_code == 200 and resp.json()["stored"] == 1, resp.content
 
     def test_only_a_platform_account_sends_batches(self, db, api):
         trader = user_create(username="dn.x", password=None, role="declarant")
@@ -129,7 +175,9 @@ class TestMovements:
     ):
         client = api(leader)
         resp = post(client, "/api/v1/transit/eseals", {"manufacturer": "Hoptroff", "serial": "A-1"})
-        assert resp.status_code == 201 and resp.json()["device_id"] == "Hoptroff-A-1"
+        assert resp.status_code == 201
+        device = resp.json()["device_id"]
+        assert device.startswith("ES-") and len(resp.json()["key"]) == 64
         resp = post(
             client,
             "/api/v1/transit/movements",
@@ -147,7 +195,7 @@ class TestMovements:
         resp = post(
             client,
             f"/api/v1/transit/movements/{ref}/seal",
-            {"seals": [{"container_number": "MSKU1234565", "device_id": "Hoptroff-A-1"}]},
+            {"seals": [{"container_number": "MSKU1234565", "device_id": device}]},
         )
         assert resp.json()["state"] == "sealed"
         resp = post(client, f"/api/v1/transit/movements/{ref}/depart", {})
@@ -190,10 +238,10 @@ class TestMonitorFeed:
         assert api(trader).get("/api/v1/transit/monitor").status_code == 403
 
 
-def test_resolved_alerts_leave_the_feed(on_the_way, leader, api):
+def test_resolved_alerts_leave_the_feed(on_the_way, leader, api, sign):
     movement = on_the_way(hours_ago=0.2)
     device = movement.containers.get().seal.device_id
-    Client().get(OSMAND, {"id": device, "lat": 21.54, "lon": 107.96, "alarm": "door"})
+    Client().get(OSMAND, sign({"id": device, "lat": 21.54, "lon": 107.96, "alarm": "door"}))
     alert = Alert.objects.get()
     client = api(leader)
     resp = post(

@@ -1,6 +1,6 @@
 """MQTT ingestion end to end against the broker (Mosquitto): a platform publishes a trip with
-an early opening and repeated messages; the subscriber stores each position once and raises
-the alert.
+an early opening and repeated messages, each signed by the seal; the subscriber stores each
+position once, refuses the repeats as replays and raises the alert.
 
 Skipped only when no broker answers and HAIQUAN_REQUIRE_MQTT is not "1" (CI sets it).
 Only transactional tests live in this file, so that they run after the others (the flush that
@@ -23,7 +23,7 @@ from haiquan.transit.conf import transit_setting
 from haiquan.transit.models import Position
 from haiquan.transit.mqtt import TelemetrySubscriber, broker_address, publish_positions
 from haiquan.transit.scenario import movements_create
-from haiquan.transit.simulator import Faults, trip_messages
+from haiquan.transit.simulator import Faults, sign_messages, trip_messages
 
 
 def broker_reachable(url: str) -> bool:
@@ -53,8 +53,9 @@ def test_positions_published_on_the_broker_are_ingested_once_with_their_alerts(
     from haiquan.accounts.services import user_create
 
     leader = user_create(username="ld.qn", password=None, role="leader", office_codes=["20"])
+    keys: dict[str, str] = {}
     (movement,) = movements_create(
-        actor=leader, count=1, depart_at=timezone.now() - timedelta(hours=4)
+        actor=leader, count=1, depart_at=timezone.now() - timedelta(hours=4), keys=keys
     )
     seal = movement.containers.get().seal
     trip = trip_messages(
@@ -64,7 +65,9 @@ def test_positions_published_on_the_broker_are_ingested_once_with_their_alerts(
         faults=Faults(early_opening=True),
         interval_s=120,
     )
-    messages = trip.messages + trip.messages[:10]  # the platform resends ten of them
+    signed = sign_messages(trip.messages, keys)
+    # The platform sends ten of them again: the broker delivers them; their counters were used.
+    messages = signed + signed[:10]
     # A topic of this test's own, so that parallel runs do not hear each other.
     topic = f"haiquan-test-{uuid.uuid4().hex[:8]}/eseal/+/position"
     subscriber = TelemetrySubscriber(url=broker, topic=topic, batch_size=50, max_delay=0.1)
@@ -80,6 +83,6 @@ def test_positions_published_on_the_broker_are_ingested_once_with_their_alerts(
 
     assert stats.messages == len(messages)
     assert Position.objects.filter(seal=seal, channel="mqtt").count() == len(trip.messages)
-    assert stats.duplicates == 10 and stats.invalid == 0
+    assert stats.replayed == 10 and stats.invalid == 0 and stats.refused == 0
     alerts = list(Alert.objects.filter(subject_id=movement.pk).values_list("kind", flat=True))
     assert alerts == [AlertKind.SEAL_OPENED]

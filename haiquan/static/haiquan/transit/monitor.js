@@ -1,7 +1,9 @@
 /* The transit monitoring desk: draws the movements in transit on a Leaflet map and refreshes
    them every few seconds from the JSON feed (/api/v1/transit/monitor), asking only for what is
-   new (`since`). Without a tile server the map is a plain background with the routes, their
-   corridors and the positions. No inline script (CSP); text is inserted as text, never HTML. */
+   new (`since`). Under them, the base layer shipped with haiquan (land, borders, coast,
+   provinces and towns of the installation's country, a gzip'd GeoJSON: nothing is fetched
+   from elsewhere), or a configured tile server. No inline script (CSP); every text (tooltips,
+   labels, lists) is inserted as text, never as HTML: a vehicle plate is what a trader typed. */
 (function () {
   "use strict";
 
@@ -14,11 +16,89 @@
   var alertsEl = document.getElementById("transit-alerts");
   var listEl = document.getElementById("transit-list");
 
-  var map = L.map(root, { attributionControl: Boolean(data.tiles), worldCopyJump: false });
+  var map = L.map(root, {
+    attributionControl: Boolean(data.tiles || data.basemap), worldCopyJump: false, maxZoom: 14
+  });
   if (data.tiles) {
     L.tileLayer(data.tiles, { attribution: data.attribution || "", maxZoom: 18 }).addTo(map);
   }
   map.setView([21.2, 107.4], 9);
+
+  function text(className, value) {
+    var el = document.createElement("span");
+    el.className = className;
+    el.textContent = value;
+    return el;
+  }
+
+  // The base layer: drawn under everything, never answering clicks.
+  map.createPane("basemap").style.zIndex = 150;
+  map.createPane("basemapLabels").style.zIndex = 350;
+  var towns = L.layerGroup().addTo(map);
+  var places = [];
+
+  function showTowns() {
+    var z = map.getZoom();
+    var least = z >= 11 ? 0 : z >= 10 ? 8000 : z >= 9 ? 30000 : z >= 8 ? 100000 : z >= 7 ? 300000 : 1000000;
+    towns.clearLayers();
+    places.forEach(function (p) { if (p.population >= least) { towns.addLayer(p.marker); } });
+  }
+
+  function drawBasemap(collection) {
+    L.geoJSON(collection, {
+      pane: "basemap",
+      interactive: false,
+      filter: function (f) { return f.properties.layer !== "place"; },
+      style: function (f) {
+        if (f.properties.layer === "land") {
+          return f.properties.home
+            ? { color: "#6f777b", weight: 1.4, fillColor: "#fbfaf4", fillOpacity: 1 }
+            : { color: "#6f777b", weight: 1.4, fillColor: "#e8e6dc", fillOpacity: 1 };
+        }
+        return { color: "#a5a29a", weight: 0.8, dashArray: "4 3", fill: false };
+      }
+    }).addTo(map);
+    collection.features.forEach(function (f) {
+      if (f.properties.layer !== "place") { return; }
+      var c = f.geometry.coordinates;
+      var label = document.createElement("div");
+      label.className = "transit-town";
+      label.appendChild(text("transit-town__dot", ""));
+      label.appendChild(text("transit-town__name", f.properties.name));
+      places.push({
+        population: f.properties.population,
+        marker: L.marker([c[1], c[0]], {
+          pane: "basemapLabels",
+          interactive: false,
+          keyboard: false,
+          icon: L.divIcon({ className: "transit-town-icon", html: label, iconSize: null })
+        })
+      });
+    });
+    if (collection.attribution) { map.attributionControl.addAttribution(collection.attribution); }
+    root.classList.add("transit-map--based");
+    showTowns();
+  }
+
+  // The file is gzip'd; a server may already have unzipped it on the way (Content-Encoding).
+  function unzipped(buffer) {
+    var head = new Uint8Array(buffer, 0, 2);
+    if (head[0] !== 0x1f || head[1] !== 0x8b) { return new Response(buffer).json(); }
+    var stream = new Blob([buffer]).stream().pipeThrough(new window.DecompressionStream("gzip"));
+    return new Response(stream).json();
+  }
+
+  map.on("zoomend", showTowns);
+  if (data.basemap && window.DecompressionStream) {
+    fetch(data.basemap, { credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) { throw new Error(String(r.status)); }
+        return r.arrayBuffer();
+      })
+      .then(unzipped)
+      .then(drawBasemap)
+      .catch(function () { root.classList.remove("transit-map--based"); });
+  }
 
   var layers = {};   // reference → {group, route, corridor, track, markers}
   var since = null;
@@ -69,7 +149,8 @@
       var tip = m.reference + " · " + c.number + (m.vehicle ? " · " + m.vehicle : "") +
         (c.speed_kmh !== null ? " · " + c.speed_kmh + " km/h" : "") +
         (c.battery !== null ? " · " + Math.round(c.battery) + "%" : "");
-      marker.unbindTooltip().bindTooltip(tip);
+      // An element, not a string: Leaflet puts a string in as HTML.
+      marker.unbindTooltip().bindTooltip(text("transit-tip", tip));
     });
   }
 

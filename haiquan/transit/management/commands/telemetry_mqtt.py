@@ -75,15 +75,17 @@ class Command(BaseCommand):
         stats = subscriber.run(stop=stop, seconds=o["seconds"], max_messages=o["max_messages"])
         self.stdout.write(
             _(
-                "Messages %(m)d, stored %(s)d, duplicates %(d)d, invalid %(i)d, unknown devices "
-                "%(u)d, alerts %(a)d, batches %(b)d."
+                "Messages %(m)d, stored %(s)d, duplicates %(d)d, invalid %(i)d, refused %(r)d, "
+                "replayed %(p)d, conflicting %(c)d, alerts %(a)d, batches %(b)d."
             )
             % {
                 "m": stats.messages,
                 "s": stats.stored,
                 "d": stats.duplicates,
                 "i": stats.invalid,
-                "u": stats.unknown,
+                "r": stats.refused,
+                "p": stats.replayed,
+                "c": stats.conflicts,
                 "a": stats.alerts,
                 "b": stats.batches,
             }

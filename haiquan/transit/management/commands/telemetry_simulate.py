@@ -18,12 +18,14 @@ from haiquan.transit.choices import MovementState
 from haiquan.transit.conf import transit_setting
 from haiquan.transit.models import TransitMovement
 from haiquan.transit.scenario import ROUTES, movements_create
+from haiquan.transit.services import eseal_key_issue
 from haiquan.transit.simulator import (
     Faults,
     deliver_direct,
     deliver_http,
     deliver_mqtt,
     interleave,
+    sign_messages,
     trip_duration,
     trip_messages,
 )
@@ -91,12 +93,16 @@ class Command(BaseCommand):
         longest = max(trip_duration(r, o["speed"], faults) for r in ROUTES.values())
         # Trips are replayed from the past so that no position is in the future.
         depart_at = timezone.now() - longest - timedelta(minutes=5)
+        # The simulator stands in for the seals: it holds their keys (new ones for seals it
+        # did not create: issuing a key replaces the old one).
+        keys: dict[str, str] = {}
         if o["setup"]:
             movements = movements_create(
                 actor=self._actor(o["actor"]),
                 count=o["setup"],
                 depart_at=depart_at,
                 time_limit_minutes=int(longest.total_seconds() // 60) + 120,
+                keys=keys,
             )
         else:
             qs = TransitMovement.objects.filter(state=MovementState.DEPARTED)
@@ -110,6 +116,10 @@ class Command(BaseCommand):
         for k, m in enumerate(movements):
             for c in m.containers.filter(active=True).select_related("seal"):
                 assert c.seal is not None
+                if c.seal.device_id not in keys:
+                    keys[c.seal.device_id] = eseal_key_issue(
+                        actor=self._actor(o["actor"]), seal=c.seal
+                    )
                 trips.append(
                     trip_messages(
                         device_id=c.seal.device_id,
@@ -123,7 +133,7 @@ class Command(BaseCommand):
                 )
         messages = list(interleave(trips))
         now = timezone.now().timestamp()
-        messages = [m for m in messages if float(m["timestamp"]) <= now]
+        messages = sign_messages([m for m in messages if float(m["timestamp"]) <= now], keys)
         self.stdout.write(
             _("%(s)d seals, %(p)d positions, faults (%(f)s) in %(t)d trips, via %(via)s.")
             % {
@@ -160,7 +170,6 @@ class Command(BaseCommand):
                 token=o["token"],
                 batch=o["batch"] if o["token"] else 1,
                 concurrency=o["concurrency"],
-                key=str(transit_setting("TELEMETRY_KEY") or ""),
             )
         return deliver_mqtt(
             messages,
