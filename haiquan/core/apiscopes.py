@@ -64,6 +64,8 @@ CHANGES: dict[Scope, tuple[str, ...]] = {
     ),
     Scope.TELEMETRY: (
         "POST /transit/positions",
+        # a new signing key for a seal (its platform, or customs)
+        "POST /transit/eseals/{device_id}/key",
         # the OsmAnd protocol of devices (its own key, no token)
         "GET /transit/osmand",
         "POST /transit/osmand",

@@ -89,6 +89,7 @@ ALERT_RESOLVED = _kind("alert.resolved", _("Alert resolved"))
 
 # Transit under e-seals (transit)
 ESEAL_REGISTERED = _kind("eseal.registered", _("E-seal registered"))
+ESEAL_KEY_ISSUED = _kind("eseal.key_issued", _("E-seal signing key issued"))
 TRANSIT_DECLARED = _kind("transit.declared", _("Transit declared"))
 TRANSIT_SEALED = _kind("transit.sealed", _("E-seals fitted"))
 TRANSIT_DEPARTED = _kind("transit.departed", _("Departed"))

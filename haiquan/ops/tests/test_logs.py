@@ -111,6 +111,7 @@ def _logging_of(settings_module: str) -> tuple[str, str]:
         HAIQUAN_SECRET_KEY="k" * 20 + "9f83b1c2d4e5a6978b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8",
         HAIQUAN_ALLOWED_HOSTS="haiquan.customs.gov.vn",
         DATABASE_URL="postgres://haiquan@db.internal:5432/haiquan",
+        HAIQUAN_REDIS_URL="redis://redis.internal:6379/0",
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True

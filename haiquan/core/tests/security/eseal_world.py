@@ -15,7 +15,8 @@ from django.test import Client
 from django.utils import timezone
 
 from haiquan.accounts.models import User
-from haiquan.accounts.services import token_create, user_create
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token
 from haiquan.transit.models import TransitMovement
 from haiquan.transit.scenario import movements_create, places_ensure
 
@@ -92,5 +93,5 @@ def signer(keys: dict[str, str]) -> Callable[..., dict[str, str]]:
 
 
 def api_client(user: User) -> Client:
-    _token, raw = token_create(user=user, name="security test")
+    raw = api_token(user, name="security test")
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
