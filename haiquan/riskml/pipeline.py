@@ -124,9 +124,7 @@ def train(
         )
         ipw_info["used"] = True
         weights = w
-    info = choose(
-        x[rows], found[rows], t[rows], categorical=cat, names=FEATURES, weights=weights
-    )
+    info = choose(x[rows], found[rows], t[rows], categorical=cat, names=FEATURES, weights=weights)
     test = t >= split_t
     test_ids = ids[test]
     fits = []

@@ -50,9 +50,7 @@ def _thresholds(model: RiskModel) -> dict[str, dict[str, Any]]:
     all_grids = (model.metrics or {}).get("grids", {})
     default_rate = float(default_target_rate())
     default_explore = exploration_default()
-    targets = {
-        t.office.code: t for t in InspectionTarget.objects.select_related("office")
-    }
+    targets = {t.office.code: t for t in InspectionTarget.objects.select_related("office")}
     offices = set(all_grids.get(model.rank_by, {})) | set(targets) | {"*"}
     out: dict[str, dict[str, Any]] = {}
     for code in sorted(offices):

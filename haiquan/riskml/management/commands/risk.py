@@ -1,7 +1,9 @@
 """`haiquan risk evaluate|export`: the learned risk score on any CSV, and the demo data as CSV.
 
 haiquan risk evaluate --train TRAIN.csv --test TEST.csv --label COLUMN
-                      [--revenue COLUMN] [--date COLUMN] [--id COLUMN] [--rules COLUMN] [--json]
+                      [--revenue COLUMN] [--date COLUMN] [--id COLUMN] [--rules COLUMN]
+                      [--code COLUMN ...] [--amount COLUMN ...] [--role COLUMN=ROLE ...]
+                      [--seeds N] [--json]
 haiquan risk export --out DIR [--split YYYY-MM-DD] [--test-share 0.2]
 """
 
@@ -29,6 +31,26 @@ class Command(BaseCommand):
         ev.add_argument("--date", help="column: registration date or time (orders the folds)")
         ev.add_argument("--id", dest="id_column", help="column: the declaration's identifier")
         ev.add_argument("--rules", help="column: the rules' own ranking, shown beside the model")
+        ev.add_argument(
+            "--code", action="append", default=[], metavar="COLUMN", help="type a column as a code"
+        )
+        ev.add_argument(
+            "--amount",
+            action="append",
+            default=[],
+            metavar="COLUMN",
+            help="type a column as an amount",
+        )
+        ev.add_argument(
+            "--role",
+            action="append",
+            default=[],
+            metavar="COLUMN=ROLE",
+            help="give a column its role (importer, seller, hs, origin, value, mass, ...)",
+        )
+        ev.add_argument(
+            "--seeds", type=int, default=3, help="fits with different seeds, averaged (1-10)"
+        )
         ev.add_argument("--json", action="store_true", help="print the evaluation as JSON")
         ex = sub.add_parser("export", help="write train.csv and test.csv from the database")
         ex.add_argument("--out", required=True, help="directory to write into")
@@ -44,6 +66,14 @@ class Command(BaseCommand):
     def _evaluate(self, options: dict[str, Any]) -> None:
         from haiquan.riskml.tabular import TabularError, evaluate_csv, table_text
 
+        roles = {}
+        for item in options["role"]:
+            column, sep, role = item.rpartition("=")
+            if not sep or not column:
+                raise CommandError(f"--role {item!r}: write COLUMN=ROLE")
+            roles[column] = role
+        if not 1 <= options["seeds"] <= 10:
+            raise CommandError("--seeds must be between 1 and 10")
         try:
             result = evaluate_csv(
                 train_path=options["train"],
@@ -53,6 +83,10 @@ class Command(BaseCommand):
                 date=options.get("date"),
                 id_column=options.get("id_column"),
                 rules=options.get("rules"),
+                codes=options["code"],
+                amounts=options["amount"],
+                roles=roles,
+                seeds=tuple(range(7, 7 + options["seeds"])),
             )
         except TabularError as exc:
             raise CommandError(str(exc)) from exc
@@ -82,6 +116,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"train.csv: {report['train_rows']} checked declarations before {report['split']}; "
+            f"train.csv: {report['train_rows']} declarations before {report['split']} "
+            f"({report['train_checked']} checked); "
             f"test.csv: {report['test_rows']} declarations after it (labels: {report['test_labels']})"
         )
