@@ -5,6 +5,7 @@ haiquan risk evaluate --train TRAIN.csv --test TEST.csv --label COLUMN
                       [--code COLUMN ...] [--amount COLUMN ...] [--role COLUMN=ROLE ...]
                       [--seeds N] [--json]
 haiquan risk export --out DIR [--split YYYY-MM-DD] [--test-share 0.2]
+haiquan risk datasets --out DIR [--rows 50000] [--seed 19]
 """
 
 from __future__ import annotations
@@ -56,12 +57,40 @@ class Command(BaseCommand):
         ex.add_argument("--out", required=True, help="directory to write into")
         ex.add_argument("--split", type=str, help="first day of the test period (YYYY-MM-DD)")
         ex.add_argument("--test-share", type=float, default=0.2, help="latest share held out")
+        ds = sub.add_parser(
+            "datasets",
+            help="build two public-format datasets from the demo generator (train/test CSV)",
+        )
+        ds.add_argument("--out", required=True, help="directory to write into")
+        ds.add_argument("--rows", type=int, default=50_000, help="declarations per dataset")
+        ds.add_argument("--seed", type=int, default=19)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "evaluate":
             self._evaluate(options)
+        elif options["action"] == "datasets":
+            self._datasets(options)
         else:
             self._export(options)
+
+    def _datasets(self, options: dict[str, Any]) -> None:
+        from haiquan.riskml.datasets import datasets_build
+
+        if not 1_000 <= options["rows"] <= 1_000_000:
+            raise CommandError("--rows must be between 1,000 and 1,000,000")
+        try:
+            report = datasets_build(
+                out=Path(options["out"]), rows=options["rows"], seed=options["seed"]
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        for about in report:
+            self.stdout.write(
+                f"{about['dataset']}: {about['train_rows']} training and {about['test_rows']} test "
+                f"rows (test from {about['test_from']}; violation rate "
+                f"{about['violation_rate'] * 100:.1f}%: {about['violations']})\n"
+                f"  {about['evaluate']}"
+            )
 
     def _evaluate(self, options: dict[str, Any]) -> None:
         from haiquan.riskml.tabular import TabularError, evaluate_csv, table_text
