@@ -3,7 +3,10 @@ activated, and its evaluation printed (`demo_setup`, called by `haiquan demo`)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
 from haiquan.clearance.models import CheckResult
@@ -24,26 +27,56 @@ def _analyst() -> User:
     return synthetic_analyst()
 
 
+def _at5(result: Mapping[str, Any]) -> str:
+    """Precision at a 5% inspection rate (± its spread over seeds), or a dash."""
+    for row in (result.get("table") or {}).get("model_probability", []):
+        if abs(row["rate"] - 0.05) < 1e-9:
+            sd = row.get("precision_sd") or 0.0
+            return f"{row['precision'] * 100:.1f} %" + (f" ± {sd * 100:.1f}" if sd else "")
+    return "—"
+
+
 def demo_setup(*, say: Callable[[str], None]) -> None:
     """Train a version on the demo history and activate it, once: when a version already
     exists for the checks in the database (the same latest check), nothing is trained again."""
     latest_check = CheckResult.objects.order_by("-id").values_list("id", flat=True).first()
     if latest_check is None:
-        say("Risk model: no inspection results yet, nothing to learn from.")
+        say(_("Risk model: no inspection results yet, nothing to learn from."))
         return
     analyst = _analyst()
     model = RiskModel.objects.filter(notes=f"demo:{latest_check}").order_by("-version").first()
     if model is None:
-        say("Risk model: training on the demo history…")
+        say(_("Risk model: training on the demo history…"))
         try:
             model = model_train(actor=analyst, notes=f"demo:{latest_check}")
         except ValidationFailed as exc:
             # A short history (a few weeks at a small scale) has too few findings to learn from:
             # the demo goes on without a model, and says so.
-            say(f"Risk model: not trained — {exc.errors[0].problem if exc.errors else exc}")
+            say(
+                _("Risk model: not trained — %(why)s")
+                % {"why": exc.errors[0].problem if exc.errors else exc}
+            )
             return
     if model.status != ModelStatus.ACTIVE:
         model = model_activate(actor=analyst, model=model)
-    say(f"Risk model version {model.version} is active. Evaluation on the latest period:")
-    for line in table_text(model.metrics).splitlines():
+    metrics = model.metrics or {}
+    subsets = metrics.get("subsets") or {}
+    say(
+        _("Risk model version %(v)s is active. Evaluation on the latest period:")
+        % {"v": model.version}
+    )
+    say(
+        _(
+            "  at a 5%% inspection rate, precision %(all)s on all declarations, %(novel)s on "
+            "novel ones (importer and HS subheading never together in training), %(unseen)s on "
+            "those of importers not seen in training (base rate %(base)s %%)"
+        )
+        % {
+            "all": _at5(metrics),
+            "novel": _at5(subsets.get("novel") or {}),
+            "unseen": _at5(subsets.get("unseen_party") or {}),
+            "base": f"{(metrics.get('base_rate') or 0) * 100:.2f}",
+        }
+    )
+    for line in table_text(metrics).splitlines():
         say("  " + line)

@@ -739,18 +739,28 @@ def matrix(
     return cols
 
 
+def blind_spots(raw: Mapping[str, np.ndarray], families: Sequence[Family]) -> dict[str, np.ndarray]:
+    """Per party and goods key of each declaration (importer, seller, goods × origin): how
+    often it was declared for each check of it, log(1 + declarations) / (1 + checks) — large
+    for a seller who ships often and was hardly ever checked."""
+    return {
+        f.name: raw[f"{f.name}.n"] / (1.0 + raw[f"{f.name}.insp"])
+        for f in families
+        if f.name in UNCERTAINTY_FAMILIES
+    }
+
+
 def uncertainty(raw: Mapping[str, np.ndarray], families: Sequence[Family]) -> np.ndarray:
-    """How little the checks have seen of a declaration's parties and goods, in [0, 1]: the
-    mean over its party and goods families of 1 / (1 + earlier checks). A declaration whose
-    importer, seller and goods were never checked scores 1."""
-    names = [f.name for f in families if f.name in UNCERTAINTY_FAMILIES]
-    if not names:
+    """How little the checks know of what a declaration belongs to: the largest blind spot
+    among its keys (`blind_spots`). The exploration share of the red lane goes to the
+    declarations where it is largest."""
+    spots = blind_spots(raw, families)
+    if not spots:
         return np.zeros(0)
-    parts = [1.0 / (1.0 + raw[f"{n}.insp"]) for n in names]
-    return np.mean(np.vstack(parts), axis=0)
+    return np.max(np.vstack(list(spots.values())), axis=0)
 
 
-UNCERTAINTY_FAMILIES = ("importer", "seller", "importer_hs6", "hs6_origin", "seller_importer")
+UNCERTAINTY_FAMILIES = ("importer", "seller", "hs6_origin")
 
 
 def isfinite_or(x: float, default: float) -> float:

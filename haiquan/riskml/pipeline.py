@@ -183,6 +183,7 @@ def train(
     metrics["ipw"] = ipw_info
     metrics["rates"] = list(RATES)
     metrics["feature_set"] = FEATURE_SET
+    metrics["novel_by"] = ["importer", "HS subheading"]
     importance = first.classifier.feature_importance("gain")
     ranked = sorted(zip(FEATURES, importance, strict=True), key=lambda fg: -float(fg[1]))
     metrics["importance"] = [{"feature": n, "gain": float(g)} for n, g in ranked[:12]]
@@ -223,12 +224,13 @@ def train(
             chosen = values[offices == office]
             if len(chosen) >= MIN_OFFICE_SCORES:
                 grids[name][str(office)] = score_grid(chosen)
-    mean_unsure = {"*": float(unsure.mean()) if len(unsure) else 1.0}
+    # How little the checks know of each declaration: the exploration share goes to those
+    # above the office's quantile of it (`scorer.Policy.explore_threshold`).
+    grids["uncertainty"] = {"*": score_grid(unsure)}
     for office in sorted(set(offices)):
         chosen = unsure[offices == office]
         if len(chosen) >= MIN_OFFICE_SCORES:
-            mean_unsure[str(office)] = float(chosen.mean())
-    metrics["uncertainty"] = mean_unsure
+            grids["uncertainty"][str(office)] = score_grid(chosen)
     return Trained(
         boosters=final,
         spec=spec_final,

@@ -9,10 +9,10 @@ the state is topped up with the declarations and check results written since, at
 Each office's share of the red lane (`InspectionTarget`, default `RISKML_TARGET_RATE`) is spent
 in two parts: most on the declarations the model ranks highest (by probability or expected
 revenue, the office's choice), and an exploration share (`RISKML_EXPLORATION_SHARE`, or the
-office's own) on declarations the checks have seen little of — drawn at random, each with a
-chance proportional to how little is known, so that the model keeps learning where it would
-otherwise never look. The draw is reproducible from the declaration number, like the random
-selection, and each exploration reason is recorded apart (code `MODEL-<version>-EXPLORE`).
+office's own) on the declarations the checks know least about — those whose importer, seller or
+goods-and-origin was declared most often for each check of it (`history.uncertainty`) — so
+that the model keeps learning where it would otherwise never look. Each exploration reason is
+recorded apart (code `MODEL-<version>-EXPLORE`).
 """
 
 from __future__ import annotations
@@ -35,12 +35,14 @@ from django.utils.translation import gettext_lazy
 from haiquan.clearance.choices import Lane, TransportMode
 from haiquan.refdata.choices import ComplianceRank
 from haiquan.risk.choices import ReasonSource
-from haiquan.risk.engine import Reason, random_draw
+from haiquan.risk.engine import Reason
 from haiquan.risk.scoring import ScoreResult
 
+from . import history
 from .choices import RankBy
 from .data import seller_key
 from .features import (
+    FAMILIES,
     FEATURE_SET,
     FEATURES,
     FeatureSpec,
@@ -128,6 +130,7 @@ class Policy:
     rank_by: str  # probability | revenue
     rate: float  # the share of declarations the model may send red
     explore: float  # the part of that share spent on exploration
+    explore_threshold: float = math.inf  # how little must be known of a declaration to explore it
 
     @classmethod
     def from_json(cls, value: Any, rank_by: str) -> Policy:
@@ -137,6 +140,7 @@ class Policy:
                 rank_by=str(value.get("rank_by") or rank_by),
                 rate=float(value.get("rate", 0.0)),
                 explore=float(value.get("explore", 0.0)),
+                explore_threshold=float(value.get("explore_threshold", math.inf)),
             )
         return cls(threshold=float(value), rank_by=rank_by, rate=0.0, explore=0.0)
 
@@ -172,7 +176,6 @@ class ModelScorer:
         duty_rates: Mapping[str, float],
         rank_by: str,
         thresholds: Mapping[str, Any],
-        mean_uncertainty: Mapping[str, float] | None = None,
     ) -> None:
         self.version = str(version)
         self.version_number = version
@@ -182,7 +185,6 @@ class ModelScorer:
         self.duty_rates = dict(duty_rates)
         self.rank_by = rank_by
         self.set_policies(thresholds, rank_by)
-        self.mean_uncertainty = dict(mean_uncertainty or {})
 
     def set_policies(self, thresholds: Mapping[str, Any], rank_by: str) -> None:
         self.rank_by = rank_by
@@ -208,7 +210,6 @@ class ModelScorer:
             duty_rates=duty_rates,
             rank_by=model.rank_by,
             thresholds=model.thresholds or {},
-            mean_uncertainty=(model.metrics or {}).get("uncertainty"),
         )
 
     # -- batch ----------------------------------------------------------------------------
@@ -235,18 +236,6 @@ class ModelScorer:
     def threshold_for(self, office: str) -> float:
         return self.policy_for(office).threshold
 
-    def exploration_chance(self, office: str, unsure: float) -> float:
-        """The chance that a declaration the model does not send red is explored: the office's
-        exploration budget (share × rate) spread in proportion to how little is known."""
-        policy = self.policy_for(office)
-        budget = policy.rate * policy.explore
-        if budget <= 0 or unsure <= 0:
-            return 0.0
-        mean = self.mean_uncertainty.get(office, self.mean_uncertainty.get("*", 0.0))
-        if mean <= 0:
-            return 0.0
-        return min(1.0, budget * unsure / mean)
-
     # -- online ---------------------------------------------------------------------------
 
     def score(self, facts: DeclarationFacts) -> ScoreResult:
@@ -259,12 +248,8 @@ class ModelScorer:
         threshold = policy.threshold
         red = value >= threshold
         explored = False
-        chance = 0.0
         if not red and policy.explore > 0:
-            unsure = float(uncertainty(raw)[0])
-            chance = self.exploration_chance(office, unsure)
-            seed = f"{settings.HAIQUAN['RANDOM_SELECTION_SEED']}:explore"
-            explored = chance > 0 and float(random_draw(facts.number or "", seed=seed)) < chance
+            explored = float(uncertainty(raw)[0]) >= policy.explore_threshold
         if policy.rank_by == RankBy.REVENUE:
             head = _(
                 "Learned risk score %(p)s%% (expected recovery %(vnd)s VND; model %(v)s, red from "
@@ -288,12 +273,11 @@ class ModelScorer:
         if explored:
             text = _(
                 "Selected to explore (%(share)s%% of the learned score's red lane at office "
-                "%(office)s goes to declarations the checks have seen little of; chance "
-                "%(chance)s%%): %(why)s. %(head)s."
+                "%(office)s goes to the declarations the checks know least about): %(why)s. "
+                "%(head)s."
             ) % {
                 "share": f"{policy.explore * 100:g}",
                 "office": office,
-                "chance": f"{chance * 100:.1f}",
                 "why": self._unseen_words(frames, raw),
                 "head": head,
             }
@@ -336,16 +320,17 @@ class ModelScorer:
         return out
 
     def _unseen_words(self, frames: Frames, raw: Mapping[str, np.ndarray]) -> str:
+        """The key the checks know least about (declared most often per check)."""
         keys = canonical(frames.decl["t"], frames.decl)
-        parts = []
-        for fam in ("importer", "seller", "importer_hs6", "hs6_origin"):
-            if f"{fam}.insp" not in raw:
-                continue
-            parts.append(
-                _("%(who)s: %(n)s earlier checks")
-                % {"who": self._who(fam, 0, keys), "n": int(raw[f"{fam}.insp"][0])}
-            )
-        return "; ".join(parts)
+        spots = history.blind_spots(raw, FAMILIES)
+        if not spots:
+            return ""
+        family = max(spots, key=lambda f: float(spots[f][0]))
+        return _("%(who)s: %(n)s declarations, %(c)s checks") % {
+            "who": self._who(family, 0, keys),
+            "n": int(raw[f"{family}.n"][0]),
+            "c": int(raw[f"{family}.insp"][0]),
+        }
 
     @staticmethod
     def _who(family: str, i: int, keys: Mapping[str, np.ndarray]) -> str:

@@ -4,6 +4,7 @@ risk rule-set revision token so every process picks up the change on its next de
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,13 @@ DEFAULT_TEST_SHARE = 0.2
 
 def default_target_rate() -> Decimal:
     return Decimal(str(settings.HAIQUAN.get("RISKML_TARGET_RATE", DEFAULT_TARGET_RATE)))
+
+
+def exploration_default() -> float:
+    """The part of an office's share of the red lane spent exploring, unless it has its own."""
+    from .scorer import exploration_default as default
+
+    return default()
 
 
 def _revision_bump() -> None:
@@ -64,11 +72,14 @@ def _thresholds(model: RiskModel) -> dict[str, dict[str, Any]]:
         )
         grids = all_grids.get(rank_by, {})
         grid = grids.get(code, grids.get("*", []))
+        unsure = all_grids.get("uncertainty", {})
+        u_grid = unsure.get(code, unsure.get("*", []))
         out[code] = {
             "threshold": threshold_for(grid, rate * (1 - explore)),
             "rank_by": rank_by,
             "rate": rate,
             "explore": explore,
+            "explore_threshold": threshold_for(u_grid, rate * explore) if u_grid else math.inf,
         }
     return out
 
