@@ -14,9 +14,9 @@ A quarter of the importers trade goods the rules never select, from a few seller
 own; from `plant_week` on, most consignments of one of those sellers break the rules in a way
 nothing in the declaration shows (the price is right: only checks can reveal it). Nobody
 checked there before (the rules do not point there, the model saw nothing wrong), so the
-checks know little of that seller. `Result.discovered` is the first week by which the checks
-have found `DISCOVERED` of its violations; `found_week` the first week the model's own top
-picks (exploration left out) catch at least half of them.
+checks know little of that seller. The pattern is *found* (`Result.discovered`) in the first
+week by which the checks have found `DISCOVERED` of its violations; each week also says how
+many of its violations the model's own top picks (exploration left out) caught.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import history
-from .training import choose, fit, propensity_weights, threshold_for
+from .training import CANDIDATES, choose, fit, propensity_weights, threshold_for
 
 DAY = 86400.0
 DISCOVERED = 10
@@ -79,7 +79,6 @@ class Week:
 @dataclass
 class Result:
     weeks: list[Week] = field(default_factory=list)
-    found_week: int | None = None  # the first week the model's own picks catch the pattern
 
     @property
     def discovered(self) -> int | None:
@@ -92,11 +91,7 @@ class Result:
         return None
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "discovered": self.discovered,
-            "found_week": self.found_week,
-            "weeks": [w.__dict__ for w in self.weeks],
-        }
+        return {"discovered": self.discovered, "weeks": [w.__dict__ for w in self.weeks]}
 
 
 def _codes(prefix: str, idx: np.ndarray) -> np.ndarray:
@@ -235,12 +230,6 @@ def run(world: World, policy: Policy, weeks: int) -> Result:
             model_hits=int((model_pick & found).sum()),
         )
         result.weeks.append(w)
-        if (
-            result.found_week is None
-            and w.pattern_violations
-            and w.pattern_picked_by_model >= 0.5 * w.pattern_violations
-        ):
-            result.found_week = week
         # retrain on everything checked so far (labels known by the end of the week)
         all_checked = np.concatenate(checked_all)
         lab = np.zeros(len(all_checked))
@@ -260,7 +249,7 @@ def run(world: World, policy: Policy, weeks: int) -> Result:
         if lab[rows_i].sum() >= 5:
             info = choose(
                 x[rows_i], lab[rows_i], t_all[rows_i], categorical=[], names=names,
-                weights=weights, max_rounds=120,
+                weights=weights, max_rounds=100, candidates=CANDIDATES[:1],
             )  # fmt: skip
             model, _info = fit(
                 x[rows_i], lab[rows_i], lab[rows_i], t_all[rows_i], categorical=[],

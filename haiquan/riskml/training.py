@@ -54,11 +54,15 @@ REGRESSOR_PARAMS: dict[str, Any] = {
     "learning_rate": 0.08,
     "min_data_in_leaf": 10,
 }
+# The chance of being checked is smooth by design (rules, a random share): a coarse model,
+# so that random checks are not mistaken for a pattern of their own.
 PROPENSITY_PARAMS: dict[str, Any] = {
     **CLASSIFIER_PARAMS,
     "learning_rate": 0.1,
-    "num_leaves": 15,
-    "min_data_in_leaf": 50,
+    "num_leaves": 7,
+    "min_data_in_leaf": 200,
+    "lambda_l2": 10.0,
+    "feature_fraction": 1.0,
 }
 MAX_ROUNDS = 400
 REGRESSOR_ROUNDS = 60
