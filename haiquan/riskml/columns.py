@@ -189,9 +189,9 @@ def plan_columns(
     for col in [*codes, *amounts, *roles]:
         if col not in df.columns:
             raise TabularError(f"{col!r}: no such column")
-    for col, role in roles.items():
-        if role not in ROLES:
-            raise TabularError(f"--role {col}={role}: the roles are {', '.join(ROLES)}")
+    for col, given in roles.items():
+        if given not in ROLES:
+            raise TabularError(f"--role {col}={given}: the roles are {', '.join(ROLES)}")
     both = set(codes) & set(amounts)
     if both:
         raise TabularError(f"{sorted(both)[0]!r}: given as both --code and --amount")
@@ -200,7 +200,7 @@ def plan_columns(
     for col in df.columns:
         if col in set_aside:
             continue
-        role = roles.get(col) or role_of(col)
+        role: str | None = roles.get(col) or role_of(col)
         role_why = (
             f"given as {role}" if col in roles else f"named like {role}" if role else "no role"
         )

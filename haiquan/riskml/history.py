@@ -722,12 +722,12 @@ def matrix(
     for measure in measures:
         x = raw.get(f"uv_{measure}.x", np.full(n_rows, np.nan))
         for g in PEER_GROUPS:
-            n = raw.get(f"uv_{measure}.{g.name}.n")
-            if n is None:
+            peers = raw.get(f"uv_{measure}.{g.name}.n")
+            if peers is None:
                 cols[f"uv_{measure}__z_{g.name}"] = np.full(n_rows, np.nan)
                 continue
             cols[f"uv_{measure}__z_{g.name}"] = _z(
-                x, n, raw[f"uv_{measure}.{g.name}.s1"], raw[f"uv_{measure}.{g.name}.s2"]
+                x, peers, raw[f"uv_{measure}.{g.name}.s1"], raw[f"uv_{measure}.{g.name}.s2"]
             )
         n0 = raw.get(f"uv_{measure}.{PEER_GROUPS[0].name}.n", np.zeros(n_rows))
         cols[f"uv_{measure}__peers"] = np.where(np.isfinite(x), np.log1p(n0), np.nan)

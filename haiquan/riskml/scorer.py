@@ -135,12 +135,14 @@ class Policy:
     @classmethod
     def from_json(cls, value: Any, rank_by: str) -> Policy:
         if isinstance(value, Mapping):
+            threshold = value.get("threshold")
+            explore_threshold = value.get("explore_threshold")
             return cls(
-                threshold=float(value.get("threshold", math.inf)),
+                threshold=math.inf if threshold is None else float(threshold),
                 rank_by=str(value.get("rank_by") or rank_by),
-                rate=float(value.get("rate", 0.0)),
-                explore=float(value.get("explore", 0.0)),
-                explore_threshold=float(value.get("explore_threshold", math.inf)),
+                rate=float(value.get("rate") or 0.0),
+                explore=float(value.get("explore") or 0.0),
+                explore_threshold=math.inf if explore_threshold is None else float(explore_threshold),
             )
         return cls(threshold=float(value), rank_by=rank_by, rate=0.0, explore=0.0)
 
@@ -386,11 +388,11 @@ class ModelScorer:
         if feature.startswith("uv_"):
             measure = feature[3:].split("__")[0]
             grp = "importer_hs6" if feature.endswith("importer_hs6") else "hs6"
-            n = float(raw.get(f"uv_{measure}.{grp}.n", np.zeros(i + 1))[i])
+            peers = float(raw.get(f"uv_{measure}.{grp}.n", np.zeros(i + 1))[i])
             x = float(raw.get(f"uv_{measure}.x", np.full(i + 1, np.nan))[i])
-            if n < 1 or not math.isfinite(x):
+            if peers < 1 or not math.isfinite(x):
                 return ""
-            ratio = math.exp(x - float(raw[f"uv_{measure}.{grp}.s1"][i]) / n)
+            ratio = math.exp(x - float(raw[f"uv_{measure}.{grp}.s1"][i]) / peers)
             per = _("per kilogram") if measure == "mass" else _("per unit")
             whose = (
                 _("this importer's earlier declarations of HS %(hs)s")

@@ -94,7 +94,7 @@ def drift_report(*, user: Any, model: RiskModel, days: int = 30) -> dict[str, An
             continue
         kind = codes[mine[0]["code"]]
         red = any(r.get("lane") == "red" for r in mine)
-        rows.append((did, float(score), kind, red))
+        rows.append((did, float(score or 0), kind, red))
     scores = np.array([r[1] for r in rows])
     recent = histogram(scores) if len(scores) else [0] * 20
     base = (model.metrics or {}).get("test_histogram", [])

@@ -48,6 +48,11 @@ def _revision_bump() -> None:
     ruleset_revision_bump()
 
 
+def _finite(value: float) -> float | None:
+    """A threshold as stored (JSON has no infinity): None sends nothing red."""
+    return value if math.isfinite(value) else None
+
+
 def _thresholds(model: RiskModel) -> dict[str, dict[str, Any]]:
     """Per office ("*": the others), how the active version spends the office's share of the
     red lane: the threshold on its ranking (probability or expected revenue, the office's
@@ -75,11 +80,11 @@ def _thresholds(model: RiskModel) -> dict[str, dict[str, Any]]:
         unsure = all_grids.get("uncertainty", {})
         u_grid = unsure.get(code, unsure.get("*", []))
         out[code] = {
-            "threshold": threshold_for(grid, rate * (1 - explore)),
+            "threshold": _finite(threshold_for(grid, rate * (1 - explore))),
             "rank_by": rank_by,
             "rate": rate,
             "explore": explore,
-            "explore_threshold": threshold_for(u_grid, rate * explore) if u_grid else math.inf,
+            "explore_threshold": _finite(threshold_for(u_grid, rate * explore)),
         }
     return out
 

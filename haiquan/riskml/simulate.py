@@ -238,7 +238,7 @@ def run(world: World, policy: Policy, weeks: int) -> Result:
         t_all = table["t"]
         weights = None
         if policy.ipw:
-            weights, _info = propensity_weights(
+            weights, _ipw = propensity_weights(
                 x, all_checked, categorical=[], names=names, seed=world.seed
             )
         rows_i = np.flatnonzero(all_checked)
@@ -247,12 +247,12 @@ def run(world: World, policy: Policy, weeks: int) -> Result:
         elif len(rows_i):
             state["prior"] = float(lab[rows_i].mean())
         if lab[rows_i].sum() >= 5:
-            info = choose(
+            chosen = choose(
                 x[rows_i], lab[rows_i], t_all[rows_i], categorical=[], names=names,
                 weights=weights, max_rounds=100, candidates=CANDIDATES[:1],
             )  # fmt: skip
-            model, _info = fit(
+            model, _fit = fit(
                 x[rows_i], lab[rows_i], lab[rows_i], t_all[rows_i], categorical=[],
-                names=names, weights=weights, info=info,
+                names=names, weights=weights, info=chosen,
             )  # fmt: skip
     return result

@@ -438,7 +438,7 @@ def evaluate(
         [expected_revenue] if isinstance(expected_revenue, np.ndarray) else list(expected_revenue)
     )
     ties = tiebreak(ids)
-    out = {"truth": truth, "seeds": list(seeds) or [CLASSIFIER_PARAMS["seed"]]}
+    out: dict[str, Any] = {"truth": truth, "seeds": list(seeds) or [CLASSIFIER_PARAMS["seed"]]}
     out.update(
         _evaluate_rows(
             ties=ties,
@@ -449,13 +449,14 @@ def evaluate(
             rules=rules,
         )
     )
-    out["subsets"] = {}
+    parts: dict[str, Any] = {}
+    out["subsets"] = parts
     for name, mask in (subsets or {}).items():
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
-            out["subsets"][name] = {"declarations": 0, "violations": 0}
+            parts[name] = {"declarations": 0, "violations": 0}
             continue
-        out["subsets"][name] = _evaluate_rows(
+        parts[name] = _evaluate_rows(
             ties=ties[mask],
             probability=[p[mask] for p in probs],
             expected_revenue=[e[mask] for e in exps],

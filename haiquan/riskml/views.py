@@ -96,14 +96,18 @@ def _policies(model: Any) -> list[dict[str, Any]]:
         else:
             rank_by, threshold, rate, explore = model.rank_by, value, None, None
         finite = threshold is not None and threshold != float("inf")
+        if not finite:
+            threshold = None
         rows.append(
             {
                 "office": office,
                 "ranking": RANKING_LABELS.get(rank_by, rank_by),
                 "by_revenue": rank_by == RankBy.REVENUE,
-                "threshold": (threshold * 100 if rank_by == RankBy.PROBABILITY else threshold)
-                if finite
-                else None,
+                "threshold": (
+                    threshold * 100
+                    if threshold is not None and rank_by == RankBy.PROBABILITY
+                    else threshold
+                ),
                 "rate": rate * 100 if rate is not None else None,
                 "explore": explore * 100 if explore is not None else None,
             }
@@ -266,7 +270,7 @@ def target_set(request: HttpRequest) -> HttpResponse:
         "office": _("Office"),
         "rate": _("Target (%)"),
         "rank_by": _("Ranking"),
-        "exploration": _("Exploration (% of the target)"),
+        "exploration": _("Exploration"),
     }
     try:
         services.inspection_target_set(
