@@ -124,6 +124,10 @@ def train(
         )
         ipw_info["used"] = True
         weights = w
+        # The overall rate the smoothed rates lean on: of all declarations, not of the checked
+        # ones (which the rules chose for being risky).
+        spec = FeatureSpec(vocab=spec.vocab, prior=_weighted_rate(found[rows], w))
+        x = assemble(f, raw, spec, duty_rates)
     info = choose(x[rows], found[rows], t[rows], categorical=cat, names=FEATURES, weights=weights)
     test = t >= split_t
     test_ids = ids[test]
@@ -196,13 +200,18 @@ def train(
     # The version that will score: the same recipe on everything known now.
     lab_all = labels.reindex(ids)
     all_rows = lab_all["found"].notna().to_numpy()
-    spec_final = FeatureSpec.fit(decl, prior=float(lab_all["found"][all_rows].mean()))
+    found_all = lab_all["found"].to_numpy(dtype="float64")
+    spec_final = FeatureSpec.fit(decl, prior=float(found_all[all_rows].mean()))
     x_final = assemble(f, raw, spec_final, duty_rates)
     w_final = None
     if ipw:
         w_final, _i = propensity_weights(
             x_final, all_rows, categorical=cat, names=FEATURES, seed=seeds[0]
         )
+        spec_final = FeatureSpec(
+            vocab=spec_final.vocab, prior=_weighted_rate(found_all[all_rows], w_final)
+        )
+        x_final = assemble(f, raw, spec_final, duty_rates)
     final, _info = fit(
         x_final[all_rows],
         lab_all["found"].to_numpy(dtype="float64")[all_rows],
@@ -239,6 +248,11 @@ def train(
         metrics=metrics,
         grids=grids,
     )
+
+
+def _weighted_rate(found: np.ndarray, weights: np.ndarray) -> float:
+    total = float(weights.sum())
+    return float((weights * found).sum() / total) if total > 0 else float(found.mean())
 
 
 def _hits_by_decile(p: np.ndarray, found: np.ndarray) -> list[dict[str, float]]:

@@ -142,7 +142,9 @@ class Policy:
                 rank_by=str(value.get("rank_by") or rank_by),
                 rate=float(value.get("rate") or 0.0),
                 explore=float(value.get("explore") or 0.0),
-                explore_threshold=math.inf if explore_threshold is None else float(explore_threshold),
+                explore_threshold=math.inf
+                if explore_threshold is None
+                else float(explore_threshold),
             )
         return cls(threshold=float(value), rank_by=rank_by, rate=0.0, explore=0.0)
 

@@ -219,6 +219,14 @@ class Features:
         self.names = list(cols)
         self.x = np.column_stack([cols[n] for n in self.names])
         self.categorical = [self.names.index(c) for c in categorical]
+        self._t = t
+
+    def set_prior(self, prior: float) -> None:
+        """Lean the smoothed rates on another overall rate (that of all declarations, when
+        only some were checked)."""
+        cols = history.matrix(self._t, self.raw, self.families, prior)
+        for name, values in cols.items():
+            self.x[:, self.names.index(name)] = values
 
 
 def evaluate_csv(
@@ -288,6 +296,8 @@ def evaluate_csv(
             feats.x[:n_tr], checked, categorical=feats.categorical, names=names, seed=seeds[0]
         )
         ipw["used"] = True
+        feats.set_prior(float((weights * y_train[checked]).sum() / weights.sum()))
+        x_tr, x_te = feats.x[:n_tr][checked], feats.x[n_tr:]
     info = choose(x_tr, y_tr, t_tr, categorical=feats.categorical, names=names, weights=weights)
     probs, exps = [], []
     for seed in seeds:
