@@ -355,15 +355,7 @@ def canonical(t: np.ndarray, d: Mapping[str, np.ndarray]) -> history.Table:
 
 def _route(d: Mapping[str, np.ndarray]) -> np.ndarray:
     """Partner country, transport mode and office: where the goods come from and how."""
-    parts = [np.asarray(d[c], dtype=object) for c in ("partner", "transport", "office")]
-    if len(parts[0]) <= 64:
-        return np.array(
-            ["|".join(p) for p in zip(*(x.tolist() for x in parts), strict=True)], dtype=object
-        )
-    s = pd.Series(parts[0]).astype(str)
-    for x in parts[1:]:
-        s = s + "|" + pd.Series(x).astype(str)
-    return s.to_numpy(dtype=object)
+    return history.joined([d[c] for c in ("partner", "transport", "office")], "|")
 
 
 def events_of(outcomes: Table) -> Events:
@@ -375,7 +367,8 @@ def history_asof(frames: Frames) -> dict[str, np.ndarray]:
     """The history numbers of every declaration in `frames`, each from what was known
     strictly before its registration time."""
     d, ln = frames.decl, frames.lines
-    out = history.asof(canonical(d["t"], d), events_of(frames.outcomes), FAMILIES)
+    with history.one_batch():
+        out = history.asof(canonical(d["t"], d), events_of(frames.outcomes), FAMILIES)
     x = log_price(ln["price"])
     ok = np.isfinite(x)
     xv = np.where(ok, x, 0.0)
@@ -389,13 +382,9 @@ def history_asof(frames: Frames) -> dict[str, np.ndarray]:
     return out
 
 
-def _group_keys(ln: Table) -> list[str]:
+def _group_keys(ln: Table) -> np.ndarray:
     """ "HS line|origin" of each goods line."""
-    if len(ln["hs"]) > 64:
-        return (
-            pd.Series(ln["hs"], dtype=object) + "|" + pd.Series(ln["origin"], dtype=object)
-        ).tolist()
-    return [f"{h}|{o}" for h, o in zip(ln["hs"].tolist(), ln["origin"].tolist(), strict=True)]
+    return history.joined([ln["hs"], ln["origin"]], "|")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,15 +460,16 @@ class HistoryState:
                 self._frames_cache[name] = cached
             return cached
 
-    def _get(self, name: str, keys: Sequence[str]) -> np.ndarray:
+    def _get(self, name: str, keys: np.ndarray) -> np.ndarray:
         if len(keys) <= 64:
             table = self.lines[name]
             zero = (0.0, 0.0, 0.0)
-            return np.array([table.get(k, zero) for k in keys], dtype="float64").reshape(
+            return np.array([table.get(k, zero) for k in keys.tolist()], dtype="float64").reshape(
                 len(keys), 3
             )
         index, values = self._frame(name)
-        pos = index.get_indexer(np.asarray(keys, dtype=object))
+        codes, uniques = history.factorize(np.asarray(keys, dtype=object))
+        pos = index.get_indexer(uniques)[codes] if len(uniques) else np.zeros(0, dtype="int64")
         pos[pos < 0] = len(values) - 1
         return values[pos]
 
@@ -488,7 +478,7 @@ class HistoryState:
         d, ln = frames.decl, frames.lines
         out = self.hist.lookup(canonical(d["t"], d))
         g = self._get("grp", _group_keys(ln))
-        hl = self._get("hsl", ln["hs"].tolist())
+        hl = self._get("hsl", ln["hs"])
         out.update(
             _z_columns(
                 d,
@@ -542,17 +532,10 @@ class FeatureSpec:
         return [FEATURES.index(c) for c in CATEGORICAL]
 
 
-def per_value(values: np.ndarray, fn: Any, dtype: Any = object) -> np.ndarray:
-    """`fn` of each value, computed once per distinct value (codes repeat a lot)."""
-    if len(values) <= 64:
-        return np.array([fn(v) for v in values.tolist()], dtype=dtype)
-    codes, uniques = pd.factorize(values)
-    mapped = np.array([fn(v) for v in uniques.tolist()], dtype=dtype)
-    return mapped[codes] if len(mapped) else np.array([], dtype=dtype)
+per_value = history.per_distinct
 
 
 def categorical_columns(decl: Table) -> dict[str, np.ndarray]:
-    hs = decl["hs"]
     return {
         "office": decl["office"],
         "type_code": decl["type_code"],
@@ -561,9 +544,9 @@ def categorical_columns(decl: Table) -> dict[str, np.ndarray]:
         "partner": decl["partner"],
         "rank": decl["rank"],
         "origin": decl["origin"],
-        "hs2": per_value(hs, lambda h: h[:2]),
-        "hs4": per_value(hs, lambda h: h[:4]),
-        "hs6": per_value(hs, lambda h: h[:6]),
+        "hs2": history.column(decl, "hs2"),
+        "hs4": history.column(decl, "hs4"),
+        "hs6": history.column(decl, "hs6"),
     }
 
 
@@ -571,9 +554,10 @@ def _codes(values: np.ndarray, vocab: Sequence[str]) -> np.ndarray:
     if len(values) <= 64:
         index = {v: i for i, v in enumerate(vocab)}
         return np.array([index.get(v, np.nan) for v in values], dtype="float64")
-    codes = pd.Index(list(vocab), dtype=object).get_indexer(values).astype("float64")
-    codes[codes < 0] = np.nan
-    return codes
+    factor, uniques = history.factorize(values)
+    mapped = pd.Index(list(vocab), dtype=object).get_indexer(uniques).astype("float64")
+    mapped[mapped < 0] = np.nan
+    return mapped[factor] if len(mapped) else np.zeros(0)
 
 
 def assemble(

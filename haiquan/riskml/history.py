@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,12 +125,94 @@ def rows_table(data: Mapping[str, Any]) -> Table:
     return out
 
 
+# Within one batch (`one_batch`), a code column is hashed once: the history, the categories
+# and the duty rates ask for the same arrays, so their factorisation (and HS prefixes) is
+# remembered until the batch ends — never across batches, so scoring the same rows twice
+# costs twice.
+_local = threading.local()
+
+
+def _caches() -> tuple[dict[Any, Any], dict[Any, Any]] | None:
+    if getattr(_local, "depth", 0) <= 0:
+        return None
+    return _local.factors, _local.prefixes
+
+
+@contextmanager
+def one_batch() -> Iterator[None]:
+    depth = getattr(_local, "depth", 0)
+    if depth == 0:
+        _local.factors, _local.prefixes = {}, {}
+    _local.depth = depth + 1
+    try:
+        yield
+    finally:
+        _local.depth -= 1
+        if _local.depth == 0:
+            _local.factors, _local.prefixes = {}, {}
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of an object array (once per array within a batch)."""
+    caches = _caches()
+    key = id(values)
+    if caches is not None:
+        hit = caches[0].get(key)
+        if hit is not None and hit[0]() is values:
+            return hit[1], hit[2]
+    codes, uniques = pd.factorize(values, sort=False)
+    uniq = np.asarray(uniques, dtype=object)
+    if caches is not None:
+        with suppress(TypeError):  # an array that takes no weak reference: not remembered
+            caches[0][key] = (weakref.ref(values), codes, uniq)
+    return codes, uniq
+
+
+def joined(parts: Sequence[np.ndarray], sep: str) -> np.ndarray:
+    """Each row's values of `parts` joined by `sep`, built once per distinct combination."""
+    n = len(parts[0])
+    if n <= 64:
+        return np.array(
+            [sep.join(map(str, row)) for row in zip(*(p.tolist() for p in parts), strict=True)],
+            dtype=object,
+        )
+    combo = np.zeros(n, dtype="int64")
+    uniques_of = []
+    for p in parts:
+        codes, uniques = factorize(np.asarray(p, dtype=object))
+        combo = combo * (len(uniques) + 1) + codes
+        uniques_of.append(uniques)
+    combo_codes, combos = pd.factorize(combo, sort=False)
+    first = np.zeros(len(combos), dtype="int64")
+    first[combo_codes[::-1]] = np.arange(n - 1, -1, -1)
+    text = np.array(
+        [sep.join(str(p[i]) for p in parts) for i in first.tolist()], dtype=object
+    )
+    return text[combo_codes]
+
+
+def per_distinct(values: np.ndarray, fn: Any, dtype: Any = object) -> np.ndarray:
+    """`fn` of each value, computed once per distinct value (codes repeat a lot)."""
+    if len(values) <= 64:
+        return np.array([fn(v) for v in values.tolist()], dtype=dtype)
+    codes, uniques = factorize(values)
+    mapped = np.array([fn(v) for v in uniques.tolist()], dtype=dtype)
+    return mapped[codes] if len(mapped) else np.array([], dtype=dtype)
+
+
 def _prefix(values: np.ndarray, k: int) -> np.ndarray:
     if len(values) <= 64:
         return np.array([str(v)[:k] for v in values.tolist()], dtype=object)
-    codes, uniques = pd.factorize(values)
-    mapped = np.array([str(v)[:k] for v in uniques.tolist()], dtype=object)
-    return mapped[codes] if len(mapped) else np.array([], dtype=object)
+    caches = _caches()
+    key = (id(values), k)
+    if caches is not None:
+        hit = caches[1].get(key)
+        if hit is not None and hit[0]() is values:
+            return hit[1]
+    out = per_distinct(values, lambda v: str(v)[:k])
+    if caches is not None:
+        caches[1][key] = (weakref.ref(values), out)
+    return out
 
 
 def column(table: Mapping[str, np.ndarray], name: str) -> np.ndarray:
@@ -328,6 +412,13 @@ def asof(
 
     `decl_events` are the declarations that count as history (default: the rows themselves);
     `events` the label events."""
+    with one_batch():
+        return _asof_all(rows, events, families, decl_events)
+
+
+def _asof_all(
+    rows: Table, events: Events, families: Sequence[Family], decl_events: Table | None
+) -> dict[str, np.ndarray]:
     d = rows if decl_events is None else decl_events
     ne = len(events)
     tables = [rows, d, events.table] if ne else [rows, d]
@@ -455,7 +546,7 @@ class Vocabulary:
                     if v not in self.ids:
                         self.ids[v] = len(self.ids)
             return np.array([get(v, -1) for v in values.tolist()], dtype="int64")
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=False)
+        codes, uniques = factorize(np.asarray(values, dtype=object))
         if grow:
             for v in uniques.tolist():
                 if v not in self.ids:

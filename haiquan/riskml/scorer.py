@@ -223,8 +223,9 @@ class ModelScorer:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """(matrix, probability, expected revenue, history numbers) for declarations registered
         after everything the state holds."""
-        raw = self.state.lookup(frames)
-        x = assemble(frames, raw, self.spec, self.duty_rates)
+        with history.one_batch():
+            raw = self.state.lookup(frames)
+            x = assemble(frames, raw, self.spec, self.duty_rates)
         p, er = self.boosters.predict(x)
         return x, p, er, raw
 
