@@ -761,8 +761,7 @@ def _rate(found: np.ndarray, insp: np.ndarray, prior: float) -> np.ndarray:
 
 
 def _days(t: np.ndarray, last: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return (t - last) / DAY
+    return (t - last) / DAY  # NaN (never) stays NaN
 
 
 def _z(x: np.ndarray, n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
