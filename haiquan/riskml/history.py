@@ -185,9 +185,7 @@ def joined(parts: Sequence[np.ndarray], sep: str) -> np.ndarray:
     combo_codes, combos = pd.factorize(combo, sort=False)
     first = np.zeros(len(combos), dtype="int64")
     first[combo_codes[::-1]] = np.arange(n - 1, -1, -1)
-    text = np.array(
-        [sep.join(str(p[i]) for p in parts) for i in first.tolist()], dtype=object
-    )
+    text = np.array([sep.join(str(p[i]) for p in parts) for i in first.tolist()], dtype=object)
     return text[combo_codes]
 
 
