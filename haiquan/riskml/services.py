@@ -242,6 +242,17 @@ def model_activate(*, actor: Any, model: RiskModel, rank_by: str | None = None) 
     riskml_require_write(actor)
     if rank_by is not None and rank_by not in RankBy.values:
         raise ValidationFailed([FieldProblem("rank_by", _("must be 'probability' or 'revenue'"))])
+    from .features import FEATURE_SET
+
+    if (model.spec or {}).get("feature_set") != FEATURE_SET:
+        raise Conflict(
+            _(
+                "Version %(v)s was trained with an earlier set of features and cannot score "
+                "declarations; train a new version."
+            )
+            % {"v": model.version},
+            code="outdated-features",
+        )
     with transaction.atomic():
         list(RiskModel.objects.select_for_update().filter(status=ModelStatus.ACTIVE))
         model = _locked(model)

@@ -133,6 +133,14 @@ def test_only_one_version_is_active(trained):
     assert list(RiskModel.objects.filter(status=ModelStatus.ACTIVE)) == [twin]
     assert RiskModel.objects.get(pk=model.pk).status == ModelStatus.RETIRED
     assert selectors.model_active() == twin
+    # a version trained on an earlier feature set cannot be activated: it could not score
+    old = RiskModel.objects.get(pk=model.pk)
+    old.pk, old.version, old.status = None, model.version + 2, ModelStatus.TRAINED
+    old.spec = {**old.spec, "feature_set": 1}
+    old.save()
+    with pytest.raises(Conflict):
+        services.model_activate(actor=analyst, model=old)
+    assert selectors.model_active() == twin
 
 
 def test_an_office_target_sets_its_threshold_ranking_and_exploration(trained):
