@@ -489,6 +489,9 @@ def _facts(
             for i, ld in enumerate(duties.lines)
             if ld.document_check
         ),
+        declarant=str(declaration.created_by_id or ""),
+        partner_name=declaration.partner_name,
+        broker=str(declaration.broker_id or ""),
     )
 
 

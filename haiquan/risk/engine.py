@@ -68,6 +68,11 @@ class DeclarationFacts:
     # Reasons found before the lane decision by other parts (e.g. a preference resting on a
     # paper certificate of origin must have its document checked): they count like any other.
     extra_reasons: tuple[Reason, ...] = ()
+    # Who filed it (user id), the foreign partner's name and the customs broker (enterprise id):
+    # the learned score's history of each (`riskml.features`); empty when unknown.
+    declarant: str = ""
+    partner_name: str = ""
+    broker: str = ""
 
 
 @dataclass(frozen=True)

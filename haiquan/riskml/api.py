@@ -62,8 +62,23 @@ class ModelOut(Schema):
 
 class ModelDetailOut(ModelOut):
     evaluation: dict[str, Any]
-    thresholds: dict[str, float]
+    thresholds: dict[str, float | None]
+    policies: dict[str, dict[str, Any]]
     features: list[str]
+
+    @staticmethod
+    def resolve_thresholds(obj: RiskModel) -> dict[str, float | None]:
+        """Per office, the ranking value from which the model sends a declaration red."""
+        out: dict[str, float | None] = {}
+        for office, value in (obj.thresholds or {}).items():
+            out[office] = value.get("threshold") if isinstance(value, dict) else value
+        return out
+
+    @staticmethod
+    def resolve_policies(obj: RiskModel) -> dict[str, dict[str, Any]]:
+        """Per office: the threshold, what it ranks by, its target rate, the part of it spent
+        exploring and the uncertainty from which a declaration is explored."""
+        return {k: v for k, v in (obj.thresholds or {}).items() if isinstance(v, dict)}
 
     @staticmethod
     def resolve_evaluation(obj: RiskModel) -> dict[str, Any]:

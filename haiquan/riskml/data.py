@@ -22,7 +22,7 @@ from haiquan.clearance.choices import CheckOutcome
 from haiquan.clearance.models import CheckResult, Declaration, DeclarationLine, DeclarationVersion
 from haiquan.tariff.snapshot import Tariff
 
-from .features import DECL_COLUMNS, LINE_COLUMNS, OUTCOME_COLUMNS, Frames
+from .features import DECL_COLUMNS, LINE_COLUMNS, OUTCOME_COLUMNS, OUTCOME_KEYS, Frames
 
 BATCH = 50_000
 
@@ -53,6 +53,11 @@ def _declaration_filter(
     if ids is not None:
         q &= Q(**{f"{via}id__in": list(ids)})
     return q
+
+
+def seller_key(name: str) -> str:
+    """A foreign partner's name as a key: upper case, spaces collapsed."""
+    return " ".join(str(name or "").upper().split())
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -90,12 +95,16 @@ def frames_load(
             "partner_country_id",
             "cv_f",
             "version",
+            "created_by_id",
+            "partner_name",
+            "broker_id",
         )
     )
     decl_ids = [r[0] for r in rows]
     t_of = {r[0]: _ts(r[1]) for r in rows if r[1] is not None}
     value_of: dict[int, float] = {r[0]: float(r[9]) for r in rows}
     lines: list[tuple[Any, ...]] = []
+    seller_of: dict[int, str] = {r[0]: seller_key(r[12]) for r in rows}
     amended: set[int] = set()
     if decl_ids:
         for part in _chunks(decl_ids):
@@ -116,7 +125,7 @@ def frames_load(
             ]
         )
         for lq in line_filters:
-            for did, line_no, hs, origin, qty, cv, pref in (
+            for did, line_no, hs, origin, qty, cv, pref, unit in (
                 DeclarationLine.objects.filter(lq)
                 .annotate(
                     qty_f=Cast("quantity", FloatField()),
@@ -130,13 +139,25 @@ def frames_load(
                     "qty_f",
                     "cv_f",
                     "preference",
+                    "unit",
                 )
                 .iterator(chunk_size=20_000)
             ):
                 if did in amended or did not in t_of:
                     continue
                 lines.append(
-                    (did, t_of[did], line_no, hs, origin, cv / qty if qty else 0.0, cv, bool(pref))
+                    (
+                        did,
+                        t_of[did],
+                        line_no,
+                        hs,
+                        origin,
+                        cv / qty if qty else 0.0,
+                        cv,
+                        bool(pref),
+                        qty,
+                        unit,
+                    )
                 )
         for part in _chunks(sorted(amended)):
             for did, content in DeclarationVersion.objects.filter(
@@ -148,6 +169,8 @@ def frames_load(
                 )
                 invoice = sum(float(Decimal(str(ln.get("value", 0)))) for ln in declared) or 1.0
                 value_of[did] = total_cv
+                if content.get("partner_name"):
+                    seller_of[did] = seller_key(content["partner_name"])
                 for i, ln in enumerate(declared):
                     share = float(Decimal(str(ln.get("value", 0)))) / invoice
                     line_cv = total_cv * share
@@ -162,10 +185,12 @@ def frames_load(
                             line_cv / line_qty if line_qty else 0.0,
                             line_cv,
                             bool(ln.get("preference")),
+                            line_qty,
+                            str(ln.get("unit", "")),
                         )
                     )
-    line_df = pd.DataFrame(lines, columns=[*LINE_COLUMNS, "pref"])
-    decl_df = _declarations_frame(rows, value_of, line_df)
+    line_df = pd.DataFrame(lines, columns=[*LINE_COLUMNS, "pref", "qty", "unit"])
+    decl_df = _declarations_frame(rows, value_of, seller_of, line_df)
     outcomes = (
         outcomes_load(
             until=outcomes_until if outcomes_until is not None else until,
@@ -175,11 +200,14 @@ def frames_load(
         if with_outcomes
         else pd.DataFrame({c: [] for c in OUTCOME_COLUMNS})
     )
-    return Frames.build(decl_df, line_df, outcomes)
+    return Frames.build(decl_df, line_df[list(LINE_COLUMNS)], outcomes)
 
 
 def _declarations_frame(
-    rows: list[tuple[Any, ...]], value_of: dict[int, float], line_df: pd.DataFrame
+    rows: list[tuple[Any, ...]],
+    value_of: dict[int, float],
+    seller_of: dict[int, str],
+    line_df: pd.DataFrame,
 ) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame({c: [] for c in DECL_COLUMNS})
@@ -202,12 +230,18 @@ def _declarations_frame(
             "transport": [r[7] or "" for r in rows],
             "partner": [r[8] or "" for r in rows],
             "value": [value_of[r[0]] for r in rows],
+            "declarant": [str(r[11] or "") for r in rows],
+            "seller": [seller_of.get(r[0], "") for r in rows],
+            "broker": [str(r[13] or "") for r in rows],
         }
     )
     decl["n_lines"] = per["n_lines"].reindex(ids).fillna(0).to_numpy(dtype="int64")
     decl["hs"] = main["hs"].reindex(ids).fillna("").to_numpy(dtype=object)
     decl["origin"] = main["origin"].reindex(ids).fillna("").to_numpy(dtype=object)
     decl["preference"] = per["pref"].reindex(ids).fillna(False).to_numpy(dtype="int64")
+    decl["main_value"] = main["value"].reindex(ids).fillna(0.0).to_numpy(dtype="float64")
+    decl["quantity"] = main["qty"].reindex(ids).to_numpy(dtype="float64")
+    decl["unit"] = main["unit"].reindex(ids).fillna("").to_numpy(dtype=object)
     return decl[list(DECL_COLUMNS)]
 
 
@@ -217,10 +251,9 @@ def outcomes_load(
     after_check_id: int = 0,
     known: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per check result (an inspection event of the history): when it was recorded,
-    whether it found a violation (a discrepancy that raised the duties) and the revenue it
-    added; with the keys it counts under (enterprise, the main line's HS subheading and origin
-    as registered)."""
+    """One row per check result (a label event of the history): when it was recorded, whether
+    it found a violation (a discrepancy that raised the duties) and the revenue it added; with
+    the keys of the declaration it examined, as registered (`OUTCOME_KEYS`)."""
     q = Q(id__gt=after_check_id)
     if until is not None:
         q &= Q(recorded_at__lt=until)
@@ -229,32 +262,29 @@ def outcomes_load(
         .order_by("id")
         .values_list("id", "declaration_id", "recorded_at", "outcome", "difference_vnd")
     )
+    columns = [*OUTCOME_COLUMNS, "check_id"]
     if not checks:
-        return pd.DataFrame({c: [] for c in (*OUTCOME_COLUMNS, "check_id")})
-    keys: dict[int, tuple[str, str, str]] = {}
-    if known is not None and len(known):
-        for did, mst, hs, origin in known[["id", "mst", "hs", "origin"]].itertuples(index=False):
-            keys[int(did)] = (mst, hs, origin)
-    missing = sorted({c[1] for c in checks if c[1] not in keys})
+        return pd.DataFrame({c: [] for c in columns})
+    keys = known.set_index("id") if known is not None and len(known) else None
+    wanted = sorted({c[1] for c in checks})
+    missing = wanted if keys is None else [i for i in wanted if i not in keys.index]
     if missing:
-        keys.update(_main_line_keys(missing))
+        extra = _declaration_keys(missing)
+        keys = extra if keys is None else pd.concat([keys, extra])
+    assert keys is not None
+    keys = keys[~keys.index.duplicated()]
     rows = []
     for check_id, did, recorded, outcome, diff in checks:
-        mst, hs, origin = keys.get(did, ("", "", ""))
         found = outcome == CheckOutcome.DISCREPANCY and diff > 0
-        rows.append(
-            (
-                did,
-                _ts(recorded),
-                mst,
-                hs[:6],
-                origin,
-                int(found),
-                float(diff) if found else 0.0,
-                check_id,
-            )
-        )
-    return pd.DataFrame(rows, columns=[*OUTCOME_COLUMNS, "check_id"]).sort_values(["t", "check_id"])
+        rows.append((did, _ts(recorded), int(found), float(diff) if found else 0.0, check_id))
+    out = pd.DataFrame(rows, columns=["decl_id", "t", "found", "revenue", "check_id"])
+    k = keys.reindex(out["decl_id"].to_numpy())
+    for c in OUTCOME_KEYS:
+        if c in ("main_value", "quantity"):
+            out[c] = k[c].to_numpy(dtype="float64")
+        else:
+            out[c] = k[c].fillna("").to_numpy(dtype=object)
+    return out[columns].sort_values(["t", "check_id"])
 
 
 def labels_of(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -267,16 +297,13 @@ def labels_of(outcomes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _main_line_keys(decl_ids: list[int]) -> dict[int, tuple[str, str, str]]:
-    """(enterprise MST, main line HS code, its origin) as registered."""
-    out: dict[int, tuple[str, str, str]] = {}
+def _declaration_keys(decl_ids: list[int]) -> pd.DataFrame:
+    """The keys of these declarations as registered (`OUTCOME_KEYS`), indexed by id."""
+    parts = []
     for part in _chunks(decl_ids):
         sub = frames_load(ids=part, with_outcomes=False).decl
-        for did, mst, hs, origin in zip(
-            sub["id"].tolist(), sub["mst"], sub["hs"], sub["origin"], strict=True
-        ):
-            out[int(did)] = (mst, hs, origin)
-    return out
+        parts.append(pd.DataFrame({c: sub[c] for c in ("id", *OUTCOME_KEYS)}))
+    return pd.concat(parts).set_index("id") if parts else pd.DataFrame()
 
 
 def truth_load(decl_ids: Sequence[int]) -> pd.DataFrame | None:

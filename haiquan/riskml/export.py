@@ -1,7 +1,8 @@
 """Train and test CSV files from the database's declarations (`haiquan risk export`), so that
-`haiquan risk evaluate` can be tried on the demo data: the training file holds the checked
-declarations before the split with what the checks found; the test file every declaration
-after it, labelled by the demo's ground truth when there is one (otherwise by the checks).
+`haiquan risk evaluate` can be tried on the demo data: the training file holds every
+declaration before the split, labelled with what a check had found by then (empty where no
+check looked: history, not learned from); the test file every declaration after it, labelled
+by the demo's ground truth when there is one (otherwise by the checks).
 The `rules` column is what the risk profiles alone said (2 red, 1 yellow, 0 green): pass it as
 `--rules rules` to see the rules beside the model."""
 
@@ -23,6 +24,9 @@ COLUMNS = (
     "type_code",
     "flow",
     "enterprise",
+    "declarant",
+    "seller",
+    "broker",
     "rank",
     "transport",
     "partner",
@@ -31,6 +35,9 @@ COLUMNS = (
     "preference",
     "n_lines",
     "customs_value_vnd",
+    "main_line_value_vnd",
+    "quantity",
+    "unit",
     "unit_price_vnd",
     "duty_rate",
     "rules",
@@ -66,6 +73,9 @@ def export_csv(
             "type_code": d["type_code"],
             "flow": d["flow"],
             "enterprise": d["mst"],
+            "declarant": d["declarant"],
+            "seller": d["seller"],
+            "broker": d["broker"],
             "rank": d["rank"],
             "transport": d["transport"],
             "partner": d["partner"],
@@ -74,6 +84,9 @@ def export_csv(
             "preference": d["preference"],
             "n_lines": d["n_lines"],
             "customs_value_vnd": np.round(d["value"]),
+            "main_line_value_vnd": np.round(d["main_value"]),
+            "quantity": d["quantity"],
+            "unit": d["unit"],
             "unit_price_vnd": np.round(main["price"].reindex(d["id"]).to_numpy(), 2),
             "duty_rate": [rates.get(h, np.nan) for h in d["hs"]],
         }
@@ -88,9 +101,12 @@ def export_csv(
     labels = data.labels_of(pd.DataFrame(frames.outcomes))
     before = t < split_t
     known = labels[labels["known_at"] < split_t].reindex(d["id"])
-    train = table[before & known["found"].notna().to_numpy()].copy()
-    train["fraud"] = known["found"].dropna().astype(int).to_numpy()
-    train["revenue"] = np.round(known["revenue"].dropna().to_numpy())
+    # Every declaration before the split, labelled where a check had found what it found by
+    # then (the others empty: nobody checked them, they are history only).
+    train = table[before].copy()
+    k = known[before]
+    train["fraud"] = k["found"].map(lambda v: "" if pd.isna(v) else str(int(v))).to_numpy()
+    train["revenue"] = k["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}").to_numpy()
     test_ids = d["id"][~before]
     truth = data.truth_load(list(map(int, test_ids)))
     test = table[~before].copy()
@@ -111,6 +127,7 @@ def export_csv(
     test.to_csv(out / "test.csv", index=False, columns=list(COLUMNS))
     return {
         "train_rows": len(train),
+        "train_checked": int(k["found"].notna().sum()),
         "test_rows": len(test),
         "split": datetime.fromtimestamp(split_t, UTC).isoformat(timespec="seconds"),
         "test_labels": label_source,

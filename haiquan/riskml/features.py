@@ -1,25 +1,28 @@
 """The features of the learned risk score: one code path for training, batch and online scoring.
 
-A declaration is described by what it says (office, type, HS code at 2/4/6/8 digits, origin,
-route, value, preference claimed, duty rate, time) and by history known *strictly before* its
-registration: the enterprise's earlier declarations (volume, age) and inspection results (a
-smoothed violation rate), the violation rates found on the same HS subheading and origin, and
-how its unit price compares with earlier declarations of the same HS line and origin (a z-score
-of the log unit price). An inspection result counts from the moment it was recorded, not from
-the declaration it belongs to: training never sees an outcome its declaration could not have
-known.
+A declaration is described by what it says (office, type, flow, route, partner, HS code at
+2/4/6 digits, the main line's origin, value, lines, preference claimed, MFN duty rate, time)
+and by what was known strictly before its registration (`history`): for its importer,
+declarant, seller, broker, HS code at 2/4/6 digits, origin, office, route and the pairs
+importer × HS subheading, HS subheading × origin and seller × importer — how many declarations
+and checks, the violation rate the checks found (smoothed), the days since the latest
+declaration and the latest violation; its unit value against the same HS subheading's and the
+same importer's earlier declarations; repeat consignments (same goods, value and quantity as an
+earlier declaration, and what that one was found to be); and each goods line's unit price
+against earlier lines of the same HS line and origin. A check's result counts from the moment
+it was recorded, not from the declaration it belongs to: training never sees an outcome its
+declaration could not have known.
 
 Two ways to get the history numbers, one meaning:
 * `history_asof(frames)`: for every declaration of a history at once, each from the events
   before it (sort and cumulative sums, vectorised) — training and evaluation;
 * `HistoryState`: the totals of everything so far, kept per process and topped up with what
   is new — online scoring inside the lane decision and batch scoring of current declarations.
-Both give the same raw columns (`RAW`), which `assemble` turns into the model's matrix.
+Both give the same raw numbers, which `assemble` turns into the model's matrix.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,14 +31,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-# Smoothing of violation rates: a key with few inspections is pulled toward the overall rate
-# as if it had this many inspections at the overall rate.
-SMOOTHING = 5.0
+from . import history
+from .history import Events
+
 # A unit-price comparison needs this many earlier declarations of the same group.
 MIN_PRICE_PEERS = 5
 # Beyond this, a z-score says nothing more.
 Z_CLIP = 8.0
 LOCAL_OFFSET_S = 7 * 3600  # Asia/Ho_Chi_Minh, no daylight saving
+# Version of the feature set: a model trained on another one is not used to score.
+FEATURE_SET = 2
 
 DECL_COLUMNS = (
     "id",
@@ -52,10 +57,32 @@ DECL_COLUMNS = (
     "hs",  # main line (largest customs value): 8-digit HS code
     "origin",  # main line's origin
     "preference",  # 1 if any line claims a preferential rate
+    "declarant",  # who filed it (user id)
+    "seller",  # the foreign partner's name, as written (upper case, spaces collapsed)
+    "broker",  # the customs broker's enterprise id, or ""
+    "main_value",  # main line's customs value, VND
+    "quantity",  # main line's quantity
+    "unit",  # main line's unit
 )
 LINE_COLUMNS = ("decl_id", "t", "line_no", "hs", "origin", "price", "value")
-OUTCOME_COLUMNS = ("decl_id", "t", "mst", "hs6", "origin", "found", "revenue")
+# An outcome (a check's result) with the keys of the declaration it examined.
+OUTCOME_KEYS = (
+    "mst",
+    "declarant",
+    "seller",
+    "broker",
+    "hs",
+    "origin",
+    "office",
+    "partner",
+    "transport",
+    "main_value",
+    "quantity",
+    "unit",
+)
+OUTCOME_COLUMNS = ("decl_id", "t", "found", "revenue", *OUTCOME_KEYS)
 
+FAMILIES = history.ALL_FAMILIES
 CATEGORICAL = (
     "office",
     "type_code",
@@ -68,22 +95,11 @@ CATEGORICAL = (
     "hs4",
     "hs6",
 )
-NUMERIC = (
+BASE_NUMERIC = (
     "value_log",
     "n_lines",
     "preference",
     "duty_rate",
-    "ent_n_log",
-    "ent_age_days",
-    "ent_value_log",
-    "ent_insp",
-    "ent_found",
-    "ent_rate",
-    "ent_rev_log",
-    "hs6_insp",
-    "hs6_rate",
-    "org_insp",
-    "org_rate",
     "price_z_min",
     "price_z_main",
     "price_peers_log",
@@ -91,20 +107,12 @@ NUMERIC = (
     "weekday",
     "hour",
 )
+HISTORY_FEATURES = tuple(history.feature_names(FAMILIES))
+NUMERIC = BASE_NUMERIC + HISTORY_FEATURES
 FEATURES = CATEGORICAL + NUMERIC
 
-# The history numbers, whichever way they were obtained.
-RAW = (
-    "ent_n",
-    "ent_first_t",
-    "ent_value",
-    "ent_insp",
-    "ent_found",
-    "ent_rev",
-    "hs6_insp",
-    "hs6_found",
-    "org_insp",
-    "org_found",
+# The line-level history numbers (the rest are `history`'s).
+LINE_RAW = (
     "z_min",
     "z_main",
     "ratio_min",  # unit price / usual price, on the line with the lowest z
@@ -113,6 +121,7 @@ RAW = (
     "origin_min",  # its origin
     "peers_main",
 )
+MASS_UNITS = {"KGM": 1.0, "TNE": 1000.0, "GRM": 0.001}
 
 
 Table = dict[str, np.ndarray]
@@ -127,6 +136,8 @@ _DTYPES = {
     "revenue": "float64",
     "n_lines": "int64",
     "line_no": "int64",
+    "main_value": "float64",
+    "quantity": "float64",
     "preference": "int64",
     "found": "int64",
 }
@@ -135,11 +146,17 @@ _DTYPES = {
 def table(data: Mapping[str, Any], columns: Sequence[str]) -> Table:
     """Columns as numpy arrays (numbers typed, codes as objects)."""
     out: Table = {}
+    n = next((len(data[c]) for c in columns if c in data), 0)
     for c in columns:
-        values = data.get(c, [])
+        dtype = _DTYPES.get(c, object)
+        if c not in data:
+            fill: Any = "" if dtype is object else (np.nan if dtype == "float64" else 0)
+            out[c] = np.full(n, fill, dtype=dtype)
+            continue
+        values = data[c]
         if isinstance(values, pd.Series):
             values = values.to_numpy()
-        out[c] = np.asarray(values, dtype=_DTYPES.get(c, object))
+        out[c] = np.asarray(values, dtype=dtype)
     return out
 
 
@@ -312,41 +329,46 @@ def _z_columns(
     return out
 
 
-def history_asof(frames: Frames) -> dict[str, np.ndarray]:
-    """The history numbers (`RAW`) of every declaration in `frames`, each from what was known
-    strictly before its registration time."""
-    d, ln, oc = frames.decl, frames.lines, frames.outcomes
-    t = d["t"]
-    mst = pd.Series(d["mst"])
-    ones = np.ones(len(t))
-    ent = _asof_sums(mst, t, mst, t, {"n": ones, "value": d["value"]})
-    out: dict[str, np.ndarray] = {
-        "ent_n": ent["n"],
-        "ent_first_t": np.where(ent["n"] > 0, ent["_first_t"], np.nan),
-        "ent_value": ent["value"],
-    }
-    found = oc["found"].astype("float64")
-    oc_ones = np.ones(len(found))
-    eo = _asof_sums(
-        mst,
-        t,
-        pd.Series(oc["mst"]),
-        oc["t"],
-        {"insp": oc_ones, "found": found, "rev": oc["revenue"]},
+def canonical(t: np.ndarray, d: Mapping[str, np.ndarray]) -> history.Table:
+    """Declarations (or the declarations outcomes examined) as `history` reads them: keys,
+    and the main line's value, quantity and mass at times `t`."""
+    unit = np.asarray(d["unit"], dtype=object)
+    qty = np.asarray(d["quantity"], dtype="float64")
+    per_kg = per_value(unit, lambda u: MASS_UNITS.get(str(u), np.nan), "float64")
+    return history.rows_table(
+        {
+            "t": t,
+            "importer": d["mst"],
+            "declarant": d["declarant"],
+            "seller": d["seller"],
+            "broker": d["broker"],
+            "hs": d["hs"],
+            "origin": d["origin"],
+            "office": d["office"],
+            "route": _route(d),
+            "value": d["main_value"],
+            "quantity": qty,
+            "mass": qty * per_kg,
+        }
     )
-    out.update(ent_insp=eo["insp"], ent_found=eo["found"], ent_rev=eo["rev"])
-    hs6 = pd.Series([h[:6] for h in d["hs"]], dtype=object)
-    h = _asof_sums(hs6, t, pd.Series(oc["hs6"]), oc["t"], {"insp": oc_ones, "found": found})
-    out.update(hs6_insp=h["insp"], hs6_found=h["found"])
-    o = _asof_sums(
-        pd.Series(d["origin"]),
-        t,
-        pd.Series(oc["origin"]),
-        oc["t"],
-        {"insp": oc_ones, "found": found},
-    )
-    out.update(org_insp=o["insp"], org_found=o["found"])
 
+
+def _route(d: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Partner country, transport mode and office: where the goods come from and how."""
+    return history.joined([d[c] for c in ("partner", "transport", "office")], "|")
+
+
+def events_of(outcomes: Table) -> Events:
+    """Outcomes as `history`'s label events (dated when recorded)."""
+    return Events.build(canonical(outcomes["t"], outcomes), outcomes["found"], outcomes["revenue"])
+
+
+def history_asof(frames: Frames) -> dict[str, np.ndarray]:
+    """The history numbers of every declaration in `frames`, each from what was known
+    strictly before its registration time."""
+    d, ln = frames.decl, frames.lines
+    with history.one_batch():
+        out = history.asof(canonical(d["t"], d), events_of(frames.outcomes), FAMILIES)
     x = log_price(ln["price"])
     ok = np.isfinite(x)
     xv = np.where(ok, x, 0.0)
@@ -360,38 +382,27 @@ def history_asof(frames: Frames) -> dict[str, np.ndarray]:
     return out
 
 
-def _group_keys(ln: Table) -> list[str]:
+def _group_keys(ln: Table) -> np.ndarray:
     """ "HS line|origin" of each goods line."""
-    if len(ln["hs"]) > 64:
-        return (
-            pd.Series(ln["hs"], dtype=object) + "|" + pd.Series(ln["origin"], dtype=object)
-        ).tolist()
-    return [f"{h}|{o}" for h, o in zip(ln["hs"].tolist(), ln["origin"].tolist(), strict=True)]
+    return history.joined([ln["hs"], ln["origin"]], "|")
 
 
 # ---------------------------------------------------------------------------------------------
 # History as totals so far (online and batch scoring)
 
-_KEYED = {
-    # table: (event value names)
-    "ent": ("n", "value", "first_t", "insp", "found", "rev"),
-    "hs6": ("insp", "found"),
-    "org": ("insp", "found"),
-    "grp": ("n", "s1", "s2"),
-    "hsl": ("n", "s1", "s2"),
-}
-
 
 @dataclass
 class HistoryState:
-    """Totals per key of everything registered and inspected so far.
+    """Totals of everything registered and checked so far (`history.State`), with the goods
+    lines' unit-price totals per HS line and origin.
 
     Kept per process by the scorer and topped up with what is new (`add`); looking a
     declaration up in it gives what `history_asof` gives for a declaration registered after
     every event in it."""
 
-    tables: dict[str, dict[str, tuple[float, ...]]] = field(
-        default_factory=lambda: {name: {} for name in _KEYED}
+    hist: history.State = field(default_factory=lambda: history.State(FAMILIES))
+    lines: dict[str, dict[str, tuple[float, float, float]]] = field(
+        default_factory=lambda: {"grp": {}, "hsl": {}}
     )
     duty_rates: dict[str, float] = field(default_factory=dict)
     _frames_cache: dict[str, tuple[pd.Index, np.ndarray]] = field(default_factory=dict, repr=False)
@@ -405,103 +416,69 @@ class HistoryState:
 
     def add(self, frames: Frames) -> None:
         """Count new declarations, lines and outcomes (each exactly once)."""
-        d = pd.DataFrame(frames.decl)
+        d = frames.decl
+        self.hist.add(
+            canonical(d["t"], d) if rows(d) else None,
+            events_of(frames.outcomes) if rows(frames.outcomes) else None,
+        )
         ln = pd.DataFrame(frames.lines)
-        oc = pd.DataFrame(frames.outcomes)
-        updates: dict[str, pd.DataFrame] = {}
-        if len(d):
-            updates["ent"] = (
-                pd.DataFrame({"k": d["mst"], "n": 1.0, "value": d["value"], "first_t": d["t"]})
-                .groupby("k")
-                .agg(n=("n", "sum"), value=("value", "sum"), first_t=("first_t", "min"))
-            )
-        if len(oc):
-            oc = oc.assign(one=1.0, found=oc["found"].astype("float64"))
-            updates["ent_o"] = oc.groupby("mst").agg(
-                insp=("one", "sum"), found=("found", "sum"), rev=("revenue", "sum")
-            )
-            updates["hs6"] = oc.groupby("hs6").agg(insp=("one", "sum"), found=("found", "sum"))
-            updates["org"] = oc.groupby("origin").agg(insp=("one", "sum"), found=("found", "sum"))
-        if len(ln):
-            x = log_price(ln["price"].to_numpy())
-            ok = np.isfinite(x)
-            xv = np.where(ok, x, 0.0)
-            parts = pd.DataFrame(
-                {
-                    "grp": _group_keys(frames.lines),
-                    "hsl": ln["hs"].to_numpy(),
-                    "n": ok.astype("float64"),
-                    "s1": xv,
-                    "s2": xv * xv,
-                }
-            )
-            updates["grp"] = parts.groupby("grp")[["n", "s1", "s2"]].sum()
-            updates["hsl"] = parts.groupby("hsl")[["n", "s1", "s2"]].sum()
+        if not len(ln):
+            return
+        x = log_price(ln["price"].to_numpy())
+        ok = np.isfinite(x)
+        xv = np.where(ok, x, 0.0)
+        parts = pd.DataFrame(
+            {
+                "grp": _group_keys(frames.lines),
+                "hsl": ln["hs"].to_numpy(),
+                "n": ok.astype("float64"),
+                "s1": xv,
+                "s2": xv * xv,
+            }
+        )
+        updates = {
+            "grp": parts.groupby("grp")[["n", "s1", "s2"]].sum(),
+            "hsl": parts.groupby("hsl")[["n", "s1", "s2"]].sum(),
+        }
         with self._lock:
-            ent = self.tables["ent"]
-            if "ent" in updates:
-                for k, n, value, first_t in updates["ent"].itertuples():
-                    old = ent.get(k, (0.0, 0.0, math.inf, 0.0, 0.0, 0.0))
-                    ent[k] = (old[0] + n, old[1] + value, min(old[2], first_t), *old[3:])
-            if "ent_o" in updates:
-                for k, insp, found, rev in updates["ent_o"].itertuples():
-                    old = ent.get(k, (0.0, 0.0, math.inf, 0.0, 0.0, 0.0))
-                    ent[k] = (*old[:3], old[3] + insp, old[4] + found, old[5] + rev)
-            for name in ("hs6", "org", "grp", "hsl"):
-                if name in updates:
-                    table = self.tables[name]
-                    width = len(_KEYED[name])
-                    for row in updates[name].itertuples():
-                        old = table.get(row[0], (0.0,) * width)
-                        table[row[0]] = tuple(a + b for a, b in zip(old, row[1:], strict=True))
+            for name, upd in updates.items():
+                table = self.lines[name]
+                for row in upd.itertuples():
+                    old = table.get(row[0], (0.0, 0.0, 0.0))
+                    table[row[0]] = (old[0] + row[1], old[1] + row[2], old[2] + row[3])
             self._frames_cache.clear()
 
     def _frame(self, name: str) -> tuple[pd.Index, np.ndarray]:
-        """The table as a hash index of its keys and a matrix of its rows, plus a last row for
-        unknown keys (zeros; no first declaration for an unknown enterprise)."""
+        """A line table as a hash index of its keys and a matrix of its rows, plus a last row
+        of zeros for unknown keys."""
         with self._lock:
             cached = self._frames_cache.get(name)
             if cached is None:
-                table = self.tables[name]
-                width = len(_KEYED[name])
-                zero = [0.0] * width if name != "ent" else [0.0, 0.0, math.inf, 0.0, 0.0, 0.0]
-                values = np.array([*table.values(), zero], dtype="float64").reshape(-1, width)
-                cached = (pd.Index(list(table.keys()), dtype=object), values)
+                table = self.lines[name]
+                values = np.array([*table.values(), (0.0, 0.0, 0.0)], dtype="float64")
+                cached = (pd.Index(list(table.keys()), dtype=object), values.reshape(-1, 3))
                 self._frames_cache[name] = cached
             return cached
 
-    def _get(self, name: str, keys: Sequence[str]) -> np.ndarray:
-        """The rows of table `name` for `keys` (zeros for unknown keys), as a 2-D array."""
-        width = len(_KEYED[name])
+    def _get(self, name: str, keys: np.ndarray) -> np.ndarray:
         if len(keys) <= 64:
-            table = self.tables[name]
-            zero = (0.0,) * width if name != "ent" else (0.0, 0.0, math.inf, 0.0, 0.0, 0.0)
-            return np.array([table.get(k, zero) for k in keys], dtype="float64").reshape(
-                len(keys), width
+            table = self.lines[name]
+            zero = (0.0, 0.0, 0.0)
+            return np.array([table.get(k, zero) for k in keys.tolist()], dtype="float64").reshape(
+                len(keys), 3
             )
         index, values = self._frame(name)
-        rows = index.get_indexer(np.asarray(keys, dtype=object))
-        rows[rows < 0] = len(values) - 1
-        return values[rows]
+        codes, uniques = history.factorize(np.asarray(keys, dtype=object))
+        pos = index.get_indexer(uniques)[codes] if len(uniques) else np.zeros(0, dtype="int64")
+        pos[pos < 0] = len(values) - 1
+        return values[pos]
 
     def lookup(self, frames: Frames) -> dict[str, np.ndarray]:
-        """The history numbers (`RAW`) of declarations registered after everything counted."""
+        """The history numbers of declarations registered after everything counted."""
         d, ln = frames.decl, frames.lines
-        e = self._get("ent", d["mst"].tolist())
-        out: dict[str, np.ndarray] = {
-            "ent_n": e[:, 0],
-            "ent_value": e[:, 1],
-            "ent_first_t": np.where(np.isfinite(e[:, 2]), e[:, 2], np.nan),
-            "ent_insp": e[:, 3],
-            "ent_found": e[:, 4],
-            "ent_rev": e[:, 5],
-        }
-        h = self._get("hs6", per_value(d["hs"], lambda s: s[:6]).tolist())
-        out.update(hs6_insp=h[:, 0], hs6_found=h[:, 1])
-        o = self._get("org", d["origin"].tolist())
-        out.update(org_insp=o[:, 0], org_found=o[:, 1])
+        out = self.hist.lookup(canonical(d["t"], d))
         g = self._get("grp", _group_keys(ln))
-        hl = self._get("hsl", ln["hs"].tolist())
+        hl = self._get("hsl", ln["hs"])
         out.update(
             _z_columns(
                 d,
@@ -527,11 +504,12 @@ class FeatureSpec:
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "feature_set": FEATURE_SET,
             "features": list(FEATURES),
             "categorical": list(CATEGORICAL),
             "vocab": {k: list(v) for k, v in self.vocab.items()},
             "prior": self.prior,
-            "smoothing": SMOOTHING,
+            "smoothing": history.SMOOTHING,
             "min_price_peers": MIN_PRICE_PEERS,
         }
 
@@ -554,17 +532,10 @@ class FeatureSpec:
         return [FEATURES.index(c) for c in CATEGORICAL]
 
 
-def per_value(values: np.ndarray, fn: Any, dtype: Any = object) -> np.ndarray:
-    """`fn` of each value, computed once per distinct value (codes repeat a lot)."""
-    if len(values) <= 64:
-        return np.array([fn(v) for v in values.tolist()], dtype=dtype)
-    codes, uniques = pd.factorize(values)
-    mapped = np.array([fn(v) for v in uniques.tolist()], dtype=dtype)
-    return mapped[codes] if len(mapped) else np.array([], dtype=dtype)
+per_value = history.per_distinct
 
 
 def categorical_columns(decl: Table) -> dict[str, np.ndarray]:
-    hs = decl["hs"]
     return {
         "office": decl["office"],
         "type_code": decl["type_code"],
@@ -573,9 +544,9 @@ def categorical_columns(decl: Table) -> dict[str, np.ndarray]:
         "partner": decl["partner"],
         "rank": decl["rank"],
         "origin": decl["origin"],
-        "hs2": per_value(hs, lambda h: h[:2]),
-        "hs4": per_value(hs, lambda h: h[:4]),
-        "hs6": per_value(hs, lambda h: h[:6]),
+        "hs2": history.column(decl, "hs2"),
+        "hs4": history.column(decl, "hs4"),
+        "hs6": history.column(decl, "hs6"),
     }
 
 
@@ -583,13 +554,10 @@ def _codes(values: np.ndarray, vocab: Sequence[str]) -> np.ndarray:
     if len(values) <= 64:
         index = {v: i for i, v in enumerate(vocab)}
         return np.array([index.get(v, np.nan) for v in values], dtype="float64")
-    codes = pd.Index(list(vocab), dtype=object).get_indexer(values).astype("float64")
-    codes[codes < 0] = np.nan
-    return codes
-
-
-def _rate(found: np.ndarray, insp: np.ndarray, prior: float) -> np.ndarray:
-    return (found + SMOOTHING * prior) / (insp + SMOOTHING)
+    factor, uniques = history.factorize(values)
+    mapped = pd.Index(list(vocab), dtype=object).get_indexer(uniques).astype("float64")
+    mapped[mapped < 0] = np.nan
+    return mapped[factor] if len(mapped) else np.zeros(0)
 
 
 def assemble(
@@ -601,6 +569,8 @@ def assemble(
     """The model's matrix (rows = `frames.decl`, columns = `FEATURES`)."""
     d = frames.decl
     n = rows(d)
+    if not n:
+        return np.zeros((0, len(FEATURES)))
     cat = categorical_columns(d)
     t = d["t"]
     local = t + LOCAL_OFFSET_S
@@ -612,18 +582,6 @@ def assemble(
     cols["n_lines"] = d["n_lines"].astype("float64")
     cols["preference"] = d["preference"].astype("float64")
     cols["duty_rate"] = per_value(d["hs"], lambda h: duty_rates.get(h, np.nan), "float64")
-    ent_n = raw["ent_n"]
-    cols["ent_n_log"] = np.log1p(ent_n)
-    cols["ent_age_days"] = np.where(ent_n > 0, (t - raw["ent_first_t"]) / 86400.0, 0.0)
-    cols["ent_value_log"] = np.log1p(np.maximum(raw["ent_value"], 0.0))
-    cols["ent_insp"] = raw["ent_insp"]
-    cols["ent_found"] = raw["ent_found"]
-    cols["ent_rate"] = _rate(raw["ent_found"], raw["ent_insp"], spec.prior)
-    cols["ent_rev_log"] = np.log1p(np.maximum(raw["ent_rev"], 0.0))
-    cols["hs6_insp"] = raw["hs6_insp"]
-    cols["hs6_rate"] = _rate(raw["hs6_found"], raw["hs6_insp"], spec.prior)
-    cols["org_insp"] = raw["org_insp"]
-    cols["org_rate"] = _rate(raw["org_found"], raw["org_insp"], spec.prior)
     cols["price_z_min"] = np.asarray(raw["z_min"], dtype="float64")
     cols["price_z_main"] = np.asarray(raw["z_main"], dtype="float64")
     cols["price_peers_log"] = np.log1p(
@@ -634,7 +592,13 @@ def assemble(
     cols["month"] = month.astype("float64")
     cols["weekday"] = np.mod(days + 3, 7)  # 1970-01-01 was a Thursday; Monday = 0
     cols["hour"] = np.floor(np.mod(local, 86400.0) / 3600.0)
-    return np.column_stack([cols[name] for name in FEATURES]) if n else np.zeros((0, len(FEATURES)))
+    cols.update(history.matrix(t, raw, FAMILIES, spec.prior))
+    return np.column_stack([cols[name] for name in FEATURES])
+
+
+def uncertainty(raw: Mapping[str, np.ndarray]) -> np.ndarray:
+    """How little the checks have seen of each declaration's parties and goods (0 to 1)."""
+    return history.uncertainty(raw, FAMILIES)
 
 
 def features_for(

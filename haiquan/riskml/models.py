@@ -81,7 +81,9 @@ class RiskModel(models.Model):
 
 
 class InspectionTarget(models.Model):
-    """The share of an office's declarations the model may send to the red lane."""
+    """The share of an office's declarations the model may send to the red lane, what it ranks
+    them by there (catch the most violations, or recover the most revenue), and the part of
+    that share spent exploring declarations the checks have seen little of."""
 
     office = models.OneToOneField(
         "refdata.Office",
@@ -90,6 +92,21 @@ class InspectionTarget(models.Model):
         related_name="+",
     )
     rate = models.DecimalField(_("target inspection rate"), max_digits=5, decimal_places=4)
+    rank_by = models.CharField(
+        _("rank by"),
+        max_length=12,
+        choices=RankBy.choices,
+        blank=True,
+        help_text=_("Empty: as the active model version ranks."),
+    )
+    exploration = models.DecimalField(
+        _("exploration share"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Part of the rate spent exploring; empty: the installation's default."),
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("updated by"),

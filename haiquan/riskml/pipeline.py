@@ -11,13 +11,25 @@ import numpy as np
 import pandas as pd
 
 from .data import labels_of
-from .features import FEATURES, FeatureSpec, Frames, assemble, history_asof, take
+from .features import (
+    FEATURE_SET,
+    FEATURES,
+    FeatureSpec,
+    Frames,
+    assemble,
+    history_asof,
+    take,
+    uncertainty,
+)
 from .training import (
     RATES,
+    SEEDS,
     Boosters,
+    choose,
     evaluate,
     fit,
     histogram,
+    propensity_weights,
     score_grid,
 )
 
@@ -50,6 +62,25 @@ def _labelled(ids: np.ndarray, labels: pd.DataFrame, known_before: float) -> pd.
     return lab.reindex(ids)
 
 
+def novelty(
+    party: np.ndarray, goods: np.ndarray, train_party: np.ndarray, train_goods: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Test rows the model could not have memorised: "novel" when their party and goods
+    combination never appears among the training rows, "unseen_party" when their party does
+    not appear there at all."""
+    seen_party = set(train_party.tolist())
+    seen_pair = set(zip(train_party.tolist(), train_goods.tolist(), strict=True))
+    pairs = zip(party.tolist(), goods.tolist(), strict=True)
+    return {
+        "novel": np.array([p not in seen_pair for p in pairs], dtype=bool),
+        "unseen_party": np.array([p not in seen_party for p in party.tolist()], dtype=bool),
+    }
+
+
+def _hs6(hs: np.ndarray) -> np.ndarray:
+    return np.array([str(h)[:6] for h in hs.tolist()], dtype=object)
+
+
 def train(
     frames: Frames,
     *,
@@ -58,9 +89,14 @@ def train(
     duty_rates: Mapping[str, float],
     truth_loader: TruthLoader,
     rules_loader: RulesLoader,
+    seeds: Sequence[int] = SEEDS,
+    ipw: bool = True,
 ) -> Trained:
     """Learn from the checks known before `split_t`, evaluate on every declaration registered
-    from `split_t` on, then refit on everything known for the version that will score."""
+    from `split_t` on (overall, on novel rows and on rows of unseen parties; the mean of
+    `seeds` fits with its spread), then refit on everything known for the version that will
+    score. With `ipw`, each checked declaration weighs the inverse of its chance of being
+    checked (`training.propensity_weights`)."""
     f = frames
     decl = f.decl
     ids = decl["id"]
@@ -79,19 +115,38 @@ def train(
         )
     spec = FeatureSpec.fit(take(decl, in_train), prior=float(found[rows].mean()))
     x = assemble(f, raw, spec, duty_rates)
-    boosters, rounds = fit(
-        x[rows],
-        found[rows],
-        revenue[rows],
-        t[rows],
-        categorical=spec.categorical_indexes,
-        names=FEATURES,
-    )
-
-    # Evaluation on the later period.
+    cat = spec.categorical_indexes
+    weights = None
+    ipw_info: dict[str, Any] = {"used": False}
+    if ipw:
+        w, ipw_info = propensity_weights(
+            x[in_train], rows[in_train], categorical=cat, names=FEATURES, seed=seeds[0]
+        )
+        ipw_info["used"] = True
+        weights = w
+        # The overall rate the smoothed rates lean on: of all declarations, not of the checked
+        # ones (which the rules chose for being risky).
+        spec = FeatureSpec(vocab=spec.vocab, prior=_weighted_rate(found[rows], w))
+        x = assemble(f, raw, spec, duty_rates)
+    info = choose(x[rows], found[rows], t[rows], categorical=cat, names=FEATURES, weights=weights)
     test = t >= split_t
     test_ids = ids[test]
-    p, er = boosters.predict(x[test])
+    fits = []
+    for seed in seeds:
+        boosters, _info = fit(
+            x[rows],
+            found[rows],
+            revenue[rows],
+            t[rows],
+            categorical=cat,
+            names=FEATURES,
+            weights=weights,
+            seed=seed,
+            info=info,
+        )
+        fits.append((boosters, *boosters.predict(x[test])))
+
+    # Evaluation on the later period.
     truth = truth_loader(list(map(int, test_ids)))
     if truth is not None:
         tr = truth.reindex(test_ids)
@@ -107,43 +162,70 @@ def train(
         truth_name = "inspections"
     rules = rules_loader(list(map(int, test_ids[keep])))
     rules_arr = rules.reindex(test_ids[keep]).fillna(0).to_numpy() if rules is not None else None
+    subsets = novelty(
+        decl["mst"][test][keep],
+        _hs6(decl["hs"][test][keep]),
+        decl["mst"][rows],
+        _hs6(decl["hs"][rows]),
+    )
     metrics = evaluate(
         ids=test_ids[keep],
-        probability=p[keep],
-        expected_revenue=er[keep],
+        probability=[p[keep] for _b, p, _e in fits],
+        expected_revenue=[e[keep] for _b, _p, e in fits],
         fraud=fraud[keep],
         revenue=rev[keep],
         rules=rules_arr,
         truth=truth_name,
+        subsets=subsets,
+        seeds=seeds,
     )
+    first, p0, _e0 = fits[0]
     metrics["training_rows"] = int(rows.sum())
     metrics["training_findings"] = int(found[rows].sum())
-    metrics["rounds"] = rounds
+    metrics["rounds"] = info.rounds
+    metrics["selection"] = info.as_json()
+    metrics["ipw"] = ipw_info
     metrics["rates"] = list(RATES)
-    importance = boosters.classifier.feature_importance("gain")
+    metrics["feature_set"] = FEATURE_SET
+    metrics["novel_by"] = ["importer", "HS subheading"]
+    importance = first.classifier.feature_importance("gain")
     ranked = sorted(zip(FEATURES, importance, strict=True), key=lambda fg: -float(fg[1]))
     metrics["importance"] = [{"feature": n, "gain": float(g)} for n, g in ranked[:12]]
-    metrics["test_histogram"] = histogram(p)
+    metrics["test_histogram"] = histogram(p0)
     # Hit rate by score decile among the checked declarations of the test period.
     checked = labels.reindex(test_ids)["found"]
     ok = checked.notna().to_numpy()
-    metrics["test_hit_rate_by_decile"] = _hits_by_decile(p[ok], checked.to_numpy()[ok])
+    metrics["test_hit_rate_by_decile"] = _hits_by_decile(p0[ok], checked.to_numpy()[ok])
 
     # The version that will score: the same recipe on everything known now.
     lab_all = labels.reindex(ids)
     all_rows = lab_all["found"].notna().to_numpy()
-    spec_final = FeatureSpec.fit(decl, prior=float(lab_all["found"][all_rows].mean()))
+    found_all = lab_all["found"].to_numpy(dtype="float64")
+    spec_final = FeatureSpec.fit(decl, prior=float(found_all[all_rows].mean()))
     x_final = assemble(f, raw, spec_final, duty_rates)
-    final, _rounds = fit(
+    w_final = None
+    if ipw:
+        w_final, _i = propensity_weights(
+            x_final, all_rows, categorical=cat, names=FEATURES, seed=seeds[0]
+        )
+        spec_final = FeatureSpec(
+            vocab=spec_final.vocab, prior=_weighted_rate(found_all[all_rows], w_final)
+        )
+        x_final = assemble(f, raw, spec_final, duty_rates)
+    final, _info = fit(
         x_final[all_rows],
         lab_all["found"].to_numpy(dtype="float64")[all_rows],
         lab_all["revenue"].to_numpy(dtype="float64")[all_rows],
         t[all_rows],
         categorical=spec_final.categorical_indexes,
         names=FEATURES,
+        weights=w_final,
+        seed=seeds[0],
+        info=info,
     )
     fp, fer = final.predict(x_final[test])
     offices = decl["office"][test]
+    unsure = uncertainty({k: v[test] for k, v in raw.items()})
     grids: dict[str, dict[str, list[float]]] = {"probability": {}, "revenue": {}}
     for name, values in (("probability", fp), ("revenue", fer)):
         grids[name]["*"] = score_grid(values)
@@ -151,14 +233,26 @@ def train(
             chosen = values[offices == office]
             if len(chosen) >= MIN_OFFICE_SCORES:
                 grids[name][str(office)] = score_grid(chosen)
+    # How little the checks know of each declaration: the exploration share goes to those
+    # above the office's quantile of it (`scorer.Policy.explore_threshold`).
+    grids["uncertainty"] = {"*": score_grid(unsure)}
+    for office in sorted(set(offices)):
+        chosen = unsure[offices == office]
+        if len(chosen) >= MIN_OFFICE_SCORES:
+            grids["uncertainty"][str(office)] = score_grid(chosen)
     return Trained(
         boosters=final,
         spec=spec_final,
-        rounds=rounds,
+        rounds=info.rounds,
         training_rows=int(all_rows.sum()),
         metrics=metrics,
         grids=grids,
     )
+
+
+def _weighted_rate(found: np.ndarray, weights: np.ndarray) -> float:
+    total = float(weights.sum())
+    return float((weights * found).sum() / total) if total > 0 else float(found.mean())
 
 
 def _hits_by_decile(p: np.ndarray, found: np.ndarray) -> list[dict[str, float]]:

@@ -5,6 +5,14 @@ Per process, the scorer of the active version is kept with its history state (`H
 until the model revision token changes (one primary-key read per decision, like the rule set);
 the state is topped up with the declarations and check results written since, at most every
 `REFRESH_SECONDS`.
+
+Each office's share of the red lane (`InspectionTarget`, default `RISKML_TARGET_RATE`) is spent
+in two parts: most on the declarations the model ranks highest (by probability or expected
+revenue, the office's choice), and an exploration share (`RISKML_EXPLORATION_SHARE`, or the
+office's own) on the declarations the checks know least about — those whose importer, seller or
+goods-and-origin was declared most often for each check of it (`history.uncertainty`) — so
+that the model keeps learning where it would otherwise never look. Each exploration reason is
+recorded apart (code `MODEL-<version>-EXPLORE`).
 """
 
 from __future__ import annotations
@@ -14,12 +22,15 @@ import math
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import lightgbm as lgb
 import numpy as np
+from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from haiquan.clearance.choices import Lane, TransportMode
 from haiquan.refdata.choices import ComplianceRank
@@ -27,8 +38,21 @@ from haiquan.risk.choices import ReasonSource
 from haiquan.risk.engine import Reason
 from haiquan.risk.scoring import ScoreResult
 
+from . import history
 from .choices import RankBy
-from .features import FEATURES, FeatureSpec, Frames, HistoryState, assemble, take
+from .data import seller_key
+from .features import (
+    FAMILIES,
+    FEATURE_SET,
+    FEATURES,
+    FeatureSpec,
+    Frames,
+    HistoryState,
+    assemble,
+    canonical,
+    take,
+    uncertainty,
+)
 from .training import Boosters
 
 if TYPE_CHECKING:
@@ -39,6 +63,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 REFRESH_SECONDS = 30.0
 TOP_REASONS = 3
+DEFAULT_EXPLORATION_SHARE = 0.1
+
+
+def exploration_default() -> float:
+    return float(settings.HAIQUAN.get("RISKML_EXPLORATION_SHARE", DEFAULT_EXPLORATION_SHARE))
+
+
+def explore_code(version: int | str) -> str:
+    return f"MODEL-{version}-EXPLORE"
 
 
 def facts_frames(facts: DeclarationFacts) -> Frames:
@@ -72,6 +105,12 @@ def facts_frames(facts: DeclarationFacts) -> Frames:
         "hs": [main.hs_code if main else ""],
         "origin": [main.origin if main else ""],
         "preference": [int(any(ln.preference for ln in facts.lines))],
+        "declarant": [facts.declarant],
+        "seller": [seller_key(facts.partner_name)],
+        "broker": [facts.broker],
+        "main_value": [float(main.customs_value_vnd) if main else 0.0],
+        "quantity": [float(main.quantity) if main else np.nan],
+        "unit": [main.unit if main else ""],
     }
     columns = ("decl_id", "t", "line_no", "hs", "origin", "price", "value")
     line_cols = {c: [row[i] for row in lines] for i, c in enumerate(columns)}
@@ -81,6 +120,51 @@ def facts_frames(facts: DeclarationFacts) -> Frames:
 def _hs(code: str) -> str:
     code = str(code or "")
     return f"{code[:4]}.{code[4:6]}" if len(code) >= 6 else code
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How one office spends its share of the red lane."""
+
+    threshold: float  # the ranking value from which the model sends a declaration red
+    rank_by: str  # probability | revenue
+    rate: float  # the share of declarations the model may send red
+    explore: float  # the part of that share spent on exploration
+    explore_threshold: float = math.inf  # how little must be known of a declaration to explore it
+
+    @classmethod
+    def from_json(cls, value: Any, rank_by: str) -> Policy:
+        if isinstance(value, Mapping):
+            threshold = value.get("threshold")
+            explore_threshold = value.get("explore_threshold")
+            return cls(
+                threshold=math.inf if threshold is None else float(threshold),
+                rank_by=str(value.get("rank_by") or rank_by),
+                rate=float(value.get("rate") or 0.0),
+                explore=float(value.get("explore") or 0.0),
+                explore_threshold=math.inf
+                if explore_threshold is None
+                else float(explore_threshold),
+            )
+        return cls(threshold=float(value), rank_by=rank_by, rate=0.0, explore=0.0)
+
+
+# Who a history family is, in a reason ("%(k)s": its key).
+WHO: dict[str, Any] = {
+    "importer": gettext_lazy("importer %(k)s"),
+    "declarant": gettext_lazy("this declarant"),
+    "seller": gettext_lazy("seller %(k)s"),
+    "broker": gettext_lazy("this customs broker"),
+    "hs2": gettext_lazy("HS chapter %(k)s"),
+    "hs4": gettext_lazy("HS heading %(k)s"),
+    "hs6": gettext_lazy("HS subheading %(k)s"),
+    "origin": gettext_lazy("origin %(k)s"),
+    "office": gettext_lazy("office %(k)s"),
+    "route": gettext_lazy("this route (%(k)s)"),
+    "importer_hs6": gettext_lazy("this importer's goods of HS %(k)s"),
+    "hs6_origin": gettext_lazy("goods of HS %(k)s from this origin"),
+    "seller_importer": gettext_lazy("this seller with this importer"),
+}
 
 
 class ModelScorer:
@@ -95,7 +179,7 @@ class ModelScorer:
         state: HistoryState,
         duty_rates: Mapping[str, float],
         rank_by: str,
-        thresholds: Mapping[str, float],
+        thresholds: Mapping[str, Any],
     ) -> None:
         self.version = str(version)
         self.version_number = version
@@ -104,7 +188,12 @@ class ModelScorer:
         self.state = state
         self.duty_rates = dict(duty_rates)
         self.rank_by = rank_by
-        self.thresholds = dict(thresholds)
+        self.set_policies(thresholds, rank_by)
+
+    def set_policies(self, thresholds: Mapping[str, Any], rank_by: str) -> None:
+        self.rank_by = rank_by
+        self.policies = {k: Policy.from_json(v, rank_by) for k, v in thresholds.items()}
+        self.thresholds = {k: p.threshold for k, p in self.policies.items()}
 
     @classmethod
     def from_model(
@@ -124,7 +213,7 @@ class ModelScorer:
             state=state,
             duty_rates=duty_rates,
             rank_by=model.rank_by,
-            thresholds={k: float(v) for k, v in (model.thresholds or {}).items()},
+            thresholds=model.thresholds or {},
         )
 
     # -- batch ----------------------------------------------------------------------------
@@ -134,16 +223,23 @@ class ModelScorer:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """(matrix, probability, expected revenue, history numbers) for declarations registered
         after everything the state holds."""
-        raw = self.state.lookup(frames)
-        x = assemble(frames, raw, self.spec, self.duty_rates)
+        with history.one_batch():
+            raw = self.state.lookup(frames)
+            x = assemble(frames, raw, self.spec, self.duty_rates)
         p, er = self.boosters.predict(x)
         return x, p, er, raw
 
-    def ranking_value(self, p: np.ndarray, er: np.ndarray) -> np.ndarray:
-        return er if self.rank_by == RankBy.REVENUE else p
+    def policy_for(self, office: str) -> Policy:
+        return self.policies.get(
+            office, self.policies.get("*", Policy(math.inf, self.rank_by, 0.0, 0.0))
+        )
+
+    def ranking_value(self, p: np.ndarray, er: np.ndarray, office: str | None = None) -> np.ndarray:
+        rank_by = self.policy_for(office).rank_by if office is not None else self.rank_by
+        return er if rank_by == RankBy.REVENUE else p
 
     def threshold_for(self, office: str) -> float:
-        return self.thresholds.get(office, self.thresholds.get("*", math.inf))
+        return self.policy_for(office).threshold
 
     # -- online ---------------------------------------------------------------------------
 
@@ -151,11 +247,15 @@ class ModelScorer:
         frames = facts_frames(facts)
         x, p, er, raw = self.score_frames(frames)
         prob, expected = float(p[0]), float(er[0])
-        value = expected if self.rank_by == RankBy.REVENUE else prob
-        threshold = self.threshold_for(facts.office_code)
+        office = facts.office_code
+        policy = self.policy_for(office)
+        value = expected if policy.rank_by == RankBy.REVENUE else prob
+        threshold = policy.threshold
         red = value >= threshold
-        factors = self.explain(x, frames, raw)[0]
-        if self.rank_by == RankBy.REVENUE:
+        explored = False
+        if not red and policy.explore > 0:
+            explored = float(uncertainty(raw)[0]) >= policy.explore_threshold
+        if policy.rank_by == RankBy.REVENUE:
             head = _(
                 "Learned risk score %(p)s%% (expected recovery %(vnd)s VND; model %(v)s, red from "
                 "%(t)s VND at office %(office)s)"
@@ -163,8 +263,8 @@ class ModelScorer:
                 "p": f"{prob * 100:.1f}",
                 "vnd": f"{expected:,.0f}",
                 "v": self.version,
-                "t": f"{threshold:,.0f}",
-                "office": facts.office_code,
+                "t": f"{threshold:,.0f}" if math.isfinite(threshold) else "—",
+                "office": office,
             }
         else:
             head = _(
@@ -173,19 +273,29 @@ class ModelScorer:
                 "p": f"{prob * 100:.1f}",
                 "v": self.version,
                 "t": f"{threshold * 100:.1f}" if math.isfinite(threshold) else "—",
-                "office": facts.office_code,
+                "office": office,
             }
-        text = head + (": " + "; ".join(factors) + "." if factors else ".")
-        lane = Lane.RED.value if red else Lane.GREEN.value
-        reason = Reason(
-            source=ReasonSource.SCORE.value,
-            code=f"MODEL-{self.version}",
-            lane=lane,
-            text=text,
-        )
+        if explored:
+            text = _(
+                "Selected to explore (%(share)s%% of the learned score's red lane at office "
+                "%(office)s goes to the declarations the checks know least about): %(why)s. "
+                "%(head)s."
+            ) % {
+                "share": f"{policy.explore * 100:g}",
+                "office": office,
+                "why": self._unseen_words(frames, raw),
+                "head": head,
+            }
+            code = explore_code(self.version)
+        else:
+            factors = self.explain(x, frames, raw)[0]
+            text = head + (": " + "; ".join(factors) + "." if factors else ".")
+            code = f"MODEL-{self.version}"
+        lane = Lane.RED.value if red or explored else Lane.GREEN.value
+        reason = Reason(source=ReasonSource.SCORE.value, code=code, lane=lane, text=text)
         return ScoreResult(
             score=Decimal(f"{min(max(prob, 0.0), 1.0):.6f}"),
-            lane=Lane.RED.value if red else None,
+            lane=Lane.RED.value if red or explored else None,
             reasons=(reason,),
         )
 
@@ -199,78 +309,156 @@ class ModelScorer:
         contrib = np.asarray(self.boosters.classifier.predict(x, pred_contrib=True, num_threads=1))[
             :, : len(FEATURES)
         ]
+        keys = canonical(frames.decl["t"], frames.decl)
         out = []
-        words_seen: set[str]
         for i in range(len(x)):
-            words_seen = set()
+            words_seen: set[str] = set()
             row: list[str] = []
             for j in np.argsort(-contrib[i]):
                 if contrib[i, j] <= 0 or len(row) >= top:
                     break
-                words = self._words(FEATURES[j], i, frames, raw)
+                words = self._words(FEATURES[j], i, frames, raw, keys)
                 if words and words not in words_seen:
                     words_seen.add(words)
                     row.append(words)
             out.append(row)
         return out
 
-    def _words(self, feature: str, i: int, frames: Frames, raw: Mapping[str, np.ndarray]) -> str:
+    def _unseen_words(self, frames: Frames, raw: Mapping[str, np.ndarray]) -> str:
+        """The key the checks know least about (declared most often per check)."""
+        keys = canonical(frames.decl["t"], frames.decl)
+        spots = history.blind_spots(raw, FAMILIES)
+        if not spots:
+            return ""
+        family = max(spots, key=lambda f: float(spots[f][0]))
+        return _("%(who)s: %(n)s declarations, %(c)s checks") % {
+            "who": self._who(family, 0, keys),
+            "n": int(raw[f"{family}.n"][0]),
+            "c": int(raw[f"{family}.insp"][0]),
+        }
+
+    @staticmethod
+    def _who(family: str, i: int, keys: Mapping[str, np.ndarray]) -> str:
+        if family in ("importer_hs6", "hs6_origin"):
+            k = _hs(str(keys["hs"][i]))
+        elif family in ("hs2", "hs4"):
+            k = str(keys["hs"][i])[: int(family[2])]
+        elif family == "hs6":
+            k = _hs(str(keys["hs"][i]))
+        elif family in keys:
+            k = str(keys[family][i]) or "—"
+        else:
+            k = ""
+        return str(WHO.get(family, family)) % {"k": k}
+
+    def _words(
+        self,
+        feature: str,
+        i: int,
+        frames: Frames,
+        raw: Mapping[str, np.ndarray],
+        keys: Mapping[str, np.ndarray],
+    ) -> str:
         d = {k: v[i] for k, v in frames.decl.items()}
-        r = {k: raw[k][i] for k in raw}
-        found, insp = int(r["ent_found"]), int(r["ent_insp"])
+        family, _sep, stat = feature.partition("__")
+        if family in WHO and stat:
+            who = self._who(family, i, keys)
+            n = int(raw[f"{family}.n"][i])
+            insp = int(raw[f"{family}.insp"][i])
+            found = int(raw[f"{family}.found"][i])
+            if stat in ("n", "since"):
+                if n == 0:
+                    return _("first declaration of %(who)s") % {"who": who}
+                days = (float(d["t"]) - float(raw[f"{family}.last"][i])) / 86400.0
+                return _("%(who)s: %(n)s earlier declarations, the latest %(d)s days before") % {
+                    "who": who,
+                    "n": n,
+                    "d": f"{days:.0f}",
+                }
+            if insp == 0:
+                return _("%(who)s: no earlier check") % {"who": who}
+            if stat == "since_found" and found:
+                days = (float(d["t"]) - float(raw[f"{family}.last_found"][i])) / 86400.0
+                return _(
+                    "%(who)s: earlier checks found violations in %(f)s of %(n)s, the latest "
+                    "%(d)s days before"
+                ) % {"who": who, "f": found, "n": insp, "d": f"{days:.0f}"}
+            return _("%(who)s: earlier checks found violations in %(f)s of %(n)s") % {
+                "who": who,
+                "f": found,
+                "n": insp,
+            }
+        if feature.startswith("uv_"):
+            measure = feature[3:].split("__")[0]
+            grp = "importer_hs6" if feature.endswith("importer_hs6") else "hs6"
+            peers = float(raw.get(f"uv_{measure}.{grp}.n", np.zeros(i + 1))[i])
+            x = float(raw.get(f"uv_{measure}.x", np.full(i + 1, np.nan))[i])
+            if peers < 1 or not math.isfinite(x):
+                return ""
+            ratio = math.exp(x - float(raw[f"uv_{measure}.{grp}.s1"][i]) / peers)
+            per = _("per kilogram") if measure == "mass" else _("per unit")
+            whose = (
+                _("this importer's earlier declarations of HS %(hs)s")
+                if grp == "importer_hs6"
+                else _("earlier declarations of HS %(hs)s")
+            ) % {"hs": _hs(str(d["hs"]))}
+            if abs(ratio - 1) < 0.05:
+                return _("value %(per)s close to %(whose)s") % {"per": per, "whose": whose}
+            if ratio < 1:
+                return _("value %(per)s %(pct)s%% below %(whose)s") % {
+                    "per": per,
+                    "pct": f"{(1 - ratio) * 100:.0f}",
+                    "whose": whose,
+                }
+            return _("value %(per)s %(pct)s%% above %(whose)s") % {
+                "per": per,
+                "pct": f"{(ratio - 1) * 100:.0f}",
+                "whose": whose,
+            }
+        if feature.startswith("repeat__"):
+            n = int(raw["repeat.n"][i])
+            insp = int(raw["repeat.insp"][i])
+            if n == 0 and insp == 0:
+                return ""
+            last = raw["repeat.last_label"][i]
+            if insp and last == last:  # a checked one
+                state = _("found in violation") if last > 0 else _("found compliant")
+                return _(
+                    "%(n)s earlier consignments with the same goods, value and quantity; the "
+                    "latest checked one was %(state)s"
+                ) % {"n": max(n, insp), "state": state}
+            return _("%(n)s earlier consignments with the same goods, value and quantity") % {
+                "n": n
+            }
         if feature in ("price_z_min", "price_z_main", "price_peers_log"):
-            ratio = r["ratio_min"]
+            ratio = raw["ratio_min"][i]
             if ratio is None or not np.isfinite(float(ratio)):
                 return ""
             ratio = float(ratio)
             if abs(ratio - 1) < 0.05:
                 return _("unit price close to the usual for HS %(hs)s from %(origin)s") % {
-                    "hs": _hs(str(r["hs_min"])),
-                    "origin": r["origin_min"],
+                    "hs": _hs(str(raw["hs_min"][i])),
+                    "origin": raw["origin_min"][i],
                 }
             if ratio < 1:
                 return _("unit price %(pct)s%% below the usual for HS %(hs)s from %(origin)s") % {
                     "pct": f"{(1 - ratio) * 100:.0f}",
-                    "hs": _hs(str(r["hs_min"])),
-                    "origin": r["origin_min"],
+                    "hs": _hs(str(raw["hs_min"][i])),
+                    "origin": raw["origin_min"][i],
                 }
             return _("unit price %(pct)s%% above the usual for HS %(hs)s from %(origin)s") % {
                 "pct": f"{(ratio - 1) * 100:.0f}",
-                "hs": _hs(str(r["hs_min"])),
-                "origin": r["origin_min"],
-            }
-        if feature in ("ent_rate", "ent_found", "ent_insp", "ent_rev_log"):
-            if insp == 0:
-                return _("the enterprise has no inspection record yet")
-            return _("the enterprise's past checks found violations in %(f)s of %(n)s") % {
-                "f": found,
-                "n": insp,
-            }
-        if feature in ("ent_n_log", "ent_age_days", "ent_value_log"):
-            n = int(r["ent_n"])
-            if n == 0:
-                return _("the enterprise's first declaration")
-            days = (float(d["t"]) - float(r["ent_first_t"])) / 86400.0
-            return _("the enterprise has filed %(n)s declarations in %(d)s days") % {
-                "n": n,
-                "d": f"{days:.0f}",
+                "hs": _hs(str(raw["hs_min"][i])),
+                "origin": raw["origin_min"][i],
             }
         if feature == "rank":
             rank = str(d["rank"] or "")
             label = ComplianceRank(rank).label if rank in ComplianceRank.values else rank or "—"
             return _("enterprise compliance rank: %(rank)s") % {"rank": label}
-        if feature in ("hs2", "hs4", "hs6", "hs6_rate", "hs6_insp"):
-            return _("goods of HS %(hs)s: past checks found violations in %(f)s of %(n)s") % {
-                "hs": _hs(str(d["hs"])),
-                "f": int(r["hs6_found"]),
-                "n": int(r["hs6_insp"]),
-            }
-        if feature in ("origin", "org_rate", "org_insp"):
-            return _("origin %(o)s: past checks found violations in %(f)s of %(n)s") % {
-                "o": d["origin"],
-                "f": int(r["org_found"]),
-                "n": int(r["org_insp"]),
-            }
+        if feature in ("hs2", "hs4", "hs6"):
+            return _("goods of HS %(hs)s") % {"hs": _hs(str(d["hs"]))}
+        if feature == "origin":
+            return _("origin %(o)s") % {"o": d["origin"]}
         if feature == "preference":
             return _("a preferential tariff rate is claimed")
         if feature == "duty_rate":
@@ -440,12 +628,19 @@ def active_model_scorer(fresh: bool = False) -> ModelScorer | None:
             current = _cache.scorer
             if model is None:
                 _cache.scorer = None
+            elif (model.spec or {}).get("feature_set") != FEATURE_SET:
+                # Trained on another feature set: its columns would mean something else.
+                logger.warning(
+                    "risk model version %s was trained on another feature set; not used (train "
+                    "a new version)",
+                    model.version,
+                )
+                _cache.scorer = None
             elif current is None or current.version_number != model.version:
                 state = _cache.state or HistoryState()
                 _cache.scorer = ModelScorer.from_model(model, state, state.duty_rates)
             else:
-                current.thresholds = {k: float(v) for k, v in (model.thresholds or {}).items()}
-                current.rank_by = model.rank_by
+                current.set_policies(model.thresholds or {}, model.rank_by)
             _cache.token = token
         scorer = _cache.scorer
         if scorer is None or not _ensure_state():
@@ -507,4 +702,7 @@ def declaration_facts(declaration: Any) -> DeclarationFacts:
             )
             for ln in lines
         ),
+        declarant=str(declaration.created_by_id or ""),
+        partner_name=declaration.partner_name,
+        broker=str(declaration.broker_id or ""),
     )

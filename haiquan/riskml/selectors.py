@@ -55,38 +55,60 @@ def expected_recovery(*, declaration_ids: Sequence[int]) -> dict[int, tuple[floa
     return scores_for(scorer, declaration_ids)
 
 
+# Below this many declarations scored since activation, the score distribution says nothing
+# about a shift: the page says so instead of comparing.
+DRIFT_MIN_SCORED = 200
+PSI_SOME_SHIFT = 0.1
+PSI_LARGE_SHIFT = 0.25
+
+
+def _hit(outcome: str, diff: Any) -> int:
+    from haiquan.clearance.choices import CheckOutcome
+
+    return int(outcome == CheckOutcome.DISCREPANCY and diff > 0)
+
+
 def drift_report(*, user: Any, model: RiskModel, days: int = 30) -> dict[str, Any]:
-    """The scores this version gave in the last `days` against its evaluation period: the
-    histogram of probabilities (with the population stability index) and, among the recent
-    declarations a check has examined, the hit rate per score decile."""
+    """The scores this version gave in the last `days` (since its activation, if later)
+    against its evaluation period: the histogram of probabilities with the population
+    stability index — only once at least `DRIFT_MIN_SCORED` declarations were scored — and,
+    among the recent declarations a check has examined, the hit rate per score decile; and
+    what the version's own red picks and its exploration picks found, apart."""
     riskml_require_read(user)
     since = timezone.now() - timedelta(days=days)
-    rows = list(
-        Declaration.objects.filter(
-            registered_at__gte=since,
-            risk_score__isnull=False,
-            lane_reasons__contains=[{"code": f"MODEL-{model.version}"}],
-        ).values_list("id", "risk_score")
-        if _json_contains_supported()
-        else Declaration.objects.filter(
-            registered_at__gte=since, risk_score__isnull=False
-        ).values_list("id", "risk_score")
-    )
-    scores = np.array([float(s) for _i, s in rows if s is not None])
+    if model.activated_at is not None and model.activated_at > since:
+        since = model.activated_at
+    codes = {f"MODEL-{model.version}": "model", f"MODEL-{model.version}-EXPLORE": "explore"}
+    query = Declaration.objects.filter(registered_at__gte=since, risk_score__isnull=False)
+    if _json_contains_supported():
+        from django.db.models import Q
+
+        match = Q()
+        for code in codes:
+            match |= Q(lane_reasons__contains=[{"code": code}])
+        query = query.filter(match)
+    rows = []
+    for did, score, reasons in query.values_list("id", "risk_score", "lane_reasons"):
+        mine = [r for r in reasons or [] if r.get("code") in codes]
+        if not mine:
+            continue
+        kind = codes[mine[0]["code"]]
+        red = any(r.get("lane") == "red" for r in mine)
+        rows.append((did, float(score or 0), kind, red))
+    scores = np.array([r[1] for r in rows])
     recent = histogram(scores) if len(scores) else [0] * 20
     base = (model.metrics or {}).get("test_histogram", [])
-    from haiquan.clearance.choices import CheckOutcome
     from haiquan.clearance.models import CheckResult
 
     checked: dict[int, int] = {}
-    ids = [i for i, _s in rows]
-    for did, outcome, diff in CheckResult.objects.filter(declaration_id__in=ids).values_list(
-        "declaration_id", "outcome", "difference_vnd"
-    ):
-        hit = int(outcome == CheckOutcome.DISCREPANCY and diff > 0)
-        checked[did] = max(checked.get(did, 0), hit)
-    score_of = dict(rows)
-    pairs = [(float(score_of[d] or 0), h) for d, h in checked.items()]
+    ids = [r[0] for r in rows]
+    for part in range(0, len(ids), 50_000):
+        for did, outcome, diff in CheckResult.objects.filter(
+            declaration_id__in=ids[part : part + 50_000]
+        ).values_list("declaration_id", "outcome", "difference_vnd"):
+            checked[did] = max(checked.get(did, 0), _hit(outcome, diff))
+    score_of = {r[0]: r[1] for r in rows}
+    pairs = [(score_of[d], h) for d, h in checked.items()]
     by_decile = []
     if len(pairs) >= 10:
         p = np.array([a for a, _h in pairs])
@@ -98,15 +120,40 @@ def drift_report(*, user: Any, model: RiskModel, days: int = 30) -> dict[str, An
             by_decile.append(
                 {"decile": i + 1, "checked": k, "hit_rate": float(h[chosen].mean()) if k else 0.0}
             )
+    picks: dict[str, dict[str, Any]] = {}
+    for kind in ("model", "explore"):
+        mine = [r[0] for r in rows if r[2] == kind and r[3]]
+        seen = [checked[d] for d in mine if d in checked]
+        picks[kind] = {
+            "sent_red": len(mine),
+            "checked": len(seen),
+            "found": int(sum(seen)),
+            "hit_rate": (sum(seen) / len(seen)) if seen else None,
+        }
+    enough = len(scores) >= DRIFT_MIN_SCORED
+    value = psi(base, recent) if base and enough else None
     return {
         "days": days,
+        "since": since,
         "scored": len(scores),
+        "minimum": DRIFT_MIN_SCORED,
+        "enough": enough,
         "mean_score": float(scores.mean()) if len(scores) else None,
         "histogram": recent,
         "training_histogram": base,
-        "psi": psi(base, recent) if base else None,
+        "psi": value,
+        "shift": (
+            None
+            if value is None
+            else "large"
+            if value > PSI_LARGE_SHIFT
+            else "some"
+            if value > PSI_SOME_SHIFT
+            else "none"
+        ),
         "hit_rate_by_decile": by_decile,
         "training_hit_rate_by_decile": (model.metrics or {}).get("test_hit_rate_by_decile", []),
+        "picks": picks,
     }
 
 

@@ -4,6 +4,7 @@ risk rule-set revision token so every process picks up the change on its next de
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,13 +25,20 @@ from . import data, pipeline
 from .choices import ModelStatus, RankBy
 from .models import DEFAULT_TARGET_RATE, InspectionTarget, RiskModel
 from .permissions import riskml_require_write
-from .training import thresholds as thresholds_from_grids
+from .training import threshold_for
 
 DEFAULT_TEST_SHARE = 0.2
 
 
 def default_target_rate() -> Decimal:
     return Decimal(str(settings.HAIQUAN.get("RISKML_TARGET_RATE", DEFAULT_TARGET_RATE)))
+
+
+def exploration_default() -> float:
+    """The part of an office's share of the red lane spent exploring, unless it has its own."""
+    from .scorer import exploration_default as default
+
+    return default()
 
 
 def _revision_bump() -> None:
@@ -40,21 +48,44 @@ def _revision_bump() -> None:
     ruleset_revision_bump()
 
 
-def _thresholds(model: RiskModel) -> dict[str, float]:
-    grids = (model.metrics or {}).get("grids", {}).get(model.rank_by, {})
-    rates = {
-        code: float(rate)
-        for code, rate in InspectionTarget.objects.values_list("office__code", "rate")
-    }
-    default = float(default_target_rate())
-    out = thresholds_from_grids(grids, rates, default)
-    # Offices with a target but too little history of their own use the overall distribution.
-    overall = grids.get("*", [])
-    from .training import threshold_for
+def _finite(value: float) -> float | None:
+    """A threshold as stored (JSON has no infinity): None sends nothing red."""
+    return value if math.isfinite(value) else None
 
-    for code, rate in rates.items():
-        if code not in grids:
-            out[code] = threshold_for(overall, rate)
+
+def _thresholds(model: RiskModel) -> dict[str, dict[str, Any]]:
+    """Per office ("*": the others), how the active version spends the office's share of the
+    red lane: the threshold on its ranking (probability or expected revenue, the office's
+    choice or the version's) that sends (1 - exploration) of the share red, the share itself
+    and the exploration part (`scorer.Policy`)."""
+    from .scorer import exploration_default
+
+    all_grids = (model.metrics or {}).get("grids", {})
+    default_rate = float(default_target_rate())
+    default_explore = exploration_default()
+    targets = {t.office.code: t for t in InspectionTarget.objects.select_related("office")}
+    offices = set(all_grids.get(model.rank_by, {})) | set(targets) | {"*"}
+    out: dict[str, dict[str, Any]] = {}
+    for code in sorted(offices):
+        target = targets.get(code)
+        rate = float(target.rate) if target is not None else default_rate
+        rank_by = (target.rank_by if target is not None else "") or model.rank_by
+        explore = (
+            float(target.exploration)
+            if target is not None and target.exploration is not None
+            else default_explore
+        )
+        grids = all_grids.get(rank_by, {})
+        grid = grids.get(code, grids.get("*", []))
+        unsure = all_grids.get("uncertainty", {})
+        u_grid = unsure.get(code, unsure.get("*", []))
+        out[code] = {
+            "threshold": _finite(threshold_for(grid, rate * (1 - explore))),
+            "rank_by": rank_by,
+            "rate": rate,
+            "explore": explore,
+            "explore_threshold": _finite(threshold_for(u_grid, rate * explore)),
+        }
     return out
 
 
@@ -211,6 +242,17 @@ def model_activate(*, actor: Any, model: RiskModel, rank_by: str | None = None) 
     riskml_require_write(actor)
     if rank_by is not None and rank_by not in RankBy.values:
         raise ValidationFailed([FieldProblem("rank_by", _("must be 'probability' or 'revenue'"))])
+    from .features import FEATURE_SET
+
+    if (model.spec or {}).get("feature_set") != FEATURE_SET:
+        raise Conflict(
+            _(
+                "Version %(v)s was trained with an earlier set of features and cannot score "
+                "declarations; train a new version."
+            )
+            % {"v": model.version},
+            code="outdated-features",
+        )
     with transaction.atomic():
         list(RiskModel.objects.select_for_update().filter(status=ModelStatus.ACTIVE))
         model = _locked(model)
@@ -261,8 +303,17 @@ def model_deactivate(*, actor: Any, model: RiskModel) -> RiskModel:
     return model
 
 
-def inspection_target_set(*, actor: Any, office_code: str, rate: Decimal) -> InspectionTarget:
-    """Set the share of an office's declarations the model may send red (0 to 50%)."""
+def inspection_target_set(
+    *,
+    actor: Any,
+    office_code: str,
+    rate: Decimal,
+    rank_by: str | None = None,
+    exploration: Decimal | None = None,
+) -> InspectionTarget:
+    """Set the share of an office's declarations the model may send red (0 to 50%), what it
+    ranks them by there ("" or None: as the active version does) and the part of the share
+    spent exploring (0 to 50%; None: the installation's default)."""
     riskml_require_write(actor)
     problems = []
     office = Office.objects.filter(code=office_code).first()
@@ -270,13 +321,29 @@ def inspection_target_set(*, actor: Any, office_code: str, rate: Decimal) -> Ins
         problems.append(FieldProblem("office", _("no office has this code"), "unknown"))
     if not (Decimal(0) <= rate <= Decimal("0.5")):
         problems.append(FieldProblem("rate", _("must be between 0 and 0.5"), "range"))
+    if rank_by and rank_by not in RankBy.values:
+        problems.append(
+            FieldProblem(
+                "rank_by",
+                _("choose catching the most violations or recovering the most revenue"),
+                "choice",
+            )
+        )
+    if exploration is not None and not (Decimal(0) <= exploration <= Decimal("0.5")):
+        problems.append(FieldProblem("exploration", _("must be between 0 and 0.5"), "range"))
     if problems:
         raise ValidationFailed(problems)
     assert office is not None
     with transaction.atomic():
         target, _created = InspectionTarget.objects.update_or_create(
             office=office,
-            defaults={"rate": rate, "updated_by": actor, "updated_at": timezone.now()},
+            defaults={
+                "rate": rate,
+                "rank_by": rank_by or "",
+                "exploration": exploration,
+                "updated_by": actor,
+                "updated_at": timezone.now(),
+            },
         )
         active = RiskModel.objects.select_for_update().filter(status=ModelStatus.ACTIVE).first()
         if active is not None:
@@ -290,7 +357,7 @@ def inspection_target_set(*, actor: Any, office_code: str, rate: Decimal) -> Ins
             party=Party.CUSTOMS,
             actor=actor,
             office_code=office.code,
-            data={"rate": rate},
+            data={"rate": rate, "rank_by": rank_by or "", "exploration": exploration},
         )
     return target
 

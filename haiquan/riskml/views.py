@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from haiquan.core.problems import ProblemError, ValidationFailed
@@ -19,15 +20,21 @@ from haiquan.refdata.models import Office
 
 from . import selectors, services
 from .choices import RankBy
+from .features import FEATURE_SET
 from .permissions import riskml_can_use
+from .words import SUBSET_LABELS, feature_label, operating_point_label
 
 analyst_required = role_required(riskml_can_use)
 
+RANKING_LABELS = {
+    RankBy.PROBABILITY: gettext_lazy("Catch the most violations"),
+    RankBy.REVENUE: gettext_lazy("Recover the most revenue"),
+}
 STRATEGY_LABELS = {
-    "model_probability": _("Model, by probability"),
-    "model_revenue": _("Model, by expected revenue"),
-    "rules": _("Rules alone (risk profiles)"),
-    "random": _("Random selection"),
+    "model_probability": gettext_lazy("Model, by probability"),
+    "model_revenue": gettext_lazy("Model, by expected revenue"),
+    "rules": gettext_lazy("Rules alone (risk profiles)"),
+    "random": gettext_lazy("Random selection"),
 }
 
 
@@ -40,6 +47,7 @@ def _table(metrics: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     base = metrics.get("base_rate") or 0
     table = metrics.get("table") or {}
+    several = len(metrics.get("seeds") or []) > 1
     for key in sorted(table, key=_strategy_order):
         for e in table[key]:
             rows.append(
@@ -48,11 +56,62 @@ def _table(metrics: dict[str, Any]) -> list[dict[str, Any]]:
                     "key": key,
                     "rate": e["rate"] * 100,
                     "precision": e["precision"] * 100,
+                    "precision_sd": e["precision_sd"] * 100
+                    if several and "precision_sd" in e
+                    else None,
                     "recall": e["recall"] * 100,
                     "revenue": e["revenue"] * 100,
                     "lift": (e["precision"] / base) if base else None,
                 }
             )
+    return rows
+
+
+def _subsets(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for key, sub in (metrics.get("subsets") or {}).items():
+        out.append(
+            {
+                "key": key,
+                "label": SUBSET_LABELS.get(key, key),
+                "declarations": sub.get("declarations", 0),
+                "violations": sub.get("violations", 0),
+                "base_rate": (sub.get("base_rate") or 0) * 100,
+                "auc": sub.get("auc"),
+                "table": _table({**sub, "seeds": metrics.get("seeds")})
+                if sub.get("violations")
+                else [],
+            }
+        )
+    return out
+
+
+def _policies(model: Any) -> list[dict[str, Any]]:
+    rows = []
+    for office, value in sorted((model.thresholds or {}).items()):
+        if isinstance(value, dict):
+            rank_by = value.get("rank_by") or model.rank_by
+            threshold = value.get("threshold")
+            rate, explore = value.get("rate"), value.get("explore")
+        else:
+            rank_by, threshold, rate, explore = model.rank_by, value, None, None
+        finite = threshold is not None and threshold != float("inf")
+        if not finite:
+            threshold = None
+        rows.append(
+            {
+                "office": office,
+                "ranking": RANKING_LABELS.get(rank_by, rank_by),
+                "by_revenue": rank_by == RankBy.REVENUE,
+                "threshold": (
+                    threshold * 100
+                    if threshold is not None and rank_by == RankBy.PROBABILITY
+                    else threshold
+                ),
+                "rate": rate * 100 if rate is not None else None,
+                "explore": explore * 100 if explore is not None else None,
+            }
+        )
     return rows
 
 
@@ -85,7 +144,10 @@ def model_list(request: HttpRequest) -> HttpResponse:
             "targets": list(selectors.targets_visible_to(request.user)),
             "offices": Office.objects.order_by("code").values_list("code", flat=True),
             "default_rate": services.default_target_rate() * 100,
+            "default_explore": services.exploration_default() * 100,
             "rank_choices": RankBy.choices,
+            "ranking_choices": list(RANKING_LABELS.items()),
+            "ranking_labels": RANKING_LABELS,
         },
     )
 
@@ -98,7 +160,7 @@ def model_train(request: HttpRequest) -> HttpResponse:
         model = services.model_train(actor=request.user, rank_by=rank_by)
     except ValidationFailed as exc:
         for e in exc.errors:
-            messages.error(request, f"{e.field}: {e.problem}")
+            messages.error(request, str(e.problem))
         return redirect("riskml:model_list")
     except ProblemError as exc:
         return problem_page(request, exc)
@@ -126,6 +188,18 @@ def model_detail(request: HttpRequest, version: int) -> HttpResponse:
             )
         ],
     }
+    importance = [
+        {"label": feature_label(f["feature"]), "gain": f["gain"]}
+        for f in metrics.get("importance", [])
+    ]
+    operating = [
+        {
+            "label": operating_point_label(p["lanes"]),
+            "rate": p["rate"] * 100,
+            "precision": p["precision"] * 100,
+        }
+        for p in metrics.get("rules_operating_points", [])
+    ]
     return render(
         request,
         "riskml/model_detail.html",
@@ -133,10 +207,16 @@ def model_detail(request: HttpRequest, version: int) -> HttpResponse:
             "model": model,
             "metrics": metrics,
             "table": _table(metrics),
+            "subsets": _subsets(metrics),
             "chart": chart,
             "drift": drift,
-            "thresholds": sorted((model.thresholds or {}).items()),
+            "importance": importance,
+            "operating_points": operating,
+            "policies": _policies(model),
             "rank_choices": RankBy.choices,
+            "seeds": len(metrics.get("seeds") or [1]),
+            "base_pct": (metrics.get("base_rate") or 0) * 100,
+            "current": model.spec.get("feature_set") == FEATURE_SET,
         },
     )
 
@@ -166,20 +246,43 @@ def model_deactivate(request: HttpRequest, version: int) -> HttpResponse:
     return redirect("riskml:model_detail", version=version)
 
 
+def _percent(request: HttpRequest, name: str) -> Decimal | None:
+    raw = request.POST.get(name, "").strip().replace(",", ".")
+    if raw == "":
+        return None
+    return Decimal(raw) / 100
+
+
 @analyst_required
 @require_POST
 def target_set(request: HttpRequest) -> HttpResponse:
     office = request.POST.get("office", "")
     try:
-        rate = Decimal(request.POST.get("percent", "")) / 100
+        rate = _percent(request, "percent")
+        exploration = _percent(request, "explore")
     except (InvalidOperation, ValueError):
-        messages.error(request, _("Target rate: enter a percentage, e.g. 5."))
+        messages.error(request, _("Enter the percentages as numbers, e.g. 5 or 0.5."))
         return redirect("riskml:model_list")
+    if rate is None:
+        messages.error(request, _("Target (%): enter a percentage, e.g. 5."))
+        return redirect("riskml:model_list")
+    labels = {
+        "office": _("Office"),
+        "rate": _("Target (%)"),
+        "rank_by": _("Ranking"),
+        "exploration": _("Exploration"),
+    }
     try:
-        services.inspection_target_set(actor=request.user, office_code=office, rate=rate)
+        services.inspection_target_set(
+            actor=request.user,
+            office_code=office,
+            rate=rate,
+            rank_by=request.POST.get("rank_by", ""),
+            exploration=exploration,
+        )
     except ValidationFailed as exc:
         for e in exc.errors:
-            messages.error(request, f"{e.field}: {e.problem}")
+            messages.error(request, f"{labels.get(e.field, e.field)}: {e.problem}")
         return redirect("riskml:model_list")
     except ProblemError as exc:
         return problem_page(request, exc)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from haiquan.riskml.features import (
     FEATURES,
-    RAW,
+    OUTCOME_KEYS,
     FeatureSpec,
     Frames,
     HistoryState,
@@ -20,6 +20,7 @@ from haiquan.riskml.features import (
 )
 
 MSTS = ["0100000001", "0100000002", "0100000003"]
+SELLERS = ["GUANGXI TRADING", "HANOI IMPEX"]
 CODES = ["87032390", "87032391", "61091000"]
 ORIGINS = ["CN", "KR", "TH"]
 SPEC = FeatureSpec(
@@ -48,9 +49,11 @@ def _history(decls: list[dict], outcomes: list[dict]) -> Frames:
         k: []
         for k in (
             "id", "t", "office", "type_code", "flow", "mst", "rank", "transport", "partner",
-            "value", "n_lines", "hs", "origin", "preference",
+            "value", "n_lines", "hs", "origin", "preference", "declarant", "seller", "broker",
+            "main_value", "quantity", "unit",
         )
     }  # fmt: skip
+    by_id: dict[int, dict] = {}
     for d in decls:
         main = max(d["lines"], key=lambda ln: ln[3])
         for i, (hs, origin, price, value) in enumerate(d["lines"], start=1):
@@ -75,16 +78,27 @@ def _history(decls: list[dict], outcomes: list[dict]) -> Frames:
             "hs": main[0],
             "origin": main[1],
             "preference": 0,
+            "declarant": str(d.get("declarant", 1)),
+            "seller": d.get("seller", SELLERS[0]),
+            "broker": "",
+            "main_value": main[3],
+            "quantity": main[3] / main[2],
+            "unit": "KGM",
         }
+        by_id[d["id"]] = row
         for k, v in row.items():
             decl[k].append(v)
-    oc: dict[str, list] = {
-        k: [] for k in ("decl_id", "t", "mst", "hs6", "origin", "found", "revenue")
-    }
+    oc: dict[str, list] = {k: [] for k in ("decl_id", "t", "found", "revenue", *OUTCOME_KEYS)}
     for o in outcomes:
-        for k in oc:
+        for k in ("decl_id", "t", "found", "revenue"):
             oc[k].append(o[k])
+        for k in OUTCOME_KEYS:
+            oc[k].append(by_id[o["decl_id"]][k] if o["decl_id"] in by_id else "")
     return Frames.build(decl, lines, oc)
+
+
+def _raw_names(raw: dict) -> list[str]:
+    return sorted(raw)
 
 
 line_st = st.tuples(
@@ -104,6 +118,7 @@ def histories(draw: st.DrawFn) -> tuple[list[dict], list[dict]]:
             "id": i + 1,
             "t": float(t),
             "mst": draw(st.sampled_from(MSTS)),
+            "seller": draw(st.sampled_from(SELLERS)),
             "lines": draw(st.lists(line_st, min_size=1, max_size=3)),
         }
         for i, t in enumerate(times)
@@ -116,9 +131,6 @@ def histories(draw: st.DrawFn) -> tuple[list[dict], list[dict]]:
                 {
                     "decl_id": d["id"],
                     "t": d["t"] + draw(st.integers(0, 3000)),
-                    "mst": d["mst"],
-                    "hs6": max(d["lines"], key=lambda ln: ln[3])[0][:6],
-                    "origin": max(d["lines"], key=lambda ln: ln[3])[1],
                     "found": found,
                     "revenue": 1e6 * found,
                 }
@@ -149,7 +161,8 @@ def test_adding_future_declarations_never_changes_a_past_declarations_features(p
     raw_alone = history_asof(alone)
     raw_both = history_asof(both)
     n = len(decls)
-    for name in RAW:
+    assert _raw_names(raw_alone) == _raw_names(raw_both)
+    for name in raw_alone:
         assert _same(raw_alone[name], raw_both[name][:n]), name
     x_alone = assemble(alone, raw_alone, SPEC, RATES)
     x_both = assemble(both, raw_both, SPEC, RATES)
@@ -163,16 +176,18 @@ def test_an_inspection_counts_only_from_the_moment_it_was_recorded():
         {"id": 3, "t": 300.0, "mst": MSTS[0], "lines": [(CODES[0], "CN", 10.0, 1e6)]},
     ]
     # Declaration 1's inspection found a violation, recorded at 250: after 2 was registered.
-    outcomes = [
-        {"decl_id": 1, "t": 250.0, "mst": MSTS[0], "hs6": CODES[0][:6], "origin": "CN",
-         "found": 1, "revenue": 5e6},
-    ]  # fmt: skip
+    outcomes = [{"decl_id": 1, "t": 250.0, "found": 1, "revenue": 5e6}]
     raw = history_asof(_history(decls, outcomes))
-    assert list(raw["ent_n"]) == [0, 1, 2]
-    assert list(raw["ent_insp"]) == [0, 0, 1]
-    assert list(raw["ent_found"]) == [0, 0, 1]
-    assert list(raw["hs6_found"]) == [0, 0, 1]
-    assert np.isnan(raw["ent_first_t"][0]) and raw["ent_first_t"][2] == 100.0
+    assert list(raw["importer.n"]) == [0, 1, 2]
+    assert list(raw["importer.insp"]) == [0, 0, 1]
+    assert list(raw["importer.found"]) == [0, 0, 1]
+    assert list(raw["hs6.found"]) == [0, 0, 1]
+    assert list(raw["seller_importer.found"]) == [0, 0, 1]
+    assert np.isnan(raw["importer.last"][0]) and raw["importer.last"][2] == 200.0
+    assert np.isnan(raw["importer.last_found"][1]) and raw["importer.last_found"][2] == 250.0
+    # the same goods, value and quantity as declaration 1, whose check found a violation
+    assert list(raw["repeat.n"]) == [0, 1, 2]
+    assert np.isnan(raw["repeat.last_label"][1]) and raw["repeat.last_label"][2] == 1.0
 
 
 def test_a_declaration_filed_at_the_same_moment_is_not_its_own_history():
@@ -180,7 +195,7 @@ def test_a_declaration_filed_at_the_same_moment_is_not_its_own_history():
         {"id": 1, "t": 100.0, "mst": MSTS[0], "lines": [(CODES[0], "CN", 10.0, 1e6)] * 2},
     ]
     raw = history_asof(_history(decls, []))
-    assert raw["ent_n"][0] == 0 and np.isnan(raw["z_min"][0])
+    assert raw["importer.n"][0] == 0 and np.isnan(raw["z_min"][0])
 
 
 def test_unit_price_far_below_its_peers_gives_a_low_z_and_the_ratio():
@@ -212,7 +227,8 @@ def test_the_state_gives_what_training_gives_for_a_declaration_after_it(history,
     state = HistoryState.build(past, RATES)
     one = _history([new], [])
     got = state.lookup(one)
-    for name in RAW:
+    assert _raw_names(got) == _raw_names(expected)
+    for name in got:
         assert _same(got[name], expected[name][-1:]), name
     # and the matrix, row by row or all at once
     x_state = assemble(one, got, SPEC, RATES)
@@ -227,21 +243,22 @@ def test_state_topped_up_equals_state_built_at_once():
         for i in range(1, 80)
     ]  # fmt: skip
     outcomes = [
-        {"decl_id": d["id"], "t": d["t"] + 5, "mst": d["mst"], "hs6": d["lines"][0][0][:6],
-         "origin": d["lines"][0][1], "found": d["id"] % 4 == 0, "revenue": 1.0}
+        {"decl_id": d["id"], "t": d["t"] + 5, "found": d["id"] % 4 == 0, "revenue": 1.0}
         for d in decls if d["id"] % 2 == 0
     ]  # fmt: skip
     full = _history(decls, outcomes)
     at_once = HistoryState.build(full, RATES)
     first = _history(decls[:40], [o for o in outcomes if o["decl_id"] <= 40])
-    rest = _history(decls[40:], [o for o in outcomes if o["decl_id"] > 40])
+    rest = _history(decls, [o for o in outcomes if o["decl_id"] > 40])
+    rest.decl = take(rest.decl, rest.decl["id"] > 40)
+    rest.lines = take(rest.lines, rest.lines["decl_id"] > 40)
     topped = HistoryState.build(first, RATES)
     topped.add(rest)
     probe = _history(
         [{"id": 5000, "t": 10_000.0, "mst": MSTS[1], "lines": [(CODES[1], "KR", 55.0, 1e6)]}], []
     )
     a, b = at_once.lookup(probe), topped.lookup(probe)
-    for name in RAW:
+    for name in a:
         assert _same(a[name], b[name]), name
     # a batch larger than the small-lookup path gives the same rows
     many = Frames.build(
@@ -251,5 +268,5 @@ def test_state_topped_up_equals_state_built_at_once():
         | {"decl_id": np.arange(70) + 6000},
     )
     big = at_once.lookup(many)
-    for name in RAW:
+    for name in a:
         assert _same(big[name][:1], a[name]), name

@@ -60,6 +60,15 @@ def test_a_version_is_evaluated_on_a_later_period_against_random_selection_and_t
     assert _at(m, "random", 0.05)["precision"] == pytest.approx(m["base_rate"])
     assert m["auc"] > 0.75
     assert m["training_rows"] > 100 and m["training_findings"] >= 5
+    # several seeds, with their spread; the model chosen on the training period's latest rows
+    assert m["seeds"] == [7, 8, 9] and "precision_sd" in at5 and m["auc_sd"] is not None
+    assert m["selection"]["rounds"] >= 20
+    assert m["ipw"]["used"] and m["ipw"]["max_weight"] >= 1.0
+    # the same figures on rows the model could not have memorised
+    novel, unseen = m["subsets"]["novel"], m["subsets"]["unseen_party"]
+    assert 0 < unseen["declarations"] <= novel["declarations"] < m["declarations"]
+    if novel["violations"]:
+        assert _at(novel, "model_probability", 0.05)["precision"] > novel["base_rate"]
     assert set(model.thresholds) >= {"*"}
     # what the random selections of the period found: the unbiased estimate of the rate
     assert m["random_selection"]["checked"] > 0
@@ -78,7 +87,8 @@ def test_an_activated_model_raises_lanes_and_records_score_and_reasons_until_dea
     for before, after in zip(rules_alone, scored, strict=True):
         assert after.score is not None and Decimal(0) <= after.score <= Decimal(1)
         mine = [r for r in after.reasons if r.source == "score"]
-        assert len(mine) == 1 and mine[0].code == f"MODEL-{model.version}"
+        assert len(mine) == 1
+        assert mine[0].code in (f"MODEL-{model.version}", f"MODEL-{model.version}-EXPLORE")
         assert "Learned risk score" in str(mine[0].text)
         # the score may raise a lane, never lower one
         assert LANE_SEVERITY[Lane(after.lane)] >= LANE_SEVERITY[Lane(before.lane)]
@@ -89,7 +99,20 @@ def test_an_activated_model_raises_lanes_and_records_score_and_reasons_until_dea
     assert raised, "the model sent no declaration red"
     assert all(any(r.source == "score" and r.lane == "red" for r in a.reasons) for a in raised)
     words = " ".join(str(r.text) for a in scored for r in a.reasons if r.source == "score")
-    assert "the usual for HS" in words or "past checks found violations" in words
+    assert "earlier checks found violations" in words or "below" in words
+    # a part of the red lane explores what the checks know least about, recorded apart
+    explored = [r for a in scored for r in a.reasons if r.code == f"MODEL-{model.version}-EXPLORE"]
+    assert explored and all(r.lane == "red" for r in explored)
+    assert all("Selected to explore" in str(r.text) and "checks" in str(r.text) for r in explored)
+    # an office that spends nothing on exploring: no exploration there
+    office = facts[0].office_code
+    services.inspection_target_set(
+        actor=analyst, office_code=office, rate=Decimal("0.05"), exploration=Decimal(0)
+    )
+    again = [lane_decide(f) for f in facts if f.office_code == office]
+    assert all(
+        r.code == f"MODEL-{model.version}" for a in again for r in a.reasons if r.source == "score"
+    )
 
     services.model_deactivate(actor=analyst, model=model)
     again = [lane_decide(f) for f in facts]
@@ -111,22 +134,51 @@ def test_only_one_version_is_active(trained):
     assert list(RiskModel.objects.filter(status=ModelStatus.ACTIVE)) == [twin]
     assert RiskModel.objects.get(pk=model.pk).status == ModelStatus.RETIRED
     assert selectors.model_active() == twin
+    # a version trained on an earlier feature set cannot be activated: it could not score
+    old = RiskModel.objects.get(pk=model.pk)
+    old.pk, old.version, old.status = None, model.version + 2, ModelStatus.TRAINED
+    old.spec = {**old.spec, "feature_set": 1}
+    old.save()
+    with pytest.raises(Conflict):
+        services.model_activate(actor=analyst, model=old)
+    assert selectors.model_active() == twin
 
 
-def test_an_office_target_sets_its_threshold(trained):
+def test_an_office_target_sets_its_threshold_ranking_and_exploration(trained):
     model, analyst = trained["model"], trained["analyst"]
     services.model_activate(actor=analyst, model=model)
     grids = model.metrics["grids"]["probability"]
     office = next((k for k in grids if k != "*"), "20BD")
-    services.inspection_target_set(actor=analyst, office_code=office, rate=Decimal("0.10"))
+    services.inspection_target_set(
+        actor=analyst, office_code=office, rate=Decimal("0.10"), exploration=Decimal("0.2")
+    )
     model.refresh_from_db()
+    policy = model.thresholds[office]
     grid = grids.get(office, grids["*"])
-    assert model.thresholds[office] == pytest.approx(threshold_for(grid, 0.10))
-    above = sum(1 for v in grid if v >= model.thresholds[office]) / len(grid)
-    assert above == pytest.approx(0.10, abs=0.02)
+    # 80% of the 10% on the model's top ranks, 20% exploring
+    assert policy["threshold"] == pytest.approx(threshold_for(grid, 0.08))
+    assert policy["rate"] == 0.10 and policy["explore"] == 0.2
+    above = sum(1 for v in grid if v >= policy["threshold"]) / len(grid)
+    assert above == pytest.approx(0.08, abs=0.02)
+    # another office recovers the most revenue: its threshold is on expected recovery (VND)
+    services.inspection_target_set(
+        actor=analyst, office_code=office, rate=Decimal("0.05"), rank_by="revenue"
+    )
+    model.refresh_from_db()
+    revenue_grid = model.metrics["grids"]["revenue"].get(
+        office, model.metrics["grids"]["revenue"]["*"]
+    )
+    assert model.thresholds[office]["rank_by"] == "revenue"
+    assert model.thresholds[office]["threshold"] == pytest.approx(
+        threshold_for(revenue_grid, 0.05 * (1 - model.thresholds[office]["explore"]))
+    )
+    assert model.thresholds[office]["threshold"] > 1000  # VND, not a probability
     with pytest.raises(ValidationFailed) as err:
-        services.inspection_target_set(actor=analyst, office_code="XXXX", rate=Decimal("0.9"))
-    assert {p.field for p in err.value.errors} == {"office", "rate"}
+        services.inspection_target_set(
+            actor=analyst, office_code="XXXX", rate=Decimal("0.9"), rank_by="most",
+            exploration=Decimal("2"),
+        )  # fmt: skip
+    assert {p.field for p in err.value.errors} == {"office", "rate", "rank_by", "exploration"}
 
 
 def test_expected_recovery_comes_from_the_active_model_only(trained):
@@ -176,6 +228,8 @@ def test_api(trained):
     assert rec.status_code == 200 and len(rec.json()) == 3
     drift = c.get(f"/api/v1/risk-models/{model.version}/drift?days=90", **auth)
     assert drift.status_code == 200 and drift.json()["days"] == 90
+    # nothing scored since the activation a moment ago: no judgement of a shift
+    assert drift.json()["enough"] is False and drift.json()["psi"] is None
     assert c.get(f"/api/v1/risk-models/{model.version}/drift?days=0", **auth).status_code == 422
     assert c.post(f"/api/v1/risk-models/{model.version}/deactivate", **auth).status_code == 200
     again = c.post(f"/api/v1/risk-models/{model.version}/deactivate", **auth)
@@ -222,6 +276,24 @@ def test_pages(trained):
     detail = c.get(f"/risk-models/{model.version}/")
     assert detail.status_code == 200 and b"evaluation-table" in detail.content
     assert b"<script>" not in detail.content  # CSP: data in json_script, code in riskml.js
+    import re
+
+    text = re.sub(r"<[^>]+>", " ", detail.content.decode())
+    # features, rule operating points and rankings in words
+    for name in ("price_z_min", "importer__rate", "red_or_yellow", "uv_quantity", "__"):
+        assert name not in text, name
+    assert (
+        b'data-testid="novel"' in detail.content and b'data-testid="unseen_party"' in detail.content
+    )
+    saved = c.post(
+        "/risk-models/targets/",
+        {"office": "20BD", "percent": "4", "rank_by": "revenue", "explore": "15"},
+    )
+    assert saved.status_code == 302
+    from haiquan.riskml.models import InspectionTarget
+
+    target = InspectionTarget.objects.get(office__code="20BD")
+    assert target.rank_by == "revenue" and target.exploration == Decimal("0.15")
     r = c.post(f"/risk-models/{model.version}/activate/", {"rank_by": "revenue"})
     assert r.status_code == 302
     model.refresh_from_db()
@@ -245,9 +317,13 @@ def test_commands_export_evaluate_and_train(trained, tmp_path):
         "--rules", "rules", "--json", stdout=out,
     )  # fmt: skip
     result = json.loads(out.getvalue())
-    assert "enterprise" in result["columns"]["categorical"]
-    assert "customs_value_vnd" in result["columns"]["numeric"]
-    assert "hs" in result["columns"]["codes_with_prefixes"]
+    kinds = {c["column"]: (c["type"], c["role"]) for c in result["columns"]}
+    assert kinds["enterprise"] == ("code", "importer")
+    assert kinds["customs_value_vnd"] == ("amount", "value")
+    assert kinds["hs"] == ("code", "hs") and kinds["seller"] == ("code", "seller")
+    assert result["train_rows"] < result["declarations"] + 10**6  # unchecked ones are history
+    assert result["ipw"]["used"]  # the export's unchecked declarations: labels only where checked
+    assert {"novel", "unseen_party"} <= set(result["subsets"])
     at5 = _at(result, "model_probability", 0.05)
     assert at5["precision"] > result["base_rate"]
     assert {"rules", "random", "model_revenue"} <= set(result["table"])
@@ -278,3 +354,4 @@ def test_demo_setup_trains_once_and_activates(trained):
     demo_setup(say=said.append)
     assert RiskModel.objects.count() == count
     assert any("precision" in line for line in said)
+    assert any("novel" in line and "not seen in training" in line for line in said)

@@ -1,8 +1,11 @@
 """`haiquan risk evaluate|export`: the learned risk score on any CSV, and the demo data as CSV.
 
 haiquan risk evaluate --train TRAIN.csv --test TEST.csv --label COLUMN
-                      [--revenue COLUMN] [--date COLUMN] [--id COLUMN] [--rules COLUMN] [--json]
+                      [--revenue COLUMN] [--date COLUMN] [--id COLUMN] [--rules COLUMN]
+                      [--code COLUMN ...] [--amount COLUMN ...] [--role COLUMN=ROLE ...]
+                      [--seeds N] [--json]
 haiquan risk export --out DIR [--split YYYY-MM-DD] [--test-share 0.2]
+haiquan risk datasets --out DIR [--rows 50000] [--seed 19]
 """
 
 from __future__ import annotations
@@ -30,21 +33,77 @@ class Command(BaseCommand):
         ev.add_argument("--date", help="column: registration date or time (orders the folds)")
         ev.add_argument("--id", dest="id_column", help="column: the declaration's identifier")
         ev.add_argument("--rules", help="column: the rules' own ranking, shown beside the model")
+        ev.add_argument(
+            "--code", action="append", default=[], metavar="COLUMN", help="type a column as a code"
+        )
+        ev.add_argument(
+            "--amount",
+            action="append",
+            default=[],
+            metavar="COLUMN",
+            help="type a column as an amount",
+        )
+        ev.add_argument(
+            "--role",
+            action="append",
+            default=[],
+            metavar="COLUMN=ROLE",
+            help="give a column its role (importer, seller, hs, origin, value, mass, ...)",
+        )
+        ev.add_argument(
+            "--seeds", type=int, default=3, help="fits with different seeds, averaged (1-10)"
+        )
         ev.add_argument("--json", action="store_true", help="print the evaluation as JSON")
         ex = sub.add_parser("export", help="write train.csv and test.csv from the database")
         ex.add_argument("--out", required=True, help="directory to write into")
         ex.add_argument("--split", type=str, help="first day of the test period (YYYY-MM-DD)")
         ex.add_argument("--test-share", type=float, default=0.2, help="latest share held out")
+        ds = sub.add_parser(
+            "datasets",
+            help="build two public-format datasets from the demo generator (train/test CSV)",
+        )
+        ds.add_argument("--out", required=True, help="directory to write into")
+        ds.add_argument("--rows", type=int, default=50_000, help="declarations per dataset")
+        ds.add_argument("--seed", type=int, default=19)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "evaluate":
             self._evaluate(options)
+        elif options["action"] == "datasets":
+            self._datasets(options)
         else:
             self._export(options)
+
+    def _datasets(self, options: dict[str, Any]) -> None:
+        from haiquan.riskml.datasets import datasets_build
+
+        if not 1_000 <= options["rows"] <= 1_000_000:
+            raise CommandError("--rows must be between 1,000 and 1,000,000")
+        try:
+            report = datasets_build(
+                out=Path(options["out"]), rows=options["rows"], seed=options["seed"]
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        for about in report:
+            self.stdout.write(
+                f"{about['dataset']}: {about['train_rows']} training and {about['test_rows']} test "
+                f"rows (test from {about['test_from']}; violation rate "
+                f"{about['violation_rate'] * 100:.1f}%: {about['violations']})\n"
+                f"  {about['evaluate']}"
+            )
 
     def _evaluate(self, options: dict[str, Any]) -> None:
         from haiquan.riskml.tabular import TabularError, evaluate_csv, table_text
 
+        roles = {}
+        for item in options["role"]:
+            column, sep, role = item.rpartition("=")
+            if not sep or not column:
+                raise CommandError(f"--role {item!r}: write COLUMN=ROLE")
+            roles[column] = role
+        if not 1 <= options["seeds"] <= 10:
+            raise CommandError("--seeds must be between 1 and 10")
         try:
             result = evaluate_csv(
                 train_path=options["train"],
@@ -54,6 +113,10 @@ class Command(BaseCommand):
                 date=options.get("date"),
                 id_column=options.get("id_column"),
                 rules=options.get("rules"),
+                codes=options["code"],
+                amounts=options["amount"],
+                roles=roles,
+                seeds=tuple(range(7, 7 + options["seeds"])),
             )
         except TabularError as exc:
             raise CommandError(str(exc)) from exc
@@ -84,12 +147,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             _(
-                "train.csv: %(train)d checked declarations before %(split)s; test.csv: %(test)d "
-                "declarations after it (labels: %(labels)s)."
+                "train.csv: %(train)d declarations before %(split)s (%(checked)d checked); "
+                "test.csv: %(test)d declarations after it (labels: %(labels)s)."
             )
             % {
                 "train": report["train_rows"],
                 "split": report["split"],
+                "checked": report["train_checked"],
                 "test": report["test_rows"],
                 "labels": report["test_labels"],
             }
