@@ -465,7 +465,15 @@ def _line_initial(ln: LineInput) -> dict[str, Any]:
 # Reasons and versions
 
 
-class ReasonForm(forms.Form):
+class ProblemsForm(forms.Form):
+    """A form that shows a service's field problems next to its fields (others at the top)."""
+
+    def problems_apply(self, problems: Iterable[FieldProblem]) -> None:
+        for p in problems:
+            self.add_error(p.field if p.field in self.fields else None, str(p.problem))
+
+
+class ReasonForm(ProblemsForm):
     """A reason (amendment, cancellation, escalation) and the version the user saw."""
 
     reason = forms.CharField(
@@ -482,6 +490,74 @@ class ReasonForm(forms.Form):
             self.fields["reason"].label = label
         if hint:
             self.fields["reason"].help_text = hint
+
+
+class CancellationDecisionForm(ProblemsForm):
+    """An officer's decision on a declarant's cancellation request, with the reason."""
+
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[
+            ("approve", gettext_lazy("Approve: cancel the declaration")),
+            ("refuse", gettext_lazy("Refuse: the declaration goes on")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose whether to approve or refuse.")},
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the decision"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("The declarant reads it."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+def _whole_vnd(value: str) -> Decimal | None:
+    """'5.000.000', '5,000,000' or '5 000 000' → 5000000: whole đồng, so any separator groups."""
+    text = re.sub(r"[\s.,\u00a0\u202f]", "", value or "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise forms.ValidationError(
+            _("Write the amount in whole đồng, digits only, e.g. 5.000.000."), code="invalid"
+        )
+    return Decimal(text)
+
+
+class PenaltyForm(ProblemsForm):
+    """A penalty decision: its number, the fine, the legal basis and the violation."""
+
+    number = forms.CharField(
+        label=gettext_lazy("Decision number"),
+        required=False,
+        max_length=40,
+        help_text=gettext_lazy("As on the signed decision, e.g. 125/QĐ-XPHC."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    amount_vnd = forms.CharField(
+        label=gettext_lazy("Fine (VND)"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    legal_basis = forms.CharField(
+        label=gettext_lazy("Legal basis"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("The rule applied, e.g. Decree 128/2020/ND-CP, article 9."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Violation"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_amount_vnd(self) -> Decimal | None:
+        return _whole_vnd(self.cleaned_data.get("amount_vnd") or "")
 
 
 class ReleaseForm(forms.Form):
