@@ -514,16 +514,23 @@ class CancellationDecisionForm(ProblemsForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+GROUPED = re.compile(r"^\d{1,3}(?:([.,\u00a0\u202f ])\d{3})?(?:\1\d{3})*$")
+
+
 def _whole_vnd(value: str) -> Decimal | None:
-    """'5.000.000', '5,000,000' or '5 000 000' → 5000000: whole đồng, so any separator groups."""
-    text = re.sub(r"[\s.,\u00a0\u202f]", "", value or "")
+    """'5.000.000', '5,000,000', '5 000 000' or '5000000' → 5000000 (whole đồng, grouped by
+    threes with one separator). Anything else — a fraction, a stray mark — is refused rather
+    than guessed."""
+    text = (value or "").strip()
     if not text:
         return None
-    if not text.isdigit():
-        raise forms.ValidationError(
-            _("Write the amount in whole đồng, digits only, e.g. 5.000.000."), code="invalid"
-        )
-    return Decimal(text)
+    if text.isdigit():
+        return Decimal(text)
+    if GROUPED.match(text):
+        return Decimal(re.sub(r"\D", "", text))
+    raise forms.ValidationError(
+        _("Write the amount in whole đồng, e.g. 5.000.000 or 5000000."), code="invalid"
+    )
 
 
 class PenaltyForm(ProblemsForm):

@@ -1420,9 +1420,10 @@ def declaration_cancellation_decide(
 # Penalties
 
 
-def _penalty_problems(
-    number: str, amount_vnd: Decimal | None, legal_basis: str, reason: str
+def penalty_problems(
+    *, number: str, amount_vnd: Decimal | None, legal_basis: str, reason: str
 ) -> list[FieldProblem]:
+    """Every problem of a penalty decision's content, at once (nothing is read or written)."""
     problems = []
     if not number.strip():
         problems.append(
@@ -1456,7 +1457,7 @@ def declaration_penalty_record(
     actor: User,
     declaration: Declaration,
     number: str,
-    amount_vnd: Decimal | None,
+    amount_vnd: Decimal | int | None,
     legal_basis: str,
     reason: str,
     expected_version: int | None = None,
@@ -1465,10 +1466,13 @@ def declaration_penalty_record(
     number, the fine, the legal basis and the violation. The fine is added to what the declaration
     owes and paid through the bank with the duties; the goods are cleared only once it is paid or
     guaranteed (Customs Law 2014, art. 37)."""
-    problems = _penalty_problems(number, amount_vnd, legal_basis, reason)
+    amount = None if amount_vnd is None else Decimal(amount_vnd)
+    problems = penalty_problems(
+        number=number, amount_vnd=amount, legal_basis=legal_basis, reason=reason
+    )
     if problems:
         raise ValidationFailed(problems)
-    assert amount_vnd is not None
+    assert amount is not None
     with transaction.atomic():
         declaration = _locked(declaration, expected_version)
         _require_officer_of(actor, declaration)
@@ -1485,12 +1489,12 @@ def declaration_penalty_record(
         penalty = PenaltyDecision.objects.create(
             declaration=declaration,
             number=number,
-            amount_vnd=amount_vnd,
+            amount_vnd=amount,
             legal_basis=legal_basis.strip(),
             reason=reason.strip(),
             decided_by=actor,
         )
-        declaration.penalties_vnd += amount_vnd
+        declaration.penalties_vnd += amount
         declaration.payment_state = _payment_state(declaration)
         _save(declaration, "penalties_vnd", "payment_state")
         _event(
@@ -1499,7 +1503,7 @@ def declaration_penalty_record(
             actor,
             {
                 "decision": number,
-                "amount_vnd": amount_vnd,
+                "amount_vnd": amount,
                 "legal_basis": penalty.legal_basis,
                 "reason": penalty.reason,
             },

@@ -271,7 +271,10 @@ def cancellation_decide(request: HttpRequest, pk: int) -> HttpResponse:
     terms = declaration_cancellation_terms(declaration, pending=pending or False)
     if request.method == "POST":
         form = CancellationDecisionForm(request.POST)
-        if form.is_valid():
+        if not form.is_valid():
+            if not (form.cleaned_data.get("reason") or "").strip():
+                form.add_error("reason", _("Give the reason for the decision."))
+        else:
             approve = form.cleaned_data["decision"] == "approve"
             try:
                 services.declaration_cancellation_decide(
@@ -321,7 +324,20 @@ def penalty_record(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = declaration_for(request, pk)
     if request.method == "POST":
         form = PenaltyForm(request.POST)
-        if form.is_valid():
+        if not form.is_valid():
+            # The fields that could be read are checked too: every problem at once.
+            c = form.cleaned_data
+            form.problems_apply(
+                p
+                for p in services.penalty_problems(
+                    number=c.get("number", ""),
+                    amount_vnd=c.get("amount_vnd"),
+                    legal_basis=c.get("legal_basis", ""),
+                    reason=c.get("reason", ""),
+                )
+                if p.field not in form.errors
+            )
+        else:
             try:
                 services.declaration_penalty_record(
                     actor=user_of(request),
