@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from haiquan.core.templatetags.hq import vnd
 from haiquan.eventlog.choices import Party
 
-from .choices import OPEN_STATUSES, SETTLED_PAYMENT_STATES, CheckOutcome, Status
+from .choices import OPEN_STATUSES, SETTLED_PAYMENT_STATES, CheckKind, CheckOutcome, Status
 from .hooks import clearance_blockers
 from .models import CancellationRequest, CheckResult, Declaration
 
@@ -77,6 +77,10 @@ def _day(value: object) -> str:
     return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")  # type: ignore[arg-type]
 
 
+def _date(value: object) -> str:
+    return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")  # type: ignore[arg-type]
+
+
 def _payment(declaration: Declaration, last_check: CheckResult | None) -> Wait | None:
     due = declaration.amount_due_vnd
     if due <= 0 or declaration.payment_state in SETTLED_PAYMENT_STATES:
@@ -84,12 +88,12 @@ def _payment(declaration: Declaration, last_check: CheckResult | None) -> Wait |
     details = []
     if last_check is not None and last_check.difference_vnd > 0 and declaration.paid_vnd > 0:
         details.append(
-            _("%(amount)s VND more duty found by the %(check)s of %(day)s")
-            % {
-                "amount": vnd(last_check.difference_vnd),
-                "check": last_check.get_kind_display().lower(),
-                "day": _day(last_check.recorded_at),
-            }
+            (
+                _("%(amount)s VND more duty found by the physical inspection on %(day)s")
+                if last_check.kind == CheckKind.INSPECTION
+                else _("%(amount)s VND more duty found by the document check on %(day)s")
+            )
+            % {"amount": vnd(last_check.difference_vnd), "day": _date(last_check.recorded_at)}
         )
     if declaration.penalties_vnd > 0:
         details.append(_("penalties: %(amount)s VND") % {"amount": vnd(declaration.penalties_vnd)})
