@@ -347,6 +347,10 @@ class DeclarationForm:
     def problems_apply(self, problems: Iterable[FieldProblem]) -> None:
         """Show each service problem next to its field; unknown fields go to the summary."""
         index_map = self.line_index_map()
+        # Fields whose value could not be read say so already: nothing more is put on them.
+        unread = {("", name) for name in self.header.errors} | {
+            (str(i), name) for i, form in enumerate(self.lines) for name in form.errors
+        }
         for p in problems:
             message = str(p.problem)
             m = re.fullmatch(r"lines\[(\d+)\](?:\.(\w+))?", p.field)
@@ -358,12 +362,16 @@ class DeclarationForm:
                     continue
                 name = LINE_FIELD_ALIASES.get(m.group(2) or "", m.group(2) or "")
                 form = self.lines[row]
+                if (str(row), name) in unread:
+                    continue
                 form.add_error(name if name in form.fields else None, message)
                 continue
             if p.field == "lines":
                 self.lines_errors.append(message)
                 continue
             name = HEADER_FIELD_ALIASES.get(p.field, re.sub(r"\[\d+\]$", "", p.field))
+            if ("", name) in unread:
+                continue
             if name in self.header.fields:
                 self.header.add_error(name, message)
             else:

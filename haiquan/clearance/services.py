@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
@@ -1176,7 +1176,9 @@ def _findings_kept(declaration: Declaration, data: DeclarationInput) -> list[Fie
                     )
                     % {
                         "kind": kind,
-                        "day": timezone.localdate(check.recorded_at).isoformat(),
+                        "day": formats.date_format(
+                            timezone.localdate(check.recorded_at), "SHORT_DATE_FORMAT"
+                        ),
                         "value": value,
                     },
                     "finding-kept",

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -38,6 +39,7 @@ from ..inputs import DeclarationInput
 from ..models import Declaration
 from ..selectors import DuplicateMatch, declaration_duplicates
 from ..services import DuplicateDeclaration
+from ..validation import declaration_validate
 from .common import acting_for, conflict_page, declaration_for, principals, user_of
 
 STRUCTURAL = re.compile(r"^(add-line|remove-line-(\d+)|copy-line-(\d+))$")
@@ -111,6 +113,15 @@ def _save_draft(
     return None
 
 
+def _check_the_rest(form: DeclarationForm) -> None:
+    """Some values could not be read (a number that is no number...): those are marked; check
+    everything else with the services now too, so that every problem shows at once."""
+    try:
+        declaration_validate(form.to_input(), on_day=timezone.localdate())
+    except ValidationFailed as exc:
+        form.problems_apply(exc.errors)
+
+
 def _after_save(request: HttpRequest, draft: Declaration) -> HttpResponse:
     if request.POST.get("action") == "continue":
         return redirect("clearance:declaration_review", pk=draft.pk)
@@ -129,6 +140,8 @@ def declaration_create(request: HttpRequest) -> HttpResponse:
             draft = _save_draft(request, form, None)
             if draft is not None:
                 return _after_save(request, draft)
+        elif not structural:
+            _check_the_rest(form)
         return _render_form(request, form, mode="create")
     initial: DeclarationInput | None = None
     source = request.GET.get("from", "")
@@ -155,6 +168,8 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return conflict_page(request, draft, exc)
             if saved is not None:
                 return _after_save(request, saved)
+        elif not structural:
+            _check_the_rest(form)
         return _render_form(request, form, mode="edit", declaration=draft)
     form = DeclarationForm(initial=services.declaration_input_from(draft))
     return _render_form(request, form, mode="edit", declaration=draft)
@@ -259,6 +274,10 @@ def declaration_amend(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The amendment is recorded as a new version."))
                 return redirect("clearance:declaration_detail", pk=declaration.pk)
+        elif not structural:
+            _check_the_rest(form)
+            if not (reason_form.cleaned_data.get("reason") or "").strip():
+                reason_form.add_error("reason", _("say why the declaration is amended"))
         return _render_form(
             request, form, mode="amend", declaration=declaration, reason_form=reason_form
         )
