@@ -69,11 +69,20 @@ def test_paid_and_held_waits_for_the_agency_not_for_payment(
     rates, declarant, hoanglong, quarantine_hold
 ):
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
-    pay(d, declarant)
+    client = login(Client(), declarant)
+    client.post(f"/payments/declarations/{d.pk}/pay/")
+    reference = d.payment_orders.get().reference
+    order = client.get(f"/payments/orders/{reference}/").content.decode()
+    # The payment pages say the same: paying will not be enough.
+    assert "Besides this payment" in order and QUARANTINE in order
+    pay(d, declarant)  # the open order, confirmed by the bank
     d.refresh_from_db()
     assert d.status == Status.AWAITING_PAYMENT and d.payment_state == "paid"
     assert keys(d) == ["partner_agency"]
-    page = login(Client(), declarant).get(f"/declarations/{d.pk}/").content.decode()
+    receipt = d.receipts.get()
+    shown = client.get(f"/payments/receipts/{receipt.number}/").content.decode()
+    assert "now waits for" in shown and QUARANTINE in shown
+    page = client.get(f"/declarations/{d.pk}/").content.decode()
     # The status no longer says "awaiting payment" beside "paid".
     assert "Awaiting payment" not in page and "Waiting for clearance" in page
     assert 'data-wait="payment"' not in page and 'data-wait="partner_agency"' in page
