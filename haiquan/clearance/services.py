@@ -503,7 +503,7 @@ def duplicate_text(match: DuplicateMatch, *, invoice_number: str, bill_of_lading
     return _("Declaration %(number)s (%(status)s) already declares %(what)s.") % {
         "number": match.number,
         "status": Status(match.status).label,
-        "what": _(" and ").join(what),
+        "what": "; ".join(what),
     }
 
 

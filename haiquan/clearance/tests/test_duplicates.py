@@ -66,7 +66,7 @@ def test_a_container_or_bill_of_lading_already_declared_is_a_warning(rates, decl
     text = services.duplicate_text(match, invoice_number="INV-2", bill_of_lading="B1")
     assert text == (
         f"Declaration {first.number} (Waiting for clearance) already declares bill of lading "
-        f"B1 and container {BOX}."
+        f"B1; container {BOX}."
     )
 
 
