@@ -77,13 +77,13 @@ def test_a_cleared_declaration_is_cancelled_only_by_an_officers_decision(
     trader.back_to_declaration()
     trader.expect_status("cleared")
 
-    page.locator("[data-action=cancel]").click()
-    expect(page).to_have_url(re.compile(r"/cancel/$"))
-    # The page says what a request does, and promises no duty back.
-    expect(page.locator("[data-testid=cancel-terms]")).to_contain_text("73.000.000")
+    # The trader opens the cancellation page (as dn.hoanglong did on the demo).
+    trader.go(f"/declarations/{cleared.pk}/cancel/")
+    # It promises no duty back, and says what a request does.
     expect(page.locator("main")).not_to_contain_text("sẽ được hoàn")
+    expect(page.locator("[data-testid=cancel-terms]")).to_contain_text("73.000.000")
     page.locator("#id_reason").fill("Xuất nhầm lô hàng, đề nghị hủy")
-    page.locator("[data-testid=cancel-submit]").click()
+    page.locator("main form button[type=submit]").click()
     trader.expect_status("cleared")  # the trader alone cannot cancel it
     assert waits(page)[0] == "cancellation_decision"
     assert Declaration.objects.get(pk=cleared.pk).status == "cleared"
@@ -117,7 +117,7 @@ def test_copying_a_declaration_unchanged_does_not_declare_the_goods_twice(
     )
     trader = trader_logs_in(page, live_server.url, artifacts)
     trader.open(first.pk)
-    page.locator("[data-action=copy]").click()
+    page.locator(f"a[href$='?from={first.pk}']").first.click()  # "Copy to a new declaration"
     expect(page.locator("#id_invoice_number")).to_have_value("INV-2026-007")
     page.locator("button[name=action][value=continue]").click()
     expect(page).to_have_url(re.compile(r"/review/$"))
@@ -174,19 +174,23 @@ def test_an_officer_finds_a_declaration_by_its_number(
     # Green and not paid: in no officer's queue.
     officer = officer_logs_in(page, live_server.url, artifacts, world)
     expect(page.locator("[data-testid=queue]")).to_have_count(0)
+    # The declarations of the officer's offices, whatever their status.
+    officer.go("/declarations/")
+    rows = page.locator("[data-testid=search-results] tbody tr")
+    expect(rows).to_have_count(2)
+    page.locator("#id_enterprise").fill(world.enterprise.mst)
+    page.locator("#id_status").select_option("awaiting_payment")
+    expect(rows).to_have_count(2)
+
+    # From the queue, by the number.
+    officer.go("/officer/queue/")
     page.locator("#find-q").fill(wanted.number)
     page.locator("[data-testid=find-declaration] button").click()
     expect(page).to_have_url(re.compile(r"/declarations/\?q="))
-    results = page.locator("[data-testid=search-results] tbody tr")
-    expect(results).to_have_count(1)
+    expect(rows).to_have_count(1)
     officer.shot("clearance-officer-search")
-    results.get_by_role("link", name=wanted.number).click()
+    rows.get_by_role("link", name=wanted.number).click()
     expect(page.locator("[data-testid=declaration-number]")).to_have_text(wanted.number)
-
-    officer.go("/declarations/")
-    page.locator("#id_enterprise").fill(world.enterprise.mst)
-    page.locator("#id_status").select_option("awaiting_payment")
-    expect(page.locator("[data-testid=search-results] tbody tr")).to_have_count(2)
 
 
 def test_the_page_says_what_the_declaration_really_waits_for(
