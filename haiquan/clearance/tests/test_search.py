@@ -67,7 +67,7 @@ def test_the_api_filters_by_container_and_invoice(filed, officer, api):
     client = api(officer)
     by_box = client.get(URL, {"container": "MSKU1234565"}).json()
     assert [d["number"] for d in by_box["items"]] == [cleared.number]
-    by_invoice = client.get(URL, {"invoice_number": "hđ-0042"}).json()
+    by_invoice = client.get(URL, {"invoice_number": "HĐ-0042"}).json()
     assert [d["number"] for d in by_invoice["items"]] == [mine.number]
 
 
