@@ -6,7 +6,7 @@ Only an officer or a leader of the declaration's office decides a request to can
 penalty (`services._require_officer_of`): the declarant and its broker see the declaration but
 are refused (403), analysts and administrators read it but do not work it (403), a party that
 may not see it gets 404. "own" is a cleared declaration of Hoàng Long at Móng Cái (20BD) whose
-declarant asked to cancel it; "other" one of Minh Anh at Sóng Thần (43IH).
+declarant asked to cancel it; "other" one of Minh Anh at Sóng Thần (43IH). Each cell makes its own.
 """
 
 from __future__ import annotations
@@ -35,27 +35,23 @@ UNOWNED: frozenset[str] = frozenset()
 
 
 def build(world: World) -> dict[str, Any]:
-    """A cleared declaration per party whose declarant asked to cancel it (the request waits
-    for an officer's decision: the world's own cleared declaration stays free to be released)."""
-    from ..world import _declaration_in, _pay
-
-    requested = {}
-    for scope, actor in (("own", world.users["broker"]), ("other", world.users["other_declarant"])):
-        party = world.party(scope)
-        d = _declaration_in(actor, party, "green")
-        _pay(world.bank, world.bank_secret, actor, d, 10_000 + d.pk)
-        d.refresh_from_db()
-        declaration_cancel(actor=actor, declaration=d, reason="Xuất nhầm lô hàng")
-        d.refresh_from_db()
-        assert d.status == "cleared" and d.cancellation_requests.filter(state="pending").exists()
-        requested[scope] = d
-    return {"requested": requested}
+    """Nothing in the shared world: the declaration a row needs is made in its cell (inside the
+    cell's savepoint), so other tests of the world count the declarations they always did."""
+    return {}
 
 
 def _requested(world: World, scope: str) -> Target:
+    """A cleared declaration of the party, paid through the bank, whose declarant asked to
+    cancel it: the request waits for an officer's decision."""
     from ..test_authz_matrix import Target
+    from ..world import _declaration_in, _pay
 
-    d = world.extra["clearance"]["requested"][scope]
+    actor = world.users["broker" if scope == "own" else "other_declarant"]
+    d = _declaration_in(actor, world.party(scope), "green")
+    _pay(world.bank, world.bank_secret, actor, d, 10_000 + d.pk)
+    declaration_cancel(actor=actor, declaration=d, reason="Xuất nhầm lô hàng")
+    d.refresh_from_db()
+    assert d.status == "cleared" and d.cancellation_requests.filter(state="pending").exists()
     return Target(path={"declaration_id": d.pk, "pk": d.pk})
 
 
