@@ -15,10 +15,13 @@ from haiquan.core.idempotency import request_fingerprint, run_idempotent
 from haiquan.eventlog.selectors import events_for_declaration
 
 from . import services
-from .choices import CheckKind
+from .choices import CancellationState, CheckKind
+from .choices import Status as DeclarationStatus
 from .models import Declaration, DeclarationLine
+from .progress import declaration_progress
 from .schemas import (
     AmendIn,
+    CancellationDecisionIn,
     CheckIn,
     CheckOut,
     CheckPreviewIn,
@@ -30,6 +33,7 @@ from .schemas import (
     DeclarationSummaryOut,
     DutyPreviewOut,
     EventOut,
+    PenaltyIn,
     ReasonIn,
     VersionIn,
     VersionOut,
@@ -65,9 +69,15 @@ def _read(request: HttpRequest, pk: int, part: Part) -> Declaration:
 
 
 def _answer(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
+    """The declaration with what it waits for, its cancellation request and penalties."""
     cache = getattr(declaration, "_prefetched_objects_cache", {})
     if "lines" in cache and "containers" in cache:
-        return declaration_out(declaration, _user(request))
+        # Just registered: no request, no check, no penalty yet (no need to read them).
+        return declaration_out(
+            declaration,
+            _user(request),
+            progress=declaration_progress(declaration, pending=None, last_check=None),
+        )
     fresh = (
         Declaration.objects.select_related("type", "office", "enterprise", "broker", "currency")
         .prefetch_related(
@@ -75,7 +85,16 @@ def _answer(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
         )
         .get(pk=declaration.pk)
     )
-    return declaration_out(fresh, _user(request))
+    fresh.registration_warnings = declaration.registration_warnings
+    latest = fresh.cancellation_requests.order_by("-requested_at", "-pk").first()
+    pending = latest if latest is not None and latest.state == CancellationState.PENDING else None
+    return declaration_out(
+        fresh,
+        _user(request),
+        progress=declaration_progress(fresh, pending=pending),
+        request=latest,
+        penalties=list(fresh.penalties.order_by("decided_at", "pk")),
+    )
 
 
 @router.post("", response={200: DeclarationOut, 201: DeclarationOut}, summary="File a declaration")
@@ -196,15 +215,71 @@ def declaration_amend(request: HttpRequest, declaration_id: ObjectId, payload: A
     return _answer(request, decl)
 
 
-@router.post("/{declaration_id}/cancel", response=DeclarationOut, summary="Cancel (hủy tờ khai)")
+@router.post(
+    "/{declaration_id}/cancel",
+    response={200: DeclarationOut, 202: DeclarationOut},
+    summary="Cancel (hủy tờ khai), or ask customs to",
+)
 def declaration_cancel(request: HttpRequest, declaration_id: ObjectId, payload: ReasonIn) -> Any:
+    """The declarant's request cancels a draft or a green declaration not yet cleared at once
+    (200). A declaration selected for a check, or cleared with its goods still in the customs
+    area, is cancelled only by an officer's decision: the request is kept (202, see
+    `cancellation_request`) until an officer of the office approves or refuses it. Officers
+    cancel on the office's own decision only before clearance. Nothing is cancelled once the
+    goods are out (409). Duties paid are not returned by the cancellation: they are refunded or
+    set off on the enterprise's request."""
     decl = services.declaration_cancel(
         actor=_user(request),
         declaration=_full(request, declaration_id),
         reason=payload.reason,
         expected_version=payload.version,
     )
+    cancelled = decl.status == DeclarationStatus.CANCELLED
+    return Status(200 if cancelled else 202, _answer(request, decl))
+
+
+@router.post(
+    "/{declaration_id}/cancellation-decision",
+    response=DeclarationOut,
+    summary="Approve or refuse the declarant's cancellation request",
+)
+def declaration_cancellation_decision(
+    request: HttpRequest, declaration_id: ObjectId, payload: CancellationDecisionIn
+) -> Any:
+    """An officer of the office decides, with the reason. Approval cancels the declaration if
+    its goods are still in the customs area and no penalty on it is unpaid (409 otherwise: the
+    request can then only be refused)."""
+    decl = _full(request, declaration_id)
+    services.declaration_cancellation_decide(
+        actor=_user(request),
+        declaration=decl,
+        approve=payload.decision == "approve",
+        reason=payload.reason,
+        expected_version=payload.version,
+    )
     return _answer(request, decl)
+
+
+@router.post(
+    "/{declaration_id}/penalties",
+    response={201: DeclarationOut},
+    summary="Record a penalty decision (quyết định xử phạt)",
+)
+def declaration_penalty(request: HttpRequest, declaration_id: ObjectId, payload: PenaltyIn) -> Any:
+    """An officer of the office records the decision's number, the fine (whole VND), the legal
+    basis and the violation. The fine is added to what the declaration owes, paid through the
+    bank with the duties; the goods are cleared only once it is paid or guaranteed."""
+    decl = _full(request, declaration_id)
+    services.declaration_penalty_record(
+        actor=_user(request),
+        declaration=decl,
+        number=payload.number,
+        amount_vnd=payload.amount_vnd,
+        legal_basis=payload.legal_basis,
+        reason=payload.reason,
+        expected_version=payload.version,
+    )
+    return Status(201, _answer(request, decl))
 
 
 def _check(request: HttpRequest, declaration_id: int, payload: CheckIn, kind: CheckKind) -> Any:

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class ClearanceConfig(AppConfig):
     name = "haiquan.clearance"
     verbose_name = _("Clearance")
+
+    def ready(self) -> None:
+        from haiquan.core.nav import nav_item_register
+        from haiquan.core.web import is_customs
+
+        # Customs find any declaration of their offices at /declarations/ (traders have their
+        # list in the base menu already).
+        nav_item_register(
+            "clearance:declaration_list", _("Find a declaration"), visible=is_customs, order=5
+        )

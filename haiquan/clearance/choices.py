@@ -6,7 +6,7 @@ class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
     DOCUMENT_CHECK = "document_check", _("Document check")
     INSPECTION = "inspection", _("Physical inspection")
-    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    AWAITING_PAYMENT = "awaiting_payment", _("Waiting for clearance")
     CLEARED = "cleared", _("Cleared")
     RELEASED = "released", _("Released")
     CANCELLED = "cancelled", _("Cancelled")
@@ -70,3 +70,9 @@ class CheckKind(models.TextChoices):
 class CheckOutcome(models.TextChoices):
     MATCH = "match", _("Matches the declaration")
     DISCREPANCY = "discrepancy", _("Discrepancy found")
+
+
+class CancellationState(models.TextChoices):
+    PENDING = "pending", _("Waiting for the customs office's decision")
+    APPROVED = "approved", _("Approved: the declaration is cancelled")
+    REFUSED = "refused", _("Refused")

@@ -7,13 +7,14 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from haiquan.accounts.selectors import offices_in_scope_subtrees
 
 from .choices import Lane, Status
 from .models import Declaration
+from .selectors import search_q
 
 # The enterprise's tabs: each groups statuses the trader thinks of together.
 TABS: dict[str, tuple[Any, tuple[str, ...]]] = {
@@ -29,21 +30,9 @@ TABS: dict[str, tuple[Any, tuple[str, ...]]] = {
 }
 
 
-def search_q(text: str) -> Q:
-    """The start of a number, a bill of lading or an invoice number, as on the documents."""
-    text = (text or "").strip()
-    if not text:
-        return Q()
-    return (
-        Q(number__startswith=text)
-        | Q(bill_of_lading__istartswith=text)
-        | Q(invoice_number__istartswith=text)
-    )
-
-
 class EnterpriseDeclarationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Number, bill of lading or invoice"),
+        label=_("Number, container, bill of lading or invoice"),
         method="filter_q",
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
@@ -92,7 +81,70 @@ class QueueFilter(django_filters.FilterSet):
         return queryset.filter(office__path__startswith=value.path)
 
     def filter_enterprise(self, queryset: QuerySet[Declaration], name: str, value: str) -> Any:
-        value = value.strip()
-        if value.isdigit():
-            return queryset.filter(enterprise__mst__startswith=value)
-        return queryset.filter(enterprise__name__icontains=value)
+        return _enterprise_filtered(queryset, value)
+
+
+def _enterprise_filtered(queryset: QuerySet[Declaration], value: str) -> Any:
+    """By the start of a tax code, or a part of the name."""
+    value = value.strip()
+    if value.isdigit():
+        return queryset.filter(enterprise__mst__startswith=value)
+    return queryset.filter(enterprise__name__icontains=value)
+
+
+class OfficerDeclarationFilter(django_filters.FilterSet):
+    """An officer's search of the declarations in its scope (every status but drafts)."""
+
+    q = django_filters.CharFilter(
+        label=_("Number, container, bill of lading or invoice"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    enterprise = django_filters.CharFilter(
+        label=_("Enterprise (tax code or name)"),
+        method="filter_enterprise",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[c for c in Status.choices if c[0] != Status.DRAFT],
+        empty_label=_("Any"),
+    )
+    lane = django_filters.ChoiceFilter(label=_("Lane"), choices=Lane.choices, empty_label=_("Any"))
+    office = django_filters.ModelChoiceFilter(
+        label=_("Office (with its sub-offices)"),
+        queryset=None,
+        method="filter_office",
+        empty_label=_("All my offices"),
+    )
+    registered_from = django_filters.DateFilter(
+        label=_("Registered from"),
+        field_name="registered_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    registered_to = django_filters.DateFilter(
+        label=_("Registered until"),
+        field_name="registered_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Declaration
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.filters["office"].field
+        field.queryset = offices_in_scope_subtrees(user).order_by("path")
+        field.label_from_instance = lambda o: f"{o.code} – {o.name}"
+
+    def filter_q(self, queryset: QuerySet[Declaration], name: str, value: str) -> Any:
+        return queryset.filter(search_q(value))
+
+    def filter_office(self, queryset: QuerySet[Declaration], name: str, value: Any) -> Any:
+        return queryset.filter(office__path__startswith=value.path)
+
+    def filter_enterprise(self, queryset: QuerySet[Declaration], name: str, value: str) -> Any:
+        return _enterprise_filtered(queryset, value)

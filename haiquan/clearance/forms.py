@@ -349,6 +349,10 @@ class DeclarationForm:
     def problems_apply(self, problems: Iterable[FieldProblem]) -> None:
         """Show each service problem next to its field; unknown fields go to the summary."""
         index_map = self.line_index_map()
+        # Fields whose value could not be read say so already: nothing more is put on them.
+        unread = {("", name) for name in self.header.errors} | {
+            (str(i), name) for i, form in enumerate(self.lines) for name in form.errors
+        }
         for p in problems:
             message = str(p.problem)
             m = re.fullmatch(r"lines\[(\d+)\](?:\.(\w+))?", p.field)
@@ -360,12 +364,16 @@ class DeclarationForm:
                     continue
                 name = LINE_FIELD_ALIASES.get(m.group(2) or "", m.group(2) or "")
                 form = self.lines[row]
+                if (str(row), name) in unread:
+                    continue
                 form.add_error(name if name in form.fields else None, message)
                 continue
             if p.field == "lines":
                 self.lines_errors.append(message)
                 continue
             name = HEADER_FIELD_ALIASES.get(p.field, re.sub(r"\[\d+\]$", "", p.field))
+            if ("", name) in unread:
+                continue
             if name in self.header.fields:
                 self.header.add_error(name, message)
             else:
@@ -467,7 +475,15 @@ def _line_initial(ln: LineInput) -> dict[str, Any]:
 # Reasons and versions
 
 
-class ReasonForm(forms.Form):
+class ProblemsForm(forms.Form):
+    """A form that shows a service's field problems next to its fields (others at the top)."""
+
+    def problems_apply(self, problems: Iterable[FieldProblem]) -> None:
+        for p in problems:
+            self.add_error(p.field if p.field in self.fields else None, str(p.problem))
+
+
+class ReasonForm(ProblemsForm):
     """A reason (amendment, cancellation, escalation) and the version the user saw."""
 
     reason = forms.CharField(
@@ -484,6 +500,81 @@ class ReasonForm(forms.Form):
             self.fields["reason"].label = label
         if hint:
             self.fields["reason"].help_text = hint
+
+
+class CancellationDecisionForm(ProblemsForm):
+    """An officer's decision on a declarant's cancellation request, with the reason."""
+
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[
+            ("approve", gettext_lazy("Approve: cancel the declaration")),
+            ("refuse", gettext_lazy("Refuse: the declaration goes on")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose whether to approve or refuse.")},
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the decision"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("The declarant reads it."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+GROUPED = re.compile(r"^\d{1,3}(?:([.,\u00a0\u202f ])\d{3})?(?:\1\d{3})*$")
+
+
+def _whole_vnd(value: str) -> Decimal | None:
+    """'5.000.000', '5,000,000', '5 000 000' or '5000000' → 5000000 (whole đồng, grouped by
+    threes with one separator). Anything else — a fraction, a stray mark — is refused rather
+    than guessed."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return Decimal(text)
+    if GROUPED.match(text):
+        return Decimal(re.sub(r"\D", "", text))
+    raise forms.ValidationError(
+        _("Write the amount in whole đồng, e.g. 5.000.000 or 5000000."), code="invalid"
+    )
+
+
+class PenaltyForm(ProblemsForm):
+    """A penalty decision: its number, the fine, the legal basis and the violation."""
+
+    number = forms.CharField(
+        label=gettext_lazy("Decision number"),
+        required=False,
+        max_length=40,
+        help_text=gettext_lazy("As on the signed decision, e.g. 125/QĐ-XPHC."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    amount_vnd = forms.CharField(
+        label=gettext_lazy("Fine (VND)"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    legal_basis = forms.CharField(
+        label=gettext_lazy("Legal basis"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("The rule applied, e.g. Decree 128/2020/ND-CP, article 9."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Violation"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_amount_vnd(self) -> Decimal | None:
+        return _whole_vnd(self.cleaned_data.get("amount_vnd") or "")
 
 
 class ReleaseForm(forms.Form):

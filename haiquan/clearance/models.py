@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 from haiquan.refdata.choices import Flow
 
-from .choices import CheckKind, CheckOutcome, Incoterm, Lane, PaymentState, Status, TransportMode
+from .choices import (
+    CancellationState,
+    CheckKind,
+    CheckOutcome,
+    Incoterm,
+    Lane,
+    PaymentState,
+    Status,
+    TransportMode,
+)
 
 MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2}
 VND: dict[str, Any] = {"max_digits": 18, "decimal_places": 0, "default": Decimal(0)}
@@ -109,6 +118,10 @@ class Declaration(models.Model):
     env_tax_vnd = models.DecimalField(_("environmental protection tax"), **VND)
     vat_vnd = models.DecimalField(_("VAT"), **VND)
     total_duties_vnd = models.DecimalField(_("total duties and taxes"), **VND)
+    # Sum of the penalty decisions on the declaration: collected with the duties, and the goods
+    # are cleared once it is paid or guaranteed (Customs Law 2014, art. 37). The database keeps
+    # the default too, so bulk loads (COPY) that do not name the column still work.
+    penalties_vnd = models.DecimalField(_("penalties"), db_default=Decimal(0), **VND)
     paid_vnd = models.DecimalField(_("paid"), **VND)
     guaranteed_vnd = models.DecimalField(_("guaranteed"), **VND)
     payment_state = models.CharField(
@@ -128,6 +141,10 @@ class Declaration(models.Model):
 
     objects = DeclarationQuerySet.as_manager()
 
+    # Set by registration: earlier declarations sharing an invoice, container or bill of lading
+    # that did not stop it (not a column; see `services.declaration_register`).
+    registration_warnings: tuple[Any, ...] = ()
+
     class Meta:
         verbose_name = _("declaration")
         verbose_name_plural = _("declarations")
@@ -138,14 +155,25 @@ class Declaration(models.Model):
                 fields=["enterprise", "status", "registered_at"], name="decl_enterprise_idx"
             ),
             models.Index(fields=["status", "lane"], name="decl_status_lane_idx"),
+            # The duplicate check at registration: an enterprise's declarations of one invoice.
+            models.Index(fields=["enterprise", "invoice_number"], name="decl_invoice_idx"),
         ]
 
     def __str__(self) -> str:
         return self.number or _("Draft #%(id)s") % {"id": self.pk}
 
     @property
+    def owed_vnd(self) -> Decimal:
+        """What the declaration owes in all: duties and taxes plus penalties."""
+        return self.total_duties_vnd + self.penalties_vnd
+
+    @property
     def amount_due_vnd(self) -> Decimal:
-        return max(Decimal(0), self.total_duties_vnd - self.paid_vnd)
+        """What is still to pay; nothing on a cancelled declaration (what was paid on it is
+        handled by the refund or offset procedure, not collected or returned here)."""
+        if self.status == Status.CANCELLED:
+            return Decimal(0)
+        return max(Decimal(0), self.owed_vnd - self.paid_vnd)
 
 
 class Container(models.Model):
@@ -283,3 +311,87 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.last}"
+
+
+class CancellationRequest(models.Model):
+    """A declarant's request to cancel a declaration (đề nghị hủy tờ khai) that an officer of the
+    office decides: approved, the declaration is cancelled; refused, it goes on as it was. Which
+    declarations need a decision is said in `rules.py`."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="cancellation_requests"
+    )
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=CancellationState.choices,
+        default=CancellationState.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("cancellation request")
+        verbose_name_plural = _("cancellation requests")
+        ordering = ["declaration", "requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration"],
+                condition=models.Q(state="pending"),
+                name="cancellation_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declaration} {self.get_state_display()}"
+
+
+class PenaltyDecision(models.Model):
+    """An administrative penalty decision (quyết định xử phạt vi phạm hành chính) recorded on a
+    declaration: its number, amount, legal basis and reason. The amount is added to what the
+    declaration owes and paid through the bank like the duties."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="penalties")
+    number = models.CharField(_("decision number"), max_length=40)
+    amount_vnd = models.DecimalField(_("amount (VND)"), max_digits=18, decimal_places=0)
+    legal_basis = models.CharField(_("legal basis"), max_length=500)
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("penalty decision")
+        verbose_name_plural = _("penalty decisions")
+        ordering = ["declaration", "decided_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "number"], name="penalty_unique_number_per_declaration"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_vnd__gt=0), name="penalty_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.declaration})"

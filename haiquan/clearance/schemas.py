@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
 from haiquan.accounts.models import User
 
-from .choices import CheckKind, CheckOutcome, Incoterm, Lane, Status, TransportMode
+from .choices import (
+    CancellationState,
+    CheckKind,
+    CheckOutcome,
+    Incoterm,
+    Lane,
+    Status,
+    TransportMode,
+)
 from .inputs import DeclarationInput, LineCorrection, LineInput
-from .models import Declaration, DeclarationLine
+from .models import CancellationRequest, Declaration, DeclarationLine, PenaltyDecision
+from .progress import Progress
+from .selectors import DuplicateMatch
 
 Str35 = Field(default="", max_length=35)
 
@@ -112,6 +122,24 @@ class AmendIn(DeclarationIn):
 
 class ReasonIn(Schema):
     reason: str = Field(..., min_length=1, max_length=2000)
+    version: int | None = None
+
+
+class CancellationDecisionIn(Schema):
+    decision: Literal["approve", "refuse"] = Field(
+        ..., description="approve: the declaration is cancelled; refuse: it goes on"
+    )
+    reason: str = Field(..., min_length=1, max_length=2000)
+    version: int | None = None
+
+
+class PenaltyIn(Schema):
+    number: str = Field(..., max_length=40, description="The penalty decision's number")
+    amount_vnd: Decimal = Field(..., gt=0, max_digits=18, decimal_places=0)
+    legal_basis: str = Field(
+        ..., max_length=500, description="The rule applied, e.g. Decree 128/2020/ND-CP, art. 9"
+    )
+    reason: str = Field(..., max_length=2000, description="The violation")
     version: int | None = None
 
 
@@ -215,6 +243,44 @@ class PartyOut(Schema):
     name: str
 
 
+class WaitOut(Schema):
+    key: str = Field(
+        ...,
+        description="registration, cancellation_decision, check, payment, partner_agency, release",
+    )
+    party: str = Field(..., description="whose move it is: trader, customs, agency")
+    text: str
+    details: list[str]
+    amount_vnd: int | None = None
+
+
+class CancellationRequestOut(Schema):
+    state: CancellationState
+    reason: str
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_reason: str
+
+
+class PenaltyOut(Schema):
+    number: str
+    amount_vnd: int
+    legal_basis: str
+    reason: str
+    decided_at: datetime
+
+
+class DeclarationRefOut(Schema):
+    id: int
+    number: str
+
+
+class WarningOut(Schema):
+    code: str = Field(..., description="possible-duplicate")
+    detail: str
+    declarations: list[DeclarationRefOut]
+
+
 class DeclarationOut(Schema):
     id: int
     number: str | None
@@ -242,9 +308,17 @@ class DeclarationOut(Schema):
     partner_country: str | None
     duties: DutiesOut
     payment_state: str
+    penalties_vnd: int
     paid_vnd: int
     guaranteed_vnd: int
     amount_due_vnd: int
+    # What the declaration waits for now, in order (empty once released or cancelled).
+    waiting_for: list[WaitOut]
+    cancellation_request: CancellationRequestOut | None = None
+    penalties: list[PenaltyOut] = Field(default_factory=list)
+    # Earlier declarations that share the invoice, a container or the bill of lading (on
+    # registration): not refused, but worth a look.
+    warnings: list[WarningOut] = Field(default_factory=list)
     lines: list[LineOut]
     registered_at: datetime | None
     cleared_at: datetime | None
@@ -282,6 +356,12 @@ class DeclarationFilter(FilterSchema):
     ] = None
     type_code: Annotated[str | None, FilterLookup(q="type_id"), Field(max_length=3)] = None
     number: str | None = Field(None, max_length=12)
+    container: Annotated[str | None, FilterLookup(q="containers__number"), Field(max_length=11)] = (
+        None
+    )
+    invoice_number: Annotated[
+        str | None, FilterLookup(q="invoice_number__iexact"), Field(max_length=35)
+    ] = None
     registered_from: Annotated[date | None, FilterLookup(q="registered_at__date__gte")] = None
     registered_to: Annotated[date | None, FilterLookup(q="registered_at__date__lte")] = None
 
@@ -360,8 +440,66 @@ def _line_out(ln: DeclarationLine) -> dict[str, Any]:
     }
 
 
-def declaration_out(d: Declaration, user: User) -> dict[str, Any]:
-    """The declaration as its reader may see it."""
+def _waits_out(progress: Progress) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": str(w.key),
+            "party": str(w.party),
+            "text": w.text,
+            "details": list(w.details),
+            "amount_vnd": int(w.amount_vnd) if w.amount_vnd is not None else None,
+        }
+        for w in progress.waits
+    ]
+
+
+def _request_out(r: CancellationRequest | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    return {
+        "state": r.state,
+        "reason": r.reason,
+        "requested_at": r.requested_at,
+        "decided_at": r.decided_at,
+        "decision_reason": r.decision_reason,
+    }
+
+
+def _penalty_out(p: PenaltyDecision) -> dict[str, Any]:
+    return {
+        "number": p.number,
+        "amount_vnd": int(p.amount_vnd),
+        "legal_basis": p.legal_basis,
+        "reason": p.reason,
+        "decided_at": p.decided_at,
+    }
+
+
+def warnings_out(d: Declaration, matches: tuple[DuplicateMatch, ...]) -> list[dict[str, Any]]:
+    from .services import duplicate_text
+
+    return [
+        {
+            "code": "possible-duplicate",
+            "detail": duplicate_text(
+                m, invoice_number=d.invoice_number, bill_of_lading=d.bill_of_lading
+            ),
+            "declarations": [{"id": m.declaration_id, "number": m.number}],
+        }
+        for m in matches
+    ]
+
+
+def declaration_out(
+    d: Declaration,
+    user: User,
+    *,
+    progress: Progress,
+    request: CancellationRequest | None = None,
+    penalties: list[PenaltyDecision] | None = None,
+) -> dict[str, Any]:
+    """The declaration as its reader may see it, with what it waits for (`progress`), its latest
+    cancellation request and its penalty decisions."""
     body: dict[str, Any] = {
         "id": d.pk,
         "number": d.number,
@@ -400,9 +538,14 @@ def declaration_out(d: Declaration, user: User) -> dict[str, Any]:
             "total_vnd": int(d.total_duties_vnd),
         },
         "payment_state": d.payment_state,
+        "penalties_vnd": int(d.penalties_vnd),
         "paid_vnd": int(d.paid_vnd),
         "guaranteed_vnd": int(d.guaranteed_vnd),
         "amount_due_vnd": int(d.amount_due_vnd),
+        "waiting_for": _waits_out(progress),
+        "cancellation_request": _request_out(request),
+        "penalties": [_penalty_out(p) for p in penalties or []],
+        "warnings": warnings_out(d, d.registration_warnings),
         "lines": [_line_out(ln) for ln in sorted(d.lines.all(), key=lambda x: x.line_no)],
         "registered_at": d.registered_at,
         "cleared_at": d.cleared_at,

@@ -5,17 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.accounts.selectors import office_scope_q
 from haiquan.core.problems import NotFound
+from haiquan.eventlog.models import Event
 from haiquan.refdata.models import Office
 
-from .choices import Status
-from .models import Declaration
+from .choices import SETTLED_PAYMENT_STATES, CancellationState, Status
+from .models import CancellationRequest, Container, Declaration
+from .rules import GOODS_OUT_EVENTS, CancellationTerms, cancellation_terms
 
 
 def declarations_visible_to(user: User) -> QuerySet[Declaration]:
@@ -93,3 +95,156 @@ def declarations_today_by_office(user: User, *, day: date | None = None) -> list
         entry.lanes[r["lane"]] = entry.lanes.get(r["lane"], 0) + r["n"]
         entry.statuses[r["status"]] = entry.statuses.get(r["status"], 0) + r["n"]
     return sorted(by_office.values(), key=lambda o: o.office.path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Officers' search
+
+
+def search_q(text: str) -> Q:
+    """A declaration number (or its start), a container, a bill of lading or an invoice number,
+    as written on the documents."""
+    text = (text or "").strip()
+    if not text:
+        return Q()
+    compact = text.replace(" ", "").upper()
+    return (
+        Q(number__startswith=compact)
+        | Q(bill_of_lading__istartswith=text)
+        | Q(invoice_number__istartswith=text)
+        | Q(Exists(Container.objects.filter(declaration=OuterRef("pk"), number=compact)))
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Duplicates
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """An earlier declaration of the same enterprise and flow that shares the invoice, a
+    container or the bill of lading with the one being declared."""
+
+    declaration_id: int
+    number: str
+    status: str
+    registered_at: datetime | None
+    same_invoice: bool
+    containers: tuple[str, ...]
+    same_bill_of_lading: bool
+
+    @property
+    def refuses(self) -> bool:
+        """The same invoice and container already declared: a second declaration of the same
+        goods, which is refused (the first must be amended, or cancelled before declaring again)."""
+        return self.same_invoice and bool(self.containers)
+
+
+def declaration_duplicates(
+    *,
+    enterprise_id: int,
+    flow: str,
+    invoice_number: str,
+    bill_of_lading: str,
+    containers: tuple[str, ...],
+    exclude_id: int | None = None,
+) -> list[DuplicateMatch]:
+    """The enterprise's registered, not cancelled declarations of this flow with the same invoice
+    number or bill of lading, or with one of these containers while their goods are still under
+    customs control (a container is reused once released). Two queries at most."""
+    invoice = invoice_number.strip()
+    bill = bill_of_lading.strip()
+    wanted = Q()
+    if invoice:
+        wanted |= Q(invoice_number__iexact=invoice)
+    if bill:
+        wanted |= Q(bill_of_lading__iexact=bill)
+    if containers:
+        wanted |= Q(
+            Exists(Container.objects.filter(declaration=OuterRef("pk"), number__in=containers))
+        )
+    if not wanted:
+        return []
+    qs = Declaration.objects.filter(wanted, enterprise_id=enterprise_id, flow=flow).exclude(
+        status__in=(Status.DRAFT, Status.CANCELLED)
+    )
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    rows = list(
+        qs.order_by("registered_at", "id").values(
+            "pk", "number", "status", "registered_at", "invoice_number", "bill_of_lading"
+        )[:20]
+    )
+    if not rows:
+        return []
+    shared: dict[int, list[str]] = {}
+    if containers:
+        for declaration_id, number in Container.objects.filter(
+            declaration_id__in=[r["pk"] for r in rows], number__in=containers
+        ).values_list("declaration_id", "number"):
+            shared.setdefault(declaration_id, []).append(number)
+    out = []
+    for r in rows:
+        same_invoice = bool(invoice) and r["invoice_number"].strip().upper() == invoice.upper()
+        same_bill = bool(bill) and r["bill_of_lading"].strip().upper() == bill.upper()
+        boxes = tuple(sorted(shared.get(r["pk"], ())))
+        # A container alone points to a duplicate only while its goods are still in customs' hands.
+        if not (same_invoice or same_bill) and r["status"] == Status.RELEASED:
+            continue
+        out.append(
+            DuplicateMatch(
+                declaration_id=r["pk"],
+                number=r["number"] or "",
+                status=r["status"],
+                registered_at=r["registered_at"],
+                same_invoice=same_invoice,
+                containers=boxes,
+                same_bill_of_lading=same_bill,
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Cancellation and penalties
+
+
+def cancellation_pending(declaration: Declaration) -> CancellationRequest | None:
+    """The declarant's cancellation request waiting for a decision, if any."""
+    return (
+        CancellationRequest.objects.filter(
+            declaration_id=declaration.pk, state=CancellationState.PENDING
+        )
+        .select_related("requested_by")
+        .first()
+    )
+
+
+def goods_out_of_customs_area(declaration: Declaration) -> bool:
+    """Whether the declaration's goods have left the customs area: released by an officer, let
+    out through a port's or yard's gate, or departed under transit (the events say so)."""
+    if declaration.status == Status.RELEASED or declaration.released_at is not None:
+        return True
+    return Event.objects.filter(declaration_id=declaration.pk, kind__in=GOODS_OUT_EVENTS).exists()
+
+
+def penalty_unpaid(declaration: Declaration) -> bool:
+    """A penalty decision on the declaration whose amount is not yet paid or guaranteed."""
+    return declaration.penalties_vnd > 0 and declaration.payment_state not in SETTLED_PAYMENT_STATES
+
+
+def declaration_cancellation_terms(
+    declaration: Declaration, *, pending: CancellationRequest | bool | None = None
+) -> CancellationTerms:
+    """`rules.cancellation_terms` for this declaration as it stands (pass `pending` when it is
+    already known, to save a query)."""
+    if pending is None:
+        pending = cancellation_pending(declaration)
+    goods_out = declaration.status == Status.CLEARED and goods_out_of_customs_area(declaration)
+    return cancellation_terms(
+        status=declaration.status,
+        lane=declaration.lane,
+        goods_out=goods_out,
+        penalty_unpaid=penalty_unpaid(declaration),
+        request_pending=bool(pending),
+    )

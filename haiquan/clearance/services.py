@@ -6,9 +6,10 @@ States:
                      (yellow) document_check ─result→ awaiting_payment/cleared
                                    └─escalate→ inspection
                      (red) inspection ─result→ awaiting_payment/cleared
-    any registered state but released ─cancel→ cancelled
-A declaration is cleared the moment its checks are done and its duties are paid or guaranteed,
-at any hour (`_clear_if_ready`).
+    registered, goods not yet out ─cancel (at once, or on an officer's decision)→ cancelled
+A declaration is cleared the moment its checks are done and its duties (and penalties) are paid
+or guaranteed, at any hour (`_clear_if_ready`). Who may cancel when, and with whose approval, is
+said in `rules.py`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
@@ -40,6 +41,7 @@ from haiquan.tariff.snapshot import Tariff, tariff_token_sql
 from .choices import (
     LANE_SEVERITY,
     SETTLED_PAYMENT_STATES,
+    CancellationState,
     CheckKind,
     CheckOutcome,
     Lane,
@@ -55,8 +57,23 @@ from .hooks import (
     preference_verifiers_present,
 )
 from .inputs import DeclarationInput, LineCorrection, LineInput
-from .models import CheckResult, Container, Declaration, DeclarationLine, DeclarationVersion
+from .models import (
+    CancellationRequest,
+    CheckResult,
+    Container,
+    Declaration,
+    DeclarationLine,
+    DeclarationVersion,
+    PenaltyDecision,
+)
 from .numbering import number_next
+from .rules import CancelRoute, penalty_refusal
+from .selectors import (
+    DuplicateMatch,
+    cancellation_pending,
+    declaration_cancellation_terms,
+    declaration_duplicates,
+)
 from .validation import ResolvedDeclaration, declaration_validate
 
 # ---------------------------------------------------------------------------------------------
@@ -311,11 +328,13 @@ def _replace_containers(
 
 
 def _payment_state(d: Declaration) -> str:
-    if d.total_duties_vnd <= 0:
+    """Of everything owed: duties and taxes, and penalties."""
+    owed = d.owed_vnd
+    if owed <= 0:
         return PaymentState.NONE_DUE
-    if d.paid_vnd >= d.total_duties_vnd:
+    if d.paid_vnd >= owed:
         return PaymentState.PAID
-    if d.paid_vnd + d.guaranteed_vnd >= d.total_duties_vnd:
+    if d.paid_vnd + d.guaranteed_vnd >= owed:
         return PaymentState.GUARANTEED
     if d.paid_vnd > 0:
         return PaymentState.PARTIAL
@@ -443,6 +462,92 @@ def declaration_draft_save(
 
 
 # ---------------------------------------------------------------------------------------------
+# Duplicates
+
+
+class DuplicateDeclaration(Conflict):
+    """The same goods (invoice and container) are already declared by the enterprise on a
+    declaration that is not cancelled: a second declaration is refused, naming the first."""
+
+    def __init__(self, detail: str, errors: list[FieldProblem], matches: list[DuplicateMatch]):
+        super().__init__(detail, code="duplicate-declaration")
+        self.errors = errors
+        self.matches = matches
+
+    def as_problem(self, instance: str | None = None) -> dict[str, Any]:
+        body = super().as_problem(instance)
+        body["duplicates"] = [{"id": m.declaration_id, "number": m.number} for m in self.matches]
+        return body
+
+
+def _duplicates(declaration: Declaration, resolved: ResolvedDeclaration) -> list[DuplicateMatch]:
+    return declaration_duplicates(
+        enterprise_id=resolved.enterprise.pk,
+        flow=resolved.type.flow,
+        invoice_number=resolved.data.invoice_number,
+        bill_of_lading=resolved.data.bill_of_lading,
+        containers=resolved.containers,
+        exclude_id=declaration.pk,
+    )
+
+
+def duplicate_text(match: DuplicateMatch, *, invoice_number: str, bill_of_lading: str) -> str:
+    """'Declaration 100… (Cleared) already declares invoice INV-1 and container CSQU…'."""
+    what = []
+    if match.same_invoice:
+        what.append(_("invoice %(v)s") % {"v": invoice_number})
+    if match.same_bill_of_lading:
+        what.append(_("bill of lading %(v)s") % {"v": bill_of_lading})
+    if match.containers:
+        what.append(_("container %(v)s") % {"v": ", ".join(match.containers)})
+    return _("Declaration %(number)s (%(status)s) already declares %(what)s.") % {
+        "number": match.number,
+        "status": Status(match.status).label,
+        "what": "; ".join(what),
+    }
+
+
+def _refuse_duplicates(matches: list[DuplicateMatch], resolved: ResolvedDeclaration) -> None:
+    refusing = [m for m in matches if m.refuses]
+    if not refusing:
+        return
+    first = refusing[0]
+    data = resolved.data
+    errors = [
+        FieldProblem(
+            "invoice_number",
+            _(
+                "invoice %(invoice)s is already declared with the same container on declaration "
+                "%(number)s, which is not cancelled: amend that declaration, or have it "
+                "cancelled before declaring these goods again"
+            )
+            % {"invoice": data.invoice_number, "number": first.number},
+            "duplicate-declaration",
+        )
+    ]
+    for i, c in enumerate(resolved.containers):
+        holder = next((m for m in refusing if c in m.containers), None)
+        if holder is not None:
+            errors.append(
+                FieldProblem(
+                    f"containers[{i}]",
+                    _("container %(c)s is already declared with this invoice on %(number)s")
+                    % {"c": c, "number": holder.number},
+                    "duplicate-declaration",
+                )
+            )
+    raise DuplicateDeclaration(
+        _(
+            "These goods are already declared on declaration %(number)s (same invoice and "
+            "container); a second declaration of them is refused."
+        )
+        % {"number": ", ".join(m.number for m in refusing)},
+        errors,
+        refusing,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Registration
 
 
@@ -547,6 +652,11 @@ def declaration_register(
         # Number and lane come before the row is written so that it is written once; the
         # counter row stays locked from here to the commit, a few inserts later.
         declaration.number = number_next(declaration.flow)
+        # Checked under the flow's counter lock, so two filings of the same goods at the same
+        # moment cannot both pass; a refusal rolls the number back.
+        matches = _duplicates(declaration, resolved)
+        _refuse_duplicates(matches, resolved)
+        declaration.registration_warnings = tuple(m for m in matches if not m.refuses)
         result = lane_decide(_facts(declaration, resolved, duties))
         _apply_lane(declaration, result)
         declaration.save()
@@ -918,6 +1028,7 @@ def declaration_check_record(
                 "duties_after_vnd": after,
                 "difference_vnd": after - before,
                 "corrected_lines": [c.line_no for c in corrections],
+                "amount_due_vnd": declaration.amount_due_vnd,
             },
         )
         _clear_if_ready(declaration, actor)
@@ -972,6 +1083,14 @@ def declaration_release(
                 _("Only a cleared declaration can be released (it is %(s)s).")
                 % {"s": declaration.get_status_display()},
                 code="wrong-state",
+            )
+        if cancellation_pending(declaration) is not None:
+            raise Conflict(
+                _(
+                    "The declarant asked to cancel this declaration: decide that request before "
+                    "releasing the goods."
+                ),
+                code="cancellation-pending",
             )
         declaration.status = Status.RELEASED
         declaration.released_at = timezone.now()
@@ -1060,7 +1179,9 @@ def _findings_kept(declaration: Declaration, data: DeclarationInput) -> list[Fie
                     )
                     % {
                         "kind": kind,
-                        "day": timezone.localdate(check.recorded_at).isoformat(),
+                        "day": formats.date_format(
+                            timezone.localdate(check.recorded_at), "SHORT_DATE_FORMAT"
+                        ),
                         "value": value,
                     },
                     "finding-kept",
@@ -1083,8 +1204,6 @@ def declaration_amend(
     recomputed at the registration day's rate; the difference is owed or refunded. Before
     clearance the selectivity runs again and the lane can only rise. A new version is kept and
     every earlier version stays readable."""
-    if not reason.strip():
-        raise invalid("reason", _("say why the declaration is amended"), "required")
     with transaction.atomic():
         declaration = _locked(declaration, expected_version)
         _require_trader_of(actor, declaration)
@@ -1094,7 +1213,12 @@ def declaration_amend(
                 % {"s": declaration.get_status_display()},
                 code="wrong-state",
             )
+        # Every problem at once: the reason, what an amendment cannot change, and the content.
         errors = []
+        if not reason.strip():
+            errors.append(
+                FieldProblem("reason", _("say why the declaration is amended"), "required")
+            )
         for field, old in (
             ("type_code", declaration.type_id),
             ("office_code", declaration.office.code),
@@ -1113,9 +1237,13 @@ def declaration_amend(
                     )
                 )
         errors.extend(_findings_kept(declaration, data))
+        try:
+            resolved, duties = _reassess(declaration, data)
+        except ValidationFailed as exc:
+            raise ValidationFailed(errors + exc.errors) from None
         if errors:
             raise ValidationFailed(errors)
-        resolved, duties = _reassess(declaration, data)
+        _refuse_duplicates(_duplicates(declaration, resolved), resolved)
         before = declaration.total_duties_vnd
         _write_content(declaration, resolved)
         _set_totals(declaration, duties)
@@ -1170,34 +1298,219 @@ def declaration_amend(
     return declaration
 
 
+def _cancel_now(declaration: Declaration, actor: User, reason: str, data: dict[str, Any]) -> None:
+    declaration.status = Status.CANCELLED
+    declaration.cancelled_at = timezone.now()
+    declaration.cancel_reason = reason
+    declaration.checks_pending = False
+    _save(declaration, "status", "cancelled_at", "cancel_reason", "checks_pending")
+    # What was paid is not returned by the cancellation: it is an overpayment the enterprise
+    # may have refunded or set off on request (rules.py).
+    _event(
+        declaration,
+        "declaration.cancelled",
+        actor,
+        {"reason": reason, "paid_vnd": declaration.paid_vnd, **data},
+    )
+
+
 def declaration_cancel(
     *, actor: User, declaration: Declaration, reason: str, expected_version: int | None = None
 ) -> Declaration:
-    """Cancel a declaration (hủy tờ khai) with a reason; not once the goods are released.
-    Duties already paid become refundable (recorded in the event)."""
+    """Cancel a declaration (hủy tờ khai), with a reason, as `rules.py` allows.
+
+    A declarant's request cancels a draft or a green declaration not yet cleared at once; for a
+    declaration selected for a check, or cleared with its goods still in the customs area, it is
+    kept as a request (`CancellationRequest`) that an officer of the office decides
+    (`declaration_cancellation_decide`); the declaration goes on meanwhile. An officer cancels
+    on the office's own decision only before clearance. Nothing is cancelled once the goods are
+    out, nor while a penalty on it is unpaid."""
     if not reason.strip():
         raise invalid("reason", _("say why the declaration is cancelled"), "required")
     with transaction.atomic():
         declaration = _locked(declaration, expected_version)
-        if actor.role in (Role.DECLARANT, Role.BROKER):
+        trader = actor.role in (Role.DECLARANT, Role.BROKER)
+        if trader:
             _require_trader_of(actor, declaration)
         else:
             _require_officer_of(actor, declaration)
-        if declaration.status in (Status.RELEASED, Status.CANCELLED):
-            raise Conflict(
-                _("A %(s)s declaration cannot be cancelled.")
-                % {"s": declaration.get_status_display()},
-                code="wrong-state",
+        terms = declaration_cancellation_terms(declaration)
+        if not trader:
+            if not terms.officer:
+                raise Conflict(terms.officer_refusal, code="not-cancellable")
+            _cancel_now(declaration, actor, reason, {"by": "customs"})
+            return declaration
+        if terms.trader == CancelRoute.NONE:
+            raise Conflict(terms.trader_refusal, code="not-cancellable")
+        if terms.trader == CancelRoute.DECISION:
+            request = CancellationRequest.objects.create(
+                declaration=declaration, reason=reason, requested_by=actor
             )
-        declaration.status = Status.CANCELLED
-        declaration.cancelled_at = timezone.now()
-        declaration.cancel_reason = reason
-        declaration.checks_pending = False
-        _save(declaration, "status", "cancelled_at", "cancel_reason", "checks_pending")
+            _save(declaration)
+            _event(
+                declaration,
+                "declaration.cancellation_requested",
+                actor,
+                {
+                    "reason": reason,
+                    "request": request.pk,
+                    "after_clearance": terms.after_clearance,
+                    "paid_vnd": declaration.paid_vnd,
+                },
+            )
+            return declaration
+        _cancel_now(declaration, actor, reason, {"by": "declarant"})
+    return declaration
+
+
+def declaration_cancellation_decide(
+    *,
+    actor: User,
+    declaration: Declaration,
+    approve: bool,
+    reason: str,
+    expected_version: int | None = None,
+) -> CancellationRequest:
+    """An officer of the office approves or refuses the declarant's cancellation request, with
+    the reason. Approved, the declaration is cancelled — if it still may be (its goods still in
+    the customs area, no unpaid penalty); otherwise the request can only be refused."""
+    if not reason.strip():
+        raise invalid(
+            "reason",
+            _("say why the request is approved")
+            if approve
+            else _("say why the request is refused"),
+            "required",
+        )
+    with transaction.atomic():
+        declaration = _locked(declaration, expected_version)
+        _require_officer_of(actor, declaration)
+        request = (
+            CancellationRequest.objects.select_for_update()
+            .filter(declaration=declaration, state=CancellationState.PENDING)
+            .first()
+        )
+        terms = declaration_cancellation_terms(declaration, pending=request or False)
+        if request is None:
+            raise Conflict(terms.decision_refusal, code="no-request")
+        if approve and terms.decision_refusal:
+            raise Conflict(
+                terms.decision_refusal + " " + _("The request can only be refused."),
+                code="not-cancellable",
+            )
+        request.state = CancellationState.APPROVED if approve else CancellationState.REFUSED
+        request.decided_by = actor
+        request.decided_at = timezone.now()
+        request.decision_reason = reason
+        request.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+        if approve:
+            _cancel_now(
+                declaration,
+                actor,
+                request.reason,
+                {"by": "customs", "request": request.pk, "decision_reason": reason},
+            )
+        else:
+            _save(declaration)
+            _event(
+                declaration,
+                "declaration.cancellation_refused",
+                actor,
+                {"reason": reason, "request": request.pk},
+            )
+    return request
+
+
+# ---------------------------------------------------------------------------------------------
+# Penalties
+
+
+def penalty_problems(
+    *, number: str, amount_vnd: Decimal | None, legal_basis: str, reason: str
+) -> list[FieldProblem]:
+    """Every problem of a penalty decision's content, at once (nothing is read or written)."""
+    problems = []
+    if not number.strip():
+        problems.append(
+            FieldProblem("number", _("give the number of the penalty decision"), "required")
+        )
+    elif len(number.strip()) > 40:
+        problems.append(FieldProblem("number", _("at most 40 characters"), "too-long"))
+    if amount_vnd is None:
+        problems.append(FieldProblem("amount_vnd", _("give the amount of the fine"), "required"))
+    elif amount_vnd <= 0:
+        problems.append(FieldProblem("amount_vnd", _("must be more than 0 VND")))
+    elif amount_vnd != amount_vnd.to_integral_value() or amount_vnd >= Decimal(10) ** 18:
+        problems.append(FieldProblem("amount_vnd", _("a whole number of đồng, at most 18 digits")))
+    if not legal_basis.strip():
+        problems.append(
+            FieldProblem(
+                "legal_basis",
+                _("name the rule applied, e.g. Decree 128/2020/ND-CP, article 9"),
+                "required",
+            )
+        )
+    elif len(legal_basis.strip()) > 500:
+        problems.append(FieldProblem("legal_basis", _("at most 500 characters"), "too-long"))
+    if not reason.strip():
+        problems.append(FieldProblem("reason", _("say what the violation is"), "required"))
+    return problems
+
+
+def declaration_penalty_record(
+    *,
+    actor: User,
+    declaration: Declaration,
+    number: str,
+    amount_vnd: Decimal | int | None,
+    legal_basis: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> PenaltyDecision:
+    """Record an administrative penalty decision (quyết định xử phạt) on a declaration: its
+    number, the fine, the legal basis and the violation. The fine is added to what the declaration
+    owes and paid through the bank with the duties; the goods are cleared only once it is paid or
+    guaranteed (Customs Law 2014, art. 37)."""
+    amount = None if amount_vnd is None else Decimal(amount_vnd)
+    problems = penalty_problems(
+        number=number, amount_vnd=amount, legal_basis=legal_basis, reason=reason
+    )
+    if problems:
+        raise ValidationFailed(problems)
+    assert amount is not None
+    with transaction.atomic():
+        declaration = _locked(declaration, expected_version)
+        _require_officer_of(actor, declaration)
+        refusal = penalty_refusal(declaration.status)
+        if refusal:
+            raise Conflict(refusal, code="wrong-state")
+        number = number.strip()
+        if PenaltyDecision.objects.filter(declaration=declaration, number__iexact=number).exists():
+            raise invalid(
+                "number",
+                _("decision %(n)s is already recorded on this declaration") % {"n": number},
+                "duplicate",
+            )
+        penalty = PenaltyDecision.objects.create(
+            declaration=declaration,
+            number=number,
+            amount_vnd=amount,
+            legal_basis=legal_basis.strip(),
+            reason=reason.strip(),
+            decided_by=actor,
+        )
+        declaration.penalties_vnd += amount
+        declaration.payment_state = _payment_state(declaration)
+        _save(declaration, "penalties_vnd", "payment_state")
         _event(
             declaration,
-            "declaration.cancelled",
+            "declaration.penalty_decided",
             actor,
-            {"reason": reason, "refundable_vnd": declaration.paid_vnd},
+            {
+                "decision": number,
+                "amount_vnd": amount,
+                "legal_basis": penalty.legal_basis,
+                "reason": penalty.reason,
+            },
         )
-    return declaration
+    return penalty

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -42,8 +43,19 @@ def _details(kind: str, data: dict[str, Any], customs: bool) -> list[str]:
             out.append(_("Selected at random for compliance measurement"))
     if kind == "declaration.clearance_held" and data.get("reasons"):
         out.append(_("Waiting for: %(what)s") % {"what": "; ".join(map(str, data["reasons"]))})
+    if kind == "declaration.penalty_decided" and data.get("decision"):
+        out.append(
+            _("Decision %(number)s under %(basis)s")
+            % {"number": data["decision"], "basis": data.get("legal_basis", "")}
+        )
     if data.get("reason"):
         out.append(_("Reason: %(reason)s") % {"reason": data["reason"]})
+    if data.get("decision_reason"):
+        out.append(
+            _("Approved by the customs office: %(reason)s") % {"reason": data["decision_reason"]}
+        )
+    if kind == "declaration.cancelled" and data.get("paid_vnd") not in (None, "", 0, "0"):
+        out.append(_("What was paid is refunded or set off on the enterprise's request"))
     if data.get("outcome") in CheckOutcome.values:
         out.append(str(CheckOutcome(data["outcome"]).label))
     if data.get("version") and kind == "declaration.amended":
@@ -64,8 +76,22 @@ def _amounts(data: dict[str, Any]) -> list[tuple[str, Any]]:
         ("total_duties_vnd", _("Duties and taxes")),
         ("amount_vnd", _("Amount")),
         ("difference_vnd", _("Difference")),
+        ("amount_due_vnd", _("To pay")),
+        ("paid_vnd", _("Paid")),
     )
-    return [(label, data[key]) for key, label in labels if data.get(key) not in (None, "")]
+    optional = ("amount_due_vnd", "paid_vnd")  # said only when there is something
+    return [
+        (label, data[key])
+        for key, label in labels
+        if data.get(key) not in (None, "") and not (key in optional and _zero(data[key]))
+    ]
+
+
+def _zero(value: Any) -> bool:
+    try:
+        return Decimal(str(value)) == 0
+    except ArithmeticError:
+        return False
 
 
 def timeline(events: Iterable[Event], *, customs: bool) -> list[TimelineEntry]:

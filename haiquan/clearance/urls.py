@@ -25,4 +25,10 @@ urlpatterns = [
     path("declarations/<int:pk>/check/preview/", views.check_preview, name="check_preview"),
     path("declarations/<int:pk>/escalate/", views.declaration_escalate, name="escalate"),
     path("declarations/<int:pk>/release/", views.declaration_release, name="release"),
+    path(
+        "declarations/<int:pk>/cancellation/decide/",
+        views.cancellation_decide,
+        name="cancellation_decide",
+    ),
+    path("declarations/<int:pk>/penalty/", views.penalty_record, name="penalty_record"),
 ]

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from stdnum import iso6346
 from stdnum.vn import mst as mst_std
 
 from haiquan.core.conf import haiquan_setting
 from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.core.templatetags.hq import amount, quantity
 from haiquan.refdata.models import Country, Currency, DeclarationType, Enterprise, Office
 from haiquan.refdata.selectors import Reference, reference_current
 
@@ -57,7 +59,9 @@ def declaration_validate(
     dtype = ref.declaration_type((data.type_code or "").upper())
     if dtype is not None and not dtype.active:
         dtype = None
-    if dtype is None:
+    if dtype is None and not (data.type_code or "").strip():
+        _problem(errors, "type_code", _("choose the declaration type"), "required")
+    elif dtype is None:
         _problem(
             errors,
             "type_code",
@@ -67,7 +71,9 @@ def declaration_validate(
         )
 
     office = ref.office((data.office_code or "").upper())
-    if office is None:
+    if office is None and not (data.office_code or "").strip():
+        _problem(errors, "office_code", _("choose the customs office"), "required")
+    elif office is None:
         _problem(
             errors,
             "office_code",
@@ -79,13 +85,20 @@ def declaration_validate(
             errors,
             "office_code",
             _("office %(v)s is not in operation on %(d)s")
-            % {"v": office.code, "d": on_day.isoformat()},
+            % {"v": office.code, "d": formats.date_format(on_day, "SHORT_DATE_FORMAT")},
             "office-inactive",
         )
 
     enterprise = None
     mst = (data.enterprise_mst or "").strip()
-    if not mst_std.is_valid(mst):
+    if not mst:
+        _problem(
+            errors,
+            "enterprise_mst",
+            _("give the tax code (MST) of the importer or exporter"),
+            "required",
+        )
+    elif not mst_std.is_valid(mst):
         _problem(
             errors,
             "enterprise_mst",
@@ -113,12 +126,10 @@ def declaration_validate(
                 "inactive",
             )
 
-    if data.transport_mode not in TransportMode.values:
-        _problem(
-            errors,
-            "transport_mode",
-            _("must be one of: %(v)s") % {"v": ", ".join(TransportMode.values)},
-        )
+    if not data.transport_mode:
+        _problem(errors, "transport_mode", _("choose the transport mode"), "required")
+    elif data.transport_mode not in TransportMode.values:
+        _problem(errors, "transport_mode", _("choose one of the transport modes in the list"))
     elif data.transport_mode in TRANSPORT_DOCUMENT_REQUIRED and not data.bill_of_lading.strip():
         _problem(
             errors,
@@ -126,11 +137,15 @@ def declaration_validate(
             _("a bill of lading or air waybill is required for this transport mode"),
             "required",
         )
-    if data.incoterm not in Incoterm.values:
-        _problem(errors, "incoterm", _("must be one of: %(v)s") % {"v": ", ".join(Incoterm.values)})
+    if not data.incoterm:
+        _problem(errors, "incoterm", _("choose the delivery terms (Incoterms)"), "required")
+    elif data.incoterm not in Incoterm.values:
+        _problem(errors, "incoterm", _("choose one of the Incoterms in the list, e.g. CIF"))
 
     currency = ref.currency((data.currency or "").upper())
-    if currency is None:
+    if currency is None and not (data.currency or "").strip():
+        _problem(errors, "currency", _("choose the invoice currency"), "required")
+    elif currency is None:
         _problem(
             errors,
             "currency",
@@ -195,7 +210,9 @@ def declaration_validate(
     total = Decimal(0)
     for i, ln in enumerate(data.lines):
         f = f"lines[{i}]"
-        if not (len(ln.hs_code) == 8 and ln.hs_code.isdigit()):
+        if not ln.hs_code:
+            _problem(errors, f"{f}.hs_code", _("give the 8-digit HS code"), "required")
+        elif not (len(ln.hs_code) == 8 and ln.hs_code.isdigit()):
             _problem(
                 errors,
                 f"{f}.hs_code",
@@ -204,7 +221,14 @@ def declaration_validate(
             )
         if not ln.description.strip():
             _problem(errors, f"{f}.description", _("describe the goods"), "required")
-        if (ln.origin or "").upper() not in origins:
+        if not (ln.origin or "").strip():
+            _problem(
+                errors,
+                f"{f}.origin",
+                _("give the country of origin (two letters, e.g. CN)"),
+                "required",
+            )
+        elif (ln.origin or "").upper() not in origins:
             _problem(
                 errors,
                 f"{f}.origin",
@@ -224,7 +248,7 @@ def declaration_validate(
                 errors,
                 f"{f}.value",
                 _("%(v)s does not equal quantity × unit price (%(q)s × %(p)s)")
-                % {"v": ln.value, "q": ln.quantity, "p": ln.unit_price},
+                % {"v": amount(ln.value), "q": quantity(ln.quantity), "p": quantity(ln.unit_price)},
                 "value-mismatch",
             )
         total += ln.value
@@ -233,7 +257,7 @@ def declaration_validate(
             errors,
             "invoice_value",
             _("%(v)s does not equal the sum of the lines' values (%(t)s)")
-            % {"v": data.invoice_value, "t": total},
+            % {"v": amount(data.invoice_value), "t": amount(total)},
             "value-mismatch",
         )
     if (

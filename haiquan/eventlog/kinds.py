@@ -60,6 +60,13 @@ DECLARATION_INSPECTION_RECORDED = _kind(
 DECLARATION_ESCALATED = _kind("declaration.escalated", _("Sent to physical inspection"))
 DECLARATION_AMENDED = _kind("declaration.amended", _("Amended"))
 DECLARATION_CANCELLED = _kind("declaration.cancelled", _("Cancelled"))
+DECLARATION_CANCELLATION_REQUESTED = _kind(
+    "declaration.cancellation_requested", _("Cancellation requested")
+)
+DECLARATION_CANCELLATION_REFUSED = _kind(
+    "declaration.cancellation_refused", _("Cancellation request refused")
+)
+DECLARATION_PENALTY_DECIDED = _kind("declaration.penalty_decided", _("Penalty decision recorded"))
 DECLARATION_CLEARANCE_HELD = _kind("declaration.clearance_held", _("Clearance held"))
 DECLARATION_CLEARED = _kind("declaration.cleared", _("Cleared"))
 DECLARATION_RELEASED = _kind("declaration.released", _("Goods released"))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haiquan.accounts.models import User
+from haiquan.clearance.progress import declaration_progress
 from haiquan.clearance.selectors import declaration_get_for
 from haiquan.core.problems import Conflict, Forbidden, NotFound, ProblemError
 from haiquan.core.web import problem_page, role_required, trader_required
@@ -62,7 +63,12 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
 def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The payment order: what to pay, to whom, with which reference, at any partner bank."""
     order = _order(request, reference)
-    context = {"order": order, "simulator": bank_simulator_enabled()}
+    context = {
+        "order": order,
+        "simulator": bank_simulator_enabled(),
+        # What the declaration still waits for besides this payment (one place: clearance).
+        "progress": declaration_progress(order.declaration),
+    }
     return render(request, "payments/order.html", context)
 
 
@@ -95,4 +101,5 @@ def receipt_detail(request: HttpRequest, number: str) -> HttpResponse:
         receipt = receipt_get(user=_user(request), number=number)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-    return render(request, "payments/receipt.html", {"receipt": receipt})
+    context = {"receipt": receipt, "progress": declaration_progress(receipt.declaration)}
+    return render(request, "payments/receipt.html", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -20,6 +21,13 @@ from haiquan.refdata.services import exchange_rate_set
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 
 USD_RATE = Decimal("25000")
+# Each filing made by the helpers below is of another invoice (the same invoice and container
+# filed twice is refused as a duplicate); tests of duplicates name theirs.
+_invoices = itertools.count(1)
+
+
+def fresh_invoice() -> str:
+    return f"INV-2026-{next(_invoices):03d}"
 
 
 @pytest.fixture
@@ -131,7 +139,7 @@ def declaration_input(
         "lines": lines,
         "partner_name": "Guangxi Pingxiang Trading Co.",
         "partner_country": "CN",
-        "invoice_number": "INV-2026-001",
+        "invoice_number": fresh_invoice(),
         "containers": ("CSQU3054383",),
     }
     base.update(kw)
@@ -150,7 +158,7 @@ def payload(enterprise_mst: str, **kw: Any) -> dict[str, Any]:
         "invoice_value": "8000.00",
         "partner_name": "Guangxi Pingxiang Trading Co.",
         "partner_country": "CN",
-        "invoice_number": "INV-2026-001",
+        "invoice_number": fresh_invoice(),
         "containers": ["CSQU3054383"],
         "lines": [
             {

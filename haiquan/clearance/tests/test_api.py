@@ -123,8 +123,9 @@ def test_malformed_json_is_a_4xx_not_a_500(declarant, api):
 
 def test_idempotent_retry_returns_the_first_answer(rates, declarant, hoanglong, api):
     client = api(declarant)
-    first = post(client, URL, payload(hoanglong.mst), HTTP_IDEMPOTENCY_KEY="erp-7781")
-    again = post(client, URL, payload(hoanglong.mst), HTTP_IDEMPOTENCY_KEY="erp-7781")
+    body = payload(hoanglong.mst)
+    first = post(client, URL, body, HTTP_IDEMPOTENCY_KEY="erp-7781")
+    again = post(client, URL, body, HTTP_IDEMPOTENCY_KEY="erp-7781")
     assert first.status_code == again.status_code == 201
     assert first.json()["number"] == again.json()["number"]
     assert again["Idempotent-Replayed"] == "true"
@@ -336,8 +337,9 @@ def test_a_change_of_reference_data_applies_to_the_next_filing(rates, declarant,
 
 def test_a_replayed_answer_is_byte_for_byte_the_first(rates, declarant, hoanglong, api):
     client = api(declarant)
-    first = post(client, URL, payload(hoanglong.mst), HTTP_IDEMPOTENCY_KEY="erp-r-1")
-    again = post(client, URL, payload(hoanglong.mst), HTTP_IDEMPOTENCY_KEY="erp-r-1")
+    body = payload(hoanglong.mst)
+    first = post(client, URL, body, HTTP_IDEMPOTENCY_KEY="erp-r-1")
+    again = post(client, URL, body, HTTP_IDEMPOTENCY_KEY="erp-r-1")
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true" and not first.has_header("Idempotent-Replayed")
     assert first["Content-Type"] == again["Content-Type"] == "application/json; charset=utf-8"

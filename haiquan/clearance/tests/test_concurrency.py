@@ -169,3 +169,17 @@ def test_working_one_declaration_does_not_lock_the_others_of_its_office(
     finally:
         release.set()
         holder.join(10)
+
+
+def test_the_same_goods_filed_at_the_same_moment_are_registered_once(
+    refdata_reloaded, rates, declarant, hoanglong
+):
+    from haiquan.clearance.services import DuplicateDeclaration
+
+    data = declaration_input(hoanglong.mst, invoice_number="INV-RACE-1")
+    results = race(4, lambda i: services.declaration_register(actor=declarant, data=data))
+    registered = [r for r in results if isinstance(r, Declaration)]
+    refused = [r for r in results if isinstance(r, DuplicateDeclaration)]
+    assert len(registered) == 1 and len(refused) == 3, results
+    assert all(registered[0].number in r.detail for r in refused)
+    assert Declaration.objects.count() == 1

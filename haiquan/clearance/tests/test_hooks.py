@@ -203,12 +203,14 @@ class TestClearanceGuard:
             client.force_login(declarant)
             page = client.get(f"/declarations/{decl.pk}/").content.decode()
             assert "plant quarantine result for line 1 (Cục Bảo vệ thực vật)" in page
-            assert 'data-testid="clearance-held"' in page
+            assert 'data-wait="partner_agency"' in page
+            # Nothing to pay: the page does not promise a clearance on payment.
+            assert 'data-testid="after-payment"' not in page
             waiting["on"] = False
             decl = services.declaration_clearance_retry(declaration=decl)
             assert decl.status == Status.CLEARED
             page = client.get(f"/declarations/{decl.pk}/").content.decode()
-            assert 'data-testid="clearance-held"' not in page
+            assert 'data-wait="partner_agency"' not in page
             # The hold stays in the history, with what it waited for.
             assert "plant quarantine result for line 1" in page
         finally:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def on(actions: Any) -> set[str]:
-    return {name for name, value in vars(actions).items() if value}
+    return {name for name, value in vars(actions).items() if value is True}
 
 
 def test_a_draft_can_be_changed_registered_cancelled_and_copied_by_its_declarant(
@@ -45,7 +45,8 @@ def test_a_green_declaration_awaiting_payment(rates, declarant, hoanglong, offic
         "copy",
         "pay",
     }
-    assert on(declaration_actions(user=officer, declaration=d)) == {"cancel"}
+    # Before clearance an officer may cancel on the office's decision, or record a penalty.
+    assert on(declaration_actions(user=officer, declaration=d)) == {"cancel", "record_penalty"}
 
 
 def test_a_red_declaration_for_the_officer_and_after_release(
@@ -60,14 +61,22 @@ def test_a_red_declaration_for_the_officer_and_after_release(
         actor=analyst,
     )
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
-    assert on(declaration_actions(user=officer, declaration=d)) == {"cancel", "record_check"}
+    assert on(declaration_actions(user=officer, declaration=d)) == {
+        "cancel",
+        "record_check",
+        "record_penalty",
+    }
+    # The trader cannot withdraw goods from an inspection: it may only ask.
+    trader = declaration_actions(user=declarant, declaration=d)
+    assert "cancel" in on(trader) and trader.cancel_route == "decision"
     assert on(declaration_actions(user=officer_elsewhere, declaration=d)) == set()
     Declaration.objects.filter(pk=d.pk).update(status="cleared", checks_pending=False)
     d.refresh_from_db()
-    assert on(declaration_actions(user=officer, declaration=d)) == {"cancel", "release"}
+    # After clearance an officer cancels only on the declarant's request.
+    assert on(declaration_actions(user=officer, declaration=d)) == {"release", "record_penalty"}
     Declaration.objects.filter(pk=d.pk).update(status="released")
     d.refresh_from_db()
-    assert on(declaration_actions(user=officer, declaration=d)) == set()
+    assert on(declaration_actions(user=officer, declaration=d)) == {"record_penalty"}
     assert on(declaration_actions(user=declarant, declaration=d)) == {"amend", "copy", "pay"}
 
 

@@ -139,8 +139,11 @@ def test_a_broker_picks_the_principal_and_the_choice_is_remembered(
     assert form.context["form"].header["enterprise_mst"].value() == hoanglong.mst
 
 
-def test_officers_may_not_open_the_enterprise_pages(officer):
-    assert login(Client(), officer).get(LIST).status_code == 403
+def test_officers_get_the_search_of_their_offices_declarations_not_a_traders_list(officer):
+    resp = login(Client(), officer).get(LIST)
+    assert resp.status_code == 200
+    assert "clearance/declaration_search.html" in [t.name for t in resp.templates]
+    assert login(Client(), officer).get(NEW).status_code == 403
 
 
 def test_anonymous_users_are_sent_to_log_in():

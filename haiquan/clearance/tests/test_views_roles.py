@@ -16,8 +16,10 @@ from haiquan.clearance.tests.conftest import declaration_input
 
 pytestmark = pytest.mark.django_db
 
-TRADER_PAGES = ["clearance:declaration_list", "clearance:declaration_create"]
+TRADER_PAGES = ["clearance:declaration_create"]
 CUSTOMS_PAGES = ["clearance:queue"]
+# /declarations/: a trader's own list, or customs' search of its offices' declarations.
+BOTH_PAGES = ["clearance:declaration_list"]
 LEADER_PAGES = ["clearance:overview"]
 EXPECTED = {
     # role: (trader pages, customs pages, leader pages)
@@ -54,11 +56,14 @@ def test_each_role_gets_its_pages_and_is_refused_the_others(users, role):
         assert client.get(reverse(name)).status_code == customs, (role, name)
     for name in LEADER_PAGES:
         assert client.get(reverse(name)).status_code == leader, (role, name)
+    for name in BOTH_PAGES:
+        expected = 200 if 200 in (trader, customs) else 403
+        assert client.get(reverse(name)).status_code == expected, (role, name)
 
 
 @pytest.mark.parametrize(
     "name",
-    [*TRADER_PAGES, *CUSTOMS_PAGES, *LEADER_PAGES, "home", "accounts:password_change"],
+    [*TRADER_PAGES, *CUSTOMS_PAGES, *LEADER_PAGES, *BOTH_PAGES, "home", "accounts:password_change"],
 )
 def test_anonymous_users_are_sent_to_log_in(name):
     resp = Client().get(reverse(name))

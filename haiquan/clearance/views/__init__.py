@@ -10,7 +10,13 @@ from .declaration_form import (
     hs_search,
     line_row,
 )
-from .declaration_page import declaration_cancel, declaration_detail, declaration_pdf
+from .declaration_page import (
+    cancellation_decide,
+    declaration_cancel,
+    declaration_detail,
+    declaration_pdf,
+    penalty_record,
+)
 from .enterprise import acting_for_set, declaration_list
 from .officer import (
     check_preview,
@@ -23,6 +29,7 @@ from .officer import (
 
 __all__ = [
     "acting_for_set",
+    "cancellation_decide",
     "check_preview",
     "check_record",
     "declaration_amend",
@@ -39,5 +46,6 @@ __all__ = [
     "hs_search",
     "line_row",
     "overview",
+    "penalty_record",
     "queue",
 ]

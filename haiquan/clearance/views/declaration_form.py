@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,6 +37,9 @@ from ..forms import (
 )
 from ..inputs import DeclarationInput
 from ..models import Declaration
+from ..selectors import DuplicateMatch, declaration_duplicates
+from ..services import DuplicateDeclaration
+from ..validation import declaration_validate
 from .common import acting_for, conflict_page, declaration_for, principals, user_of
 
 STRUCTURAL = re.compile(r"^(add-line|remove-line-(\d+)|copy-line-(\d+))$")
@@ -109,6 +113,15 @@ def _save_draft(
     return None
 
 
+def _check_the_rest(form: DeclarationForm) -> None:
+    """Some values could not be read (a number that is no number...): those are marked; check
+    everything else with the services now too, so that every problem shows at once."""
+    try:
+        declaration_validate(form.to_input(), on_day=timezone.localdate())
+    except ValidationFailed as exc:
+        form.problems_apply(exc.errors)
+
+
 def _after_save(request: HttpRequest, draft: Declaration) -> HttpResponse:
     if request.POST.get("action") == "continue":
         return redirect("clearance:declaration_review", pk=draft.pk)
@@ -127,6 +140,8 @@ def declaration_create(request: HttpRequest) -> HttpResponse:
             draft = _save_draft(request, form, None)
             if draft is not None:
                 return _after_save(request, draft)
+        elif not structural:
+            _check_the_rest(form)
         return _render_form(request, form, mode="create")
     initial: DeclarationInput | None = None
     source = request.GET.get("from", "")
@@ -153,6 +168,8 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return conflict_page(request, draft, exc)
             if saved is not None:
                 return _after_save(request, saved)
+        elif not structural:
+            _check_the_rest(form)
         return _render_form(request, form, mode="edit", declaration=draft)
     form = DeclarationForm(initial=services.declaration_input_from(draft))
     return _render_form(request, form, mode="edit", declaration=draft)
@@ -167,6 +184,7 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
     if draft.status != Status.DRAFT:
         return redirect("clearance:declaration_detail", pk=draft.pk)
     problems: list[str] = []
+    status = 200
     if request.method == "POST":
         try:
             declaration = services.declaration_register(actor=user_of(request), draft=draft)
@@ -174,6 +192,8 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
             problems = [problem_text(p) for p in exc.errors]
         except Forbidden as exc:
             problems = [str(exc.detail)]
+        except DuplicateDeclaration:
+            status = 409  # the duplicates are shown below, with links
         except Conflict as exc:
             return conflict_page(request, draft, exc)
         else:
@@ -182,16 +202,44 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Declaration %(number)s is registered. Lane: %(lane)s.")
                 % {"number": declaration.number, "lane": declaration.get_lane_display()},
             )
+            for match in declaration.registration_warnings:
+                messages.warning(request, _duplicate_text(match, declaration))
             return redirect("clearance:declaration_detail", pk=declaration.pk)
     data = services.declaration_input_from(draft)
     preview = _preview(request, data)
+    duplicates = [
+        {
+            "text": _duplicate_text(m, draft),
+            "href": reverse("clearance:declaration_detail", args=[m.declaration_id]),
+            "number": m.number,
+            "refuses": m.refuses,
+        }
+        for m in declaration_duplicates(
+            enterprise_id=draft.enterprise_id,
+            flow=draft.flow,
+            invoice_number=draft.invoice_number,
+            bill_of_lading=draft.bill_of_lading,
+            containers=data.containers,
+            exclude_id=draft.pk,
+        )
+    ]
     context = {
         "declaration": draft,
         "data": data,
         "preview": preview,
         "problems": problems + preview.get("problems", []),
+        "duplicates": duplicates,
+        "refused": any(d["refuses"] for d in duplicates),
     }
-    return render(request, "clearance/declaration_review.html", context)
+    return render(request, "clearance/declaration_review.html", context, status=status)
+
+
+def _duplicate_text(match: DuplicateMatch, declaration: Declaration) -> str:
+    return services.duplicate_text(
+        match,
+        invoice_number=declaration.invoice_number,
+        bill_of_lading=declaration.bill_of_lading,
+    )
 
 
 @trader_required
@@ -215,10 +263,9 @@ def declaration_amend(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=reason_form.cleaned_data["reason"],
                     expected_version=reason_form.cleaned_data["version"],
                 )
-            except ValidationFailed as exc:
-                reason_problems = [p for p in exc.errors if p.field == "reason"]
-                for p in reason_problems:
-                    reason_form.add_error("reason", str(p.problem))
+            except (ValidationFailed, DuplicateDeclaration) as exc:
+                # Every problem at once, each next to its field.
+                reason_form.problems_apply([p for p in exc.errors if p.field == "reason"])
                 form.problems_apply([p for p in exc.errors if p.field != "reason"])
             except Forbidden as exc:
                 form.problems_apply([FieldProblem("enterprise_mst", exc.detail, "forbidden")])
@@ -227,6 +274,10 @@ def declaration_amend(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The amendment is recorded as a new version."))
                 return redirect("clearance:declaration_detail", pk=declaration.pk)
+        elif not structural:
+            _check_the_rest(form)
+            if not (reason_form.cleaned_data.get("reason") or "").strip():
+                reason_form.add_error("reason", _("say why the declaration is amended"))
         return _render_form(
             request, form, mode="amend", declaration=declaration, reason_form=reason_form
         )

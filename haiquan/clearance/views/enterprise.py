@@ -1,8 +1,11 @@
-"""The enterprise's start page: its declarations by status, searchable, a page at a time."""
+"""`/declarations/`: for a trader, its declarations by status, searchable, a page at a time; for
+customs, the search of the declarations in the user's scope (`officer.declaration_search`)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.http import HttpRequest, HttpResponse
@@ -12,17 +15,27 @@ from django.views.decorators.http import require_POST
 
 from haiquan.core.conf import haiquan_setting
 from haiquan.core.htmx import render_page
-from haiquan.core.web import trader_required
+from haiquan.core.web import is_customs, is_trader, trader_required
 
 from ..filtersets import TABS, EnterpriseDeclarationFilter
 from ..selectors import declarations_visible_to
 from .common import ACTING_FOR_SESSION_KEY, acting_for, principals, user_of
+from .officer import declaration_search
 
 
-@trader_required
+@login_required
 def declaration_list(request: HttpRequest) -> HttpResponse:
+    """A trader's declarations, or customs' search of the declarations in its scope."""
+    if is_trader(request.user):
+        return _trader_declarations(request)
+    if is_customs(request.user):
+        return declaration_search(request)
+    raise PermissionDenied
+
+
+def _trader_declarations(request: HttpRequest) -> HttpResponse:
     """The declarations of the enterprise the trader acts for, by status tab, searched by
-    number, bill of lading or invoice. A fixed number of queries whatever the volume."""
+    number, container, bill of lading or invoice. A fixed number of queries whatever the volume."""
     choices = principals(request)
     principal = acting_for(request, choices)
     qs = declarations_visible_to(user_of(request))

@@ -22,11 +22,11 @@ from haiquan.core.web import customs_required, problem_page, role_required
 
 from .. import services
 from ..choices import CheckKind, CheckOutcome, Lane, Status
-from ..filtersets import QueueFilter
+from ..filtersets import OfficerDeclarationFilter, QueueFilter
 from ..forms import CheckResultForm, ReasonForm, ReleaseForm
 from ..inputs import LineCorrection
 from ..models import Declaration
-from ..selectors import declarations_today_by_office, officer_queue
+from ..selectors import declarations_today_by_office, declarations_visible_to, officer_queue
 from .common import conflict_page, declaration_for, user_of
 
 
@@ -48,6 +48,34 @@ def queue(request: HttpRequest) -> HttpResponse:
         context,
         partial_template="clearance/includes/queue_table.html",
         status=400 if filterset.is_bound and filterset.errors else 200,
+    )
+
+
+def declaration_search(request: HttpRequest) -> HttpResponse:
+    """Customs' search of the declarations in its scope (every status but drafts) by number,
+    container, bill of lading, invoice, enterprise, status, lane, office and dates; reached at
+    `/declarations/` (see `enterprise.declaration_list`). A fixed number of queries."""
+    user = user_of(request)
+    qs = declarations_visible_to(user).exclude(status=Status.DRAFT)
+    filterset = OfficerDeclarationFilter(request.GET or None, queryset=qs, user=user)
+    found = (filterset.qs if filterset.is_bound else qs).select_related(
+        "office", "enterprise", "type"
+    )
+    found = found.order_by("-registered_at", "-id")
+    page = Paginator(found, int(haiquan_setting("PAGE_SIZE"))).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "searched": filterset.is_bound and any(request.GET.get(k) for k in filterset.filters),
+    }
+    return render_page(
+        request,
+        "clearance/declaration_search.html",
+        context,
+        partial_template="clearance/includes/search_table.html",
     )
 
 

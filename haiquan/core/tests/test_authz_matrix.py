@@ -159,7 +159,8 @@ POST     /api/v1/supervision/zones/{code}/receipts                    bonded    
 POST     /api/v1/supervision/zones/{code}/receipts/{document_number}/cancel receipt-doc     404/404   404/404 404/404 ok/404  403/403 403/403 ok/404   401
 # pages: a session (customs with their second factor), anonymous visitors sent to log in. Pages that
 # only take a form's POST answer 405 to a GET once the role may use them.
-GET      /declarations/                                       page              ok        ok      403     403     403     403     403      login
+# /declarations/: a trader's own list; for customs, the search of the declarations in its scope
+GET      /declarations/                                       page              ok        ok      ok      ok      ok      ok      403      login
 GET      /declarations/acting-for/                            page              405       405     403     403     403     403     403      login
 GET      /declarations/new/                                   page              ok        ok      403     403     403     403     403      login
 GET      /declarations/form/line/                             page              ok        ok      403     403     403     403     403      login

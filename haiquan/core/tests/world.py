@@ -18,6 +18,7 @@ Every role signs in with a bearer token, as a system does; `anonymous` sends non
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -66,8 +67,13 @@ GOODS = {
 }
 
 
+# Each declaration of the world is of its own invoice: the same invoice and container filed twice
+# by an enterprise is refused as a duplicate (clearance.selectors.declaration_duplicates).
+_invoices = itertools.count(1)
+
+
 def declaration_payload(enterprise_mst: str, office_code: str, goods: str = "green") -> dict:
-    """The JSON a trader's software sends: one line, 100 units, CIF in USD."""
+    """The JSON a trader's software sends: one line, 100 units, CIF in USD, a fresh invoice."""
     hs, desc, unit, price = GOODS[goods]
     value = (price * 100).quantize(Decimal("0.01"))
     return {
@@ -80,7 +86,7 @@ def declaration_payload(enterprise_mst: str, office_code: str, goods: str = "gre
         "invoice_value": str(value),
         "partner_name": "Guangxi Pingxiang Trading Co.",
         "partner_country": "CN",
-        "invoice_number": "INV-2026-001",
+        "invoice_number": f"INV-2026-{next(_invoices):04d}",
         "containers": ["CSQU3054383"],
         "lines": [
             {

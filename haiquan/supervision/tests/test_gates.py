@@ -98,9 +98,14 @@ class TestExitNeedsClearance:
         assert out.event.refusal_code == RefusalCode.NOT_DECLARED
         assert "No cleared declaration and no transit movement" in out.reason
 
-    def test_a_cancelled_declaration_covers_nothing(self, declare, port, operator, declarant):
-        decl = declare()
+    def test_a_cancelled_declaration_covers_nothing(
+        self, declare, port, operator, declarant, officer
+    ):
+        decl = declare()  # cleared at once: cancelled on the declarant's request by an officer
         clearance.declaration_cancel(actor=declarant, declaration=decl, reason="wrong box")
+        clearance.declaration_cancellation_decide(
+            actor=officer, declaration=decl, approve=True, reason="still in the port"
+        )
         out = report(operator, port, "OUT-1", "out", container_number=CONTAINER)
         assert out.allowed is False and out.event.refusal_code == RefusalCode.NOT_DECLARED
 
