@@ -80,6 +80,8 @@ CHANGES: dict[Scope, tuple[str, ...]] = {
         "POST /declarations/{declaration_id}/check-preview",
         "POST /declarations/{declaration_id}/escalate",
         "POST /declarations/{declaration_id}/release",
+        "POST /declarations/{declaration_id}/cancellation-decision",
+        "POST /declarations/{declaration_id}/penalties",
         "POST /eservices/filings/{filing_id}/receive",
         "POST /eservices/filings/{filing_id}/info-requests",
         "POST /eservices/filings/{filing_id}/decision",
