@@ -34,3 +34,12 @@ class RateKind(models.TextChoices):
     GENERAL = "general", _("Ordinary rate")
     EXEMPT = "exempt", _("Exempt")
     NOT_SUBJECT = "not_subject", _("Not subject")
+
+
+class RemedyKind(models.TextChoices):
+    """Trade remedies (phòng vệ thương mại) imposed by the Ministry of Industry and Trade."""
+
+    ANTI_DUMPING = "anti_dumping", _("Anti-dumping duty")
+    COUNTERVAILING = "countervailing", _("Countervailing duty")
+    SAFEGUARD = "safeguard", _("Safeguard duty")
+    ANTI_CIRCUMVENTION = "anti_circumvention", _("Anti-circumvention duty")
