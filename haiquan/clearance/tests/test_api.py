@@ -310,7 +310,7 @@ def test_a_change_of_reference_data_applies_to_the_next_filing(rates, declarant,
 
     from haiquan.refdata.models import Office
     from haiquan.refdata.services import exchange_rate_set
-    from haiquan.tariff.models import HsLine
+    from haiquan.tariff.models import LineRate
     from haiquan.tariff.services import tariff_changed
 
     client = api(declarant)
@@ -322,7 +322,7 @@ def test_a_change_of_reference_data_applies_to_the_next_filing(rates, declarant,
     assert second["duties"]["customs_value_vnd"] == 8000 * 26000
     assert second["lines"][0]["duties"]["import_duty_vnd"] == 8000 * 26000 * 30 // 100
     # The tariff changes too (its token is read in the same statement as the reference data's).
-    HsLine.objects.filter(code="08109092").update(mfn_rate=Decimal("20"))
+    LineRate.objects.filter(hs_line="08109092").update(mfn_rate=Decimal("20"))
     tariff_changed()
     third = post(client, URL, payload(hoanglong.mst)).json()
     assert third["lines"][0]["duties"]["import_duty_vnd"] == 8000 * 26000 * 20 // 100

@@ -2,6 +2,8 @@
 tariff-rate quotas (`quotas`)."""
 
 from .schedule import (
+    DATA,
+    SHIPPED,
     SHIPPED_SOURCE,
     LoadResult,
     agreements_load,
@@ -17,6 +19,8 @@ from .schedule import (
 )
 
 __all__ = [
+    "DATA",
+    "SHIPPED",
     "SHIPPED_SOURCE",
     "LoadResult",
     "agreements_load",
