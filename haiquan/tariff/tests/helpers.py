@@ -27,6 +27,8 @@ def decl(
     freight: str | int = 0,
     insurance: str | int = 0,
     on_day: date = DAY,
+    exporter: str = "",
+    quota_balances: dict[str, Decimal] | None = None,
 ) -> DeclarationIn:
     return DeclarationIn(
         flow=flow,
@@ -37,6 +39,8 @@ def decl(
         insurance=D(insurance),
         on_day=on_day,
         lines=list(lines),
+        exporter=exporter,
+        quota_balances=quota_balances,
     )
 
 

@@ -62,9 +62,7 @@ def shipped_rows() -> list[dict[str, str]]:
 
 def rate_on(code: str, day: date) -> LineRate:
     return (
-        LineRate.objects.filter(hs_line=code, valid_from__lte=day)
-        .exclude(valid_to__lt=day)
-        .get()
+        LineRate.objects.filter(hs_line=code, valid_from__lte=day).exclude(valid_to__lt=day).get()
     )
 
 
@@ -106,7 +104,10 @@ def test_decimal_commas_stars_exclusions_and_party_rates_are_read():
     # in-quota and out-of-quota rates ("40 (NHN: 85)")
     sugar = LineRate.objects.get(hs_line="17019910")
     assert (sugar.mfn_rate, sugar.mfn_out_of_quota_rate) == (Decimal(40), Decimal(85))
-    assert (sugar.ordinary_rate, sugar.ordinary_out_of_quota_rate) == (Decimal(60), Decimal("127.5"))
+    assert (sugar.ordinary_rate, sugar.ordinary_out_of_quota_rate) == (
+        Decimal(60),
+        Decimal("127.5"),
+    )
     # a duty set by chapter 98's rules is no percentage: kept as the tariff says it
     used_bus = LineRate.objects.get(hs_line="87021010")
     assert used_bus.mfn_rate is None and "Chương 98" in used_bus.rate_note
@@ -165,7 +166,9 @@ def test_loading_the_shipped_tariff_again_changes_nothing(django_assert_max_num_
 # --- a new year's schedule beside the old one ----------------------------------------------
 
 
-PUBLISHED_HEADER = "level,hs_code,description_vi,description_en,ordinary_rate,mfn_rate,fta_acfta,fta_rcept_c\n"
+PUBLISHED_HEADER = (
+    "level,hs_code,description_vi,description_en,ordinary_rate,mfn_rate,fta_acfta,fta_rcept_c\n"
+)
 
 
 def test_a_new_years_schedule_is_loaded_beside_the_old_one(tmp_path):
@@ -174,7 +177,7 @@ def test_a_new_years_schedule_is_loaded_beside_the_old_one(tmp_path):
         "2027.csv",
         PUBLISHED_HEADER
         + "0,0810,Quả khác tươi,Other fruit fresh,,,,\n"
-        + "1,08109092,- Quả thanh long,- Dragon fruit,\"22,5\",15,*,0\n"
+        + '1,08109092,- Quả thanh long,- Dragon fruit,"22,5",15,*,0\n'
         + "1,08109099,- Loại khác,- Other,30,20,0,5\n",
     )
     result = tariff_load_published(path=new, valid_from=date(2027, 1, 1), source="2027.csv")
@@ -221,12 +224,11 @@ def test_load_tariff_command_with_a_published_schedule(tmp_path):
     path = write(
         tmp_path,
         "p.csv",
-        PUBLISHED_HEADER + "0,0810,Quả khác,Other fruit,,,,\n1,08109092,- Thanh long,- Dragon fruit,30,20,0,0\n",
+        PUBLISHED_HEADER
+        + "0,0810,Quả khác,Other fruit,,,,\n1,08109092,- Thanh long,- Dragon fruit,30,20,0,0\n",
     )
     out = StringIO()
-    call_command(
-        "load_tariff", "--published", str(path), "--valid-from", "2027-01-01", stdout=out
-    )
+    call_command("load_tariff", "--published", str(path), "--valid-from", "2027-01-01", stdout=out)
     assert "lines: 1" in out.getvalue() and "08:1" in out.getvalue()
     assert rate_on("08109092", date(2027, 2, 1)).mfn_rate == 20
 
@@ -341,9 +343,7 @@ def test_agreement_parties_are_checked_against_iso_3166(tmp_path):
     ]
     assert not Agreement.objects.filter(code="XYFTA").exists()
 
-    parties.write_text(
-        "agreement,country_code,joined_on\nXYFTA,GB,\nXYFTA,VN,\n", encoding="utf-8"
-    )
+    parties.write_text("agreement,country_code,joined_on\nXYFTA,GB,\nXYFTA,VN,\n", encoding="utf-8")
     assert agreements_load(agreements_csv=agreements, parties_csv=parties) == 1
     assert set(
         AgreementParty.objects.filter(agreement="XYFTA").values_list("country_code", flat=True)
