@@ -8,6 +8,7 @@ services; the duty computation reads them through an in-memory snapshot (`snapsh
 
 from .assistant import ClassifierVersion
 from .fields import AMOUNT, QUANTITY, RATE, VAT_RATES, validate_vat_rate
+from .measures import Measure, MeasureLine
 from .nomenclature import Chapter, HsLine, Section, TariffNode, hs_search_text
 from .quotas import QuotaAllocation, QuotaDraw, TariffQuota
 from .rates import (
@@ -33,6 +34,8 @@ __all__ = [
     "ClassifierVersion",
     "HsLine",
     "LineRate",
+    "Measure",
+    "MeasureLine",
     "QuotaAllocation",
     "QuotaDraw",
     "Section",

@@ -68,6 +68,8 @@ SHIPPED = {
     "attributes": "line_attributes.csv",
     "tariff": "vn_tariff.csv.gz",
     "quotas": "tariff_quotas.csv",
+    "measures": "measures.csv",
+    "inspection_lists": "vn_specialised_procedures.csv.gz",
 }
 SHIPPED_SOURCE = "vn-tariff (Decree 26/2023/ND-CP and the FTA decrees)"
 _BATCH = 1000
@@ -114,8 +116,8 @@ class LoadResult:
 
 def tariff_load_shipped(*, force: bool = False) -> int:
     """Load the tariff shipped with haiquan: agreements and their parties, sections and
-    chapters, the whole published tariff with its rates (valid from always) and the
-    tariff-rate quotas.
+    chapters, the whole published tariff with its rates (valid from always), the tariff-rate
+    quotas and the ministries' inspection lists with their reviewed reading.
 
     Idempotent and quick when nothing changed (the files' digest is remembered); run it again
     after an upgrade. Returns the number of HS lines in the schedule."""
@@ -135,9 +137,11 @@ def tariff_load_shipped(*, force: bool = False) -> int:
             source=SHIPPED_SOURCE,
             actor=None,
         )
-        from ..quotas import tariff_quotas_load  # it marks the tariff changed through here
+        from ..measures import measures_load  # (they import this module)
+        from ..quotas import tariff_quotas_load
 
         tariff_quotas_load()
+        measures_load()
         tariff_changed(digest=digest)
     return result.lines
 

@@ -202,9 +202,13 @@ def test_a_quota_drawn_down_to_zero_then_out_of_quota():
     assert [ln.quota for ln in result.lines] == ["TRQ-SUGAR-2026"] * 3
     assert [ln.import_rate for ln in result.lines] == [D(40), D("55.000"), D(85)]
     with override("en"):
-        notes = compute_duties(
-            decl(sugar(6_000, 3_000), on_day=DAY, quota_balances={"TRQ-SUGAR-2026": D(0)})
-        ).lines[0].notes
+        notes = (
+            compute_duties(
+                decl(sugar(6_000, 3_000), on_day=DAY, quota_balances={"TRQ-SUGAR-2026": D(0)})
+            )
+            .lines[0]
+            .notes
+        )
     assert any("nothing is left of the importer's allocation" in n for n in notes)
 
 

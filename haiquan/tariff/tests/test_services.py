@@ -373,3 +373,53 @@ def test_load_tariff_command(tmp_path):
             stderr=err,
         )
     assert "lines_csv[2].code" in err.getvalue() and "lines_csv[2].mfn_rate" in err.getvalue()
+
+
+# --- the ministries' inspection lists ------------------------------------------------------
+
+
+def test_every_line_of_the_inspection_lists_has_its_reviewed_measures():
+    from haiquan.tariff.measures import LIST_FILE, split_cell
+    from haiquan.tariff.models import Measure, MeasureLine
+
+    with gzip.open(DATA / LIST_FILE, "rt", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 7_932
+    listed = {r["hs_code"] for r in rows if split_cell(r["specialised_procedures_vi"])}
+    assert set(MeasureLine.objects.values_list("hs_line", flat=True).distinct()) == listed
+    assert Measure.objects.count() == 107
+    quarantine = Measure.objects.get(key="plant-quarantine")
+    assert (quarantine.effect, quarantine.document, quarantine.agency_kind) == (
+        "document",
+        "inspection",
+        "plant_quarantine",
+    )
+    assert quarantine.legal_basis == "01/2024/TT-BNNPTNT M9"
+    dragon = set(MeasureLine.objects.filter(hs_line="08109092").values_list("measure", flat=True))
+    assert "plant-quarantine" in dragon
+    # two measures written without their ";" are two; a "*" marks a measure for some goods
+    assert split_cell(
+        "Hóa chất phải khai báo (113/2017/NĐ-CP PL5)Hóa chất cấm (113/2017/NĐ-CP PL3)*"
+    ) == [
+        ("Hóa chất phải khai báo (113/2017/NĐ-CP PL5)", False),
+        ("Hóa chất cấm (113/2017/NĐ-CP PL3)", True),
+    ]
+
+
+def test_an_unreviewed_measure_loads_nothing(tmp_path):
+    from haiquan.tariff.measures import measures_load
+    from haiquan.tariff.models import MeasureLine
+
+    before = MeasureLine.objects.count()
+    listed = write(
+        tmp_path,
+        "list.csv",
+        "hs_code,specialised_procedures_vi\n08109092,Kiểm dịch thực vật (01/2024/TT-BNNPTNT M9); "
+        "Biện pháp mới chưa ai đọc (99/2026/TT-XYZ)\n",
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        measures_load(list_path=listed)
+    assert [(p.field, p.code) for p in exc.value.errors] == [
+        ("list_csv[2].specialised_procedures_vi", "unreviewed-measure")
+    ]
+    assert MeasureLine.objects.count() == before
