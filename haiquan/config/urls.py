@@ -29,6 +29,7 @@ urlpatterns = [
     path("risk-models/", include("haiquan.riskml.urls")),
     path("post-audit/", include("haiquan.postaudit.urls")),
     path("portal/", include("haiquan.portal.urls")),
+    path("tariff/", include("haiquan.tariff.urls")),
     path("", include("haiquan.clearance.urls")),
     path("", home, name="home"),
 ]
