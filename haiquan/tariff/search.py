@@ -37,8 +37,14 @@ HEADING_BONUS = 0.6  # weight of the heading-text BM25 added to the line's
 # A soft AND: the score is multiplied by the share of the query's weight (rare words weigh
 # more) the line's texts have, to this power.
 COVERAGE_POWER = 1.5
-BIGRAM_WEIGHT = 1.6  # a pair of words in the query counts this much more than a single one
+BIGRAM_WEIGHT = 1.0  # a pair of neighbouring words in the query, on top of the words
 ACCENT_WEIGHT = 0.6  # an accented word matched as typed, on top of its folded match
+HEAD_WEIGHT = 1.3  # a word before the description's first comma
+FIRST_WORDS_WEIGHT = 1.6  # one of its first two words
+# A line none of whose texts has any of the words naming the goods (the description's first two
+# words, or the last word before its first comma: "Nho xanh...", "Canned beer, 330 ml") is
+# probably about something else the description mentions: its score is multiplied by this.
+HEAD_MISS = 0.5
 K1, B = 1.2, 0.6
 MAX_QUERY_TERMS = 40
 EXCLUDED_CHAPTERS = frozenset({"98"})
@@ -50,26 +56,47 @@ _QUALIFIER_AFTER = frozenset({"for", "cho"})
 _QUALIFIER_START = frozenset({"of", "của"})
 
 _SPLIT = re.compile(r"[^\w]+", re.UNICODE)
-_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")  # "side-cars" is one word: "sidecars"
+_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+# What traders add that says nothing about which goods: "hàng mới 100%", "brand new".
+_BOILERPLATE = re.compile(
+    r"(hàng\s+)?mới\s*100\s*%|100\s*%\s*(mới|new)|brand[\s-]*new|nguyên\s+chiếc",
+    re.IGNORECASE,
+)
+# American spellings of the words the tariff writes the British way.
+_SPELLING = {
+    "tire": "tyre",
+    "color": "colour",
+    "aluminum": "aluminium",
+    "fiber": "fibre",
+    "liter": "litre",
+    "center": "centre",
+    "gray": "grey",
+    "jewelry": "jewellery",
+}
 _SEGMENTS = re.compile(r"[,;:()\[\]]")
 
 
 @functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """English plural to singular, the only inflection goods descriptions need ('boxes' → 'box',
-    'berries' → 'berry', 'cars' → 'car'). Folded Vietnamese syllables never end in s."""
+    'berries' → 'berry', 'cars' → 'car'), and American spellings to the tariff's British ones
+    ('fertilizer' → 'fertiliser', 'tires' → 'tyre'). Folded Vietnamese syllables never end in
+    s nor hold a z."""
     if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+        word = word[:-3] + "y"
+    elif len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if "iz" in word:
+        word = word.replace("iz", "is")
+    return _SPELLING.get(word, word)
 
 
 @functools.lru_cache(maxsize=100_000)
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in fold_text(_HYPHEN.sub("", text)).split())
+    return tuple(stem(w) for w in fold_text(_POSSESSIVE.sub("", text)).split())
 
 
 def words(text: str) -> list[str]:
@@ -82,7 +109,9 @@ def has_diacritics(text: str) -> bool:
 
 
 def _segment_terms(segment: str, accents: bool, qualify: bool) -> list[tuple[str, float]]:
-    text = _HYPHEN.sub("", unicodedata.normalize("NFC", segment.lower()))
+    text = _POSSESSIVE.sub("", unicodedata.normalize("NFC", segment.lower()))
+    # A hyphenated word is read both ways: "side-cars" as "sidecars", "phi-lê" as "phi lê".
+    extra = [_HYPHEN.sub("", w) for w in text.split() if _HYPHEN.search(w)]
     raw = [w for w in _SPLIT.split(text) if w]
     out: list[tuple[str, float]] = []
     weight = 1.0
@@ -97,10 +126,13 @@ def _segment_terms(segment: str, accents: bool, qualify: bool) -> list[tuple[str
             if previous:
                 out.append((f"{previous}_{term}", weight))
             previous = term
-        if accents and not w.isascii():
+        if accents:  # the word as written: "nho" (grapes) is not "nhỏ" (small)
             out.append((f"~{w}", weight))
         if qualify and w in _QUALIFIER_AFTER:
             weight = QUALIFIER_WEIGHT
+    for w in extra:
+        for part in fold_text(w).split():
+            out.append((stem(part), 1.0))
     return out
 
 
@@ -143,8 +175,8 @@ class SearchIndex:
             found = parts.get(key)
             if found is None:
                 summed: dict[str, float] = {}
-                for text in (vi, en):
-                    for t, w in _text_terms(text, True, True):
+                for text, accents in ((vi, True), (en, False)):
+                    for t, w in _text_terms(text, accents, True):
                         summed[t] = summed.get(t, 0.0) + w
                 ids = [vocab.setdefault(t, len(vocab)) for t in summed]
                 found = parts[key] = (ids, [w * weight for w in summed.values()])
@@ -193,20 +225,40 @@ class SearchIndex:
         return self._folded[i]
 
     def query_terms(self, query: str) -> dict[str, float]:
-        """The query's terms with their weights (only terms the index knows)."""
+        """The query's terms with their weights (only terms the index knows). The goods are
+        named first ("Bia lon...", "Canned beer, 330 ml"): the words before the first comma
+        weigh more, the first two even more (Vietnamese puts the head noun first)."""
+        query = _BOILERPLATE.sub(" ", query)
+        accents = has_diacritics(query)
+        head = _SEGMENTS.split(query, maxsplit=1)[0]
+        in_head = terms(head, accents=accents)
+        first = " ".join(_SPLIT.split(head.strip())[:2])
+        in_first = terms(first, accents=accents)
         out: dict[str, float] = {}
-        for t in terms(query, accents=has_diacritics(query)):
+        for t in terms(query, accents=accents):
             if t not in self.vocabulary:
                 continue
             if t.startswith("~"):
-                out[t] = ACCENT_WEIGHT
+                weight = ACCENT_WEIGHT
             elif "_" in t:
-                out[t] = BIGRAM_WEIGHT
+                weight = BIGRAM_WEIGHT
             else:
-                out[t] = 1.0
+                weight = 1.0
+            if t in in_first:
+                weight *= FIRST_WORDS_WEIGHT
+            elif t in in_head:
+                weight *= HEAD_WEIGHT
+            out[t] = weight
             if len(out) >= MAX_QUERY_TERMS:
                 break
         return out
+
+    def head_words(self, query: str) -> list[str]:
+        """The folded words that name the goods (see `HEAD_MISS`), those the index knows."""
+        head = _SEGMENTS.split(_BOILERPLATE.sub(" ", query), maxsplit=1)[0]
+        found = words(head)
+        picked = found[:2] + found[-1:]
+        return [w for w in dict.fromkeys(picked) if w in self.vocabulary]
 
     def scores(self, query: str) -> np.ndarray:
         """Every line's relevance to `query` (zeros when nothing matches)."""
@@ -219,11 +271,17 @@ class SearchIndex:
         sub = self.matrix[:, cols]
         total = sub @ weights + HEADING_BONUS * (self.head_matrix[:, cols] @ weights)
         # Words not in the index count in the query's weight too: they were not found.
-        missing = sum(1.0 for w in words(query) if w not in self.vocabulary)
+        missing = sum(1.0 for w in words(_BOILERPLATE.sub(" ", query)) if w not in self.vocabulary)
         share = weights * self.idf[cols]
         found = (sub > 0).astype(np.float32) @ share
         coverage = found / (float(share.sum()) + missing * float(self.idf.max(initial=1.0)))
-        return np.asarray(total * coverage**COVERAGE_POWER, dtype=np.float32).ravel()
+        result = np.asarray(total * coverage**COVERAGE_POWER, dtype=np.float32).ravel()
+        head = self.head_words(query)
+        if head:
+            cols_head = np.array([self.vocabulary[w] for w in head], dtype=np.int64)
+            hit = np.asarray((self.matrix[:, cols_head] > 0).sum(axis=1)).ravel() > 0
+            result = np.where(hit, result, result * HEAD_MISS).astype(np.float32)
+        return result
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
         scores = self.scores(query)
