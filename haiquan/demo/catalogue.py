@@ -31,7 +31,7 @@ _DESCRIPTION_MAX = 200
 _NAME_MAX = 120
 _PARENS = re.compile(r"\s*\([^()]*\)")
 _QUALIFIER_WORDS = frozenset(
-    [
+    {
         "co",
         "da",
         "dung",
@@ -62,7 +62,8 @@ _QUALIFIER_WORDS = frozenset(
         "fresh",
         "dried",
         "frozen",
-    ]
+        "",
+    }
 )
 # Descriptions per line: a firm picks among them.
 VARIANTS = 3
