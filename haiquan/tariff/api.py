@@ -210,7 +210,7 @@ def agreements(request: HttpRequest) -> Any:
 def classify_description(
     request: HttpRequest,
     description: str = Query(
-        ..., description="The goods as a declaration describes them, in Vietnamese or English"
+        "", description="The goods as a declaration describes them, in Vietnamese or English"
     ),
 ) -> dict[str, Any]:
     text = " ".join(description.replace("\x00", " ").split())

@@ -55,6 +55,71 @@ QUALIFIER_WEIGHT = 0.35
 _QUALIFIER_AFTER = frozenset({"for", "cho"})
 _QUALIFIER_START = frozenset({"of", "của"})
 
+# Vietnamese words that name a kind of thing and take the next word to say which ("quả nho",
+# "máy tính", "hạt nhựa"), folded.
+_CLASSIFIERS = frozenset(
+    {
+        "qua",
+        "hat",
+        "ca",
+        "xe",
+        "may",
+        "bot",
+        "dau",
+        "nuoc",
+        "banh",
+        "keo",
+        "thit",
+        "go",
+        "vai",
+        "soi",
+        "tam",
+        "bo",
+        "cay",
+        "con",
+        "thiet",
+        "hang",
+        "do",
+        "sua",
+        "la",
+        "bong",
+        "ong",
+        "day",
+        "cap",
+        "tui",
+        "hop",
+        "thung",
+        "chai",
+        "lon",
+        "goi",
+        "bao",
+        "cao",
+        "phan",
+        "den",
+        "tu",
+        "ban",
+        "ghe",
+        "giay",
+        "ao",
+        "quan",
+        "mu",
+        "but",
+        "thuoc",
+        "chat",
+        "hoa",
+        "dong",
+        "thep",
+        "nhom",
+        "kinh",
+        "gach",
+        "lop",
+        "ruou",
+        "bia",
+        "tom",
+        "muc",
+        "rau",
+    }
+)
 _SPLIT = re.compile(r"[^\w]+", re.UNICODE)
 _HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
@@ -254,10 +319,16 @@ class SearchIndex:
         return out
 
     def head_words(self, query: str) -> list[str]:
-        """The folded words that name the goods (see `HEAD_MISS`), those the index knows."""
+        """The folded words that name the goods (see `HEAD_MISS`), those the index knows.
+        Vietnamese (typed with its diacritics) names them first: the first word, and the next
+        one after a classifier ("quả nho", "máy tính"); otherwise (English, or Vietnamese
+        typed bare) the first two words and the last one before the first comma."""
         head = _SEGMENTS.split(_BOILERPLATE.sub(" ", query), maxsplit=1)[0]
         found = words(head)
-        picked = found[:2] + found[-1:]
+        if has_diacritics(head) and found:
+            picked = found[:2] if found[0] in _CLASSIFIERS else found[:1]
+        else:
+            picked = found[:2] + found[-1:]
         return [w for w in dict.fromkeys(picked) if w in self.vocabulary]
 
     def scores(self, query: str) -> np.ndarray:
