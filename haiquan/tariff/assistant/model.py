@@ -34,10 +34,11 @@ W_TEXT, W_CODE, W_HEADING = 1.0, 2.2, 0.8
 TEMPERATURE = 4.0
 TEXT_CANDIDATES = 40
 NEIGHBOURS = 25
-MIN_SIMILARITY = 0.2
+MIN_SIMILARITY = 0.35
 CORRECTED_WEIGHT = 3.0
 CHECKED_WEIGHT = 1.5
 SUGGESTIONS = 5
+STRENGTH_POWER = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,10 @@ class Assistant:
                 similar[ex.code].append(
                     Similar(ex.text, ex.code, ex.declared_code, ex.count, round(sim, 3))
                 )
-            total = sum(code_votes.values()) or 1.0
+            # Votes count as much as the nearest past description is close to this one: a
+            # near-copy settles it, a loose likeness only nudges the tariff's own texts.
+            strength = neighbours[0][1] ** STRENGTH_POWER
+            total = (sum(code_votes.values()) or 1.0) / strength
             for code, vote in code_votes.items():
                 cand = found.get(code)
                 if cand is None:
