@@ -98,6 +98,11 @@ class _AssistantCache:
         self._lock = threading.Lock()
         self._key: tuple[str | None, int | None] | None = None
         self._assistant: Assistant | None = None
+        # The tariff token for which no trained version was active (nothing to build for
+        # the lane decision), and whether a build for it runs in the background.
+        self._untrained: str | None = None
+        self._building = False
+        self._building_lock = threading.Lock()  # never held while building
 
     def get(self, token: str | None = None) -> Assistant:
         from ..models import ClassifierVersion, TariffVersion
@@ -116,13 +121,55 @@ class _AssistantCache:
             version, examples = (row[0], examples_decode(row[1])) if row else (None, [])
             self._assistant = Assistant(search_index(), HistoryIndex(examples), version)
             self._key = (token, version)
+            self._untrained = token if version is None else None
             _disagreement_cached.cache_clear()
             return self._assistant
+
+    def ready(self, token: str | None) -> Assistant | None:
+        """The assistant for `token` if built already; no query, no waiting."""
+        assistant, key = self._assistant, self._key
+        if assistant is not None and key is not None and key[0] == token:
+            return assistant
+        return None
+
+    def untrained(self, token: str | None) -> bool:
+        return token is not None and self._untrained == token
+
+    def build_soon(self, token: str | None) -> None:
+        """Build the assistant for `token` in a background thread (once at a time): what the
+        lane decision asks must not wait the seconds the tariff's index takes to build."""
+        if getattr(settings, "TARIFF_ASSISTANT_BUILD_WAIT", False):
+            self.get(token)
+            return
+        with self._building_lock:
+            if self._building:
+                return
+            self._building = True
+
+        def build() -> None:
+            from django.db import connections
+
+            try:
+                self._version_or_build(token)
+            finally:
+                self._building = False
+                connections.close_all()
+
+        threading.Thread(target=build, name="hs-assistant-build", daemon=True).start()
+
+    def _version_or_build(self, token: str | None) -> None:
+        from ..models import ClassifierVersion
+
+        if not ClassifierVersion.objects.filter(active=True).exists():
+            self._untrained = token  # nothing to say until a version is trained
+            return
+        self.get(token)
 
     def clear(self) -> None:
         with self._lock:
             self._assistant = None
             self._key = None
+            self._untrained = None
         _disagreement_cached.cache_clear()
 
 
@@ -262,13 +309,19 @@ def _disagreement_cached(text: str, declared: str) -> tuple[str, float, int] | N
 def disagreements(lines: Sequence[tuple[int, str, str]]) -> list[Disagreement]:
     """(line number, description, declared code) → the lines the assistant is confident belong
     to another heading. No query: it follows the tariff token the registration has just read;
-    nothing is said before a trained version is active (`TARIFF_ASSISTANT_IN_RISK`)."""
+    nothing is said before a trained version is active (`TARIFF_ASSISTANT_IN_RISK`), nor while
+    this process builds the assistant for a new tariff or version in the background (the
+    registration never waits for it; `TARIFF_ASSISTANT_BUILD_WAIT` makes it wait)."""
     if not getattr(settings, "TARIFF_ASSISTANT_IN_RISK", True):
         return []
     token = tariff_token_seen()
-    assistant = _cache._assistant
-    if assistant is None or _cache._key is None or _cache._key[0] != token:
-        assistant = current_assistant(token)
+    assistant = _cache.ready(token)
+    if assistant is None:
+        if not _cache.untrained(token):
+            _cache.build_soon(token)  # meanwhile (seconds after a start or a change) nothing
+        assistant = _cache.ready(token)
+        if assistant is None:
+            return []
     if assistant.version is None:
         return []
     out = []

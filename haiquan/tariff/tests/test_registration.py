@@ -5,11 +5,13 @@ officers read."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from haiquan.accounts.services import user_create
@@ -143,8 +145,7 @@ def test_a_registration_names_the_trade_remedy_and_its_reason(trader):
     assert "5.955.000" in other_notes
 
 
-def test_a_strong_disagreement_of_the_assistant_is_a_reason_officers_read(trader):
-    firm, user = trader
+def _trained_on_dragon_fruit() -> None:
     ClassifierVersion.objects.create(
         examples=1,
         declarations=40,
@@ -153,15 +154,44 @@ def test_a_strong_disagreement_of_the_assistant_is_a_reason_officers_read(trader
     )
     tariff_changed(keep_digest=True)
     assistant_cache_clear()
-    fruit = LineInput(
-        hs_code="07099990",  # other vegetables: another heading
-        description="Quả thanh long tươi",
-        origin="CN",
-        quantity=D(1_000),
-        unit="KGM",
-        unit_price=D("0.8"),
-        value=D("800.00"),
-    )
+
+
+FRUIT_AS_VEGETABLE = LineInput(
+    hs_code="07099990",  # other vegetables: another heading
+    description="Quả thanh long tươi",
+    origin="CN",
+    quantity=D(1_000),
+    unit="KGM",
+    unit_price=D("0.8"),
+    value=D("800.00"),
+)
+
+
+def test_registration_never_waits_for_the_assistant_to_be_built(trader, monkeypatch, settings):
+    """After a start or a change of the tariff or of the trained version, the assistant is
+    built in the background: the declarations registered meanwhile go without its reason."""
+    firm, user = trader
+    settings.TARIFF_ASSISTANT_BUILD_WAIT = False
+    _trained_on_dragon_fruit()
+    started: list[threading.Thread] = []
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self))
+    first = file(user, firm, FRUIT_AS_VEGETABLE, partner_country="CN")
+    assert not [r for r in first.lane_reasons if r["source"] == "classification"]
+    assert [t.name for t in started] == ["hs-assistant-build"]
+    again = file(user, firm, FRUIT_AS_VEGETABLE, partner_country="CN")
+    assert not [r for r in again.lane_reasons if r["source"] == "classification"]
+    assert len(started) == 1  # one build at a time
+    monkeypatch.setattr(connections, "close_all", lambda: None)  # the test's own connection
+    started[0].run()  # the build, here in this thread (it sees this test's transaction)
+    later = file(user, firm, FRUIT_AS_VEGETABLE, partner_country="CN")
+    assert [r["line_no"] for r in later.lane_reasons if r["source"] == "classification"] == [1]
+
+
+def test_a_strong_disagreement_of_the_assistant_is_a_reason_officers_read(trader, settings):
+    firm, user = trader
+    settings.TARIFF_ASSISTANT_BUILD_WAIT = True
+    _trained_on_dragon_fruit()
+    fruit = FRUIT_AS_VEGETABLE
     declaration = file(user, firm, fruit, partner_country="CN")
     reasons = [r for r in declaration.lane_reasons if r["source"] == "classification"]
     assert len(reasons) == 1
