@@ -66,3 +66,28 @@ def test_an_unknown_code_names_the_lines_nearby():
         hs_line_get(code="84193919")
     assert "8419.39.30" in str(exc.value.detail) and "8419.39.90" in str(exc.value.detail)
     assert hs_line_get(code="2203.00.91").code == "22030091"
+
+
+def test_the_advance_ruling_form_takes_every_line_of_the_tariff():
+    """The online advance-ruling form (eservices) checks its HS code against the whole tariff;
+    a code of the 2017 nomenclature is refused with the lines its subheading has now."""
+    from haiquan.core.problems import ValidationFailed
+    from haiquan.eservices.catalogue import catalogue_load, form_data_clean, form_spec
+    from haiquan.eservices.models import Procedure
+
+    catalogue_load()
+    spec = form_spec(Procedure.objects.get(code="hs-ruling"))
+    data = {
+        "goods_name": "Máy sấy phun",
+        "goods_description": "Máy sấy phun dùng cho sữa bột, hoạt động bằng điện",
+        "origin": "DE",
+    }
+    for code in ("84193990", "8419.39.30", "01012100", "97069000"):
+        assert form_data_clean(spec, {**data, "proposed_hs_code": code})["proposed_hs_code"] == (
+            code.replace(".", "")
+        )
+    with pytest.raises(ValidationFailed) as exc:
+        form_data_clean(spec, {**data, "proposed_hs_code": "84193919"})
+    (problem,) = exc.value.errors
+    assert problem.field == "data.proposed_hs_code"
+    assert "8419.39.30" in str(problem.problem) and "8419.39.90" in str(problem.problem)
