@@ -122,7 +122,7 @@ def _schema_digest() -> str:
         *app.glob("*/migrations/*.py"),
         *app.glob("*/data/**/*"),
         app / "refdata" / "services.py",
-        app / "tariff" / "services.py",
+        *app.glob("tariff/services/*.py"),
     ]
     for f in sorted(files):
         if f.is_file():

@@ -37,6 +37,10 @@ process so that each has its own Django settings and database and its own peak m
 - statistics: every statistics report (and the exports, and the HTTP API) over aggregates
   filled as the run's share of a year, in a database of their own on the same server.
   Baseline: plain SQL GROUP BYs over the same aggregate rows.
+- tariff: loading the whole tariff (issue 20), then the ranked search and the classification
+  assistant on a fixed set of 75 trader descriptions and on a demo history split by time
+  (top-1/top-5), and their latency p50/p99 per description. Baseline: the bare sparse product
+  of a query with the index.
 - risk_scoring: the learned score's cost inside the lane decision, and batch scoring, on a
   fresh 12-month demo history sized by the scale (capped at the demo's calibrated volume, about
   210,000 declarations), trained in the run. Baseline: the bare LightGBM models' predict on the
@@ -109,6 +113,7 @@ PLUGINS = [
     "bench.timerelease",
     "bench.statistics_reports",
     "bench.risk_scoring",
+    "bench.tariff_search",
 ]
 
 

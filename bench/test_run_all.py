@@ -36,6 +36,7 @@ def test_the_command_lists_its_own_benchmarks_and_every_plugins():
         "timerelease",
         "statistics",
         "risk_scoring",
+        "tariff",
     ]
 
 

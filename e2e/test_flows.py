@@ -88,9 +88,9 @@ def test_a_green_declaration_is_registered_paid_and_cleared(
     )
     form.find_hs(1, "thanh long", "08109092")
     form.fill_line(1, origin="CN", quantity="10000", unit_price="0.8")
-    # 10,000 kg × USD 0.80 × 25,000 VND = 200,000,000 customs value; import duty 30% =
-    # 60,000,000; VAT 5% of 260,000,000 = 13,000,000; total 73,000,000 (Vietnamese grouping).
-    form.expect_preview_total("73.000.000")
+    # 10,000 kg × USD 0.80 × 25,000 VND = 200,000,000 customs value; import duty (MFN) 25% =
+    # 50,000,000; VAT 5% of 250,000,000 = 12,500,000; total 62,500,000 (Vietnamese grouping).
+    form.expect_preview_total("62.500.000")
 
     # A copied line doubles the goods (the preview then says the invoice does not add up);
     # removing it brings the declaration back.
@@ -101,7 +101,7 @@ def test_a_green_declaration_is_registered_paid_and_cleared(
     expect(page.locator("[data-testid=preview-problems]")).to_be_visible()
     form.line(2).locator("[data-action=remove-line]").click()
     expect(page.locator("[data-line]")).to_have_count(1)
-    form.expect_preview_total("73.000.000")
+    form.expect_preview_total("62.500.000")
     form.shot("01-declaration-form")
 
     form.continue_to_check()
@@ -112,10 +112,10 @@ def test_a_green_declaration_is_registered_paid_and_cleared(
     declaration = DeclarationPage(page, live_server.url, artifacts)
     declaration.expect_lane("green")
     declaration.expect_status("awaiting_payment")
-    expect(page.locator("[data-testid=still-due]")).to_have_text("73.000.000 VND")
+    expect(page.locator("[data-testid=still-due]")).to_have_text("62.500.000 VND")
     declaration.shot("03-declaration-green-awaiting-payment")
 
-    declaration.pay_at_the_bank("73.000.000", shot="04-bank-payment-page")
+    declaration.pay_at_the_bank("62.500.000", shot="04-bank-payment-page")
     declaration.shot("05-receipt")
     declaration.back_to_declaration()
     declaration.expect_status("cleared")
@@ -150,7 +150,7 @@ def test_a_red_declaration_is_inspected_paid_with_the_difference_cleared_and_rel
     trader.expect_lane("red")
     trader.expect_status("inspection")
     expect(page.locator("[data-testid=lane-reasons]")).to_have_count(0)  # not for traders
-    trader.pay_at_the_bank("73.000.000")
+    trader.pay_at_the_bank("62.500.000")
 
     # The officer logs in with the password and the authenticator's code.
     desk = new_page()
@@ -168,9 +168,9 @@ def test_a_red_declaration_is_inspected_paid_with_the_difference_cleared_and_rel
     desk.locator("a[href$='/check/']").click()
     check = CheckResultPage(desk, live_server.url, artifacts)
     check.record_discrepancy("Thực tế 12.000 kg, khai 10.000 kg", 1, quantity="12000")
-    # 2,000 kg more: customs value +40,000,000; duty 30% +12,000,000; VAT 5% of
-    # 52,000,000 = +2,600,000; the difference is +14,600,000.
-    expect(desk.locator("#check-preview [data-testid=difference]")).to_have_text("+14.600.000 VND")
+    # 2,000 kg more: customs value +40,000,000; duty 25% +10,000,000; VAT 5% of
+    # 50,000,000 = +2,500,000; the difference is +12,500,000.
+    expect(desk.locator("#check-preview [data-testid=difference]")).to_have_text("+12.500.000 VND")
     check.submit()
     expect(desk.locator("input[name=confirmed_for]")).to_have_count(1)
     check.shot("10-inspection-difference-before-saving")
@@ -180,8 +180,8 @@ def test_a_red_declaration_is_inspected_paid_with_the_difference_cleared_and_rel
 
     # The enterprise pays the difference; the declaration is cleared at once.
     trader.open(registered.pk)
-    expect(page.locator("[data-testid=still-due]")).to_have_text("14.600.000 VND")
-    trader.pay_at_the_bank("14.600.000")
+    expect(page.locator("[data-testid=still-due]")).to_have_text("12.500.000 VND")
+    trader.pay_at_the_bank("12.500.000")
     trader.back_to_declaration()
     trader.expect_status("cleared")
 
@@ -193,7 +193,7 @@ def test_a_red_declaration_is_inspected_paid_with_the_difference_cleared_and_rel
     officer_view.shot("11-officer-released")
     registered.refresh_from_db()
     assert registered.status == "released"
-    assert registered.total_duties_vnd == registered.paid_vnd == Decimal(87_600_000)
+    assert registered.total_duties_vnd == registered.paid_vnd == Decimal(75_000_000)
 
 
 def test_a_bad_entry_is_shown_next_to_its_field_and_nothing_is_saved(

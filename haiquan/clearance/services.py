@@ -35,7 +35,9 @@ from haiquan.refdata.choices import Flow
 from haiquan.refdata.selectors import Reference, reference_current, reference_tokens_sql
 from haiquan.risk.choices import ReasonSource
 from haiquan.risk.engine import DeclarationFacts, LaneResult, LineFacts, Reason, lane_decide
+from haiquan.tariff.assistant import disagreements as classification_disagreements
 from haiquan.tariff.duties import DeclarationDuties, DeclarationIn, LineIn, compute_duties
+from haiquan.tariff.quotas import quota_balances, quota_draws_release, quota_draws_replace
 from haiquan.tariff.snapshot import Tariff, tariff_token_sql
 
 from .choices import (
@@ -169,6 +171,7 @@ def _duty_request(
     exchange_rate: Decimal,
     on_day: date,
     declaration_id: int | None = None,
+    balances: dict[str, Decimal] | None = None,
 ) -> DeclarationIn:
     d = resolved.data
     verdicts = _verdicts(resolved, on_day=on_day, declaration_id=declaration_id)
@@ -197,6 +200,50 @@ def _duty_request(
             )
             for i, ln in enumerate(d.lines)
         ),
+        exporter=d.partner_name,
+        quota_balances=balances,
+    )
+
+
+def _quota_balances(
+    resolved: ResolvedDeclaration,
+    tariff: Tariff,
+    on_day: date,
+    declaration_id: int | None = None,
+    lock: bool = False,
+) -> dict[str, Decimal] | None:
+    """What is left of the importer's tariff-quota allocations for the lines under a quota
+    (no query when there are none); `lock`: held until the transaction ends."""
+    if resolved.type.flow != Flow.IMPORT:
+        return None
+    return quota_balances(
+        enterprise_id=resolved.enterprise.pk,
+        codes=[ln.hs_code for ln in resolved.data.lines],
+        on_day=on_day,
+        tariff=tariff,
+        declaration_id=declaration_id,
+        lock=lock,
+    )
+
+
+def _quota_draw(
+    declaration: Declaration,
+    data: DeclarationInput,
+    duties: DeclarationDuties,
+    fresh: bool = False,
+) -> None:
+    """Draw the lines' in-quota quantities from the allocation, replacing what the declaration
+    drew before (nothing to do for a new declaration with no line under a quota)."""
+    if fresh and not any(ld.quota for ld in duties.lines):
+        return
+    quota_draws_replace(
+        declaration_id=declaration.pk,
+        enterprise_id=declaration.enterprise_id,
+        lines=[
+            (i + 1, ln.hs_code, ld.quota, ld.in_quota_quantity)
+            for i, (ln, ld) in enumerate(zip(data.lines, duties.lines, strict=True))
+            if ld.quota
+        ],
     )
 
 
@@ -216,11 +263,13 @@ def _assess(
     on_day: date,
     reference: Reference | None = None,
     tariff_token: str | None = None,
+    lock_quotas: bool = False,
 ) -> tuple[Decimal, DeclarationDuties]:
     ref = reference or reference_current()
     rate = ref.exchange_rate(currency=resolved.currency.code, day=on_day)
-    request = _duty_request(resolved, exchange_rate=rate, on_day=on_day)
-    tariff = Tariff.load((ln.hs_code for ln in request.lines), token=tariff_token)
+    tariff = Tariff.load((ln.hs_code for ln in resolved.data.lines), token=tariff_token)
+    balances = _quota_balances(resolved, tariff, on_day, lock=lock_quotas)
+    request = _duty_request(resolved, exchange_rate=rate, on_day=on_day, balances=balances)
     return rate, compute_duties(request, tariff)
 
 
@@ -593,10 +642,28 @@ def _facts(
             )
             for i, ld in enumerate(duties.lines)
             if ld.document_check
-        ),
+        )
+        + _classification_reasons(resolved),
         declarant=str(declaration.created_by_id or ""),
         partner_name=declaration.partner_name,
         broker=str(declaration.broker_id or ""),
+    )
+
+
+def _classification_reasons(resolved: ResolvedDeclaration) -> tuple[Reason, ...]:
+    """Lines whose declared code the classification assistant is confident is in another
+    heading: said to officers, the lane left as the other reasons set it."""
+    return tuple(
+        Reason(
+            source=ReasonSource.CLASSIFICATION.value,
+            code="HS-ASSISTANT",
+            lane=Lane.GREEN.value,
+            text=d.text(),
+            line_no=d.line_no,
+        )
+        for d in classification_disagreements(
+            [(i + 1, ln.description, ln.hs_code) for i, ln in enumerate(resolved.data.lines)]
+        )
     )
 
 
@@ -645,6 +712,16 @@ def declaration_register(
             declaration = Declaration(created_by=actor)
             if actor.role == Role.BROKER:
                 declaration.broker_id = actor.enterprise_id
+        if any(ld.quota for ld in duties.lines):
+            # Lines under a tariff quota: assessed again with the importer's allocations
+            # locked, so that two registrations never draw the same quantity.
+            rate, duties = _assess(
+                resolved,
+                on_day=on_day,
+                reference=ref,
+                tariff_token=tariff_token,
+                lock_quotas=True,
+            )
         _write_content(declaration, resolved)
         declaration.exchange_rate = rate
         declaration.registered_at = now
@@ -662,6 +739,7 @@ def declaration_register(
         declaration.save()
         lines = _replace_lines(declaration, data, duties, fresh=draft is None)
         containers = _replace_containers(declaration, resolved.containers, fresh=draft is None)
+        _quota_draw(declaration, data, duties, fresh=True)
         declaration_written(declaration)
         DeclarationVersion.objects.create(
             declaration=declaration,
@@ -905,19 +983,29 @@ def _prefix_fields(exc: ValidationFailed, line_map: dict[int, int]) -> Validatio
 
 
 def _reassess(
-    declaration: Declaration, data: DeclarationInput, line_map: dict[int, int] | None = None
+    declaration: Declaration,
+    data: DeclarationInput,
+    line_map: dict[int, int] | None = None,
+    lock_quotas: bool = False,
 ) -> tuple[ResolvedDeclaration, DeclarationDuties]:
     """Duties of corrected or amended content, at the exchange rate of the registration day."""
     on_day = timezone.localdate(declaration.registered_at)
     try:
         resolved = declaration_validate(data, on_day=on_day)
+        tariff = Tariff.load(ln.hs_code for ln in resolved.data.lines)
+        # Inside the change's transaction: the allocations stay locked until it commits.
+        balances = _quota_balances(
+            resolved, tariff, on_day, declaration_id=declaration.pk, lock=lock_quotas
+        )
         duties = compute_duties(
             _duty_request(
                 resolved,
                 exchange_rate=declaration.exchange_rate or Decimal(1),
                 on_day=on_day,
                 declaration_id=declaration.pk,
-            )
+                balances=balances,
+            ),
+            tariff,
         )
     except ValidationFailed as exc:
         raise _prefix_fields(exc, line_map) if line_map else exc from None
@@ -976,9 +1064,10 @@ def declaration_check_record(
         if corrections:
             data = _corrected_input(declaration, corrections)
             line_map = {c.line_no - 1: i for i, c in enumerate(corrections)}
-            _resolved, duties = _reassess(declaration, data, line_map)
+            _resolved, duties = _reassess(declaration, data, line_map, lock_quotas=True)
             after = duties.total_vnd
             _replace_lines(declaration, data, duties)
+            _quota_draw(declaration, data, duties)
             declaration_written(declaration)
             declaration.invoice_value = data.invoice_value
             _set_totals(declaration, duties)
@@ -1238,7 +1327,7 @@ def declaration_amend(
                 )
         errors.extend(_findings_kept(declaration, data))
         try:
-            resolved, duties = _reassess(declaration, data)
+            resolved, duties = _reassess(declaration, data, lock_quotas=True)
         except ValidationFailed as exc:
             raise ValidationFailed(errors + exc.errors) from None
         if errors:
@@ -1250,6 +1339,7 @@ def declaration_amend(
         declaration.save()
         _replace_lines(declaration, data, duties)
         _replace_containers(declaration, resolved.containers)
+        _quota_draw(declaration, data, duties)
         declaration_written(declaration)
         version = _new_version(declaration, data, duties, actor, reason)
         declaration.amendment_count += 1  # officers' corrections make versions, not amendments
@@ -1304,6 +1394,7 @@ def _cancel_now(declaration: Declaration, actor: User, reason: str, data: dict[s
     declaration.cancel_reason = reason
     declaration.checks_pending = False
     _save(declaration, "status", "cancelled_at", "cancel_reason", "checks_pending")
+    quota_draws_release(declaration_id=declaration.pk)  # tariff-quota draws given back
     # What was paid is not returned by the cancellation: it is an overpayment the enterprise
     # may have refunded or set off on request (rules.py).
     _event(

@@ -32,6 +32,7 @@ urlpatterns = [
     path("portal/", include("haiquan.portal.urls")),
     # Health checks for load balancers and metrics for Prometheus (haiquan.ops).
     path("", include("haiquan.ops.urls")),
+    path("tariff/", include("haiquan.tariff.urls")),
     path("", include("haiquan.clearance.urls")),
     path("", home, name="home"),
 ]

@@ -181,32 +181,49 @@ def goods_lines(
 
 
 class ClaimFinder:
-    """The FTA a trader claims for goods of an origin: the one with the lowest special rate in
-    force for that origin, if it is below the MFN (or ordinary) rate; else none."""
+    """The FTA a trader claims for goods of an origin: the one with the lowest special rate
+    granted to that origin's goods on the day (its schedule, less exclusions), if it is below
+    the MFN (or ordinary) rate; else none."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.tariff = catalogue.tariff
-        self._options: dict[tuple[str, str], list[tuple[Decimal, str]]] = {}
+        self._options: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def __call__(self, origin: str, goods: Goods, day: date) -> tuple[str, str] | None:
         key = (origin, goods.code)
         options = self._options.get(key)
+        line = goods.line
         if options is None:
-            options = sorted(
-                (rate, code)
-                for code, rate in goods.line.preferential.items()
-                if (a := self.tariff.agreement(code)) is not None and origin in a.parties
+            options = tuple(
+                sorted(
+                    {
+                        code
+                        for code, _schedule in line.prefs
+                        if (a := self.tariff.agreement(code)) is not None and origin in a.parties
+                    }
+                )
             )
             self._options[key] = options
-        line = goods.line
-        base = line.mfn_rate if self.tariff.has_mfn(origin) else line.ordinary_rate
-        for rate, code in options:
-            if rate >= base:
-                break
-            agreement = self.tariff.agreement(code)
-            if agreement is not None and agreement.in_force_for(origin, day):
-                return code, agreement.co_form
-        return None
+        if not options:
+            return None
+        period = line.rate_on(day)
+        if period is None:
+            return None
+        base = period.mfn_rate if self.tariff.has_mfn(origin) else period.ordinary_rate
+        # The lowest rate; between equal rates the agreement with the fewest parties (ATIGA
+        # for goods from Thailand, VKFTA for Korea's), as traders use the one they know.
+        best: tuple[Decimal, int, str] | None = None
+        for code in options:
+            rate = self.tariff.preference_for(line, code, origin, day)
+            if rate is not None and (base is None or rate < base):
+                agreement = self.tariff.agreement(code)
+                candidate = (rate, len(agreement.parties) if agreement else 0, code)
+                if best is None or candidate < best:
+                    best = candidate
+        if best is None:
+            return None
+        agreement = self.tariff.agreement(best[2])
+        return (best[2], agreement.co_form) if agreement is not None else None
 
 
 def _origin(rng: random.Random, s: Setting, group: str) -> str:

@@ -234,8 +234,8 @@ def _clean_value(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
             return None, _("An 8-digit HS code of the national tariff, e.g. 84713020.")
         try:
             hs_line_get(code=code)
-        except NotFound:
-            return None, _("The tariff has no line %(code)s.") % {"code": code}
+        except NotFound as exc:  # says which lines of the subheading the tariff has
+            return None, exc.detail
         return code, None
     if spec.type == FieldType.COUNTRY:
         code = str(value).strip().upper()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.refdata.models import Enterprise
-from haiquan.tariff.models import HsLine
+from haiquan.tariff.selectors import mfn_rates_in_force
 
 from .anomalies import LINE_COLUMNS
 
@@ -78,15 +78,8 @@ def lines_frame(
 
 
 def mfn_rates() -> dict[str, float]:
-    """HS code → MFN import duty rate (%) of the tariff lines in force (or the latest)."""
-    out: dict[str, float] = {}
-    for code, rate in (
-        HsLine.objects.filter(mfn_rate__isnull=False)
-        .order_by("code", "valid_from")
-        .values_list("code", "mfn_rate")
-    ):
-        out[code] = float(rate)
-    return out
+    """HS code → MFN import duty rate (%) of the tariff lines in force today."""
+    return mfn_rates_in_force()
 
 
 def established_dates(enterprise_ids: list[int] | None = None) -> dict[int, date | None]:

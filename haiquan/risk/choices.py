@@ -20,3 +20,4 @@ class ReasonSource(models.TextChoices):
     RANDOM = "random", _("Random selection for compliance measurement")
     SCORE = "score", _("Learned risk score")
     DOCUMENT = "document", _("Supporting document to check")
+    CLASSIFICATION = "classification", _("Classification assistant")

@@ -23,8 +23,9 @@ from haiquan.core.problems import ProblemError
 from haiquan.refdata.models import Country
 
 from .asw import certificate_receive
-from .choices import AgencyKind, DocumentKind, Flow, RequestState
+from .choices import AgencyKind, DocumentKind, RequestState
 from .inputs import CertificateInput, CertificateItemInput, DocumentMessage, GoodsInput
+from .measures import requirements_from_measures
 from .models import (
     Agency,
     AgencyMember,
@@ -34,7 +35,6 @@ from .models import (
     Document,
     PartnerEndpoint,
     Request,
-    Requirement,
 )
 from .services import declaration_requests_sync, document_message_receive
 
@@ -80,21 +80,6 @@ AGENCIES = (
     ),
 )
 
-# agency, kind, HS prefix, title (imports only)
-REQUIREMENTS = (
-    ("BVTV-KDTV7", DocumentKind.INSPECTION, "07", "Giấy chứng nhận kiểm dịch thực vật nhập khẩu"),
-    ("BVTV-KDTV7", DocumentKind.INSPECTION, "08", "Giấy chứng nhận kiểm dịch thực vật nhập khẩu"),
-    ("BVTV-KDTV7", DocumentKind.INSPECTION, "1006", "Giấy chứng nhận kiểm dịch thực vật (gạo)"),
-    ("TY-KDDV", DocumentKind.INSPECTION, "02", "Giấy chứng nhận kiểm dịch động vật (thịt)"),
-    ("TY-KDDV", DocumentKind.INSPECTION, "03", "Giấy chứng nhận kiểm dịch thủy sản"),
-    ("ATTP", DocumentKind.INSPECTION, "16", "Thông báo kết quả kiểm tra an toàn thực phẩm"),
-    ("ATTP", DocumentKind.INSPECTION, "19", "Thông báo kết quả kiểm tra an toàn thực phẩm"),
-    ("ATTP", DocumentKind.INSPECTION, "20", "Thông báo kết quả kiểm tra an toàn thực phẩm"),
-    ("ATTP", DocumentKind.INSPECTION, "21", "Thông báo kết quả kiểm tra an toàn thực phẩm"),
-    ("BCT-XNK", DocumentKind.PERMIT, "2402", "Giấy phép nhập khẩu thuốc lá"),
-    ("BCT-XNK", DocumentKind.PERMIT, "2710", "Giấy phép kinh doanh xuất nhập khẩu xăng dầu"),
-    ("TDC-KTCL", DocumentKind.INSPECTION, "7214", "Kết quả kiểm tra chất lượng thép nhập khẩu"),
-)
 
 # ASEAN partners' gateways (country, name) sending ATIGA Form D.
 ENDPOINTS = (
@@ -139,19 +124,12 @@ def agencies_ensure() -> dict[str, Agency]:
     return out
 
 
-@transaction.atomic
 def requirements_ensure(agencies: dict[str, Agency]) -> int:
-    created = 0
-    for code, kind, prefix, title in REQUIREMENTS:
-        _req, was_created = Requirement.objects.get_or_create(
-            agency=agencies[code],
-            kind=kind,
-            hs_prefix=prefix,
-            flow=Flow.IMPORT,
-            defaults={"title": title},
-        )
-        created += was_created
-    return created
+    """The requirements table built from the ministries' inspection lists (`measures.py`): the
+    measures needing a permit or result from plant and animal quarantine, food safety, trade
+    licensing and quality inspection go to the demo's agencies of those kinds."""
+    del agencies  # each measure names the kind of agency that issues its document
+    return requirements_from_measures().created
 
 
 @transaction.atomic

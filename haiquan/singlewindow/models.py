@@ -76,7 +76,7 @@ class Requirement(models.Model):
     )
     kind = models.CharField(_("document needed"), max_length=12, choices=DocumentKind.choices)
     title = models.CharField(_("title"), max_length=255)
-    hs_prefix = models.CharField(_("HS code prefix"), max_length=8)
+    hs_prefix = models.CharField(_("HS code prefix"), max_length=8, db_index=True)
     flow = models.CharField(_("flow"), max_length=6, choices=Flow.choices, blank=True)
     # Declaration type codes ("A11", ...); empty: every type of the flow.
     type_codes = models.JSONField(_("declaration types"), default=list, blank=True)
@@ -86,6 +86,11 @@ class Requirement(models.Model):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     legal_basis = models.CharField(_("legal basis"), max_length=255, blank=True)
+    # Built from this measure of the ministries' inspection lists (`measures.py`); empty for a
+    # requirement written by hand.
+    measure = models.CharField(
+        _("inspection-list measure"), max_length=64, blank=True, db_index=True
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

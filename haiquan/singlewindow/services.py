@@ -59,10 +59,16 @@ from .permissions import require_agency, require_requirements_editor
 # The requirements table
 
 
-def _active_requirements(on_day: date) -> list[Requirement]:
+def _active_requirements(on_day: date, codes: Iterable[str] | None = None) -> list[Requirement]:
+    """The requirements in force on `on_day`; with `codes`, only those whose prefix starts one
+    of them (the table holds thousands of rows built from the inspection lists: a declaration
+    reads the few that concern its lines, by the indexed prefix)."""
+    qs = Requirement.objects.filter(active=True, agency__active=True)
+    if codes is not None:
+        prefixes = {code[:n] for code in codes for n in range(1, len(code) + 1)}
+        qs = qs.filter(hs_prefix__in=sorted(prefixes))
     return list(
-        Requirement.objects.filter(active=True, agency__active=True)
-        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on_day))
+        qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on_day))
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on_day))
         .select_related("agency")
     )
@@ -84,7 +90,8 @@ def requirements_for_lines(
     *, flow: str, type_code: str, lines: Iterable[tuple[int, str, str]], on_day: date
 ) -> dict[int, list[Requirement]]:
     """line_no → the requirements that line needs, for (line_no, hs_code, origin) triples."""
-    table = _active_requirements(on_day)
+    lines = list(lines)
+    table = _active_requirements(on_day, [hs for _n, hs, _o in lines])
     out: dict[int, list[Requirement]] = {}
     if not table:
         return out

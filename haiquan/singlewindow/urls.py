@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_measures
 
 app_name = "singlewindow"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("declarations/<int:pk>/", views.declaration, name="declaration"),
     path("certificates/", views.certificates, name="certificates"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),
+    path("measures/", views_measures.measures, name="measures"),
+    path("measures/<str:code>/", views_measures.line_measures, name="line_measures"),
 ]

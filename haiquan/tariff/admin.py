@@ -8,7 +8,17 @@ from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
 
-from .models import Agreement, AgreementParty, HsLine, PreferentialRate
+from .models import (
+    Agreement,
+    AgreementParty,
+    ClassifierVersion,
+    HsLine,
+    LineRate,
+    QuotaAllocation,
+    TariffQuota,
+    TradeRemedy,
+    TradeRemedyRate,
+)
 from .services import tariff_changed
 
 
@@ -36,25 +46,18 @@ class TariffChangeAdmin(admin.ModelAdmin):
             tariff_changed()
 
 
-class PreferentialRateInline(admin.TabularInline):
-    model = PreferentialRate
+class LineRateInline(admin.TabularInline):
+    model = LineRate
     extra = 0
 
 
 @admin.register(HsLine)
 class HsLineAdmin(TariffChangeAdmin):
-    list_display = (
-        "code",
-        "description_vi",
-        "unit",
-        "mfn_rate",
-        "vat_rate",
-        "sct_rate",
-        "export_rate",
-    )
+    list_display = ("code", "description_vi", "unit", "vat_rate", "sct_rate", "export_rate")
     list_filter = ("chapter", "vat_rate", "unit")
     search_fields = ("code", "description_vi", "description_en")
-    inlines = [PreferentialRateInline]
+    readonly_fields = ("node",)
+    inlines = [LineRateInline]
 
 
 class AgreementPartyInline(admin.TabularInline):
@@ -68,9 +71,37 @@ class AgreementAdmin(TariffChangeAdmin):
     inlines = [AgreementPartyInline]
 
 
-@admin.register(PreferentialRate)
-class PreferentialRateAdmin(TariffChangeAdmin):
-    list_display = ("hs_line", "agreement", "rate")
-    list_filter = ("agreement",)
-    search_fields = ("hs_line__code",)
-    autocomplete_fields = ("hs_line",)
+class TradeRemedyRateInline(admin.TabularInline):
+    model = TradeRemedyRate
+    extra = 0
+    exclude = ("producer_key",)
+
+
+@admin.register(TradeRemedy)
+class TradeRemedyAdmin(TariffChangeAdmin):
+    list_display = ("code", "kind", "title_vi", "legal_basis", "valid_from", "valid_to")
+    list_filter = ("kind",)
+    search_fields = ("code", "title_vi", "legal_basis")
+    autocomplete_fields = ("lines",)
+    inlines = [TradeRemedyRateInline]
+
+
+@admin.register(TariffQuota)
+class TariffQuotaAdmin(TariffChangeAdmin):
+    list_display = ("code", "name_vi", "unit", "valid_from", "valid_to")
+    autocomplete_fields = ("lines",)
+
+
+@admin.register(QuotaAllocation)
+class QuotaAllocationAdmin(admin.ModelAdmin):
+    list_display = ("quota", "enterprise", "quantity", "drawn", "licence")
+    list_filter = ("quota",)
+    autocomplete_fields = ("enterprise",)
+    readonly_fields = ("drawn",)
+
+
+@admin.register(ClassifierVersion)
+class ClassifierVersionAdmin(admin.ModelAdmin):
+    list_display = ("pk", "trained_at", "history_until", "examples", "active")
+    exclude = ("data",)
+    readonly_fields = ("trained_at", "history_until", "examples", "declarations", "evaluation")

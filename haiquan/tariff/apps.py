@@ -2,6 +2,28 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _anyone(user: object) -> bool:
+    return True
+
+
 class TariffConfig(AppConfig):
     name = "haiquan.tariff"
     verbose_name = _("Tariff")
+
+    def ready(self) -> None:
+        from haiquan.core.nav import nav_item_register
+
+        # The tariff is public law: its pages are open to everyone.
+        nav_item_register(
+            "tariff:index",
+            _("Tariff"),
+            visible=_anyone,
+            order=80,
+            also_current=(
+                "tariff:search",
+                "tariff:assistant",
+                "tariff:chapter",
+                "tariff:heading",
+                "tariff:line",
+            ),
+        )

@@ -34,3 +34,29 @@ class RateKind(models.TextChoices):
     GENERAL = "general", _("Ordinary rate")
     EXEMPT = "exempt", _("Exempt")
     NOT_SUBJECT = "not_subject", _("Not subject")
+
+
+class RemedyKind(models.TextChoices):
+    """Trade remedies (phòng vệ thương mại) imposed by the Ministry of Industry and Trade."""
+
+    ANTI_DUMPING = "anti_dumping", _("Anti-dumping duty")
+    COUNTERVAILING = "countervailing", _("Countervailing duty")
+    SAFEGUARD = "safeguard", _("Safeguard duty")
+    ANTI_CIRCUMVENTION = "anti_circumvention", _("Anti-circumvention duty")
+
+
+class MeasureEffect(models.TextChoices):
+    """What a measure of the ministries' inspection lists does to a declaration of the line."""
+
+    DOCUMENT = "document", _("A permit or inspection result is needed before clearance")
+    PROHIBITED = "prohibited", _("Prohibited")
+    CONDITION = "condition", _("A condition on the trader, the goods or the procedure")
+    TRADE_REMEDY = "trade_remedy", _("Trade remedy duty")
+    QUOTA = "quota", _("Tariff-rate quota")
+    RELIEF = "relief", _("Exempted from specialised inspection")
+
+
+class MeasureFlow(models.TextChoices):
+    BOTH = "", _("Imports and exports")
+    IMPORT = "import", _("Imports")
+    EXPORT = "export", _("Exports")

@@ -14,14 +14,23 @@ How each amount is built:
   FAS/FOB prices are taken as invoiced. Freight and insurance are shared among the lines in
   proportion to their values (`allocate`). The line value with its share, times the exchange
   rate, is the line's customs value in VND.
-* Import duty: customs value x rate (+ quantity x specific amount where the line has one). The
-  rate is the special preferential rate of an FTA when the claim holds (origin a party, the
-  line has a rate under the agreement, a C/O within its validity), the MFN rate for an origin
-  with most-favoured-nation treatment, otherwise the ordinary rate (150% of MFN unless the
-  schedule sets one). An FTA rate higher than the MFN rate gives way to MFN.
+* Import duty: customs value x rate (+ quantity x specific amount where the line has one), at
+  the rates in force on the registration day. The rate is the special preferential rate of an
+  FTA when the claim holds (origin a party, the line has a rate under the schedule the origin
+  takes — RCEP has one per partner group — that origin is not excluded from it, a C/O within
+  its validity), the MFN rate for an origin with most-favoured-nation treatment, otherwise the
+  ordinary rate (150% of MFN unless the schedule sets one). An FTA rate higher than the MFN rate
+  gives way to MFN.
+* Tariff-rate quota (hạn ngạch thuế quan): on a line with in- and out-of-quota rates, the
+  quantity within what is left of the importer's allocation (`DeclarationIn.quota_balances`,
+  drawn in line order) pays the in-quota rate, the rest the out-of-quota rate.
+* Trade remedies (anti-dumping, countervailing, safeguard): customs value x the rate of the
+  named producer or exporter (`LineIn.producer`, `DeclarationIn.exporter`), else the residual
+  rate, for goods of the origins the measure covers, while it is in force.
 * Special consumption tax: (customs value + import duty) x rate.
 * Environmental protection tax: quantity x amount per unit.
-* VAT: (customs value + import duty + SCT + environmental tax) x rate; 0% on exports.
+* VAT: (customs value + import duty + trade remedy duties + SCT + environmental tax) x rate;
+  0% on exports.
 * Export duty: customs value x export rate.
 
 The declaration type decides what applies: "dutiable" everything above, "exempt" no import or
@@ -31,7 +40,7 @@ export duty (the taxes still apply to imports), "not_subject" nothing at all.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -43,15 +52,16 @@ from django.utils.translation import gettext as _
 
 from haiquan.core.problems import FieldProblem, ValidationFailed
 
-from .choices import RateKind, UnitCode
+from .choices import RateKind, RemedyKind, UnitCode
 from .normalise import hs_code_is_valid, hs_code_normalise, unit_factor, unit_normalise
-from .snapshot import AgreementData, HsLineData, Tariff
+from .snapshot import AgreementData, HsLineData, QuotaData, Tariff
 
 __all__ = [
     "DeclarationDuties",
     "DeclarationIn",
     "LineDuties",
     "LineIn",
+    "RemedyDuty",
     "Tariff",
     "allocate",
     "compute_duties",
@@ -93,6 +103,7 @@ class LineIn:
     preference_refused: str = ""  # the claim is refused for this reason: the fallback rate applies
     preference_note: str = ""  # the claim stands; this is said with it
     document_check: str = ""  # the claim rests on paper: its certificate is to be checked
+    producer: str = ""  # the manufacturer, when the line names one (trade remedies)
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,10 @@ class DeclarationIn:
     insurance: Decimal
     on_day: date  # the registration day
     lines: Sequence[LineIn]
+    exporter: str = ""  # the foreign seller/exporter (trade remedies name producers/exporters)
+    # Tariff-rate quotas: quota code → what is left of the importer's allocation, in the
+    # quota's unit (`quotas.quota_balances`); a quota not listed has nothing left.
+    quota_balances: Mapping[str, Decimal] | None = None
 
 
 @dataclass
@@ -124,6 +139,22 @@ class LineDuties:
     total_vnd: Decimal
     notes: list[str] = field(default_factory=list)  # what was applied and why, in plain words
     document_check: str = ""  # the line's preference claim rests on a paper certificate
+    remedy_vnd: Decimal = ZERO  # trade remedy duties (anti-dumping, countervailing, safeguard)
+    remedies: list[RemedyDuty] = field(default_factory=list)
+    quota: str = ""  # the tariff-rate quota the line falls under, "" if none
+    in_quota_quantity: Decimal = ZERO  # drawn from the importer's allocation, quota unit
+
+
+@dataclass(frozen=True)
+class RemedyDuty:
+    """One trade remedy duty on a line, with its legal reason."""
+
+    code: str  # the case, e.g. "AD20"
+    kind: str  # RemedyKind
+    legal_basis: str
+    producer: str  # the producer/exporter named in the decision, "" for the residual rate
+    rate: Decimal | None
+    amount_vnd: Decimal
 
 
 @dataclass
@@ -136,6 +167,7 @@ class DeclarationDuties:
     env_tax_vnd: Decimal
     vat_vnd: Decimal
     total_vnd: Decimal
+    remedy_vnd: Decimal = ZERO
 
 
 def compute_duties(decl: DeclarationIn, tariff: Tariff | None = None) -> DeclarationDuties:
@@ -154,8 +186,10 @@ def compute_duties(decl: DeclarationIn, tariff: Tariff | None = None) -> Declara
 
     fmt = _number_format(get_language() or "vi")
     bases = _customs_values(decl, fmt)
+    # What is left of each quota allocation, drawn line by line.
+    balances = dict(decl.quota_balances or {})
     out = [
-        _line_duties(decl, line, hs, rate, basis, fmt)
+        _line_duties(decl, line, hs, rate, basis, fmt, tariff, balances)
         for line, (hs, rate), basis in zip(decl.lines, lines, bases, strict=True)
     ]
     return DeclarationDuties(
@@ -167,6 +201,7 @@ def compute_duties(decl: DeclarationIn, tariff: Tariff | None = None) -> Declara
         env_tax_vnd=sum((d.env_tax_vnd for d in out), ZERO),
         vat_vnd=sum((d.vat_vnd for d in out), ZERO),
         total_vnd=sum((d.total_vnd for d in out), ZERO),
+        remedy_vnd=sum((d.remedy_vnd for d in out), ZERO),
     )
 
 
@@ -257,6 +292,9 @@ class _Rate:
     note: str = ""
     # For an FTA rate: the rate that would apply without the claim (it wins when lower).
     fallback: _Rate | None = None
+    # Under a tariff-rate quota: `rate` applies within the quota, this beyond it.
+    out_of_quota: Decimal | None = None
+    quota: QuotaData | None = None
 
 
 def _resolve_line(
@@ -325,27 +363,52 @@ def _import_rate(
     problems: list[FieldProblem],
 ) -> _Rate | None:
     """The rate for a dutiable import: FTA when the claim holds, else MFN, else ordinary."""
+    period = hs.rate_on(decl.on_day)
+    if period is None or period.mfn_rate is None:
+        problems.append(
+            FieldProblem(
+                f"{at}.hs_code",
+                _("HS code %(code)s has no import duty rate in force on %(day)s")
+                % {"code": hs.code, "day": decl.on_day}
+                if period is None
+                else _(
+                    "the import duty of HS code %(code)s is not a percentage the tariff can apply: "
+                    "%(note)s"
+                )
+                % {"code": hs.code, "note": period.note},
+                "no-import-rate",
+            )
+        )
+        return None
+    quota = tariff.quota_on(hs.code, decl.on_day) if period.has_quota else None
     if tariff.has_mfn(line.origin):
         fallback = _Rate(
             RateKind.MFN,
-            hs.mfn_rate,
-            hs.specific_duty_vnd,
+            period.mfn_rate,
+            period.specific_duty_vnd,
             note=_(
                 "Import duty at the MFN rate %(rate)s%%: "
                 "origin %(origin)s has most-favoured-nation treatment."
             )
-            % {"rate": _pct(hs.mfn_rate), "origin": line.origin},
+            % {"rate": _pct(period.mfn_rate), "origin": line.origin},
+            out_of_quota=period.mfn_out_of_quota,
+            quota=quota,
         )
     else:
+        ordinary = period.ordinary_rate or ZERO
         fallback = _Rate(
             RateKind.GENERAL,
-            hs.ordinary_rate,
-            hs.specific_duty_vnd * ONE_AND_A_HALF if hs.specific_duty_vnd is not None else None,
+            ordinary,
+            period.specific_duty_vnd * ONE_AND_A_HALF
+            if period.specific_duty_vnd is not None
+            else None,
             note=_(
                 "Import duty at the ordinary rate %(rate)s%% (150%% of the MFN rate unless the "
                 "schedule sets one): origin %(origin)s has no most-favoured-nation treatment."
             )
-            % {"rate": _pct(hs.ordinary_rate), "origin": line.origin},
+            % {"rate": _pct(ordinary), "origin": line.origin},
+            out_of_quota=period.ordinary_out_of_quota,
+            quota=quota,
         )
     claim = line.preference.strip().upper()
     if not claim:
@@ -398,14 +461,46 @@ def _import_rate(
                 "agreement-not-in-force",
             )
         )
-    pref_rate = hs.preferential.get(agreement.code)
-    if pref_rate is None:
+    schedule = agreement.schedule_of(line.origin)
+    pref = hs.preferential_on(agreement.code, schedule, decl.on_day)
+    pref_rate = pref.rate if pref is not None else None
+    if pref is None:
         problems.append(
             FieldProblem(
                 f"{at}.preference",
                 _("HS code %(code)s has no %(agreement)s preferential rate; drop the claim")
                 % {"code": hs.code, "agreement": agreement.code},
                 "no-preferential-rate",
+            )
+        )
+    elif pref.rate is None:
+        problems.append(
+            FieldProblem(
+                f"{at}.preference",
+                _(
+                    "HS code %(code)s is excluded from the %(agreement)s concessions (the "
+                    "schedule writes '%(cell)s'): the %(agreement)s rate cannot be claimed; "
+                    "drop the claim"
+                )
+                % {"code": hs.code, "agreement": agreement.code, "cell": pref.note or "*"},
+                "excluded-from-agreement",
+            )
+        )
+    elif line.origin in pref.excluded_origins:
+        problems.append(
+            FieldProblem(
+                f"{at}.preference",
+                _(
+                    "the %(agreement)s rate of HS code %(code)s is not granted to goods from "
+                    "%(origin)s (the schedule excludes %(excluded)s); drop the claim"
+                )
+                % {
+                    "agreement": agreement.code,
+                    "code": hs.code,
+                    "origin": line.origin,
+                    "excluded": ", ".join(sorted(pref.excluded_origins)),
+                },
+                "origin-excluded",
             )
         )
     if not line.co_number.strip():
@@ -448,7 +543,7 @@ def _import_rate(
                 "co-expired",
             )
         )
-    if len(problems) > before or pref_rate is None:
+    if len(problems) > before or pref is None or pref_rate is None:
         return None
     if line.preference_refused:
         return _Rate(
@@ -459,13 +554,27 @@ def _import_rate(
             % {"agreement": agreement.code, "reason": line.preference_refused}
             + " "
             + fallback.note,
+            out_of_quota=fallback.out_of_quota,
+            quota=fallback.quota,
         )
+    schedule_note = ""
+    if schedule:
+        schedule_note = " " + _(
+            "(schedule %(schedule)s of %(agreement)s, for goods from %(origin)s)"
+        ) % {"schedule": schedule, "agreement": agreement.code, "origin": line.origin}
+    if pref.note and pref.note != "*":
+        schedule_note += " " + _(
+            "The schedule writes '%(cell)s' for this line: where it sets several rates for "
+            "products within the line, the highest is applied."
+        ) % {"cell": pref.note}
     return _Rate(
         RateKind.PREFERENTIAL,
         pref_rate,
         None,
         agreement,
         fallback=fallback,
+        out_of_quota=pref.out_of_quota,
+        quota=quota if pref.out_of_quota is not None else None,
         note=_(
             "Import duty at the %(agreement)s special preferential rate %(rate)s%%, on C/O "
             "%(co)s (form %(form)s) of %(date)s."
@@ -477,6 +586,7 @@ def _import_rate(
             "form": agreement.co_form,
             "date": line.co_date,
         }
+        + schedule_note
         + (" " + line.preference_note if line.preference_note else ""),
     )
 
@@ -534,6 +644,8 @@ def _line_duties(
     rate: _Rate | None,
     basis: _Basis,
     fmt: _NumberFormat,
+    tariff: Tariff,
+    balances: dict[str, Decimal],
 ) -> LineDuties:
     assert hs is not None  # lines without a tariff line were reported as problems
     cv = basis.customs_value_vnd
@@ -562,12 +674,13 @@ def _line_duties(
             _("This type of import is not subject to import duty or taxes: nothing is due.")
         )
     else:
-        _import_duties(decl, line, hs, rate, result, fmt)
+        _import_duties(decl, line, hs, rate, result, fmt, tariff, balances)
         if result.agreement and line.document_check:
             # The preferential rate stands on a certificate that an officer must see.
             result.document_check = line.document_check
     result.total_vnd = (
         result.import_duty_vnd
+        + result.remedy_vnd
         + result.export_duty_vnd
         + result.sct_vnd
         + result.env_tax_vnd
@@ -602,6 +715,8 @@ def _import_duties(
     rate: _Rate | None,
     result: LineDuties,
     fmt: _NumberFormat,
+    tariff: Tariff,
+    balances: dict[str, Decimal],
 ) -> None:
     cv = result.customs_value_vnd
     notes = result.notes
@@ -614,10 +729,10 @@ def _import_duties(
             )
     else:
         assert rate is not None  # a dutiable import line without a rate was reported as a problem
-        chosen, duty = rate, _duty(cv, line.quantity, rate)
+        chosen, duty, in_quota = rate, *_duty(cv, line.quantity, hs.unit, rate, balances)
         fallback = rate.fallback
         if fallback is not None:
-            fallback_duty = _duty(cv, line.quantity, fallback)
+            fallback_duty, fallback_in = _duty(cv, line.quantity, hs.unit, fallback, balances)
             if fallback_duty < duty:
                 notes.append(
                     _(
@@ -631,7 +746,7 @@ def _import_duties(
                         "pref": _pct(rate.rate or ZERO),
                     }
                 )
-                chosen, duty = fallback, fallback_duty
+                chosen, duty, in_quota = fallback, fallback_duty, fallback_in
             else:
                 notes.append(rate.note)
         else:
@@ -640,6 +755,8 @@ def _import_duties(
         result.import_rate_kind = str(chosen.kind)
         result.agreement = chosen.agreement.code if chosen.agreement else ""
         result.import_duty_vnd = duty
+        if chosen.out_of_quota is not None:
+            _quota_notes(line, hs, chosen, in_quota, result, fmt, balances)
         if chosen.specific:
             notes.append(
                 _("Plus a specific duty of %(amount)s VND per %(unit)s on %(qty)s %(unit)s.")
@@ -651,6 +768,7 @@ def _import_duties(
             )
         notes.append(_("Import duty: %(amount)s VND.") % {"amount": fmt.amount(duty)})
 
+    _remedy_duties(decl, line, hs, result, fmt, tariff)
     if hs.sct_rate is not None:
         result.sct_rate = hs.sct_rate
         result.sct_vnd = vnd((cv + result.import_duty_vnd) * hs.sct_rate / HUNDRED)
@@ -676,14 +794,21 @@ def _import_duties(
             }
         )
     result.vat_rate = hs.vat_rate
-    vat_base = cv + result.import_duty_vnd + result.sct_vnd + result.env_tax_vnd
+    vat_base = cv + result.import_duty_vnd + result.remedy_vnd + result.sct_vnd + result.env_tax_vnd
     result.vat_vnd = vnd(vat_base * hs.vat_rate / HUNDRED)
-    notes.append(
-        _(
+    if result.remedy_vnd:
+        vat_text = _(
+            "VAT at %(rate)s%% of %(base)s VND (customs value, import duty, trade remedy "
+            "duties, special consumption and environmental taxes): %(amount)s VND."
+        )
+    else:
+        vat_text = _(
             "VAT at %(rate)s%% of %(base)s VND (customs value, import duty, "
             "special consumption and "
             "environmental taxes): %(amount)s VND."
         )
+    notes.append(
+        vat_text
         % {
             "rate": _pct(hs.vat_rate),
             "base": fmt.amount(vat_base),
@@ -692,11 +817,189 @@ def _import_duties(
     )
 
 
-def _duty(cv: Decimal, quantity: Decimal, rate: _Rate) -> Decimal:
-    amount = cv * (rate.rate or ZERO) / HUNDRED
+def _in_quota(
+    quantity: Decimal, unit: str, rate: _Rate, balances: Mapping[str, Decimal]
+) -> Decimal | None:
+    """How much of the line (in its own unit) fits in what is left of the allocation; None when
+    the rate has no quota part."""
+    if rate.out_of_quota is None:
+        return None
+    if rate.quota is None:
+        return ZERO
+    left = balances.get(rate.quota.code, ZERO)
+    factor = unit_factor(unit, rate.quota.unit)
+    if factor is None or left <= 0:
+        return ZERO
+    return min(quantity, left / factor)
+
+
+def _duty(
+    cv: Decimal, quantity: Decimal, unit: str, rate: _Rate, balances: Mapping[str, Decimal]
+) -> tuple[Decimal, Decimal | None]:
+    """(duty, the quantity within the quota or None) for a line at this rate."""
+    in_quota = _in_quota(quantity, unit, rate, balances)
+    if in_quota is None or rate.out_of_quota is None or quantity <= 0:
+        amount = cv * (rate.rate or ZERO) / HUNDRED
+    else:
+        share = in_quota / quantity
+        amount = (
+            cv * share * (rate.rate or ZERO) / HUNDRED
+            + cv * (1 - share) * rate.out_of_quota / HUNDRED
+        )
     if rate.specific:
         amount += quantity * rate.specific
-    return vnd(amount)
+    return vnd(amount), in_quota
+
+
+def _quota_notes(
+    line: LineIn,
+    hs: HsLineData,
+    rate: _Rate,
+    in_quota: Decimal | None,
+    result: LineDuties,
+    fmt: _NumberFormat,
+    balances: dict[str, Decimal],
+) -> None:
+    """Say how the quota split the line, and take what it used from the allocation left."""
+    notes = result.notes
+    quota = rate.quota
+    in_quota = in_quota or ZERO
+    out_quota = line.quantity - in_quota
+    if quota is None:
+        notes.append(
+            _(
+                "HS code %(code)s is under a tariff-rate quota but no quota is open on this day: "
+                "the out-of-quota rate %(oq)s%% applies."
+            )
+            % {"code": hs.code, "oq": _pct(rate.out_of_quota or ZERO)}
+        )
+        result.import_rate = rate.out_of_quota
+        return
+    factor = unit_factor(hs.unit, quota.unit) or Decimal(1)
+    drawn = in_quota * factor
+    left = balances.get(quota.code, ZERO)
+    balances[quota.code] = left - drawn
+    result.quota = quota.code
+    result.in_quota_quantity = drawn
+    if in_quota <= 0:
+        notes.append(
+            _(
+                "Tariff-rate quota %(quota)s: nothing is left of the importer's allocation, so "
+                "the out-of-quota rate %(oq)s%% applies to all %(qty)s %(unit)s."
+            )
+            % {
+                "quota": quota.code,
+                "oq": _pct(rate.out_of_quota or ZERO),
+                "qty": fmt.amount(line.quantity),
+                "unit": hs.unit,
+            }
+        )
+        result.import_rate = rate.out_of_quota
+    elif out_quota <= 0:
+        notes.append(
+            _(
+                "Tariff-rate quota %(quota)s: all %(qty)s %(unit)s are within the importer's "
+                "allocation (%(left)s %(qunit)s left after this line), at the in-quota rate."
+            )
+            % {
+                "quota": quota.code,
+                "qty": fmt.amount(line.quantity),
+                "unit": hs.unit,
+                "left": fmt.amount(left - drawn),
+                "qunit": quota.unit,
+            }
+        )
+    else:
+        notes.append(
+            _(
+                "Tariff-rate quota %(quota)s: %(inq)s %(unit)s within what was left of the "
+                "importer's allocation at %(rate)s%%, the other %(outq)s %(unit)s at the "
+                "out-of-quota rate %(oq)s%%."
+            )
+            % {
+                "quota": quota.code,
+                "inq": fmt.amount(in_quota),
+                "outq": fmt.amount(out_quota),
+                "unit": hs.unit,
+                "rate": _pct(rate.rate or ZERO),
+                "oq": _pct(rate.out_of_quota or ZERO),
+            }
+        )
+        if result.customs_value_vnd > 0:  # the rate the line paid on the whole
+            result.import_rate = (
+                (result.import_duty_vnd - (line.quantity * rate.specific if rate.specific else 0))
+                * HUNDRED
+                / result.customs_value_vnd
+            ).quantize(Decimal("0.001"))
+
+
+_REMEDY_LABELS = {
+    RemedyKind.ANTI_DUMPING.value: RemedyKind.ANTI_DUMPING.label,
+    RemedyKind.COUNTERVAILING.value: RemedyKind.COUNTERVAILING.label,
+    RemedyKind.SAFEGUARD.value: RemedyKind.SAFEGUARD.label,
+    RemedyKind.ANTI_CIRCUMVENTION.value: RemedyKind.ANTI_CIRCUMVENTION.label,
+}
+
+
+def _remedy_duties(
+    decl: DeclarationIn,
+    line: LineIn,
+    hs: HsLineData,
+    result: LineDuties,
+    fmt: _NumberFormat,
+    tariff: Tariff,
+) -> None:
+    """Anti-dumping, countervailing and safeguard duties on the line, each with its reason."""
+    if not tariff.remedies:
+        return
+    for remedy in tariff.remedies_on(hs.code, line.origin, decl.on_day):
+        r = remedy.rate_for((line.producer, decl.exporter))
+        if r is None:
+            continue
+        amount = result.customs_value_vnd * (r.rate or ZERO) / HUNDRED
+        if r.specific_vnd:
+            factor = unit_factor(hs.unit, r.unit or hs.unit) or Decimal(1)
+            amount += line.quantity * factor * r.specific_vnd
+        amount = vnd(amount)
+        result.remedy_vnd += amount
+        result.remedies.append(
+            RemedyDuty(
+                code=remedy.code,
+                kind=remedy.kind,
+                legal_basis=remedy.legal_basis,
+                producer=r.producer,
+                rate=r.rate,
+                amount_vnd=amount,
+            )
+        )
+        title = (
+            remedy.title_en
+            if (get_language() or "vi") != "vi" and remedy.title_en
+            else (remedy.title_vi)
+        )
+        params = {
+            "kind": _REMEDY_LABELS.get(remedy.kind, remedy.kind),
+            "case": remedy.code,
+            "title": title,
+            "basis": remedy.legal_basis,
+            "origin": line.origin,
+            "rate": _pct(r.rate or ZERO),
+            "amount": fmt.amount(amount),
+            "producer": r.producer,
+        }
+        if r.producer:
+            text = _(
+                "%(kind)s, case %(case)s (%(title)s; %(basis)s) on goods from %(origin)s: the "
+                "producer/exporter %(producer)s is named in the decision at %(rate)s%% of the "
+                "customs value: %(amount)s VND."
+            )
+        else:
+            text = _(
+                "%(kind)s, case %(case)s (%(title)s; %(basis)s) on goods from %(origin)s: the "
+                "producer/exporter is not one the decision names, so the rate for all others, "
+                "%(rate)s%% of the customs value, applies: %(amount)s VND."
+            )
+        result.notes.append(text % params)
 
 
 # --- formatting for the notes -----------------------------------------------------------------

@@ -6,6 +6,7 @@ search text. These functions turn the first into the second.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from decimal import Decimal
@@ -92,12 +93,32 @@ def unit_factor(from_unit: str, to_unit: str) -> Decimal | None:
     return _UNIT_FACTORS.get((from_unit, to_unit))
 
 
+def _fold_char(ch: str) -> str:
+    if ch in "đĐ":
+        return "d"
+    decomposed = unicodedata.normalize("NFD", ch)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+# Every letter with diacritics a Vietnamese, French or German text uses, mapped once to its
+# plain letter ("ệ" → "e"), so folding is one `str.translate`.
+_FOLD_TABLE = {
+    cp: _fold_char(chr(cp))
+    for block in ((0x00C0, 0x0250), (0x1E00, 0x1F00))
+    for cp in range(*block)
+    if _fold_char(chr(cp)) != chr(cp).lower() or chr(cp) in "đĐ"
+}
+
+
+@functools.lru_cache(maxsize=65536)
 def fold_text(text: str) -> str:
     """Lower-case ASCII words for matching with or without Vietnamese diacritics.
 
-    'Cà phê chưa rang' → 'ca phe chua rang'. NFD splits each letter from its marks, the marks
-    are dropped; 'đ' has no decomposition and is mapped by hand.
+    'Cà phê chưa rang' → 'ca phe chua rang'. Precomposed letters are mapped by a table ('đ',
+    which has no decomposition, included); what else is not ASCII is decomposed (NFKD) and its
+    marks dropped.
     """
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", stripped.lower()).strip()
+    folded = text.translate(_FOLD_TABLE).lower()
+    if not folded.isascii():  # marks on decomposed input, "²", "½", dashes and quotes
+        folded = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    return _NON_WORD.sub(" ", folded).strip()

@@ -24,12 +24,17 @@ env_tax_unit           no        unit of that tax; empty = the line's unit (KGM/
 valid_from, valid_to   no        ISO dates (2024-01-01); empty = always / open-ended
 =====================  ========  ===============================================================
 
-Preferential file: ``agreement`` (ATIGA, ACFTA, ...), ``hs_code``, ``rate`` (%).
+Preferential file: ``agreement`` (ATIGA, ACFTA, ...), ``hs_code``, ``rate`` (%), and optionally
+``schedule`` (an agreement's schedule for some parties: RCEP's A–F, CPTPP's MX).
 
 Agreements file: ``code``, ``name``, ``name_vi``, ``co_form``, ``co_validity_days``,
 ``in_force_from``. Parties file: ``agreement``, ``country_code`` (ISO 3166 alpha-2),
 ``joined_on`` (the day the agreement started to apply to that party, when later than the
-agreement's entry into force).
+agreement's entry into force), ``schedule`` (the schedule of Vietnam's commitments its goods
+take; empty for the agreement's common one).
+
+The tariff as Vietnam publishes it (every row of the nomenclature, rates in the decrees' own
+notation) is read by `published.py`.
 """
 
 from __future__ import annotations
@@ -92,6 +97,7 @@ class PreferentialRow:
     agreement: str
     hs_code: str
     rate: Decimal
+    schedule: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,7 @@ class PartyRow:
     agreement: str
     country_code: str
     joined_on: date | None
+    schedule: str = ""
 
 
 class TooManyProblems(Exception):
@@ -332,7 +339,7 @@ def read_preferential(
     label: str = "preferential_csv",
 ) -> list[PreferentialRow]:
     """`agreements` and `hs_codes`: what the rows may refer to (in the database or the file)."""
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
 
     def parse(sheet: _Sheet, row: dict[str, str]) -> PreferentialRow | None:
         before = len(problems)
@@ -357,18 +364,21 @@ def read_preferential(
                 % {"code": code},
                 "unknown-hs-code",
             )
-        elif (agreement, code) in seen:
+        elif (agreement, row.get("schedule", "").upper(), code) in seen:
             sheet.problem(
                 "hs_code",
                 _("%(agreement)s rate for %(code)s appears more than once")
                 % {"agreement": agreement, "code": code},
                 "duplicate",
             )
-        seen.add((agreement, code))
+        seen.add((agreement, row.get("schedule", "").upper(), code))
         rate = sheet.rate(row, "rate", required=True)
+        schedule = row.get("schedule", "").upper()
+        if len(schedule) > 4:
+            sheet.problem("schedule", _("at most 4 characters"))
         if len(problems) > before or rate is None:
             return None
-        return PreferentialRow(agreement=agreement, hs_code=code, rate=rate)
+        return PreferentialRow(agreement=agreement, hs_code=code, rate=rate, schedule=schedule)
 
     return _read(fh, label, PREFERENTIAL_COLUMNS, problems, parse)
 
@@ -429,8 +439,11 @@ def read_parties(
             )
         seen.add((agreement, country))
         joined = sheet.day(row, "joined_on")
+        schedule = row.get("schedule", "").upper()
+        if len(schedule) > 4:
+            sheet.problem("schedule", _("at most 4 characters"))
         if len(problems) > before:
             return None
-        return PartyRow(agreement, country, joined)
+        return PartyRow(agreement, country, joined, schedule)
 
     return _read(fh, label, PARTY_COLUMNS, problems, parse)

@@ -25,9 +25,9 @@ def test_filing_answers_number_duties_and_lane_in_one_call(rates, declarant, hoa
     body = resp.json()
     assert len(body["number"]) == 12 and body["status"] == "awaiting_payment"
     assert body["lane"] == "green"
-    assert body["duties"]["total_vnd"] == 73_000_000
-    assert body["lines"][0]["duties"]["import_duty_vnd"] == 60_000_000
-    assert body["amount_due_vnd"] == 73_000_000
+    assert body["duties"]["total_vnd"] == 62_500_000
+    assert body["lines"][0]["duties"]["import_duty_vnd"] == 50_000_000
+    assert body["amount_due_vnd"] == 62_500_000
     assert "lane_reasons" not in body or body["lane_reasons"] is None  # not shown to traders
 
 
@@ -205,7 +205,7 @@ def test_officer_flow_over_http(rates, declarant, officer, analyst, hoanglong, a
         f"{URL}/{decl['id']}/check-preview",
         {"corrections": [{"line_no": 1, "quantity": "12000"}]},
     )
-    assert preview.json()["difference_vnd"] == 14_600_000
+    assert preview.json()["difference_vnd"] == 12_500_000
     bad = post(
         off,
         f"{URL}/{decl['id']}/inspection",
@@ -232,7 +232,7 @@ def test_officer_flow_over_http(rates, declarant, officer, analyst, hoanglong, a
     )
     assert done.status_code == 200, done.content
     assert (
-        done.json()["duties"]["total_vnd"] == 87_600_000
+        done.json()["duties"]["total_vnd"] == 75_000_000
         and done.json()["status"] == "awaiting_payment"
     )
     events = api(declarant).get(f"{URL}/{decl['id']}/events").json()
@@ -264,7 +264,7 @@ def test_a_trader_cannot_record_checks(rates, declarant, analyst, hoanglong, api
 def test_duty_preview_saves_nothing(rates, declarant, hoanglong, api):
     resp = post(api(declarant), f"{URL}/duty-preview", payload(hoanglong.mst))
     assert resp.status_code == 200
-    assert resp.json()["total_vnd"] == 73_000_000
+    assert resp.json()["total_vnd"] == 62_500_000
     assert Declaration.objects.count() == 0
 
 
@@ -311,7 +311,7 @@ def test_a_change_of_reference_data_applies_to_the_next_filing(rates, declarant,
 
     from haiquan.refdata.models import Office
     from haiquan.refdata.services import exchange_rate_set
-    from haiquan.tariff.models import HsLine
+    from haiquan.tariff.models import LineRate
     from haiquan.tariff.services import tariff_changed
 
     client = api(declarant)
@@ -321,9 +321,9 @@ def test_a_change_of_reference_data_applies_to_the_next_filing(rates, declarant,
     second = post(client, URL, payload(hoanglong.mst)).json()
     assert second["duties"]["exchange_rate"] == "26000.0000"
     assert second["duties"]["customs_value_vnd"] == 8000 * 26000
-    assert second["lines"][0]["duties"]["import_duty_vnd"] == 8000 * 26000 * 30 // 100
+    assert second["lines"][0]["duties"]["import_duty_vnd"] == 8000 * 26000 * 25 // 100
     # The tariff changes too (its token is read in the same statement as the reference data's).
-    HsLine.objects.filter(code="08109092").update(mfn_rate=Decimal("20"))
+    LineRate.objects.filter(hs_line="08109092").update(mfn_rate=Decimal("20"))
     tariff_changed()
     third = post(client, URL, payload(hoanglong.mst)).json()
     assert third["lines"][0]["duties"]["import_duty_vnd"] == 8000 * 26000 * 20 // 100

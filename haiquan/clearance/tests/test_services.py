@@ -62,12 +62,12 @@ class TestRegistration:
     def test_green_declaration_gets_number_duties_and_lane(self, rates, declarant, hoanglong):
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         # CIF USD 8,000 × 25,000 = 200,000,000 VND. Dragon fruit from CN, no preference claimed:
-        # MFN 30% → 60,000,000; VAT 5% × (200,000,000 + 60,000,000) = 13,000,000.
+        # MFN 25% → 50,000,000; VAT 5% × (200,000,000 + 50,000,000) = 12,500,000.
         assert number_is_valid(decl.number) and decl.number.startswith("1")
         assert decl.customs_value_vnd == Decimal("200000000")
-        assert decl.import_duty_vnd == Decimal("60000000")
-        assert decl.vat_vnd == Decimal("13000000")
-        assert decl.total_duties_vnd == Decimal("73000000")
+        assert decl.import_duty_vnd == Decimal("50000000")
+        assert decl.vat_vnd == Decimal("12500000")
+        assert decl.total_duties_vnd == Decimal("62500000")
         assert decl.lane == Lane.GREEN
         assert decl.status == Status.AWAITING_PAYMENT
         assert decl.payment_state == PaymentState.UNPAID
@@ -80,9 +80,9 @@ class TestRegistration:
         assert decl.versions.get().number == 1
         ln = decl.lines.get()
         assert (ln.import_rate, ln.vat_rate, ln.total_vnd) == (
-            Decimal(30),
+            Decimal(25),
             Decimal(5),
-            Decimal("73000000"),
+            Decimal("62500000"),
         )
 
     def test_preference_with_valid_co_gives_the_acfta_rate(self, rates, declarant, hoanglong):
@@ -135,13 +135,13 @@ class TestRegistration:
 
     def test_unknown_hs_code_and_value_mismatch(self, rates, declarant, hoanglong):
         data = declaration_input(
-            hoanglong.mst, lines=(line(hs_code="08109099"), line(value=Decimal("7000")))
+            hoanglong.mst, lines=(line(hs_code="08109098"), line(value=Decimal("7000")))
         )
         with pytest.raises(ValidationFailed) as exc:
             services.declaration_register(actor=declarant, data=data)
         problems = {e.field: e.problem for e in exc.value.errors}
         assert "lines[1].value" in problems
-        data = declaration_input(hoanglong.mst, lines=(line(hs_code="08109099"),))
+        data = declaration_input(hoanglong.mst, lines=(line(hs_code="08109098"),))
         with pytest.raises(ValidationFailed) as exc:
             services.declaration_register(actor=declarant, data=data)
         assert [e.field for e in exc.value.errors] == ["lines[0].hs_code"]
@@ -206,7 +206,7 @@ class TestGreenLane:
         pay(decl, declarant)
         decl.refresh_from_db()
         assert decl.status == Status.CLEARED and decl.payment_state == PaymentState.PAID
-        assert decl.paid_vnd == Decimal("73000000") and decl.cleared_at is not None
+        assert decl.paid_vnd == Decimal("62500000") and decl.cleared_at is not None
         assert kinds(decl)[-2:] == ["payment.confirmed", "declaration.cleared"]
 
 
@@ -247,13 +247,13 @@ class TestRedLane:
         pay(decl, declarant)
         decl.refresh_from_db()
         # The officer finds 12,000 kg, not 10,000: CIF USD 9,600 → 240,000,000 VND;
-        # duty 30% = 72,000,000; VAT 5% × 312,000,000 = 15,600,000; total 87,600,000 (+14,600,000).
+        # duty 25% = 60,000,000; VAT 5% × 300,000,000 = 15,000,000; total 75,000,000 (+12,500,000).
         before, after, _ = services.declaration_check_preview(
             actor=officer,
             declaration=decl,
             corrections=[LineCorrection(line_no=1, quantity=Decimal("12000"))],
         )
-        assert (before, after) == (Decimal("73000000"), Decimal("87600000"))
+        assert (before, after) == (Decimal("62500000"), Decimal("75000000"))
         result = services.declaration_check_record(
             actor=officer,
             declaration=decl,
@@ -263,10 +263,10 @@ class TestRedLane:
             corrections=[LineCorrection(line_no=1, quantity=Decimal("12000"))],
             fraud_kind="undervaluation",
         )
-        assert result.difference_vnd == Decimal("14600000")
+        assert result.difference_vnd == Decimal("12500000")
         decl.refresh_from_db()
-        assert decl.total_duties_vnd == Decimal("87600000") and decl.amount_due_vnd == Decimal(
-            "14600000"
+        assert decl.total_duties_vnd == Decimal("75000000") and decl.amount_due_vnd == Decimal(
+            "12500000"
         )
         assert decl.status == Status.AWAITING_PAYMENT and decl.payment_state == PaymentState.PARTIAL
         assert decl.versions.count() == 2
@@ -389,7 +389,7 @@ class TestAmendAndCancel:
         )
         decl.refresh_from_db()
         # + USD 2,000 durian: 50,000,000 VND, duty 30% 15,000,000, VAT 5% 3,250,000 → +18,250,000.
-        assert decl.total_duties_vnd == Decimal("91250000")
+        assert decl.total_duties_vnd == Decimal("80750000")
         v1, v2 = decl.versions.order_by("number")
         assert (v1.number, v2.number, v2.difference_vnd) == (1, 2, Decimal("18250000"))
         assert len(v1.content["lines"]) == 1 and len(v2.content["lines"]) == 2

@@ -163,12 +163,12 @@ def test_continue_saves_a_draft_and_shows_check_your_answers(rates, trader, hoan
     review = trader.get(resp["Location"])
     assert "clearance/declaration_review.html" in [t.name for t in review.templates]
     # 10,000 kg × USD 0.80 at 25,000 VND: customs value 200,000,000; import duty 30% =
-    # 60,000,000; VAT 5% of 260,000,000 = 13,000,000; total 73,000,000.
-    assert review.context["preview"]["duties"].total_vnd == 73_000_000
-    assert "73.000.000" in review.content.decode()  # Vietnamese, the default, groups with dots
+    # 50,000,000; VAT 5% of 250,000,000 = 12,500,000; total 62,500,000.
+    assert review.context["preview"]["duties"].total_vnd == 62_500_000
+    assert "62.500.000" in review.content.decode()  # Vietnamese, the default, groups with dots
     english = Client(headers={"Accept-Language": "en"})
     english.force_login(review.wsgi_request.user)
-    assert "73,000,000" in english.get(resp["Location"]).content.decode()
+    assert "62,500,000" in english.get(resp["Location"]).content.decode()
 
 
 def test_a_wrong_mst_is_shown_next_to_its_field_and_nothing_is_saved(rates, trader, hoanglong):
@@ -246,7 +246,7 @@ def test_without_javascript_lines_are_added_copied_and_removed_by_posting(rates,
     copied = trader.post(NEW, form_data(hoanglong.mst, action="copy-line-0"))
     lines = copied.context["form"].lines
     assert [ln["hs_code"].value() for ln in lines] == ["08109092", "08109092"]
-    two = form_data(hoanglong.mst, hs_code=["08109092", "09011110"], action="remove-line-0")
+    two = form_data(hoanglong.mst, hs_code=["08109092", "09011130"], action="remove-line-0")
     two.update(
         description=["a", "b"],
         origin=["CN", "BR"],
@@ -258,7 +258,7 @@ def test_without_javascript_lines_are_added_copied_and_removed_by_posting(rates,
         co_date=["", ""],
     )
     removed = trader.post(NEW, two)
-    assert [ln["hs_code"].value() for ln in removed.context["form"].lines] == ["09011110"]
+    assert [ln["hs_code"].value() for ln in removed.context["form"].lines] == ["09011130"]
     assert Declaration.objects.count() == 0
 
 
@@ -343,7 +343,7 @@ def test_line_row_gives_an_empty_line_or_a_copy(trader):
 def test_duty_preview_shows_per_line_and_total_duties(rates, trader, hoanglong):
     html = trader.post(reverse("clearance:duty_preview"), form_data(hoanglong.mst)).content.decode()
     assert 'data-testid="duty-preview"' in html
-    assert "60.000.000" in html and "13.000.000" in html and "73.000.000" in html
+    assert "50.000.000" in html and "12.500.000" in html and "62.500.000" in html
 
 
 def test_duty_preview_lists_the_problems(rates, trader, hoanglong):
@@ -390,7 +390,7 @@ def test_the_declaration_page_shows_duties_per_line_and_tax(rates, trader, decla
         lines=(
             line(),
             line(
-                hs_code="09011110",
+                hs_code="09011130",
                 origin="BR",
                 description="Cà phê",
                 quantity=Decimal(100),

@@ -143,17 +143,17 @@ def test_a_discrepancy_shows_the_recomputed_duties_before_saving(
     }
     first = desk.post(url, data)
     html = first.content.decode()
-    # 2,000 kg more at USD 0.80 and 25,000 VND: customs value +40,000,000; duty 30% +12,000,000;
-    # VAT 5% of 52,000,000 = +2,600,000: the difference is 14,600,000.
+    # 2,000 kg more at USD 0.80 and 25,000 VND: customs value +40,000,000; duty 25% +10,000,000;
+    # VAT 5% of 50,000,000 = +2,500,000: the difference is 12,500,000.
     assert first.status_code == 200
-    assert "+14.600.000" in html
+    assert "+12.500.000" in html
     assert CheckResult.objects.count() == 0
     fingerprint = re.search(r'name="confirmed_for" value="([0-9a-f]+)"', html).group(1)
     resp = desk.post(url, {**data, "confirmed_for": fingerprint})
     assert resp.status_code == 302
     d.refresh_from_db()
-    assert d.total_duties_vnd == Decimal(73_000_000 + 14_600_000)
-    assert CheckResult.objects.get().difference_vnd == Decimal(14_600_000)
+    assert d.total_duties_vnd == Decimal(62_500_000 + 12_500_000)
+    assert CheckResult.objects.get().difference_vnd == Decimal(12_500_000)
 
 
 def test_a_confirmation_for_other_corrections_shows_the_new_difference_first(
@@ -188,7 +188,7 @@ def test_check_preview_partial(rates, desk, declarant, hoanglong, analyst):
     html = desk.post(
         reverse("clearance:check_preview", args=[d.pk]), {"c1_quantity": "12000"}
     ).content.decode()
-    assert 'data-testid="difference"' in html and "+14.600.000" in html
+    assert 'data-testid="difference"' in html and "+12.500.000" in html
     assert "<html" not in html
 
 

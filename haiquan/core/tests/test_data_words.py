@@ -36,6 +36,18 @@ def shipped_texts() -> set[str]:
     return {t for t in texts if t and not re.fullmatch(r"[A-Z0-9.\- ]+", t)}
 
 
+def test_the_catalogues_list_of_shipped_texts_is_the_datas() -> None:
+    """`makemessages` keeps a text in the catalogues only while the code names it: the shipped
+    texts are named in `core/shipped_words.py`, which must follow the data."""
+    from haiquan.core.shipped_words import TEXTS
+
+    listed = set(TEXTS)
+    texts = shipped_texts()
+    assert sorted(texts - listed) == [], "add these to haiquan/core/shipped_words.py"
+    assert sorted(listed - texts) == [], "no longer in the data: remove from shipped_words.py"
+    assert list(TEXTS) == sorted(TEXTS)
+
+
 @pytest.mark.parametrize("language", ["ja", "zh-hans", "ko"])
 def test_every_shipped_text_is_translated(language: str) -> None:
     texts = shipped_texts()

@@ -184,3 +184,11 @@ def test_the_writer_knows_every_column_it_must_fill():
         Table(Declaration, ("id", "no_such_column"))
     with pytest.raises(ValueError, match="no default"):
         Table(Declaration, ("id",))  # e.g. the flow is required and has no default
+
+
+@pytest.mark.django_db
+def test_the_catalogue_offers_lines_of_every_chapter_traded():
+    catalogue = Catalogue(Tariff.load(None))
+    chapters = {code[:2] for code in catalogue.by_code}
+    assert len(catalogue.by_code) >= 10_000 and len(chapters) >= 94  # 11,118 of 95 today
+    assert not chapters & {"77", "93", "98"}  # no chapter 77; arms; chapter 98's national lines

@@ -71,10 +71,13 @@ GET      /single-window/documents/{pk}/revoke/                document      ok/4
 GET      /single-window/declarations/{pk}/                    declaration   ok/404   404/404
 GET      /single-window/certificates/                         none          ok       ok
 GET      /single-window/certificates/{pk}/                    certificate   404/404  ok/404
+# the measures of the inspection lists on a line (reference data, nobody's own)
+GET      /single-window/measures/                             none          ok       ok
+GET      /single-window/measures/{code}/                      line          ok       ok
 """
 # fmt: on
 
-UNOWNED = frozenset({"none", "requirement-in", "requirement", "message"})
+UNOWNED = frozenset({"none", "line", "requirement-in", "requirement", "message"})
 
 
 @dataclass
@@ -128,6 +131,7 @@ def _listed(attr: str) -> Callable[[World, str], Target]:
 
 SUBJECTS: dict[str, Callable[[World, str], Target]] = {
     "none": lambda w, scope: Target(),
+    "line": lambda w, scope: Target(path={"code": "08109092"}),
     "requirement-in": lambda w, scope: Target(body=requirement_body(w)),
     "requirement": _requirement,
     "message": lambda w, scope: Target(body=document_body(w)),

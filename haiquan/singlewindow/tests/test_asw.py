@@ -106,7 +106,7 @@ class TestClaims:
         )
         asw.certificate_receive(actor=thai_endpoint.user, data=eco(hoanglong.mst, items=items))
         ln = first_line(register(declarant, hoanglong.mst))
-        assert ln.import_rate_kind == "mfn" and ln.import_rate == 30
+        assert ln.import_rate_kind == "mfn" and ln.import_rate == 25
         assert any(
             "e-C/O TH2026-D-000123 covers HS subheadings 080450, not 081090 of the line." in n
             for n in ln.duty_notes

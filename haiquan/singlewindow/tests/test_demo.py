@@ -42,7 +42,8 @@ def test_demo_setup_is_idempotent() -> None:
     said: list[str] = []
     demo_setup(say=said.append)
     first = counts()
-    assert first[0] == 5 and first[1] == 12 and first[2] >= 5
+    # requirements: one per reviewed inspection-list measure, agency and HS prefix
+    assert first[0] == 5 and first[1] > 1000 and first[2] >= 5
     assert Certificate.objects.exists() and CertificateUse.objects.count() >= 1
     assert AgencyMember.objects.get(user__username="qa.kiemdich").agency.code == "BVTV-KDTV7"
     assert User.objects.get(username="asw.th").role == "agency"

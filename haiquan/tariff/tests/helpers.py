@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from haiquan.tariff.duties import DeclarationIn, LineIn
-from haiquan.tariff.snapshot import AgreementData, HsLineData, Tariff
+from haiquan.tariff.snapshot import AgreementData, HsLineData, PrefRate, RatePeriod, Tariff
 
 D = Decimal
 DAY = date(2024, 5, 2)
@@ -27,6 +27,8 @@ def decl(
     freight: str | int = 0,
     insurance: str | int = 0,
     on_day: date = DAY,
+    exporter: str = "",
+    quota_balances: dict[str, Decimal] | None = None,
 ) -> DeclarationIn:
     return DeclarationIn(
         flow=flow,
@@ -37,6 +39,8 @@ def decl(
         insurance=D(insurance),
         on_day=on_day,
         lines=list(lines),
+        exporter=exporter,
+        quota_balances=quota_balances,
     )
 
 
@@ -52,26 +56,56 @@ def hs_line(
     sct: str | None = None,
     env: str | None = None,
     env_unit: str = "",
-    preferential: dict[str, str] | None = None,
+    preferential: dict[str, str | None] | None = None,
+    excluded: dict[str, tuple[str, ...]] | None = None,
+    mfn_out_of_quota: str | None = None,
+    periods: tuple[RatePeriod, ...] = (),
 ) -> HsLineData:
+    """A line; `preferential`: agreement (or "AGREEMENT/SCHEDULE") → rate, None for "*";
+    `excluded`: the same keys → origins the rate is not granted to."""
+    start = date(2000, 1, 1)
+    prefs: dict[tuple[str, str], tuple[PrefRate, ...]] = {}
+    for key, rate in (preferential or {}).items():
+        agreement, _slash, schedule = key.partition("/")
+        prefs[(agreement, schedule)] = (
+            PrefRate(
+                None if rate is None else D(rate),
+                start,
+                excluded_origins=frozenset((excluded or {}).get(key, ())),
+            ),
+        )
+    rates = periods or (
+        RatePeriod(
+            start,
+            None,
+            D(mfn),
+            D(general) if general is not None else None,
+            D(specific) if specific is not None else None,
+            D(mfn_out_of_quota) if mfn_out_of_quota is not None else None,
+        ),
+    )
     return HsLineData(
         code=code,
         unit=unit,
-        mfn_rate=D(mfn),
-        general_rate=D(general) if general is not None else None,
-        specific_duty_vnd=D(specific) if specific is not None else None,
         export_rate=D(export),
         vat_rate=D(vat),
         sct_rate=D(sct) if sct is not None else None,
         env_tax_vnd_per_unit=D(env) if env is not None else None,
         env_tax_unit=env_unit,
-        valid_from=date(2000, 1, 1),
+        valid_from=start,
         valid_to=None,
-        preferential={k: D(v) for k, v in (preferential or {}).items()},
+        rates=rates,
+        prefs=prefs,
     )
 
 
-def agreement(code: str, parties: Sequence[str], form: str = "D", days: int = 365) -> AgreementData:
+def agreement(
+    code: str,
+    parties: Sequence[str],
+    form: str = "D",
+    days: int = 365,
+    schedules: dict[str, str] | None = None,
+) -> AgreementData:
     return AgreementData(
         code=code,
         name=code,
@@ -79,6 +113,7 @@ def agreement(code: str, parties: Sequence[str], form: str = "D", days: int = 36
         co_validity_days=days,
         in_force_from=date(2010, 1, 1),
         parties=dict.fromkeys(parties),
+        schedules=schedules or {},
     )
 
 

@@ -1,4 +1,5 @@
-"""The tariff API through HTTP at /api/v1/tariff: search, one line, agreements, problem+json."""
+"""The tariff API through HTTP at /api/v1/tariff: search, one line, agreements, the
+classification assistant, problem+json."""
 
 from __future__ import annotations
 
@@ -22,22 +23,25 @@ def client():
 
 
 def test_search_by_code_prefix_is_paginated(client):
-    resp = client.get("/api/v1/tariff/lines", {"q": "8703.23", "limit": 2})
+    resp = client.get("/api/v1/tariff/lines", {"q": "0810.90", "limit": 2})
     assert resp.status_code == 200
     body = resp.json()
-    assert body["count"] == 4
-    assert [item["code"] for item in body["items"]] == ["87032361", "87032363"]
-    resp = client.get("/api/v1/tariff/lines", {"q": "8703.23", "limit": 2, "offset": 2})
-    assert [item["code"] for item in resp.json()["items"]] == ["87032365", "87032369"]
+    assert body["count"] >= 5
+    first = [item["code"] for item in body["items"]]
+    resp = client.get("/api/v1/tariff/lines", {"q": "0810.90", "limit": 2, "offset": 2})
+    assert first + [item["code"] for item in resp.json()["items"]] == sorted(
+        first + [item["code"] for item in resp.json()["items"]]
+    )
 
 
-def test_search_by_unaccented_vietnamese_words(client):
+def test_search_by_unaccented_vietnamese_words_is_ranked(client):
     body = client.get("/api/v1/tariff/lines", {"q": "qua vai tuoi"}).json()
-    assert [item["code"] for item in body["items"]] == ["08109020"]
     item = body["items"][0]
-    assert item["description_vi"] == "Quả vải, tươi"
-    assert item["description_en"] == "Lychees, fresh"
-    assert item["unit"] == "KGM"
+    assert item["code"] == "08109020"
+    assert item["description"] == "Quả vải" and item["context"].startswith("Quả khác, tươi")
+    assert item["matched"] == ["qua", "vai", "tuoi"] and item["score"] > 0
+    scores = [i["score"] for i in body["items"]]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_one_line_with_its_rates(client):
@@ -47,8 +51,12 @@ def test_one_line_with_its_rates(client):
     assert body["code"] == "87032361"
     assert float(body["mfn_rate"]) == 70 and float(body["ordinary_rate"]) == 105
     assert float(body["sct_rate"]) == 40 and float(body["vat_rate"]) == 10
-    prefs = {p["agreement"]: float(p["rate"]) for p in body["preferential"]}
-    assert prefs["VJEPA"] == 40 and prefs["ATIGA"] == 0 and "ACFTA" not in prefs
+    prefs = {(p["agreement"], p["schedule"]): p for p in body["preferential"]}
+    assert float(prefs[("CPTPP", "")]["rate"]) == 28
+    assert float(prefs[("CPTPP", "MX")]["rate"]) == 35
+    assert prefs[("RCEP", "D")]["rate"] is None  # excluded for Japan
+    assert float(prefs[("EVFTA", "")]["rate"]) == 28.3
+    assert body["rates"][0]["valid_to"] is None
 
 
 def test_description_follows_the_language(client):
@@ -56,9 +64,9 @@ def test_description_follows_the_language(client):
     en = client.get("/api/v1/tariff/lines/08109020", headers={"accept-language": "en"}).json()
     ja = client.get("/api/v1/tariff/lines/08109020", headers={"accept-language": "ja"}).json()
     assert (vi["description"], en["description"], ja["description"]) == (
-        "Quả vải, tươi",
-        "Lychees, fresh",
-        "Quả vải, tươi",  # no Japanese yet: Vietnamese
+        "Quả vải",
+        "Lychees",
+        "Quả vải",  # no Japanese yet: Vietnamese
     )
 
 
@@ -71,11 +79,32 @@ def test_unknown_code_is_a_404_problem(client):
     assert "99999999" in body["detail"]
 
 
-def test_agreements_with_their_parties(client):
+def test_agreements_with_their_parties_and_schedules(client):
     body = client.get("/api/v1/tariff/agreements").json()
     by_code = {a["code"]: a for a in body}
     assert by_code["ACFTA"]["co_form"] == "E"
     assert "CN" in by_code["ACFTA"]["parties"] and "JP" not in by_code["ACFTA"]["parties"]
+    assert by_code["RCEP"]["schedules"]["CN"] == "C" and by_code["RCEP"]["schedules"]["TH"] == "A"
+    assert len(body) == 16
+
+
+def test_the_classification_assistant(client):
+    resp = client.get("/api/v1/tariff/classify", {"description": "Thanh long ruột trắng tươi"})
+    assert resp.status_code == 200
+    body = resp.json()
+    top = body["suggestions"][0]
+    assert top["code"] == "08109092" and 0 < top["confidence"] <= 1
+    assert "thanh" in top["matched"] and top["reason"]
+    assert len(body["suggestions"]) == 5
+    assert sum(s["confidence"] for s in body["suggestions"]) <= 1.0001
+
+
+@pytest.mark.parametrize(("description", "code"), [("", "required"), ("x" * 501, "too-long")])
+def test_the_assistant_refuses_an_empty_or_long_description(client, description, code):
+    resp = client.get("/api/v1/tariff/classify", {"description": description})
+    assert resp.status_code == 422
+    assert resp["Content-Type"] == "application/problem+json"
+    assert [(e["field"], e["code"]) for e in resp.json()["errors"]] == [("description", code)]
 
 
 def test_without_authentication_401():

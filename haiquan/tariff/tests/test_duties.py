@@ -1,4 +1,5 @@
-"""Worked examples, computed by hand, against the schedule shipped in haiquan/tariff/data/.
+"""Worked examples, computed by hand, against the tariff shipped in haiquan/tariff/data/ (the
+published tariff's own rates).
 
 Exchange rate throughout: 25,000 VND per USD; registration day 2 May 2024.
 """
@@ -12,9 +13,9 @@ import pytest
 from django.utils import translation
 
 from haiquan.core.problems import ValidationFailed
-from haiquan.tariff.duties import allocate, compute_duties
+from haiquan.tariff.duties import Tariff, allocate, compute_duties
 
-from .helpers import D, decl, line, small_tariff
+from .helpers import D, decl, hs_line, line, small_tariff
 
 pytestmark = pytest.mark.django_db
 
@@ -54,12 +55,13 @@ def test_car_from_japan_cif_at_mfn_with_sct_and_vat():
     assert result.total_vnd == D(809_000_000)
 
 
-def test_same_car_under_vjepa_with_valid_co():
-    # VJEPA rate for 8703.23.61: 40%. C/O form VJ dated 20 Apr 2024, 12 days before registration.
-    # import duty  500,000,000 x 40%                          = 200,000,000
-    # SCT          (500,000,000 + 200,000,000) x 40%          = 280,000,000
-    # VAT          (500,000,000 + 200,000,000 + 280,000,000) x 10% = 98,000,000
-    # total        200,000,000 + 280,000,000 + 98,000,000     = 578,000,000 (231,000,000 less)
+def test_same_car_under_cptpp_with_valid_co():
+    # CPTPP rate for 8703.23.61 from Japan: 28% (Mexico's schedule says 35%). C/O dated 20 Apr
+    # 2024, 12 days before registration.
+    # import duty  500,000,000 x 28%                          = 140,000,000
+    # SCT          (500,000,000 + 140,000,000) x 40%          = 256,000,000
+    # VAT          (500,000,000 + 140,000,000 + 256,000,000) x 10% = 89,600,000
+    # total        140,000,000 + 256,000,000 + 89,600,000     = 485,600,000
     result = compute_duties(
         decl(
             line(
@@ -68,23 +70,23 @@ def test_same_car_under_vjepa_with_valid_co():
                 1,
                 "PCE",
                 20_000,
-                preference="VJEPA",
-                co_number="VJ24-000123",
+                preference="CPTPP",
+                co_number="CPTPP24-000123",
                 co_date=date(2024, 4, 20),
             )
         )
     )
     assert amounts(result) == (
         D(500_000_000),
-        D(200_000_000),
-        D(280_000_000),
+        D(140_000_000),
+        D(256_000_000),
         0,
-        D(98_000_000),
-        D(578_000_000),
+        D(89_600_000),
+        D(485_600_000),
     )
     ln = result.lines[0]
-    assert (ln.import_rate, ln.import_rate_kind, ln.agreement) == (D(40), "preferential", "VJEPA")
-    assert any("VJ24-000123" in n for n in ln.notes)
+    assert (ln.import_rate, ln.import_rate_kind, ln.agreement) == (D(28), "preferential", "CPTPP")
+    assert any("CPTPP24-000123" in n for n in ln.notes)
 
 
 def test_apples_from_china_under_acfta_with_form_e_cfr_adds_insurance():
@@ -128,10 +130,10 @@ def test_fob_freight_and_insurance_allocated_over_three_lines():
     # line 2 7318.15.10 bolts and nuts, MFN 12%:
     #   CV (2,000 + 33.33) x 25,000 = 50,833,250; duty 12% = 6,099,990;
     #   VAT 10% x 56,933,240 = 5,693,324
-    # line 3 8481.80.99 valves, MFN 5%:
-    #   CV (3,000 + 50.01) x 25,000 = 76,250,250; duty 5% = 3,812,512.5 → 3,812,513;
-    #   VAT 10% x 80,062,763 = 8,006,276.3 → 8,006,276
-    # totals: CV 152,500,000 (= 6,100 x 25,000); duty 10,674,998; VAT 16,317,500; total 26,992,498
+    # line 3 8481.80.99 valves, MFN 10%:
+    #   CV (3,000 + 50.01) x 25,000 = 76,250,250; duty 10% = 7,625,025;
+    #   VAT 10% x 83,875,275 = 8,387,527.5 → 8,387,528 (half up)
+    # totals: CV 152,500,000 (= 6,100 x 25,000); duty 14,487,510; VAT 16,698,752; total 31,186,262
     assert allocate(D(100), [D(1000), D(2000), D(3000)]) == [D("16.66"), D("33.33"), D("50.01")]
     result = compute_duties(
         decl(
@@ -148,13 +150,13 @@ def test_fob_freight_and_insurance_allocated_over_three_lines():
         D(50_833_250),
         D(76_250_250),
     ]
-    assert [ln.import_duty_vnd for ln in result.lines] == [D(762_495), D(6_099_990), D(3_812_513)]
-    assert [ln.vat_vnd for ln in result.lines] == [D(2_617_900), D(5_693_324), D(8_006_276)]
+    assert [ln.import_duty_vnd for ln in result.lines] == [D(762_495), D(6_099_990), D(7_625_025)]
+    assert [ln.vat_vnd for ln in result.lines] == [D(2_617_900), D(5_693_324), D(8_387_528)]
     assert (result.customs_value_vnd, result.import_duty_vnd, result.vat_vnd, result.total_vnd) == (
         D(152_500_000),
-        D(10_674_998),
-        D(16_317_500),
-        D(26_992_498),
+        D(14_487_510),
+        D(16_698_752),
+        D(31_186_262),
     )
 
 
@@ -251,12 +253,12 @@ def test_exempt_import_pays_no_duty_but_sct_and_vat():
 
 
 def test_origin_without_mfn_pays_the_ordinary_rate_150_percent():
-    # North Korea has no MFN treatment (refdata no_mfn.csv). Apples MFN 20% → ordinary 30%.
-    # CIF USD 10,000 → 250,000,000; duty 30% = 75,000,000; VAT 5% x 325,000,000 = 16,250,000.
+    # North Korea has no MFN treatment (refdata no_mfn.csv). Apples MFN 5% → ordinary 7.5%.
+    # CIF USD 10,000 → 250,000,000; duty 7.5% = 18,750,000; VAT 5% x 268,750,000 = 13,437,500.
     result = compute_duties(decl(line("08081000", "KP", 12_000, "KGM", 10_000)))
     ln = result.lines[0]
-    assert (ln.import_rate_kind, ln.import_rate) == ("general", D(30))
-    assert amounts(result) == (D(250_000_000), D(75_000_000), 0, 0, D(16_250_000), D(91_250_000))
+    assert (ln.import_rate_kind, ln.import_rate) == ("general", D("7.5"))
+    assert amounts(result) == (D(250_000_000), D(18_750_000), 0, 0, D(13_437_500), D(32_187_500))
 
 
 def test_ordinary_rate_set_by_the_schedule_when_mfn_is_zero():
@@ -268,33 +270,48 @@ def test_ordinary_rate_set_by_the_schedule_when_mfn_is_zero():
     assert (from_cn.lines[0].import_rate, from_cn.import_duty_vnd) == (D(0), 0)
 
 
-def test_mixed_duty_on_a_used_car():
-    # 8703.23.69 used car 1.5-2.0 l: 150% + 250,000,000 VND per car; SCT 40%; VAT 10%.
-    # CIF USD 10,000 → 250,000,000; duty 250,000,000 x 150% + 250,000,000 = 625,000,000;
-    # SCT 40% x 875,000,000 = 350,000,000; VAT 10% x 1,225,000,000 = 122,500,000.
-    result = compute_duties(decl(line("87032369", "DE", 1, "PCE", 10_000)))
-    assert amounts(result) == (
-        D(250_000_000),
-        D(625_000_000),
-        D(350_000_000),
-        0,
-        D(122_500_000),
-        D(1_097_500_000),
+def test_mixed_duty_from_the_schedules_specific_amount():
+    # Small tariff line 44444444: 20% + 1,000,000 VND per piece (the ordinary rate: 150% of
+    # both). 2 pieces CIF USD 400 → 10,000,000; duty 2,000,000 + 2,000,000 = 4,000,000;
+    # VAT 10% x 14,000,000 = 1,400,000.
+    tariff = small_tariff()
+    mixed = Tariff(
+        lines={
+            **tariff.lines,
+            "44444444": hs_line("44444444", unit="PCE", mfn="20", specific="1000000"),
+        },
+        agreements=tariff.agreements,
+        non_mfn=tariff.non_mfn,
     )
+    result = compute_duties(decl(line("44444444", "DE", 2, "PCE", 400)), tariff=mixed)
+    assert amounts(result) == (D(10_000_000), D(4_000_000), 0, 0, D(1_400_000), D(5_400_000))
+    from_kp = compute_duties(decl(line("44444444", "KP", 2, "PCE", 400)), tariff=mixed)
+    assert from_kp.import_duty_vnd == D(3_000_000) + D(3_000_000)
+
+
+def test_a_duty_the_schedule_sets_by_chapter_98_rules_is_a_problem_to_act_on():
+    # Used buses (8702.10.10): the tariff prints "Theo hướng dẫn tại khoản 1.1 Chương 98"
+    # instead of a percentage: declared under it, the duty cannot be computed and the
+    # declarant is told where the law sets it.
+    with pytest.raises(ValidationFailed) as exc:
+        compute_duties(decl(line("87021010", "KR", 1, "PCE", 30_000)))
+    problem = exc.value.errors[0]
+    assert (problem.field, problem.code) == ("lines[0].hs_code", "no-import-rate")
+    assert "Chương 98" in problem.problem
 
 
 def test_plastic_bags_environmental_tax_per_kg():
-    # 3923.21.19 PE bags: MFN 15%, env. tax 50,000 VND/kg, VAT 10%. 2,000 kg CIF USD 4,000.
-    # CV 100,000,000; duty 15,000,000; env. tax 2,000 x 50,000 = 100,000,000;
-    # VAT 10% x 215,000,000 = 21,500,000.
+    # 3923.21.19 PE bags: MFN 12%, env. tax 50,000 VND/kg, VAT 10%. 2,000 kg CIF USD 4,000.
+    # CV 100,000,000; duty 12,000,000; env. tax 2,000 x 50,000 = 100,000,000;
+    # VAT 10% x 212,000,000 = 21,200,000.
     result = compute_duties(decl(line("39232119", "TH", 2_000, "KGM", 4_000)))
     assert amounts(result) == (
         D(100_000_000),
-        D(15_000_000),
+        D(12_000_000),
         0,
         D(100_000_000),
-        D(21_500_000),
-        D(136_500_000),
+        D(21_200_000),
+        D(133_200_000),
     )
 
 

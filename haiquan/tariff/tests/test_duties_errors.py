@@ -63,15 +63,15 @@ def test_every_problem_is_reported_at_once_with_its_field():
             line("08081000", "CN", 1, "KGM", 100, preference="ACFTA"),  # 4 C/O missing
             line("08081000", "CN", 1, "PCE", 100),  # 5 apples are declared in kg
             line(
-                "87032361",
-                "CN",
+                "17019910",
+                "KR",
                 1,
-                "PCE",
+                "KGM",
                 100,
-                preference="ACFTA",
-                co_number="E6",
+                preference="AKFTA",
+                co_number="AK6",
                 co_date=date(2024, 5, 1),
-            ),  # 6 cars have no ACFTA rate
+            ),  # 6 refined sugar is excluded from AKFTA ("*")
         )
     )
     assert set(problems) == {
@@ -82,7 +82,7 @@ def test_every_problem_is_reported_at_once_with_its_field():
         ("lines[4].co_number", "co-missing"),
         ("lines[4].co_date", "required"),
         ("lines[5].unit", "unit-mismatch"),
-        ("lines[6].preference", "no-preferential-rate"),
+        ("lines[6].preference", "excluded-from-agreement"),
     }
     assert "9999.99.99" in problems[("lines[0].hs_code", "unknown-hs-code")]
     assert "US" in problems[("lines[1].preference", "not-a-party")]

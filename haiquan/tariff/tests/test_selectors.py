@@ -1,9 +1,12 @@
+"""Finding lines: by code, and by words ranked by relevance over the whole tariff."""
+
 from __future__ import annotations
 
 import pytest
 
 from haiquan.core.problems import NotFound
-from haiquan.tariff.selectors import hs_line_get, hs_search
+from haiquan.tariff.models import HsLine
+from haiquan.tariff.selectors import heading_get, hs_line_get, hs_search, line_parents
 
 pytestmark = pytest.mark.django_db
 
@@ -13,27 +16,78 @@ def codes(q, limit=20):
 
 
 def test_search_by_code_prefix_with_or_without_dots():
-    assert codes("8703.23") == ["87032361", "87032363", "87032365", "87032369"]
-    assert codes("870323") == codes("8703.23")
+    expected = list(
+        HsLine.objects.filter(code__startswith="870323")
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    assert len(expected) > 20
+    assert codes("8703.23", limit=100) == expected
+    assert codes("870323", limit=100) == codes("8703.23", limit=100)
     assert codes("2701", limit=2) == ["27011100", "27011210"]
     assert codes("87032361") == ["87032361"]
 
 
-def test_search_by_vietnamese_words_with_or_without_diacritics():
-    assert codes("cà phê") == codes("ca phe") == ["09011110", "09011130", "09012120", "21011110"]
-    # "chưa rang" (not roasted) and "đã rang" (roasted) both hold the word; instant coffee does not
-    assert codes("ca phe rang") == ["09011110", "09011130", "09012120"]
-    assert codes("thanh long") == ["08109092"]
-    assert codes("ĐIỆN THOẠI") == codes("dien thoai") == ["85171300"]
+def test_o_to_finds_cars_first_with_or_without_diacritics():
+    for q in ("o to", "ô tô", "Ô TÔ", "xe ô tô"):
+        found = codes(q, limit=5)
+        assert found and all(c.startswith("87") for c in found), (q, found)
+        assert found[0].startswith("8703"), (q, found)
 
 
-def test_search_by_english_words():
-    assert codes("dragon fruit") == ["08109092"]
-    assert codes("Whiskies") == ["22083000"]
-    assert codes("nothing like this") == []
+def test_search_ranks_the_goods_named_first():
+    assert codes("thanh long")[0] == codes("dragon fruit")[0] == "08109092"
+    assert codes("cà phê")[:3] == codes("ca phe")[:3]
+    assert all(c.startswith("0901") for c in codes("cà phê nhân chưa rang", limit=3))
+    assert codes("máy tính xách tay")[0] == "84713020"
+    assert codes("laptop")[0] == "84713020"  # not the batteries "for laptops"
+    assert codes("Polypropylene granules, virgin")[0] == "39021040"
+    assert codes("Canned beer, 330 ml, 5% alcohol")[0].startswith("2203")
 
 
-def test_get_one_line_or_not_found():
+def test_nothing_found_for_words_the_tariff_does_not_have():
+    assert codes("zzqx wqzz") == []
+    assert codes("") == []
+
+
+def test_a_line_with_its_parents_and_a_heading_with_its_rows():
+    line = hs_line_get(code="0810.90.92")
+    parents = line_parents(line)
+    assert [p.code for p in parents if p.code][:1] == ["0810"]
+    assert parents[0].description_vi.startswith("Quả khác")
+    page = heading_get(code="0810")
+    dragon = next(r for r in page.rows if r.line is not None and r.line.code == "08109092")
+    assert dragon.rate.mfn_rate == 25
+
+
+def test_an_unknown_code_names_the_lines_nearby():
+    # 8419.39.19 was a line of the 2017 nomenclature; AHTN 2022 has 8419.39.30 and .90.
+    with pytest.raises(NotFound) as exc:
+        hs_line_get(code="84193919")
+    assert "8419.39.30" in str(exc.value.detail) and "8419.39.90" in str(exc.value.detail)
     assert hs_line_get(code="2203.00.91").code == "22030091"
-    with pytest.raises(NotFound):
-        hs_line_get(code="22030099")
+
+
+def test_the_advance_ruling_form_takes_every_line_of_the_tariff():
+    """The online advance-ruling form (eservices) checks its HS code against the whole tariff;
+    a code of the 2017 nomenclature is refused with the lines its subheading has now."""
+    from haiquan.core.problems import ValidationFailed
+    from haiquan.eservices.catalogue import catalogue_load, form_data_clean, form_spec
+    from haiquan.eservices.models import Procedure
+
+    catalogue_load()
+    spec = form_spec(Procedure.objects.get(code="hs-ruling"))
+    data = {
+        "goods_name": "Máy sấy phun",
+        "goods_description": "Máy sấy phun dùng cho sữa bột, hoạt động bằng điện",
+        "origin": "DE",
+    }
+    for code in ("84193990", "8419.39.30", "01012100", "97069000"):
+        assert form_data_clean(spec, {**data, "proposed_hs_code": code})["proposed_hs_code"] == (
+            code.replace(".", "")
+        )
+    with pytest.raises(ValidationFailed) as exc:
+        form_data_clean(spec, {**data, "proposed_hs_code": "84193919"})
+    (problem,) = exc.value.errors
+    assert problem.field == "data.proposed_hs_code"
+    assert "8419.39.30" in str(problem.problem) and "8419.39.90" in str(problem.problem)
