@@ -154,4 +154,5 @@ def assistant(request: HttpRequest) -> HttpResponse:
         "tariff/assistant.html",
         {"description": description, "result": result, "error": error},
         partial_template="tariff/includes/suggestions.html",
+        status=400 if error else 200,
     )

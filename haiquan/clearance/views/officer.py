@@ -76,6 +76,7 @@ def declaration_search(request: HttpRequest) -> HttpResponse:
         "clearance/declaration_search.html",
         context,
         partial_template="clearance/includes/search_table.html",
+        status=400 if filterset.is_bound and filterset.errors else 200,
     )
 
 

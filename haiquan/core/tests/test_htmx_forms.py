@@ -92,6 +92,29 @@ CASES: dict[tuple[str, str, str], Case] = {
         200,
         ("No declaration here.",),
     ),
+    # customs' search: a date that is no date is said, not ignored
+    ("clearance/declaration_search.html", "GET", "clearance:declaration_list"): Case(
+        "officer",
+        lambda w: reverse("clearance:declaration_list"),
+        lambda w: {"registered_from": "31/31/2026"},
+        400,
+        ("Enter a valid date",),
+    ),
+    ("tariff/search.html", "GET", "tariff:search"): Case(
+        "declarant",
+        lambda w: reverse("tariff:search"),
+        lambda w: {"q": "qqqqzzzz"},
+        200,
+        ("No tariff line matches",),
+    ),
+    # the assistant in the declaration form, asked before the goods are described
+    ("tariff/includes/classify_widget.html", "GET", "tariff:assistant"): Case(
+        "declarant",
+        lambda w: reverse("tariff:assistant"),
+        lambda w: {"description": ""},
+        400,
+        ("Describe the goods first",),
+    ),
     # the live duty preview lists what stops it from computing
     ("clearance/declaration_form.html", "POST", "clearance:duty_preview"): Case(
         "declarant",
