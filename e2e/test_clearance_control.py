@@ -75,7 +75,7 @@ def test_a_cleared_declaration_is_cancelled_only_by_an_officers_decision(
     )
     trader = trader_logs_in(page, live_server.url, artifacts)
     trader.open(cleared.pk)
-    trader.pay_at_the_bank("73.000.000")
+    trader.pay_at_the_bank("62.500.000")
     trader.back_to_declaration()
     trader.expect_status("cleared")
 
@@ -83,7 +83,7 @@ def test_a_cleared_declaration_is_cancelled_only_by_an_officers_decision(
     trader.go(f"/declarations/{cleared.pk}/cancel/")
     # It promises no duty back, and says what a request does.
     expect(page.locator("main")).not_to_contain_text("sẽ được hoàn")
-    expect(page.locator("[data-testid=cancel-terms]")).to_contain_text("73.000.000")
+    expect(page.locator("[data-testid=cancel-terms]")).to_contain_text("62.500.000")
     page.locator("#id_reason").fill("Xuất nhầm lô hàng, đề nghị hủy")
     page.locator("main form button[type=submit]").click()
     trader.expect_status("cleared")  # the trader alone cannot cancel it
@@ -107,7 +107,7 @@ def test_a_cleared_declaration_is_cancelled_only_by_an_officers_decision(
     trader.open(cleared.pk)
     trader.expect_status("cancelled")
     expect(page.locator("[data-testid=still-due]")).to_have_count(0)
-    expect(page.locator("[data-testid=refund-note]").first).to_contain_text("73.000.000")
+    expect(page.locator("[data-testid=refund-note]").first).to_contain_text("62.500.000")
     expect(page.locator("[data-testid=timeline]")).to_contain_text("Hàng còn trong khu vực")
 
 
@@ -225,7 +225,7 @@ def test_the_page_says_what_the_declaration_really_waits_for(
     expect(page.locator("main")).not_to_contain_text("ngay khi ngân hàng")
     expect(page.locator("[data-wait=partner_agency]")).to_contain_text("Kiểm dịch thực vật")
 
-    trader.pay_at_the_bank("73.000.000")
+    trader.pay_at_the_bank("62.500.000")
     trader.back_to_declaration()
     trader.expect_status("awaiting_payment")
     # Paid: the page waits for the quarantine result only, and says no "awaiting payment".
@@ -260,7 +260,7 @@ def test_after_an_inspection_finds_more_duty_the_officer_has_a_way_to_release(
     )
     trader = trader_logs_in(page, live_server.url, artifacts)
     trader.open(d.pk)
-    trader.pay_at_the_bank("73.000.000")
+    trader.pay_at_the_bank("62.500.000")
     services.declaration_check_record(
         actor=world.officer,
         declaration=d,
@@ -276,7 +276,7 @@ def test_after_an_inspection_finds_more_duty_the_officer_has_a_way_to_release(
     officer.open(d.pk)
     # The officer reads that the declarant must pay the difference.
     payment = desk.locator("[data-wait=payment]")
-    expect(payment).to_contain_text("14.600.000")
+    expect(payment).to_contain_text("12.500.000")
     # Cancelling is not the page's main action.
     expect(desk.locator("[data-testid=actions] a.button[data-action=cancel]")).to_have_count(0)
     desk.locator("[data-action=record_penalty]").click()
@@ -286,7 +286,7 @@ def test_after_an_inspection_finds_more_duty_the_officer_has_a_way_to_release(
     desk.locator("#id_reason").fill("Khai sai số lượng hàng hóa thực nhập")
     desk.locator("main form button[type=submit]").click()
     expect(desk.locator("[data-testid=penalties]")).to_contain_text("125/QĐ-XPHC")
-    expect(desk.locator("[data-wait=payment]")).to_contain_text("19.600.000")
+    expect(desk.locator("[data-wait=payment]")).to_contain_text("17.500.000")
     officer.shot("clearance-officer-declaration")
     if os.environ.get("HAIQUAN_DOCS_SCREENSHOTS") == "1":  # refresh the one in the README
         desk.screenshot(path=str(DOCS / "officer-declaration.png"), full_page=True)
@@ -294,7 +294,7 @@ def test_after_an_inspection_finds_more_duty_the_officer_has_a_way_to_release(
     # The trader pays the difference and the fine in one bank payment; clearance follows.
     trader.open(d.pk)
     expect(page.locator("[data-testid=penalties]")).to_contain_text("Nghị định 128/2020")
-    trader.pay_at_the_bank("19.600.000")
+    trader.pay_at_the_bank("17.500.000")
     trader.back_to_declaration()
     trader.expect_status("cleared")
 

@@ -108,6 +108,9 @@ TRANSIT_CLOSED = _kind("transit.closed", _("Transit closed"))
 TRANSIT_CANCELLED = _kind("transit.cancelled", _("Transit cancelled"))
 
 # Single window: partner agencies, e-C/O (singlewindow)
+SINGLEWINDOW_REQUIREMENTS_BUILT = _kind(
+    "singlewindow.requirements_built", _("Requirements built from the inspection lists")
+)
 SINGLEWINDOW_REQUESTED = _kind("singlewindow.requested", _("Sent to partner agencies"))
 SINGLEWINDOW_ANSWERED = _kind("singlewindow.answered", _("Partner agency answered"))
 SINGLEWINDOW_DOCUMENT_RECEIVED = _kind(
@@ -176,6 +179,9 @@ RATING_SUBMITTED = _kind("rating.submitted", _("Rating given"))
 # Reference data and targets (tariff, stats)
 TARIFF_LOADED = _kind("tariff.loaded", _("Tariff loaded"))
 TARIFF_AGREEMENTS_LOADED = _kind("tariff.agreements_loaded", _("Free trade agreements loaded"))
+TARIFF_REMEDIES_LOADED = _kind("tariff.remedies_loaded", _("Trade remedies loaded"))
+TARIFF_QUOTA_ALLOCATED = _kind("tariff.quota_allocated", _("Tariff quota allocated"))
+TARIFF_ASSISTANT_TRAINED = _kind("tariff.assistant_trained", _("Classification assistant trained"))
 STATS_TARGET_SET = _kind("stats.target_set", _("Revenue target set"))
 
 UNKNOWN_LABEL = _("Other event")
@@ -204,6 +210,7 @@ SYSTEM_ACTORS: dict[str, Promise] = {
     "risk_train": _("Risk model training"),
     "shipped": _("Reference data shipped with haiquan"),
     "history import": _("History import"),
+    "inspection lists": _("The ministries' inspection lists"),
 }
 
 # Actors named by a prefix and a code: "bank:VCB", "operator:20BD", "gate:W20BD:op.cailan".

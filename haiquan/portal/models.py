@@ -4,6 +4,8 @@ satisfaction ratings, CDCI campaigns, and the partnership with business associat
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -346,6 +348,11 @@ class Notification(models.Model):
     )
     title = models.CharField(_("title"), max_length=255)
     body = models.TextField(_("text"), blank=True)
+    # A message of haiquan's own is kept as its catalogue text and values, and read in the reader's
+    # language when shown (`title`/`body` keep it as written, in the installation's language).
+    title_template = models.CharField(_("title (catalogue text)"), max_length=255, blank=True)
+    body_template = models.CharField(_("text (catalogue text)"), max_length=255, blank=True)
+    params = models.JSONField(_("values"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -357,7 +364,22 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["user", "read_at"], name="portal_notif_user_idx")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language."""
+        return _message(self.title_template, self.params) if self.title_template else self.title
+
+    @property
+    def shown_body(self) -> str:
+        return _message(self.body_template, self.params) if self.body_template else self.body
+
+
+def _message(template: str, params: dict[str, Any]) -> str:
+    from django.utils.translation import gettext
+
+    return gettext(template) % params if params else gettext(template)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,16 +9,25 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
 
 from .choices import NewsKind, Topic
 from .models import NewsItem, Subscription
-from .notifications import notify
+from .notifications import Text, notify
 from .permissions import manages_partnership
 
 _CHAPTER = re.compile(r"^\d{2}$")
+
+
+# The kinds' words as the catalogues hold them: each reader reads them in their language.
+_KIND_TEXTS = {NewsKind.NEWS: gettext_noop("News"), NewsKind.POLICY: gettext_noop("Policy notice")}
+
+
+def _kind_text(kind: str) -> Text:
+    return Text(_KIND_TEXTS[NewsKind(kind)])
 
 
 def _chapters(values: list[str], field: str, errors: list[FieldProblem]) -> list[str]:
@@ -76,7 +85,7 @@ def news_publish(
         notify(
             users=users,
             title=item.title,
-            body=item.get_kind_display(),
+            body=_kind_text(item.kind),
             url=reverse("portal:news_detail", args=[item.pk]),
             email_users=email_users,
         )

@@ -335,8 +335,8 @@ class NotificationOut(Schema):
 def notification_out(n: Notification) -> NotificationOut:
     return NotificationOut(
         id=n.pk,
-        title=n.title,
-        body=n.body,
+        title=n.shown_title,
+        body=n.shown_body,
         url=n.url,
         created_at=n.created_at,
         read=n.read_at is not None,

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from unidecode import unidecode
 
 from haiquan.accounts.choices import Role
@@ -30,7 +31,7 @@ from haiquan.refdata.models import Enterprise, Office
 from .choices import CONTENT_LANGUAGES, Channel, FaqSource, InquiryStatus, Side
 from .conf import portal_setting
 from .models import Association, Category, Faq, FaqTranslation, Inquiry, InquiryMessage
-from .notifications import notify
+from .notifications import Text, notify
 from .permissions import acts_for_enterprise, office_leaders, works_office
 from .text import fold, markdown_text
 
@@ -364,7 +365,9 @@ def inquiry_route(
         if expert is not None:
             notify(
                 users=[expert],
-                title=_("Inquiry %(ref)s is yours to answer") % {"ref": locked.reference},
+                title=Text(
+                    gettext_noop("Inquiry %(ref)s is yours to answer"), {"ref": locked.reference}
+                ),
                 body=locked.subject,
                 url=_inquiry_url(locked),
             )
@@ -400,7 +403,9 @@ def inquiry_answer(*, inquiry: Inquiry, actor: User, body: str) -> InquiryMessag
         )
         notify(
             users=_enterprise_users(locked),
-            title=_("Customs answered your inquiry %(ref)s") % {"ref": locked.reference},
+            title=Text(
+                gettext_noop("Customs answered your inquiry %(ref)s"), {"ref": locked.reference}
+            ),
             body=locked.subject,
             url=_inquiry_url(locked),
         )
@@ -434,7 +439,10 @@ def inquiry_reply(*, inquiry: Inquiry, actor: User, body: str) -> InquiryMessage
         if locked.assignee is not None:
             notify(
                 users=[locked.assignee],
-                title=_("The enterprise replied on inquiry %(ref)s") % {"ref": locked.reference},
+                title=Text(
+                    gettext_noop("The enterprise replied on inquiry %(ref)s"),
+                    {"ref": locked.reference},
+                ),
                 body=locked.subject,
                 url=_inquiry_url(locked),
             )
@@ -494,7 +502,9 @@ def inquiry_escalate_if_late(*, inquiry: Inquiry, now: datetime | None = None) -
             recipients.append(locked.assignee)
         notify(
             users=recipients,
-            title=_("Inquiry %(ref)s is past its time limit") % {"ref": locked.reference},
+            title=Text(
+                gettext_noop("Inquiry %(ref)s is past its time limit"), {"ref": locked.reference}
+            ),
             body=locked.subject,
             url=_inquiry_url(locked),
         )

@@ -239,6 +239,10 @@ def price_gap_percent(ratio: float, direction: str) -> int:
     return max(0, round(100 * (ratio - 1)))
 
 
+# The reference prices of a tariff line: its own, else its subheading's, else its heading's.
+PRICE_REFERENCE_DIGITS = (8, 6, 4)
+
+
 def unit_price_outliers(df: pd.DataFrame, s: ScanSettings) -> list[Found]:
     cols = ["declaration_id", "enterprise_id", "registered_at", "flow", "hs_code", "unit"]
     cols += ["origin", "quantity", "value_vnd", "duties_vnd"]
@@ -247,20 +251,35 @@ def unit_price_outliers(df: pd.DataFrame, s: ScanSettings) -> list[Found]:
         return []
     d["lp"] = np.log(d["value_vnd"] / d["quantity"])
     d["period"] = d["registered_at"].dt.to_period(s.price_period)
-    key = ["flow", "hs_code", "unit", "origin", "period"]
-    d["gid"] = d.groupby(key, sort=False, observed=True).ngroup()
-    g = d.groupby("gid", sort=False)
-    d["n"] = g["lp"].transform("size")
-    pairs = d[["gid", "enterprise_id"]].drop_duplicates()
-    d["traders"] = d["gid"].map(pairs["gid"].value_counts())
-    d["med"] = g["lp"].transform("median")
-    d["dev"] = (d["lp"] - d["med"]).abs()
-    d["mad"] = d.groupby("gid", sort=False)["dev"].transform("median")
+    # The reference is the prices of the same tariff line; a line too rarely declared to have
+    # one is compared with every line of its subheading (6 digits), then of its heading (4): a
+    # whole tariff spreads a small office's history thin.
+    d["ref"] = ""
+    for c in ("gid", "n", "traders", "med", "mad"):
+        d[c] = np.nan
+    for level, digits in enumerate(PRICE_REFERENCE_DIGITS):
+        code = d["hs_code"].str[:digits]
+        gid = d.groupby(
+            [d["flow"], code, d["unit"], d["origin"], d["period"]], sort=False, observed=True
+        ).ngroup()
+        g = d["lp"].groupby(gid, sort=False)
+        n = g.transform("size")
+        traders = d["enterprise_id"].groupby(gid, sort=False).transform("nunique")
+        med = g.transform("median")
+        mad = (d["lp"] - med).abs().groupby(gid, sort=False).transform("median")
+        chosen = (d["ref"] == "") & (n >= s.price_min_lines) & (traders >= s.price_min_traders)
+        d.loc[chosen, "ref"] = code[chosen]
+        d.loc[chosen, "gid"] = gid[chosen] * len(PRICE_REFERENCE_DIGITS) + level
+        for col, values in (("n", n), ("traders", traders), ("med", med), ("mad", mad)):
+            d.loc[chosen, col] = values[chosen]
+    d = d[d["ref"] != ""].copy()
+    if d.empty:
+        return []
+    d["gid"] = d["gid"].astype(int)
     d["sigma"] = np.maximum(1.4826 * d["mad"], s.price_sigma_floor)
     d["z"] = (d["lp"] - d["med"]) / d["sigma"]
-    ok = (d["n"] >= s.price_min_lines) & (d["traders"] >= s.price_min_traders)
-    low = ok & (d["z"] <= -s.price_z)
-    high = ok & (d["flow"] == "export") & (d["z"] >= s.price_z)
+    low = d["z"] <= -s.price_z
+    high = (d["flow"] == "export") & (d["z"] >= s.price_z)
     d["direction"] = np.where(low, "low", np.where(high, "high", ""))
     flagged = d[d["direction"] != ""].copy()
     if flagged.empty:
@@ -278,7 +297,7 @@ def unit_price_outliers(df: pd.DataFrame, s: ScanSettings) -> list[Found]:
         gid=("gid", "first"),
         ent=("enterprise_id", "first"),
         flow=("flow", "first"),
-        hs=("hs_code", "first"),
+        hs=("ref", "first"),
         unit=("unit", "first"),
         origin=("origin", "first"),
         period=("period", "first"),

@@ -49,7 +49,7 @@ def cleared(rates: Any, declarant: Any, hoanglong: Any) -> Declaration:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     pay(d, declarant)
     d.refresh_from_db()
-    assert d.status == Status.CLEARED and d.paid_vnd == 73_000_000
+    assert d.status == Status.CLEARED and d.paid_vnd == 62_500_000
     return d
 
 
@@ -146,11 +146,11 @@ class TestAfterClearance:
         cleared.refresh_from_db()
         assert cleared.status == Status.CANCELLED
         event = Event.objects.filter(declaration_id=cleared.pk).latest("id")
-        assert event.data["paid_vnd"] == "73000000"
+        assert event.data["paid_vnd"] == "62500000"
         # What was paid is not promised back: it is refunded or set off on request.
         progress = declaration_progress(cleared)
         assert not progress.waits and "refunded or set off" in progress.notes[0]
-        assert "73,000,000" in progress.notes[0]
+        assert "62,500,000" in progress.notes[0]
 
     def test_once_the_goods_are_out_of_the_gate_nobody_cancels(self, declarant, officer, cleared):
         answer = gate_out(officer)
@@ -276,7 +276,7 @@ class TestPages:
         url = f"/declarations/{cleared.pk}/cancel/"
         page = client.get(url).content.decode()
         assert "Ask customs to cancel the declaration" in page
-        assert "Cancelling does not return it" in page and "73,000,000" in page
+        assert "Cancelling does not return it" in page and "62,500,000" in page
         assert "become refundable" not in page
         resp = client.post(url, {"reason": "Xuất nhầm lô", "version": cleared.version})
         assert resp.status_code == 302

@@ -45,8 +45,8 @@ def in_english(settings: Any) -> Any:
 def found_more(
     rates: Any, analyst: Any, declarant: Any, hoanglong: Any, officer: Any
 ) -> Declaration:
-    """Red lane; the declarant paid 73,000,000 as declared; the inspection found 12,000 kg
-    instead of 10,000: 14,600,000 VND more duty."""
+    """Red lane; the declarant paid 62,500,000 as declared; the inspection found 12,000 kg
+    instead of 10,000: 12,500,000 VND more duty."""
     red_profile(analyst)
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     pay(d, declarant)
@@ -66,14 +66,14 @@ def found_more(
 def test_the_difference_is_payable_and_said_so(found_more):
     d = found_more
     assert d.status == Status.AWAITING_PAYMENT and d.payment_state == PaymentState.PARTIAL
-    assert d.amount_due_vnd == 14_600_000
+    assert d.amount_due_vnd == 12_500_000
     progress = declaration_progress(d)
     assert [w.key for w in progress.waits] == ["payment"]
-    assert "14,600,000" in progress.waits[0].text
+    assert "12,500,000" in progress.waits[0].text
     assert "more duty found by the physical inspection" in progress.waits[0].details[0]
     assert progress.clears_on_payment
     event = Event.objects.filter(declaration_id=d.pk, kind="declaration.inspection_recorded").get()
-    assert event.data["amount_due_vnd"] == "14600000"
+    assert event.data["amount_due_vnd"] == "12500000"
 
 
 def test_a_penalty_is_owed_with_the_difference_and_clearance_waits_for_both(
@@ -83,13 +83,13 @@ def test_a_penalty_is_owed_with_the_difference_and_clearance_waits_for_both(
     penalty = services.declaration_penalty_record(actor=officer, declaration=d, **PENALTY)
     d.refresh_from_db()
     assert penalty.decided_by == officer
-    assert d.penalties_vnd == 5_000_000 and d.owed_vnd == 87_600_000 + 5_000_000
-    assert d.amount_due_vnd == 19_600_000
+    assert d.penalties_vnd == 5_000_000 and d.owed_vnd == 75_000_000 + 5_000_000
+    assert d.amount_due_vnd == 17_500_000
     event = Event.objects.filter(declaration_id=d.pk).latest("id")
     assert event.kind == "declaration.penalty_decided"
     assert event.data["decision"] == "125/QĐ-XPHC" and event.data["legal_basis"].startswith("Nghị")
     wait = declaration_progress(d).waits[0]
-    assert "19,600,000" in wait.text and any("penalties: 5,000,000" in x for x in wait.details)
+    assert "17,500,000" in wait.text and any("penalties: 5,000,000" in x for x in wait.details)
     pay(d, declarant)  # one order, the bank's signed confirmation
     d.refresh_from_db()
     assert d.status == Status.CLEARED and d.payment_state == PaymentState.PAID
@@ -155,7 +155,7 @@ def test_the_api_records_a_penalty_and_says_what_is_owed(found_more, api, office
     )
     assert resp.status_code == 201, resp.content
     data = resp.json()
-    assert data["penalties_vnd"] == 5_000_000 and data["amount_due_vnd"] == 19_600_000
+    assert data["penalties_vnd"] == 5_000_000 and data["amount_due_vnd"] == 17_500_000
     assert data["penalties"][0]["number"] == "125/QĐ-XPHC"
     assert data["waiting_for"][0]["key"] == "payment"
     refused = api(declarant).post(
@@ -175,7 +175,7 @@ def test_the_officers_page_leads_to_the_next_step(found_more, officer, declarant
     client = login(Client(), officer)
     page = client.get(f"/declarations/{found_more.pk}/").content.decode()
     # The officer reads that the declarant must pay the difference, and what to do meanwhile.
-    assert 'data-wait="payment"' in page and "14,600,000" in page
+    assert 'data-wait="payment"' in page and "12,500,000" in page
     assert "more duty found by the physical inspection" in page
     assert page.index('data-action="record_penalty"') < page.index('data-action="cancel"')
     assert 'class="action-link action-link--warning"' in page  # cancelling is no main button
@@ -204,4 +204,4 @@ def test_the_officers_page_leads_to_the_next_step(found_more, officer, declarant
     found_more.refresh_from_db()
     assert found_more.penalties_vnd == 5_000_000
     trader_page = login(Client(), declarant).get(f"/declarations/{found_more.pk}/").content.decode()
-    assert "125/QĐ-XPHC" in trader_page and "19,600,000" in trader_page
+    assert "125/QĐ-XPHC" in trader_page and "17,500,000" in trader_page

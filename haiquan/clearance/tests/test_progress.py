@@ -50,7 +50,7 @@ def test_unpaid_and_nothing_else_clears_on_payment(rates, declarant, hoanglong):
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     progress = declaration_progress(d)
     assert keys(d) == ["payment"] and progress.clears_on_payment
-    assert progress.payment is not None and progress.payment.amount_vnd == 73_000_000
+    assert progress.payment is not None and progress.payment.amount_vnd == 62_500_000
 
 
 def test_unpaid_and_held_by_an_agency_is_not_promised_clearance_on_payment(

@@ -47,6 +47,9 @@ SKIP_LINKS = re.compile(
 )
 
 
+HS_CODE = re.compile(r"\d{2}(?:\d{2})?(?:\.\d{2}){0,3}")
+
+
 class VisibleText(HTMLParser):
     """The text of a page as a person meets it."""
 
@@ -58,11 +61,22 @@ class VisibleText(HTMLParser):
         self.parts: list[str] = []
         self.links: list[str] = []
         self._hidden = 0
+        self._code = 0
+        # inside an element marked with its own language (`lang="en"` on a text the data has in
+        # English only): its words are that language's on purpose
+        self._lang_tag = ""
+        self._lang_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag in self.HIDDEN:
             self._hidden += 1
+        if tag == "code":
+            self._code += 1
+        if self._lang_depth and tag == self._lang_tag:
+            self._lang_depth += 1
+        elif not self._lang_depth and a.get("lang") and tag != "html":
+            self._lang_tag, self._lang_depth = tag, 1
         if tag == "a" and a.get("href"):
             self.links.append(str(a["href"]))
         if tag == "input" and a.get("type") == "hidden":
@@ -74,8 +88,16 @@ class VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self.HIDDEN and self._hidden:
             self._hidden -= 1
+        if tag == "code" and self._code:
+            self._code -= 1
+        if self._lang_depth and tag == self._lang_tag:
+            self._lang_depth -= 1
 
     def handle_data(self, data: str) -> None:
+        if self._code and HS_CODE.fullmatch(data.strip()):
+            return  # a tariff code shown as code (0810.90 is no amount)
+        if self._lang_depth:
+            return
         if not self._hidden and data.strip():
             self.parts.append(data.strip())
 
@@ -124,8 +146,9 @@ REPRS = [
     (re.compile(r"<(?:QuerySet|\w+: )"), "a model's repr"),
     (re.compile(r"\bgettext_lazy\b|__proxy__"), "an untranslated lazy string"),
 ]
-# An amount with 4 or more digits before its decimals and no grouping is Python's str(Decimal).
-RAW_AMOUNT = re.compile(r"(?<![\d.,])\d{4,}\.\d{2}(?![\d])")
+# An amount with 4 or more digits before its decimals and no grouping is Python's str(Decimal);
+# a dotted HS code (0810.10.00) is not one.
+RAW_AMOUNT = re.compile(r"(?<![\d.,])\d{4,}\.\d{2}(?!\d|\.\d)")
 
 
 # "None" is also an English word (a choice "None"): a Python None reads "None" in every language.

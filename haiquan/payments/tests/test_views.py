@@ -39,12 +39,12 @@ def test_pay_then_confirm_at_the_bank_clears_a_green_declaration(green, declaran
     order = PaymentOrder.objects.get()
     assert resp["Location"] == reverse("payments:bank", args=[order.reference])
     bank = client.get(resp["Location"])
-    assert "73.000.000" in bank.content.decode()
+    assert "62.500.000" in bank.content.decode()
     paid = client.post(resp["Location"])
     confirmation = BankConfirmation.objects.get()
     assert paid["Location"] == reverse("payments:receipt", args=[confirmation.receipt.number])
     # The real path: a confirmation signed with the demo bank's secret, kept with its hash.
-    assert confirmation.bank.code == "DEMO" and confirmation.amount_vnd == 73_000_000
+    assert confirmation.bank.code == "DEMO" and confirmation.amount_vnd == 62_500_000
     receipt = client.get(paid["Location"])
     assert confirmation.receipt.number in receipt.content.decode()
     green.refresh_from_db()

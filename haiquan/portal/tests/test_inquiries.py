@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from haiquan.accounts.services import user_create
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
@@ -121,6 +121,31 @@ def test_who_sees_an_inquiry(world: Any, content: Any) -> None:
     assert {k: seen[k] for k in expected} == expected
     # Any other role of the world (an operator, an agency...) sees nothing.
     assert not any(v for k, v in seen.items() if k not in expected)
+
+
+def test_the_notification_reads_in_the_readers_language_and_the_mail_in_the_recipients(
+    world: Any, content: Any, client: Any
+) -> None:
+    declarant = world.users["declarant"]
+    declarant.email, declarant.language = "dn@example.vn", "ja"
+    declarant.save()
+    inquiry = file(world)
+    mail.outbox.clear()
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.inquiry_answer(inquiry=inquiry, actor=world.users["officer"], body="Được.")
+    (note,) = Notification.objects.filter(user=declarant, url__contains=inquiry.reference)
+    with translation.override("ko"):
+        assert note.shown_title == f"세관이 {inquiry.reference} 질의에 답변했습니다"
+    with translation.override("vi"):
+        assert inquiry.reference in note.shown_title and "Hải quan" in note.shown_title
+    (sent,) = mail.outbox  # in the language the recipient chose
+    assert sent.subject == f"税関が照会{inquiry.reference}に回答しました"
+    client.force_login(declarant)
+    page = client.get("/portal/notifications/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    with translation.override("zh-hans"):
+        assert note.shown_title in page.content.decode()
 
 
 def test_answer_notifies_the_enterprise_and_it_can_reply(world: Any, content: Any) -> None:

@@ -137,6 +137,27 @@ def test_too_few_traders_give_no_price_reference():
     assert unit_price_outliers(mk.frame(), ScanSettings()) == []
 
 
+def test_a_line_declared_too_rarely_is_priced_against_its_subheading():
+    """Two lines of one subheading (8517.13), 6 and 7 lines: neither is a reference of its own
+    (8 lines from 3 traders), together they are, and the cheap trader is found against it."""
+    other_phone = ("85171390", PHONE[1], PHONE[2], PHONE[3])
+    mk = Market()
+    for ent in (1, 2, 3):
+        for half in (0, 1):
+            mk.declare(ent, month_day(0, half), PHONE, 100)
+            mk.declare(ent, month_day(0, half), other_phone, 100, rate=0.0)
+    mk.declare(4, month_day(0, 1), other_phone, 100, price_factor=0.3, rate=0.0)
+    frame = mk.frame()
+    (f,) = unit_price_outliers(frame, ScanSettings())
+    assert (f.enterprise_id, f.reason_code, f.facts["hs"]) == (4, "unit_price_low", "851713")
+    assert (f.facts["lines"], f.facts["traders"], f.facts["flagged"]) == (13, 4, 1)
+    # one more line of the cheap trader's gives the line a reference of its own (8 lines from
+    # 4 traders): it is judged against its own line then
+    mk.declare(4, month_day(0, 0), other_phone, 100, price_factor=0.3, rate=0.0)
+    (f,) = unit_price_outliers(mk.frame(), ScanSettings())
+    assert (f.facts["hs"], f.facts["lines"], f.facts["flagged"]) == ("85171390", 8, 2)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     traders=st.integers(min_value=3, max_value=8),

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from haiquan.riskml.columns import BOTH, CODE, normalise, plan_columns, role_of
 from haiquan.riskml.tabular import TabularError, evaluate_csv
@@ -174,11 +175,12 @@ def test_typing_from_values_and_names_is_printed_and_can_be_overridden(
     assert normalise("grossWeightKG") == "gross weight kg"
 
     out = StringIO()
-    call_command(
-        "risk", "evaluate", "--train", str(dataset / "train.csv"),
-        "--test", str(dataset / "test.csv"), "--label", "Fraud Found",
-        "--rules", "Inspection Channel", "--code", "Quantity", "--seeds", "1", stdout=out,
-    )  # fmt: skip
+    with translation.override("en"):  # the run's language (`haiquan --language en risk ...`)
+        call_command(
+            "risk", "evaluate", "--train", str(dataset / "train.csv"),
+            "--test", str(dataset / "test.csv"), "--label", "Fraud Found",
+            "--rules", "Inspection Channel", "--code", "Quantity", "--seeds", "1", stdout=out,
+        )  # fmt: skip
     text = out.getvalue()
     assert "Quantity" in text and "given as --code" in text
     assert "novel rows" in text and "rows of parties not seen in training" in text

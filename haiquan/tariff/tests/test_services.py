@@ -12,6 +12,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from django.utils.translation import override
 
 from haiquan.core.problems import ValidationFailed
@@ -228,7 +229,10 @@ def test_load_tariff_command_with_a_published_schedule(tmp_path):
         + "0,0810,Quả khác,Other fruit,,,,\n1,08109092,- Thanh long,- Dragon fruit,30,20,0,0\n",
     )
     out = StringIO()
-    call_command("load_tariff", "--published", str(path), "--valid-from", "2027-01-01", stdout=out)
+    with translation.override("en"):  # the run's language
+        call_command(
+            "load_tariff", "--published", str(path), "--valid-from", "2027-01-01", stdout=out
+        )
     assert "lines: 1" in out.getvalue() and "08:1" in out.getvalue()
     assert rate_on("08109092", date(2027, 2, 1)).mfn_rate == 20
 
