@@ -136,4 +136,7 @@ TEXTS = (
     _("Viet Nam-Korea Free Trade Agreement"),
     _("Warehouse contract"),
     _("Yes"),
+    _(
+        "haiquan tariff maintainers (from the legal texts' titles; to be confirmed by the administration)"
+    ),
 )

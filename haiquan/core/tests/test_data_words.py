@@ -25,6 +25,8 @@ def shipped_texts() -> set[str]:
         texts |= {row["name_en"] for row in csv.DictReader(f)}
     with (ROOT / "tariff/data/agreements.csv").open() as f:
         texts |= {row["name"] for row in csv.DictReader(f)}
+    with (ROOT / "tariff/data/measures.csv").open() as f:  # who read the inspection lists
+        texts |= {row["reviewed_by"] for row in csv.DictReader(f)}
     data = json.loads((ROOT / "eservices/data/procedures.json").read_text())
     for p in data["procedures"] if isinstance(data, dict) else data:
         texts |= {p["name_en"], p.get("description_en") or ""}

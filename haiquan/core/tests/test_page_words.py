@@ -153,8 +153,6 @@ RAW_AMOUNT = re.compile(r"(?<![\d.,])\d{4,}\.\d{2}(?!\d|\.\d)")
 
 # "None" is also an English word (a choice "None"): a Python None reads "None" in every language.
 NONE = re.compile(r"(?<![\w.-])None(?![\w-])")
-# Pages whose words belong to another part of issue 15 (the risk-model page: item 12).
-LEFT_TO_OTHERS = ("/risk-models/",)
 
 
 def problems_in(
@@ -243,10 +241,7 @@ def crawl(
             continue
         parser = VisibleText()
         parser.feed(resp.content.decode())
-        if url.startswith(LEFT_TO_OTHERS):
-            problems = []
-        else:
-            problems = problems_in("\n".join(parser.parts), values, language, words)
+        problems = problems_in("\n".join(parser.parts), values, language, words)
         if problems:
             found[url] = sorted(set(problems))
         for href in parser.links:
