@@ -282,3 +282,26 @@ def test_api_signature_still_applies(
     assert unknown.status_code == 401
     assert unknown.json()["errors"][0]["field"] == "X-Bank-Code"
     nothing_settled(awaiting_fee, fee_order)
+
+
+# --- Two deliveries at the same moment -----------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_fee_confirmations_settle_once(
+    refdata_reloaded: Any, fee_order: PaymentOrder, awaiting_fee: Filing, bank: Any
+) -> None:
+    """A bank retrying on a timeout: the filing's row lock orders the two deliveries, the second
+    finds the first one's confirmation and answers with it."""
+    from haiquan.payments.tests.test_concurrency import _race
+
+    _bank, secret = bank
+    message = body(fee_order, bank_transaction_id="FT-FEE-RACE")
+    results = _race(2, lambda _i: receive(secret, message))
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors
+    assert sorted(created for _c, created in results) == [False, True]
+    assert results[0][0].pk == results[1][0].pk
+    assert BankConfirmation.objects.count() == 1 and fee_paid_events(awaiting_fee) == 1
+    awaiting_fee.refresh_from_db()
+    assert awaiting_fee.status == FilingStatus.SUBMITTED
