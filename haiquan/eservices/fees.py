@@ -1,5 +1,5 @@
 """The fee of a level-4 filing as a purpose of payment (`payments.hooks`): the settler that a
-bank's confirmation of a fee order reaches, and the demo bank paying one.
+bank's confirmation of a fee order reaches.
 
 The bank's message takes the one path of everything a bank collects
 (`payments.services.confirmation_receive`): signature and replay window, a `paid_at` not in the
@@ -10,21 +10,13 @@ customs and its time limit starts.
 
 from __future__ import annotations
 
-import json
-import time
-import uuid
-
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from haiquan.core.problems import Forbidden
 from haiquan.eventlog.choices import Party
 from haiquan.payments.hooks import Settler
 from haiquan.payments.models import Bank, BankConfirmation, PaymentOrder
-from haiquan.payments.services import confirmation_receive
-from haiquan.payments.signing import sign
-from haiquan.payments.simulator import bank_simulator_enabled, demo_bank
+from haiquan.payments.simulator import bank_simulator_confirm
 
 from .choices import FEE_PURPOSE, FilingStatus
 from .models import Filing
@@ -80,26 +72,6 @@ def fee_confirmation_filing(confirmation: BankConfirmation) -> Filing:
 
 
 def fee_simulator_pay(*, order: PaymentOrder) -> BankConfirmation:
-    """The demo bank pays a fee order (the payments simulator's counterpart for fees): it signs
-    a confirmation with the demo bank's secret and delivers it through the same path a real
-    bank's message takes. Off in production unless HAIQUAN_BANK_SIMULATOR=1."""
-    if not bank_simulator_enabled():
-        raise Forbidden(_("The bank simulator is switched off on this installation."))
-    bank = demo_bank()
-    body = json.dumps(
-        {
-            "order_reference": order.reference,
-            "bank_transaction_id": "SIMF" + uuid.uuid4().hex[:20].upper(),
-            "amount_vnd": int(order.amount_vnd),
-            "paid_at": timezone.now().isoformat(timespec="seconds"),
-        }
-    ).encode()
-    timestamp = str(int(time.time()))
-    confirmation, _created = confirmation_receive(
-        purpose=FEE_PURPOSE,
-        bank_code=bank.code,
-        timestamp=timestamp,
-        signature=sign(bank.secret, timestamp, body),
-        raw_body=body,
-    )
-    return confirmation
+    """The demo bank pays a fee order, through the same path a real bank's message takes.
+    Off in production unless HAIQUAN_BANK_SIMULATOR=1."""
+    return bank_simulator_confirm(order=order)

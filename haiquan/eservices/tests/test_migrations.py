@@ -109,3 +109,56 @@ def test_fee_orders_move_into_payments_and_back() -> None:
         assert not back.get_model("payments", "PaymentOrder").objects.exists()
     finally:
         _migrate(AFTER)
+
+
+def test_a_fee_confirmation_reusing_a_duty_transaction_id_stops_the_move(
+    refdata_reloaded: Any,
+) -> None:
+    """Bank transaction ids become one namespace per bank: a clash is named and nothing moves."""
+    from haiquan.payments.tests.factories import declaration_make
+
+    office = OfficeFactory(code="MIG2")
+    user = user_create(username="mig.admin2", password=None, role="admin")
+    bank, _secret = bank_create(code="MIGC", name="Migration bank")
+    procedure = Procedure.objects.create(
+        code="mig2", name_vi="Thủ tục", name_en="Procedure", level=4, time_limit_days=5,
+        office=office, fee_vnd=Decimal(200000),
+    )  # fmt: skip
+    filing = _filing(3, office, user, procedure)
+    declaration = declaration_make()
+    at = timezone.now()
+    try:
+        old = _migrate(BEFORE)
+        money = {"amount_vnd": Decimal(200000), "paid_at": at, "received_at": at}
+        duty = old.get_model("payments", "PaymentOrder").objects.create(
+            reference="TT000000000001", declaration_id=declaration.pk, sequence=1,
+            amount_vnd=Decimal(200000), status="paid", created_by_id=user.pk, bank_id=bank.pk,
+        )  # fmt: skip
+        old.get_model("payments", "BankConfirmation").objects.create(
+            bank_id=bank.pk, bank_transaction_id="FT-SAME", order_id=duty.pk,
+            body_hash="d" * 64, **money,
+        )  # fmt: skip
+        fee = old.get_model("eservices", "FeeOrder").objects.create(
+            reference="LP202600000301", filing_id=filing.pk, amount_vnd=Decimal(200000),
+            status="paid", created_by_id=user.pk, bank_id=bank.pk,
+        )  # fmt: skip
+        FeeConfirmation = old.get_model("eservices", "FeeConfirmation")
+        FeeConfirmation.objects.create(
+            bank_id=bank.pk, bank_transaction_id="FT-SAME", order_id=fee.pk,
+            body_hash="f" * 64, **money,
+        )  # fmt: skip
+        with pytest.raises(RuntimeError, match=f"{bank.pk}:FT-SAME"):
+            _migrate(AFTER)
+        state = _migrate([BEFORE[0], AFTER[1]])  # where the refused migration left it
+        assert state.get_model("eservices", "FeeConfirmation").objects.count() == 1
+        assert state.get_model("eservices", "FeeOrder").objects.get().status == "paid"
+        assert (
+            not state.get_model("payments", "PaymentOrder")
+            .objects.filter(purpose="eservice_fee")
+            .exists()
+        )
+    finally:
+        with connection.cursor() as cursor:  # the clash resolved, whatever failed above
+            if "eservices_feeconfirmation" in connection.introspection.table_names(cursor):
+                cursor.execute("DELETE FROM eservices_feeconfirmation")
+        _migrate(AFTER)
