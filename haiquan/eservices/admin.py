@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from haiquan.core.problems import ValidationFailed
 
 from .catalogue import form_spec_parse
-from .models import AdvanceRuling, FeeOrder, Filing, Holiday, Procedure
+from .models import AdvanceRuling, Filing, Holiday, Procedure
 
 
 class ProcedureForm(forms.ModelForm):
@@ -44,15 +44,6 @@ class FilingAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(FeeOrder)
-class FeeOrderAdmin(admin.ModelAdmin):
-    list_display = ("reference", "filing", "amount_vnd", "status", "paid_at", "bank")
-    readonly_fields = [f.name for f in FeeOrder._meta.fields]
-
-    def has_add_permission(self, request: object) -> bool:
         return False
 
 

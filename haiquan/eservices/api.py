@@ -16,11 +16,14 @@ from haiquan.accounts.models import User
 from haiquan.audit.choices import Via
 from haiquan.core.api import API_AUTH, ObjectId, Pagination
 from haiquan.core.problems import NotFound, invalid
+from haiquan.payments.models import BankConfirmation, PaymentOrder
+from haiquan.payments.services import confirmation_receive
 
 from . import services
-from .choices import FilingStatus
+from .choices import FEE_PURPOSE, FilingStatus
 from .downloads import document_response, pdf_response, upload_size_guard
-from .models import AdvanceRuling, FeeConfirmation, FeeOrder, Filing, FilingDocument, Procedure
+from .fees import fee_confirmation_filing
+from .models import AdvanceRuling, Filing, FilingDocument, Procedure
 from .result import result_document
 from .selectors import (
     filing_document_get,
@@ -201,8 +204,9 @@ class FeeOrderOut(Schema):
     paid_at: datetime | None
 
     @staticmethod
-    def resolve_filing_reference(obj: FeeOrder) -> str:
-        return obj.filing.reference
+    def resolve_filing_reference(obj: PaymentOrder) -> str:
+        assert obj.subject_id is not None  # a fee order names its filing
+        return Filing.objects.values_list("reference", flat=True).get(pk=obj.subject_id)
 
 
 class FeeConfirmationOut(Schema):
@@ -216,24 +220,24 @@ class FeeConfirmationOut(Schema):
     due_on: date | None
 
     @staticmethod
-    def resolve_order_reference(obj: FeeConfirmation) -> str:
+    def resolve_order_reference(obj: BankConfirmation) -> str:
         return obj.order.reference
 
     @staticmethod
-    def resolve_filing_reference(obj: FeeConfirmation) -> str:
-        return obj.order.filing.reference
+    def resolve_filing_reference(obj: BankConfirmation) -> str:
+        return fee_confirmation_filing(obj).reference
 
     @staticmethod
-    def resolve_filing_status(obj: FeeConfirmation) -> str:
-        return Filing.objects.get(pk=obj.order.filing_id).status
+    def resolve_filing_status(obj: BankConfirmation) -> str:
+        return fee_confirmation_filing(obj).status
 
     @staticmethod
-    def resolve_bank_code(obj: FeeConfirmation) -> str:
+    def resolve_bank_code(obj: BankConfirmation) -> str:
         return obj.bank.code
 
     @staticmethod
-    def resolve_due_on(obj: FeeConfirmation) -> date | None:
-        return Filing.objects.get(pk=obj.order.filing_id).due_on
+    def resolve_due_on(obj: BankConfirmation) -> date | None:
+        return fee_confirmation_filing(obj).due_on
 
 
 class TextIn(Schema):
@@ -511,9 +515,11 @@ def filing_history(request: HttpRequest, filing_id: ObjectId) -> Any:
     },
 )
 def fee_confirmation(request: HttpRequest) -> Any:
-    """Signed exactly as a duty payment (see POST /api/v1/payments/confirmations). 201 when
-    recorded, 200 for the identical message sent again."""
-    confirmation, created = services.fee_confirmation_receive(
+    """Signed exactly as a duty payment (see POST /api/v1/payments/confirmations), and checked
+    on the same path: `paid_at` may not be in the future. 201 when recorded, 200 with the same
+    answer for the identical message sent again (the fee is settled once)."""
+    confirmation, created = confirmation_receive(
+        purpose=FEE_PURPOSE,
         bank_code=request.headers.get("X-Bank-Code", ""),
         timestamp=request.headers.get("X-Timestamp", ""),
         signature=request.headers.get("X-Signature", ""),

@@ -20,7 +20,9 @@ class EServicesConfig(AppConfig):
     def ready(self) -> None:
         from haiquan.clearance import hooks
         from haiquan.core.nav import nav_item_register
+        from haiquan.payments.hooks import settler_register
 
+        from .fees import FeeSettler
         from .rulings import advance_rulings_validate
 
         nav_item_register(
@@ -43,3 +45,5 @@ class EServicesConfig(AppConfig):
         )
         # A declaration line citing an advance ruling must declare what the ruling rules.
         hooks.declaration_validator_register(advance_rulings_validate)
+        # A bank's confirmation of a fee order completes the filing it pays for.
+        settler_register(FeeSettler())

@@ -54,10 +54,9 @@ class Outcome(models.TextChoices):
     REFUSED = "refused", _("Refuse")
 
 
-class FeeOrderStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    PAID = "paid", _("Paid")
-    CANCELLED = "cancelled", _("Cancelled")
+# The purpose of a level-4 filing's fee order among everything a bank collects
+# (`payments.hooks`; settled by `fees.FeeSettler`).
+FEE_PURPOSE = "eservice_fee"
 
 
 class DocumentStage(models.TextChoices):

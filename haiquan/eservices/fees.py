@@ -1,41 +1,77 @@
-"""The demo bank paying a fee order (the payments simulator's counterpart for fees): it signs
-a confirmation with the demo bank's secret and delivers it through the same path a real bank's
-message takes. Off in production unless HAIQUAN_BANK_SIMULATOR=1."""
+"""The fee of a level-4 filing as a purpose of payment (`payments.hooks`): the settler that a
+bank's confirmation of a fee order reaches.
+
+The bank's message takes the one path of everything a bank collects
+(`payments.services.confirmation_receive`): signature and replay window, a `paid_at` not in the
+future, the same message again answered with the first confirmation, the order's state and
+amount. What is left is the filing's: it must still wait for its fee, and once paid it is with
+customs and its time limit starts.
+"""
 
 from __future__ import annotations
 
-import json
-import time
-import uuid
-
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from haiquan.core.problems import Forbidden
-from haiquan.payments.signing import sign
-from haiquan.payments.simulator import bank_simulator_enabled, demo_bank
+from haiquan.eventlog.choices import Party
+from haiquan.payments.hooks import Settler
+from haiquan.payments.models import Bank, BankConfirmation, PaymentOrder
+from haiquan.payments.simulator import bank_simulator_confirm
 
-from .models import FeeConfirmation, FeeOrder
-from .services import fee_confirmation_receive
+from .choices import FEE_PURPOSE, FilingStatus
+from .models import Filing
+from .services import _clock_start, _event, _locked, _require_status, _today
 
 
-def fee_simulator_pay(*, order: FeeOrder) -> FeeConfirmation:
-    if not bank_simulator_enabled():
-        raise Forbidden(_("The bank simulator is switched off on this installation."))
-    bank = demo_bank()
-    body = json.dumps(
-        {
-            "order_reference": order.reference,
-            "bank_transaction_id": "SIMF" + uuid.uuid4().hex[:20].upper(),
-            "amount_vnd": int(order.amount_vnd),
-            "paid_at": timezone.now().isoformat(timespec="seconds"),
-        }
-    ).encode()
-    timestamp = str(int(time.time()))
-    confirmation, _created = fee_confirmation_receive(
-        bank_code=bank.code,
-        timestamp=timestamp,
-        signature=sign(bank.secret, timestamp, body),
-        raw_body=body,
-    )
-    return confirmation
+class FeeSettler(Settler[Filing]):
+    """A fee order pays the fee of the filing it names (`subject_id`)."""
+
+    purpose = FEE_PURPOSE
+    label = gettext_lazy("Online public service fee")
+
+    def unknown_order(self) -> str:
+        return _("No fee order has this reference.")
+
+    def subject_lock(self, order: PaymentOrder) -> Filing:
+        assert order.subject_id is not None
+        return _locked(Filing(pk=order.subject_id))
+
+    def unpayable_refuse(self, order: PaymentOrder, subject: Filing) -> None:
+        _require_status(subject, FilingStatus.AWAITING_FEE)
+
+    def settle(
+        self, *, order: PaymentOrder, subject: Filing, confirmation: BankConfirmation, bank: Bank
+    ) -> None:
+        """The filing is complete: it goes to customs and its time limit starts today."""
+        filing = subject
+        filing.paid_at = confirmation.paid_at
+        filing.status = FilingStatus.SUBMITTED
+        _clock_start(filing, _today())
+        filing.save()
+        _event(
+            filing,
+            "fee_paid",
+            party=Party.BANK,
+            actor=bank.user,
+            actor_label=f"bank:{bank.code}",
+            data={
+                "order": order.reference,
+                "bank": bank.code,
+                "bank_transaction_id": confirmation.bank_transaction_id,
+                "amount_vnd": confirmation.amount_vnd,
+                "due_on": filing.due_on,
+            },
+        )
+
+
+def fee_confirmation_filing(confirmation: BankConfirmation) -> Filing:
+    """The filing whose fee a confirmation paid."""
+    filing_id = confirmation.order.subject_id
+    assert filing_id is not None
+    return Filing.objects.get(pk=filing_id)
+
+
+def fee_simulator_pay(*, order: PaymentOrder) -> BankConfirmation:
+    """The demo bank pays a fee order, through the same path a real bank's message takes.
+    Off in production unless HAIQUAN_BANK_SIMULATOR=1."""
+    return bank_simulator_confirm(order=order)

@@ -19,7 +19,6 @@ from haiquan.core.i18n import in_language
 
 from .choices import (
     DocumentStage,
-    FeeOrderStatus,
     FilingStatus,
     Level,
     MessageKind,
@@ -266,86 +265,6 @@ class FilingMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filing_id} {self.kind}"
-
-
-class FeeOrder(models.Model):
-    """The fee of a level-4 filing, to pay at any partner bank (same banks and signed
-    confirmations as duties: `payments.signing`)."""
-
-    reference = models.CharField(_("reference"), max_length=20, unique=True)
-    filing = models.ForeignKey(
-        Filing, verbose_name=_("filing"), on_delete=models.PROTECT, related_name="fee_orders"
-    )
-    amount_vnd = models.DecimalField(_("amount (VND)"), max_digits=18, decimal_places=0)
-    status = models.CharField(
-        _("status"), max_length=10, choices=FeeOrderStatus.choices, default=FeeOrderStatus.OPEN
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
-    bank = models.ForeignKey(
-        "payments.Bank",
-        verbose_name=_("paid through"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("fee order")
-        verbose_name_plural = _("fee orders")
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["filing"],
-                condition=models.Q(status=FeeOrderStatus.OPEN),
-                name="fee_order_one_open",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(amount_vnd__gt=0), name="fee_order_amount_positive"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.reference
-
-
-class FeeConfirmation(models.Model):
-    """A bank's signed message that it collected a fee order; kept once per bank transaction."""
-
-    bank = models.ForeignKey(
-        "payments.Bank", verbose_name=_("bank"), on_delete=models.PROTECT, related_name="+"
-    )
-    bank_transaction_id = models.CharField(_("bank transaction id"), max_length=64)
-    order = models.OneToOneField(
-        FeeOrder,
-        verbose_name=_("fee order"),
-        on_delete=models.PROTECT,
-        related_name="confirmation",
-    )
-    amount_vnd = models.DecimalField(_("amount (VND)"), max_digits=18, decimal_places=0)
-    paid_at = models.DateTimeField(_("paid at (bank time)"))
-    received_at = models.DateTimeField(_("received at"), default=timezone.now)
-    body_hash = models.CharField(_("body SHA-256"), max_length=64)
-
-    class Meta:
-        verbose_name = _("fee confirmation")
-        verbose_name_plural = _("fee confirmations")
-        ordering = ["-received_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["bank", "bank_transaction_id"], name="fee_confirmation_unique_transaction"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.bank_id}:{self.bank_transaction_id}"
 
 
 class AdvanceRuling(models.Model):

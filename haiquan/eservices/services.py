@@ -2,8 +2,9 @@
 
 An enterprise files an application (hồ sơ) for a procedure of the catalogue: it fills the
 procedure's form, attaches the documents the form asks for and submits; for a level-4 procedure
-with a fee it pays the fee at a partner bank, whose signed confirmation (the same scheme as for
-duties, `payments.signing`) completes the filing. Officers of the handling office receive it
+with a fee it pays the fee at a partner bank, whose signed confirmation takes the same path as
+duties (`payments.services.confirmation_receive`, settled by `fees.FeeSettler`) and completes
+the filing. Officers of the handling office receive it
 (tiếp nhận), may ask for more information (the time limit stops until the enterprise answers)
 and decide; an approved advance ruling (xác định trước) becomes an `AdvanceRuling` that
 declarations cite. Every step is one transaction with its event in the event log.
@@ -15,7 +16,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any
 
@@ -28,7 +29,6 @@ from django.utils.translation import gettext as _
 
 from haiquan.audit.choices import Part
 from haiquan.audit.services import access_record
-from haiquan.core.i18n import amount_text
 from haiquan.core.problems import (
     Conflict,
     FieldProblem,
@@ -40,17 +40,15 @@ from haiquan.core.problems import (
 from haiquan.core.scanning import upload_scan
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_record
-from haiquan.payments.bank_messages import confirmation_parse
-from haiquan.payments.models import Bank
-from haiquan.payments.services import bank_authenticate
-from haiquan.payments.signing import body_hash
+from haiquan.payments.models import PaymentOrder
+from haiquan.payments.services import payment_order_issue
 from haiquan.refdata.models import Country, Office
 from haiquan.tariff.selectors import hs_line_get
 
 from .catalogue import MAX_LONG_TEXT, TYPE_NAMES, form_data_clean, form_spec
 from .choices import (
+    FEE_PURPOSE,
     DocumentStage,
-    FeeOrderStatus,
     FilingStatus,
     MessageKind,
     Outcome,
@@ -58,8 +56,6 @@ from .choices import (
 )
 from .models import (
     AdvanceRuling,
-    FeeConfirmation,
-    FeeOrder,
     Filing,
     FilingDocument,
     FilingMessage,
@@ -395,118 +391,32 @@ def filing_submit(*, actor: User, filing: Filing) -> Filing:
 # --- The fee (level 4) -------------------------------------------------------------------------
 
 
-def fee_order_create(*, actor: User, filing: Filing) -> FeeOrder:
-    """The order to pay the filing's fee at any partner bank. Asking again while it is open
-    returns the same order. References read "LP" + the filing's number + a sequence."""
+def fee_order_create(*, actor: User, filing: Filing) -> PaymentOrder:
+    """The order to pay the filing's fee at any partner bank, one of the payment orders
+    `payments` keeps for everything a bank collects (purpose `FEE_PURPOSE`; the bank's
+    confirmation reaches `fees.FeeSettler`). Asking again while it is open returns the same
+    order. References read "LP" + the filing's number + a sequence."""
     require_filer(actor, filing)
     with transaction.atomic():
         filing = _locked(filing)
         _require_status(filing, FilingStatus.AWAITING_FEE)
-        current = FeeOrder.objects.filter(filing=filing, status=FeeOrderStatus.OPEN).first()
-        if current is not None and current.amount_vnd == filing.fee_vnd:
-            return current
-        if current is not None:  # the fee changed (never today; kept for safety)
-            current.status = FeeOrderStatus.CANCELLED
-            current.save(update_fields=["status"])
-        sequence = FeeOrder.objects.filter(filing=filing).count() + 1
-        order = FeeOrder.objects.create(
-            reference=f"LP{filing.reference[3:]}{sequence:02d}",
-            filing=filing,
+        issued = payment_order_issue(
+            purpose=FEE_PURPOSE,
             amount_vnd=filing.fee_vnd,
-            created_by=actor,
-        )
-        _event(
-            filing,
-            "fee_ordered",
-            party=Party.TRADER,
+            reference_prefix=f"LP{filing.reference[3:]}",
             actor=actor,
-            data={"order": order.reference, "amount_vnd": order.amount_vnd},
+            subject_id=filing.pk,
         )
+        order = issued.order
+        if issued.created:
+            _event(
+                filing,
+                "fee_ordered",
+                party=Party.TRADER,
+                actor=actor,
+                data={"order": order.reference, "amount_vnd": order.amount_vnd},
+            )
     return order
-
-
-def _fee_replay(*, bank: Bank, transaction_id: str, digest: str) -> FeeConfirmation | None:
-    found = FeeConfirmation.objects.filter(bank=bank, bank_transaction_id=transaction_id).first()
-    if found is None:
-        return None
-    if found.body_hash != digest:
-        raise Conflict(
-            _("Bank transaction %(id)s was confirmed earlier with different content.")
-            % {"id": transaction_id},
-            "transaction-reused",
-        )
-    return found
-
-
-def fee_confirmation_receive(
-    *, bank_code: str, timestamp: str, signature: str, raw_body: bytes
-) -> tuple[FeeConfirmation, bool]:
-    """A bank reports that it collected a fee order. Authenticated exactly as a duty payment
-    (`payments.services.bank_authenticate`: HMAC signature, replay window), with the same
-    message (`order_reference`, `bank_transaction_id`, `amount_vnd`, `paid_at`). The filing is
-    then complete and its time limit starts. Idempotent: the same transaction sent again with
-    the same bytes returns the first confirmation (created = False)."""
-    bank = bank_authenticate(
-        bank_code=bank_code, timestamp=timestamp, signature=signature, raw_body=raw_body
-    )
-    message = confirmation_parse(raw_body)
-    digest = body_hash(raw_body)
-    with transaction.atomic():
-        found = FeeOrder.objects.filter(reference=message.order_reference).first()
-        if found is None:
-            raise invalid("order_reference", _("No fee order has this reference."), "unknown-order")
-        filing = _locked(found.filing)
-        replay = _fee_replay(bank=bank, transaction_id=message.bank_transaction_id, digest=digest)
-        if replay is not None:
-            return replay, False
-        order = FeeOrder.objects.select_for_update().get(pk=found.pk)
-        if order.status != FeeOrderStatus.OPEN:
-            raise Conflict(
-                _("Fee order %(ref)s is %(status)s.")
-                % {"ref": order.reference, "status": order.get_status_display()},
-                f"order-{order.status}",
-            )
-        if message.amount_vnd != order.amount_vnd:
-            raise invalid(
-                "amount_vnd",
-                _("Must equal the amount of the order, %(amount)s VND.")
-                % {"amount": amount_text(order.amount_vnd)},
-                "amount-mismatch",
-            )
-        _require_status(filing, FilingStatus.AWAITING_FEE)
-        now = timezone.now()
-        confirmation = FeeConfirmation.objects.create(
-            bank=bank,
-            bank_transaction_id=message.bank_transaction_id,
-            order=order,
-            amount_vnd=message.amount_vnd,
-            paid_at=message.paid_at.astimezone(UTC),
-            received_at=now,
-            body_hash=digest,
-        )
-        order.status = FeeOrderStatus.PAID
-        order.paid_at = confirmation.paid_at
-        order.bank = bank
-        order.save(update_fields=["status", "paid_at", "bank"])
-        filing.paid_at = confirmation.paid_at
-        filing.status = FilingStatus.SUBMITTED
-        _clock_start(filing, _today())
-        filing.save()
-        _event(
-            filing,
-            "fee_paid",
-            party=Party.BANK,
-            actor=bank.user,
-            actor_label=f"bank:{bank.code}",
-            data={
-                "order": order.reference,
-                "bank": bank.code,
-                "bank_transaction_id": confirmation.bank_transaction_id,
-                "amount_vnd": confirmation.amount_vnd,
-                "due_on": filing.due_on,
-            },
-        )
-        return confirmation, True
 
 
 # --- Officers ----------------------------------------------------------------------------------

@@ -22,11 +22,12 @@ from haiquan.accounts.models import User
 from haiquan.audit.choices import Via
 from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
 from haiquan.core.web import customs_required, problem_page, role_required, trader_required
+from haiquan.payments.selectors import payment_order_open_get
 from haiquan.payments.simulator import bank_simulator_enabled
 
 from . import services
 from .catalogue import form_spec
-from .choices import FilingStatus, ResultKind
+from .choices import FEE_PURPOSE, FilingStatus, ResultKind
 from .downloads import document_response, pdf_response, upload_size_guard
 from .fees import fee_simulator_pay
 from .forms import (
@@ -38,7 +39,7 @@ from .forms import (
     VerifyForm,
     apply_errors,
 )
-from .models import AdvanceRuling, FeeOrder, Filing
+from .models import AdvanceRuling, Filing
 from .permissions import enterprises_user_may_file_for, filing_actions, is_filer_of
 from .result import result_document
 from .selectors import (
@@ -195,7 +196,7 @@ def _detail_context(request: HttpRequest, filing: Filing, **forms: Any) -> dict[
         "events": list(filing_events(filing=filing)),
         "actions": actions,
         "ruling": AdvanceRuling.objects.filter(filing=filing).first(),
-        "fee_order": FeeOrder.objects.filter(filing=filing, status="open").first(),
+        "fee_order": payment_order_open_get(purpose=FEE_PURPOSE, subject_id=filing.pk),
         "simulator": bank_simulator_enabled(),
         "upload_form": forms.get("upload_form") or UploadForm(spec=spec),
         "text_form": forms.get("text_form") or TextForm(),
@@ -346,7 +347,7 @@ def fee_bank(request: HttpRequest, pk: int) -> HttpResponse:
     filing = _filing(request, pk)
     if not bank_simulator_enabled():
         raise Http404("bank simulator off")
-    order = FeeOrder.objects.filter(filing=filing, status="open").first()
+    order = payment_order_open_get(purpose=FEE_PURPOSE, subject_id=filing.pk)
     if order is None:
         raise Http404("no open fee order")
     if not is_filer_of(_user(request), filing):

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .hooks import purpose_label, purposes
 from .models import Bank, BankConfirmation, Guarantee, PaymentOrder, Receipt, ReceiptSequence
 from .services import bank_create, bank_secret_rotate
 
@@ -63,10 +64,25 @@ class BankAdmin(admin.ModelAdmin):
             )
 
 
+class PurposeFilter(admin.SimpleListFilter):
+    """What orders pay for, named in the reader's language by each purpose's settler."""
+
+    title = gettext_lazy("purpose")
+    parameter_name = "purpose"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(p, purpose_label(p)) for p in purposes()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(purpose=value) if value else queryset
+
+
 @admin.register(PaymentOrder)
 class PaymentOrderAdmin(ReadOnlyAdmin):
     list_display = (
         "reference",
+        "purpose_display",
         "declaration",
         "amount_vnd",
         "status",
@@ -74,7 +90,12 @@ class PaymentOrderAdmin(ReadOnlyAdmin):
         "created_at",
         "paid_at",
     )
-    list_filter = ("status", "bank")
+    list_filter = (PurposeFilter, "status", "bank")
+
+    @admin.display(description=gettext_lazy("purpose"), ordering="purpose")
+    def purpose_display(self, obj: PaymentOrder) -> str:
+        return purpose_label(obj.purpose)
+
     search_fields = ("reference", "declaration__number")
     date_hierarchy = "created_at"
 

@@ -75,7 +75,8 @@ class PaymentOrderOut(Schema):
 
     @staticmethod
     def resolve_declaration_number(obj: PaymentOrder) -> str:
-        return obj.declaration.number or ""
+        # Orders listed here are duty orders, each of a declaration.
+        return (obj.declaration.number if obj.declaration else None) or ""
 
     @staticmethod
     def resolve_bank_code(obj: PaymentOrder) -> str | None:

@@ -1,5 +1,6 @@
-"""Electronic payment of duties (nộp thuế điện tử): payment orders, the banks' confirmations,
-bank guarantees (bảo lãnh) and receipts (biên lai).
+"""Electronic payment (nộp thuế điện tử): payment orders and the banks' confirmations of them,
+whatever they pay for (duties, the fees of online public services...), and for duties the bank
+guarantees (bảo lãnh) and receipts (biên lai).
 
 Money is whole Vietnamese đồng (Decimal, no fraction), as on the declaration.
 """
@@ -11,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import GuaranteeStatus, OrderStatus
+from .choices import DUTIES, GuaranteeStatus, OrderStatus
 
 
 class Bank(models.Model):
@@ -47,20 +48,28 @@ class Bank(models.Model):
 
 
 class PaymentOrder(models.Model):
-    """What a trader asks to pay for a declaration: the amount due at that moment.
+    """What a trader asks to pay at a bank: the amount due at that moment, for one purpose.
 
-    A declaration has at most one open order; a newer order for a changed amount due
-    supersedes (cancels) the open one.
+    The purpose says what is paid for and which settler the bank's confirmation goes to
+    (`hooks.py`): the duties of a declaration, the fee of an online public service... The
+    order's subject is its `subject_id` in the part that owns the purpose, or, without one,
+    its declaration (duties). A subject has at most one open order of a purpose; a newer order
+    for a changed amount supersedes (cancels) the open one.
     """
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
+    purpose = models.CharField(_("purpose"), max_length=32, default=DUTIES)
     declaration = models.ForeignKey(
         "clearance.Declaration",
         verbose_name=_("declaration"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="payment_orders",
     )
-    # 1, 2, 3 … per declaration: the last digits of the reference.
+    # What a purpose other than duties pays for, in its own part (an e-service filing's id).
+    subject_id = models.PositiveBigIntegerField(_("subject"), null=True, blank=True)
+    # 1, 2, 3 … per subject: the last digits of the reference.
     sequence = models.PositiveSmallIntegerField(_("sequence"))
     amount_vnd = models.DecimalField(_("amount (VND)"), max_digits=18, decimal_places=0)
     status = models.CharField(
@@ -90,12 +99,28 @@ class PaymentOrder(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["declaration", "sequence"], name="payment_order_unique_sequence"
+                fields=["purpose", "declaration", "sequence"],
+                condition=models.Q(subject_id__isnull=True),
+                name="payment_order_unique_sequence",
             ),
             models.UniqueConstraint(
-                fields=["declaration"],
-                condition=models.Q(status=OrderStatus.OPEN),
+                fields=["purpose", "subject_id", "sequence"],
+                condition=models.Q(subject_id__isnull=False),
+                name="payment_order_unique_subject_sequence",
+            ),
+            models.UniqueConstraint(
+                fields=["purpose", "declaration"],
+                condition=models.Q(status=OrderStatus.OPEN, subject_id__isnull=True),
                 name="payment_order_one_open",
+            ),
+            models.UniqueConstraint(
+                fields=["purpose", "subject_id"],
+                condition=models.Q(status=OrderStatus.OPEN, subject_id__isnull=False),
+                name="payment_order_one_open_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(declaration__isnull=False) | models.Q(subject_id__isnull=False),
+                name="payment_order_has_subject",
             ),
             models.CheckConstraint(
                 condition=models.Q(amount_vnd__gt=0), name="payment_order_amount_positive"
@@ -107,7 +132,7 @@ class PaymentOrder(models.Model):
 
 
 class BankConfirmation(models.Model):
-    """A bank's message that it collected the amount of a payment order.
+    """A bank's message that it collected the amount of a payment order, of any purpose.
 
     Kept exactly once per bank transaction; `body_hash` tells a harmless retry (same bytes)
     from a conflicting message reusing the transaction id.

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.core.problems import NotFound
 
-from .choices import GuaranteeStatus
+from .choices import DUTIES, GuaranteeStatus, OrderStatus
 from .models import Bank, BankConfirmation, Guarantee, PaymentOrder, Receipt
 
 
@@ -21,10 +21,11 @@ def bank_get_active(*, code: str) -> Bank | None:
 
 
 def declaration_paid_total(*, declaration_id: int) -> Decimal:
-    """Duties collected for a declaration: the sum of the banks' confirmations of its orders."""
-    total = BankConfirmation.objects.filter(order__declaration_id=declaration_id).aggregate(
-        s=Sum("amount_vnd")
-    )["s"]
+    """Duties collected for a declaration: the sum of the banks' confirmations of its duty
+    orders (a penalty collected for it is not duties)."""
+    total = BankConfirmation.objects.filter(
+        order__declaration_id=declaration_id, order__purpose=DUTIES
+    ).aggregate(s=Sum("amount_vnd"))["s"]
     return total or Decimal(0)
 
 
@@ -37,6 +38,13 @@ def declaration_guaranteed_total(*, declaration_id: int, on: date) -> Decimal:
         valid_to__gte=on,
     ).aggregate(s=Sum("amount_vnd"))["s"]
     return total or Decimal(0)
+
+
+def payment_order_open_get(*, purpose: str, subject_id: int) -> PaymentOrder | None:
+    """The open order of `purpose` for a subject of the purpose's part (an e-service filing)."""
+    return PaymentOrder.objects.filter(
+        purpose=purpose, subject_id=subject_id, status=OrderStatus.OPEN
+    ).first()
 
 
 def payment_orders_visible_to(

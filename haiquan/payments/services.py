@@ -1,8 +1,10 @@
-"""Writes for the electronic payment of duties (nộp thuế điện tử).
+"""Writes for electronic payment (nộp thuế điện tử): one path for everything a bank collects.
 
-A trader creates a payment order for what a declaration still owes; one of the partner banks
-collects it at any hour and sends a signed confirmation; haiquan issues the receipt (biên lai)
-and settles the declaration, which VNACCS-style clears a green declaration seconds later.
+A trader creates a payment order for what a declaration still owes (or, through its part, for
+an online public service's fee); one of the partner banks collects it at any hour and sends a
+signed confirmation; the shared path checks it and hands it to the settler of the order's
+purpose (`hooks.py`). For duties haiquan issues the receipt (biên lai) and settles the
+declaration, which VNACCS-style clears a green declaration seconds later (`duties.py`).
 Instead of paying, a trader may have a bank guarantee (bảo lãnh) the duties.
 
 Banks authenticate by signature, not by a user account: see `signing.py`.
@@ -11,7 +13,9 @@ Banks authenticate by signature, not by a user account: see `signing.py`.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -20,10 +24,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.clearance.selectors import declarations_visible_to
-from haiquan.clearance.services import declaration_payment_apply
 from haiquan.core.i18n import amount_text
 from haiquan.core.problems import (
     Conflict,
@@ -42,22 +44,15 @@ from .bank_messages import (
     confirmation_parse,
     guarantee_parse,
 )
-from .choices import OrderStatus
-from .models import Bank, BankConfirmation, Guarantee, PaymentOrder, Receipt, ReceiptSequence
-from .selectors import (
-    bank_get_active,
-    declaration_guaranteed_total,
-    declaration_paid_total,
-)
+from .choices import DUTIES, OrderStatus
+from .duties import declaration_lock, declaration_settle, unpayable_refuse, vn_today
+from .hooks import Settler, settler_for
+from .models import Bank, BankConfirmation, Guarantee, PaymentOrder, Receipt
+from .selectors import bank_get_active
 from .signing import body_hash, signature_matches
 
 if TYPE_CHECKING:
     from haiquan.accounts.models import User
-
-
-def _vn_today() -> date:
-    """Guarantee validity and receipt years follow the installation's calendar, not UTC."""
-    return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
 def _signature_max_age() -> int:
@@ -129,39 +124,65 @@ def bank_authenticate(*, bank_code: str, timestamp: str, signature: str, raw_bod
     return bank
 
 
-def _lock_declaration(declaration_id: int) -> Declaration:
-    return Declaration.objects.select_for_update().get(pk=declaration_id)
-
-
-def _declaration_settle(
-    *, declaration: Declaration, bank: Bank, kind: str, data: dict[str, Any]
-) -> None:
-    """Hand the new cumulative totals to clearance, which updates the payment state, records
-    the event and clears the declaration if nothing else holds it. Declaration locked."""
-    declaration_payment_apply(
-        declaration=declaration,
-        paid_vnd=declaration_paid_total(declaration_id=declaration.pk),
-        guaranteed_vnd=declaration_guaranteed_total(declaration_id=declaration.pk, on=_vn_today()),
-        actor=bank.user,
-        actor_label=f"bank:{bank.code}",
-        kind=kind,
-        data=data,
-    )
-
-
-def _refuse_unpayable(declaration: Declaration) -> None:
-    if declaration.status == Status.DRAFT:
-        raise Conflict(
-            _("Declaration not registered yet: nothing can be paid for it."), "not-registered"
-        )
-    if declaration.status == Status.CANCELLED:
-        raise Conflict(
-            _("Declaration %(number)s is cancelled.") % {"number": declaration.number},
-            "declaration-cancelled",
-        )
-
-
 # --- Payment orders ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderIssued:
+    order: PaymentOrder
+    created: bool  # False: the open order for the same amount, returned unchanged
+    superseded: PaymentOrder | None = None  # the open order this one cancelled
+
+
+def payment_order_issue(
+    *,
+    purpose: str,
+    amount_vnd: Decimal,
+    reference_prefix: str,
+    actor: User,
+    declaration: Declaration | None = None,
+    subject_id: int | None = None,
+    now: datetime | None = None,
+) -> OrderIssued:
+    """The order to pay `amount_vnd` for a subject (its `subject_id` in the purpose's part, or
+    else its declaration), for any purpose.
+
+    While an open order of the purpose exists for the same amount it is returned unchanged
+    (asking twice is harmless); for another amount it is cancelled and superseded by a new one,
+    so a bank can never collect a stale amount. References read `reference_prefix` and a
+    two-digit sequence per subject. Runs in the caller's transaction, which holds the subject's
+    lock and records the events its part wants.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("payment_order_issue must run inside the subject's transaction")
+    if subject_id is None and declaration is None:
+        raise ValueError("a payment order pays for a subject or a declaration")
+    orders = PaymentOrder.objects.filter(purpose=purpose)
+    orders = (
+        orders.filter(subject_id=subject_id)
+        if subject_id is not None
+        else orders.filter(declaration=declaration, subject_id__isnull=True)
+    )
+    current = orders.filter(status=OrderStatus.OPEN).first()
+    if current is not None and current.amount_vnd == amount_vnd:
+        return OrderIssued(current, created=False)
+    now = now or timezone.now()
+    if current is not None:
+        current.status = OrderStatus.CANCELLED
+        current.cancelled_at = now
+        current.save(update_fields=["status", "cancelled_at"])
+    sequence = (orders.aggregate(m=Max("sequence"))["m"] or 0) + 1
+    order = PaymentOrder.objects.create(
+        reference=f"{reference_prefix}{sequence:02d}",
+        purpose=purpose,
+        declaration=declaration,
+        subject_id=subject_id,
+        sequence=sequence,
+        amount_vnd=amount_vnd,
+        created_by=actor,
+        created_at=now,
+    )
+    return OrderIssued(order, created=True, superseded=current)
 
 
 def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrder:
@@ -176,8 +197,8 @@ def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrd
     if not actor.is_trader or not declarations_visible_to(actor).filter(pk=declaration.pk).exists():
         raise Forbidden(_("Only the declarant or its customs broker can order payment."))
     with transaction.atomic():
-        declaration = _lock_declaration(declaration.pk)
-        _refuse_unpayable(declaration)
+        declaration = declaration_lock(declaration.pk)
+        unpayable_refuse(declaration)
         due = declaration.amount_due_vnd
         if due <= 0:
             raise Conflict(
@@ -185,16 +206,17 @@ def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrd
                 "nothing-due",
             )
         office_code = declaration.office.code
-        current = PaymentOrder.objects.filter(
-            declaration=declaration, status=OrderStatus.OPEN
-        ).first()
-        if current is not None and current.amount_vnd == due:
-            return current
-        now = timezone.now()
+        issued = payment_order_issue(
+            purpose=DUTIES,
+            amount_vnd=due,
+            reference_prefix=f"TT{declaration.number}",
+            actor=actor,
+            declaration=declaration,
+        )
+        order, current = issued.order, issued.superseded
+        if not issued.created:
+            return order
         if current is not None:
-            current.status = OrderStatus.CANCELLED
-            current.cancelled_at = now
-            current.save(update_fields=["status", "cancelled_at"])
             event_record(
                 kind="payment_order.superseded",
                 subject_type="payment_order",
@@ -208,20 +230,8 @@ def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrd
                     "amount_vnd": current.amount_vnd,
                     "amount_due_vnd": due,
                 },
-                occurred_at=now,
+                occurred_at=order.created_at,
             )
-        last = PaymentOrder.objects.filter(declaration=declaration).aggregate(m=Max("sequence"))[
-            "m"
-        ]
-        sequence = (last or 0) + 1
-        order = PaymentOrder.objects.create(
-            reference=f"TT{declaration.number}{sequence:02d}",
-            declaration=declaration,
-            sequence=sequence,
-            amount_vnd=due,
-            created_by=actor,
-            created_at=now,
-        )
         event_record(
             kind="payment_order.created",
             subject_type="payment_order",
@@ -231,18 +241,20 @@ def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrd
             declaration_id=declaration.pk,
             office_code=office_code,
             data={"reference": order.reference, "amount_vnd": order.amount_vnd},
-            occurred_at=now,
+            occurred_at=order.created_at,
         )
     return order
 
 
-# --- Bank confirmations ------------------------------------------------------------------------
+# --- Bank confirmations: the one path for everything a bank collects --------------------------
 
 
-def _confirmation_replay(*, bank: Bank, transaction_id: str, digest: str) -> Receipt | None:
-    """The receipt already issued for this bank transaction, if the bytes are the same."""
+def _confirmation_replay(
+    *, bank: Bank, transaction_id: str, digest: str, settler: Settler[Any]
+) -> BankConfirmation | None:
+    """The confirmation already kept for this bank transaction, if the bytes are the same."""
     confirmation = (
-        BankConfirmation.objects.select_related("receipt")
+        BankConfirmation.objects.select_related("order")
         .filter(bank=bank, bank_transaction_id=transaction_id)
         .first()
     )
@@ -254,55 +266,30 @@ def _confirmation_replay(*, bank: Bank, transaction_id: str, digest: str) -> Rec
             % {"id": transaction_id},
             "transaction-reused",
         )
-    return confirmation.receipt
-
-
-def _receipt_issue(
-    *, declaration: Declaration, confirmation: BankConfirmation, issued_at: datetime
-) -> Receipt:
-    """Number the receipt from the year's counter, locked until the payment commits: a
-    rolled-back payment returns its number, so the numbers of a year have no gaps."""
-    year = timezone.localtime(issued_at, timezone.get_default_timezone()).year
-    counter, _created = ReceiptSequence.objects.select_for_update().get_or_create(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    enterprise = declaration.enterprise
-    return Receipt.objects.create(
-        number=f"BL{year}-{counter.last:06d}",
-        year=year,
-        sequence=counter.last,
-        declaration=declaration,
-        confirmation=confirmation,
-        amount_vnd=confirmation.amount_vnd,
-        issued_at=issued_at,
-        payer_mst=enterprise.mst,
-        payer_name=enterprise.name,
-    )
+    if confirmation.order.purpose != settler.purpose:
+        # The same message sent to the place for another purpose: no such order there.
+        raise invalid("order_reference", settler.unknown_order(), "unknown-order")
+    return confirmation
 
 
 def _confirmation_record(
-    *, bank: Bank, message: ConfirmationMessage, digest: str
-) -> tuple[Receipt, bool]:
+    *, bank: Bank, message: ConfirmationMessage, digest: str, settler: Settler[Any]
+) -> tuple[BankConfirmation, bool]:
     with transaction.atomic():
-        found = (
-            PaymentOrder.objects.filter(reference=message.order_reference)
-            .values_list("pk", "declaration_id")
-            .first()
-        )
+        found = PaymentOrder.objects.filter(
+            reference=message.order_reference, purpose=settler.purpose
+        ).first()
         if found is None:
-            raise invalid(
-                "order_reference", _("No payment order has this reference."), "unknown-order"
-            )
-        order_pk, declaration_pk = found
-        declaration = _lock_declaration(declaration_pk)
+            raise invalid("order_reference", settler.unknown_order(), "unknown-order")
+        subject = settler.subject_lock(found)
         # A duplicate sent at the same moment waited for the lock: it finds the first one's
-        # confirmation now and answers with its receipt.
+        # confirmation now and answers with it.
         replay = _confirmation_replay(
-            bank=bank, transaction_id=message.bank_transaction_id, digest=digest
+            bank=bank, transaction_id=message.bank_transaction_id, digest=digest, settler=settler
         )
         if replay is not None:
             return replay, False
-        order = PaymentOrder.objects.select_for_update().get(pk=order_pk)
+        order = PaymentOrder.objects.select_for_update().get(pk=found.pk)
         if order.status == OrderStatus.PAID:
             raise Conflict(
                 _("Payment order %(ref)s is already paid.") % {"ref": order.reference},
@@ -314,15 +301,7 @@ def _confirmation_record(
                 % {"ref": order.reference},
                 "order-cancelled",
             )
-        _refuse_unpayable(declaration)
-        if order.amount_vnd > declaration.amount_due_vnd:
-            # An amendment lowered the duties after the order was made: collecting it would
-            # overpay. The trader's next order carries the new amount.
-            raise Conflict(
-                _("Payment order %(ref)s is out of date: %(due)s VND is due now.")
-                % {"ref": order.reference, "due": amount_text(declaration.amount_due_vnd)},
-                "order-stale",
-            )
+        settler.unpayable_refuse(order, subject)
         if message.amount_vnd != order.amount_vnd:
             raise invalid(
                 "amount_vnd",
@@ -330,57 +309,46 @@ def _confirmation_record(
                 % {"amount": amount_text(order.amount_vnd)},
                 "amount-mismatch",
             )
-        now = timezone.now()
         confirmation = BankConfirmation.objects.create(
             bank=bank,
             bank_transaction_id=message.bank_transaction_id,
             order=order,
             amount_vnd=message.amount_vnd,
             paid_at=message.paid_at.astimezone(UTC),  # as read back from the database
-            received_at=now,
+            received_at=timezone.now(),
             body_hash=digest,
         )
         order.status = OrderStatus.PAID
         order.paid_at = confirmation.paid_at
         order.bank = bank
         order.save(update_fields=["status", "paid_at", "bank"])
-        receipt = _receipt_issue(declaration=declaration, confirmation=confirmation, issued_at=now)
-        _declaration_settle(
-            declaration=declaration,
-            bank=bank,
-            kind="payment.confirmed",
-            data={
-                "order": order.reference,
-                "receipt": receipt.number,
-                "bank": bank.code,
-                "bank_transaction_id": confirmation.bank_transaction_id,
-                "amount_vnd": confirmation.amount_vnd,
-                "paid_at": confirmation.paid_at,
-            },
-        )
-        return receipt, True
+        settler.settle(order=order, subject=subject, confirmation=confirmation, bank=bank)
+        return confirmation, True
 
 
-def bank_confirmation_receive(
-    *, bank_code: str, timestamp: str, signature: str, raw_body: bytes
-) -> tuple[Receipt, bool]:
-    """A bank reports that it collected a payment order; answer with the receipt.
+def confirmation_receive(
+    *, purpose: str, bank_code: str, timestamp: str, signature: str, raw_body: bytes
+) -> tuple[BankConfirmation, bool]:
+    """A bank reports that it collected a payment order of `purpose`; the order's settler
+    applies the payment (`hooks.py`).
 
     Refused (401) unless signed by an active bank within the replay window. The body names
     the order, the bank's transaction id, the amount (whole đồng, equal to the order's) and
-    when it was paid. Idempotent: the same transaction sent again with the same bytes returns
-    the first receipt (created=False) and changes nothing; reusing a transaction id for other
-    content is a conflict, and so is paying an order that is paid or cancelled. Order paid,
-    confirmation kept, receipt issued and the declaration settled happen in one transaction,
-    under the declaration's row lock.
+    when it was paid, which may not be in the future (beyond the allowed clock skew, the
+    signature's window). Idempotent: the same transaction sent again with the same bytes
+    returns the first confirmation (created=False) and settles nothing again; reusing a
+    transaction id for other content is a conflict, and so is paying an order that is paid or
+    cancelled. Order paid, confirmation kept and the subject settled happen in one transaction,
+    under the subject's row lock.
     """
+    settler = settler_for(purpose)
     bank = bank_authenticate(
         bank_code=bank_code, timestamp=timestamp, signature=signature, raw_body=raw_body
     )
     message = confirmation_parse(raw_body)
     digest = body_hash(raw_body)
     replay = _confirmation_replay(
-        bank=bank, transaction_id=message.bank_transaction_id, digest=digest
+        bank=bank, transaction_id=message.bank_transaction_id, digest=digest, settler=settler
     )
     if replay is not None:
         return replay, False
@@ -388,16 +356,35 @@ def bank_confirmation_receive(
     if message.paid_at.timestamp() > timezone.now().timestamp() + max_age:
         raise invalid("paid_at", _("A payment cannot be in the future."), "future")
     try:
-        return _confirmation_record(bank=bank, message=message, digest=digest)
+        return _confirmation_record(bank=bank, message=message, digest=digest, settler=settler)
     except IntegrityError:
         # The same transaction id committed meanwhile for another order (so under another
-        # declaration's lock): answer as for a replay.
+        # subject's lock): answer as for a replay.
         replay = _confirmation_replay(
-            bank=bank, transaction_id=message.bank_transaction_id, digest=digest
+            bank=bank, transaction_id=message.bank_transaction_id, digest=digest, settler=settler
         )
         if replay is None:
             raise
         return replay, False
+
+
+def bank_confirmation_receive(
+    *, bank_code: str, timestamp: str, signature: str, raw_body: bytes
+) -> tuple[Receipt, bool]:
+    """A bank reports that it collected a duty payment order; answer with the receipt.
+
+    `confirmation_receive` for duties: the receipt (biên lai) is issued and the declaration
+    settled with the payment, or the first receipt is returned (created=False) for the same
+    message sent again.
+    """
+    confirmation, created = confirmation_receive(
+        purpose=DUTIES,
+        bank_code=bank_code,
+        timestamp=timestamp,
+        signature=signature,
+        raw_body=raw_body,
+    )
+    return confirmation.receipt, created
 
 
 # --- Guarantees --------------------------------------------------------------------------------
@@ -429,11 +416,11 @@ def _guarantee_record(
             raise invalid(
                 "declaration_number", _("No declaration has this number."), "unknown-declaration"
             )
-        declaration = _lock_declaration(declaration_pk)
+        declaration = declaration_lock(declaration_pk)
         replay = _guarantee_replay(bank=bank, reference=message.reference, digest=digest)
         if replay is not None:
             return replay, False
-        _refuse_unpayable(declaration)
+        unpayable_refuse(declaration)
         if declaration.amount_due_vnd <= 0:
             raise Conflict(
                 _("Nothing is due on declaration %(number)s.") % {"number": declaration.number},
@@ -449,7 +436,7 @@ def _guarantee_record(
             received_at=timezone.now(),
             body_hash=digest,
         )
-        _declaration_settle(
+        declaration_settle(
             declaration=declaration,
             bank=bank,
             kind="guarantee.registered",
@@ -483,7 +470,7 @@ def guarantee_receive(
     replay = _guarantee_replay(bank=bank, reference=message.reference, digest=digest)
     if replay is not None:
         return replay, False
-    today = _vn_today()
+    today = vn_today()
     if message.valid_to < today:
         raise invalid("valid_to", _("The guarantee has already expired."), "expired")
     if message.valid_from > today:

@@ -1,8 +1,9 @@
 """A stand-in for a partner bank's payment site, for demonstrations and tests.
 
 It does what a bank's system does after a trader pays: it signs a confirmation with the bank's
-secret (`signing.sign`) and delivers it through `bank_confirmation_receive`, the same path a
-real bank's message takes. Anyone who reaches it "pays", so it is off in production unless
+secret (`signing.sign`) and delivers it through `confirmation_receive` (for duties
+`bank_confirmation_receive`, which answers with the receipt), the same path a real bank's
+message takes. Anyone who reaches it "pays", so it is off in production unless
 `HAIQUAN_BANK_SIMULATOR=1` (see settings).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from typing import Any
 
 from django.db import IntegrityError
 from django.utils import timezone
@@ -19,8 +21,8 @@ from django.utils.translation import gettext as _
 from haiquan.core.conf import haiquan_setting
 from haiquan.core.problems import Forbidden
 
-from .models import Bank, PaymentOrder, Receipt
-from .services import bank_confirmation_receive, bank_create
+from .models import Bank, BankConfirmation, PaymentOrder, Receipt
+from .services import bank_confirmation_receive, bank_create, confirmation_receive
 from .signing import sign
 
 DEMO_BANK_NAME = "Ngân hàng mô phỏng / Demo bank (simulator)"
@@ -43,11 +45,8 @@ def demo_bank() -> Bank:
     return bank
 
 
-def bank_simulator_pay(*, order: PaymentOrder) -> Receipt:
-    """Pay `order` at the demo bank: a signed confirmation of exactly its amount, now.
-
-    Raises what `bank_confirmation_receive` raises for a real bank's message (the order paid
-    or cancelled meanwhile, an amount no longer due…)."""
+def _demo_bank_message(order: PaymentOrder) -> dict[str, Any]:
+    """The demo bank's signed confirmation of exactly `order`'s amount, paid now."""
     if not bank_simulator_enabled():
         raise Forbidden(_("The bank simulator is switched off on this installation."))
     bank = demo_bank()
@@ -60,10 +59,28 @@ def bank_simulator_pay(*, order: PaymentOrder) -> Receipt:
         }
     ).encode()
     timestamp = str(int(time.time()))
-    receipt, _created = bank_confirmation_receive(
-        bank_code=bank.code,
-        timestamp=timestamp,
-        signature=sign(bank.secret, timestamp, body),
-        raw_body=body,
-    )
+    return {
+        "bank_code": bank.code,
+        "timestamp": timestamp,
+        "signature": sign(bank.secret, timestamp, body),
+        "raw_body": body,
+    }
+
+
+def bank_simulator_pay(*, order: PaymentOrder) -> Receipt:
+    """Pay the duty order `order` at the demo bank: a signed confirmation of exactly its
+    amount, now, answered with the receipt.
+
+    Raises what `bank_confirmation_receive` raises for a real bank's message (the order paid
+    or cancelled meanwhile, an amount no longer due…)."""
+    receipt, _created = bank_confirmation_receive(**_demo_bank_message(order))
     return receipt
+
+
+def bank_simulator_confirm(*, order: PaymentOrder) -> BankConfirmation:
+    """Pay an order of any purpose (an e-service's fee…) at the demo bank, through the path a
+    real bank's confirmation of it takes."""
+    confirmation, _created = confirmation_receive(
+        purpose=order.purpose, **_demo_bank_message(order)
+    )
+    return confirmation

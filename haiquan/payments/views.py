@@ -63,6 +63,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
 def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """The payment order: what to pay, to whom, with which reference, at any partner bank."""
     order = _order(request, reference)
+    assert order.declaration is not None  # the orders a user sees are a declaration's
     context = {
         "order": order,
         "simulator": bank_simulator_enabled(),

@@ -25,7 +25,10 @@ from haiquan.accounts.services import user_create
 from haiquan.core.tests.world import bank_message
 from haiquan.eservices import services
 from haiquan.eservices.catalogue import catalogue_load
-from haiquan.eservices.models import AdvanceRuling, FeeOrder, Filing, FilingDocument, Procedure
+from haiquan.eservices.choices import FEE_PURPOSE
+from haiquan.eservices.models import AdvanceRuling, Filing, FilingDocument, Procedure
+from haiquan.payments.models import PaymentOrder
+from haiquan.payments.services import confirmation_receive
 from haiquan.refdata.models import Office
 
 FILING_STATES = ("draft", "awaiting_fee", "submitted", "in_review", "info_requested", "approved")
@@ -36,7 +39,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 class EServicesParty:
     filings: dict[str, Filing] = field(default_factory=dict)
     document: FilingDocument | None = None  # on the draft
-    fee_order: FeeOrder | None = None  # the open order of the awaiting_fee filing
+    fee_order: PaymentOrder | None = None  # the open order of the awaiting_fee filing
     ruling: AdvanceRuling | None = None
 
 
@@ -67,7 +70,7 @@ def _procedure() -> Procedure:
     return procedure
 
 
-def fee_body(order: FeeOrder, transaction_id: str) -> dict[str, Any]:
+def fee_body(order: PaymentOrder, transaction_id: str) -> dict[str, Any]:
     """What a bank confirms of `order` (signed with `bank_message`)."""
     return {
         "order_reference": order.reference,
@@ -77,7 +80,7 @@ def fee_body(order: FeeOrder, transaction_id: str) -> dict[str, Any]:
     }
 
 
-def fee_message(secret: str, order: FeeOrder, transaction_id: str) -> dict[str, Any]:
+def fee_message(secret: str, order: PaymentOrder, transaction_id: str) -> dict[str, Any]:
     """Raw body, timestamp and signature of a bank's confirmation of `order`."""
     return bank_message(secret, fee_body(order, transaction_id))
 
@@ -121,7 +124,8 @@ def eservices_world_build(world: Any) -> dict[str, EServicesParty]:
                     p.fee_order = order
                 else:
                     msg = fee_message(world.bank_secret, order, f"W-FEE-{scope}-{state}")
-                    services.fee_confirmation_receive(
+                    confirmation_receive(
+                        purpose=FEE_PURPOSE,
                         bank_code=world.bank.code,
                         timestamp=msg["timestamp"],
                         signature=msg["signature"],

@@ -408,7 +408,7 @@ def test_a_failed_payment_gives_its_receipt_number_back(vcb, monkeypatch):
         raise Conflict("clearance refused")
 
     with monkeypatch.context() as m:
-        m.setattr("haiquan.payments.services.declaration_payment_apply", refuse)
+        m.setattr("haiquan.payments.duties.declaration_payment_apply", refuse)
         with pytest.raises(Conflict):
             receive(vcb, confirmation_body(orders[1].reference, bank_transaction_id="FT2"))
     receive(vcb, confirmation_body(orders[2].reference, bank_transaction_id="FT3"))
@@ -439,7 +439,7 @@ def test_receipt_numbers_run_without_gaps_whatever_happens_between(vcb, monkeypa
             elif outcome == "fail":
                 with monkeypatch.context() as m:
                     m.setattr(
-                        "haiquan.payments.services.declaration_payment_apply",
+                        "haiquan.payments.duties.declaration_payment_apply",
                         lambda **kw: (_ for _ in ()).throw(Conflict("refused")),
                     )
                     with pytest.raises(Conflict):
