@@ -78,6 +78,13 @@ def test_the_copy_keeps_it_too(copy: Path):
             "no-demo",
             ["haiquan.riskml.contract_probe -> haiquan.demo.models"],
         ),
+        # nor another app's demo plug-in (`haiquan demo` alone loads them)
+        (
+            "eservices/contract_probe.py",
+            "from haiquan.transit import demo\n",
+            "no-demo",
+            ["haiquan.eservices.contract_probe -> haiquan.transit.demo"],
+        ),
         # a lower layer may not import a higher one, even inside a function
         (
             "core/contract_probe.py",
