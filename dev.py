@@ -2,7 +2,7 @@
 """haiquan's two commands for a fresh machine with Python 3.11+ and pip.
 
     python3 dev.py demo    set everything up, load the demo data and run haiquan on SQLite
-    python3 dev.py test    run the whole test suite (lint, types, migrations, tests)
+    python3 dev.py test    run the whole test suite (lint, types, imports, migrations, tests)
 
 and one for a network cut off from the internet:
 
@@ -129,6 +129,8 @@ def test(args: list[str]) -> None:
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "haiquan", "makemigrations", "--check", "--dry-run", env=env)
     run(BIN / "mypy", "haiquan", env=env)
+    # The import contract: the apps' layers, no cycles, no demo (pyproject.toml [tool.importlinter]).
+    run(BIN / "lint-imports", "--no-cache")
     workers = os.environ.get("HAIQUAN_TEST_WORKERS", str(min(os.cpu_count() or 1, 2)))
     run(BIN / "pytest", "-n", workers, "--dist", "loadfile", *args, env=env)
 

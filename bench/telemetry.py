@@ -281,7 +281,7 @@ def sql_baselines(db_url: str, after_id: int, upto_id: int, one_by_one: bool) ->
 def _mqtt_payloads(gen: Positions, prefix: str, messages: int) -> list[tuple[str, bytes]]:
     """At least `messages` (topic, payload) pairs of the next rounds of positions, prepared
     before the clock starts, under `<prefix>/eseal/<id>/position`."""
-    from haiquan.transit.simulator import mqtt_payload
+    from haiquan.transit.osmand import mqtt_payload
 
     payloads: list[tuple[str, bytes]] = []
     while len(payloads) < messages:
@@ -424,7 +424,7 @@ def mqtt_phase(
     of `haiquan telemetry-mqtt` share the subscription."""
     django_setup()
     from haiquan.transit.mqtt import mqtt_client
-    from haiquan.transit.simulator import mqtt_payload
+    from haiquan.transit.osmand import mqtt_payload
 
     url = env.get("HAIQUAN_MQTT_URL", "mqtt://127.0.0.1:1883")
     topic = f"haiquan-bench-{os.getpid()}/eseal/+/position"

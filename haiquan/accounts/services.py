@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from haiquan.core.apiscopes import Scope
 from haiquan.core.problems import FieldProblem, ValidationFailed, invalid
 from haiquan.refdata.models import CentralTeam, Enterprise, Office
 
-from .choices import CUSTOMS_ROLES, Role, Scope
+from .choices import CUSTOMS_ROLES, Role
 from .models import ApiToken, EnrolmentLink, User, hash_token
 
 logger = logging.getLogger("haiquan.security")

@@ -7,10 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from haiquan.accounts.apiauth import API_AUTH
 from haiquan.accounts.models import User
 from haiquan.audit.choices import Part, Via
 from haiquan.audit.services import declaration_access_record
-from haiquan.core.api import API_AUTH, ObjectId, Pagination
+from haiquan.core.api import ObjectId, Pagination
 from haiquan.core.idempotency import request_fingerprint, run_idempotent
 from haiquan.eventlog.selectors import events_for_declaration
 

@@ -1,6 +1,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The lane is the risk decision's (haiquan.risk.choices). Named here too only for
+# clearance/services.py, which another change is splitting into modules: import it from risk.
+from haiquan.risk.choices import LANE_SEVERITY as LANE_SEVERITY
+from haiquan.risk.choices import Lane as Lane
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -13,15 +18,6 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = frozenset({Status.DOCUMENT_CHECK, Status.INSPECTION, Status.AWAITING_PAYMENT})
-
-
-class Lane(models.TextChoices):
-    GREEN = "green", _("Green")
-    YELLOW = "yellow", _("Yellow")
-    RED = "red", _("Red")
-
-
-LANE_SEVERITY = {Lane.GREEN: 0, Lane.YELLOW: 1, Lane.RED: 2}
 
 
 class TransportMode(models.TextChoices):

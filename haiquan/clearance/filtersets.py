@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from haiquan.accounts.selectors import offices_in_scope_subtrees
+from haiquan.risk.choices import Lane
 
-from .choices import Lane, Status
+from .choices import Status
 from .models import Declaration
 from .selectors import search_q
 

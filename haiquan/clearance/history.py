@@ -57,9 +57,10 @@ from haiquan.core.problems import FieldProblem
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
 from haiquan.refdata.models import Country, Currency, DeclarationType, Enterprise, Office
+from haiquan.risk.choices import Lane
 from haiquan.tariff.models import HsLine
 
-from .choices import Incoterm, Lane, PaymentState, Status, TransportMode
+from .choices import Incoterm, PaymentState, Status, TransportMode
 from .models import Container, Declaration, DeclarationLine, DeclarationVersion, NumberSequence
 from .numbering import FLOW_PREFIX, SERIAL_DIGITS, number_is_valid
 

@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haiquan.refdata.choices import Flow
+from haiquan.risk.choices import Lane
 
 from .choices import (
     CancellationState,
     CheckKind,
     CheckOutcome,
     Incoterm,
-    Lane,
     PaymentState,
     Status,
     TransportMode,

@@ -31,7 +31,9 @@ from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
-from .choices import LANE_SEVERITY, Lane, Status
+from haiquan.risk.choices import LANE_SEVERITY, Lane
+
+from .choices import Status
 
 
 class CancelRoute(StrEnum):

@@ -9,16 +9,9 @@ from typing import Annotated, Any, Literal
 from ninja import Field, FilterLookup, FilterSchema, Schema
 
 from haiquan.accounts.models import User
+from haiquan.risk.choices import Lane
 
-from .choices import (
-    CancellationState,
-    CheckKind,
-    CheckOutcome,
-    Incoterm,
-    Lane,
-    Status,
-    TransportMode,
-)
+from .choices import CancellationState, CheckKind, CheckOutcome, Incoterm, Status, TransportMode
 from .inputs import DeclarationInput, LineCorrection, LineInput
 from .models import CancellationRequest, Declaration, DeclarationLine, PenaltyDecision
 from .progress import Progress

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.kinds import event_actor, kind_label
 from haiquan.eventlog.models import Event
+from haiquan.risk.choices import Lane
 
-from .choices import CheckOutcome, Lane, PaymentState
+from .choices import CheckOutcome, PaymentState
 
 CUSTOMS_ONLY_KEYS = frozenset({"reasons", "score", "random_selected"})
 

@@ -13,7 +13,25 @@ FAQ) are listed all the same, so that the table reads as the API's whole policy.
 
 from __future__ import annotations
 
-from haiquan.accounts.choices import Scope
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Scope(models.TextChoices):
+    """What an API token may be used for. Each API operation needs one (`CHANGES` below): every
+    read needs `read`; each kind of change its own. An API token carries a list of them
+    (`haiquan.accounts.models.ApiToken.scopes`)."""
+
+    READ = "read", _("Read what the account may see")
+    FILE = "file", _("File and change declarations, online-service filings and transit movements")
+    PAY = "pay", _("Order payments of duties and fees")
+    PORTAL = "portal", _("Inquiries, ratings and subscriptions of the partnership portal")
+    GATE = "gate", _("Report gate events, warehouse receipts and issues, departures and arrivals")
+    TELEMETRY = "telemetry", _("Send e-seal positions")
+    AGENCY = "agency", _("Send permits, inspection results and certificates of origin")
+    CUSTOMS = "customs", _("Customs decisions: checks, release, alerts, seals, audits, rulings")
+    RISK = "risk", _("Risk profiles, random selection and the learned risk score")
+
 
 API_PREFIX = "/api/v1"
 

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from haiquan.clearance.choices import Lane, Status
+from haiquan.clearance.choices import Status
 from haiquan.core.i18n import concat, later, number
 from haiquan.refdata.choices import Flow
+from haiquan.risk.choices import Lane
 
 if TYPE_CHECKING:
     from .population import Population

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from haiquan.clearance.choices import CheckKind, CheckOutcome, Lane, PaymentState, Status
+from haiquan.clearance.choices import CheckKind, CheckOutcome, PaymentState, Status
 from haiquan.core.problems import ValidationFailed
 from haiquan.eventlog.choices import Party
 from haiquan.payments.choices import OrderStatus
+from haiquan.risk.choices import Lane
 from haiquan.risk.engine import LaneResult
 from haiquan.tariff.duties import DeclarationDuties
 

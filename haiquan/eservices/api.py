@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from haiquan.accounts.apiauth import API_AUTH
 from haiquan.accounts.models import User
 from haiquan.audit.choices import Via
-from haiquan.core.api import API_AUTH, ObjectId, Pagination
+from haiquan.core.api import ObjectId, Pagination
 from haiquan.core.problems import NotFound, invalid
 from haiquan.payments.models import BankConfirmation, PaymentOrder
 from haiquan.payments.services import confirmation_receive

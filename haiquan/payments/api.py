@@ -11,8 +11,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from haiquan.accounts.apiauth import API_AUTH
 from haiquan.clearance.selectors import declaration_get_for
-from haiquan.core.api import API_AUTH, Pagination
+from haiquan.core.api import Pagination
 
 from . import services
 from .models import Guarantee, PaymentOrder, Receipt

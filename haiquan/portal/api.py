@@ -11,8 +11,9 @@ from django.utils import timezone, translation
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from haiquan.accounts.apiauth import API_AUTH
 from haiquan.accounts.models import User
-from haiquan.core.api import API_AUTH, ObjectId, Pagination, RenderedOnSlice
+from haiquan.core.api import ObjectId, Pagination, RenderedOnSlice
 from haiquan.core.problems import FieldProblem, Forbidden, NotFound, ValidationFailed
 
 from . import news, ratings, selectors, services

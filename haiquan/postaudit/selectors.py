@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.accounts.selectors import office_scope_q, offices_in_scope_subtrees
-from haiquan.clearance.choices import CheckOutcome, Lane
+from haiquan.clearance.choices import CheckOutcome
 from haiquan.clearance.models import CheckResult, Declaration
 from haiquan.core.problems import NotFound, invalid
 from haiquan.refdata.models import Enterprise, Office
+from haiquan.risk.choices import Lane
 
 from .compliance import RankInputs, rank_decide, rank_inputs, rule_text
 from .models import Anomaly, AnomalyDeclaration, AuditCase, AuditOutcome, ScanRun

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -110,17 +111,30 @@ def offices_load(source: Path | None = None) -> int:
     return n
 
 
-def refdata_load_all() -> dict[str, int]:
-    """Everything an installation needs before its first declaration (the tariff included)."""
-    from haiquan.tariff.services import tariff_load_shipped
+# Loaders of shipped data that other apps add (name in the answer, loader), run after the
+# reference data's own in the order registered (`AppConfig.ready()`): the tariff's needs the
+# countries, and refdata does not import the apps above it.
+SHIPPED_LOADERS: list[tuple[str, Callable[[], int]]] = []
 
-    return {
+
+def shipped_loader_register(name: str, loader: Callable[[], int]) -> None:
+    """Have `refdata_load_all` run `loader` (idempotent, returns how many rows it loaded)."""
+    if all(known != name for known, _loader in SHIPPED_LOADERS):
+        SHIPPED_LOADERS.append((name, loader))
+
+
+def refdata_load_all() -> dict[str, int]:
+    """Everything an installation needs before its first declaration (the tariff included,
+    through `shipped_loader_register`)."""
+    counts = {
         "countries": countries_load(),
         "currencies": currencies_load(),
         "declaration_types": declaration_types_load(),
         "offices": offices_load(),
-        "tariff_lines": tariff_load_shipped(),
     }
+    for name, loader in SHIPPED_LOADERS:
+        counts[name] = loader()
+    return counts
 
 
 def province_validate(code: str, field: str = "province_code") -> str:

@@ -15,7 +15,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from haiquan.core.api import API_AUTH, ObjectId, Pagination
+from haiquan.accounts.apiauth import API_AUTH
+from haiquan.core.api import ObjectId, Pagination
 
 from . import selectors, services
 from .models import CRITERIA_FIELDS, RiskProfile, RiskProfileVersion

@@ -2,6 +2,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Lane(models.TextChoices):
+    """The lane a declaration is sent to: green (no check), yellow (document check), red
+    (physical inspection)."""
+
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
+
+
+LANE_SEVERITY = {Lane.GREEN: 0, Lane.YELLOW: 1, Lane.RED: 2}
+
+
 class ProfileLane(models.TextChoices):
     """The lane a risk profile sends a matching declaration to.
 

@@ -25,9 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from haiquan.clearance.choices import LANE_SEVERITY, Lane
-
-from .choices import ReasonSource
+from .choices import LANE_SEVERITY, Lane, ReasonSource
 from .scoring import ScoreResult, active_scorer
 from .selectors import ruleset_current
 

@@ -15,7 +15,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from haiquan.core.api import API_AUTH, Pagination
+from haiquan.accounts.apiauth import API_AUTH
+from haiquan.core.api import Pagination
 
 from . import selectors, services
 from .models import RiskModel

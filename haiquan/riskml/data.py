@@ -8,7 +8,7 @@ when the officer recorded it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -306,20 +306,26 @@ def _declaration_keys(decl_ids: list[int]) -> pd.DataFrame:
     return pd.concat(parts).set_index("id") if parts else pd.DataFrame()
 
 
+# Where the ground truth of a history comes from: for some declaration ids, their (id, fraud
+# kind, revenue at stake) rows. The demo generator registers the reader of its `SyntheticTruth`
+# (haiquan.demo.apps), so that riskml does not import the demo; real data has none.
+TruthRows = Callable[[list[int]], Iterable[tuple[int, str, Decimal]]]
+TRUTH_SOURCES: list[TruthRows] = []
+
+
+def truth_source_register(source: TruthRows) -> None:
+    """Have `truth_load` read the ground truth `source` gives (once per source)."""
+    if source not in TRUTH_SOURCES:
+        TRUTH_SOURCES.append(source)
+
+
 def truth_load(decl_ids: Sequence[int]) -> pd.DataFrame | None:
     """The demo generator's ground truth for these declarations (fraud 0/1, revenue at stake),
     or None when the database has none (real data: evaluate on inspected declarations)."""
-    try:
-        from haiquan.demo.models import SyntheticTruth
-    except ImportError:  # pragma: no cover - the demo app is always installed in haiquan
-        return None
     rows: list[tuple[int, str, Decimal]] = []
-    for part in _chunks(list(decl_ids)):
-        rows.extend(
-            SyntheticTruth.objects.filter(declaration_id__in=part).values_list(
-                "declaration_id", "fraud_kind", "revenue_at_stake_vnd"
-            )
-        )
+    for source in TRUTH_SOURCES:
+        for part in _chunks(list(decl_ids)):
+            rows.extend(source(part))
     if not rows or len(rows) < len(decl_ids) * 0.99:
         return None
     df = pd.DataFrame(rows, columns=["decl_id", "kind", "revenue"])

@@ -32,9 +32,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from haiquan.clearance.choices import Lane, TransportMode
+from haiquan.clearance.choices import TransportMode
 from haiquan.refdata.choices import ComplianceRank
-from haiquan.risk.choices import ReasonSource
+from haiquan.risk.choices import Lane, ReasonSource
 from haiquan.risk.engine import Reason
 from haiquan.risk.scoring import ScoreResult
 

@@ -10,10 +10,11 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from haiquan.accounts.apiauth import API_AUTH
 from haiquan.accounts.models import User
 from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
-from haiquan.core.api import API_AUTH, ObjectId, Pagination
+from haiquan.core.api import ObjectId, Pagination
 from haiquan.core.problems import NotFound
 
 from . import asw, services

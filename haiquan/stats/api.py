@@ -9,8 +9,9 @@ from django.http import HttpRequest
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema, Status
 
+from haiquan.accounts.apiauth import API_AUTH
 from haiquan.accounts.models import User
-from haiquan.core.api import API_AUTH, ObjectId
+from haiquan.core.api import ObjectId
 
 from . import services
 from .permissions import require_statistics

@@ -251,7 +251,7 @@ def _labels(dimension: str, keys: list[str]) -> dict[str, str]:
     if dimension == Dimension.TYPE:
         return {t.code: f"{t.code} {t.name}" for t in DeclarationType.objects.filter(code__in=keys)}
     if dimension == Dimension.LANE:
-        from haiquan.clearance.choices import Lane
+        from haiquan.risk.choices import Lane
 
         return {k: str(Lane(k).label) for k in keys if k in Lane.values}
     if dimension == Dimension.TRANSPORT:

@@ -8,8 +8,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from haiquan.accounts.apiauth import API_AUTH
 from haiquan.accounts.models import User
-from haiquan.core.api import API_AUTH, Pagination
+from haiquan.core.api import Pagination
 from haiquan.core.problems import ProblemError
 
 from . import bonded, services

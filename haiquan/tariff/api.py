@@ -14,7 +14,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from haiquan.core.api import API_AUTH, Pagination
+from haiquan.accounts.apiauth import API_AUTH
+from haiquan.core.api import Pagination
 from haiquan.core.problems import FieldProblem, ValidationFailed
 
 from .assistant import MAX_DESCRIPTION, classify

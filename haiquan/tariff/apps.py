@@ -12,6 +12,12 @@ class TariffConfig(AppConfig):
 
     def ready(self) -> None:
         from haiquan.core.nav import nav_item_register
+        from haiquan.refdata.services import shipped_loader_register
+
+        from .services import tariff_load_shipped
+
+        # `haiquan load-refdata` loads the shipped tariff after the countries.
+        shipped_loader_register("tariff_lines", tariff_load_shipped)
 
         # The tariff is public law: its pages are open to everyone.
         nav_item_register(

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from haiquan.core.api import API_AUTH
+from haiquan.accounts.apiauth import API_AUTH
 
 from . import reports
 from .choices import Dimension

@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from haiquan.accounts.selectors import offices_in_scope_subtrees
-from haiquan.clearance.choices import Lane, TransportMode
+from haiquan.clearance.choices import TransportMode
 from haiquan.refdata.choices import Flow
+from haiquan.risk.choices import Lane
 
 from .choices import ComplianceGroup, Dimension
 

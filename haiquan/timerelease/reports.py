@@ -609,9 +609,10 @@ def _month_key(value: Any) -> str:
 
 
 def _labels(by: str, keys: list[Any], filters: Filters) -> dict[str, str]:
-    from haiquan.clearance.choices import Lane, TransportMode
+    from haiquan.clearance.choices import TransportMode
     from haiquan.refdata.choices import Flow
     from haiquan.refdata.models import DeclarationType
+    from haiquan.risk.choices import Lane
 
     if by == Dimension.OFFICE:
         offices = {o.code: f"{o.code} {o.name}" for o in Office.objects.filter(code__in=keys)}

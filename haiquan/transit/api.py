@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from haiquan.accounts.apiauth import API_AUTH
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.core.api import API_AUTH, Pagination
+from haiquan.core.api import Pagination
 from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
 
 from . import services

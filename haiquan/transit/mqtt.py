@@ -42,7 +42,7 @@ from haiquan.core.problems import ValidationFailed
 from .choices import Channel
 from .conf import transit_setting
 from .ingest import telemetry_receive
-from .osmand import json_message, json_params
+from .osmand import json_message, json_params, mqtt_payload
 
 log = logging.getLogger(__name__)
 BACKLOG_WARNING = 100_000
@@ -278,8 +278,6 @@ def publish_positions(
     rate: float | None = None,
 ) -> int:
     """Publish OsmAnd-keyed messages as an e-seal platform would (simulator, tests, bench)."""
-    from .simulator import mqtt_payload
-
     client = mqtt_client(url=url, max_inflight=1000)
     client.loop_start()
     try:

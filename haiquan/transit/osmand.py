@@ -230,6 +230,22 @@ def osmand_parse(params: Mapping[str, Any], *, now: datetime | None = None) -> P
     )
 
 
+NUMERIC_KEYS = frozenset(
+    {"timestamp", "lat", "lon", "speed", "bearing", "batt", "altitude", "accuracy", "hdop", "ctr"}
+)
+JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
+
+
+def mqtt_payload(message: dict[str, str]) -> bytes:
+    """The JSON an e-seal platform publishes on haiquan/eseal/<id>/position: numbers written
+    as the very text that was signed."""
+    parts = []
+    for k, v in message.items():
+        text = v if k in NUMERIC_KEYS and JSON_NUMBER.fullmatch(v) else json.dumps(v)
+        parts.append(f"{json.dumps(k)}:{text}")
+    return ("{" + ",".join(parts) + "}").encode()
+
+
 def json_message(raw: bytes | str) -> Any:
     """An MQTT payload parsed with its numbers kept as the text they were written in (the
     signature covers that text)."""

@@ -21,7 +21,6 @@ import heapq
 import json
 import math
 import random
-import re
 import time
 import urllib.error
 import urllib.parse
@@ -195,22 +194,6 @@ def sign_messages(
         counters[device] = counters.get(device, 0) + 1
         out.append(devicekeys.signed(keys[device], m, counters[device]))
     return out
-
-
-NUMERIC_KEYS = frozenset(
-    {"timestamp", "lat", "lon", "speed", "bearing", "batt", "altitude", "accuracy", "hdop", "ctr"}
-)
-JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
-
-
-def mqtt_payload(message: dict[str, str]) -> bytes:
-    """The JSON an e-seal platform publishes on haiquan/eseal/<id>/position: numbers written
-    as the very text that was signed."""
-    parts = []
-    for k, v in message.items():
-        text = v if k in NUMERIC_KEYS and JSON_NUMBER.fullmatch(v) else json.dumps(v)
-        parts.append(f"{json.dumps(k)}:{text}")
-    return ("{" + ",".join(parts) + "}").encode()
 
 
 # ---------------------------------------------------------------------------------------------

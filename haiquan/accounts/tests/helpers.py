@@ -11,10 +11,11 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haiquan.accounts.choices import CUSTOMS_ROLES, Scope
+from haiquan.accounts.choices import CUSTOMS_ROLES
 from haiquan.accounts.models import User
 from haiquan.accounts.selectors import user_needs_second_factor
 from haiquan.accounts.services import token_create
+from haiquan.core.apiscopes import Scope
 
 
 def totp_device(user: User) -> TOTPDevice:

@@ -11,7 +11,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import Lane, PaymentState, Status
+from haiquan.risk.choices import Lane
+
+from ..choices import PaymentState, Status
 
 register = template.Library()
 

@@ -11,9 +11,10 @@ import pytest
 from django.utils import timezone
 
 from haiquan.clearance import hooks, services
-from haiquan.clearance.choices import Lane, Status
+from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed
+from haiquan.risk.choices import Lane
 
 from .conftest import declaration_input, line
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from haiquan.clearance import services
-from haiquan.clearance.choices import CheckKind, CheckOutcome, Lane, PaymentState, Status
+from haiquan.clearance.choices import CheckKind, CheckOutcome, PaymentState, Status
 from haiquan.clearance.inputs import LineCorrection
 from haiquan.clearance.models import Declaration
 from haiquan.clearance.numbering import number_is_valid
@@ -19,6 +19,7 @@ from haiquan.eventlog.models import AppendOnlyError, Event
 from haiquan.payments.models import Bank
 from haiquan.payments.services import bank_confirmation_receive, bank_create, payment_order_create
 from haiquan.payments.signing import sign
+from haiquan.risk.choices import Lane
 from haiquan.risk.services import profile_create
 
 from .conftest import declaration_input, line

@@ -19,9 +19,10 @@ from haiquan.core.conf import haiquan_setting
 from haiquan.core.htmx import render_page
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.core.web import customs_required, problem_page, role_required
+from haiquan.risk.choices import Lane
 
 from .. import services
-from ..choices import CheckKind, CheckOutcome, Lane, Status
+from ..choices import CheckKind, CheckOutcome, Status
 from ..filtersets import OfficerDeclarationFilter, QueueFilter
 from ..forms import CheckResultForm, ReasonForm, ReleaseForm
 from ..inputs import LineCorrection

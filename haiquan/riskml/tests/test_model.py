@@ -16,10 +16,10 @@ from django.utils import translation
 from haiquan.accounts.choices import Role
 from haiquan.accounts.services import user_create
 from haiquan.accounts.tests.helpers import api_token
-from haiquan.clearance.choices import LANE_SEVERITY, Lane
 from haiquan.clearance.models import Declaration
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
+from haiquan.risk.choices import LANE_SEVERITY, Lane
 from haiquan.risk.engine import lane_decide
 from haiquan.riskml import selectors, services
 from haiquan.riskml.choices import ModelStatus

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from haiquan.clearance import services as clearance
-from haiquan.clearance.choices import Lane
 from haiquan.clearance.models import Declaration
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
+from haiquan.risk.choices import Lane
 from haiquan.singlewindow import asw
 from haiquan.singlewindow.inputs import CertificateInput, CertificateItemInput
 from haiquan.singlewindow.models import Certificate, CertificateUse

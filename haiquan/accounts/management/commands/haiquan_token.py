@@ -4,9 +4,9 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from haiquan.accounts.choices import Scope
 from haiquan.accounts.models import User
 from haiquan.accounts.services import token_create, token_max_days
+from haiquan.core.apiscopes import Scope
 from haiquan.core.problems import ProblemError
 
 

@@ -114,7 +114,7 @@ def test_known_and_unknown_devices_get_the_same_refusal():
 def test_over_mqtt_only_signed_new_messages_of_the_topic_s_own_seal_are_taken(monkeypatch):
     from haiquan.transit import mqtt
     from haiquan.transit.mqtt import TelemetrySubscriber, _Received
-    from haiquan.transit.simulator import mqtt_payload
+    from haiquan.transit.osmand import mqtt_payload
 
     # The subscriber's own process recycles its database connection between batches; here it
     # shares the test's, inside the test's transaction.
