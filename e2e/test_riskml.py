@@ -6,6 +6,7 @@ point and ranking in words — never a column name such as `importer__rate` or a
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -110,9 +111,14 @@ def test_a_fresh_version_raises_no_alarm_and_speaks_in_words(
     scorer_cache_clear()
     services.model_activate(actor=world.analyst, model=model)
     # Three declarations scored minutes after activation.
-    for _i in range(3):
+    for i in range(3):  # three consignments (the same goods twice would be refused)
         clearance.declaration_register(
-            actor=world.declarant, data=dragon_fruit(world.enterprise.mst)
+            actor=world.declarant,
+            data=replace(
+                dragon_fruit(world.enterprise.mst),
+                invoice_number=f"INV-2026-1{i:02d}",
+                containers=(),
+            ),
         )
     scorer_cache_clear()
 

@@ -120,5 +120,5 @@ def test_the_pdf_and_the_page_read_the_same_progress(rates, declarant, hoanglong
     from django.template.loader import render_to_string
 
     html = render_to_string("clearance/declaration_print.html", context, request=request)
-    assert "Waiting for" in html and "73,000,000" in html
+    assert "Waiting for" in html and "62,500,000" in html
     assert "cleared as soon as the bank confirms" in html
