@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from haiquan.eventlog import kinds
 
 from .choices import Lane, Status
-from .workflow.table import Action, By, states, transition
+from .workflow.table import Action, By, states, transition, transitions
 
 
 class CancelRoute(StrEnum):
@@ -60,8 +60,11 @@ def trader_route(status: str, lane: str) -> CancelRoute:
 
 # Statuses in which an officer may cancel on the office's own decision (before clearance).
 OFFICER_CANCELLATION = states(Action.CANCEL, By.OFFICER)
-# Statuses after clearance: cancellation then needs the goods still in the customs area.
-AFTER_CLEARANCE = frozenset({Status.CLEARED, Status.RELEASED})
+# Statuses after clearance (where the release starts and ends): cancellation then needs the
+# goods still in the customs area.
+AFTER_CLEARANCE = states(Action.RELEASE, By.OFFICER) | {
+    row.target for row in transitions(Action.RELEASE, by=By.OFFICER)
+}
 # Statuses in which a penalty decision may be recorded.
 PENALTY_STATUSES = states(Action.RECORD_PENALTY, By.OFFICER)
 # Events that say the goods were taken out of the customs area (besides the officer's release).

@@ -23,7 +23,7 @@ from enum import StrEnum
 from haiquan.eventlog import kinds
 from haiquan.eventlog.kinds import EventKind
 
-from ..choices import Lane, Status
+from ..choices import OPEN_STATUSES, Lane, Status
 
 
 class Action(StrEnum):
@@ -101,7 +101,7 @@ DRAFT, DOC, INSP, AWAIT, CLEARED, RELEASED, CANCELLED = (
     Status.CANCELLED,
 )
 REGISTERED = (DOC, INSP, AWAIT, CLEARED, RELEASED)  # registered and not cancelled
-BEFORE_CLEARANCE = (DOC, INSP, AWAIT)
+BEFORE_CLEARANCE = tuple(sorted(OPEN_STATUSES))  # registered, not cleared yet
 CANCEL_GUARDS = (Guard.NO_UNPAID_PENALTY, Guard.NO_REQUEST)
 LODGED = (kinds.DECLARATION_LODGED, kinds.DECLARATION_REGISTERED, kinds.DECLARATION_LANE_DECIDED)
 DRAFTED = (kinds.DECLARATION_REGISTERED, kinds.DECLARATION_LANE_DECIDED)
