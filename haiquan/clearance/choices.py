@@ -1,11 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# The lane is the risk decision's (haiquan.risk.choices). Named here too only for
-# clearance/services.py, which another change is splitting into modules: import it from risk.
-from haiquan.risk.choices import LANE_SEVERITY as LANE_SEVERITY
-from haiquan.risk.choices import Lane as Lane
-
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")

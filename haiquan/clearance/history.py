@@ -7,7 +7,7 @@ recorded, not recomputed: the rates, exchange rates and rules of the day they we
 were the law then.
 
 The file is read once, a chunk of records at a time, inside one transaction: each record is
-checked against the reference data (declaration types, offices, enterprises, currencies,
+checked (`history_records.py`) against the reference data (declaration types, offices, enterprises, currencies,
 countries, HS codes) held in memory, against the file and the database for numbers given twice,
 and every problem is reported with its line and field. While nothing is wrong, each checked chunk
 is written with `COPY` on PostgreSQL (batched INSERTs on SQLite): declarations, lines, containers,
@@ -32,63 +32,35 @@ import json
 import multiprocessing
 import os
 import queue
-import re
 import threading
 import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import IO, Any
 
 import psycopg
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from psycopg.copy import Copy, FileWriter
-from stdnum.vn import mst as mst_std
 
 from haiquan.accounts.models import User
 from haiquan.core.bulkwrite import IdAllocator, Table, write_rows
 from haiquan.core.problems import FieldProblem
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
-from haiquan.refdata.models import Country, Currency, DeclarationType, Enterprise, Office
-from haiquan.risk.choices import Lane
-from haiquan.tariff.models import HsLine
 
-from .choices import Incoterm, PaymentState, Status, TransportMode
+from .history_records import LANES, ZERO, Parsed, Refs, record_check
 from .models import Container, Declaration, DeclarationLine, DeclarationVersion, NumberSequence
 from .numbering import FLOW_PREFIX, SERIAL_DIGITS, number_is_valid
+from .workflow import Action, By, emitted
 
-MAX_LINES = 999  # VNACCS allows 50 lines a declaration; legacy systems more, never this many
-FINISHED = frozenset({Status.CLEARED.value, Status.RELEASED.value, Status.CANCELLED.value})
-HEADER_TEXT = {
-    "partner_name": 255,
-    "bill_of_lading": 35,
-    "invoice_number": 35,
-    "cancel_reason": 2000,
-}
-# The duties and taxes of a declaration, and of each of its lines.
-DUTIES = ("import_duty_vnd", "export_duty_vnd", "sct_vnd", "env_tax_vnd", "vat_vnd")
-LINE_RATES = ("import_rate", "export_rate", "sct_rate", "vat_rate")
 MAX_PROBLEMS = 1000  # reported at most; the count says how many there were
 CHUNK = 5000  # records checked and written at a time
-ZERO = Decimal(0)
-CENT = Decimal("0.01")
-LIMIT = 10**16  # amounts have at most 16 digits before the point (DecimalField(18, 2))
-LANES = frozenset(Lane.values)
-MODES = frozenset(TransportMode.values)
-INCOTERMS = frozenset(Incoterm.values)
-# An amount written plainly (digits, at most `places` decimals) is in range as it stands; only
-# the other spellings (exponents, signs, spaces...) need the full check.
-_PLAIN = {
-    places: re.compile(rf"[0-9]{{1,16}}(?:\.[0-9]{{1,{places}}})?").fullmatch
-    for places in (2, 3, 4)
-}
 
 # fmt: off
 DECLARATION_COLUMNS = (
@@ -125,6 +97,12 @@ TABLES = {
     "event": (Event, EVENT_COLUMNS),
 }
 ACTOR_LABEL = "history import"
+# The events of each step, at the time it happened: what the live workflow writes for it.
+REGISTERED = kinds.DECLARATION_REGISTERED.code
+LANE_DECIDED = kinds.DECLARATION_LANE_DECIDED.code
+CLEARED = emitted(Action.CLEAR, By.SYSTEM).code
+RELEASED = emitted(Action.RELEASE, By.OFFICER).code
+CANCELLED = kinds.DECLARATION_CANCELLED.code
 
 
 def _dump(value: Any) -> str:
@@ -167,346 +145,20 @@ class ImportReport:
 
 
 @dataclass
-class _Refs:
-    """The reference data the records are checked against, in memory."""
-
-    types: dict[str, str]  # code → flow
-    offices: dict[str, tuple[int, str]]  # code → (id, code)
-    enterprises: dict[str, int]  # MST → id
-    currencies: set[str]
-    countries: set[str]
-    hs_codes: set[str]
-
-    @classmethod
-    def load(cls) -> _Refs:
-        return cls(
-            types=dict(DeclarationType.objects.values_list("code", "flow")),
-            offices={c: (pk, c) for pk, c in Office.objects.values_list("pk", "code")},
-            enterprises=dict(Enterprise.objects.values_list("mst", "pk")),
-            currencies=set(Currency.objects.values_list("code", flat=True)),
-            countries=set(Country.objects.values_list("code", flat=True)),
-            hs_codes=set(HsLine.objects.values_list("code", flat=True)),
-        )
-
-
-class _Record:
-    """One line of the file, checked field by field; problems gathered, never raised.
-
-    A field is read from `src` (the record, or one of its objects) by its `key`; its name in a
-    problem is `at + key` (`lines[2].` + `hs_code`), put together only when there is a problem.
-    """
-
-    def __init__(self, raw: dict[str, Any], problems: list[FieldProblem]) -> None:
-        self.raw = raw
-        self.problems = problems
-
-    def bad(self, name: str, text: str, code: str = "invalid") -> None:
-        self.problems.append(FieldProblem(name, text, code))
-
-    def text(
-        self, src: dict[str, Any], key: str, limit: int, *, required: bool = False, at: str = ""
-    ) -> str:
-        value = src.get(key)
-        if type(value) is not str:
-            if value is None:
-                if required:
-                    self.bad(at + key, "is required", "required")
-                return ""
-            self.bad(at + key, "must be a string", "type")
-            return ""
-        value = value.strip()
-        if not value:
-            if required:
-                self.bad(at + key, "is required", "required")
-        elif len(value) > limit:
-            self.bad(at + key, f"is longer than {limit} characters", "too-long")
-        elif "\x00" in value:  # PostgreSQL text cannot hold it
-            self.bad(at + key, "must not contain the NUL character", "invalid-character")
-        return value
-
-    def amount(
-        self,
-        src: dict[str, Any],
-        key: str,
-        *,
-        at: str = "",
-        default: Decimal | None = None,
-        places: int = 2,
-    ) -> Decimal:
-        value = src.get(key)
-        if value is None:
-            if default is not None:
-                return default
-            self.bad(at + key, "is required", "required")
-            return ZERO
-        kind = type(value)
-        if kind is int:  # the common case for amounts in đồng: no decimals to check
-            if 0 <= value < LIMIT:
-                return Decimal(value)
-            self.bad(at + key, "must be zero or more, under 10^16", "out-of-range")
-            return ZERO
-        if kind is str and _PLAIN[places](value):
-            return Decimal(value)
-        if kind is not str and kind is not float:
-            self.bad(at + key, "must be a number", "type")
-            return ZERO
-        try:
-            number = Decimal(value if kind is str else repr(value))
-        except InvalidOperation:
-            self.bad(at + key, f"'{value}' is not a number", "type")
-            return ZERO
-        if not number.is_finite() or number < 0 or number >= LIMIT:
-            self.bad(at + key, "must be zero or more, under 10^16", "out-of-range")
-            return ZERO
-        exponent = number.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > places:
-            self.bad(at + key, f"has more than {places} decimals", "out-of-range")
-            return ZERO
-        return number
-
-    def moment(self, name: str, *, required: bool = False) -> datetime | None:
-        value = self.raw.get(name)
-        if value is None or value == "":
-            if required:
-                self.bad(name, "is required", "required")
-            return None
-        try:
-            parsed = parse_datetime(value) if type(value) is str else None
-        except ValueError:  # well formed but no such time (month 13, offset of 25 hours...)
-            parsed = None
-        if parsed is None or parsed.utcoffset() is None:
-            self.bad(name, "must be an ISO 8601 date-time with its UTC offset", "invalid-datetime")
-            return None
-        return parsed
-
-    def day(self, src: dict[str, Any], key: str, at: str) -> date | None:
-        value = src.get(key)
-        if value is None or value == "":
-            return None
-        try:
-            parsed = parse_date(value) if type(value) is str else None
-        except ValueError:  # well formed but no such day (30 February...)
-            parsed = None
-        if parsed is None:
-            self.bad(at + key, "must be a date (YYYY-MM-DD)", "invalid-date")
-        return parsed
-
-
-@dataclass
-class _Parsed:
-    number: str
-    flow: str
-    values: dict[str, Any]
-    # Each line's columns in LINE_COLUMNS order from `hs_code` on (keys and line_no come later).
-    lines: list[tuple[Any, ...]]
-    containers: list[str]
-    line_no: int = 0
-
-
-def _check(raw: Any, refs: _Refs, seen: set[str]) -> tuple[_Parsed | None, list[FieldProblem]]:
-    problems: list[FieldProblem] = []
-    if not isinstance(raw, dict):
-        return None, [FieldProblem("", "each line must be a JSON object", "type")]
-    r = _Record(raw, problems)
-    text = r.text
-    amount = r.amount
-    number = text(raw, "number", 12, required=True)
-    if number and not (len(number) == 12 and number.isdigit()):
-        r.bad("number", "must be 12 digits", "invalid-number")
-    elif number in seen:
-        r.bad("number", f"{number} appears twice in the file", "duplicate")
-    type_code = text(raw, "type_code", 3, required=True).upper()
-    flow = refs.types.get(type_code, "")
-    if type_code and not flow:
-        r.bad("type_code", f"'{type_code}' is not a declaration type code", "unknown-type")
-    office_code = text(raw, "office_code", 16, required=True).upper()
-    office = refs.offices.get(office_code)
-    if office_code and office is None:
-        r.bad("office_code", f"'{office_code}' is not a customs office code", "unknown-office")
-    mst = text(raw, "enterprise_mst", 14, required=True)
-    enterprise_id = refs.enterprises.get(mst)
-    if mst and enterprise_id is None:
-        if not mst_std.is_valid(mst):
-            r.bad("enterprise_mst", f"'{mst}' is not a valid tax code", "invalid-mst")
-        else:
-            r.bad("enterprise_mst", f"no enterprise with tax code {mst}", "unknown-enterprise")
-    status = text(raw, "status", 16, required=True)
-    if status and status not in FINISHED:
-        r.bad("status", "must be cleared, released or cancelled (finished history)", "status")
-    lane = text(raw, "lane", 6, required=True)
-    if lane and lane not in LANES:
-        r.bad("lane", "must be green, yellow or red", "invalid-lane")
-    mode = text(raw, "transport_mode", 16, required=True)
-    if mode and mode not in MODES:
-        r.bad("transport_mode", f"'{mode}' is not a transport mode", "invalid-choice")
-    incoterm = text(raw, "incoterm", 3, required=True).upper()
-    if incoterm and incoterm not in INCOTERMS:
-        r.bad("incoterm", f"'{incoterm}' is not an Incoterm", "invalid-choice")
-    currency = text(raw, "currency", 3, required=True).upper()
-    if currency and currency not in refs.currencies:
-        r.bad("currency", f"'{currency}' is not a currency code", "unknown-currency")
-    partner = text(raw, "partner_country", 2).upper()
-    if partner and partner not in refs.countries:
-        r.bad("partner_country", f"'{partner}' is not a country code", "unknown-country")
-    registered = r.moment("registered_at", required=True)
-    cleared = r.moment("cleared_at", required=status in (Status.CLEARED, Status.RELEASED))
-    released = r.moment("released_at", required=status == Status.RELEASED)
-    cancelled = r.moment("cancelled_at", required=status == Status.CANCELLED)
-    for name, later in (("cleared_at", cleared), ("cancelled_at", cancelled)):
-        if registered and later and later < registered:
-            r.bad(name, "is before registered_at", "out-of-order")
-    if cleared and released and released < cleared:
-        r.bad("released_at", "is before cleared_at", "out-of-order")
-    # What a declaration ended as is its status: a cancelled one may have been cleared and released
-    # first (an export released for loading, never shipped, cancelled on the officer's decision), so
-    # its cancellation comes after those steps; a cleared or released one was never cancelled.
-    if status in (Status.CLEARED, Status.RELEASED) and raw.get("cancelled_at") not in (None, ""):
-        r.bad(
-            "cancelled_at",
-            f"a {status} declaration has no cancellation; a declaration cancelled after its "
-            "release has status cancelled",
-            "inconsistent",
-        )
-    for name, before in (("cleared_at", cleared), ("released_at", released)):
-        if status == Status.CANCELLED and cancelled and before and cancelled < before:
-            r.bad("cancelled_at", f"is before {name}", "out-of-order")
-    partner_name = text(raw, "partner_name", HEADER_TEXT["partner_name"])
-    bill_of_lading = text(raw, "bill_of_lading", HEADER_TEXT["bill_of_lading"])
-    invoice_number = text(raw, "invoice_number", HEADER_TEXT["invoice_number"])
-    cancel_reason = text(raw, "cancel_reason", HEADER_TEXT["cancel_reason"])
-    invoice_value = amount(raw, "invoice_value")
-    freight = amount(raw, "freight", default=ZERO)
-    insurance = amount(raw, "insurance", default=ZERO)
-    exchange_rate = amount(raw, "exchange_rate", places=4)
-    duties_src = raw.get("duties") or {}
-    if not isinstance(duties_src, dict):
-        r.bad("duties", "must be an object", "type")
-        duties_src = {}
-    duties = {k: amount(duties_src, k, at="duties.", default=ZERO) for k in DUTIES}
-    paid = amount(duties_src, "paid_vnd", at="duties.", default=ZERO)
-
-    raw_lines = raw.get("lines")
-    lines: list[tuple[Any, ...]] = []
-    if not isinstance(raw_lines, list) or not raw_lines:
-        r.bad("lines", "at least one goods line is required", "required")
-        raw_lines = []
-    elif len(raw_lines) > MAX_LINES:
-        r.bad("lines", f"more than {MAX_LINES} lines", "too-many")
-        raw_lines = []
-    total = ZERO
-    customs_value = ZERO
-    hs_codes = refs.hs_codes
-    countries = refs.countries
-    for i, ln in enumerate(raw_lines):
-        at = f"lines[{i}]."
-        if not isinstance(ln, dict):
-            r.bad(at[:-1], "must be an object", "type")
-            continue
-        hs = text(ln, "hs_code", 10, required=True, at=at).replace(".", "")
-        if hs and hs not in hs_codes:
-            r.bad(at + "hs_code", f"'{hs}' is not a tariff line", "unknown-hs")
-        origin = text(ln, "origin", 2, required=True, at=at).upper()
-        if origin and origin not in countries:
-            r.bad(at + "origin", f"'{origin}' is not a country code", "unknown-country")
-        # In the order the fields are checked, so problems come in the same order every time.
-        description = text(ln, "description", 500, required=True, at=at)
-        quantity = amount(ln, "quantity", at=at, places=3)
-        unit = text(ln, "unit", 8, required=True, at=at).upper()
-        unit_price = amount(ln, "unit_price", at=at, places=4)
-        value = amount(ln, "value", at=at)
-        preference = text(ln, "preference", 16, at=at).upper()
-        co_number = text(ln, "co_number", 35, at=at)
-        co_date = r.day(ln, "co_date", at)
-        rate_kind = text(ln, "import_rate_kind", 32, at=at)
-        line_value = amount(ln, "customs_value_vnd", at=at, default=ZERO)
-        import_duty = amount(ln, "import_duty_vnd", at=at, default=ZERO)
-        export_duty = amount(ln, "export_duty_vnd", at=at, default=ZERO)
-        sct = amount(ln, "sct_vnd", at=at, default=ZERO)
-        env_tax = amount(ln, "env_tax_vnd", at=at, default=ZERO)
-        vat = amount(ln, "vat_vnd", at=at, default=ZERO)
-        rates = [None if ln.get(k) is None else amount(ln, k, at=at, places=4) for k in LINE_RATES]
-        lines.append(
-            (
-                hs, description, origin, quantity, unit, unit_price, value, preference,
-                co_number, co_date, line_value, rates[0], rate_kind, import_duty, rates[1],
-                export_duty, rates[2], sct, env_tax, rates[3], vat,
-                import_duty + export_duty + sct + env_tax + vat, "[]",
-            )
-        )  # fmt: skip
-        total += value
-        customs_value += line_value
-    if lines and abs(total - invoice_value) > CENT:
-        r.bad(
-            "invoice_value",
-            f"{invoice_value} does not equal the sum of the lines' values ({total})",
-            "value-mismatch",
-        )
-    containers_raw = raw.get("containers") or []
-    if not isinstance(containers_raw, list) or not all(
-        isinstance(c, str) and 1 <= len(c.strip()) <= 11 for c in containers_raw
-    ):
-        r.bad("containers", "must be a list of container numbers (at most 11 characters)", "type")
-        containers_raw = []
-    if problems:
-        return None, problems
-    assert office is not None and registered is not None and enterprise_id is not None
-    total_duties = sum(duties.values(), ZERO)
-    values: dict[str, Any] = {
-        "partner_name": partner_name,
-        "bill_of_lading": bill_of_lading,
-        "invoice_number": invoice_number,
-        "cancel_reason": cancel_reason,
-        "type_id": type_code,
-        "status": status,
-        "lane": lane,
-        "enterprise_id": enterprise_id,
-        "office_id": office[0],
-        "office_code": office[1],
-        "partner_country_id": partner or None,
-        "transport_mode": mode,
-        "incoterm": incoterm,
-        "currency_id": currency,
-        "invoice_value": invoice_value,
-        "freight": freight,
-        "insurance": insurance,
-        "exchange_rate": exchange_rate,
-        "customs_value_vnd": customs_value,
-        "total_duties_vnd": total_duties,
-        "paid_vnd": paid,
-        "payment_state": (
-            PaymentState.NONE_DUE
-            if total_duties == 0
-            else PaymentState.PAID
-            if paid >= total_duties
-            else PaymentState.PARTIAL
-            if paid > 0
-            else PaymentState.UNPAID
-        ).value,
-        "registered_at": registered,
-        "cleared_at": cleared,
-        "released_at": released,
-        "cancelled_at": cancelled,
-        **duties,
-    }
-    seen.add(number)
-    return _Parsed(number, flow, values, lines, [c.strip().upper() for c in containers_raw]), []
-
-
-@dataclass
 class _Chunk:
     """What reading and checking a stretch of the file found: its records' problems in file
     order, then the sound records (at most CHUNK of them), which are the ones to write."""
 
     records: int
     problems: list[tuple[int, FieldProblem]]
-    parsed: list[_Parsed]
+    parsed: list[Parsed]
     numbers: list[tuple[int, str]] = field(default_factory=list)  # (line, number) of `parsed`
     copy: dict[str, bytes] | None = None  # COPY text per table, when the checker wrote it
     rows: dict[str, int] = field(default_factory=dict)  # rows per table in `copy`
     highest: dict[str, int] = field(default_factory=dict)  # flow → highest serial of ours
 
 
-def _chunks(stream: IO[str], refs: _Refs, seen: set[str]) -> Iterator[_Chunk]:
+def _chunks(stream: IO[str], refs: Refs, seen: set[str]) -> Iterator[_Chunk]:
     """Read and check the file, a chunk of CHUNK sound records at a time (and whatever is left
     at the end, even nothing, so that the last problems are handed on)."""
     chunk = _Chunk(0, [], [])
@@ -522,7 +174,7 @@ def _chunks(stream: IO[str], refs: _Refs, seen: set[str]) -> Iterator[_Chunk]:
                 (n, FieldProblem("", f"not JSON: {exc.msg} at column {exc.colno}", "json"))
             )
             continue
-        record, problems = _check(raw, refs, seen)
+        record, problems = record_check(raw, refs, seen)
         if record is None:
             chunk.problems.extend((n, p) for p in problems)
             continue
@@ -534,7 +186,7 @@ def _chunks(stream: IO[str], refs: _Refs, seen: set[str]) -> Iterator[_Chunk]:
     yield chunk
 
 
-def _highest(parsed: Iterable[_Parsed]) -> dict[str, int]:
+def _highest(parsed: Iterable[Parsed]) -> dict[str, int]:
     """For each flow, the highest serial among the numbers that fit haiquan's numbering."""
     prefix_flow = {v: k for k, v in FLOW_PREFIX.items()}
     highest: dict[str, int] = {}
@@ -548,7 +200,7 @@ def _highest(parsed: Iterable[_Parsed]) -> dict[str, int]:
 
 
 def _rows(
-    p: _Parsed,
+    p: Parsed,
     actor_id: int,
     keys: dict[str, Callable[[], int]],
     rows: dict[str, list[tuple[Any, ...]]],
@@ -587,11 +239,11 @@ def _rows(
     event_key = keys["event"]
     events = rows["event"]
     for at, kind, party, data in (
-        (v["registered_at"], "declaration.registered", Party.TRADER.value, _IMPORTED),
-        (v["registered_at"], "declaration.lane_decided", Party.CUSTOMS.value, _LANE_DECIDED[lane]),
-        (v["cleared_at"], "declaration.cleared", Party.CUSTOMS.value, _IMPORTED),
-        (v["released_at"], "declaration.released", Party.MOVEMENT.value, _IMPORTED),
-        (v["cancelled_at"], "declaration.cancelled", Party.TRADER.value, _IMPORTED),
+        (v["registered_at"], REGISTERED, Party.TRADER.value, _IMPORTED),
+        (v["registered_at"], LANE_DECIDED, Party.CUSTOMS.value, _LANE_DECIDED[lane]),
+        (v["cleared_at"], CLEARED, Party.CUSTOMS.value, _IMPORTED),
+        (v["released_at"], RELEASED, Party.MOVEMENT.value, _IMPORTED),
+        (v["cancelled_at"], CANCELLED, Party.TRADER.value, _IMPORTED),
     ):
         if at is not None:
             events.append(
@@ -635,7 +287,7 @@ def _take(report: ImportReport, chunk: _Chunk) -> None:
 def history_check(stream: IO[str]) -> ImportReport:
     """Check every record against the reference data and the database; nothing is written."""
     report = ImportReport()
-    for chunk in _chunks(stream, _Refs.load(), set()):
+    for chunk in _chunks(stream, Refs.load(), set()):
         _take(report, chunk)
     return report
 
@@ -672,7 +324,7 @@ def _import_inline(stream: IO[str], actor: User, report: ImportReport) -> dict[s
     allocators = {name: IdAllocator(t.model, block=CHUNK * 4) for name, t in tables.items()}
     keys = {name: a.next for name, a in allocators.items()}
     highest: dict[str, int] = {}
-    for chunk in _chunks(stream, _Refs.load(), set()):
+    for chunk in _chunks(stream, Refs.load(), set()):
         _take(report, chunk)
         if not report.ok:
             continue
@@ -737,7 +389,7 @@ class _CheckerJob:
     write_fd: int  # the parent's end of the pipe, closed at once in the checker
     results: Any  # multiprocessing Queue of _Chunk, then None (or a traceback text)
     stop: Any  # multiprocessing Event: the parent found a problem, stop writing COPY text
-    refs: _Refs
+    refs: Refs
     conninfo: dict[str, Any]
     actor_id: int
 
@@ -797,7 +449,7 @@ def _import_parallel(stream: IO[str], actor: User, report: ImportReport) -> dict
     ctx = multiprocessing.get_context("fork")
     results = ctx.Queue(maxsize=2)  # chunks checked ahead of the writing: bounds memory
     stop = ctx.Event()
-    refs = _Refs.load()
+    refs = Refs.load()
     read_fd, write_fd = os.pipe()
     job = _CheckerJob(read_fd, write_fd, results, stop, refs, conninfo, actor.pk)
     checker = ctx.Process(target=_checker, args=(job,), name="history-import-checker")

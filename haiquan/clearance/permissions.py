@@ -1,25 +1,21 @@
 """What a user may do with a declaration now, to show only the actions that will work.
 
-The rules themselves stay in `services.py` (who is the declarant, who is an officer of the
-office) and `rules.py` (which states allow what, and with whose approval); this module asks them,
-so a button is never shown for an action the service would refuse. (Officers are not offered to
-cancel a trader's draft.)
+The rules themselves are the workflow's (`workflow/table.py`: which state allows which action, by
+whom; `workflow/actors.py`: who is the declarant, who is an officer of the office) and
+`rules.py`'s (the conditions of cancelling); this module asks them, so a button is never shown
+for an action the service would refuse. (Officers are not offered to cancel a trader's draft.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.core.problems import Forbidden
 
-from .choices import Status
 from .models import CancellationRequest, Declaration
-from .rules import CancelRoute, penalty_refusal
+from .rules import CancelRoute
 from .selectors import cancellation_pending, declaration_cancellation_terms
-from .services import AMENDABLE, _require_officer_of, _require_trader_of
+from .workflow import Action, By, allows, is_officer_of, is_trader_of, taker_of
 
 # The order actions are offered in: what comes next first; cancelling always last.
 ACTION_ORDER = (
@@ -63,14 +59,6 @@ class DeclarationActions:
         return [name for name in ACTION_ORDER if getattr(self, name)]
 
 
-def _passes(check: Callable[[User, Declaration], None], user: User, d: Declaration) -> bool:
-    try:
-        check(user, d)
-    except Forbidden:
-        return False
-    return True
-
-
 def declaration_actions(
     *,
     user: User,
@@ -80,34 +68,33 @@ def declaration_actions(
     """The workflow actions open to `user` on `declaration` in its current state (`pending`: its
     open cancellation request, when already read)."""
     status = declaration.status
-    if user.role in (Role.DECLARANT, Role.BROKER):
-        if not _passes(_require_trader_of, user, declaration):
+    by = taker_of(user)
+    if by == By.TRADER:
+        if not is_trader_of(user, declaration):
             return DeclarationActions(copy=True)
-        registered = status not in (Status.DRAFT, Status.CANCELLED)
         terms = declaration_cancellation_terms(declaration, pending=pending)
         return DeclarationActions(
-            edit=status == Status.DRAFT,
-            register=status == Status.DRAFT,
-            amend=status in AMENDABLE,
+            edit=allows(status, Action.SAVE_DRAFT, by),
+            register=allows(status, Action.REGISTER, by),
+            amend=allows(status, Action.AMEND, by),
             cancel=terms.trader != CancelRoute.NONE,
             copy=True,
-            pay=registered and declaration.amount_due_vnd > 0,
+            pay=allows(status, Action.PAY, by) and declaration.amount_due_vnd > 0,
             cancel_route=str(terms.trader),
         )
-    if user.role in (Role.OFFICER, Role.LEADER):
-        if not _passes(_require_officer_of, user, declaration):
+    if by == By.OFFICER:
+        if not is_officer_of(user, declaration):
             return DeclarationActions()
         if pending is None:
             pending = cancellation_pending(declaration)
         terms = declaration_cancellation_terms(declaration, pending=pending or False)
         return DeclarationActions(
             cancel=terms.officer,
-            record_check=status in (Status.DOCUMENT_CHECK, Status.INSPECTION)
-            and declaration.checks_pending,
-            escalate=status == Status.DOCUMENT_CHECK,
-            release=status == Status.CLEARED and not pending,
+            record_check=allows(status, Action.RECORD_CHECK, by) and declaration.checks_pending,
+            escalate=allows(status, Action.ESCALATE, by),
+            release=allows(status, Action.RELEASE, by) and not pending,
             decide_cancellation=bool(pending),
-            record_penalty=not penalty_refusal(status),
+            record_penalty=allows(status, Action.RECORD_PENALTY, by),
             cancel_route="customs",
         )
     return DeclarationActions()

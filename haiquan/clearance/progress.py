@@ -24,6 +24,7 @@ from haiquan.eventlog.choices import Party
 from .choices import OPEN_STATUSES, SETTLED_PAYMENT_STATES, CheckKind, CheckOutcome, Status
 from .hooks import clearance_blockers
 from .models import CancellationRequest, CheckResult, Declaration
+from .workflow import Action, By, allows
 
 # "Not read yet": the function reads it (None means known to be absent).
 UNREAD: Any = object()
@@ -107,6 +108,35 @@ def _payment(declaration: Declaration, last_check: CheckResult | None) -> Wait |
     )
 
 
+def _not_under_way(declaration: Declaration) -> Progress | None:
+    """A draft waits for its registration; a cancelled declaration for nothing."""
+    if declaration.status == Status.DRAFT:
+        return Progress(
+            waits=(
+                Wait(
+                    Waiting.REGISTRATION,
+                    Party.TRADER,
+                    _("registration: the declarant checks the answers and registers the draft"),
+                ),
+            )
+        )
+    if declaration.status != Status.CANCELLED:
+        return None
+    notes: tuple[str, ...] = ()
+    if declaration.paid_vnd > 0:
+        notes = (
+            _(
+                "%(amount)s VND was paid on this declaration. The cancellation does not "
+                "return it: it is an overpayment that the enterprise may ask to have "
+                "refunded or set off against other duties (Law on Tax Administration 2019, "
+                "art. 60)."
+            )
+            % {"amount": vnd(declaration.paid_vnd)},
+        )
+    when = _day(declaration.cancelled_at) if declaration.cancelled_at else ""
+    return Progress(outcome=_("Cancelled on %(day)s. Nothing is due.") % {"day": when}, notes=notes)
+
+
 def declaration_progress(
     declaration: Declaration,
     *,
@@ -118,32 +148,9 @@ def declaration_progress(
     `last_check` its latest check result with a discrepancy, `blockers` what the clearance
     guards hold it for; each is read here when not given."""
     status = declaration.status
-    if status == Status.DRAFT:
-        return Progress(
-            waits=(
-                Wait(
-                    Waiting.REGISTRATION,
-                    Party.TRADER,
-                    _("registration: the declarant checks the answers and registers the draft"),
-                ),
-            )
-        )
-    if status == Status.CANCELLED:
-        notes: tuple[str, ...] = ()
-        if declaration.paid_vnd > 0:
-            notes = (
-                _(
-                    "%(amount)s VND was paid on this declaration. The cancellation does not "
-                    "return it: it is an overpayment that the enterprise may ask to have "
-                    "refunded or set off against other duties (Law on Tax Administration 2019, "
-                    "art. 60)."
-                )
-                % {"amount": vnd(declaration.paid_vnd)},
-            )
-        when = _day(declaration.cancelled_at) if declaration.cancelled_at else ""
-        return Progress(
-            outcome=_("Cancelled on %(day)s. Nothing is due.") % {"day": when}, notes=notes
-        )
+    done = _not_under_way(declaration)
+    if done is not None:
+        return done
     if pending is UNREAD:
         pending = (
             CancellationRequest.objects.filter(declaration=declaration, state="pending")
@@ -167,7 +174,7 @@ def declaration_progress(
                 details=(_("Reason given: %(reason)s") % {"reason": pending.reason},),
             )
         )
-    if status in (Status.DOCUMENT_CHECK, Status.INSPECTION) and declaration.checks_pending:
+    if allows(status, Action.RECORD_CHECK, By.OFFICER) and declaration.checks_pending:
         waits.append(
             Wait(
                 Waiting.CHECK,
@@ -184,7 +191,7 @@ def declaration_progress(
         if blockers is None:
             blockers = clearance_blockers(declaration)
         waits.extend(Wait(Waiting.PARTNER_AGENCY, Party.AGENCY, reason) for reason in blockers)
-    if status == Status.CLEARED:
+    if allows(status, Action.RELEASE, By.OFFICER):
         waits.append(
             Wait(
                 Waiting.RELEASE,

@@ -1,5 +1,6 @@
-"""What may be done to a declaration when, by whom and with whose approval — the rules the
-services enforce and the pages read (to offer only what will work), kept as data in one place.
+"""The conditions of cancelling a declaration and recording a penalty on it, and the words of
+their refusals. Which states allow which action, by whom, is the workflow table's
+(`workflow/table.py`); this module reads it and adds what depends on more than the state.
 
 Cancellation (hủy tờ khai), after the Customs Law 2014 and Circular 38/2015/TT-BTC art. 22 as
 amended by Circular 39/2018/TT-BTC:
@@ -31,9 +32,11 @@ from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
-from haiquan.risk.choices import LANE_SEVERITY, Lane
+from haiquan.eventlog import kinds
+from haiquan.risk.choices import Lane
 
 from .choices import Status
+from .workflow.table import Action, By, states, transition, transitions
 
 
 class CancelRoute(StrEnum):
@@ -45,34 +48,28 @@ class CancelRoute(StrEnum):
     NONE = "none"  # cannot be cancelled
 
 
-# Status → what the declarant's request does, before the conditions below are applied.
-TRADER_CANCELLATION: dict[str, CancelRoute] = {
-    Status.DRAFT: CancelRoute.DISCARD,
-    Status.AWAITING_PAYMENT: CancelRoute.AT_ONCE,  # DECISION when a check was selected
-    Status.DOCUMENT_CHECK: CancelRoute.DECISION,
-    Status.INSPECTION: CancelRoute.DECISION,
-    Status.CLEARED: CancelRoute.DECISION,  # only while the goods are in the customs area
-    Status.RELEASED: CancelRoute.NONE,
-    Status.CANCELLED: CancelRoute.NONE,
-}
+def trader_route(status: str, lane: str) -> CancelRoute:
+    """What the declarant's request does in this state and lane, as the workflow table says,
+    before the conditions below are applied."""
+    lane = lane if lane in Lane.values else Lane.GREEN  # a draft has no lane yet
+    if transition(status, Action.CANCEL, By.TRADER, lane) is not None:
+        return CancelRoute.DISCARD if status == Status.DRAFT else CancelRoute.AT_ONCE
+    if transition(status, Action.REQUEST_CANCELLATION, By.TRADER, lane) is not None:
+        return CancelRoute.DECISION
+    return CancelRoute.NONE
+
+
 # Statuses in which an officer may cancel on the office's own decision (before clearance).
-OFFICER_CANCELLATION = frozenset(
-    {Status.DOCUMENT_CHECK, Status.INSPECTION, Status.AWAITING_PAYMENT}
-)
-# Statuses after clearance: cancellation then needs the goods still in the customs area.
-AFTER_CLEARANCE = frozenset({Status.CLEARED, Status.RELEASED})
+OFFICER_CANCELLATION = states(Action.CANCEL, By.OFFICER)
+# Statuses after clearance (where the release starts and ends): cancellation then needs the
+# goods still in the customs area.
+AFTER_CLEARANCE = states(Action.RELEASE, By.OFFICER) | {
+    row.target for row in transitions(Action.RELEASE, by=By.OFFICER)
+}
 # Statuses in which a penalty decision may be recorded.
-PENALTY_STATUSES = frozenset(
-    {
-        Status.DOCUMENT_CHECK,
-        Status.INSPECTION,
-        Status.AWAITING_PAYMENT,
-        Status.CLEARED,
-        Status.RELEASED,
-    }
-)
+PENALTY_STATUSES = states(Action.RECORD_PENALTY, By.OFFICER)
 # Events that say the goods were taken out of the customs area (besides the officer's release).
-GOODS_OUT_EVENTS = frozenset({"cargo.gate_out", "transit.departed"})
+GOODS_OUT_EVENTS = frozenset({kinds.CARGO_GATE_OUT.code, kinds.TRANSIT_DEPARTED.code})
 
 
 @dataclass(frozen=True)
@@ -92,17 +89,11 @@ class CancellationTerms:
     after_clearance: bool
 
 
-def _selected_for_check(lane: str) -> bool:
-    return lane in LANE_SEVERITY and LANE_SEVERITY[Lane(lane)] > LANE_SEVERITY[Lane.GREEN]
-
-
 def cancellation_terms(
     *, status: str, lane: str, goods_out: bool, penalty_unpaid: bool, request_pending: bool
 ) -> CancellationTerms:
     """The cancellation rules above, for a declaration in this situation."""
-    route = TRADER_CANCELLATION.get(status, CancelRoute.NONE)
-    if route == CancelRoute.AT_ONCE and _selected_for_check(lane):
-        route = CancelRoute.DECISION
+    route = trader_route(status, lane)
     blocker = ""
     if status == Status.CANCELLED:
         blocker = _("The declaration is already cancelled.")

@@ -18,6 +18,7 @@ from haiquan.refdata.models import Office
 from .choices import SETTLED_PAYMENT_STATES, CancellationState, Status
 from .models import CancellationRequest, Container, Declaration
 from .rules import GOODS_OUT_EVENTS, CancellationTerms, cancellation_terms
+from .workflow import Action, By, states
 
 
 def declarations_visible_to(user: User) -> QuerySet[Declaration]:
@@ -58,7 +59,7 @@ def officer_queue(user: User) -> QuerySet[Declaration]:
     """Declarations waiting for an officer, oldest registration first (longest waiting)."""
     return (
         declarations_visible_to(user)
-        .filter(status__in=[Status.DOCUMENT_CHECK, Status.INSPECTION], checks_pending=True)
+        .filter(status__in=sorted(states(Action.RECORD_CHECK, By.OFFICER)), checks_pending=True)
         .select_related("office", "enterprise", "type")
         .order_by("registered_at", "id")
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.kinds import event_actor, kind_label
 from haiquan.eventlog.models import Event
@@ -36,15 +37,15 @@ class TimelineEntry:
 
 def _details(kind: str, data: dict[str, Any], customs: bool) -> list[str]:
     out: list[str] = []
-    if kind == "declaration.lane_decided" and data.get("lane") in Lane.values:
+    if kind == kinds.DECLARATION_LANE_DECIDED.code and data.get("lane") in Lane.values:
         out.append(_("Lane: %(lane)s") % {"lane": Lane(data["lane"]).label})
         if customs and data.get("reasons"):
             out.append(_("Reasons: %(codes)s") % {"codes": ", ".join(map(str, data["reasons"]))})
         if customs and data.get("random_selected"):
             out.append(_("Selected at random for compliance measurement"))
-    if kind == "declaration.clearance_held" and data.get("reasons"):
+    if kind == kinds.DECLARATION_CLEARANCE_HELD.code and data.get("reasons"):
         out.append(_("Waiting for: %(what)s") % {"what": "; ".join(map(str, data["reasons"]))})
-    if kind == "declaration.penalty_decided" and data.get("decision"):
+    if kind == kinds.DECLARATION_PENALTY_DECIDED.code and data.get("decision"):
         out.append(
             _("Decision %(number)s under %(basis)s")
             % {"number": data["decision"], "basis": data.get("legal_basis", "")}
@@ -55,11 +56,11 @@ def _details(kind: str, data: dict[str, Any], customs: bool) -> list[str]:
         out.append(
             _("Approved by the customs office: %(reason)s") % {"reason": data["decision_reason"]}
         )
-    if kind == "declaration.cancelled" and data.get("paid_vnd") not in (None, "", 0, "0"):
+    if kind == kinds.DECLARATION_CANCELLED.code and data.get("paid_vnd") not in (None, "", 0, "0"):
         out.append(_("What was paid is refunded or set off on the enterprise's request"))
     if data.get("outcome") in CheckOutcome.values:
         out.append(str(CheckOutcome(data["outcome"]).label))
-    if data.get("version") and kind == "declaration.amended":
+    if data.get("version") and kind == kinds.DECLARATION_AMENDED.code:
         out.append(_("Version %(n)s") % {"n": data["version"]})
     if data.get("receipt"):
         out.append(_("Receipt %(number)s") % {"number": data["receipt"]})
@@ -101,7 +102,7 @@ def timeline(events: Iterable[Event], *, customs: bool) -> list[TimelineEntry]:
     entries = []
     for e in sorted(events, key=lambda e: (e.occurred_at, e.pk or 0)):
         data = dict(e.data or {})
-        if not customs and e.kind != "declaration.clearance_held":
+        if not customs and e.kind != kinds.DECLARATION_CLEARANCE_HELD.code:
             # What holds a clearance (a permit, a partner agency's result) is the trader's to see.
             data = {k: v for k, v in data.items() if k not in CUSTOMS_ONLY_KEYS}
         actor = event_actor(e)

@@ -4,10 +4,11 @@ orders and the banks' confirmations with their receipts, clearance, release, a c
 a later amendment, each with its event, in time order, up to the end of the history.
 
 The times come from `timeline`, the outcomes of the checks from `fraud`. The state after each
-step (status, lane, amounts paid and due, version counter, timestamps) follows the rules of
-`haiquan.clearance.services`: a declaration clears the moment its checks are done and its
-duties are settled; every save bumps its version; a correction or an amendment adds a
-`DeclarationVersion`.
+step (status, lane, amounts paid and due, version counter, timestamps) and the kind of event it
+writes are read from the clearance workflow's table (`haiquan.clearance.workflow`), as the
+services read them: a declaration clears the moment its checks are done and its duties are
+settled; every save bumps its version; a correction or an amendment adds a `DeclarationVersion`.
+(The demo's cancellations are the trader's, at once, whatever the lane: a simplification.)
 """
 
 from __future__ import annotations
@@ -22,8 +23,24 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from haiquan.clearance.choices import CheckKind, CheckOutcome, PaymentState, Status
+from haiquan.clearance.choices import (
+    SETTLED_PAYMENT_STATES,
+    CheckKind,
+    CheckOutcome,
+    PaymentState,
+    Status,
+)
+from haiquan.clearance.workflow import (
+    Action,
+    By,
+    checks_pending_in,
+    clearable,
+    emitted,
+    lane_status,
+    transition,
+)
 from haiquan.core.problems import ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.payments.choices import OrderStatus
 from haiquan.risk.choices import Lane
@@ -42,19 +59,12 @@ ZERO = Decimal(0)
 TENTH_MILLI = Decimal("0.0001")
 GREEN, YELLOW, RED = Lane.GREEN.value, Lane.YELLOW.value, Lane.RED.value
 DOCUMENT_CHECK, INSPECTION = CheckKind.DOCUMENT_CHECK.value, CheckKind.INSPECTION.value
-AWAITING_PAYMENT, CLEARED = Status.AWAITING_PAYMENT.value, Status.CLEARED.value
-FIRST_STATUS = {
-    GREEN: AWAITING_PAYMENT,
-    YELLOW: Status.DOCUMENT_CHECK.value,
-    RED: Status.INSPECTION.value,
-}
 CUSTOMS, TRADER, BANK, MOVEMENT = (
     Party.CUSTOMS.value,
     Party.TRADER.value,
     Party.BANK.value,
     Party.MOVEMENT.value,
 )
-SETTLED = (PaymentState.NONE_DUE.value, PaymentState.PAID.value)
 
 CANCEL_SHARE = {"export": 0.012, "import": 0.005}
 AMEND_SHARE_DUTIABLE_IMPORT = 0.02
@@ -208,9 +218,9 @@ class Replay:
         self.f = filing
         self.end = sink.end
         self.state = _State(
-            status=FIRST_STATUS[filing.result.lane],
+            status=lane_status(filing.result.lane).value,
             lane=filing.result.lane,
-            pending=filing.result.lane != GREEN,
+            pending=checks_pending_in(filing.result.lane),
             total=filing.duties.total_vnd,
             updated=filing.registered_at,
             reasons=filing.result.reasons_json(),
@@ -377,18 +387,17 @@ class Replay:
 
     def _clear_if_ready(self, at: datetime, by: tuple[int, str] | None) -> None:
         s = self.state
-        if (
-            s.status != AWAITING_PAYMENT
-            or s.pending
-            or s.payment_state() not in SETTLED
-            or at > self.end
-        ):
+        settled = s.payment_state() in SETTLED_PAYMENT_STATES
+        if not clearable(status=s.status, checks_pending=s.pending, settled=settled):
             return
-        s.status, s.cleared = CLEARED, at
+        step = transition(s.status, Action.CLEAR, By.SYSTEM)
+        if step is None or at > self.end:
+            return
+        s.status, s.cleared = step.target.value, at
         self._touch(at)
         self._event(
             at,
-            "declaration.cleared",
+            step.emits[0].code,
             CUSTOMS,
             {
                 "number": self.f.number,
@@ -421,7 +430,7 @@ class Replay:
         if f.arrived_at is not None and f.arrived_at <= self.end:
             self._event(
                 f.arrived_at,
-                "cargo.arrived",
+                kinds.CARGO_ARRIVED.code,
                 MOVEMENT,
                 {
                     "bill_of_lading": docs.bill_of_lading,
@@ -434,14 +443,14 @@ class Replay:
             )
         self._event(
             f.lodged_at,
-            "declaration.lodged",
+            kinds.DECLARATION_LODGED.code,
             TRADER,
             {"number": None, "via": "register"},
             actor=f.filer,
         )
         self._event(
             f.registered_at,
-            "declaration.registered",
+            kinds.DECLARATION_REGISTERED.code,
             TRADER,
             {
                 "number": f.number,
@@ -456,7 +465,7 @@ class Replay:
         )
         self._event(
             f.registered_at,
-            "declaration.lane_decided",
+            kinds.DECLARATION_LANE_DECIDED.code,
             CUSTOMS,
             {
                 "number": f.number,
@@ -485,7 +494,9 @@ class Replay:
     def _escalate(self, at: datetime, _arg: None, _actions: list) -> None:
         """A document check that raises doubts sends the goods to inspection (chuyển luồng đỏ)."""
         s = self.state
-        s.status, s.lane = Status.INSPECTION.value, RED
+        step = transition(s.status, Action.ESCALATE, By.OFFICER)
+        assert step is not None, s.status  # planned for a document check only
+        s.status, s.lane = step.target.value, RED
         s.reasons = [
             *s.reasons,
             {
@@ -500,7 +511,7 @@ class Replay:
         self._touch(at)
         self._event(
             at,
-            "declaration.escalated",
+            step.emits[0].code,
             CUSTOMS,
             {
                 "number": self.f.number,
@@ -548,11 +559,13 @@ class Replay:
                 fraud_kind,
             )
         )
-        s.pending, s.status = False, AWAITING_PAYMENT
+        step = transition(s.status, Action.RECORD_CHECK, By.OFFICER)
+        assert step is not None and step.source == check.kind, (s.status, check.kind)
+        s.pending, s.status = False, step.target.value
         self._touch(at)
         self._event(
             at,
-            f"declaration.{check.kind}_recorded",
+            step.emits[0].code,
             CUSTOMS,
             {
                 "number": f.number,
@@ -611,7 +624,7 @@ class Replay:
         )
         self._event(
             p.ordered_at,
-            "payment_order.created",
+            kinds.PAYMENT_ORDER_CREATED.code,
             TRADER,
             {"reference": reference, "amount_vnd": p.amount},
             actor=f.filer,
@@ -666,7 +679,7 @@ class Replay:
         self._touch(at)
         self._event(
             at,
-            "payment.confirmed",
+            kinds.PAYMENT_CONFIRMED.code,
             BANK,
             {
                 "number": f.number,
@@ -687,14 +700,15 @@ class Replay:
 
     def _release(self, at: datetime, _arg: None, _actions: list) -> None:
         """The goods leave customs control (giải phóng hàng): the gate reports them out."""
-        if self.state.status != CLEARED:
+        step = transition(self.state.status, Action.RELEASE, By.OFFICER)
+        if step is None:
             return
-        self.state.status, self.state.released = Status.RELEASED.value, at
+        self.state.status, self.state.released = step.target.value, at
         self._touch(at)
         office = self.f.documents.office_code
         self._event(
             at,
-            "declaration.released",
+            step.emits[0].code,
             MOVEMENT,
             {"number": self.f.number, "note": ""},
             label=f"operator:{office}",
@@ -712,7 +726,7 @@ class Replay:
         self._touch(at)
         self._event(
             at,
-            "declaration.cancelled",
+            emitted(Action.CANCEL, By.TRADER).code,
             TRADER,
             {
                 "number": self.f.number,
@@ -726,7 +740,10 @@ class Replay:
         """After release, the trader declares a higher price (an adjusted invoice) and pays the
         difference (khai bổ sung sau thông quan)."""
         f, s = self.f, self.state
-        if s.status != Status.RELEASED.value:
+        if (
+            s.status != Status.RELEASED.value
+            or transition(s.status, Action.AMEND, By.TRADER) is None
+        ):
             return
         i = max(range(len(self.lines)), key=lambda k: self.lines[k].value)
         line = self.lines[i]
@@ -745,7 +762,7 @@ class Replay:
         self._touch(at)
         self._event(
             at,
-            "declaration.amended",
+            emitted(Action.AMEND, By.TRADER).code,
             TRADER,
             {
                 "number": f.number,

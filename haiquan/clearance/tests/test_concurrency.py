@@ -149,7 +149,7 @@ def test_working_one_declaration_does_not_lock_the_others_of_its_office(
             from django.db import transaction
 
             with transaction.atomic():
-                services._locked(first, None)
+                services.declaration_locked(first, None)
                 holding.set()
                 release.wait(10)
         finally:
@@ -164,7 +164,9 @@ def test_working_one_declaration_does_not_lock_the_others_of_its_office(
         with transaction.atomic():
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL lock_timeout = '2s'")
-            locked = services._locked(second, None)  # would time out if the office were locked
+            locked = services.declaration_locked(
+                second, None
+            )  # would time out if the office were locked
             assert locked.pk == second.pk and locked.office_id == first.office_id
     finally:
         release.set()

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
-from haiquan.clearance import history
+from haiquan.clearance import history, history_records
 from haiquan.clearance.history import history_check, history_import
 from haiquan.clearance.models import Declaration, NumberSequence
 from haiquan.clearance.numbering import number_format, number_is_valid, number_next
@@ -467,7 +467,7 @@ def test_an_amount_is_read_as_the_full_rule_says_whatever_its_spelling(text, pla
     except InvalidOperation:
         sound = False
     problems: list[Any] = []
-    got = history._Record({}, problems).amount({"x": text}, "x", places=places)
+    got = history_records.Record({}, problems).amount({"x": text}, "x", places=places)
     assert (not problems) == sound
     if sound:
         assert got == number and str(got) == str(number)

@@ -26,7 +26,6 @@ from haiquan.refdata.models import Country
 from haiquan.tariff.selectors import hs_search as tariff_hs_search
 
 from .. import services
-from ..choices import Status
 from ..forms import (
     DeclarationForm,
     ReasonForm,
@@ -40,6 +39,7 @@ from ..models import Declaration
 from ..selectors import DuplicateMatch, declaration_duplicates
 from ..services import DuplicateDeclaration
 from ..validation import declaration_validate
+from ..workflow import Action, By, allows
 from .common import acting_for, conflict_page, declaration_for, principals, user_of
 
 STRUCTURAL = re.compile(r"^(add-line|remove-line-(\d+)|copy-line-(\d+))$")
@@ -157,7 +157,7 @@ def declaration_create(request: HttpRequest) -> HttpResponse:
 def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a draft (a registered declaration is amended instead)."""
     draft = declaration_for(request, pk)
-    if draft.status != Status.DRAFT:
+    if not allows(draft.status, Action.SAVE_DRAFT, By.TRADER):
         return redirect("clearance:declaration_amend", pk=draft.pk)
     if request.method == "POST":
         form, structural = _bound(request)
@@ -181,7 +181,7 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Check your answers, then register: the declaration gets its number, its duties and its
     lane, and from then on changes need an amendment."""
     draft = declaration_for(request, pk)
-    if draft.status != Status.DRAFT:
+    if not allows(draft.status, Action.REGISTER, By.TRADER):
         return redirect("clearance:declaration_detail", pk=draft.pk)
     problems: list[str] = []
     status = 200
@@ -248,7 +248,7 @@ def declaration_amend(request: HttpRequest, pk: int) -> HttpResponse:
     """Amend a registered declaration (khai bổ sung) with a reason; the duties are recomputed
     and the difference is owed or refunded."""
     declaration = declaration_for(request, pk)
-    if declaration.status == Status.DRAFT:
+    if allows(declaration.status, Action.SAVE_DRAFT, By.TRADER):
         return redirect("clearance:declaration_edit", pk=declaration.pk)
     reason_label = _("Why are you amending the declaration?")
     if request.method == "POST":

@@ -3,7 +3,7 @@ cancel, penalty decisions (API and pages), and `/declarations/` for customs (a s
 offices' declarations; the row is in the main table).
 
 Only an officer or a leader of the declaration's office decides a request to cancel or records a
-penalty (`services._require_officer_of`): the declarant and its broker see the declaration but
+penalty (`workflow.require_officer_of`): the declarant and its broker see the declaration but
 are refused (403), analysts and administrators read it but do not work it (403), a party that
 may not see it gets 404. "own" is a cleared declaration of Hoàng Long at Móng Cái (20BD) whose
 declarant asked to cancel it; "other" one of Minh Anh at Sóng Thần (43IH). Each cell makes its own.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 
 from haiquan.core.i18n import in_language
 from haiquan.core.problems import FieldProblem
@@ -22,8 +22,8 @@ from haiquan.refdata.models import Currency, DeclarationType, Office
 from haiquan.tariff.choices import UnitCode
 from haiquan.tariff.models import Agreement
 
-from .choices import CheckOutcome, Incoterm, TransportMode
-from .inputs import DeclarationInput, LineCorrection, LineInput
+from ..choices import Incoterm, TransportMode
+from ..inputs import DeclarationInput, LineInput
 
 CHOOSE = ("", gettext_lazy("Choose…"))
 HEADER_FIELDS = (
@@ -76,14 +76,14 @@ def _currency_choices() -> list[tuple[str, Any]]:
     return [CHOOSE] + [(c.code, f"{c.code} – {c.name}") for c in Currency.objects.order_by("code")]
 
 
-def _preference_choices() -> list[tuple[str, Any]]:
+def preference_choices() -> list[tuple[str, Any]]:
     return [("", _("None (MFN or ordinary rate)"))] + [
         (a.code, f"{a.code} – {in_language(a.name_vi, a.name)}")
         for a in Agreement.objects.order_by("code")
     ]
 
 
-def _decimal(label: Any, places: int, **kw: Any) -> forms.DecimalField:
+def decimal_field(label: Any, places: int, **kw: Any) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=False,
@@ -102,7 +102,7 @@ def _day(label: Any) -> forms.DateField:
     )
 
 
-def _text(label: Any, max_length: int, **attrs: Any) -> forms.CharField:
+def text_field(label: Any, max_length: int, **attrs: Any) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
@@ -116,7 +116,7 @@ class DeclarationHeaderForm(forms.Form):
 
     type_code = forms.ChoiceField(label=gettext_lazy("Declaration type"), required=False)
     office_code = forms.ChoiceField(label=gettext_lazy("Customs office"), required=False)
-    enterprise_mst = _text(
+    enterprise_mst = text_field(
         gettext_lazy("Tax code (MST) of the importer or exporter"),
         20,
         inputmode="numeric",
@@ -129,7 +129,7 @@ class DeclarationHeaderForm(forms.Form):
         required=False,
         choices=[CHOOSE, *TransportMode.choices],
     )
-    bill_of_lading = _text(gettext_lazy("Bill of lading or air waybill"), 35)
+    bill_of_lading = text_field(gettext_lazy("Bill of lading or air waybill"), 35)
     arrival_date = _day(gettext_lazy("Arrival or departure date"))
     containers = forms.CharField(
         label=gettext_lazy("Container numbers"),
@@ -138,11 +138,11 @@ class DeclarationHeaderForm(forms.Form):
         help_text=gettext_lazy("One per line, e.g. CSQU3054383. Leave empty for loose cargo."),
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
-    partner_name = _text(gettext_lazy("Foreign partner (seller or buyer)"), 255)
-    partner_country = _text(
+    partner_name = text_field(gettext_lazy("Foreign partner (seller or buyer)"), 255)
+    partner_country = text_field(
         gettext_lazy("Partner's country"), 2, list="country-list", autocomplete="off"
     )
-    invoice_number = _text(gettext_lazy("Invoice number"), 35)
+    invoice_number = text_field(gettext_lazy("Invoice number"), 35)
     invoice_date = _day(gettext_lazy("Invoice date"))
     incoterm = forms.ChoiceField(
         label=gettext_lazy("Delivery terms (Incoterms)"),
@@ -150,13 +150,13 @@ class DeclarationHeaderForm(forms.Form):
         choices=[CHOOSE, *Incoterm.choices],
     )
     currency = forms.ChoiceField(label=gettext_lazy("Invoice currency"), required=False)
-    invoice_value = _decimal(
+    invoice_value = decimal_field(
         gettext_lazy("Invoice total"),
         2,
         help_text=gettext_lazy("The total on the invoice; it must equal the sum of the lines."),
     )
-    freight = _decimal(gettext_lazy("Freight (if not in the price)"), 2)
-    insurance = _decimal(gettext_lazy("Insurance (if not in the price)"), 2)
+    freight = decimal_field(gettext_lazy("Freight (if not in the price)"), 2)
+    insurance = decimal_field(gettext_lazy("Insurance (if not in the price)"), 2)
 
     def __init__(self, *args: Any, fixed_parties: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -174,26 +174,26 @@ class DeclarationHeaderForm(forms.Form):
 class LineForm(forms.Form):
     """One goods line. Several lines post the same field names; their order is the line order."""
 
-    hs_code = _text(
+    hs_code = text_field(
         gettext_lazy("HS code"),
         10,
         inputmode="numeric",
         autocomplete="off",
         spellcheck="false",
     )
-    description = _text(gettext_lazy("Description of the goods"), 500)
-    origin = _text(
+    description = text_field(gettext_lazy("Description of the goods"), 500)
+    origin = text_field(
         gettext_lazy("Origin"), 2, list="country-list", autocomplete="off", spellcheck="false"
     )
-    quantity = _decimal(gettext_lazy("Quantity"), 3)
+    quantity = decimal_field(gettext_lazy("Quantity"), 3)
     unit = forms.ChoiceField(
         label=gettext_lazy("Unit"), required=False, choices=[CHOOSE, *UnitCode.choices]
     )
-    unit_price = _decimal(gettext_lazy("Unit price"), 4)
+    unit_price = decimal_field(gettext_lazy("Unit price"), 4)
     preference = forms.ChoiceField(label=gettext_lazy("Preference claimed"), required=False)
-    co_number = _text(gettext_lazy("C/O number"), 35)
+    co_number = text_field(gettext_lazy("C/O number"), 35)
     co_date = _day(gettext_lazy("C/O date"))
-    ruling_number = _text(gettext_lazy("Advance ruling"), 35)
+    ruling_number = text_field(gettext_lazy("Advance ruling"), 35)
 
     def __init__(
         self,
@@ -221,7 +221,7 @@ def _split_containers(text: str) -> tuple[str, ...]:
     return tuple(p.strip().upper() for p in re.split(r"[\s,;]+", text or "") if p.strip())
 
 
-def _clean_code(value: str) -> str:
+def clean_code(value: str) -> str:
     return (value or "").replace(".", "").replace(" ", "").strip()
 
 
@@ -249,7 +249,7 @@ class DeclarationForm:
         copy_line: int | None = None,
         add_line: bool = False,
     ) -> None:
-        self.preference_choices = _preference_choices()
+        self.preference_choices = preference_choices()
         self.extra_errors: list[SummaryError] = []
         self.lines_errors: list[str] = []
         if data is not None:
@@ -303,7 +303,7 @@ class DeclarationForm:
             unit_price = c.get("unit_price") or Decimal(0)
             lines.append(
                 LineInput(
-                    hs_code=_clean_code(c.get("hs_code") or ""),
+                    hs_code=clean_code(c.get("hs_code") or ""),
                     description=(c.get("description") or "").strip(),
                     origin=(c.get("origin") or "").strip().upper(),
                     quantity=quantity,
@@ -426,7 +426,7 @@ def single_row(data: QueryDict) -> dict[str, str]:
 def line_form_for_row(row: dict[str, str] | None, *, key: str) -> LineForm:
     """A line to add to the page: empty, or a copy of a posted row (shown unbound, no errors)."""
     initial = row or {}
-    return LineForm(initial=initial, key=key, preference_choices=_preference_choices())
+    return LineForm(initial=initial, key=key, preference_choices=preference_choices())
 
 
 def _header_initial(d: DeclarationInput) -> dict[str, Any]:
@@ -469,230 +469,6 @@ def _line_initial(ln: LineInput) -> dict[str, Any]:
         "co_date": ln.co_date,
         "ruling_number": ln.ruling_number,
     }
-
-
-# ---------------------------------------------------------------------------------------------
-# Reasons and versions
-
-
-class ProblemsForm(forms.Form):
-    """A form that shows a service's field problems next to its fields (others at the top)."""
-
-    def problems_apply(self, problems: Iterable[FieldProblem]) -> None:
-        for p in problems:
-            self.add_error(p.field if p.field in self.fields else None, str(p.problem))
-
-
-class ReasonForm(ProblemsForm):
-    """A reason (amendment, cancellation, escalation) and the version the user saw."""
-
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args: Any, label: Any = None, hint: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if label:
-            self.fields["reason"].label = label
-        if hint:
-            self.fields["reason"].help_text = hint
-
-
-class CancellationDecisionForm(ProblemsForm):
-    """An officer's decision on a declarant's cancellation request, with the reason."""
-
-    decision = forms.ChoiceField(
-        label=gettext_lazy("Decision"),
-        choices=[
-            ("approve", gettext_lazy("Approve: cancel the declaration")),
-            ("refuse", gettext_lazy("Refuse: the declaration goes on")),
-        ],
-        widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy("Choose whether to approve or refuse.")},
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for the decision"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("The declarant reads it."),
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-
-GROUPED = re.compile(r"^\d{1,3}(?:([.,\u00a0\u202f ])\d{3})?(?:\1\d{3})*$")
-
-
-def _whole_vnd(value: str) -> Decimal | None:
-    """'5.000.000', '5,000,000', '5 000 000' or '5000000' → 5000000 (whole đồng, grouped by
-    threes with one separator). Anything else — a fraction, a stray mark — is refused rather
-    than guessed."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    if text.isdigit():
-        return Decimal(text)
-    if GROUPED.match(text):
-        return Decimal(re.sub(r"\D", "", text))
-    raise forms.ValidationError(
-        _("Write the amount in whole đồng, e.g. 5.000.000 or 5000000."), code="invalid"
-    )
-
-
-class PenaltyForm(ProblemsForm):
-    """A penalty decision: its number, the fine, the legal basis and the violation."""
-
-    number = forms.CharField(
-        label=gettext_lazy("Decision number"),
-        required=False,
-        max_length=40,
-        help_text=gettext_lazy("As on the signed decision, e.g. 125/QĐ-XPHC."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    amount_vnd = forms.CharField(
-        label=gettext_lazy("Fine (VND)"),
-        required=False,
-        max_length=30,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    legal_basis = forms.CharField(
-        label=gettext_lazy("Legal basis"),
-        required=False,
-        max_length=500,
-        help_text=gettext_lazy("The rule applied, e.g. Decree 128/2020/ND-CP, article 9."),
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Violation"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def clean_amount_vnd(self) -> Decimal | None:
-        return _whole_vnd(self.cleaned_data.get("amount_vnd") or "")
-
-
-class ReleaseForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("Note (optional)"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-
-# ---------------------------------------------------------------------------------------------
-# The officer's check result
-
-
-FRAUD_KINDS = [
-    ("", gettext_lazy("None found")),
-    ("undervaluation", gettext_lazy("Undervaluation")),
-    ("misclassification", gettext_lazy("Misclassification (HS code)")),
-    ("false_origin", gettext_lazy("False origin or preference")),
-    ("quantity", pgettext_lazy("kind of violation", "Quantity misdeclared")),
-]
-CORRECTABLE = ("hs_code", "origin", "quantity", "unit_price", "preference")
-
-
-class CheckResultForm(forms.Form):
-    """A document-check or inspection result; per line, the values the officer found where
-    they differ from the declaration (blank = as declared)."""
-
-    outcome = forms.ChoiceField(
-        label=gettext_lazy("Result"),
-        choices=CheckOutcome.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy("Choose whether the goods match.")},
-    )
-    findings = forms.CharField(
-        label=gettext_lazy("Findings"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("What was checked and what was found."),
-    )
-    fraud_kind = forms.ChoiceField(
-        label=gettext_lazy("Kind of violation"), choices=FRAUD_KINDS, required=False
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args: Any, lines: Sequence[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.declared_lines = list(lines)
-        preference = _preference_choices()
-        for ln in self.declared_lines:
-            n = ln.line_no
-            self.fields[f"c{n}_hs_code"] = _text(
-                _("Line %(n)d: HS code found") % {"n": n}, 10, inputmode="numeric"
-            )
-            self.fields[f"c{n}_origin"] = _text(_("Line %(n)d: origin found") % {"n": n}, 2)
-            self.fields[f"c{n}_quantity"] = _decimal(_("Line %(n)d: quantity found") % {"n": n}, 3)
-            self.fields[f"c{n}_unit_price"] = _decimal(
-                _("Line %(n)d: unit price found") % {"n": n}, 4
-            )
-            field = forms.ChoiceField(
-                label=_("Line %(n)d: preference found") % {"n": n},
-                required=False,
-                choices=[("", _("As declared")), ("-", _("None")), *preference[1:]],
-            )
-            self.fields[f"c{n}_preference"] = field
-
-    def line_fields(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        return [
-            (ln, [self[f"c{ln.line_no}_{name}"] for name in CORRECTABLE])
-            for ln in self.declared_lines
-        ]
-
-    def corrections(self) -> list[LineCorrection]:
-        """The lines with at least one value found different. Call after `is_valid()`."""
-        out = []
-        for ln in self.declared_lines:
-            n = ln.line_no
-            c = {name: self.cleaned_data.get(f"c{n}_{name}") for name in CORRECTABLE}
-            if not any(v not in (None, "") for v in c.values()):
-                continue
-            preference = c["preference"] or None
-            out.append(
-                LineCorrection(
-                    line_no=n,
-                    hs_code=_clean_code(c["hs_code"] or "") or None,
-                    origin=(c["origin"] or "").upper() or None,
-                    quantity=c["quantity"],
-                    unit_price=c["unit_price"],
-                    preference="" if preference == "-" else preference,
-                )
-            )
-        return out
-
-    def correction_errors(self) -> list[str]:
-        """The problems of the corrected values, 'Line 1: quantity found: …'."""
-        return [
-            f"{self[name].label}: {' '.join(str(e) for e in errors)}"
-            for name, errors in self.errors.items()
-            if re.match(r"^c\d+_", name)
-        ]
-
-    def problems_apply(
-        self, problems: Iterable[FieldProblem], corrections: list[LineCorrection]
-    ) -> None:
-        """`corrections[j].quantity` → the quantity found on that correction's line."""
-        for p in problems:
-            m = re.fullmatch(r"corrections\[(\d+)\](?:\.(\w+))?", p.field)
-            if m and int(m.group(1)) < len(corrections):
-                n = corrections[int(m.group(1))].line_no
-                name = f"c{n}_{m.group(2) or 'hs_code'}"
-                self.add_error(name if name in self.fields else None, str(p.problem))
-            elif p.field in self.fields:
-                self.add_error(p.field, str(p.problem))
-            else:
-                self.add_error(None, str(p.problem))
 
 
 def problem_text(p: FieldProblem) -> str:
