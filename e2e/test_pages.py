@@ -141,7 +141,7 @@ def test_the_gate_form_shows_what_was_refused_and_keeps_the_gate(
     )
     gate.get_by_label("Container number").fill(_container(3))
     gate.get_by_role("button", name="Record").click()
-    notice = page.locator("[data-htmx-error]")
+    notice = page.locator("[role=alert][data-htmx-error]")
     expect(notice).to_be_visible()
     expect(notice).not_to_be_empty()
     _expected(browser_problems, r"HTTP 4(22|03)", r"status of 4(22|03)")
