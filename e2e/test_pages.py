@@ -135,9 +135,12 @@ def test_the_gate_form_shows_what_was_refused_and_keeps_the_gate(
     expect(gate.locator("input[name=direction][value=out]")).to_be_checked()
 
     # An answer that is a whole error page (the form expired: CSRF refused) is shown too
+    page.wait_for_load_state("networkidle")  # the out-of-band refreshes set the cookie again
     page.context.clear_cookies(name=settings.CSRF_COOKIE_NAME)
     page.evaluate(
-        "document.body.setAttribute('hx-headers', JSON.stringify({'X-CSRFToken': 'stale'}))"
+        "document.body.setAttribute('hx-headers', JSON.stringify({'X-CSRFToken': 'stale'}));"
+        "document.querySelectorAll('input[name=csrfmiddlewaretoken]')"
+        ".forEach(e => { e.value = 'stale'; });"
     )
     gate.get_by_label("Container number").fill(_container(3))
     gate.get_by_role("button", name="Record").click()
