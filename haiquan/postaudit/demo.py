@@ -95,9 +95,20 @@ def _demo_cases(*, analyst: User, leader: User, officer: User, say: Callable[[st
     )
     made = 0
     for n, ent in enumerate(ranked.enterprises[:2]):
-        ids = [
-            d.declaration_id for d in ranked.declarations if d.enterprise_mst == ent.enterprise_mst
+        # The audit closed here was planned over a period that ended before the history's last
+        # six weeks, so that its work began in the past (an audit closes once it has started);
+        # the one left in progress covers the whole year.
+        own = [d for d in ranked.declarations if d.enterprise_mst == ent.enterprise_mst]
+        to = period_to - timedelta(days=45)
+        earlier = [
+            d.declaration_id
+            for d in own
+            if d.registered_at is not None and timezone.localtime(d.registered_at).date() <= to
         ]
+        closing = n == 0 and bool(earlier)  # a history too short has none: both stay open
+        if not closing:
+            to = period_to
+        ids = earlier if closing else [d.declaration_id for d in own]
         case = audit_case_plan(
             actor=leader,
             enterprise_mst=ent.enterprise_mst,
@@ -107,15 +118,15 @@ def _demo_cases(*, analyst: User, leader: User, officer: User, say: Callable[[st
                 "xuất xứ của các tờ khai có dấu hiệu rủi ro trong kỳ."
             ),
             period_from=period_from,
-            period_to=period_to,
-            planned_start=period_to + timedelta(days=7),
-            planned_end=period_to + timedelta(days=37),
+            period_to=to,
+            planned_start=to + timedelta(days=7),
+            planned_end=to + timedelta(days=37),
             team=[officer.username],
             declaration_ids=ids[:30] or None,
         )
         made += 1
         audit_case_start(case=case, actor=officer)
-        if n == 1:
+        if not closing:
             continue  # the second audit stays in progress
         audited = list(case.declarations.values_list("pk", flat=True))
         found = _truth_findings(audited)
