@@ -316,6 +316,15 @@ def document_requests(declaration: Declaration) -> list[DocumentRequest]:
     )
 
 
+def document_request_unsettled(declaration: Declaration) -> DocumentRequest | None:
+    """The request for documents open or answered and not yet accepted (at most one)."""
+    return (
+        DocumentRequest.objects.filter(declaration=declaration)
+        .exclude(state=RequestState.ACCEPTED)
+        .first()
+    )
+
+
 def document_request_get(declaration: Declaration, pk: int) -> DocumentRequest:
     request = DocumentRequest.objects.filter(declaration=declaration, pk=pk).first()
     if request is None:

@@ -20,6 +20,7 @@ from haiquan.eventlog.choices import Party
 
 from ..choices import DocumentKind, RequestState, Status
 from ..models import Declaration, DeclarationDocument, DocumentRequest
+from ..selectors import document_request_unsettled
 from ..workflow import Action, By, require_officer_of, require_trader_of, transition
 from .common import declaration_locked, record_event, save_fields
 
@@ -69,12 +70,7 @@ def _kind(kind: str, field: str = "kind") -> DocumentKind:
 
 
 def unsettled_request(declaration: Declaration) -> DocumentRequest | None:
-    """The request that is open or answered and not yet accepted (at most one)."""
-    return (
-        DocumentRequest.objects.filter(declaration=declaration)
-        .exclude(state=RequestState.ACCEPTED)
-        .first()
-    )
+    return document_request_unsettled(declaration)
 
 
 def declaration_document_upload(

@@ -19,10 +19,9 @@ from haiquan.clearance.models import Declaration, DeclarationDocument, DocumentR
 from haiquan.clearance.selectors import declaration_documents, officer_queue
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
-from haiquan.risk.services import profile_create
 from haiquan.timerelease.services import consignment_rows
 
-from .conftest import declaration_input
+from .conftest import declaration_input, yellow_profile
 from .test_services import pay, red_profile
 
 pytestmark = pytest.mark.django_db
@@ -34,25 +33,6 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-def yellow_profile(analyst: Any) -> None:
-    profile_create(
-        code="FRUIT-Y",
-        name="Fruit",
-        criteria={"hs_prefixes": ["0810"]},
-        lane="yellow",
-        reason="Check the phytosanitary certificate",
-        actor=analyst,
-    )
-
-
-@pytest.fixture
-def yellow(analyst: Any, rates: Any, declarant: Any, hoanglong: Any) -> Declaration:
-    yellow_profile(analyst)
-    decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
-    assert decl.status == Status.DOCUMENT_CHECK
-    return decl
 
 
 def kinds_of(decl: Declaration) -> list[str]:

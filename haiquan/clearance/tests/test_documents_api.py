@@ -14,7 +14,7 @@ from django.utils import timezone
 from haiquan.audit.models import AccessRecord
 from haiquan.clearance.models import Declaration
 
-from .test_documents import EXE, PDF, PNG, yellow  # noqa: F401 (fixture)
+from .test_documents import EXE, PDF, PNG
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/declarations"
