@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -136,3 +137,20 @@ def test_other_enterprises_documents_are_not_found_on_the_pages(
         )
         assert resp.status_code == 404
     assert yellow.documents.count() == 1
+
+
+def test_the_printed_declaration_lists_its_documents(yellow: Declaration, declarant: Any) -> None:
+    trader = login(Client(), declarant)
+    trader.post(
+        reverse("clearance:document_upload", args=[yellow.pk]),
+        {
+            "kind": "bill_of_lading",
+            "reference": "HPH-77",
+            "file": SimpleUploadedFile("bl.pdf", PDF),
+        },
+    )
+    resp = trader.get(reverse("clearance:declaration_pdf", args=[yellow.pk]))
+    assert resp.status_code == 200 and resp.content.startswith(b"%PDF-")
+    html = render_to_string("clearance/declaration_print.html", resp.context.flatten())
+    assert 'data-testid="print-documents"' in html
+    assert "bl.pdf" in html and "HPH-77" in html
