@@ -195,7 +195,10 @@ def _upload(
 )
 def documents_list(request: HttpRequest, declaration_id: ObjectId) -> Any:
     declaration = _read(request, declaration_id)
-    return [_document_out(d, current=not d.replaced) for d in declaration_documents(declaration)]
+    return [
+        _document_out(d, current=not getattr(d, "replaced", False))
+        for d in declaration_documents(declaration)
+    ]
 
 
 @router.post(

@@ -87,7 +87,7 @@ def declaration_actions(
         return DeclarationActions()
     if document_request is None:
         document_request = document_request_unsettled(declaration)
-    asked = document_request or None
+    asked = document_request if isinstance(document_request, DocumentRequest) else None
     if by == By.TRADER:
         if not is_trader_of(user, declaration):
             return DeclarationActions(copy=True)

@@ -148,7 +148,7 @@ def upload_store(
         storage_name=stored,
         original_name=safe_display_name(getattr(file, "name", "") or ""),
         content_type=mime,
-        size=int(file.size),
+        size=int(getattr(file, "size", 0)),
         sha256=digest.hexdigest(),
     )
 
