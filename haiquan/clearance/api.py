@@ -16,7 +16,6 @@ from haiquan.core.idempotency import request_fingerprint, run_idempotent
 from haiquan.eventlog.selectors import events_for_declaration
 
 from . import services
-from .api_documents import router as documents_router
 from .choices import CancellationState, CheckKind
 from .choices import Status as DeclarationStatus
 from .models import Declaration, DeclarationLine
@@ -46,8 +45,6 @@ from .schemas import (
 from .selectors import declaration_get_for, declarations_visible_to, officer_queue
 
 router = Router(tags=["declarations"], auth=API_AUTH)
-# The declaration's documents and customs' requests for them (api_documents.py).
-router.add_router("", documents_router)
 
 
 def _user(request: HttpRequest) -> User:

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='accessrecord',
             name='part',
-            field=models.CharField(choices=[('detail', 'Declaration'), ('events', 'Event log'), ('versions', 'Versions'), ('checks', 'Checks and inspections'), ('documents', 'Documents and requests for them'), ('document', 'A document of a declaration'), ('profile', 'Enterprise risk profile'), ('audit_case', 'Post-clearance audit case'), ('filing', 'Online-service filing'), ('filing_doc', 'Document of a filing'), ('sw_document', 'Licence or permit (single window)'), ('certificate', 'Certificate of origin')], default='detail', max_length=16, verbose_name='what'),
+            field=models.CharField(choices=[('detail', 'Declaration'), ('events', 'Event log'), ('versions', 'Versions'), ('checks', 'Checks and inspections'), ('doc_list', 'Documents and requests for them'), ('doc_file', 'A document of a declaration'), ('profile', 'Enterprise risk profile'), ('audit_case', 'Post-clearance audit case'), ('filing', 'Online-service filing'), ('filing_doc', 'Document of a filing'), ('sw_document', 'Licence or permit (single window)'), ('certificate', 'Certificate of origin')], default='detail', max_length=16, verbose_name='what'),
         ),
     ]

@@ -60,7 +60,7 @@ def test_request_upload_answer_accept_over_http(
     assert resp["Content-Type"] == "application/pdf"
     assert resp["Content-Disposition"].startswith("attachment;")
     assert AccessRecord.objects.filter(
-        user=officer, part="document", subject_id=yellow.pk, via="api"
+        user=officer, part="doc_file", subject_id=yellow.pk, via="api"
     ).exists()
     resp = customs.post(
         f"{BASE}/{yellow.pk}/document-requests/{rid}/accept",

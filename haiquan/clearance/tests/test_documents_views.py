@@ -78,7 +78,7 @@ def test_request_upload_answer_accept_on_the_pages(
     doc = yellow.documents.get(kind="invoice")
     resp = desk.get(reverse("clearance:document_download", args=[yellow.pk, doc.pk]))
     assert resp.status_code == 200 and b"".join(resp.streaming_content) == PDF
-    assert AccessRecord.objects.filter(user=officer, part="document", via="page").count() == 1
+    assert AccessRecord.objects.filter(user=officer, part="doc_file", via="page").count() == 1
 
 
 def test_a_wrong_file_is_refused_next_to_the_field(yellow: Declaration, declarant: Any) -> None:
