@@ -35,8 +35,8 @@ from haiquan.core.problems import (
     ValidationFailed,
     invalid,
 )
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 
 from .bank_messages import (
     ConfirmationMessage,
@@ -217,8 +217,7 @@ def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrd
         if not issued.created:
             return order
         if current is not None:
-            event_record(
-                kind="payment_order.superseded",
+            kinds.PAYMENT_ORDER_SUPERSEDED.record(
                 subject_type="payment_order",
                 subject_id=current.pk,
                 party=Party.TRADER,
@@ -232,8 +231,7 @@ def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrd
                 },
                 occurred_at=order.created_at,
             )
-        event_record(
-            kind="payment_order.created",
+        kinds.PAYMENT_ORDER_CREATED.record(
             subject_type="payment_order",
             subject_id=order.pk,
             party=Party.TRADER,
@@ -439,7 +437,7 @@ def _guarantee_record(
         declaration_settle(
             declaration=declaration,
             bank=bank,
-            kind="guarantee.registered",
+            kind=kinds.GUARANTEE_REGISTERED,
             data={
                 "guarantee": guarantee.reference,
                 "bank": bank.code,

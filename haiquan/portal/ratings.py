@@ -23,9 +23,9 @@ from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
-from haiquan.eventlog.services import event_record
 from haiquan.refdata.models import Office
 
 from .choices import InquiryStatus, RatedEvent, RatingReason, Side
@@ -171,8 +171,7 @@ def rating_submit(*, actor: User, data: RatingInput) -> Rating:
             raise Conflict(
                 _("This has already been rated: one rating per event."), code="already-rated"
             ) from exc
-        event_record(
-            kind="rating.submitted",
+        kinds.RATING_SUBMITTED.record(
             subject_type="portal.rating",
             subject_id=rating.pk,
             party=Party.TRADER,
