@@ -42,7 +42,7 @@ from .schemas import (
     duty_lines_out,
     summary_out,
 )
-from .selectors import declaration_get_for, declarations_visible_to, officer_queue
+from .selectors import declaration_get_for, officer_queue
 
 router = Router(tags=["declarations"], auth=API_AUTH)
 
@@ -134,7 +134,7 @@ def declaration_create(
 @router.get("", response=list[DeclarationSummaryOut], summary="List declarations you may see")
 @paginate(Pagination)
 def declaration_list(request: HttpRequest, filters: Query[DeclarationFilter]) -> Any:
-    qs = filters.filter(declarations_visible_to(_user(request)))
+    qs = filters.filter(Declaration.objects.visible_to(_user(request)))
     qs = qs.select_related("enterprise", "office").order_by("-registered_at", "-id")
     return _SummaryList(qs)
 

@@ -35,7 +35,6 @@ from .selectors import (
     procedure_get,
     procedures_active,
     result_verify,
-    rulings_visible_to,
 )
 
 router = Router(tags=["Online public services"])
@@ -586,7 +585,7 @@ def performance(request: HttpRequest, filters: Query[PerformanceFilter]) -> Any:
 @paginate(Pagination)
 def ruling_list(request: HttpRequest) -> Any:
     """An enterprise's own rulings; officers: all."""
-    return rulings_visible_to(_user(request))
+    return AdvanceRuling.objects.select_related("enterprise", "filing").visible_to(_user(request))
 
 
 @router.get("/verify/{code}", auth=None, response=VerifyOut, summary="Verify a signed result")

@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.clearance.models import Declaration
-from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.core.i18n import amount_text
 from haiquan.core.problems import (
     Conflict,
@@ -194,7 +193,10 @@ def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrd
     superseded by a new one, so a bank can never collect a stale amount. References read
     "TT" + declaration number + a two-digit sequence: TT10012345678901, TT10012345678902 …
     """
-    if not actor.is_trader or not declarations_visible_to(actor).filter(pk=declaration.pk).exists():
+    if (
+        not actor.is_trader
+        or not Declaration.objects.visible_to(actor).filter(pk=declaration.pk).exists()
+    ):
         raise Forbidden(_("Only the declarant or its customs broker can order payment."))
     with transaction.atomic():
         declaration = declaration_lock(declaration.pk)

@@ -18,7 +18,7 @@ from haiquan.core.web import problem_page, role_required, trader_required
 
 from .choices import OrderStatus
 from .models import PaymentOrder
-from .selectors import payment_orders_visible_to, receipt_get
+from .selectors import payment_orders_list, receipt_get
 from .services import payment_order_create
 from .simulator import bank_simulator_enabled, bank_simulator_pay
 
@@ -31,7 +31,7 @@ def _user(request: HttpRequest) -> User:
 
 def _order(request: HttpRequest, reference: str) -> PaymentOrder:
     order = (
-        payment_orders_visible_to(user=_user(request))
+        payment_orders_list(user=_user(request))
         .select_related("declaration__enterprise", "declaration__office")
         .filter(reference=reference)
         .first()

@@ -22,7 +22,6 @@ from unidecode import unidecode
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration
-from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
@@ -235,7 +234,7 @@ def inquiry_submit(*, actor: User, data: InquiryInput, now: datetime | None = No
             # An association sees no declarations itself: the member's own, by number.
             candidates = Declaration.objects.filter(number=number, enterprise=enterprise)
         else:
-            candidates = declarations_visible_to(actor).filter(number=number)
+            candidates = Declaration.objects.visible_to(actor).filter(number=number)
         declaration = candidates.select_related("office").first()
         if declaration is None or (
             enterprise is not None and declaration.enterprise_id != enterprise.pk

@@ -15,7 +15,7 @@ from haiquan.core.problems import ProblemError
 
 from . import bonded, services
 from .alerts import alert_acknowledge, alert_resolve
-from .models import StockLedgerEntry, WarehouseIssue, WarehouseReceipt
+from .models import Alert, ControlZone, StockLedgerEntry, WarehouseIssue, WarehouseReceipt
 from .schemas import (
     AlertNoteIn,
     AlertOut,
@@ -43,7 +43,6 @@ from .schemas import (
 )
 from .selectors import (
     alert_get_for,
-    alerts_visible_to,
     bonded_ledger,
     bonded_lots,
     bonded_reconciliation,
@@ -52,7 +51,6 @@ from .selectors import (
     zone_discrepancies,
     zone_get_for,
     zone_inventory,
-    zones_visible_to,
 )
 
 router = Router(tags=["supervision"], auth=API_AUTH)
@@ -68,7 +66,10 @@ def _user(request: HttpRequest) -> User:
 
 @router.get("/zones", response=list[ZoneOut], summary="Control zones you may see")
 def zone_list(request: HttpRequest) -> Any:
-    return [zone_out(z) for z in zones_visible_to(_user(request))]
+    return [
+        zone_out(z)
+        for z in ControlZone.objects.select_related("office", "operator").visible_to(_user(request))
+    ]
 
 
 @router.post("/zones", response={201: ZoneOut}, summary="Register a control zone")
@@ -370,7 +371,9 @@ class AlertFilter(Schema):
 @router.get("/alerts", response=list[AlertOut], summary="Alerts of your offices, newest first")
 @paginate(Pagination)
 def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
-    qs = alerts_visible_to(_user(request))
+    qs = Alert.objects.select_related(
+        "office", "zone", "acknowledged_by", "resolved_by"
+    ).visible_to(_user(request))
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.kind:

@@ -23,10 +23,9 @@ from . import bonded, services
 from .alerts import alert_acknowledge, alert_message, alert_resolve
 from .choices import AlertKind, AlertState, ZoneKind
 from .forms import GateForm, NoteForm, ReasonForm, WarehouseDocumentForm
-from .models import ControlZone, WarehouseIssue, WarehouseReceipt
+from .models import Alert, ControlZone, WarehouseIssue, WarehouseReceipt
 from .selectors import (
     alert_get_for,
-    alerts_visible_to,
     bonded_documents,
     bonded_ledger,
     bonded_lots,
@@ -37,7 +36,6 @@ from .selectors import (
     zone_discrepancies,
     zone_get_for,
     zone_inventory,
-    zones_visible_to,
 )
 
 
@@ -67,7 +65,9 @@ def _apply_errors(form: Any, exc: ValidationFailed) -> None:
 @zones_required
 def zone_list(request: HttpRequest) -> HttpResponse:
     """The zones the user may see, how much is inside and how much is past its time."""
-    zones = list(zones_visible_to(_user(request)))
+    zones = list(
+        ControlZone.objects.select_related("office", "operator").visible_to(_user(request))
+    )
     counts = zone_counts(zones)
     rows = [(z, counts[z.pk]) for z in zones]
     return render(request, "supervision/zone_list.html", {"rows": rows})
@@ -240,7 +240,9 @@ def warehouse_cancel(request: HttpRequest, code: str, kind: str, pk: int) -> Htt
 @customs_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     """The office's alerts, open ones first, filtered by state and kind in place."""
-    qs = alerts_visible_to(_user(request))
+    qs = Alert.objects.select_related(
+        "office", "zone", "acknowledged_by", "resolved_by"
+    ).visible_to(_user(request))
     problems = []
     state = request.GET.get("state", "open")
     if state == "open":

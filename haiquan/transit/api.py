@@ -19,6 +19,7 @@ from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
 from . import services
 from .choices import Channel
 from .ingest import telemetry_receive, telemetry_receive_one
+from .models import ESeal, TransitMovement
 from .osmand import json_message, json_params
 from .schemas import (
     ESealIn,
@@ -40,11 +41,9 @@ from .schemas import (
 )
 from .selectors import (
     eseal_get_for,
-    eseals_visible_to,
     monitor_feed,
     movement_get_for,
     movement_track,
-    movements_visible_to,
 )
 
 router = Router(tags=["transit"], auth=API_AUTH)
@@ -187,7 +186,7 @@ def eseal_create(request: HttpRequest, payload: ESealIn) -> Any:
 @router.get("/eseals", response=list[ESealOut], summary="E-seals")
 @paginate(Pagination)
 def eseal_list(request: HttpRequest) -> Any:
-    return [eseal_out(s) for s in eseals_visible_to(_user(request))]
+    return [eseal_out(s) for s in ESeal.objects.select_related("owner").visible_to(_user(request))]
 
 
 @router.post("/eseals/{device_id}/key", response=ESealKeyOut, summary="Issue a new key (rotate)")
@@ -218,7 +217,17 @@ def movement_create(request: HttpRequest, payload: MovementIn) -> Any:
 @router.get("/movements", response=list[MovementOut], summary="Transit movements you may see")
 @paginate(Pagination)
 def movement_list(request: HttpRequest, filters: Query[MovementFilter]) -> Any:
-    qs = movements_visible_to(_user(request)).order_by("-declared_at", "-pk")
+    qs = (
+        TransitMovement.objects.select_related(
+            "office_of_departure",
+            "office_of_destination",
+            "departure_zone",
+            "destination_zone",
+            "declaration",
+        )
+        .visible_to(_user(request))
+        .order_by("-declared_at", "-pk")
+    )
     if filters.state:
         qs = qs.filter(state=filters.state)
     return [movement_out(m, _user(request)) for m in qs[:500]]

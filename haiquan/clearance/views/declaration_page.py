@@ -23,7 +23,7 @@ from haiquan.audit.services import declaration_access_record
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.core.web import problem_page, role_required
 from haiquan.eventlog.selectors import events_for_declaration
-from haiquan.payments.selectors import payment_orders_visible_to, receipts_visible_to
+from haiquan.payments.selectors import payment_orders_list, receipts_list
 
 from .. import services
 from ..choices import OPEN_STATUSES, CancellationState, CheckOutcome, Status
@@ -93,11 +93,9 @@ def declaration_context(request: HttpRequest, declaration: Declaration) -> dict[
     }
     if declaration.number:
         context["orders"] = list(
-            payment_orders_visible_to(user=user, declaration_number=declaration.number)
+            payment_orders_list(user=user, declaration_number=declaration.number)
         )
-        context["receipts"] = list(
-            receipts_visible_to(user=user, declaration_number=declaration.number)
-        )
+        context["receipts"] = list(receipts_list(user=user, declaration_number=declaration.number))
     return context
 
 

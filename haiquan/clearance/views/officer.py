@@ -27,7 +27,7 @@ from ..filtersets import OfficerDeclarationFilter, QueueFilter
 from ..forms import CheckResultForm, ReasonForm, ReleaseForm
 from ..inputs import LineCorrection
 from ..models import Declaration
-from ..selectors import declarations_today_by_office, declarations_visible_to, officer_queue
+from ..selectors import declarations_today_by_office, officer_queue
 from .common import conflict_page, declaration_for, user_of
 
 
@@ -57,7 +57,7 @@ def declaration_search(request: HttpRequest) -> HttpResponse:
     container, bill of lading, invoice, enterprise, status, lane, office and dates; reached at
     `/declarations/` (see `enterprise.declaration_list`). A fixed number of queries."""
     user = user_of(request)
-    qs = declarations_visible_to(user).exclude(status=Status.DRAFT)
+    qs = Declaration.objects.visible_to(user).exclude(status=Status.DRAFT)
     filterset = OfficerDeclarationFilter(request.GET or None, queryset=qs, user=user)
     found = (filterset.qs if filterset.is_bound else qs).select_related(
         "office", "enterprise", "type"
