@@ -10,6 +10,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import invalid
+from haiquan.core.web import pdf_response
 
 from .catalogue import MAX_ATTACHMENT_BYTES
 from .models import Filing, FilingDocument
@@ -32,12 +33,9 @@ def document_response(doc: FilingDocument) -> FileResponse:
     return response
 
 
-def pdf_response(filing: Filing, pdf: bytes) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = _disposition("inline", f"{filing.reference}.pdf")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def filing_pdf_response(filing: Filing, pdf: bytes) -> HttpResponse:
+    """A filing's signed result: never cached, never sniffed."""
+    return pdf_response(pdf, f"{filing.reference}.pdf", private=True)
 
 
 # Room for the multipart envelope and the other fields around the file.

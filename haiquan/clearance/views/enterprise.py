@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 
 from haiquan.core.conf import haiquan_setting
 from haiquan.core.htmx import render_page
-from haiquan.core.web import is_customs, is_trader, trader_required
+from haiquan.core.web import is_customs, is_trader, trader_required, user_of
 
 from ..filtersets import TABS, EnterpriseDeclarationFilter
 from ..models import Declaration
-from .common import ACTING_FOR_SESSION_KEY, acting_for, principals, user_of
+from .common import ACTING_FOR_SESSION_KEY, acting_for, principals
 from .officer import declaration_search
 
 
