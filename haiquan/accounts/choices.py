@@ -16,3 +16,5 @@ class Role(models.TextChoices):
 
 TRADER_ROLES = frozenset({Role.DECLARANT, Role.BROKER})
 CUSTOMS_ROLES = frozenset({Role.OFFICER, Role.LEADER, Role.ANALYST, Role.ADMIN})
+# The roles that see every office's rows (`core/visibility.py`).
+NATIONWIDE_ROLES = frozenset({Role.ANALYST, Role.ADMIN})

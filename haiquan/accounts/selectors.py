@@ -33,6 +33,17 @@ def enterprises_user_may_declare_for(user: User) -> QuerySet[Enterprise]:
     return Enterprise.objects.none()
 
 
+def enterprises_user_may_file_for(user: User) -> QuerySet[Enterprise]:
+    """A declarant: its enterprises. A broker: its principals and its own firm (which files,
+    e.g., its own registration as a broker)."""
+    qs = enterprises_user_may_declare_for(user)
+    if user.is_authenticated and user.is_active and user.role == Role.BROKER and user.enterprise_id:
+        return Enterprise.objects.filter(
+            Q(pk__in=qs.values("pk")) | Q(pk=user.enterprise_id, active=True)
+        )
+    return qs
+
+
 def offices_in_scope(user: User) -> list[Office]:
     """The offices whose subtrees an officer or leader works: its own and its teams' offices."""
     own = list(user.offices.all())

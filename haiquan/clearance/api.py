@@ -1,6 +1,6 @@
 """/api/v1/declarations: filing, reading, officers' actions. Thin: parse, call a service, answer."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -8,11 +8,11 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from haiquan.accounts.apiauth import API_AUTH
-from haiquan.accounts.models import User
 from haiquan.audit.choices import Part, Via
 from haiquan.audit.services import declaration_access_record
 from haiquan.core.api import ObjectId, Pagination
 from haiquan.core.idempotency import request_fingerprint, run_idempotent
+from haiquan.core.web import user_of
 from haiquan.eventlog.selectors import events_for_declaration
 
 from . import services
@@ -42,25 +42,20 @@ from .schemas import (
     duty_lines_out,
     summary_out,
 )
-from .selectors import declaration_get_for, declarations_visible_to, officer_queue
+from .selectors import declaration_get_for, officer_queue
 
 router = Router(tags=["declarations"], auth=API_AUTH)
 
 
-def _user(request: HttpRequest) -> User:
-    """The authenticated user (the router's auth guarantees one)."""
-    return cast(User, request.user)
-
-
 def _full(request: HttpRequest, pk: int) -> Declaration:
-    return declaration_get_for(_user(request), pk=pk)
+    return declaration_get_for(user_of(request), pk=pk)
 
 
 def _read(request: HttpRequest, pk: int, part: Part) -> Declaration:
     """A declaration shown to the caller; a customs user's read goes into the access trail."""
     declaration = _full(request, pk)
     declaration_access_record(
-        user=_user(request),
+        user=user_of(request),
         declaration=declaration,
         via=Via.API,
         part=part,
@@ -76,7 +71,7 @@ def _answer(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
         # Just registered: no request, no check, no penalty yet (no need to read them).
         return declaration_out(
             declaration,
-            _user(request),
+            user_of(request),
             progress=declaration_progress(declaration, pending=None, last_check=None),
         )
     fresh = (
@@ -91,7 +86,7 @@ def _answer(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
     pending = latest if latest is not None and latest.state == CancellationState.PENDING else None
     return declaration_out(
         fresh,
-        _user(request),
+        user_of(request),
         progress=declaration_progress(fresh, pending=pending),
         request=latest,
         penalties=list(fresh.penalties.order_by("decided_at", "pk")),
@@ -111,14 +106,14 @@ def declaration_create(
     def work() -> tuple[int, dict[str, Any]]:
         nonlocal answer
         if payload.draft:
-            decl = services.declaration_draft_save(actor=_user(request), data=data)
+            decl = services.declaration_draft_save(actor=user_of(request), data=data)
         else:
-            decl = services.declaration_register(actor=_user(request), data=data)
+            decl = services.declaration_register(actor=user_of(request), data=data)
         answer = DeclarationOut.model_validate(_answer(request, decl))
         return 201, answer.model_dump(mode="json")
 
     status, body, replayed = run_idempotent(
-        user=_user(request),
+        user=user_of(request),
         key=request.headers.get("Idempotency-Key"),
         scope="declaration.create",
         fingerprint=request_fingerprint(payload.model_dump(mode="json")),
@@ -134,7 +129,7 @@ def declaration_create(
 @router.get("", response=list[DeclarationSummaryOut], summary="List declarations you may see")
 @paginate(Pagination)
 def declaration_list(request: HttpRequest, filters: Query[DeclarationFilter]) -> Any:
-    qs = filters.filter(declarations_visible_to(_user(request)))
+    qs = filters.filter(Declaration.objects.visible_to(user_of(request)))
     qs = qs.select_related("enterprise", "office").order_by("-registered_at", "-id")
     return _SummaryList(qs)
 
@@ -160,14 +155,16 @@ class _SummaryList:
 )
 @paginate(Pagination)
 def declaration_queue(request: HttpRequest) -> Any:
-    return _SummaryList(officer_queue(_user(request)))
+    return _SummaryList(officer_queue(user_of(request)))
 
 
 @router.post(
     "/duty-preview", response=DutyPreviewOut, summary="Duties a declaration would owe, not saved"
 )
 def declaration_duty_preview(request: HttpRequest, payload: DeclarationIn) -> Any:
-    rate, duties = services.declaration_duty_preview(actor=_user(request), data=payload.to_input())
+    rate, duties = services.declaration_duty_preview(
+        actor=user_of(request), data=payload.to_input()
+    )
     return {
         "exchange_rate": rate,
         "customs_value_vnd": int(duties.customs_value_vnd),
@@ -191,7 +188,7 @@ def declaration_update_draft(
     request: HttpRequest, declaration_id: ObjectId, payload: DeclarationIn
 ) -> Any:
     decl = services.declaration_draft_save(
-        actor=_user(request),
+        actor=user_of(request),
         data=payload.to_input(),
         declaration=_full(request, declaration_id),
     )
@@ -200,14 +197,16 @@ def declaration_update_draft(
 
 @router.post("/{declaration_id}/register", response=DeclarationOut, summary="Register a draft")
 def declaration_register_draft(request: HttpRequest, declaration_id: ObjectId) -> Any:
-    decl = services.declaration_register(actor=_user(request), draft=_full(request, declaration_id))
+    decl = services.declaration_register(
+        actor=user_of(request), draft=_full(request, declaration_id)
+    )
     return _answer(request, decl)
 
 
 @router.post("/{declaration_id}/amend", response=DeclarationOut, summary="Amend (khai bổ sung)")
 def declaration_amend(request: HttpRequest, declaration_id: ObjectId, payload: AmendIn) -> Any:
     decl = services.declaration_amend(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=_full(request, declaration_id),
         data=payload.to_input(),
         reason=payload.reason,
@@ -230,7 +229,7 @@ def declaration_cancel(request: HttpRequest, declaration_id: ObjectId, payload: 
     goods are out (409). Duties paid are not returned by the cancellation: they are refunded or
     set off on the enterprise's request."""
     decl = services.declaration_cancel(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=_full(request, declaration_id),
         reason=payload.reason,
         expected_version=payload.version,
@@ -252,7 +251,7 @@ def declaration_cancellation_decision(
     request can then only be refused)."""
     decl = _full(request, declaration_id)
     services.declaration_cancellation_decide(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=decl,
         approve=payload.decision == "approve",
         reason=payload.reason,
@@ -272,7 +271,7 @@ def declaration_penalty(request: HttpRequest, declaration_id: ObjectId, payload:
     bank with the duties; the goods are cleared only once it is paid or guaranteed."""
     decl = _full(request, declaration_id)
     services.declaration_penalty_record(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=decl,
         number=payload.number,
         amount_vnd=payload.amount_vnd,
@@ -285,7 +284,7 @@ def declaration_penalty(request: HttpRequest, declaration_id: ObjectId, payload:
 
 def _check(request: HttpRequest, declaration_id: int, payload: CheckIn, kind: CheckKind) -> Any:
     services.declaration_check_record(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=_full(request, declaration_id),
         kind=kind,
         outcome=payload.outcome,
@@ -326,7 +325,7 @@ def declaration_check_preview(
     request: HttpRequest, declaration_id: ObjectId, payload: CheckPreviewIn
 ) -> Any:
     before, after, duties = services.declaration_check_preview(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=_full(request, declaration_id),
         corrections=[c.to_input() for c in payload.corrections],
     )
@@ -343,7 +342,7 @@ def declaration_check_preview(
 )
 def declaration_escalate(request: HttpRequest, declaration_id: ObjectId, payload: ReasonIn) -> Any:
     decl = services.declaration_escalate(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=_full(request, declaration_id),
         reason=payload.reason,
         expected_version=payload.version,
@@ -354,7 +353,7 @@ def declaration_escalate(request: HttpRequest, declaration_id: ObjectId, payload
 @router.post("/{declaration_id}/release", response=DeclarationOut, summary="Release the goods")
 def declaration_release(request: HttpRequest, declaration_id: ObjectId, payload: VersionIn) -> Any:
     decl = services.declaration_release(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=_full(request, declaration_id),
         expected_version=payload.version,
         note=payload.note,
@@ -381,7 +380,7 @@ def declaration_events(request: HttpRequest, declaration_id: ObjectId) -> Any:
 
 
 def _event_data_for(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    if getattr(_user(request), "is_customs", False):
+    if getattr(user_of(request), "is_customs", False):
         return data
     return {k: v for k, v in data.items() if k not in ("reasons", "score", "random_selected")}
 

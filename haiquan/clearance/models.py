@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.core.visibility import Visibility, VisibleQuerySet
 from haiquan.refdata.choices import Flow
 from haiquan.risk.choices import Lane
 
@@ -31,7 +32,7 @@ VND: dict[str, Any] = {"max_digits": 18, "decimal_places": 0, "default": Decimal
 RATE: dict[str, Any] = {"max_digits": 7, "decimal_places": 3, "null": True, "blank": True}
 
 
-class DeclarationQuerySet(models.QuerySet["Declaration"]):
+class DeclarationQuerySet(VisibleQuerySet["Declaration"]):
     def registered(self) -> DeclarationQuerySet:
         return self.exclude(status=Status.DRAFT)
 
@@ -141,6 +142,9 @@ class Declaration(models.Model):
     # Whether a checking officer still has to act (document check or inspection not done).
     checks_pending = models.BooleanField(_("checks pending"), default=False)
 
+    # A declarant sees its enterprises' declarations, a broker those its firm filed, an officer
+    # those of its offices (core/visibility.py).
+    visibility = Visibility(offices=("office",), enterprise="enterprise", broker="broker")
     objects = DeclarationQuerySet.as_manager()
 
     # Set by registration: earlier declarations sharing an invoice, container or bill of lading

@@ -8,9 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.accounts.selectors import office_scope_q
 from haiquan.core.problems import NotFound
 from haiquan.eventlog.models import Event
 from haiquan.refdata.models import Office
@@ -27,31 +25,11 @@ from .rules import GOODS_OUT_EVENTS, CancellationTerms, cancellation_terms
 from .workflow import Action, By, states
 
 
-def declarations_visible_to(user: User) -> QuerySet[Declaration]:
-    """An enterprise sees only its own declarations, a broker only those its firm filed, an
-    officer or leader only its offices' (and its central teams'); analysts and administrators
-    see all."""
-    qs = Declaration.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.role == Role.DECLARANT:
-        return qs.filter(enterprise__in=user.enterprises.all())
-    if user.role == Role.BROKER:
-        if not user.enterprise_id:
-            return qs.none()
-        return qs.filter(broker_id=user.enterprise_id)
-    if user.role in (Role.OFFICER, Role.LEADER):
-        return qs.filter(office_scope_q(user))
-    if user.role in (Role.ANALYST, Role.ADMIN):
-        return qs
-    return qs.none()
-
-
 def declaration_get_for(
     user: User, *, pk: int | None = None, number: str | None = None
 ) -> Declaration:
     """One declaration the user may see; 404 (not 403) otherwise, so ids do not leak."""
-    qs = declarations_visible_to(user).select_related(
+    qs = Declaration.objects.visible_to(user).select_related(
         "type", "office", "enterprise", "broker", "currency", "partner_country", "created_by"
     )
     filt = Q(pk=pk) if pk is not None else Q(number=number)
@@ -72,7 +50,7 @@ def officer_queue(user: User) -> QuerySet[Declaration]:
     for the declarant's documents. Each row carries `queue_rank` (the QUEUE_* above)."""
     requests = DocumentRequest.objects.filter(declaration=OuterRef("pk"))
     return (
-        declarations_visible_to(user)
+        Declaration.objects.visible_to(user)
         .filter(
             status__in=sorted(
                 {
@@ -115,7 +93,7 @@ def declarations_today_by_office(user: User, *, day: date | None = None) -> list
     day = day or timezone.localdate()
     start = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
     rows = (
-        declarations_visible_to(user)
+        Declaration.objects.visible_to(user)
         .filter(registered_at__gte=start, registered_at__lt=start + timedelta(days=1))
         .values("office_id", "lane", "status")
         .annotate(n=Count("id"))

@@ -5,7 +5,7 @@ requests; banks confirm fees with the same signed messages as duties; officers r
 for more and decide; anyone verifies a signed result by its code."""
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -13,16 +13,16 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from haiquan.accounts.apiauth import API_AUTH
-from haiquan.accounts.models import User
 from haiquan.audit.choices import Via
 from haiquan.core.api import ObjectId, Pagination
 from haiquan.core.problems import NotFound, invalid
+from haiquan.core.web import user_of
 from haiquan.payments.models import BankConfirmation, PaymentOrder
 from haiquan.payments.services import confirmation_receive
 
 from . import services
 from .choices import FEE_PURPOSE, FilingStatus
-from .downloads import document_response, pdf_response, upload_size_guard
+from .downloads import document_response, filing_pdf_response, upload_size_guard
 from .fees import fee_confirmation_filing
 from .models import AdvanceRuling, Filing, FilingDocument, Procedure
 from .result import result_document
@@ -35,15 +35,9 @@ from .selectors import (
     procedure_get,
     procedures_active,
     result_verify,
-    rulings_visible_to,
 )
 
 router = Router(tags=["Online public services"])
-
-
-def _user(request: HttpRequest) -> User:
-    user: Any = request.user
-    return cast(User, user)
 
 
 # --- Schemas -----------------------------------------------------------------------------------
@@ -347,7 +341,7 @@ def filing_create(request: HttpRequest, payload: FilingIn) -> Any:
             "unknown-procedure",
         ) from None
     filing = services.filing_create(
-        actor=_user(request),
+        actor=user_of(request),
         procedure=procedure,
         enterprise_mst=payload.enterprise_mst,
         office_code=payload.office_code,
@@ -359,22 +353,24 @@ def filing_create(request: HttpRequest, payload: FilingIn) -> Any:
 @router.get("/filings", auth=API_AUTH, response=list[FilingListOut], summary="Filings")
 @paginate(Pagination)
 def filing_index(request: HttpRequest, filters: Query[FilingFilter]) -> Any:
-    return filing_list(_user(request), status=filters.status, procedure_code=filters.procedure_code)
+    return filing_list(
+        user_of(request), status=filters.status, procedure_code=filters.procedure_code
+    )
 
 
 @router.get("/filings/{filing_id}", auth=API_AUTH, response=FilingOut, summary="One filing")
 def filing_detail(request: HttpRequest, filing_id: ObjectId) -> Any:
-    filing = filing_get_for(_user(request), pk=filing_id)
+    filing = filing_get_for(user_of(request), pk=filing_id)
     services.filing_access_record(
-        user=_user(request), filing=filing, via=Via.API, address=request.META.get("REMOTE_ADDR")
+        user=user_of(request), filing=filing, via=Via.API, address=request.META.get("REMOTE_ADDR")
     )
     return filing
 
 
 @router.put("/filings/{filing_id}", auth=API_AUTH, response=FilingOut, summary="Change a draft")
 def filing_change(request: HttpRequest, filing_id: ObjectId, payload: FilingDataIn) -> Any:
-    filing = filing_get_for(_user(request), pk=filing_id)
-    return services.filing_update(actor=_user(request), filing=filing, data=payload.data)
+    filing = filing_get_for(user_of(request), pk=filing_id)
+    return services.filing_update(actor=user_of(request), filing=filing, data=payload.data)
 
 
 @router.post(
@@ -405,13 +401,13 @@ def document_upload(request: HttpRequest, filing_id: ObjectId) -> Any:
     The type is read from the content and must be one the attachment accepts (e.g. PDF);
     a file too large or of another type is refused naming `file`. A body larger than any
     attachment may be is refused before it is read."""
-    filing = filing_get_for(_user(request), pk=filing_id)
+    filing = filing_get_for(user_of(request), pk=filing_id)
     upload_size_guard(request)
     file = request.FILES.get("file")
     if file is None:
         raise invalid("file", _("Send the document as the multipart part 'file'."), "required")
     slot = str(request.POST.get("slot", ""))
-    doc = services.document_upload(actor=_user(request), filing=filing, slot=slot, file=file)
+    doc = services.document_upload(actor=user_of(request), filing=filing, slot=slot, file=file)
     return Status(201, doc)
 
 
@@ -422,9 +418,9 @@ def document_upload(request: HttpRequest, filing_id: ObjectId) -> Any:
     response={200: None},
 )
 def document_download(request: HttpRequest, filing_id: ObjectId, document_id: ObjectId) -> Any:
-    doc = filing_document_get(_user(request), filing_pk=filing_id, pk=document_id)
+    doc = filing_document_get(user_of(request), filing_pk=filing_id, pk=document_id)
     services.filing_access_record(
-        user=_user(request),
+        user=user_of(request),
         filing=doc.filing,
         document=doc,
         via=Via.API,
@@ -438,8 +434,8 @@ def filing_submit(request: HttpRequest, filing_id: ObjectId) -> Any:
     """Send the draft to customs. Missing required attachments are named `documents.<slot>`.
     A level-4 procedure with a fee becomes `awaiting_fee`; otherwise `submitted`, and the time
     limit starts."""
-    filing = filing_get_for(_user(request), pk=filing_id)
-    return services.filing_submit(actor=_user(request), filing=filing)
+    filing = filing_get_for(user_of(request), pk=filing_id)
+    return services.filing_submit(actor=user_of(request), filing=filing)
 
 
 @router.post(
@@ -451,8 +447,8 @@ def filing_submit(request: HttpRequest, filing_id: ObjectId) -> Any:
 def fee_order(request: HttpRequest, filing_id: ObjectId) -> Any:
     """The order to pay the fee at any partner bank; the bank confirms it to
     POST /api/v1/eservices/fee-confirmations."""
-    filing = filing_get_for(_user(request), pk=filing_id)
-    return Status(201, services.fee_order_create(actor=_user(request), filing=filing))
+    filing = filing_get_for(user_of(request), pk=filing_id)
+    return Status(201, services.fee_order_create(actor=user_of(request), filing=filing))
 
 
 @router.post(
@@ -461,9 +457,9 @@ def fee_order(request: HttpRequest, filing_id: ObjectId) -> Any:
 def filing_answer(request: HttpRequest, filing_id: ObjectId, payload: TextIn) -> Any:
     """Answer the officer's request for more information (attach documents first); the time
     limit runs again."""
-    filing = filing_get_for(_user(request), pk=filing_id)
-    services.filing_info_answer(actor=_user(request), filing=filing, text=payload.text)
-    return filing_get_for(_user(request), pk=filing_id)
+    filing = filing_get_for(user_of(request), pk=filing_id)
+    services.filing_info_answer(actor=user_of(request), filing=filing, text=payload.text)
+    return filing_get_for(user_of(request), pk=filing_id)
 
 
 @router.get(
@@ -473,16 +469,16 @@ def filing_answer(request: HttpRequest, filing_id: ObjectId, payload: TextIn) ->
     response={200: None},
 )
 def filing_result(request: HttpRequest, filing_id: ObjectId) -> Any:
-    filing = filing_get_for(_user(request), pk=filing_id)
+    filing = filing_get_for(user_of(request), pk=filing_id)
     pdf = result_document(filing=filing, base_url=request.build_absolute_uri("/"))
-    return pdf_response(filing, pdf)
+    return filing_pdf_response(filing, pdf)
 
 
 @router.get(
     "/filings/{filing_id}/events", auth=API_AUTH, response=list[FilingEventOut], summary="History"
 )
 def filing_history(request: HttpRequest, filing_id: ObjectId) -> Any:
-    filing = filing_get_for(_user(request), pk=filing_id)
+    filing = filing_get_for(user_of(request), pk=filing_id)
     return list(filing_events(filing=filing))
 
 
@@ -534,8 +530,8 @@ def fee_confirmation(request: HttpRequest) -> Any:
 
 @router.post("/filings/{filing_id}/receive", auth=API_AUTH, response=FilingOut, summary="Receive")
 def filing_receive(request: HttpRequest, filing_id: ObjectId) -> Any:
-    filing = filing_get_for(_user(request), pk=filing_id)
-    return services.filing_receive(actor=_user(request), filing=filing)
+    filing = filing_get_for(user_of(request), pk=filing_id)
+    return services.filing_receive(actor=user_of(request), filing=filing)
 
 
 @router.post(
@@ -546,9 +542,9 @@ def filing_receive(request: HttpRequest, filing_id: ObjectId) -> Any:
 )
 def filing_info_request(request: HttpRequest, filing_id: ObjectId, payload: TextIn) -> Any:
     """The time limit stops until the enterprise answers."""
-    filing = filing_get_for(_user(request), pk=filing_id)
-    services.filing_info_request(actor=_user(request), filing=filing, text=payload.text)
-    return filing_get_for(_user(request), pk=filing_id)
+    filing = filing_get_for(user_of(request), pk=filing_id)
+    services.filing_info_request(actor=user_of(request), filing=filing, text=payload.text)
+    return filing_get_for(user_of(request), pk=filing_id)
 
 
 @router.post("/filings/{filing_id}/decision", auth=API_AUTH, response=FilingOut, summary="Decide")
@@ -556,9 +552,9 @@ def filing_decision(request: HttpRequest, filing_id: ObjectId, payload: Decision
     """Approve or refuse with reasons. Advance rulings: the HS code (and origin) ruled and the
     last day of validity (default and at most 3 years). The answer says the working days used
     and whether it came on time."""
-    filing = filing_get_for(_user(request), pk=filing_id)
+    filing = filing_get_for(user_of(request), pk=filing_id)
     services.filing_decide(
-        actor=_user(request),
+        actor=user_of(request),
         filing=filing,
         outcome=payload.outcome,
         text=payload.text,
@@ -566,7 +562,7 @@ def filing_decision(request: HttpRequest, filing_id: ObjectId, payload: Decision
             hs_code=payload.hs_code, origin=payload.origin, valid_to=payload.valid_to
         ),
     )
-    return filing_get_for(_user(request), pk=filing_id)
+    return filing_get_for(user_of(request), pk=filing_id)
 
 
 @router.get("/performance", auth=API_AUTH, response=list[PerformanceOut], summary="On-time rates")
@@ -574,7 +570,7 @@ def performance(request: HttpRequest, filters: Query[PerformanceFilter]) -> Any:
     """Per procedure and office: filings decided in the period, how many within the time
     limit (working days, pauses excluded), and open ones already late. Leaders: their offices."""
     rows = on_time_rates(
-        _user(request), date_from=filters.date_from, date_to=filters.date_to, today=_today()
+        user_of(request), date_from=filters.date_from, date_to=filters.date_to, today=_today()
     )
     return [{**row.__dict__, "on_time_rate": row.rate} for row in rows]
 
@@ -586,7 +582,7 @@ def performance(request: HttpRequest, filters: Query[PerformanceFilter]) -> Any:
 @paginate(Pagination)
 def ruling_list(request: HttpRequest) -> Any:
     """An enterprise's own rulings; officers: all."""
-    return rulings_visible_to(_user(request))
+    return AdvanceRuling.objects.select_related("enterprise", "filing").visible_to(user_of(request))
 
 
 @router.get("/verify/{code}", auth=None, response=VerifyOut, summary="Verify a signed result")

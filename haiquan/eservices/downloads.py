@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 
-from haiquan.core.uploads import content_disposition, stored_file_response
+from haiquan.core.uploads import stored_file_response
 from haiquan.core.uploads import upload_size_guard as shared_size_guard
+from haiquan.core.web import pdf_response
 
 from .catalogue import MAX_ATTACHMENT_BYTES
 from .models import Filing, FilingDocument
@@ -23,12 +24,9 @@ def document_response(doc: FilingDocument) -> FileResponse:
     )
 
 
-def pdf_response(filing: Filing, pdf: bytes) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition("inline", f"{filing.reference}.pdf")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def filing_pdf_response(filing: Filing, pdf: bytes) -> HttpResponse:
+    """A filing's signed result: never cached, never sniffed."""
+    return pdf_response(pdf, f"{filing.reference}.pdf", private=True)
 
 
 def upload_size_guard(request: HttpRequest) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.payments.hooks import Settler
 from haiquan.payments.models import Bank, BankConfirmation, PaymentOrder
@@ -50,7 +51,7 @@ class FeeSettler(Settler[Filing]):
         filing.save()
         _event(
             filing,
-            "fee_paid",
+            kinds.ESERVICE_FEE_PAID,
             party=Party.BANK,
             actor=bank.user,
             actor_label=f"bank:{bank.code}",

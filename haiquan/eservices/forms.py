@@ -9,7 +9,6 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haiquan.core.problems import ValidationFailed
 from haiquan.refdata.models import Enterprise, Office
 
 from .catalogue import FormSpec
@@ -136,10 +135,3 @@ class VerifyForm(forms.Form):
 
 class VerifyFileForm(forms.Form):
     file = forms.FileField(label=_("The PDF you received"))
-
-
-def apply_errors(form: forms.Form, exc: ValidationFailed) -> None:
-    """Show each problem next to its field (`data.goods_name` → goods_name)."""
-    for e in exc.errors:
-        name = e.field.removeprefix("data.")
-        form.add_error(name if name in form.fields else None, e.problem)

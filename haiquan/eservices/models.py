@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haiquan.core.i18n import in_language
+from haiquan.core.visibility import Reach, Visibility, VisibleQuerySet
 
 from .choices import (
     DocumentStage,
@@ -192,6 +193,9 @@ class Filing(models.Model):
     result_file = models.CharField(_("result file"), max_length=255, blank=True, editable=False)
     result_sha256 = models.CharField(_("result SHA-256"), max_length=64, blank=True)
 
+    visibility = Visibility(offices=("office",), enterprise="enterprise", traders=Reach.FILE_FOR)
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("filing")
         verbose_name_plural = _("filings")
@@ -289,6 +293,9 @@ class AdvanceRuling(models.Model):
     valid_to = models.DateField(_("valid to"))
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    visibility = Visibility(customs_see_all=True, enterprise="enterprise", traders=Reach.FILE_FOR)
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("advance ruling")

@@ -6,28 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.accounts.selectors import enterprises_user_may_declare_for, offices_in_scope
+from haiquan.accounts.selectors import enterprises_user_may_file_for, offices_in_scope
 from haiquan.core.problems import Forbidden
-from haiquan.refdata.models import Enterprise, Office
+from haiquan.refdata.models import Office
 
 from .choices import FilingStatus
 from .models import Filing
 
-
-def enterprises_user_may_file_for(user: User) -> QuerySet[Enterprise]:
-    """A declarant: its enterprises. A broker: its principals and its own firm (which files,
-    e.g., its own registration as a broker)."""
-    qs = enterprises_user_may_declare_for(user)
-    if user.is_authenticated and user.is_active and user.role == Role.BROKER and user.enterprise_id:
-        return Enterprise.objects.filter(
-            Q(pk__in=qs.values("pk")) | Q(pk=user.enterprise_id, active=True)
-        )
-    return qs
+__all__ = ["enterprises_user_may_file_for"]  # the rule is accounts' (who acts for whom)
 
 
 def is_filer_of(user: Any, filing: Filing) -> bool:

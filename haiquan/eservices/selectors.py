@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.accounts.selectors import office_scope_q, offices_in_scope_subtrees
+from haiquan.accounts.selectors import offices_in_scope_subtrees
 from haiquan.core.problems import Forbidden, NotFound
 from haiquan.eventlog.models import Event
 
 from .choices import DECIDED_STATUSES, OPEN_STATUSES, FilingStatus
 from .models import AdvanceRuling, Filing, FilingDocument, Holiday, Procedure
-from .permissions import enterprises_user_may_file_for
 
 SUBJECT = "filing"
 
@@ -38,24 +37,14 @@ def procedure_get(*, code: str) -> Procedure:
     return procedure
 
 
-def filings_visible_to(user: User) -> QuerySet[Filing]:
-    """An enterprise's own filings (a broker: those of its principals and its firm); officers'
-    and leaders': those of their offices; analysts and administrators: all."""
-    qs = Filing.objects.select_related("procedure", "enterprise", "office", "filed_by")
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.is_trader:
-        return qs.filter(enterprise__in=enterprises_user_may_file_for(user))
-    if user.role in (Role.OFFICER, Role.LEADER):
-        return qs.filter(office_scope_q(user))
-    if user.role in (Role.ANALYST, Role.ADMIN):
-        return qs
-    return qs.none()
-
-
 def filing_get_for(user: User, *, pk: int) -> Filing:
     """One filing the user may see; 404 (not 403) otherwise, so references do not leak."""
-    filing = filings_visible_to(user).filter(pk=pk).first()
+    filing = (
+        Filing.objects.select_related("procedure", "enterprise", "office", "filed_by")
+        .visible_to(user)
+        .filter(pk=pk)
+        .first()
+    )
     if filing is None:
         raise NotFound(_("No filing %(id)s.") % {"id": pk})
     return filing
@@ -64,7 +53,9 @@ def filing_get_for(user: User, *, pk: int) -> Filing:
 def filing_list(
     user: User, *, status: str | None = None, procedure_code: str | None = None
 ) -> QuerySet[Filing]:
-    qs = filings_visible_to(user)
+    qs = Filing.objects.select_related("procedure", "enterprise", "office", "filed_by").visible_to(
+        user
+    )
     if status:
         qs = qs.filter(status=status)
     if procedure_code:
@@ -75,7 +66,9 @@ def filing_list(
 def officer_requests(user: User, *, status: str | None = None) -> QuerySet[Filing]:
     """The officers' list of service requests: open ones, nearest time limit first (paused
     ones, whose time limit is stopped, last)."""
-    qs = filings_visible_to(user)
+    qs = Filing.objects.select_related("procedure", "enterprise", "office", "filed_by").visible_to(
+        user
+    )
     qs = qs.filter(status=status) if status else qs.filter(status__in=OPEN_STATUSES)
     return qs.order_by(F("due_on").asc(nulls_last=True), "submitted_at", "id")
 
@@ -95,15 +88,6 @@ def filing_events(*, filing: Filing) -> QuerySet[Event]:
 
 def ruling_find(*, number: str) -> AdvanceRuling | None:
     return AdvanceRuling.objects.select_related("enterprise").filter(number=number).first()
-
-
-def rulings_visible_to(user: User) -> QuerySet[AdvanceRuling]:
-    qs = AdvanceRuling.objects.select_related("enterprise", "filing")
-    if user.is_trader:
-        return qs.filter(enterprise__in=enterprises_user_may_file_for(user))
-    if user.is_customs:
-        return qs  # rulings bind every office: any officer may read them
-    return qs.none()
 
 
 def result_verify(*, code: str) -> Filing | None:

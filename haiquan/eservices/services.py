@@ -36,8 +36,9 @@ from haiquan.core.problems import (
     invalid,
 )
 from haiquan.core.uploads import discard_on_commit, discard_on_error, upload_store
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
+from haiquan.eventlog.kinds import EventKind
 from haiquan.payments.models import PaymentOrder
 from haiquan.payments.services import payment_order_issue
 from haiquan.refdata.models import Country, Office
@@ -87,15 +88,14 @@ def _next_number(key: str) -> int:
 
 def _event(
     filing: Filing,
-    kind: str,
+    kind: EventKind,
     *,
     party: Party,
     actor: Any = None,
     actor_label: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
-    event_record(
-        kind=f"eservice.{kind}",
+    kind.record(
         subject_type=SUBJECT,
         subject_id=filing.pk,
         party=party,
@@ -209,7 +209,7 @@ def filing_create(
             fee_vnd=procedure.fee_vnd if procedure.fee_online else 0,
             time_limit_days=procedure.time_limit_days,
         )
-        _event(filing, "filing_created", party=Party.TRADER, actor=actor)
+        _event(filing, kinds.ESERVICE_FILING_CREATED, party=Party.TRADER, actor=actor)
     return filing
 
 
@@ -222,7 +222,7 @@ def filing_update(*, actor: User, filing: Filing, data: dict[str, Any]) -> Filin
         _require_status(filing, FilingStatus.DRAFT)
         filing.data = cleaned
         filing.save(update_fields=["data"])
-        _event(filing, "filing_changed", party=Party.TRADER, actor=actor)
+        _event(filing, kinds.ESERVICE_FILING_CHANGED, party=Party.TRADER, actor=actor)
     return filing
 
 
@@ -272,7 +272,7 @@ def document_upload(
         )
         _event(
             filing,
-            "document_uploaded",
+            kinds.ESERVICE_DOCUMENT_UPLOADED,
             party=Party.TRADER,
             actor=actor,
             data={
@@ -295,7 +295,7 @@ def document_delete(*, actor: User, document: FilingDocument) -> None:
         name = document.storage_name
         _event(
             filing,
-            "document_removed",
+            kinds.ESERVICE_DOCUMENT_REMOVED,
             party=Party.TRADER,
             actor=actor,
             data={"slot": document.slot, "sha256": document.sha256},
@@ -346,7 +346,7 @@ def filing_submit(*, actor: User, filing: Filing) -> Filing:
         filing.save()
         _event(
             filing,
-            "filing_submitted",
+            kinds.ESERVICE_FILING_SUBMITTED,
             party=Party.TRADER,
             actor=actor,
             data={"fee_vnd": filing.fee_vnd, "due_on": filing.due_on},
@@ -377,7 +377,7 @@ def fee_order_create(*, actor: User, filing: Filing) -> PaymentOrder:
         if issued.created:
             _event(
                 filing,
-                "fee_ordered",
+                kinds.ESERVICE_FEE_ORDERED,
                 party=Party.TRADER,
                 actor=actor,
                 data={"order": order.reference, "amount_vnd": order.amount_vnd},
@@ -398,7 +398,7 @@ def filing_receive(*, actor: User, filing: Filing) -> Filing:
         filing.received_at = timezone.now()
         filing.received_by = actor
         filing.save(update_fields=["status", "received_at", "received_by"])
-        _event(filing, "filing_received", party=Party.CUSTOMS, actor=actor)
+        _event(filing, kinds.ESERVICE_FILING_RECEIVED, party=Party.CUSTOMS, actor=actor)
     return filing
 
 
@@ -417,7 +417,13 @@ def filing_info_request(*, actor: User, filing: Filing, text: str) -> FilingMess
         filing.paused_since = _today()
         filing.due_on = None
         filing.save(update_fields=["status", "paused_since", "due_on"])
-        _event(filing, "info_requested", party=Party.CUSTOMS, actor=actor, data={"text": text})
+        _event(
+            filing,
+            kinds.ESERVICE_INFO_REQUESTED,
+            party=Party.CUSTOMS,
+            actor=actor,
+            data={"text": text},
+        )
     return message
 
 
@@ -445,7 +451,7 @@ def filing_info_answer(*, actor: User, filing: Filing, text: str) -> FilingMessa
         filing.save(update_fields=["status", "paused_since", "paused_working_days", "due_on"])
         _event(
             filing,
-            "info_provided",
+            kinds.ESERVICE_INFO_PROVIDED,
             party=Party.TRADER,
             actor=actor,
             data={"paused_working_days": paused, "due_on": filing.due_on},
@@ -566,7 +572,7 @@ def filing_decide(
         filing.save()
         _event(
             filing,
-            "filing_decided",
+            kinds.ESERVICE_FILING_DECIDED,
             party=Party.CUSTOMS,
             actor=actor,
             data={
@@ -580,7 +586,7 @@ def filing_decide(
         if issued is not None:
             _event(
                 filing,
-                "ruling_issued",
+                kinds.ESERVICE_RULING_ISSUED,
                 party=Party.CUSTOMS,
                 actor=actor,
                 data={
@@ -608,7 +614,7 @@ def result_store(*, filing: Filing, pdf: bytes) -> Filing:
         filing.save(update_fields=["result_file", "result_sha256"])
         _event(
             filing,
-            "result_issued",
+            kinds.ESERVICE_RESULT_ISSUED,
             party=Party.SYSTEM,
             data={"sha256": filing.result_sha256, "code": filing.result_code},
         )

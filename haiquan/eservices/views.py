@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,17 +18,24 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haiquan.accounts.models import User
 from haiquan.audit.choices import Via
 from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
-from haiquan.core.web import customs_required, problem_page, role_required, trader_required
+from haiquan.core.web import (
+    apply_problems,
+    customs_required,
+    problem_page,
+    problems_onto,
+    role_required,
+    trader_required,
+    user_of,
+)
 from haiquan.payments.selectors import payment_order_open_get
 from haiquan.payments.simulator import bank_simulator_enabled
 
 from . import services
 from .catalogue import form_spec
 from .choices import FEE_PURPOSE, FilingStatus, ResultKind
-from .downloads import document_response, pdf_response, upload_size_guard
+from .downloads import document_response, filing_pdf_response, upload_size_guard
 from .fees import fee_simulator_pay
 from .forms import (
     DecisionForm,
@@ -37,7 +44,6 @@ from .forms import (
     UploadForm,
     VerifyFileForm,
     VerifyForm,
-    apply_errors,
 )
 from .models import AdvanceRuling, Filing
 from .permissions import enterprises_user_may_file_for, filing_actions, is_filer_of
@@ -56,13 +62,9 @@ from .selectors import (
 )
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _filing(request: HttpRequest, pk: int) -> Filing:
     try:
-        return filing_get_for(_user(request), pk=pk)
+        return filing_get_for(user_of(request), pk=pk)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
 
@@ -82,7 +84,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("eservices:requests")
     filings = None
     if getattr(user, "is_trader", False):
-        filings = Paginator(filing_list(_user(request)), 25).get_page(request.GET.get("page"))
+        filings = Paginator(filing_list(user_of(request)), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "eservices/home.html",
@@ -108,7 +110,7 @@ def filing_create(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     spec = form_spec(proc)
-    enterprises = list(enterprises_user_may_file_for(_user(request)))
+    enterprises = list(enterprises_user_may_file_for(user_of(request)))
     offices = None
     if proc.office_pick:
         from haiquan.refdata.models import Office
@@ -120,19 +122,14 @@ def filing_create(request: HttpRequest, code: str) -> HttpResponse:
         )
     form = FilingForm(request.POST or None, spec=spec, enterprises=enterprises, offices=offices)
     if request.method == "POST" and form.is_valid():
-        try:
+        with problems_onto(form, prefix="data."):
             filing = services.filing_create(
-                actor=_user(request),
+                actor=user_of(request),
                 procedure=proc,
                 enterprise_mst=form.cleaned_data["enterprise_mst"],
                 office_code=form.cleaned_data.get("office_code") or "",
                 data=form.form_data(),
             )
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
             messages.success(
                 request,
                 _("Draft %(ref)s saved: attach the documents, then submit.")
@@ -156,13 +153,8 @@ def filing_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, initial=initial, spec=spec, enterprises=None, offices=None
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.filing_update(actor=_user(request), filing=filing, data=form.form_data())
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
+        with problems_onto(form, prefix="data."):
+            services.filing_update(actor=user_of(request), filing=filing, data=form.form_data())
             messages.success(request, _("Answers changed."))
             return redirect("eservices:filing_detail", filing.pk)
     status = 422 if request.method == "POST" else 200
@@ -175,7 +167,7 @@ def filing_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, filing: Filing, **forms: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     spec = form_spec(filing.procedure)
     values = filing.data or {}
     answers = []
@@ -216,7 +208,7 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customs, and what the user can do next."""
     filing = _filing(request, pk)
     services.filing_access_record(
-        user=_user(request), filing=filing, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
+        user=user_of(request), filing=filing, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
     )
     return render(request, "eservices/filing_detail.html", _detail_context(request, filing))
 
@@ -240,11 +232,9 @@ def _act(
     except ValidationFailed as exc:
         form = next(iter(forms.values()), None)
         if form is not None:
-            apply_errors(form, exc)
+            apply_problems(form, exc, prefix="data.")
             return _detail_again(request, filing, **forms)
         return _detail_again(request, filing, submit_errors=[f"{e.problem}" for e in exc.errors])
-    except ProblemError as exc:
-        return problem_page(request, exc)
     messages.success(request, success)
     return redirect("eservices:filing_detail", filing.pk)
 
@@ -257,7 +247,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         upload_size_guard(request)
     except ValidationFailed as exc:
         form = UploadForm(spec=form_spec(filing.procedure))
-        apply_errors(form, exc)
+        apply_problems(form, exc, prefix="data.")
         return _detail_again(request, filing, upload_form=form)
     form = UploadForm(request.POST, request.FILES, spec=form_spec(filing.procedure))
     if not form.is_valid():
@@ -266,7 +256,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         filing,
         lambda: services.document_upload(
-            actor=_user(request),
+            actor=user_of(request),
             filing=filing,
             slot=form.cleaned_data["slot"],
             file=form.cleaned_data["file"],
@@ -281,11 +271,11 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int, doc: int) -> FileResponse:
     """The document, to the filing's parties only (the file has no public address)."""
     try:
-        document = filing_document_get(_user(request), filing_pk=pk, pk=doc)
+        document = filing_document_get(user_of(request), filing_pk=pk, pk=doc)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     services.filing_access_record(
-        user=_user(request),
+        user=user_of(request),
         filing=document.filing,
         document=document,
         via=Via.PAGE,
@@ -299,13 +289,13 @@ def document_download(request: HttpRequest, pk: int, doc: int) -> FileResponse:
 def document_delete(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
     filing = _filing(request, pk)
     try:
-        document = filing_document_get(_user(request), filing_pk=pk, pk=doc)
+        document = filing_document_get(user_of(request), filing_pk=pk, pk=doc)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     return _act(
         request,
         filing,
-        lambda: services.document_delete(actor=_user(request), document=document),
+        lambda: services.document_delete(actor=user_of(request), document=document),
         _("Document removed."),
     )
 
@@ -322,7 +312,7 @@ def filing_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         filing,
-        lambda: services.filing_submit(actor=_user(request), filing=filing),
+        lambda: services.filing_submit(actor=user_of(request), filing=filing),
         success,
     )
 
@@ -335,7 +325,7 @@ def fee_pay(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         filing,
-        lambda: services.fee_order_create(actor=_user(request), filing=filing),
+        lambda: services.fee_order_create(actor=user_of(request), filing=filing),
         _("Fee order created: pay it at any partner bank with its reference."),
     )
 
@@ -350,7 +340,7 @@ def fee_bank(request: HttpRequest, pk: int) -> HttpResponse:
     order = payment_order_open_get(purpose=FEE_PURPOSE, subject_id=filing.pk)
     if order is None:
         raise Http404("no open fee order")
-    if not is_filer_of(_user(request), filing):
+    if not is_filer_of(user_of(request), filing):
         raise PermissionDenied
     return _act(
         request,
@@ -371,7 +361,7 @@ def filing_answer(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         filing,
         lambda: services.filing_info_answer(
-            actor=_user(request), filing=filing, text=form.cleaned_data["text"]
+            actor=user_of(request), filing=filing, text=form.cleaned_data["text"]
         ),
         _("Answer sent to customs."),
         text_form=form,
@@ -385,7 +375,7 @@ def filing_receive(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
         filing,
-        lambda: services.filing_receive(actor=_user(request), filing=filing),
+        lambda: services.filing_receive(actor=user_of(request), filing=filing),
         _("Filing received."),
     )
 
@@ -401,7 +391,7 @@ def filing_request(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         filing,
         lambda: services.filing_info_request(
-            actor=_user(request), filing=filing, text=form.cleaned_data["text"]
+            actor=user_of(request), filing=filing, text=form.cleaned_data["text"]
         ),
         _("Request sent; the time limit stops until the enterprise answers."),
         request_form=form,
@@ -420,7 +410,7 @@ def filing_decide(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         filing,
         lambda: services.filing_decide(
-            actor=_user(request),
+            actor=user_of(request),
             filing=filing,
             outcome=d["outcome"],
             text=d["text"],
@@ -444,7 +434,7 @@ def filing_result(request: HttpRequest, pk: int) -> HttpResponse:
         pdf = result_document(filing=filing, base_url=request.build_absolute_uri("/"))
     except ProblemError as exc:
         return problem_page(request, exc)
-    return pdf_response(filing, pdf)
+    return filing_pdf_response(filing, pdf)
 
 
 @customs_required
@@ -454,7 +444,7 @@ def requests(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     if status not in FilingStatus.values:
         status = None
-    rows = Paginator(officer_requests(_user(request), status=status), 25).get_page(
+    rows = Paginator(officer_requests(user_of(request), status=status), 25).get_page(
         request.GET.get("page")
     )
     return render(
@@ -484,7 +474,7 @@ def performance(request: HttpRequest) -> HttpResponse:
 
     date_from = day("from", today.replace(month=1, day=1))
     date_to = day("to", today)
-    rows = on_time_rates(_user(request), date_from=date_from, date_to=date_to, today=today)
+    rows = on_time_rates(user_of(request), date_from=date_from, date_to=date_to, today=today)
     chart = {
         "labels": [f"{r.procedure_code} · {r.office_code}" for r in rows],
         "on_time": [r.on_time for r in rows],

@@ -1,10 +1,20 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import Event
 
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Event]
+else:  # ModelAdmin is generic for the type checker only
+    _Admin = admin.ModelAdmin
+
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(_Admin):
     list_display = (
         "occurred_at",
         "kind",
@@ -18,11 +28,11 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ("subject_id", "declaration_id", "office_code", "actor_label")
     date_hierarchy = "occurred_at"
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -17,7 +17,7 @@ from haiquan.core.api import Pagination
 
 from . import services
 from .models import Guarantee, PaymentOrder, Receipt
-from .selectors import payment_orders_visible_to, receipt_get, receipts_visible_to
+from .selectors import payment_orders_list, receipt_get, receipts_list
 
 router = Router(tags=["payments"])
 
@@ -210,15 +210,13 @@ def order_create(request: HttpRequest, payload: OrderIn) -> Any:
 @router.get("/orders", auth=API_AUTH, response=list[PaymentOrderOut], summary="Payment orders")
 @paginate(Pagination)
 def order_list(request: HttpRequest, filters: Query[ByDeclarationFilter]) -> Any:
-    return payment_orders_visible_to(
-        user=request.user, declaration_number=filters.declaration_number
-    )
+    return payment_orders_list(user=request.user, declaration_number=filters.declaration_number)
 
 
 @router.get("/receipts", auth=API_AUTH, response=list[ReceiptOut], summary="Receipts")
 @paginate(Pagination)
 def receipt_list(request: HttpRequest, filters: Query[ByDeclarationFilter]) -> Any:
-    return receipts_visible_to(user=request.user, declaration_number=filters.declaration_number)
+    return receipts_list(user=request.user, declaration_number=filters.declaration_number)
 
 
 @router.get("/receipts/{number}", auth=API_AUTH, response=ReceiptOut, summary="One receipt")

@@ -16,6 +16,8 @@ from haiquan.clearance.models import Declaration
 from haiquan.clearance.services import declaration_payment_apply
 from haiquan.core.i18n import amount_text
 from haiquan.core.problems import Conflict
+from haiquan.eventlog import kinds
+from haiquan.eventlog.kinds import EventKind
 
 from .choices import DUTIES
 from .hooks import Settler
@@ -33,7 +35,7 @@ def declaration_lock(declaration_id: int) -> Declaration:
 
 
 def declaration_settle(
-    *, declaration: Declaration, bank: Bank, kind: str, data: dict[str, Any]
+    *, declaration: Declaration, bank: Bank, kind: EventKind, data: dict[str, Any]
 ) -> None:
     """Hand the new cumulative totals to clearance, which updates the payment state, records
     the event and clears the declaration if nothing else holds it. Declaration locked."""
@@ -120,7 +122,7 @@ class DutySettler(Settler[Declaration]):
         declaration_settle(
             declaration=subject,
             bank=bank,
-            kind="payment.confirmed",
+            kind=kinds.PAYMENT_CONFIRMED,
             data={
                 "order": order.reference,
                 "receipt": receipt.number,

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.core.visibility import Visibility, VisibleQuerySet
+
 from .choices import DUTIES, GuaranteeStatus, OrderStatus
 
 
@@ -92,6 +94,9 @@ class PaymentOrder(models.Model):
         on_delete=models.PROTECT,
         related_name="orders",
     )
+
+    visibility = Visibility(via="declaration")
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("payment order")
@@ -237,6 +242,9 @@ class Receipt(models.Model):
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     payer_mst = models.CharField(_("payer tax code (MST)"), max_length=14)
     payer_name = models.CharField(_("payer name"), max_length=255)
+
+    visibility = Visibility(via="declaration")
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("receipt")

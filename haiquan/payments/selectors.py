@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.core.problems import NotFound
 
 from .choices import DUTIES, GuaranteeStatus, OrderStatus
@@ -47,17 +46,19 @@ def payment_order_open_get(*, purpose: str, subject_id: int) -> PaymentOrder | N
     ).first()
 
 
-def payment_orders_visible_to(
+def payment_orders_list(
     *, user: Any, declaration_number: str | None = None
 ) -> QuerySet[PaymentOrder]:
-    qs = PaymentOrder.objects.filter(declaration__in=declarations_visible_to(user))
+    """The duty payment orders the user may see (those of declarations it sees), newest first."""
+    qs = PaymentOrder.objects.visible_to(user)
     if declaration_number:
         qs = qs.filter(declaration__number=declaration_number)
     return qs.select_related("declaration", "bank").order_by("-created_at", "-id")
 
 
-def receipts_visible_to(*, user: Any, declaration_number: str | None = None) -> QuerySet[Receipt]:
-    qs = Receipt.objects.filter(declaration__in=declarations_visible_to(user))
+def receipts_list(*, user: Any, declaration_number: str | None = None) -> QuerySet[Receipt]:
+    """The receipts the user may see (those of declarations it sees), newest first."""
+    qs = Receipt.objects.visible_to(user)
     if declaration_number:
         qs = qs.filter(declaration__number=declaration_number)
     return qs.select_related("declaration", "confirmation__bank", "confirmation__order").order_by(
@@ -67,7 +68,7 @@ def receipts_visible_to(*, user: Any, declaration_number: str | None = None) -> 
 
 def receipt_get(*, user: Any, number: str) -> Receipt:
     """One receipt by number; NotFound also when it exists but is not the user's to see."""
-    receipt = receipts_visible_to(user=user).filter(number=number).first()
+    receipt = receipts_list(user=user).filter(number=number).first()
     if receipt is None:
         raise NotFound(_("No receipt %(number)s.") % {"number": number})
     return receipt

@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.clearance.models import Declaration
-from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.core.i18n import amount_text
 from haiquan.core.problems import (
     Conflict,
@@ -35,8 +34,8 @@ from haiquan.core.problems import (
     ValidationFailed,
     invalid,
 )
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 
 from .bank_messages import (
     ConfirmationMessage,
@@ -194,7 +193,10 @@ def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrd
     superseded by a new one, so a bank can never collect a stale amount. References read
     "TT" + declaration number + a two-digit sequence: TT10012345678901, TT10012345678902 …
     """
-    if not actor.is_trader or not declarations_visible_to(actor).filter(pk=declaration.pk).exists():
+    if (
+        not actor.is_trader
+        or not Declaration.objects.visible_to(actor).filter(pk=declaration.pk).exists()
+    ):
         raise Forbidden(_("Only the declarant or its customs broker can order payment."))
     with transaction.atomic():
         declaration = declaration_lock(declaration.pk)
@@ -217,8 +219,7 @@ def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrd
         if not issued.created:
             return order
         if current is not None:
-            event_record(
-                kind="payment_order.superseded",
+            kinds.PAYMENT_ORDER_SUPERSEDED.record(
                 subject_type="payment_order",
                 subject_id=current.pk,
                 party=Party.TRADER,
@@ -232,8 +233,7 @@ def payment_order_create(*, declaration: Declaration, actor: User) -> PaymentOrd
                 },
                 occurred_at=order.created_at,
             )
-        event_record(
-            kind="payment_order.created",
+        kinds.PAYMENT_ORDER_CREATED.record(
             subject_type="payment_order",
             subject_id=order.pk,
             party=Party.TRADER,
@@ -439,7 +439,7 @@ def _guarantee_record(
         declaration_settle(
             declaration=declaration,
             bank=bank,
-            kind="guarantee.registered",
+            kind=kinds.GUARANTEE_REGISTERED,
             data={
                 "guarantee": guarantee.reference,
                 "bank": bank.code,

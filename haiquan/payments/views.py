@@ -3,35 +3,28 @@ bank's payment site (simulator), and the receipt."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from haiquan.accounts.models import User
 from haiquan.clearance.progress import declaration_progress
 from haiquan.clearance.selectors import declaration_get_for
 from haiquan.core.problems import Conflict, Forbidden, NotFound, ProblemError
-from haiquan.core.web import problem_page, role_required, trader_required
+from haiquan.core.web import problem_page, role_required, trader_required, user_of
 
 from .choices import OrderStatus
 from .models import PaymentOrder
-from .selectors import payment_orders_visible_to, receipt_get
+from .selectors import payment_orders_list, receipt_get
 from .services import payment_order_create
 from .simulator import bank_simulator_enabled, bank_simulator_pay
 
 logged_in = role_required(lambda user: True)
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _order(request: HttpRequest, reference: str) -> PaymentOrder:
     order = (
-        payment_orders_visible_to(user=_user(request))
+        payment_orders_list(user=user_of(request))
         .select_related("declaration__enterprise", "declaration__office")
         .filter(reference=reference)
         .first()
@@ -46,11 +39,11 @@ def _order(request: HttpRequest, reference: str) -> PaymentOrder:
 def pay(request: HttpRequest, pk: int) -> HttpResponse:
     """Order payment of what the declaration still owes, then go and pay it at the bank."""
     try:
-        declaration = declaration_get_for(_user(request), pk=pk)
+        declaration = declaration_get_for(user_of(request), pk=pk)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     try:
-        order = payment_order_create(declaration=declaration, actor=_user(request))
+        order = payment_order_create(declaration=declaration, actor=user_of(request))
     except (Conflict, Forbidden) as exc:
         return problem_page(request, exc)
     if bank_simulator_enabled():
@@ -99,7 +92,7 @@ def bank_page(request: HttpRequest, reference: str) -> HttpResponse:
 def receipt_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The receipt (biên lai) for duties paid."""
     try:
-        receipt = receipt_get(user=_user(request), number=number)
+        receipt = receipt_get(user=user_of(request), number=number)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     context = {"receipt": receipt, "progress": declaration_progress(receipt.declaration)}

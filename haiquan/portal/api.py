@@ -4,7 +4,7 @@ notifications and CDCI responses need a token or a session. Thin: parse, call a 
 selector, answer."""
 
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -15,6 +15,7 @@ from haiquan.accounts.apiauth import API_AUTH
 from haiquan.accounts.models import User
 from haiquan.core.api import ObjectId, Pagination, RenderedOnSlice
 from haiquan.core.problems import FieldProblem, Forbidden, NotFound, ValidationFailed
+from haiquan.core.web import user_of
 
 from . import news, ratings, selectors, services
 from .cdci import campaign_results, cdci_response_submit
@@ -57,10 +58,6 @@ from .schemas import (
 )
 
 router = Router(tags=["Customs-business partnership portal"], auth=API_AUTH)
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _django_language(content: str) -> str:
@@ -168,7 +165,7 @@ def news_list(request: HttpRequest, topic: str = "", hs_chapter: str = "") -> An
 @router.post("/inquiries", response={201: InquiryOut}, summary="File an inquiry (vướng mắc)")
 def inquiry_create(request: HttpRequest, payload: InquiryIn) -> Any:
     inquiry = services.inquiry_submit(
-        actor=_user(request),
+        actor=user_of(request),
         data=services.InquiryInput(channel="api", **payload.dict()),
     )
     return Status(201, inquiry_out(inquiry))
@@ -177,11 +174,11 @@ def inquiry_create(request: HttpRequest, payload: InquiryIn) -> Any:
 @router.get("/inquiries", response=list[InquiryOut], summary="Inquiries you may see")
 @paginate(Pagination)
 def inquiry_list(request: HttpRequest, status: str = "") -> Any:
-    return [inquiry_out(i) for i in selectors.inquiries_for_desk(_user(request), status=status)]
+    return [inquiry_out(i) for i in selectors.inquiries_for_desk(user_of(request), status=status)]
 
 
 def _inquiry(request: HttpRequest, reference: str) -> Any:
-    inquiry = selectors.inquiry_get_for(_user(request), reference[:20])
+    inquiry = selectors.inquiry_get_for(user_of(request), reference[:20])
     services.inquiry_escalate_if_late(inquiry=inquiry)
     return inquiry
 
@@ -197,7 +194,7 @@ def inquiry_detail(request: HttpRequest, reference: str) -> Any:
     summary="Answer (customs) or reply (the enterprise)",
 )
 def inquiry_message(request: HttpRequest, reference: str, payload: MessageIn) -> Any:
-    user = _user(request)
+    user = user_of(request)
     inquiry = _inquiry(request, reference)
     if user.is_customs:
         message = services.inquiry_answer(inquiry=inquiry, actor=user, body=payload.body)
@@ -209,7 +206,7 @@ def inquiry_message(request: HttpRequest, reference: str, payload: MessageIn) ->
 @router.post("/inquiries/{reference}/route", response=InquiryOut, summary="Classify and route")
 def inquiry_route(request: HttpRequest, reference: str, payload: RouteIn) -> Any:
     inquiry = services.inquiry_route(
-        inquiry=_inquiry(request, reference), actor=_user(request), **payload.dict()
+        inquiry=_inquiry(request, reference), actor=user_of(request), **payload.dict()
     )
     return inquiry_out(inquiry)
 
@@ -218,7 +215,7 @@ def inquiry_route(request: HttpRequest, reference: str, payload: RouteIn) -> Any
     "/inquiries/{reference}/close", response=InquiryOut, summary="Close an answered inquiry"
 )
 def inquiry_close(request: HttpRequest, reference: str) -> Any:
-    inquiry = services.inquiry_close(inquiry=_inquiry(request, reference), actor=_user(request))
+    inquiry = services.inquiry_close(inquiry=_inquiry(request, reference), actor=user_of(request))
     return inquiry_out(inquiry)
 
 
@@ -229,7 +226,7 @@ def inquiry_close(request: HttpRequest, reference: str) -> Any:
 )
 def inquiry_publish(request: HttpRequest, reference: str, payload: PublishIn) -> Any:
     faq = services.inquiry_publish_to_faq(
-        inquiry=_inquiry(request, reference), actor=_user(request), **payload.dict()
+        inquiry=_inquiry(request, reference), actor=user_of(request), **payload.dict()
     )
     return Status(
         201,
@@ -248,7 +245,7 @@ def inquiry_publish(request: HttpRequest, reference: str, payload: PublishIn) ->
 )
 def rating_create(request: HttpRequest, payload: RatingIn) -> Any:
     rating = ratings.rating_submit(
-        actor=_user(request),
+        actor=user_of(request),
         data=ratings.RatingInput(
             score=payload.score,
             reasons=tuple(payload.reasons),
@@ -272,7 +269,7 @@ class RatingReportQuery(Schema):
 def rating_report(request: HttpRequest, filters: Query[RatingReportQuery]) -> Any:
     today = timezone.localdate()
     report = ratings.rating_report(
-        user=_user(request),
+        user=user_of(request),
         date_from=filters.date_from or today - timedelta(days=365),
         date_to=filters.date_to or today,
         office_code=filters.office_code[:16],
@@ -286,7 +283,7 @@ def rating_report(request: HttpRequest, filters: Query[RatingReportQuery]) -> An
 
 @router.get("/subscriptions", response=list[SubscriptionOut], summary="Your subscriptions")
 def subscription_list(request: HttpRequest) -> Any:
-    return list(Subscription.objects.filter(user=_user(request)).order_by("id"))
+    return list(Subscription.objects.filter(user=user_of(request)).order_by("id"))
 
 
 @router.post(
@@ -295,28 +292,28 @@ def subscription_list(request: HttpRequest) -> Any:
     summary="Subscribe to a topic or an HS chapter",
 )
 def subscription_create(request: HttpRequest, payload: SubscriptionIn) -> Any:
-    return Status(201, news.subscription_add(user=_user(request), **payload.dict()))
+    return Status(201, news.subscription_add(user=user_of(request), **payload.dict()))
 
 
 @router.delete("/subscriptions/{subscription_id}", response={204: None}, summary="Unsubscribe")
 def subscription_delete(request: HttpRequest, subscription_id: ObjectId) -> Any:
-    if not Subscription.objects.filter(user=_user(request), pk=subscription_id).exists():
+    if not Subscription.objects.filter(user=user_of(request), pk=subscription_id).exists():
         raise NotFound("no such subscription")
-    news.subscription_remove(user=_user(request), subscription_id=subscription_id)
+    news.subscription_remove(user=user_of(request), subscription_id=subscription_id)
     return Status(204, None)
 
 
 @router.get("/notifications", response=list[NotificationOut], summary="Your notifications")
 @paginate(Pagination)
 def notification_list(request: HttpRequest) -> Any:
-    return [notification_out(n) for n in selectors.notifications_of(_user(request))]
+    return [notification_out(n) for n in selectors.notifications_of(user_of(request))]
 
 
 @router.post(
     "/notifications/read", response={204: None}, summary="Mark all your notifications read"
 )
 def notification_read_all(request: HttpRequest) -> Any:
-    notification_mark_read(user=_user(request))
+    notification_mark_read(user=user_of(request))
     return Status(204, None)
 
 
@@ -344,5 +341,5 @@ def cdci_results(request: HttpRequest, code: str) -> Any:
 
 @router.post("/cdci/{code}/responses", response={201: None}, summary="Score a customs unit")
 def cdci_respond(request: HttpRequest, code: str, payload: CdciResponseIn) -> Any:
-    cdci_response_submit(actor=_user(request), campaign=_campaign(code), **payload.dict())
+    cdci_response_submit(actor=user_of(request), campaign=_campaign(code), **payload.dict())
     return Status(201, None)

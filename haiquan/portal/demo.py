@@ -22,8 +22,9 @@ from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.core.i18n import later
 from haiquan.core.problems import ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_build, events_append
+from haiquan.eventlog.services import events_append
 from haiquan.refdata.models import Enterprise, Office
 
 from . import cdci, news, partnership, services
@@ -377,8 +378,7 @@ def _ratings(declarant: User, say: Callable[[str], None]) -> None:
         created = Rating.objects.bulk_create(rows, batch_size=500)
         events_append(
             [
-                event_build(
-                    kind="rating.submitted",
+                kinds.RATING_SUBMITTED.build(
                     subject_type="portal.rating",
                     subject_id=r.pk,
                     party=Party.TRADER,

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.core.visibility import Reach, Visibility, VisibleQuerySet
+
 from .choices import (
     AgreementStatus,
     CampaignStatus,
@@ -226,6 +228,11 @@ class Association(models.Model):
         return self.name
 
 
+def _forwarded_by(user: Any) -> Q:
+    """Beside their own enterprises' questions, association staff see those they forwarded."""
+    return Q(association__in=Association.objects.filter(staff=user))
+
+
 # ---------------------------------------------------------------------------------------------
 # Inquiries (vướng mắc)
 
@@ -299,6 +306,14 @@ class Inquiry(models.Model):
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalations"), default=0)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    visibility = Visibility(
+        offices=("office",),
+        enterprise="enterprise",
+        traders=Reach.DECLARE_FOR,
+        also=_forwarded_by,
+    )
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inquiry")

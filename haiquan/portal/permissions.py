@@ -9,9 +9,6 @@ from haiquan.accounts.models import User
 from haiquan.accounts.selectors import enterprises_user_may_declare_for, offices_in_scope
 from haiquan.refdata.models import Enterprise, Office
 
-# Customs staff who see everything in the portal (no office scope).
-NATIONWIDE_ROLES = frozenset({Role.ANALYST, Role.ADMIN})
-
 
 def acts_for_enterprise(user: Any, enterprise: Enterprise) -> bool:
     """A declarant of the enterprise, or a broker it authorised: "the party served"."""

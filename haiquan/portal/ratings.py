@@ -16,28 +16,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from haiquan.accounts.choices import Role
+from haiquan.accounts.choices import NATIONWIDE_ROLES, Role
 from haiquan.accounts.models import User
 from haiquan.accounts.selectors import office_scope_q
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
-from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
-from haiquan.eventlog.services import event_record
 from haiquan.refdata.models import Office
 
 from .choices import InquiryStatus, RatedEvent, RatingReason, Side
 from .models import Inquiry, Rating
 from .permissions import (
-    NATIONWIDE_ROLES,
     acts_for_enterprise,
     sees_officer_ratings,
     sees_rating_reports,
     works_office,
 )
-from .selectors import inquiries_visible_to
 
 RATED_DECLARATION_STATUSES = frozenset({Status.CLEARED, Status.RELEASED})
 COMMENT_MAX = 2000
@@ -114,7 +111,7 @@ def rating_submit(*, actor: User, data: RatingInput) -> Rating:
                 # Who may not even see the declaration learns nothing about it (404).
                 if (
                     declaration is None
-                    or not declarations_visible_to(actor).filter(pk=declaration.pk).exists()
+                    or not Declaration.objects.visible_to(actor).filter(pk=declaration.pk).exists()
                 ):
                     raise NotFound(_("No such declaration."))
                 raise Forbidden(_("Only the enterprise served may rate this declaration."))
@@ -134,7 +131,15 @@ def rating_submit(*, actor: User, data: RatingInput) -> Rating:
                 .select_related("office", "enterprise")
                 .first()
             )
-            if inquiry is None or not inquiries_visible_to(actor).filter(pk=inquiry.pk).exists():
+            if (
+                inquiry is None
+                or not Inquiry.objects.select_related(
+                    "enterprise", "office", "assignee", "category"
+                )
+                .visible_to(actor)
+                .filter(pk=inquiry.pk)
+                .exists()
+            ):
                 raise NotFound(_("No such inquiry."))
             if not acts_for_enterprise(actor, inquiry.enterprise):
                 raise Forbidden(_("Only the enterprise served may rate this inquiry."))
@@ -171,8 +176,7 @@ def rating_submit(*, actor: User, data: RatingInput) -> Rating:
             raise Conflict(
                 _("This has already been rated: one rating per event."), code="already-rated"
             ) from exc
-        event_record(
-            kind="rating.submitted",
+        kinds.RATING_SUBMITTED.record(
             subject_type="portal.rating",
             subject_id=rating.pk,
             party=Party.TRADER,

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
-from haiquan.accounts.selectors import enterprises_user_may_declare_for, office_scope_q
 from haiquan.core.problems import NotFound
 
 from .choices import DEFAULT_CONTENT_LANGUAGE, InquiryStatus
@@ -26,7 +25,6 @@ from .models import (
     Inquiry,
     Notification,
 )
-from .permissions import NATIONWIDE_ROLES
 from .search import faq_search
 from .text import markdown_html
 
@@ -198,24 +196,11 @@ def handbook_links(refs: list[str], *, language: str | None = None) -> list[dict
 # Inquiries
 
 
-def inquiries_visible_to(user: User) -> QuerySet[Inquiry]:
-    """An enterprise's users: its inquiries; association staff: those they forwarded; officers
-    and leaders: those of their offices; analysts and administrators: all."""
-    qs = Inquiry.objects.select_related("enterprise", "office", "assignee", "category")
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.role in NATIONWIDE_ROLES:
-        return qs
-    if user.is_customs:
-        return qs.filter(office_scope_q(user))
-    q = Q(enterprise__in=enterprises_user_may_declare_for(user)) | Q(association__staff=user)
-    return qs.filter(q).distinct()
-
-
 def inquiry_get_for(user: User, reference: str) -> Inquiry:
     """One inquiry the user may see (404 otherwise, so references do not leak)."""
     inquiry = (
-        inquiries_visible_to(user)
+        Inquiry.objects.select_related("enterprise", "office", "assignee", "category")
+        .visible_to(user)
         .select_related("declaration", "association", "submitted_by")
         .filter(reference=reference)
         .first()
@@ -227,7 +212,9 @@ def inquiry_get_for(user: User, reference: str) -> Inquiry:
 
 def inquiries_for_desk(user: User, *, status: str = "") -> QuerySet[Inquiry]:
     """The list page: open ones first, the most urgent (earliest due) first."""
-    qs = inquiries_visible_to(user)
+    qs = Inquiry.objects.select_related("enterprise", "office", "assignee", "category").visible_to(
+        user
+    )
     if status in InquiryStatus.values:
         qs = qs.filter(status=status)
     from django.db.models import Case, IntegerField, Value, When

@@ -22,10 +22,10 @@ from unidecode import unidecode
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration
-from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
+from haiquan.eventlog.kinds import EventKind
 from haiquan.refdata.models import Enterprise, Office
 
 from .choices import CONTENT_LANGUAGES, Channel, FaqSource, InquiryStatus, Side
@@ -132,13 +132,12 @@ def _answer_days() -> int:
 
 def _inquiry_event(
     inquiry: Inquiry,
-    kind: str,
+    kind: EventKind,
     actor: User | None,
     party: Party,
     data: dict[str, Any] | None = None,
 ) -> None:
-    event_record(
-        kind=kind,
+    kind.record(
         subject_type="portal.inquiry",
         subject_id=inquiry.pk,
         party=party,
@@ -235,7 +234,7 @@ def inquiry_submit(*, actor: User, data: InquiryInput, now: datetime | None = No
             # An association sees no declarations itself: the member's own, by number.
             candidates = Declaration.objects.filter(number=number, enterprise=enterprise)
         else:
-            candidates = declarations_visible_to(actor).filter(number=number)
+            candidates = Declaration.objects.visible_to(actor).filter(number=number)
         declaration = candidates.select_related("office").first()
         if declaration is None or (
             enterprise is not None and declaration.enterprise_id != enterprise.pk
@@ -288,7 +287,7 @@ def inquiry_submit(*, actor: User, data: InquiryInput, now: datetime | None = No
         inquiry.save(update_fields=["reference"])
         _inquiry_event(
             inquiry,
-            "inquiry.submitted",
+            kinds.INQUIRY_SUBMITTED,
             actor,
             Party.TRADER,
             {"channel": channel, "due_at": inquiry.due_at.isoformat()},
@@ -357,7 +356,7 @@ def inquiry_route(
         locked.save(update_fields=["office", "assignee", "category", "procedure"])
         _inquiry_event(
             locked,
-            "inquiry.routed",
+            kinds.INQUIRY_ROUTED,
             actor,
             Party.CUSTOMS,
             {"office": office.code, "assignee": expert.username if expert else ""},
@@ -396,7 +395,7 @@ def inquiry_answer(*, inquiry: Inquiry, actor: User, body: str) -> InquiryMessag
         locked.save(update_fields=["status", "answered_at", "assignee"])
         _inquiry_event(
             locked,
-            "inquiry.answered",
+            kinds.INQUIRY_ANSWERED,
             actor,
             Party.CUSTOMS,
             {"late": now > locked.due_at},
@@ -435,7 +434,7 @@ def inquiry_reply(*, inquiry: Inquiry, actor: User, body: str) -> InquiryMessage
             locked.due_at = now + timedelta(days=_answer_days())
             locked.escalated_at = None
             locked.save(update_fields=["status", "due_at", "escalated_at"])
-        _inquiry_event(locked, "inquiry.replied", actor, Party.TRADER)
+        _inquiry_event(locked, kinds.INQUIRY_REPLIED, actor, Party.TRADER)
         if locked.assignee is not None:
             notify(
                 users=[locked.assignee],
@@ -472,7 +471,7 @@ def inquiry_close(*, inquiry: Inquiry, actor: User) -> Inquiry:
         locked.closed_at = timezone.now()
         locked.save(update_fields=["status", "closed_at"])
         party = Party.CUSTOMS if actor.is_customs else Party.TRADER
-        _inquiry_event(locked, "inquiry.closed", actor, party)
+        _inquiry_event(locked, kinds.INQUIRY_CLOSED, actor, party)
     return locked
 
 
@@ -492,7 +491,7 @@ def inquiry_escalate_if_late(*, inquiry: Inquiry, now: datetime | None = None) -
         locked.save(update_fields=["escalated_at", "escalation_level"])
         _inquiry_event(
             locked,
-            "inquiry.escalated",
+            kinds.INQUIRY_ESCALATED,
             None,
             Party.SYSTEM,
             {"due_at": locked.due_at.isoformat(), "level": locked.escalation_level},
@@ -592,5 +591,7 @@ def inquiry_publish_to_faq(
             source=FaqSource.INQUIRY,
             inquiry=inquiry,
         )
-        _inquiry_event(inquiry, "inquiry.published_to_faq", actor, Party.CUSTOMS, {"faq": faq.slug})
+        _inquiry_event(
+            inquiry, kinds.INQUIRY_PUBLISHED_TO_FAQ, actor, Party.CUSTOMS, {"faq": faq.slug}
+        )
     return faq

@@ -7,7 +7,7 @@ shape the answer.
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -15,10 +15,10 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from haiquan.accounts.apiauth import API_AUTH
-from haiquan.accounts.models import User
 from haiquan.audit.choices import Via
 from haiquan.core.api import ObjectId, Pagination
 from haiquan.core.problems import Forbidden, invalid
+from haiquan.core.web import user_of
 
 from . import selectors, services
 from .choices import RankTrigger
@@ -26,10 +26,6 @@ from .models import Anomaly, AuditCase, AuditFinding, RankAssessment, ScanRun
 from .permissions import analysis_require, audit_require, plan_require, sees_everything
 
 router = Router(tags=["Trader analysis and post-clearance audit"], auth=API_AUTH)
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 # Schemas -----------------------------------------------------------------------------------
@@ -344,14 +340,14 @@ class AuditOutcomeOut(Schema):
 @router.get("/runs", response=list[ScanRunOut], summary="Anomaly scans, newest first")
 @paginate(Pagination)
 def runs_list(request: HttpRequest) -> Any:
-    analysis_require(_user(request))
+    analysis_require(user_of(request))
     return ScanRun.objects.order_by("-id")
 
 
 @router.get("/anomalies", response=list[AnomalyOut], summary="Anomalies of a scan")
 @paginate(Pagination)
 def anomalies_list(request: HttpRequest, filters: Query[AnomalyFilterIn]) -> Any:
-    user = _user(request)
+    user = user_of(request)
     analysis_require(user)
     run = None
     if filters.run_id is not None:
@@ -368,7 +364,7 @@ def anomalies_list(request: HttpRequest, filters: Query[AnomalyFilterIn]) -> Any
 
 @router.get("/traders", response=list[TraderOut], summary="Traders by the weight of anomalies")
 def traders_list(request: HttpRequest, filters: Query[TraderFilterIn]) -> Any:
-    user = _user(request)
+    user = user_of(request)
     analysis_require(user)
     return [
         {
@@ -386,7 +382,7 @@ def traders_list(request: HttpRequest, filters: Query[TraderFilterIn]) -> Any:
 
 @router.get("/enterprises/{mst}", response=EnterpriseRiskOut, summary="An enterprise's risk")
 def enterprise_risk(request: HttpRequest, mst: str) -> Any:
-    user = _user(request)
+    user = user_of(request)
     analysis_require(user)
     ent = selectors.enterprise_get_for(user, mst=mst)
     services.profile_access_record(
@@ -427,7 +423,7 @@ def enterprise_risk(request: HttpRequest, mst: str) -> Any:
     summary="Recompute an enterprise's compliance rank from its record",
 )
 def enterprise_rank(request: HttpRequest, mst: str) -> Any:
-    user = _user(request)
+    user = user_of(request)
     plan_require(user)
     ent = selectors.enterprise_get_for(user, mst=mst)
     return services.enterprise_rank_recompute(
@@ -442,7 +438,7 @@ def enterprise_rank(request: HttpRequest, mst: str) -> Any:
     "/candidates", response=AuditCandidatesOut, summary="What to audit, by expected recovery"
 )
 def candidates(request: HttpRequest, query: Query[AuditCandidatesQuery]) -> Any:
-    user = _user(request)
+    user = user_of(request)
     plan_require(user)
     return selectors.audit_candidates(
         user,
@@ -456,7 +452,7 @@ def candidates(request: HttpRequest, query: Query[AuditCandidatesQuery]) -> Any:
 @router.get("/cases", response=list[AuditCaseListOut], summary="Audit cases you may see")
 @paginate(Pagination)
 def cases_list(request: HttpRequest, state: str = "") -> Any:
-    user = _user(request)
+    user = user_of(request)
     audit_require(user)
     qs = selectors.cases_visible_to(user)
     if state:
@@ -466,13 +462,13 @@ def cases_list(request: HttpRequest, state: str = "") -> Any:
 
 @router.post("/cases", response={201: AuditCaseOut}, summary="Plan an audit")
 def case_plan(request: HttpRequest, payload: AuditCaseIn) -> Any:
-    user = _user(request)
+    user = user_of(request)
     case = services.audit_case_plan(actor=user, **payload.dict())
     return Status(201, selectors.case_get_for(user, pk=case.pk))
 
 
 def _case(request: HttpRequest, case_id: int) -> AuditCase:
-    user = _user(request)
+    user = user_of(request)
     audit_require(user)
     return selectors.case_get_for(user, pk=case_id)
 
@@ -481,15 +477,15 @@ def _case(request: HttpRequest, case_id: int) -> AuditCase:
 def case_get(request: HttpRequest, case_id: ObjectId) -> Any:
     case = _case(request, case_id)
     services.case_access_record(
-        user=_user(request), case=case, via=Via.API, address=request.META.get("REMOTE_ADDR")
+        user=user_of(request), case=case, via=Via.API, address=request.META.get("REMOTE_ADDR")
     )
     return case
 
 
 @router.post("/cases/{case_id}/start", response=AuditCaseOut, summary="Start the audit")
 def case_start(request: HttpRequest, case_id: ObjectId) -> Any:
-    case = services.audit_case_start(case=_case(request, case_id), actor=_user(request))
-    return selectors.case_get_for(_user(request), pk=case.pk)
+    case = services.audit_case_start(case=_case(request, case_id), actor=user_of(request))
+    return selectors.case_get_for(user_of(request), pk=case.pk)
 
 
 @router.post(
@@ -497,7 +493,7 @@ def case_start(request: HttpRequest, case_id: ObjectId) -> Any:
 )
 def case_finding(request: HttpRequest, case_id: ObjectId, payload: AuditFindingIn) -> Any:
     finding = services.audit_finding_record(
-        case=_case(request, case_id), actor=_user(request), **payload.dict()
+        case=_case(request, case_id), actor=user_of(request), **payload.dict()
     )
     return Status(201, finding)
 
@@ -506,11 +502,11 @@ def case_finding(request: HttpRequest, case_id: ObjectId, payload: AuditFindingI
 def case_close(request: HttpRequest, case_id: ObjectId, payload: AuditCloseIn) -> Any:
     case = services.audit_case_close(
         case=_case(request, case_id),
-        actor=_user(request),
+        actor=user_of(request),
         result=payload.result,
         conclusion=payload.conclusion,
     )
-    return selectors.case_get_for(_user(request), pk=case.pk)
+    return selectors.case_get_for(user_of(request), pk=case.pk)
 
 
 @router.get(
@@ -520,7 +516,7 @@ def case_close(request: HttpRequest, case_id: ObjectId, payload: AuditCloseIn) -
 )
 @paginate(Pagination)
 def outcomes(request: HttpRequest, since: datetime | None = None) -> Any:
-    user = _user(request)
+    user = user_of(request)
     if not sees_everything(user):
         raise Forbidden(_("Only analysts and administrators read the training data."))
     return selectors.audit_outcomes(since=since)

@@ -27,8 +27,10 @@ from haiquan.clearance.models import Declaration
 from haiquan.core.i18n import choice_labels, later
 from haiquan.core.localtime import local_midnight
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_build, event_record, events_append
+from haiquan.eventlog.kinds import EventKind
+from haiquan.eventlog.services import events_append
 from haiquan.refdata.models import Enterprise, Office
 
 from . import frames
@@ -135,8 +137,7 @@ def _scan_store(
     run.save(update_fields=["anomalies_found", "finished_at", "seconds"])
     old = ScanRun.objects.order_by("-id").values_list("pk", flat=True)[KEEP_RUNS:]
     Anomaly.objects.filter(run_id__in=list(old)).delete()
-    event_record(
-        kind="postaudit.scan_completed",
+    kinds.POSTAUDIT_SCAN_COMPLETED.record(
         subject_type="scan_run",
         subject_id=run.pk,
         party=Party.SYSTEM if actor is None else Party.CUSTOMS,
@@ -183,8 +184,7 @@ def enterprise_rank_recompute(
         case=case,
         actor=actor if actor is not None and actor.pk else None,
     )
-    event_record(
-        kind="enterprise.compliance_rank_recomputed",
+    kinds.ENTERPRISE_COMPLIANCE_RANK_RECOMPUTED.record(
         subject_type="enterprise",
         subject_id=locked.pk,
         party=Party.CUSTOMS if actor is not None else Party.SYSTEM,
@@ -255,9 +255,10 @@ def _lock(case: AuditCase) -> AuditCase:
     )
 
 
-def _event(case: AuditCase, kind: str, actor: User, data: dict[str, Any], **extra: Any) -> None:
-    event_record(
-        kind=kind,
+def _event(
+    case: AuditCase, kind: EventKind, actor: User, data: dict[str, Any], **extra: Any
+) -> None:
+    kind.record(
         subject_type="audit_case",
         subject_id=case.pk,
         party=Party.CUSTOMS,
@@ -382,7 +383,7 @@ def audit_case_plan(
     case.declarations.set(chosen)
     _event(
         case,
-        "audit.case_planned",
+        kinds.AUDIT_CASE_PLANNED,
         actor,
         {
             "enterprise": enterprise.mst,
@@ -409,7 +410,7 @@ def audit_case_start(*, case: AuditCase, actor: User) -> AuditCase:
     case.state = CaseState.IN_PROGRESS
     case.started_at = timezone.now()
     case.save(update_fields=["state", "started_at"])
-    _event(case, "audit.case_started", actor, {})
+    _event(case, kinds.AUDIT_CASE_STARTED, actor, {})
     return case
 
 
@@ -462,7 +463,7 @@ def audit_finding_record(
     )
     _event(
         case,
-        "audit.finding_recorded",
+        kinds.AUDIT_FINDING_RECORDED,
         actor,
         {"finding": finding.pk, "kind": kind, "duty_vnd": duty, "penalty_vnd": penalty},
         declaration_id=declaration_id,
@@ -554,7 +555,7 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
     AuditOutcome.objects.bulk_create(outcomes)
     _event(
         case,
-        "audit.case_closed",
+        kinds.AUDIT_CASE_CLOSED,
         actor,
         {
             "result": result,
@@ -567,8 +568,7 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
     # One event per declaration found at fault, so its timeline shows the audit's result.
     events_append(
         [
-            event_build(
-                kind="declaration.audit_violation",
+            kinds.DECLARATION_AUDIT_VIOLATION.build(
                 subject_type="declaration",
                 subject_id=did,
                 declaration_id=did,

@@ -4,7 +4,7 @@ services as the API."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,10 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from haiquan.accounts.models import User
 from haiquan.audit.choices import Via
 from haiquan.core.problems import Conflict, Forbidden, NotFound, ValidationFailed
-from haiquan.core.web import problem_page, role_required
+from haiquan.core.web import apply_problems, problem_page, problems_onto, role_required, user_of
 from haiquan.eventlog.models import Event
 from haiquan.refdata.choices import ComplianceRank
 
@@ -31,17 +30,6 @@ audit_required = role_required(can_audit)
 planning_required = role_required(can_plan)
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _apply_problems(form: Any, exc: ValidationFailed) -> None:
-    """Each problem next to its field (`team[1]` → `team`); others above the form."""
-    for p in exc.errors:
-        name = p.field.split("[", 1)[0].split(".", 1)[0]
-        form.add_error(name if name in form.fields else None, str(p.problem))
-
-
 @analysis_required
 def trader_list(request: HttpRequest) -> HttpResponse:
     """Traders by the weight of their anomalies in the latest scan."""
@@ -52,7 +40,7 @@ def trader_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "run": selectors.latest_run(),
-        "rows": selectors.traders_ranked(_user(request), kind=kind, q=q),
+        "rows": selectors.traders_ranked(user_of(request), kind=kind, q=q),
         "kinds": dict(AnomalyKind.choices),
     }
     return render(request, "postaudit/trader_list.html", context)
@@ -79,7 +67,7 @@ def _chart_data(history: list[dict[str, Any]]) -> dict[str, Any]:
 @analysis_required
 def enterprise_detail(request: HttpRequest, mst: str) -> HttpResponse:
     """An enterprise's risk page: history, anomalies, inspection record, compliance rank."""
-    user = _user(request)
+    user = user_of(request)
     try:
         ent = selectors.enterprise_get_for(user, mst=mst)
     except NotFound as exc:
@@ -113,7 +101,7 @@ def enterprise_detail(request: HttpRequest, mst: str) -> HttpResponse:
 @analysis_required
 @require_POST
 def enterprise_rank(request: HttpRequest, mst: str) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     try:
         ent = selectors.enterprise_get_for(user, mst=mst)
     except NotFound as exc:
@@ -128,7 +116,7 @@ def enterprise_rank(request: HttpRequest, mst: str) -> HttpResponse:
 
 @audit_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     state = request.GET.get("state", "")
     cases = selectors.cases_visible_to(user)
     if state in CaseState.values:
@@ -148,12 +136,10 @@ def candidates(request: HttpRequest) -> HttpResponse:
     form = CandidatesForm(request.GET or None, initial=CandidatesForm.defaults())
     result = None
     if form.is_bound and form.is_valid():
-        try:
-            result = selectors.audit_candidates(_user(request), **form.cleaned_data)
-        except ValidationFailed as exc:
-            _apply_problems(form, exc)
+        with problems_onto(form, root=True):
+            result = selectors.audit_candidates(user_of(request), **form.cleaned_data)
     elif not form.is_bound:
-        result = selectors.audit_candidates(_user(request), **CandidatesForm.defaults())
+        result = selectors.audit_candidates(user_of(request), **CandidatesForm.defaults())
     context = {"form": form, "result": result, "rank_labels": dict(ComplianceRank.choices)}
     return render(request, "postaudit/candidates.html", context)
 
@@ -164,15 +150,10 @@ def case_plan(request: HttpRequest) -> HttpResponse:
         form = CasePlanForm(request.POST)
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "team"}
-            try:
+            with problems_onto(form, root=True):
                 case = services.audit_case_plan(
-                    actor=_user(request), team=form.team_names(), **data
+                    actor=user_of(request), team=form.team_names(), **data
                 )
-            except ValidationFailed as exc:
-                _apply_problems(form, exc)
-            except Forbidden as exc:
-                return problem_page(request, exc)
-            else:
                 messages.success(request, _("Audit %(ref)s planned.") % {"ref": case.reference})
                 return redirect("postaudit:case_detail", pk=case.pk)
     else:
@@ -189,7 +170,7 @@ def case_plan(request: HttpRequest) -> HttpResponse:
 
 def _case_for(request: HttpRequest, pk: int) -> AuditCase:
     try:
-        return selectors.case_get_for(_user(request), pk=pk)
+        return selectors.case_get_for(user_of(request), pk=pk)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
 
@@ -207,7 +188,7 @@ def _case_page(
     close_form: CloseForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     context = {
         "case": case,
         "team": case.team.order_by("username"),
@@ -226,7 +207,7 @@ def _case_page(
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
     services.case_access_record(
-        user=_user(request), case=case, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
+        user=user_of(request), case=case, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
     )
     return _case_page(request, case)
 
@@ -236,7 +217,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def case_start(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
     try:
-        services.audit_case_start(case=case, actor=_user(request))
+        services.audit_case_start(case=case, actor=user_of(request))
     except (Conflict, Forbidden) as exc:
         return problem_page(request, exc)
     messages.success(request, _("The audit has started."))
@@ -250,11 +231,9 @@ def case_finding(request: HttpRequest, pk: int) -> HttpResponse:
     form = _finding_form(case, request.POST)
     if form.is_valid():
         try:
-            services.audit_finding_record(case=case, actor=_user(request), **form.cleaned_data)
+            services.audit_finding_record(case=case, actor=user_of(request), **form.cleaned_data)
         except ValidationFailed as exc:
-            _apply_problems(form, exc)
-        except (Conflict, Forbidden) as exc:
-            return problem_page(request, exc)
+            apply_problems(form, exc, root=True)
         else:
             messages.success(request, _("Finding recorded."))
             return redirect("postaudit:case_detail", pk=pk)
@@ -268,11 +247,9 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseForm(request.POST)
     if form.is_valid():
         try:
-            services.audit_case_close(case=case, actor=_user(request), **form.cleaned_data)
+            services.audit_case_close(case=case, actor=user_of(request), **form.cleaned_data)
         except ValidationFailed as exc:
-            _apply_problems(form, exc)
-        except (Conflict, Forbidden) as exc:
-            return problem_page(request, exc)
+            apply_problems(form, exc, root=True)
         else:
             messages.success(request, _("The audit is closed."))
             return redirect("postaudit:case_detail", pk=pk)

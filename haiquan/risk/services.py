@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed, invalid
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 from haiquan.refdata.models import Office
 
 from .choices import ProfileLane
@@ -181,8 +181,7 @@ def profile_create(
         change_note="",
         actor=actor,
     )
-    event_record(
-        kind="risk.profile_created",
+    kinds.RISK_PROFILE_CREATED.record(
         subject_type="risk_profile",
         subject_id=profile.pk,
         party=Party.CUSTOMS,
@@ -243,8 +242,7 @@ def profile_update(
         change_note=change_note,
         actor=actor,
     )
-    event_record(
-        kind="risk.profile_updated",
+    kinds.RISK_PROFILE_UPDATED.record(
         subject_type="risk_profile",
         subject_id=locked.pk,
         party=Party.CUSTOMS,
@@ -275,8 +273,7 @@ def _set_active(*, profile: RiskProfile, active: bool, actor: Any, reason: str) 
     locked.deactivated_at = None if active else timezone.now()
     locked.deactivation_reason = "" if active else reason.strip()
     locked.save(update_fields=["active", "deactivated_at", "deactivation_reason"])
-    event_record(
-        kind="risk.profile_activated" if active else "risk.profile_deactivated",
+    (kinds.RISK_PROFILE_ACTIVATED if active else kinds.RISK_PROFILE_DEACTIVATED).record(
         subject_type="risk_profile",
         subject_id=locked.pk,
         party=Party.CUSTOMS,
@@ -375,8 +372,7 @@ def office_setting_set(
             "updated_at": timezone.now(),
         },
     )
-    event_record(
-        kind="risk.office_setting_set",
+    kinds.RISK_OFFICE_SETTING_SET.record(
         subject_type="office_risk_setting",
         subject_id=setting.pk,
         party=Party.CUSTOMS,

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 from haiquan.refdata.models import Office
 from haiquan.risk.services import ruleset_revision_bump
 
@@ -196,8 +196,7 @@ def _model_store(
         )
         model.thresholds = _thresholds(model)
         model.save()
-        event_record(
-            kind="riskml.model_trained",
+        kinds.RISKML_MODEL_TRAINED.record(
             subject_type="risk_model",
             subject_id=model.pk,
             party=Party.CUSTOMS,
@@ -270,8 +269,7 @@ def model_activate(*, actor: Any, model: RiskModel, rank_by: str | None = None) 
         model.thresholds = _thresholds(model)
         model.save()
         _revision_bump()
-        event_record(
-            kind="riskml.model_activated",
+        kinds.RISKML_MODEL_ACTIVATED.record(
             subject_type="risk_model",
             subject_id=model.pk,
             party=Party.CUSTOMS,
@@ -292,8 +290,7 @@ def model_deactivate(*, actor: Any, model: RiskModel) -> RiskModel:
         model.deactivated_at = timezone.now()
         model.save(update_fields=["status", "deactivated_at"])
         _revision_bump()
-        event_record(
-            kind="riskml.model_deactivated",
+        kinds.RISKML_MODEL_DEACTIVATED.record(
             subject_type="risk_model",
             subject_id=model.pk,
             party=Party.CUSTOMS,
@@ -350,8 +347,7 @@ def inspection_target_set(
             active.thresholds = _thresholds(active)
             active.save(update_fields=["thresholds"])
             _revision_bump()
-        event_record(
-            kind="riskml.target_set",
+        kinds.RISKML_TARGET_SET.record(
             subject_type="office",
             subject_id=office.pk,
             party=Party.CUSTOMS,

@@ -162,8 +162,6 @@ def model_train(request: HttpRequest) -> HttpResponse:
         for e in exc.errors:
             messages.error(request, str(e.problem))
         return redirect("riskml:model_list")
-    except ProblemError as exc:
-        return problem_page(request, exc)
     messages.success(request, _("Version %(v)s trained.") % {"v": model.version})
     return redirect("riskml:model_detail", version=model.version)
 
@@ -284,7 +282,5 @@ def target_set(request: HttpRequest) -> HttpResponse:
         for e in exc.errors:
             messages.error(request, f"{labels.get(e.field, e.field)}: {e.problem}")
         return redirect("riskml:model_list")
-    except ProblemError as exc:
-        return problem_page(request, exc)
     messages.success(request, _("Target for office %(o)s saved.") % {"o": office})
     return redirect("riskml:model_list")

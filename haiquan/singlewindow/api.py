@@ -3,7 +3,7 @@ Window) and partner countries' e-C/O (ASEAN Single Window). Thin: parse, call a 
 selector, answer."""
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,11 +11,11 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from haiquan.accounts.apiauth import API_AUTH
-from haiquan.accounts.models import User
 from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
 from haiquan.core.api import ObjectId, Pagination
 from haiquan.core.problems import NotFound
+from haiquan.core.web import user_of
 
 from . import asw, services
 from .choices import RequestState
@@ -51,10 +51,6 @@ from .selectors import (
 )
 
 router = Router(tags=["National and ASEAN Single Window"], auth=API_AUTH)
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 class _Mapped:
@@ -93,7 +89,7 @@ def requirement_list(request: HttpRequest) -> Any:
     "/requirements", response={201: AgencyRequirementOut}, summary="Add a requirement (admin)"
 )
 def requirement_create(request: HttpRequest, payload: AgencyRequirementIn) -> Any:
-    req = services.requirement_create(actor=_user(request), data=payload.to_input())
+    req = services.requirement_create(actor=user_of(request), data=payload.to_input())
     return Status(201, requirement_out(req))
 
 
@@ -109,7 +105,7 @@ def requirement_update(
     if req is None:
         raise NotFound(f"requirement {requirement_id} not found")
     req = services.requirement_update(
-        actor=_user(request), requirement=req, data=payload.to_input()
+        actor=user_of(request), requirement=req, data=payload.to_input()
     )
     return requirement_out(req)
 
@@ -129,7 +125,7 @@ def document_message(request: HttpRequest, payload: AgencyMessageIn) -> Any:
     (200). The declarations waiting for it are linked at once and the answer lists them, and
     those it let clear. A message is recorded once per (agency, reference, message_id): a
     replay is refused with 409 `replayed-message` and changes nothing."""
-    answer = services.document_message_receive(actor=_user(request), message=payload.to_input())
+    answer = services.document_message_receive(actor=user_of(request), message=payload.to_input())
     body = {
         "function": answer.function,
         "document": document_out(answer.document),
@@ -155,7 +151,7 @@ class DocumentFilter(Schema):
 @router.get("/documents", response=list[AgencyDocumentOut], summary="Permits and results")
 @paginate(Pagination)
 def document_list(request: HttpRequest, filters: Query[DocumentFilter]) -> Any:
-    qs = documents_visible_to(_user(request)).prefetch_related("goods")
+    qs = documents_visible_to(user_of(request)).prefetch_related("goods")
     if filters.holder_mst:
         qs = qs.filter(holder__mst=filters.holder_mst)
     if filters.reference:
@@ -165,9 +161,9 @@ def document_list(request: HttpRequest, filters: Query[DocumentFilter]) -> Any:
 
 @router.get("/documents/{document_id}", response=AgencyDocumentOut, summary="A permit or result")
 def document_detail(request: HttpRequest, document_id: ObjectId) -> Any:
-    doc = document_get_for(_user(request), document_id)
+    doc = document_get_for(user_of(request), document_id)
     services.document_access_record(
-        user=_user(request), document=doc, via=Via.API, address=request.META.get("REMOTE_ADDR")
+        user=user_of(request), document=doc, via=Via.API, address=request.META.get("REMOTE_ADDR")
     )
     return document_out(doc)
 
@@ -186,7 +182,7 @@ class RequestFilter(Schema):
 def request_list(request: HttpRequest, filters: Query[RequestFilter]) -> Any:
     """An agency sees the requests addressed to it (waiting ones first); a trader those of its
     declarations; an officer those of its offices."""
-    qs = requests_visible_to(_user(request))
+    qs = requests_visible_to(user_of(request))
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.declaration_number:
@@ -200,7 +196,7 @@ def request_list(request: HttpRequest, filters: Query[RequestFilter]) -> Any:
     summary="What a declaration needs from agencies and what holds its clearance",
 )
 def declaration_requirements(request: HttpRequest, declaration_id: ObjectId) -> Any:
-    user = _user(request)
+    user = user_of(request)
     decl = declaration_for_agency_or_scope(user, declaration_id)
     declaration_access_record(
         user=user, declaration=decl, via=Via.API, address=request.META.get("REMOTE_ADDR")
@@ -239,7 +235,7 @@ def declaration_requirements(request: HttpRequest, declaration_id: ObjectId) -> 
 def certificate_receive(request: HttpRequest, payload: EcoIn) -> Any:
     """A partner country's endpoint sends an electronic certificate of origin (WCO Data Model
     names). The same certificate sent again is refused with 409 `replayed-message`."""
-    cert = asw.certificate_receive(actor=_user(request), data=payload.to_input())
+    cert = asw.certificate_receive(actor=user_of(request), data=payload.to_input())
     return Status(201, certificate_out(cert))
 
 
@@ -251,7 +247,7 @@ class CertificateFilter(Schema):
 @router.get("/certificates", response=list[EcoOut], summary="e-C/O received")
 @paginate(Pagination)
 def certificate_list(request: HttpRequest, filters: Query[CertificateFilter]) -> Any:
-    qs = certificates_visible_to(_user(request)).prefetch_related("items")
+    qs = certificates_visible_to(user_of(request)).prefetch_related("items")
     if filters.reference_number:
         qs = qs.filter(reference_number__iexact=filters.reference_number)
     if filters.importer_mst:
@@ -261,8 +257,11 @@ def certificate_list(request: HttpRequest, filters: Query[CertificateFilter]) ->
 
 @router.get("/certificates/{certificate_id}", response=EcoOut, summary="An e-C/O")
 def certificate_detail(request: HttpRequest, certificate_id: ObjectId) -> Any:
-    cert = certificate_get_for(_user(request), certificate_id)
+    cert = certificate_get_for(user_of(request), certificate_id)
     services.certificate_access_record(
-        user=_user(request), certificate=cert, via=Via.API, address=request.META.get("REMOTE_ADDR")
+        user=user_of(request),
+        certificate=cert,
+        via=Via.API,
+        address=request.META.get("REMOTE_ADDR"),
     )
     return certificate_out(cert)

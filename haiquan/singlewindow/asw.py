@@ -25,8 +25,8 @@ from haiquan.clearance.choices import Status
 from haiquan.clearance.hooks import PreferenceClaim, PreferenceVerdict
 from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 from haiquan.refdata.choices import Flow
 from haiquan.refdata.models import Country
 from haiquan.tariff.normalise import hs_code_normalise, unit_is_known, unit_normalise
@@ -177,8 +177,7 @@ def certificate_receive(*, actor: User, data: CertificateInput) -> Certificate:
                     for it in data.items
                 ]
             )
-            event_record(
-                kind="singlewindow.eco_received",
+            kinds.SINGLEWINDOW_ECO_RECEIVED.record(
                 subject_type="sw_certificate",
                 subject_id=cert.pk,
                 party=Party.AGENCY,

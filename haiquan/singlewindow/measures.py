@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import NotFound
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 from haiquan.tariff.models import HsLine, Measure, MeasureLine
 from haiquan.tariff.normalise import hs_code_normalise
 
@@ -119,8 +119,7 @@ def requirements_from_measures(*, actor: Any = None) -> RequirementsSync:
             batch_size=1000,
         )
         out.created = len(wanted)
-        event_record(
-            kind="singlewindow.requirements_built",
+        kinds.SINGLEWINDOW_REQUIREMENTS_BUILT.record(
             subject_type="requirements",
             subject_id=0,
             party=Party.CUSTOMS,

@@ -14,7 +14,6 @@ from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.accounts.selectors import enterprises_user_may_declare_for
 from haiquan.clearance.models import Declaration, DeclarationLine
-from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.core.problems import NotFound
 
 from .asw import item_remaining
@@ -52,7 +51,7 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
         return qs.filter(_trader_q(user, "holder"))
     if user.role in (Role.OFFICER, Role.LEADER):
         # Documents of the enterprises whose declarations the officer works.
-        holders = declarations_visible_to(user).values("enterprise_id")
+        holders = Declaration.objects.visible_to(user).values("enterprise_id")
         return qs.filter(holder_id__in=holders)
     if user.role in (Role.ANALYST, Role.ADMIN):
         return qs
@@ -76,7 +75,7 @@ def requests_visible_to(user: User) -> QuerySet[Request]:
     if agency is not None:
         return qs.filter(agency=agency)
     if user.role in (Role.DECLARANT, Role.BROKER, Role.OFFICER, Role.LEADER):
-        return qs.filter(declaration__in=declarations_visible_to(user))
+        return qs.filter(declaration__in=Declaration.objects.visible_to(user))
     if user.role in (Role.ANALYST, Role.ADMIN):
         return qs
     return qs.none()
@@ -112,7 +111,7 @@ def declaration_for_agency_or_scope(user: User, pk: int) -> Declaration:
     """The declaration if the user may see it: through clearance's scope, or as the agency a
     request of it is addressed to. 404 otherwise."""
     related = ("office", "enterprise", "type")
-    decl = declarations_visible_to(user).select_related(*related).filter(pk=pk).first()
+    decl = Declaration.objects.visible_to(user).select_related(*related).filter(pk=pk).first()
     if decl is None:
         agency = agency_of(user)
         if agency is not None:

@@ -4,7 +4,7 @@ administrators keep the requirements table."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,11 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from haiquan.accounts.models import User
 from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
-from haiquan.core.problems import Conflict, Forbidden, NotFound, ProblemError, ValidationFailed
-from haiquan.core.web import problem_page, role_required
+from haiquan.core.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from haiquan.core.web import problem_page, role_required, user_of
 
 from . import services
 from .apps import _sees_single_window
@@ -48,16 +47,12 @@ single_window_user = role_required(_sees_single_window)
 PAGE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 @single_window_user
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """What waits: for an agency, the requests addressed to it; for a trader or an officer,
     the requests of its declarations, the ones still waiting first."""
-    user = _user(request)
+    user = user_of(request)
     agency = agency_of(user)
     state = request.GET.get("state", "")
     requests = requests_visible_to(user).order_by("state", "-requested_at", "-id")
@@ -79,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @single_window_user
 @require_GET
 def requirements(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     editor = may_edit_requirements(user)
     rows = requirements_list(include_inactive=editor)
     return render(request, "singlewindow/requirements.html", {"rows": rows, "may_edit": editor})
@@ -88,7 +83,7 @@ def requirements(request: HttpRequest) -> HttpResponse:
 @single_window_user
 @require_http_methods(["GET", "POST"])
 def requirement_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     if not may_edit_requirements(user):
         return problem_page(request, Forbidden(_("Only an administrator may change the table.")))
     req = None
@@ -133,7 +128,7 @@ def requirement_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def document_new(request: HttpRequest) -> HttpResponse:
     """An agency files a permit or an inspection result (the same message its system sends)."""
-    user = _user(request)
+    user = user_of(request)
     if agency_of(user) is None:
         return problem_page(
             request, Forbidden(_("Only a partner agency's user may file permits and results."))
@@ -166,7 +161,7 @@ def document_new(request: HttpRequest) -> HttpResponse:
 @single_window_user
 @require_GET
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     try:
         doc = document_get_for(user, pk)
     except NotFound as exc:
@@ -189,7 +184,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def document_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke a permit or result: declarations not cleared yet wait again. Cannot be undone."""
-    user = _user(request)
+    user = user_of(request)
     try:
         doc = document_get_for(user, pk)
     except NotFound as exc:
@@ -211,8 +206,6 @@ def document_revoke(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationFailed as exc:
                 show_problems(form, None, exc.errors)
-            except ProblemError as exc:
-                return problem_page(request, exc)
             else:
                 messages.success(request, _("The document is revoked."))
                 return redirect("singlewindow:document_detail", pk=doc.pk)
@@ -226,7 +219,7 @@ def document_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def declaration(request: HttpRequest, pk: int) -> HttpResponse:
     """What each line of a declaration needs from agencies, where each stands, and what still
     holds its clearance."""
-    user = _user(request)
+    user = user_of(request)
     try:
         decl = declaration_for_agency_or_scope(user, pk)
     except NotFound as exc:
@@ -248,7 +241,7 @@ def declaration(request: HttpRequest, pk: int) -> HttpResponse:
 @single_window_user
 @require_GET
 def certificates(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     q = request.GET.get("q", "").strip()
     qs = certificates_visible_to(user).order_by("-received_at", "-id")
     if q:
@@ -259,7 +252,7 @@ def certificates(request: HttpRequest) -> HttpResponse:
 @single_window_user
 @require_GET
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     try:
         cert = certificate_get_for(user, pk)
     except NotFound as exc:

@@ -3,15 +3,15 @@ period, and the revenue targets leaders set. Customs roles only (traders get 403
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema, Status
 
 from haiquan.accounts.apiauth import API_AUTH
-from haiquan.accounts.models import User
 from haiquan.core.api import ObjectId
+from haiquan.core.web import user_of
 
 from . import services
 from .permissions import require_statistics
@@ -35,10 +35,6 @@ from .selectors import (
 router = Router(tags=["Statistics"], auth=API_AUTH)
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 class ReportQuery(Schema):
     office: str | None = NinjaField(None, max_length=16, description="office code; default: yours")
     month_from: str | None = NinjaField(None, alias="from", description="YYYY-MM")
@@ -59,7 +55,7 @@ class TargetQuery(Schema):
 )
 def summary(request: HttpRequest, q: Query[ReportQuery]) -> Any:
     report = statistics_report(
-        user=_user(request),
+        user=user_of(request),
         office_code=q.office,
         month_from=q.month_from,
         month_to=q.month_to,
@@ -72,7 +68,7 @@ def summary(request: HttpRequest, q: Query[ReportQuery]) -> Any:
 def target_list(request: HttpRequest, q: Query[TargetQuery]) -> Any:
     return [
         target_out(t, target_collected(t))
-        for t in targets_visible_to(_user(request), office_code=q.office, year=q.year)
+        for t in targets_visible_to(user_of(request), office_code=q.office, year=q.year)
     ]
 
 
@@ -82,14 +78,14 @@ def target_list(request: HttpRequest, q: Query[TargetQuery]) -> Any:
     summary="Set an authority's revenue target for an office and a year (leaders, admins)",
 )
 def target_put(request: HttpRequest, payload: TargetIn) -> Any:
-    require_statistics(_user(request))
-    target, created = services.target_set(actor=_user(request), **payload.dict())
+    require_statistics(user_of(request))
+    target, created = services.target_set(actor=user_of(request), **payload.dict())
     return Status(201 if created else 200, target_out(target, target_collected(target)))
 
 
 @router.get("/targets/{target_id}", response=TargetOut, summary="A revenue target")
 def target_detail(request: HttpRequest, target_id: ObjectId) -> Any:
-    target = target_get_for(_user(request), target_id)
+    target = target_get_for(user_of(request), target_id)
     return target_out(target, target_collected(target))
 
 
@@ -99,5 +95,5 @@ def target_detail(request: HttpRequest, target_id: ObjectId) -> Any:
     summary="Every setting of a target: before, after, who, when, why",
 )
 def target_changes(request: HttpRequest, target_id: ObjectId) -> Any:
-    target = target_get_for(_user(request), target_id)
+    target = target_get_for(user_of(request), target_id)
     return [target_change_out(c) for c in target_history(target)]

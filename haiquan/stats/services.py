@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 from haiquan.refdata.models import Office
 
 from .choices import Authority
@@ -129,8 +129,7 @@ def target_set(
             changed_by=actor,
             changed_at=now,
         )
-        event_record(
-            kind="stats.target_set",
+        kinds.STATS_TARGET_SET.record(
             subject_type="revenue_target",
             subject_id=target.pk,
             party=Party.CUSTOMS,

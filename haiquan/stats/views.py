@@ -4,11 +4,10 @@ PDF), and the revenue targets leaders set."""
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,10 +16,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from haiquan.accounts.models import User
 from haiquan.core.i18n import amount_text
 from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
-from haiquan.core.web import problem_page, role_required
+from haiquan.core.web import pdf_page, problem_page, role_required, user_of
 
 from . import services
 from .exports import report_csv, report_heading, report_tables, report_xlsx
@@ -44,12 +42,8 @@ logger = logging.getLogger(__name__)
 statistics_required = role_required(may_see_statistics)
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _report(request: HttpRequest) -> tuple[StatsFilterForm, Report | None]:
-    user = _user(request)
+    user = user_of(request)
     form = StatsFilterForm(request.GET or None, offices=offices_for_reports(user))
     form.is_valid()  # every field is optional text: the report's own checks name the problems
     data = request.GET
@@ -171,7 +165,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "query": _query(report),
             "children": [(row, _query(report, office=row.office.code)) for row in report.children],
             "ancestors": [(o, _query(report, office=o.code)) for o in report.ancestors],
-            "may_set_targets": may_set_targets(_user(request)),
+            "may_set_targets": may_set_targets(user_of(request)),
         }
     return render(request, "stats/dashboard.html", context, status=200 if report else 422)
 
@@ -230,28 +224,17 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     report = _export_report(request)
     if isinstance(report, HttpResponse):
         return report
-    try:
-        from weasyprint import CSS, HTML
-    except (ImportError, OSError):
-        logger.warning("weasyprint cannot be loaded: PDF printing is unavailable", exc_info=True)
-        return _pdf_unavailable(request)
     html = render_to_string(
         "stats/report_print.html",
         {"report": report, "heading": report_heading(report), "tables": report_tables(report)},
         request=request,
     )
-    css_path = finders.find("haiquan/print.css")
-    stylesheets = [CSS(filename=str(css_path))] if css_path else []
-    try:
-        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
-            stylesheets=stylesheets
-        )
-    except OSError:
-        logger.warning("weasyprint failed to render", exc_info=True)
-        return _pdf_unavailable(request)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{_filename(report, "pdf")}"'
-    return response
+    return pdf_page(
+        request,
+        html,
+        filename=f"{_filename(report, 'pdf')}",
+        unavailable=lambda: _pdf_unavailable(request),
+    )
 
 
 @statistics_required
@@ -259,7 +242,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
 def target_list(request: HttpRequest) -> HttpResponse:
     """The targets of the user's offices with how much of each is reached; leaders and
     administrators set them here (a new one, or a new amount for an existing one)."""
-    user = _user(request)
+    user = user_of(request)
     settable = [o for o in offices_for_reports(user) if may_set_target_for(user, o)]
     form = TargetForm(request.POST or None, offices=settable) if settable else None
     status = 200
@@ -290,8 +273,6 @@ def target_list(request: HttpRequest) -> HttpResponse:
             for field, message in shown.items():
                 form.add_error(field, message)
             status = 422
-        except Forbidden as exc:
-            return problem_page(request, exc)
         else:
             messages.success(
                 request,
@@ -312,7 +293,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        target = target_get_for(_user(request), pk)
+        target = target_get_for(user_of(request), pk)
     except ProblemError as exc:
         return problem_page(request, exc)
     return render(

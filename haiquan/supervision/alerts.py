@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import Conflict, invalid
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
+from haiquan.eventlog.kinds import EventKind
 from haiquan.refdata.models import Office
 
 from .choices import AlertKind, AlertState
@@ -78,8 +79,7 @@ def alert_raise(*, alert: AlertRaise) -> tuple[Alert, bool]:
             kind=alert.kind,
             episode=alert.episode,
         ), False
-    event_record(
-        kind="alert.raised",
+    kinds.ALERT_RAISED.record(
         subject_type="alert",
         subject_id=row.pk,
         party=Party.SYSTEM,
@@ -121,7 +121,7 @@ def alert_acknowledge(*, actor: User, alert: Alert, note: str = "") -> Alert:
         alert.save(
             update_fields=["state", "acknowledged_at", "acknowledged_by", "acknowledge_note"]
         )
-        _event(alert, "alert.acknowledged", actor, note)
+        _event(alert, kinds.ALERT_ACKNOWLEDGED, actor, note)
     return alert
 
 
@@ -152,13 +152,12 @@ def alert_resolve(*, actor: User, alert: Alert, note: str) -> Alert:
                 "resolution_note",
             ]
         )
-        _event(alert, "alert.resolved", actor, note)
+        _event(alert, kinds.ALERT_RESOLVED, actor, note)
     return alert
 
 
-def _event(alert: Alert, kind: str, actor: User, note: str) -> None:
-    event_record(
-        kind=kind,
+def _event(alert: Alert, kind: EventKind, actor: User, note: str) -> None:
+    kind.record(
         subject_type="alert",
         subject_id=alert.pk,
         party=Party.CUSTOMS,

@@ -1,7 +1,7 @@
 """/api/v1/supervision: control zones, gate events, bonded warehouses, alerts. Thin: parse,
 call a service or a selector, answer."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -9,13 +9,13 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from haiquan.accounts.apiauth import API_AUTH
-from haiquan.accounts.models import User
 from haiquan.core.api import Pagination
 from haiquan.core.problems import ProblemError
+from haiquan.core.web import user_of
 
 from . import bonded, services
 from .alerts import alert_acknowledge, alert_resolve
-from .models import StockLedgerEntry, WarehouseIssue, WarehouseReceipt
+from .models import Alert, ControlZone, StockLedgerEntry, WarehouseIssue, WarehouseReceipt
 from .schemas import (
     AlertNoteIn,
     AlertOut,
@@ -43,7 +43,6 @@ from .schemas import (
 )
 from .selectors import (
     alert_get_for,
-    alerts_visible_to,
     bonded_ledger,
     bonded_lots,
     bonded_reconciliation,
@@ -52,14 +51,9 @@ from .selectors import (
     zone_discrepancies,
     zone_get_for,
     zone_inventory,
-    zones_visible_to,
 )
 
 router = Router(tags=["supervision"], auth=API_AUTH)
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,18 +62,23 @@ def _user(request: HttpRequest) -> User:
 
 @router.get("/zones", response=list[ZoneOut], summary="Control zones you may see")
 def zone_list(request: HttpRequest) -> Any:
-    return [zone_out(z) for z in zones_visible_to(_user(request))]
+    return [
+        zone_out(z)
+        for z in ControlZone.objects.select_related("office", "operator").visible_to(
+            user_of(request)
+        )
+    ]
 
 
 @router.post("/zones", response={201: ZoneOut}, summary="Register a control zone")
 def zone_create(request: HttpRequest, payload: ZoneIn) -> Any:
-    zone = services.zone_create(actor=_user(request), **payload.dict())
+    zone = services.zone_create(actor=user_of(request), **payload.dict())
     return Status(201, zone_out(zone))
 
 
 @router.get("/zones/{code}", response=ZoneOut, summary="A control zone")
 def zone_detail(request: HttpRequest, code: str) -> Any:
-    return zone_out(zone_get_for(_user(request), code))
+    return zone_out(zone_get_for(user_of(request), code))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,8 +96,10 @@ def gate_event_create(
     """Record a get-in or a get-out. A get-out is answered at once: `allowed` true (with the
     declaration or transit movement that covers it) or false with the `reason`. The same
     `message_id` sent again is answered with the first answer (200, `replayed`)."""
-    zone = zone_get_for(_user(request), code)
-    answer = services.gate_event_report(actor=_user(request), zone=zone, report=payload.to_report())
+    zone = zone_get_for(user_of(request), code)
+    answer = services.gate_event_report(
+        actor=user_of(request), zone=zone, report=payload.to_report()
+    )
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"
         return Status(200, gate_event_out(answer.event, replayed=True))
@@ -113,9 +114,9 @@ def gate_event_create(
 def gate_event_batch(request: HttpRequest, code: str, payload: GateBatchIn) -> Any:
     """Each report is recorded and answered on its own, in order; a bad one carries its
     problems (fields named `events[i].…`) and does not hold back the others."""
-    zone = zone_get_for(_user(request), code)
+    zone = zone_get_for(user_of(request), code)
     answers = services.gate_events_report(
-        actor=_user(request), zone=zone, reports=[e.to_report() for e in payload.events]
+        actor=user_of(request), zone=zone, reports=[e.to_report() for e in payload.events]
     )
     results: list[dict[str, Any]] = []
     for i, a in enumerate(answers):
@@ -151,13 +152,13 @@ def gate_event_batch(request: HttpRequest, code: str, payload: GateBatchIn) -> A
 )
 @paginate(Pagination)
 def gate_event_list(request: HttpRequest, code: str) -> Any:
-    zone = zone_get_for(_user(request), code)
+    zone = zone_get_for(user_of(request), code)
     return _Rendered(gate_events_of(zone).select_related("zone"), gate_event_out)
 
 
 @router.get("/zones/{code}/inventory", response=list[InsideOut], summary="What is inside now")
 def zone_inventory_api(request: HttpRequest, code: str) -> Any:
-    return [inside_out(r) for r in zone_inventory(zone_get_for(_user(request), code))]
+    return [inside_out(r) for r in zone_inventory(zone_get_for(user_of(request), code))]
 
 
 class DiscrepancyFilter(Schema):
@@ -172,7 +173,9 @@ class DiscrepancyFilter(Schema):
 def zone_discrepancies_api(
     request: HttpRequest, code: str, filters: Query[DiscrepancyFilter]
 ) -> Any:
-    d = zone_discrepancies(zone_get_for(_user(request), code), days=max(1, min(filters.days, 366)))
+    d = zone_discrepancies(
+        zone_get_for(user_of(request), code), days=max(1, min(filters.days, 366))
+    )
     return {
         "declared_not_gated_in": [
             {
@@ -242,8 +245,8 @@ def _document_out(doc: WarehouseReceipt | WarehouseIssue) -> dict[str, Any]:
 )
 def receipt_create(request: HttpRequest, code: str, payload: WarehouseDocumentIn) -> Any:
     receipt = bonded.bonded_receipt_create(
-        actor=_user(request),
-        zone=zone_get_for(_user(request), code),
+        actor=user_of(request),
+        zone=zone_get_for(user_of(request), code),
         declaration_number=payload.declaration_number,
         document_number=payload.document_number,
         received_at=payload.occurred_at,
@@ -260,10 +263,10 @@ def receipt_create(request: HttpRequest, code: str, payload: WarehouseDocumentIn
 def receipt_cancel(
     request: HttpRequest, code: str, document_number: str, payload: CancelReasonIn
 ) -> Any:
-    zone = zone_get_for(_user(request), code)
+    zone = zone_get_for(user_of(request), code)
     receipt = get_object_or_404(WarehouseReceipt, zone=zone, document_number=document_number)
     return _document_out(
-        bonded.bonded_receipt_cancel(actor=_user(request), receipt=receipt, reason=payload.reason)
+        bonded.bonded_receipt_cancel(actor=user_of(request), receipt=receipt, reason=payload.reason)
     )
 
 
@@ -274,8 +277,8 @@ def receipt_cancel(
 )
 def issue_create(request: HttpRequest, code: str, payload: WarehouseDocumentIn) -> Any:
     issue = bonded.bonded_issue_create(
-        actor=_user(request),
-        zone=zone_get_for(_user(request), code),
+        actor=user_of(request),
+        zone=zone_get_for(user_of(request), code),
         declaration_number=payload.declaration_number,
         document_number=payload.document_number,
         issued_at=payload.occurred_at,
@@ -292,16 +295,16 @@ def issue_create(request: HttpRequest, code: str, payload: WarehouseDocumentIn) 
 def issue_cancel(
     request: HttpRequest, code: str, document_number: str, payload: CancelReasonIn
 ) -> Any:
-    zone = zone_get_for(_user(request), code)
+    zone = zone_get_for(user_of(request), code)
     issue = get_object_or_404(WarehouseIssue, zone=zone, document_number=document_number)
     return _document_out(
-        bonded.bonded_issue_cancel(actor=_user(request), issue=issue, reason=payload.reason)
+        bonded.bonded_issue_cancel(actor=user_of(request), issue=issue, reason=payload.reason)
     )
 
 
 @router.get("/zones/{code}/stock", response=list[StockOut], summary="Stock per owner and item")
 def stock(request: HttpRequest, code: str) -> Any:
-    return [stock_out(r) for r in bonded_stock(zone_get_for(_user(request), code))]
+    return [stock_out(r) for r in bonded_stock(zone_get_for(user_of(request), code))]
 
 
 @router.get(
@@ -322,7 +325,7 @@ def lots(request: HttpRequest, code: str) -> Any:
             "received_at": lot.received_at,
             "expires_on": lot.expires_on,
         }
-        for lot in bonded_lots(zone_get_for(_user(request), code))
+        for lot in bonded_lots(zone_get_for(user_of(request), code))
     ]
 
 
@@ -330,7 +333,7 @@ def lots(request: HttpRequest, code: str) -> Any:
     "/zones/{code}/reconciliation", response=list[ReconOut], summary="Declared against held"
 )
 def reconciliation(request: HttpRequest, code: str) -> Any:
-    return [recon_out(r) for r in bonded_reconciliation(zone_get_for(_user(request), code))]
+    return [recon_out(r) for r in bonded_reconciliation(zone_get_for(user_of(request), code))]
 
 
 def _ledger_out(e: StockLedgerEntry) -> dict[str, Any]:
@@ -352,7 +355,7 @@ def _ledger_out(e: StockLedgerEntry) -> dict[str, Any]:
 @router.get("/zones/{code}/ledger", response=list[LedgerOut], summary="Every stock movement")
 @paginate(Pagination)
 def ledger(request: HttpRequest, code: str) -> Any:
-    return _Rendered(bonded_ledger(zone_get_for(_user(request), code)), _ledger_out)
+    return _Rendered(bonded_ledger(zone_get_for(user_of(request), code)), _ledger_out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -370,7 +373,9 @@ class AlertFilter(Schema):
 @router.get("/alerts", response=list[AlertOut], summary="Alerts of your offices, newest first")
 @paginate(Pagination)
 def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
-    qs = alerts_visible_to(_user(request))
+    qs = Alert.objects.select_related(
+        "office", "zone", "acknowledged_by", "resolved_by"
+    ).visible_to(user_of(request))
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.kind:
@@ -386,18 +391,18 @@ def alert_list(request: HttpRequest, filters: Query[AlertFilter]) -> Any:
 
 @router.get("/alerts/{alert_id}", response=AlertOut, summary="An alert")
 def alert_detail(request: HttpRequest, alert_id: int) -> Any:
-    return alert_out(alert_get_for(_user(request), alert_id))
+    return alert_out(alert_get_for(user_of(request), alert_id))
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response=AlertOut, summary="Acknowledge an alert")
 def alert_acknowledge_api(request: HttpRequest, alert_id: int, payload: AlertNoteIn) -> Any:
-    alert = alert_get_for(_user(request), alert_id)
-    return alert_out(alert_acknowledge(actor=_user(request), alert=alert, note=payload.note))
+    alert = alert_get_for(user_of(request), alert_id)
+    return alert_out(alert_acknowledge(actor=user_of(request), alert=alert, note=payload.note))
 
 
 @router.post(
     "/alerts/{alert_id}/resolve", response=AlertOut, summary="Resolve an alert, with notes"
 )
 def alert_resolve_api(request: HttpRequest, alert_id: int, payload: AlertNoteIn) -> Any:
-    alert = alert_get_for(_user(request), alert_id)
-    return alert_out(alert_resolve(actor=_user(request), alert=alert, note=payload.note))
+    alert = alert_get_for(user_of(request), alert_id)
+    return alert_out(alert_resolve(actor=user_of(request), alert=alert, note=payload.note))

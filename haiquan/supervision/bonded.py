@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed, invalid
-from haiquan.eventlog.services import event_record
+from haiquan.eventlog import kinds
+from haiquan.eventlog.kinds import EventKind
 from haiquan.refdata.choices import Flow
 
 from .alerts import AlertRaise, alert_raise
@@ -223,9 +224,10 @@ def _ledger(
     )
 
 
-def _event(kind: str, doc: WarehouseReceipt | WarehouseIssue, actor: User, data: dict) -> None:
-    event_record(
-        kind=kind,
+def _event(
+    kind: EventKind, doc: WarehouseReceipt | WarehouseIssue, actor: User, data: dict
+) -> None:
+    kind.record(
         subject_type="warehouse_receipt"
         if isinstance(doc, WarehouseReceipt)
         else "warehouse_issue",
@@ -332,7 +334,7 @@ def bonded_receipt_create(
             )
         StockLedgerEntry.objects.bulk_create(ledger)
         _event(
-            "bonded.received",
+            kinds.BONDED_RECEIVED,
             receipt,
             actor,
             {
@@ -476,7 +478,7 @@ def bonded_issue_create(
         IssueLine.objects.bulk_create(issue_lines)
         StockLedgerEntry.objects.bulk_create(ledger)
         _event(
-            "bonded.issued",
+            kinds.BONDED_ISSUED,
             issue,
             actor,
             {
@@ -544,7 +546,7 @@ def bonded_receipt_cancel(
         receipt.cancelled_at = now
         receipt.cancel_reason = reason.strip()
         receipt.save(update_fields=["state", "cancelled_at", "cancel_reason"])
-        _event("bonded.receipt_cancelled", receipt, actor, {"reason": reason.strip()})
+        _event(kinds.BONDED_RECEIPT_CANCELLED, receipt, actor, {"reason": reason.strip()})
     return receipt
 
 
@@ -591,7 +593,7 @@ def bonded_issue_cancel(*, actor: User, issue: WarehouseIssue, reason: str) -> W
         issue.cancelled_at = now
         issue.cancel_reason = reason.strip()
         issue.save(update_fields=["state", "cancelled_at", "cancel_reason"])
-        _event("bonded.issue_cancelled", issue, actor, {"reason": reason.strip()})
+        _event(kinds.BONDED_ISSUE_CANCELLED, issue, actor, {"reason": reason.strip()})
     return issue
 
 

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.core.visibility import Visibility, VisibleQuerySet
+
 from .choices import (
     AlertKind,
     AlertState,
@@ -55,6 +57,9 @@ class ControlZone(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    visibility = Visibility(offices=("office",), operator=("operator",))
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("control zone")
@@ -432,6 +437,9 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolution_note = models.TextField(_("resolution note"), blank=True)
+
+    visibility = Visibility(offices=("office",))
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("alert")

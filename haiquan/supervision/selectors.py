@@ -10,9 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, Min, QuerySet, Sum
 from django.utils import timezone
 
-from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.accounts.selectors import office_scope_q
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Container, Declaration, DeclarationLine
 from haiquan.core.problems import NotFound
@@ -31,22 +29,14 @@ from .models import (
 )
 
 
-def zones_visible_to(user: User) -> QuerySet[ControlZone]:
-    qs = ControlZone.objects.select_related("office", "operator")
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.role == Role.OPERATOR:
-        return qs.filter(operator_id=user.enterprise_id) if user.enterprise_id else qs.none()
-    if user.role in (Role.OFFICER, Role.LEADER):
-        return qs.filter(office_scope_q(user))
-    if user.role in (Role.ANALYST, Role.ADMIN):
-        return qs
-    return qs.none()
-
-
 def zone_get_for(user: User, code: str) -> ControlZone:
     """The zone if the user may see it; 404 otherwise (codes do not leak)."""
-    zone = zones_visible_to(user).filter(code=code).first()
+    zone = (
+        ControlZone.objects.select_related("office", "operator")
+        .visible_to(user)
+        .filter(code=code)
+        .first()
+    )
     if zone is None:
         raise NotFound(f"control zone {code} not found")
     return zone
@@ -206,21 +196,13 @@ def zone_discrepancies(
 # Alerts
 
 
-def alerts_visible_to(user: User) -> QuerySet[Alert]:
-    """Officers and leaders: alerts of their offices' subtrees; analysts and administrators:
-    all. Operators and traders see none (alerts are for customs)."""
-    qs = Alert.objects.select_related("office", "zone", "acknowledged_by", "resolved_by")
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.role in (Role.OFFICER, Role.LEADER):
-        return qs.filter(office_scope_q(user))
-    if user.role in (Role.ANALYST, Role.ADMIN):
-        return qs
-    return qs.none()
-
-
 def alert_get_for(user: User, pk: int) -> Alert:
-    alert = alerts_visible_to(user).filter(pk=pk).first()
+    alert = (
+        Alert.objects.select_related("office", "zone", "acknowledged_by", "resolved_by")
+        .visible_to(user)
+        .filter(pk=pk)
+        .first()
+    )
     if alert is None:
         raise NotFound(f"alert {pk} not found")
     return alert

@@ -31,8 +31,9 @@ from haiquan.accounts.models import User
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ProblemError, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
+from haiquan.eventlog.kinds import EventKind
 from haiquan.refdata.models import Enterprise, Office
 
 from .alerts import AlertRaise, alert_raise
@@ -126,8 +127,7 @@ def zone_create(
         geometry_wkt=wkt,
         storage_limit_days=storage_limit_days,
     )
-    event_record(
-        kind="control_zone.created",
+    kinds.CONTROL_ZONE_CREATED.record(
         subject_type="control_zone",
         subject_id=zone.pk,
         party=Party.CUSTOMS,
@@ -329,9 +329,8 @@ def _new_event(
     )
 
 
-def _log(event: GateEvent, kind: str, actor: User) -> None:
-    event_record(
-        kind=kind,
+def _log(event: GateEvent, kind: EventKind, actor: User) -> None:
+    kind.record(
         subject_type="gate_event",
         subject_id=event.pk,
         party=party_of(actor),
@@ -393,7 +392,7 @@ def _gate_in(actor: User, zone: ControlZone, clean: _Clean, now: datetime) -> Ga
             % {"cargo": clean.container_number or clean.bill_of_lading, "zone": zone.code},
             code="already-inside",
         ) from None
-    _log(event, "cargo.gate_in", actor)
+    _log(event, kinds.CARGO_GATE_IN, actor)
     gate_in_notify(actor, event)
     return event
 
@@ -483,7 +482,7 @@ def _gate_out(actor: User, zone: ControlZone, clean: _Clean, now: datetime) -> G
     )
     event.save()
     if not decision.allowed:
-        _log(event, "cargo.gate_out_refused", actor)
+        _log(event, kinds.CARGO_GATE_OUT_REFUSED, actor)
         alert_raise(
             alert=AlertRaise(
                 kind=AlertKind.EXIT_REFUSED,
@@ -512,7 +511,7 @@ def _gate_out(actor: User, zone: ControlZone, clean: _Clean, now: datetime) -> G
             presence.exited_at = clean.occurred_at
             presence.gate_out = event
         presence.save(update_fields=["quantity_out", "exited_at", "gate_out"])
-    _log(event, "cargo.gate_out", actor)
+    _log(event, kinds.CARGO_GATE_OUT, actor)
     if decision.on_exit is not None:
         decision.on_exit(actor, event)
     return event

@@ -4,7 +4,7 @@ services; the rules live there."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,19 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haiquan.accounts.choices import Role
-from haiquan.accounts.models import User
 from haiquan.core.htmx import is_htmx_partial, render_page
 from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
-from haiquan.core.web import customs_required, problem_page, role_required
+from haiquan.core.web import apply_problems, customs_required, problems_onto, role_required, user_of
 
 from . import bonded, services
 from .alerts import alert_acknowledge, alert_message, alert_resolve
 from .choices import AlertKind, AlertState, ZoneKind
 from .forms import GateForm, NoteForm, ReasonForm, WarehouseDocumentForm
-from .models import ControlZone, WarehouseIssue, WarehouseReceipt
+from .models import Alert, ControlZone, WarehouseIssue, WarehouseReceipt
 from .selectors import (
     alert_get_for,
-    alerts_visible_to,
     bonded_documents,
     bonded_ledger,
     bonded_lots,
@@ -37,12 +35,7 @@ from .selectors import (
     zone_discrepancies,
     zone_get_for,
     zone_inventory,
-    zones_visible_to,
 )
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _sees_zones(user: Any) -> bool:
@@ -54,20 +47,17 @@ zones_required = role_required(_sees_zones)
 
 def _zone(request: HttpRequest, code: str) -> ControlZone:
     try:
-        return zone_get_for(_user(request), code)
+        return zone_get_for(user_of(request), code)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-
-
-def _apply_errors(form: Any, exc: ValidationFailed) -> None:
-    for e in exc.errors:
-        form.add_error(e.field if e.field in form.fields else None, e.problem)
 
 
 @zones_required
 def zone_list(request: HttpRequest) -> HttpResponse:
     """The zones the user may see, how much is inside and how much is past its time."""
-    zones = list(zones_visible_to(_user(request)))
+    zones = list(
+        ControlZone.objects.select_related("office", "operator").visible_to(user_of(request))
+    )
     counts = zone_counts(zones)
     rows = [(z, counts[z.pk]) for z in zones]
     return render(request, "supervision/zone_list.html", {"rows": rows})
@@ -107,7 +97,7 @@ def gate_report(request: HttpRequest, code: str) -> HttpResponse:
         d = form.cleaned_data
         try:
             answer = services.gate_event_report(
-                actor=_user(request),
+                actor=user_of(request),
                 zone=zone,
                 report=services.GateReport(
                     message_id=d["message_id"],
@@ -120,7 +110,7 @@ def gate_report(request: HttpRequest, code: str) -> HttpResponse:
                 ),
             )
         except ValidationFailed as exc:
-            _apply_errors(form, exc)
+            apply_problems(form, exc)
         except ProblemError as exc:
             form.add_error(None, str(exc.detail))
     status = 200 if answer is not None else 422
@@ -177,18 +167,13 @@ def warehouse_document(request: HttpRequest, code: str, kind: str) -> HttpRespon
     form = WarehouseDocumentForm(request.POST, prefix=kind)
     if form.is_valid():
         create = bonded.bonded_receipt_create if kind == "receipt" else bonded.bonded_issue_create
-        try:
+        with problems_onto(form):
             doc = create(
-                actor=_user(request),
+                actor=user_of(request),
                 zone=zone,
                 declaration_number=form.cleaned_data["declaration_number"],
                 document_number=form.cleaned_data["document_number"],
             )
-        except ValidationFailed as exc:
-            _apply_errors(form, exc)
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
             messages.success(request, _("%(doc)s recorded.") % {"doc": doc.document_number})
             return redirect("supervision:warehouse", code=zone.code)
     return render(
@@ -213,16 +198,11 @@ def warehouse_cancel(request: HttpRequest, code: str, kind: str, pk: int) -> Htt
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         reason = form.cleaned_data["reason"]
-        try:
+        with problems_onto(form):
             if isinstance(doc, WarehouseReceipt):
-                bonded.bonded_receipt_cancel(actor=_user(request), receipt=doc, reason=reason)
+                bonded.bonded_receipt_cancel(actor=user_of(request), receipt=doc, reason=reason)
             else:
-                bonded.bonded_issue_cancel(actor=_user(request), issue=doc, reason=reason)
-        except ValidationFailed as exc:
-            _apply_errors(form, exc)
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
+                bonded.bonded_issue_cancel(actor=user_of(request), issue=doc, reason=reason)
             messages.success(request, _("%(doc)s cancelled.") % {"doc": doc.document_number})
             return redirect("supervision:warehouse", code=zone.code)
     return render(
@@ -240,7 +220,9 @@ def warehouse_cancel(request: HttpRequest, code: str, kind: str, pk: int) -> Htt
 @customs_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     """The office's alerts, open ones first, filtered by state and kind in place."""
-    qs = alerts_visible_to(_user(request))
+    qs = Alert.objects.select_related(
+        "office", "zone", "acknowledged_by", "resolved_by"
+    ).visible_to(user_of(request))
     problems = []
     state = request.GET.get("state", "open")
     if state == "open":
@@ -282,26 +264,21 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One alert: what, where, when; acknowledge it, then resolve it with a note."""
     try:
-        alert = alert_get_for(_user(request), pk)
+        alert = alert_get_for(user_of(request), pk)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     form = NoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action")
-        try:
+        with problems_onto(form):
             if action == "acknowledge":
                 alert = alert_acknowledge(
-                    actor=_user(request), alert=alert, note=form.cleaned_data["note"]
+                    actor=user_of(request), alert=alert, note=form.cleaned_data["note"]
                 )
             else:
                 alert = alert_resolve(
-                    actor=_user(request), alert=alert, note=form.cleaned_data["note"]
+                    actor=user_of(request), alert=alert, note=form.cleaned_data["note"]
                 )
-        except ValidationFailed as exc:
-            _apply_errors(form, exc)
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
             messages.success(request, _("Alert %(s)s.") % {"s": alert.get_state_display().lower()})
             return redirect("supervision:alert_detail", pk=alert.pk)
     context = {"alert": alert, "message": alert_message(alert), "form": form}

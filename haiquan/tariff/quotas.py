@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 from haiquan.refdata.models import Enterprise
 
 from .choices import UnitCode
@@ -177,8 +177,7 @@ def quota_allocation_set(
         allocation.quantity = quantity
         allocation.licence = licence
         allocation.save()
-        event_record(
-            kind="tariff.quota_allocated",
+        kinds.TARIFF_QUOTA_ALLOCATED.record(
             subject_type="quota_allocation",
             subject_id=allocation.pk,
             party=Party.CUSTOMS,

@@ -37,8 +37,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 
 from .choices import RemedyKind, UnitCode
 from .models import HsLine, TradeRemedy, TradeRemedyRate, producer_key
@@ -80,8 +80,7 @@ def trade_remedies_load_from(fh: IO[str], *, source: str = "", actor: Any = None
             for r in case.rates:
                 TradeRemedyRate(remedy=remedy, **r).save()
         token = tariff_changed(keep_digest=True)
-        event_record(
-            kind="tariff.remedies_loaded",
+        kinds.TARIFF_REMEDIES_LOADED.record(
             subject_type="tariff",
             subject_id=1,
             party=Party.SYSTEM,

@@ -1,22 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The steps are the event catalogue's (each kind names the step it ends): see eventlog/kinds.py.
+from haiquan.eventlog.choices import Step
 
-class Step(models.TextChoices):
-    """The steps between registration and release, each named by the event that ends it."""
-
-    LANE_DECISION = "lane_decision", _("Lane decision (risk)")
-    DOCUMENT_CHECK = "document_check", _("Document check")
-    INSPECTION = "inspection", _("Physical inspection")
-    # From customs' request for documents to the declarant's answer: the trader's time
-    DOCUMENT_REQUEST = "document_request", _("Declarant answering a request for documents")
-    AGENCY = "agency", _("Other agencies' permits and results")
-    PAYMENT_ORDER = "payment_order", _("Trader arranging payment")
-    PAYMENT = "payment", _("Bank payment or guarantee")
-    AMENDMENT = "amendment", _("Amendments")
-    CLEARANCE = "clearance", _("Clearance")
-    RELEASE = "release", _("Clearance to release (movement and handling)")
-    OTHER = "other", _("Other")
+__all__ = ["Bucket", "ComplianceGroup", "Dimension", "FactStatus", "Step"]
 
 
 class Bucket(models.TextChoices):

@@ -2,13 +2,14 @@
 
 The rules of time-release measurement live here, as pure functions:
 
-- The measured time is from registration (`declaration.registered`) to release
-  (`declaration.released`), as Vietnam Customs measures it. Arrival (`cargo.arrived` or the
+- The measured time is from registration (`DECLARATION_REGISTERED`) to release
+  (`DECLARATION_RELEASED`), as Vietnam Customs measures it. Arrival (`CARGO_ARRIVED` or the
   first gate-in) to release, or to the gate-out when the goods left later, is the border time
   of the Trading-across-Borders view.
 - The events between registration and release, in time order, cut that span into intervals;
   each interval ends at an event and belongs to that event's party (the event log's `party`
-  says whose time ends there) and to that event's step (`STEP_OF_KIND`). So the intervals add
+  says whose time ends there) and to that event's step (its `step` in the
+  event catalogue, `eventlog/kinds.py`). So the intervals add
   up exactly to the measured time, per party and per step.
 - A few events mark nobody's work ending (`PASSING_KINDS`: a document attached) and cut no
   interval: the time runs on to the next event. Customs' request for documents ends customs'
@@ -32,41 +33,33 @@ from datetime import timezone as dt_timezone
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from haiquan.eventlog import kinds
+
 from .choices import Bucket, ComplianceGroup, FactStatus, Step
 
 VN_TZ = dt_timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh: UTC+7, no daylight saving
 OUTLIER_CAP_SECONDS = 30 * 24 * 3600
 
-REGISTERED = "declaration.registered"
-RELEASED = "declaration.released"
-CANCELLED = "declaration.cancelled"
-LODGED = "declaration.lodged"
-CLEARED = "declaration.cleared"
-AMENDED = "declaration.amended"
-INSPECTED = "declaration.inspection_recorded"
-DOCUMENT_CHECKED = "declaration.document_check_recorded"
-ARRIVAL_KINDS = frozenset({"cargo.arrived", "cargo.gate_in"})
-EXIT_KINDS = frozenset({"cargo.gate_out"})
+# Plain strings (`.code`): the fact rows compare every event's kind with them.
+REGISTERED = kinds.DECLARATION_REGISTERED.code
+RELEASED = kinds.DECLARATION_RELEASED.code
+CANCELLED = kinds.DECLARATION_CANCELLED.code
+LODGED = kinds.DECLARATION_LODGED.code
+CLEARED = kinds.DECLARATION_CLEARED.code
+AMENDED = kinds.DECLARATION_AMENDED.code
+INSPECTED = kinds.DECLARATION_INSPECTION_RECORDED.code
+DOCUMENT_CHECKED = kinds.DECLARATION_DOCUMENT_CHECK_RECORDED.code
+ARRIVAL_KINDS = frozenset({kinds.CARGO_ARRIVED.code, kinds.CARGO_GATE_IN.code})
+EXIT_KINDS = frozenset({kinds.CARGO_GATE_OUT.code})
 
+# Each kind's step is the catalogue's (`eventlog/kinds.py`): a kind's own, else its family's.
 STEP_OF_KIND: dict[str, Step] = {
-    "declaration.lane_decided": Step.LANE_DECISION,
-    "declaration.document_check_recorded": Step.DOCUMENT_CHECK,
-    "declaration.escalated": Step.DOCUMENT_CHECK,  # the document check ends in an escalation
-    "declaration.inspection_recorded": Step.INSPECTION,
-    "declaration.documents_requested": Step.DOCUMENT_CHECK,  # the check's time until it asks
-    "declaration.documents_answered": Step.DOCUMENT_REQUEST,  # party trader: its time waited
-    "declaration.document_request_escalated": Step.DOCUMENT_REQUEST,
-    "declaration.documents_accepted": Step.DOCUMENT_CHECK,
-    "payment_order.created": Step.PAYMENT_ORDER,
-    "payment.confirmed": Step.PAYMENT,
-    "guarantee.registered": Step.PAYMENT,
-    "declaration.amended": Step.AMENDMENT,
-    "declaration.cleared": Step.CLEARANCE,
-    "declaration.clearance_held": Step.CLEARANCE,
-    "declaration.released": Step.RELEASE,
+    kind.code: kind.step for kind in kinds.KINDS.values() if kind.step is not None
 }
+AGENCY_KINDS = frozenset(code for code, step in STEP_OF_KIND.items() if step == Step.AGENCY)
+AGENCY_FAMILIES = tuple(f"{f}." for f, step in kinds.FAMILY_STEPS.items() if step == Step.AGENCY)
 # Events that end nobody's work: the interval runs through them to the next event.
-PASSING_KINDS = frozenset({"declaration.document_uploaded"})
+PASSING_KINDS = frozenset({kinds.DECLARATION_DOCUMENT_UPLOADED.code})
 BUCKET_OF_PARTY: dict[str, Bucket] = {
     "customs": Bucket.CUSTOMS,
     "system": Bucket.CUSTOMS,  # VNACCS/VCIS are customs' own systems
@@ -152,9 +145,14 @@ def compliance_group(rank: str) -> str:
 
 
 def step_of(kind: str, party: str) -> str:
-    if party == "agency" or kind.startswith("singlewindow."):
+    if party == "agency":
         return Step.AGENCY.value
-    return STEP_OF_KIND.get(kind, Step.OTHER).value
+    return (kinds.step_of_kind(kind) or Step.OTHER).value
+
+
+def _is_agency(kind: str, party: str) -> bool:
+    """Other agencies' time: an event of party agency, or of an agency kind or family."""
+    return party == "agency" or kind in AGENCY_KINDS or kind.startswith(AGENCY_FAMILIES)
 
 
 def _naive_utc(moment: datetime | None) -> datetime | None:
@@ -214,7 +212,7 @@ def consignment_fact(dims: Dimensions, events: Iterable[EventRow]) -> dict[str, 
             document_checked = True
         elif kind == INSPECTED:
             inspected = True
-        if e.party == "agency" or kind.startswith("singlewindow."):
+        if _is_agency(kind, e.party):
             agency = True
     if start is None:
         return None
@@ -272,13 +270,14 @@ def consignment_fact(dims: Dimensions, events: Iterable[EventRow]) -> dict[str, 
     for s in STEPS:
         row[f"step_{s}_s"] = 0.0
     bucket_column, step_column = _BUCKET_COLUMN, _STEP_COLUMN
+    agency_kinds, agency_families = AGENCY_KINDS, AGENCY_FAMILIES
     for e in ordered[start + 1 : end + 1]:
         kind, party = e.kind, e.party
         if kind in PASSING_KINDS:
             continue
         seconds = (e.occurred_at - previous).total_seconds()
         row[bucket_column.get(party, "customs_s")] += seconds
-        if party == "agency" or kind.startswith("singlewindow."):
+        if party == "agency" or kind in agency_kinds or kind.startswith(agency_families):
             row["step_agency_s"] += seconds
         else:
             row[step_column.get(kind, "step_other_s")] += seconds

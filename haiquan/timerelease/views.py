@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from haiquan.core.problems import ProblemError, ValidationFailed
-from haiquan.core.web import problem_page, role_required
+from haiquan.core.web import pdf_page, problem_page, role_required
 
 from . import exports, reports
 from .choices import Dimension
@@ -146,8 +145,6 @@ def sample(request: HttpRequest) -> HttpResponse:
                 form.add_error(
                     problem.field if problem.field in form.fields else None, problem.problem
                 )
-        except ProblemError as exc:
-            return problem_page(request, exc)
     return render(request, "timerelease/sample.html", context)
 
 
@@ -203,25 +200,14 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     if isinstance(got, HttpResponse):
         return got
     f, by = got
-    try:
-        from weasyprint import CSS, HTML
-    except (ImportError, OSError):
-        logger.warning("weasyprint cannot be loaded: PDF printing is unavailable", exc_info=True)
-        return _pdf_unavailable(request)
     context = _dashboard_context(request, f, by)
     html = render_to_string("timerelease/print.html", context, request=request)
-    css_path = finders.find("haiquan/print.css")
-    stylesheets = [CSS(filename=str(css_path))] if css_path else []
-    try:
-        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
-            stylesheets=stylesheets
-        )
-    except OSError:
-        logger.warning("weasyprint failed to render", exc_info=True)
-        return _pdf_unavailable(request)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{exports.file_name(f, "pdf")}"'
-    return response
+    return pdf_page(
+        request,
+        html,
+        filename=f"{exports.file_name(f, 'pdf')}",
+        unavailable=lambda: _pdf_unavailable(request),
+    )
 
 
 def _pdf_unavailable(request: HttpRequest) -> HttpResponse:

@@ -2,7 +2,7 @@
 desk's feed. Thin: parse, call a service or a selector, answer."""
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -12,13 +12,14 @@ from ninja.pagination import paginate
 
 from haiquan.accounts.apiauth import API_AUTH
 from haiquan.accounts.choices import Role
-from haiquan.accounts.models import User
 from haiquan.core.api import Pagination
 from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
+from haiquan.core.web import user_of
 
 from . import services
 from .choices import Channel
 from .ingest import telemetry_receive, telemetry_receive_one
+from .models import ESeal, TransitMovement
 from .osmand import json_message, json_params
 from .schemas import (
     ESealIn,
@@ -40,18 +41,12 @@ from .schemas import (
 )
 from .selectors import (
     eseal_get_for,
-    eseals_visible_to,
     monitor_feed,
     movement_get_for,
     movement_track,
-    movements_visible_to,
 )
 
 router = Router(tags=["transit"], auth=API_AUTH)
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,7 +103,7 @@ def positions_batch(request: HttpRequest, payload: PositionBatchIn) -> Any:
     /osmand, stored in one transaction. Only the platform's own seals: a position for another
     platform's seal, an unknown device or a bad signature is `refused` (all alike); an
     invalid one is reported with its index; a used counter is `replayed`."""
-    user = _user(request)
+    user = user_of(request)
     if user.role != Role.OPERATOR or not user.enterprise_id:
         raise Forbidden(_("Only an e-seal platform's account (operator) may send positions."))
     result = telemetry_receive(
@@ -164,7 +159,7 @@ class FeedFilter(Schema):
 def monitor(request: HttpRequest, filters: Query[FeedFilter]) -> Any:
     """For the map page (polled every few seconds). With `since` (the previous answer's
     `generated_at`), only the track received since then, without routes."""
-    user = _user(request)
+    user = user_of(request)
     if not user.is_customs:
         raise Forbidden(_("The monitoring desk is for customs staff."))
     return monitor_feed(user, since=filters.since)
@@ -179,23 +174,25 @@ def eseal_create(request: HttpRequest, payload: ESealIn) -> Any:
     """Customs staff register a seal (and the platform that owns it); the answer carries the
     seal's signing key, shown this once."""
     with transaction.atomic():
-        seal = services.eseal_register(actor=_user(request), **payload.dict())
-        key = services.eseal_key_issue(actor=_user(request), seal=seal)
+        seal = services.eseal_register(actor=user_of(request), **payload.dict())
+        key = services.eseal_key_issue(actor=user_of(request), seal=seal)
     return Status(201, {**eseal_out(seal), "key": key})
 
 
 @router.get("/eseals", response=list[ESealOut], summary="E-seals")
 @paginate(Pagination)
 def eseal_list(request: HttpRequest) -> Any:
-    return [eseal_out(s) for s in eseals_visible_to(_user(request))]
+    return [
+        eseal_out(s) for s in ESeal.objects.select_related("owner").visible_to(user_of(request))
+    ]
 
 
 @router.post("/eseals/{device_id}/key", response=ESealKeyOut, summary="Issue a new key (rotate)")
 def eseal_key(request: HttpRequest, device_id: str) -> Any:
     """A new signing key for the seal, shown this once; the old one is refused from now on.
     Customs staff, or the platform that owns the seal."""
-    seal = eseal_get_for(_user(request), device_id)
-    key = services.eseal_key_issue(actor=_user(request), seal=seal)
+    seal = eseal_get_for(user_of(request), device_id)
+    key = services.eseal_key_issue(actor=user_of(request), seal=seal)
     seal.refresh_from_db()
     return {**eseal_out(seal), "key": key}
 
@@ -210,29 +207,39 @@ class MovementFilter(Schema):
 
 @router.post("/movements", response={201: MovementOut}, summary="Declare a transit movement")
 def movement_create(request: HttpRequest, payload: MovementIn) -> Any:
-    movement = services.movement_declare(actor=_user(request), data=payload.to_input())
-    user = _user(request)
+    movement = services.movement_declare(actor=user_of(request), data=payload.to_input())
+    user = user_of(request)
     return Status(201, movement_out(movement_get_for(user, movement.reference), user))
 
 
 @router.get("/movements", response=list[MovementOut], summary="Transit movements you may see")
 @paginate(Pagination)
 def movement_list(request: HttpRequest, filters: Query[MovementFilter]) -> Any:
-    qs = movements_visible_to(_user(request)).order_by("-declared_at", "-pk")
+    qs = (
+        TransitMovement.objects.select_related(
+            "office_of_departure",
+            "office_of_destination",
+            "departure_zone",
+            "destination_zone",
+            "declaration",
+        )
+        .visible_to(user_of(request))
+        .order_by("-declared_at", "-pk")
+    )
     if filters.state:
         qs = qs.filter(state=filters.state)
-    return [movement_out(m, _user(request)) for m in qs[:500]]
+    return [movement_out(m, user_of(request)) for m in qs[:500]]
 
 
 @router.get("/movements/{reference}", response=MovementOut, summary="A transit movement")
 def movement_detail(request: HttpRequest, reference: str) -> Any:
-    return movement_out(movement_get_for(_user(request), reference), _user(request))
+    return movement_out(movement_get_for(user_of(request), reference), user_of(request))
 
 
 def _act(request: HttpRequest, reference: str, action: Any, **kw: Any) -> Any:
-    movement = movement_get_for(_user(request), reference)
-    action(actor=_user(request), movement=movement, **kw)
-    return movement_out(movement_get_for(_user(request), reference), _user(request))
+    movement = movement_get_for(user_of(request), reference)
+    action(actor=user_of(request), movement=movement, **kw)
+    return movement_out(movement_get_for(user_of(request), reference), user_of(request))
 
 
 @router.post(
@@ -288,7 +295,7 @@ def movement_incident(request: HttpRequest, reference: str, payload: IncidentIn)
     summary="The positions of a movement",
 )
 def movement_track_api(request: HttpRequest, reference: str) -> Any:
-    movement = movement_get_for(_user(request), reference)
+    movement = movement_get_for(user_of(request), reference)
     return [
         {
             "seal": p.seal.device_id,
@@ -299,5 +306,5 @@ def movement_track_api(request: HttpRequest, reference: str) -> Any:
             "battery_pct": p.battery_pct,
             "alarm": p.alarm,
         }
-        for p in movement_track(movement, viewer=_user(request))
+        for p in movement_track(movement, viewer=user_of(request))
     ]

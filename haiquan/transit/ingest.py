@@ -33,9 +33,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import ProblemError, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
-from haiquan.eventlog.services import event_build, events_append
+from haiquan.eventlog.services import events_append
 from haiquan.refdata.models import Office
 from haiquan.supervision.alerts import AlertRaise, alert_raise
 from haiquan.supervision.choices import AlertKind, AlertSubject
@@ -711,8 +712,7 @@ def _conflict_finding(conflict: PositionConflict, c: MovementContainer, episode:
 
 
 def _seal_opened_event(movement: TransitMovement, c: MovementContainer) -> Event:
-    return event_build(
-        kind="transit.seal_opened",
+    return kinds.TRANSIT_SEAL_OPENED.build(
         subject_type="transit_movement",
         subject_id=movement.pk,
         party=Party.MOVEMENT,

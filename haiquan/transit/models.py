@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.core.visibility import Reach, Visibility, VisibleQuerySet
+
 from .choices import Channel, IncidentKind, MovementState, SealState
 
 
@@ -44,6 +46,9 @@ class ESeal(models.Model):
     # the counters just below it were.
     counter_high = models.BigIntegerField(default=0)
     counter_seen = models.BigIntegerField(default=0)
+
+    visibility = Visibility(customs_see_all=True, operator=("owner",))
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("e-seal")
@@ -144,6 +149,15 @@ class TransitMovement(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+
+    visibility = Visibility(
+        offices=("office_of_departure", "office_of_destination"),
+        operator=("departure_zone__operator", "destination_zone__operator"),
+        enterprise="declaration__enterprise",
+        traders=Reach.DECLARE_FOR,
+        filed_by="declared_by",
+    )
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("transit movement")

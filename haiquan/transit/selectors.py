@@ -6,14 +6,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import mapping
 
-from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.accounts.selectors import enterprises_user_may_declare_for, office_scope_q
 from haiquan.core.problems import NotFound
 from haiquan.supervision.alerts import alert_message
 from haiquan.supervision.choices import HIGH_SEVERITY, OPEN_ALERT_STATES, AlertSubject
@@ -30,61 +28,32 @@ TRACK_HOURS = 12
 TRACK_LIMIT = 20_000
 
 
-def movements_visible_to(user: User) -> QuerySet[TransitMovement]:
-    """Officers and leaders: movements leaving from or going to their offices; traders: those
-    of their declarations; operators: those leaving from or arriving at their zones; analysts
-    and administrators: all."""
-    qs = TransitMovement.objects.select_related(
-        "office_of_departure",
-        "office_of_destination",
-        "departure_zone",
-        "destination_zone",
-        "declaration",
-    )
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.role in (Role.OFFICER, Role.LEADER):
-        return qs.filter(
-            office_scope_q(user, "office_of_departure")
-            | office_scope_q(user, "office_of_destination")
-        )
-    if user.role in (Role.ANALYST, Role.ADMIN):
-        return qs
-    if user.role == Role.OPERATOR and user.enterprise_id:
-        return qs.filter(
-            Q(departure_zone__operator_id=user.enterprise_id)
-            | Q(destination_zone__operator_id=user.enterprise_id)
-        )
-    if user.is_trader:
-        return qs.filter(
-            Q(declaration__enterprise__in=enterprises_user_may_declare_for(user))
-            | Q(declared_by=user)
-        )
-    return qs.none()
-
-
 def movement_get_for(user: User, reference: str) -> TransitMovement:
-    movement = movements_visible_to(user).filter(reference=reference.strip().upper()).first()
+    movement = (
+        TransitMovement.objects.select_related(
+            "office_of_departure",
+            "office_of_destination",
+            "departure_zone",
+            "destination_zone",
+            "declaration",
+        )
+        .visible_to(user)
+        .filter(reference=reference.strip().upper())
+        .first()
+    )
     if movement is None:
         raise NotFound(f"transit movement {reference} not found")
     return movement
 
 
-def eseals_visible_to(user: User) -> QuerySet[ESeal]:
-    """Customs staff see every e-seal; a platform's account (operator) its own seals."""
-    qs = ESeal.objects.select_related("owner")
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.is_customs:
-        return qs
-    if user.role == Role.OPERATOR and user.enterprise_id:
-        return qs.filter(owner_id=user.enterprise_id)
-    return qs.none()
-
-
 def eseal_get_for(user: User, device_id: str) -> ESeal:
     """A seal the user may see; another platform's seal is as unknown as a missing one."""
-    seal = eseals_visible_to(user).filter(device_id=device_id.strip()).first()
+    seal = (
+        ESeal.objects.select_related("owner")
+        .visible_to(user)
+        .filter(device_id=device_id.strip())
+        .first()
+    )
     if seal is None:
         raise NotFound(_("e-seal %(d)s not found") % {"d": device_id})
     return seal
@@ -104,7 +73,11 @@ def movement_track(
     found: where another platform's seal goes is not theirs to read."""
     qs = Position.objects.filter(movement=movement)
     if viewer is not None and not viewer.is_customs:
-        seals = eseals_visible_to(viewer).filter(attachments__movement=movement)
+        seals = (
+            ESeal.objects.select_related("owner")
+            .visible_to(viewer)
+            .filter(attachments__movement=movement)
+        )
         if not seals.exists():
             raise NotFound(
                 _("transit movement %(ref)s has no track of yours") % {"ref": movement.reference}
@@ -138,7 +111,16 @@ def monitor_feed(
     TRACK_HOURS hours when not given; the page asks only for what is new), and open alerts."""
     now = now or timezone.now()
     movements = list(
-        movements_visible_to(user).filter(state__in=IN_TRANSIT).order_by("deadline", "pk")[:500]
+        TransitMovement.objects.select_related(
+            "office_of_departure",
+            "office_of_destination",
+            "departure_zone",
+            "destination_zone",
+            "declaration",
+        )
+        .visible_to(user)
+        .filter(state__in=IN_TRANSIT)
+        .order_by("deadline", "pk")[:500]
     )
     ids = [m.pk for m in movements]
     containers: dict[int, list[MovementContainer]] = defaultdict(list)

@@ -30,8 +30,9 @@ from haiquan.accounts.selectors import enterprises_user_may_declare_for
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed, invalid
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
+from haiquan.eventlog.kinds import EventKind
 from haiquan.refdata.models import Enterprise, Office
 from haiquan.supervision.choices import OPEN_ALERT_STATES, AlertSubject
 from haiquan.supervision.clock import reported_time_check
@@ -61,7 +62,7 @@ def _party(actor: User | None) -> Party:
 
 def _event(
     movement: TransitMovement,
-    kind: str,
+    kind: EventKind,
     actor: User | None,
     *,
     office: Office,
@@ -70,8 +71,7 @@ def _event(
     party: Party | None = None,
     actor_label: str = "",
 ) -> None:
-    event_record(
-        kind=kind,
+    kind.record(
         subject_type="transit_movement",
         subject_id=movement.pk,
         party=party or _party(actor),
@@ -178,8 +178,7 @@ def eseal_register(
     seal = ESeal.objects.create(
         manufacturer=manufacturer, serial=serial, device_id=device_id, owner=owner
     )
-    event_record(
-        kind="eseal.registered",
+    kinds.ESEAL_REGISTERED.record(
         subject_type="eseal",
         subject_id=seal.pk,
         party=Party.CUSTOMS,
@@ -209,8 +208,7 @@ def eseal_key_issue(*, actor: User, seal: ESeal) -> str:
         # A new key counts its messages from the start.
         seal.counter_high = seal.counter_seen = 0
         seal.save(update_fields=["key_id", "key_issued_at", "counter_high", "counter_seen"])
-        event_record(
-            kind="eseal.key_issued",
+        kinds.ESEAL_KEY_ISSUED.record(
             subject_type="eseal",
             subject_id=seal.pk,
             party=Party.CUSTOMS if actor.is_customs else Party.MOVEMENT,
@@ -434,7 +432,7 @@ def movement_declare(
         )
         _event(
             movement,
-            "transit.declared",
+            kinds.TRANSIT_DECLARED,
             actor,
             office=office,
             occurred_at=movement.declared_at,
@@ -552,7 +550,7 @@ def movement_seal(
         movement.save(update_fields=["state", "sealed_at"])
         _event(
             movement,
-            "transit.sealed",
+            kinds.TRANSIT_SEALED,
             actor,
             office=movement.office_of_departure,
             occurred_at=now,
@@ -604,7 +602,7 @@ def movement_depart(
         )
         _event(
             movement,
-            "transit.departed",
+            kinds.TRANSIT_DEPARTED,
             actor,
             office=movement.office_of_departure,
             occurred_at=now,
@@ -661,7 +659,7 @@ def movement_arrive(
         )
         _event(
             movement,
-            "transit.arrived",
+            kinds.TRANSIT_ARRIVED,
             actor,
             office=movement.office_of_destination,
             occurred_at=now,
@@ -744,7 +742,7 @@ def movement_seals_verify(
         movement.save(update_fields=["state", "verified_at", "has_incident"])
         _event(
             movement,
-            "transit.seal_verified",
+            kinds.TRANSIT_SEAL_VERIFIED,
             actor,
             office=movement.office_of_destination,
             data={"intact": {n: given[n].intact for n in containers}},
@@ -776,7 +774,7 @@ def movement_close(*, actor: User, movement: TransitMovement, note: str = "") ->
         movement.save(update_fields=["state", "closed_at", "note"])
         _event(
             movement,
-            "transit.closed",
+            kinds.TRANSIT_CLOSED,
             actor,
             office=movement.office_of_destination,
             data={"note": note.strip()},
@@ -805,7 +803,7 @@ def movement_cancel(*, actor: User, movement: TransitMovement, reason: str) -> T
         movement.save(update_fields=["state", "cancelled_at", "note"])
         _event(
             movement,
-            "transit.cancelled",
+            kinds.TRANSIT_CANCELLED,
             actor,
             office=movement.office_of_departure,
             data={"reason": reason.strip()},
@@ -923,7 +921,7 @@ def movement_incident_record(
         movement.save(update_fields=["has_incident"])
         _event(
             movement,
-            "transit.incident",
+            kinds.TRANSIT_INCIDENT,
             actor,
             office=movement.office_of_departure
             if movement.state != MovementState.ARRIVED

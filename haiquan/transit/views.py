@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.staticfiles import finders
@@ -11,18 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 
-from haiquan.accounts.models import User
 from haiquan.core.problems import NotFound
-from haiquan.core.web import customs_required
+from haiquan.core.web import customs_required, user_of
 from haiquan.eventlog.models import Event
 from haiquan.supervision.alerts import alert_message
 
 from .conf import transit_setting
 from .selectors import monitor_feed, movement_alerts, movement_get_for
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def tile_source(url: str) -> str:
@@ -52,7 +47,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
     refreshed without reload, over the base layer shipped with haiquan (MAP_BASE_LAYER) or a
     configured tile server, and the same facts as a list."""
     tiles = str(transit_setting("MAP_TILE_URL") or "")
-    feed = monitor_feed(_user(request))
+    feed = monitor_feed(user_of(request))
     context: dict[str, Any] = {
         "feed": feed,
         "tile_url": tiles,
@@ -72,7 +67,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
 def movement_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """A movement: its state, containers and seals, alerts, incidents and every step."""
     try:
-        movement = movement_get_for(_user(request), reference)
+        movement = movement_get_for(user_of(request), reference)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     alerts = [(a, alert_message(a)) for a in movement_alerts(movement).order_by("-raised_at")]

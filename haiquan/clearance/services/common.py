@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from haiquan.accounts.models import User
 from haiquan.core.problems import Conflict
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.kinds import EventKind
+from haiquan.eventlog.kinds import EventKind, kind_of
 from haiquan.eventlog.models import Event
-from haiquan.eventlog.services import event_build, event_record
 
 from ..choices import PaymentState
 from ..models import Declaration
@@ -21,14 +20,12 @@ from ..workflow import party_of
 
 def _event_fields(
     declaration: Declaration,
-    kind: EventKind | str,
     actor: User | None,
     data: dict | None,
     party: Party | None,
     actor_label: str,
 ) -> dict[str, Any]:
     return {
-        "kind": str(kind),
         "subject_type": "declaration",
         "subject_id": declaration.pk,
         "declaration_id": declaration.pk,
@@ -49,7 +46,7 @@ def build_event(
     actor_label: str = "",
 ) -> Event:
     """An event of the declaration, not written yet (see `events_append`)."""
-    return event_build(**_event_fields(declaration, kind, actor, data, party, actor_label))
+    return kind_of(kind).build(**_event_fields(declaration, actor, data, party, actor_label))
 
 
 def record_event(
@@ -61,7 +58,7 @@ def record_event(
     actor_label: str = "",
 ) -> None:
     """Write an event of the declaration, in the transaction of its change."""
-    event_record(**_event_fields(declaration, kind, actor, data, party, actor_label))
+    kind_of(kind).record(**_event_fields(declaration, actor, data, party, actor_label))
 
 
 def declaration_locked(declaration: Declaration, expected_version: int | None) -> Declaration:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from haiquan.accounts.models import User
 from haiquan.core.problems import Conflict
 from haiquan.eventlog.choices import Party
+from haiquan.eventlog.kinds import EventKind
 
 from ..choices import SETTLED_PAYMENT_STATES
 from ..hooks import clearance_blockers
@@ -78,7 +79,7 @@ def declaration_payment_apply(
     guaranteed_vnd: Decimal,
     actor: User | None,
     actor_label: str,
-    kind: str,
+    kind: EventKind | str,
     data: dict,
 ) -> Declaration:
     """Record the new paid and guaranteed totals reported by the payments app, and clear the

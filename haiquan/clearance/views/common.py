@@ -3,24 +3,20 @@ see, and the page for a conflict (another user changed the declaration first).""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from haiquan.accounts.models import User
 from haiquan.accounts.selectors import enterprises_user_may_declare_for
 from haiquan.core.problems import Conflict, NotFound
+from haiquan.core.web import user_of
 from haiquan.refdata.models import Enterprise
 
 from ..models import Declaration
 from ..selectors import declaration_get_for
 
 ACTING_FOR_SESSION_KEY = "haiquan.acting_for"
-
-
-def user_of(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def principals(request: HttpRequest) -> list[Enterprise]:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from haiquan.core.htmx import render_page
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
-from haiquan.core.web import trader_required
+from haiquan.core.web import trader_required, user_of
 from haiquan.refdata.models import Country
 from haiquan.tariff.selectors import hs_search as tariff_hs_search
 
@@ -40,7 +40,7 @@ from ..selectors import DuplicateMatch, declaration_duplicates
 from ..services import DuplicateDeclaration
 from ..validation import declaration_validate
 from ..workflow import Action, By, allows
-from .common import acting_for, conflict_page, declaration_for, principals, user_of
+from .common import acting_for, conflict_page, declaration_for, principals
 
 STRUCTURAL = re.compile(r"^(add-line|remove-line-(\d+)|copy-line-(\d+))$")
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,9 +21,9 @@ from haiquan.accounts.choices import Role
 from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
-from haiquan.core.web import problem_page, role_required
+from haiquan.core.web import pdf_page, role_required, user_of
 from haiquan.eventlog.selectors import events_for_declaration
-from haiquan.payments.selectors import payment_orders_visible_to, receipts_visible_to
+from haiquan.payments.selectors import payment_orders_list, receipts_list
 
 from .. import services
 from ..choices import OPEN_STATUSES, CancellationState, CheckOutcome, RequestState, Status
@@ -49,7 +48,7 @@ from ..selectors import (
 )
 from ..services.documents import document_max_bytes
 from ..timeline import timeline
-from .common import conflict_page, declaration_for, user_of
+from .common import conflict_page, declaration_for
 
 logger = logging.getLogger(__name__)
 
@@ -134,11 +133,9 @@ def declaration_context(
     }
     if declaration.number:
         context["orders"] = list(
-            payment_orders_visible_to(user=user, declaration_number=declaration.number)
+            payment_orders_list(user=user, declaration_number=declaration.number)
         )
-        context["receipts"] = list(
-            receipts_visible_to(user=user, declaration_number=declaration.number)
-        )
+        context["receipts"] = list(receipts_list(user=user, declaration_number=declaration.number))
     return context
 
 
@@ -333,8 +330,6 @@ def cancellation_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 form.problems_apply(exc.errors)
             except Conflict as exc:
                 return conflict_page(request, declaration, exc)
-            except Forbidden as exc:
-                return problem_page(request, exc)
             else:
                 messages.success(
                     request,
@@ -397,8 +392,6 @@ def penalty_record(request: HttpRequest, pk: int) -> HttpResponse:
                 form.problems_apply(exc.errors)
             except Conflict as exc:
                 return conflict_page(request, declaration, exc)
-            except Forbidden as exc:
-                return problem_page(request, exc)
             else:
                 messages.success(
                     request,
@@ -431,23 +424,12 @@ def declaration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The declaration printed as PDF (weasyprint). Where weasyprint cannot run (its system
     libraries missing), a 503 page says so instead of an error."""
     declaration = declaration_for(request, pk)
-    try:
-        from weasyprint import CSS, HTML
-    except (ImportError, OSError):
-        logger.warning("weasyprint cannot be loaded: PDF printing is unavailable", exc_info=True)
-        return _pdf_unavailable(request, declaration)
     context = declaration_context(request, declaration)
     html = render_to_string("clearance/declaration_print.html", context, request=request)
-    css_path = finders.find("haiquan/print.css")
-    stylesheets = [CSS(filename=str(css_path))] if css_path else []
-    try:
-        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
-            stylesheets=stylesheets
-        )
-    except OSError:
-        logger.warning("weasyprint failed to render", exc_info=True)
-        return _pdf_unavailable(request, declaration)
     name = declaration.number or f"draft-{declaration.pk}"
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="declaration-{name}.pdf"'
-    return response
+    return pdf_page(
+        request,
+        html,
+        filename=f"declaration-{name}.pdf",
+        unavailable=lambda: _pdf_unavailable(request, declaration),
+    )

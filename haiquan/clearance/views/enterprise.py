@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 
 from haiquan.core.conf import haiquan_setting
 from haiquan.core.htmx import render_page
-from haiquan.core.web import is_customs, is_trader, trader_required
+from haiquan.core.web import is_customs, is_trader, trader_required, user_of
 
 from ..filtersets import TABS, EnterpriseDeclarationFilter
-from ..selectors import declarations_visible_to
-from .common import ACTING_FOR_SESSION_KEY, acting_for, principals, user_of
+from ..models import Declaration
+from .common import ACTING_FOR_SESSION_KEY, acting_for, principals
 from .officer import declaration_search
 
 
@@ -38,7 +38,7 @@ def _trader_declarations(request: HttpRequest) -> HttpResponse:
     number, container, bill of lading or invoice. A fixed number of queries whatever the volume."""
     choices = principals(request)
     principal = acting_for(request, choices)
-    qs = declarations_visible_to(user_of(request))
+    qs = Declaration.objects.visible_to(user_of(request))
     if principal is not None:
         qs = qs.filter(enterprise=principal)
     filterset = EnterpriseDeclarationFilter(request.GET or None, queryset=qs)

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from haiquan.accounts.choices import Role
 from haiquan.core.conf import haiquan_setting
 from haiquan.core.htmx import render_page
-from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
-from haiquan.core.web import customs_required, problem_page, role_required
+from haiquan.core.problems import Conflict, ValidationFailed
+from haiquan.core.web import customs_required, role_required, user_of
 from haiquan.risk.choices import Lane
 
 from .. import services
@@ -27,8 +27,8 @@ from ..filtersets import OfficerDeclarationFilter, QueueFilter
 from ..forms import CheckResultForm, ReasonForm, ReleaseForm
 from ..inputs import LineCorrection
 from ..models import Declaration
-from ..selectors import declarations_today_by_office, declarations_visible_to, officer_queue
-from .common import conflict_page, declaration_for, user_of
+from ..selectors import declarations_today_by_office, officer_queue
+from .common import conflict_page, declaration_for
 
 
 @customs_required
@@ -57,7 +57,7 @@ def declaration_search(request: HttpRequest) -> HttpResponse:
     container, bill of lading, invoice, enterprise, status, lane, office and dates; reached at
     `/declarations/` (see `enterprise.declaration_list`). A fixed number of queries."""
     user = user_of(request)
-    qs = declarations_visible_to(user).exclude(status=Status.DRAFT)
+    qs = Declaration.objects.visible_to(user).exclude(status=Status.DRAFT)
     filterset = OfficerDeclarationFilter(request.GET or None, queryset=qs, user=user)
     found = (filterset.qs if filterset.is_bound else qs).select_related(
         "office", "enterprise", "type"
@@ -222,8 +222,6 @@ def check_record(request: HttpRequest, pk: int) -> HttpResponse:
         return _check_page(request, declaration, form, kind)
     except Conflict as exc:
         return conflict_page(request, declaration, exc)
-    except Forbidden as exc:
-        return problem_page(request, exc)
     messages.success(request, _("The %(kind)s result is recorded.") % {"kind": kind.label})
     return redirect("clearance:declaration_detail", pk=declaration.pk)
 
@@ -269,8 +267,6 @@ def declaration_escalate(request: HttpRequest, pk: int) -> HttpResponse:
                     form.add_error("reason" if p.field == "reason" else None, str(p.problem))
             except Conflict as exc:
                 return conflict_page(request, declaration, exc)
-            except Forbidden as exc:
-                return problem_page(request, exc)
             else:
                 messages.success(request, _("The declaration is sent to physical inspection."))
                 return redirect("clearance:declaration_detail", pk=declaration.pk)
@@ -298,8 +294,6 @@ def declaration_release(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except Conflict as exc:
                 return conflict_page(request, declaration, exc)
-            except Forbidden as exc:
-                return problem_page(request, exc)
             messages.success(request, _("The goods are released."))
             return redirect("clearance:declaration_detail", pk=declaration.pk)
     else:

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "haiquan.core.middleware.DatabaseUnavailableMiddleware",
+    # A service's refusal a page did not handle (Forbidden...): the problem page, everywhere.
+    "haiquan.core.web.ProblemPageMiddleware",
     # Per-address limits of anonymous pages and of the API (haiquan.core.ratelimit).
     "haiquan.core.ratelimit.AddressRateLimitMiddleware",
     # Last, as django-axes asks: turns a lock-out into the lock-out page.

@@ -18,8 +18,8 @@ from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
 from haiquan.portal import services
 from haiquan.portal.choices import Channel, InquiryStatus
-from haiquan.portal.models import Association, Faq, Notification
-from haiquan.portal.selectors import faq_get, inquiries_visible_to
+from haiquan.portal.models import Association, Faq, Inquiry, Notification
+from haiquan.portal.selectors import faq_get
 from haiquan.portal.services import InquiryInput
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_bad_input_names_each_field_and_saves_nothing(world: Any, content: Any) 
         file(world, subject=" ", body="", office_code="", category="nope")
     fields = {e.field for e in exc.value.errors}
     assert fields == {"subject", "body", "office_code", "category"}
-    assert not inquiries_visible_to(world.users["declarant"]).exists()
+    assert not Inquiry.objects.visible_to(world.users["declarant"]).exists()
 
 
 def test_an_enterprise_cannot_file_for_another(world: Any, content: Any) -> None:
@@ -95,7 +95,7 @@ def test_an_association_forwards_a_members_inquiry(world: Any, content: Any) -> 
     assoc.staff.add(staff)
     inquiry = file(world, actor=staff, association_code="vcci-qn")
     assert inquiry.channel == Channel.ASSOCIATION and inquiry.association == assoc
-    assert inquiry in inquiries_visible_to(staff)
+    assert inquiry in Inquiry.objects.visible_to(staff)
     # Not for an enterprise that is not a member.
     with pytest.raises(ValidationFailed):
         file(
@@ -108,7 +108,7 @@ def test_an_association_forwards_a_members_inquiry(world: Any, content: Any) -> 
 
 def test_who_sees_an_inquiry(world: Any, content: Any) -> None:
     inquiry = file(world)
-    seen = {name: inquiry in inquiries_visible_to(u) for name, u in world.users.items()}
+    seen = {name: inquiry in Inquiry.objects.visible_to(u) for name, u in world.users.items()}
     expected = {
         "declarant": True,
         "other_declarant": False,
@@ -203,7 +203,7 @@ def test_an_officer_of_another_office_cannot_answer(world: Any, content: Any) ->
     inquiry = file(world)
     with pytest.raises(Forbidden):
         services.inquiry_answer(inquiry=inquiry, actor=stranger, body="x")
-    assert inquiry not in inquiries_visible_to(stranger)
+    assert inquiry not in Inquiry.objects.visible_to(stranger)
 
 
 def test_routing_classifies_and_assigns_an_expert(world: Any, content: Any) -> None:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from haiquan.core.i18n import date_text
 from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
-from haiquan.core.web import problem_page, role_required
+from haiquan.core.web import apply_problems, problem_page, problems_onto, role_required, user_of
 
 from .. import news, selectors, services
 from ..choices import InquiryStatus, Side
@@ -23,7 +23,7 @@ from ..forms import InquiryForm, MessageForm, PublishForm, RouteForm, Subscripti
 from ..models import Faq, Inquiry, Rating, Subscription
 from ..notifications import notification_mark_read
 from ..permissions import acts_for_enterprise, files_inquiries, sees_inquiries, works_office
-from .common import apply_errors, enterprise_choices, user_of
+from .common import enterprise_choices
 
 inquiries_required = role_required(sees_inquiries)
 filers_required = role_required(files_inquiries)
@@ -69,7 +69,7 @@ def inquiry_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with problems_onto(form):
             inquiry = services.inquiry_submit(
                 actor=user,
                 data=services.InquiryInput(
@@ -84,11 +84,6 @@ def inquiry_create(request: HttpRequest) -> HttpResponse:
                     association_code=d.get("association_code") or "",
                 ),
             )
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
             messages.success(
                 request,
                 _("Your inquiry %(ref)s has been sent. Customs answers by %(due)s.")
@@ -170,10 +165,8 @@ def inquiry_message(request: HttpRequest, reference: str) -> HttpResponse:
             services.inquiry_reply(inquiry=inquiry, actor=user, body=form.cleaned_data["body"])
             messages.success(request, _("Your reply has been sent to customs."))
     except ValidationFailed as exc:
-        apply_errors(form, exc)
+        apply_problems(form, exc)
         return _rerender(request, inquiry, message_form=form)
-    except ProblemError as exc:
-        return problem_page(request, exc)
     return redirect("portal:inquiry_detail", reference=inquiry.reference)
 
 
@@ -187,10 +180,8 @@ def inquiry_route(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         services.inquiry_route(inquiry=inquiry, actor=user_of(request), **form.cleaned_data)
     except ValidationFailed as exc:
-        apply_errors(form, exc)
+        apply_problems(form, exc)
         return _rerender(request, inquiry, route_form=form)
-    except ProblemError as exc:
-        return problem_page(request, exc)
     messages.success(request, _("The inquiry has been routed."))
     return redirect("portal:inquiry_detail", reference=inquiry.reference)
 
@@ -207,10 +198,8 @@ def inquiry_publish(request: HttpRequest, reference: str) -> HttpResponse:
             inquiry=inquiry, actor=user_of(request), **form.cleaned_data
         )
     except ValidationFailed as exc:
-        apply_errors(form, exc)
+        apply_problems(form, exc)
         return _rerender(request, inquiry, publish_form=form)
-    except ProblemError as exc:
-        return problem_page(request, exc)
     messages.success(request, _("The answer is now in the FAQ bank."))
     return redirect("portal:faq_detail", slug=faq.slug)
 
@@ -251,7 +240,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
             try:
                 news.subscription_add(user=user, **form.cleaned_data)
             except ValidationFailed as exc:
-                apply_errors(form, exc)
+                apply_problems(form, exc)
             except ProblemError as exc:
                 form.add_error(None, str(exc.detail))
             else:

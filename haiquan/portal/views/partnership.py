@@ -11,14 +11,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haiquan.core.problems import ProblemError, ValidationFailed
-from haiquan.core.web import problem_page, role_required, trader_required
+from haiquan.core.web import (
+    apply_problems,
+    problems_onto,
+    role_required,
+    trader_required,
+    user_of,
+)
 
 from .. import cdci, news, partnership
 from ..choices import CampaignStatus
 from ..forms import AgreementForm, CdciForm, DialogueForm, IssueForm, NewsForm, ReviewForm
 from ..models import Agreement, Association, Campaign, Dialogue, DialogueIssue
 from ..permissions import manages_partnership, manages_partnership_of, sees_rating_reports
-from .common import apply_errors, enterprise_choices, user_of
+from .common import enterprise_choices
 
 leaders_required = role_required(manages_partnership)
 report_readers = role_required(sees_rating_reports)
@@ -74,7 +80,9 @@ def cdci_respond(request: HttpRequest, code: str) -> HttpResponse:
                 comment=d["comment"],
             )
         except ValidationFailed as exc:
-            apply_errors(form, exc, {f"scores.{c.code}": f"score_{c.code}" for c in criteria})
+            apply_problems(
+                form, exc, aliases={f"scores.{c.code}": f"score_{c.code}" for c in criteria}
+            )
         except ProblemError as exc:
             form.add_error(None, str(exc.detail))
         else:
@@ -103,7 +111,7 @@ def dialogue_create(request: HttpRequest) -> HttpResponse:
     form = DialogueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with problems_onto(form):
             dialogue = partnership.dialogue_create(
                 actor=user_of(request),
                 kind=d["kind"],
@@ -118,11 +126,6 @@ def dialogue_create(request: HttpRequest) -> HttpResponse:
                     if line.strip()
                 ],
             )
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
             return redirect("portal:dialogue_report", pk=dialogue.pk)
     status = 422 if form.is_bound and form.errors else 200
     return render(request, "portal/dialogue_form.html", {"form": form}, status=status)
@@ -160,8 +163,6 @@ def issue_update(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationFailed as exc:
             messages.error(request, "; ".join(str(e.problem) for e in exc.errors))
-        except ProblemError as exc:
-            return problem_page(request, exc)
         else:
             messages.success(request, _("The follow-up has been saved."))
     return redirect("portal:dialogue_report", pk=issue.dialogue_id)
@@ -172,7 +173,7 @@ def news_create(request: HttpRequest) -> HttpResponse:
     form = NewsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with problems_onto(form):
             item = news.news_publish(
                 actor=user_of(request),
                 kind=d["kind"],
@@ -181,11 +182,6 @@ def news_create(request: HttpRequest) -> HttpResponse:
                 topics=list(d["topics"]),
                 hs_chapters=[c.strip() for c in d["hs_chapters"].split(",") if c.strip()],
             )
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
             messages.success(request, _("Published and sent to its subscribers."))
             return redirect("portal:news_detail", pk=item.pk)
     status = 422 if form.is_bound and form.errors else 200
@@ -197,7 +193,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
     form = AgreementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with problems_onto(form, aliases={"association_codes": "associations"}):
             partnership.agreement_create(
                 actor=user_of(request),
                 title=d["title"],
@@ -208,11 +204,6 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
                 commitments=d["commitments"].splitlines(),
                 association_codes=list(d["associations"]),
             )
-        except ValidationFailed as exc:
-            apply_errors(form, exc, {"association_codes": "associations"})
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
             messages.success(request, _("The agreement has been recorded."))
             return redirect("portal:partnership")
     status = 422 if form.is_bound and form.errors else 200
@@ -229,15 +220,10 @@ def agreement_review(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with problems_onto(form):
             partnership.agreement_review_record(
                 actor=user_of(request), agreement=agreement, **form.cleaned_data
             )
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
             messages.success(request, _("The review has been recorded."))
             return redirect("portal:partnership")
     status = 422 if form.is_bound and form.errors else 200

@@ -7,7 +7,6 @@ import hashlib
 import logging
 from typing import Any
 
-from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from haiquan.core.htmx import render_page
 from haiquan.core.problems import NotFound
+from haiquan.core.web import html_to_pdf, pdf_response
 
 from .. import news, selectors
 from ..forms import SearchForm
@@ -169,31 +169,11 @@ def handbook_pdf(request: HttpRequest) -> HttpResponse:
     key = f"portal:handbook-pdf:{version.pk}:{lang}:{digest}"
     pdf = cache.get(key)
     if pdf is None:
-        pdf = _handbook_pdf_render(request, html)
+        pdf = html_to_pdf(request, html)
         if pdf is None:
             return _pdf_unavailable(request)
         cache.set(key, pdf, timeout=HANDBOOK_PDF_SECONDS)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="handbook-{version.version}-{lang}.pdf"'
-    return response
-
-
-def _handbook_pdf_render(request: HttpRequest, html: str) -> bytes | None:
-    try:
-        from weasyprint import CSS, HTML
-    except (ImportError, OSError):
-        logger.warning("weasyprint cannot be loaded: PDF printing is unavailable", exc_info=True)
-        return None
-    css_path = finders.find("haiquan/print.css")
-    stylesheets = [CSS(filename=str(css_path))] if css_path else []
-    try:
-        pdf: bytes = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
-            stylesheets=stylesheets
-        )
-    except OSError:
-        logger.warning("weasyprint failed to render", exc_info=True)
-        return None
-    return pdf
+    return pdf_response(pdf, f"handbook-{version.version}-{lang}.pdf")
 
 
 def _pdf_unavailable(request: HttpRequest) -> HttpResponse:

@@ -12,14 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.clearance.models import Declaration
-from haiquan.core.problems import ProblemError, ValidationFailed
-from haiquan.core.web import problem_page, role_required, trader_required
+from haiquan.core.web import problems_onto, role_required, trader_required, user_of
 
 from .. import ratings
 from ..forms import RatingForm, ReportForm
 from ..models import Inquiry
 from ..permissions import acts_for_enterprise, sees_rating_reports
-from .common import apply_errors, user_of
 
 
 @trader_required
@@ -54,7 +52,7 @@ def rating_create(request: HttpRequest) -> HttpResponse:
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with problems_onto(form):
             ratings.rating_submit(
                 actor=user,
                 data=ratings.RatingInput(
@@ -64,11 +62,6 @@ def rating_create(request: HttpRequest) -> HttpResponse:
                     **data_key,
                 ),
             )
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        except ProblemError as exc:
-            return problem_page(request, exc)
-        else:
             messages.success(request, _("Thank you: your rating has been recorded."))
             if isinstance(subject, Inquiry):
                 return redirect("portal:inquiry_detail", reference=subject.reference)
@@ -92,14 +85,10 @@ def rating_report(request: HttpRequest) -> HttpResponse:
         date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
         office = form.cleaned_data["office_code"]
     report = None
-    try:
+    with problems_onto(form):
         report = ratings.rating_report(
             user=user_of(request), date_from=date_from, date_to=date_to, office_code=office
         )
-    except ValidationFailed as exc:
-        apply_errors(form, exc)
-    except ProblemError as exc:
-        return problem_page(request, exc)
     if form.is_bound and not form.is_valid():
         form.full_clean()
     from ..choices import RatingReason

@@ -20,8 +20,9 @@ from haiquan.clearance.choices import OPEN_STATUSES, Status
 from haiquan.clearance.models import Declaration
 from haiquan.clearance.services import declaration_clearance_retry
 from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
+from haiquan.eventlog.kinds import EventKind
 from haiquan.refdata.models import Enterprise
 from haiquan.tariff.normalise import hs_code_normalise, unit_is_known, unit_normalise
 
@@ -302,10 +303,9 @@ def _unlink_open(goods: DocumentGoods) -> None:
     )
 
 
-def _document_event(document: Document, kind: str, actor: User, data: dict[str, Any]) -> None:
+def _document_event(document: Document, kind: EventKind, actor: User, data: dict[str, Any]) -> None:
     decl = document.declaration
-    event_record(
-        kind=kind,
+    kind.record(
         subject_type="sw_document",
         subject_id=document.pk,
         declaration_id=decl.pk if decl else None,
@@ -430,7 +430,7 @@ def _apply(
         _write_goods(doc, clean.goods)
         _document_event(
             doc,
-            "singlewindow.document_received",
+            kinds.SINGLEWINDOW_DOCUMENT_RECEIVED,
             actor,
             {"message_id": msg.message_id, "items": len(clean.goods)},
         )
@@ -484,7 +484,7 @@ def _apply(
             doc.save()
             _write_goods(doc, clean.goods)
             _document_event(
-                doc, "singlewindow.document_amended", actor, {"message_id": msg.message_id}
+                doc, kinds.SINGLEWINDOW_DOCUMENT_AMENDED, actor, {"message_id": msg.message_id}
             )
         else:
             doc.state = DocumentState.REVOKED
@@ -495,7 +495,7 @@ def _apply(
                 _unlink_open(g)
             _document_event(
                 doc,
-                "singlewindow.document_revoked",
+                kinds.SINGLEWINDOW_DOCUMENT_REVOKED,
                 actor,
                 {"message_id": msg.message_id, "reason": doc.revoke_reason},
             )

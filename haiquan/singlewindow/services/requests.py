@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from haiquan.accounts.models import User
 from haiquan.clearance.choices import OPEN_STATUSES, Status
 from haiquan.clearance.models import Declaration, DeclarationLine
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 
 from ..choices import DocumentKind, DocumentState, RequestState, Result
 from ..inputs import quantity_text
@@ -183,8 +183,7 @@ def declaration_requests_sync(
 
 def _sync_events(declaration: Declaration, result: SyncResult, actor: User | None) -> None:
     if result.requested:
-        event_record(
-            kind="singlewindow.requested",
+        kinds.SINGLEWINDOW_REQUESTED.record(
             subject_type="declaration",
             subject_id=declaration.pk,
             declaration_id=declaration.pk,
@@ -205,8 +204,7 @@ def _sync_events(declaration: Declaration, result: SyncResult, actor: User | Non
             },
         )
     if result.answered:
-        event_record(
-            kind="singlewindow.answered",
+        kinds.SINGLEWINDOW_ANSWERED.record(
             subject_type="declaration",
             subject_id=declaration.pk,
             declaration_id=declaration.pk,

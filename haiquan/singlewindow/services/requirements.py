@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
+from haiquan.eventlog.kinds import EventKind
 from haiquan.refdata.models import Country, DeclarationType
 from haiquan.tariff.normalise import hs_code_normalise
 
@@ -155,7 +156,7 @@ def requirement_create(*, actor: User, data: RequirementInput) -> Requirement:
     require_requirements_editor(actor)
     agency, fields = _requirement_clean(data)
     req = Requirement.objects.create(agency=agency, **fields)
-    _requirement_event(req, "singlewindow.requirement_created", actor)
+    _requirement_event(req, kinds.SINGLEWINDOW_REQUIREMENT_CREATED, actor)
     return req
 
 
@@ -171,13 +172,12 @@ def requirement_update(
     for k, v in fields.items():
         setattr(requirement, k, v)
     requirement.save()
-    _requirement_event(requirement, "singlewindow.requirement_changed", actor)
+    _requirement_event(requirement, kinds.SINGLEWINDOW_REQUIREMENT_CHANGED, actor)
     return requirement
 
 
-def _requirement_event(req: Requirement, kind: str, actor: User) -> None:
-    event_record(
-        kind=kind,
+def _requirement_event(req: Requirement, kind: EventKind, actor: User) -> None:
+    kind.record(
         subject_type="sw_requirement",
         subject_id=req.pk,
         party=Party.CUSTOMS,

@@ -24,8 +24,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 
 from ..models import ClassifierVersion
 from ..services import tariff_changed
@@ -245,8 +245,7 @@ def classifier_train(
         # The tariff's token is what every process's assistant follows: a new one makes them
         # load this version (the tariff itself is unchanged).
         token = tariff_changed(keep_digest=True) if activate else ""
-        event_record(
-            kind="tariff.assistant_trained",
+        kinds.TARIFF_ASSISTANT_TRAINED.record(
             subject_type="tariff",
             subject_id=1,
             party=Party.SYSTEM,

@@ -36,8 +36,8 @@ from django.utils.translation import gettext as _
 
 from haiquan.core.bulkwrite import IdAllocator, Table, write_rows
 from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.eventlog.services import event_record
 
 from .. import published as published_format
 from .. import schedule_csv
@@ -242,8 +242,7 @@ def tariff_load_published(
             published.lines, valid_from, valid_to, source
         )
         token = tariff_changed(digest=digest)
-        event_record(
-            kind="tariff.loaded",
+        kinds.TARIFF_LOADED.record(
             subject_type="tariff",
             subject_id=1,
             party=Party.SYSTEM,
@@ -544,8 +543,7 @@ def agreements_load(
                 update_fields=["joined_on", "schedule"],
             )
         token = tariff_changed()
-        event_record(
-            kind="tariff.agreements_loaded",
+        kinds.TARIFF_AGREEMENTS_LOADED.record(
             subject_type="tariff",
             subject_id=1,
             party=Party.SYSTEM,
@@ -675,8 +673,7 @@ def _load_list(lines_fh: IO[str], pref_fh: IO[str] | None, *, source: str, actor
         period.save()
     n_prefs = len(prefs)
     token = tariff_changed()
-    event_record(
-        kind="tariff.loaded",
+    kinds.TARIFF_LOADED.record(
         subject_type="tariff",
         subject_id=1,
         party=Party.SYSTEM,
