@@ -89,14 +89,15 @@ def filing(mst: str, n_lines: int) -> dict[str, Any]:
     return payload(mst, lines=lines, invoice_value=f"{total:.2f}")
 
 
-# A filing: the token; the idempotency claim; every revision token (reference data, tariff, risk
-# rules, single-window requirements) in one statement; the enterprise and the declarant's right
+# A filing (its token held verified by the worker: haiquan.accounts.tokencache): the
+# idempotency claim; every revision token (reference data, tariff, risk rules, single-window
+# requirements) in one statement; the enterprise and the declarant's right
 # to declare for it; the number; the duplicate check (declarations, then containers); the
 # declaration, its lines (one statement), its containers, its version, its events (one
 # statement); the idempotency record's answer. The single window's observer costs nothing when
 # no requirement could apply (it did 5 statements), nor the answer's blockers (3). Not one
 # statement more per line.
-FILING = pinned(sqlite=14)
+FILING = pinned(sqlite=13)
 
 
 @pytest.mark.parametrize("n_lines", [1, 5, 20])
@@ -194,10 +195,10 @@ def test_a_bank_confirmation_keeps_its_budget(rates, declarant, hoanglong):
 
 # --- An officer's check --------------------------------------------------------------------------
 
-# The token, the declaration (read, then locked, each with its office's path), the check, the
+# The declaration (read, then locked, each with its office's path), the check, the
 # declaration and its event, then the answer: the declaration read again with its lines,
 # containers, cancellation request, checks, the single window's blockers and penalties.
-CHECK = pinned(sqlite=22)
+CHECK = pinned(sqlite=21)
 
 
 def test_an_officers_document_check_keeps_its_budget(rates, declarant, hoanglong, officer, api):
@@ -230,12 +231,12 @@ def officer_analyst() -> User:
 
 # --- A telemetry batch ---------------------------------------------------------------------------
 
-# The token, the seals' keys, the seals, the movements they are on (locked) and their state,
+# The seals' keys, the seals, the movements they are on (locked) and their state,
 # the counters read and written, the containers' state, the positions, the seals' last contact
 # and the containers' state written back. PostgreSQL stores the positions with one
 # `INSERT ... ON CONFLICT DO NOTHING RETURNING` that says which were new; SQLite first reads
 # which of the batch's (seal, time) pairs it holds already: one statement more.
-TELEMETRY = pinned(sqlite=12, postgresql=11)
+TELEMETRY = pinned(sqlite=11, postgresql=10)
 
 
 @pytest.mark.parametrize("n_positions", [1, 10, 50, 500])
