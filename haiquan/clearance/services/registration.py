@@ -189,7 +189,7 @@ def _register(
     tariff_token: str | None,
 ) -> Declaration:
     on_day = timezone.localdate(now)
-    resolved = declaration_validate(data, on_day=on_day, reference=ref)
+    resolved = declaration_validate(data, on_day=on_day, reference=ref, declarant=actor)
     require_may_declare_for(actor, resolved.enterprise)
     rate, duties = assess(resolved, on_day=on_day, reference=ref, tariff_token=tariff_token)
 
