@@ -14,7 +14,11 @@ def _fresh_limits() -> None:
     every test starts with none spent, whatever ran before it on the same worker."""
     from django.core.cache import caches
 
+    from haiquan.accounts.tokencache import tokens_forget_all
+
     caches["limits"].clear()
+    # ...and so are the API tokens a worker holds verified (haiquan.accounts.tokencache).
+    tokens_forget_all()
 
 
 @pytest.fixture(scope="session", autouse=True)

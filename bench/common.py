@@ -218,3 +218,69 @@ def wait_http(url: str, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+# --- CPU per operation (issue 18): survives a machine shared with other work --------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu_s(pid: int) -> float | None:
+    """utime + stime of a process in seconds (fields 14 and 15 of /proc/<pid>/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children_of(master: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return sorted(pids)
+
+
+def backend_pids(database: str) -> list[int]:
+    """The PostgreSQL client backends connected to `database` (the server runs on this
+    machine: their /proc entries are readable)."""
+    out = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc",
+         "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
+         f"AND datname = '{database}' AND pid <> pg_backend_pid()"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return [int(p) for p in out.stdout.split()]
+
+
+class CpuMeter:
+    """CPU seconds spent by a gunicorn master's workers and by the PostgreSQL backends of a
+    database between start() and stop(): processes that appear meanwhile count from zero."""
+
+    def __init__(self, master: int | None, database: str) -> None:
+        self.master, self.database = master, database
+        self._before: dict[str, dict[int, float]] = {}
+
+    def _snapshot(self) -> dict[str, dict[int, float]]:
+        groups = {
+            "server": children_of(self.master) if self.master else [],
+            "db": backend_pids(self.database),
+        }
+        return {
+            name: {p: c for p in pids if (c := proc_cpu_s(p)) is not None}
+            for name, pids in groups.items()
+        }
+
+    def start(self) -> None:
+        self._before = self._snapshot()
+
+    def stop(self) -> dict[str, float]:
+        after = self._snapshot()
+        return {
+            name: sum(c - self._before.get(name, {}).get(p, 0.0) for p, c in now.items())
+            for name, now in after.items()
+        }

@@ -96,7 +96,13 @@ class Server:
             cwd=ROOT,
             env=self.env,
         )
-        wait_http(self.base + "/api/v1/openapi.json", timeout=60)
+        try:
+            # Workers import every part: on a loaded machine that takes well over a minute.
+            wait_http(self.base + "/api/v1/openapi.json", timeout=300)
+        except RuntimeError:
+            self.proc.kill()  # not left running behind a failed start
+            self.proc.wait()
+            raise
 
     def worker_pids(self) -> list[int]:
         if self.proc is None:

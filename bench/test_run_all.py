@@ -56,3 +56,18 @@ def test_peak_memory_is_measured_from_the_reset():
     after = peak_rss_mb()
     assert with_block is not None and after is not None
     assert with_block - after > 150
+
+
+def test_cpu_per_operation_reads_a_process_s_own_cpu_time():
+    import os
+
+    from bench.common import CpuMeter, proc_cpu_s
+
+    before = proc_cpu_s(os.getpid())
+    assert before is not None
+    meter = CpuMeter(os.getppid(), "no_such_database")
+    meter.start()
+    spent = sum(i * i for i in range(3_000_000))  # some CPU of this process
+    after = proc_cpu_s(os.getpid())
+    assert spent and after is not None and after > before
+    assert meter.stop()["db"] == 0  # no backend of a database that does not exist

@@ -19,6 +19,7 @@ from haiquan.core.ratelimit import api_token_throttle
 
 from .models import ApiToken, hash_token
 from .selectors import user_needs_second_factor
+from .tokencache import token_read, token_used
 
 
 class TokenRefused(ProblemError):
@@ -35,9 +36,8 @@ class BearerTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         if not token or len(token) > 200:
             return None
-        try:
-            tok = ApiToken.objects.select_related("user").get(key_hash=hash_token(token))
-        except ApiToken.DoesNotExist:
+        tok = token_read(hash_token(token))
+        if tok is None:
             return None
         if not tok.user.is_active:
             return None
@@ -76,6 +76,7 @@ class BearerTokenAuth(HttpBearer):
         # Record use at most once a minute: a write on every request would cost throughput.
         if tok.last_used_at is None or now - tok.last_used_at > timedelta(minutes=1):
             ApiToken.objects.filter(pk=tok.pk).update(last_used_at=now)
+            token_used(tok.key_hash, now)
         request.user = tok.user
         request.api_token = tok  # type: ignore[attr-defined]
         return tok.user

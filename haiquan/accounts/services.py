@@ -22,6 +22,7 @@ from haiquan.refdata.models import CentralTeam, Enterprise, Office
 
 from .choices import CUSTOMS_ROLES, Role
 from .models import ApiToken, EnrolmentLink, User, hash_token
+from .tokencache import token_forget
 
 logger = logging.getLogger("haiquan.security")
 
@@ -231,6 +232,11 @@ def token_revoke(
     token.revoked_at = timezone.now()
     token.revoked_by = revoked_by
     token.save(update_fields=["revoked_at", "revoked_by"])
+    # This process refuses it from its next request (forgotten now, and again at the commit in
+    # case a request of another thread read it meanwhile); other workers within
+    # API_TOKEN_CACHE_SECONDS (haiquan.accounts.tokencache).
+    token_forget(token.key_hash)
+    transaction.on_commit(lambda: token_forget(token.key_hash))
     logger.info(
         "API token %s… (%s) of %s revoked by %s",
         token.prefix,

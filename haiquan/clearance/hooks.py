@@ -19,6 +19,7 @@ Apps register their functions in their AppConfig.ready():
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -152,6 +153,9 @@ def declaration_validators_run(resolved: ResolvedDeclaration, on_day: date) -> l
 WrittenObserver = Callable[["Declaration"], None]
 
 _observers: list[WrittenObserver] = []
+# The pk of the declaration whose observers are running, when it was created by this very
+# change (a registration not from a draft): it has nothing of its own yet to look up.
+_new: ContextVar[int | None] = ContextVar("haiquan_written_new", default=None)
 
 
 def declaration_written_observer_register(observer: WrittenObserver) -> None:
@@ -162,7 +166,21 @@ def declaration_written_observer_unregister(observer: WrittenObserver) -> None:
     _remove(_observers, observer)
 
 
-def declaration_written(declaration: Declaration) -> None:
-    """Tell every observer, inside the transaction, that the declaration's lines were written."""
-    for observer in _observers:
-        observer(declaration)
+def declaration_written(declaration: Declaration, *, new: bool = False) -> None:
+    """Tell every observer, inside the transaction, that the declaration's lines were written.
+
+    The lines just written are attached to the declaration (`declaration.lines.all()` reads
+    them without a query: `content.replace_lines`). `new`: the declaration was created by this
+    change, so no observer's earlier rows can exist for it (`written_declaration_is_new`)."""
+    reset = _new.set(declaration.pk if new else None)
+    try:
+        for observer in _observers:
+            observer(declaration)
+    finally:
+        _new.reset(reset)
+
+
+def written_declaration_is_new(declaration: Declaration) -> bool:
+    """Inside an observer: whether the declaration was created by the change being observed
+    (an observer may then skip looking for, or removing, rows of its own for it)."""
+    return declaration.pk is not None and _new.get() == declaration.pk

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef
 from django.utils import formats
 from django.utils.translation import gettext as _
 from stdnum import iso6346
 from stdnum.vn import mst as mst_std
 
+from haiquan.accounts.models import User
+from haiquan.accounts.selectors import enterprises_user_may_declare_for
 from haiquan.core.conf import haiquan_setting
 from haiquan.core.problems import FieldProblem, ValidationFailed
 from haiquan.core.templatetags.hq import amount, quantity
@@ -49,10 +52,16 @@ def _problem(errors: list[FieldProblem], field: str, text: str, code: str = "inv
 
 
 def declaration_validate(
-    data: DeclarationInput, *, on_day: date, reference: Reference | None = None
+    data: DeclarationInput,
+    *,
+    on_day: date,
+    reference: Reference | None = None,
+    declarant: User | None = None,
 ) -> ResolvedDeclaration:
     """Check the content of a declaration; raise `ValidationFailed` listing every problem.
-    `reference` is the reference data to check against (the current one when not given)."""
+    `reference` is the reference data to check against (the current one when not given).
+    `declarant`: whether that user may declare for the enterprise is read with it, in the same
+    statement (`workflow.require_may_declare_for` then needs no query of its own)."""
     errors: list[FieldProblem] = []
     ref = reference or reference_current()
 
@@ -110,7 +119,16 @@ def declaration_validate(
             "invalid-mst",
         )
     else:
-        enterprise = Enterprise.objects.filter(mst=mst_std.compact(mst)).first()
+        found = Enterprise.objects.filter(mst=mst_std.compact(mst))
+        if declarant is not None:
+            found = found.annotate(
+                may_declare=Exists(
+                    enterprises_user_may_declare_for(declarant).filter(pk=OuterRef("pk"))
+                )
+            )
+        enterprise = found.first()
+        if enterprise is not None and declarant is not None:
+            enterprise.may_declare_checked_for = declarant.pk  # type: ignore[attr-defined]
         if enterprise is None:
             _problem(
                 errors,

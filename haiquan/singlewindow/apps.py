@@ -33,13 +33,17 @@ class SingleWindowConfig(AppConfig):
             preference_verifier_register,
         )
         from haiquan.core.nav import nav_item_register
+        from haiquan.core.revisions import revision_source_register
 
         from .asw import preference_verify
         from .services import declaration_blockers, declaration_written
+        from .services.requirements import REVISION_NAME, REVISION_SQL
 
         clearance_guard_register(declaration_blockers)
         preference_verifier_register(preference_verify)
         declaration_written_observer_register(declaration_written)
+        # The requirements table's token is read with a registration's other tokens.
+        revision_source_register(REVISION_NAME, f"({REVISION_SQL})")
         nav_item_register(
             "singlewindow:home",
             _("Single window"),

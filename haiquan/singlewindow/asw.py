@@ -22,7 +22,11 @@ from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
 from haiquan.clearance.choices import Status
-from haiquan.clearance.hooks import PreferenceClaim, PreferenceVerdict
+from haiquan.clearance.hooks import (
+    PreferenceClaim,
+    PreferenceVerdict,
+    written_declaration_is_new,
+)
 from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed
 from haiquan.eventlog import kinds
@@ -396,14 +400,27 @@ def declaration_uses_sync(*, declaration: Declaration) -> list[CertificateUse]:
     """Record what each granted line drew on its e-C/O item, replacing the declaration's
     earlier uses (amendment). Runs inside the registration's transaction; a certificate used
     up meanwhile by another declaration rolls it back (409)."""
-    CertificateUse.objects.filter(declaration=declaration).delete()
+    if not written_declaration_is_new(declaration):  # a new one has drawn nothing yet
+        CertificateUse.objects.filter(declaration=declaration).delete()
     if declaration.flow != Flow.IMPORT:
         return []
     uses: list[CertificateUse] = []
     on_day = timezone.localdate(declaration.registered_at or timezone.now())
-    lines = DeclarationLine.objects.filter(
-        declaration=declaration, import_rate_kind__startswith="preferential"
-    ).exclude(co_number="")
+    written = getattr(declaration, "_prefetched_objects_cache", {}).get("lines")
+    if written is not None:  # the lines clearance just wrote (no need to read them back)
+        lines = [
+            ln
+            for ln in written
+            if ln.import_rate_kind.startswith("preferential") and ln.co_number != ""
+        ]
+    else:
+        lines = list(
+            DeclarationLine.objects.filter(
+                declaration=declaration, import_rate_kind__startswith="preferential"
+            )
+            .exclude(co_number="")
+            .order_by("line_no")
+        )
     for ln in lines:
         claim = PreferenceClaim(
             enterprise_mst=declaration.enterprise.mst,

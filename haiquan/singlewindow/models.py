@@ -102,6 +102,26 @@ class Requirement(models.Model):
         return f"{self.hs_prefix}* → {self.agency.code} {self.get_kind_display()}"
 
 
+class RequirementRevision(models.Model):
+    """One row whose token changes whenever the requirements table (or an agency) changes.
+
+    Every registration asks which of its lines need a permit or an inspection result; each
+    process keeps the active requirements in memory (`requirements.requirements_table`) and
+    compares this token with the one it loaded under. Database triggers (migration 0003) write
+    a new random token on every INSERT, UPDATE, DELETE or TRUNCATE of the requirements and the
+    agencies, whoever makes it, in the transaction of the change (as `RefdataRevision`)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(_("token"), max_length=32)
+
+    class Meta:
+        verbose_name = _("requirements revision")
+        verbose_name_plural = _("requirements revisions")
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class Document(models.Model):
     """A permit or a specialised-inspection result sent by an agency. A permit covers goods
     quantities that declarations draw down; an inspection result may name the declaration it

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from haiquan.accounts.models import User
+from haiquan.core.models import prefetched_set
 from haiquan.tariff.duties import DeclarationDuties
 
 from ..inputs import DeclarationInput, LineInput
@@ -63,7 +64,11 @@ def replace_lines(
         if duties is not None:
             _set_line_duties(row, duties.lines[i])
         rows.append(row)
-    return DeclarationLine.objects.bulk_create(rows)
+    written = DeclarationLine.objects.bulk_create(rows)
+    # The lines just written, attached as if prefetched: the written observers (single window,
+    # e-C/O) and the answer read them without reading them back.
+    prefetched_set(declaration, "lines", written)
+    return written
 
 
 def _set_line_duties(row: DeclarationLine, ld: Any) -> None:

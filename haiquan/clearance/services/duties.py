@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.core.revisions import revision_sql
 from haiquan.refdata.choices import Flow
 from haiquan.refdata.selectors import Reference, reference_current, reference_tokens_sql
 from haiquan.tariff.duties import DeclarationDuties, DeclarationIn, LineIn, compute_duties
@@ -28,6 +29,9 @@ from ..inputs import DeclarationInput
 from ..models import Declaration
 from ..validation import ResolvedDeclaration, declaration_validate
 from ..workflow import require_may_declare_for
+
+# (names, tokens) of the other revision tokens read with the reference data's.
+Revisions = tuple[list[str], list[object]]
 
 
 def _verdicts(
@@ -143,14 +147,18 @@ def quota_draw(
     )
 
 
-def cached_data() -> tuple[Reference, str | None]:
+def cached_data() -> tuple[Reference, str | None, Revisions]:
     """The reference data and the tariff token, their revision tokens read in one statement:
-    both copies are kept per process and checked against the database on each use."""
+    both copies are kept per process and checked against the database on each use. The same
+    statement reads every other registered revision token (the risk rules, the single window's
+    requirements: haiquan.core.revisions), which the caller binds for its operation."""
     ref_token, rates_token = reference_tokens_sql()
+    names, others = revision_sql()
+    select = ", ".join([ref_token, rates_token, tariff_token_sql(), *others])
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {ref_token}, {rates_token}, {tariff_token_sql()}")
+        cur.execute(f"SELECT {select}")
         row = cur.fetchone()
-    return reference_current(tokens=(row[0], row[1])), row[2]
+    return reference_current(tokens=(row[0], row[1])), row[2], (names, list(row[3:]))
 
 
 def assess(
@@ -174,7 +182,7 @@ def declaration_duty_preview(
 ) -> tuple[Decimal, DeclarationDuties]:
     """The duties a declaration would owe if registered now; nothing is saved."""
     on_day = timezone.localdate()
-    ref, tariff_token = cached_data()
+    ref, tariff_token, _others = cached_data()
     resolved = declaration_validate(data, on_day=on_day, reference=ref)
     require_may_declare_for(actor, resolved.enterprise)
     return assess(resolved, on_day=on_day, reference=ref, tariff_token=tariff_token)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,10 +14,12 @@ from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.core.models import prefetched_set
 from haiquan.core.problems import Conflict
+from haiquan.core.revisions import revisions_bound
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
 from haiquan.eventlog.services import events_append
+from haiquan.refdata.selectors import Reference
 from haiquan.risk.choices import Lane, ReasonSource
 from haiquan.risk.engine import DeclarationFacts, LaneResult, LineFacts, Reason, lane_decide
 from haiquan.tariff.assistant import disagreements as classification_disagreements
@@ -166,13 +169,27 @@ def declaration_register(
     day's exchange rate, give it its 12-digit number, decide its lane, and — for a green one with
     nothing to pay — clear it at once. All in one transaction with its events."""
     now = timezone.now()
-    on_day = timezone.localdate(now)
     if data is None:
         if draft is None:
             raise ValueError("register needs data or a draft")
         data = declaration_input_from(draft)
-    ref, tariff_token = cached_data()
-    resolved = declaration_validate(data, on_day=on_day, reference=ref)
+    # One statement reads every revision token the registration needs (reference data, tariff,
+    # risk rules, single-window requirements); the caches below check theirs against it.
+    ref, tariff_token, revisions = cached_data()
+    with revisions_bound(*revisions):
+        return _register(actor, data, draft, now, ref, tariff_token)
+
+
+def _register(
+    actor: User,
+    data: DeclarationInput,
+    draft: Declaration | None,
+    now: datetime,
+    ref: Reference,
+    tariff_token: str | None,
+) -> Declaration:
+    on_day = timezone.localdate(now)
+    resolved = declaration_validate(data, on_day=on_day, reference=ref, declarant=actor)
     require_may_declare_for(actor, resolved.enterprise)
     rate, duties = assess(resolved, on_day=on_day, reference=ref, tariff_token=tariff_token)
 
@@ -209,7 +226,7 @@ def declaration_register(
         lines = replace_lines(declaration, data, duties, fresh=draft is None)
         containers = replace_containers(declaration, resolved.containers, fresh=draft is None)
         quota_draw(declaration, data, duties, fresh=True)
-        declaration_written(declaration)
+        declaration_written(declaration, new=draft is None)
         DeclarationVersion.objects.create(
             declaration=declaration,
             number=1,

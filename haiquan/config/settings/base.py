@@ -293,6 +293,10 @@ HAIQUAN: dict[str, Any] = {
     "DOCUMENT_MAX_BYTES": int(float(os.environ.get("HAIQUAN_DOCUMENT_MAX_MB", "20")) * 1024 * 1024),
     # Bonded warehouses: days of warning before a lot's storage time (default 365) ends.
     "BONDED_EXPIRY_WARNING_DAYS": int(os.environ.get("HAIQUAN_BONDED_WARNING_DAYS", "30")),
+    # A worker keeps a bearer token it has verified (and its user) this many seconds before
+    # reading it again: a revocation, an expiry or a deactivated user takes effect everywhere
+    # within this time (at once in the process that revoked). 0 reads the token every request.
+    "API_TOKEN_CACHE_SECONDS": float(os.environ.get("HAIQUAN_API_TOKEN_CACHE_SECONDS", "5")),
     # Each API token may send a burst of this many requests, then this many a second; beyond
     # that 429 with Retry-After (haiquan.core.ratelimit). 0 a second turns the limit off. The
     # buckets live in CACHES: use a cache shared by every worker and host in production.

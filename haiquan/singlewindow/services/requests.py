@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
 from haiquan.clearance.choices import OPEN_STATUSES, Status
+from haiquan.clearance.hooks import written_declaration_is_new
 from haiquan.clearance.models import Declaration, DeclarationLine
+from haiquan.core.models import prefetched_set
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 
@@ -126,23 +128,28 @@ def declaration_requests_sync(
     if declaration.status in (Status.DRAFT, Status.CANCELLED):
         return result
     on_day = timezone.localdate(declaration.registered_at) if declaration.registered_at else today
-    lines = list(
-        DeclarationLine.objects.filter(declaration=declaration).values_list(
-            "line_no", "hs_code", "origin_id", "quantity", "unit"
-        )
-    )
+    lines = _lines_of(declaration)
     needs = requirements_for_lines(
         flow=declaration.flow,
         type_code=declaration.type_id,
         lines=[(n, hs, o) for n, hs, o, _q, _u in lines],
         on_day=on_day,
     )
-    existing = {
-        (r.line_no, r.requirement_id): r
-        for r in Request.objects.filter(declaration=declaration).select_related(
-            "goods__document", "agency"
-        )
-    }
+    if written_declaration_is_new(declaration):
+        # Registered by this very change: it has no request yet, and none is needed unless a
+        # line falls under the table (most declarations: no statement at all).
+        existing: dict[tuple[int, int], Request] = {}
+        if not needs:
+            prefetched_set(declaration, "agency_requests", [])
+            return result
+    else:
+        existing = {
+            (r.line_no, r.requirement_id): r
+            for r in Request.objects.filter(declaration=declaration).select_related(
+                "goods__document", "agency"
+            )
+        }
+    kept: list[Request] = []
     open_decl = declaration.status in OPEN_STATUSES
     now = timezone.now()
     for line_no, hs_code, _origin, quantity, unit in lines:
@@ -174,11 +181,27 @@ def declaration_requests_sync(
                 r.answered_at = now
                 result.answered.append(r)
             r.save()
+            kept.append(r)
     # Lines that no longer need what they needed (amended): their draw is given back.
     for gone in existing.values():
         gone.delete()
+    # The declaration's requests as they now stand, for its blockers (no second read).
+    prefetched_set(declaration, "agency_requests", kept)
     _sync_events(declaration, result, actor)
     return result
+
+
+def _lines_of(declaration: Declaration) -> list[tuple[int, str, str, Decimal, str]]:
+    """(line_no, hs_code, origin, quantity, unit) of each line: from the lines the writer just
+    attached (clearance's `replace_lines`), else read."""
+    written = getattr(declaration, "_prefetched_objects_cache", {}).get("lines")
+    if written is not None:
+        return [(ln.line_no, ln.hs_code, ln.origin_id, ln.quantity, ln.unit) for ln in written]
+    return list(
+        DeclarationLine.objects.filter(declaration=declaration)
+        .order_by("line_no")
+        .values_list("line_no", "hs_code", "origin_id", "quantity", "unit")
+    )
 
 
 def _sync_events(declaration: Declaration, result: SyncResult, actor: User | None) -> None:
@@ -251,11 +274,16 @@ def declaration_blockers(declaration: Declaration) -> list[str]:
     """Why a declaration may not be cleared yet as far as the single window knows: a line
     waiting for a permit or result, or a failed result, each in plain words for the trader."""
     reasons: list[str] = []
-    requests = list(
-        Request.objects.filter(declaration=declaration)
-        .select_related("agency", "goods__document")
-        .order_by("line_no", "agency__code")
-    )
+    synced = getattr(declaration, "_prefetched_objects_cache", {}).get("agency_requests")
+    if synced is not None:
+        # Just brought in line with the table by `declaration_requests_sync` in this change.
+        requests = sorted(synced, key=lambda r: (r.line_no, r.agency.code))
+    else:
+        requests = list(
+            Request.objects.filter(declaration=declaration)
+            .select_related("agency", "goods__document")
+            .order_by("line_no", "agency__code")
+        )
     have = {(r.line_no, r.requirement_id) for r in requests}
     for r in requests:
         params = {
@@ -275,6 +303,8 @@ def declaration_blockers(declaration: Declaration) -> list[str]:
             if r.note:
                 text += " " + r.note
             reasons.append(text)
+    if synced is not None:
+        return reasons  # the sync made a request for every line the table names
     # Lines the table names that have no request yet (e.g. registered before the row existed).
     lines = list(
         DeclarationLine.objects.filter(declaration=declaration).values_list(

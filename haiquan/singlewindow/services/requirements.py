@@ -3,17 +3,19 @@ agency (kiểm tra chuyên ngành), kept by administrators."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.core.revisions import revision_token
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.kinds import EventKind
@@ -24,26 +26,93 @@ from ..choices import DocumentKind, Flow
 from ..models import (
     Agency,
     Requirement,
+    RequirementRevision,
 )
 from ..permissions import require_requirements_editor
 
 # ---------------------------------------------------------------------------------------------
 # The requirements table
 
+# Its revision token, as haiquan.core.revisions reads it with the registration's other tokens.
+REVISION_NAME = "singlewindow:requirements"  # a revision token's name (not an event kind)
+REVISION_SQL = f"SELECT token FROM {RequirementRevision._meta.db_table} WHERE id = 1"  # noqa: S608
 
-def _active_requirements(on_day: date, codes: Iterable[str] | None = None) -> list[Requirement]:
-    """The requirements in force on `on_day`; with `codes`, only those whose prefix starts one
-    of them (the table holds thousands of rows built from the inspection lists: a declaration
-    reads the few that concern its lines, by the indexed prefix)."""
-    qs = Requirement.objects.filter(active=True, agency__active=True)
-    if codes is not None:
-        prefixes = {code[:n] for code in codes for n in range(1, len(code) + 1)}
-        qs = qs.filter(hs_prefix__in=sorted(prefixes))
-    return list(
-        qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on_day))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on_day))
-        .select_related("agency")
+
+@dataclass(frozen=True)
+class RequirementsTable:
+    """The active requirements as of one revision, by HS prefix. Shared by every request of
+    the process: read it, never change or save its rows."""
+
+    token: str
+    by_prefix: Mapping[str, tuple[Requirement, ...]]
+
+    def candidates(self, hs_code: str) -> list[Requirement]:
+        """The rows whose prefix starts `hs_code` (in force or not on a given day)."""
+        found: list[Requirement] = []
+        for n in range(1, len(hs_code) + 1):
+            found.extend(self.by_prefix.get(hs_code[:n], ()))
+        return found
+
+
+_table: RequirementsTable | None = None
+_table_lock = threading.Lock()
+
+
+def requirements_token() -> str:
+    """The requirements revision token: the one read with the registration's other tokens
+    (haiquan.core.revisions) when there is one, else read now."""
+    bound = revision_token(REVISION_NAME)
+    if bound is not None:
+        return bound
+    with connection.cursor() as cur:
+        cur.execute(REVISION_SQL)
+        row = cur.fetchone()
+    return str(row[0]) if row and row[0] else ""
+
+
+def requirements_table() -> RequirementsTable:
+    """The active requirements, kept per process and loaded again when the revision token
+    (renewed by triggers on every change of requirements or agencies) is not the one they were
+    loaded under. The token is read before the rows, so a change committed in between is
+    loaded under the older token and loaded once more on the next use: never the reverse."""
+    global _table
+    token = requirements_token()
+    table = _table
+    if table is not None and table.token == token:
+        return table
+    with _table_lock:
+        rows = Requirement.objects.filter(active=True, agency__active=True).select_related("agency")
+        by_prefix: dict[str, list[Requirement]] = {}
+        for r in rows:
+            by_prefix.setdefault(r.hs_prefix, []).append(r)
+        table = RequirementsTable(
+            token=token,
+            by_prefix=MappingProxyType({k: tuple(v) for k, v in by_prefix.items()}),
+        )
+        _table = table
+    return table
+
+
+def _in_force(req: Requirement, on_day: date) -> bool:
+    return (req.valid_from is None or req.valid_from <= on_day) and (
+        req.valid_to is None or req.valid_to >= on_day
     )
+
+
+def _active_requirements(on_day: date, codes: Iterable[str]) -> list[Requirement]:
+    """The requirements in force on `on_day` whose prefix starts one of `codes` (the table
+    holds thousands of rows built from the inspection lists: a declaration looks at the few
+    that concern its lines, from the process's copy)."""
+    table = requirements_table()
+    seen: set[int] = set()
+    out: list[Requirement] = []
+    for code in codes:
+        for r in table.candidates(code):
+            if r.pk not in seen and _in_force(r, on_day):
+                seen.add(r.pk)
+                out.append(r)
+    out.sort(key=lambda r: (r.hs_prefix, r.agency.code, r.kind))  # the model's own ordering
+    return out
 
 
 def requirement_applies(
@@ -63,7 +132,7 @@ def requirements_for_lines(
 ) -> dict[int, list[Requirement]]:
     """line_no → the requirements that line needs, for (line_no, hs_code, origin) triples."""
     lines = list(lines)
-    table = _active_requirements(on_day, [hs for _n, hs, _o in lines])
+    table = _active_requirements(on_day, {hs for _n, hs, _o in lines})
     out: dict[int, list[Requirement]] = {}
     if not table:
         return out

@@ -67,20 +67,35 @@ def test_requirements_follow_the_measures_for_the_agencies_of_this_installation(
     assert not Requirement.objects.filter(measure="plant-quarantine", active=True).exists()
 
 
-def test_a_declaration_reads_only_the_requirements_of_its_lines(
+def test_the_requirements_table_is_read_once_per_process_then_only_its_token(
     plant_agency, trade_agency, django_assert_num_queries
 ):
+    from haiquan.core.revisions import revisions_bound
+    from haiquan.singlewindow.services.requirements import REVISION_NAME, requirements_token
+
     requirements_from_measures()
     assert Requirement.objects.count() > 300
-    with django_assert_num_queries(1):
-        needs = requirements_for_lines(
-            flow="import",
-            type_code="A11",
-            lines=[(1, "08109092", "TH"), (2, "84713020", "CN")],
-            on_day=date(2026, 6, 1),
+
+    def needs_of(lines):  # type: ignore[no-untyped-def]
+        return requirements_for_lines(
+            flow="import", type_code="A11", lines=lines, on_day=date(2026, 6, 1)
         )
+
+    lines = [(1, "08109092", "TH"), (2, "84713020", "CN")]
+    with django_assert_num_queries(2):  # the revision token, then the table (first use)
+        needs = needs_of(lines)
     assert {r.measure for r in needs[1]} == {"plant-quarantine"}
     assert 2 not in needs
+    with django_assert_num_queries(1):  # the token alone: the process's copy is current
+        assert needs_of(lines).keys() == needs.keys()
+    # Inside a registration the token comes with the others (haiquan.core.revisions): none.
+    token = requirements_token()
+    with django_assert_num_queries(0), revisions_bound([REVISION_NAME], [token]):
+        assert needs_of(lines).keys() == needs.keys()
+    # A change of the table (here an agency leaving) gives a new token: the next use sees it.
+    Agency.objects.filter(pk=plant_agency.pk).update(active=False)
+    requirements_from_measures()
+    assert 1 not in needs_of(lines)
 
 
 @pytest.fixture
