@@ -16,6 +16,8 @@ from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationF
 
 from .choices import NewsKind, Topic
 from .models import NewsItem, Subscription
+from haiquan.notifications.catalogue import NEWS_PUBLISHED
+
 from .notifications import Text, notify
 from .permissions import manages_partnership
 
@@ -83,6 +85,7 @@ def news_publish(
         users = [s.user for s in subs]
         email_users = [s.user for s in subs if s.by_email]
         notify(
+            kind=NEWS_PUBLISHED.code,
             users=users,
             title=item.title,
             body=_kind_text(item.kind),

@@ -24,6 +24,7 @@ from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration
 from haiquan.clearance.selectors import declarations_visible_to
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
+from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_record
 from haiquan.refdata.models import Enterprise, Office
@@ -364,6 +365,7 @@ def inquiry_route(
         )
         if expert is not None:
             notify(
+                kind=kinds.INQUIRY_ROUTED.code,
                 users=[expert],
                 title=Text(
                     gettext_noop("Inquiry %(ref)s is yours to answer"), {"ref": locked.reference}
@@ -402,7 +404,12 @@ def inquiry_answer(*, inquiry: Inquiry, actor: User, body: str) -> InquiryMessag
             {"late": now > locked.due_at},
         )
         notify(
+            kind=kinds.INQUIRY_ANSWERED.code,
             users=_enterprise_users(locked),
+            enterprises=[locked.enterprise],
+            subject_type="inquiry",
+            subject_id=locked.pk,
+            reference=locked.reference,
             title=Text(
                 gettext_noop("Customs answered your inquiry %(ref)s"), {"ref": locked.reference}
             ),
@@ -438,6 +445,7 @@ def inquiry_reply(*, inquiry: Inquiry, actor: User, body: str) -> InquiryMessage
         _inquiry_event(locked, "inquiry.replied", actor, Party.TRADER)
         if locked.assignee is not None:
             notify(
+                kind=kinds.INQUIRY_REPLIED.code,
                 users=[locked.assignee],
                 title=Text(
                     gettext_noop("The enterprise replied on inquiry %(ref)s"),
@@ -501,6 +509,7 @@ def inquiry_escalate_if_late(*, inquiry: Inquiry, now: datetime | None = None) -
         if locked.assignee is not None:
             recipients.append(locked.assignee)
         notify(
+            kind=kinds.INQUIRY_ESCALATED.code,
             users=recipients,
             title=Text(
                 gettext_noop("Inquiry %(ref)s is past its time limit"), {"ref": locked.reference}
