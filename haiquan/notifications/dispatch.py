@@ -206,7 +206,7 @@ def _fan_out(events: list[Event]) -> None:
                 user=user,
                 kind=spec.code,
                 event_id=event.id,
-                title=(spec.title % {"ref": subject.reference])[:255],
+                title=(spec.title % {"ref": subject.reference})[:255],
                 title_template=spec.title,
                 body=subject.detail,
                 body_template=subject.detail,

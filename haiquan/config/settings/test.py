@@ -1,5 +1,6 @@
 """Settings for the test suite. `DATABASE_URL` selects PostgreSQL (as CI does); SQLite otherwise."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -39,3 +40,10 @@ HAIQUAN_NOTIFICATIONS = {
     "TIMEOUT_SECONDS": 2.0,
     "GAP_GRACE_SECONDS": 0.0,
 }
+
+# The notifications' fault test runs a worker process against an SMTP server it started.
+if os.environ.get("HAIQUAN_TEST_SMTP_PORT"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = "127.0.0.1"
+    EMAIL_PORT = int(os.environ["HAIQUAN_TEST_SMTP_PORT"])
+    EMAIL_TIMEOUT = 2
