@@ -9,9 +9,9 @@ deliveries they make and moves the cursor: a worker killed half-way leaves nothi
 Ids are taken before their transaction commits, so an id above the cursor may be missing
 now and appear later (its transaction still open) or never (rolled back). The cursor stops at
 the first missing id until no transaction that could still write it is running: on PostgreSQL,
-until every transaction that was running when the gap was first seen has ended (the snapshot's
-xmin has passed the xmax noted then) and at least GAP_GRACE_SECONDS have passed; elsewhere
-(SQLite: one writer at a time), after GAP_GRACE_SECONDS.
+until every transaction that had begun when the gap was first seen (below the snapshot's xmax
+noted then) has ended, and at least GAP_GRACE_SECONDS have passed; elsewhere (SQLite: one
+writer at a time), after GAP_GRACE_SECONDS. The first run starts at the end of the log.
 """
 
 from __future__ import annotations
@@ -44,16 +44,38 @@ def _cursor() -> DispatchCursor:
     installation starts telling from now on, not about its history."""
     row = DispatchCursor.objects.select_for_update().filter(name=CURSOR).first()
     if row is None:
-        start = Event.objects.aggregate(m=Max("id"))["m"] or 0
+        start = _log_end()
         DispatchCursor.objects.get_or_create(name=CURSOR, defaults={"position": start})
         row = DispatchCursor.objects.select_for_update().get(name=CURSOR)
     return row
 
 
-def _snapshot_xmin() -> int:
+def _log_end() -> int:
+    """The last id given to an event: on PostgreSQL the sequence's (ids taken by transactions
+    rolled back or still open count as history too), elsewhere the last row's."""
+    last = Event.objects.aggregate(m=Max("id"))["m"] or 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            c.execute(
+                "SELECT last_value FROM "
+                + connection.ops.quote_name(
+                    connection.introspection.get_sequences(c, Event._meta.db_table)[0]["name"]
+                )
+            )
+            last = max(last, int(c.fetchone()[0]))
+    return int(last)
+
+
+def _running_before(xmax: int) -> bool:
+    """Whether a transaction that had begun before `xmax` is still running (this one aside:
+    its own snapshot does not list it, and the worker writes no events)."""
     with connection.cursor() as c:
-        c.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        return int(c.fetchone()[0])
+        c.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot()) x"
+            " WHERE x::text::bigint < %s)",
+            [xmax],
+        )
+        return bool(c.fetchone()[0])
 
 
 def _snapshot_xmax() -> int:
@@ -74,7 +96,7 @@ def _gap_closed(cursor: DispatchCursor, missing: int) -> bool:
     if cursor.gap_seen_at is None or now - cursor.gap_seen_at < grace:
         return False
     if connection.vendor == "postgresql" and cursor.gap_xmax is not None:
-        return _snapshot_xmin() >= cursor.gap_xmax
+        return not _running_before(cursor.gap_xmax)
     return True
 
 

@@ -76,6 +76,8 @@ def test_a_change_rolled_back_tells_nobody(rates, started, declarant, hoanglong)
         happen(declaration, kinds.DECLARATION_RELEASED)
         raise Undo
     happen(declaration, kinds.DECLARATION_CLEARED)
+    # (On PostgreSQL the rolled-back event's id is a gap: seen once, passed the next round.)
+    dispatch_once()
     dispatch_once()
     kinds_told = list(
         Notification.objects.order_by("id").values_list("kind", flat=True)[before:]
@@ -87,7 +89,7 @@ def test_the_worker_starts_at_the_end_of_the_log(rates, declarant, hoanglong):
     register(declarant, hoanglong.mst)  # before any worker ran: history
     assert dispatch_once() == 0
     assert Notification.objects.count() == 0
-    assert DispatchCursor.objects.get().position == Event.objects.latest("id").pk
+    assert DispatchCursor.objects.get().position >= Event.objects.latest("id").pk
 
 
 def test_subscriptions_turn_e_mail_or_everything_off(rates, started, declarant, hoanglong):
@@ -180,13 +182,8 @@ def test_the_cursor_waits_for_an_id_not_yet_visible(rates, started, declarant, h
     assert dispatch_once() == 0  # still within the grace period: still waiting
     assert not Notification.objects.filter(kind=kinds.DECLARATION_CLEARED.code).exists()
     settings.HAIQUAN_NOTIFICATIONS = {**settings.HAIQUAN_NOTIFICATIONS, "GAP_GRACE_SECONDS": 0}
-    # On PostgreSQL the gap closes only once every transaction running when it was seen has
-    # ended (this test's own transaction is one of them); elsewhere after the grace period.
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        assert dispatch_once() == 1
-        assert DispatchCursor.objects.get().position == last + 2
-        assert Notification.objects.filter(kind=kinds.DECLARATION_CLEARED.code).exists()
-    else:
-        assert dispatch_once() == 0
+    # Past the grace period, and (PostgreSQL) no transaction that began before it was seen is
+    # still running: the id will never appear.
+    assert dispatch_once() == 1
+    assert DispatchCursor.objects.get().position == last + 2
+    assert Notification.objects.filter(kind=kinds.DECLARATION_CLEARED.code).exists()
