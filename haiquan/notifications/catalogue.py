@@ -63,50 +63,50 @@ def _kind(
     return kind
 
 
-T, O, D = Audience.TRADERS, Audience.OFFICERS, Audience.DIRECT
+TRADERS, OFFICERS, DIRECT = Audience.TRADERS, Audience.OFFICERS, Audience.DIRECT
 
 # The trader hears of its own declarations and applications.
 _kind(
     str(kinds.DECLARATION_LANE_DECIDED),
     kinds.DECLARATION_LANE_DECIDED.label,
     gettext_noop("Declaration %(ref)s: lane decided"),
-    T,
+    TRADERS,
 )
 _kind(
     str(kinds.DECLARATION_DOCUMENT_CHECK_RECORDED),
     kinds.DECLARATION_DOCUMENT_CHECK_RECORDED.label,
     gettext_noop("Declaration %(ref)s: document check recorded"),
-    T,
+    TRADERS,
 )
 _kind(
     str(kinds.DECLARATION_INSPECTION_RECORDED),
     kinds.DECLARATION_INSPECTION_RECORDED.label,
     gettext_noop("Declaration %(ref)s: physical inspection recorded"),
-    T,
+    TRADERS,
 )
 _kind(
     str(kinds.DECLARATION_CLEARANCE_HELD),
     kinds.DECLARATION_CLEARANCE_HELD.label,
     gettext_noop("Declaration %(ref)s: clearance held by a partner agency"),
-    T,
+    TRADERS,
 )
 _kind(
     str(kinds.DECLARATION_CLEARED),
     kinds.DECLARATION_CLEARED.label,
     gettext_noop("Declaration %(ref)s cleared"),
-    T,
+    TRADERS,
 )
 _kind(
     str(kinds.DECLARATION_RELEASED),
     kinds.DECLARATION_RELEASED.label,
     gettext_noop("Declaration %(ref)s: goods released"),
-    T,
+    TRADERS,
 )
 _kind(
     str(kinds.ESERVICE_FILING_DECIDED),
     kinds.ESERVICE_FILING_DECIDED.label,
     gettext_noop("Your application %(ref)s has been decided"),
-    T,
+    TRADERS,
 )
 # Officers hear of the alerts of their offices: e-seals (tampering, route, stops, late arrival)
 # and gates (exit refused, goods past their storage time).
@@ -114,7 +114,7 @@ _kind(
     str(kinds.ALERT_RAISED),
     kinds.ALERT_RAISED.label,
     gettext_noop("Alert: %(ref)s"),
-    O,
+    OFFICERS,
     webhook=False,
 )
 # Sent by the portal, which names the recipients.
@@ -122,14 +122,14 @@ _kind(
     str(kinds.INQUIRY_ANSWERED),
     kinds.INQUIRY_ANSWERED.label,
     "",
-    D,
+    DIRECT,
     from_event=False,
 )
 _kind(
     str(kinds.INQUIRY_ROUTED),
     _("Inquiry given to you to answer"),
     "",
-    D,
+    DIRECT,
     from_event=False,
     webhook=False,
 )
@@ -137,7 +137,7 @@ _kind(
     str(kinds.INQUIRY_REPLIED),
     kinds.INQUIRY_REPLIED.label,
     "",
-    D,
+    DIRECT,
     from_event=False,
     webhook=False,
 )
@@ -145,12 +145,12 @@ _kind(
     str(kinds.INQUIRY_ESCALATED),
     _("Inquiry past its time limit"),
     "",
-    D,
+    DIRECT,
     from_event=False,
     webhook=False,
 )
 NEWS_PUBLISHED = _kind(
-    "news.published", _("News and policy notices"), "", D, from_event=False, webhook=False
+    "news.published", _("News and policy notices"), "", DIRECT, from_event=False, webhook=False
 )
 
 EVENT_KINDS = frozenset(k.code for k in CATALOGUE.values() if k.from_event)

@@ -4,8 +4,6 @@ satisfaction ratings, CDCI campaigns, and the partnership with business associat
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models

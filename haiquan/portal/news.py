@@ -13,11 +13,10 @@ from django.utils.translation import gettext_noop
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
+from haiquan.notifications.catalogue import NEWS_PUBLISHED
 
 from .choices import NewsKind, Topic
 from .models import NewsItem, Subscription
-from haiquan.notifications.catalogue import NEWS_PUBLISHED
-
 from .notifications import Text, notify
 from .permissions import manages_partnership
 

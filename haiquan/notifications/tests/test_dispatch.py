@@ -3,8 +3,6 @@ a change rolled back; subscriptions say how; the cursor waits at an id not yet v
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.db import transaction
 from django.utils import translation
@@ -36,7 +34,9 @@ def test_the_declarations_traders_hear_of_its_lane_and_nobody_else(
     mine = WebhookEndpoint.objects.create(
         enterprise=hoanglong, url="http://127.0.0.1:9/h", secret="s"
     )
-    WebhookEndpoint.objects.create(enterprise=other_enterprise, url="http://127.0.0.1:9/o", secret="s")
+    WebhookEndpoint.objects.create(
+        enterprise=other_enterprise, url="http://127.0.0.1:9/o", secret="s"
+    )
     assert Notification.objects.count() == 0  # nothing in the request: the worker does it
     assert dispatch_lag() > 0
     dispatch_once()
@@ -56,7 +56,9 @@ def test_the_declarations_traders_hear_of_its_lane_and_nobody_else(
     assert Notification.objects.filter(kind=kinds.DECLARATION_LANE_DECIDED.code).count() == 1
 
 
-def test_a_broker_filing_tells_its_firm_and_the_principal(rates, started, broker, declarant, hoanglong):
+def test_a_broker_filing_tells_its_firm_and_the_principal(
+    rates, started, broker, declarant, hoanglong
+):
     declaration = register(broker, hoanglong.mst)
     happen(declaration, kinds.DECLARATION_CLEARED)
     dispatch_once()
@@ -79,9 +81,7 @@ def test_a_change_rolled_back_tells_nobody(rates, started, declarant, hoanglong)
     # (On PostgreSQL the rolled-back event's id is a gap: seen once, passed the next round.)
     dispatch_once()
     dispatch_once()
-    kinds_told = list(
-        Notification.objects.order_by("id").values_list("kind", flat=True)[before:]
-    )
+    kinds_told = list(Notification.objects.order_by("id").values_list("kind", flat=True)[before:])
     assert kinds_told == [kinds.DECLARATION_CLEARED.code]
 
 
@@ -114,7 +114,9 @@ def test_an_enterprise_subscription_applies_to_its_people_unless_they_chose(
     rates, started, declarant, hoanglong
 ):
     colleague = user_create(
-        username="dn.hoanglong2", password="pw-hl2-2026!", role="declarant",
+        username="dn.hoanglong2",
+        password="pw-hl2-2026!",
+        role="declarant",
         enterprise_msts=[hoanglong.mst],
     )
     from haiquan.notifications.models import Subscription

@@ -39,7 +39,9 @@ def test_each_recipient_reads_the_mail_in_their_language(
     declarant.email, declarant.language = "dn@hoanglong.vn", "ja"
     declarant.save()
     colleague = user_create(
-        username="dn.hoanglong.ko", password="pw-ko-2026!", role="declarant",
+        username="dn.hoanglong.ko",
+        password="pw-ko-2026!",
+        role="declarant",
         enterprise_msts=[hoanglong.mst],
     )
     colleague.email, colleague.language = "ko@hoanglong.vn", "ko"

@@ -74,7 +74,7 @@ def test_killed_workers_and_a_stopped_mail_server_lose_nothing_and_say_what_they
     declarant.save()
     receiver = Receiver(delay=0.03).start()
     smtp = MailServer().start()
-    endpoint, secret = endpoint_register(
+    _endpoint, secret = endpoint_register(
         actor=declarant, enterprise_mst=hoanglong.mst, url=receiver.url
     )
     receiver.secret = secret
@@ -99,15 +99,19 @@ def test_killed_workers_and_a_stopped_mail_server_lose_nothing_and_say_what_they
                 smtp.start()
             worker = _worker(smtp.port)
             before = len(receiver.requests)
-            assert _wait(lambda: len(receiver.requests) > before, 30), "the worker never started"
+            assert _wait(lambda b=before: len(receiver.requests) > b, 30), (
+                "the worker never started"
+            )
             time.sleep(rng.uniform(0.05, 0.25))
             worker.send_signal(signal.SIGKILL)
             worker.wait()
             kills += 1
         worker = _worker(smtp.port)
         done = _wait(
-            lambda: not WebhookDelivery.objects.exclude(state=DeliveryState.DELIVERED).exists()
-            and not EmailDelivery.objects.exclude(state=DeliveryState.DELIVERED).exists(),
+            lambda: (
+                not WebhookDelivery.objects.exclude(state=DeliveryState.DELIVERED).exists()
+                and not EmailDelivery.objects.exclude(state=DeliveryState.DELIVERED).exists()
+            ),
             60,
         )
         worker.send_signal(signal.SIGTERM)

@@ -48,11 +48,11 @@ def receiver() -> Any:
 def test_the_receiver_verifies_the_signature_and_gets_what_happened(
     rates, started, declarant, hoanglong, receiver
 ):
-    endpoint, secret = endpoint_for(declarant, hoanglong, receiver.url)
+    _endpoint, secret = endpoint_for(declarant, hoanglong, receiver.url)
     receiver.secret = secret
     declaration = register(declarant, hoanglong.mst)
     deliver_until(lambda: receiver.applied)
-    (headers, body), = receiver.requests
+    ((headers, body),) = receiver.requests
     assert receiver.bad_signatures == 0 and verify(secret, headers, body)
     assert not verify("another secret", headers, body)
     assert not verify(secret, headers, body + b" ")  # a body changed on the way
@@ -118,7 +118,7 @@ def test_a_repeat_changes_nothing_for_a_receiver_that_keeps_delivery_ids(
 ):
     # The receiver acts, then answers too late: haiquan cannot know it arrived, so sends again.
     settings.HAIQUAN_NOTIFICATIONS = {**settings.HAIQUAN_NOTIFICATIONS, "TIMEOUT_SECONDS": 0.3}
-    endpoint, _secret = endpoint_for(declarant, hoanglong, receiver.url)
+    _endpoint, _secret = endpoint_for(declarant, hoanglong, receiver.url)
     receiver.delay = 0.6
     register(declarant, hoanglong.mst)
     deliver_until(lambda: WebhookDelivery.objects.get().attempts >= 2)

@@ -16,9 +16,9 @@ from django.utils import timezone, translation
 from haiquan.accounts.services import user_create
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
+from haiquan.notifications.delivery import emails_send_due
 from haiquan.portal import services
 from haiquan.portal.choices import Channel, InquiryStatus
-from haiquan.notifications.delivery import emails_send_due
 from haiquan.portal.models import Association, Faq, Notification
 from haiquan.portal.selectors import faq_get, inquiries_visible_to
 from haiquan.portal.services import InquiryInput

@@ -12,8 +12,8 @@ from django.test import Client, TestCase
 
 from haiquan.accounts.tests.helpers import login
 from haiquan.core.problems import Forbidden, ValidationFailed
-from haiquan.portal import news, partnership
 from haiquan.notifications.delivery import emails_send_due
+from haiquan.portal import news, partnership
 from haiquan.portal.models import Notification
 
 pytestmark = pytest.mark.django_db
