@@ -2,8 +2,6 @@
 subscriptions, one notification read, and your enterprise's webhook endpoints with their
 delivery logs and redelivery. Thin: parse, call a service or a selector, answer."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -45,6 +43,7 @@ class SubscriptionIn(Schema):
 
 
 class SubscriptionOut(Schema):
+    id: int
     kind: str
     portal: bool
     email: bool

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.core.problems import FieldProblem, NotFound, ValidationFailed
+from haiquan.core.problems import FieldProblem, Forbidden, NotFound, ValidationFailed
 from haiquan.refdata.models import Enterprise
 
 from .catalogue import CATALOGUE, NotificationKind
@@ -249,16 +249,10 @@ def endpoint_register(
 ) -> tuple[WebhookEndpoint, str]:
     """Register a system of the actor's enterprise to be told of its events; the signing secret
     is returned once (only its holder can verify the bodies)."""
-    errors: list[FieldProblem] = []
     enterprise = next((e for e in enterprises_managed_by(actor) if e.mst == enterprise_mst), None)
     if enterprise is None:
-        errors.append(
-            FieldProblem(
-                "enterprise_mst",
-                _("you do not manage the systems of this enterprise"),
-                "forbidden",
-            )
-        )
+        raise Forbidden(_("You do not manage the systems of this enterprise."))
+    errors: list[FieldProblem] = []
     problem = url_problem(url.strip())
     if problem:
         errors.append(FieldProblem("url", problem, "invalid"))
@@ -273,7 +267,6 @@ def endpoint_register(
         )
     if errors:
         raise ValidationFailed(errors)
-    assert enterprise is not None
     secret = secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint.objects.create(
         enterprise=enterprise,
