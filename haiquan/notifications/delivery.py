@@ -56,22 +56,30 @@ def _backoff(attempts: int) -> timedelta:
 # --- e-mail -------------------------------------------------------------------------------------
 
 
-def _claim_email(pk: Any) -> tuple[EmailDelivery, DeliveryAttempt] | None:
+def _claim(model: Any, ids: list[Any], channel: str) -> list[tuple[Any, DeliveryAttempt]]:
+    """Claim the rows still due for a lease, and log an attempt for each (its outcome unknown
+    until written): one transaction for the whole batch. Rows another worker holds are skipped."""
     now = timezone.now()
     with transaction.atomic():
-        row = (
-            EmailDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("notification", "notification__user")
-            .filter(pk=pk, state=DeliveryState.PENDING, next_attempt_at__lte=now)
-            .first()
+        qs = model.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            pk__in=ids, state=DeliveryState.PENDING, next_attempt_at__lte=now
         )
-        if row is None:
-            return None
-        row.attempts += 1
-        row.next_attempt_at = now + _lease()
-        row.save(update_fields=["attempts", "next_attempt_at"])
-        attempt = DeliveryAttempt.objects.create(channel=Channel.EMAIL, email=row, ok=None, at=now)
-    return row, attempt
+        if model is WebhookDelivery:
+            qs = qs.select_related("endpoint").filter(endpoint__disabled_at__isnull=True)
+        else:
+            qs = qs.select_related("notification", "notification__user")
+        rows = sorted(qs, key=lambda r: ids.index(r.pk))
+        if not rows:
+            return []
+        for row in rows:
+            row.attempts += 1
+            row.next_attempt_at = now + _lease()
+        model.objects.bulk_update(rows, ["attempts", "next_attempt_at"])
+        field = "webhook" if model is WebhookDelivery else "email"
+        attempts = DeliveryAttempt.objects.bulk_create(
+            [DeliveryAttempt(channel=channel, ok=None, at=now, **{field: row}) for row in rows]
+        )
+    return list(zip(rows, attempts, strict=True))
 
 
 def email_message(row: EmailDelivery) -> EmailMultiAlternatives:
@@ -105,22 +113,19 @@ def email_message(row: EmailDelivery) -> EmailMultiAlternatives:
 
 
 def emails_send_due(*, limit: int = 100) -> int:
-    """Send the e-mails due; how many were accepted by the mail server."""
+    """Send the e-mails due, over one connection to the mail server; how many it accepted."""
     now = timezone.now()
     ids = list(
         EmailDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    if not ids:
+    claimed = _claim(EmailDelivery, ids, Channel.EMAIL) if ids else []
+    if not claimed:
         return 0
-    sent = 0
+    results: list[tuple[Any, DeliveryAttempt, bool, str, int | None, float]] = []
     connection = None
-    for pk in ids:
-        claimed = _claim_email(pk)
-        if claimed is None:
-            continue
-        row, attempt = claimed
+    for row, attempt in claimed:
         started = time.monotonic()
         error = ""
         try:
@@ -132,10 +137,10 @@ def emails_send_due(*, limit: int = 100) -> int:
             error = f"{type(exc).__name__}: {exc}"[:255]
             _close(connection)
             connection = None
-        _finish(row, attempt, ok=not error, error=error, started=started)
-        sent += not error
+        results.append((row, attempt, not error, error, None, started))
     _close(connection)
-    return sent
+    _finish_all(results)
+    return sum(1 for r in results if r[2])
 
 
 def _close(connection: Any) -> None:
@@ -145,34 +150,30 @@ def _close(connection: Any) -> None:
             connection.close()
 
 
-def _finish(
-    row: EmailDelivery | WebhookDelivery,
-    attempt: DeliveryAttempt,
-    *,
-    ok: bool,
-    error: str = "",
-    status: int | None = None,
-    started: float,
-) -> None:
+def _finish_all(results: list[tuple[Any, DeliveryAttempt, bool, str, int | None, float]]) -> None:
+    """Write what each attempt came to, in one transaction."""
     now = timezone.now()
-    attempt.ok = ok
-    attempt.error = error
-    attempt.status_code = status
-    attempt.duration_ms = int((time.monotonic() - started) * 1000)
-    attempt.save(update_fields=["ok", "error", "status_code", "duration_ms"])
-    fields = ["state", "next_attempt_at", "delivered_at"]
-    if ok:
-        row.state = DeliveryState.DELIVERED
-        row.delivered_at = now
-    else:
-        row.next_attempt_at = now + _backoff(row.attempts)
-    if isinstance(row, EmailDelivery):
-        row.last_error = error
-        fields.append("last_error")
-    else:
-        row.last_status = status
-        fields.append("last_status")
-    type(row).objects.filter(pk=row.pk).update(**{f: getattr(row, f) for f in fields})
+    with transaction.atomic():
+        for row, attempt, ok, error, status, started in results:
+            attempt.ok = ok
+            attempt.error = error
+            attempt.status_code = status
+            attempt.duration_ms = int((time.monotonic() - started) * 1000)
+            if ok:
+                row.state = DeliveryState.DELIVERED
+                row.delivered_at = now
+            else:
+                row.next_attempt_at = now + _backoff(row.attempts)
+            if isinstance(row, EmailDelivery):
+                row.last_error = error
+            else:
+                row.last_status = status
+        attempts = [r[1] for r in results]
+        DeliveryAttempt.objects.bulk_update(attempts, ["ok", "error", "status_code", "duration_ms"])
+        rows = [r[0] for r in results]
+        fields = ["state", "next_attempt_at", "delivered_at"]
+        fields.append("last_error" if isinstance(rows[0], EmailDelivery) else "last_status")
+        type(rows[0]).objects.bulk_update(rows, fields)
 
 
 # --- webhooks -----------------------------------------------------------------------------------
@@ -198,31 +199,6 @@ def _due_webhooks(limit: int) -> list[Any]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-
-
-def _claim_webhook(pk: Any) -> tuple[WebhookDelivery, DeliveryAttempt] | None:
-    now = timezone.now()
-    with transaction.atomic():
-        row = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("endpoint")
-            .filter(
-                pk=pk,
-                state=DeliveryState.PENDING,
-                next_attempt_at__lte=now,
-                endpoint__disabled_at__isnull=True,
-            )
-            .first()
-        )
-        if row is None:
-            return None
-        row.attempts += 1
-        row.next_attempt_at = now + _lease()
-        row.save(update_fields=["attempts", "next_attempt_at"])
-        attempt = DeliveryAttempt.objects.create(
-            channel=Channel.WEBHOOK, webhook=row, ok=None, at=now
-        )
-    return row, attempt
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -266,22 +242,26 @@ def webhook_post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[
 
 
 def webhooks_send_due(*, limit: int = 100) -> int:
-    """Call the endpoints for the deliveries due; how many were accepted (a 2xx answer)."""
-    delivered = 0
-    for pk in _due_webhooks(limit):
-        claimed = _claim_webhook(pk)
-        if claimed is None:
-            continue
-        row, attempt = claimed
+    """Call the endpoints for the deliveries due; how many were accepted (a 2xx answer). Only
+    the first undelivered delivery of each ordering key is due, so a key's go out in order."""
+    claimed = _claim(WebhookDelivery, _due_webhooks(limit), Channel.WEBHOOK)
+    if not claimed:
+        return 0
+    results: list[tuple[Any, DeliveryAttempt, bool, str, int | None, float]] = []
+    health: dict[int, tuple[WebhookEndpoint, bool]] = {}
+    for row, attempt in claimed:
         started = time.monotonic()
         status, error = webhook_post(row.endpoint, row)
         ok = status is not None and 200 <= status < 300
-        if not ok and not error:
-            error = f"HTTP {status}"
-        _finish(row, attempt, ok=ok, error=error, status=status, started=started)
-        _endpoint_health(row.endpoint, ok=ok)
-        delivered += ok
-    return delivered
+        if not ok:
+            error = error or f"HTTP {status}"
+        results.append((row, attempt, ok, error, status, started))
+        previous = health.get(row.endpoint_id)
+        health[row.endpoint_id] = (row.endpoint, ok or (previous is not None and previous[1]))
+    _finish_all(results)
+    for endpoint, ok in health.values():
+        _endpoint_health(endpoint, ok=ok)
+    return sum(1 for r in results if r[2])
 
 
 def _endpoint_health(endpoint: WebhookEndpoint, *, ok: bool) -> None:

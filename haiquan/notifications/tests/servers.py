@@ -84,6 +84,7 @@ class Receiver:
                             delivery = headers["X-Haiquan-Delivery"]
                             if delivery not in receiver.seen:  # a repeat changes nothing
                                 receiver.seen.add(delivery)
+                                doc["_arrived"] = time.time()
                                 receiver.applied.append(doc)
                 if receiver.delay and status == 200:
                     time.sleep(receiver.delay)
