@@ -196,7 +196,14 @@ def latency(declarations: int, writers: int, enterprise: Any, declarant: Any) ->
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    time.sleep(3)  # the worker's start
+    # The worker is up once it has moved its cursor's clock (each round saves it).
+    from haiquan.notifications.models import DispatchCursor
+
+    launched = DispatchCursor.objects.get().updated_at
+    deadline = time.monotonic() + 60
+    while DispatchCursor.objects.get().updated_at == launched:
+        assert time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.1)
     done = threading.Barrier(writers + 1)
     per_writer = declarations // writers
 
@@ -281,22 +288,22 @@ def _register() -> None:
         return [
             Result(
                 benchmark="notifications: webhooks by one worker",
-                throughput=t["webhooks"]["per_s"],
+                throughput=round(t["webhooks"]["per_s"], 1),
                 baseline="bare signed POSTs to the same receiver",
                 baseline_figure=f"{t['baseline_posts_per_s']:.0f}/s",
-                ratio=t["webhooks"]["per_s"] / t["baseline_posts_per_s"],
+                ratio=round(t["webhooks"]["per_s"] / t["baseline_posts_per_s"], 2),
                 notes=f"{t['webhooks']['cpu_ms_per']:.1f} ms CPU per delivery; {n:,} deliveries",
             ),
             Result(
                 benchmark="notifications: e-mails by one worker (SMTP)",
-                throughput=t["emails"]["per_s"],
+                throughput=round(t["emails"]["per_s"], 1),
                 notes=f"{t['emails']['cpu_ms_per']:.1f} ms CPU per e-mail",
             ),
             Result(
                 benchmark="notifications: event to webhook under submission load",
-                throughput=lat["submissions_per_s"],
-                p50_ms=lat["p50_ms"],
-                p99_ms=lat["p99_ms"],
+                throughput=round(lat["submissions_per_s"], 1),
+                p50_ms=round(lat["p50_ms"]),
+                p99_ms=round(lat["p99_ms"]),
                 notes=f"{lat['declarations']} declarations by 4 writers; worker polls every 50 ms",
             ),
         ]
