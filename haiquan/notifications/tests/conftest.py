@@ -10,6 +10,7 @@ from django.db import transaction
 
 from haiquan.clearance import services as clearance
 from haiquan.clearance.tests.conftest import (  # noqa: F401 - fixtures
+    api,
     broker,
     broker_firm,
     declarant,
