@@ -103,6 +103,18 @@ _kind(
     TRADERS,
 )
 _kind(
+    str(kinds.DECLARATION_DOCUMENTS_REQUESTED),
+    kinds.DECLARATION_DOCUMENTS_REQUESTED.label,
+    gettext_noop("Declaration %(ref)s: customs requests documents"),
+    TRADERS,
+)
+_kind(
+    str(kinds.DECLARATION_DOCUMENTS_ACCEPTED),
+    kinds.DECLARATION_DOCUMENTS_ACCEPTED.label,
+    gettext_noop("Declaration %(ref)s: your answer to the request for documents was accepted"),
+    TRADERS,
+)
+_kind(
     str(kinds.ESERVICE_FILING_DECIDED),
     kinds.ESERVICE_FILING_DECIDED.label,
     gettext_noop("Your application %(ref)s has been decided"),
@@ -114,6 +126,22 @@ _kind(
     str(kinds.ALERT_RAISED),
     kinds.ALERT_RAISED.label,
     gettext_noop("Alert: %(ref)s"),
+    OFFICERS,
+    webhook=False,
+)
+# Officers of the declaration's office hear that a request for documents was answered, or is
+# overdue.
+_kind(
+    str(kinds.DECLARATION_DOCUMENTS_ANSWERED),
+    kinds.DECLARATION_DOCUMENTS_ANSWERED.label,
+    gettext_noop("Declaration %(ref)s: the request for documents was answered"),
+    OFFICERS,
+    webhook=False,
+)
+_kind(
+    str(kinds.DECLARATION_DOCUMENT_REQUEST_ESCALATED),
+    kinds.DECLARATION_DOCUMENT_REQUEST_ESCALATED.label,
+    gettext_noop("Declaration %(ref)s: the request for documents is overdue"),
     OFFICERS,
     webhook=False,
 )

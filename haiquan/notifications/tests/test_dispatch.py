@@ -3,6 +3,8 @@ a change rolled back; subscriptions say how; the cursor waits at an id not yet v
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import transaction
 from django.utils import translation
@@ -189,3 +191,31 @@ def test_the_cursor_waits_for_an_id_not_yet_visible(rates, started, declarant, h
     assert dispatch_once() == 1
     assert DispatchCursor.objects.get().position == last + 2
     assert Notification.objects.filter(kind=kinds.DECLARATION_CLEARED.code).exists()
+
+
+def test_a_request_for_documents_tells_the_trader_and_its_answer_the_officers(
+    rates, started, declarant, other_declarant, officer, leader_qn, officer_elsewhere, hoanglong
+):
+    declaration = register(declarant, hoanglong.mst)
+    dispatch_once()
+    for kind in (
+        kinds.DECLARATION_DOCUMENTS_REQUESTED,
+        kinds.DECLARATION_DOCUMENTS_ANSWERED,
+        kinds.DECLARATION_DOCUMENT_REQUEST_ESCALATED,
+        kinds.DECLARATION_DOCUMENTS_ACCEPTED,
+    ):
+        happen(declaration, kind)
+    dispatch_once()
+
+    def told(kind: Any) -> set[Any]:
+        return {n.user for n in Notification.objects.filter(kind=kind.code)}
+
+    assert told(kinds.DECLARATION_DOCUMENTS_REQUESTED) == {declarant}
+    assert told(kinds.DECLARATION_DOCUMENTS_ACCEPTED) == {declarant}
+    assert told(kinds.DECLARATION_DOCUMENTS_ANSWERED) == {officer, leader_qn}
+    assert told(kinds.DECLARATION_DOCUMENT_REQUEST_ESCALATED) == {officer, leader_qn}
+    with translation.override("vi"):
+        note = Notification.objects.get(
+            kind=kinds.DECLARATION_DOCUMENTS_ANSWERED.code, user=officer
+        )
+        assert note.shown_title.startswith(f"Tờ khai {declaration.number}")
