@@ -37,12 +37,12 @@ class KindOut(Schema):
     webhook: bool
 
 
-class SubscriptionIn(Schema):
+class NotificationSubscriptionIn(Schema):
     portal: bool = True
     email: bool = True
 
 
-class SubscriptionOut(Schema):
+class NotificationSubscriptionOut(Schema):
     id: int
     kind: str
     portal: bool
@@ -146,15 +146,19 @@ def kind_list(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/subscriptions", response=list[SubscriptionOut], summary="Your choices by kind")
+@router.get(
+    "/subscriptions", response=list[NotificationSubscriptionOut], summary="Your choices by kind"
+)
 def subscription_list(request: HttpRequest) -> Any:
     return list(Subscription.objects.filter(user=_user(request)).order_by("kind"))
 
 
 @router.put(
-    "/subscriptions/{kind}", response=SubscriptionOut, summary="Choose how you hear of a kind"
+    "/subscriptions/{kind}",
+    response=NotificationSubscriptionOut,
+    summary="Choose how you hear of a kind",
 )
-def subscription_put(request: HttpRequest, kind: str, payload: SubscriptionIn) -> Any:
+def subscription_put(request: HttpRequest, kind: str, payload: NotificationSubscriptionIn) -> Any:
     return services.subscription_set(
         user=_user(request), kind=kind, portal=payload.portal, email=payload.email
     )
