@@ -9,8 +9,9 @@ deliveries they make and moves the cursor: a worker killed half-way leaves nothi
 Ids are taken before their transaction commits, so an id above the cursor may be missing
 now and appear later (its transaction still open) or never (rolled back). The cursor stops at
 the first missing id until no transaction that could still write it is running: on PostgreSQL,
-until every transaction that had begun when the gap was first seen (below the snapshot's xmax
-noted then) has ended, and at least GAP_GRACE_SECONDS have passed; elsewhere (SQLite: one
+until every transaction of this database that was writing when the gap was first seen
+(pg_stat_activity's pid and xid, noted then) has ended, and at least GAP_GRACE_SECONDS have
+passed (a transaction that took its id but had not yet written anything); elsewhere (SQLite: one
 writer at a time), after GAP_GRACE_SECONDS. The first run starts at the end of the log.
 """
 
@@ -63,22 +64,17 @@ def _log_end() -> int:
     return int(last)
 
 
-def _running_before(xmax: int) -> bool:
-    """Whether a transaction that had begun before `xmax` is still running (this one aside:
-    its own snapshot does not list it, and the worker writes no events)."""
+def _running_now() -> list[list[str]]:
+    """The transactions of this database that have written something and not yet ended, but
+    this one's (the worker writes no events): (pid, xid) pairs. Other databases on the same
+    server do not hold ids of this log, so their transactions are not waited for."""
     with connection.cursor() as c:
         c.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot()) x"
-            " WHERE x::text::bigint < %s)",
-            [xmax],
+            "SELECT pid::text, backend_xid::text FROM pg_stat_activity"
+            " WHERE datname = current_database() AND backend_xid IS NOT NULL"
+            " AND pid <> pg_backend_pid()"
         )
-        return bool(c.fetchone()[0])
-
-
-def _snapshot_xmax() -> int:
-    with connection.cursor() as c:
-        c.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
-        return int(c.fetchone()[0])
+        return [[str(pid), str(xid)] for pid, xid in c.fetchall()]
 
 
 def _gap_closed(cursor: DispatchCursor, missing: int) -> bool:
@@ -87,13 +83,14 @@ def _gap_closed(cursor: DispatchCursor, missing: int) -> bool:
     if cursor.gap_id != missing:
         cursor.gap_id = missing
         cursor.gap_seen_at = now
-        cursor.gap_xmax = _snapshot_xmax() if connection.vendor == "postgresql" else None
+        cursor.gap_waiting = _running_now() if connection.vendor == "postgresql" else []
         return False
     grace = timedelta(seconds=float(notify_setting("GAP_GRACE_SECONDS")))
     if cursor.gap_seen_at is None or now - cursor.gap_seen_at < grace:
         return False
-    if connection.vendor == "postgresql" and cursor.gap_xmax is not None:
-        return not _running_before(cursor.gap_xmax)
+    if connection.vendor == "postgresql" and cursor.gap_waiting:
+        still = {tuple(t) for t in _running_now()}
+        return not any(tuple(t) in still for t in cursor.gap_waiting)
     return True
 
 
@@ -117,7 +114,8 @@ def dispatch_once(*, limit: int | None = None) -> int:
         if taken:
             _fan_out([e for e in taken if e.kind in EVENT_KINDS])
             cursor.position = taken[-1].id
-            cursor.gap_id = cursor.gap_seen_at = cursor.gap_xmax = None
+            cursor.gap_id = cursor.gap_seen_at = None
+            cursor.gap_waiting = []
         cursor.updated_at = timezone.now()
         cursor.save()
         return len(taken)

@@ -289,7 +289,8 @@ class DispatchCursor(models.Model):
     position = models.BigIntegerField(default=0)
     gap_id = models.BigIntegerField(null=True, blank=True)
     gap_seen_at = models.DateTimeField(null=True, blank=True)
-    gap_xmax = models.BigIntegerField(null=True, blank=True)
+    # The transactions of this database (pid, xid) running when the gap was first seen.
+    gap_waiting = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('position', models.BigIntegerField(default=0)),
                 ('gap_id', models.BigIntegerField(blank=True, null=True)),
                 ('gap_seen_at', models.DateTimeField(blank=True, null=True)),
-                ('gap_xmax', models.BigIntegerField(blank=True, null=True)),
+                ('gap_waiting', models.JSONField(blank=True, default=list)),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
