@@ -288,12 +288,17 @@ def declaration_cancellation_terms(
 def declaration_documents(declaration: Declaration) -> list[DeclarationDocument]:
     """Every document of the declaration, each with its earlier versions, by document and
     version (the caller has checked the user may see the declaration)."""
-    return list(
+    documents = list(
         DeclarationDocument.objects.filter(declaration=declaration)
         .select_related("uploaded_by")
         .annotate(replaced=Exists(DeclarationDocument.objects.filter(replaces=OuterRef("pk"))))
-        .order_by("kind", "replaces_id", "version", "pk")
+        .order_by("pk")
     )
+    # Each version after the first version of its document (the first of its chain).
+    first: dict[int, int] = {}
+    for d in documents:  # by pk: an earlier version always comes first
+        first[d.pk] = first.get(d.replaces_id, d.pk) if d.replaces_id else d.pk
+    return sorted(documents, key=lambda d: (d.kind, first[d.pk], d.version))
 
 
 def declaration_document_get(

@@ -73,7 +73,7 @@ def test_request_upload_answer_accept_then_check_with_the_wait_the_traders(
             actor=declarant, declaration=yellow, request=request, message=""
         )
     assert refused.value.errors[0].field == "message"
-    assert "Certificate of origin" in refused.value.errors[0].problem
+    assert "(C/O)" in refused.value.errors[0].problem  # the document missing, named
     services.document_request_answer(
         actor=declarant,
         declaration=yellow,

@@ -150,3 +150,43 @@ def test_the_parts_add_up_to_the_whole_in_any_order(
     assert sum(row[f"{b}_s"] for b in BUCKETS) == total
     assert sum(row[f"step_{s}_s"] for s in STEPS) == total
     assert row == consignment_fact(DIMS, rows)
+
+
+def test_the_wait_for_requested_documents_is_the_traders_in_its_own_step() -> None:
+    """Customs asks at 1 h; the declarant attaches a file at 3 h (it ends nobody's work) and
+    answers at 5 h; the officer accepts at 5.5 h and records the check at 6 h."""
+    row = consignment_fact(
+        DIMS,
+        events(
+            (0, "declaration.registered", "trader"),
+            (0, "declaration.lane_decided", "customs"),
+            (3600, "declaration.documents_requested", "customs"),
+            (10800, "declaration.document_uploaded", "trader"),
+            (18000, "declaration.documents_answered", "trader"),
+            (19800, "declaration.documents_accepted", "customs"),
+            (21600, "declaration.document_check_recorded", "customs"),
+            (21605, "declaration.cleared", "system"),
+            (25000, "declaration.released", "customs"),
+        ),
+    )
+    assert row is not None and row["status"] == "released"
+    assert row["step_document_request_s"] == 18000 - 3600  # the upload does not cut it
+    assert row["trader_s"] == 18000 - 3600
+    assert row["step_document_check_s"] == 3600 + 1800 + 1800
+    assert sum(row[f"{b}_s"] for b in BUCKETS) == row["total_s"] == 25000
+    assert sum(row[f"step_{s}_s"] for s in STEPS) == row["total_s"]
+
+
+def test_a_late_answer_after_the_escalation_is_still_the_traders_time() -> None:
+    row = consignment_fact(
+        DIMS,
+        events(
+            (0, "declaration.registered", "trader"),
+            (100, "declaration.documents_requested", "customs"),
+            (90000, "declaration.document_request_escalated", "trader"),
+            (100000, "declaration.documents_answered", "trader"),
+            (100100, "declaration.released", "customs"),
+        ),
+    )
+    assert row is not None
+    assert row["step_document_request_s"] == row["trader_s"] == 100000 - 100

@@ -78,3 +78,16 @@ def test_a_store_that_lost_its_files_is_rebuilt(people: dict) -> None:
     (store_dir() / "GENERATION").unlink()
     again = timerelease_refresh()
     assert again.full is True and store_count() == 1
+
+
+def test_a_store_written_with_other_columns_is_rebuilt(people: dict) -> None:
+    """A step added to the measurement (a column more): the old files are not read as if
+    they had it; the next refresh rebuilds the store."""
+    consignment(
+        start=at("2026-05-04 08:00"), filer=people["filer"], enterprise=people["firm"]
+    ).events(*REGISTER, (3600, "declaration.released", "movement"))
+    timerelease_refresh(full=True)
+    columns = store_dir() / "COLUMNS"
+    columns.write_text(columns.read_text().replace(",step_document_request_s INTEGER", ""))
+    again = timerelease_refresh()
+    assert again.full is True and store_count() == 1
