@@ -120,6 +120,7 @@ PLUGINS = [
     "bench.statistics_reports",
     "bench.risk_scoring",
     "bench.tariff_search",
+    "bench.notifications",
 ]
 
 

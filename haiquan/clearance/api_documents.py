@@ -35,7 +35,7 @@ from .services.documents import document_max_bytes
 router = Router(tags=["declaration documents"], auth=API_AUTH)
 
 
-class DocumentOut(Schema):
+class DeclarationDocumentOut(Schema):
     id: int
     kind: str = Field(description="invoice, packing_list, bill_of_lading, contract, origin, ...")
     reference: str
@@ -54,7 +54,8 @@ class DocumentOut(Schema):
 
 class DocumentRequestIn(Schema):
     documents: list[str] = Field(
-        default_factory=list, description="The documents asked for (kinds, as in DocumentOut)"
+        default_factory=list,
+        description="The documents asked for (kinds, as in DeclarationDocumentOut)",
     )
     message: str = Field(description="What the declarant must send or explain, and why")
     due_at: datetime | None = Field(description="The deadline of the answer")
@@ -190,7 +191,7 @@ def _upload(
 
 @router.get(
     "/{declaration_id}/documents",
-    response=list[DocumentOut],
+    response=list[DeclarationDocumentOut],
     summary="The declaration's documents, every version",
 )
 def documents_list(request: HttpRequest, declaration_id: ObjectId) -> Any:
@@ -203,7 +204,7 @@ def documents_list(request: HttpRequest, declaration_id: ObjectId) -> Any:
 
 @router.post(
     "/{declaration_id}/documents",
-    response={201: DocumentOut},
+    response={201: DeclarationDocumentOut},
     summary="Attach a document",
     openapi_extra=_MULTIPART,
 )
@@ -217,7 +218,7 @@ def document_upload(request: HttpRequest, declaration_id: ObjectId) -> Any:
 
 @router.post(
     "/{declaration_id}/documents/{document_id}/replace",
-    response={201: DocumentOut},
+    response={201: DeclarationDocumentOut},
     summary="Replace a document (the earlier version is kept)",
     openapi_extra=_MULTIPART,
 )

@@ -8,6 +8,12 @@ class ClearanceConfig(AppConfig):
 
     def ready(self) -> None:
         from haiquan.core.nav import nav_item_register
+        from haiquan.notifications.subjects import subject_resolver_register
+
+        from .notifying import declaration_subjects
+
+        # Its traders hear of a declaration's lane, checks, holds, clearance and release.
+        subject_resolver_register("declaration", declaration_subjects)
         from haiquan.core.web import is_customs
 
         # Customs find any declaration of their offices at /declarations/ (traders have their

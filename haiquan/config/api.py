@@ -23,6 +23,7 @@ def _mount() -> None:
     from haiquan.clearance.api import router as clearance_router
     from haiquan.clearance.api_documents import router as clearance_documents_router
     from haiquan.eservices.api import router as eservices_router
+    from haiquan.notifications.api import router as notifications_router
     from haiquan.payments.api import router as payments_router
     from haiquan.portal.api import router as portal_router
     from haiquan.postaudit.api import router as postaudit_router
@@ -49,6 +50,7 @@ def _mount() -> None:
     api.add_router("/risk-models", riskml_router)
     api.add_router("/post-audit", postaudit_router)
     api.add_router("/portal", portal_router)
+    api.add_router("/notifications", notifications_router)
 
 
 _mount()

@@ -26,6 +26,7 @@ ALIASES = {
     "token": "haiquan_token",
     "serve": "serve",
     "telemetry-mqtt": "telemetry_mqtt",
+    "notifications-worker": "notifications_worker",
     "telemetry-simulate": "telemetry_simulate",
     "transit-watch": "transit_watch",
     "supervision-watch": "supervision_watch",

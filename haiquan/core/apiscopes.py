@@ -70,6 +70,12 @@ CHANGES: dict[Scope, tuple[str, ...]] = {
         "POST /portal/subscriptions",
         "DELETE /portal/subscriptions/{subscription_id}",
         "POST /portal/notifications/read",
+        "PUT /notifications/subscriptions/{kind}",
+        "POST /notifications/{notification_id}/read",
+        "POST /notifications/webhooks",
+        "DELETE /notifications/webhooks/{endpoint_id}",
+        "POST /notifications/webhooks/{endpoint_id}/enable",
+        "POST /notifications/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver",
         "POST /portal/cdci/{code}/responses",
     ),
     Scope.GATE: (

@@ -19,6 +19,13 @@ class EServicesConfig(AppConfig):
 
     def ready(self) -> None:
         from haiquan.clearance import hooks
+        from haiquan.notifications.subjects import subject_resolver_register
+
+        from .notifying import filing_subjects
+        from .selectors import SUBJECT
+
+        # The enterprise hears of its application's decision.
+        subject_resolver_register(SUBJECT, filing_subjects)
         from haiquan.core.nav import nav_item_register
         from haiquan.payments.hooks import settler_register
 

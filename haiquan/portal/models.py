@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from haiquan.core.visibility import Reach, Visibility, VisibleQuerySet
 
+# The portal's notifications are the notifications' (one mechanism for every part).
+from haiquan.notifications.models import Notification  # noqa: F401
+
 from .choices import (
     AgreementStatus,
     CampaignStatus,
@@ -350,51 +353,6 @@ class InquiryMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inquiry.reference} {self.side} {self.created_at:%Y-%m-%d}"
-
-
-class Notification(models.Model):
-    """A message for one user shown in the portal (and sent by e-mail when asked)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.CASCADE,
-        related_name="portal_notifications",
-    )
-    title = models.CharField(_("title"), max_length=255)
-    body = models.TextField(_("text"), blank=True)
-    # A message of haiquan's own is kept as its catalogue text and values, and read in the reader's
-    # language when shown (`title`/`body` keep it as written, in the installation's language).
-    title_template = models.CharField(_("title (catalogue text)"), max_length=255, blank=True)
-    body_template = models.CharField(_("text (catalogue text)"), max_length=255, blank=True)
-    params = models.JSONField(_("values"), default=dict, blank=True)
-    url = models.CharField(_("link"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="portal_notif_user_idx")]
-
-    def __str__(self) -> str:
-        return self.shown_title
-
-    @property
-    def shown_title(self) -> str:
-        """The title in the active language."""
-        return _message(self.title_template, self.params) if self.title_template else self.title
-
-    @property
-    def shown_body(self) -> str:
-        return _message(self.body_template, self.params) if self.body_template else self.body
-
-
-def _message(template: str, params: dict[str, Any]) -> str:
-    from django.utils.translation import gettext
-
-    return gettext(template) % params if params else gettext(template)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
+from haiquan.notifications.catalogue import NEWS_PUBLISHED
 
 from .choices import NewsKind, Topic
 from .models import NewsItem, Subscription
@@ -83,6 +84,7 @@ def news_publish(
         users = [s.user for s in subs]
         email_users = [s.user for s in subs if s.by_email]
         notify(
+            kind=NEWS_PUBLISHED.code,
             users=users,
             title=item.title,
             body=_kind_text(item.kind),

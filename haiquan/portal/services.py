@@ -363,6 +363,7 @@ def inquiry_route(
         )
         if expert is not None:
             notify(
+                kind=kinds.INQUIRY_ROUTED.code,
                 users=[expert],
                 title=Text(
                     gettext_noop("Inquiry %(ref)s is yours to answer"), {"ref": locked.reference}
@@ -401,7 +402,12 @@ def inquiry_answer(*, inquiry: Inquiry, actor: User, body: str) -> InquiryMessag
             {"late": now > locked.due_at},
         )
         notify(
+            kind=kinds.INQUIRY_ANSWERED.code,
             users=_enterprise_users(locked),
+            enterprises=[locked.enterprise],
+            subject_type="inquiry",
+            subject_id=locked.pk,
+            reference=locked.reference,
             title=Text(
                 gettext_noop("Customs answered your inquiry %(ref)s"), {"ref": locked.reference}
             ),
@@ -437,6 +443,7 @@ def inquiry_reply(*, inquiry: Inquiry, actor: User, body: str) -> InquiryMessage
         _inquiry_event(locked, kinds.INQUIRY_REPLIED, actor, Party.TRADER)
         if locked.assignee is not None:
             notify(
+                kind=kinds.INQUIRY_REPLIED.code,
                 users=[locked.assignee],
                 title=Text(
                     gettext_noop("The enterprise replied on inquiry %(ref)s"),
@@ -500,6 +507,7 @@ def inquiry_escalate_if_late(*, inquiry: Inquiry, now: datetime | None = None) -
         if locked.assignee is not None:
             recipients.append(locked.assignee)
         notify(
+            kind=kinds.INQUIRY_ESCALATED.code,
             users=recipients,
             title=Text(
                 gettext_noop("Inquiry %(ref)s is past its time limit"), {"ref": locked.reference}

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "haiquan.stats",
     "haiquan.riskml",
     "haiquan.postaudit",
+    "haiquan.notifications",
     "haiquan.portal",
     "haiquan.ops",
 ]
@@ -368,4 +369,28 @@ HAIQUAN_OPS: dict[str, Any] = {
     == "1",
     "READY_JOBS": os.environ.get("HAIQUAN_READY_JOBS", "1") == "1",
     "JOB_RUNS_KEPT_DAYS": int(os.environ.get("HAIQUAN_JOB_RUNS_KEPT_DAYS", "90")),
+}
+
+# E-mail (notifications): Django's SMTP backend, configured from the environment. With no
+# HAIQUAN_SMTP_HOST the messages are written to the worker's standard output instead.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("HAIQUAN_SMTP_HOST")
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("HAIQUAN_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("HAIQUAN_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("HAIQUAN_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("HAIQUAN_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("HAIQUAN_SMTP_STARTTLS", "0") == "1"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("HAIQUAN_MAIL_FROM", "haiquan@localhost")
+
+# Notifications (haiquan.notifications; defaults in haiquan/notifications/conf.py, README
+# "Notifications and webhooks").
+HAIQUAN_NOTIFICATIONS: dict[str, Any] = {
+    "SITE_URL": os.environ.get("HAIQUAN_SITE_URL", ""),
+    "DISABLE_AFTER_DAYS": float(os.environ.get("HAIQUAN_WEBHOOK_DISABLE_AFTER_DAYS", "3")),
+    "ALLOW_PRIVATE_URLS": os.environ.get("HAIQUAN_WEBHOOK_ALLOW_PRIVATE", "0") == "1",
+    "ALLOW_HTTP": os.environ.get("HAIQUAN_WEBHOOK_ALLOW_HTTP", "0") == "1",
 }

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import HAIQUAN_OPS, VAR_DIR
+from .base import HAIQUAN_NOTIFICATIONS, HAIQUAN_OPS, VAR_DIR
 
 DEBUG = os.environ.get("HAIQUAN_DEBUG", "0") == "1"
 SECRET_KEY = os.environ.get("HAIQUAN_SECRET_KEY") or "local-demo-key-not-for-production"
@@ -17,3 +17,6 @@ WHITENOISE_USE_FINDERS = True
 # /metrics on a workstation: open to this machine only, unless a token or networks are given.
 if not HAIQUAN_OPS["METRICS_TOKEN"] and not HAIQUAN_OPS["METRICS_NETWORKS"]:
     HAIQUAN_OPS = {**HAIQUAN_OPS, "METRICS_NETWORKS": ["127.0.0.0/8", "::1/128"]}
+
+# A workstation's webhooks go to its own receivers (http://localhost:...).
+HAIQUAN_NOTIFICATIONS = {**HAIQUAN_NOTIFICATIONS, "ALLOW_PRIVATE_URLS": True, "ALLOW_HTTP": True}

@@ -79,6 +79,7 @@ def test_each_periodic_command_of_the_readme_is_a_job_declared_by_its_app():
         "transit-watch": "haiquan.transit.ops",
         "supervision-watch": "haiquan.supervision.ops",
         "portal-escalate": "haiquan.portal.ops",
+        "notifications-deliver": "haiquan.notifications.ops",
         "timerelease-refresh": "haiquan.timerelease.ops",
         "stats-refresh": "haiquan.stats.ops",
         "risk-train": "haiquan.riskml.ops",

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from haiquan.accounts.services import user_create
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
+from haiquan.notifications.delivery import emails_send_due
 from haiquan.portal import services
 from haiquan.portal.choices import Channel, InquiryStatus
 from haiquan.portal.models import Association, Faq, Inquiry, Notification
@@ -140,8 +141,9 @@ def test_the_notification_reads_in_the_readers_language_and_the_mail_in_the_reci
         assert note.shown_title == f"세관이 {inquiry.reference} 질의에 답변했습니다"
     with translation.override("vi"):
         assert inquiry.reference in note.shown_title and "Hải quan" in note.shown_title
+    emails_send_due()  # the notifications worker sends what the transaction left in the outbox
     (sent,) = mail.outbox  # in the language the recipient chose
-    assert sent.subject == f"税関が照会{inquiry.reference}に回答しました"
+    assert sent.subject == f"[haiquan] 税関が照会{inquiry.reference}に回答しました"
     client.force_login(declarant)
     page = client.get("/portal/notifications/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     with translation.override("zh-hans"):
@@ -172,6 +174,7 @@ def test_answer_notifies_the_enterprise_and_it_can_reply(world: Any, content: An
     assert Notification.objects.filter(
         user=world.users["declarant"], url__contains=inquiry.reference
     ).exists()
+    emails_send_due()
     assert [m.to for m in mail.outbox] == [["dn@example.vn"]]
     services.inquiry_reply(
         inquiry=inquiry, actor=world.users["declarant"], body="Còn gia hạn thì sao?"

@@ -12,6 +12,7 @@ from django.test import Client, TestCase
 
 from haiquan.accounts.tests.helpers import login
 from haiquan.core.problems import Forbidden, ValidationFailed
+from haiquan.notifications.delivery import emails_send_due
 from haiquan.portal import news, partnership
 from haiquan.portal.models import Notification
 
@@ -125,6 +126,7 @@ def test_news_reaches_subscribers_in_the_portal_and_by_email(world: Any) -> None
         )
     assert Notification.objects.filter(user=declarant, title=item.title).exists()
     assert not Notification.objects.filter(user=world.users["broker"]).exists()
+    emails_send_due()
     assert [m.to for m in mail.outbox] == [["dn@example.vn"]]
     with pytest.raises(ValidationFailed):
         news.news_publish(

@@ -284,6 +284,7 @@ def _subscription(world: World, scope: str) -> Any:
 
 def _notification(world: World, scope: str) -> Any:
     (note,) = notify(
+        kind="news.published",
         users=[_declarant(world, scope)],
         title="Tin mới: thay đổi thuế suất chương 84",
         url=reverse("portal:news_detail", args=[_portal(world).news.pk]),
