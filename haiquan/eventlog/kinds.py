@@ -94,6 +94,11 @@ ALERT_RAISED = _kind("alert.raised", _("Alert raised"))
 ALERT_ACKNOWLEDGED = _kind("alert.acknowledged", _("Alert acknowledged"))
 ALERT_RESOLVED = _kind("alert.resolved", _("Alert resolved"))
 
+# Carriers' cargo reports (manifests)
+MANIFEST_FILED = _kind("manifest.filed", _("Cargo manifest filed"))
+MANIFEST_AMENDED = _kind("manifest.amended", _("Cargo manifest amended"))
+MANIFEST_ARRIVED = _kind("manifest.arrived", _("Arrival of the means of transport notified"))
+
 # Transit under e-seals (transit)
 ESEAL_REGISTERED = _kind("eseal.registered", _("E-seal registered"))
 ESEAL_KEY_ISSUED = _kind("eseal.key_issued", _("E-seal signing key issued"))

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "haiquan.riskml",
     "haiquan.postaudit",
     "haiquan.portal",
+    "haiquan.manifests",
     "haiquan.ops",
 ]
 
