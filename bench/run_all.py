@@ -114,6 +114,7 @@ PLUGINS = [
     "bench.statistics_reports",
     "bench.risk_scoring",
     "bench.tariff_search",
+    "bench.manifest_import",
 ]
 
 

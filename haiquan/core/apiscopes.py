@@ -103,6 +103,9 @@ CHANGES: dict[Scope, tuple[str, ...]] = {
         "POST /single-window/certificates",
     ),
     Scope.CUSTOMS: (
+        "POST /manifests/voyages/{voyage_id}/bills/{number}/holds",
+        "POST /manifests/voyages/{voyage_id}/bills/{number}/holds/release",
+        "POST /manifests/voyages/{voyage_id}/bills/{number}/abandoned",
         "POST /declarations/{declaration_id}/document-check",
         "POST /declarations/{declaration_id}/inspection",
         "POST /declarations/{declaration_id}/check-preview",

@@ -14,20 +14,29 @@ from haiquan.accounts.models import User
 from haiquan.core.problems import ProblemError
 
 from . import services
+from .abandoned import abandoned_handling_record, bills_abandoned
 from .cuscar import MAX_BYTES
+from .models import AbandonedNotice, Hold
 from .schemas import (
+    AbandonedHandlingIn,
+    AbandonedOut,
     AmendmentIn,
     AmendmentOut,
     ArrivalIn,
     BillOut,
     CargoReportIn,
     CuscarAcceptedOut,
+    HoldIn,
+    HoldOut,
+    HoldReleaseIn,
     VoyageOut,
+    abandoned_out,
     amendment_out,
     bill_out,
+    hold_out,
     voyage_out,
 )
-from .selectors import bills_of, voyage_get_for, voyages_visible_to
+from .selectors import bill_get_for, bills_of, voyage_get_for, voyages_visible_to
 
 router = Router(tags=["manifests"], auth=API_AUTH)
 
@@ -108,3 +117,75 @@ def voyage_arrival(request: HttpRequest, voyage_id: int, payload: ArrivalIn) -> 
         actor=_user(request), voyage=voyage, arrived_at=payload.arrived_at
     )
     return voyage_out(voyage)
+
+
+@router.post(
+    "/voyages/{voyage_id}/bills/{number}/holds",
+    response={201: HoldOut},
+    summary="Hold a bill: inspect at arrival, or do not load",
+)
+def hold_place(request: HttpRequest, voyage_id: int, number: str, payload: HoldIn) -> Any:
+    bill = bill_get_for(_user(request), voyage_id, number)
+    hold = services.hold_place(
+        actor=_user(request), bill=bill, kind=payload.kind, reason=payload.reason
+    )
+    return Status(201, hold_out(hold))
+
+
+@router.post(
+    "/voyages/{voyage_id}/bills/{number}/holds/release",
+    response=HoldOut,
+    summary="Release a bill's hold with what the inspection found",
+)
+def hold_release(request: HttpRequest, voyage_id: int, number: str, payload: HoldReleaseIn) -> Any:
+    bill = bill_get_for(_user(request), voyage_id, number)
+    hold = Hold.objects.filter(bill=bill, released_at__isnull=True).first()
+    if hold is None:
+        raise ProblemError(
+            detail=_("Bill %(v)s is not held.") % {"v": bill.number}, status=409, code="not-held"
+        )
+    hold = services.hold_release(
+        actor=_user(request), hold=hold, outcome=payload.outcome, note=payload.outcome_note
+    )
+    return hold_out(hold)
+
+
+@router.get(
+    "/abandoned",
+    response=list[AbandonedOut],
+    summary="Bills not declared within the legal time after arrival, in your scope",
+)
+def abandoned_list(request: HttpRequest) -> Any:
+    if not _user(request).is_customs:
+        raise ProblemError(
+            detail=_("The list of goods not declared in time is for customs."),
+            status=403,
+            code="forbidden",
+        )
+    visible = voyages_visible_to(_user(request)).values("pk")
+    rows = bills_abandoned().filter(voyage__in=visible).select_related("abandoned_notice")[:500]
+    return [abandoned_out(b) for b in rows]
+
+
+@router.post(
+    "/voyages/{voyage_id}/bills/{number}/abandoned",
+    response=AbandonedOut,
+    summary="Record what became of goods not declared in time",
+)
+def abandoned_handle(
+    request: HttpRequest, voyage_id: int, number: str, payload: AbandonedHandlingIn
+) -> Any:
+    bill = bill_get_for(_user(request), voyage_id, number)
+    notice = AbandonedNotice.objects.filter(bill=bill).first()
+    if notice is None:
+        raise ProblemError(
+            detail=_("Bill %(v)s has had no notice of goods not declared in time.")
+            % {"v": bill.number},
+            status=409,
+            code="not-abandoned",
+        )
+    abandoned_handling_record(
+        actor=_user(request), notice=notice, handling=payload.handling, note=payload.note
+    )
+    bill.refresh_from_db()
+    return abandoned_out(bill)

@@ -23,3 +23,22 @@ class Source(models.TextChoices):
     API = "api", _("API (JSON)")
     CUSCAR = "cuscar", _("UN/EDIFACT CUSCAR file")
     PAGE = "page", _("Web page")
+
+
+class HoldKind(models.TextChoices):
+    INSPECT = "inspect", _("Inspect at arrival")
+    DO_NOT_LOAD = "do_not_load", _("Do not load")
+
+
+class HoldOutcome(models.TextChoices):
+    # What the inspection found when the hold was released (fed back as an inspection result).
+    NOTHING_FOUND = "nothing_found", _("Nothing found")
+    FOUND = "found", _("Irregularity found")
+
+
+class AbandonedHandling(models.TextChoices):
+    # What became of goods nobody declared in time (Decree 08/2015, art. 57-58 as amended).
+    DECLARED_LATE = "declared_late", _("Declared late by the consignee")
+    RE_EXPORTED = "re_exported", _("Re-exported")
+    SOLD = "sold", _("Sold at auction")
+    DESTROYED = "destroyed", _("Destroyed")

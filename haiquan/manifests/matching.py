@@ -184,3 +184,17 @@ def bills_drawn_down(declaration: Declaration) -> None:
             ]
         )
     BillDrawdown.objects.bulk_create(rows)
+
+
+def bills_held(declaration: Declaration) -> list[str]:
+    """A clearance guard: a declaration drawing on a held bill is not cleared until the hold is
+    released."""
+    from .models import Hold
+
+    held = Hold.objects.filter(
+        released_at__isnull=True, bill__drawdowns__declaration=declaration
+    ).values_list("bill__number", flat=True)
+    return [
+        _("Bill of lading %(v)s is held by customs for inspection at arrival.") % {"v": n}
+        for n in held
+    ]

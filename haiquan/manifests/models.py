@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import BillKind, ManifestMode, Source
+from .choices import AbandonedHandling, BillKind, HoldKind, HoldOutcome, ManifestMode, Source
 
 
 class Voyage(models.Model):
@@ -93,6 +93,9 @@ class Bill(models.Model):
     # WCO DM: TotalPackageQuantity and TotalGrossMassMeasure (kg).
     packages = models.PositiveIntegerField(_("packages"))
     gross_mass_kg = models.DecimalField(_("gross mass (kg)"), max_digits=14, decimal_places=3)
+    # Pre-arrival targeting: what made the bill risky ([{"code": ..., "params": {...}}]), as
+    # `targeting.bill_targets` found it when the manifest was filed or amended.
+    risk_flags = models.JSONField(_("risk flags"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("bill of lading")
@@ -193,3 +196,76 @@ class BillDrawdown(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bill_id} ← {self.declaration_id}"
+
+
+class Hold(models.Model):
+    """An officer's hold on a manifested bill before or at arrival: "inspect at arrival" (the
+    cargo may not leave the port until inspected) or "do not load" (export). Gates and
+    declarations obey it until it is released with what the inspection found."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="holds")
+    kind = models.CharField(_("hold"), max_length=12, choices=HoldKind.choices)
+    reason = models.TextField(_("reason"))
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("placed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("released by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=HoldOutcome.choices, blank=True)
+    outcome_note = models.TextField(_("what was found"), blank=True)
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        ordering = ["-placed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bill"],
+                condition=models.Q(released_at__isnull=True),
+                name="one_open_hold_per_bill",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} {self.kind}"
+
+
+class AbandonedNotice(models.Model):
+    """A bill not declared within the legal time after arrival: the notice to its consignee and,
+    later, how customs handled the goods."""
+
+    bill = models.OneToOneField(Bill, on_delete=models.PROTECT, related_name="abandoned_notice")
+    noticed_at = models.DateTimeField(_("noticed at"), default=timezone.now)
+    days_after_arrival = models.PositiveIntegerField(_("days after arrival"))
+    handling = models.CharField(
+        _("handling"), max_length=16, choices=AbandonedHandling.choices, blank=True
+    )
+    handling_note = models.TextField(_("note"), blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("abandoned goods notice")
+        verbose_name_plural = _("abandoned goods notices")
+        ordering = ["-noticed_at"]
+
+    def __str__(self) -> str:
+        return str(self.bill_id)

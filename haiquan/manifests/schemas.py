@@ -14,7 +14,7 @@ from .inputs import (
     GoodsItemInput,
     TransportEquipmentInput,
 )
-from .models import Amendment, Voyage
+from .models import AbandonedNotice, Amendment, Bill, Hold, Voyage
 from .selectors import BillStatus
 
 
@@ -143,6 +143,38 @@ class VoyageOut(Schema):
     amendments: list[AmendmentOut]
 
 
+class HoldIn(Schema):
+    kind: str = Field(..., description="inspect (at arrival) or do_not_load")
+    reason: str = Field(..., max_length=2000)
+
+
+class HoldReleaseIn(Schema):
+    outcome: str = Field(..., description="nothing_found or found")
+    outcome_note: str = Field("", max_length=2000)
+
+
+class HoldOut(Schema):
+    id: int
+    bill: str
+    kind: str
+    reason: str
+    placed_at: datetime
+    released_at: datetime | None
+    outcome: str
+
+
+def hold_out(h: Hold) -> dict[str, object]:
+    return {
+        "id": h.pk,
+        "bill": h.bill.number,
+        "kind": h.kind,
+        "reason": h.reason,
+        "placed_at": h.placed_at,
+        "released_at": h.released_at,
+        "outcome": h.outcome,
+    }
+
+
 class BillOut(Schema):
     transport_contract_document_id: str
     transport_contract_document_type: str
@@ -154,6 +186,8 @@ class BillOut(Schema):
     containers: int
     declared_package_quantity: int
     status: str
+    risk_flags: list[str] = Field(..., description="Why pre-arrival targeting flagged the bill")
+    hold: HoldOut | None = None
 
 
 class CuscarAcceptedOut(Schema):
@@ -202,4 +236,36 @@ def bill_out(s: BillStatus) -> dict[str, object]:
         "containers": s.containers,
         "declared_package_quantity": s.declared_packages,
         "status": s.status,
+        "risk_flags": s.flags,
+        "hold": hold_out(s.hold) if s.hold else None,
+    }
+
+
+class AbandonedHandlingIn(Schema):
+    handling: str = Field(..., description="declared_late, re_exported, sold or destroyed")
+    note: str = Field("", max_length=2000)
+
+
+class AbandonedOut(Schema):
+    voyage_id: int
+    transport_contract_document_id: str
+    consignee_name: str
+    consignee_id: str
+    office_of_arrival: str
+    actual_arrival: datetime | None
+    noticed_at: datetime | None
+    handling: str
+
+
+def abandoned_out(b: Bill) -> dict[str, object]:
+    notice: AbandonedNotice | None = getattr(b, "abandoned_notice", None)
+    return {
+        "voyage_id": b.voyage_id,
+        "transport_contract_document_id": b.number,
+        "consignee_name": b.consignee_name,
+        "consignee_id": b.consignee_mst,
+        "office_of_arrival": b.voyage.office.code,
+        "actual_arrival": b.voyage.actual_arrival,
+        "noticed_at": notice.noticed_at if notice else None,
+        "handling": notice.handling if notice else "",
     }

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -15,7 +24,8 @@ from haiquan.accounts.selectors import office_scope_q
 from haiquan.clearance.choices import Status
 from haiquan.core.problems import NotFound
 
-from .models import Bill, BillContainer, BillDrawdown, Voyage
+from .models import Bill, BillContainer, BillDrawdown, Hold, Voyage
+from .targeting import flag_text
 
 
 def voyages_visible_to(user: User) -> QuerySet[Voyage]:
@@ -43,6 +53,11 @@ class BillStatus:
     bill: Bill
     containers: int
     declared_packages: int
+    hold: Hold | None = None
+
+    @property
+    def flags(self) -> list[str]:
+        return [flag_text(f) for f in self.bill.risk_flags]
 
     @property
     def status(self) -> str:
@@ -52,6 +67,14 @@ class BillStatus:
         if self.declared_packages < self.bill.packages:
             return "partly_declared"
         return "declared"
+
+    @property
+    def status_label(self) -> str:
+        return {
+            "undeclared": _("Not declared"),
+            "partly_declared": _("Partly declared"),
+            "declared": _("Declared in full"),
+        }[self.status]
 
 
 def bills_of(voyage: Voyage) -> list[BillStatus]:
@@ -81,6 +104,24 @@ def bills_of(voyage: Voyage) -> list[BillStatus]:
                 output_field=IntegerField(),
             ),
         )
+        .prefetch_related(
+            Prefetch(
+                "holds",
+                queryset=Hold.objects.filter(released_at__isnull=True),
+                to_attr="open_holds",
+            )
+        )
         .order_by("number")
     )
-    return [BillStatus(b, b.n_containers, b.drawn) for b in rows]
+    return [
+        BillStatus(b, b.n_containers, b.drawn, b.open_holds[0] if b.open_holds else None)
+        for b in rows
+    ]
+
+
+def bill_get_for(user: User, voyage_id: int, number: str) -> Bill:
+    voyage = voyage_get_for(user, voyage_id)
+    bill = Bill.objects.filter(voyage=voyage, number=number.strip().upper()).first()
+    if bill is None:
+        raise NotFound(_("No bill %(v)s on this manifest.") % {"v": number})
+    return bill

@@ -15,15 +15,19 @@ from stdnum.vn import mst as mst_std
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
+from haiquan.clearance.choices import Status
+from haiquan.clearance.models import Declaration
+from haiquan.clearance.services import declaration_clearance_retry
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed, invalid
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_record
 from haiquan.refdata.models import Enterprise
 
-from .choices import Source
+from .choices import HoldKind, HoldOutcome, Source
 from .inputs import AmendmentInput, CargoReportInput, ConsignmentInput
-from .models import Amendment, Bill, BillContainer, BillDrawdown, GoodsItem, Voyage
+from .models import Amendment, Bill, BillContainer, BillDrawdown, GoodsItem, Hold, Voyage
+from .targeting import voyage_target
 from .validation import cargo_report_validate, consignment_problems
 
 # An arrival reported later than this ahead of the server's clock is refused (clock skew allowed).
@@ -126,6 +130,7 @@ def voyage_file(
                 filed_at=now,
             )
             bills = _bills_write(voyage, data.consignments, resolved.consignees)
+            voyage_target(voyage, on_day=timezone.localdate(now))
             event_record(
                 kind=kinds.MANIFEST_FILED.code,
                 subject_type="voyage",
@@ -270,6 +275,7 @@ def voyage_amend(
             bill.gross_mass_kg = c.total_gross_mass_measure
             bill.save()
             _contents_write(bill, c)
+        voyage_target(voyage, on_day=timezone.localdate(now))
         voyage.amendment_count += 1
         voyage.save(update_fields=["amendment_count"])
         amendment = Amendment.objects.create(
@@ -378,3 +384,74 @@ def cuscar_file(*, actor: User, text: str, now: datetime | None = None) -> Voyag
         return voyage_file(actor=actor, data=report, source=Source.CUSCAR, now=now)
     except ValidationFailed as exc:
         raise problems_placed(exc, reader) from exc
+
+
+def hold_place(*, actor: User, bill: Bill, kind: str, reason: str) -> Hold:
+    """An officer of the office of arrival holds a bill: "inspect at arrival" (its cargo may not
+    leave the port, nor its declarations be cleared, until inspected) or "do not load". One
+    open hold per bill."""
+    if actor.role not in (Role.OFFICER, Role.LEADER):
+        raise Forbidden(_("Only officers and leaders of the office of arrival place holds."))
+    problems = []
+    if kind not in HoldKind.values:
+        problems.append(FieldProblem("kind", _("choose: inspect at arrival, or do not load")))
+    if not reason.strip():
+        problems.append(FieldProblem("reason", _("say why the bill is held"), "required"))
+    if problems:
+        raise ValidationFailed(problems)
+    with transaction.atomic():
+        bill = Bill.objects.select_for_update().select_related("voyage__office").get(pk=bill.pk)
+        if Hold.objects.filter(bill=bill, released_at__isnull=True).exists():
+            raise Conflict(_("Bill %(v)s is held already.") % {"v": bill.number}, code="held")
+        hold = Hold.objects.create(bill=bill, kind=kind, reason=reason.strip(), placed_by=actor)
+        event_record(
+            kind=kinds.MANIFEST_HOLD_PLACED.code,
+            subject_type="voyage",
+            subject_id=bill.voyage_id,
+            party=Party.CUSTOMS,
+            actor=actor,
+            office_code=bill.voyage.office.code,
+            data={"bill": bill.number, "hold": kind, "reason": hold.reason},
+        )
+    return hold
+
+
+def hold_release(*, actor: User, hold: Hold, outcome: str, note: str = "") -> Hold:
+    """Release a hold with what the inspection found; the outcome is kept beside the flags the
+    bill was targeted for, as an inspection result is."""
+    if actor.role not in (Role.OFFICER, Role.LEADER):
+        raise Forbidden(_("Only officers and leaders of the office of arrival release holds."))
+    if outcome not in HoldOutcome.values:
+        raise invalid("outcome", _("choose what the inspection found"))
+    if outcome == HoldOutcome.FOUND and not note.strip():
+        raise invalid("outcome_note", _("say what was found"), "required")
+    with transaction.atomic():
+        hold = (
+            Hold.objects.select_for_update().select_related("bill__voyage__office").get(pk=hold.pk)
+        )
+        if hold.released_at is not None:
+            raise Conflict(_("This hold was released already."), code="released")
+        hold.released_by = actor
+        hold.released_at = timezone.now()
+        hold.outcome = outcome
+        hold.outcome_note = note.strip()
+        hold.save(update_fields=["released_by", "released_at", "outcome", "outcome_note"])
+        event_record(
+            kind=kinds.MANIFEST_HOLD_RELEASED.code,
+            subject_type="voyage",
+            subject_id=hold.bill.voyage_id,
+            party=Party.CUSTOMS,
+            actor=actor,
+            office_code=hold.bill.voyage.office.code,
+            data={
+                "bill": hold.bill.number,
+                "outcome": outcome,
+                "flags": [f["code"] for f in hold.bill.risk_flags],
+            },
+        )
+        # The declarations the hold kept from clearance may be cleared now.
+        for d in Declaration.objects.filter(bill_drawdowns__bill=hold.bill).exclude(
+            status=Status.CANCELLED
+        ):
+            declaration_clearance_retry(declaration=d)
+    return hold

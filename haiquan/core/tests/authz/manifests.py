@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from haiquan.accounts.services import user_create
 from haiquan.manifests.inputs import CargoReportInput, ConsignmentInput, GoodsItemInput
+from haiquan.manifests.models import AbandonedNotice, Hold
 from haiquan.manifests.services import voyage_file
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 
@@ -42,10 +43,23 @@ GET      /api/v1/manifests/voyages/{voyage_id}                voyage            
 GET      /api/v1/manifests/voyages/{voyage_id}/bills          voyage            404/404   404/404 ok/404  ok/404  ok/ok   ok/ok   404/404  401
 POST     /api/v1/manifests/voyages/{voyage_id}/amendments     voyage            404/404   404/404 403/404 403/404 403/403 403/403 404/404  401
 POST     /api/v1/manifests/voyages/{voyage_id}/arrival        voyage            404/404   404/404 403/404 403/404 403/403 403/403 404/404  401
+# holds are the officers' and leaders' of the office of arrival; analysts and admins read only
+POST     /api/v1/manifests/voyages/{voyage_id}/bills/{number}/holds         bill       404/404   404/404 ok/404  ok/404  403/403 403/403 404/404  401
+POST     /api/v1/manifests/voyages/{voyage_id}/bills/{number}/holds/release bill:held  404/404   404/404 ok/404  ok/404  403/403 403/403 404/404  401
+# goods not declared in time: customs' list; the handling is the office's officers' and leaders'
+GET      /api/v1/manifests/abandoned                          none              403       403     ok      ok      ok      ok      403      401
+POST     /api/v1/manifests/voyages/{voyage_id}/bills/{number}/abandoned     bill:abandoned 404/404 404/404 ok/404 ok/404 403/403 403/403 404/404 401
+# pages: customs see the voyages of their scope; filing and the arrival notice are the carrier's
+GET      /manifests/                                          page              403       403     ok      ok      ok      ok      403      login
+GET      /manifests/new/                                      page              403       403     403     403     403     403     403      login
+GET      /manifests/{pk}/                                     voyage            403/403   403/403 ok/404  ok/404  ok/ok   ok/ok   403/403  login
+GET      /manifests/{pk}/arrival/                             voyage            403/403   403/403 403/403 403/403 403/403 403/403 403/403  login
+GET      /manifests/{pk}/bills/{number}/hold/                 bill              403/403   403/403 405/405 405/405 403/403 403/403 403/403  login
+GET      /manifests/{pk}/bills/{number}/release/              bill:held         403/403   403/403 405/405 405/405 403/403 403/403 403/403  login
 """  # noqa: E501
 # fmt: on
 
-PAGE_NAMESPACES: tuple[str, ...] = ()
+PAGE_NAMESPACES: tuple[str, ...] = ("manifests",)
 UNOWNED = frozenset({"mf:new", "mf:cuscar"})
 
 
@@ -131,7 +145,32 @@ def _cuscar(world: World, scope: str) -> Target:
     return _target(raw=b"UNA:+.? 'UNB+UNOC:3+A+B+261207:0930+1'")
 
 
+def _bill(world: World, scope: str) -> Target:
+    voyage = world.extra["manifests"][scope]
+    number = voyage.bills.get().number
+    return _target(path={"voyage_id": voyage.pk, "pk": voyage.pk, "number": number})
+
+
+def _held(world: World, scope: str) -> Target:
+    """The bill under an open hold (placed in the cell, rolled back with it)."""
+    voyage = world.extra["manifests"][scope]
+    bill = voyage.bills.get()
+    Hold.objects.create(bill=bill, kind="inspect", reason="Matrix", placed_by=world.users["admin"])
+    return _target(path={"voyage_id": voyage.pk, "pk": voyage.pk, "number": bill.number})
+
+
+def _abandoned(world: World, scope: str) -> Target:
+    """The bill noticed as not declared in time (in the cell, rolled back with it)."""
+    voyage = world.extra["manifests"][scope]
+    bill = voyage.bills.get()
+    AbandonedNotice.objects.create(bill=bill, days_after_arrival=91)
+    return _target(path={"voyage_id": voyage.pk, "pk": voyage.pk, "number": bill.number})
+
+
 SUBJECTS = {
+    "bill:abandoned": _abandoned,
+    "bill": _bill,
+    "bill:held": _held,
     "mf:new": _new,
     "mf:cuscar": _cuscar,
     "list:voyages": _voyage,
@@ -147,6 +186,17 @@ def _amendment(world: World, scope: str) -> dict[str, Any]:
 
 
 BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/v1/manifests/voyages/{voyage_id}/bills/{number}/abandoned"): lambda w, s: {
+        "handling": "sold",
+        "note": "Auctioned by the port",
+    },
+    ("POST", "/api/v1/manifests/voyages/{voyage_id}/bills/{number}/holds"): lambda w, s: {
+        "kind": "inspect",
+        "reason": "Fresh fruit from a low-compliance consignee",
+    },
+    ("POST", "/api/v1/manifests/voyages/{voyage_id}/bills/{number}/holds/release"): lambda w, s: {
+        "outcome": "nothing_found"
+    },
     ("POST", "/api/v1/manifests/voyages/{voyage_id}/amendments"): _amendment,
     ("POST", "/api/v1/manifests/voyages/{voyage_id}/arrival"): lambda w, s: {
         "arrived_at": timezone.now().isoformat()
