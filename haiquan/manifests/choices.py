@@ -26,14 +26,14 @@ class Source(models.TextChoices):
 
 
 class HoldKind(models.TextChoices):
-    INSPECT = "inspect", _("Inspect at arrival")
+    INSPECT = "inspect_at_arrival", _("Inspect at arrival")
     DO_NOT_LOAD = "do_not_load", _("Do not load")
 
 
 class HoldOutcome(models.TextChoices):
     # What the inspection found when the hold was released (fed back as an inspection result).
     NOTHING_FOUND = "nothing_found", _("Nothing found")
-    FOUND = "found", _("Irregularity found")
+    FOUND = "irregularity_found", _("Irregularity found")
 
 
 class AbandonedHandling(models.TextChoices):

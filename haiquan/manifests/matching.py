@@ -58,7 +58,7 @@ def bills_for(numbers: list[str], mode: str) -> dict[str, Bill]:
     found: dict[str, Bill] = {}
     rows = (
         Bill.objects.filter(number__in=numbers, voyage__mode=mode)
-        .select_related("voyage")
+        .select_related("voyage__office")
         .prefetch_related("containers")
         .order_by("number", "-voyage__estimated_arrival", "-pk")
     )
@@ -141,8 +141,11 @@ def bills_drawn_down(declaration: Declaration) -> None:
     """A written observer: inside the registration's (or amendment's) transaction, link the
     declaration to its bills and take its packages from them, the bills locked so that two
     declarations of one bill cannot both take its last packages."""
-    numbers = _matched(declaration.flow, declaration.transport_mode, declaration.bill_of_lading)
+    if declaration.flow != Flow.IMPORT or declaration.transport_mode not in MATCHED_MODES:
+        return  # no statement at all for what is never matched
+    # An amendment draws again from scratch (one DELETE: nothing refers to a drawdown).
     BillDrawdown.objects.filter(declaration=declaration).delete()
+    numbers = bill_numbers(declaration.bill_of_lading)
     if not numbers or declaration.packages is None:
         return
     found = bills_for(numbers, declaration.transport_mode)
@@ -184,6 +187,7 @@ def bills_drawn_down(declaration: Declaration) -> None:
             ]
         )
     BillDrawdown.objects.bulk_create(rows)
+    arrival_events(declaration, list(found.values()))
 
 
 def bills_held(declaration: Declaration) -> list[str]:
@@ -198,3 +202,39 @@ def bills_held(declaration: Declaration) -> list[str]:
         _("Bill of lading %(v)s is held by customs for inspection at arrival.") % {"v": n}
         for n in held
     ]
+
+
+def arrival_events(declaration: Declaration, bills: list[Bill]) -> None:
+    """The consignment's arrival (`cargo.arrived`, where time-release's Trading-across-Borders
+    span starts) is the actual arrival its carrier notified for the voyage of its bill: written
+    once per declaration, at that time, when the declaration draws on an arrived bill or when the
+    arrival of a declared bill is notified."""
+    from haiquan.eventlog import kinds
+    from haiquan.eventlog.choices import Party
+    from haiquan.eventlog.models import Event
+    from haiquan.eventlog.services import event_record
+
+    arrived = [b for b in bills if b.voyage.actual_arrival is not None]
+    if not arrived:
+        return
+    if Event.objects.filter(kind=kinds.CARGO_ARRIVED.code, declaration_id=declaration.pk).exists():
+        return
+    bill = min(arrived, key=lambda b: b.voyage.actual_arrival)  # type: ignore[arg-type,return-value]
+    voyage = bill.voyage
+    event_record(
+        kind=kinds.CARGO_ARRIVED.code,
+        subject_type="voyage",
+        subject_id=voyage.pk,
+        party=Party.MOVEMENT,
+        actor_label=f"operator:{voyage.office.code}",
+        declaration_id=declaration.pk,
+        office_code=voyage.office.code,
+        data={
+            "bill_of_lading": bill.number,
+            "transport_mode": voyage.mode,
+            "office": voyage.office.code,
+            "voyage": voyage.conveyance_reference,
+            "containers": sorted(c.number for c in bill.containers.all()),
+        },
+        occurred_at=voyage.actual_arrival,
+    )

@@ -204,7 +204,7 @@ class Hold(models.Model):
     declarations obey it until it is released with what the inspection found."""
 
     bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="holds")
-    kind = models.CharField(_("hold"), max_length=12, choices=HoldKind.choices)
+    kind = models.CharField(_("hold"), max_length=20, choices=HoldKind.choices)
     reason = models.TextField(_("reason"))
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -222,7 +222,7 @@ class Hold(models.Model):
         related_name="+",
     )
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=16, choices=HoldOutcome.choices, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=HoldOutcome.choices, blank=True)
     outcome_note = models.TextField(_("what was found"), blank=True)
 
     class Meta:

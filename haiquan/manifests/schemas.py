@@ -144,12 +144,12 @@ class VoyageOut(Schema):
 
 
 class HoldIn(Schema):
-    kind: str = Field(..., description="inspect (at arrival) or do_not_load")
+    kind: str = Field(..., description="inspect_at_arrival or do_not_load")
     reason: str = Field(..., max_length=2000)
 
 
 class HoldReleaseIn(Schema):
-    outcome: str = Field(..., description="nothing_found or found")
+    outcome: str = Field(..., description="nothing_found or irregularity_found")
     outcome_note: str = Field("", max_length=2000)
 
 

@@ -26,6 +26,7 @@ from haiquan.refdata.models import Enterprise
 
 from .choices import HoldKind, HoldOutcome, Source
 from .inputs import AmendmentInput, CargoReportInput, ConsignmentInput
+from .matching import arrival_events
 from .models import Amendment, Bill, BillContainer, BillDrawdown, GoodsItem, Hold, Voyage
 from .targeting import voyage_target
 from .validation import cargo_report_validate, consignment_problems
@@ -360,6 +361,23 @@ def voyage_arrival_record(
             )
         voyage.actual_arrival = arrived_at
         voyage.save(update_fields=["actual_arrival"])
+        # The declarations already drawing on its bills get their consignment's arrival.
+        declared = (
+            Declaration.objects.filter(bill_drawdowns__bill__voyage=voyage)
+            .exclude(status=Status.CANCELLED)
+            .distinct()
+        )
+        bills = list(
+            Bill.objects.filter(voyage=voyage, drawdowns__isnull=False)
+            .select_related("voyage__office")
+            .prefetch_related("containers")
+            .distinct()
+        )
+        for declaration in declared:
+            arrival_events(
+                declaration,
+                [b for b in bills if b.drawdowns.filter(declaration=declaration).exists()],
+            )
         event_record(
             kind=kinds.MANIFEST_ARRIVED.code,
             subject_type="voyage",

@@ -148,10 +148,10 @@ def test_an_officer_holds_a_bill_and_releases_it(
     api: Api, officer: User, officer_elsewhere: User, manifest: Voyage
 ) -> None:
     url = f"/api/v1/manifests/voyages/{manifest.pk}/bills/COSU6123456780/holds"
-    body = json.dumps({"kind": "inspect", "reason": "Fruit from a new consignee"})
+    body = json.dumps({"kind": "inspect_at_arrival", "reason": "Fruit from a new consignee"})
     assert api(officer_elsewhere).post(url, body, "application/json").status_code == 404
     resp = api(officer).post(url, body, "application/json")
-    assert resp.status_code == 201 and resp.json()["kind"] == "inspect"
+    assert resp.status_code == 201 and resp.json()["kind"] == "inspect_at_arrival"
     bills = api(officer).get(f"/api/v1/manifests/voyages/{manifest.pk}/bills").json()
     assert bills[0]["hold"]["reason"] == "Fruit from a new consignee"
     resp = api(officer).post(url + "/release", json.dumps({"outcome": "maybe"}), "application/json")

@@ -127,12 +127,14 @@ def test_a_hold_stops_gate_out_and_clearance_until_released(
     )
     bill = Bill.objects.get(voyage=manifest, number=BILL)
     with pytest.raises(Forbidden):
-        hold_place(actor=carrier, bill=bill, kind="inspect", reason="x")
+        hold_place(actor=carrier, bill=bill, kind="inspect_at_arrival", reason="x")
     with pytest.raises(ValidationFailed):
-        hold_place(actor=officer, bill=bill, kind="inspect", reason=" ")
-    hold = hold_place(actor=officer, bill=bill, kind="inspect", reason="Fruit: check quantity")
+        hold_place(actor=officer, bill=bill, kind="inspect_at_arrival", reason=" ")
+    hold = hold_place(
+        actor=officer, bill=bill, kind="inspect_at_arrival", reason="Fruit: check quantity"
+    )
     with pytest.raises(Conflict):
-        hold_place(actor=officer, bill=bill, kind="inspect", reason="again")
+        hold_place(actor=officer, bill=bill, kind="inspect_at_arrival", reason="again")
 
     declaration = declare(type_code="E31", packages=500)  # owes nothing: cleared at once if free
     assert declaration.status != Status.CLEARED
@@ -141,7 +143,7 @@ def test_a_hold_stops_gate_out_and_clearance_until_released(
     assert BILL in refused.reason and "releases the hold" in refused.reason
 
     with pytest.raises(ValidationFailed):
-        hold_release(actor=officer, hold=hold, outcome="found", note="")
+        hold_release(actor=officer, hold=hold, outcome="irregularity_found", note="")
     hold_release(actor=officer, hold=hold, outcome="nothing_found")
     declaration.refresh_from_db()
     assert declaration.status == Status.CLEARED

@@ -111,3 +111,28 @@ def test_an_amendment_redraws(
         reason="Packages miscounted",
     )
     assert BillDrawdown.objects.get(declaration=declaration).packages == 450
+
+
+def test_the_arrival_notified_is_the_consignment_s_arrival(
+    manifest: Voyage, declare: Any, carrier: Any
+) -> None:
+    """Declared before arrival: the notice writes `cargo.arrived` at the carrier's time; declared
+    after: registration writes it. Once per declaration either way."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from haiquan.eventlog import kinds
+    from haiquan.eventlog.models import Event
+    from haiquan.manifests.services import voyage_arrival_record
+
+    early = declare(packages=100, invoice_number="INV-1")
+    assert not Event.objects.filter(kind=kinds.CARGO_ARRIVED.code).exists()
+    arrived = timezone.now() - timedelta(hours=3)
+    voyage_arrival_record(actor=carrier, voyage=manifest, arrived_at=arrived)
+    late = declare(packages=100, invoice_number="INV-2")
+    events = Event.objects.filter(kind=kinds.CARGO_ARRIVED.code).order_by("declaration_id")
+    assert [(e.declaration_id, e.occurred_at, e.data["bill_of_lading"]) for e in events] == [
+        (early.pk, arrived, BILL),
+        (late.pk, arrived, BILL),
+    ]

@@ -155,7 +155,9 @@ def _held(world: World, scope: str) -> Target:
     """The bill under an open hold (placed in the cell, rolled back with it)."""
     voyage = world.extra["manifests"][scope]
     bill = voyage.bills.get()
-    Hold.objects.create(bill=bill, kind="inspect", reason="Matrix", placed_by=world.users["admin"])
+    Hold.objects.create(
+        bill=bill, kind="inspect_at_arrival", reason="Matrix", placed_by=world.users["admin"]
+    )
     return _target(path={"voyage_id": voyage.pk, "pk": voyage.pk, "number": bill.number})
 
 
@@ -191,7 +193,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "note": "Auctioned by the port",
     },
     ("POST", "/api/v1/manifests/voyages/{voyage_id}/bills/{number}/holds"): lambda w, s: {
-        "kind": "inspect",
+        "kind": "inspect_at_arrival",
         "reason": "Fresh fruit from a low-compliance consignee",
     },
     ("POST", "/api/v1/manifests/voyages/{voyage_id}/bills/{number}/holds/release"): lambda w, s: {
