@@ -306,9 +306,9 @@ class Command(BaseCommand):
         """Start building `group` (in order) in a forked process with its own database
         connection; its messages are shown here as they come. None where processes cannot be
         forked (the group is then built here with the others)."""
-        if not hasattr(os, "fork") or (
-            connection.vendor == "sqlite" and connection.is_in_memory_db()
-        ):
+        name = str(connection.settings_dict["NAME"])
+        in_memory = connection.vendor == "sqlite" and (name == ":memory:" or "mode=memory" in name)
+        if not hasattr(os, "fork") or in_memory:
             return None  # no fork, or a database only this process can see
         connections.close_all()  # the child opens its own
         ctx = multiprocessing.get_context("fork")
