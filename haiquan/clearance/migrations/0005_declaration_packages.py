@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clearance', '0003_cancellation_requests_penalties'),
+        ('clearance', '0004_documents_and_requests'),
     ]
 
     operations = [

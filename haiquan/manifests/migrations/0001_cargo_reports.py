@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('clearance', '0004_declaration_packages'),
+        ('clearance', '0005_declaration_packages'),
         ('refdata', '0002_refdata_revision'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
