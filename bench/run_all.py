@@ -121,6 +121,7 @@ PLUGINS = [
     "bench.risk_scoring",
     "bench.tariff_search",
     "bench.notifications",
+    "bench.manifest_import",
 ]
 
 

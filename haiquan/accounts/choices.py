@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("Port or warehouse operator")
     AGENCY = "agency", _("Partner agency")
     BANK = "bank", _("Bank")
+    CARRIER = "carrier", _("Carrier or shipping agent")
 
 
 TRADER_ROLES = frozenset({Role.DECLARANT, Role.BROKER})

@@ -82,6 +82,12 @@ def user_create(
             )
     if role == Role.BROKER and not employer_mst:
         errors.append(FieldProblem("employer_mst", "a broker works for a broker firm", "required"))
+    if role == Role.CARRIER and not employer_mst:
+        errors.append(
+            FieldProblem(
+                "employer_mst", "a carrier or shipping agent works for its firm", "required"
+            )
+        )
     offices = list(Office.objects.filter(code__in=office_codes or []))
     for c in sorted(set(office_codes or []) - {o.code for o in offices}):
         errors.append(FieldProblem("office_codes", f"no office with code {c}", "unknown-office"))

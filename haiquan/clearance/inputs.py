@@ -43,6 +43,9 @@ class DeclarationInput:
     partner_name: str = ""
     partner_country: str = ""
     containers: tuple[str, ...] = field(default_factory=tuple)
+    # Total number of packages (WCO DM TotalPackageQuantity; VNACCS "số lượng kiện"): what the
+    # declaration draws from its bill(s) of lading.
+    packages: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -98,6 +98,7 @@ class Declaration(models.Model):
     )
     bill_of_lading = models.CharField(_("bill of lading"), max_length=35, blank=True, db_index=True)
     arrival_date = models.DateField(_("arrival/departure date"), null=True, blank=True)
+    packages = models.PositiveIntegerField(_("number of packages"), null=True, blank=True)
 
     # Invoice and valuation
     invoice_number = models.CharField(_("invoice number"), max_length=35, blank=True)

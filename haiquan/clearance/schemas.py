@@ -80,6 +80,9 @@ class DeclarationIn(Schema):
     partner_name: str = Field("", max_length=255)
     partner_country: str = Field("", max_length=2)
     containers: list[str] = Field(default_factory=list, max_length=200)
+    packages: int | None = Field(
+        None, ge=1, le=10_000_000, description="Total number of packages (số lượng kiện)"
+    )
     lines: list[LineIn] = Field(..., min_length=1, max_length=500)
 
     def to_input(self) -> DeclarationInput:
@@ -100,6 +103,7 @@ class DeclarationIn(Schema):
             partner_name=self.partner_name,
             partner_country=self.partner_country.strip().upper(),
             containers=tuple(c.strip().upper() for c in self.containers),
+            packages=self.packages,
             lines=tuple(ln.to_input() for ln in self.lines),
         )
 
@@ -290,6 +294,7 @@ class DeclarationOut(Schema):
     bill_of_lading: str
     arrival_date: date | None
     containers: list[str]
+    packages: int | None = None
     invoice_number: str
     invoice_date: date | None
     incoterm: str
@@ -511,6 +516,7 @@ def declaration_out(
         "bill_of_lading": d.bill_of_lading,
         "arrival_date": d.arrival_date,
         "containers": [c.number for c in d.containers.all()],
+        "packages": d.packages,
         "invoice_number": d.invoice_number,
         "invoice_date": d.invoice_date,
         "incoterm": d.incoterm,

@@ -23,6 +23,7 @@ def _mount() -> None:
     from haiquan.clearance.api import router as clearance_router
     from haiquan.clearance.api_documents import router as clearance_documents_router
     from haiquan.eservices.api import router as eservices_router
+    from haiquan.manifests.api import router as manifests_router
     from haiquan.notifications.api import router as notifications_router
     from haiquan.payments.api import router as payments_router
     from haiquan.portal.api import router as portal_router
@@ -51,6 +52,7 @@ def _mount() -> None:
     api.add_router("/post-audit", postaudit_router)
     api.add_router("/portal", portal_router)
     api.add_router("/notifications", notifications_router)
+    api.add_router("/manifests", manifests_router)
 
 
 _mount()

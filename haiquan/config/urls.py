@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("haiquan.accounts.urls")),
     path("payments/", include("haiquan.payments.urls")),
     path("supervision/", include("haiquan.supervision.urls")),
+    path("manifests/", include("haiquan.manifests.urls")),
     path("transit/", include("haiquan.transit.urls")),
     path("single-window/", include("haiquan.singlewindow.urls")),
     path("eservices/", include("haiquan.eservices.urls")),

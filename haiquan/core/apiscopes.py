@@ -23,7 +23,13 @@ class Scope(models.TextChoices):
     (`haiquan.accounts.models.ApiToken.scopes`)."""
 
     READ = "read", _("Read what the account may see")
-    FILE = "file", _("File and change declarations, online-service filings and transit movements")
+    FILE = (
+        "file",
+        _(
+            "File and change declarations, online-service filings, transit movements and cargo "
+            "manifests"
+        ),
+    )
     PAY = "pay", _("Order payments of duties and fees")
     PORTAL = "portal", _("Inquiries, ratings and subscriptions of the partnership portal")
     GATE = "gate", _("Report gate events, warehouse receipts and issues, departures and arrivals")
@@ -53,6 +59,10 @@ CHANGES: dict[Scope, tuple[str, ...]] = {
         "POST /eservices/filings/{filing_id}/answer",
         "POST /transit/movements",
         "POST /transit/movements/{reference}/cancel",
+        "POST /manifests/voyages",
+        "POST /manifests/cuscar",
+        "POST /manifests/voyages/{voyage_id}/amendments",
+        "POST /manifests/voyages/{voyage_id}/arrival",
     ),
     Scope.PAY: (
         "POST /payments/orders",
@@ -102,6 +112,9 @@ CHANGES: dict[Scope, tuple[str, ...]] = {
         "POST /single-window/certificates",
     ),
     Scope.CUSTOMS: (
+        "POST /manifests/voyages/{voyage_id}/bills/{number}/holds",
+        "POST /manifests/voyages/{voyage_id}/bills/{number}/holds/release",
+        "POST /manifests/voyages/{voyage_id}/bills/{number}/abandoned",
         "POST /declarations/{declaration_id}/document-check",
         "POST /declarations/{declaration_id}/inspection",
         "POST /declarations/{declaration_id}/check-preview",

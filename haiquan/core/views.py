@@ -11,8 +11,8 @@ from django.templatetags.static import static
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Traders start at their declarations, customs staff at the queue, port and warehouse
-    operators at their control zones, partner agencies at the single window; system accounts
-    (banks) work through the API and are told so."""
+    operators at their control zones, partner agencies at the single window, carriers at their
+    manifests; system accounts (banks) work through the API and are told so."""
     user = request.user
     if getattr(user, "is_trader", False):
         return redirect("clearance:declaration_list")
@@ -23,6 +23,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if getattr(user, "role", "") == "agency":
         # a partner agency's officials answer requests for permits and results on its pages
         return redirect("singlewindow:home")
+    if getattr(user, "role", "") == "carrier":
+        # carriers and shipping agents file their cargo manifests
+        return redirect("manifests:voyage_list")
     return render(request, "core/no_pages.html", status=403)
 
 

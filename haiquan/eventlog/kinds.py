@@ -258,6 +258,19 @@ ALERT_RAISED = _kind("alert.raised", _("Alert raised"), party=Party.SYSTEM)
 ALERT_ACKNOWLEDGED = _kind("alert.acknowledged", _("Alert acknowledged"), party=Party.CUSTOMS)
 ALERT_RESOLVED = _kind("alert.resolved", _("Alert resolved"), party=Party.CUSTOMS)
 
+# Carriers' cargo reports (manifests)
+MANIFEST_FILED = _kind("manifest.filed", _("Cargo manifest filed"))
+MANIFEST_AMENDED = _kind("manifest.amended", _("Cargo manifest amended"))
+MANIFEST_ARRIVED = _kind("manifest.arrived", _("Arrival of the means of transport notified"))
+MANIFEST_HOLD_PLACED = _kind("manifest.hold_placed", _("Hold placed on a bill of lading"))
+MANIFEST_BILL_ABANDONED = _kind(
+    "manifest.bill_abandoned", _("Goods not declared in time: notice to the consignee")
+)
+MANIFEST_ABANDONED_HANDLED = _kind(
+    "manifest.abandoned_handled", _("Handling of goods not declared in time recorded")
+)
+MANIFEST_HOLD_RELEASED = _kind("manifest.hold_released", _("Hold on a bill of lading released"))
+
 # Transit under e-seals (transit)
 ESEAL_REGISTERED = _kind("eseal.registered", _("E-seal registered"), party=Party.CUSTOMS)
 ESEAL_KEY_ISSUED = _kind("eseal.key_issued", _("E-seal signing key issued"))

@@ -32,6 +32,7 @@ class GateOutcome(models.TextChoices):
 class RefusalCode(models.TextChoices):
     NOT_DECLARED = "not_declared", _("No declaration covers it")
     NOT_CLEARED = "not_cleared", _("Its declaration is not cleared")
+    HELD = "held", _("Held by customs")
 
 
 class AlertKind(models.TextChoices):

@@ -5,6 +5,8 @@
   movement). It may hand back `on_exit`, run inside the get-out's transaction.
 - A *gate-in observer* hears of every recorded get-in (transit records an arrival at the
   destination).
+- An *exit hold provider* names a customs hold that stops cargo leaving whatever covers it
+  (manifests: an officer's "inspect at arrival" or "do not load" on the cargo's bill of lading).
 
 Apps register in their AppConfig.ready().
 """
@@ -28,11 +30,35 @@ class ExitCover:
     on_exit: Callable[[Any, GateEvent], None] | None = None
 
 
+@dataclass(frozen=True)
+class ExitHold:
+    """Customs hold the cargo: it may not leave until the hold is released."""
+
+    bill_of_lading: str
+
+
 ExitCoverProvider = Callable[["ControlZone", str, str], "ExitCover | None"]
+ExitHoldProvider = Callable[["ControlZone", str, str], "ExitHold | None"]
 GateInObserver = Callable[[Any, "GateEvent"], None]
 
 _providers: list[ExitCoverProvider] = []
 _observers: list[GateInObserver] = []
+_holds: list[ExitHoldProvider] = []
+
+
+def exit_hold_register(provider: ExitHoldProvider) -> None:
+    if provider not in _holds:
+        _holds.append(provider)
+
+
+def exit_hold_find(
+    zone: ControlZone, container_number: str, bill_of_lading: str
+) -> ExitHold | None:
+    for provider in _holds:
+        hold = provider(zone, container_number, bill_of_lading)
+        if hold is not None:
+            return hold
+    return None
 
 
 def exit_cover_register(provider: ExitCoverProvider) -> None:

@@ -49,7 +49,7 @@ from .choices import (
 from .clock import reported_time_problems
 from .containers import container_number_clean
 from .geometry import AREA_TYPES, geometry_parse
-from .hooks import exit_cover_find, gate_in_notify
+from .hooks import exit_cover_find, exit_hold_find, gate_in_notify
 from .models import ControlZone, GateEvent, ZonePresence
 from .permissions import is_officer_of_office, require_operator_or_officer
 
@@ -184,6 +184,11 @@ def gate_event_reason(event: GateEvent) -> str:
             "number": d.get("declaration_number", ""),
             "status": Status(d.get("declaration_status", Status.CLEARED)).label,
         }
+    if event.refusal_code == RefusalCode.HELD:
+        return _(
+            "Customs hold bill of lading %(bill)s: the cargo may not leave until an officer "
+            "releases the hold."
+        ) % {"bill": d.get("held_bill", "")}
     if event.refusal_code == RefusalCode.NOT_CLEARED:
         return _("Declaration %(number)s is %(status)s: it is not cleared yet.") % {
             "number": d.get("declaration_number", ""),
@@ -411,7 +416,13 @@ def _exit_decision(zone: ControlZone, clean: _Clean) -> _Decision:
     """May this cargo leave the zone now? (the rule stated in the module docstring)
 
     Transit comes first: a container sealed for transit from this zone leaves as that
-    movement's departure, even if a declaration would also cover it."""
+    movement's departure, even if a declaration would also cover it. A customs hold on the
+    cargo's bill stops it before anything else."""
+    hold = exit_hold_find(zone, clean.container_number, clean.bill_of_lading)
+    if hold is not None:
+        return _Decision(
+            allowed=False, refusal=RefusalCode.HELD, data={"held_bill": hold.bill_of_lading}
+        )
     cover = exit_cover_find(zone, clean.container_number, clean.bill_of_lading)
     if cover is not None:
         return _Decision(

@@ -34,6 +34,7 @@ HEADER_FIELDS = (
     "bill_of_lading",
     "arrival_date",
     "containers",
+    "packages",
     "partner_name",
     "partner_country",
     "invoice_number",
@@ -137,6 +138,13 @@ class DeclarationHeaderForm(forms.Form):
         max_length=2400,
         help_text=gettext_lazy("One per line, e.g. CSQU3054383. Leave empty for loose cargo."),
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+    packages = forms.IntegerField(
+        label=gettext_lazy("Number of packages"),
+        required=False,
+        min_value=1,
+        max_value=10_000_000,
+        help_text=gettext_lazy("As on the bill of lading: what this declaration takes from it."),
     )
     partner_name = text_field(gettext_lazy("Foreign partner (seller or buyer)"), 255)
     partner_country = text_field(
@@ -333,6 +341,7 @@ class DeclarationForm:
             partner_name=(h.get("partner_name") or "").strip(),
             partner_country=(h.get("partner_country") or "").strip().upper(),
             containers=_split_containers(h.get("containers") or ""),
+            packages=h.get("packages"),
             lines=tuple(lines),
         )
 
@@ -438,6 +447,7 @@ def _header_initial(d: DeclarationInput) -> dict[str, Any]:
         "bill_of_lading": d.bill_of_lading,
         "arrival_date": d.arrival_date,
         "containers": "\n".join(d.containers),
+        "packages": d.packages,
         "partner_name": d.partner_name,
         "partner_country": d.partner_country,
         "invoice_number": d.invoice_number,

@@ -25,6 +25,7 @@ def write_content(declaration: Declaration, resolved: ResolvedDeclaration) -> No
     declaration.transport_mode = d.transport_mode
     declaration.bill_of_lading = d.bill_of_lading.strip()
     declaration.arrival_date = d.arrival_date
+    declaration.packages = d.packages
     declaration.invoice_number = d.invoice_number
     declaration.invoice_date = d.invoice_date
     declaration.incoterm = d.incoterm
@@ -166,6 +167,7 @@ def declaration_input_from(declaration: Declaration) -> DeclarationInput:
         partner_name=declaration.partner_name,
         partner_country=declaration.partner_country_id or "",
         containers=tuple(declaration.containers.values_list("number", flat=True)),
+        packages=declaration.packages,
         lines=tuple(
             LineInput(
                 hs_code=ln.hs_code,

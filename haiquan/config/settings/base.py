@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "haiquan.postaudit",
     "haiquan.notifications",
     "haiquan.portal",
+    "haiquan.manifests",
     "haiquan.ops",
 ]
 
@@ -259,6 +260,9 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 HAIQUAN: dict[str, Any] = {
     # Seed of the reproducible random selection for compliance measurement.
     "RANDOM_SELECTION_SEED": os.environ.get("HAIQUAN_RANDOM_SELECTION_SEED", "haiquan"),
+    # Goods not declared within this many days of their arrival are abandoned (hàng tồn đọng;
+    # Customs Law 2014, art. 57: 90 days).
+    "MANIFEST_ABANDON_DAYS": int(os.environ.get("HAIQUAN_MANIFEST_ABANDON_DAYS", "90")),
     # Bank confirmations older than this (seconds) are refused as replays.
     "BANK_SIGNATURE_MAX_AGE": int(os.environ.get("HAIQUAN_BANK_SIGNATURE_MAX_AGE", "300")),
     # How many days back an exchange rate may be used when the day has none (weekends).

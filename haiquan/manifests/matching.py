@@ -1,0 +1,244 @@
+"""Matching declarations to the manifest at registration (clearance's extension points).
+
+A declaration names its bill(s) of lading in `bill_of_lading` (several separated by commas).
+Where carriers report their cargo — an import by sea or air at an office that receives their
+manifests for that mode — every bill named must be on a manifest, consigned to the declaration's
+enterprise (the importer, which is the broker's principal when a broker files), and every container
+declared must be on one of those bills. The declaration's packages are drawn down from its bills,
+so that together the declarations of a bill never take more than it carries.
+
+Elsewhere (road, post, rail, or an office receiving no manifests) the bill stays free text, as
+the law allows: a road consignment travels under a CMR note, a postal one under the post's
+documents, that no carrier reports here.
+
+Cheap by design: an import naming no bill costs nothing; one naming bills costs one query (and
+one more when a bill is unknown); the draw-down one locked read and one write per bill.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from haiquan.clearance.choices import Status, TransportMode
+from haiquan.clearance.hooks import written_declaration_is_new
+from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.refdata.choices import Flow
+
+from .models import Bill, BillDrawdown, Voyage
+
+if TYPE_CHECKING:
+    from haiquan.clearance.models import Declaration
+    from haiquan.clearance.validation import ResolvedDeclaration
+
+MATCHED_MODES = {TransportMode.SEA.value, TransportMode.AIR.value}
+SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def bill_numbers(text: str) -> list[str]:
+    """The bill numbers a declaration's free text names, in order, without repeats."""
+    out: list[str] = []
+    for part in SEPARATORS.split(text.strip().upper()):
+        if part and part not in out:
+            out.append(part)
+    return out
+
+
+def _matched(flow: str, transport_mode: str, text: str) -> list[str]:
+    if flow != Flow.IMPORT or transport_mode not in MATCHED_MODES:
+        return []
+    return bill_numbers(text)
+
+
+def bills_for(numbers: list[str], mode: str) -> dict[str, Bill]:
+    """The manifested bills of these numbers (the latest voyage's when a number recurs)."""
+    found: dict[str, Bill] = {}
+    rows = (
+        Bill.objects.filter(number__in=numbers, voyage__mode=mode)
+        .select_related("voyage__office")
+        .prefetch_related("containers")
+        .order_by("number", "-voyage__estimated_arrival", "-pk")
+    )
+    for bill in rows:
+        found.setdefault(bill.number, bill)
+    return found
+
+
+def bills_validate(resolved: ResolvedDeclaration, on_day: date) -> list[FieldProblem]:
+    """A declaration validator: the bills it names against the manifests."""
+    data = resolved.data
+    numbers = _matched(resolved.type.flow, data.transport_mode, data.bill_of_lading)
+    if not numbers:
+        return []
+    bills = bills_for(numbers, data.transport_mode)
+    problems: list[FieldProblem] = []
+    unknown = [n for n in numbers if n not in bills]
+    if unknown and Voyage.objects.filter(office=resolved.office, mode=data.transport_mode).exists():
+        for n in unknown:
+            problems.append(
+                FieldProblem(
+                    "bill_of_lading",
+                    _(
+                        "bill of lading %(v)s is on no carrier's manifest for this office: check "
+                        "the number, or ask the carrier to report it"
+                    )
+                    % {"v": n},
+                    "unknown-bill",
+                )
+            )
+    if not bills:
+        return problems
+    for n, bill in bills.items():
+        if bill.consignee_mst != resolved.enterprise.mst:
+            problems.append(
+                FieldProblem(
+                    "bill_of_lading",
+                    _(
+                        "bill of lading %(v)s is consigned to another enterprise than %(mst)s: "
+                        "only its consignee (or a broker it authorised) declares it"
+                    )
+                    % {"v": n, "mst": resolved.enterprise.mst},
+                    "bill-not-yours",
+                )
+            )
+    on_bills = {c.number for bill in bills.values() for c in bill.containers.all()}
+    for i, container in enumerate(resolved.containers):
+        if container not in on_bills:
+            problems.append(
+                FieldProblem(
+                    f"containers[{i}]",
+                    _("container %(c)s is not on bill(s) %(b)s")
+                    % {"c": container, "b": ", ".join(bills)},
+                    "container-not-on-bill",
+                )
+            )
+    if data.packages is None:
+        problems.append(
+            FieldProblem(
+                "packages",
+                _("give the number of packages declared from the bill of lading"),
+                "required",
+            )
+        )
+    else:
+        carried = sum(b.packages for b in bills.values())
+        if data.packages > carried:
+            problems.append(
+                FieldProblem(
+                    "packages",
+                    _("%(n)s packages declared but bill(s) %(b)s carry %(c)s")
+                    % {"n": data.packages, "b": ", ".join(bills), "c": carried},
+                    "more-than-bill",
+                )
+            )
+    return problems
+
+
+def bills_drawn_down(declaration: Declaration) -> None:
+    """A written observer: inside the registration's (or amendment's) transaction, link the
+    declaration to its bills and take its packages from them, the bills locked so that two
+    declarations of one bill cannot both take its last packages."""
+    new = written_declaration_is_new(declaration)
+    numbers = _matched(declaration.flow, declaration.transport_mode, declaration.bill_of_lading)
+    if not new:
+        # An amendment draws again from scratch (one DELETE: nothing refers to a drawdown),
+        # also when it no longer names a manifested bill (another mode, no bill).
+        BillDrawdown.objects.filter(declaration=declaration).delete()
+    if not numbers or declaration.packages is None:
+        return  # a new declaration never matched costs no statement at all
+    found = bills_for(numbers, declaration.transport_mode)
+    if not found:
+        return
+    bills = list(Bill.objects.select_for_update().filter(pk__in=[b.pk for b in found.values()]))
+    taken = dict(
+        BillDrawdown.objects.filter(bill__in=bills)
+        .exclude(declaration__status=Status.CANCELLED)
+        .values("bill_id")
+        .annotate(n=Sum("packages"))
+        .values_list("bill_id", "n")
+    )
+    wanted = declaration.packages
+    rows = []
+    for bill in sorted(bills, key=lambda b: numbers.index(b.number)):
+        free = bill.packages - (taken.get(bill.pk) or 0)
+        share = min(free, wanted)
+        if share > 0:
+            rows.append(BillDrawdown(bill=bill, declaration=declaration, packages=share))
+            wanted -= share
+    if wanted > 0:
+        left = sum(max(0, b.packages - (taken.get(b.pk) or 0)) for b in bills)
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "packages",
+                    _(
+                        "%(n)s packages declared but only %(left)s of bill(s) %(b)s are not "
+                        "declared already"
+                    )
+                    % {
+                        "n": declaration.packages,
+                        "left": left,
+                        "b": ", ".join(b.number for b in bills),
+                    },
+                    "bill-exhausted",
+                )
+            ]
+        )
+    BillDrawdown.objects.bulk_create(rows)
+    arrival_events(declaration, list(found.values()))
+
+
+def bills_held(declaration: Declaration) -> list[str]:
+    """A clearance guard: a declaration drawing on a held bill is not cleared until the hold is
+    released."""
+    from .models import Hold
+
+    if not _matched(declaration.flow, declaration.transport_mode, declaration.bill_of_lading):
+        return []  # draws on no bill (`bills_drawn_down`): nothing to look up
+    held = Hold.objects.filter(
+        released_at__isnull=True, bill__drawdowns__declaration=declaration
+    ).values_list("bill__number", flat=True)
+    return [
+        _("Bill of lading %(v)s is held by customs for inspection at arrival.") % {"v": n}
+        for n in held
+    ]
+
+
+def arrival_events(declaration: Declaration, bills: list[Bill]) -> None:
+    """The consignment's arrival (`cargo.arrived`, where time-release's Trading-across-Borders
+    span starts) is the actual arrival its carrier notified for the voyage of its bill: written
+    once per declaration, at that time, when the declaration draws on an arrived bill or when the
+    arrival of a declared bill is notified."""
+    from haiquan.eventlog import kinds
+    from haiquan.eventlog.choices import Party
+    from haiquan.eventlog.models import Event
+    from haiquan.eventlog.services import event_record
+
+    arrived = [b for b in bills if b.voyage.actual_arrival is not None]
+    if not arrived:
+        return
+    if Event.objects.filter(kind=kinds.CARGO_ARRIVED.code, declaration_id=declaration.pk).exists():
+        return
+    bill = min(arrived, key=lambda b: b.voyage.actual_arrival)  # type: ignore[arg-type,return-value]
+    voyage = bill.voyage
+    event_record(
+        kind=kinds.CARGO_ARRIVED.code,
+        subject_type="voyage",
+        subject_id=voyage.pk,
+        party=Party.MOVEMENT,
+        actor_label=f"operator:{voyage.office.code}",
+        declaration_id=declaration.pk,
+        office_code=voyage.office.code,
+        data={
+            "bill_of_lading": bill.number,
+            "transport_mode": voyage.mode,
+            "office": voyage.office.code,
+            "voyage": voyage.conveyance_reference,
+            "containers": sorted(c.number for c in bill.containers.all()),
+        },
+        occurred_at=voyage.actual_arrival,
+    )

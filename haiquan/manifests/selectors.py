@@ -1,0 +1,127 @@
+"""Reading manifests, within the caller's scope: a carrier its firm's voyages, customs officers
+and leaders the voyages arriving at their offices, analysts and administrators every voyage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from haiquan.accounts.choices import Role
+from haiquan.accounts.models import User
+from haiquan.accounts.selectors import office_scope_q
+from haiquan.clearance.choices import Status
+from haiquan.core.problems import NotFound
+
+from .models import Bill, BillContainer, BillDrawdown, Hold, Voyage
+from .targeting import flag_text
+
+
+def voyages_visible_to(user: User) -> QuerySet[Voyage]:
+    qs = Voyage.objects.select_related("office", "carrier")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.role == Role.CARRIER and user.enterprise_id:
+        return qs.filter(carrier_id=user.enterprise_id)
+    if user.role in (Role.ANALYST, Role.ADMIN):
+        return qs
+    if user.role in (Role.OFFICER, Role.LEADER):
+        return qs.filter(office_scope_q(user, "office"))
+    return qs.none()
+
+
+def voyage_get_for(user: User, voyage_id: int) -> Voyage:
+    voyage = voyages_visible_to(user).filter(pk=voyage_id).first()
+    if voyage is None:
+        raise NotFound(_("No voyage %(id)s among the manifests you may see.") % {"id": voyage_id})
+    return voyage
+
+
+@dataclass(frozen=True)
+class BillStatus:
+    bill: Bill
+    containers: int
+    declared_packages: int
+    hold: Hold | None = None
+
+    @property
+    def flags(self) -> list[str]:
+        return [flag_text(f) for f in self.bill.risk_flags]
+
+    @property
+    def status(self) -> str:
+        """Where the bill stands: not declared, partly declared, declared in full."""
+        if self.declared_packages <= 0:
+            return "undeclared"
+        if self.declared_packages < self.bill.packages:
+            return "partly_declared"
+        return "declared"
+
+    @property
+    def status_label(self) -> str:
+        return {
+            "undeclared": _("Not declared"),
+            "partly_declared": _("Partly declared"),
+            "declared": _("Declared in full"),
+        }[self.status]
+
+
+def bills_of(voyage: Voyage) -> list[BillStatus]:
+    """The voyage's bills with what is declared of them (cancelled declarations give back)."""
+    rows = (
+        Bill.objects.filter(voyage=voyage)
+        .annotate(
+            n_containers=Coalesce(
+                Subquery(
+                    BillContainer.objects.filter(bill=OuterRef("pk"))
+                    .values("bill")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                Value(0),
+                output_field=IntegerField(),
+            ),
+            drawn=Coalesce(
+                Subquery(
+                    BillDrawdown.objects.filter(bill=OuterRef("pk"))
+                    .exclude(declaration__status=Status.CANCELLED)
+                    .values("bill")
+                    .annotate(n=Sum("packages"))
+                    .values("n")
+                ),
+                Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "holds",
+                queryset=Hold.objects.filter(released_at__isnull=True),
+                to_attr="open_holds",
+            )
+        )
+        .order_by("number")
+    )
+    return [
+        BillStatus(b, b.n_containers, b.drawn, b.open_holds[0] if b.open_holds else None)
+        for b in rows
+    ]
+
+
+def bill_get_for(user: User, voyage_id: int, number: str) -> Bill:
+    voyage = voyage_get_for(user, voyage_id)
+    bill = Bill.objects.filter(voyage=voyage, number=number.strip().upper()).first()
+    if bill is None:
+        raise NotFound(_("No bill %(v)s on this manifest.") % {"v": number})
+    return bill

@@ -1,0 +1,138 @@
+"""Declarations matched to the manifest at registration (clearance's validator and observer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from haiquan.clearance import services as clearance
+from haiquan.clearance.models import Declaration
+from haiquan.core.problems import ValidationFailed
+from haiquan.manifests.models import BillDrawdown, Voyage
+from haiquan.manifests.selectors import bills_of
+
+from .conftest import BILL, OTHER_CONTAINER
+
+pytestmark = pytest.mark.django_db
+
+
+def _codes(exc: pytest.ExceptionInfo[ValidationFailed]) -> list[tuple[str, str]]:
+    return [(e.field, e.code) for e in exc.value.errors]
+
+
+def test_a_declaration_of_its_bill_draws_it_down(manifest: Voyage, declare: Any) -> None:
+    declaration = declare(packages=300)
+    drawdown = BillDrawdown.objects.get(declaration=declaration)
+    assert (drawdown.bill.number, drawdown.packages) == (BILL, 300)
+    status = {s.bill.number: s for s in bills_of(manifest)}[BILL]
+    assert (status.declared_packages, status.status) == (300, "partly_declared")
+
+
+def test_an_unknown_bill_is_refused_where_manifests_are_filed(
+    manifest: Voyage, declare: Any
+) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        declare(bill_of_lading="COSU9999999999")
+    assert _codes(exc) == [("bill_of_lading", "unknown-bill")]
+    assert "COSU9999999999" in exc.value.errors[0].problem
+    assert not Declaration.objects.exists()
+
+
+def test_free_text_stays_where_no_manifest_is_filed(declare: Any) -> None:
+    """No carrier reports to Cái Lân yet (no manifest): the bill is the declarant's word, as
+    before; and a road consignment's transport document is never matched."""
+    assert declare(bill_of_lading="COSU9999999999").pk
+    assert not BillDrawdown.objects.exists()
+
+
+def test_road_consignments_keep_free_text(manifest: Voyage, declare: Any) -> None:
+    declaration = declare(transport_mode="road", bill_of_lading="CMR-2026-0042", containers=())
+    assert declaration.bill_of_lading == "CMR-2026-0042"
+
+
+def test_another_consignee_s_bill_is_refused(manifest: Voyage, declare: Any) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        declare(bill_of_lading="COSU6123456799", containers=(OTHER_CONTAINER,))
+    assert _codes(exc) == [("bill_of_lading", "bill-not-yours")]
+    assert "another enterprise" in exc.value.errors[0].problem
+
+
+def test_a_container_not_on_the_bill_is_refused(manifest: Voyage, declare: Any) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        declare(containers=(OTHER_CONTAINER,))
+    assert _codes(exc) == [("containers[0]", "container-not-on-bill")]
+
+
+def test_more_packages_than_the_bill_carries_are_refused(manifest: Voyage, declare: Any) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        declare(packages=501)
+    assert _codes(exc) == [("packages", "more-than-bill")]
+    assert "501 packages declared but bill(s) COSU6123456780 carry 500" in str(
+        exc.value.errors[0].problem
+    )
+
+
+def test_one_bill_is_not_declared_twice_beyond_what_it_carries(
+    manifest: Voyage, declare: Any
+) -> None:
+    declare(packages=400, invoice_number="INV-1")
+    with pytest.raises(ValidationFailed) as exc:
+        declare(packages=101, invoice_number="INV-2")
+    assert _codes(exc) == [("packages", "bill-exhausted")]
+    assert "only 100 of bill(s)" in str(exc.value.errors[0].problem)
+    assert Declaration.objects.count() == 1  # nothing half-saved
+    declare(packages=100, invoice_number="INV-3")
+    assert {s.bill.number: s.status for s in bills_of(manifest)}[BILL] == "declared"
+
+
+def test_a_cancelled_declaration_gives_its_packages_back(
+    manifest: Voyage, declare: Any, declarant: Any
+) -> None:
+    first = declare(packages=500, invoice_number="INV-1")
+    clearance.declaration_cancel(declaration=first, actor=declarant, reason="Wrong invoice")
+    assert declare(packages=500, invoice_number="INV-2").pk
+
+
+def test_the_packages_are_required_with_a_manifested_bill(manifest: Voyage, declare: Any) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        declare(packages=None)
+    assert _codes(exc) == [("packages", "required")]
+
+
+def test_an_amendment_redraws(
+    manifest: Voyage, declare: Any, declarant: Any, declaration_input: Any
+) -> None:
+    declaration = declare(packages=200)
+    clearance.declaration_amend(
+        declaration=declaration,
+        actor=declarant,
+        data=declaration_input(packages=450),
+        reason="Packages miscounted",
+    )
+    assert BillDrawdown.objects.get(declaration=declaration).packages == 450
+
+
+def test_the_arrival_notified_is_the_consignment_s_arrival(
+    manifest: Voyage, declare: Any, carrier: Any
+) -> None:
+    """Declared before arrival: the notice writes `cargo.arrived` at the carrier's time; declared
+    after: registration writes it. Once per declaration either way."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from haiquan.eventlog import kinds
+    from haiquan.eventlog.models import Event
+    from haiquan.manifests.services import voyage_arrival_record
+
+    early = declare(packages=100, invoice_number="INV-1")
+    assert not Event.objects.filter(kind=kinds.CARGO_ARRIVED.code).exists()
+    arrived = timezone.now() - timedelta(hours=3)
+    voyage_arrival_record(actor=carrier, voyage=manifest, arrived_at=arrived)
+    late = declare(packages=100, invoice_number="INV-2")
+    events = Event.objects.filter(kind=kinds.CARGO_ARRIVED.code).order_by("declaration_id")
+    assert [(e.declaration_id, e.occurred_at, e.data["bill_of_lading"]) for e in events] == [
+        (early.pk, arrived, BILL),
+        (late.pk, arrived, BILL),
+    ]

@@ -1,0 +1,185 @@
+"""Manifest pages: the carrier files a CUSCAR file, sees its voyages, their bills and whether
+each is declared, and notifies the arrival; customs see the voyages arriving in their scope.
+Views validate and call the services; the rules live there."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from haiquan.accounts.choices import Role
+from haiquan.accounts.models import User
+from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
+from haiquan.core.web import role_required
+
+from . import services
+from .forms import ArrivalForm, CuscarForm, HoldForm, HoldReleaseForm
+from .models import Hold, Voyage
+from .selectors import bill_get_for, bills_of, voyage_get_for, voyages_visible_to
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def is_carrier(user: Any) -> bool:
+    return getattr(user, "role", "") == Role.CARRIER
+
+
+def sees_manifests(user: Any) -> bool:
+    return bool(is_carrier(user) or getattr(user, "is_customs", False))
+
+
+def holds_officer(user: Any) -> bool:
+    return getattr(user, "role", "") in (Role.OFFICER, Role.LEADER)
+
+
+manifests_required = role_required(sees_manifests)
+officer_required = role_required(holds_officer)
+carrier_required = role_required(is_carrier)
+
+
+def _voyage(request: HttpRequest, pk: int) -> Voyage:
+    try:
+        return voyage_get_for(_user(request), pk)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
+@manifests_required
+def voyage_list(request: HttpRequest) -> HttpResponse:
+    voyages = voyages_visible_to(_user(request))[:200]
+    return render(request, "manifests/voyage_list.html", {"voyages": voyages})
+
+
+@carrier_required
+def cuscar_upload(request: HttpRequest) -> HttpResponse:
+    """File a manifest as a CUSCAR file: accepted whole, or every problem listed by segment."""
+    form = CuscarForm(request.POST or None, request.FILES or None)
+    problems: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            voyage = services.cuscar_file(actor=_user(request), text=form.cleaned_data["file"])
+        except ValidationFailed as exc:
+            problems = exc.errors
+        except ProblemError as exc:
+            form.add_error("file", str(exc.detail))
+        else:
+            messages.success(
+                request,
+                _("Manifest accepted: %(n)s bills of lading.") % {"n": voyage.bills.count()},
+            )
+            return redirect("manifests:voyage_detail", pk=voyage.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "manifests/cuscar_upload.html", {"form": form, "problems": problems}, status=status
+    )
+
+
+@manifests_required
+def voyage_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    voyage = _voyage(request, pk)
+    return render(request, "manifests/voyage_detail.html", _detail_context(request, voyage))
+
+
+def _detail_context(request: HttpRequest, voyage: Voyage, **extra: Any) -> dict[str, Any]:
+    bills = bills_of(voyage)
+    return {
+        "voyage": voyage,
+        "bills": bills,
+        "flagged": [s for s in bills if s.bill.risk_flags or s.hold],
+        "amendments": voyage.amendments.select_related("made_by"),
+        "arrival_form": ArrivalForm() if is_carrier(request.user) else None,
+        "may_hold": holds_officer(request.user),
+        "hold_form": HoldForm(),
+        "release_form": HoldReleaseForm(),
+        **extra,
+    }
+
+
+@carrier_required
+@require_POST
+def arrival_notify(request: HttpRequest, pk: int) -> HttpResponse:
+    voyage = _voyage(request, pk)
+    form = ArrivalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.voyage_arrival_record(
+                actor=_user(request), voyage=voyage, arrived_at=form.cleaned_data["arrived_at"]
+            )
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                form.add_error("arrived_at" if e.field == "arrived_at" else None, e.problem)
+        except ProblemError as exc:
+            form.add_error(None, str(exc.detail))
+        else:
+            messages.success(request, _("The arrival is notified."))
+            return redirect("manifests:voyage_detail", pk=voyage.pk)
+    context = _detail_context(request, voyage, arrival_form=form)
+    return render(request, "manifests/voyage_detail.html", context, status=422)
+
+
+def _bill(request: HttpRequest, pk: int, number: str) -> Any:
+    try:
+        return bill_get_for(_user(request), pk, number)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+
+
+@officer_required
+@require_POST
+def hold_place(request: HttpRequest, pk: int, number: str) -> HttpResponse:
+    """Hold a bill before or at arrival: its cargo stays at the gate until released."""
+    bill = _bill(request, pk, number)
+    form = HoldForm(request.POST)
+    if form.is_valid():
+        try:
+            services.hold_place(
+                actor=_user(request),
+                bill=bill,
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                form.add_error(e.field if e.field in form.fields else None, e.problem)
+        except ProblemError as exc:
+            form.add_error(None, str(exc.detail))
+        else:
+            messages.success(request, _("Bill %(v)s is held.") % {"v": bill.number})
+            return redirect("manifests:voyage_detail", pk=pk)
+    context = _detail_context(request, bill.voyage, hold_form=form, hold_bill=bill.number)
+    return render(request, "manifests/voyage_detail.html", context, status=422)
+
+
+@officer_required
+@require_POST
+def hold_release(request: HttpRequest, pk: int, number: str) -> HttpResponse:
+    bill = _bill(request, pk, number)
+    form = HoldReleaseForm(request.POST)
+    hold = Hold.objects.filter(bill=bill, released_at__isnull=True).first()
+    if hold is None:
+        raise Http404(_("Bill %(v)s is not held.") % {"v": bill.number})
+    if form.is_valid():
+        try:
+            services.hold_release(
+                actor=_user(request),
+                hold=hold,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["outcome_note"],
+            )
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                form.add_error(e.field if e.field in form.fields else None, e.problem)
+        except ProblemError as exc:
+            form.add_error(None, str(exc.detail))
+        else:
+            messages.success(request, _("The hold on bill %(v)s is released.") % {"v": bill.number})
+            return redirect("manifests:voyage_detail", pk=pk)
+    context = _detail_context(request, bill.voyage, release_form=form, hold_bill=bill.number)
+    return render(request, "manifests/voyage_detail.html", context, status=422)
