@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count
+from django.utils.translation import gettext_lazy
 from prometheus_client.core import GaugeMetricFamily
 
-from haiquan.ops.registry import collector_register
+from haiquan.ops.registry import collector_register, job_register
 
 from .choices import OPEN_STATUSES
 from .models import Declaration
@@ -35,3 +37,25 @@ def waiting() -> Iterator[Any]:
 
 
 collector_register(waiting)
+
+
+def _queued() -> str:
+    from django.utils.translation import gettext as _
+
+    from .outage_queue import queued_filings_process
+
+    done = queued_filings_process()
+    return _("%(n)d declaration(s) queued during an outage processed.") % {"n": len(done)}
+
+
+# The declarations traders' software sent during a declared outage, registered in the order
+# received once it has ended (haiquan.clearance.outage_queue).
+job_register(
+    name="outage-queue",
+    schedule="* * * * *",
+    run=_queued,
+    freshness=timedelta(minutes=10),
+    description=gettext_lazy(
+        "Register, in the order received, the declarations queued during an outage that ended."
+    ),
+)

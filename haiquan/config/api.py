@@ -22,6 +22,7 @@ install_problem_handlers(api)
 def _mount() -> None:
     from haiquan.clearance.api import router as clearance_router
     from haiquan.eservices.api import router as eservices_router
+    from haiquan.outage.api import router as outage_router
     from haiquan.payments.api import router as payments_router
     from haiquan.portal.api import router as portal_router
     from haiquan.postaudit.api import router as postaudit_router
@@ -47,6 +48,7 @@ def _mount() -> None:
     api.add_router("/risk-models", riskml_router)
     api.add_router("/post-audit", postaudit_router)
     api.add_router("/portal", portal_router)
+    api.add_router("/outages", outage_router)
 
 
 _mount()

@@ -93,6 +93,8 @@ CHANGES: dict[Scope, tuple[str, ...]] = {
         "POST /single-window/certificates",
     ),
     Scope.CUSTOMS: (
+        "POST /outages",
+        "POST /outages/{outage_id}/end",
         "POST /declarations/{declaration_id}/document-check",
         "POST /declarations/{declaration_id}/inspection",
         "POST /declarations/{declaration_id}/check-preview",

@@ -20,6 +20,7 @@ class EServicesConfig(AppConfig):
     def ready(self) -> None:
         from haiquan.clearance import hooks
         from haiquan.core.nav import nav_item_register
+        from haiquan.outage.hooks import deadline_extender_register
         from haiquan.payments.hooks import settler_register
 
         from .fees import FeeSettler
@@ -47,3 +48,7 @@ class EServicesConfig(AppConfig):
         hooks.declaration_validator_register(advance_rulings_validate)
         # A bank's confirmation of a fee order completes the filing it pays for.
         settler_register(FeeSettler())
+        # A declared outage gives back the working days it covered to the filings due in it.
+        from .services import filings_extend_for_outage
+
+        deadline_extender_register("eservices", filings_extend_for_outage)

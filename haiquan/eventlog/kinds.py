@@ -146,6 +146,16 @@ ESERVICE_INFO_PROVIDED = _kind("eservice.info_provided", _("More information pro
 ESERVICE_FILING_DECIDED = _kind("eservice.filing_decided", _("Decision made"))
 ESERVICE_RULING_ISSUED = _kind("eservice.ruling_issued", _("Advance ruling issued"))
 ESERVICE_RESULT_ISSUED = _kind("eservice.result_issued", _("Signed result issued"))
+ESERVICE_TIME_LIMIT_EXTENDED = _kind(
+    "eservice.time_limit_extended", _("Time limit extended after a system outage")
+)
+
+# Declared outages (outage)
+OUTAGE_DECLARED = _kind("outage.declared", _("System outage declared"))
+OUTAGE_ENDED = _kind("outage.ended", _("System outage ended"))
+DECLARATION_BACK_CAPTURED = _kind(
+    "declaration.back_captured", _("Paper declaration captured after the outage")
+)
 
 # Risk management and analysis (risk, riskml, postaudit)
 RISK_PROFILE_CREATED = _kind("risk.profile_created", _("Risk profile created"))
@@ -211,6 +221,7 @@ SYSTEM_ACTORS: dict[str, Promise] = {
     "shipped": _("Reference data shipped with haiquan"),
     "history import": _("History import"),
     "inspection lists": _("The ministries' inspection lists"),
+    "outage": _("Declared system outage"),
 }
 
 # Actors named by a prefix and a code: "bank:VCB", "operator:20BD", "gate:W20BD:op.cailan".

@@ -1,0 +1,42 @@
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from haiquan.accounts.services import user_create
+from haiquan.clearance.tests.conftest import (  # noqa: F401 - fixtures
+    api,
+    declarant,
+    hoanglong,
+    officer,
+    officer_elsewhere,
+    rates,
+)
+from haiquan.eservices.tests.conftest import catalogue, ready_filing  # noqa: F401 - fixtures
+from haiquan.outage.selectors import IN_FORCE_CACHE_KEY
+
+
+@pytest.fixture(autouse=True)
+def _no_outage_cached() -> Iterator[None]:
+    """The test's outages are rolled back with it: so must the cached answer be."""
+    cache.delete(IN_FORCE_CACHE_KEY)
+    yield
+    cache.delete(IN_FORCE_CACHE_KEY)
+
+
+@pytest.fixture
+def admin(db: Any) -> Any:
+    return user_create(username="t.admin", password=None, role="admin")
+
+
+@pytest.fixture
+def leader_mc(db: Any) -> Any:
+    """The leader of Móng Cái (20BD)."""
+    return user_create(username="t.ld.mongcai", password=None, role="leader", office_codes=["20BD"])
+
+
+@pytest.fixture
+def leader_hq(db: Any) -> Any:
+    """A leader of the General Department (00), which handles rulings."""
+    return user_create(username="t.ld.tongcuc", password=None, role="leader", office_codes=["00"])
