@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
+from haiquan.accounts.selectors import offices_in_scope_subtrees
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_record
@@ -39,14 +40,15 @@ def _forget_in_force() -> None:
 
 
 def may_declare_outage(user: User, office_code: str) -> bool:
-    """Administrators declare national outages and any office's; an office's leader, its own."""
+    """Administrators declare national outages and any office's; a leader, those of the
+    offices it leads (its own and their sub-offices)."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.role == Role.ADMIN:
         return True
     if user.role != Role.LEADER or not office_code:
         return False
-    return user.offices.filter(code=office_code).exists()
+    return offices_in_scope_subtrees(user).filter(code=office_code).exists()
 
 
 def outage_declare(

@@ -1,8 +1,6 @@
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from haiquan.accounts.services import user_create
 from haiquan.clearance.tests.conftest import (  # noqa: F401 - fixtures
@@ -14,15 +12,6 @@ from haiquan.clearance.tests.conftest import (  # noqa: F401 - fixtures
     rates,
 )
 from haiquan.eservices.tests.conftest import catalogue, ready_filing  # noqa: F401 - fixtures
-from haiquan.outage.selectors import IN_FORCE_CACHE_KEY
-
-
-@pytest.fixture(autouse=True)
-def _no_outage_cached() -> Iterator[None]:
-    """The test's outages are rolled back with it: so must the cached answer be."""
-    cache.delete(IN_FORCE_CACHE_KEY)
-    yield
-    cache.delete(IN_FORCE_CACHE_KEY)
 
 
 @pytest.fixture
