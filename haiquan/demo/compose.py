@@ -11,12 +11,16 @@ row by row.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+
+from django.utils.translation import gettext_noop
 
 from haiquan.clearance.models import NumberSequence
 from haiquan.clearance.numbering import number_format
 from haiquan.core.bulkwrite import IdAllocator, write_rows
+from haiquan.core.i18n import later
 from haiquan.core.problems import ValidationFailed
 from haiquan.payments.models import ReceiptSequence
 from haiquan.risk.engine import DeclarationFacts, LineFacts, lane_decide
@@ -131,7 +135,13 @@ class Composer:
             value = self.rates.get((currency, day - timedelta(days=back)))
             if value is not None:
                 return value
-        raise LookupError(f"no exchange rate for {currency} on {day}")
+        raise LookupError(
+            later(
+                gettext_noop("no exchange rate for %(currency)s on %(day)s"),
+                currency=currency,
+                day=day.isoformat(),
+            )
+        )
 
     # --- one declaration ------------------------------------------------------------------------
 
@@ -157,7 +167,7 @@ class Composer:
         try:
             rate, usd_rate = self.rate(currency, day), self.rate("USD", day)
         except LookupError as exc:
-            self.tally.skip(str(exc))
+            self.tally.skip(exc.args[0])
             return
         setting = consignment.Setting(
             firm=firm,
@@ -172,7 +182,13 @@ class Composer:
         )
         lines = consignment.goods_lines(rng, setting, self.catalogue, self.claims)
         if not lines:
-            self.tally.skip(f"no goods in force for {group} on {day}")
+            self.tally.skip(
+                later(
+                    gettext_noop("no goods of HS %(prefixes)s in force on %(day)s"),
+                    prefixes=", ".join(GROUPS[group].hs_prefixes),
+                    day=day.isoformat(),
+                )
+            )
             return
         value = sum((ln.value for ln in lines), Decimal(0))
         incoterm, freight, insurance = consignment.terms(rng, flow, mode, value)
@@ -205,15 +221,16 @@ class Composer:
                 self.tariff,
             )
 
+        assessing = lines
         try:
             true_duties = assess(lines)
             plan = self._violation(rng, firm, flow, treatment, group, lines, true_duties, day)
-            declared = plan.declared if plan else lines
+            declared = assessing = plan.declared if plan else lines
             duties = assess(declared) if plan else true_duties
             if plan and duties.total_vnd >= true_duties.total_vnd:  # it would not pay: honest
                 plan, declared, duties = None, lines, true_duties
-        except ValidationFailed as exc:
-            self.tally.skip(str(exc))
+        except ValidationFailed:
+            self.tally.skip(_Unassessable(assess, assessing))
             return
 
         # Registration: the number is taken only now, so a skipped declaration leaves no gap.
@@ -328,3 +345,20 @@ class Composer:
             day=day,
             atiga_form=atiga.co_form if atiga else None,
         )
+
+
+class _Unassessable:
+    """Why a declaration could not be assessed, in the language of whoever reads it: its duties
+    are computed again when the reason is shown (it is rare, and the first one only is shown)."""
+
+    def __init__(
+        self, assess: Callable[[list[fraud.Line]], DeclarationDuties], lines: list[fraud.Line]
+    ) -> None:
+        self.assess, self.lines = assess, lines
+
+    def __str__(self) -> str:
+        try:
+            self.assess(self.lines)
+        except ValidationFailed as exc:
+            return "; ".join(str(p.problem) for p in exc.errors)
+        return ""

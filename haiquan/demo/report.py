@@ -36,7 +36,7 @@ class Tally:
     payment_orders: int = 0
     confirmations: int = 0
     skipped: int = 0
-    first_problem: str = ""
+    first_problem: object = ""  # shown in the reader's language (`later`, or text made when shown)
     by_flow: Counter = field(default_factory=Counter)
     by_lane: Counter = field(default_factory=Counter)  # lane decided at registration
     by_status: Counter = field(default_factory=Counter)
@@ -54,7 +54,7 @@ class Tally:
     release: dict = field(default_factory=lambda: defaultdict(lambda: [0.0, 0.0, 0.0]))
     active: dict = field(default_factory=lambda: defaultdict(set))  # (department, month) → firms
 
-    def skip(self, problem: str) -> None:
+    def skip(self, problem: object) -> None:
         self.skipped += 1
         self.first_problem = self.first_problem or problem
 
@@ -128,7 +128,7 @@ class GenerationReport:
     release: dict[str, dict[str, float]] = field(default_factory=dict)  # "20 import" → figures
     payments: str = "payment orders, bank confirmations and receipts"  # PAYMENTS_WRITTEN
     elapsed_seconds: float = 0.0
-    first_problem: str = ""
+    first_problem: object = ""  # as `Tally.first_problem`
 
     @property
     def fraud_total(self) -> int:
@@ -187,6 +187,7 @@ class GenerationReport:
         out["revenue_found_vnd"] = str(self.revenue_found_vnd)
         out["period_start"] = self.period_start.isoformat()
         out["period_end"] = self.period_end.isoformat()
+        out["first_problem"] = str(self.first_problem)
         return out
 
     def lines_of_text(self) -> list[str]:

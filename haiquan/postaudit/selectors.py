@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from haiquan.accounts.models import User
 from haiquan.accounts.selectors import office_scope_q, offices_in_scope_subtrees
 from haiquan.clearance.choices import CheckOutcome
 from haiquan.clearance.models import CheckResult, Declaration
+from haiquan.core.localtime import local_midnight
 from haiquan.core.problems import NotFound, invalid
 from haiquan.refdata.models import Enterprise, Office
 from haiquan.risk.choices import Lane
@@ -333,8 +334,8 @@ def _candidate_pool(
 ) -> QuerySet[Declaration]:
     qs = _declarations_in_scope(user).filter(
         status__in=AUDITABLE_STATUSES,
-        registered_at__date__gte=period_from,
-        registered_at__date__lte=period_to,
+        registered_at__gte=local_midnight(period_from),
+        registered_at__lt=local_midnight(period_to + timedelta(days=1)),
     )
     if office_code:
         office = Office.objects.filter(code=office_code).first()
@@ -388,16 +389,19 @@ def audit_candidates(
     pool["duties"] = pool["duties"].astype(float)
     ids = pool["id"].tolist()
     run = latest_run()
+    # The run's links, kept to the pool here rather than by `declaration__in=pool_qs`: SQLite
+    # plans that as the pool's list walked once per anomaly (minutes on a year's history).
     links = pd.DataFrame(
         list(
-            AnomalyDeclaration.objects.filter(
-                anomaly__run=run, declaration__in=pool_qs
-            ).values_list("declaration_id", "anomaly_id", "anomaly__score", "anomaly__gap_vnd")
+            AnomalyDeclaration.objects.filter(anomaly__run=run).values_list(
+                "declaration_id", "anomaly_id", "anomaly__score", "anomaly__gap_vnd"
+            )
         )
         if run
         else [],
         columns=["id", "anomaly_id", "score", "gap"],
     )
+    links = links[links["id"].isin(pool["id"])].reset_index(drop=True)
     model = _model_recovery(ids)
     if model is not None:
         source = "model"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import uuid4
@@ -25,6 +25,7 @@ from haiquan.audit.services import access_record
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.core.i18n import choice_labels, later
+from haiquan.core.localtime import local_midnight
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_build, event_record, events_append
@@ -331,8 +332,8 @@ def audit_case_plan(
         enterprise=enterprise,
         status__in=AUDITABLE_STATUSES,
         office__path__startswith=office.path,
-        registered_at__date__gte=period_from,
-        registered_at__date__lte=period_to,
+        registered_at__gte=local_midnight(period_from),
+        registered_at__lt=local_midnight(period_to + timedelta(days=1)),
     )
     if declaration_ids:
         wanted = list(dict.fromkeys(int(i) for i in declaration_ids))

@@ -36,6 +36,7 @@ from django.utils.translation import gettext_noop
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.core.i18n import later
+from haiquan.core.localtime import local_day, local_midnight
 from haiquan.eventlog.models import Event
 from haiquan.payments.models import Receipt
 from haiquan.refdata.models import Enterprise, ExchangeRate, Office
@@ -49,7 +50,7 @@ from .models import (
     MonthlyEnterprise,
     Watermark,
 )
-from .periods import add_months, local_day, local_midnight, month_of
+from .periods import add_months, month_of
 
 CENT = Decimal("0.01")
 WATERMARK = "aggregates"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haiquan.core.problems import FieldProblem, ValidationFailed
@@ -27,15 +26,6 @@ def add_months(month: date, n: int) -> date:
 def months_between(first: date, last: date) -> int:
     """How many months from `first` to `last`, both included."""
     return (last.year - first.year) * 12 + last.month - first.month + 1
-
-
-def local_midnight(day: date) -> datetime:
-    """The aware datetime at which `day` starts in local time."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
-
-
-def local_day(moment: datetime) -> date:
-    return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
 @dataclass(frozen=True)

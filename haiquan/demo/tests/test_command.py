@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import translation
 
@@ -109,3 +110,57 @@ def test_reset_wipes_the_generated_data_through_the_documented_path():
     out = _run("--reset")
     assert Declaration.objects.exists() and "exists already" not in out
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def _pid_saying(monkeypatch, app: str) -> None:
+    """Have `app`'s demo content say which process built it."""
+    import importlib
+    import os
+
+    module = importlib.import_module(f"haiquan.{app}.demo")
+    real = module.demo_setup
+
+    def spy(*, say):
+        say(f"{app} built by process {os.getpid()}")
+        return real(say=say)
+
+    monkeypatch.setattr(module, "demo_setup", spy)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_learned_score_and_post_audit_are_built_in_a_second_process(monkeypatch):
+    """Mostly Python, they are built in a forked process while the other parts are built here;
+    what they say is shown with the rest, and what they make is in the database."""
+    import os
+
+    from haiquan.postaudit.models import ScanRun
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a forked process shares the data of a database server, not of :memory:")
+    _pid_saying(monkeypatch, "postaudit")
+    _pid_saying(monkeypatch, "transit")
+    out = _run()
+    here = f"transit built by process {os.getpid()}"
+    assert here in out
+    other = [line for line in out.splitlines() if "postaudit built by process" in line]
+    assert other and str(os.getpid()) not in other[0]
+    assert "Demo content: Trader analysis and post-clearance audit…" in out
+    assert "Demo content: Learned risk score…" in out
+    assert ScanRun.objects.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_in_the_second_process_fails_the_demo(monkeypatch):
+    import haiquan.riskml.demo as riskml_demo
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a forked process shares the data of a database server, not of :memory:")
+
+    def broken(*, say):
+        raise RuntimeError("the model store is unreachable")
+
+    monkeypatch.setattr(riskml_demo, "demo_setup", broken)
+    with pytest.raises(CommandError, match="the model store is unreachable"):
+        _run()

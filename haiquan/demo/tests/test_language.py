@@ -110,3 +110,51 @@ def test_a_vietnamese_locale_prints_only_vietnamese(monkeypatch, capsys):
     ]
     assert not wrong, "\n".join(wrong)
     assert any("phút" in line for line in lines)  # the time left, in Vietnamese
+
+
+def test_a_skipped_declarations_reason_is_in_the_readers_language():
+    """The generator skips a declaration the tariff refuses to assess; the report's reason is
+    the tariff's own words, in the language of whoever reads the report — not the language the
+    history is written in, and without the problem's field path."""
+    from datetime import date
+    from decimal import Decimal
+
+    from haiquan.demo.compose import _Unassessable
+    from haiquan.demo.fraud import Line
+    from haiquan.demo.report import Tally
+    from haiquan.tariff.duties import DeclarationIn, LineIn, compute_duties
+
+    def assess(lines: list[Line]):
+        return compute_duties(
+            DeclarationIn(
+                flow="import",
+                duty_treatment="dutiable",
+                incoterm="CIF",
+                exchange_rate=Decimal(25_000),
+                freight=Decimal(0),
+                insurance=Decimal(0),
+                on_day=date(2026, 3, 2),
+                lines=[
+                    LineIn(
+                        hs_code=ln.code,
+                        origin=ln.origin,
+                        quantity=ln.quantity,
+                        unit=ln.unit,
+                        value=ln.value,
+                    )
+                    for ln in lines
+                ],
+            )
+        )
+
+    bad = Line("99999999", "?", "CN", Decimal(1), "KGM", Decimal(1), Decimal(1))
+    tally = Tally()
+    with translation.override("vi"):  # the history's language
+        tally.skip(_Unassessable(assess, [bad]))
+    with translation.override("en"):
+        english = str(tally.first_problem)
+    with translation.override("vi"):
+        vietnamese = str(tally.first_problem)
+    assert english and vietnamese and english != vietnamese
+    assert not VIETNAMESE.search(english), english
+    assert "lines[" not in english and "lines[" not in vietnamese

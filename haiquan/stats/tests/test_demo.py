@@ -13,11 +13,11 @@ from django.utils import translation
 
 from haiquan.accounts.services import user_create
 from haiquan.clearance.models import Declaration
+from haiquan.core.localtime import local_midnight
 from haiquan.demo.generator import demo_generate
 from haiquan.payments.models import Receipt
 from haiquan.stats.demo import demo_setup
 from haiquan.stats.models import Target, TargetChange
-from haiquan.stats.periods import local_midnight
 from haiquan.stats.selectors import statistics_report
 
 pytestmark = pytest.mark.django_db

@@ -14,21 +14,24 @@ language (LANGUAGE_CODE), whoever runs it.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from importlib import import_module
+from multiprocessing.connection import Connection
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
@@ -71,6 +74,10 @@ DEMO_APPS = (
 )
 # The last parts, which only read what the others made: run side by side (`_alongside`).
 ALONGSIDE = ("timerelease", "stats")
+# Parts built in a second process while the others are built in this one (`_apart`): they read
+# only the history (and the audit candidates the learned model), write nothing the others read,
+# and are mostly Python, which a second thread could not run at the same time.
+APART = ("riskml", "postaudit")
 # HAIQUAN_DEMO_TIMES=FILE appends each phase's wall and CPU seconds to FILE (BENCHMARKS.md).
 TIMES_VARIABLE = "HAIQUAN_DEMO_TIMES"
 
@@ -276,19 +283,47 @@ class Command(BaseCommand):
         and nothing of each other's, so they run at once, one on a second thread: the second
         core works, and each builds what it would have built alone."""
         logins: list = []
+        # A second connection sees only committed rows: inside a caller's transaction (a test's)
+        # everything runs one after the other, here.
+        concurrent = not connection.in_atomic_block
+        apart = [a for a in APART if _demo_module(a) is not None]
+        child = self._apart(apart, progress) if concurrent and apart else None
         for app in DEMO_APPS:
-            if app in ALONGSIDE:
+            if app in ALONGSIDE or (child is not None and app in APART):
                 continue
             logins += self._app_setup(app, progress, fresh)
         pair = [a for a in ALONGSIDE if _demo_module(a) is not None]
-        # A second connection sees only committed rows: inside a caller's transaction (a test's)
-        # the pair runs one after the other.
-        if len(pair) == 2 and not connection.in_atomic_block:
+        if len(pair) == 2 and concurrent:
             self._alongside(pair, progress, fresh)
         else:
             for app in pair:
                 logins += self._app_setup(app, progress, fresh)
+        if child is not None:
+            child.wait()
         return logins
+
+    def _apart(self, group: list[str], progress: DemoProgress) -> _Apart | None:
+        """Start building `group` (in order) in a forked process with its own database
+        connection; its messages are shown here as they come. None where processes cannot be
+        forked (the group is then built here with the others)."""
+        name = str(connection.settings_dict["NAME"])
+        in_memory = connection.vendor == "sqlite" and (name == ":memory:" or "mode=memory" in name)
+        if not hasattr(os, "fork") or in_memory:
+            return None  # no fork, or a database only this process can see
+        connections.close_all()  # the child opens its own
+        ctx = multiprocessing.get_context("fork")
+        receive, send = ctx.Pipe(duplex=False)
+        process = ctx.Process(
+            target=_apart_main,
+            args=(group, send, progress.language),
+            name="demo-apart",
+            daemon=False,
+        )
+        process.start()
+        send.close()
+        apart = _Apart(group, process, receive, progress, self.times)
+        apart.listen()
+        return apart
 
     def _app_setup(self, app: str, progress: DemoProgress, fresh: bool) -> list:
         module = _demo_module(app)
@@ -438,6 +473,82 @@ class Command(BaseCommand):
         )
         with open(os.devnull, "w", encoding="utf-8") as quiet:
             call_command("runserver", address, "--noreload", "--skip-checks", stdout=quiet)
+
+
+def _apart_main(group: list[str], send: Connection, language: str) -> None:
+    """The forked process of `Command._apart`: build each app of `group`, sending what it says
+    (in `language`, the reader's), its wall and CPU seconds, and any failure to the parent."""
+    try:
+        _patient_sqlite()
+        for app in group:
+            module = _demo_module(app)
+            if module is None:
+                continue
+
+            def say(message: object) -> None:
+                with translation.override(language):
+                    send.send(("say", str(message)))
+
+            say(
+                later(
+                    gettext_noop("Demo content: %(app)s…"),
+                    app=apps.get_app_config(app).verbose_name,
+                )
+            )
+            wall, cpu = time.monotonic(), time.process_time()
+            module.demo_setup(say=say)
+            send.send(("done", app, time.monotonic() - wall, time.process_time() - cpu))
+    except BaseException:  # every failure is the parent's to raise
+        send.send(("failed", traceback.format_exc()))
+    finally:
+        connections.close_all()
+        send.close()
+
+
+class _Apart:
+    """The parent's side of `_apart_main`: a thread shows the child's messages with the run's
+    progress, counts its finished phases as done, and keeps its times."""
+
+    def __init__(
+        self,
+        group: list[str],
+        process: Any,
+        receive: Connection,
+        progress: DemoProgress,
+        times: list[tuple[str, float, float]],
+    ) -> None:
+        self.group, self.process, self.receive = group, process, receive
+        self.progress, self.times = progress, times
+        self.failure: str | None = None
+        self.thread = threading.Thread(target=self._listen, name="demo-apart-listener")
+
+    def listen(self) -> None:
+        self.thread.start()
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                message = self.receive.recv()
+            except EOFError:
+                return
+            match message:
+                case ("say", text):
+                    self.progress(text)
+                case ("done", app, wall, cpu):
+                    self.progress.done.add(app)
+                    self.times.append((app, wall, cpu))
+                case ("failed", text):
+                    self.failure = text
+
+    def wait(self) -> None:
+        """Wait for the child; raise what failed there."""
+        self.process.join()
+        self.thread.join()
+        self.receive.close()
+        if self.failure is not None or self.process.exitcode != 0:
+            raise CommandError(
+                self.failure or f"the demo's second process ended with {self.process.exitcode}"
+            )
 
 
 def _patient_sqlite(milliseconds: int | None = None) -> int | None:
