@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections, transaction
+from django.utils import translation
 
 from haiquan.eventlog.chain import (
     ACCESS,
@@ -66,7 +67,8 @@ def behind_the_applications_back(table: str):
 def verify(*args: str) -> tuple[bool, str]:
     out = StringIO()
     try:
-        call_command("verify_log", *args, stdout=out)
+        with translation.override("en"):
+            call_command("verify_log", *args, stdout=out)
     except CommandError:
         return False, out.getvalue()
     return True, out.getvalue()
@@ -148,7 +150,7 @@ def test_an_update_behind_the_applications_back_is_named_by_verify_log():
         )
     ok, out = verify("--log", "events")
     assert not ok
-    assert f"event #{events[1].pk} (declaration.lane_decided, declaration #5)" in out
+    assert f"event #{events[1].pk} (Lane decided, declaration #5)" in out
     assert "does not match its hash" in out
     assert "declaration #6" not in out  # the other chain is intact
 
@@ -171,7 +173,7 @@ def test_an_event_removed_from_the_middle_leaves_a_gap():
         cur.execute("DELETE FROM eventlog_event WHERE id = %s", [events[1].pk])
     ok, out = verify("--log", "events")
     assert not ok
-    assert f"event #{events[2].pk} (declaration.released, declaration #8)" in out
+    assert f"event #{events[2].pk} (Goods released, declaration #8)" in out
     assert "positions 2-2" in out
 
 

@@ -118,3 +118,16 @@ def test_filings_queued_during_the_outage_are_registered_once_in_order_after_it(
     assert Declaration.objects.count() == 3
     regs = Event.objects.filter(kind="declaration.registered").order_by("id")
     assert [e.declaration_id for e in regs] == [q.declaration_id for q in done]
+
+
+def test_every_page_shows_the_outage_banner_in_the_readers_language(declarant, admin, client):
+    outage_declare(
+        actor=admin, office_code="20BD", starts_at=timezone.now(), reason="Mất kết nối VNACCS"
+    )
+    client.force_login(declarant)
+    page = client.get("/portal/faq/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Đã công bố sự cố hệ thống tại đơn vị 20BD" in text and "Mất kết nối VNACCS" in text
+    page = client.get("/portal/faq/", HTTP_ACCEPT_LANGUAGE="ja")
+    assert "税関官署 20BD でシステム障害が宣言されています" in page.content.decode()

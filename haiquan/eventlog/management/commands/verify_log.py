@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from haiquan.eventlog.chain import CHAINS, Break, chain_verify
+from haiquan.eventlog.kinds import kind_label
 
 
 def describe(b: Break) -> str:
@@ -27,7 +28,7 @@ def describe(b: Break) -> str:
         event = Event.objects.filter(pk=b.row_id).first()
         what = _("event #%(id)s (%(kind)s, %(subject)s #%(subject_id)s)") % {
             "id": b.row_id,
-            "kind": event.kind if event else "?",
+            "kind": kind_label(event.kind) if event else "?",
             "subject": event.subject_type if event else "?",
             "subject_id": event.subject_id if event else "?",
         }
