@@ -15,6 +15,8 @@ class Part(models.TextChoices):
     EVENTS = "events", _("Event log")
     VERSIONS = "versions", _("Versions")
     CHECKS = "checks", _("Checks and inspections")
+    DOCUMENTS = "doc_list", _("Documents and requests for them")
+    DOCUMENT = "doc_file", _("A document of a declaration")
     PROFILE = "profile", _("Enterprise risk profile")
     AUDIT_CASE = "audit_case", _("Post-clearance audit case")
     FILING = "filing", _("Online-service filing")
@@ -23,5 +25,8 @@ class Part(models.TextChoices):
     CERTIFICATE = "certificate", _("Certificate of origin")
 
 
-# The parts whose subject is a declaration (subject_id is the declaration's id).
-DECLARATION_PARTS = frozenset({Part.DETAIL, Part.EVENTS, Part.VERSIONS, Part.CHECKS})
+# The parts whose subject is a declaration (subject_id is the declaration's id; a document's
+# read names the document in the record's reference).
+DECLARATION_PARTS = frozenset(
+    {Part.DETAIL, Part.EVENTS, Part.VERSIONS, Part.CHECKS, Part.DOCUMENTS, Part.DOCUMENT}
+)

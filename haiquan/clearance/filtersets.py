@@ -23,7 +23,12 @@ TABS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "draft": (_("Drafts"), (Status.DRAFT,)),
     "open": (
         _("In progress"),
-        (Status.DOCUMENT_CHECK, Status.INSPECTION, Status.AWAITING_PAYMENT),
+        (
+            Status.DOCUMENT_CHECK,
+            Status.INSPECTION,
+            Status.AWAITING_DOCUMENTS,
+            Status.AWAITING_PAYMENT,
+        ),
     ),
     "cleared": (_("Cleared"), (Status.CLEARED,)),
     "released": (_("Released"), (Status.RELEASED,)),
@@ -53,6 +58,7 @@ class QueueFilter(django_filters.FilterSet):
         choices=[
             (Status.DOCUMENT_CHECK, Status.DOCUMENT_CHECK.label),
             (Status.INSPECTION, Status.INSPECTION.label),
+            (Status.AWAITING_DOCUMENTS, Status.AWAITING_DOCUMENTS.label),
         ],
         empty_label=_("Any"),
     )

@@ -18,8 +18,10 @@ from .choices import (
     CancellationState,
     CheckKind,
     CheckOutcome,
+    DocumentKind,
     Incoterm,
     PaymentState,
+    RequestState,
     Status,
     TransportMode,
 )
@@ -395,3 +397,127 @@ class PenaltyDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.declaration})"
+
+
+class DocumentRequest(models.Model):
+    """Customs' request for documents or explanations during the check (yêu cầu bổ sung hồ
+    sơ): the documents named, what to explain, a deadline. Meanwhile the declaration waits for
+    the declarant; its answer (documents and a message) goes back to the officer, who accepts
+    it. A request not answered by its deadline is escalated once."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="document_requests"
+    )
+    kinds = models.JSONField(_("documents asked for"), default=list, blank=True)
+    message = models.TextField(_("what customs asks"))
+    due_at = models.DateTimeField(_("answer by"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=RequestState.choices, default=RequestState.OPEN
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    answer = models.TextField(_("the declarant's answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    note = models.TextField(_("officer's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("request for documents")
+        verbose_name_plural = _("requests for documents")
+        ordering = ["declaration", "requested_at", "id"]
+        constraints = [
+            # One request at a time: open or answered and not yet accepted.
+            models.UniqueConstraint(
+                fields=["declaration"],
+                condition=~models.Q(state="accepted"),
+                name="document_request_one_unsettled",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(state="open", escalated_at__isnull=True),
+                name="document_request_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declaration} {self.get_state_display()}"
+
+    @property
+    def kind_labels(self) -> list[str]:
+        return [str(DocumentKind(k).label) for k in self.kinds if k in DocumentKind.values]
+
+    def overdue_at(self, moment: Any) -> bool:
+        return self.state == RequestState.OPEN and self.due_at < moment
+
+
+class DeclarationDocument(models.Model):
+    """A document of a declaration's file (hồ sơ hải quan): an invoice, a packing list, a bill of
+    lading... Its type is read from its content; it is kept in private storage under a random
+    name and served only through views that check who asks (every customs read recorded).
+    Replacing one keeps it: the new file is the next version and `replaces` the earlier one,
+    which stays in the record. Never changed or deleted once uploaded."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("document"), max_length=16, choices=DocumentKind.choices)
+    reference = models.CharField(_("number or reference"), max_length=60, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    request = models.ForeignKey(
+        DocumentRequest,
+        verbose_name=_("in answer to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    storage_name = models.CharField(_("stored as"), max_length=255, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("declaration document")
+        verbose_name_plural = _("declaration documents")
+        ordering = ["declaration", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}: {self.original_name}"

@@ -28,7 +28,7 @@ def waiting() -> Iterator[Any]:
     family = GaugeMetricFamily(
         "haiquan_declarations_waiting",
         "Declarations waiting, by status (document_check and inspection: for an officer; "
-        "awaiting_payment: for the payment).",
+        "awaiting_documents: for the declarant's documents; awaiting_payment: for the payment).",
         labels=["status"],
     )
     for status in sorted(OPEN_STATUSES):
@@ -36,7 +36,22 @@ def waiting() -> Iterator[Any]:
     yield family
 
 
+def requests_escalate() -> str:
+    from .services import document_requests_escalate
+
+    return f"{document_requests_escalate()} escalated"
+
+
 collector_register(waiting)
+job_register(
+    name="document-requests-escalate",
+    schedule="*/10 * * * *",
+    run=requests_escalate,
+    freshness=timedelta(hours=1),
+    description=gettext_lazy(
+        "Escalate the requests for documents whose deadline passed without an answer."
+    ),
+)
 
 
 def _queued() -> str:

@@ -12,9 +12,14 @@ from dataclasses import dataclass, fields
 
 from haiquan.accounts.models import User
 
-from .models import CancellationRequest, Declaration
+from .choices import RequestState
+from .models import CancellationRequest, Declaration, DocumentRequest
 from .rules import CancelRoute
-from .selectors import cancellation_pending, declaration_cancellation_terms
+from .selectors import (
+    cancellation_pending,
+    declaration_cancellation_terms,
+    document_request_unsettled,
+)
 from .workflow import Action, By, allows, is_officer_of, is_trader_of, taker_of
 
 # The order actions are offered in: what comes next first; cancelling always last.
@@ -22,7 +27,10 @@ ACTION_ORDER = (
     "register",
     "edit",
     "decide_cancellation",
+    "answer_request",
+    "accept_answer",
     "record_check",
+    "request_documents",
     "release",
     "pay",
     "record_penalty",
@@ -46,6 +54,10 @@ class DeclarationActions:
     release: bool = False
     decide_cancellation: bool = False
     record_penalty: bool = False
+    upload_document: bool = False
+    request_documents: bool = False
+    answer_request: bool = False
+    accept_answer: bool = False
     # What the trader's cancellation does (rules.CancelRoute), or "customs" for an officer's.
     cancel_route: str = ""
 
@@ -64,11 +76,18 @@ def declaration_actions(
     user: User,
     declaration: Declaration,
     pending: CancellationRequest | bool | None = None,
+    document_request: DocumentRequest | bool | None = None,
 ) -> DeclarationActions:
     """The workflow actions open to `user` on `declaration` in its current state (`pending`: its
-    open cancellation request, when already read)."""
+    open cancellation request, `document_request` its request for documents not yet accepted
+    (False: none), when already read)."""
     status = declaration.status
     by = taker_of(user)
+    if by not in (By.TRADER, By.OFFICER):
+        return DeclarationActions()
+    if document_request is None:
+        document_request = document_request_unsettled(declaration)
+    asked = document_request if isinstance(document_request, DocumentRequest) else None
     if by == By.TRADER:
         if not is_trader_of(user, declaration):
             return DeclarationActions(copy=True)
@@ -80,6 +99,10 @@ def declaration_actions(
             cancel=terms.trader != CancelRoute.NONE,
             copy=True,
             pay=allows(status, Action.PAY, by) and declaration.amount_due_vnd > 0,
+            upload_document=allows(status, Action.UPLOAD_DOCUMENT, by),
+            answer_request=allows(status, Action.ANSWER_REQUEST, by, declaration.lane or None)
+            and asked is not None
+            and asked.state == RequestState.OPEN,
             cancel_route=str(terms.trader),
         )
     if by == By.OFFICER:
@@ -90,7 +113,15 @@ def declaration_actions(
         terms = declaration_cancellation_terms(declaration, pending=pending or False)
         return DeclarationActions(
             cancel=terms.officer,
-            record_check=allows(status, Action.RECORD_CHECK, by) and declaration.checks_pending,
+            record_check=allows(status, Action.RECORD_CHECK, by)
+            and declaration.checks_pending
+            and asked is None,
+            request_documents=allows(status, Action.REQUEST_DOCUMENTS, by)
+            and declaration.checks_pending
+            and asked is None,
+            accept_answer=allows(status, Action.ACCEPT_ANSWER, by)
+            and asked is not None
+            and asked.state == RequestState.ANSWERED,
             escalate=allows(status, Action.ESCALATE, by),
             release=allows(status, Action.RELEASE, by) and not pending,
             decide_cancellation=bool(pending),

@@ -23,7 +23,7 @@ from haiquan.eventlog.choices import Party
 
 from .choices import OPEN_STATUSES, SETTLED_PAYMENT_STATES, CheckKind, CheckOutcome, Status
 from .hooks import clearance_blockers
-from .models import CancellationRequest, CheckResult, Declaration
+from .models import CancellationRequest, CheckResult, Declaration, DocumentRequest
 from .workflow import Action, By, allows
 
 # "Not read yet": the function reads it (None means known to be absent).
@@ -34,6 +34,7 @@ class Waiting(StrEnum):
     REGISTRATION = "registration"
     CANCELLATION_DECISION = "cancellation_decision"
     CHECK = "check"
+    DOCUMENTS = "documents"
     PAYMENT = "payment"
     PARTNER_AGENCY = "partner_agency"
     RELEASE = "release"
@@ -184,6 +185,28 @@ def declaration_progress(
                 else _("the physical inspection of the goods by the customs office"),
             )
         )
+    if status == Status.AWAITING_DOCUMENTS:
+        request = (
+            DocumentRequest.objects.filter(declaration=declaration, state="open")
+            .order_by("-requested_at")
+            .first()
+        )
+        if request is not None:
+            details = [_("Asked: %(message)s") % {"message": request.message}]
+            if request.kinds:
+                details.insert(
+                    0,
+                    _("Documents: %(documents)s") % {"documents": ", ".join(request.kind_labels)},
+                )
+            waits.append(
+                Wait(
+                    Waiting.DOCUMENTS,
+                    Party.TRADER,
+                    _("the declarant's answer to customs' request for documents, due %(day)s")
+                    % {"day": _day(request.due_at)},
+                    details=tuple(details),
+                )
+            )
     payment = _payment(declaration, last_check)
     if payment is not None:
         waits.append(payment)

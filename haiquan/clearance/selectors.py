@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from haiquan.accounts.choices import Role
@@ -15,8 +15,14 @@ from haiquan.core.problems import NotFound
 from haiquan.eventlog.models import Event
 from haiquan.refdata.models import Office
 
-from .choices import SETTLED_PAYMENT_STATES, CancellationState, Status
-from .models import CancellationRequest, Container, Declaration
+from .choices import SETTLED_PAYMENT_STATES, CancellationState, RequestState, Status
+from .models import (
+    CancellationRequest,
+    Container,
+    Declaration,
+    DeclarationDocument,
+    DocumentRequest,
+)
 from .rules import GOODS_OUT_EVENTS, CancellationTerms, cancellation_terms
 from .workflow import Action, By, states
 
@@ -55,13 +61,41 @@ def declaration_get_for(
     return obj
 
 
+# The queue's order: answers to requests for documents first (the declarant did its part),
+# then late requests, then checks not started, then declarations waiting for documents.
+QUEUE_ANSWERED, QUEUE_OVERDUE, QUEUE_CHECK, QUEUE_WAITING = range(4)
+
+
 def officer_queue(user: User) -> QuerySet[Declaration]:
-    """Declarations waiting for an officer, oldest registration first (longest waiting)."""
+    """Declarations under an officer's check, answered requests for documents first, then
+    overdue ones, then the rest oldest registration first (longest waiting), then those waiting
+    for the declarant's documents. Each row carries `queue_rank` (the QUEUE_* above)."""
+    requests = DocumentRequest.objects.filter(declaration=OuterRef("pk"))
     return (
         declarations_visible_to(user)
-        .filter(status__in=sorted(states(Action.RECORD_CHECK, By.OFFICER)), checks_pending=True)
+        .filter(
+            status__in=sorted(
+                {
+                    *states(Action.RECORD_CHECK, By.OFFICER),
+                    *states(Action.ANSWER_REQUEST, By.TRADER),
+                }
+            ),
+            checks_pending=True,
+        )
+        .annotate(
+            queue_rank=Case(
+                When(Exists(requests.filter(state=RequestState.ANSWERED)), then=QUEUE_ANSWERED),
+                When(
+                    Exists(requests.filter(state=RequestState.OPEN, escalated_at__isnull=False)),
+                    then=QUEUE_OVERDUE,
+                ),
+                When(status=Status.AWAITING_DOCUMENTS, then=QUEUE_WAITING),
+                default=Value(QUEUE_CHECK),
+                output_field=IntegerField(),
+            )
+        )
         .select_related("office", "enterprise", "type")
-        .order_by("registered_at", "id")
+        .order_by("queue_rank", "registered_at", "id")
     )
 
 
@@ -249,3 +283,50 @@ def declaration_cancellation_terms(
         penalty_unpaid=penalty_unpaid(declaration),
         request_pending=bool(pending),
     )
+
+
+def declaration_documents(declaration: Declaration) -> list[DeclarationDocument]:
+    """Every document of the declaration, each with its earlier versions, by document and
+    version (the caller has checked the user may see the declaration)."""
+    return list(
+        DeclarationDocument.objects.filter(declaration=declaration)
+        .select_related("uploaded_by")
+        .annotate(replaced=Exists(DeclarationDocument.objects.filter(replaces=OuterRef("pk"))))
+        .order_by("kind", "replaces_id", "version", "pk")
+    )
+
+
+def declaration_document_get(
+    user: User, *, declaration_pk: int, pk: int
+) -> tuple[Declaration, DeclarationDocument]:
+    """A document of a declaration the user may see; 404 otherwise (ids do not leak)."""
+    declaration = declaration_get_for(user, pk=declaration_pk)
+    document = DeclarationDocument.objects.filter(declaration=declaration, pk=pk).first()
+    if document is None:
+        raise NotFound(f"document {pk} not found")
+    return declaration, document
+
+
+def document_requests(declaration: Declaration) -> list[DocumentRequest]:
+    return list(
+        DocumentRequest.objects.filter(declaration=declaration)
+        .select_related("requested_by", "answered_by", "accepted_by")
+        .prefetch_related("documents")
+        .order_by("requested_at", "pk")
+    )
+
+
+def document_request_unsettled(declaration: Declaration) -> DocumentRequest | None:
+    """The request for documents open or answered and not yet accepted (at most one)."""
+    return (
+        DocumentRequest.objects.filter(declaration=declaration)
+        .exclude(state=RequestState.ACCEPTED)
+        .first()
+    )
+
+
+def document_request_get(declaration: Declaration, pk: int) -> DocumentRequest:
+    request = DocumentRequest.objects.filter(declaration=declaration, pk=pk).first()
+    if request is None:
+        raise NotFound(f"request {pk} not found")
+    return request

@@ -18,6 +18,28 @@ urlpatterns = [
     path("declarations/<int:pk>/amend/", views.declaration_amend, name="declaration_amend"),
     path("declarations/<int:pk>/cancel/", views.declaration_cancel, name="declaration_cancel"),
     path("declarations/<int:pk>/pdf/", views.declaration_pdf, name="declaration_pdf"),
+    # Its documents and customs' requests for them
+    path("declarations/<int:pk>/documents/", views.document_upload, name="document_upload"),
+    path(
+        "declarations/<int:pk>/documents/<int:doc>/",
+        views.document_download,
+        name="document_download",
+    ),
+    path(
+        "declarations/<int:pk>/documents/request/",
+        views.document_request,
+        name="document_request",
+    ),
+    path(
+        "declarations/<int:pk>/documents/requests/<int:rid>/answer/",
+        views.request_answer,
+        name="request_answer",
+    ),
+    path(
+        "declarations/<int:pk>/documents/requests/<int:rid>/accept/",
+        views.request_accept,
+        name="request_accept",
+    ),
     # Officers
     path("officer/queue/", views.queue, name="queue"),
     path("officer/today/", views.overview, name="overview"),

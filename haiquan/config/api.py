@@ -21,6 +21,7 @@ install_problem_handlers(api)
 
 def _mount() -> None:
     from haiquan.clearance.api import router as clearance_router
+    from haiquan.clearance.api_documents import router as clearance_documents_router
     from haiquan.eservices.api import router as eservices_router
     from haiquan.outage.api import router as outage_router
     from haiquan.payments.api import router as payments_router
@@ -36,6 +37,7 @@ def _mount() -> None:
     from haiquan.transit.api import router as transit_router
 
     api.add_router("/declarations", clearance_router)
+    api.add_router("/declarations", clearance_documents_router)  # their documents and requests
     api.add_router("/tariff", tariff_router)
     api.add_router("/risk", risk_router)
     api.add_router("/payments", payments_router)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from haiquan.core.i18n import in_language
 from haiquan.core.problems import FieldProblem, NotFound, ValidationFailed
+from haiquan.core.uploads import TYPE_NAMES
 from haiquan.refdata.models import Country, Office
 from haiquan.tariff.selectors import hs_line_get
 
@@ -25,14 +26,6 @@ from .models import Holiday, Procedure
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-# Names people know the detected types by, for the messages.
-TYPE_NAMES = {
-    "application/pdf": "PDF",
-    "image/jpeg": "JPEG",
-    "image/png": "PNG",
-    "image/tiff": "TIFF",
-    "application/zip": "ZIP",
-}
 MAX_TEXT = 255
 MAX_LONG_TEXT = 5000
 # No attachment may be larger than this, whatever a form says (the request size limit of the

@@ -3,58 +3,34 @@ URL: the files live under random names in private storage)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from django.core.files.storage import storages
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 
-from haiquan.core.problems import invalid
+from haiquan.core.uploads import content_disposition, stored_file_response
+from haiquan.core.uploads import upload_size_guard as shared_size_guard
 
 from .catalogue import MAX_ATTACHMENT_BYTES
 from .models import Filing, FilingDocument
 
 
-def _disposition(kind: str, name: str) -> str:
-    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-
-
 def document_response(doc: FilingDocument) -> FileResponse:
     """The document as an attachment (never rendered inline), of the type read from its
     content when it was uploaded."""
-    fh = storages["default"].open(doc.storage_name, "rb")
-    response = FileResponse(fh, content_type=doc.content_type)
-    response["Content-Disposition"] = _disposition("attachment", doc.original_name)
-    response["Content-Length"] = str(doc.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(
+        storage_name=doc.storage_name,
+        content_type=doc.content_type,
+        name=doc.original_name,
+        size=doc.size,
+    )
 
 
 def pdf_response(filing: Filing, pdf: bytes) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = _disposition("inline", f"{filing.reference}.pdf")
+    response["Content-Disposition"] = content_disposition("inline", f"{filing.reference}.pdf")
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
-# Room for the multipart envelope and the other fields around the file.
-_ENVELOPE_BYTES = 64 * 1024
-
-
 def upload_size_guard(request: HttpRequest) -> None:
-    """Refuse, before Django reads it, a body larger than any attachment may be, so a huge
-    upload never fills the server's temporary files. Call before touching `request.FILES`."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > MAX_ATTACHMENT_BYTES + _ENVELOPE_BYTES:
-        raise invalid(
-            "file",
-            _("The file is larger than the %(mb)d MB any document may be.")
-            % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
-            "too-large",
-        )
+    """Refuse, before Django reads it, a body larger than any attachment may be."""
+    shared_size_guard(request, MAX_ATTACHMENT_BYTES)

@@ -17,10 +17,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any
 
-import filetype
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
@@ -37,7 +35,7 @@ from haiquan.core.problems import (
     ValidationFailed,
     invalid,
 )
-from haiquan.core.scanning import upload_scan
+from haiquan.core.uploads import discard_on_commit, discard_on_error, upload_store
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_record
 from haiquan.outage.deadlines import extended_day
@@ -47,7 +45,7 @@ from haiquan.payments.services import payment_order_issue
 from haiquan.refdata.models import Country, Office
 from haiquan.tariff.selectors import hs_line_get
 
-from .catalogue import MAX_LONG_TEXT, TYPE_NAMES, form_data_clean, form_spec
+from .catalogue import MAX_LONG_TEXT, form_data_clean, form_spec
 from .choices import (
     FEE_PURPOSE,
     OPEN_STATUSES,
@@ -231,12 +229,6 @@ def filing_update(*, actor: User, filing: Filing, data: dict[str, Any]) -> Filin
     return filing
 
 
-def _safe_display_name(name: str) -> str:
-    base = PurePath((name or "").replace("\\", "/")).name
-    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"/\\')
-    return cleaned[:200] or "document"
-
-
 def document_upload(
     *, actor: User, filing: Filing, slot: str, file: IO[bytes] | Any
 ) -> FilingDocument:
@@ -257,68 +249,42 @@ def document_upload(
             % {"slot": slot, "names": ", ".join(a.name for a in spec.attachments)},
             "unknown-attachment",
         )
-    size = int(getattr(file, "size", 0) or 0)
-    if size <= 0:
-        raise invalid("file", _("The file is empty."), "empty")
-    if size > att.max_bytes:
-        raise invalid(
-            "file",
-            _("The file is %(size)s MB; %(label)s accepts at most %(max)s MB.")
-            % {
-                "size": f"{size / (1024 * 1024):.1f}",
-                "label": att.label,
-                "max": att.max_megabytes,
+    upload = upload_store(
+        file,
+        prefix=STORAGE_PREFIX,
+        types=frozenset(att.types),
+        max_bytes=att.max_bytes,
+        label=str(att.label),
+    )
+    # nothing half-saved: no orphan file for a refused upload
+    with discard_on_error(upload), transaction.atomic():
+        filing = _locked(filing)
+        _require_status(filing, FilingStatus.DRAFT, FilingStatus.INFO_REQUESTED)
+        doc = FilingDocument.objects.create(
+            filing=filing,
+            slot=att.name,
+            stage=DocumentStage.FILING
+            if filing.status == FilingStatus.DRAFT
+            else DocumentStage.ANSWER,
+            original_name=upload.original_name,
+            content_type=upload.content_type,
+            size=upload.size,
+            sha256=upload.sha256,
+            storage_name=upload.storage_name,
+            uploaded_by=actor,
+        )
+        _event(
+            filing,
+            "document_uploaded",
+            party=Party.TRADER,
+            actor=actor,
+            data={
+                "slot": att.name,
+                "size": upload.size,
+                "type": upload.content_type,
+                "sha256": doc.sha256,
             },
-            "too-large",
         )
-    file.seek(0)
-    head = file.read(8192)
-    kind = filetype.guess(head)
-    mime = kind.mime if kind else ""
-    if mime not in att.types:
-        found = TYPE_NAMES.get(mime, mime) if mime else _("an unrecognised type")
-        raise invalid(
-            "file",
-            _("The file's content is %(found)s; %(label)s accepts %(types)s.")
-            % {"found": found, "label": att.label, "types": att.type_names},
-            "wrong-type",
-        )
-    # ClamAV's daemon, when the installation runs one (HAIQUAN_CLAMD_URL): refused if infected.
-    upload_scan(file)
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in iter(lambda: file.read(65536), b""):
-        digest.update(chunk)
-    file.seek(0)
-    storage = storages["default"]
-    stored = storage.save(f"{STORAGE_PREFIX}/{uuid.uuid4().hex}", file)
-    try:
-        with transaction.atomic():
-            filing = _locked(filing)
-            _require_status(filing, FilingStatus.DRAFT, FilingStatus.INFO_REQUESTED)
-            doc = FilingDocument.objects.create(
-                filing=filing,
-                slot=att.name,
-                stage=DocumentStage.FILING
-                if filing.status == FilingStatus.DRAFT
-                else DocumentStage.ANSWER,
-                original_name=_safe_display_name(getattr(file, "name", "") or ""),
-                content_type=mime,
-                size=size,
-                sha256=digest.hexdigest(),
-                storage_name=stored,
-                uploaded_by=actor,
-            )
-            _event(
-                filing,
-                "document_uploaded",
-                party=Party.TRADER,
-                actor=actor,
-                data={"slot": att.name, "size": size, "type": mime, "sha256": doc.sha256},
-            )
-    except Exception:
-        storage.delete(stored)  # nothing half-saved: no orphan file for a refused upload
-        raise
     return doc
 
 
@@ -338,7 +304,7 @@ def document_delete(*, actor: User, document: FilingDocument) -> None:
             data={"slot": document.slot, "sha256": document.sha256},
         )
         document.delete()
-        transaction.on_commit(lambda: storages["default"].delete(name))
+        discard_on_commit(name)
 
 
 def _clock_start(filing: Filing, today: date) -> None:

@@ -70,6 +70,20 @@ DECLARATION_PENALTY_DECIDED = _kind("declaration.penalty_decided", _("Penalty de
 DECLARATION_CLEARANCE_HELD = _kind("declaration.clearance_held", _("Clearance held"))
 DECLARATION_CLEARED = _kind("declaration.cleared", _("Cleared"))
 DECLARATION_RELEASED = _kind("declaration.released", _("Goods released"))
+# A declaration's documents and customs' requests for them
+DECLARATION_DOCUMENT_UPLOADED = _kind("declaration.document_uploaded", _("Document attached"))
+DECLARATION_DOCUMENTS_REQUESTED = _kind(
+    "declaration.documents_requested", _("Documents requested by customs")
+)
+DECLARATION_DOCUMENTS_ANSWERED = _kind(
+    "declaration.documents_answered", _("Request for documents answered")
+)
+DECLARATION_DOCUMENT_REQUEST_ESCALATED = _kind(
+    "declaration.document_request_escalated", _("Request for documents overdue: escalated")
+)
+DECLARATION_DOCUMENTS_ACCEPTED = _kind(
+    "declaration.documents_accepted", _("Answer to the request for documents accepted")
+)
 DECLARATION_AUDIT_VIOLATION = _kind(
     "declaration.audit_violation", _("Violation found by post-clearance audit")
 )
@@ -212,6 +226,7 @@ SYSTEM_ACTORS: dict[str, Promise] = {
     "automatic": _("Automatic clearance"),
     "clearance": _("Automatic clearance"),
     "system": _("haiquan"),
+    "deadline": _("Deadline watch"),
     "monitoring": _("24/7 monitoring"),
     "single window": _("National Single Window"),
     "e-seal": _("E-seal"),

@@ -8,6 +8,8 @@ class Step(models.TextChoices):
     LANE_DECISION = "lane_decision", _("Lane decision (risk)")
     DOCUMENT_CHECK = "document_check", _("Document check")
     INSPECTION = "inspection", _("Physical inspection")
+    # From customs' request for documents to the declarant's answer: the trader's time
+    DOCUMENT_REQUEST = "document_request", _("Declarant answering a request for documents")
     AGENCY = "agency", _("Other agencies' permits and results")
     PAYMENT_ORDER = "payment_order", _("Trader arranging payment")
     PAYMENT = "payment", _("Bank payment or guarantee")

@@ -10,6 +10,10 @@ The rules of time-release measurement live here, as pure functions:
   each interval ends at an event and belongs to that event's party (the event log's `party`
   says whose time ends there) and to that event's step (`STEP_OF_KIND`). So the intervals add
   up exactly to the measured time, per party and per step.
+- A few events mark nobody's work ending (`PASSING_KINDS`: a document attached) and cut no
+  interval: the time runs on to the next event. Customs' request for documents ends customs'
+  check time; the declarant's answer (or the escalation of a late one) ends the declarant's
+  time waited for it, the step `document_request`; the officer's acceptance is check time again.
 - Events after release (a later amendment, khai bổ sung sau thông quan) do not change it.
 - A consignment not yet released is `open` and a cancelled one `cancelled`: both are kept and
   counted separately, never averaged in. A cancellation counts whenever it comes: a declaration
@@ -49,6 +53,10 @@ STEP_OF_KIND: dict[str, Step] = {
     "declaration.document_check_recorded": Step.DOCUMENT_CHECK,
     "declaration.escalated": Step.DOCUMENT_CHECK,  # the document check ends in an escalation
     "declaration.inspection_recorded": Step.INSPECTION,
+    "declaration.documents_requested": Step.DOCUMENT_CHECK,  # the check's time until it asks
+    "declaration.documents_answered": Step.DOCUMENT_REQUEST,  # party trader: its time waited
+    "declaration.document_request_escalated": Step.DOCUMENT_REQUEST,
+    "declaration.documents_accepted": Step.DOCUMENT_CHECK,
     "payment_order.created": Step.PAYMENT_ORDER,
     "payment.confirmed": Step.PAYMENT,
     "guarantee.registered": Step.PAYMENT,
@@ -57,6 +65,8 @@ STEP_OF_KIND: dict[str, Step] = {
     "declaration.clearance_held": Step.CLEARANCE,
     "declaration.released": Step.RELEASE,
 }
+# Events that end nobody's work: the interval runs through them to the next event.
+PASSING_KINDS = frozenset({"declaration.document_uploaded"})
 BUCKET_OF_PARTY: dict[str, Bucket] = {
     "customs": Bucket.CUSTOMS,
     "system": Bucket.CUSTOMS,  # VNACCS/VCIS are customs' own systems
@@ -263,8 +273,10 @@ def consignment_fact(dims: Dimensions, events: Iterable[EventRow]) -> dict[str, 
         row[f"step_{s}_s"] = 0.0
     bucket_column, step_column = _BUCKET_COLUMN, _STEP_COLUMN
     for e in ordered[start + 1 : end + 1]:
-        seconds = (e.occurred_at - previous).total_seconds()
         kind, party = e.kind, e.party
+        if kind in PASSING_KINDS:
+            continue
+        seconds = (e.occurred_at - previous).total_seconds()
         row[bucket_column.get(party, "customs_s")] += seconds
         if party == "agency" or kind.startswith("singlewindow."):
             row["step_agency_s"] += seconds

@@ -8,6 +8,8 @@ processes (web workers), which a DuckDB database file would not allow while a re
 
 `GENERATION` names the store; the database's `RefreshState` keeps the same name. When they
 differ (the database was reset, or the files were removed) the store is rebuilt from scratch.
+`COLUMNS` records the fact rows' columns the files were written with: a store written with
+other columns (a step added to the measurement) has no generation, so it is rebuilt too.
 """
 
 from __future__ import annotations
@@ -46,11 +48,18 @@ def rollup_dir(name: str = "") -> Path:
     return store_dir() / (f"rollup_{name}" if name else "rollup")
 
 
+def _columns_signature() -> str:
+    return ",".join(f"{name} {kind}" for name, kind in COLUMNS)
+
+
 def store_generation() -> str:
+    """The store's generation, or "" when it has none or was written with other columns."""
     try:
-        return (store_dir() / "GENERATION").read_text().strip()
+        generation = (store_dir() / "GENERATION").read_text().strip()
+        columns = (store_dir() / "COLUMNS").read_text().strip()
     except FileNotFoundError:
         return ""
+    return generation if columns == _columns_signature() else ""
 
 
 def store_reset(generation: str) -> None:
@@ -58,6 +67,7 @@ def store_reset(generation: str) -> None:
     for folder in (facts_dir(), *(rollup_dir(name) for name in ROLLUPS)):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
+    (store_dir() / "COLUMNS").write_text(_columns_signature())
     (store_dir() / "GENERATION").write_text(generation)
 
 

@@ -18,12 +18,17 @@ from .declaration import (
     problem_text,
     single_row,
 )
+from .documents import AcceptForm, AnswerForm, DocumentRequestForm, DocumentUploadForm
 
 __all__ = [
+    "AcceptForm",
+    "AnswerForm",
     "CancellationDecisionForm",
     "CheckResultForm",
     "DeclarationForm",
     "DeclarationHeaderForm",
+    "DocumentRequestForm",
+    "DocumentUploadForm",
     "LineForm",
     "PenaltyForm",
     "ProblemsForm",

@@ -6,7 +6,8 @@ action, by whom, and what it writes is the workflow table's (`clearance/workflow
   `duplicates` are what it is made of;
 - `checks`: document checks, inspections, escalation, release;
 - `payment`: payments and guarantees applied, and the clearance they bring;
-- `amendment`, `cancellation`, `penalties`.
+- `amendment`, `cancellation`, `penalties`;
+- `documents`: the declaration's documents, customs' requests for more and their answers.
 
 Callers import the public names from here (`from haiquan.clearance import services`).
 """
@@ -22,6 +23,13 @@ from .checks import (
 )
 from .common import declaration_locked
 from .content import declaration_input_from
+from .documents import (
+    declaration_document_upload,
+    document_request_accept,
+    document_request_answer,
+    document_request_make,
+    document_requests_escalate,
+)
 from .duplicates import DuplicateDeclaration, duplicate_text
 from .duties import declaration_duty_preview
 from .payment import declaration_clearance_retry, declaration_payment_apply
@@ -37,6 +45,7 @@ __all__ = [
     "declaration_check_preview",
     "declaration_check_record",
     "declaration_clearance_retry",
+    "declaration_document_upload",
     "declaration_draft_save",
     "declaration_duty_preview",
     "declaration_escalate",
@@ -46,6 +55,10 @@ __all__ = [
     "declaration_penalty_record",
     "declaration_register",
     "declaration_release",
+    "document_request_accept",
+    "document_request_answer",
+    "document_request_make",
+    "document_requests_escalate",
     "duplicate_text",
     "penalty_problems",
 ]

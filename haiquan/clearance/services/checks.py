@@ -23,6 +23,7 @@ from ..selectors import cancellation_pending
 from ..workflow import Action, By, require_officer_of, transition
 from .common import declaration_locked, record_event, save_fields
 from .content import declaration_input_from, new_version, replace_lines, set_totals
+from .documents import unsettled_request
 from .duties import quota_draw, reassess
 from .payment import clear_if_ready
 
@@ -118,6 +119,14 @@ def declaration_check_record(
                 _("This declaration is not waiting for a %(k)s (it is %(s)s).")
                 % {"k": CheckKind(kind).label, "s": declaration.get_status_display()},
                 code="wrong-state",
+            )
+        if unsettled_request(declaration) is not None:
+            raise Conflict(
+                _(
+                    "The declarant answered the request for documents: accept the answer "
+                    "before recording the check."
+                ),
+                code="request-open",
             )
         before = declaration.total_duties_vnd
         after = before

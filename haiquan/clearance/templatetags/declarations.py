@@ -21,6 +21,7 @@ STATUS_COLOURS = {
     Status.DRAFT: "grey",
     Status.DOCUMENT_CHECK: "blue",
     Status.INSPECTION: "purple",
+    Status.AWAITING_DOCUMENTS: "orange",
     Status.AWAITING_PAYMENT: "orange",
     Status.CLEARED: "turquoise",
     Status.RELEASED: "dark",

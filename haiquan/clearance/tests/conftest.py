@@ -15,10 +15,12 @@ from django.utils import timezone
 from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.accounts.tests.helpers import api_token
+from haiquan.clearance import services
 from haiquan.clearance.inputs import DeclarationInput, LineInput
 from haiquan.refdata.models import BrokerAuthorisation
 from haiquan.refdata.services import exchange_rate_set
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
+from haiquan.risk.services import profile_create
 
 USD_RATE = Decimal("25000")
 # Each filing made by the helpers below is of another invoice (the same invoice and container
@@ -190,3 +192,23 @@ def api() -> Callable[[User], Client]:
 @pytest.fixture
 def analyst(db: Any) -> User:
     return user_create(username="rr.phantich", password="pw-rr-2026!", role="analyst")
+
+
+def yellow_profile(analyst: Any) -> None:
+    profile_create(
+        code="FRUIT-Y",
+        name="Fruit",
+        criteria={"hs_prefixes": ["0810"]},
+        lane="yellow",
+        reason="Check the phytosanitary certificate",
+        actor=analyst,
+    )
+
+
+@pytest.fixture
+def yellow(analyst: Any, rates: Any, declarant: Any, hoanglong: Any) -> Any:
+    """A declaration in the yellow lane, under document check."""
+    yellow_profile(analyst)
+    decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
+    assert decl.status == "document_check"
+    return decl

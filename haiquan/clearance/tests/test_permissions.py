@@ -33,6 +33,7 @@ def test_a_draft_can_be_changed_registered_cancelled_and_copied_by_its_declarant
         "register",
         "cancel",
         "copy",
+        "upload_document",
     }
     assert on(declaration_actions(user=officer, declaration=draft)) == set()
 
@@ -44,6 +45,7 @@ def test_a_green_declaration_awaiting_payment(rates, declarant, hoanglong, offic
         "cancel",
         "copy",
         "pay",
+        "upload_document",
     }
     # Before clearance an officer may cancel on the office's decision, or record a penalty.
     assert on(declaration_actions(user=officer, declaration=d)) == {"cancel", "record_penalty"}
@@ -65,6 +67,7 @@ def test_a_red_declaration_for_the_officer_and_after_release(
         "cancel",
         "record_check",
         "record_penalty",
+        "request_documents",
     }
     # The trader cannot withdraw goods from an inspection: it may only ask.
     trader = declaration_actions(user=declarant, declaration=d)
@@ -77,7 +80,12 @@ def test_a_red_declaration_for_the_officer_and_after_release(
     Declaration.objects.filter(pk=d.pk).update(status="released")
     d.refresh_from_db()
     assert on(declaration_actions(user=officer, declaration=d)) == {"record_penalty"}
-    assert on(declaration_actions(user=declarant, declaration=d)) == {"amend", "copy", "pay"}
+    assert on(declaration_actions(user=declarant, declaration=d)) == {
+        "amend",
+        "copy",
+        "pay",
+        "upload_document",
+    }
 
 
 def test_another_enterprises_declarant_may_only_copy(rates, declarant, hoanglong, other_declarant):

@@ -17,6 +17,13 @@ from .declaration_page import (
     declaration_pdf,
     penalty_record,
 )
+from .documents import (
+    document_download,
+    document_request,
+    document_upload,
+    request_accept,
+    request_answer,
+)
 from .enterprise import acting_for_set, declaration_list
 from .officer import (
     check_preview,
@@ -42,10 +49,15 @@ __all__ = [
     "declaration_pdf",
     "declaration_release",
     "declaration_review",
+    "document_download",
+    "document_request",
+    "document_upload",
     "duty_preview",
     "hs_search",
     "line_row",
     "overview",
     "penalty_record",
     "queue",
+    "request_accept",
+    "request_answer",
 ]

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -26,14 +27,27 @@ from haiquan.eventlog.selectors import events_for_declaration
 from haiquan.payments.selectors import payment_orders_visible_to, receipts_visible_to
 
 from .. import services
-from ..choices import OPEN_STATUSES, CancellationState, CheckOutcome, Status
-from ..forms import CancellationDecisionForm, PenaltyForm, ReasonForm
+from ..choices import OPEN_STATUSES, CancellationState, CheckOutcome, RequestState, Status
+from ..forms import (
+    AcceptForm,
+    AnswerForm,
+    CancellationDecisionForm,
+    DocumentUploadForm,
+    PenaltyForm,
+    ReasonForm,
+)
 from ..hooks import clearance_blockers
 from ..models import Declaration, DeclarationLine
 from ..permissions import DeclarationActions, declaration_actions
 from ..progress import declaration_progress
 from ..rules import CancelRoute
-from ..selectors import cancellation_pending, declaration_cancellation_terms
+from ..selectors import (
+    cancellation_pending,
+    declaration_cancellation_terms,
+    declaration_documents,
+    document_requests,
+)
+from ..services.documents import document_max_bytes
 from ..timeline import timeline
 from .common import conflict_page, declaration_for, user_of
 
@@ -52,8 +66,16 @@ def _with_lines(declaration: Declaration) -> Declaration:
     )
 
 
-def declaration_context(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
-    """Everything the declaration page (and its print) shows, as this user may see it."""
+def declaration_context(
+    request: HttpRequest,
+    declaration: Declaration,
+    *,
+    upload_form: DocumentUploadForm | None = None,
+    answer_form: AnswerForm | None = None,
+    accept_form: AcceptForm | None = None,
+) -> dict[str, Any]:
+    """Everything the declaration page (and its print) shows, as this user may see it; the
+    documents' forms as sent, when the page is shown again with their problems."""
     user = user_of(request)
     declaration = _with_lines(declaration)
     customs = user.is_customs
@@ -67,7 +89,16 @@ def declaration_context(request: HttpRequest, declaration: Declaration) -> dict[
     discrepancy = next((c for c in reversed(checks) if c.outcome == CheckOutcome.DISCREPANCY), None)
     # What other parts still wait for before clearance (a partner agency's permit...).
     blockers = clearance_blockers(declaration) if declaration.status in OPEN_STATUSES else []
-    actions = declaration_actions(user=user, declaration=declaration, pending=pending or False)
+    asked = document_requests(declaration)
+    unsettled = next((r for r in asked if r.state != RequestState.ACCEPTED), None)
+    actions = declaration_actions(
+        user=user,
+        declaration=declaration,
+        pending=pending or False,
+        document_request=unsettled or False,
+    )
+    initial = {"version": declaration.version}
+    documents = declaration_documents(declaration)
     context: dict[str, Any] = {
         "declaration": declaration,
         "lines": list(declaration.lines.all()),
@@ -90,6 +121,16 @@ def declaration_context(request: HttpRequest, declaration: Declaration) -> dict[
         "cancellation_requests": requests,
         "pending_request": pending,
         "penalties": list(declaration.penalties.select_related("decided_by").order_by("pk")),
+        "documents": documents,
+        "document_requests": asked,
+        "unsettled_request": unsettled,
+        "now": timezone.now(),
+        "upload_form": upload_form or (DocumentUploadForm() if actions.upload_document else None),
+        "answer_form": answer_form
+        or (AnswerForm(initial=initial) if actions.answer_request else None),
+        "accept_form": accept_form
+        or (AcceptForm(initial=initial) if actions.accept_answer else None),
+        "document_max_mb": f"{document_max_bytes() / (1024 * 1024):g}",
     }
     if declaration.number:
         context["orders"] = list(
@@ -136,6 +177,10 @@ def action_buttons(actions: DeclarationActions, declaration: Declaration) -> lis
             _("Record a penalty decision"),
         ),
         "escalate": (reverse("clearance:escalate", args=[pk]), _("Send to inspection")),
+        "request_documents": (
+            reverse("clearance:document_request", args=[pk]),
+            _("Request documents"),
+        ),
         "amend": (reverse("clearance:declaration_amend", args=[pk]), _("Amend")),
         "copy": (
             reverse("clearance:declaration_create") + f"?from={pk}",

@@ -6,6 +6,8 @@ replay read it; none of them restates it.
     draft ─register→ (green) awaiting_payment ─clear→ cleared ─release→ released
                      (yellow) document_check ─record_check→ awaiting_payment
                                    └─escalate→ inspection
+                     document_check or inspection ─request_documents→ awaiting_documents
+                                   ←answer_request (yellow, red)─┘  then accept_answer
                      (red) inspection ─record_check→ awaiting_payment
     registered, goods not yet out ─cancel (at once, or on an officer's decision)→ cancelled
 
@@ -44,6 +46,11 @@ class Action(StrEnum):
     APPROVE_CANCELLATION = "approve_cancellation"
     REFUSE_CANCELLATION = "refuse_cancellation"
     RECORD_PENALTY = "record_penalty"
+    UPLOAD_DOCUMENT = "upload_document"  # a document of the declaration's file (hồ sơ)
+    REQUEST_DOCUMENTS = "request_documents"  # the officer asks for documents or explanations
+    ANSWER_REQUEST = "answer_request"  # the declarant answers with documents and a message
+    ACCEPT_ANSWER = "accept_answer"  # the officer accepts the answer; the check goes on
+    ESCALATE_REQUEST = "escalate_request"  # automatic: the answer is late
 
 
 class By(StrEnum):
@@ -69,6 +76,9 @@ class Guard(StrEnum):
     NO_UNPAID_PENALTY = "no_unpaid_penalty"
     NO_REQUEST = "no_request"  # no cancellation request is waiting for a decision
     REQUEST_PENDING = "request_pending"
+    NO_DOCUMENT_REQUEST = "no_document_request"  # no request for documents open or unaccepted
+    ANSWERED = "answered"  # the declarant has answered the request
+    OVERDUE = "overdue"  # past the request's deadline, not yet escalated
 
 
 ALL_LANES = frozenset(Lane)
@@ -92,16 +102,17 @@ class Transition:
 
 GREEN, YELLOW, RED = frozenset({Lane.GREEN}), frozenset({Lane.YELLOW}), frozenset({Lane.RED})
 CHECKED = frozenset({Lane.YELLOW, Lane.RED})  # lanes customs selected for a check
-DRAFT, DOC, INSP, AWAIT, CLEARED, RELEASED, CANCELLED = (
+DRAFT, DOC, INSP, DOCS, AWAIT, CLEARED, RELEASED, CANCELLED = (
     Status.DRAFT,
     Status.DOCUMENT_CHECK,
     Status.INSPECTION,
+    Status.AWAITING_DOCUMENTS,
     Status.AWAITING_PAYMENT,
     Status.CLEARED,
     Status.RELEASED,
     Status.CANCELLED,
 )
-REGISTERED = (DOC, INSP, AWAIT, CLEARED, RELEASED)  # registered and not cancelled
+REGISTERED = (DOC, INSP, DOCS, AWAIT, CLEARED, RELEASED)  # registered and not cancelled
 BEFORE_CLEARANCE = tuple(sorted(OPEN_STATUSES))  # registered, not cleared yet
 CANCEL_GUARDS = (Guard.NO_UNPAID_PENALTY, Guard.NO_REQUEST)
 LODGED = (kinds.DECLARATION_LODGED, kinds.DECLARATION_REGISTERED, kinds.DECLARATION_LANE_DECIDED)
@@ -122,10 +133,24 @@ TRANSITIONS: tuple[Transition, ...] = (
     T(DRAFT, Action.REGISTER, INSP, By.TRADER, DRAFTED, RED),
     # Customs' checks
     T(DOC, Action.RECORD_CHECK, AWAIT, By.OFFICER, (kinds.DECLARATION_DOCUMENT_CHECK_RECORDED,),
-      guards=(Guard.CHECKS_PENDING,)),
+      guards=(Guard.CHECKS_PENDING, Guard.NO_DOCUMENT_REQUEST)),
     T(INSP, Action.RECORD_CHECK, AWAIT, By.OFFICER, (kinds.DECLARATION_INSPECTION_RECORDED,),
-      guards=(Guard.CHECKS_PENDING,)),
+      guards=(Guard.CHECKS_PENDING, Guard.NO_DOCUMENT_REQUEST)),
     T(DOC, Action.ESCALATE, INSP, By.OFFICER, (kinds.DECLARATION_ESCALATED,)),
+    # Documents: the declaration's file, and customs' requests for more during the check.
+    # While a request waits the declaration waits for the declarant (its time, in time release);
+    # the answer returns it to the check of its lane, where the officer accepts it.
+    *(T(s, Action.UPLOAD_DOCUMENT, s, By.TRADER, (kinds.DECLARATION_DOCUMENT_UPLOADED,))
+      for s in (DRAFT, *REGISTERED)),
+    *(T(s, Action.REQUEST_DOCUMENTS, DOCS, By.OFFICER, (kinds.DECLARATION_DOCUMENTS_REQUESTED,),
+        guards=(Guard.CHECKS_PENDING, Guard.NO_DOCUMENT_REQUEST)) for s in (DOC, INSP)),
+    T(DOCS, Action.ANSWER_REQUEST, DOC, By.TRADER, (kinds.DECLARATION_DOCUMENTS_ANSWERED,),
+      YELLOW),
+    T(DOCS, Action.ANSWER_REQUEST, INSP, By.TRADER, (kinds.DECLARATION_DOCUMENTS_ANSWERED,), RED),
+    *(T(s, Action.ACCEPT_ANSWER, s, By.OFFICER, (kinds.DECLARATION_DOCUMENTS_ACCEPTED,),
+        guards=(Guard.ANSWERED,)) for s in (DOC, INSP)),
+    T(DOCS, Action.ESCALATE_REQUEST, DOCS, By.SYSTEM,
+      (kinds.DECLARATION_DOCUMENT_REQUEST_ESCALATED,), guards=(Guard.OVERDUE,)),
     # Payment, at any time from registration until the declaration is cancelled
     *(T(s, Action.PAY, s, By.TRADER, (kinds.PAYMENT_ORDER_CREATED,), guards=(Guard.AMOUNT_DUE,))
       for s in REGISTERED),
@@ -146,6 +171,9 @@ TRANSITIONS: tuple[Transition, ...] = (
       (Guard.LANE_RAISED,)),
     T(DOC, Action.RAISE_LANE, INSP, By.SYSTEM, (kinds.DECLARATION_LANE_DECIDED,), RED,
       (Guard.LANE_RAISED,)),
+    # ... while documents are awaited the request stands; the answer then goes to inspection
+    T(DOCS, Action.RAISE_LANE, DOCS, By.SYSTEM, (kinds.DECLARATION_LANE_DECIDED,), RED,
+      (Guard.LANE_RAISED,)),
     # Cancellation (hủy tờ khai): rules.py says why, with the refusals' words
     T(DRAFT, Action.CANCEL, CANCELLED, By.TRADER, (kinds.DECLARATION_CANCELLED,)),
     T(AWAIT, Action.CANCEL, CANCELLED, By.TRADER, (kinds.DECLARATION_CANCELLED,), GREEN,
@@ -156,6 +184,8 @@ TRANSITIONS: tuple[Transition, ...] = (
       (kinds.DECLARATION_CANCELLATION_REQUESTED,), guards=CANCEL_GUARDS),
     T(INSP, Action.REQUEST_CANCELLATION, INSP, By.TRADER,
       (kinds.DECLARATION_CANCELLATION_REQUESTED,), guards=CANCEL_GUARDS),
+    T(DOCS, Action.REQUEST_CANCELLATION, DOCS, By.TRADER,
+      (kinds.DECLARATION_CANCELLATION_REQUESTED,), guards=CANCEL_GUARDS),
     T(CLEARED, Action.REQUEST_CANCELLATION, CLEARED, By.TRADER,
       (kinds.DECLARATION_CANCELLATION_REQUESTED,), guards=(Guard.GOODS_IN_AREA, *CANCEL_GUARDS)),
     *(T(s, Action.CANCEL, CANCELLED, By.OFFICER, (kinds.DECLARATION_CANCELLED,),
@@ -163,12 +193,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     # ... a request waits where the declarant could make one: after a check was selected
     *(T(s, Action.APPROVE_CANCELLATION, CANCELLED, By.OFFICER, (kinds.DECLARATION_CANCELLED,),
         lanes, (Guard.REQUEST_PENDING, Guard.NO_UNPAID_PENALTY))
-      for s, lanes in ((DOC, ALL_LANES), (INSP, ALL_LANES), (AWAIT, CHECKED))),
+      for s, lanes in ((DOC, ALL_LANES), (INSP, ALL_LANES), (DOCS, ALL_LANES), (AWAIT, CHECKED))),
     T(CLEARED, Action.APPROVE_CANCELLATION, CANCELLED, By.OFFICER, (kinds.DECLARATION_CANCELLED,),
       guards=(Guard.REQUEST_PENDING, Guard.GOODS_IN_AREA, Guard.NO_UNPAID_PENALTY)),
     *(T(s, Action.REFUSE_CANCELLATION, s, By.OFFICER, (kinds.DECLARATION_CANCELLATION_REFUSED,),
         lanes, (Guard.REQUEST_PENDING,))
-      for s, lanes in ((DOC, ALL_LANES), (INSP, ALL_LANES), (AWAIT, CHECKED), (CLEARED, ALL_LANES))),
+      for s, lanes in ((DOC, ALL_LANES), (INSP, ALL_LANES), (DOCS, ALL_LANES), (AWAIT, CHECKED),
+                       (CLEARED, ALL_LANES))),
     # Penalties (quyết định xử phạt), owed with the duties
     *(T(s, Action.RECORD_PENALTY, s, By.OFFICER, (kinds.DECLARATION_PENALTY_DECIDED,))
       for s in REGISTERED),

@@ -288,6 +288,9 @@ HAIQUAN: dict[str, Any] = {
     "MAX_STOP_MINUTES": int(os.environ.get("HAIQUAN_MAX_STOP_MINUTES", "30")),
     "SIGNAL_LOST_MINUTES": int(os.environ.get("HAIQUAN_SIGNAL_LOST_MINUTES", "15")),
     "LOW_BATTERY_PCT": int(os.environ.get("HAIQUAN_LOW_BATTERY_PCT", "20")),
+    # The largest document a declarant may attach to a declaration, in MB (the web server's
+    # request size limit must allow it, plus 64 KB for the form around it).
+    "DOCUMENT_MAX_BYTES": int(float(os.environ.get("HAIQUAN_DOCUMENT_MAX_MB", "20")) * 1024 * 1024),
     # Bonded warehouses: days of warning before a lot's storage time (default 365) ends.
     "BONDED_EXPIRY_WARNING_DAYS": int(os.environ.get("HAIQUAN_BONDED_WARNING_DAYS", "30")),
     # Each API token may send a burst of this many requests, then this many a second; beyond

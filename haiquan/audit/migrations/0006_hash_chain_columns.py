@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0004_refuse_truncate'),
+        ('audit', '0005_document_parts'),
         ('refdata', '0002_refdata_revision'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -18,5 +18,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0005_hash_chain_columns"), ("eventlog", "0005_hash_chain_links")]
+    dependencies = [("audit", "0006_hash_chain_columns"), ("eventlog", "0005_hash_chain_links")]
     operations = [migrations.RunPython(forwards, backwards)]
