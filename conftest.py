@@ -21,6 +21,19 @@ def _fresh_limits() -> None:
     tokens_forget_all()
 
 
+@pytest.fixture(autouse=True)
+def _no_outage_cached() -> Iterator[None]:
+    """Whether an outage is in force is cached for a few seconds (haiquan.outage.selectors): a
+    test's outages are rolled back with it, and so must the cached answer be."""
+    from django.core.cache import cache
+
+    from haiquan.outage.selectors import IN_FORCE_CACHE_KEY
+
+    cache.delete(IN_FORCE_CACHE_KEY)
+    yield
+    cache.delete(IN_FORCE_CACHE_KEY)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_lifts_the_truncate_guards() -> Iterator[None]:
     """Between transactional tests pytest-django empties every table with one TRUNCATE (Django's

@@ -63,6 +63,9 @@ class AccessRecord(models.Model):
     )
     office_code = models.CharField(_("office"), max_length=16, blank=True)
     address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    # The link of the user's hash chain, written by the database (eventlog.chain).
+    chain_seq = models.PositiveBigIntegerField(_("position in its chain"), null=True, blank=True)
+    chain_hash = models.CharField(_("chain hash"), max_length=64, blank=True, default="")
 
     objects = AccessRecordQuerySet.as_manager()
 
@@ -73,6 +76,9 @@ class AccessRecord(models.Model):
             models.Index(fields=["subject_id", "part", "occurred_at"], name="audit_access_subject"),
             models.Index(fields=["user", "occurred_at"], name="audit_access_user"),
             models.Index(fields=["enterprise", "occurred_at"], name="audit_access_enterprise"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "chain_seq"], name="audit_access_chain_link"),
         ]
 
     def __str__(self) -> str:

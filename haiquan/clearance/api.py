@@ -14,11 +14,14 @@ from haiquan.core.api import ObjectId, Pagination
 from haiquan.core.idempotency import request_fingerprint, run_idempotent
 from haiquan.core.web import user_of
 from haiquan.eventlog.selectors import events_for_declaration
+from haiquan.outage.schemas import QueuedFilingOut, queued_filing_out
+from haiquan.outage.selectors import outage_in_force_for
 
 from . import services
 from .choices import CancellationState, CheckKind
 from .choices import Status as DeclarationStatus
 from .models import Declaration, DeclarationLine
+from .outage_queue import filing_queue
 from .progress import declaration_progress
 from .schemas import (
     AmendIn,
@@ -93,13 +96,28 @@ def _answer(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
     )
 
 
-@router.post("", response={200: DeclarationOut, 201: DeclarationOut}, summary="File a declaration")
+@router.post(
+    "",
+    response={200: DeclarationOut, 201: DeclarationOut, 202: QueuedFilingOut},
+    summary="File a declaration",
+)
 def declaration_create(
     request: HttpRequest, response: HttpResponse, payload: DeclarationCreateIn
 ) -> Any:
     """Register a declaration (or save a draft with `draft: true`). Registration answers with the
     number, the duties and the lane in one call. Send an `Idempotency-Key` header so that a retry
-    returns the first answer instead of filing twice."""
+    returns the first answer instead of filing twice. While an outage is declared for the
+    office (`GET /api/v1/outages`), the declaration is queued (202, a ticket) and registered in
+    the order received when the outage ends; the same request afterwards returns it."""
+    outage = None if payload.draft else outage_in_force_for(payload.office_code.strip().upper())
+    if outage is not None:
+        queued = filing_queue(
+            sender=user_of(request),
+            key=request.headers.get("Idempotency-Key"),
+            outage=outage,
+            body=payload.model_dump(mode="json"),
+        )
+        return Status(202, queued_filing_out(queued))
     data = payload.to_input()
     answer: DeclarationOut | None = None
 

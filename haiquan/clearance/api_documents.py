@@ -20,6 +20,7 @@ from haiquan.audit.services import access_record, declaration_access_record
 from haiquan.core.api import ObjectId
 from haiquan.core.problems import invalid
 from haiquan.core.uploads import stored_file_response, upload_size_guard
+from haiquan.core.web import user_of
 
 from . import services
 from .models import Declaration, DeclarationDocument, DocumentRequest
@@ -91,10 +92,6 @@ class DocumentRequestOut(Schema):
     note: str
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _document_out(doc: DeclarationDocument, current: bool) -> dict[str, Any]:
     return {
         "id": doc.pk,
@@ -139,9 +136,9 @@ def _request_out(req: DocumentRequest) -> dict[str, Any]:
 
 
 def _read(request: HttpRequest, pk: int) -> Declaration:
-    declaration = declaration_get_for(_user(request), pk=pk)
+    declaration = declaration_get_for(user_of(request), pk=pk)
     declaration_access_record(
-        user=_user(request),
+        user=user_of(request),
         declaration=declaration,
         via=Via.API,
         part=Part.DOCUMENTS,
@@ -173,13 +170,13 @@ _MULTIPART = {
 def _upload(
     request: HttpRequest, declaration_id: int, replaces: DeclarationDocument | None = None
 ) -> Any:
-    declaration = declaration_get_for(_user(request), pk=declaration_id)
+    declaration = declaration_get_for(user_of(request), pk=declaration_id)
     upload_size_guard(request, document_max_bytes())
     file = request.FILES.get("file")
     if file is None:
         raise invalid("file", _("Send the document as the multipart part 'file'."), "required")
     doc = services.declaration_document_upload(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=declaration,
         kind=str(request.POST.get("kind", "")),
         reference=str(request.POST.get("reference", "")),
@@ -224,7 +221,7 @@ def document_upload(request: HttpRequest, declaration_id: ObjectId) -> Any:
 )
 def document_replace(request: HttpRequest, declaration_id: ObjectId, document_id: ObjectId) -> Any:
     _declaration, doc = declaration_document_get(
-        _user(request), declaration_pk=declaration_id, pk=document_id
+        user_of(request), declaration_pk=declaration_id, pk=document_id
     )
     return _upload(request, declaration_id, replaces=doc)
 
@@ -236,7 +233,7 @@ def document_replace(request: HttpRequest, declaration_id: ObjectId, document_id
 )
 def document_download(request: HttpRequest, declaration_id: ObjectId, document_id: ObjectId) -> Any:
     declaration, doc = declaration_document_get(
-        _user(request), declaration_pk=declaration_id, pk=document_id
+        user_of(request), declaration_pk=declaration_id, pk=document_id
     )
     document_read_record(request, declaration, doc, Via.API)
     return stored_file_response(
@@ -283,8 +280,8 @@ def request_make(request: HttpRequest, declaration_id: ObjectId, payload: Docume
     to explain, the deadline (an hour to 30 days ahead). The declaration waits for the
     declarant (`awaiting_documents`) until it answers."""
     req = services.document_request_make(
-        actor=_user(request),
-        declaration=declaration_get_for(_user(request), pk=declaration_id),
+        actor=user_of(request),
+        declaration=declaration_get_for(user_of(request), pk=declaration_id),
         kinds=payload.documents,
         message=payload.message,
         due_at=payload.due_at,
@@ -303,9 +300,9 @@ def request_answer(
 ) -> Any:
     """Upload the documents first (they go with the open request), then answer with a message;
     a document asked for and not attached needs a message saying why."""
-    declaration = declaration_get_for(_user(request), pk=declaration_id)
+    declaration = declaration_get_for(user_of(request), pk=declaration_id)
     req = services.document_request_answer(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=declaration,
         request=document_request_get(declaration, request_id),
         message=payload.message,
@@ -322,9 +319,9 @@ def request_answer(
 def request_accept(
     request: HttpRequest, declaration_id: ObjectId, request_id: ObjectId, payload: AcceptIn
 ) -> Any:
-    declaration = declaration_get_for(_user(request), pk=declaration_id)
+    declaration = declaration_get_for(user_of(request), pk=declaration_id)
     req = services.document_request_accept(
-        actor=_user(request),
+        actor=user_of(request),
         declaration=declaration,
         request=document_request_get(declaration, request_id),
         note=payload.note,

@@ -52,3 +52,25 @@ job_register(
         "Escalate the requests for documents whose deadline passed without an answer."
     ),
 )
+
+
+def _queued() -> str:
+    from django.utils.translation import gettext as _
+
+    from .outage_queue import queued_filings_process
+
+    done = queued_filings_process()
+    return _("%(n)d declaration(s) queued during an outage processed.") % {"n": len(done)}
+
+
+# The declarations traders' software sent during a declared outage, registered in the order
+# received once it has ended (haiquan.clearance.outage_queue).
+job_register(
+    name="outage-queue",
+    schedule="* * * * *",
+    run=_queued,
+    freshness=timedelta(minutes=10),
+    description=gettext_lazy(
+        "Register, in the order received, the declarations queued during an outage that ended."
+    ),
+)

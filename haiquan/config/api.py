@@ -25,6 +25,7 @@ def _mount() -> None:
     from haiquan.eservices.api import router as eservices_router
     from haiquan.manifests.api import router as manifests_router
     from haiquan.notifications.api import router as notifications_router
+    from haiquan.outage.api import router as outage_router
     from haiquan.payments.api import router as payments_router
     from haiquan.portal.api import router as portal_router
     from haiquan.postaudit.api import router as postaudit_router
@@ -53,6 +54,7 @@ def _mount() -> None:
     api.add_router("/portal", portal_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/manifests", manifests_router)
+    api.add_router("/outages", outage_router)
 
 
 _mount()

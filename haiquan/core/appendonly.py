@@ -25,6 +25,9 @@ ROW_GUARDS: tuple[tuple[str, str], ...] = (
     ("audit_accessrecord", "audit_accessrecord_append_only"),
 )
 APPEND_ONLY_TABLES: tuple[str, ...] = tuple(table for table, _t in TRUNCATE_GUARDS)
+# The application's role may only add rows to these (`haiquan db-roles`): the record itself and
+# the daily roots of its hash chains (haiquan.eventlog.chain).
+APP_INSERT_ONLY_TABLES: tuple[str, ...] = (*APPEND_ONLY_TABLES, "eventlog_logroot")
 
 
 def truncate_guards_lifted() -> tuple[list[str], list[str]]:

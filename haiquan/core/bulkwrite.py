@@ -12,6 +12,11 @@ rows written by the running system meanwhile never collide with them:
 
 JSON columns are given as already-encoded text; aware datetimes are converted to what the
 backend stores (naive UTC text on SQLite, as Django writes it).
+
+The chained tables (the event log, the access trail: `haiquan.eventlog.chain`) get their hash
+links as every insert does: from the trigger on PostgreSQL — told that this transaction writes
+in bulk, so it does not hold one advisory lock per chain until commit (the rows' subjects are
+new, and the unique index on each link refuses a fork all the same).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models
+
+from haiquan.eventlog.chain import BULK_SETTING, CHAINED_TABLES
 
 INSERT_BATCH = 500  # rows per executemany call on SQLite
 
@@ -112,8 +119,11 @@ def write_rows(table: Table, rows: Iterable[tuple]) -> int:
     cols = ", ".join(qn(c) for c in table.all_columns)
     defaults = table.defaults
     n = 0
+    chain = CHAINED_TABLES.get(table.name)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            if chain is not None:
+                cursor.execute("SELECT set_config(%s, 'on', true)", [BULK_SETTING])
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY {qn(table.name)} ({cols}) FROM STDIN") as copy:
                 for row in rows:

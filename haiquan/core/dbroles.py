@@ -22,7 +22,7 @@ from typing import Any
 from django.db import connection
 from psycopg import sql
 
-from .appendonly import APPEND_ONLY_TABLES
+from .appendonly import APP_INSERT_ONLY_TABLES
 
 
 class RoleProblem(Exception):
@@ -105,7 +105,7 @@ def db_roles_ensure(
                 sch, app
             )
         )
-        for table in APPEND_ONLY_TABLES:
+        for table in APP_INSERT_ONLY_TABLES:
             cursor.execute(
                 sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON TABLE {}.{} FROM {}").format(
                     sch, sql.Identifier(table), app

@@ -28,7 +28,7 @@ from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration, NumberSequence
 from haiquan.core.appendonly import truncate_guards_lifted
 from haiquan.core.i18n import later
-from haiquan.eventlog.models import Event
+from haiquan.eventlog.models import Event, LogRoot
 from haiquan.refdata.models import BrokerAuthorisation, Enterprise
 
 from .guard import is_demo_database
@@ -110,7 +110,8 @@ def demo_reset() -> dict[str, int]:
         "events": Event.objects.count(),
         "enterprises": SyntheticEnterprise.objects.count(),
     }
-    wiped: list[type[models.Model]] = [*_referencing(Declaration), Event, *_counters()]
+    # The daily roots of the hash chains go with the events they cover.
+    wiped: list[type[models.Model]] = [*_referencing(Declaration), Event, LogRoot, *_counters()]
     for model in _content_models():
         for m in _referencing(model):
             if m not in wiped:

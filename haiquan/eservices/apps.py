@@ -27,6 +27,7 @@ class EServicesConfig(AppConfig):
         # The enterprise hears of its application's decision.
         subject_resolver_register(SUBJECT, filing_subjects)
         from haiquan.core.nav import nav_item_register
+        from haiquan.outage.hooks import deadline_extender_register
         from haiquan.payments.hooks import settler_register
 
         from .fees import FeeSettler
@@ -54,3 +55,7 @@ class EServicesConfig(AppConfig):
         hooks.declaration_validator_register(advance_rulings_validate)
         # A bank's confirmation of a fee order completes the filing it pays for.
         settler_register(FeeSettler())
+        # A declared outage gives back the working days it covered to the filings due in it.
+        from .services import filings_extend_for_outage
+
+        deadline_extender_register("eservices", filings_extend_for_outage)

@@ -183,6 +183,10 @@ class Filing(models.Model):
     clock_started_on = models.DateField(_("clock started on"), null=True, blank=True)
     paused_since = models.DateField(_("paused since"), null=True, blank=True)
     paused_working_days = models.PositiveIntegerField(_("working days paused"), default=0)
+    # Working days given back for declared outages the time limit fell in (haiquan.outage).
+    outage_working_days = models.PositiveIntegerField(
+        _("working days given back for outages"), default=0
+    )
     due_on = models.DateField(_("due on"), null=True, blank=True, db_index=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     working_days_used = models.PositiveIntegerField(_("working days used"), null=True, blank=True)

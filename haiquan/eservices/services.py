@@ -39,6 +39,8 @@ from haiquan.core.uploads import discard_on_commit, discard_on_error, upload_sto
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.kinds import EventKind
+from haiquan.outage.deadlines import extended_day
+from haiquan.outage.hooks import OutageEnded
 from haiquan.payments.models import PaymentOrder
 from haiquan.payments.services import payment_order_issue
 from haiquan.refdata.models import Country, Office
@@ -47,6 +49,7 @@ from haiquan.tariff.selectors import hs_line_get
 from .catalogue import MAX_LONG_TEXT, form_data_clean, form_spec
 from .choices import (
     FEE_PURPOSE,
+    OPEN_STATUSES,
     DocumentStage,
     FilingStatus,
     MessageKind,
@@ -308,6 +311,7 @@ def _clock_start(filing: Filing, today: date) -> None:
     filing.clock_started_on = today
     filing.paused_since = None
     filing.paused_working_days = 0
+    filing.outage_working_days = 0
     filing.due_on = working_day_add(today, filing.time_limit_days, holidays())
 
 
@@ -445,7 +449,9 @@ def filing_info_answer(*, actor: User, filing: Filing, text: str) -> FilingMessa
         filing.paused_since = None
         assert filing.clock_started_on is not None
         filing.due_on = working_day_add(
-            filing.clock_started_on, filing.time_limit_days + filing.paused_working_days, hol
+            filing.clock_started_on,
+            filing.time_limit_days + filing.paused_working_days + filing.outage_working_days,
+            hol,
         )
         filing.status = FilingStatus.IN_REVIEW
         filing.save(update_fields=["status", "paused_since", "paused_working_days", "due_on"])
@@ -559,7 +565,8 @@ def filing_decide(
         used = max(
             0,
             working_days_between(filing.clock_started_on, today, holidays())
-            - filing.paused_working_days,
+            - filing.paused_working_days
+            - filing.outage_working_days,
         )
         filing.status = outcome
         filing.decided_at = timezone.now()
@@ -641,3 +648,41 @@ def filing_access_record(
         via=via,
         address=address,
     )
+
+
+def filings_extend_for_outage(ended: OutageEnded) -> int:
+    """When a declared outage ends, every open filing at its office (all offices for a national
+    one) whose last day on time fell inside it gets back the working days the outage covered
+    (at least one): the enterprise could not answer, pay or follow up meanwhile, nor could
+    customs decide. Registered as an outage extender (haiquan.outage.hooks)."""
+    hol = holidays()
+    first = timezone.localdate(ended.span.start)
+    last = timezone.localdate(ended.span.end)
+    filings = Filing.objects.select_for_update().filter(
+        status__in=OPEN_STATUSES, due_on__gte=first, due_on__lte=last
+    )
+    if ended.office_code:
+        filings = filings.filter(office__code=ended.office_code)
+    extended = 0
+    for filing in filings:
+        assert filing.due_on is not None
+        before = filing.due_on
+        filing.due_on = extended_day(
+            before,
+            [ended.span],
+            local_day=timezone.localdate,
+            days_lost=lambda a, b: working_days_between(a - timedelta(days=1), b, hol),
+            add_days=lambda d, n: working_day_add(d, n, hol),
+        )
+        given = working_days_between(before, filing.due_on, hol)
+        filing.outage_working_days += given
+        filing.save(update_fields=["due_on", "outage_working_days"])
+        _event(
+            filing,
+            kinds.ESERVICE_TIME_LIMIT_EXTENDED,
+            party=Party.SYSTEM,
+            actor_label="outage",
+            data={"outage": ended.outage_id, "from": before, "to": filing.due_on, "days": given},
+        )
+        extended += 1
+    return extended

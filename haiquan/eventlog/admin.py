@@ -5,12 +5,13 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Event
+from .models import Event, LogRoot
 
 if TYPE_CHECKING:
     _Admin = admin.ModelAdmin[Event]
+    _RootAdmin = admin.ModelAdmin[LogRoot]
 else:  # ModelAdmin is generic for the type checker only
-    _Admin = admin.ModelAdmin
+    _Admin = _RootAdmin = admin.ModelAdmin
 
 
 @admin.register(Event)
@@ -32,6 +33,24 @@ class EventAdmin(_Admin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(LogRoot)
+class LogRootAdmin(_RootAdmin):
+    """The daily roots of the record's hash chains (`haiquan log-roots export` prints them)."""
+
+    list_display = ("day", "log", "count", "first_id", "last_id", "root", "cut_at")
+    list_filter = ("log",)
+    date_hierarchy = "day"
+
+    def has_change_permission(self, request: HttpRequest, obj: LogRoot | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: LogRoot | None = None) -> bool:
         return False
 
     def has_add_permission(self, request: HttpRequest) -> bool:

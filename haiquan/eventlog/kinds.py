@@ -370,6 +370,18 @@ ESERVICE_RULING_ISSUED = _kind(
 ESERVICE_RESULT_ISSUED = _kind(
     "eservice.result_issued", _("Signed result issued"), party=Party.SYSTEM
 )
+ESERVICE_TIME_LIMIT_EXTENDED = _kind(
+    "eservice.time_limit_extended",
+    _("Time limit extended after a system outage"),
+    party=Party.CUSTOMS,
+)
+
+# Declared outages (outage)
+OUTAGE_DECLARED = _kind("outage.declared", _("System outage declared"), party=Party.CUSTOMS)
+OUTAGE_ENDED = _kind("outage.ended", _("System outage ended"), party=Party.CUSTOMS)
+DECLARATION_BACK_CAPTURED = _kind(
+    "declaration.back_captured", _("Paper declaration captured after the outage")
+)
 
 # Risk management and analysis (risk, riskml, postaudit)
 RISK_PROFILE_CREATED = _kind("risk.profile_created", _("Risk profile created"), party=Party.CUSTOMS)
@@ -462,6 +474,7 @@ SYSTEM_ACTORS: dict[str, Promise] = {
     "shipped": _("Reference data shipped with haiquan"),
     "history import": _("History import"),
     "inspection lists": _("The ministries' inspection lists"),
+    "outage": _("Declared system outage"),
 }
 
 # Actors named by a prefix and a code: "bank:VCB", "operator:20BD", "gate:W20BD:op.cailan".

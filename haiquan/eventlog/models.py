@@ -58,6 +58,9 @@ class Event(models.Model):
     actor_label = models.CharField(_("actor label"), max_length=150, blank=True)
     party = models.CharField(_("party"), max_length=16, choices=Party.choices)
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The link of the subject's hash chain, written by the database (eventlog.chain).
+    chain_seq = models.PositiveBigIntegerField(_("position in its chain"), null=True, blank=True)
+    chain_hash = models.CharField(_("chain hash"), max_length=64, blank=True, default="")
 
     objects = EventQuerySet.as_manager()
 
@@ -70,6 +73,12 @@ class Event(models.Model):
             models.Index(fields=["declaration_id", "id"], name="event_declaration_idx"),
             models.Index(fields=["kind", "occurred_at"], name="event_kind_time_idx"),
         ]
+        constraints = [
+            # The trigger finds a chain's head through it, and it refuses a fork.
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "chain_seq"], name="event_chain_link"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.kind} {self.subject_type}#{self.subject_id}"
@@ -81,3 +90,39 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("the event log is append-only")
+
+
+class LogRoot(models.Model):
+    """One day's root of a chained log (eventlog.chain): it covers every row written after the
+    previous root's last id up to `last_id`, and commits to the previous root. Printed, signed
+    and sent to a partner, it makes a later rewrite of any of those rows detectable."""
+
+    log = models.CharField(_("log"), max_length=16)
+    day = models.DateField(_("day"))
+    first_id = models.BigIntegerField(_("after row"))
+    last_id = models.BigIntegerField(_("up to row"))
+    count = models.BigIntegerField(_("rows"))
+    root = models.CharField(_("root"), max_length=64)
+    previous_root = models.CharField(_("previous root"), max_length=64, blank=True)
+    cut_at = models.DateTimeField(_("cut at"))
+
+    class Meta:
+        verbose_name = _("daily root")
+        verbose_name_plural = _("daily roots")
+        ordering = ["log", "day"]
+        constraints = [models.UniqueConstraint(fields=["log", "day"], name="logroot_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.log} {self.day} {self.root[:16]}"
+
+    def as_export(self) -> dict[str, Any]:
+        return {
+            "log": self.log,
+            "day": self.day.isoformat(),
+            "after_id": self.first_id,
+            "up_to_id": self.last_id,
+            "rows": self.count,
+            "root": self.root,
+            "previous_root": self.previous_root,
+            "cut_at": self.cut_at.isoformat(),
+        }

@@ -3,15 +3,15 @@ customs read them. Thin: parse, call a service or a selector, answer."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from haiquan.accounts.apiauth import API_AUTH
-from haiquan.accounts.models import User
 from haiquan.core.problems import ProblemError
+from haiquan.core.web import user_of
 
 from . import services
 from .abandoned import abandoned_handling_record, bills_abandoned
@@ -41,13 +41,9 @@ from .selectors import bill_get_for, bills_of, voyage_get_for, voyages_visible_t
 router = Router(tags=["manifests"], auth=API_AUTH)
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 @router.post("/voyages", response={201: VoyageOut}, summary="File a cargo manifest (JSON)")
 def voyage_file(request: HttpRequest, payload: CargoReportIn) -> Any:
-    voyage = services.voyage_file(actor=_user(request), data=payload.to_input())
+    voyage = services.voyage_file(actor=user_of(request), data=payload.to_input())
     return Status(201, voyage_out(voyage))
 
 
@@ -71,19 +67,19 @@ def cuscar_file(request: HttpRequest) -> Any:
             status=415,
             code="not-text",
         ) from exc
-    voyage = services.cuscar_file(actor=_user(request), text=text)
+    voyage = services.cuscar_file(actor=user_of(request), text=text)
     return Status(201, {"accepted": True, "voyage": voyage_out(voyage)})
 
 
 @router.get("/voyages", response=list[VoyageOut], summary="Voyages you may see")
 def voyage_list(request: HttpRequest) -> Any:
-    qs = voyages_visible_to(_user(request)).prefetch_related("amendments")[:200]
+    qs = voyages_visible_to(user_of(request)).prefetch_related("amendments")[:200]
     return [voyage_out(v) for v in qs]
 
 
 @router.get("/voyages/{voyage_id}", response=VoyageOut, summary="A voyage's manifest")
 def voyage_detail(request: HttpRequest, voyage_id: int) -> Any:
-    return voyage_out(voyage_get_for(_user(request), voyage_id))
+    return voyage_out(voyage_get_for(user_of(request), voyage_id))
 
 
 @router.get(
@@ -92,7 +88,7 @@ def voyage_detail(request: HttpRequest, voyage_id: int) -> Any:
     summary="The voyage's bills of lading and what is declared of them",
 )
 def voyage_bills(request: HttpRequest, voyage_id: int) -> Any:
-    return [bill_out(s) for s in bills_of(voyage_get_for(_user(request), voyage_id))]
+    return [bill_out(s) for s in bills_of(voyage_get_for(user_of(request), voyage_id))]
 
 
 @router.post(
@@ -101,8 +97,10 @@ def voyage_bills(request: HttpRequest, voyage_id: int) -> Any:
     summary="Amend a manifest (before or after arrival), with the reason",
 )
 def voyage_amend(request: HttpRequest, voyage_id: int, payload: AmendmentIn) -> Any:
-    voyage = voyage_get_for(_user(request), voyage_id)
-    amendment = services.voyage_amend(actor=_user(request), voyage=voyage, data=payload.to_input())
+    voyage = voyage_get_for(user_of(request), voyage_id)
+    amendment = services.voyage_amend(
+        actor=user_of(request), voyage=voyage, data=payload.to_input()
+    )
     return Status(201, amendment_out(amendment))
 
 
@@ -112,9 +110,9 @@ def voyage_amend(request: HttpRequest, voyage_id: int, payload: AmendmentIn) -> 
     summary="Notify the arrival of the means of transport",
 )
 def voyage_arrival(request: HttpRequest, voyage_id: int, payload: ArrivalIn) -> Any:
-    voyage = voyage_get_for(_user(request), voyage_id)
+    voyage = voyage_get_for(user_of(request), voyage_id)
     voyage = services.voyage_arrival_record(
-        actor=_user(request), voyage=voyage, arrived_at=payload.arrived_at
+        actor=user_of(request), voyage=voyage, arrived_at=payload.arrived_at
     )
     return voyage_out(voyage)
 
@@ -125,9 +123,9 @@ def voyage_arrival(request: HttpRequest, voyage_id: int, payload: ArrivalIn) -> 
     summary="Hold a bill: inspect at arrival, or do not load",
 )
 def hold_place(request: HttpRequest, voyage_id: int, number: str, payload: HoldIn) -> Any:
-    bill = bill_get_for(_user(request), voyage_id, number)
+    bill = bill_get_for(user_of(request), voyage_id, number)
     hold = services.hold_place(
-        actor=_user(request), bill=bill, kind=payload.kind, reason=payload.reason
+        actor=user_of(request), bill=bill, kind=payload.kind, reason=payload.reason
     )
     return Status(201, hold_out(hold))
 
@@ -138,14 +136,14 @@ def hold_place(request: HttpRequest, voyage_id: int, number: str, payload: HoldI
     summary="Release a bill's hold with what the inspection found",
 )
 def hold_release(request: HttpRequest, voyage_id: int, number: str, payload: HoldReleaseIn) -> Any:
-    bill = bill_get_for(_user(request), voyage_id, number)
+    bill = bill_get_for(user_of(request), voyage_id, number)
     hold = Hold.objects.filter(bill=bill, released_at__isnull=True).first()
     if hold is None:
         raise ProblemError(
             detail=_("Bill %(v)s is not held.") % {"v": bill.number}, status=409, code="not-held"
         )
     hold = services.hold_release(
-        actor=_user(request), hold=hold, outcome=payload.outcome, note=payload.outcome_note
+        actor=user_of(request), hold=hold, outcome=payload.outcome, note=payload.outcome_note
     )
     return hold_out(hold)
 
@@ -156,13 +154,13 @@ def hold_release(request: HttpRequest, voyage_id: int, number: str, payload: Hol
     summary="Bills not declared within the legal time after arrival, in your scope",
 )
 def abandoned_list(request: HttpRequest) -> Any:
-    if not _user(request).is_customs:
+    if not user_of(request).is_customs:
         raise ProblemError(
             detail=_("The list of goods not declared in time is for customs."),
             status=403,
             code="forbidden",
         )
-    visible = voyages_visible_to(_user(request)).values("pk")
+    visible = voyages_visible_to(user_of(request)).values("pk")
     rows = bills_abandoned().filter(voyage__in=visible).select_related("abandoned_notice")[:500]
     return [abandoned_out(b) for b in rows]
 
@@ -175,7 +173,7 @@ def abandoned_list(request: HttpRequest) -> Any:
 def abandoned_handle(
     request: HttpRequest, voyage_id: int, number: str, payload: AbandonedHandlingIn
 ) -> Any:
-    bill = bill_get_for(_user(request), voyage_id, number)
+    bill = bill_get_for(user_of(request), voyage_id, number)
     notice = AbandonedNotice.objects.filter(bill=bill).first()
     if notice is None:
         raise ProblemError(
@@ -185,7 +183,7 @@ def abandoned_handle(
             code="not-abandoned",
         )
     abandoned_handling_record(
-        actor=_user(request), notice=notice, handling=payload.handling, note=payload.note
+        actor=user_of(request), notice=notice, handling=payload.handling, note=payload.note
     )
     bill.refresh_from_db()
     return abandoned_out(bill)

@@ -4,7 +4,7 @@ Views validate and call the services; the rules live there."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,18 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haiquan.accounts.choices import Role
-from haiquan.accounts.models import User
 from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
-from haiquan.core.web import role_required
+from haiquan.core.web import role_required, user_of
 
 from . import services
 from .forms import ArrivalForm, CuscarForm, HoldForm, HoldReleaseForm
 from .models import Hold, Voyage
 from .selectors import bill_get_for, bills_of, voyage_get_for, voyages_visible_to
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def is_carrier(user: Any) -> bool:
@@ -46,14 +41,14 @@ carrier_required = role_required(is_carrier)
 
 def _voyage(request: HttpRequest, pk: int) -> Voyage:
     try:
-        return voyage_get_for(_user(request), pk)
+        return voyage_get_for(user_of(request), pk)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
 
 
 @manifests_required
 def voyage_list(request: HttpRequest) -> HttpResponse:
-    voyages = voyages_visible_to(_user(request))[:200]
+    voyages = voyages_visible_to(user_of(request))[:200]
     return render(request, "manifests/voyage_list.html", {"voyages": voyages})
 
 
@@ -64,7 +59,7 @@ def cuscar_upload(request: HttpRequest) -> HttpResponse:
     problems: list[Any] = []
     if request.method == "POST" and form.is_valid():
         try:
-            voyage = services.cuscar_file(actor=_user(request), text=form.cleaned_data["file"])
+            voyage = services.cuscar_file(actor=user_of(request), text=form.cleaned_data["file"])
         except ValidationFailed as exc:
             problems = exc.errors
         except ProblemError as exc:
@@ -110,7 +105,7 @@ def arrival_notify(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.voyage_arrival_record(
-                actor=_user(request), voyage=voyage, arrived_at=form.cleaned_data["arrived_at"]
+                actor=user_of(request), voyage=voyage, arrived_at=form.cleaned_data["arrived_at"]
             )
         except ValidationFailed as exc:
             for e in exc.errors:
@@ -126,7 +121,7 @@ def arrival_notify(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _bill(request: HttpRequest, pk: int, number: str) -> Any:
     try:
-        return bill_get_for(_user(request), pk, number)
+        return bill_get_for(user_of(request), pk, number)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
 
@@ -140,7 +135,7 @@ def hold_place(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.hold_place(
-                actor=_user(request),
+                actor=user_of(request),
                 bill=bill,
                 kind=form.cleaned_data["kind"],
                 reason=form.cleaned_data["reason"],
@@ -168,7 +163,7 @@ def hold_release(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.hold_release(
-                actor=_user(request),
+                actor=user_of(request),
                 hold=hold,
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["outcome_note"],

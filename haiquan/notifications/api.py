@@ -3,7 +3,7 @@ subscriptions, one notification read, and your enterprise's webhook endpoints wi
 delivery logs and redelivery. Thin: parse, call a service or a selector, answer."""
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -12,9 +12,9 @@ from ninja.pagination import paginate
 from pydantic import Field
 
 from haiquan.accounts.apiauth import API_AUTH
-from haiquan.accounts.models import User
 from haiquan.core.api import ObjectId, Pagination
 from haiquan.core.problems import NotFound
+from haiquan.core.web import user_of
 
 from . import services
 from .catalogue import CATALOGUE
@@ -22,10 +22,6 @@ from .models import Subscription, WebhookDelivery, WebhookEndpoint
 from .selectors import attempts_of, deliveries_of
 
 router = Router(tags=["Notifications and webhooks"], auth=API_AUTH)
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 class KindOut(Schema):
@@ -150,7 +146,7 @@ def kind_list(request: HttpRequest) -> Any:
     "/subscriptions", response=list[NotificationSubscriptionOut], summary="Your choices by kind"
 )
 def subscription_list(request: HttpRequest) -> Any:
-    return list(Subscription.objects.filter(user=_user(request)).order_by("kind"))
+    return list(Subscription.objects.filter(user=user_of(request)).order_by("kind"))
 
 
 @router.put(
@@ -160,7 +156,7 @@ def subscription_list(request: HttpRequest) -> Any:
 )
 def subscription_put(request: HttpRequest, kind: str, payload: NotificationSubscriptionIn) -> Any:
     return services.subscription_set(
-        user=_user(request), kind=kind, portal=payload.portal, email=payload.email
+        user=user_of(request), kind=kind, portal=payload.portal, email=payload.email
     )
 
 
@@ -168,7 +164,7 @@ def subscription_put(request: HttpRequest, kind: str, payload: NotificationSubsc
     "/{notification_id}/read", response={204: None}, summary="Mark one of your notifications read"
 )
 def notification_read(request: HttpRequest, notification_id: ObjectId) -> Any:
-    user = _user(request)
+    user = user_of(request)
     if not services.notification_mark_read(user=user, notification_id=notification_id):
         from .models import Notification
 
@@ -179,7 +175,7 @@ def notification_read(request: HttpRequest, notification_id: ObjectId) -> Any:
 
 @router.get("/webhooks", response=list[EndpointOut], summary="Your enterprises' webhook endpoints")
 def endpoint_list(request: HttpRequest) -> Any:
-    return [_endpoint_out(e) for e in services.endpoints_of(_user(request))]
+    return [_endpoint_out(e) for e in services.endpoints_of(user_of(request))]
 
 
 @router.post(
@@ -189,7 +185,7 @@ def endpoint_list(request: HttpRequest) -> Any:
 )
 def endpoint_create(request: HttpRequest, payload: EndpointIn) -> Any:
     endpoint, secret = services.endpoint_register(
-        actor=_user(request),
+        actor=user_of(request),
         enterprise_mst=payload.enterprise_mst,
         url=payload.url,
         kinds=payload.kinds,
@@ -200,7 +196,7 @@ def endpoint_create(request: HttpRequest, payload: EndpointIn) -> Any:
 
 @router.delete("/webhooks/{endpoint_id}", response={204: None}, summary="Remove an endpoint")
 def endpoint_delete(request: HttpRequest, endpoint_id: ObjectId) -> Any:
-    services.endpoint_delete(actor=_user(request), endpoint_id=endpoint_id)
+    services.endpoint_delete(actor=user_of(request), endpoint_id=endpoint_id)
     return Status(204, None)
 
 
@@ -210,7 +206,7 @@ def endpoint_delete(request: HttpRequest, endpoint_id: ObjectId) -> Any:
     summary="Enable an endpoint again after it was disabled for failing",
 )
 def endpoint_enable(request: HttpRequest, endpoint_id: ObjectId) -> Any:
-    return _endpoint_out(services.endpoint_enable(actor=_user(request), endpoint_id=endpoint_id))
+    return _endpoint_out(services.endpoint_enable(actor=user_of(request), endpoint_id=endpoint_id))
 
 
 @router.get(
@@ -220,7 +216,7 @@ def endpoint_enable(request: HttpRequest, endpoint_id: ObjectId) -> Any:
 )
 @paginate(Pagination)
 def delivery_list(request: HttpRequest, endpoint_id: ObjectId) -> Any:
-    endpoint = services.endpoint_get_for(_user(request), endpoint_id)
+    endpoint = services.endpoint_get_for(user_of(request), endpoint_id)
     return [_delivery_out(d) for d in deliveries_of(endpoint)]
 
 
@@ -230,8 +226,8 @@ def delivery_list(request: HttpRequest, endpoint_id: ObjectId) -> Any:
     summary="Send a delivery again (same delivery id)",
 )
 def delivery_redeliver(request: HttpRequest, endpoint_id: ObjectId, delivery_id: UUID) -> Any:
-    endpoint = services.endpoint_get_for(_user(request), endpoint_id)
+    endpoint = services.endpoint_get_for(user_of(request), endpoint_id)
     if not endpoint.deliveries.filter(pk=delivery_id).exists():
         raise NotFound(f"delivery {delivery_id} not found")
-    delivery = services.delivery_redeliver(actor=_user(request), delivery_id=str(delivery_id))
+    delivery = services.delivery_redeliver(actor=user_of(request), delivery_id=str(delivery_id))
     return Status(202, _delivery_out(delivery))

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from haiquan.eventlog.chain import CHAINS, log_root_close
+
 from .conf import ops_setting
 from .health import job_late, jobs_check
 from .models import JobState
@@ -36,6 +38,28 @@ job_register(
     freshness=timedelta(days=2),
     description=gettext_lazy(
         "Remove the records of job runs older than HAIQUAN_JOB_RUNS_KEPT_DAYS."
+    ),
+)
+
+
+def _log_roots() -> str:
+    """Close yesterday's roots of the event log and the access trail (eventlog.chain)."""
+    day = timezone.localdate() - timedelta(days=1)
+    closed = [log_root_close(chain, day=day) for chain in CHAINS.values()]
+    return _("Daily roots of %(day)s closed: %(roots)s.") % {
+        "day": day.isoformat(),
+        "roots": ", ".join(f"{r.log} {r.root[:16]}… ({r.count})" for r in closed),
+    }
+
+
+job_register(
+    name="log-roots",
+    schedule="5 0 * * *",
+    run=_log_roots,
+    freshness=timedelta(days=2),
+    description=gettext_lazy(
+        "Close yesterday's roots of the event log's and the access trail's hash chains "
+        "(print them with haiquan log-roots export and send them to the partner)."
     ),
 )
 

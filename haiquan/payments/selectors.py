@@ -7,9 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import NotFound
+from haiquan.outage.deadlines import extended_day
+from haiquan.outage.selectors import ended_spans
 
 from .choices import DUTIES, GuaranteeStatus, OrderStatus
 from .models import Bank, BankConfirmation, Guarantee, PaymentOrder, Receipt
@@ -72,3 +75,13 @@ def receipt_get(*, user: Any, number: str) -> Receipt:
     if receipt is None:
         raise NotFound(_("No receipt %(number)s.") % {"number": number})
     return receipt
+
+
+def guarantee_payment_due_on(guarantee: Guarantee) -> date:
+    """The day by which the duties a bank guarantee secures must be paid (thời hạn nộp thuế
+    của hàng hóa được bảo lãnh): the last day of its validity — moved on by the days of every
+    declared outage at the declaration's office (or national) that the day fell in, since the
+    trader could not pay through haiquan then (haiquan.outage.deadlines)."""
+    office_code = guarantee.declaration.office.code
+    spans = ended_spans(office_code=office_code)
+    return extended_day(guarantee.valid_to, spans, local_day=timezone.localdate)

@@ -13,6 +13,7 @@ Callers import the public names from here (`from haiquan.clearance import servic
 """
 
 from .amendment import declaration_amend
+from .backcapture import declaration_back_capture
 from .cancellation import declaration_cancel, declaration_cancellation_decide
 from .checks import (
     declaration_check_preview,
@@ -38,6 +39,7 @@ from .registration import declaration_draft_save, declaration_register
 __all__ = [
     "DuplicateDeclaration",
     "declaration_amend",
+    "declaration_back_capture",
     "declaration_cancel",
     "declaration_cancellation_decide",
     "declaration_check_preview",

@@ -41,6 +41,7 @@ from ..workflow import (
     require_trader_of,
     transition,
 )
+from .backcapture import PaperCapture, paper_events
 from .common import build_event, declaration_locked, record_event
 from .content import (
     declaration_input_from,
@@ -163,12 +164,20 @@ def apply_lane(declaration: Declaration, result: LaneResult) -> None:
 
 
 def declaration_register(
-    *, actor: User, data: DeclarationInput | None = None, draft: Declaration | None = None
+    *,
+    actor: User,
+    data: DeclarationInput | None = None,
+    draft: Declaration | None = None,
+    paper: PaperCapture | None = None,
 ) -> Declaration:
     """Register a declaration (đăng ký tờ khai): validate everything, compute the duties at the
     day's exchange rate, give it its 12-digit number, decide its lane, and — for a green one with
-    nothing to pay — clear it at once. All in one transaction with its events."""
-    now = timezone.now()
+    nothing to pay — clear it at once. All in one transaction with its events.
+
+    `paper`: a paper declaration taken during a declared outage, captured afterwards by an
+    officer (`declaration_back_capture`): registered at its paper time, with the lane decided
+    on paper, its events at their original times."""
+    now = paper.registered_at if paper is not None else timezone.now()
     if data is None:
         if draft is None:
             raise ValueError("register needs data or a draft")
@@ -177,7 +186,7 @@ def declaration_register(
     # risk rules, single-window requirements); the caches below check theirs against it.
     ref, tariff_token, revisions = cached_data()
     with revisions_bound(*revisions):
-        return _register(actor, data, draft, now, ref, tariff_token)
+        return _register(actor, data, draft, now, ref, tariff_token, paper)
 
 
 def _register(
@@ -187,10 +196,14 @@ def _register(
     now: datetime,
     ref: Reference,
     tariff_token: str | None,
+    paper: PaperCapture | None,
 ) -> Declaration:
     on_day = timezone.localdate(now)
-    resolved = declaration_validate(data, on_day=on_day, reference=ref, declarant=actor)
-    require_may_declare_for(actor, resolved.enterprise)
+    # A paper declaration's capture is authorised by back_capture (an officer of the office).
+    declarant = actor if paper is None else None
+    resolved = declaration_validate(data, on_day=on_day, reference=ref, declarant=declarant)
+    if paper is None:
+        require_may_declare_for(actor, resolved.enterprise)
     rate, duties = assess(resolved, on_day=on_day, reference=ref, tariff_token=tariff_token)
 
     with transaction.atomic():
@@ -218,7 +231,11 @@ def _register(
         matches = duplicates_of(declaration, resolved)
         refuse_duplicates(matches, resolved)
         declaration.registration_warnings = tuple(m for m in matches if not m.refuses)
-        result = lane_decide(facts_of(declaration, resolved, duties))
+        result = (
+            lane_decide(facts_of(declaration, resolved, duties))
+            if paper is None
+            else paper.lane_result()
+        )
         step = transition(source, Action.REGISTER, By.TRADER, result.lane)
         assert step is not None
         apply_lane(declaration, result)
@@ -237,7 +254,10 @@ def _register(
             total_duties_vnd=duties.total_vnd,
             difference_vnd=duties.total_vnd,
         )
-        events_append(_registration_events(step, declaration, actor, result, len(data.lines)))
+        events = _registration_events(step, declaration, actor, result, len(data.lines))
+        if paper is not None:
+            events = paper_events(events, declaration, actor, paper)
+        events_append(events)
         # What was just written, so the answer needs no second read.
         prefetched_set(declaration, "lines", lines)
         prefetched_set(declaration, "containers", containers)

@@ -85,6 +85,8 @@ def test_each_periodic_command_of_the_readme_is_a_job_declared_by_its_app():
         "risk-train": "haiquan.riskml.ops",
         "postaudit-scan": "haiquan.postaudit.ops",
         "job-runs-prune": "haiquan.ops.builtin",
+        "log-roots": "haiquan.ops.builtin",
+        "outage-queue": "haiquan.clearance.ops",
         "document-requests-escalate": "haiquan.clearance.ops",
     }
     assert set(jobs) == set(by_app)

@@ -1,0 +1,67 @@
+"""Reading declared outages: which are in force (for the banner and `GET /api/v1/status`), and
+the ended spans that extend an office's time limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .deadlines import Span
+from .models import Outage
+
+# Whether any outage is in force is asked by every page and every filing: it is cached for a
+# few seconds (declaring or ending an outage clears it), so that it costs no query.
+IN_FORCE_CACHE_KEY = "outage:in-force"
+IN_FORCE_CACHE_SECONDS = 10
+
+
+def outages_in_force(*, at: datetime | None = None) -> list[Outage]:
+    """Outages under way now (started, not ended), national first; cached."""
+    if at is None:
+        cached = cache.get(IN_FORCE_CACHE_KEY)
+        if cached is not None:
+            return list(cached)
+    now = at or timezone.now()
+    found = list(
+        Outage.objects.filter(starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by("office_code", "starts_at")
+    )
+    if at is None:
+        cache.set(IN_FORCE_CACHE_KEY, found, IN_FORCE_CACHE_SECONDS)
+    return found
+
+
+def outage_in_force_for(office_code: str) -> Outage | None:
+    """The outage under way for this office (national or its own), if any."""
+    for outage in outages_in_force():
+        if outage.national or outage.office_code == office_code:
+            return outage
+    return None
+
+
+def outages_covering(*, office_code: str) -> QuerySet[Outage]:
+    """Outages that covered an office: national ones and its own."""
+    return Outage.objects.filter(Q(office_code="") | Q(office_code=office_code))
+
+
+def ended_spans(*, office_code: str, since: datetime | None = None) -> list[Span]:
+    """The ended outages that covered an office (national and its own), as spans."""
+    qs = outages_covering(office_code=office_code).filter(ends_at__isnull=False)
+    if since is not None:
+        qs = qs.filter(ends_at__gte=since)
+    return [Span(o.starts_at, o.ends_at) for o in qs.order_by("starts_at") if o.ends_at]
+
+
+def outage_during(*, office_code: str, at: datetime) -> Outage | None:
+    """The outage (ended or not) that covered this office at that moment."""
+    return (
+        outages_covering(office_code=office_code)
+        .filter(starts_at__lte=at)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gte=at))
+        .order_by("starts_at")
+        .first()
+    )

@@ -1,0 +1,31 @@
+from typing import Any
+
+import pytest
+
+from haiquan.accounts.services import user_create
+from haiquan.clearance.tests.conftest import (  # noqa: F401 - fixtures
+    api,
+    declarant,
+    hoanglong,
+    officer,
+    officer_elsewhere,
+    rates,
+)
+from haiquan.eservices.tests.conftest import catalogue, ready_filing  # noqa: F401 - fixtures
+
+
+@pytest.fixture
+def admin(db: Any) -> Any:
+    return user_create(username="t.admin", password=None, role="admin")
+
+
+@pytest.fixture
+def leader_mc(db: Any) -> Any:
+    """The leader of Móng Cái (20BD)."""
+    return user_create(username="t.ld.mongcai", password=None, role="leader", office_codes=["20BD"])
+
+
+@pytest.fixture
+def leader_hq(db: Any) -> Any:
+    """A leader of the General Department (00), which handles rulings."""
+    return user_create(username="t.ld.tongcuc", password=None, role="leader", office_codes=["00"])
