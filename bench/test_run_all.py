@@ -37,6 +37,8 @@ def test_the_command_lists_its_own_benchmarks_and_every_plugins():
         "statistics",
         "risk_scoring",
         "tariff",
+        "notifications",
+        "manifest_import",
     ]
 
 

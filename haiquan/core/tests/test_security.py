@@ -21,6 +21,7 @@ PACKAGE = Path(haiquan.__file__).resolve().parent
 TEMPLATES = sorted(p for p in PACKAGE.rglob("templates/**/*.html"))
 
 
+@pytest.mark.django_db  # every page asks whether an outage is declared (the banner)
 def test_every_page_carries_a_policy_without_unsafe_inline():
     resp = Client().get("/accounts/login/")
     policy = resp["Content-Security-Policy"]

@@ -31,6 +31,7 @@ def test_the_browser_s_own_favicon_request_finds_the_icon(client):
     )
 
 
+@pytest.mark.django_db  # every page asks whether an outage is declared (the banner)
 def test_the_api_docs_load_everything_from_the_package(client):
     """Swagger UI from django-ninja's static files, its settings in a JSON block: no CDN, no
     inline script (the CSP allows neither)."""

@@ -88,6 +88,7 @@ def test_each_periodic_command_of_the_readme_is_a_job_declared_by_its_app():
         "log-roots": "haiquan.ops.builtin",
         "outage-queue": "haiquan.clearance.ops",
         "document-requests-escalate": "haiquan.clearance.ops",
+        "manifests-abandoned": "haiquan.manifests.ops",
     }
     assert set(jobs) == set(by_app)
     for name, module in by_app.items():

@@ -190,13 +190,13 @@ def test_the_handbook_pdf_is_rendered_once_per_edition_and_language(portal_conte
     pytest.importorskip("weasyprint")
     caches["default"].clear()
     rendered: list[int] = []
-    real = public._handbook_pdf_render
+    real = public.html_to_pdf
 
     def counted(request: Any, html: str) -> bytes | None:
         rendered.append(1)
         return real(request, html)
 
-    monkeypatch.setattr(public, "_handbook_pdf_render", counted)
+    monkeypatch.setattr(public, "html_to_pdf", counted)
     first = Client().get("/portal/handbook/pdf/")
     if first.status_code == 503:
         pytest.skip("weasyprint cannot render on this machine (the page says so: 503)")
