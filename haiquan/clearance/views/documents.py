@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haiquan.audit.choices import Via
-from haiquan.core.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from haiquan.core.problems import Conflict, NotFound, ValidationFailed
 from haiquan.core.uploads import stored_file_response, upload_size_guard
-from haiquan.core.web import problem_page
 
 from .. import services
 from ..api_documents import document_read_record
@@ -78,8 +77,6 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(request, declaration, 422, upload_form=form)
     except Conflict as exc:
         return conflict_page(request, declaration, exc)
-    except Forbidden as exc:
-        return problem_page(request, exc)
     messages.success(
         request,
         _("%(document)s attached (version %(version)d).")
@@ -128,8 +125,6 @@ def document_request(request: HttpRequest, pk: int) -> HttpResponse:
                 form.problems_apply(exc.errors)
             except Conflict as exc:
                 return conflict_page(request, declaration, exc)
-            except Forbidden as exc:
-                return problem_page(request, exc)
             else:
                 messages.success(
                     request, _("The request is sent: the declaration waits for the declarant.")
@@ -171,8 +166,6 @@ def request_answer(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
         return _page(request, declaration, 422, answer_form=form)
     except Conflict as exc:
         return conflict_page(request, declaration, exc)
-    except Forbidden as exc:
-        return problem_page(request, exc)
     messages.success(request, _("Your answer is sent to the customs officer."))
     return _back(declaration)
 
@@ -202,7 +195,5 @@ def request_accept(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
         return _page(request, declaration, 422, accept_form=form)
     except Conflict as exc:
         return conflict_page(request, declaration, exc)
-    except Forbidden as exc:
-        return problem_page(request, exc)
     messages.success(request, _("The answer is accepted: you may now record the check."))
     return _back(declaration)
