@@ -265,6 +265,7 @@ def test_rows_written_in_bulk_are_linked_too():
     from haiquan.core.bulkwrite import IdAllocator, Table, write_rows
     from haiquan.demo.rows import EVENT_COLUMNS
 
+    three_events(41)  # a chain with a head already: the bulk rows follow it
     table = Table(Event, EVENT_COLUMNS)
     ids = IdAllocator(Event, block=10)
     at = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
@@ -277,5 +278,12 @@ def test_rows_written_in_bulk_are_linked_too():
     ]
     with transaction.atomic():
         assert write_rows(table, rows) == 6
-    assert [seq for seq, _h in links(40)] == [1, 2, 3] == [seq for seq, _h in links(41)]
-    assert chain_verify(EVENTS).ok
+    assert [seq for seq, _h in links(40)] == [1, 2, 3]
+    assert [seq for seq, _h in links(41)] == [1, 2, 3, 4, 5, 6]
+    # ... and what is written one by one afterwards is linked by the trigger again
+    event_record(
+        kind="declaration.cleared", subject_type="declaration", subject_id=40, party="customs"
+    )
+    assert [seq for seq, _h in links(40)] == [1, 2, 3, 4]
+    result = chain_verify(EVENTS)
+    assert result.ok, result.breaks
