@@ -26,7 +26,8 @@ caller's transaction, which holds SQLite's single write lock: no other writer me
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -143,30 +144,44 @@ def write_rows(table: Table, rows: Iterable[tuple]) -> int:
         placeholders = ", ".join(["%s"] * len(table.all_columns))
         sql = f"INSERT INTO {qn(table.name)} ({cols}) VALUES ({placeholders})"  # noqa: S608
         dt_idx = table.datetime_idx
-        links = _SqliteLinks(chain, table, cursor) if chain is not None else None
-        if chain is not None:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {chain.trigger}")
-        batch: list[list[Any]] = []
-        for row in rows:
-            full = list(row + defaults if defaults else row)
-            for i in dt_idx:
-                full[i] = _sqlite_datetime(full[i])
-            batch.append(full)
-            if len(batch) >= INSERT_BATCH:
+        with sqlite_links(cursor, table) as links:
+            batch: list[list[Any]] = []
+            for row in rows:
+                full = list(row + defaults if defaults else row)
+                for i in dt_idx:
+                    full[i] = _sqlite_datetime(full[i])
+                batch.append(full)
+                if len(batch) >= INSERT_BATCH:
+                    if links is not None:
+                        links.fill(batch)
+                    cursor.executemany(sql, batch)
+                    n += len(batch)
+                    batch = []
+            if batch:
                 if links is not None:
                     links.fill(batch)
                 cursor.executemany(sql, batch)
                 n += len(batch)
-                batch = []
-        if batch:
-            if links is not None:
-                links.fill(batch)
-            cursor.executemany(sql, batch)
-            n += len(batch)
-        if chain is not None:
-            for statement in sqlite_trigger_sql(chain):
-                cursor.execute(statement)
     return n
+
+
+@contextmanager
+def sqlite_links(
+    cursor: Any, table: Table, placeholder: str = "%s"
+) -> Iterator[_SqliteLinks | None]:
+    """Around an SQLite bulk write of `table`: when it is a chained table, its trigger dropped
+    and the links computed by the `_SqliteLinks` given (`fill` each batch before inserting it),
+    the trigger made again after the last. On an error the caller's transaction is rolled back,
+    which brings the trigger back with it (SQLite's schema changes are transactional).
+    `placeholder`: the cursor's parameter style (Django's cursors `%s`, sqlite3's own `?`)."""
+    chain = CHAINED_TABLES.get(table.name)
+    if chain is None:
+        yield None
+        return
+    cursor.execute(f"DROP TRIGGER IF EXISTS {chain.trigger}")
+    yield _SqliteLinks(chain, table, cursor, placeholder)
+    for statement in sqlite_trigger_sql(chain):
+        cursor.execute(statement)
 
 
 class _SqliteLinks:
@@ -174,13 +189,14 @@ class _SqliteLinks:
     them: each row after its chain's head (read from the table once per chain, then carried
     along), in the order the rows are written."""
 
-    def __init__(self, chain: ChainedTable, table: Table, cursor: Any) -> None:
+    def __init__(self, chain: ChainedTable, table: Table, cursor: Any, placeholder: str) -> None:
         index = {c: i for i, c in enumerate(table.all_columns)}
         missing = {"chain_seq", "chain_hash", *chain.partition} - index.keys()
         if missing:
             raise ValueError(f"{table.name} is written without {sorted(missing)}")
         self.chain = chain
         self.cursor = cursor
+        self.placeholder = placeholder
         self.key_idx = [index[c] for c in chain.partition]
         # Columns the generator leaves to their defaults are read as the default's text.
         self.value_idx = [index.get(c.name) for c in chain.columns]
@@ -209,7 +225,7 @@ class _SqliteLinks:
         names = [f"k{i}" for i in range(width)]
         on = " AND ".join(f"r.{c} = k.{n}" for c, n in zip(chain.partition, names, strict=True))
         part = ", ".join(f"r.{c}" for c in chain.partition)
-        one = "(" + ", ".join(["%s"] * width) + ")"
+        one = "(" + ", ".join([self.placeholder] * width) + ")"
         # The names come from the fixed chain specs (haiquan.eventlog.chain), never from input.
         select = (
             f"SELECT {part}, max(r.chain_seq), r.chain_hash FROM k JOIN {chain.table} r "  # noqa: S608

@@ -311,8 +311,12 @@ def _generate(
                             )
                             runner.maybe_commit(day)
                 runner.commit(None)
-            except BaseException:
-                runner.abort()
+            except BaseException as exc:
+                cause = runner.abort()
+                if cause is not None and cause is not exc and exc.__cause__ is None:
+                    # The writer's error came first: the main thread then only met the
+                    # transaction it had aborted ("current transaction is aborted").
+                    raise exc from cause
                 raise
 
         report.fill(composer.tally, population)
@@ -408,14 +412,17 @@ class _ChunkRunner:
             )
         )
 
-    def abort(self) -> None:
+    def abort(self) -> BaseException | None:
+        """Roll the chunk back; the writer's own error, if it had one, is returned."""
+        cause = None
         if self.composer.writer is not None:
-            self.composer.writer.discard()  # the writer off the connection before the rollback
+            cause = self.composer.writer.discard()  # off the connection before the rollback
         if self.atomic is not None:
             import sys
 
             self.atomic.__exit__(*sys.exc_info())
             self.atomic = None
+        return cause
 
 
 def _national_factor(total: int, start: datetime, end: datetime) -> float:

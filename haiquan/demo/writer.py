@@ -23,7 +23,8 @@ from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from haiquan.core.bulkwrite import INSERT_BATCH, Table, _sqlite_datetime
+from haiquan.core.bulkwrite import INSERT_BATCH, Table, _sqlite_datetime, sqlite_links
+from haiquan.eventlog.chain import BULK_SETTING, CHAINED_TABLES
 
 Batch = list[tuple[Table, list[tuple]]]
 _STOP = object()
@@ -63,11 +64,12 @@ class BackgroundWriter:
         self._queue.join()
         self._raise()
 
-    def discard(self) -> None:
-        """Wait for the writer to stop touching the connection, forgetting any error (the
-        transaction is being rolled back)."""
+    def discard(self) -> BaseException | None:
+        """Wait for the writer to stop touching the connection (the transaction is being
+        rolled back); the error it met, if any, is handed over rather than raised."""
         self._queue.join()
-        self._error = None
+        error, self._error = self._error, None
+        return error
 
     # -----------------------------------------------------------------------------------------
 
@@ -112,16 +114,36 @@ def write_rows_shared(
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in table.all_columns)
     defaults = table.defaults
+    chained = table.name in CHAINED_TABLES
     if connection.vendor == "postgresql":
         copy_sql = f"COPY {qn(table.name)} ({cols}) FROM STDIN"
-        with lock, raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row + defaults if defaults else row)
+        with lock, raw.cursor() as cursor:
+            if chained:  # the chain trigger told this transaction writes in bulk
+                cursor.execute("SELECT set_config(%s, 'on', true)", [BULK_SETTING])
+            with cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row + defaults if defaults else row)
         return len(rows)
     placeholders = ", ".join(["?"] * len(table.all_columns))
     sql = f"INSERT INTO {qn(table.name)} ({cols}) VALUES ({placeholders})"  # noqa: S608
     dt_idx = table.datetime_idx
     n = 0
+    if chained:
+        # The chain's trigger is dropped for the write (`sqlite_links`): the lock is held from
+        # its dropping to its making again, so no query of the main thread runs without it.
+        with lock:
+            cursor = raw.cursor()
+            try:
+                with sqlite_links(cursor, table, placeholder="?") as links:
+                    assert links is not None
+                    for start in range(0, len(rows), INSERT_BATCH):
+                        batch = _sqlite_rows(rows[start : start + INSERT_BATCH], defaults, dt_idx)
+                        links.fill(batch)
+                        cursor.executemany(sql, batch)
+                        n += len(batch)
+            finally:
+                cursor.close()
+        return n
     for start in range(0, len(rows), INSERT_BATCH):
         batch = _sqlite_rows(rows[start : start + INSERT_BATCH], defaults, dt_idx)
         with lock:
