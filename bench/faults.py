@@ -427,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--clients", type=int, default=8)
     args = ap.parse_args(argv)
+    # Stopped from outside (a CI timeout): unwind, so that servers and clusters are removed.
+    signal.signal(signal.SIGTERM, lambda *_a: sys.exit(143))
     names = args.scenarios.split(",")
     seconds, clients = args.seconds, args.clients
     if args.quick:

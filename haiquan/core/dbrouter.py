@@ -12,8 +12,10 @@ cases stay on the primary even there:
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
+import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -75,6 +77,12 @@ def reads_from_standby(view: F) -> F:
         with standby_reads():
             return view(request, *args, **kwargs)
 
+    # django-ninja reads an API view's parameters from its signature, resolving annotations
+    # written as strings in the wrapper's module, where `Query` and the schemas are unknown:
+    # give it the view's own signature, resolved where the view was written.
+    # (A name defined after the view: left to ninja, as without the wrapper.)
+    with contextlib.suppress(NameError):
+        wrapped.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
     return wrapped  # type: ignore[return-value]
 
 
