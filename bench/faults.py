@@ -33,6 +33,7 @@ every other connection to it, so run restart-db only when no one else's tests ar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import signal
@@ -74,9 +75,15 @@ class Server:
     """gunicorn with N sync workers, started and killed by the scenarios."""
 
     def __init__(
-        self, env: dict[str, str], workers: int = 2, port: int = PORT, timeout: int = 30
+        self,
+        env: dict[str, str],
+        workers: int = 2,
+        port: int = PORT,
+        timeout: int = 30,
+        ready_path: str = "/api/v1/openapi.json",
     ) -> None:
         self.env, self.workers, self.port, self.timeout = env, workers, port, timeout
+        self.ready_path = ready_path
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -104,10 +111,14 @@ class Server:
         )
         try:
             # Workers import every part: on a loaded machine that takes well over a minute.
-            wait_http(self.base + "/api/v1/openapi.json", timeout=300)
-        except RuntimeError:
-            self.proc.kill()  # not left running behind a failed start
+            wait_http(self.base + self.ready_path, timeout=300)
+        except BaseException:
+            workers = self.worker_pids()
+            self.proc.kill()  # not left running behind a failed start, nor its workers
             self.proc.wait()
+            for pid in workers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             raise
 
     def worker_pids(self) -> list[int]:
