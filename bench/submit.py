@@ -205,7 +205,9 @@ def main() -> None:
         base = f"http://127.0.0.1:{args.port}"
         # Workers import every part (numpy, pandas, LightGBM...): on a loaded machine that takes
         # well over a minute.
-        wait_http(base + "/api/v1/openapi.json", timeout=300)
+        # (Ready once the API answers: the public outage status, not the whole schema, which a
+        # loaded machine may take longer to build than a worker's timeout.)
+        wait_http(base + "/api/v1/outages", timeout=300)
         asyncio.run(
             run_load(base, setup["token"], setup["mst"], args.warmup, args.concurrency, args.lines)
         )
