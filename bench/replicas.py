@@ -112,7 +112,7 @@ class ReplicaPair:
 
 def cluster_programs_missing() -> str | None:
     """Why clusters of our own cannot be made here, if they cannot."""
-    from haiquan.ops.pgcluster import ClusterError, bindir
+    from haiquan.ops.pgcluster import bindir
 
     try:
         bindir()
