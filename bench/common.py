@@ -179,6 +179,13 @@ def database_create(env: dict[str, str]) -> None:
 def prepare_database(env: dict[str, str]) -> dict[str, str]:
     """A fresh database with the reference data, one enterprise, its declarant and a token."""
     database_create(env)
+    return bench_parties(env)
+
+
+def bench_parties(env: dict[str, str]) -> dict[str, str]:
+    """In env's database (migrated, with the reference data): one enterprise, its declarant
+    `bench` with a token, a second declarant `bench.reader` with a reading token (who reads the
+    enterprise's lists while `bench` files), and the analyst who loads the demo's profiles."""
     haiquan = [sys.executable, "-m", "haiquan.config.cli"]
     code = (
         "from datetime import timedelta\n"
@@ -195,18 +202,18 @@ def prepare_database(env: dict[str, str]) -> dict[str, str]:
         "t = timezone.localdate()\n"
         "for d in (-1, 0, 1):\n"
         "    exchange_rate_set(currency='USD', day=t + timedelta(days=d), rate_vnd=Decimal('25400'))\n"
-        "print(token_create(user=u, name='bench', scopes=['read', 'file', 'pay'],\n"
-        "                   expires_at=timezone.now() + timedelta(days=7))[1])\n"
+        "week = timezone.now() + timedelta(days=7)\n"
+        "r = user_create(username='bench.reader', password=None, role='declarant', enterprise_msts=[e.mst])\n"
+        "print(token_create(user=r, name='bench', scopes=['read'], expires_at=week)[1])\n"
+        "print(token_create(user=u, name='bench', scopes=['read', 'file', 'pay'], expires_at=week)[1])\n"
     )
     out = subprocess.run(
-        [*haiquan, "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+        [*haiquan, "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
-    return {"token": out.stdout.strip().splitlines()[-1], "mst": "5700100256"}
+    if out.returncode != 0:
+        raise RuntimeError(f"making the bench's parties failed: {out.stderr[-3000:]}")
+    reader_token, token = out.stdout.strip().splitlines()[-2:]
+    return {"token": token, "reader_token": reader_token, "mst": "5700100256"}
 
 
 def wait_http(url: str, timeout: float = 60) -> None:
@@ -245,11 +252,11 @@ def children_of(master: int) -> list[int]:
     return sorted(pids)
 
 
-def backend_pids(database: str) -> list[int]:
+def backend_pids(database: str, port: int = 5432) -> list[int]:
     """The PostgreSQL client backends connected to `database` (the server runs on this
     machine: their /proc entries are readable)."""
     out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc",
+        ["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres", "-tAc",
          "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
          f"AND datname = '{database}' AND pid <> pg_backend_pid()"],
         capture_output=True, text=True,
@@ -261,14 +268,14 @@ class CpuMeter:
     """CPU seconds spent by a gunicorn master's workers and by the PostgreSQL backends of a
     database between start() and stop(): processes that appear meanwhile count from zero."""
 
-    def __init__(self, master: int | None, database: str) -> None:
-        self.master, self.database = master, database
+    def __init__(self, master: int | None, database: str, port: int = 5432) -> None:
+        self.master, self.database, self.port = master, database, port
         self._before: dict[str, dict[int, float]] = {}
 
     def _snapshot(self) -> dict[str, dict[int, float]]:
         groups = {
             "server": children_of(self.master) if self.master else [],
-            "db": backend_pids(self.database),
+            "db": backend_pids(self.database, self.port),
         }
         return {
             name: {p: c for p in pids if (c := proc_cpu_s(p)) is not None}

@@ -14,6 +14,10 @@ the same key after any failure (connection reset, timeout, 503) as a trader's sy
 - restart-db: restart PostgreSQL (`pg_ctlcluster ... restart`) in the middle of the load. The
   server stays up and must answer 503 with Retry-After meanwhile (never 500), and serve again
   by itself once the database is back.
+- promote-standby (bench/failover.py): on a primary and a synchronous standby of its own
+  (clusters on ports from 5433, removed afterwards), the primary is crashed in the middle of
+  the load and the standby promoted by `haiquan failover-drill --promote`; reports are served
+  from the standby before and while the primary is down, and from the new primary after.
 
 Afterwards, on the database itself:
 - every declaration a client saw acknowledged exists exactly once, with the number it was told;
@@ -21,14 +25,15 @@ Afterwards, on the database itself:
 - declaration numbers have no duplicates and no gaps (serials 1..counter, per flow);
 - every declaration has the events of its state (lodged, registered, lane decided, ...).
 
-Prints a report and exits 1 on any violation. `--quick` (about a minute: kill-worker and
-restart-db, short loads) is what CI runs after the test suite; restarting PostgreSQL drops
+Prints a report and exits 1 on any violation. `--quick` (a few minutes: kill-worker,
+restart-db and promote-standby, short loads) is what CI runs after the test suite; restarting PostgreSQL drops
 every other connection to it, so run restart-db only when no one else's tests are running.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import signal
@@ -69,8 +74,16 @@ STATE_EVENTS = {
 class Server:
     """gunicorn with N sync workers, started and killed by the scenarios."""
 
-    def __init__(self, env: dict[str, str], workers: int = 2, port: int = PORT) -> None:
-        self.env, self.workers, self.port = env, workers, port
+    def __init__(
+        self,
+        env: dict[str, str],
+        workers: int = 2,
+        port: int = PORT,
+        timeout: int = 30,
+        ready_path: str = "/api/v1/openapi.json",
+    ) -> None:
+        self.env, self.workers, self.port, self.timeout = env, workers, port, timeout
+        self.ready_path = ready_path
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -89,7 +102,7 @@ class Server:
                 "--workers",
                 str(self.workers),
                 "--timeout",
-                "30",
+                str(self.timeout),
                 "--log-level",
                 "error",
             ],
@@ -98,10 +111,14 @@ class Server:
         )
         try:
             # Workers import every part: on a loaded machine that takes well over a minute.
-            wait_http(self.base + "/api/v1/openapi.json", timeout=300)
-        except RuntimeError:
-            self.proc.kill()  # not left running behind a failed start
+            wait_http(self.base + self.ready_path, timeout=300)
+        except BaseException:
+            workers = self.worker_pids()
+            self.proc.kill()  # not left running behind a failed start, nor its workers
             self.proc.wait()
+            for pid in workers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             raise
 
     def worker_pids(self) -> list[int]:
@@ -238,10 +255,15 @@ def client_loop(
 
 
 def run_load(
-    server: Server, setup: dict[str, str], clients: int, seconds: float, fault: Any
+    server: Server,
+    setup: dict[str, str],
+    clients: int,
+    seconds: float,
+    fault: Any,
+    tally: Tally | None = None,
 ) -> tuple[Tally, dict[str, Any]]:
     """Load for `seconds`, calling `fault()` a third of the way in; then let retries finish."""
-    tally = Tally()
+    tally = tally if tally is not None else Tally()
     stop = threading.Event()
     counter = itertools.count(int(time.time() * 1000) % 10**7 * 100)
     threads = [
@@ -357,6 +379,10 @@ def verify(db_url: str, tally: Tally) -> list[str]:
 
 
 def scenario(name: str, env: dict[str, str], clients: int, seconds: float) -> dict[str, Any]:
+    if name == "promote-standby":
+        from bench.failover import promote_standby  # its clusters, primary and standby
+
+        return promote_standby(env, clients, seconds)
     setup = prepare_database(env)
     server = Server(env)
     server.start()
@@ -405,15 +431,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--quick", action="store_true", help="short loads, kill-worker + restart-db")
-    ap.add_argument("--scenarios", default="kill-worker,kill-master,restart-db")
+    ap.add_argument(
+        "--quick", action="store_true", help="short loads: kill-worker, restart-db, promote-standby"
+    )
+    ap.add_argument("--scenarios", default="kill-worker,kill-master,restart-db,promote-standby")
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--clients", type=int, default=8)
     args = ap.parse_args(argv)
+    # Stopped from outside (a CI timeout): unwind, so that servers and clusters are removed.
+    signal.signal(signal.SIGTERM, lambda *_a: sys.exit(143))
     names = args.scenarios.split(",")
     seconds, clients = args.seconds, args.clients
     if args.quick:
-        names, seconds, clients = ["kill-worker", "restart-db"], 12, 6
+        names, seconds, clients = ["kill-worker", "restart-db", "promote-standby"], 12, 6
     env = {
         **os.environ,
         "DATABASE_URL": postgres_url("haiquan_faults"),

@@ -1,12 +1,18 @@
 """Benchmark: declaration submission through the HTTP API against PostgreSQL.
 
     .venv/bin/python bench/submit.py [--seconds 30] [--concurrency 16] [--lines 5]
-        [--workers 4] [--worker-class sync|gthread] [--threads 1]
+        [--workers 4] [--worker-class sync|gthread] [--threads 1] [--standby none|async|sync]
 
 Sets up a scratch PostgreSQL database (`DATABASE_URL`, default haiquan_bench on 127.0.0.1),
 starts haiquan behind gunicorn (two sync workers per core unless told otherwise), and files 5-line import declarations
 concurrently for a fixed time, each with its own Idempotency-Key, as traders' systems do.
 Every request is a full registration: validation, duties, numbering, lane, events.
+
+`--standby async|sync` runs the same load against a primary with a streaming standby of its
+own (bench/replicas.py: two clusters on ports from 5433, fsync on, removed afterwards), the
+standby asynchronous (synchronous_commit = local) or synchronous (= on: every commit waits
+until the standby has flushed it, what loses nothing on failover); "db" CPU is then the
+primary's backends'.
 
 Prints throughput and p50/p95/p99 latency and writes bench/results/submit-<time>.json.
 The load generator runs on the same machine and takes CPU from the server: the figure is
@@ -142,6 +148,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     ap.add_argument("--lines", type=int, default=5)
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--standby", choices=["none", "async", "sync"], default="none")
     args = ap.parse_args()
 
     db_url = postgres_url("haiquan_bench")
@@ -157,7 +164,23 @@ def main() -> None:
         # ...and so does the per-address limit: every client of the load runs on 127.0.0.1.
         "HAIQUAN_API_ADDRESS_RATE_PER_SECOND": "0",
     }
-    setup = prepare_database(env)
+    pair = None
+    db_port = 5432
+    if args.standby == "none":
+        setup = prepare_database(env)
+    else:
+        from bench.replicas import ReplicaPair
+
+        pair = ReplicaPair("on" if args.standby == "sync" else "local", durable=True)
+        try:
+            setup = pair.start(env)
+        except BaseException:
+            pair.stop()
+            raise
+        env.update(pair.env)
+        db_url = env["DATABASE_URL"]
+        assert pair.primary is not None
+        db_port = pair.primary.port
     server = subprocess.Popen(
         [
             sys.executable,
@@ -182,11 +205,13 @@ def main() -> None:
         base = f"http://127.0.0.1:{args.port}"
         # Workers import every part (numpy, pandas, LightGBM...): on a loaded machine that takes
         # well over a minute.
-        wait_http(base + "/api/v1/openapi.json", timeout=300)
+        # (Ready once the API answers: the public outage status, not the whole schema, which a
+        # loaded machine may take longer to build than a worker's timeout.)
+        wait_http(base + "/api/v1/outages", timeout=300)
         asyncio.run(
             run_load(base, setup["token"], setup["mst"], args.warmup, args.concurrency, args.lines)
         )
-        meter = CpuMeter(server.pid, db_url.rsplit("/", 1)[1])
+        meter = CpuMeter(server.pid, db_url.rsplit("/", 1)[1], db_port)
         meter.start()
         client_cpu0 = time.process_time()
         result = asyncio.run(
@@ -208,6 +233,8 @@ def main() -> None:
         except subprocess.TimeoutExpired:  # workers still booting ignore a graceful stop
             server.kill()
             server.wait()
+        if pair is not None:
+            pair.stop()
     report = {
         "benchmark": "declaration submission (HTTP API, PostgreSQL, gunicorn)",
         "lines_per_declaration": args.lines,
@@ -215,6 +242,7 @@ def main() -> None:
         "workers": args.workers,
         "worker_class": args.worker_class,
         "threads": args.threads,
+        "standby": args.standby,
         "target": {"throughput_per_s": 250, "p99_ms": 100},  # issue 18
         "machine": machine(),
         "python": platform.python_version(),

@@ -11,6 +11,7 @@ from haiquan.accounts.apiauth import API_AUTH
 from haiquan.audit.choices import Part, Via
 from haiquan.audit.services import declaration_access_record
 from haiquan.core.api import ObjectId, Pagination
+from haiquan.core.dbrouter import reads_from_standby
 from haiquan.core.idempotency import request_fingerprint, run_idempotent
 from haiquan.core.web import user_of
 from haiquan.eventlog.selectors import events_for_declaration
@@ -145,6 +146,7 @@ def declaration_create(
 
 
 @router.get("", response=list[DeclarationSummaryOut], summary="List declarations you may see")
+@reads_from_standby
 @paginate(Pagination)
 def declaration_list(request: HttpRequest, filters: Query[DeclarationFilter]) -> Any:
     qs = filters.filter(Declaration.objects.visible_to(user_of(request)))

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema, Status
 
 from haiquan.accounts.apiauth import API_AUTH
 from haiquan.core.api import ObjectId
+from haiquan.core.dbrouter import reads_from_standby
 from haiquan.core.web import user_of
 
 from . import services
@@ -53,6 +54,7 @@ class TargetQuery(Schema):
     summary="Declarations, trade value, revenue, enterprises, against the month before, the "
     "year before and the targets",
 )
+@reads_from_standby
 def summary(request: HttpRequest, q: Query[ReportQuery]) -> Any:
     report = statistics_report(
         user=user_of(request),

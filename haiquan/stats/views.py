@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from haiquan.core.dbrouter import reads_from_standby
 from haiquan.core.i18n import amount_text
 from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
 from haiquan.core.web import pdf_page, problem_page, role_required, user_of
@@ -152,6 +153,7 @@ def _partial_month_note(report: Report) -> str:
 
 @statistics_required
 @require_GET
+@reads_from_standby
 def dashboard(request: HttpRequest) -> HttpResponse:
     try:
         form, report = _report(request)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from haiquan.accounts.apiauth import API_AUTH
+from haiquan.core.dbrouter import reads_from_standby
 
 from . import reports
 from .choices import Dimension
@@ -186,6 +187,7 @@ def _filters(request: HttpRequest, q: TimeReleaseReportQuery) -> reports.Filters
 
 
 @router.get("/report", response=TimeReleaseReportOut, summary="Time-release figures of a period")
+@reads_from_standby
 def report(request: HttpRequest, q: Query[TimeReleaseReportQuery]) -> Any:
     """Mean, median, p90, p95, each party's and step's share (ratios of sums), unfinished and
     outlying consignments counted apart, the share released within N hours, the bottleneck

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from haiquan.core.dbrouter import reads_from_standby
 from haiquan.core.problems import ProblemError, ValidationFailed
 from haiquan.core.web import pdf_page, problem_page, role_required
 
@@ -95,6 +96,7 @@ def _dashboard_context(request: HttpRequest, f: reports.Filters, by: str) -> dic
 
 @reader_required
 @require_GET
+@reads_from_standby
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.GET or None, user=request.user)
     context: dict[str, Any] = {"form": form}

@@ -5,11 +5,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from haiquan.ops.logs import logging_config
+
+from .databases import databases_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent  # the haiquan package
 VAR_DIR = Path(os.environ.get("HAIQUAN_VAR_DIR", BASE_DIR.parent / "var"))
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # With a standby: a user who has just written reads from the primary for a while.
+    "haiquan.core.dbrouter.PrimaryPinMiddleware",
     # Customs sessions end after HAIQUAN["CUSTOMS_IDLE_MINUTES"] without a request and after
     # HAIQUAN["CUSTOMS_SESSION_MAX_HOURS"] in all.
     "haiquan.accounts.middleware.SessionAgeMiddleware",
@@ -115,28 +118,12 @@ TEMPLATES = [
 ]
 
 
-def database_from_env(default_sqlite: Path) -> dict[str, Any]:
-    """`DATABASE_URL` selects the database; SQLite under var/ when it is not set."""
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{default_sqlite}"
-    db: dict[str, Any] = dict(
-        dj_database_url.parse(url, conn_max_age=int(os.environ.get("HAIQUAN_CONN_MAX_AGE", "60")))
-    )
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        # WAL lets readers work while one writer commits; the busy timeout queues writers
-        # instead of failing them at once.
-        db["OPTIONS"] = {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-        db["CONN_MAX_AGE"] = 0
-    else:
-        db.setdefault("OPTIONS", {})
-        db["CONN_HEALTH_CHECKS"] = True
-    return db
-
-
-DATABASES = {"default": database_from_env(VAR_DIR / "haiquan.sqlite3")}
+DATABASES = databases_from_env(dict(os.environ), VAR_DIR / "haiquan.sqlite3")
+# Reports, lists and dashboards read from the standby when there is one; everything else (and
+# a user's reads just after they wrote) from the primary (haiquan.core.dbrouter).
+DATABASE_ROUTERS = ["haiquan.core.dbrouter.StandbyRouter"]
+# How long after a user's write their reads stay on the primary: longer than the standby's lag.
+HAIQUAN_STANDBY_PIN_SECONDS = int(os.environ.get("HAIQUAN_STANDBY_PIN_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/accounts/login/"
