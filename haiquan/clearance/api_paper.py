@@ -29,9 +29,14 @@ class PaperDeclarationIn(DeclarationIn):
     lane: str = Field(..., max_length=10, description="The lane decided then: green, yellow, red")
 
 
+class PaperDeclarationOut(DeclarationOut):
+    paper_number: str = Field(description="The paper declaration's number, kept")
+    back_captured: bool = Field(True, description="Captured from paper after an outage")
+
+
 @router.post(
     "/paper",
-    response={201: DeclarationOut},
+    response={201: PaperDeclarationOut},
     summary="Capture a paper declaration taken during an outage",
 )
 def paper_capture(request: Any, payload: PaperDeclarationIn) -> Any:
@@ -51,4 +56,4 @@ def paper_capture(request: Any, payload: PaperDeclarationIn) -> Any:
     out = declaration_out(
         declaration, user, progress=declaration_progress(declaration, pending=None, last_check=None)
     )
-    return Status(201, out)
+    return Status(201, {**out, "paper_number": payload.paper_number.strip(), "back_captured": True})

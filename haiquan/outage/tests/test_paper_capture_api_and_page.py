@@ -60,6 +60,7 @@ def test_the_api_captures_a_paper_declaration_with_its_number_time_and_lane(
     resp = post_paper(api(officer), body)
     assert resp.status_code == 201, resp.content
     answer = resp.json()
+    assert answer["paper_number"] == "GIAY-20BD-0042" and answer["back_captured"] is True
     decl = Declaration.objects.get(pk=answer["id"])
     assert decl.registered_at.isoformat() == body["registered_at"]
     assert decl.lane == "red" and decl.status == "inspection"
