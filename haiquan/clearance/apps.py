@@ -21,3 +21,10 @@ class ClearanceConfig(AppConfig):
         nav_item_register(
             "clearance:declaration_list", _("Find a declaration"), visible=is_customs, order=5
         )
+        # After a declared outage, officers capture the paper declarations the office took.
+        nav_item_register(
+            "clearance:paper_capture",
+            _("Capture paper declarations"),
+            visible=lambda user: getattr(user, "role", None) in ("officer", "leader"),
+            order=6,
+        )

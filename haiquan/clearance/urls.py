@@ -43,6 +43,7 @@ urlpatterns = [
     # Officers
     path("officer/queue/", views.queue, name="queue"),
     path("officer/today/", views.overview, name="overview"),
+    path("officer/paper/", views.paper_capture, name="paper_capture"),
     path("declarations/<int:pk>/check/", views.check_record, name="check_record"),
     path("declarations/<int:pk>/check/preview/", views.check_preview, name="check_preview"),
     path("declarations/<int:pk>/escalate/", views.declaration_escalate, name="escalate"),

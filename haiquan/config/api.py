@@ -22,6 +22,7 @@ install_problem_handlers(api)
 def _mount() -> None:
     from haiquan.clearance.api import router as clearance_router
     from haiquan.clearance.api_documents import router as clearance_documents_router
+    from haiquan.clearance.api_paper import router as clearance_paper_router
     from haiquan.eservices.api import router as eservices_router
     from haiquan.manifests.api import router as manifests_router
     from haiquan.notifications.api import router as notifications_router
@@ -38,6 +39,8 @@ def _mount() -> None:
     from haiquan.timerelease.api import router as timerelease_router
     from haiquan.transit.api import router as transit_router
 
+    # Paper declarations captured after an outage: before `/{declaration_id}`, which would match.
+    api.add_router("/declarations", clearance_paper_router)
     api.add_router("/declarations", clearance_router)
     api.add_router("/declarations", clearance_documents_router)  # their documents and requests
     api.add_router("/tariff", tariff_router)

@@ -117,6 +117,7 @@ CHANGES: dict[Scope, tuple[str, ...]] = {
         "POST /manifests/voyages/{voyage_id}/bills/{number}/abandoned",
         "POST /outages",
         "POST /outages/{outage_id}/end",
+        "POST /declarations/paper",
         "POST /declarations/{declaration_id}/document-check",
         "POST /declarations/{declaration_id}/inspection",
         "POST /declarations/{declaration_id}/check-preview",

@@ -412,6 +412,14 @@ def _root_of(chain: ChainedTable, previous: str, first_id: int, last_id: int) ->
     return digest.hexdigest(), count
 
 
+def root_recompute(
+    chain: ChainedTable, *, previous: str, first_id: int, last_id: int
+) -> tuple[str, int]:
+    """(root, count) of a range of the log as it is now: what an exported root is checked
+    against (haiquan.eventlog.signing)."""
+    return _root_of(chain, previous, first_id, last_id)
+
+
 def _verify_roots(
     chain: ChainedTable, result: Verification, partner_roots: Sequence[dict[str, Any]]
 ) -> None:

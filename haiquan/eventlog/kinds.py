@@ -382,6 +382,16 @@ OUTAGE_ENDED = _kind("outage.ended", _("System outage ended"), party=Party.CUSTO
 DECLARATION_BACK_CAPTURED = _kind(
     "declaration.back_captured", _("Paper declaration captured after the outage")
 )
+INQUIRY_TIME_LIMIT_EXTENDED = _kind(
+    "inquiry.time_limit_extended",
+    _("Answer's time limit extended after a system outage"),
+    party=Party.SYSTEM,
+)
+TRANSIT_DEADLINE_EXTENDED = _kind(
+    "transit.deadline_extended",
+    _("Transit deadline extended after a system outage"),
+    party=Party.SYSTEM,
+)
 
 # Risk management and analysis (risk, riskml, postaudit)
 RISK_PROFILE_CREATED = _kind("risk.profile_created", _("Risk profile created"), party=Party.CUSTOMS)

@@ -3,11 +3,15 @@ the ended spans that extend an office's time limits."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from haiquan.eventlog import kinds
+from haiquan.eventlog.models import Event
 
 from .deadlines import Span
 from .models import Outage
@@ -65,3 +69,39 @@ def outage_during(*, office_code: str, at: datetime) -> Outage | None:
         .order_by("starts_at")
         .first()
     )
+
+
+def outages_ended_for(*, office_codes: Iterable[str], days: int = 30) -> list[Outage]:
+    """The outages ended in the last `days` days at these offices or nationally, newest first:
+    those whose paper declarations an officer of these offices may still capture."""
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        Outage.objects.filter(ends_at__isnull=False, ends_at__gte=since)
+        .filter(Q(office_code="") | Q(office_code__in=list(office_codes)))
+        .order_by("-starts_at")[:20]
+    )
+
+
+def outage_spans_by_office(*, now: datetime | None = None) -> dict[str, list[Span]]:
+    """Every declared outage as a span, by office code ("" for national ones); one under way
+    runs until `now`. For measures that keep outage time apart (time release)."""
+    now = now or timezone.now()
+    out: dict[str, list[Span]] = {}
+    for code, start, end in Outage.objects.values_list("office_code", "starts_at", "ends_at"):
+        out.setdefault(code, []).append(Span(start, end or max(now, start)))
+    return out
+
+
+def outages_changed_after(event_id: int) -> list[tuple[str, datetime, datetime]]:
+    """The outages declared or ended by events after this one (office code, start, end or now):
+    what a measure kept up by an event watermark must look at again."""
+    ids = Event.objects.filter(
+        id__gt=event_id,
+        kind__in=[kinds.OUTAGE_DECLARED.code, kinds.OUTAGE_ENDED.code],
+        subject_type="outage",
+    ).values_list("subject_id", flat=True)
+    now = timezone.now()
+    return [
+        (o.office_code, o.starts_at, o.ends_at or now)
+        for o in Outage.objects.filter(pk__in=list(ids))
+    ]

@@ -22,6 +22,13 @@ class PortalConfig(AppConfig):
         # A cleared declaration's page offers its trader to rate the service (once).
         object_link_provider_register("declaration", declaration_rating_links)
 
+        from haiquan.outage.hooks import deadline_extender_register
+
+        from .outages import inquiries_extend_for_outage
+
+        # A declared outage moves on the answers that fell due while the office was down.
+        deadline_extender_register("inquiries", inquiries_extend_for_outage)
+
         from .permissions import manages_partnership, sees_inquiries, sees_rating_reports
 
         # The FAQ and the handbook are public: everyone sees this entry, logged in or not.

@@ -81,6 +81,13 @@ class TimeReleaseWithinOut(Schema):
     share: float | None
 
 
+class TimeReleaseOutageOut(Schema):
+    seconds: float = Field(description="Of the measured time, inside declared outages")
+    share: float | None = Field(description="Σ outage time / Σ total time")
+    consignments: int = Field(description="Measured consignments with time inside an outage")
+    mean_without_s: float | None = Field(description="The mean time less the outages' part")
+
+
 class TimeReleaseSummaryOut(Schema):
     registered: int
     consignments: int = Field(description="Released and not outliers: the times are over these")
@@ -99,6 +106,9 @@ class TimeReleaseSummaryOut(Schema):
     unfinished: TimeReleaseUnfinishedOut
     outliers: TimeReleaseOutliersOut
     within: TimeReleaseWithinOut
+    outage: TimeReleaseOutageOut = Field(
+        description="Time inside declared outages at the offices, shown apart from the parties"
+    )
     mean_text: str
     median_text: str
 

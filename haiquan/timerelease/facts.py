@@ -20,13 +20,16 @@ The rules of time-release measurement live here, as pure functions:
   counted separately, never averaged in. A cancellation counts whenever it comes: a declaration
   cancelled after its release (an export cleared and released for loading but never shipped,
   cancelled on the officer's decision) is cancelled, not released — its goods did not cross.
+- Declared outages (haiquan.outage) are shown apart: `outage_s` is the part of the measured
+  time that fell inside an outage declared for the consignment's office (or nationally). It
+  overlays the parties and steps (which still add up to the whole) and is not one of them.
 - Outliers: a released consignment whose measured time exceeds `OUTLIER_CAP_SECONDS` (30 days)
   is flagged and reported separately (counted, with its own mean), not averaged in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -102,6 +105,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("pre_s", "INTEGER"),  # arrival to registration
     *((f"{b}_s", "INTEGER") for b in BUCKETS),
     *((f"step_{s}_s", "INTEGER") for s in STEPS),
+    ("outage_s", "INTEGER"),  # of total_s, inside declared outages at the office
     ("amendments", "INTEGER"),
     ("document_checked", "BOOLEAN"),
     ("inspected", "BOOLEAN"),
@@ -110,6 +114,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("last_event_id", "BIGINT"),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _type in COLUMNS)
+
+
+# A declared outage's [start, end] in naive UTC (an outage under way: until now).
+OutageSpan = tuple[datetime, datetime]
 
 
 class EventRow(NamedTuple):
@@ -171,9 +179,24 @@ def local_date(moment: datetime) -> date:
 _BY_TIME = itemgetter(1, 0)  # (occurred_at, id)
 
 
-def consignment_fact(dims: Dimensions, events: Iterable[EventRow]) -> dict[str, Any] | None:
+def outage_seconds(start: datetime, end: datetime, outages: Sequence[OutageSpan]) -> float:
+    """How much of [start, end] fell inside the outages (overlapping outages counted once)."""
+    covered = 0.0
+    reached = start
+    for o_start, o_end in sorted(outages):
+        lo, hi = max(o_start, reached), min(o_end, end)
+        if hi > lo:
+            covered += (hi - lo).total_seconds()
+            reached = hi
+    return covered
+
+
+def consignment_fact(
+    dims: Dimensions, events: Iterable[EventRow], outages: Sequence[OutageSpan] = ()
+) -> dict[str, Any] | None:
     """The fact row of one consignment, or None if it was never registered (a draft).
-    Times may be aware or naive UTC; the row's are naive UTC."""
+    Times may be aware or naive UTC; the row's are naive UTC. `outages`: the declared outages
+    that covered its office (naive UTC), whose part of the measured time is kept apart."""
     ordered = sorted(events, key=_BY_TIME)
     if ordered and ordered[0].occurred_at.tzinfo is not None:
         ordered = [
@@ -242,6 +265,7 @@ def consignment_fact(dims: Dimensions, events: Iterable[EventRow]) -> dict[str, 
         "total_s": None,
         "border_s": None,
         "pre_s": None,
+        "outage_s": None,
         "amendments": 0,
         "document_checked": document_checked,
         "inspected": inspected,
@@ -287,6 +311,7 @@ def consignment_fact(dims: Dimensions, events: Iterable[EventRow]) -> dict[str, 
     row["amendments"] = amendments
     total = (released_at - registered_at).total_seconds()
     row["total_s"] = total
+    row["outage_s"] = outage_seconds(registered_at, released_at, outages) if outages else 0.0
     out_at = exited_at if exited_at is not None and exited_at > released_at else released_at
     if began is not None:
         row["border_s"] = (out_at - began).total_seconds()

@@ -26,11 +26,12 @@ from django.utils.translation import gettext as _
 from haiquan.core.problems import FieldProblem, Forbidden, ValidationFailed
 from haiquan.refdata.models import Office
 
-from .choices import Bucket, ComplianceGroup, Dimension, Step
-from .facts import BUCKETS, OUTLIER_CAP_SECONDS, STEPS
+from .choices import ComplianceGroup, Dimension
+from .facts import BUCKETS, STEPS
 from .formatting import Change, change, format_change, format_duration
 from .permissions import require_reader, scope_paths
 from .store import facts_sql, rollup_sql
+from .summary import _measured, _num, _statuses, _summary_from
 
 TAB_TARGET_HOURS = 160  # World Bank Trading across Borders: border compliance under 160 hours
 MAX_PERIOD_DAYS = 3 * 366
@@ -267,6 +268,9 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
 MEASURED = "status = 'released' AND NOT outlier"
 
 
+FLAGS = {"amended": "amendments > 0", "inspected": "inspected", "with_outage": "outage_s > 0"}
+
+
 class _Sums:
     """Counts and sums of seconds, written for the facts or for their daily rollup."""
 
@@ -281,9 +285,7 @@ class _Sums:
         return f"sum(with_{step})" if self.rollup else f"count_if(step_{step}_s > 0)"
 
     def flag(self, name: str) -> str:
-        if self.rollup:
-            return f"sum({name})"
-        return "count_if(amendments > 0)" if name == "amended" else "count_if(inspected)"
+        return f"sum({name})" if self.rollup else f"count_if({FLAGS[name]})"
 
 
 def _sums_sql(sums: _Sums, where: str, key: str = "", light: bool = False) -> str:
@@ -298,6 +300,8 @@ def _sums_sql(sums: _Sums, where: str, key: str = "", light: bool = False) -> st
         *(f"{sums.present(s)} AS with_{s}" for s in STEPS),
         f"{sums.flag('amended')} AS amended",
         f"{sums.flag('inspected')} AS inspected",
+        "sum(outage_s) AS outage_s",
+        f"{sums.flag('with_outage')} AS with_outage",
     ]
     if light:  # a breakdown's columns: the mean and customs' share
         parts = [
@@ -332,42 +336,6 @@ def _open_sql(where: str) -> str:
     )
 
 
-def _measured(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The row of released non-outliers (zeros when there is none)."""
-    for r in rows:
-        if r["status"] == "released" and not r["outlier"]:
-            return r
-    return dict.fromkeys(rows[0], 0) if rows else _ZERO_SUMS
-
-
-_ZERO_SUMS: dict[str, Any] = {
-    "n": 0,
-    "sum_s": 0,
-    **{f"bucket_{b}": 0 for b in BUCKETS},
-    **{f"step_{s}": 0 for s in STEPS},
-    **{f"with_{s}": 0 for s in STEPS},
-    "amended": 0,
-    "inspected": 0,
-}
-
-
-def _statuses(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"registered": 0, "open": 0, "cancelled": 0, "released": 0, "outliers": 0}
-    outlier_sum = 0.0
-    for r in rows:
-        n = int(r["n"] or 0)
-        out["registered"] += n
-        if r["status"] == "released":
-            out["released"] += n
-            if r["outlier"]:
-                out["outliers"] += n
-                outlier_sum += float(r["sum_s"] or 0)
-        elif r["status"] in ("open", "cancelled"):
-            out[r["status"]] += n
-    out["outliers_mean_s"] = outlier_sum / out["outliers"] if out["outliers"] else None
-    return out
-
-
 def _summary(con: duckdb.DuckDBPyConnection, f: Filters, as_of: datetime) -> dict[str, Any]:
     rollup = _rollup_for(f)
     sums = _Sums(rollup)
@@ -379,85 +347,6 @@ def _summary(con: duckdb.DuckDBPyConnection, f: Filters, as_of: datetime) -> dic
     naive = as_of.astimezone(UTC).replace(tzinfo=None)
     (waiting,) = _rows(con, _open_sql(where), [naive, naive, *params])
     return _summary_from(measured, statuses, released, waiting, f.within_hours)
-
-
-def _num(value: Any) -> float:
-    return float(value) if value is not None else 0.0
-
-
-def _summary_from(
-    row: dict[str, Any],
-    statuses: dict[str, Any],
-    released_row: dict[str, Any],
-    waiting: dict[str, Any],
-    within_hours: float,
-) -> dict[str, Any]:
-    n = int(row["n"] or 0)
-    total = _num(row["sum_s"])
-    median_s, p90_s, p95_s = released_row["q"] or (None, None, None)
-
-    def share(value: Any) -> float | None:
-        return _num(value) / total if total else None
-
-    buckets = [
-        {
-            "bucket": b.value,
-            "label": str(b.label),
-            "seconds": _num(row[f"bucket_{b.value}"]),
-            "mean_s": _num(row[f"bucket_{b.value}"]) / n if n else None,
-            "share": share(row[f"bucket_{b.value}"]),
-        }
-        for b in Bucket
-    ]
-    steps = []
-    for s in Step:
-        seconds, present = _num(row[f"step_{s.value}"]), int(row[f"with_{s.value}"] or 0)
-        steps.append(
-            {
-                "step": s.value,
-                "label": str(s.label),
-                "seconds": seconds,
-                "mean_s": seconds / n if n else None,
-                "share": share(seconds),
-                "consignments": present,
-                "mean_when_present_s": seconds / present if present else None,
-            }
-        )
-    released = statuses["released"]
-    within = int(released_row["within"] or 0)
-    return {
-        "registered": statuses["registered"],
-        "consignments": n,
-        "mean_s": total / n if n else None,
-        "median_s": median_s,
-        "p90_s": p90_s,
-        "p95_s": p95_s,
-        "min_s": released_row["min_s"],
-        "max_s": released_row["max_s"],
-        "total_s": total,
-        "customs_share": share(row["bucket_customs"]),
-        "buckets": buckets,
-        "steps": steps,
-        "amended": int(row["amended"] or 0),
-        "inspected": int(row["inspected"] or 0),
-        "unfinished": {
-            "open": statuses["open"],
-            "median_age_s": waiting["median_age"],
-            "max_age_s": waiting["max_age"],
-            "cancelled": statuses["cancelled"],
-        },
-        "outliers": {
-            "count": statuses["outliers"],
-            "mean_s": statuses["outliers_mean_s"],
-            "cap_s": OUTLIER_CAP_SECONDS,
-        },
-        "within": {
-            "hours": within_hours,
-            "released": released,
-            "count": within,
-            "share": within / released if released else None,
-        },
-    }
 
 
 def summaries(filters: list[Filters], as_of: datetime) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +19,10 @@ from django.utils.translation import gettext_noop
 from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.core.i18n import later
 from haiquan.eventlog.models import Event
+from haiquan.outage.selectors import outage_spans_by_office, outages_changed_after
 from haiquan.refdata.models import Enterprise, Office
 
-from .facts import Dimensions, EventRow, consignment_fact
+from .facts import OUTLIER_CAP_SECONDS, Dimensions, EventRow, OutageSpan, consignment_fact
 from .models import RefreshState
 from .store import rows_frame, store_count, store_generation, store_locked, store_merge, store_reset
 
@@ -76,6 +77,19 @@ class _Lookups:
             pk: (code, path) for pk, code, path in Office.objects.values_list("id", "code", "path")
         }
         self.ranks = dict(Enterprise.objects.values_list("id", "compliance_rank"))
+        # Declared outages, kept apart in each consignment's time: national ones and its office's.
+        spans = {
+            code: [(_utc(s.start), _utc(s.end)) for s in found]
+            for code, found in outage_spans_by_office().items()
+        }
+        national = spans.pop("", [])
+        self.outages: dict[str, list[OutageSpan]] = {
+            code: national + found for code, found in spans.items()
+        }
+        self.national = national
+
+    def outages_of(self, office_code: str) -> list[OutageSpan]:
+        return self.outages.get(office_code, self.national)
 
 
 def _rows_between(table: str, columns: str, lo: int, hi: int) -> list[tuple]:
@@ -136,10 +150,26 @@ def consignment_rows(ids: list[int], lookups: _Lookups | None = None) -> list[di
             compliance_rank=lookups.ranks.get(enterprise_id, ""),
             enterprise_id=enterprise_id,
         )
-        row = consignment_fact(dims, events.get(decl_id, ()))
+        row = consignment_fact(dims, events.get(decl_id, ()), lookups.outages_of(office_code))
         if row is not None:
             rows.append(row)
     return rows
+
+
+def _under_outages(since: int) -> set[int]:
+    """Consignments whose time an outage declared or ended since the watermark may overlap:
+    registered at its office (every office for a national one) before it ended and at most
+    the outlier cap before it began."""
+    found: set[int] = set()
+    for office_code, start, end in outages_changed_after(since):
+        qs = Declaration.objects.filter(
+            registered_at__lte=end,
+            registered_at__gte=start - timedelta(seconds=OUTLIER_CAP_SECONDS),
+        )
+        if office_code:
+            qs = qs.filter(office__code=office_code)
+        found.update(qs.values_list("id", flat=True))
+    return found
 
 
 def timerelease_refresh(
@@ -169,6 +199,8 @@ def timerelease_refresh(
                 if decl_id is not None
             }
         )
+        if not full:
+            changed = sorted({*changed, *_under_outages(since)})
         if say:
             say(
                 later(

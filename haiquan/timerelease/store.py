@@ -115,7 +115,12 @@ ROLLUP_KEYS = ("reg_date", "office_code", "office_path", "flow", "lane", "status
 # report filtered or broken down by one of them also reads sums, not 12 M rows.
 EXTRA_DIMENSIONS = ("transport_mode", "type_code", "hs_chapter", "compliance")
 ROLLUPS = ("", *EXTRA_DIMENSIONS)
-ROLLUP_SUMS = ("total_s", *(f"{b}_s" for b in BUCKETS), *(f"step_{s}_s" for s in STEPS))
+ROLLUP_SUMS = (
+    "total_s",
+    *(f"{b}_s" for b in BUCKETS),
+    *(f"step_{s}_s" for s in STEPS),
+    "outage_s",
+)
 
 
 def _rollup_select(source: str, name: str = "") -> str:
@@ -124,7 +129,8 @@ def _rollup_select(source: str, name: str = "") -> str:
     return (
         f"SELECT {', '.join((*ROLLUP_KEYS, name) if name else ROLLUP_KEYS)}, "  # noqa: S608 (constant names)
         f"count(*) AS n, {sums}, {present}, "
-        "count_if(amendments > 0) AS amended, count_if(inspected) AS inspected "
+        "count_if(amendments > 0) AS amended, count_if(inspected) AS inspected, "
+        "count_if(outage_s > 0) AS with_outage "
         f"FROM {source} GROUP BY ALL"
     )
 

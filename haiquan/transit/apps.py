@@ -15,3 +15,10 @@ class TransitConfig(AppConfig):
 
         exit_cover_register(transit_exit_cover)
         gate_in_observer_register(on_gate_in)
+
+        from haiquan.outage.hooks import deadline_extender_register
+
+        from .outages import movements_extend_for_outage
+
+        # A declared outage moves on the deadlines to arrive that fell while it lasted.
+        deadline_extender_register("transit", movements_extend_for_outage)

@@ -19,6 +19,7 @@ from .declaration import (
     single_row,
 )
 from .documents import AcceptForm, AnswerForm, DocumentRequestForm, DocumentUploadForm
+from .paper import PaperForm
 
 __all__ = [
     "AcceptForm",
@@ -30,6 +31,7 @@ __all__ = [
     "DocumentRequestForm",
     "DocumentUploadForm",
     "LineForm",
+    "PaperForm",
     "PenaltyForm",
     "ProblemsForm",
     "ReasonForm",

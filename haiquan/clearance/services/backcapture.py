@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haiquan.accounts.choices import Role
+from haiquan.accounts.selectors import offices_in_scope_subtrees
 from haiquan.core.problems import FieldProblem, Forbidden, ValidationFailed
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
@@ -80,22 +82,43 @@ def declaration_back_capture(
     actor: User,
     data: DeclarationInput,
     paper_number: str,
-    registered_at: datetime,
+    registered_at: datetime | None,
     lane: str,
 ) -> Declaration:
     """Capture a paper declaration taken during an ended outage at its office: an officer or
     leader of that office, its paper number, the time it was registered on paper (inside the
-    outage) and the lane decided then."""
+    outage) and the lane decided then. Anyone else is refused (403): other roles, and officers
+    of other offices."""
     from .registration import declaration_register
 
+    if getattr(actor, "role", None) not in (Role.OFFICER, Role.LEADER):
+        raise Forbidden(_("Only an officer of the office captures its paper declarations."))
+    # The officer's offices and those under them (a department's leader, its sub-offices).
+    if (
+        data.office_code
+        and not offices_in_scope_subtrees(actor).filter(code=data.office_code).exists()
+    ):
+        raise Forbidden(_("Only an officer of the office captures its paper declarations."))
     paper_number = paper_number.strip()
     problems = []
+    if not data.office_code:
+        problems.append(FieldProblem("office_code", _("Choose the office."), "required"))
     if not paper_number:
         problems.append(FieldProblem("paper_number", _("Give the paper declaration's number.")))
     if lane not in Lane.values:
         problems.append(FieldProblem("lane", _("Choose green, yellow or red.")))
-    outage = outage_during(office_code=data.office_code, at=registered_at)
-    if outage is None:
+    outage = (
+        None
+        if registered_at is None or not data.office_code
+        else outage_during(office_code=data.office_code, at=registered_at)
+    )
+    if registered_at is None:
+        problems.append(
+            FieldProblem(
+                "registered_at", _("Give the time it was registered on paper."), "required"
+            )
+        )
+    elif outage is None and data.office_code:
         problems.append(
             FieldProblem(
                 "registered_at",
@@ -103,6 +126,8 @@ def declaration_back_capture(
                 "no-outage",
             )
         )
+    elif outage is None:
+        pass
     elif outage.ends_at is None:
         problems.append(
             FieldProblem(
@@ -125,11 +150,6 @@ def declaration_back_capture(
         )
     if problems:
         raise ValidationFailed(problems)
-    assert outage is not None
-    if (
-        not getattr(actor, "is_customs", False)
-        or not actor.offices.filter(code=data.office_code).exists()
-    ):
-        raise Forbidden(_("Only an officer of the office captures its paper declarations."))
+    assert outage is not None and registered_at is not None
     paper = PaperCapture(number=paper_number, registered_at=registered_at, lane=lane, outage=outage)
     return declaration_register(actor=actor, data=data, paper=paper)

@@ -33,6 +33,7 @@ from .officer import (
     overview,
     queue,
 )
+from .paper import paper_capture
 
 __all__ = [
     "acting_for_set",
@@ -56,6 +57,7 @@ __all__ = [
     "hs_search",
     "line_row",
     "overview",
+    "paper_capture",
     "penalty_record",
     "queue",
     "request_accept",

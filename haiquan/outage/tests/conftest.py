@@ -12,6 +12,12 @@ from haiquan.clearance.tests.conftest import (  # noqa: F401 - fixtures
     rates,
 )
 from haiquan.eservices.tests.conftest import catalogue, ready_filing  # noqa: F401 - fixtures
+from haiquan.transit.tests.conftest import (  # noqa: F401 - fixtures
+    leader,
+    on_the_way,
+    places,
+    seal_keys,
+)
 
 
 @pytest.fixture

@@ -29,6 +29,10 @@ GET      /api/v1/outages                                      none              
 POST     /api/v1/outages                                      outage:office     403/403   403/403 403/403 ok/403  403/403 ok/ok   403/403  401
 POST     /api/v1/outages/{outage_id}/end                      outage:open       404/404   404/404 404/404 ok/404  404/404 ok/ok   404/404  401
 GET      /api/v1/outages/queue/{ticket}                       outage:ticket     ok/404    404/404 404/404 404/404 404/404 404/404 404/404  401
+# paper declarations taken during an (ended) outage, captured by the office's officers and
+# leaders: "own" at 20BD, "other" at 43IH (its outage ended too)
+POST     /api/v1/declarations/paper                           outage:paper      403/403   403/403 ok/403  ok/403  403/403 403/403 403/403  401
+GET      /officer/paper/                                      page              403       403     ok      ok      403     403     403      login
 """  # noqa: E501
 # fmt: on
 
@@ -87,10 +91,27 @@ def _ticket(world: World, scope: str) -> Target:
     return _target(path={"ticket": ticket.pk})
 
 
+def _paper(world: World, scope: str) -> Target:
+    return _target()
+
+
+def _paper_body(world: World, scope: str) -> dict[str, Any]:
+    from ..world import declaration_payload
+
+    party = world.own if scope == "own" else world.other
+    return {
+        **declaration_payload(party.enterprise.mst, OFFICES[scope]),
+        "paper_number": f"GIAY-{scope}",
+        "registered_at": (timezone.now() - timedelta(minutes=45)).isoformat(),
+        "lane": "yellow",
+    }
+
+
 SUBJECTS: dict[str, Callable[[World, str], Target]] = {
     "outage:office": _office,
     "outage:open": _open,
     "outage:ticket": _ticket,
+    "outage:paper": _paper,
 }
 BODIES: dict[tuple[str, str], Callable[[World, str], Any]] = {
     ("POST", "/api/v1/outages"): lambda w, s: {
@@ -99,4 +120,5 @@ BODIES: dict[tuple[str, str], Callable[[World, str], Any]] = {
         "reason": "Mất kết nối",
     },
     ("POST", "/api/v1/outages/{outage_id}/end"): lambda w, s: {},
+    ("POST", "/api/v1/declarations/paper"): _paper_body,
 }
