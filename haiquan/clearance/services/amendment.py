@@ -176,6 +176,7 @@ def declaration_amend(
             raise ValidationFailed(errors + exc.errors) from None
         if errors:
             raise ValidationFailed(errors)
+        data = resolved.data  # AHTN 2017 codes converted
         refuse_duplicates(duplicates_of(declaration, resolved), resolved)
         before = declaration.total_duties_vnd
         write_content(declaration, resolved)
