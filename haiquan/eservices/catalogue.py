@@ -293,21 +293,16 @@ def form_data_clean(spec: FormSpec, data: Any, *, prefix: str = "data") -> dict[
             continue
         if isinstance(value, str) and f.type != FieldType.TEXTAREA:
             value = value.strip()
-        if f.type == FieldType.HS_CODE:
-            resolved, problem = _clean_hs_code(value)
-            if resolved is not None:
-                out[f.name] = resolved.code
-                written = (
-                    resolved.written if resolved.converted else data.get(as_written_key(f.name))
-                )
-                if written and correlation_targets(str(written)) == [resolved.code]:
-                    out[as_written_key(f.name)] = str(written)
-        else:
-            cleaned, problem = _clean_value(f, value)
+        cleaned, problem = _clean_value(f, value)
         if problem:
             problems.append(FieldProblem(f"{prefix}.{f.name}", problem))
-        elif f.type != FieldType.HS_CODE:
-            out[f.name] = cleaned
+            continue
+        out[f.name] = cleaned
+        if f.type == FieldType.HS_CODE:
+            typed = str(value).replace(".", "").replace(" ", "")
+            written = typed if typed != cleaned else data.get(as_written_key(f.name))
+            if written and correlation_targets(str(written)) == [cleaned]:
+                out[as_written_key(f.name)] = str(written)
     if problems:
         raise ValidationFailed(problems)
     return out

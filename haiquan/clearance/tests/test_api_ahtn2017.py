@@ -5,6 +5,7 @@ divided between several lines is refused at the line's field, naming them."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -58,3 +59,24 @@ def test_a_code_divided_between_lines_is_refused_naming_them(rates, declarant, h
     assert error["code"] == "hs-code-divided"
     assert "8419.33.90" in error["problem"] and "8419.39.90" in error["problem"]
     assert Declaration.objects.count() == 0
+
+
+def test_a_draft_keeps_the_code_as_written_through_registration(rates, declarant, hoanglong):
+    from haiquan.clearance import services
+    from haiquan.clearance.tests.conftest import declaration_input
+    from haiquan.clearance.tests.conftest import line as goods_line
+
+    unit = HsLine.objects.get(code="84193930").unit
+    pcb_dryer = goods_line(
+        hs_code="84193911", unit=unit, quantity=Decimal(1), unit_price=Decimal(8000)
+    )
+    draft = services.declaration_draft_save(
+        actor=declarant, data=declaration_input(hoanglong.mst, lines=(pcb_dryer,))
+    )
+    line = draft.lines.get()
+    assert (line.hs_code, line.hs_code_as_written) == ("84193930", "84193911")
+    assert services.declaration_input_from(draft).lines[0].hs_code_as_written == "84193911"
+    registered = services.declaration_register(actor=declarant, draft=draft)
+    line = registered.lines.get()
+    assert (line.hs_code, line.hs_code_as_written) == ("84193930", "84193911")
+    assert line.import_duty_vnd == 0  # 8419.39.30's MFN rate (0 %), not a refusal
