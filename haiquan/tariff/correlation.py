@@ -102,7 +102,7 @@ def correlation_load(*, path: Path | None = None) -> int:
     Each row is checked before anything is written: both codes of eight digits, the earlier
     code not a line of the tariff in force (a code that still is a line means what the tariff in
     force says), the new one a line of it, no pair twice. `ValidationFailed` names each problem
-    by row and column."""
+    by row and column. The tariff is marked changed (`tariff_changed`)."""
     with _open(path) as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
@@ -139,12 +139,17 @@ def correlation_load(*, path: Path | None = None) -> int:
         pairs[(old, new)] = (row.get("basis") or "").strip()
     if problems:
         raise ValidationFailed(problems)
+    from .services.schedule import tariff_changed  # (it loads this table with the tariff)
+
     with transaction.atomic():
         CodeCorrelation.objects.filter(edition=EDITION).delete()
         CodeCorrelation.objects.bulk_create(
             CodeCorrelation(edition=EDITION, old_code=old, new_code=new, basis=basis)
             for (old, new), basis in pairs.items()
         )
+        # Every process's snapshot reads the new table; the shipped files' digest is kept, so
+        # `load-refdata` does not put the shipped table back over an administration's own.
+        tariff_changed(keep_digest=True)
     return len(pairs)
 
 
