@@ -22,6 +22,8 @@ class LineInput:
     co_number: str = ""
     co_date: date | None = None
     ruling_number: str = ""  # an advance ruling (classification or origin) the line relies on
+    # An AHTN 2017 code the declarant wrote, converted to `hs_code` (`hs_codes.py`).
+    hs_code_as_written: str = ""
 
 
 @dataclass(frozen=True)

@@ -209,6 +209,10 @@ class DeclarationLine(models.Model):
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="lines")
     line_no = models.PositiveSmallIntegerField(_("line"))
     hs_code = models.CharField(_("HS code"), max_length=8, db_index=True)
+    # The AHTN 2017 code the declarant wrote, when it was converted to `hs_code`.
+    hs_code_as_written = models.CharField(
+        _("HS code as declared (AHTN 2017)"), max_length=8, blank=True, default=""
+    )
     description = models.CharField(_("description"), max_length=500)
     origin = models.ForeignKey(
         "refdata.Country", verbose_name=_("origin"), on_delete=models.PROTECT, related_name="+"

@@ -12,6 +12,7 @@ from haiquan.accounts.models import User
 from haiquan.risk.choices import Lane
 
 from .choices import CancellationState, CheckKind, CheckOutcome, Incoterm, Status, TransportMode
+from .hs_codes import hs_code_note
 from .inputs import DeclarationInput, LineCorrection, LineInput
 from .models import CancellationRequest, Declaration, DeclarationLine, PenaltyDecision
 from .progress import Progress
@@ -199,6 +200,10 @@ class LineDutiesOut(Schema):
 class LineOut(Schema):
     line_no: int
     hs_code: str
+    hs_code_as_written: str = Field(
+        "", description="The AHTN 2017 code declared, when it was converted to hs_code"
+    )
+    hs_code_note: str = Field("", description="What the conversion means, in your language")
     description: str
     origin: str
     quantity: Decimal
@@ -424,6 +429,8 @@ def _line_out(ln: DeclarationLine) -> dict[str, Any]:
     return {
         "line_no": ln.line_no,
         "hs_code": ln.hs_code,
+        "hs_code_as_written": ln.hs_code_as_written,
+        "hs_code_note": hs_code_note(ln.hs_code, ln.hs_code_as_written),
         "description": ln.description,
         "origin": ln.origin_id,
         "quantity": ln.quantity,

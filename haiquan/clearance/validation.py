@@ -26,6 +26,7 @@ from haiquan.refdata.selectors import Reference, reference_current
 
 from .choices import Incoterm, TransportMode
 from .hooks import declaration_validators_run
+from .hs_codes import hs_codes_convert
 from .inputs import DeclarationInput
 
 # Modes whose goods travel under a transport document (bill of lading, air waybill, rail consignment).
@@ -57,12 +58,15 @@ def declaration_validate(
     on_day: date,
     reference: Reference | None = None,
     declarant: User | None = None,
+    tariff_token: str | None = None,
 ) -> ResolvedDeclaration:
     """Check the content of a declaration; raise `ValidationFailed` listing every problem.
+    An AHTN 2017 code that became exactly one line is converted (`hs_codes.py`): the
+    resolution's `data` is what is declared; `tariff_token` as for `Tariff.load`.
     `reference` is the reference data to check against (the current one when not given).
     `declarant`: whether that user may declare for the enterprise is read with it, in the same
     statement (`workflow.require_may_declare_for` then needs no query of its own)."""
-    errors: list[FieldProblem] = []
+    data, errors = hs_codes_convert(data, tariff_token=tariff_token)
     ref = reference or reference_current()
 
     dtype = ref.declaration_type((data.type_code or "").upper())

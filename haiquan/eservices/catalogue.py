@@ -19,7 +19,8 @@ from haiquan.core.i18n import in_language
 from haiquan.core.problems import FieldProblem, NotFound, ValidationFailed
 from haiquan.core.uploads import TYPE_NAMES
 from haiquan.refdata.models import Country, Office
-from haiquan.tariff.selectors import hs_line_get
+from haiquan.tariff.correlation import EDITION, CodeResolution, correlation_targets
+from haiquan.tariff.selectors import hs_code_resolve
 
 from .choices import FieldType, Level, ResultKind
 from .models import Holiday, Procedure
@@ -222,14 +223,8 @@ def _clean_value(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
             return None, _("One of: %(values)s.") % {"values": ", ".join(allowed)}
         return str(value), None
     if spec.type == FieldType.HS_CODE:
-        code = str(value).replace(".", "").replace(" ", "")
-        if not (len(code) == 8 and code.isascii() and code.isdigit()):
-            return None, _("An 8-digit HS code of the national tariff, e.g. 84713020.")
-        try:
-            hs_line_get(code=code)
-        except NotFound as exc:  # says which lines of the subheading the tariff has
-            return None, exc.detail
-        return code, None
+        resolved, problem = _clean_hs_code(value)
+        return (resolved.code if resolved else None), problem
     if spec.type == FieldType.COUNTRY:
         code = str(value).strip().upper()
         if len(code) != 2 or not Country.objects.filter(code=code).exists():
@@ -243,13 +238,45 @@ def _clean_value(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
     return None, _("Unknown field type.")  # pragma: no cover - refused by form_spec_parse
 
 
+def _clean_hs_code(value: Any) -> tuple[CodeResolution | None, str | None]:
+    """A line of the tariff in force, or an AHTN 2017 code that became exactly one line
+    (converted); a code split between several lines is refused naming them."""
+    code = str(value).replace(".", "").replace(" ", "")
+    if not (len(code) == 8 and code.isascii() and code.isdigit()):
+        return None, _("An 8-digit HS code of the national tariff, e.g. 84713020.")
+    try:
+        return hs_code_resolve(code=code), None
+    except NotFound as exc:  # names the lines the code became, or those of its subheading
+        return None, exc.detail
+
+
+def as_written_key(name: str) -> str:
+    """Where the form keeps an HS code as the trader wrote it when it was converted."""
+    return f"{name}_as_written"
+
+
+def form_hs_notes(spec: FormSpec, data: dict[str, Any]) -> list[str]:
+    """What the trader is told of the HS codes converted from AHTN 2017 in the stored values."""
+    notes = []
+    for f in spec.fields:
+        written = data.get(as_written_key(f.name)) if f.type == FieldType.HS_CODE else None
+        if written and data.get(f.name):
+            notes.append(CodeResolution(code=data[f.name], written=written, edition=EDITION).note)
+    return notes
+
+
 def form_data_clean(spec: FormSpec, data: Any, *, prefix: str = "data") -> dict[str, Any]:
     """The form's values as stored; ValidationFailed naming `data.<field>` for every problem.
-    An empty optional field is left out; a field the form does not have is refused."""
+    An empty optional field is left out; a field the form does not have is refused.
+
+    An HS code of the earlier nomenclature (AHTN 2017) that became exactly one line is stored
+    as that line, with the code as the trader wrote it beside it (`<field>_as_written`, kept for
+    the record as long as the correlation maps it to the stored line)."""
     if not isinstance(data, dict):
         raise ValidationFailed([FieldProblem(prefix, _("Must be an object of the form's fields."))])
     problems: list[FieldProblem] = []
     known = {f.name for f in spec.fields}
+    known |= {as_written_key(f.name) for f in spec.fields if f.type == FieldType.HS_CODE}
     for key in data:
         if key not in known:
             problems.append(
@@ -269,8 +296,13 @@ def form_data_clean(spec: FormSpec, data: Any, *, prefix: str = "data") -> dict[
         cleaned, problem = _clean_value(f, value)
         if problem:
             problems.append(FieldProblem(f"{prefix}.{f.name}", problem))
-        else:
-            out[f.name] = cleaned
+            continue
+        out[f.name] = cleaned
+        if f.type == FieldType.HS_CODE:
+            typed = str(value).replace(".", "").replace(" ", "")
+            written = typed if typed != cleaned else data.get(as_written_key(f.name))
+            if written and correlation_targets(str(written)) == [cleaned]:
+                out[as_written_key(f.name)] = str(written)
     if problems:
         raise ValidationFailed(problems)
     return out

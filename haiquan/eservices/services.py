@@ -219,6 +219,9 @@ def filing_create(
 def filing_update(*, actor: User, filing: Filing, data: dict[str, Any]) -> Filing:
     """Change the form's values of a draft."""
     require_filer(actor, filing)
+    if isinstance(data, dict):  # an AHTN 2017 code as first written stays while it still applies
+        kept = {k: v for k, v in (filing.data or {}).items() if k.endswith("_as_written")}
+        data = {**kept, **data}
     cleaned = form_data_clean(form_spec(filing.procedure), data)
     with transaction.atomic():
         filing = _locked(filing)

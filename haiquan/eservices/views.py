@@ -33,7 +33,7 @@ from haiquan.payments.selectors import payment_order_open_get
 from haiquan.payments.simulator import bank_simulator_enabled
 
 from . import services
-from .catalogue import form_spec
+from .catalogue import form_hs_notes, form_spec
 from .choices import FEE_PURPOSE, FilingStatus, ResultKind
 from .downloads import document_response, filing_pdf_response, upload_size_guard
 from .fees import fee_simulator_pay
@@ -135,6 +135,8 @@ def filing_create(request: HttpRequest, code: str) -> HttpResponse:
                 _("Draft %(ref)s saved: attach the documents, then submit.")
                 % {"ref": filing.reference},
             )
+            for note in form_hs_notes(spec, filing.data):
+                messages.info(request, note)
             return redirect("eservices:filing_detail", filing.pk)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -154,8 +156,12 @@ def filing_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         with problems_onto(form, prefix="data."):
-            services.filing_update(actor=user_of(request), filing=filing, data=form.form_data())
+            filing = services.filing_update(
+                actor=user_of(request), filing=filing, data=form.form_data()
+            )
             messages.success(request, _("Answers changed."))
+            for note in form_hs_notes(spec, filing.data):
+                messages.info(request, note)
             return redirect("eservices:filing_detail", filing.pk)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -183,6 +189,7 @@ def _detail_context(request: HttpRequest, filing: Filing, **forms: Any) -> dict[
     context = {
         "filing": filing,
         "answers": answers,
+        "hs_notes": form_hs_notes(spec, values),
         "slots": slots,
         "messages_list": list(filing.messages.select_related("author")),
         "events": list(filing_events(filing=filing)),

@@ -20,7 +20,7 @@ from haiquan.core.problems import FieldProblem, ValidationFailed
 
 from .assistant import MAX_DESCRIPTION, classify
 from .models import Agreement, HsLine, LineRate
-from .selectors import agreement_list, hs_line_get, hs_search, line_rate_on
+from .selectors import agreement_list, hs_code_resolve, hs_line_get, hs_search, line_rate_on
 
 router = Router(tags=["tariff"], auth=API_AUTH)
 
@@ -84,6 +84,10 @@ class HsLineOut(Schema):
     valid_to: date | None
     preferential: list[PreferentialRateOut] = Field(description="In force today")
     rates: list[RatePeriodOut] = Field(description="Every period, oldest first")
+    converted_from: str = Field(
+        "", description="The AHTN 2017 code asked for, when it became exactly this line"
+    )
+    conversion_note: str = Field("", description="What the conversion means, in your language")
 
     @staticmethod
     def resolve_mfn_rate(obj: HsLine) -> Decimal | None:
@@ -193,7 +197,14 @@ def lines_search(
 
 @router.get("/lines/{code}", response=HsLineOut, summary="One tariff line with its rates")
 def line_detail(request: HttpRequest, code: str) -> HsLine:
-    return hs_line_get(code=code)
+    """A line of the tariff in force; an AHTN 2017 code that became exactly one line answers
+    with that line (`converted_from`, `conversion_note`); one split between several lines is
+    404 naming them."""
+    resolved = hs_code_resolve(code=code)
+    line = hs_line_get(code=resolved.code)
+    line.converted_from = resolved.written if resolved.converted else ""  # type: ignore[attr-defined]
+    line.conversion_note = resolved.note  # type: ignore[attr-defined]
+    return line
 
 
 @router.get(

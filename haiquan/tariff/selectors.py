@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from haiquan.core.problems import NotFound
 
+from .correlation import EDITION, CodeResolution, correlation_targets, dotted, split_text
 from .models import (
     Agreement,
     Chapter,
@@ -39,7 +40,8 @@ def hs_search(*, q: str, limit: int = 20) -> list[HsLine]:
     """The lines best matching `q`, best first, each with `.score` and `.matched` (the words of
     the query found in its texts).
 
-    Digits (dots and spaces allowed: "8703.23") are the start of a code, in code order. Words
+    Digits (dots and spaces allowed: "8703.23") are the start of a code, in code order; an
+    AHTN 2017 code that is no line any more finds the lines it became (`correlation.py`). Words
     are searched in the Vietnamese and English texts of the lines and of the rows above them,
     with or without diacritics, ranked by relevance (`search.py`).
     """
@@ -50,6 +52,8 @@ def hs_search(*, q: str, limit: int = 20) -> list[HsLine]:
     code = _code_query(raw)
     if code is not None:
         lines = list(HsLine.objects.filter(code__startswith=code).order_by("code")[:limit])
+        if not lines and len(code) == 8:  # an AHTN 2017 code: the lines it became
+            lines = list(HsLine.objects.filter(code__in=correlation_targets(code)).order_by("code"))
         for line in lines:
             line.score, line.matched = 0.0, ()  # type: ignore[attr-defined]
         return lines
@@ -80,9 +84,34 @@ def hs_line_get(*, code: str) -> HsLine:
     return line
 
 
-def hs_line_missing_text(code: str) -> str:
-    """Why a code is not a line, saying which lines of its subheading (or heading) exist."""
+def hs_code_resolve(*, code: str) -> CodeResolution:
+    """The line of the tariff in force a code written by a trader stands for.
+
+    A line of the tariff in force is itself. A code of the earlier nomenclature (AHTN 2017) that
+    the correlation maps to exactly one line is converted to it (the resolution keeps the code as
+    written and says so in `note`). Anything else — a code split between several lines, or no
+    code at all — is `NotFound`, naming the lines the trader can choose from."""
     normalised = hs_code_normalise(code)
+    if HsLine.objects.filter(code=normalised).exists():
+        return CodeResolution(code=normalised, written=normalised)
+    targets = correlation_targets(normalised)
+    if len(targets) == 1:
+        return CodeResolution(code=targets[0], written=normalised, edition=EDITION)
+    raise NotFound(hs_line_missing_text(code))
+
+
+def hs_line_missing_text(code: str) -> str:
+    """Why a code is not a line: for a code of the earlier nomenclature, the lines it became;
+    otherwise which lines of its subheading (or heading) exist."""
+    normalised = hs_code_normalise(code)
+    targets = correlation_targets(normalised)
+    if len(targets) > 1:
+        return split_text(normalised, targets)
+    if targets:
+        return _(
+            "%(code)s is a line of the %(edition)s nomenclature; in the tariff in force (AHTN "
+            "2022) it is %(line)s."
+        ) % {"code": dotted(normalised), "edition": EDITION, "line": dotted(targets[0])}
     near: list[str] = []
     if normalised.isascii() and normalised.isdigit() and len(normalised) >= 4:
         for prefix in (normalised[:6], normalised[:4]):
@@ -97,12 +126,8 @@ def hs_line_missing_text(code: str) -> str:
         return _(
             "There is no tariff line with HS code '%(code)s' in the tariff in force (AHTN 2022 "
             "nomenclature). Lines nearby: %(near)s."
-        ) % {"code": code, "near": ", ".join(_dotted(c) for c in near)}
+        ) % {"code": code, "near": ", ".join(dotted(c) for c in near)}
     return _("There is no tariff line with HS code '%(code)s'.") % {"code": code}
-
-
-def _dotted(code: str) -> str:
-    return f"{code[:4]}.{code[4:6]}.{code[6:]}" if len(code) == 8 else code
 
 
 def line_rate_on(line: HsLine, day: date | None = None) -> LineRate | None:

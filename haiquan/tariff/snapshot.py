@@ -3,8 +3,8 @@
 Registration computes duties for every declaration, hundreds a second, so the tariff is not
 re-read from the database each time. Each process keeps one snapshot:
 
-* the agreements with their parties (and each party's schedule), the origins without MFN
-  treatment, the trade remedies and the tariff-rate quotas, loaded whole (small tables);
+* the agreements with their parties (and schedules), the origins without MFN treatment, the
+  trade remedies, tariff quotas and AHTN 2017 correlation, loaded whole (small tables);
 * the HS lines with their dated rates, fetched on first use per code and kept, so a busy
   process ends up holding the lines it actually sees; `Tariff.load(None)` fetches them all.
 
@@ -262,7 +262,7 @@ class Tariff:
     Build one directly (tests, what-if calculations) or get the current one with `Tariff.load`.
     """
 
-    __slots__ = ("agreements", "lines", "non_mfn", "quotas", "remedies")
+    __slots__ = ("agreements", "correlation", "lines", "non_mfn", "quotas", "remedies")
 
     def __init__(
         self,
@@ -272,13 +272,15 @@ class Tariff:
         non_mfn: Iterable[str] = (),
         remedies: Mapping[str, tuple[RemedyData, ...]] | None = None,
         quotas: Mapping[str, tuple[QuotaData, ...]] | None = None,
+        correlation: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.lines = MappingProxyType(dict(lines))
         self.agreements = MappingProxyType(dict(agreements))
         self.non_mfn = frozenset(non_mfn)
-        # HS code → the remedies / quotas naming it
+        # HS code → the remedies / quotas naming it; AHTN 2017 code → the lines it became
         self.remedies = MappingProxyType(dict(remedies or {}))
         self.quotas = MappingProxyType(dict(quotas or {}))
+        self.correlation = MappingProxyType(dict(correlation or {}))
 
     @classmethod
     def load(cls, codes: Iterable[str] | None = None, *, token: str | None = None) -> Tariff:
@@ -328,6 +330,7 @@ class _Snapshot:
     non_mfn: frozenset[str]
     remedies: dict[str, tuple[RemedyData, ...]]
     quotas: dict[str, tuple[QuotaData, ...]]
+    correlation: dict[str, tuple[str, ...]]
     lines: dict[str, HsLineData] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
     complete: bool = False
@@ -345,6 +348,7 @@ class _TariffCache:
             self._snapshot = None
 
     def tariff(self, codes: set[str] | None, token: str | None = None) -> Tariff:
+        from .correlation import correlation_map
         from .models import TariffVersion
 
         if token is None:
@@ -358,6 +362,7 @@ class _TariffCache:
                     non_mfn=_fetch_non_mfn(),
                     remedies=_fetch_remedies(),
                     quotas=_fetch_quotas(),
+                    correlation=correlation_map(),
                 )
             if codes is None:
                 if not snap.complete:
@@ -380,6 +385,7 @@ class _TariffCache:
                 non_mfn=snap.non_mfn,
                 remedies=snap.remedies,
                 quotas=snap.quotas,
+                correlation=snap.correlation,
             )
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -23,6 +24,7 @@ from .selectors import (
     chapter_get,
     chapter_headings,
     heading_get,
+    hs_code_resolve,
     hs_line_get,
     hs_search,
     line_parents,
@@ -92,9 +94,13 @@ def _preferential_rows(rate: LineRate | None) -> list[dict[str, Any]]:
 @require_GET
 def line(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        found = hs_line_get(code=code)
+        resolved = hs_code_resolve(code=code)
+        found = hs_line_get(code=resolved.code)
     except NotFound as exc:
         return problem_page(request, exc)
+    if resolved.converted:  # an AHTN 2017 code: the line it became, saying so
+        messages.info(request, resolved.note)
+        return redirect("tariff:line", found.code)
     day = _day(request)
     rate = line_rate_on(found, day)
     context = {

@@ -19,6 +19,7 @@ from haiquan.tariff.duties import DeclarationDuties
 
 from ..choices import CheckKind, CheckOutcome
 from ..hooks import declaration_written
+from ..hs_codes import hs_codes_convert
 from ..inputs import DeclarationInput
 from ..models import CheckResult, Declaration
 from ..validation import ResolvedDeclaration
@@ -169,6 +170,7 @@ def declaration_amend(
                 code="wrong-state",
             )
         # Every problem at once: the reason, what an amendment cannot change, and the content.
+        data = hs_codes_convert(data)[0]  # an AHTN 2017 code compared as the line it became
         errors = _amendment_problems(declaration, data, reason)
         try:
             resolved, duties = reassess(declaration, data, lock_quotas=True)

@@ -173,7 +173,8 @@ def _corrections_apply(
     rate, quota draws, and a new version. Returns the duties after them."""
     data = _corrected_input(declaration, corrections)
     line_map = {c.line_no - 1: i for i, c in enumerate(corrections)}
-    _resolved, duties = reassess(declaration, data, line_map, lock_quotas=True)
+    resolved, duties = reassess(declaration, data, line_map, lock_quotas=True)
+    data = resolved.data  # an AHTN 2017 code the officer wrote, converted
     replace_lines(declaration, data, duties)
     quota_draw(declaration, data, duties)
     declaration_written(declaration)

@@ -51,6 +51,7 @@ def replace_lines(
             declaration=declaration,
             line_no=i + 1,
             hs_code=ln.hs_code,
+            hs_code_as_written=ln.hs_code_as_written,
             description=ln.description.strip(),
             origin_id=ln.origin.upper(),
             quantity=ln.quantity,
@@ -171,6 +172,7 @@ def declaration_input_from(declaration: Declaration) -> DeclarationInput:
         lines=tuple(
             LineInput(
                 hs_code=ln.hs_code,
+                hs_code_as_written=ln.hs_code_as_written,
                 description=ln.description,
                 origin=ln.origin_id,
                 quantity=ln.quantity,

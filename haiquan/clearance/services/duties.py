@@ -183,7 +183,7 @@ def declaration_duty_preview(
     """The duties a declaration would owe if registered now; nothing is saved."""
     on_day = timezone.localdate()
     ref, tariff_token, _others = cached_data()
-    resolved = declaration_validate(data, on_day=on_day, reference=ref)
+    resolved = declaration_validate(data, on_day=on_day, reference=ref, tariff_token=tariff_token)
     require_may_declare_for(actor, resolved.enterprise)
     return assess(resolved, on_day=on_day, reference=ref, tariff_token=tariff_token)
 

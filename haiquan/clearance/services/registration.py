@@ -81,7 +81,7 @@ def declaration_draft_save(
     declaration.status = step.target
     declaration.save()
     record_event(declaration, step.emits[0], actor)
-    replace_lines(declaration, data, None)
+    replace_lines(declaration, resolved.data, None)
     replace_containers(declaration, resolved.containers)
     return declaration
 
@@ -201,7 +201,10 @@ def _register(
     on_day = timezone.localdate(now)
     # A paper declaration's capture is authorised by back_capture (an officer of the office).
     declarant = actor if paper is None else None
-    resolved = declaration_validate(data, on_day=on_day, reference=ref, declarant=declarant)
+    resolved = declaration_validate(
+        data, on_day=on_day, reference=ref, declarant=declarant, tariff_token=tariff_token
+    )
+    data = resolved.data  # AHTN 2017 codes converted
     if paper is None:
         require_may_declare_for(actor, resolved.enterprise)
     rate, duties = assess(resolved, on_day=on_day, reference=ref, tariff_token=tariff_token)

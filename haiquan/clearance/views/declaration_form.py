@@ -34,6 +34,7 @@ from ..forms import (
     problem_text,
     single_row,
 )
+from ..hs_codes import hs_code_note
 from ..inputs import DeclarationInput
 from ..models import Declaration
 from ..selectors import DuplicateMatch, declaration_duplicates
@@ -123,6 +124,8 @@ def _check_the_rest(form: DeclarationForm) -> None:
 
 
 def _after_save(request: HttpRequest, draft: Declaration) -> HttpResponse:
+    for ln in draft.lines.exclude(hs_code_as_written="").order_by("line_no"):
+        messages.info(request, hs_code_note(ln.hs_code, ln.hs_code_as_written))
     if request.POST.get("action") == "continue":
         return redirect("clearance:declaration_review", pk=draft.pk)
     messages.success(request, _("Draft saved. You can come back to it at any time."))

@@ -7,6 +7,7 @@ services; the duty computation reads them through an in-memory snapshot (`snapsh
 """
 
 from .assistant import ClassifierVersion
+from .correlation import CodeCorrelation
 from .fields import AMOUNT, QUANTITY, RATE, VAT_RATES, validate_vat_rate
 from .measures import Measure, MeasureLine
 from .nomenclature import Chapter, HsLine, Section, TariffNode, hs_search_text
@@ -32,6 +33,7 @@ __all__ = [
     "AgreementParty",
     "Chapter",
     "ClassifierVersion",
+    "CodeCorrelation",
     "HsLine",
     "LineRate",
     "Measure",

@@ -70,6 +70,7 @@ SHIPPED = {
     "quotas": "tariff_quotas.csv",
     "measures": "measures.csv",
     "inspection_lists": "vn_specialised_procedures.csv.gz",
+    "correlation": "ahtn2017_ahtn2022.csv",
 }
 SHIPPED_SOURCE = "vn-tariff (Decree 26/2023/ND-CP and the FTA decrees)"
 _BATCH = 1000
@@ -117,7 +118,8 @@ class LoadResult:
 def tariff_load_shipped(*, force: bool = False) -> int:
     """Load the tariff shipped with haiquan: agreements and their parties, sections and
     chapters, the whole published tariff with its rates (valid from always), the tariff-rate
-    quotas and the ministries' inspection lists with their reviewed reading.
+    quotas, the ministries' inspection lists with their reviewed reading and the correlation of
+    AHTN 2017 codes with the lines in force.
 
     Idempotent and quick when nothing changed (the files' digest is remembered); run it again
     after an upgrade. Returns the number of HS lines in the schedule."""
@@ -137,11 +139,13 @@ def tariff_load_shipped(*, force: bool = False) -> int:
             source=SHIPPED_SOURCE,
             actor=None,
         )
+        from ..correlation import correlation_load
         from ..measures import measures_load  # (they import this module)
         from ..quotas import tariff_quotas_load
 
         tariff_quotas_load()
         measures_load()
+        correlation_load()
         tariff_changed(digest=digest)
     return result.lines
 

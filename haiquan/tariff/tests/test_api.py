@@ -70,6 +70,24 @@ def test_description_follows_the_language(client):
     )
 
 
+def test_an_ahtn_2017_code_answers_with_the_line_it_became(client):
+    resp = client.get("/api/v1/tariff/lines/8419.39.11", HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["code"] == "84193930" and body["converted_from"] == "84193911"
+    assert body["conversion_note"].startswith("8419.39.11 (AHTN 2017) is now 8419.39.30")
+    vi = client.get("/api/v1/tariff/lines/84193911", HTTP_ACCEPT_LANGUAGE="vi").json()
+    assert (
+        vi["conversion_note"] != body["conversion_note"] and "8419.39.30" in vi["conversion_note"]
+    )
+    current = client.get("/api/v1/tariff/lines/84193930").json()
+    assert (current["converted_from"], current["conversion_note"]) == ("", "")
+    divided = client.get("/api/v1/tariff/lines/84193919")
+    assert divided.status_code == 404
+    assert divided["Content-Type"] == "application/problem+json"
+    assert "8419.33.90" in divided.json()["detail"] and "8419.39.90" in divided.json()["detail"]
+
+
 def test_unknown_code_is_a_404_problem(client):
     resp = client.get("/api/v1/tariff/lines/99999999")
     assert resp.status_code == 404

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from haiquan.core.problems import NotFound
 from haiquan.tariff.models import HsLine
@@ -61,18 +62,27 @@ def test_a_line_with_its_parents_and_a_heading_with_its_rows():
 
 
 def test_an_unknown_code_names_the_lines_nearby():
-    # 8419.39.19 was a line of the 2017 nomenclature; AHTN 2022 has 8419.39.30 and .90.
+    # 8419.39.19 was a line of AHTN 2017, divided by AHTN 2022 (spray dryers went to 8419.33).
     with pytest.raises(NotFound) as exc:
         hs_line_get(code="84193919")
+    assert "8419.33.90" in str(exc.value.detail) and "8419.39.90" in str(exc.value.detail)
+    with pytest.raises(NotFound) as exc:
+        hs_line_get(code="84193999")  # never a line: those of its subheading
     assert "8419.39.30" in str(exc.value.detail) and "8419.39.90" in str(exc.value.detail)
     assert hs_line_get(code="2203.00.91").code == "22030091"
 
 
 def test_the_advance_ruling_form_takes_every_line_of_the_tariff():
     """The online advance-ruling form (eservices) checks its HS code against the whole tariff;
-    a code of the 2017 nomenclature is refused with the lines its subheading has now."""
+    a code of the 2017 nomenclature is converted when it became one line, refused naming the
+    lines when it was divided."""
     from haiquan.core.problems import ValidationFailed
-    from haiquan.eservices.catalogue import catalogue_load, form_data_clean, form_spec
+    from haiquan.eservices.catalogue import (
+        catalogue_load,
+        form_data_clean,
+        form_hs_notes,
+        form_spec,
+    )
     from haiquan.eservices.models import Procedure
 
     catalogue_load()
@@ -86,8 +96,22 @@ def test_the_advance_ruling_form_takes_every_line_of_the_tariff():
         assert form_data_clean(spec, {**data, "proposed_hs_code": code})["proposed_hs_code"] == (
             code.replace(".", "")
         )
+    # An AHTN 2017 code that became one line: converted, kept as written, the trader told.
+    cleaned = form_data_clean(spec, {**data, "proposed_hs_code": "8419.39.11"})
+    assert cleaned["proposed_hs_code"] == "84193930"
+    assert cleaned["proposed_hs_code_as_written"] == "84193911"
+    with translation.override("en"):
+        assert form_hs_notes(spec, cleaned) == [
+            "8419.39.11 (AHTN 2017) is now 8419.39.30 in the tariff in force (AHTN 2022): the "
+            "code was converted. Check that the line describes the goods."
+        ]
+    assert form_data_clean(spec, cleaned) == cleaned  # submitted again, the record stays
+    # ... but only for the line the code became.
+    moved = {**cleaned, "proposed_hs_code": "84193990"}
+    assert "proposed_hs_code_as_written" not in form_data_clean(spec, moved)
+    # A code divided between several lines: refused naming them (spray dryers are 8419.33).
     with pytest.raises(ValidationFailed) as exc:
         form_data_clean(spec, {**data, "proposed_hs_code": "84193919"})
     (problem,) = exc.value.errors
     assert problem.field == "data.proposed_hs_code"
-    assert "8419.39.30" in str(problem.problem) and "8419.39.90" in str(problem.problem)
+    assert "8419.33.90" in str(problem.problem) and "8419.39.90" in str(problem.problem)

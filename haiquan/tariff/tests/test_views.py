@@ -36,6 +36,13 @@ def test_a_line_page_shows_its_parents_and_rates_by_agreement(visitor):
     assert visitor.get(reverse("tariff:line", args=["84193919"])).status_code == 404
 
 
+def test_an_ahtn_2017_code_opens_the_line_it_became_saying_so(visitor):
+    resp = visitor.get(reverse("tariff:line", args=["84193911"]), follow=True)
+    assert resp.redirect_chain == [(reverse("tariff:line", args=["84193930"]), 302)]
+    html = resp.content.decode()
+    assert "8419.39.11 (AHTN 2017)" in html and "8419.39.30" in html
+
+
 def test_the_search_page_and_its_partial(visitor):
     page = visitor.get(reverse("tariff:search"), {"q": "o to"}).content.decode()
     assert 'data-testid="tariff-results"' in page and "8703" in page

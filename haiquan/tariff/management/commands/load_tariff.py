@@ -4,6 +4,7 @@ haiquan load-tariff --published FILE.csv[.gz] [--valid-from 2027-01-01] [--valid
 haiquan load-tariff --lines FILE [--preferential FILE] [--agreements FILE --parties FILE]
 haiquan load-tariff --remedies FILE
 haiquan load-tariff --quotas FILE
+haiquan load-tariff --correlation FILE   (AHTN 2017 → AHTN 2022: ahtn2017,ahtn2022,basis)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import ValidationFailed
+from haiquan.tariff.correlation import correlation_load
 from haiquan.tariff.quotas import tariff_quotas_load
 from haiquan.tariff.remedies import trade_remedies_load
 from haiquan.tariff.services import agreements_load, tariff_load_csv, tariff_load_published
@@ -52,6 +54,11 @@ class Command(BaseCommand):
         parser.add_argument("--parties", type=Path, help="CSV of the parties to each agreement")
         parser.add_argument("--remedies", type=Path, help="CSV of trade remedies")
         parser.add_argument("--quotas", type=Path, help="CSV of tariff-rate quotas")
+        parser.add_argument(
+            "--correlation",
+            type=Path,
+            help="CSV of AHTN 2017 codes and the lines in force they became (replaces the table)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name in (
@@ -62,6 +69,7 @@ class Command(BaseCommand):
             "parties",
             "remedies",
             "quotas",
+            "correlation",
         ):
             path = options[name]
             if path is not None and not path.is_file():
@@ -74,9 +82,10 @@ class Command(BaseCommand):
             raise CommandError(_("--published and --lines are two formats: give one."))
         if options["preferential"] and not options["lines"]:
             raise CommandError(_("--preferential goes with --lines."))
-        if not any(options[n] for n in ("published", "lines", "agreements", "remedies", "quotas")):
+        kinds = ("published", "lines", "agreements", "remedies", "quotas", "correlation")
+        if not any(options[n] for n in kinds):
             raise CommandError(
-                _("Give --published, --lines, --agreements, --remedies or --quotas.")
+                _("Give --published, --lines, --agreements, --remedies, --quotas or --correlation.")
             )
         try:
             with transaction.atomic():  # everything given, or nothing
@@ -121,6 +130,9 @@ class Command(BaseCommand):
                 if options["quotas"]:
                     n = tariff_quotas_load(path=options["quotas"])
                     self.stdout.write(_("Tariff quotas loaded: %(n)d.") % {"n": n})
+                if options["correlation"]:  # after the lines it points at
+                    n = correlation_load(path=options["correlation"])
+                    self.stdout.write(_("AHTN 2017 correlation pairs loaded: %(n)d.") % {"n": n})
         except ValidationFailed as exc:
             for problem in exc.errors:
                 self.stderr.write(f"{problem.field}: {problem.problem}")
