@@ -293,6 +293,10 @@ def _notification(world: World, scope: str) -> Any:
     return _target(query={"limit": 500}, listed=str(note.pk))
 
 
+def _notification_page(world: World, scope: str) -> Any:
+    return _target(path={"pk": int(_notification(world, scope).listed or 0)})
+
+
 def _cdci_response(world: World, scope: str) -> Any:
     p = world.party(scope)
     return _target(
@@ -319,9 +323,7 @@ SUBJECTS: dict[str, Callable[[World, str], Any]] = {
     "portal:subscription": _subscription,
     "portal:subscribe": lambda w, s: _target(body={"hs_chapter": "84", "by_email": False}),
     "portal:notification": _notification,
-    "portal:notification-page": lambda w, s: _target(
-        path={"pk": int(_notification(w, s).listed)}
-    ),
+    "portal:notification-page": _notification_page,
     "portal:campaign": lambda w, s: _target(path={"code": CAMPAIGN}),
     "portal:cdci-response": _cdci_response,
     "portal:agreement": lambda w, s: _target(path={"pk": _agreement(w, s).pk}),
