@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
@@ -227,6 +227,8 @@ def subscription_set(*, user: User, kind: str, portal: bool, email: bool) -> Sub
 
 # --- webhook endpoints --------------------------------------------------------------------------
 
+DISABLED_BY_OWNER = gettext_noop("Disabled by its owner")
+
 
 def enterprises_managed_by(user: User) -> list[Enterprise]:
     """The enterprises whose webhook endpoints the user manages: a declarant's enterprises, a
@@ -317,6 +319,28 @@ def endpoint_enable(*, actor: User, endpoint_id: int) -> WebhookEndpoint:
     )
     endpoint.refresh_from_db()
     return endpoint
+
+
+def endpoint_disable(*, actor: User, endpoint_id: int) -> WebhookEndpoint:
+    """Stop calling an endpoint (its owner's choice): what happens meanwhile waits, and is
+    sent when it is enabled again."""
+    endpoint = endpoint_get_for(actor, endpoint_id)
+    if endpoint.disabled_at is None:
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            disabled_at=timezone.now(), disabled_reason=DISABLED_BY_OWNER
+        )
+        endpoint.refresh_from_db()
+    return endpoint
+
+
+def endpoint_rotate_secret(*, actor: User, endpoint_id: int) -> tuple[WebhookEndpoint, str]:
+    """A new signing secret, returned once; bodies are signed with it from the next call on
+    (a secret that leaked is then worthless)."""
+    endpoint = endpoint_get_for(actor, endpoint_id)
+    secret = secrets.token_urlsafe(32)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret)
+    endpoint.refresh_from_db()
+    return endpoint, secret
 
 
 def endpoint_delete(*, actor: User, endpoint_id: int) -> None:
