@@ -59,6 +59,7 @@ def test_the_request_for_documents_reaches_the_trader_by_the_bell_and_the_answer
     live_server: Any, page: Any, new_page: Any, world: World, artifacts: Path
 ) -> None:
     url = live_server.url
+    page.set_default_timeout(60_000)  # a shared machine under load: slow, not wrong
     the_worker_passes()  # running before the filing: it tells from then on
     decl = services.declaration_register(
         actor=world.declarant, data=dragon_fruit(world.enterprise.mst)
@@ -68,6 +69,7 @@ def test_the_request_for_documents_reaches_the_trader_by_the_bell_and_the_answer
 
     # The officer opens the declaration from the queue and asks for the signed invoice.
     desk = new_page()
+    desk.set_default_timeout(60_000)
     officer = officer_logs_in(desk, url, artifacts, world)
     desk.locator("[data-testid=queue] tbody tr", has_text=decl.number or "").locator(
         "a"

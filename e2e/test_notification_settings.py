@@ -50,6 +50,7 @@ def test_the_trader_manages_its_systems_and_reads_the_delivery_log(
     browser_problems: list[str],
 ) -> None:
     url = live_server.url
+    page.set_default_timeout(60_000)  # a shared machine under load: slow, not wrong
     deliver(max_seconds=5)  # the worker runs: it tells from now on
     trader = trader_logs_in(page, url, artifacts)
 
