@@ -31,6 +31,7 @@ urlpatterns = [
     path("risk-models/", include("haiquan.riskml.urls")),
     path("post-audit/", include("haiquan.postaudit.urls")),
     path("portal/", include("haiquan.portal.urls")),
+    path("notifications/", include("haiquan.notifications.urls")),
     # Health checks for load balancers and metrics for Prometheus (haiquan.ops).
     path("", include("haiquan.ops.urls")),
     path("tariff/", include("haiquan.tariff.urls")),

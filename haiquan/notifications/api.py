@@ -1,6 +1,6 @@
 """The notifications API, mounted at /api/v1/notifications: the catalogue of kinds, your
-subscriptions, one notification read, and your enterprise's webhook endpoints with their
-delivery logs and redelivery. Thin: parse, call a service or a selector, answer."""
+subscriptions, one notification read, and your enterprise's (or your partner agency's) webhook
+endpoints with their delivery logs and redelivery. Thin: parse, call a service or a selector, answer."""
 
 from datetime import datetime
 from typing import Any
@@ -46,7 +46,9 @@ class NotificationSubscriptionOut(Schema):
 
 
 class EndpointIn(Schema):
-    enterprise_mst: str = Field(max_length=14)
+    # The owner: one of your enterprises, or the partner agency you act for.
+    enterprise_mst: str = Field("", max_length=14)
+    agency_code: str = Field("", max_length=20)
     url: str = Field(max_length=500)
     kinds: list[str] = Field(default_factory=list, max_length=50)
     description: str = Field("", max_length=200)
@@ -54,7 +56,8 @@ class EndpointIn(Schema):
 
 class EndpointOut(Schema):
     id: int
-    enterprise_mst: str
+    enterprise_mst: str | None
+    agency_code: str
     url: str
     kinds: list[str]
     description: str
@@ -91,7 +94,8 @@ class DeliveryOut(Schema):
 def _endpoint_out(e: WebhookEndpoint) -> dict[str, Any]:
     return {
         "id": e.pk,
-        "enterprise_mst": e.enterprise.mst,
+        "enterprise_mst": e.enterprise.mst if e.enterprise else None,
+        "agency_code": e.agency_code,
         "url": e.url,
         "kinds": e.kinds,
         "description": e.description,
@@ -187,6 +191,7 @@ def endpoint_create(request: HttpRequest, payload: EndpointIn) -> Any:
     endpoint, secret = services.endpoint_register(
         actor=user_of(request),
         enterprise_mst=payload.enterprise_mst,
+        agency_code=payload.agency_code,
         url=payload.url,
         kinds=payload.kinds,
         description=payload.description,

@@ -12,6 +12,9 @@ Recipients (`Audience`):
   and those enterprises' webhook endpoints. Nobody else, whoever they are.
 - OFFICERS: the officers and leaders of the event's office and of the offices above it.
 - DIRECT: the sender names the users (and the enterprises whose endpoints hear of it).
+- AGENCIES: the webhook endpoints of the partner agencies the subject concerns (the single
+  window says which: those asked for a document on the declaration). A kind of another audience
+  marked `agencies` is told to those endpoints too.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class NotificationKind:
     portal: bool = True  # default when nobody has said otherwise
     email: bool = True
     webhook: bool = True
+    agencies: bool = False  # the concerned agencies' endpoints hear of it too
 
 
 CATALOGUE: dict[str, NotificationKind] = {}
@@ -51,19 +55,28 @@ def _kind(
     from_event: bool = True,
     email: bool = True,
     webhook: bool = True,
+    agencies: bool = False,
 ) -> NotificationKind:
     if code in CATALOGUE:
         raise ValueError(f"notification kind {code} is in the catalogue twice")
     if from_event and code not in kinds.KINDS:
         raise ValueError(f"notification kind {code} names no event kind")
     kind = NotificationKind(
-        code, label, title, audience, from_event=from_event, email=email, webhook=webhook
+        code,
+        label,
+        title,
+        audience,
+        from_event=from_event,
+        email=email,
+        webhook=webhook,
+        agencies=agencies or audience == Audience.AGENCIES,
     )
     CATALOGUE[code] = kind
     return kind
 
 
 TRADERS, OFFICERS, DIRECT = Audience.TRADERS, Audience.OFFICERS, Audience.DIRECT
+AGENCIES = Audience.AGENCIES
 
 # The trader hears of its own declarations and applications.
 _kind(
@@ -95,12 +108,14 @@ _kind(
     kinds.DECLARATION_CLEARED.label,
     gettext_noop("Declaration %(ref)s cleared"),
     TRADERS,
+    agencies=True,
 )
 _kind(
     str(kinds.DECLARATION_RELEASED),
     kinds.DECLARATION_RELEASED.label,
     gettext_noop("Declaration %(ref)s: goods released"),
     TRADERS,
+    agencies=True,
 )
 _kind(
     str(kinds.DECLARATION_DOCUMENTS_REQUESTED),
@@ -145,6 +160,14 @@ _kind(
     OFFICERS,
     webhook=False,
 )
+# Partner agencies' systems hear that customs asks them for a permit or an inspection result.
+_kind(
+    str(kinds.SINGLEWINDOW_REQUESTED),
+    kinds.SINGLEWINDOW_REQUESTED.label,
+    gettext_noop("Declaration %(ref)s: a permit or inspection result is requested"),
+    AGENCIES,
+    email=False,
+)
 # Sent by the portal, which names the recipients.
 _kind(
     str(kinds.INQUIRY_ANSWERED),
@@ -182,7 +205,10 @@ NEWS_PUBLISHED = _kind(
 )
 
 EVENT_KINDS = frozenset(k.code for k in CATALOGUE.values() if k.from_event)
-WEBHOOK_KINDS = tuple(sorted(k.code for k in CATALOGUE.values() if k.webhook))
+WEBHOOK_KINDS = tuple(
+    sorted(k.code for k in CATALOGUE.values() if k.webhook and k.audience != Audience.AGENCIES)
+)
+AGENCY_WEBHOOK_KINDS = tuple(sorted(k.code for k in CATALOGUE.values() if k.webhook and k.agencies))
 
 
 def kind_get(code: str) -> NotificationKind | None:

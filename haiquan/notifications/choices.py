@@ -20,3 +20,4 @@ class Audience(models.TextChoices):
     TRADERS = "traders", _("The subject's enterprise: its declarants and its broker")
     OFFICERS = "officers", _("Officers and leaders of the office concerned")
     DIRECT = "direct", _("Named by the part that sends it")
+    AGENCIES = "agencies", _("The partner agencies asked about the subject (their systems)")

@@ -18,7 +18,7 @@ writer at a time), after GAP_GRACE_SECONDS. The first run starts at the end of t
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -35,7 +35,7 @@ from .choices import Audience
 from .conf import notify_setting
 from .models import DispatchCursor, EmailDelivery, Notification, WebhookDelivery, WebhookEndpoint
 from .services import preferences, webhook_body
-from .subjects import Subject, subjects_resolve
+from .subjects import Subject, subjects_agencies, subjects_resolve
 
 CURSOR = "events"
 
@@ -196,7 +196,9 @@ def _fan_out(events: list[Event]) -> None:
     for endpoint in WebhookEndpoint.objects.filter(
         enterprise_id__in=owner_ids, disabled_at__isnull=True
     ):
+        assert endpoint.enterprise_id is not None
         endpoints_by_enterprise[endpoint.enterprise_id].append(endpoint)
+    agencies, endpoints_by_agency = _agencies(events)
 
     now = timezone.now()
     notes: list[Notification] = []
@@ -238,32 +240,20 @@ def _fan_out(events: list[Event]) -> None:
             notes.append(note)
             mails.append((note, email and bool(user.email)))
         if spec.webhook:
-            owners = {*subject.enterprise_ids, *subject.broker_ids}
-            for owner in sorted(owners):
-                for endpoint in endpoints_by_enterprise.get(owner, []):
-                    if not endpoint.wants(spec.code):
-                        continue
-                    delivery = WebhookDelivery(
-                        endpoint=endpoint,
-                        kind=spec.code,
-                        event_id=event.id,
-                        ordering_key=(
-                            subject.ordering_key or f"{event.subject_type}:{event.subject_id}"
-                        )[:64],
-                        created_at=stamp,
-                        next_attempt_at=now,
-                    )
-                    delivery.body = webhook_body(
-                        delivery_id=str(delivery.id),
-                        kind=spec.code,
-                        occurred_at=event.occurred_at,
-                        subject_type=event.subject_type,
-                        subject_id=event.subject_id,
-                        reference=subject.reference,
-                        api_url=subject.api_url,
-                        event_id=event.id,
-                    )
-                    deliveries.append(delivery)
+            owners = (
+                {*subject.enterprise_ids, *subject.broker_ids}
+                if spec.audience == Audience.TRADERS
+                else set()
+            )
+            endpoints = [e for o in sorted(owners) for e in endpoints_by_enterprise.get(o, [])]
+            if spec.agencies:
+                codes = agencies.get((event.subject_type, event.subject_id), frozenset())
+                endpoints += [e for c in sorted(codes) for e in endpoints_by_agency.get(c, [])]
+            deliveries += [
+                _delivery(endpoint, event, subject, created_at=stamp, now=now)
+                for endpoint in endpoints
+                if endpoint.wants(spec.code)
+            ]
     Notification.objects.bulk_create(notes)
     EmailDelivery.objects.bulk_create(
         [
@@ -278,3 +268,54 @@ def _fan_out(events: list[Event]) -> None:
         ]
     )
     WebhookDelivery.objects.bulk_create(deliveries)
+
+
+def _agencies(
+    events: list[Event],
+) -> tuple[dict[tuple[str, int], frozenset[str]], dict[str, list[WebhookEndpoint]]]:
+    """The agencies each subject concerns (for the kinds told to agencies), and their endpoints."""
+    by_type: dict[str, set[int]] = defaultdict(set)
+    for e in events:
+        if CATALOGUE[e.kind].agencies and CATALOGUE[e.kind].webhook:
+            by_type[e.subject_type].add(e.subject_id)
+    agencies: dict[tuple[str, int], frozenset[str]] = {}
+    for subject_type, ids in by_type.items():
+        for sid, found in subjects_agencies(subject_type, ids).items():
+            agencies[(subject_type, sid)] = found
+    endpoints: dict[str, list[WebhookEndpoint]] = defaultdict(list)
+    wanted = {c for cs in agencies.values() for c in cs}
+    if wanted:
+        for endpoint in WebhookEndpoint.objects.filter(
+            agency_code__in=wanted, disabled_at__isnull=True
+        ):
+            endpoints[endpoint.agency_code].append(endpoint)
+    return agencies, endpoints
+
+
+def _delivery(
+    endpoint: WebhookEndpoint,
+    event: Event,
+    subject: Subject,
+    *,
+    created_at: datetime,
+    now: datetime,
+) -> WebhookDelivery:
+    delivery = WebhookDelivery(
+        endpoint=endpoint,
+        kind=event.kind,
+        event_id=event.id,
+        ordering_key=(subject.ordering_key or f"{event.subject_type}:{event.subject_id}")[:64],
+        created_at=created_at,
+        next_attempt_at=now,
+    )
+    delivery.body = webhook_body(
+        delivery_id=str(delivery.id),
+        kind=event.kind,
+        occurred_at=event.occurred_at,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        reference=subject.reference,
+        api_url=subject.api_url,
+        event_id=event.id,
+    )
+    return delivery

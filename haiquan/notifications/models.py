@@ -160,14 +160,20 @@ class EmailDelivery(models.Model):
 
 class WebhookEndpoint(models.Model):
     """A trader's or an agency's system that is told of events by HTTP POST: its URL, the secret
-    the bodies are signed with, and the kinds it wants (all of its catalogue kinds if empty)."""
+    the bodies are signed with, and the kinds it wants (all of its catalogue kinds if empty).
+
+    Its owner is an enterprise, or a partner agency named by its code (the single window sits
+    above the notifications and tells them which agencies a subject concerns, `subjects.py`)."""
 
     enterprise = models.ForeignKey(
         "refdata.Enterprise",
         verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="webhook_endpoints",
     )
+    agency_code = models.CharField(_("partner agency"), max_length=20, blank=True, db_index=True)
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(_("signing secret"), max_length=128)
     kinds = models.JSONField(_("kinds"), default=list, blank=True)
@@ -189,6 +195,12 @@ class WebhookEndpoint(models.Model):
         verbose_name = _("webhook endpoint")
         verbose_name_plural = _("webhook endpoints")
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(enterprise__isnull=True) ^ models.Q(agency_code=""),
+                name="webhook_endpoint_one_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.url

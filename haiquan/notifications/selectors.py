@@ -6,7 +6,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import DeliveryAttempt, Notification, WebhookDelivery, WebhookEndpoint
+from .models import (
+    DeliveryAttempt,
+    Notification,
+    Subscription,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 def notifications_of(user: Any) -> QuerySet[Notification]:
@@ -24,3 +30,13 @@ def deliveries_of(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
 
 def attempts_of(delivery: WebhookDelivery) -> QuerySet[DeliveryAttempt]:
     return delivery.log.order_by("at", "id")
+
+
+def subscriptions_of(user: Any) -> dict[str, tuple[bool, bool]]:
+    """The user's own choices by kind: (in the portal, by e-mail)."""
+    return {
+        kind: (portal, email)
+        for kind, portal, email in Subscription.objects.filter(user=user).values_list(
+            "kind", "portal", "email"
+        )
+    }

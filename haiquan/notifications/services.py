@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
@@ -22,7 +22,7 @@ from haiquan.accounts.models import User
 from haiquan.core.problems import FieldProblem, Forbidden, NotFound, ValidationFailed
 from haiquan.refdata.models import Enterprise
 
-from .catalogue import CATALOGUE, NotificationKind
+from .catalogue import AGENCY_WEBHOOK_KINDS, CATALOGUE, WEBHOOK_KINDS, NotificationKind
 from .choices import DeliveryState
 from .models import (
     EmailDelivery,
@@ -31,6 +31,7 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from .subjects import agencies_of_user
 from .urlcheck import url_problem
 
 
@@ -226,6 +227,8 @@ def subscription_set(*, user: User, kind: str, portal: bool, email: bool) -> Sub
 
 # --- webhook endpoints --------------------------------------------------------------------------
 
+DISABLED_BY_OWNER = gettext_noop("Disabled by its owner")
+
 
 def enterprises_managed_by(user: User) -> list[Enterprise]:
     """The enterprises whose webhook endpoints the user manages: a declarant's enterprises, a
@@ -242,21 +245,31 @@ def enterprises_managed_by(user: User) -> list[Enterprise]:
 def endpoint_register(
     *,
     actor: User,
-    enterprise_mst: str,
     url: str,
+    enterprise_mst: str = "",
+    agency_code: str = "",
     kinds: list[str] | None = None,
     description: str = "",
 ) -> tuple[WebhookEndpoint, str]:
-    """Register a system of the actor's enterprise to be told of its events; the signing secret
-    is returned once (only its holder can verify the bodies)."""
-    enterprise = next((e for e in enterprises_managed_by(actor) if e.mst == enterprise_mst), None)
-    if enterprise is None:
-        raise Forbidden(_("You do not manage the systems of this enterprise."))
+    """Register a system of the actor's enterprise (or of the partner agency it acts for) to be
+    told of its events; the signing secret is returned once (only its holder can verify the
+    bodies). An agency's system hears only of the kinds told to agencies."""
+    enterprise: Enterprise | None = None
+    if agency_code:
+        if agency_code not in {code for code, _name in agencies_of_user(actor)}:
+            raise Forbidden(_("You do not manage the systems of this agency."))
+    else:
+        enterprise = next(
+            (e for e in enterprises_managed_by(actor) if e.mst == enterprise_mst), None
+        )
+        if enterprise is None:
+            raise Forbidden(_("You do not manage the systems of this enterprise."))
     errors: list[FieldProblem] = []
     problem = url_problem(url.strip())
     if problem:
         errors.append(FieldProblem("url", problem, "invalid"))
-    bad = [k for k in kinds or [] if k not in CATALOGUE or not CATALOGUE[k].webhook]
+    sent = AGENCY_WEBHOOK_KINDS if agency_code else WEBHOOK_KINDS
+    bad = [k for k in kinds or [] if k not in sent]
     if bad:
         errors.append(
             FieldProblem(
@@ -270,6 +283,7 @@ def endpoint_register(
     secret = secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint.objects.create(
         enterprise=enterprise,
+        agency_code=agency_code,
         url=url.strip(),
         secret=secret,
         kinds=sorted(set(kinds or [])),
@@ -280,8 +294,14 @@ def endpoint_register(
 
 
 def endpoints_of(user: User) -> list[WebhookEndpoint]:
+    """The endpoints the user manages: its enterprises' and its agency's, nobody else's."""
     ids = [e.pk for e in enterprises_managed_by(user)]
-    return list(WebhookEndpoint.objects.filter(enterprise_id__in=ids).select_related("enterprise"))
+    codes = [code for code, _name in agencies_of_user(user)] if user.is_active else []
+    return list(
+        WebhookEndpoint.objects.filter(Q(enterprise_id__in=ids) | Q(agency_code__in=codes))
+        .select_related("enterprise")
+        .order_by("id")
+    )
 
 
 def endpoint_get_for(user: User, endpoint_id: int) -> WebhookEndpoint:
@@ -299,6 +319,28 @@ def endpoint_enable(*, actor: User, endpoint_id: int) -> WebhookEndpoint:
     )
     endpoint.refresh_from_db()
     return endpoint
+
+
+def endpoint_disable(*, actor: User, endpoint_id: int) -> WebhookEndpoint:
+    """Stop calling an endpoint (its owner's choice): what happens meanwhile waits, and is
+    sent when it is enabled again."""
+    endpoint = endpoint_get_for(actor, endpoint_id)
+    if endpoint.disabled_at is None:
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            disabled_at=timezone.now(), disabled_reason=DISABLED_BY_OWNER
+        )
+        endpoint.refresh_from_db()
+    return endpoint
+
+
+def endpoint_rotate_secret(*, actor: User, endpoint_id: int) -> tuple[WebhookEndpoint, str]:
+    """A new signing secret, returned once; bodies are signed with it from the next call on
+    (a secret that leaked is then worthless)."""
+    endpoint = endpoint_get_for(actor, endpoint_id)
+    secret = secrets.token_urlsafe(32)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret)
+    endpoint.refresh_from_db()
+    return endpoint, secret
 
 
 def endpoint_delete(*, actor: User, endpoint_id: int) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -43,3 +44,40 @@ def subjects_resolve(subject_type: str, ids: Iterable[int]) -> dict[int, Subject
     if resolver is None or not wanted:
         return {}
     return resolver(wanted)
+
+
+# --- partner agencies ---------------------------------------------------------------------------
+# The single window knows which agencies a subject concerns (the agencies asked for a document on a
+# declaration) and which agency a user acts for; it registers both. An agency's systems hear only
+# of the subjects it was asked about, as an agency user sees only its own requests.
+
+AgencyResolver = Callable[[list[int]], dict[int, frozenset[str]]]
+AgencyOfUser = Callable[[Any], list[tuple[str, str]]]
+
+_agency_resolvers: dict[str, AgencyResolver] = {}
+_agency_of_user: list[AgencyOfUser] = []
+
+
+def subject_agencies_register(subject_type: str, resolver: AgencyResolver) -> None:
+    if subject_type in _agency_resolvers and _agency_resolvers[subject_type] is not resolver:
+        raise ValueError(f"subject type {subject_type!r} has two agency resolvers")
+    _agency_resolvers[subject_type] = resolver
+
+
+def subjects_agencies(subject_type: str, ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """The codes of the agencies each subject concerns; a subject of none is left out."""
+    resolver = _agency_resolvers.get(subject_type)
+    wanted = sorted(set(ids))
+    if resolver is None or not wanted:
+        return {}
+    return resolver(wanted)
+
+
+def agency_of_user_register(resolver: AgencyOfUser) -> None:
+    if resolver not in _agency_of_user:
+        _agency_of_user[:] = [resolver]
+
+
+def agencies_of_user(user: Any) -> list[tuple[str, str]]:
+    """(code, name) of the agencies the user acts for (none without the single window)."""
+    return _agency_of_user[0](user) if _agency_of_user else []

@@ -22,6 +22,7 @@ urlpatterns = [
     path("inquiries/<str:reference>/publish/", inquiries.inquiry_publish, name="inquiry_publish"),
     path("inquiries/<str:reference>/close/", inquiries.inquiry_close, name="inquiry_close"),
     path("notifications/", inquiries.notification_list, name="notifications"),
+    path("notifications/<int:pk>/", inquiries.notification_open, name="notification_open"),
     path("subscriptions/", inquiries.subscriptions, name="subscriptions"),
     path("ratings/", ratings.rating_report, name="ratings"),
     path("ratings/new/", ratings.rating_create, name="rating_create"),

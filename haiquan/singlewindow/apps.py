@@ -34,14 +34,22 @@ class SingleWindowConfig(AppConfig):
         )
         from haiquan.core.nav import nav_item_register
         from haiquan.core.revisions import revision_source_register
+        from haiquan.notifications.subjects import (
+            agency_of_user_register,
+            subject_agencies_register,
+        )
 
         from .asw import preference_verify
+        from .notifying import declaration_agencies, user_agencies
         from .services import declaration_blockers, declaration_written
         from .services.requirements import REVISION_NAME, REVISION_SQL
 
         clearance_guard_register(declaration_blockers)
         preference_verifier_register(preference_verify)
         declaration_written_observer_register(declaration_written)
+        # Partner agencies' systems are told of the declarations they were asked about.
+        subject_agencies_register("declaration", declaration_agencies)
+        agency_of_user_register(user_agencies)
         # The requirements table's token is read with a registration's other tokens.
         revision_source_register(REVISION_NAME, f"({REVISION_SQL})")
         nav_item_register(

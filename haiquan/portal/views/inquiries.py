@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -224,6 +225,21 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         return redirect("portal:notifications")
     page = Paginator(selectors.notifications_of(user), 25).get_page(request.GET.get("page"))
     return render(request, "portal/notifications.html", {"page": page})
+
+
+@logged_in
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification to what it is about, and count it read: the bell is what the
+    reader has not yet opened. Another user's notification is not found."""
+    user = user_of(request)
+    note = selectors.notifications_of(user).filter(pk=pk).first()
+    if note is None:
+        raise Http404
+    notification_mark_read(user=user, notification_id=note.pk)
+    # The link is the site's own (a subject's page); anything else goes to the list.
+    if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts=None):
+        return redirect(note.url)
+    return redirect("portal:notifications")
 
 
 @logged_in

@@ -4,6 +4,9 @@
 - Subscriptions and notifications are the user's own: "own" is the world declarant's (Hoàng
   Long), "other" Minh Anh's declarant's; nobody else sees or changes them, administrators
   included.
+- The pages: everyone signed in chooses how they are told; the webhook pages are for those who
+  may have systems (traders and partner agencies; customs roles 403), each endpoint its
+  owner's (404 to anyone else).
 - Webhook endpoints belong to an enterprise and are managed by the people who act for it: its
   declarants (and, for a broker firm's own endpoints, its brokers). "own" is Hoàng Long's
   endpoint, "other" Minh Anh's. The broker works for Tân Phát, not for Hoàng Long: Hoàng
@@ -40,10 +43,22 @@ DELETE   /api/v1/notifications/webhooks/{endpoint_id}         nt:endpoint       
 POST     /api/v1/notifications/webhooks/{endpoint_id}/enable  nt:endpoint       ok/404    404/404 404/404 404/404 404/404 404/404 404/404  401
 GET      /api/v1/notifications/webhooks/{endpoint_id}/deliveries nt:endpoint    ok/404    404/404 404/404 404/404 404/404 404/404 404/404  401
 POST     /api/v1/notifications/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver nt:delivery ok/404 404/404 404/404 404/404 404/404 404/404 404/404 401
+# the pages: your choices for everyone signed in; systems for the traders (and agencies)
+GET      /notifications/settings/                             page              ok        ok      ok      ok      ok      ok      ok       login
+GET      /notifications/webhooks/                             page              ok        ok      403     403     403     403     403      login
+GET      /notifications/webhooks/{pk}/                        nt:endpoint-page  ok/404    404/404 403/403 403/403 403/403 403/403 403/403  login
+GET      /notifications/webhooks/{pk}/disable/                nt:endpoint-page  405/405   405/405 403/403 403/403 403/403 403/403 403/403  login
+POST     /notifications/webhooks/{pk}/disable/                nt:endpoint-page  302/404   404/404 403/403 403/403 403/403 403/403 403/403  login
+GET      /notifications/webhooks/{pk}/enable/                 nt:endpoint-page  405/405   405/405 403/403 403/403 403/403 403/403 403/403  login
+POST     /notifications/webhooks/{pk}/enable/                 nt:endpoint-page  302/404   404/404 403/403 403/403 403/403 403/403 403/403  login
+GET      /notifications/webhooks/{pk}/rotate/                 nt:endpoint-page  405/405   405/405 403/403 403/403 403/403 403/403 403/403  login
+POST     /notifications/webhooks/{pk}/rotate/                 nt:endpoint-page  302/404   404/404 403/403 403/403 403/403 403/403 403/403  login
+GET      /notifications/webhooks/{pk}/deliveries/{delivery}/redeliver/ nt:delivery-page 405/405 405/405 403/403 403/403 403/403 403/403 403/403 login
+POST     /notifications/webhooks/{pk}/deliveries/{delivery}/redeliver/ nt:delivery-page 302/404 404/404 403/403 403/403 403/403 403/403 403/403 login
 """  # noqa: E501
 # fmt: on
 
-PAGE_NAMESPACES: tuple[str, ...] = ()
+PAGE_NAMESPACES: tuple[str, ...] = ("notifications",)
 UNOWNED = frozenset({"nt:kind"})
 
 
@@ -87,6 +102,11 @@ def _delivery(world: World, scope: str) -> Target:
     return _target(path={"endpoint_id": endpoint.pk, "delivery_id": str(delivery.pk)})
 
 
+def _delivery_page(world: World, scope: str) -> Target:
+    endpoint = _endpoint_of(world, scope)
+    return _target(path={"pk": endpoint.pk, "delivery": str(endpoint.deliveries.get().pk)})
+
+
 def _subscription(world: World, scope: str) -> Target:
     sub = services.subscription_set(
         user=_declarant(world, scope),
@@ -110,6 +130,8 @@ SUBJECTS: dict[str, Callable[[World, str], Target]] = {
     "nt:notification": _notification,
     "nt:endpoint": _endpoint,
     "nt:delivery": _delivery,
+    "nt:endpoint-page": lambda w, s: _target(path={"pk": _endpoint_of(w, s).pk}),
+    "nt:delivery-page": _delivery_page,
     "nt:enterprise": lambda w, s: _target(
         body={"enterprise_mst": w.party(s).enterprise.mst, "url": "http://127.0.0.1:9/hooks"}
     ),

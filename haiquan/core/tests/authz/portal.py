@@ -104,6 +104,7 @@ GET      /portal/inquiries/{reference}/route/                 portal:inquiry    
 GET      /portal/inquiries/{reference}/publish/               portal:inquiry    405/405   405/405 405/405 405/405 405/405 405/405 403/403  login
 GET      /portal/inquiries/{reference}/close/                 portal:inquiry    405/405   405/405 405/405 405/405 405/405 405/405 403/403  login
 GET      /portal/notifications/                               page              ok        ok      ok      ok      ok      ok      ok       login
+GET      /portal/notifications/{pk}/                          portal:notification-page 302/404 404/404 404/404 404/404 404/404 404/404 404/404 login
 GET      /portal/subscriptions/                               page              ok        ok      ok      ok      ok      ok      ok       login
 GET      /portal/ratings/                                     page              403       403     403     ok      ok      ok      403      login
 GET      /portal/ratings/new/                                 portal:rate-declaration ok/404 ok/404 403/403 403/403 403/403 403/403 403/403 login
@@ -292,6 +293,10 @@ def _notification(world: World, scope: str) -> Any:
     return _target(query={"limit": 500}, listed=str(note.pk))
 
 
+def _notification_page(world: World, scope: str) -> Any:
+    return _target(path={"pk": int(_notification(world, scope).listed or 0)})
+
+
 def _cdci_response(world: World, scope: str) -> Any:
     p = world.party(scope)
     return _target(
@@ -318,6 +323,7 @@ SUBJECTS: dict[str, Callable[[World, str], Any]] = {
     "portal:subscription": _subscription,
     "portal:subscribe": lambda w, s: _target(body={"hs_chapter": "84", "by_email": False}),
     "portal:notification": _notification,
+    "portal:notification-page": _notification_page,
     "portal:campaign": lambda w, s: _target(path={"code": CAMPAIGN}),
     "portal:cdci-response": _cdci_response,
     "portal:agreement": lambda w, s: _target(path={"pk": _agreement(w, s).pk}),
