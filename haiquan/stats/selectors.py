@@ -577,25 +577,27 @@ def statistics_report(
     )
 
 
-def targets_visible_to(
-    user: Any, *, office_code: str | None = None, year: int | None = None
-) -> list[Target]:
-    """Targets of the offices the user may report on."""
+def targets_seen_by(
+    *, user: Any, office_code: str | None = None, year: int | None = None
+) -> QuerySet[Target]:
+    """Targets of the offices the user may report on (403 outside customs)."""
     require_statistics(user)
-    qs = Target.objects.select_related("office", "updated_by").order_by(
-        "-year", "office__path", "authority"
+    qs = (
+        Target.objects.visible_to(user)
+        .select_related("office", "updated_by")
+        .order_by("-year", "office__path", "authority")
     )
     if office_code:
         qs = qs.filter(office__code=office_code)
     if year:
         qs = qs.filter(year=year)
-    return [t for t in qs if office_visible(user, t.office)]
+    return qs
 
 
 def target_get_for(user: Any, pk: int) -> Target:
     require_statistics(user)
-    target = Target.objects.select_related("office").filter(pk=pk).first()
-    if target is None or not office_visible(user, target.office):
+    target = Target.objects.visible_to(user).select_related("office").filter(pk=pk).first()
+    if target is None:
         raise NotFound(_("No such target."))
     return target
 
