@@ -207,7 +207,7 @@ def test_a_leader_of_another_office_reads_none_of_its_ratings(world: Any) -> Non
     report, through the API, counts none of Móng Cái's."""
     rate(world)
     elsewhere = user_create(
-        username="w.leader43", password=None, role="leader", office_codes=["43"]
+        username="w.rating.leader.bd", password=None, role="leader", office_codes=["43"]
     )
     auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(elsewhere, name='leader 43')}"}
     report = Client().get("/api/v1/portal/ratings/report", **auth)
