@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import Min, Model, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,7 +142,10 @@ def _report_ids(office: Office) -> list[int] | None:
     return None if len(ids) == Office.objects.count() else ids
 
 
-def _scoped(qs: QuerySet, office_ids: list[int] | None, flow: str | None) -> QuerySet:
+_Row = TypeVar("_Row", bound=Model)
+
+
+def _scoped(qs: QuerySet[_Row], office_ids: list[int] | None, flow: str | None) -> QuerySet[_Row]:
     """Rows of these offices (None: every office) and flow (None: both)."""
     if office_ids is not None:
         qs = qs.filter(office_id__in=office_ids)
