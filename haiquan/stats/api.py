@@ -26,11 +26,8 @@ from .schemas import (
 )
 from .selectors import (
     statistics_report,
-    target_collected,
-    target_get_for,
-    target_history,
-    targets_seen_by,
 )
+from .targets import target_collected, target_get_for, target_history, targets_seen_by
 
 router = Router(tags=["Statistics"], auth=API_AUTH)
 

@@ -24,7 +24,6 @@ from .models import (
     EnterpriseYear,
     MonthlyBreakdown,
     Target,
-    TargetChange,
     Watermark,
 )
 from .periods import Period, add_months, month_of, period_parse
@@ -578,42 +577,3 @@ def statistics_report(
         refreshed_at=watermark.finished_at if watermark else None,
         ancestors=[a for a in ancestors if office_visible(user, a)],
     )
-
-
-def targets_seen_by(
-    *, user: Any, office_code: str | None = None, year: int | None = None
-) -> QuerySet[Target]:
-    """Targets of the offices the user may report on (403 outside customs)."""
-    require_statistics(user)
-    qs = (
-        Target.objects.visible_to(user)
-        .select_related("office", "updated_by")
-        .order_by("-year", "office__path", "authority")
-    )
-    if office_code:
-        qs = qs.filter(office__code=office_code)
-    if year:
-        qs = qs.filter(year=year)
-    return qs
-
-
-def target_get_for(user: Any, pk: int) -> Target:
-    require_statistics(user)
-    target = Target.objects.visible_to(user).select_related("office").filter(pk=pk).first()
-    if target is None:
-        raise NotFound(_("No such target."))
-    return target
-
-
-def target_history(target: Target) -> QuerySet[TargetChange]:
-    return target.changes.select_related("changed_by").order_by("-changed_at", "-id")
-
-
-def target_collected(target: Target, *, today: date | None = None) -> TargetProgress:
-    """How far the revenue collected in the target's year (to today) reaches the target."""
-    today = today or timezone.localdate()
-    end = min(date(target.year + 1, 1, 1), today + timedelta(days=1))
-    collected = totals_for(
-        office_subtree_ids(target.office), None, date(target.year, 1, 1), end
-    ).revenue_vnd
-    return TargetProgress(target, collected, percent(collected, target.amount_vnd))

@@ -32,11 +32,8 @@ from .permissions import (
 from .selectors import (
     Report,
     statistics_report,
-    target_collected,
-    target_get_for,
-    target_history,
-    targets_seen_by,
 )
+from .targets import target_collected, target_get_for, target_history, targets_seen_by
 
 logger = logging.getLogger(__name__)
 statistics_required = role_required(may_see_statistics)
