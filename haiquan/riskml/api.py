@@ -189,6 +189,10 @@ def models_deactivate(request: HttpRequest, version: int) -> Any:
 
 
 @router.get("/{version}/drift", response=dict[str, Any])
-def models_drift(request: HttpRequest, version: int, days: int = Query(30, ge=1, le=365)) -> Any:
+def models_drift(
+    request: HttpRequest,
+    version: int,
+    days: int = Query(30, ge=1, le=365),  # type: ignore[type-arg]
+) -> Any:
     model = selectors.model_get(user=request.user, version=version)
     return selectors.drift_report(user=request.user, model=model, days=days)
