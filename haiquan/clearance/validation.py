@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext as _
 from stdnum import iso6346
@@ -123,7 +123,7 @@ def declaration_validate(
             "invalid-mst",
         )
     else:
-        found = Enterprise.objects.filter(mst=mst_std.compact(mst))
+        found: QuerySet[Enterprise] = Enterprise.objects.filter(mst=mst_std.compact(mst))
         if declarant is not None:
             found = found.annotate(
                 may_declare=Exists(

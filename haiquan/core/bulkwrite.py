@@ -124,7 +124,7 @@ class IdAllocator:
         self._free.extend(range(start, last + 1))
 
 
-def write_rows(table: Table, rows: Iterable[tuple]) -> int:
+def write_rows(table: Table, rows: Iterable[tuple[Any, ...]]) -> int:
     """Write rows (tuples in `table.columns` order). Call inside a transaction."""
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in table.all_columns)

@@ -48,6 +48,21 @@ def user_of(request: HttpRequest) -> User:
     return cast("User", request.user)
 
 
+def _onto_row(formsets: Mapping[str, forms.BaseFormSet[Any]], path: str, problem: str) -> bool:
+    """`goods[2].quantity` onto the quantity of row 2 of the formset `goods`, if it has one."""
+    name, bracket, rest = path.partition("[")
+    formset = formsets.get(name)
+    index, _close, sub = rest.partition("]")
+    sub = sub.lstrip(".")
+    if formset is None or not bracket or not index.isdigit() or int(index) >= len(formset.forms):
+        return False
+    row = formset.forms[int(index)]
+    if sub not in row.fields:
+        return False
+    row.add_error(sub, problem)
+    return True
+
+
 def apply_problems(
     form: forms.BaseForm,
     exc: ValidationFailed,
@@ -55,12 +70,15 @@ def apply_problems(
     aliases: Mapping[str, str] | None = None,
     prefix: str = "",
     root: bool = False,
+    formsets: Mapping[str, forms.BaseFormSet[Any]] | None = None,
 ) -> None:
     """Each problem of a service's refusal next to its field; a problem of a field the form does
     not have (or of none) at the top of the form. `prefix` is dropped from the service's field
     paths (`data.goods_name` → `goods_name`), `root` keeps their first part (`team[1]` → `team`),
-    `aliases` renames them."""
+    `aliases` renames them; `formsets` take the problems of their rows (`goods[1].quantity`)."""
     for problem in exc.errors:
+        if formsets and _onto_row(formsets, problem.field, problem.problem):
+            continue
         name = problem.field.removeprefix(prefix) if prefix else problem.field
         if root:
             name = name.split("[", 1)[0].split(".", 1)[0]
@@ -79,11 +97,13 @@ class problems_onto:
         aliases: Mapping[str, str] | None = None,
         prefix: str = "",
         root: bool = False,
+        formsets: Mapping[str, forms.BaseFormSet[Any]] | None = None,
     ) -> None:
         self.form = form
         self.aliases = aliases
         self.prefix = prefix
         self.root = root
+        self.formsets = formsets
         self.failed = False
 
     def __enter__(self) -> problems_onto:
@@ -96,7 +116,14 @@ class problems_onto:
         tb: TracebackType | None,
     ) -> bool:
         if isinstance(exc, ValidationFailed):
-            apply_problems(self.form, exc, aliases=self.aliases, prefix=self.prefix, root=self.root)
+            apply_problems(
+                self.form,
+                exc,
+                aliases=self.aliases,
+                prefix=self.prefix,
+                root=self.root,
+                formsets=self.formsets,
+            )
             self.failed = True
             return True
         return False

@@ -36,7 +36,7 @@ from .schemas import (
     hold_out,
     voyage_out,
 )
-from .selectors import bill_get_for, bills_of, voyage_get_for, voyages_visible_to
+from .selectors import bill_get_for, bills_of, voyage_get_for, voyages_seen_by
 
 router = Router(tags=["manifests"], auth=API_AUTH)
 
@@ -73,7 +73,7 @@ def cuscar_file(request: HttpRequest) -> Any:
 
 @router.get("/voyages", response=list[VoyageOut], summary="Voyages you may see")
 def voyage_list(request: HttpRequest) -> Any:
-    qs = voyages_visible_to(user_of(request)).prefetch_related("amendments")[:200]
+    qs = voyages_seen_by(user_of(request)).prefetch_related("amendments")[:200]
     return [voyage_out(v) for v in qs]
 
 
@@ -160,7 +160,7 @@ def abandoned_list(request: HttpRequest) -> Any:
             status=403,
             code="forbidden",
         )
-    visible = voyages_visible_to(user_of(request)).values("pk")
+    visible = voyages_seen_by(user_of(request)).values("pk")
     rows = bills_abandoned().filter(voyage__in=visible).select_related("abandoned_notice")[:500]
     return [abandoned_out(b) for b in rows]
 

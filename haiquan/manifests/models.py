@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.core.visibility import Visibility, VisibleQuerySet
+
 from .choices import AbandonedHandling, BillKind, HoldKind, HoldOutcome, ManifestMode, Source
 
 
@@ -47,6 +49,10 @@ class Voyage(models.Model):
     source = models.CharField(_("received as"), max_length=8, choices=Source.choices)
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
     amendment_count = models.PositiveIntegerField(_("amendments"), default=0)
+
+    # Customs: the voyages arriving at their offices; a carrier (or agent) its firm's.
+    visibility = Visibility(offices=("office",), carrier="carrier")
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("voyage")

@@ -1,5 +1,6 @@
-"""Reading manifests, within the caller's scope: a carrier its firm's voyages, customs officers
-and leaders the voyages arriving at their offices, analysts and administrators every voyage."""
+"""Reading manifests, within the caller's scope (`Voyage.visibility`): a carrier its firm's
+voyages, customs officers and leaders the voyages arriving at their offices, analysts and
+administrators every voyage."""
 
 from __future__ import annotations
 
@@ -18,9 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.accounts.selectors import office_scope_q
 from haiquan.clearance.choices import Status
 from haiquan.core.problems import NotFound
 
@@ -28,21 +27,12 @@ from .models import Bill, BillContainer, BillDrawdown, Hold, Voyage
 from .targeting import flag_text
 
 
-def voyages_visible_to(user: User) -> QuerySet[Voyage]:
-    qs = Voyage.objects.select_related("office", "carrier")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.role == Role.CARRIER and user.enterprise_id:
-        return qs.filter(carrier_id=user.enterprise_id)
-    if user.role in (Role.ANALYST, Role.ADMIN):
-        return qs
-    if user.role in (Role.OFFICER, Role.LEADER):
-        return qs.filter(office_scope_q(user, "office"))
-    return qs.none()
+def voyages_seen_by(user: User) -> QuerySet[Voyage]:
+    return Voyage.objects.select_related("office", "carrier").visible_to(user)
 
 
 def voyage_get_for(user: User, voyage_id: int) -> Voyage:
-    voyage = voyages_visible_to(user).filter(pk=voyage_id).first()
+    voyage = voyages_seen_by(user).filter(pk=voyage_id).first()
     if voyage is None:
         raise NotFound(_("No voyage %(id)s among the manifests you may see.") % {"id": voyage_id})
     return voyage

@@ -1,25 +1,27 @@
 """Manifest pages: the carrier files a CUSCAR file, sees its voyages, their bills and whether
 each is declared, and notifies the arrival; customs see the voyages arriving in their scope.
-Views validate and call the services; the rules live there."""
+Views validate and call the services; the rules live there. A service's refusal of the input
+goes next to the form's fields (`problems_onto`); any other problem (`Forbidden`, `NotFound`,
+`Conflict`) is answered by the problem-page middleware, as on every page."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haiquan.accounts.choices import Role
-from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
-from haiquan.core.web import role_required, user_of
+from haiquan.core.problems import NotFound, ValidationFailed
+from haiquan.core.web import problems_onto, role_required, user_of
 
 from . import services
 from .forms import ArrivalForm, CuscarForm, HoldForm, HoldReleaseForm
 from .models import Hold, Voyage
-from .selectors import bill_get_for, bills_of, voyage_get_for, voyages_visible_to
+from .selectors import bill_get_for, bills_of, voyage_get_for, voyages_seen_by
 
 
 def is_carrier(user: Any) -> bool:
@@ -40,15 +42,12 @@ carrier_required = role_required(is_carrier)
 
 
 def _voyage(request: HttpRequest, pk: int) -> Voyage:
-    try:
-        return voyage_get_for(user_of(request), pk)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    return voyage_get_for(user_of(request), pk)
 
 
 @manifests_required
 def voyage_list(request: HttpRequest) -> HttpResponse:
-    voyages = voyages_visible_to(user_of(request))[:200]
+    voyages = voyages_seen_by(user_of(request))[:200]
     return render(request, "manifests/voyage_list.html", {"voyages": voyages})
 
 
@@ -61,9 +60,7 @@ def cuscar_upload(request: HttpRequest) -> HttpResponse:
         try:
             voyage = services.cuscar_file(actor=user_of(request), text=form.cleaned_data["file"])
         except ValidationFailed as exc:
-            problems = exc.errors
-        except ProblemError as exc:
-            form.add_error("file", str(exc.detail))
+            problems = exc.errors  # listed by segment, above the form
         else:
             messages.success(
                 request,
@@ -103,16 +100,10 @@ def arrival_notify(request: HttpRequest, pk: int) -> HttpResponse:
     voyage = _voyage(request, pk)
     form = ArrivalForm(request.POST)
     if form.is_valid():
-        try:
+        with problems_onto(form):
             services.voyage_arrival_record(
                 actor=user_of(request), voyage=voyage, arrived_at=form.cleaned_data["arrived_at"]
             )
-        except ValidationFailed as exc:
-            for e in exc.errors:
-                form.add_error("arrived_at" if e.field == "arrived_at" else None, e.problem)
-        except ProblemError as exc:
-            form.add_error(None, str(exc.detail))
-        else:
             messages.success(request, _("The arrival is notified."))
             return redirect("manifests:voyage_detail", pk=voyage.pk)
     context = _detail_context(request, voyage, arrival_form=form)
@@ -120,10 +111,7 @@ def arrival_notify(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _bill(request: HttpRequest, pk: int, number: str) -> Any:
-    try:
-        return bill_get_for(user_of(request), pk, number)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    return bill_get_for(user_of(request), pk, number)
 
 
 @officer_required
@@ -133,19 +121,13 @@ def hold_place(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     bill = _bill(request, pk, number)
     form = HoldForm(request.POST)
     if form.is_valid():
-        try:
+        with problems_onto(form):
             services.hold_place(
                 actor=user_of(request),
                 bill=bill,
                 kind=form.cleaned_data["kind"],
                 reason=form.cleaned_data["reason"],
             )
-        except ValidationFailed as exc:
-            for e in exc.errors:
-                form.add_error(e.field if e.field in form.fields else None, e.problem)
-        except ProblemError as exc:
-            form.add_error(None, str(exc.detail))
-        else:
             messages.success(request, _("Bill %(v)s is held.") % {"v": bill.number})
             return redirect("manifests:voyage_detail", pk=pk)
     context = _detail_context(request, bill.voyage, hold_form=form, hold_bill=bill.number)
@@ -159,21 +141,15 @@ def hold_release(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     form = HoldReleaseForm(request.POST)
     hold = Hold.objects.filter(bill=bill, released_at__isnull=True).first()
     if hold is None:
-        raise Http404(_("Bill %(v)s is not held.") % {"v": bill.number})
+        raise NotFound(_("Bill %(v)s is not held.") % {"v": bill.number})
     if form.is_valid():
-        try:
+        with problems_onto(form):
             services.hold_release(
                 actor=user_of(request),
                 hold=hold,
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["outcome_note"],
             )
-        except ValidationFailed as exc:
-            for e in exc.errors:
-                form.add_error(e.field if e.field in form.fields else None, e.problem)
-        except ProblemError as exc:
-            form.add_error(None, str(exc.detail))
-        else:
             messages.success(request, _("The hold on bill %(v)s is released.") % {"v": bill.number})
             return redirect("manifests:voyage_detail", pk=pk)
     context = _detail_context(request, bill.voyage, release_form=form, hold_bill=bill.number)

@@ -474,6 +474,10 @@ class Rating(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
+    # Read as reports, by the office's leaders (the report's permission says who reads them).
+    visibility = Visibility(offices=("office",))
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import NATIONWIDE_ROLES, Role
 from haiquan.accounts.models import User
-from haiquan.accounts.selectors import office_scope_q
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
@@ -261,15 +260,6 @@ class RatingReport:
     officers: list[Row] | None  # None: the reader may not see officers' results
 
 
-def ratings_visible_to(user: User) -> QuerySet[Rating]:
-    if not sees_rating_reports(user):
-        return Rating.objects.none()
-    qs = Rating.objects.select_related("office", "officer")
-    if user.role in NATIONWIDE_ROLES:
-        return qs
-    return qs.filter(office_scope_q(user))
-
-
 def rating_report(
     *, user: User, date_from: date, date_to: date, office_code: str = ""
 ) -> RatingReport:
@@ -290,7 +280,11 @@ def rating_report(
     tz = timezone.get_current_timezone()
     start = timezone.make_aware(datetime.combine(date_from, time.min), tz)
     end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz)
-    qs = ratings_visible_to(user).filter(created_at__gte=start, created_at__lt=end)
+    qs = (
+        Rating.objects.select_related("office", "officer")
+        .visible_to(user)
+        .filter(created_at__gte=start, created_at__lt=end)
+    )
     if office_code:
         qs = qs.filter(office__path__contains=f"/{office_code}/")
     overall = Row("all", _("All offices"))

@@ -1,14 +1,19 @@
 """The admin reads trader analysis and audits; cases change only through the services."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import Anomaly, AuditCase, AuditFinding, AuditOutcome, RankAssessment, ScanRun
 
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+else:  # ModelAdmin is generic for the type checker only
+    _Admin = admin.ModelAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(_Admin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

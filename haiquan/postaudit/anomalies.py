@@ -177,7 +177,8 @@ def _score(x: float) -> float:
 
 
 def _day(ts: Any) -> date:
-    return pd.Timestamp(ts).date()
+    day: date = pd.Timestamp(ts).date()
+    return day
 
 
 def _top_declarations(rows: pd.DataFrame) -> list[int]:

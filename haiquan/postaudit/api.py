@@ -354,7 +354,7 @@ def anomalies_list(request: HttpRequest, filters: Query[AnomalyFilterIn]) -> Any
         run = ScanRun.objects.filter(pk=filters.run_id).first()
         if run is None:
             raise invalid("run_id", _("no such scan"), "unknown")
-    qs = selectors.anomalies_visible_to(user, run=run).filter(score__gte=filters.min_score)
+    qs = selectors.anomalies_of_run(user, run=run).filter(score__gte=filters.min_score)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.enterprise_mst:
@@ -391,7 +391,7 @@ def enterprise_risk(request: HttpRequest, mst: str) -> Any:
     rank = selectors.enterprise_rank_explain(ent)
     record = selectors.enterprise_inspections(user, ent, recent=0)
     anomalies = (
-        selectors.anomalies_visible_to(user)
+        selectors.anomalies_of_run(user)
         .filter(enterprise=ent)
         .prefetch_related("links")
         .order_by("-score", "id")[:100]
@@ -454,7 +454,7 @@ def candidates(request: HttpRequest, query: Query[AuditCandidatesQuery]) -> Any:
 def cases_list(request: HttpRequest, state: str = "") -> Any:
     user = user_of(request)
     audit_require(user)
-    qs = selectors.cases_visible_to(user)
+    qs = AuditCase.objects.select_related(*selectors.CASE_RELATED).visible_to(user)
     if state:
         qs = qs.filter(state=state)
     return qs

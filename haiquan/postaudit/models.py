@@ -20,6 +20,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.core.visibility import Visibility, VisibleQuerySet
+
 from .choices import AnomalyKind, CaseResult, CaseState, FindingKind, RankTrigger
 
 VND: dict[str, Any] = {"max_digits": 18, "decimal_places": 0, "default": Decimal(0)}
@@ -85,6 +87,11 @@ class Anomaly(models.Model):
         through="AnomalyDeclaration",
         related_name="anomalies",
     )
+
+    # Trader analysis is not an officer's: leaders see an anomaly when one of its declarations
+    # was lodged in their offices' scope.
+    visibility = Visibility(offices=("declarations__office",), offices_for=frozenset({"leader"}))
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("anomaly")
@@ -174,6 +181,11 @@ class AuditCase(models.Model):
     conclusion = models.TextField(_("conclusion"), blank=True)
     additional_duties_vnd = models.DecimalField(_("additional duties (VND)"), **VND)
     penalties_vnd = models.DecimalField(_("penalties (VND)"), **VND)
+
+    # Need to know: leaders the audits of their offices' scope, officers those on whose team
+    # they are (whatever office), besides the nation-wide roles.
+    visibility = Visibility(offices=("office",), offices_for=frozenset({"leader"}), assigned="team")
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit case")

@@ -1,8 +1,9 @@
 """Reads of trader analysis and post-clearance audit, restricted to what the user may see.
 
-Analysts and administrators see everything; leaders see the declarations of their offices'
-scope and what rests on them (an anomaly is shown when one of its declarations is in scope, an
-enterprise when it declared in scope); officers see the audit cases whose team they are on.
+Who may use them is `permissions.py`'s; which rows, each model's `visibility`: analysts and
+administrators see everything; leaders see the declarations of their offices' scope and what
+rests on them (an anomaly is shown when one of its declarations is in scope, an enterprise when
+it declared in scope); officers see the audit cases whose team they are on.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.accounts.selectors import office_scope_q, offices_in_scope_subtrees
+from haiquan.accounts.selectors import offices_in_scope_subtrees
 from haiquan.clearance.choices import CheckOutcome
 from haiquan.clearance.models import CheckResult, Declaration
 from haiquan.core.localtime import local_midnight
@@ -51,38 +51,23 @@ def latest_run() -> ScanRun | None:
 
 
 def _declarations_in_scope(user: User) -> QuerySet[Declaration]:
-    if sees_everything(user):
-        return Declaration.objects.all()
     if can_analyse(user):
-        return Declaration.objects.filter(office_scope_q(user))
+        return Declaration.objects.visible_to(user)
     return Declaration.objects.none()
 
 
-def anomalies_visible_to(user: User, *, run: ScanRun | None = None) -> QuerySet[Anomaly]:
+def anomalies_of_run(user: User, *, run: ScanRun | None = None) -> QuerySet[Anomaly]:
     """The anomalies of a run (the latest by default) the user may see."""
     run = run or latest_run()
     if run is None or not can_analyse(user):
         return Anomaly.objects.none()
-    qs = Anomaly.objects.filter(run=run)
-    if not sees_everything(user):
-        in_scope = AnomalyDeclaration.objects.filter(anomaly=OuterRef("pk")).filter(
-            office_scope_q(user, "declaration__office")
-        )
-        qs = qs.filter(Exists(in_scope))
-    return qs.select_related("enterprise")
-
-
-def enterprises_visible_to(user: User) -> QuerySet[Enterprise]:
-    if sees_everything(user):
-        return Enterprise.objects.all()
-    if not can_analyse(user):
-        return Enterprise.objects.none()
-    declared = Declaration.objects.filter(enterprise=OuterRef("pk")).filter(office_scope_q(user))
-    return Enterprise.objects.filter(Exists(declared))
+    return Anomaly.objects.filter(run=run).visible_to(user).select_related("enterprise")
 
 
 def enterprise_get_for(user: User, *, mst: str) -> Enterprise:
-    ent = enterprises_visible_to(user).filter(mst=mst).first()
+    if not can_analyse(user):
+        raise NotFound(_("No enterprise with tax code %(mst)s in your scope.") % {"mst": mst})
+    ent = Enterprise.objects.visible_to(user).filter(mst=mst).first()
     if ent is None:
         raise NotFound(_("No enterprise with tax code %(mst)s in your scope.") % {"mst": mst})
     return ent
@@ -101,7 +86,7 @@ def traders_ranked(
     user: User, *, run: ScanRun | None = None, kind: str = "", q: str = "", limit: int = 100
 ) -> list[TraderRow]:
     """Enterprises by the weight of their anomalies (sum of scores), most unusual first."""
-    qs = anomalies_visible_to(user, run=run)
+    qs = anomalies_of_run(user, run=run)
     if kind:
         qs = qs.filter(kind=kind)
     if q:
@@ -227,21 +212,12 @@ def enterprise_rank_explain(enterprise: Enterprise) -> RankExplanation:
 # Audit cases --------------------------------------------------------------------------------
 
 
-def cases_visible_to(user: User) -> QuerySet[AuditCase]:
-    qs = AuditCase.objects.select_related("enterprise", "office", "created_by")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return qs.none()
-    if sees_everything(user):
-        return qs
-    if user.role == Role.LEADER:
-        return qs.filter(Q(office__in=offices_in_scope_subtrees(user)) | Q(team=user)).distinct()
-    if user.role == Role.OFFICER:
-        return qs.filter(team=user)
-    return qs.none()
+# What the lists and pages show beside each case (the cases: `AuditCase.objects.visible_to`).
+CASE_RELATED = ("enterprise", "office", "created_by")
 
 
 def case_get_for(user: User, *, pk: int) -> AuditCase:
-    case = cases_visible_to(user).filter(pk=pk).first()
+    case = AuditCase.objects.select_related(*CASE_RELATED).visible_to(user).filter(pk=pk).first()
     if case is None:
         raise NotFound(_("No audit case %(id)s in your scope.") % {"id": pk})
     return case

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haiquan.audit.choices import Via
-from haiquan.core.problems import Conflict, Forbidden, NotFound, ValidationFailed
-from haiquan.core.web import apply_problems, problem_page, problems_onto, role_required, user_of
+from haiquan.core.problems import Conflict, Forbidden, NotFound
+from haiquan.core.web import problem_page, problems_onto, role_required, user_of
 from haiquan.eventlog.models import Event
 from haiquan.refdata.choices import ComplianceRank
 
@@ -77,7 +77,7 @@ def enterprise_detail(request: HttpRequest, mst: str) -> HttpResponse:
     )
     history = selectors.enterprise_monthly(user, ent)
     anomalies = list(
-        selectors.anomalies_visible_to(user)
+        selectors.anomalies_of_run(user)
         .filter(enterprise=ent)
         .prefetch_related("links__declaration")
         .order_by("-score", "id")[:100]
@@ -92,7 +92,9 @@ def enterprise_detail(request: HttpRequest, mst: str) -> HttpResponse:
         "rank_labels": dict(ComplianceRank.choices),
         "rules": [(code, str(text)) for code, text in RULES.items()],
         "window_months": WINDOW_MONTHS,
-        "cases": selectors.cases_visible_to(user).filter(enterprise=ent)[:20],
+        "cases": AuditCase.objects.select_related(*selectors.CASE_RELATED)
+        .visible_to(user)
+        .filter(enterprise=ent)[:20],
         "run": selectors.latest_run(),
     }
     return render(request, "postaudit/enterprise_detail.html", context)
@@ -118,7 +120,7 @@ def enterprise_rank(request: HttpRequest, mst: str) -> HttpResponse:
 def case_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     state = request.GET.get("state", "")
-    cases = selectors.cases_visible_to(user)
+    cases = AuditCase.objects.select_related(*selectors.CASE_RELATED).visible_to(user)
     if state in CaseState.values:
         cases = cases.filter(state=state)
     context = {
@@ -230,11 +232,8 @@ def case_finding(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
     form = _finding_form(case, request.POST)
     if form.is_valid():
-        try:
+        with problems_onto(form, root=True):
             services.audit_finding_record(case=case, actor=user_of(request), **form.cleaned_data)
-        except ValidationFailed as exc:
-            apply_problems(form, exc, root=True)
-        else:
             messages.success(request, _("Finding recorded."))
             return redirect("postaudit:case_detail", pk=pk)
     return _case_page(request, case, finding_form=form, status=422)
@@ -246,11 +245,8 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for(request, pk)
     form = CloseForm(request.POST)
     if form.is_valid():
-        try:
+        with problems_onto(form, root=True):
             services.audit_case_close(case=case, actor=user_of(request), **form.cleaned_data)
-        except ValidationFailed as exc:
-            apply_problems(form, exc, root=True)
-        else:
             messages.success(request, _("The audit is closed."))
             return redirect("postaudit:case_detail", pk=pk)
     return _case_page(request, case, close_form=form, status=422)

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.core.visibility import Reach, Visibility, VisibleQuerySet
+
 from .choices import ComplianceRank, DutyTreatment, Flow, OfficeKind
 
 
@@ -188,6 +190,12 @@ class Enterprise(models.Model):
     is_broker = models.BooleanField(_("customs broker"), default=False)
     established_on = models.DateField(_("established on"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
+
+    # Customs see the enterprises that declared at their offices; traders those they may file for.
+    visibility = Visibility(
+        offices=("declarations__office",), enterprise="pk", traders=Reach.FILE_FOR
+    )
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enterprise")

@@ -1,12 +1,17 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 
 from .models import InspectionTarget, RiskModel
 
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+else:  # ModelAdmin is generic for the type checker only
+    _Admin = admin.ModelAdmin
+
 
 @admin.register(RiskModel)
-class RiskModelAdmin(admin.ModelAdmin):
+class RiskModelAdmin(_Admin):
     """Read-only: versions are trained, activated and deactivated through the services."""
 
     list_display = ("version", "status", "rank_by", "created_at", "training_rows")
@@ -26,7 +31,7 @@ class RiskModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(InspectionTarget)
-class InspectionTargetAdmin(admin.ModelAdmin):
+class InspectionTargetAdmin(_Admin):
     list_display = ("office", "rate", "updated_at", "updated_by")
 
     def has_add_permission(self, request: Any) -> bool:

@@ -123,7 +123,7 @@ class RecoveryOut(Schema):
 @router.get("", response=list[ModelOut])
 @paginate(Pagination)
 def models_list(request: HttpRequest) -> Any:
-    return selectors.models_visible_to(request.user)
+    return selectors.model_list(user=request.user)
 
 
 @router.post("", response={201: ModelDetailOut})
@@ -141,7 +141,7 @@ def models_train(request: HttpRequest, payload: TrainIn) -> Any:
 def targets_list(request: HttpRequest) -> Any:
     return [
         {"office": t.office.code, "rate": t.rate, "updated_at": t.updated_at}
-        for t in selectors.targets_visible_to(request.user)
+        for t in selectors.target_list(user=request.user)
     ]
 
 
@@ -189,6 +189,10 @@ def models_deactivate(request: HttpRequest, version: int) -> Any:
 
 
 @router.get("/{version}/drift", response=dict[str, Any])
-def models_drift(request: HttpRequest, version: int, days: int = Query(30, ge=1, le=365)) -> Any:
+def models_drift(
+    request: HttpRequest,
+    version: int,
+    days: int = Query(30, ge=1, le=365),  # type: ignore[type-arg]
+) -> Any:
     model = selectors.model_get(user=request.user, version=version)
     return selectors.drift_report(user=request.user, model=model, days=days)

@@ -139,7 +139,9 @@ def _preference_rate(goods: Goods, country: str, catalogue: Catalogue) -> float 
     return best
 
 
-def _rows(kind: str, seed: int, rows: int, months: int, catalogue: Catalogue) -> list[dict]:
+def _rows(
+    kind: str, seed: int, rows: int, months: int, catalogue: Catalogue
+) -> list[dict[str, Any]]:
     rng = random.Random(f"{seed}:{kind}")
     end = date(2026, 10, 1)
     start = end
@@ -162,8 +164,8 @@ def _rows(kind: str, seed: int, rows: int, months: int, catalogue: Catalogue) ->
     claims = consignment.ClaimFinder(catalogue)
     weights = [volumes.day_weight(start + timedelta(days=d)) for d in range(days)]
     per_day = rows / sum(weights)
-    history: dict[int, list[dict]] = defaultdict(list)
-    out: list[dict] = []
+    history: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    out: list[dict[str, Any]] = []
     for d in range(days):
         day = start + timedelta(days=d)
         present = [t for t in traders if t.entry <= day]
@@ -290,7 +292,7 @@ def _rows(kind: str, seed: int, rows: int, months: int, catalogue: Catalogue) ->
     return out
 
 
-def _sellers_table(rows: list[dict]) -> pd.DataFrame:
+def _sellers_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "SGD.NUM": [f"10{i:010d}" for i in range(1, len(rows) + 1)],
@@ -314,7 +316,7 @@ def _sellers_table(rows: list[dict]) -> pd.DataFrame:
     )
 
 
-def _importers_table(rows: list[dict]) -> pd.DataFrame:
+def _importers_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     ports = sorted({r["office"] for r in rows})
     return pd.DataFrame(
         {

@@ -222,7 +222,8 @@ def price_z(x: np.ndarray, n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.
 
 def _ratio(x: np.ndarray, n: np.ndarray, s1: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.exp(x - s1 / n)
+        out: np.ndarray = np.exp(x - s1 / n)
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,7 +472,8 @@ class HistoryState:
         codes, uniques = history.factorize(np.asarray(keys, dtype=object))
         pos = index.get_indexer(uniques)[codes] if len(uniques) else np.zeros(0, dtype="int64")
         pos[pos < 0] = len(values) - 1
-        return values[pos]
+        out: np.ndarray = values[pos]
+        return out
 
     def lookup(self, frames: Frames) -> dict[str, np.ndarray]:
         """The history numbers of declarations registered after everything counted."""

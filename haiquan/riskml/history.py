@@ -186,7 +186,8 @@ def joined(parts: Sequence[np.ndarray], sep: str) -> np.ndarray:
     first = np.zeros(len(combos), dtype="int64")
     first[combo_codes[::-1]] = np.arange(n - 1, -1, -1)
     text = np.array([sep.join(str(p[i]) for p in parts) for i in first.tolist()], dtype=object)
-    return text[combo_codes]
+    out: np.ndarray = text[combo_codes]
+    return out
 
 
 def per_distinct(values: np.ndarray, fn: Any, dtype: Any = object) -> np.ndarray:
@@ -206,7 +207,8 @@ def _prefix(values: np.ndarray, k: int) -> np.ndarray:
     if caches is not None:
         hit = caches[1].get(key)
         if hit is not None and hit[0]() is values:
-            return hit[1]
+            out: np.ndarray = hit[1]
+            return out
     out = per_distinct(values, lambda v: str(v)[:k])
     if caches is not None:
         caches[1][key] = (weakref.ref(values), out)
@@ -515,7 +517,8 @@ class KeyTable:
                 pos = self.index.get_loc(key)
             except KeyError:
                 return self.zero.copy()
-            return self.values[pos].copy()
+            out: np.ndarray = self.values[pos].copy()
+            return out
         return self.zero.copy()
 
     def rows_for(self, keys: np.ndarray) -> np.ndarray:
@@ -759,7 +762,8 @@ def _rate(found: np.ndarray, insp: np.ndarray, prior: float) -> np.ndarray:
 
 
 def _days(t: np.ndarray, last: np.ndarray) -> np.ndarray:
-    return (t - last) / DAY  # NaN (never) stays NaN
+    out: np.ndarray = (t - last) / DAY  # NaN (never) stays NaN
+    return out
 
 
 def _z(x: np.ndarray, n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
@@ -845,7 +849,8 @@ def uncertainty(raw: Mapping[str, np.ndarray], families: Sequence[Family]) -> np
     spots = blind_spots(raw, families)
     if not spots:
         return np.zeros(0)
-    return np.max(np.vstack(list(spots.values())), axis=0)
+    out: np.ndarray = np.max(np.vstack(list(spots.values())), axis=0)
+    return out
 
 
 UNCERTAINTY_FAMILIES = ("importer", "seller", "hs6_origin")

@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.core.visibility import Visibility, VisibleQuerySet
+
 from .choices import ModelStatus, RankBy
 
 
@@ -59,6 +61,11 @@ class RiskModel(models.Model):
         blank=True,
     )
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+
+    # Nobody's but the nation-wide roles' (knowing what the model looks at would let a trader
+    # declare around it): no field names a party.
+    visibility = Visibility()
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("risk model version")
@@ -116,6 +123,9 @@ class InspectionTarget(models.Model):
         blank=True,
     )
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    visibility = Visibility()  # as the models: the nation-wide roles' alone
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inspection target")

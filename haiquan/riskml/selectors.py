@@ -21,14 +21,15 @@ from .permissions import riskml_require_read
 from .training import histogram, psi
 
 
-def models_visible_to(user: Any) -> QuerySet[RiskModel]:
+def model_list(*, user: Any) -> QuerySet[RiskModel]:
+    """The model versions, newest first (403 to anyone but analysts and administrators)."""
     riskml_require_read(user)
-    return RiskModel.objects.defer("classifier", "regressor").order_by("-version")
+    return RiskModel.objects.visible_to(user).defer("classifier", "regressor").order_by("-version")
 
 
 def model_get(*, user: Any, version: int) -> RiskModel:
     riskml_require_read(user)
-    model = RiskModel.objects.filter(version=version).first()
+    model = RiskModel.objects.visible_to(user).filter(version=version).first()
     if model is None:
         raise NotFound(_("No risk model version %(v)s.") % {"v": version})
     return model
@@ -38,9 +39,12 @@ def model_active() -> RiskModel | None:
     return RiskModel.objects.filter(status=ModelStatus.ACTIVE).first()
 
 
-def targets_visible_to(user: Any) -> QuerySet[InspectionTarget]:
+def target_list(*, user: Any) -> QuerySet[InspectionTarget]:
+    """The offices' target inspection rates (403 as the models)."""
     riskml_require_read(user)
-    return InspectionTarget.objects.select_related("office").order_by("office__code")
+    return (
+        InspectionTarget.objects.visible_to(user).select_related("office").order_by("office__code")
+    )
 
 
 def expected_recovery(*, declaration_ids: Sequence[int]) -> dict[int, tuple[float, float]] | None:

@@ -127,7 +127,9 @@ def _world_state(world: World, rng: np.random.Generator) -> dict[str, Any]:
     }
 
 
-def _week_rows(world: World, rng: np.random.Generator, week: int, state: dict[str, Any]) -> dict:
+def _week_rows(
+    world: World, rng: np.random.Generator, week: int, state: dict[str, Any]
+) -> dict[str, Any]:
     n = world.per_week
     t = (week * 7 + np.sort(rng.uniform(0, 7, n))) * DAY
     imp = rng.integers(0, world.importers, n)

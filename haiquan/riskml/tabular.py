@@ -108,11 +108,13 @@ def _time(df: pd.DataFrame, date: str | None, offset: int) -> np.ndarray:
     if moments.isna().any():
         bad = df[date][moments.isna()].iloc[0]
         raise TabularError(f"column {date!r}: {bad!r} is not a date")
-    return (moments.astype("int64") // 10**9).to_numpy(dtype="float64")
+    out: np.ndarray = (moments.astype("int64") // 10**9).to_numpy(dtype="float64")
+    return out
 
 
 def _codes(values: pd.Series) -> np.ndarray:
-    return values.fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    out: np.ndarray = values.fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    return out
 
 
 def _order_key(plan_role: str | None, fp: int) -> tuple[int, int]:

@@ -117,7 +117,7 @@ def _policies(model: Any) -> list[dict[str, Any]]:
 
 @analyst_required
 def model_list(request: HttpRequest) -> HttpResponse:
-    models = list(selectors.models_visible_to(request.user))
+    models = list(selectors.model_list(user=request.user))
     rows = []
     for m in models:
         at5 = next(
@@ -141,7 +141,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
         "riskml/model_list.html",
         {
             "rows": rows,
-            "targets": list(selectors.targets_visible_to(request.user)),
+            "targets": list(selectors.target_list(user=request.user)),
             "offices": Office.objects.order_by("code").values_list("code", flat=True),
             "default_rate": services.default_target_rate() * 100,
             "default_explore": services.exploration_default() * 100,

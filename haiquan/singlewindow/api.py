@@ -19,7 +19,7 @@ from haiquan.core.web import user_of
 
 from . import asw, services
 from .choices import RequestState
-from .models import Requirement
+from .models import Certificate, Document, Request, Requirement
 from .permissions import agency_of
 from .schemas import (
     AgencyDocumentOut,
@@ -39,14 +39,14 @@ from .schemas import (
     requirement_out,
 )
 from .selectors import (
+    CERTIFICATE_RELATED,
+    DOCUMENT_RELATED,
+    REQUEST_RELATED,
     agencies_list,
     certificate_get_for,
-    certificates_visible_to,
     declaration_for_agency_or_scope,
     declaration_single_window,
     document_get_for,
-    documents_visible_to,
-    requests_visible_to,
     requirements_list,
 )
 
@@ -151,7 +151,11 @@ class DocumentFilter(Schema):
 @router.get("/documents", response=list[AgencyDocumentOut], summary="Permits and results")
 @paginate(Pagination)
 def document_list(request: HttpRequest, filters: Query[DocumentFilter]) -> Any:
-    qs = documents_visible_to(user_of(request)).prefetch_related("goods")
+    qs = (
+        Document.objects.select_related(*DOCUMENT_RELATED)
+        .visible_to(user_of(request))
+        .prefetch_related("goods")
+    )
     if filters.holder_mst:
         qs = qs.filter(holder__mst=filters.holder_mst)
     if filters.reference:
@@ -182,7 +186,7 @@ class RequestFilter(Schema):
 def request_list(request: HttpRequest, filters: Query[RequestFilter]) -> Any:
     """An agency sees the requests addressed to it (waiting ones first); a trader those of its
     declarations; an officer those of its offices."""
-    qs = requests_visible_to(user_of(request))
+    qs = Request.objects.select_related(*REQUEST_RELATED).visible_to(user_of(request))
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.declaration_number:
@@ -247,7 +251,11 @@ class CertificateFilter(Schema):
 @router.get("/certificates", response=list[EcoOut], summary="e-C/O received")
 @paginate(Pagination)
 def certificate_list(request: HttpRequest, filters: Query[CertificateFilter]) -> Any:
-    qs = certificates_visible_to(user_of(request)).prefetch_related("items")
+    qs = (
+        Certificate.objects.select_related(*CERTIFICATE_RELATED)
+        .visible_to(user_of(request))
+        .prefetch_related("items")
+    )
     if filters.reference_number:
         qs = qs.filter(reference_number__iexact=filters.reference_number)
     if filters.importer_mst:

@@ -10,8 +10,6 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from haiquan.core.problems import FieldProblem
-
 from .choices import DocumentKind, Flow, MessageFunction, Result
 from .inputs import DocumentMessage, GoodsInput
 from .models import Agency
@@ -90,22 +88,6 @@ def document_message_from(form: DocumentForm, goods: Any) -> DocumentMessage:
         notes=d.get("notes") or "",
         goods=items,
     )
-
-
-def show_problems(form: forms.Form, goods: Any, problems: list[FieldProblem]) -> None:
-    """Put each service problem next to its field (`goods[i].x` on row i of the goods)."""
-    for p in problems:
-        name = p.field
-        if name.startswith("goods[") and goods is not None:
-            index, _sep, sub = name[len("goods[") :].partition("]")
-            sub = sub.lstrip(".")
-            if index.isdigit() and int(index) < len(goods.forms) and sub in GoodsForm.base_fields:
-                goods.forms[int(index)].add_error(sub, p.problem)
-                continue
-        if name in form.fields:
-            form.add_error(name, p.problem)
-        else:
-            form.add_error(None, f"{name}: {p.problem}" if name not in ("", "body") else p.problem)
 
 
 class RevokeForm(forms.Form):

@@ -10,8 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from haiquan.accounts.choices import Role
+from haiquan.core.visibility import Visibility, VisibleQuerySet
 
 from .choices import (
     AgencyKind,
@@ -65,6 +69,20 @@ class AgencyMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency.code}"
+
+
+def _agency_answers(user: Any) -> Q:
+    """A partner agency's members see what their agency sent and was asked (while it works)."""
+    if user.role != Role.AGENCY:
+        return Q(pk__in=[])
+    return Q(agency__in=Agency.objects.filter(active=True, members__user=user))
+
+
+def _gateway_sent(user: Any) -> Q:
+    """A partner country's gateway sees the e-C/O it sent (while it is switched on)."""
+    if user.role != Role.AGENCY:
+        return Q(pk__in=[])
+    return Q(endpoint__user=user, endpoint__active=True)
 
 
 class Requirement(models.Model):
@@ -164,6 +182,12 @@ class Document(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    # Officers and leaders see the documents of the enterprises whose declarations they work.
+    visibility = Visibility(
+        offices=("holder__declarations__office",), enterprise="holder", also=_agency_answers
+    )
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("agency document")
@@ -271,6 +295,9 @@ class Request(models.Model):
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
+    visibility = Visibility(via="declaration", also=_agency_answers)
+    objects = VisibleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("agency request")
         verbose_name_plural = _("agency requests")
@@ -343,6 +370,16 @@ class Certificate(models.Model):
     digest = models.CharField(_("content digest"), max_length=64)
     content = models.JSONField(_("message as received"), encoder=DjangoJSONEncoder)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    # Customs read every e-C/O (any office may be shown one); a trader those naming its
+    # enterprises (or a broker's principals) as importer, by tax code.
+    visibility = Visibility(
+        customs_see_all=True,
+        enterprise="importer_mst",
+        enterprise_by="mst",
+        also=_gateway_sent,
+    )
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("e-C/O")

@@ -1,24 +1,22 @@
-"""Reads for the single window, restricted to what the user may see: an agency its own documents
-and the requests addressed to it; a trader its enterprises' (or broker firm's) declarations and
-documents; officers and leaders their offices'; analysts and administrators everything; a
-partner country's endpoint the e-C/O it sent."""
+"""Reads for the single window. Who sees which row is each model's `visibility` (an agency its
+own documents and the requests addressed to it; a trader its enterprises' (or a broker's
+principals') declarations, documents and e-C/O; officers and leaders their offices'; analysts and
+administrators everything; a partner country's endpoint the e-C/O it sent)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.accounts.selectors import enterprises_user_may_declare_for
 from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.core.problems import NotFound
 
 from .asw import item_remaining
 from .models import Agency, Certificate, Document, Request, Requirement
-from .permissions import agency_of, endpoint_of
+from .permissions import agency_of
 from .services import goods_remaining
 
 
@@ -31,77 +29,26 @@ def requirements_list(*, include_inactive: bool = False) -> QuerySet[Requirement
     return qs if include_inactive else qs.filter(active=True)
 
 
-def _trader_q(user: User, field: str) -> Q:
-    if user.role == Role.DECLARANT:
-        return Q(**{f"{field}__in": user.enterprises.all()})
-    if user.role == Role.BROKER:
-        # A broker sees what concerns the principals that authorised its firm.
-        return Q(**{f"{field}__in": enterprises_user_may_declare_for(user)})
-    return Q(pk__in=[])
-
-
-def documents_visible_to(user: User) -> QuerySet[Document]:
-    qs = Document.objects.select_related("agency", "holder", "declaration")
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    agency = agency_of(user)
-    if agency is not None:
-        return qs.filter(agency=agency)
-    if user.role in (Role.DECLARANT, Role.BROKER):
-        return qs.filter(_trader_q(user, "holder"))
-    if user.role in (Role.OFFICER, Role.LEADER):
-        # Documents of the enterprises whose declarations the officer works.
-        holders = Declaration.objects.visible_to(user).values("enterprise_id")
-        return qs.filter(holder_id__in=holders)
-    if user.role in (Role.ANALYST, Role.ADMIN):
-        return qs
-    return qs.none()
+# What the lists and pages show beside each row (the rows themselves: `Model.objects.visible_to`).
+DOCUMENT_RELATED = ("agency", "holder", "declaration")
+REQUEST_RELATED = ("agency", "declaration", "declaration__enterprise", "goods__document")
+CERTIFICATE_RELATED = ("issuing_country", "endpoint")
 
 
 def document_get_for(user: User, pk: int) -> Document:
-    doc = documents_visible_to(user).filter(pk=pk).first()
+    doc = Document.objects.select_related(*DOCUMENT_RELATED).visible_to(user).filter(pk=pk).first()
     if doc is None:
         raise NotFound(f"document {pk} not found")
     return doc
 
 
-def requests_visible_to(user: User) -> QuerySet[Request]:
-    qs = Request.objects.select_related(
-        "agency", "declaration", "declaration__enterprise", "goods__document"
-    )
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    agency = agency_of(user)
-    if agency is not None:
-        return qs.filter(agency=agency)
-    if user.role in (Role.DECLARANT, Role.BROKER, Role.OFFICER, Role.LEADER):
-        return qs.filter(declaration__in=Declaration.objects.visible_to(user))
-    if user.role in (Role.ANALYST, Role.ADMIN):
-        return qs
-    return qs.none()
-
-
-def certificates_visible_to(user: User) -> QuerySet[Certificate]:
-    qs = Certificate.objects.select_related("issuing_country", "endpoint")
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    endpoint = endpoint_of(user)
-    if endpoint is not None:
-        return qs.filter(endpoint=endpoint)
-    if user.role in (Role.DECLARANT, Role.BROKER):
-        msts = (
-            user.enterprises.values_list("mst", flat=True)
-            if user.role == Role.DECLARANT
-            else enterprises_user_may_declare_for(user).values_list("mst", flat=True)
-        )
-        return qs.filter(importer_mst__in=list(msts))
-    if user.role in (Role.OFFICER, Role.LEADER, Role.ANALYST, Role.ADMIN):
-        return qs
-    return qs.none()
-
-
 def certificate_get_for(user: User, pk: int) -> Certificate:
-    cert = certificates_visible_to(user).filter(pk=pk).first()
+    cert = (
+        Certificate.objects.select_related(*CERTIFICATE_RELATED)
+        .visible_to(user)
+        .filter(pk=pk)
+        .first()
+    )
     if cert is None:
         raise NotFound(f"e-C/O {pk} not found")
     return cert
@@ -164,15 +111,15 @@ def declaration_single_window(
 
 
 __all__ = [
+    "CERTIFICATE_RELATED",
+    "DOCUMENT_RELATED",
+    "REQUEST_RELATED",
     "agencies_list",
     "certificate_get_for",
-    "certificates_visible_to",
     "declaration_for_agency_or_scope",
     "declaration_single_window",
     "document_get_for",
-    "documents_visible_to",
     "goods_remaining",
     "item_remaining",
-    "requests_visible_to",
     "requirements_list",
 ]

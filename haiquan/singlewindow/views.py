@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
-from haiquan.core.problems import Conflict, Forbidden, NotFound, ValidationFailed
-from haiquan.core.web import problem_page, role_required, user_of
+from haiquan.core.problems import Conflict, Forbidden
+from haiquan.core.web import problems_onto, role_required, user_of
 
 from . import services
 from .apps import _sees_single_window
@@ -27,19 +27,18 @@ from .forms import (
     RequirementForm,
     RevokeForm,
     document_message_from,
-    show_problems,
 )
 from .inputs import DocumentMessage
-from .models import CertificateUse, Requirement
+from .models import Certificate, CertificateUse, Document, Request, Requirement
 from .permissions import agency_of, endpoint_of, may_edit_requirements
 from .selectors import (
+    CERTIFICATE_RELATED,
+    DOCUMENT_RELATED,
+    REQUEST_RELATED,
     certificate_get_for,
-    certificates_visible_to,
     declaration_for_agency_or_scope,
     declaration_single_window,
     document_get_for,
-    documents_visible_to,
-    requests_visible_to,
     requirements_list,
 )
 
@@ -55,7 +54,11 @@ def home(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     agency = agency_of(user)
     state = request.GET.get("state", "")
-    requests = requests_visible_to(user).order_by("state", "-requested_at", "-id")
+    requests = (
+        Request.objects.select_related(*REQUEST_RELATED)
+        .visible_to(user)
+        .order_by("state", "-requested_at", "-id")
+    )
     if state in RequestState.values:
         requests = requests.filter(state=state)
     context: dict[str, Any] = {
@@ -64,8 +67,16 @@ def home(request: HttpRequest) -> HttpResponse:
         "requests": list(requests[:PAGE]),
         "states": RequestState.choices,
         "state": state,
-        "documents": list(documents_visible_to(user).order_by("-received_at", "-id")[:20]),
-        "certificates": list(certificates_visible_to(user).order_by("-received_at", "-id")[:10]),
+        "documents": list(
+            Document.objects.select_related(*DOCUMENT_RELATED)
+            .visible_to(user)
+            .order_by("-received_at", "-id")[:20]
+        ),
+        "certificates": list(
+            Certificate.objects.select_related(*CERTIFICATE_RELATED)
+            .visible_to(user)
+            .order_by("-received_at", "-id")[:10]
+        ),
         "may_edit": may_edit_requirements(user),
     }
     return render(request, "singlewindow/home.html", context)
@@ -85,7 +96,7 @@ def requirements(request: HttpRequest) -> HttpResponse:
 def requirement_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = user_of(request)
     if not may_edit_requirements(user):
-        return problem_page(request, Forbidden(_("Only an administrator may change the table.")))
+        raise Forbidden(_("Only an administrator may change the table."))
     req = None
     if pk is not None:
         req = Requirement.objects.select_related("agency").filter(pk=pk).first()
@@ -94,14 +105,11 @@ def requirement_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
     if request.method == "POST":
         form = RequirementForm(request.POST)
         if form.is_valid():
-            try:
+            with problems_onto(form):
                 if req is None:
                     services.requirement_create(actor=user, data=form.to_input())
                 else:
                     services.requirement_update(actor=user, requirement=req, data=form.to_input())
-            except ValidationFailed as exc:
-                show_problems(form, None, exc.errors)
-            else:
                 messages.success(request, _("The requirements table is updated."))
                 return redirect("singlewindow:requirements")
     else:
@@ -130,28 +138,27 @@ def document_new(request: HttpRequest) -> HttpResponse:
     """An agency files a permit or an inspection result (the same message its system sends)."""
     user = user_of(request)
     if agency_of(user) is None:
-        return problem_page(
-            request, Forbidden(_("Only a partner agency's user may file permits and results."))
-        )
+        raise Forbidden(_("Only a partner agency's user may file permits and results."))
     if request.method == "POST":
         form = DocumentForm(request.POST)
         goods = GoodsFormSet(request.POST, prefix="goods")
         if form.is_valid() and goods.is_valid():
             try:
-                answer = services.document_message_receive(
-                    actor=user, message=document_message_from(form, goods)
-                )
-            except ValidationFailed as exc:
-                show_problems(form, goods, exc.errors)
-            except (Conflict, Forbidden) as exc:
+                with problems_onto(form, formsets={"goods": goods}):
+                    answer = services.document_message_receive(
+                        actor=user, message=document_message_from(form, goods)
+                    )
+                    messages.success(
+                        request,
+                        _(
+                            "Received. %(n)d declaration line(s) linked, "
+                            "%(c)d declaration(s) cleared."
+                        )
+                        % {"n": len(answer.linked), "c": len(answer.cleared)},
+                    )
+                    return redirect("singlewindow:document_detail", pk=answer.document.pk)
+            except Conflict as exc:  # a reference or message sent already: said above the form
                 form.add_error(None, str(exc.detail))
-            else:
-                messages.success(
-                    request,
-                    _("Received. %(n)d declaration line(s) linked, %(c)d declaration(s) cleared.")
-                    % {"n": len(answer.linked), "c": len(answer.cleared)},
-                )
-                return redirect("singlewindow:document_detail", pk=answer.document.pk)
     else:
         form = DocumentForm(initial={"declaration_number": request.GET.get("declaration", "")})
         goods = GoodsFormSet(prefix="goods")
@@ -162,15 +169,17 @@ def document_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
-    try:
-        doc = document_get_for(user, pk)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    doc = document_get_for(user, pk)
     services.document_access_record(
         user=user, document=doc, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
     )
     goods = [(g, services.goods_remaining(g)) for g in doc.goods.order_by("item_no")]
-    links = requests_visible_to(user).filter(goods__document=doc).order_by("-answered_at")
+    links = (
+        Request.objects.select_related(*REQUEST_RELATED)
+        .visible_to(user)
+        .filter(goods__document=doc)
+        .order_by("-answered_at")
+    )
     context = {
         "doc": doc,
         "goods": goods,
@@ -185,16 +194,13 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def document_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke a permit or result: declarations not cleared yet wait again. Cannot be undone."""
     user = user_of(request)
-    try:
-        doc = document_get_for(user, pk)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    doc = document_get_for(user, pk)
     if agency_of(user) != doc.agency:
-        return problem_page(request, Forbidden(_("Only the issuing agency may revoke it.")))
+        raise Forbidden(_("Only the issuing agency may revoke it."))
     if request.method == "POST":
         form = RevokeForm(request.POST)
         if form.is_valid():
-            try:
+            with problems_onto(form):
                 services.document_message_receive(
                     actor=user,
                     message=DocumentMessage(
@@ -204,9 +210,6 @@ def document_revoke(request: HttpRequest, pk: int) -> HttpResponse:
                         reason=form.cleaned_data["reason"],
                     ),
                 )
-            except ValidationFailed as exc:
-                show_problems(form, None, exc.errors)
-            else:
                 messages.success(request, _("The document is revoked."))
                 return redirect("singlewindow:document_detail", pk=doc.pk)
     else:
@@ -220,10 +223,7 @@ def declaration(request: HttpRequest, pk: int) -> HttpResponse:
     """What each line of a declaration needs from agencies, where each stands, and what still
     holds its clearance."""
     user = user_of(request)
-    try:
-        decl = declaration_for_agency_or_scope(user, pk)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    decl = declaration_for_agency_or_scope(user, pk)
     # A customs user reading a trader's declaration leaves a trace, as on clearance's page.
     declaration_access_record(
         user=user, declaration=decl, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
@@ -243,7 +243,11 @@ def declaration(request: HttpRequest, pk: int) -> HttpResponse:
 def certificates(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     q = request.GET.get("q", "").strip()
-    qs = certificates_visible_to(user).order_by("-received_at", "-id")
+    qs = (
+        Certificate.objects.select_related(*CERTIFICATE_RELATED)
+        .visible_to(user)
+        .order_by("-received_at", "-id")
+    )
     if q:
         qs = qs.filter(reference_number__icontains=q[:35])
     return render(request, "singlewindow/certificates.html", {"rows": list(qs[:PAGE]), "q": q})
@@ -253,10 +257,7 @@ def certificates(request: HttpRequest) -> HttpResponse:
 @require_GET
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
-    try:
-        cert = certificate_get_for(user, pk)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
+    cert = certificate_get_for(user, pk)
     services.certificate_access_record(
         user=user, certificate=cert, via=Via.PAGE, address=request.META.get("REMOTE_ADDR")
     )

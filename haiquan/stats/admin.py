@@ -2,15 +2,22 @@
 API), which keeps the history and the event log. The aggregates are derived data, rebuilt by
 `haiquan stats_refresh`, so they are not listed here."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import Target, TargetChange, Watermark
 
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+    _Inline = admin.TabularInline[Any, Any]
+else:  # generic for the type checker only
+    _Admin = admin.ModelAdmin
+    _Inline = admin.TabularInline
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(_Admin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -21,7 +28,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class TargetChangeInline(admin.TabularInline):
+class TargetChangeInline(_Inline):
     model = TargetChange
     extra = 0
     fields = ("changed_at", "changed_by", "amount_before_vnd", "amount_after_vnd", "reason")

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, Max, Min, Q, Sum, Value, When
@@ -140,11 +141,11 @@ def _bucket_compute(
         old_breakdown = old_breakdown.filter(office_id__in=office_ids)
         old_active = old_active.filter(office_id__in=office_ids)
 
-    daily: dict[tuple[date, int, str], list] = defaultdict(
+    daily: dict[tuple[date, int, str], list[Any]] = defaultdict(
         lambda: [0, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0)]
     )
-    breakdown: dict[tuple[int, str, str, str], list] = defaultdict(lambda: [0, Decimal(0)])
-    active: dict[tuple[int, str, int], list] = defaultdict(lambda: [0, Decimal(0)])
+    breakdown: dict[tuple[int, str, str, str], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    active: dict[tuple[int, str, int], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     counted: dict[int, tuple[int, str, date]] = {}  # declaration id -> office, flow, day
 
     rows = decls.values_list(

@@ -27,11 +27,8 @@ from .schemas import (
 )
 from .selectors import (
     statistics_report,
-    target_collected,
-    target_get_for,
-    target_history,
-    targets_visible_to,
 )
+from .targets import target_collected, target_get_for, target_history, targets_seen_by
 
 router = Router(tags=["Statistics"], auth=API_AUTH)
 
@@ -70,7 +67,7 @@ def summary(request: HttpRequest, q: Query[ReportQuery]) -> Any:
 def target_list(request: HttpRequest, q: Query[TargetQuery]) -> Any:
     return [
         target_out(t, target_collected(t))
-        for t in targets_visible_to(user_of(request), office_code=q.office, year=q.year)
+        for t in targets_seen_by(user=user_of(request), office_code=q.office, year=q.year)
     ]
 
 

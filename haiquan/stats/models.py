@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from haiquan.core.visibility import Visibility, VisibleQuerySet
 from haiquan.refdata.choices import Flow
 
 from .choices import Authority, Dimension
@@ -216,6 +217,9 @@ class Target(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    visibility = Visibility(offices=("office",))  # an office's subtree's target
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("revenue target")

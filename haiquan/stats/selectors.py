@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import Min, Model, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,6 @@ from .models import (
     EnterpriseYear,
     MonthlyBreakdown,
     Target,
-    TargetChange,
     Watermark,
 )
 from .periods import Period, add_months, month_of, period_parse
@@ -142,7 +141,10 @@ def _report_ids(office: Office) -> list[int] | None:
     return None if len(ids) == Office.objects.count() else ids
 
 
-def _scoped(qs: QuerySet, office_ids: list[int] | None, flow: str | None) -> QuerySet:
+_Row = TypeVar("_Row", bound=Model)
+
+
+def _scoped(qs: QuerySet[_Row], office_ids: list[int] | None, flow: str | None) -> QuerySet[_Row]:
     """Rows of these offices (None: every office) and flow (None: both)."""
     if office_ids is not None:
         qs = qs.filter(office_id__in=office_ids)
@@ -575,40 +577,3 @@ def statistics_report(
         refreshed_at=watermark.finished_at if watermark else None,
         ancestors=[a for a in ancestors if office_visible(user, a)],
     )
-
-
-def targets_visible_to(
-    user: Any, *, office_code: str | None = None, year: int | None = None
-) -> list[Target]:
-    """Targets of the offices the user may report on."""
-    require_statistics(user)
-    qs = Target.objects.select_related("office", "updated_by").order_by(
-        "-year", "office__path", "authority"
-    )
-    if office_code:
-        qs = qs.filter(office__code=office_code)
-    if year:
-        qs = qs.filter(year=year)
-    return [t for t in qs if office_visible(user, t.office)]
-
-
-def target_get_for(user: Any, pk: int) -> Target:
-    require_statistics(user)
-    target = Target.objects.select_related("office").filter(pk=pk).first()
-    if target is None or not office_visible(user, target.office):
-        raise NotFound(_("No such target."))
-    return target
-
-
-def target_history(target: Target) -> QuerySet[TargetChange]:
-    return target.changes.select_related("changed_by").order_by("-changed_at", "-id")
-
-
-def target_collected(target: Target, *, today: date | None = None) -> TargetProgress:
-    """How far the revenue collected in the target's year (to today) reaches the target."""
-    today = today or timezone.localdate()
-    end = min(date(target.year + 1, 1, 1), today + timedelta(days=1))
-    collected = totals_for(
-        office_subtree_ids(target.office), None, date(target.year, 1, 1), end
-    ).revenue_vnd
-    return TargetProgress(target, collected, percent(collected, target.amount_vnd))

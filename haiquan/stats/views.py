@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from haiquan.core.dbrouter import reads_from_standby
 from haiquan.core.i18n import amount_text
 from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
-from haiquan.core.web import pdf_page, problem_page, role_required, user_of
+from haiquan.core.web import pdf_page, problem_page, problems_onto, role_required, user_of
 
 from . import services
 from .exports import report_csv, report_heading, report_tables, report_xlsx
@@ -33,11 +33,8 @@ from .permissions import (
 from .selectors import (
     Report,
     statistics_report,
-    target_collected,
-    target_get_for,
-    target_history,
-    targets_visible_to,
 )
+from .targets import target_collected, target_get_for, target_history, targets_seen_by
 
 logger = logging.getLogger(__name__)
 statistics_required = role_required(may_see_statistics)
@@ -48,7 +45,7 @@ def _report(request: HttpRequest) -> tuple[StatsFilterForm, Report | None]:
     form = StatsFilterForm(request.GET or None, offices=offices_for_reports(user))
     form.is_valid()  # every field is optional text: the report's own checks name the problems
     data = request.GET
-    try:
+    with problems_onto(form, aliases=StatsFilterForm.FIELD_OF) as refused:
         report = statistics_report(
             user=user,
             office_code=data.get("office") or None,
@@ -56,9 +53,7 @@ def _report(request: HttpRequest) -> tuple[StatsFilterForm, Report | None]:
             month_to=data.get("month_to") or None,
             flow=data.get("flow") or None,
         )
-    except ValidationFailed as exc:
-        for problem in exc.errors:
-            form.add_error(StatsFilterForm.FIELD_OF.get(problem.field), problem.problem)
+    if refused.failed:
         return form, None
     form = StatsFilterForm(
         {
@@ -287,7 +282,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect(reverse("stats:target_list"))
-    targets = [target_collected(t) for t in targets_visible_to(user)]
+    targets = [target_collected(t) for t in targets_seen_by(user=user)]
     return render(request, "stats/targets.html", {"targets": targets, "form": form}, status=status)
 
 

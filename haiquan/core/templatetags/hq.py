@@ -91,7 +91,9 @@ def field_widget(bound_field: BoundField, **attrs: Any) -> SafeString:
 
 
 @register.inclusion_tag("core/includes/field.html")
-def field(bound_field: BoundField, css: str = "", input_class: str = "", label: str = "") -> dict:
+def field(
+    bound_field: BoundField, css: str = "", input_class: str = "", label: str = ""
+) -> dict[str, Any]:
     """Label, hint, error message and input of one form field (GOV.UK's form group)."""
     return {
         "field": bound_field,
@@ -102,7 +104,7 @@ def field(bound_field: BoundField, css: str = "", input_class: str = "", label: 
 
 
 @register.inclusion_tag("core/includes/error_summary.html")
-def error_summary(*forms: Any, items: list[dict[str, str]] | None = None) -> dict:
+def error_summary(*forms: Any, items: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """The box at the top of a page listing every problem, each linking to its field."""
     entries: list[dict[str, str]] = list(items or [])
     for form in forms:

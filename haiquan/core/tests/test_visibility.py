@@ -13,9 +13,12 @@ from django.core.exceptions import EmptyResultSet, FieldError
 from haiquan.accounts.choices import NATIONWIDE_ROLES, Role
 from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration
-from haiquan.core.visibility import Visibility, VisibleQuerySet, visibility_of
+from haiquan.core.visibility import Visibility, VisibleQuerySet, declared_paths, visibility_of
 from haiquan.payments.models import PaymentOrder
-from haiquan.refdata.models import Office
+from haiquan.postaudit.models import AuditCase
+from haiquan.refdata.models import Enterprise, Office
+from haiquan.riskml.models import RiskModel
+from haiquan.singlewindow.models import Certificate
 from haiquan.supervision.models import Alert, ControlZone
 from haiquan.transit.models import ESeal
 
@@ -30,10 +33,13 @@ def test_every_declared_field_exists() -> None:
     for model in models:
         v = visibility_of(model)
         assert isinstance(model._default_manager.all(), VisibleQuerySet), model
-        paths = [*v.offices, *v.operator, v.enterprise, v.broker, v.filed_by, v.via]
-        for path in filter(None, paths):
+        for path in [*declared_paths(v), v.via]:
+            if not path:
+                continue
             try:
                 str(model._default_manager.filter(**{f"{path}__isnull": True}).query)
+                if path == v.enterprise and v.enterprise_by:
+                    Enterprise._meta.get_field(v.enterprise_by)
             except FieldError as exc:  # pragma: no cover - the assertion's message
                 pytest.fail(f"{model.__name__}.visibility names {path!r}: {exc}")
 
@@ -85,3 +91,27 @@ def test_one_ladder_for_every_model() -> None:
     assert not ControlZone.objects.visible_to(_user(Role.OPERATOR)).exists()
     # a payment order is seen exactly when its declaration is
     assert "declaration_id" in _where(PaymentOrder.objects.visible_to(declarant))
+
+
+@pytest.mark.django_db
+def test_the_declarations_say_where_policies_differ() -> None:
+    # a superuser reads every row, as the nation-wide roles (whatever role it was made with)
+    root = _user(Role.DECLARANT, is_superuser=True)
+    assert _where(Declaration.objects.visible_to(root)) == ""
+    # a model naming no party is the nation-wide roles' alone (the risk models)
+    officer = _user(Role.OFFICER)
+    assert not RiskModel.objects.visible_to(officer).exists()
+    assert _where(RiskModel.objects.visible_to(_user(Role.ANALYST))) == ""
+    # an audit case: its office's leaders, the officers on its team (not the office's others)
+    office = Office.objects.create(code="VX", name_vi="Chi cục thử", kind="sub")
+    officer.offices.add(office)
+    where = _where(AuditCase.objects.visible_to(officer))
+    assert "path" not in where and "auditcase_team" in where
+    leader = _user(Role.LEADER)
+    leader.offices.add(office)
+    assert "path" in _where(AuditCase.objects.visible_to(leader))
+    # an e-C/O names its importer by tax code: a declarant reads those naming its enterprises
+    ent = Enterprise.objects.create(mst="0100000009", name="Thử")
+    declarant = User.objects.create(username="v-declarant-mst", role=Role.DECLARANT)
+    declarant.enterprises.add(ent)
+    assert '"mst"' in _where(Certificate.objects.visible_to(declarant))

@@ -36,6 +36,27 @@ def test_problems_go_next_to_their_fields_or_on_top() -> None:
     assert form.errors["team"] == ["bad team[1]", "bad scores.A"]
 
 
+def test_a_row_s_problems_go_onto_the_row_of_its_formset() -> None:
+    rows = forms.formset_factory(GoodsForm, extra=0)(
+        {
+            "g-TOTAL_FORMS": "2",
+            "g-INITIAL_FORMS": "0",
+            "g-0-goods_name": "a",
+            "g-1-goods_name": "b",
+        },
+        prefix="g",
+    )
+    form = GoodsForm({"goods_name": "x"})
+    assert rows.is_valid() and form.is_valid()
+    with problems_onto(form, formsets={"goods": rows}) as outcome:
+        raise _refusal("goods[1].goods_name", "goods[5].goods_name", "goods[0].nothing")
+    assert outcome.failed
+    assert rows.forms[1].errors["goods_name"] == ["bad goods[1].goods_name"]
+    assert not rows.forms[0].errors
+    # a row or a field the formset does not have: on top of the form
+    assert form.non_field_errors() == ["bad goods[5].goods_name", "bad goods[0].nothing"]
+
+
 def test_a_refusal_inside_the_block_skips_the_rest_and_lands_on_the_form() -> None:
     form = GoodsForm({"goods_name": "x"})
     assert form.is_valid()

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from haiquan.accounts.models import User
+from haiquan.accounts.tests.helpers import login
 from haiquan.manifests.models import Voyage
 
 from .cuscar_sample import cuscar_text, sample_bills
@@ -56,3 +57,26 @@ def test_the_arrival_is_notified_from_the_page(carrier: User, manifest: Voyage) 
 
 def test_another_carrier_does_not_see_the_voyage(other_carrier: User, manifest: Voyage) -> None:
     assert _client(other_carrier).get(f"/manifests/{manifest.pk}/").status_code == 404
+
+
+def test_a_refusal_that_is_not_about_a_field_is_the_problem_page(
+    officer: User, carrier: User, manifest: Voyage
+) -> None:
+    """Only a refusal of the input goes next to the fields; a conflict (a bill held already, an
+    arrival notified already) is the problem page with its status, as on every page."""
+    bill = manifest.bills.order_by("number").first()
+    assert bill is not None
+    url = f"/manifests/{manifest.pk}/bills/{bill.number}/hold/"
+    hold = {"kind": "inspect_at_arrival", "reason": "Fruit from a new consignee"}
+    desk = login(Client(), officer)
+    assert desk.post(url, hold).status_code == 302
+    again = desk.post(url, hold)
+    assert again.status_code == 409 and "is held already" in again.content.decode()
+    assert "core/problem.html" in [t.name for t in again.templates]
+    arrival = f"/manifests/{manifest.pk}/arrival/"
+    now = {"arrived_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    assert _client(carrier).post(arrival, now).status_code == 302
+    twice = _client(carrier).post(arrival, now)
+    assert twice.status_code == 409 and "notified already" in twice.content.decode()
+    elsewhere = desk.post(f"/manifests/{manifest.pk}/bills/NOPE/hold/", hold)
+    assert elsewhere.status_code == 404

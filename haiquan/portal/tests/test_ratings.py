@@ -12,7 +12,8 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from haiquan.accounts.tests.helpers import login
+from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import api_token, login
 from haiquan.core.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from haiquan.eventlog.models import Event
 from haiquan.portal import services
@@ -199,3 +200,19 @@ def test_a_cleared_declaration_s_page_offers_its_trader_to_rate_it_once(world):
     )
     assert resp.status_code == 302, resp.content[:400]
     assert "/portal/ratings/new/" not in trader.get(page).content.decode()
+
+
+def test_a_leader_of_another_office_reads_none_of_its_ratings(world: Any) -> None:
+    """Ratings are read through their office (`Rating.visibility`): Bình Dương's leader's
+    report, through the API, counts none of Móng Cái's."""
+    rate(world)
+    elsewhere = user_create(
+        username="w.rating.leader.bd", password=None, role="leader", office_codes=["43"]
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(elsewhere, name='leader 43')}"}
+    report = Client().get("/api/v1/portal/ratings/report", **auth)
+    assert report.status_code == 200, report.content
+    assert report.json()["overall"]["count"] == 0 and report.json()["offices"] == []
+    own = Client().get("/api/v1/portal/ratings/report", **world.auth("leader")).json()
+    assert own["overall"]["count"] == 1
+    assert Rating.objects.visible_to(elsewhere).count() == 0

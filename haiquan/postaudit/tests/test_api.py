@@ -405,3 +405,27 @@ def test_an_audit_is_not_closed_before_its_planned_start(world, api):
     assert r.status_code == 409, r.content
     assert r.json()["type"].endswith("not-started")
     assert AuditCase.objects.get(pk=cid).state == "in_progress"
+
+
+def test_rows_seen_through_several_declarations_or_team_members_are_listed_once(world, api):
+    """An anomaly resting on two of the leader's declarations, a case whose team has two of the
+    office's officers: each listed once (`visibility` reads a to-many path as a subquery); the
+    leader of another department lists neither."""
+    own = world.own.declarations
+    found = volume_rise(world.own.enterprise, own["cleared"], 90.0)
+    found.declaration_ids = [own["cleared"].pk, own["red"].pk]
+    scan_store(found)
+    second = user_create(username="w.second", password=None, role="officer", office_codes=["20BD"])
+    case = api("post", "/cases", "analyst", plan_body(world, team=["w.officer", "w.second"]))
+    assert case.status_code == 201, case.content
+    anomalies = api("get", "/anomalies", "leader").json()["items"]
+    assert len(anomalies) == 1
+    cases = api("get", "/cases", "leader").json()["items"]
+    assert [c["id"] for c in cases] == [case.json()["id"]]
+    assert [c["id"] for c in api("get", "/cases", "officer").json()["items"]] == [case.json()["id"]]
+    elsewhere = user_create(username="w.l43", password=None, role="leader", office_codes=["43"])
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(elsewhere, name='t')}"}
+    assert client.get(f"{API}/anomalies", **auth).json()["items"] == []
+    assert client.get(f"{API}/cases", **auth).json()["items"] == []
+    assert second.audit_cases.count() == 1

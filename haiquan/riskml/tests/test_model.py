@@ -198,7 +198,7 @@ def test_only_analysts_and_administrators_touch_models(trained):
         with pytest.raises(Forbidden):
             services.model_activate(actor=user, model=trained["model"])
         with pytest.raises(Forbidden):
-            selectors.models_visible_to(user)
+            selectors.model_list(user=user)
 
 
 def test_api(trained):

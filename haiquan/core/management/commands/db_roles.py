@@ -1,6 +1,7 @@
 import os
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from haiquan.core.dbroles import RoleProblem, db_roles_ensure
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
         "(password from HAIQUAN_APP_DB_PASSWORD)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--app-role", default="haiquan_app")
         parser.add_argument(
             "--password-env",
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             help="Environment variable holding the role's password (unset = leave it unchanged).",
         )
 
-    def handle(self, *args, **o):
+    def handle(self, *args: Any, **o: Any) -> None:
         password = os.environ.get(o["password_env"]) or None
         try:
             report = db_roles_ensure(app_role=o["app_role"], app_password=password)

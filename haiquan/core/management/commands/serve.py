@@ -1,9 +1,10 @@
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
@@ -11,7 +12,7 @@ class Command(BaseCommand):
         "Run haiquan behind gunicorn, the production WSGI server (one worker per core by default)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("HAIQUAN_BIND", "127.0.0.1:8000"))
         parser.add_argument(
             "--workers",
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--timeout", type=int, default=30)
 
-    def handle(self, *args, **o):
+    def handle(self, *args: Any, **o: Any) -> None:
         argv = [
             sys.executable,
             "-m",
