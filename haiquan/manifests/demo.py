@@ -4,7 +4,7 @@ carrier's actual arrival on a manifest, as in the live system.
 
 The history's imports by sea and air arrive on calls (`demo/consignment.py`: a vessel every 12
 hours, a flight every 3 hours, per office); each call with consignments becomes one voyage of the
-demo's shipping agent (log-in hh.quangninh), arrived at the call's time, the time of the
+demo's shipping agent (log-in dlhh.quangninh), arrived at the call's time, the time of the
 consignments' `cargo.arrived` events. Each consignment's bill of lading (or air waybill) is a bill
 on it, consigned to the declaring enterprise, with the declaration's containers and seals, and
 drawn down by that declaration in full.
@@ -21,8 +21,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from stdnum.vn import mst as mst_std
 
 from haiquan.accounts.choices import Role
@@ -42,7 +41,7 @@ from haiquan.refdata.models import Enterprise, Office
 from .choices import BillKind, ManifestMode, Source
 from .models import Bill, BillContainer, BillDrawdown, Voyage
 
-AGENT_USERNAME = "hh.quangninh"
+AGENT_USERNAME = "dlhh.quangninh"  # hh.quangninh is the business association's (portal)
 AGENT_MST = "5700100104"  # a valid tax code (checked below), of no real firm in the demo
 AGENT_NAME = "Công ty CP Đại lý Hàng hải Quảng Ninh (demo)"
 # Vessels calling at the demo's offices (IMO number, name) and the flights landing there.
@@ -79,7 +78,9 @@ def demo_setup(*, say: Callable[[str], None]) -> list[DemoLogin]:
 
 def _login() -> DemoLogin:
     return DemoLogin(
-        AGENT_USERNAME, Role.CARRIER, _lazy("Shipping agent: files manifests, notifies arrivals")
+        AGENT_USERNAME,
+        Role.CARRIER,
+        gettext_lazy("Shipping agent: files manifests, notifies arrivals"),
     )
 
 
