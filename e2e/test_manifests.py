@@ -196,6 +196,15 @@ def test_a_manifest_is_filed_the_risky_bill_held_then_declared_released_and_gate
     assert declaration.status == "cleared"
     assert gate_out(2).allowed is True
 
+    # The officer compares the voyage: the fruit bill declared in full and gone (its first
+    # get-out refused on the hold), the parts bill nobody declared.
+    desk.goto(voyage_url + "comparison/")
+    gaps = desk.locator("[data-testid=gaps]")
+    expect(gaps.locator("li[data-code=refused_at_gate]")).to_contain_text(BILL)
+    expect(gaps.locator("li[data-code=undeclared]")).to_contain_text("COSU6123456799")
+    expect(desk.locator(f"[data-testid=compare] tr[data-bill={BILL}]")).to_contain_text("1/1")
+    officer.shot("manifest-07-compare")
+
     # The agent sees its bill declared in full.
     page.reload()
     expect(page.locator("[data-testid=bills] tr").filter(has_text=BILL)).to_contain_text(

@@ -270,6 +270,10 @@ def transport_document(rng: random.Random, mode: str, day: date) -> str:
     return ""
 
 
+# A vessel calls at an office of arrival every 12 hours, a flight lands every 3 hours (UTC grid).
+CALL_SECONDS = {"sea": 12 * 3600, "air": 3 * 3600}
+
+
 def arrival(
     rng: random.Random, flow: str, mode: str, lodged_at: datetime, registered_at: datetime
 ) -> tuple[datetime | None, date]:
@@ -277,6 +281,10 @@ def arrival(
     if flow == "import":
         before = timeline.arrival_before_lodging(rng, mode)
         arrived = lodged_at - timedelta(seconds=round(before)) if before else None
+        if arrived is not None and mode in CALL_SECONDS:
+            # Ships and aircraft arrive on calls, each carrying many consignments: the arrival
+            # is the call's (the manifest's actual arrival, `manifests/demo.py`).
+            arrived -= timedelta(seconds=int(arrived.timestamp()) % CALL_SECONDS[mode])
         return arrived, (arrived or registered_at).astimezone(VN_TZ).date()
     departs = registered_at + timedelta(hours=rng.uniform(2, 48))
     return None, departs.astimezone(VN_TZ).date()

@@ -22,7 +22,11 @@ class ManifestsConfig(AppConfig):
             _("Cargo manifests"),
             visible=_sees_manifests,
             order=35,
-            also_current=("manifests:voyage_detail", "manifests:cuscar_upload"),
+            also_current=(
+                "manifests:voyage_detail",
+                "manifests:voyage_compare",
+                "manifests:cuscar_upload",
+            ),
         )
 
         from haiquan.supervision.hooks import exit_hold_register

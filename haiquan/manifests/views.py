@@ -19,6 +19,7 @@ from haiquan.core.problems import NotFound, ValidationFailed
 from haiquan.core.web import problems_onto, role_required, user_of
 
 from . import services
+from .comparison import voyage_comparison
 from .forms import ArrivalForm, CuscarForm, HoldForm, HoldReleaseForm
 from .models import Hold, Voyage
 from .selectors import bill_get_for, bills_of, voyage_get_for, voyages_seen_by
@@ -36,7 +37,12 @@ def holds_officer(user: Any) -> bool:
     return getattr(user, "role", "") in (Role.OFFICER, Role.LEADER)
 
 
+def is_customs(user: Any) -> bool:
+    return bool(getattr(user, "is_customs", False))
+
+
 manifests_required = role_required(sees_manifests)
+customs_required = role_required(is_customs)
 officer_required = role_required(holds_officer)
 carrier_required = role_required(is_carrier)
 
@@ -77,6 +83,18 @@ def cuscar_upload(request: HttpRequest) -> HttpResponse:
 def voyage_detail(request: HttpRequest, pk: int) -> HttpResponse:
     voyage = _voyage(request, pk)
     return render(request, "manifests/voyage_detail.html", _detail_context(request, voyage))
+
+
+@customs_required
+def voyage_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """The voyage's bills against declarations and gates, with the gaps to look at (customs
+    only: a carrier does not see its consignees' declarations)."""
+    voyage = _voyage(request, pk)
+    return render(
+        request,
+        "manifests/voyage_compare.html",
+        {"voyage": voyage, "comparison": voyage_comparison(voyage)},
+    )
 
 
 def _detail_context(request: HttpRequest, voyage: Voyage, **extra: Any) -> dict[str, Any]:

@@ -32,6 +32,12 @@ class TimeReleaseReportQuery(Schema):
     hs_chapter: str = Field("", max_length=2, description="HS chapter of the main line, e.g. 08")
     compliance: str = Field("", max_length=16, description="compliant, not_compliant, unranked")
     within_hours: float | None = Field(None, description="For the share released within N hours")
+    span: str = Field(
+        "",
+        max_length=16,
+        description="registration (default: registration → release, Vietnam Customs') or "
+        "arrival (arrival → release, the WCO Time Release Study's)",
+    )
 
 
 class TimeReleasePeriodOut(Schema):
@@ -88,7 +94,21 @@ class TimeReleaseOutageOut(Schema):
     mean_without_s: float | None = Field(description="The mean time less the outages' part")
 
 
+class TimeReleaseSpanOut(Schema):
+    code: str = Field(description="registration or arrival: where the measured times start")
+    label: str
+    of_measured: int | None = Field(
+        None,
+        description="arrival span: the measured consignments of the period, with or "
+        "without an arrival (`consignments` of them had one)",
+    )
+    before_registration_mean_s: float | None = Field(
+        None, description="arrival span: the mean time from arrival to registration"
+    )
+
+
 class TimeReleaseSummaryOut(Schema):
+    span: TimeReleaseSpanOut
     registered: int
     consignments: int = Field(description="Released and not outliers: the times are over these")
     mean_s: float | None
@@ -154,6 +174,7 @@ class TimeReleaseBreakdownRowOut(Schema):
 
 class TimeReleaseBreakdownOut(Schema):
     by: str
+    span: str
     period: TimeReleasePeriodOut
     rows: list[TimeReleaseBreakdownRowOut]
 
@@ -218,6 +239,7 @@ def breakdown(
     f = _filters(request, q)
     return {
         "by": by,
+        "span": f.span,
         "period": {"date_from": f.date_from, "date_to": f.date_to},
         "rows": reports.breakdown(f, by, timezone.now()),
     }

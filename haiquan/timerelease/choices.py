@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 # The steps are the event catalogue's (each kind names the step it ends): see eventlog/kinds.py.
 from haiquan.eventlog.choices import Step
 
-__all__ = ["Bucket", "ComplianceGroup", "Dimension", "FactStatus", "Step"]
+__all__ = ["Bucket", "ComplianceGroup", "Dimension", "FactStatus", "Span", "Step"]
 
 
 class Bucket(models.TextChoices):
@@ -42,3 +42,11 @@ class Dimension(models.TextChoices):
     HS_CHAPTER = "hs_chapter", _("HS chapter")
     COMPLIANCE = "compliance", _("Enterprise group")
     MONTH = "month", _("Month")
+
+
+class Span(models.TextChoices):
+    """Where the measured time starts. Vietnam Customs measures from registration; the WCO
+    Time Release Study (and Trading across Borders) from the goods' arrival."""
+
+    REGISTRATION = "registration", _("Registration → release (Vietnam Customs)")
+    ARRIVAL = "arrival", _("Arrival → release (WCO Time Release Study)")

@@ -10,14 +10,15 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .choices import Dimension
+from .choices import Dimension, Span
 from .formatting import format_duration
 from .reports import Filters
 
 
 def file_name(f: Filters, extension: str) -> str:
     office = f.office_path.strip("/").split("/")[-1] if f.office_path else "all"
-    return f"time-release-{office}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.{extension}"
+    span = "-from-arrival" if f.span == Span.ARRIVAL else ""
+    return f"time-release-{office}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}{span}.{extension}"
 
 
 def _hours(seconds: float | None) -> float | None:
@@ -28,14 +29,20 @@ def _pct(ratio: float | None) -> float | None:
     return None if ratio is None else round(ratio * 100, 2)
 
 
+def _span_words(f: Filters) -> str:
+    return _("arrival → release") if f.span == Span.ARRIVAL else _("registration → release")
+
+
 def _breakdown_header(by: str, f: Filters) -> list[str]:
+    """The span measured is in the headers of the times: a column read alone says it."""
+    span = _span_words(f)
     return [
         str(Dimension(by).label),
         _("Declarations registered"),
         _("Released (measured)"),
-        _("Mean (hours)"),
-        _("Median (hours)"),
-        _("p90 (hours)"),
+        _("Mean %(span)s (hours)") % {"span": span},
+        _("Median %(span)s (hours)") % {"span": span},
+        _("p90 %(span)s (hours)") % {"span": span},
         _("Customs share (%)"),
         _("Not yet released"),
         _("Released within %(hours)s hours (%%)") % {"hours": f"{f.within_hours:g}"},
@@ -76,7 +83,7 @@ def report_xlsx(f: Filters, body: dict[str, Any], by: str, rows: list[dict[str, 
     sheet.title = _("Summary")[:31]
     now, prev, last = body["current"], body["previous"], body["last_year"]
     sheet.append([_("Time release"), f"{f.date_from:%Y-%m-%d} – {f.date_to:%Y-%m-%d}"])
-    sheet.append([])
+    sheet.append([_("Headline span"), str(Span(f.span).label)])
     sheet.append([_("Measure"), _("This period"), _("Previous period"), _("Same period last year")])
     for label, key in (
         (_("Mean"), "mean_s"),
@@ -108,6 +115,19 @@ def report_xlsx(f: Filters, body: dict[str, Any], by: str, rows: list[dict[str, 
     sheet.append(
         [_("Change of the mean against last year"), body["change_last_year"]["mean_s"]["text"]]
     )
+    if f.span == Span.ARRIVAL:
+        sheet.append(
+            [
+                _("Consignments measured with a reported arrival"),
+                *(s["consignments"] for s in (now, prev, last)),
+            ]
+        )
+        sheet.append(
+            [
+                _("Consignments measured, with or without an arrival"),
+                *(s["span"].get("of_measured") for s in (now, prev, last)),
+            ]
+        )
     for cell in sheet[3]:
         cell.font = bold
 

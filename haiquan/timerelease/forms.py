@@ -12,7 +12,7 @@ from haiquan.clearance.choices import TransportMode
 from haiquan.refdata.choices import Flow
 from haiquan.risk.choices import Lane
 
-from .choices import ComplianceGroup, Dimension
+from .choices import ComplianceGroup, Dimension, Span
 
 ALL = [("", _("All"))]
 
@@ -22,6 +22,7 @@ class DateInput(forms.DateInput):
 
 
 class ReportForm(forms.Form):
+    span = forms.ChoiceField(label=_("Measured from"), required=False, choices=list(Span.choices))
     date_from = forms.DateField(label=_("Registered from"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("Registered to"), required=False, widget=DateInput)
     # A select of the user's offices, but not a ChoiceField: an office outside the user's

@@ -21,6 +21,8 @@ def _measured(rows: list[dict[str, Any]]) -> dict[str, Any]:
 _ZERO_SUMS: dict[str, Any] = {
     "n": 0,
     "sum_s": 0,
+    "span_s": 0,
+    "pre_s": 0,
     **{f"bucket_{b}": 0 for b in BUCKETS},
     **{f"step_{s}": 0 for s in STEPS},
     **{f"with_{s}": 0 for s in STEPS},
@@ -60,7 +62,8 @@ def _summary_from(
     within_hours: float,
 ) -> dict[str, Any]:
     n = int(row["n"] or 0)
-    total = _num(row["sum_s"])
+    total = _num(row["sum_s"])  # registration → release: the shares' denominator
+    span_total = _num(row.get("span_s", row["sum_s"]))  # the span measured (timerelease.Span)
     outage_s = _num(row.get("outage_s"))
     median_s, p90_s, p95_s = released_row["q"] or (None, None, None)
 
@@ -96,7 +99,7 @@ def _summary_from(
     return {
         "registered": statuses["registered"],
         "consignments": n,
-        "mean_s": total / n if n else None,
+        "mean_s": span_total / n if n else None,
         "median_s": median_s,
         "p90_s": p90_s,
         "p95_s": p95_s,

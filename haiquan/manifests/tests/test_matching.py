@@ -136,3 +136,24 @@ def test_the_arrival_notified_is_the_consignment_s_arrival(
         (early.pk, arrived, BILL),
         (late.pk, arrived, BILL),
     ]
+
+
+def test_an_amendment_to_another_transport_mode_gives_the_bill_s_packages_back(
+    manifest: Voyage, declare: Any, declarant: Any, declaration_input: Any
+) -> None:
+    """Declared by sea from bill COSU6123456780, then amended to road (a CMR note, never
+    matched): the declaration no longer draws on the bill, whose 500 packages are free again
+    for another declaration."""
+    declaration = declare(packages=500)
+    assert BillDrawdown.objects.get(declaration=declaration).packages == 500
+    with pytest.raises(ValidationFailed):
+        declare(packages=1, invoice_number="INV-2")  # the bill is drawn in full
+    clearance.declaration_amend(
+        declaration=declaration,
+        actor=declarant,
+        data=declaration_input(transport_mode="road", containers=()),
+        reason="Carried by truck across Móng Cái, not by sea",
+    )
+    assert not BillDrawdown.objects.filter(declaration=declaration).exists()
+    again = declare(packages=500, invoice_number="INV-3")
+    assert BillDrawdown.objects.get(declaration=again).packages == 500

@@ -53,6 +53,7 @@ POST     /api/v1/manifests/voyages/{voyage_id}/bills/{number}/abandoned     bill
 GET      /manifests/                                          page              403       403     ok      ok      ok      ok      403      login
 GET      /manifests/new/                                      page              403       403     403     403     403     403     403      login
 GET      /manifests/{pk}/                                     voyage            403/403   403/403 ok/404  ok/404  ok/ok   ok/ok   403/403  login
+GET      /manifests/{pk}/comparison/                          voyage            403/403   403/403 ok/404  ok/404  ok/ok   ok/ok   403/403  login
 GET      /manifests/{pk}/arrival/                             voyage            403/403   403/403 403/403 403/403 403/403 403/403 403/403  login
 GET      /manifests/{pk}/bills/{number}/hold/                 bill              403/403   403/403 405/405 405/405 403/403 403/403 403/403  login
 GET      /manifests/{pk}/bills/{number}/release/              bill:held         403/403   403/403 405/405 405/405 403/403 403/403 403/403  login

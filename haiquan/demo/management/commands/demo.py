@@ -67,6 +67,7 @@ DEMO_APPS = (
     "singlewindow",
     "eservices",
     "portal",
+    "manifests",
     "riskml",
     "postaudit",
     "timerelease",
