@@ -126,7 +126,8 @@ def declaration_create(
         if payload.draft:
             decl = services.declaration_draft_save(actor=user_of(request), data=data)
         else:
-            decl = services.declaration_register(actor=user_of(request), data=data)
+            # Inside run_idempotent's transaction, which a refusal rolls back whole.
+            decl = services.declaration_register(actor=user_of(request), data=data, savepoint=False)
         answer = DeclarationOut.model_validate(_answer(request, decl))
         return 201, answer.model_dump(mode="json")
 
