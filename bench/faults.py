@@ -26,8 +26,10 @@ Afterwards, on the database itself:
 - every declaration has the events of its state (lodged, registered, lane decided, ...).
 
 Prints a report and exits 1 on any violation. `--quick` (a few minutes: kill-worker,
-restart-db and promote-standby, short loads) is what CI runs after the test suite; restarting PostgreSQL drops
-every other connection to it, so run restart-db only when no one else's tests are running.
+restart-db and promote-standby, short loads) is what CI runs after the test suite; restarting
+PostgreSQL drops every other connection to it, so run restart-db only when no one else's tests
+are running — or on a cluster of one's own: `pg_createcluster 15 mine -p 5499 --start --
+--auth=trust`, then `PGPORT=5499 BENCH_PG_CLUSTER=mine BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5499/faults`.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import postgres_url, prepare_database, wait_http  # noqa: E402
 from bench.submit import declaration_body  # noqa: E402
 
-PORT = 8771
+PORT = int(os.environ.get("BENCH_FAULTS_PORT", "8771"))
 # What each state must have in the event log, whatever happened to the server meanwhile.
 STATE_EVENTS = {
     "draft": {"declaration.draft_created"},
@@ -168,11 +170,12 @@ def children_of(pid: int) -> list[int]:
 
 
 def restart_postgres() -> float:
-    """Restart the local cluster; seconds it took."""
+    """Restart the local cluster (`BENCH_PG_CLUSTER`, default main); seconds it took."""
     version = sorted(os.listdir("/etc/postgresql"))[-1]
+    cluster = os.environ.get("BENCH_PG_CLUSTER", "main")
     t0 = time.perf_counter()
     subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart"],
         check=True,
         capture_output=True,
     )

@@ -8,7 +8,8 @@ no HTTP server, no load generator — against a scratch PostgreSQL database, one
 other. Measures CPU time, not wall time, so the figure survives a machine shared with other
 work: this process's CPU milliseconds per filing and its PostgreSQL backend's (from
 /proc/<pid>/stat of the backend serving the connection), the SQL statements per filing, and,
-with --profile N, the N functions with the most cumulative time under cProfile.
+with --profile N, the N functions with the most cumulative CPU time under cProfile
+(--sort tottime for their own time; --statements lists one filing's SQL).
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ def main() -> None:
     ap.add_argument("--filings", type=int, default=300)
     ap.add_argument("--lines", type=int, default=5)
     ap.add_argument("--profile", type=int, default=0, help="print the top N functions")
+    ap.add_argument(
+        "--sort", default="cumulative", help="the profile's order (cumulative, tottime, ...)"
+    )
+    ap.add_argument("--statements", action="store_true", help="list one filing's statements")
+    ap.add_argument(
+        "--sampled",
+        action="store_true",
+        help="with --profile: a sampling call tree (pyinstrument, if installed) instead of cProfile",
+    )
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
 
@@ -85,6 +95,9 @@ def main() -> None:
     with CaptureQueriesContext(connection) as ctx:
         file_one()
     statements = len(ctx.captured_queries)
+    if args.statements:
+        for i, q in enumerate(ctx.captured_queries, 1):
+            print(f"{i:2d}. {q['sql'][:400]}", file=sys.stderr)
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         backend = int(cur.fetchone()[0])
@@ -107,14 +120,25 @@ def main() -> None:
         "wall_ms_per_filing": round(wall * 1000 / args.filings, 2),
         "load_average": os.getloadavg()[0],
     }
-    if args.profile:
-        prof = cProfile.Profile()
+    if args.profile and args.sampled:
+        from pyinstrument import Profiler  # optional: pip install pyinstrument
+
+        sampler = Profiler(interval=0.0005)
+        sampler.start()
+        for _ in range(min(args.filings, 200)):
+            file_one()
+        sampler.stop()
+        result["profile"] = sampler.output_text(show_all=False, short_mode=False)
+    elif args.profile:
+        # CPU time, not wall time: waits on PostgreSQL and on other work of a shared machine
+        # are left out, so the profile shows where this process's CPU goes.
+        prof = cProfile.Profile(time.process_time)
         prof.enable()
         for _ in range(min(args.filings, 200)):
             file_one()
         prof.disable()
         text = io.StringIO()
-        pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(args.profile)
+        pstats.Stats(prof, stream=text).sort_stats(args.sort).print_stats(args.profile)
         result["profile"] = text.getvalue()
     if args.out:
         args.out.write_text(json.dumps(result, indent=2))

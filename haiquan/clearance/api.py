@@ -121,13 +121,19 @@ def declaration_create(
         return Status(202, queued_filing_out(queued))
     data = payload.to_input()
     answer: DeclarationOut | None = None
+    idempotency_key = request.headers.get("Idempotency-Key")
 
     def work() -> tuple[int, dict[str, Any]]:
         nonlocal answer
         if payload.draft:
             decl = services.declaration_draft_save(actor=user_of(request), data=data)
         else:
-            decl = services.declaration_register(actor=user_of(request), data=data)
+            # With a key, inside run_idempotent's transaction, which a refusal rolls back
+            # whole: no savepoint of its own is needed (without a key there may be an outer
+            # transaction that carries on after a refusal).
+            decl = services.declaration_register(
+                actor=user_of(request), data=data, savepoint=not idempotency_key
+            )
         answer = DeclarationOut.model_validate(_answer(request, decl))
         return 201, answer.model_dump(mode="json")
 

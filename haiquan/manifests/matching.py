@@ -149,9 +149,13 @@ def bills_drawn_down(declaration: Declaration) -> None:
         # also when it no longer names a manifested bill (another mode, no bill).
         BillDrawdown.objects.filter(declaration=declaration).delete()
     if not numbers or declaration.packages is None:
+        if new:
+            declaration._draws_on_no_bill = True  # type: ignore[attr-defined]
         return  # a new declaration never matched costs no statement at all
     found = bills_for(numbers, declaration.transport_mode)
     if not found:
+        if new:
+            declaration._draws_on_no_bill = True  # type: ignore[attr-defined]
         return
     bills = list(Bill.objects.select_for_update().filter(pk__in=[b.pk for b in found.values()]))
     taken = dict(
@@ -199,6 +203,8 @@ def bills_held(declaration: Declaration) -> list[str]:
 
     if not _matched(declaration.flow, declaration.transport_mode, declaration.bill_of_lading):
         return []  # draws on no bill (`bills_drawn_down`): nothing to look up
+    if getattr(declaration, "_draws_on_no_bill", False):
+        return []  # just registered drawing on none of its bills: no hold can reach it
     held = Hold.objects.filter(
         released_at__isnull=True, bill__drawdowns__declaration=declaration
     ).values_list("bill__number", flat=True)

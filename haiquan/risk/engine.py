@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from .choices import LANE_SEVERITY, Lane, ReasonSource
 from .scoring import ScoreResult, active_scorer
-from .selectors import ruleset_current
+from .selectors import RuleSet, ruleset_current
 
 logger = logging.getLogger(__name__)
 
@@ -162,8 +162,24 @@ def _score(facts: DeclarationFacts) -> tuple[Decimal | None, tuple[Reason, ...]]
 def lane_decide(facts: DeclarationFacts) -> LaneResult:
     """Decide the lane of a declaration being registered, with every reason that raised it."""
     ruleset = ruleset_current()
-    day = _registration_day(facts.registered_at)
+    return _with_draw(_decide_unnumbered(facts, ruleset), facts, ruleset)
 
+
+def lane_decide_unnumbered(facts: DeclarationFacts) -> LaneResult:
+    """The lane from every source but the random draw, which the number seeds: what a
+    registration decides before it takes its number (`lane_with_draw` completes it once the
+    number is known, so the counter's lock is not held while the profiles and the score run)."""
+    return _decide_unnumbered(facts, ruleset_current())
+
+
+def lane_with_draw(unnumbered: LaneResult, facts: DeclarationFacts) -> LaneResult:
+    """`lane_decide_unnumbered`'s result with the random draw of `facts.number` added: the same
+    result as `lane_decide(facts)`."""
+    return _with_draw(unnumbered, facts, ruleset_current())
+
+
+def _decide_unnumbered(facts: DeclarationFacts, ruleset: RuleSet) -> LaneResult:
+    day = _registration_day(facts.registered_at)
     fired: list[Reason] = []
     for profile in ruleset.profiles:
         if not profile.is_valid_on(day):
@@ -181,39 +197,48 @@ def lane_decide(facts: DeclarationFacts) -> LaneResult:
                 )
             )
     fired.sort(key=lambda r: (-_severity(r.lane), r.code))
-
-    draw = random_draw(facts.number)
-    rate, rate_office = ruleset.random_rate_for(facts.office_path or f"/{facts.office_code}/")
-    selected = draw < rate
-    if selected:
-        fired.append(
-            Reason(
-                source=ReasonSource.RANDOM.value,
-                code="RANDOM",
-                lane=Lane.RED.value,
-                text=_(
-                    "Selected at random for compliance measurement (%(percent)s%% of "
-                    "declarations at office %(office)s)."
-                )
-                % {
-                    "percent": format((rate * 100).normalize(), "f"),
-                    "office": rate_office or _("default"),
-                },
-            )
-        )
-
     score, score_reasons = _score(facts)
     fired.extend(score_reasons)
     fired.extend(facts.extra_reasons)
+    return _result(tuple(fired), selected=False, draw=None, score=score)
 
+
+def _with_draw(unnumbered: LaneResult, facts: DeclarationFacts, ruleset: RuleSet) -> LaneResult:
+    draw = random_draw(facts.number)
+    rate, rate_office = ruleset.random_rate_for(facts.office_path or f"/{facts.office_code}/")
+    selected = draw < rate
+    reasons = unnumbered.reasons
+    if selected:
+        # After the profiles' reasons, before the score's and the others', as always.
+        at = sum(1 for r in reasons if r.source == ReasonSource.PROFILE.value)
+        random_reason = Reason(
+            source=ReasonSource.RANDOM.value,
+            code="RANDOM",
+            lane=Lane.RED.value,
+            text=_(
+                "Selected at random for compliance measurement (%(percent)s%% of "
+                "declarations at office %(office)s)."
+            )
+            % {
+                "percent": format((rate * 100).normalize(), "f"),
+                "office": rate_office or _("default"),
+            },
+        )
+        reasons = (*reasons[:at], random_reason, *reasons[at:])
+    return _result(reasons, selected=selected, draw=draw, score=unnumbered.score)
+
+
+def _result(
+    reasons: tuple[Reason, ...], *, selected: bool, draw: Decimal | None, score: Decimal | None
+) -> LaneResult:
     lane = Lane.GREEN.value
-    for reason in fired:
+    for reason in reasons:
         if _severity(reason.lane) > _severity(lane):
             lane = reason.lane
     return LaneResult(
         lane=lane,
-        reasons=tuple(fired),
+        reasons=reasons,
         random_selected=selected,
-        random_draw=draw,
+        random_draw=draw if draw is not None else Decimal(0),
         score=score,
     )

@@ -21,7 +21,14 @@ from haiquan.eventlog.models import Event
 from haiquan.eventlog.services import events_append
 from haiquan.refdata.selectors import Reference
 from haiquan.risk.choices import Lane, ReasonSource
-from haiquan.risk.engine import DeclarationFacts, LaneResult, LineFacts, Reason, lane_decide
+from haiquan.risk.engine import (
+    DeclarationFacts,
+    LaneResult,
+    LineFacts,
+    Reason,
+    lane_decide_unnumbered,
+    lane_with_draw,
+)
 from haiquan.tariff.assistant import disagreements as classification_disagreements
 from haiquan.tariff.duties import DeclarationDuties
 
@@ -153,6 +160,10 @@ def _classification_reasons(resolved: ResolvedDeclaration) -> tuple[Reason, ...]
     )
 
 
+# What the number and the random draw settle, written when the number is taken.
+NUMBERED_FIELDS = ("number", "lane", "lane_reasons", "risk_score", "status", "checks_pending")
+
+
 def apply_lane(declaration: Declaration, result: LaneResult) -> None:
     """The lane decided, and where it puts the declaration (the workflow table's registration
     rows): green waits for payment, yellow for the document check, red for the inspection."""
@@ -169,6 +180,7 @@ def declaration_register(
     data: DeclarationInput | None = None,
     draft: Declaration | None = None,
     paper: PaperCapture | None = None,
+    savepoint: bool = True,
 ) -> Declaration:
     """Register a declaration (đăng ký tờ khai): validate everything, compute the duties at the
     day's exchange rate, give it its 12-digit number, decide its lane, and — for a green one with
@@ -176,7 +188,10 @@ def declaration_register(
 
     `paper`: a paper declaration taken during a declared outage, captured afterwards by an
     officer (`declaration_back_capture`): registered at its paper time, with the lane decided
-    on paper, its events at their original times."""
+    on paper, its events at their original times.
+
+    `savepoint=False`: the caller's transaction ends with a failed registration anyway (the
+    API's idempotent filing), so no savepoint is set and released around it (two round trips)."""
     now = paper.registered_at if paper is not None else timezone.now()
     if data is None:
         if draft is None:
@@ -186,7 +201,7 @@ def declaration_register(
     # risk rules, single-window requirements); the caches below check theirs against it.
     ref, tariff_token, revisions = cached_data()
     with revisions_bound(*revisions):
-        return _register(actor, data, draft, now, ref, tariff_token, paper)
+        return _register(actor, data, draft, now, ref, tariff_token, paper, savepoint)
 
 
 def _register(
@@ -197,6 +212,7 @@ def _register(
     ref: Reference,
     tariff_token: str | None,
     paper: PaperCapture | None,
+    savepoint: bool,
 ) -> Declaration:
     on_day = timezone.localdate(now)
     # A paper declaration's capture is authorised by back_capture (an officer of the office).
@@ -209,7 +225,7 @@ def _register(
         require_may_declare_for(actor, resolved.enterprise)
     rate, duties = assess(resolved, on_day=on_day, reference=ref, tariff_token=tariff_token)
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         declaration = _registering(actor, draft)
         source = None if draft is None else declaration.status
         if any(ld.quota for ld in duties.lines):
@@ -226,27 +242,18 @@ def _register(
         declaration.exchange_rate = rate
         declaration.registered_at = now
         set_totals(declaration, duties)
-        # Number and lane come before the row is written so that it is written once; the
-        # counter row stays locked from here to the commit, a few inserts later.
-        declaration.number = number_next(declaration.flow)
-        # Checked under the flow's counter lock, so two filings of the same goods at the same
-        # moment cannot both pass; a refusal rolls the number back.
-        matches = duplicates_of(declaration, resolved)
-        refuse_duplicates(matches, resolved)
-        declaration.registration_warnings = tuple(m for m in matches if not m.refuses)
-        result = (
-            lane_decide(facts_of(declaration, resolved, duties))
+        # The lane from everything but the random draw, decided before the number is taken:
+        # the row, its lines, containers and version are written with the number still NULL.
+        unnumbered = (
+            lane_decide_unnumbered(facts_of(declaration, resolved, duties))
             if paper is None
             else paper.lane_result()
         )
-        step = transition(source, Action.REGISTER, By.TRADER, result.lane)
-        assert step is not None
-        apply_lane(declaration, result)
+        apply_lane(declaration, unnumbered)
         declaration.save()
         lines = replace_lines(declaration, data, duties, fresh=draft is None)
         containers = replace_containers(declaration, resolved.containers, fresh=draft is None)
         quota_draw(declaration, data, duties, fresh=True)
-        declaration_written(declaration, new=draft is None)
         DeclarationVersion.objects.create(
             declaration=declaration,
             number=1,
@@ -257,6 +264,25 @@ def _register(
             total_duties_vnd=duties.total_vnd,
             difference_vnd=duties.total_vnd,
         )
+        # The number last: the flow's counter row stays locked from here to the commit, so
+        # only what needs the number comes after it (docs/scaling.md: the counter's ceiling).
+        declaration.number = number_next(declaration.flow)
+        # Checked under the flow's counter lock, so two filings of the same goods at the same
+        # moment cannot both pass; a refusal rolls the number back.
+        matches = duplicates_of(declaration, resolved)
+        refuse_duplicates(matches, resolved)
+        declaration.registration_warnings = tuple(m for m in matches if not m.refuses)
+        result = (
+            lane_with_draw(unnumbered, facts_of(declaration, resolved, duties))
+            if paper is None
+            else unnumbered
+        )
+        step = transition(source, Action.REGISTER, By.TRADER, result.lane)
+        assert step is not None
+        apply_lane(declaration, result)
+        declaration.save(update_fields=[*NUMBERED_FIELDS])
+        # The observers write events that carry the number (the single window's requests).
+        declaration_written(declaration, new=draft is None)
         events = _registration_events(step, declaration, actor, result, len(data.lines))
         if paper is not None:
             events = paper_events(events, declaration, actor, paper)

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from haiquan.risk.engine import lane_decide, random_draw
+from haiquan.risk.engine import lane_decide, lane_decide_unnumbered, lane_with_draw, random_draw
 from haiquan.risk.models import RiskProfileVersion
 from haiquan.risk.services import office_setting_set, profile_deactivate, profile_update
 
@@ -207,6 +207,23 @@ def test_selected_declaration_goes_red_even_when_a_profile_says_yellow(make_prof
     ]
     not_picked = next(n for n in numbers if random_draw(n) >= Decimal("0.5"))
     assert lane_decide(facts(number=not_picked, compliance_rank="low")).lane == "yellow"
+
+
+def test_the_lane_decided_before_the_number_then_drawn_is_the_same_decision(make_profile, analyst):
+    """Registration decides the lane before it takes its number (the counter's lock is held
+    only from the number to the commit) and adds the draw afterwards: the same lane, reasons in
+    the same order, draw and score as deciding it all at once."""
+    make_profile("LOW", {"compliance_ranks": ["low"]}, "yellow")
+    office_setting_set(office="20CF", random_rate="0.5", actor=analyst)
+    numbers = [f"10400000{k:04d}" for k in range(40)]
+    picked = next(n for n in numbers if random_draw(n) < Decimal("0.5"))
+    not_picked = next(n for n in numbers if random_draw(n) >= Decimal("0.5"))
+    for number in (picked, not_picked):
+        f = facts(number=number, compliance_rank="low")
+        before = lane_decide_unnumbered(facts(number="", compliance_rank="low"))
+        assert before.lane == "yellow" and before.random_selected is False
+        assert lane_with_draw(before, f) == lane_decide(f)
+    assert lane_decide(facts(number=picked, compliance_rank="low")).lane == "red"
 
 
 def test_rate_is_inherited_from_the_nearest_office_up_the_tree(analyst):
