@@ -51,11 +51,6 @@ def main() -> None:
         "--sort", default="cumulative", help="the profile's order (cumulative, tottime, ...)"
     )
     ap.add_argument("--statements", action="store_true", help="list one filing's statements")
-    ap.add_argument(
-        "--sampled",
-        action="store_true",
-        help="with --profile: a sampling call tree (pyinstrument, if installed) instead of cProfile",
-    )
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
 
@@ -120,16 +115,7 @@ def main() -> None:
         "wall_ms_per_filing": round(wall * 1000 / args.filings, 2),
         "load_average": os.getloadavg()[0],
     }
-    if args.profile and args.sampled:
-        from pyinstrument import Profiler  # optional: pip install pyinstrument
-
-        sampler = Profiler(interval=0.0005)
-        sampler.start()
-        for _ in range(min(args.filings, 200)):
-            file_one()
-        sampler.stop()
-        result["profile"] = sampler.output_text(show_all=False, short_mode=False)
-    elif args.profile:
+    if args.profile:
         # CPU time, not wall time: waits on PostgreSQL and on other work of a shared machine
         # are left out, so the profile shows where this process's CPU goes.
         prof = cProfile.Profile(time.process_time)
