@@ -64,8 +64,9 @@ def _counters() -> list[type[models.Model]]:
 
 # Apps whose every row is demo content made by their `demo.py` on top of the history (places,
 # gate events and trips, agencies' permits, filings, FAQ and ratings, audits, risk models,
-# aggregates): wiped with it and made again by the next `haiquan demo`.
+# aggregates, voyages and bills): wiped with it and made again by the next `haiquan demo`.
 CONTENT_APPS = (
+    "manifests",
     "supervision",
     "transit",
     "singlewindow",

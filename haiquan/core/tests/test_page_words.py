@@ -161,7 +161,7 @@ def problems_in(
     found = []
     if language in ("ja", "zh-hans", "ko"):
         for word in words:
-            if re.search(rf"(?<![\w./@-]){word}(?![\w/@-])", text):
+            if re.search(rf"(?<![\w./@-]){word}(?![\w/@-]|://)", text):  # (not a URL scheme)
                 found.append(f"the English value {word}")
     m = NONE.search(text)
     if m and language != "en":
