@@ -123,6 +123,9 @@ def test_copying_a_declaration_unchanged_does_not_declare_the_goods_twice(
     trader.open(first.pk)
     page.locator(f"a[href$='?from={first.pk}']").first.click()  # "Copy to a new declaration"
     expect(page.locator("#id_invoice_number")).to_have_value("INV-2026-007")
+    # The copy's duties are previewed as the page loads; the preview's table then pushes the
+    # buttons down, so the trader (and the test) acts once it has settled.
+    expect(page.locator("[data-testid=preview-total]")).to_have_text("62.500.000")
     page.locator("button[name=action][value=continue]").click()
     expect(page).to_have_url(re.compile(r"/review/$"))
     refused = page.locator("[data-testid=duplicate-refused]")
