@@ -26,7 +26,7 @@ caller's transaction, which holds SQLite's single write lock: no other writer me
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -83,12 +83,25 @@ class Table:
 
 
 class IdAllocator:
-    """Primary keys for one table, reserved from its sequence a block at a time."""
+    """Primary keys for one table, reserved from its sequence a block at a time.
 
-    def __init__(self, model: type[models.Model], block: int = 10_000) -> None:
+    `execute`, when given, is where the SQLite counter's moves are sent instead of this
+    connection: a writer that holds the write transaction in another process (the demo's
+    `writer.ProcessWriter`). The first block is then read from the table as committed (no row of
+    it can be uncommitted: its keys come from here), and the next ones follow it in memory."""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        block: int = 10_000,
+        execute: Callable[[str, list[Any]], None] | None = None,
+    ) -> None:
         self.table = model._meta.db_table
         self.block = block
+        self.execute = execute
         self._free: deque[int] = deque()
+        self._last: int | None = None  # the last key reserved (with `execute`)
+        self._counted = False  # the table has its row in sqlite_sequence
 
     def next(self) -> int:
         if not self._free:
@@ -97,6 +110,11 @@ class IdAllocator:
 
     def _reserve(self, n: int) -> None:
         qn = connection.ops.quote_name
+        if self.execute is not None and self._last is not None:
+            start, last = self._last + 1, self._last + n
+            self._counter_move(last, exists=self._counted)
+            self._free.extend(range(start, last + 1))
+            return
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(
@@ -111,17 +129,27 @@ class IdAllocator:
             row = cursor.fetchone()
             cursor.execute(f"SELECT MAX(id) FROM {qn(self.table)}")  # noqa: S608
             highest = cursor.fetchone()[0] or 0
-            start = max(row[0] if row else 0, highest) + 1
-            last = start + n - 1
-            if row:
-                cursor.execute(
-                    "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, self.table]
-                )
-            else:
-                cursor.execute(
-                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [self.table, last]
-                )
+        start = max(row[0] if row else 0, highest) + 1
+        last = start + n - 1
+        self._counter_move(last, exists=row is not None)
         self._free.extend(range(start, last + 1))
+
+    def _counter_move(self, last: int, *, exists: bool) -> None:
+        """sqlite_sequence's counter of the table moved to `last`."""
+        params: list[Any]
+        if exists:
+            sql, params = "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, self.table]
+        else:
+            sql, params = (
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
+                [self.table, last],
+            )
+        if self.execute is not None:
+            self.execute(sql, params)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+        self._last, self._counted = last, True
 
 
 def write_rows(table: Table, rows: Iterable[tuple[Any, ...]]) -> int:

@@ -14,7 +14,9 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext_noop
 
 from haiquan.clearance.models import NumberSequence
@@ -34,7 +36,7 @@ from .report import Tally
 from .rows import WRITE_ORDER, json_text, tables
 from .timeline import VN_TZ
 from .workflow import Documents, Filing, Replay
-from .writer import BackgroundWriter
+from .writer import BackgroundWriter, ProcessWriter
 
 CENT = Decimal("0.01")
 
@@ -76,23 +78,44 @@ class Composer:
         self._receipts: dict[int, int] = {}
         self._bank_transactions = 0
         self._sequence = 0
-        self.writer: BackgroundWriter | None = None  # set by the generator to write in parallel
+        self.writer: BackgroundWriter | ProcessWriter | None = None  # see `attach`
 
     # --- chunks and batches -------------------------------------------------------------------
 
+    def attach(self, writer: BackgroundWriter | ProcessWriter | None) -> None:
+        """Write through `writer` from now on (None: here again). A writing process holds the
+        write transaction: the keys' and counters' moves go to it too, in order with the rows."""
+        self.writer = writer
+        execute = writer.execute if isinstance(writer, ProcessWriter) else None
+        for ids in self.ids.values():
+            ids.execute = execute
+
+    def counters_ensure(self) -> None:
+        """The number counters exist (before a writing process holds the write transaction)."""
+        for flow in ("import", "export"):
+            NumberSequence.objects.get_or_create(name=flow)
+
     def begin_chunk(self) -> None:
         """Take the number counters; they stay locked until the chunk's transaction commits,
-        so a live registration meanwhile waits and then continues after the history."""
-        for flow in ("import", "export"):
-            counter, _created = NumberSequence.objects.select_for_update().get_or_create(name=flow)
-            self._serial[flow] = counter.last
+        so a live registration meanwhile waits and then continues after the history. (With a
+        writing process, SQLite's one write lock is the process's for the chunk.)"""
+        counters = NumberSequence.objects.filter(name__in=("import", "export"))
+        if not isinstance(self.writer, ProcessWriter):
+            counters = counters.select_for_update()
+        self._serial.update(counters.values_list("name", "last"))
 
     def flush(self) -> None:
         """Write the buffered rows and move the counters on (inside the chunk's transaction)."""
+        qn = connection.ops.quote_name
+        numbers, receipts = (qn(m._meta.db_table) for m in (NumberSequence, ReceiptSequence))
         for flow, last in self._serial.items():
-            NumberSequence.objects.filter(name=flow).update(last=last)
+            self._execute(f"UPDATE {numbers} SET {qn('last')} = %s WHERE name = %s", [last, flow])  # noqa: S608
         for year, last in self._receipts.items():
-            ReceiptSequence.objects.update_or_create(year=year, defaults={"last": last})
+            self._execute(
+                f"INSERT INTO {receipts} (year, {qn('last')}) VALUES (%s, %s) "  # noqa: S608
+                f"ON CONFLICT (year) DO UPDATE SET {qn('last')} = excluded.{qn('last')}",
+                [year, last],
+            )
         # Events get their ids in time order.
         self._events.sort(key=lambda e: e[0])
         self.rows["event"] = [(self.ids["event"].next(), *row) for _key, row in self._events]
@@ -105,6 +128,13 @@ class Composer:
         else:
             for table, rows in batch:
                 write_rows(table, rows)
+
+    def _execute(self, sql: str, params: list[Any]) -> None:
+        if isinstance(self.writer, ProcessWriter):
+            self.writer.execute(sql, params)
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
     def add_events(self, events: list[tuple]) -> None:
         self._sequence += 1

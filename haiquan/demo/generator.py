@@ -10,7 +10,8 @@ How a run goes: exchange rates for the period; the traders (`population`); then 
 the plan of who files what and when (`volumes`, `profiles`), day by day the declarations
 (`compose`: duties by the tariff's `compute_duties`, lanes by the risk app's `lane_decide`,
 checks, payments and events), written a chunk at a time in one transaction each (`writer`:
-COPY on PostgreSQL). Every declaration gets a `SyntheticTruth` row (the ground truth for risk
+COPY from a second thread on PostgreSQL, executemany from a forked process on an SQLite file,
+while the next rows are built). Every declaration gets a `SyntheticTruth` row (the ground truth for risk
 models). Numbers continue `NumberSequence`, which is moved on, so live registrations follow.
 """
 
@@ -44,7 +45,7 @@ from .rates import CURRENCIES, rate_walk
 from .report import GenerationReport
 from .setup import demo_banks_ensure, risk_profiles_ensure
 from .timeline import VN_TZ
-from .writer import BackgroundWriter
+from .writer import BackgroundWriter, ProcessWriter
 
 Progress = Callable[[str], None]
 Advance = Callable[[float], None]
@@ -99,7 +100,7 @@ def demo_generate(
     progress: Progress | None = None,
     advance: Advance | None = None,
     chunk_size: int = DEFAULT_CHUNK,
-    threaded: bool | None = None,
+    threaded: bool | str | None = None,
 ) -> GenerationReport:
     """Generate the demo history: Quảng Ninh (about 5,000 declarations a month) and Bình Dương
     (about 10,000), `scale` times that, over `history_period(months, until)`.
@@ -134,7 +135,7 @@ def national_generate(
     progress: Progress | None = None,
     advance: Advance | None = None,
     chunk_size: int = DEFAULT_CHUNK,
-    threaded: bool | None = None,
+    threaded: bool | str | None = None,
 ) -> GenerationReport:
     """Generate exactly `declarations` declarations over the offices of the demo departments,
     spread over the period like real filings, with a population sized to the volume (about one
@@ -200,7 +201,7 @@ def _generate(
     chunk_size: int,
     parameters: dict[str, Any],
     advance: Advance | None = None,
-    threaded: bool | None = None,
+    threaded: bool | str | None = None,
 ) -> GenerationReport:
     began = time.monotonic()
     say = progress or (lambda _msg: None)
@@ -283,6 +284,7 @@ def _generate(
         runner = _ChunkRunner(composer, chunk_size, say, began)
         runner.advance = advance
         runner.expected = total or _expected_total(start, end, departments, offices) * scale
+        composer.counters_ensure()
         with ruleset_pinned(), _writer(composer, threaded):
             try:
                 for month in volumes.month_starts(start.date(), end.date()):
@@ -328,26 +330,45 @@ def _generate(
 
 
 @contextmanager
-def _writer(composer: Composer, threaded: bool | None) -> Iterator[None]:
-    """Rows written on a second thread (`writer.BackgroundWriter`) while the next are built.
+def _writer(composer: Composer, threaded: bool | str | None) -> Iterator[None]:
+    """Rows written by a second thread or process while the next are built.
 
-    By default (`threaded=None`) only on PostgreSQL, where COPY's work is another process's. On
-    SQLite the second thread made the generation slower, not faster (7 Dec 2026, quiet machine,
-    one month of history: 40–42 s against 28–33 s on one thread): `executemany` gives the
-    interpreter up for every row's step and then waits for it while the generating thread holds
-    it, so the declarations' table took 0.8 ms a row from the writer against 0.07 ms inline."""
+    `threaded`: True, a thread (`writer.BackgroundWriter`); "process", a forked process
+    (`writer.ProcessWriter`, an SQLite file only); False, inline. By default (None): a thread on
+    PostgreSQL, where COPY's work is another process's; a process on an SQLite file; inline
+    otherwise (an in-memory database, or inside the caller's transaction). A thread does not
+    help SQLite (7 Dec 2026, quiet machine, one month of history: 40–42 s against 28–33 s on one
+    thread): `executemany` gives the interpreter up for every row's step and then waits for it
+    while the generating thread holds it, so the declarations' table took 0.8 ms a row from the
+    writer against 0.07 ms inline. A process has no interpreter to wait for."""
+    connection = connections[DEFAULT_DB_ALIAS]
     if threaded is None:
-        threaded = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+        if connection.vendor == "postgresql":
+            threaded = True
+        elif ProcessWriter.available(connection):
+            threaded = "process"
+        else:
+            threaded = False
     if not threaded:
         yield
         return
+    if threaded == "process":
+        if not ProcessWriter.available(connection):
+            raise ValueError("a writing process needs an SQLite file, outside any transaction")
+        with ProcessWriter() as process:
+            composer.attach(process)
+            try:
+                yield
+            finally:
+                composer.attach(None)
+        return
     # The main thread's own connection object (`connection` resolves per thread).
-    with BackgroundWriter(connections[DEFAULT_DB_ALIAS]) as writer:
-        composer.writer = writer
+    with BackgroundWriter(connection) as writer:
+        composer.attach(writer)
         try:
             yield
         finally:
-            composer.writer = None
+            composer.attach(None)
 
 
 @contextmanager
@@ -380,14 +401,17 @@ class _ChunkRunner:
         self.say = say
         self.began = began
         self.atomic: Any = None
+        self.opened = False  # a chunk is open (in `atomic`, or in the writing process's)
         self.pending = 0
         self.advance: Advance | None = None  # told the share of the expected declarations done
         self.expected = 0.0
 
     def open(self) -> None:
-        if self.atomic is None:
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
+        if not self.opened:
+            self.opened = True
+            if not getattr(self.composer.writer, "own_transaction", False):
+                self.atomic = transaction.atomic()
+                self.atomic.__enter__()
             self.composer.begin_chunk()
         self.pending += 1
 
@@ -399,13 +423,15 @@ class _ChunkRunner:
             self.composer.flush()
 
     def commit(self, day: date | None) -> None:
-        if self.atomic is None:
+        if not self.opened:
             return
         self.composer.flush()
         if self.composer.writer is not None:
             self.composer.writer.drain()  # every row in before the transaction commits
-        self.atomic.__exit__(None, None, None)
+        if self.atomic is not None:
+            self.atomic.__exit__(None, None, None)
         self.atomic = None
+        self.opened = False
         self.pending = 0
         done = self.composer.tally.declarations
         elapsed = time.monotonic() - self.began
@@ -430,6 +456,7 @@ class _ChunkRunner:
 
             self.atomic.__exit__(*sys.exc_info())
             self.atomic = None
+        self.opened = False
         return cause
 
 

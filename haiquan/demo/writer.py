@@ -12,19 +12,31 @@ what the caller rolls back is rolled back. They never use it at the same moment:
 `lock` while it writes a block of rows, and every query of the main thread on that connection
 (key reservations, counters, look-ups) takes the same lock (`execute_wrapper`). At most one
 batch waits while another is written, so memory stays bounded.
+
+On an SQLite file a thread does not help (`generator._writer` says why): `ProcessWriter` writes
+the rows from a forked process instead, on its own connection and in its own transaction, which
+it commits when the generator ends a chunk. The generator then writes nothing on its own
+connection while the process runs (SQLite has one writer): the counters' moves are sent to the
+process too, in order with the rows.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import queue
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
+from multiprocessing.connection import Connection
 from typing import Any
 
+from django.db import connection as default_connection
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from haiquan.core.bulkwrite import INSERT_BATCH, Table, _sqlite_datetime, sqlite_links
+from haiquan.core.bulkwrite import INSERT_BATCH, Table, _sqlite_datetime, sqlite_links, write_rows
 from haiquan.eventlog.chain import BULK_SETTING, CHAINED_TABLES
 
 Batch = list[tuple[Table, list[tuple]]]
@@ -165,3 +177,145 @@ def _sqlite_rows(rows: Iterable[tuple], defaults: tuple, dt_idx: list[int]) -> l
             full[i] = _sqlite_datetime(full[i])
         out.append(full)
     return out
+
+
+class WriterFailed(Exception):
+    """The writing process met an error; the chunk it was writing is rolled back."""
+
+
+class ProcessWriter:
+    """Rows written by a forked process on its own connection to the same SQLite file.
+
+    `submit(batch)` and `execute(sql, params)` are sent in order; `drain()` commits what was
+    sent as one transaction (the generator's chunk) and raises what the process met;
+    `discard()` rolls it back. The pipe holds little, so the generator waits when it is two
+    batches ahead: memory stays bounded. Use as a context manager around the run, outside any
+    transaction of the caller (the process's transactions are its own): `available()` says
+    whether it can be used here."""
+
+    own_transaction = True  # the generator opens no transaction of its own meanwhile
+
+    @staticmethod
+    def available(connection: BaseDatabaseWrapper) -> bool:
+        name = str(connection.settings_dict["NAME"])
+        return (
+            connection.vendor == "sqlite"
+            and name != ":memory:"
+            and "mode=memory" not in name
+            and not connection.in_atomic_block
+            and "fork" in multiprocessing.get_all_start_methods()
+        )
+
+    def __init__(self) -> None:
+        self._pipe: Connection | None = None
+        self._process: Any = None
+
+    def __enter__(self) -> ProcessWriter:
+        connections.close_all()  # the process opens its own; this one opens again when asked
+        ctx = multiprocessing.get_context("fork")
+        self._pipe, child = ctx.Pipe()
+        self._process = ctx.Process(
+            target=_process_main, args=(child,), name="demo-writer", daemon=True
+        )
+        self._process.start()
+        child.close()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with suppress(WriterFailed):
+            self._send(("stop",))
+        self._process.join(timeout=60)
+        if self._process.is_alive():  # pragma: no cover - it stops when told
+            self._process.terminate()
+            self._process.join()
+        assert self._pipe is not None
+        self._pipe.close()
+
+    def submit(self, batch: Batch) -> None:
+        self._send(("rows", batch))
+
+    def execute(self, sql: str, params: list[Any]) -> None:
+        self._send(("sql", sql, params))
+
+    def drain(self) -> None:
+        """Commit what was sent; raise the process's error if it had one (then nothing of the
+        chunk is written)."""
+        error = self._ask("commit")
+        if error is not None:
+            raise error
+
+    def discard(self) -> BaseException | None:
+        """Roll back what was sent since the last commit; the process's error, if it had one,
+        is handed over rather than raised."""
+        try:
+            return self._ask("rollback")
+        except WriterFailed as exc:
+            return exc
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        assert self._pipe is not None
+        try:
+            self._pipe.send(message)
+        except (BrokenPipeError, EOFError, OSError) as exc:
+            raise WriterFailed(
+                f"the writing process stopped (exit code {self._process.exitcode})"
+            ) from exc
+
+    def _ask(self, what: str) -> WriterFailed | None:
+        self._send((what,))
+        assert self._pipe is not None
+        try:
+            reply = self._pipe.recv()
+        except (EOFError, OSError) as exc:
+            raise WriterFailed(
+                f"the writing process stopped (exit code {self._process.exitcode})"
+            ) from exc
+        return None if reply[0] == "ok" else WriterFailed(reply[1])
+
+
+def _process_main(pipe: Connection) -> None:
+    """`ProcessWriter`'s process: write what comes, in one transaction until told to commit or
+    roll back; after an error, drop what comes until then and report the error."""
+    atomic: Any = None
+    error: str | None = None
+    try:
+        while True:
+            message = pipe.recv()
+            what = message[0]
+            if what == "stop":
+                break
+            if what in ("rows", "sql"):
+                if error is not None:
+                    continue
+                try:
+                    if atomic is None:
+                        atomic = transaction.atomic()
+                        atomic.__enter__()
+                    if what == "rows":
+                        for table, rows in message[1]:
+                            write_rows(table, rows)
+                    else:
+                        with default_connection.cursor() as cursor:
+                            cursor.execute(message[1], message[2])
+                except BaseException:
+                    error = traceback.format_exc()
+                    if atomic is not None:
+                        atomic.__exit__(*sys.exc_info())
+                        atomic = None
+                continue
+            # "commit" or "rollback"
+            if atomic is not None:
+                try:
+                    if what == "commit" and error is None:
+                        atomic.__exit__(None, None, None)
+                    else:
+                        rollback = RuntimeError("rolled back")
+                        atomic.__exit__(RuntimeError, rollback, None)
+                except BaseException:
+                    error = error or traceback.format_exc()
+                atomic = None
+            pipe.send(("ok",) if error is None else ("failed", error))
+            error = None
+    finally:
+        connections.close_all()
+        pipe.close()

@@ -95,3 +95,99 @@ def test_writing_on_a_second_thread_writes_the_same_history():
     synchronous = _generate(13, threaded=False)
     for key in threaded:
         assert synchronous[key] == threaded[key], key
+
+
+# --- A writing process, on an SQLite file --------------------------------------------------------
+
+_IN_A_FILE = """
+import json, os, sys
+import django
+django.setup()
+from datetime import date
+from haiquan.demo.generator import demo_generate
+from haiquan.demo.tests.test_determinism import _fingerprint
+
+mode = sys.argv[1]
+if mode == "broken":
+    from haiquan.demo import writer
+
+    real = writer.write_rows
+
+    def write_rows(table, rows):
+        if table.name == "clearance_declarationline":
+            raise RuntimeError("the disk is full")
+        return real(table, rows)
+
+    writer.write_rows = write_rows
+    mode = "process"
+try:
+    demo_generate(seed=13, months=1, until=date(2023, 7, 1), scale=0.02,
+                  threaded={"process": "process", "inline": False}[mode])
+except Exception as exc:
+    print(json.dumps({"failed": f"{type(exc).__name__}: {exc}"}))
+else:
+    from haiquan.eventlog.chain import CHAINS, chain_verify
+    fingerprint = _fingerprint()
+    checked = [chain_verify(chain) for chain in CHAINS.values()]
+    fingerprint["verified"] = [[v.log, v.rows, v.ok] for v in checked]
+    print(json.dumps(fingerprint, default=str))
+"""
+
+
+def _in_a_file(path, mode: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "haiquan.config.settings.test",
+        "DATABASE_URL": f"sqlite:///{path}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _IN_A_FILE, mode],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_writing_process_writes_the_same_history_into_an_sqlite_file(tmp_path):
+    """On an SQLite file the rows are written by a forked process (`writer.ProcessWriter`), in
+    its own transactions: the same history as written inline, its chains verifying; a failure
+    there fails the run and leaves nothing of the chunk."""
+    import shutil
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a writing process is SQLite's (PostgreSQL's writer is a thread)")
+    first = tmp_path / "process.sqlite3"
+    with connection.cursor() as cursor:  # the test database, reference data and all
+        cursor.execute("VACUUM INTO %s", [str(first)])
+    for name in ("inline", "broken"):
+        shutil.copy(first, tmp_path / f"{name}.sqlite3")
+
+    by_process = _in_a_file(first, "process")
+    assert len(by_process["declarations"]) > 200
+    assert all(ok for _log, _rows, ok in by_process["verified"]), by_process["verified"]
+    inline = _in_a_file(tmp_path / "inline.sqlite3", "inline")
+    for key in inline:
+        assert by_process[key] == inline[key], key
+
+    broken = _in_a_file(tmp_path / "broken.sqlite3", "broken")
+    assert broken["failed"].startswith("WriterFailed")
+    assert "the disk is full" in broken["failed"]
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "broken.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM clearance_declaration").fetchone() == (0,)
+        assert db.execute(
+            "SELECT count(*) FROM clearance_numbersequence WHERE last > 0"
+        ).fetchone() == (0,)
