@@ -28,3 +28,9 @@ class ClearanceConfig(AppConfig):
             visible=lambda user: getattr(user, "role", None) in ("officer", "leader"),
             order=6,
         )
+        from haiquan.tariff.assistant.sources import case_source_register
+
+        from .classified import classified_line_cases
+
+        # The classification assistant learns from the goods lines as finally classified.
+        case_source_register(classified_line_cases, order=0)
