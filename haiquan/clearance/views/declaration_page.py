@@ -22,7 +22,7 @@ from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
 from haiquan.core.panels import object_panels_for
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
-from haiquan.core.web import pdf_page, role_required, user_of
+from haiquan.core.web import pdf_page, problems_onto, role_required, user_of
 from haiquan.eventlog.selectors import events_for_declaration
 
 from .. import services
@@ -313,19 +313,17 @@ def cancellation_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error("reason", _("Give the reason for the decision."))
         else:
             approve = form.cleaned_data["decision"] == "approve"
-            try:
-                services.declaration_cancellation_decide(
-                    actor=user_of(request),
-                    declaration=declaration,
-                    approve=approve,
-                    reason=form.cleaned_data["reason"],
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationFailed as exc:
-                form.problems_apply(exc.errors)
-            except Conflict as exc:
-                return conflict_page(request, declaration, exc)
-            else:
+            with problems_onto(form):
+                try:
+                    services.declaration_cancellation_decide(
+                        actor=user_of(request),
+                        declaration=declaration,
+                        approve=approve,
+                        reason=form.cleaned_data["reason"],
+                        expected_version=form.cleaned_data["version"],
+                    )
+                except Conflict as exc:
+                    return conflict_page(request, declaration, exc)
                 messages.success(
                     request,
                     _("The declaration is cancelled.")
@@ -373,21 +371,19 @@ def penalty_record(request: HttpRequest, pk: int) -> HttpResponse:
                 if p.field not in form.errors
             )
         else:
-            try:
-                services.declaration_penalty_record(
-                    actor=user_of(request),
-                    declaration=declaration,
-                    number=form.cleaned_data["number"],
-                    amount_vnd=form.cleaned_data["amount_vnd"],
-                    legal_basis=form.cleaned_data["legal_basis"],
-                    reason=form.cleaned_data["reason"],
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationFailed as exc:
-                form.problems_apply(exc.errors)
-            except Conflict as exc:
-                return conflict_page(request, declaration, exc)
-            else:
+            with problems_onto(form):
+                try:
+                    services.declaration_penalty_record(
+                        actor=user_of(request),
+                        declaration=declaration,
+                        number=form.cleaned_data["number"],
+                        amount_vnd=form.cleaned_data["amount_vnd"],
+                        legal_basis=form.cleaned_data["legal_basis"],
+                        reason=form.cleaned_data["reason"],
+                        expected_version=form.cleaned_data["version"],
+                    )
+                except Conflict as exc:
+                    return conflict_page(request, declaration, exc)
                 messages.success(
                     request,
                     _(
