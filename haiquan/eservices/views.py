@@ -136,7 +136,8 @@ def filing_create(request: HttpRequest, code: str) -> HttpResponse:
                 % {"ref": filing.reference},
             )
             for note in form_hs_notes(spec, filing.data):
-                messages.info(request, note.text)
+                if note.divided is None:  # a divided code's lines are in the answers panel
+                    messages.info(request, note.text)
             return redirect("eservices:filing_detail", filing.pk)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -161,7 +162,8 @@ def filing_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("Answers changed."))
             for note in form_hs_notes(spec, filing.data):
-                messages.info(request, note.text)
+                if note.divided is None:  # a divided code's lines are in the answers panel
+                    messages.info(request, note.text)
             return redirect("eservices:filing_detail", filing.pk)
     status = 422 if request.method == "POST" else 200
     return render(

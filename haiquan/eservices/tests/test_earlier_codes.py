@@ -49,6 +49,10 @@ def test_the_service_keeps_a_divided_code_and_the_ruling_names_a_line_in_force(
     assert "8419.39.19" in note.text and "AHTN 2017" in note.text
     assert [ln.code for ln in note.divided.lines] == ["84193390", "84193990"]
     assert "84193930" not in [ln.code for ln in note.divided.lines]  # the PCB machines: not
+    # Each line is shown with its subheadings' texts, not the heading's long one.
+    spray = note.divided.lines[0].description_under_heading
+    assert "spray dryers" in spray.lower() and spray.endswith("Other")
+    assert note.divided.lines[0].context.split(" › ")[0] not in spray
     # Changing another answer of the draft keeps the proposal.
     filing = services.filing_update(
         actor=declarant, filing=filing, data={**filing.data, "goods_name": "Máy sấy phun sữa"}
