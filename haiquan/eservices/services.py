@@ -481,23 +481,21 @@ def _ruling_terms_check(filing: Filing, terms: RulingTerms, today: date) -> tupl
     kind = filing.procedure.result_kind
     data = filing.data
     problems: list[FieldProblem] = []
+    # Without a code of their own the officer rules the proposed one — which must then be a
+    # line in force: a proposed AHTN 2017 code the tariff divided names the lines to choose.
     hs = (terms.hs_code or data.get("proposed_hs_code") or data.get("hs_code") or "").strip()
-    hs = hs.replace(".", "")
-    known = False
+    hs = hs.replace(".", "").replace(" ", "")
+    problem = _("The ruled HS code must be an 8-digit line of the tariff.")
     if len(hs) == 8 and hs.isascii() and hs.isdigit():
         try:
             hs_line_get(code=hs)
-            known = True
-        except NotFound:
-            known = False
-    if not known:
-        problems.append(
-            FieldProblem(
-                "hs_code",
-                _("The ruled HS code must be an 8-digit line of the tariff."),
-                "unknown-hs-code",
-            )
-        )
+            problem = ""
+        except NotFound as exc:  # names the lines an earlier code became, or those nearby
+            problem = _("%(problem)s The ruled HS code must be a line of the tariff in force.") % {
+                "problem": exc.detail
+            }
+    if problem:
+        problems.append(FieldProblem("hs_code", problem, "unknown-hs-code"))
     origin = ""
     if kind == ResultKind.ORIGIN_RULING:
         origin = (terms.origin or data.get("claimed_origin") or "").strip().upper()
