@@ -334,12 +334,13 @@ def _sums_sql(
         "sum(outage_s) AS outage_s",
         f"{sums.flag('with_outage')} AS with_outage",
     ]
-    if light:  # a breakdown's columns: the mean and customs' share
+    if light:  # a breakdown's columns: the mean, customs' share and the outages' time
         parts = [
             f"{sums.count()} AS n",
             "sum(total_s) AS sum_s",
             f"sum({measure}) AS span_s",
             "sum(customs_s) AS bucket_customs",
+            "sum(outage_s) AS outage_s",
         ]
     group = f"{key} AS key, " if key else ""
     return (
@@ -526,6 +527,7 @@ def breakdown(filters: Filters, by: str, as_of: datetime) -> list[dict[str, Any]
         n = int(m.get("n") or 0)
         total = _num(m.get("sum_s"))
         q = rel.get("q") or (None, None, None)
+        outage_s = _num(m.get("outage_s"))
         out.append(
             {
                 "key": _month_key(k) if by == Dimension.MONTH else (k or ""),
@@ -535,6 +537,10 @@ def breakdown(filters: Filters, by: str, as_of: datetime) -> list[dict[str, Any]
                 "median_s": q[0],
                 "p90_s": q[1],
                 "customs_share": _num(m.get("bucket_customs")) / total if total else None,
+                # Time inside declared outages, apart (as in the summary): its share of the
+                # registration → release time.
+                "outage_s": outage_s,
+                "outage_share": outage_s / total if total else None,
                 "open": st["open"],
                 "within_share": (int(rel.get("within") or 0) / st["released"])
                 if st["released"]
