@@ -49,7 +49,7 @@ def _breakdown_header(by: str, f: Filters) -> list[str]:
         _("Not yet released"),
         _("Released within %(hours)s hours (%%)") % {"hours": f"{f.within_hours:g}"},
         _("Time inside declared outages (hours)"),
-        _("Time inside declared outages (% of the time)"),
+        _("Share of the time inside declared outages (%)"),
     ]
 
 
@@ -95,7 +95,7 @@ def _outage_rows(sheet: Any, periods: tuple[dict[str, Any], ...]) -> None:
         [_("Time inside declared outages (hours)"), *(_hours(o["seconds"]) for o in outages)]
     )
     sheet.append(
-        [_("Time inside declared outages (% of the time)"), *(_pct(o["share"]) for o in outages)]
+        [_("Share of the time inside declared outages (%)"), *(_pct(o["share"]) for o in outages)]
     )
     sheet.append(
         [

@@ -161,7 +161,7 @@ def test_the_exports_show_the_outage_time_apart_as_the_page_does(people) -> None
     header, offices = rows[0], rows[1:]
     assert header[-2:] == [
         "Time inside declared outages (hours)",
-        "Time inside declared outages (% of the time)",
+        "Share of the time inside declared outages (%)",
     ]
     assert sorted((float(r[-2]), float(r[-1])) for r in offices) == [(0.0, 0.0), (1.5, 37.5)]
 
@@ -172,7 +172,7 @@ def test_the_exports_show_the_outage_time_apart_as_the_page_does(people) -> None
     now = summary_row(summary, "Time inside declared outages (apart: not a party's time)")
     assert now[0] == "1 h 30 min 00 s"
     assert summary_row(summary, "Time inside declared outages (hours)")[0] == 1.5
-    assert summary_row(summary, "Time inside declared outages (% of the time)")[0] == 18.75
+    assert summary_row(summary, "Share of the time inside declared outages (%)")[0] == 18.75
     assert summary_row(summary, "Consignments with time inside declared outages")[0] == 1
     assert summary_row(summary, "Mean time without the outages")[0] == "3 h 15 min 00 s"
     assert summary_row(summary, "Mean time without the outages (hours)")[0] == 3.25
