@@ -34,3 +34,11 @@ class ClearanceConfig(AppConfig):
 
         # The classification assistant learns from the goods lines as finally classified.
         case_source_register(classified_line_cases, order=0)
+
+        from haiquan.outage.hooks import deadline_extender_register
+
+        from .outages import document_requests_extend_for_outage
+
+        # A declared outage moves on the answers to customs' requests for documents that fell
+        # due while the office was down.
+        deadline_extender_register("document_requests", document_requests_extend_for_outage)

@@ -39,7 +39,7 @@ from haiquan.core.uploads import discard_on_commit, discard_on_error, upload_sto
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.kinds import EventKind
-from haiquan.outage.deadlines import extended_day
+from haiquan.outage.deadlines import DayCount, deadline_extended
 from haiquan.outage.hooks import OutageEnded
 from haiquan.payments.models import PaymentOrder
 from haiquan.payments.services import payment_order_issue
@@ -659,6 +659,11 @@ def filings_extend_for_outage(ended: OutageEnded) -> int:
     hol = holidays()
     first = timezone.localdate(ended.span.start)
     last = timezone.localdate(ended.span.end)
+    working_days = DayCount(
+        local_day=timezone.localdate,
+        days_lost=lambda a, b: working_days_between(a - timedelta(days=1), b, hol),
+        add_days=lambda d, n: working_day_add(d, n, hol),
+    )
     filings = Filing.objects.select_for_update().filter(
         status__in=OPEN_STATUSES, due_on__gte=first, due_on__lte=last
     )
@@ -668,13 +673,7 @@ def filings_extend_for_outage(ended: OutageEnded) -> int:
     for filing in filings:
         assert filing.due_on is not None
         before = filing.due_on
-        filing.due_on = extended_day(
-            before,
-            [ended.span],
-            local_day=timezone.localdate,
-            days_lost=lambda a, b: working_days_between(a - timedelta(days=1), b, hol),
-            add_days=lambda d, n: working_day_add(d, n, hol),
-        )
+        filing.due_on = deadline_extended(before, [ended.span], days=working_days)
         given = working_days_between(before, filing.due_on, hol)
         filing.outage_working_days += given
         filing.save(update_fields=["due_on", "outage_working_days"])
