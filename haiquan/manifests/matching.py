@@ -21,7 +21,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Sum
+from django.db.models import Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from haiquan.clearance.choices import Status, TransportMode
@@ -29,6 +29,7 @@ from haiquan.clearance.hooks import written_declaration_is_new
 from haiquan.core.problems import FieldProblem, ValidationFailed
 from haiquan.refdata.choices import Flow
 
+from .choices import HoldKind, VoyageDirection
 from .models import Bill, BillDrawdown, Voyage
 
 if TYPE_CHECKING:
@@ -197,10 +198,13 @@ def bills_drawn_down(declaration: Declaration) -> None:
 
 
 def bills_held(declaration: Declaration) -> list[str]:
-    """A clearance guard: a declaration drawing on a held bill is not cleared until the hold is
+    """A clearance guard: a declaration drawing on a held bill, or an export naming a bill (or
+    a container of a bill) that customs said not to load, is not cleared until the hold is
     released."""
     from .models import Hold
 
+    if declaration.flow == Flow.EXPORT:
+        return _not_to_load(declaration)
     if not _matched(declaration.flow, declaration.transport_mode, declaration.bill_of_lading):
         return []  # draws on no bill (`bills_drawn_down`): nothing to look up
     if getattr(declaration, "_draws_on_no_bill", False):
@@ -211,6 +215,64 @@ def bills_held(declaration: Declaration) -> list[str]:
     return [
         _("Bill of lading %(v)s is held by customs for inspection at arrival.") % {"v": n}
         for n in held
+    ]
+
+
+def _not_to_load(declaration: Declaration) -> list[str]:
+    """The "do not load" holds an export declaration meets: on a bill of an export manifest it
+    names, or on one carrying a container it declares (one statement)."""
+    from haiquan.clearance.models import Container
+
+    from .models import Hold
+
+    q = Q(
+        bill__containers__number__in=Subquery(
+            Container.objects.filter(declaration_id=declaration.pk).values("number")
+        )
+    )
+    numbers = bill_numbers(declaration.bill_of_lading)
+    if numbers:
+        q |= Q(bill__number__in=numbers)
+    held = (
+        Hold.objects.filter(
+            q,
+            released_at__isnull=True,
+            kind=HoldKind.DO_NOT_LOAD,
+            bill__voyage__direction=VoyageDirection.DEPARTURE,
+        )
+        .values_list("bill__number", flat=True)
+        .distinct()
+    )
+    return [
+        _(
+            "Customs said not to load bill of lading %(v)s: the export is not cleared until the "
+            "hold is released."
+        )
+        % {"v": n}
+        for n in held
+    ]
+
+
+def held_declarations(bill: Bill) -> list[Declaration]:
+    """The declarations a hold on this bill keeps from clearance, cancelled ones left out:
+    those drawing on it (imports) and, for an export manifest's bill, the exports naming it or
+    declaring one of its containers."""
+    from haiquan.clearance.models import Declaration
+
+    q = Q(bill_drawdowns__bill=bill)
+    if bill.voyage.is_departure:
+        containers = list(bill.containers.values_list("number", flat=True))
+        # A contains-match narrows the rows; the bill's exact number is checked below.
+        q |= Q(flow=Flow.EXPORT, bill_of_lading__icontains=bill.number)
+        if containers:
+            q |= Q(flow=Flow.EXPORT, containers__number__in=containers)
+    rows = Declaration.objects.filter(q).exclude(status=Status.CANCELLED).distinct()
+    return [
+        d
+        for d in rows
+        if d.flow != Flow.EXPORT
+        or bill.number in bill_numbers(d.bill_of_lading)
+        or d.containers.filter(number__in=bill.containers.values("number")).exists()
     ]
 
 
