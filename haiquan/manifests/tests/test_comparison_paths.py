@@ -19,6 +19,7 @@ from haiquan.clearance.choices import Status
 from haiquan.manifests.inputs import GoodsItemInput
 from haiquan.manifests.models import Voyage
 from haiquan.manifests.services import voyage_file
+from haiquan.refdata.models import Enterprise
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 from haiquan.supervision.models import ControlZone
 from haiquan.supervision.services import GateReport, gate_event_report, zone_create
@@ -33,7 +34,9 @@ LOOSE = "COSU6123456801"
 @pytest.fixture
 def port(officer: User) -> tuple[ControlZone, User]:
     """Cái Lân port and its operator's gate system."""
-    company = EnterpriseFactory(mst=valid_mst(12), name="Công ty CP Cảng Quảng Ninh")
+    company: Enterprise = EnterpriseFactory.create(
+        mst=valid_mst(12), name="Công ty CP Cảng Quảng Ninh"
+    )
     operator = user_create(
         username="op.cailan", password=None, role="operator", employer_mst=company.mst
     )
