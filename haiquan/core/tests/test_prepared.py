@@ -31,7 +31,18 @@ def test_statements_are_prepared_inside_the_block_only():
         return
     connection.ensure_connection()
     raw = connection.connection
+    threshold, before = raw.prepare_threshold, raw.cursor_factory
     raw.prepare_threshold = 2
+    try:
+        _prepared_inside_only(raw)
+    finally:
+        raw.prepare_threshold = threshold
+        with connection.cursor() as cur:  # the next tests start without them
+            cur.execute("DEALLOCATE ALL")
+    assert raw.cursor_factory is before
+
+
+def _prepared_inside_only(raw: object) -> None:
     sql = "SELECT count(*) FROM django_content_type WHERE app_label = %s"
 
     def prepared() -> int:
@@ -39,7 +50,6 @@ def test_statements_are_prepared_inside_the_block_only():
             cur.execute("SELECT count(*) FROM pg_prepared_statements")
             return int(cur.fetchone()[0])
 
-    before = raw.cursor_factory
     for _ in range(4):  # client-side binding (Django's default): never prepared
         with connection.cursor() as cur:
             cur.execute(sql, ["clearance"])
@@ -50,4 +60,3 @@ def test_statements_are_prepared_inside_the_block_only():
                 cur.execute(sql, ["clearance"])
                 assert cur.fetchone()[0] > 0
         assert prepared() == 1
-    assert raw.cursor_factory is before
