@@ -151,10 +151,11 @@ def template_database(env: dict[str, str]) -> str:
         _psql(f'DROP DATABASE "{building}"')
         return name
     _psql(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
-    # Templates of earlier migrations are of no more use (one in use stays: no FORCE).
+    # Templates of earlier migrations are of no more use (one in use stays: no FORCE); one that
+    # another run is building (named with its pid) is not yet a template.
     old = subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc",
-         "SELECT datname FROM pg_database WHERE datname LIKE 'haiquan\\_bench\\_template\\_%' "
+         "SELECT datname FROM pg_database WHERE datname ~ '^haiquan_bench_template_[0-9a-f]{12}$' "
          f"AND datname <> '{name}'"],
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip

@@ -91,8 +91,9 @@ def main() -> None:
         file_one()
     statements = len(ctx.captured_queries)
     if args.statements:
+        # A statement run by name (prepared: haiquan.core.prepared) has no text to show.
         for i, q in enumerate(ctx.captured_queries, 1):
-            print(f"{i:2d}. {q['sql'][:400]}", file=sys.stderr)
+            print(f"{i:2d}. {(q['sql'] or '(prepared statement)')[:400]}", file=sys.stderr)
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         backend = int(cur.fetchone()[0])

@@ -9,8 +9,11 @@ progress (the Quảng Ninh demo routes, each container under its e-seal, departe
 1. HTTP, OsmAnd: one position per GET, `--concurrency` clients, against gunicorn (`--workers`);
 2. HTTP, batches: POST /api/v1/transit/positions with `--batch` positions per request;
 3. MQTT: positions published at QoS 1 to the broker (HAIQUAN_MQTT_URL, default Mosquitto on
-   127.0.0.1:1883) and ingested by `haiquan telemetry-mqtt` (one process, batches of 1,000);
-   the rate is positions stored per second, from the first publish to the last row committed.
+   127.0.0.1:1883) and ingested by `haiquan telemetry-mqtt` (`--mqtt-subscribers` processes,
+   batches of 1,000); the rate is positions stored per second, from the first publish to the
+   last row committed. The flood is sent by `--mqtt-publishers` processes of pre-encoded QoS 1
+   packets (bench/mqtt_flood.py) so that the load generator is not the limit; the steady-rate
+   phase by one paho client.
 
 Every position is signed by its seal's key with its own counter, as e-seals do (the load
 generator signs; the server checks each signature and counter), and goes through the alert
@@ -291,32 +294,27 @@ def _mqtt_payloads(gen: Positions, prefix: str, messages: int) -> list[tuple[str
     return payloads
 
 
-def mqtt_publish_only(env: dict[str, str], gen: Positions, messages: int) -> dict[str, Any]:
-    """The broker and one Python publisher alone: the same kind of messages at QoS 1 to a topic
-    nobody subscribes to, as fast as they go."""
+def mqtt_publish_only(
+    env: dict[str, str], gen: Positions, messages: int, publishers: int
+) -> dict[str, Any]:
+    """The broker and the flood's publishers alone (bench/mqtt_flood.py): the same kind of
+    messages at QoS 1 to a topic nobody subscribes to, as fast as they go."""
     django_setup()
-    from haiquan.transit.mqtt import mqtt_client
+    from bench.mqtt_flood import Flood
+    from haiquan.transit.mqtt import broker_address
 
     url = env.get("HAIQUAN_MQTT_URL", "mqtt://127.0.0.1:1883")
     payloads = _mqtt_payloads(gen, f"haiquan-bench-{os.getpid()}-nobody", messages)
-    client = mqtt_client(url=url, max_inflight=5000)
-    client.loop_start()
-    try:
-        start = time.perf_counter()
-        infos = []
-        for t, payload in payloads:
-            infos.append(client.publish(t, payload, qos=1))
-            if len(infos) >= 20_000:
-                for info in infos:
-                    info.wait_for_publish(timeout=60)
-                infos = []
-        for info in infos:
-            info.wait_for_publish(timeout=60)
-        elapsed = time.perf_counter() - start
-    finally:
-        client.loop_stop()
-        client.disconnect()
-    return {"published": len(payloads), "publish_per_s": round(len(payloads) / elapsed, 1)}
+    flood = Flood(broker_address(url), payloads, publishers)
+    start = time.perf_counter()
+    flood.start()
+    flood.wait()
+    elapsed = time.perf_counter() - start
+    return {
+        "published": len(payloads),
+        "publishers": publishers,
+        "publish_per_s": round(len(payloads) / elapsed, 1),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,12 +416,16 @@ def mqtt_phase(
     alarms: float,
     rate: float = 0,
     qos: int = 1,
+    publishers: int = 2,
 ) -> dict:
-    """Publish `messages` positions (prepared beforehand), as fast as one publisher can or at
-    `rate` a second, with door alarms mixed in at `alarms` a second; `subscribers` processes
-    of `haiquan telemetry-mqtt` share the subscription."""
+    """Publish `messages` positions (prepared beforehand), at `rate` a second by one paho
+    client, or with no rate as fast as `publishers` flood processes go (bench/mqtt_flood.py:
+    one paho client was the limit, about 4,000/s); door alarms are mixed in at `alarms` a
+    second by the paho client, stamped when sent. `subscribers` processes of `haiquan
+    telemetry-mqtt` share the subscription."""
     django_setup()
-    from haiquan.transit.mqtt import mqtt_client
+    from bench.mqtt_flood import Flood
+    from haiquan.transit.mqtt import broker_address, mqtt_client
     from haiquan.transit.osmand import mqtt_payload
 
     url = env.get("HAIQUAN_MQTT_URL", "mqtt://127.0.0.1:1883")
@@ -462,6 +464,7 @@ def mqtt_phase(
         p.stdout.readline()  # "listening on ..."
     time.sleep(2.0)  # subscribed
     before = stored_count(db_url)
+    flood = None if rate else Flood(broker_address(url), payloads, publishers)
     client = mqtt_client(url=url, max_inflight=5000)
     client.loop_start()
     published = 0
@@ -470,7 +473,21 @@ def mqtt_phase(
     next_alarm = start
     infos = []
     try:
-        for t, payload in payloads:
+        if flood is not None:
+            flood.start()
+            published = flood.count
+            while flood.running():
+                # During the round being published (each publisher sends its seals' rounds
+                # in order, so the messages written tell the round).
+                a = gen.alarm(first_round + flood.written() // gen.seals) if alarms else None
+                if a:
+                    infos.append(
+                        client.publish(topic.replace("+", a["id"]), mqtt_payload(a), qos=1)
+                    )
+                    published += 1
+                time.sleep(1 / alarms if alarms else 0.1)
+            flood.wait()
+        for t, payload in payloads if flood is None else ():
             infos.append(client.publish(t, payload, qos=1))
             published += 1
             if rate:
@@ -557,6 +574,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--alarms-per-second", type=float, default=10)
     ap.add_argument("--mqtt-messages", type=int, default=100_000)
     ap.add_argument("--mqtt-subscribers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument(
+        "--mqtt-publishers", type=int, default=2,
+        help="flood publisher processes (bench/mqtt_flood.py)",
+    )  # fmt: skip
     ap.add_argument("--mqtt-qos", type=int, choices=[0, 1], default=1, help="subscription QoS")
     ap.add_argument(
         "--latency-rate",
@@ -649,9 +670,11 @@ def main(argv: list[str] | None = None) -> None:
     if "mqtt" not in args.skip:
         results["mqtt"] = mqtt_phase(
             env, db_url, gen, args.mqtt_messages, args.mqtt_subscribers, args.alarms_per_second,
-            qos=args.mqtt_qos,
+            qos=args.mqtt_qos, publishers=args.mqtt_publishers,
         )  # fmt: skip
-        results["mqtt"]["baseline"] = mqtt_publish_only(env, gen, args.mqtt_messages)
+        results["mqtt"]["baseline"] = mqtt_publish_only(
+            env, gen, args.mqtt_messages, args.mqtt_publishers
+        )
         print("mqtt", json.dumps(results["mqtt"]), flush=True)
     if "latency" not in args.skip:
         # Alert latency under a steady load the subscribers keep up with.

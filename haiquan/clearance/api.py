@@ -13,6 +13,7 @@ from haiquan.audit.services import declaration_access_record
 from haiquan.core.api import ObjectId, Pagination
 from haiquan.core.dbrouter import reads_from_standby
 from haiquan.core.idempotency import request_fingerprint, run_idempotent
+from haiquan.core.prepared import server_binding
 from haiquan.core.web import user_of
 from haiquan.eventlog.selectors import events_for_declaration
 from haiquan.outage.schemas import QueuedFilingOut, queued_filing_out
@@ -137,13 +138,15 @@ def declaration_create(
         answer = DeclarationOut.model_validate(_answer(request, decl))
         return 201, answer.model_dump(mode="json")
 
-    status, body, replayed = run_idempotent(
-        user=user_of(request),
-        key=request.headers.get("Idempotency-Key"),
-        scope="declaration.create",
-        fingerprint=request_fingerprint(payload.model_dump(mode="json")),
-        work=work,
-    )
+    # The same statements on every filing: bound on the server, prepared once per connection.
+    with server_binding():
+        status, body, replayed = run_idempotent(
+            user=user_of(request),
+            key=request.headers.get("Idempotency-Key"),
+            scope="declaration.create",
+            fingerprint=request_fingerprint(payload.model_dump(mode="json")),
+            work=work,
+        )
     if replayed:
         response["Idempotent-Replayed"] = "true"
     # The answer just validated goes out as it is (ninja does not validate a model instance of

@@ -28,3 +28,17 @@ class ClearanceConfig(AppConfig):
             visible=lambda user: getattr(user, "role", None) in ("officer", "leader"),
             order=6,
         )
+        from haiquan.tariff.assistant.sources import case_source_register
+
+        from .classified import classified_line_cases
+
+        # The classification assistant learns from the goods lines as finally classified.
+        case_source_register(classified_line_cases, order=0)
+
+        from haiquan.outage.hooks import deadline_extender_register
+
+        from .outages import document_requests_extend_for_outage
+
+        # A declared outage moves on the answers to customs' requests for documents that fell
+        # due while the office was down.
+        deadline_extender_register("document_requests", document_requests_extend_for_outage)

@@ -183,12 +183,95 @@ class Parsed:
 
 
 def record_check(raw: Any, refs: Refs, seen: set[str]) -> tuple[Parsed | None, list[FieldProblem]]:
+    """Check one record: its codes, its moments, its amounts, its lines and containers, in that
+    order (problems come in the same order every time)."""
     problems: list[FieldProblem] = []
     if not isinstance(raw, dict):
         return None, [FieldProblem("", "each line must be a JSON object", "type")]
     r = Record(raw, problems)
+    codes = _codes_checked(r, refs, seen)
+    moments = _moments_checked(r, codes.status)
     text = r.text
+    texts = {name: text(raw, name, limit) for name, limit in HEADER_TEXT.items()}
     amount = r.amount
+    invoice_value = amount(raw, "invoice_value")
+    freight = amount(raw, "freight", default=ZERO)
+    insurance = amount(raw, "insurance", default=ZERO)
+    exchange_rate = amount(raw, "exchange_rate", places=4)
+    duties_src = raw.get("duties") or {}
+    if not isinstance(duties_src, dict):
+        r.bad("duties", "must be an object", "type")
+        duties_src = {}
+    duties = {k: amount(duties_src, k, at="duties.", default=ZERO) for k in DUTIES}
+    paid = amount(duties_src, "paid_vnd", at="duties.", default=ZERO)
+    lines, total, customs_value = _lines_checked(r, refs)
+    if lines and abs(total - invoice_value) > CENT:
+        r.bad(
+            "invoice_value",
+            f"{invoice_value} does not equal the sum of the lines' values ({total})",
+            "value-mismatch",
+        )
+    containers_raw = raw.get("containers") or []
+    if not isinstance(containers_raw, list) or not all(
+        isinstance(c, str) and 1 <= len(c.strip()) <= 11 for c in containers_raw
+    ):
+        r.bad("containers", "must be a list of container numbers (at most 11 characters)", "type")
+        containers_raw = []
+    if problems:
+        return None, problems
+    office = codes.office
+    assert office is not None and moments[0] is not None and codes.enterprise_id is not None
+    total_duties = sum(duties.values(), ZERO)
+    values: dict[str, Any] = {
+        **texts,
+        "type_id": codes.type_code,
+        "status": codes.status,
+        "lane": codes.lane,
+        "enterprise_id": codes.enterprise_id,
+        "office_id": office[0],
+        "office_code": office[1],
+        "partner_country_id": codes.partner or None,
+        "transport_mode": codes.mode,
+        "incoterm": codes.incoterm,
+        "currency_id": codes.currency,
+        "invoice_value": invoice_value,
+        "freight": freight,
+        "insurance": insurance,
+        "exchange_rate": exchange_rate,
+        "customs_value_vnd": customs_value,
+        "total_duties_vnd": total_duties,
+        "paid_vnd": paid,
+        "payment_state": _payment_state(total_duties, paid),
+        "registered_at": moments[0],
+        "cleared_at": moments[1],
+        "released_at": moments[2],
+        "cancelled_at": moments[3],
+        **duties,
+    }
+    seen.add(codes.number)
+    containers = [c.strip().upper() for c in containers_raw]
+    return Parsed(codes.number, codes.flow, values, lines, containers), []
+
+
+@dataclass
+class _Codes:
+    """A record's number and the codes of its header, each checked."""
+
+    number: str
+    type_code: str
+    flow: str
+    office: tuple[int, str] | None
+    enterprise_id: int | None
+    status: str
+    lane: str
+    mode: str
+    incoterm: str
+    currency: str
+    partner: str
+
+
+def _codes_checked(r: Record, refs: Refs, seen: set[str]) -> _Codes:
+    raw, text = r.raw, r.text
     number = text(raw, "number", 12, required=True)
     if number and not (len(number) == 12 and number.isdigit()):
         r.bad("number", "must be 12 digits", "invalid-number")
@@ -227,6 +310,16 @@ def record_check(raw: Any, refs: Refs, seen: set[str]) -> tuple[Parsed | None, l
     partner = text(raw, "partner_country", 2).upper()
     if partner and partner not in refs.countries:
         r.bad("partner_country", f"'{partner}' is not a country code", "unknown-country")
+    return _Codes(
+        number, type_code, flow, office, enterprise_id, status, lane, mode, incoterm, currency,
+        partner,
+    )  # fmt: skip
+
+
+def _moments_checked(
+    r: Record, status: str
+) -> tuple[datetime | None, datetime | None, datetime | None, datetime | None]:
+    """Registered, cleared, released and cancelled: each required by the status, in order."""
     registered = r.moment("registered_at", required=True)
     cleared = r.moment("cleared_at", required=status in (Status.CLEARED, Status.RELEASED))
     released = r.moment("released_at", required=status == Status.RELEASED)
@@ -239,7 +332,7 @@ def record_check(raw: Any, refs: Refs, seen: set[str]) -> tuple[Parsed | None, l
     # What a declaration ended as is its status: a cancelled one may have been cleared and released
     # first (an export released for loading, never shipped, cancelled on the officer's decision), so
     # its cancellation comes after those steps; a cleared or released one was never cancelled.
-    if status in (Status.CLEARED, Status.RELEASED) and raw.get("cancelled_at") not in (None, ""):
+    if status in (Status.CLEARED, Status.RELEASED) and r.raw.get("cancelled_at") not in (None, ""):
         r.bad(
             "cancelled_at",
             f"a {status} declaration has no cancellation; a declaration cancelled after its "
@@ -249,22 +342,12 @@ def record_check(raw: Any, refs: Refs, seen: set[str]) -> tuple[Parsed | None, l
     for name, before in (("cleared_at", cleared), ("released_at", released)):
         if status == Status.CANCELLED and cancelled and before and cancelled < before:
             r.bad("cancelled_at", f"is before {name}", "out-of-order")
-    partner_name = text(raw, "partner_name", HEADER_TEXT["partner_name"])
-    bill_of_lading = text(raw, "bill_of_lading", HEADER_TEXT["bill_of_lading"])
-    invoice_number = text(raw, "invoice_number", HEADER_TEXT["invoice_number"])
-    cancel_reason = text(raw, "cancel_reason", HEADER_TEXT["cancel_reason"])
-    invoice_value = amount(raw, "invoice_value")
-    freight = amount(raw, "freight", default=ZERO)
-    insurance = amount(raw, "insurance", default=ZERO)
-    exchange_rate = amount(raw, "exchange_rate", places=4)
-    duties_src = raw.get("duties") or {}
-    if not isinstance(duties_src, dict):
-        r.bad("duties", "must be an object", "type")
-        duties_src = {}
-    duties = {k: amount(duties_src, k, at="duties.", default=ZERO) for k in DUTIES}
-    paid = amount(duties_src, "paid_vnd", at="duties.", default=ZERO)
+    return registered, cleared, released, cancelled
 
-    raw_lines = raw.get("lines")
+
+def _lines_checked(r: Record, refs: Refs) -> tuple[list[tuple[Any, ...]], Decimal, Decimal]:
+    """The goods lines' columns, the sum of their values and of their customs values."""
+    raw_lines = r.raw.get("lines")
     lines: list[tuple[Any, ...]] = []
     if not isinstance(raw_lines, list) or not raw_lines:
         r.bad("lines", "at least one goods line is required", "required")
@@ -274,6 +357,8 @@ def record_check(raw: Any, refs: Refs, seen: set[str]) -> tuple[Parsed | None, l
         raw_lines = []
     total = ZERO
     customs_value = ZERO
+    text = r.text
+    amount = r.amount
     hs_codes = refs.hs_codes
     countries = refs.countries
     for i, ln in enumerate(raw_lines):
@@ -314,58 +399,12 @@ def record_check(raw: Any, refs: Refs, seen: set[str]) -> tuple[Parsed | None, l
         )  # fmt: skip
         total += value
         customs_value += line_value
-    if lines and abs(total - invoice_value) > CENT:
-        r.bad(
-            "invoice_value",
-            f"{invoice_value} does not equal the sum of the lines' values ({total})",
-            "value-mismatch",
-        )
-    containers_raw = raw.get("containers") or []
-    if not isinstance(containers_raw, list) or not all(
-        isinstance(c, str) and 1 <= len(c.strip()) <= 11 for c in containers_raw
-    ):
-        r.bad("containers", "must be a list of container numbers (at most 11 characters)", "type")
-        containers_raw = []
-    if problems:
-        return None, problems
-    assert office is not None and registered is not None and enterprise_id is not None
-    total_duties = sum(duties.values(), ZERO)
-    values: dict[str, Any] = {
-        "partner_name": partner_name,
-        "bill_of_lading": bill_of_lading,
-        "invoice_number": invoice_number,
-        "cancel_reason": cancel_reason,
-        "type_id": type_code,
-        "status": status,
-        "lane": lane,
-        "enterprise_id": enterprise_id,
-        "office_id": office[0],
-        "office_code": office[1],
-        "partner_country_id": partner or None,
-        "transport_mode": mode,
-        "incoterm": incoterm,
-        "currency_id": currency,
-        "invoice_value": invoice_value,
-        "freight": freight,
-        "insurance": insurance,
-        "exchange_rate": exchange_rate,
-        "customs_value_vnd": customs_value,
-        "total_duties_vnd": total_duties,
-        "paid_vnd": paid,
-        "payment_state": (
-            PaymentState.NONE_DUE
-            if total_duties == 0
-            else PaymentState.PAID
-            if paid >= total_duties
-            else PaymentState.PARTIAL
-            if paid > 0
-            else PaymentState.UNPAID
-        ).value,
-        "registered_at": registered,
-        "cleared_at": cleared,
-        "released_at": released,
-        "cancelled_at": cancelled,
-        **duties,
-    }
-    seen.add(number)
-    return Parsed(number, flow, values, lines, [c.strip().upper() for c in containers_raw]), []
+    return lines, total, customs_value
+
+
+def _payment_state(total_duties: Decimal, paid: Decimal) -> str:
+    if total_duties == 0:
+        return PaymentState.NONE_DUE.value
+    if paid >= total_duties:
+        return PaymentState.PAID.value
+    return (PaymentState.PARTIAL if paid > 0 else PaymentState.UNPAID).value

@@ -166,47 +166,11 @@ def declaration_progress(
         )
     waits: list[Wait] = []
     if pending is not None:
-        waits.append(
-            Wait(
-                Waiting.CANCELLATION_DECISION,
-                Party.CUSTOMS,
-                _("the customs office's decision on the request to cancel of %(day)s")
-                % {"day": _day(pending.requested_at)},
-                details=(_("Reason given: %(reason)s") % {"reason": pending.reason},),
-            )
-        )
+        waits.append(_cancellation_wait(pending))
     if allows(status, Action.RECORD_CHECK, By.OFFICER) and declaration.checks_pending:
-        waits.append(
-            Wait(
-                Waiting.CHECK,
-                Party.CUSTOMS,
-                _("the document check by the customs office")
-                if status == Status.DOCUMENT_CHECK
-                else _("the physical inspection of the goods by the customs office"),
-            )
-        )
+        waits.append(_check_wait(status))
     if status == Status.AWAITING_DOCUMENTS:
-        request = (
-            DocumentRequest.objects.filter(declaration=declaration, state="open")
-            .order_by("-requested_at")
-            .first()
-        )
-        if request is not None:
-            details = [_("Asked: %(message)s") % {"message": request.message}]
-            if request.kinds:
-                details.insert(
-                    0,
-                    _("Documents: %(documents)s") % {"documents": ", ".join(request.kind_labels)},
-                )
-            waits.append(
-                Wait(
-                    Waiting.DOCUMENTS,
-                    Party.TRADER,
-                    _("the declarant's answer to customs' request for documents, due %(day)s")
-                    % {"day": _day(request.due_at)},
-                    details=tuple(details),
-                )
-            )
+        waits.extend(_documents_wait(declaration))
     payment = _payment(declaration, last_check)
     if payment is not None:
         waits.append(payment)
@@ -231,3 +195,49 @@ def declaration_progress(
         and all(w.key == Waiting.PAYMENT for w in waits)
     )
     return Progress(waits=tuple(waits), outcome=outcome, clears_on_payment=clears_on_payment)
+
+
+def _cancellation_wait(pending: CancellationRequest) -> Wait:
+    return Wait(
+        Waiting.CANCELLATION_DECISION,
+        Party.CUSTOMS,
+        _("the customs office's decision on the request to cancel of %(day)s")
+        % {"day": _day(pending.requested_at)},
+        details=(_("Reason given: %(reason)s") % {"reason": pending.reason},),
+    )
+
+
+def _check_wait(status: str) -> Wait:
+    return Wait(
+        Waiting.CHECK,
+        Party.CUSTOMS,
+        _("the document check by the customs office")
+        if status == Status.DOCUMENT_CHECK
+        else _("the physical inspection of the goods by the customs office"),
+    )
+
+
+def _documents_wait(declaration: Declaration) -> list[Wait]:
+    """The declarant's answer to customs' open request for documents, if there is one."""
+    request = (
+        DocumentRequest.objects.filter(declaration=declaration, state="open")
+        .order_by("-requested_at")
+        .first()
+    )
+    if request is None:
+        return []
+    details = [_("Asked: %(message)s") % {"message": request.message}]
+    if request.kinds:
+        details.insert(
+            0,
+            _("Documents: %(documents)s") % {"documents": ", ".join(request.kind_labels)},
+        )
+    return [
+        Wait(
+            Waiting.DOCUMENTS,
+            Party.TRADER,
+            _("the declarant's answer to customs' request for documents, due %(day)s")
+            % {"day": _day(request.due_at)},
+            details=tuple(details),
+        )
+    ]

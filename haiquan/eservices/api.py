@@ -21,6 +21,7 @@ from haiquan.payments.models import BankConfirmation, PaymentOrder
 from haiquan.payments.services import confirmation_receive
 
 from . import services
+from .catalogue import form_hs_notes, form_spec
 from .choices import FEE_PURPOSE, FilingStatus
 from .downloads import document_response, filing_pdf_response, upload_size_guard
 from .fees import fee_confirmation_filing
@@ -103,6 +104,20 @@ class FilingMessageOut(Schema):
         return str(obj.author.get_username())
 
 
+class HsCandidateOut(Schema):
+    code: str
+    description: str = Field(description="The line's text read with its parents'")
+
+
+class HsNoteOut(Schema):
+    field: str = Field(description="The form's HS field")
+    text: str = Field(description="What the trader is told, in the request's language")
+    candidates: list[HsCandidateOut] = Field(
+        default_factory=list,
+        description="For a proposed AHTN 2017 code the tariff in force divided: its lines",
+    )
+
+
 class FilingOut(Schema):
     id: int
     reference: str
@@ -130,6 +145,9 @@ class FilingOut(Schema):
     result_code: str | None
     documents: list[DocumentOut]
     messages: list[FilingMessageOut]
+    hs_notes: list[HsNoteOut] = Field(
+        description="AHTN 2017 codes in `data`: converted to a line, or divided (a proposal)"
+    )
 
     @staticmethod
     def resolve_procedure_code(obj: Filing) -> str:
@@ -159,6 +177,20 @@ class FilingOut(Schema):
     @staticmethod
     def resolve_messages(obj: Filing) -> list[Any]:
         return list(obj.messages.select_related("author"))
+
+    @staticmethod
+    def resolve_hs_notes(obj: Filing) -> list[dict[str, Any]]:
+        return [
+            {
+                "field": note.field,
+                "text": note.text,
+                "candidates": [
+                    {"code": line.code, "description": line.full_description}
+                    for line in (note.divided.lines if note.divided else ())
+                ],
+            }
+            for note in form_hs_notes(form_spec(obj.procedure), obj.data or {})
+        ]
 
 
 class FilingListOut(Schema):

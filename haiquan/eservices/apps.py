@@ -59,3 +59,9 @@ class EServicesConfig(AppConfig):
         from .services import filings_extend_for_outage
 
         deadline_extender_register("eservices", filings_extend_for_outage)
+        from haiquan.tariff.assistant.sources import case_source_register
+
+        from .rulings import ruling_cases
+
+        # The classification assistant learns from the goods of advance rulings too.
+        case_source_register(ruling_cases, order=10)

@@ -20,9 +20,9 @@ from haiquan.core.problems import FieldProblem, NotFound, ValidationFailed
 from haiquan.core.uploads import TYPE_NAMES
 from haiquan.refdata.models import Country, Office
 from haiquan.tariff.correlation import EDITION, CodeResolution, correlation_targets
-from haiquan.tariff.selectors import hs_code_resolve
+from haiquan.tariff.selectors import DividedCode, hs_code_divided, hs_code_resolve
 
-from .choices import FieldType, Level, ResultKind
+from .choices import HS_FIELD_TYPES, FieldType, Level, ResultKind
 from .models import Holiday, Procedure
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -222,8 +222,8 @@ def _clean_value(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
         if str(value) not in allowed:
             return None, _("One of: %(values)s.") % {"values": ", ".join(allowed)}
         return str(value), None
-    if spec.type == FieldType.HS_CODE:
-        resolved, problem = _clean_hs_code(value)
+    if spec.type in HS_FIELD_TYPES:
+        resolved, problem = _clean_hs_code(value, proposal=spec.type == FieldType.HS_CODE_PROPOSED)
         return (resolved.code if resolved else None), problem
     if spec.type == FieldType.COUNTRY:
         code = str(value).strip().upper()
@@ -238,15 +238,21 @@ def _clean_value(spec: FieldSpec, value: Any) -> tuple[Any, str | None]:
     return None, _("Unknown field type.")  # pragma: no cover - refused by form_spec_parse
 
 
-def _clean_hs_code(value: Any) -> tuple[CodeResolution | None, str | None]:
+def _clean_hs_code(
+    value: Any, *, proposal: bool = False
+) -> tuple[CodeResolution | None, str | None]:
     """A line of the tariff in force, or an AHTN 2017 code that became exactly one line
-    (converted); a code split between several lines is refused naming them."""
+    (converted); a code split between several lines is refused naming them — except as a
+    `proposal` (the code a trader asks customs to rule on), where it is kept as written: the
+    ruling names the line in force. A code that was never a line is refused either way."""
     code = str(value).replace(".", "").replace(" ", "")
     if not (len(code) == 8 and code.isascii() and code.isdigit()):
         return None, _("An 8-digit HS code of the national tariff, e.g. 84713020.")
     try:
         return hs_code_resolve(code=code), None
     except NotFound as exc:  # names the lines the code became, or those of its subheading
+        if proposal and hs_code_divided(code=code) is not None:
+            return CodeResolution(code=code, written=code), None
         return None, exc.detail
 
 
@@ -255,13 +261,34 @@ def as_written_key(name: str) -> str:
     return f"{name}_as_written"
 
 
-def form_hs_notes(spec: FormSpec, data: dict[str, Any]) -> list[str]:
-    """What the trader is told of the HS codes converted from AHTN 2017 in the stored values."""
+@dataclass(frozen=True)
+class HsNote:
+    """What the trader is told of an HS code of the earlier nomenclature in a form: converted
+    to the line it became, or divided (`divided` names the lines customs chooses from)."""
+
+    field: str
+    text: str
+    divided: DividedCode | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def form_hs_notes(spec: FormSpec, data: dict[str, Any]) -> list[HsNote]:
+    """The notes on the AHTN 2017 codes in the stored values: each converted one, and each
+    divided one a proposal keeps as written."""
     notes = []
     for f in spec.fields:
-        written = data.get(as_written_key(f.name)) if f.type == FieldType.HS_CODE else None
-        if written and data.get(f.name):
-            notes.append(CodeResolution(code=data[f.name], written=written, edition=EDITION).note)
+        if f.type not in HS_FIELD_TYPES or not data.get(f.name):
+            continue
+        written = data.get(as_written_key(f.name))
+        if written:
+            resolution = CodeResolution(code=data[f.name], written=written, edition=EDITION)
+            notes.append(HsNote(f.name, resolution.note))
+        elif f.type == FieldType.HS_CODE_PROPOSED:
+            divided = hs_code_divided(code=str(data[f.name]))
+            if divided is not None:
+                notes.append(HsNote(f.name, divided.note, divided))
     return notes
 
 
@@ -271,12 +298,13 @@ def form_data_clean(spec: FormSpec, data: Any, *, prefix: str = "data") -> dict[
 
     An HS code of the earlier nomenclature (AHTN 2017) that became exactly one line is stored
     as that line, with the code as the trader wrote it beside it (`<field>_as_written`, kept for
-    the record as long as the correlation maps it to the stored line)."""
+    the record as long as the correlation maps it to the stored line). A proposed code
+    (`hs_code_proposed`) that the tariff in force divided is stored as written."""
     if not isinstance(data, dict):
         raise ValidationFailed([FieldProblem(prefix, _("Must be an object of the form's fields."))])
     problems: list[FieldProblem] = []
     known = {f.name for f in spec.fields}
-    known |= {as_written_key(f.name) for f in spec.fields if f.type == FieldType.HS_CODE}
+    known |= {as_written_key(f.name) for f in spec.fields if f.type in HS_FIELD_TYPES}
     for key in data:
         if key not in known:
             problems.append(
@@ -298,7 +326,7 @@ def form_data_clean(spec: FormSpec, data: Any, *, prefix: str = "data") -> dict[
             problems.append(FieldProblem(f"{prefix}.{f.name}", problem))
             continue
         out[f.name] = cleaned
-        if f.type == FieldType.HS_CODE:
+        if f.type in HS_FIELD_TYPES:
             typed = str(value).replace(".", "").replace(" ", "")
             written = typed if typed != cleaned else data.get(as_written_key(f.name))
             if written and correlation_targets(str(written)) == [cleaned]:

@@ -25,8 +25,14 @@ class FieldType(models.TextChoices):
     INTEGER = "integer", _("Whole number")
     CHOICE = "choice", _("Choice")
     HS_CODE = "hs_code", _("HS code")
+    # The code a trader proposes for customs to rule on: a code of the earlier nomenclature
+    # (AHTN 2017) that the tariff in force divided is a legitimate proposal, kept as written.
+    HS_CODE_PROPOSED = "hs_code_proposed", _("Proposed HS code")
     COUNTRY = "country", _("Country")
     DECLARATION_NUMBER = "declaration_number", _("Declaration number")
+
+
+HS_FIELD_TYPES = frozenset({FieldType.HS_CODE, FieldType.HS_CODE_PROPOSED})
 
 
 class FilingStatus(models.TextChoices):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from haiquan.refdata.models import Enterprise, Office
 
 from .catalogue import FormSpec
-from .choices import FieldType, Outcome
+from .choices import HS_FIELD_TYPES, FieldType, Outcome
 
 
 def _field_for(spec: Any) -> forms.Field:
@@ -28,10 +28,14 @@ def _field_for(spec: Any) -> forms.Field:
         return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **kw)
     if spec.type == FieldType.CHOICE:
         return forms.ChoiceField(choices=[("", "–"), *spec.choice_pairs()], **kw)
-    if spec.type == FieldType.HS_CODE:
+    if spec.type in HS_FIELD_TYPES:
         return forms.CharField(
             max_length=10,
-            help_text=_("8 digits, e.g. 84713020"),
+            help_text=(
+                _("8 digits, e.g. 84713020; a code of the AHTN 2017 nomenclature is accepted")
+                if spec.type == FieldType.HS_CODE_PROPOSED
+                else _("8 digits, e.g. 84713020")
+            ),
             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             **kw,
         )

@@ -1,16 +1,19 @@
 """Advance rulings in clearance: a declaration line citing a ruling (`ruling_number`) must be
 filed by the enterprise the ruling was issued to, on a day it is valid, and declare what it
 rules — the HS code of a classification ruling, the origin (and goods) of an origin ruling.
-Registered as a declaration validator (clearance.hooks) in `apps.py`."""
+Registered as a declaration validator (clearance.hooks) in `apps.py`; the rulings' goods are also
+a source of examples for the tariff's classification assistant."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import FieldProblem
+from haiquan.tariff.assistant.sources import Case
 
 from .choices import ResultKind
 from .models import AdvanceRuling
@@ -107,3 +110,17 @@ def advance_rulings_validate(resolved: ResolvedDeclaration, on_day: date) -> lis
                     )
                 )
     return problems
+
+
+def ruling_cases(since: datetime | None, until: datetime | None, batch: int) -> Iterator[Case]:
+    """The goods of the HS advance rulings issued in [since, until) and not revoked, as an
+    officer classified them: examples for the tariff's classification assistant."""
+    rulings = AdvanceRuling.objects.exclude(hs_code="").filter(revoked_at__isnull=True)
+    if since is not None:
+        rulings = rulings.filter(issued_at__gte=since)
+    if until is not None:
+        rulings = rulings.filter(issued_at__lt=until)
+    for description, code, issued_at in rulings.values_list(
+        "goods_description", "hs_code", "issued_at"
+    ):
+        yield Case(description, code, "", issued_at, checked=True, corrected=True)

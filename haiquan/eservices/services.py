@@ -39,7 +39,7 @@ from haiquan.core.uploads import discard_on_commit, discard_on_error, upload_sto
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.kinds import EventKind
-from haiquan.outage.deadlines import extended_day
+from haiquan.outage.deadlines import DayCount, deadline_extended
 from haiquan.outage.hooks import OutageEnded
 from haiquan.payments.models import PaymentOrder
 from haiquan.payments.services import payment_order_issue
@@ -481,23 +481,21 @@ def _ruling_terms_check(filing: Filing, terms: RulingTerms, today: date) -> tupl
     kind = filing.procedure.result_kind
     data = filing.data
     problems: list[FieldProblem] = []
+    # Without a code of their own the officer rules the proposed one — which must then be a
+    # line in force: a proposed AHTN 2017 code the tariff divided names the lines to choose.
     hs = (terms.hs_code or data.get("proposed_hs_code") or data.get("hs_code") or "").strip()
-    hs = hs.replace(".", "")
-    known = False
+    hs = hs.replace(".", "").replace(" ", "")
+    problem = _("The ruled HS code must be an 8-digit line of the tariff.")
     if len(hs) == 8 and hs.isascii() and hs.isdigit():
         try:
             hs_line_get(code=hs)
-            known = True
-        except NotFound:
-            known = False
-    if not known:
-        problems.append(
-            FieldProblem(
-                "hs_code",
-                _("The ruled HS code must be an 8-digit line of the tariff."),
-                "unknown-hs-code",
-            )
-        )
+            problem = ""
+        except NotFound as exc:  # names the lines an earlier code became, or those nearby
+            problem = _("%(problem)s The ruled HS code must be a line of the tariff in force.") % {
+                "problem": exc.detail
+            }
+    if problem:
+        problems.append(FieldProblem("hs_code", problem, "unknown-hs-code"))
     origin = ""
     if kind == ResultKind.ORIGIN_RULING:
         origin = (terms.origin or data.get("claimed_origin") or "").strip().upper()
@@ -661,6 +659,11 @@ def filings_extend_for_outage(ended: OutageEnded) -> int:
     hol = holidays()
     first = timezone.localdate(ended.span.start)
     last = timezone.localdate(ended.span.end)
+    working_days = DayCount(
+        local_day=timezone.localdate,
+        days_lost=lambda a, b: working_days_between(a - timedelta(days=1), b, hol),
+        add_days=lambda d, n: working_day_add(d, n, hol),
+    )
     filings = Filing.objects.select_for_update().filter(
         status__in=OPEN_STATUSES, due_on__gte=first, due_on__lte=last
     )
@@ -670,13 +673,7 @@ def filings_extend_for_outage(ended: OutageEnded) -> int:
     for filing in filings:
         assert filing.due_on is not None
         before = filing.due_on
-        filing.due_on = extended_day(
-            before,
-            [ended.span],
-            local_day=timezone.localdate,
-            days_lost=lambda a, b: working_days_between(a - timedelta(days=1), b, hol),
-            add_days=lambda d, n: working_day_add(d, n, hol),
-        )
+        filing.due_on = deadline_extended(before, [ended.span], days=working_days)
         given = working_days_between(before, filing.due_on, hol)
         filing.outage_working_days += given
         filing.save(update_fields=["due_on", "outage_working_days"])

@@ -136,7 +136,8 @@ def filing_create(request: HttpRequest, code: str) -> HttpResponse:
                 % {"ref": filing.reference},
             )
             for note in form_hs_notes(spec, filing.data):
-                messages.info(request, note)
+                if note.divided is None:  # a divided code's lines are in the answers panel
+                    messages.info(request, note.text)
             return redirect("eservices:filing_detail", filing.pk)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -161,7 +162,8 @@ def filing_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("Answers changed."))
             for note in form_hs_notes(spec, filing.data):
-                messages.info(request, note)
+                if note.divided is None:  # a divided code's lines are in the answers panel
+                    messages.info(request, note.text)
             return redirect("eservices:filing_detail", filing.pk)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -186,10 +188,13 @@ def _detail_context(request: HttpRequest, filing: Filing, **forms: Any) -> dict[
     slots = [(a, [d for d in documents if d.slot == a.name]) for a in spec.attachments]
     actions = filing_actions(user, filing)
     kind = filing.procedure.result_kind
+    hs_notes = form_hs_notes(spec, values)
     context = {
         "filing": filing,
         "answers": answers,
-        "hs_notes": form_hs_notes(spec, values),
+        "hs_notes": hs_notes,
+        # The proposed codes the tariff divided, for the officer who rules a line in force.
+        "divided_codes": [n.divided for n in hs_notes if n.divided is not None],
         "slots": slots,
         "messages_list": list(filing.messages.select_related("author")),
         "events": list(filing_events(filing=filing)),

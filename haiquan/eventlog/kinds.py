@@ -387,6 +387,11 @@ INQUIRY_TIME_LIMIT_EXTENDED = _kind(
     _("Answer's time limit extended after a system outage"),
     party=Party.SYSTEM,
 )
+DOCUMENT_REQUEST_DUE_EXTENDED = _kind(
+    "document_request.due_extended",
+    _("Deadline for the documents requested extended after a system outage"),
+    party=Party.SYSTEM,
+)
 TRANSIT_DEADLINE_EXTENDED = _kind(
     "transit.deadline_extended",
     _("Transit deadline extended after a system outage"),

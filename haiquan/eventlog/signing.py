@@ -10,6 +10,10 @@ What is signed is the root's export (`LogRoot.as_export()`) as canonical JSON (k
 spaces, UTF-8) after the prefix `SIGNED_VERSION`, so that a signature over a root can never be
 taken for one over anything else. The signature and the key's fingerprint (the first 16 hex
 digits of the SHA-256 of the raw public key) travel beside the fields, base64.
+
+Each night (the scheduler's `log-roots-sign`) the days whose roots are all closed are signed
+into a directory, one file a day (`roots-YYYY-MM-DD.jsonl`), the file a partner is sent and
+`haiquan log-roots verify` reads.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +128,32 @@ def exported_root_check(root: dict[str, Any], public: Ed25519PublicKey) -> list[
     if again != root.get("root") or count != root.get("rows"):
         problems.append("rows")
     return problems
+
+
+def signed_roots_file(directory: Path, day: date) -> Path:
+    return directory / f"roots-{day.isoformat()}.jsonl"
+
+
+def signed_roots_write(*, key: Ed25519PrivateKey, directory: Path) -> list[date]:
+    """Sign each day whose roots are closed for every chained log (the event log and the
+    access trail) and not yet written: one file a day in `directory`, the signed exports as
+    JSON lines. A day already written is left as it is (the copy a partner may hold); a day
+    with a log still to close waits for the next run. Returns the days written."""
+    from .chain import CHAINS
+    from .models import LogRoot
+
+    by_day: dict[date, list[LogRoot]] = {}
+    for root in LogRoot.objects.order_by("day", "log"):
+        by_day.setdefault(root.day, []).append(root)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for day, roots in by_day.items():
+        path = signed_roots_file(directory, day)
+        if path.exists() or {r.log for r in roots} != set(CHAINS):
+            continue
+        text = "".join(json.dumps(root_sign(r.as_export(), key)) + "\n" for r in roots)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)  # whole or not at all
+        written.append(day)
+    return written

@@ -22,7 +22,7 @@ from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.services import event_record
 
-from .choices import AbandonedHandling
+from .choices import AbandonedHandling, VoyageDirection
 from .models import AbandonedNotice, Bill, BillDrawdown
 
 
@@ -35,7 +35,10 @@ def bills_abandoned(*, now: datetime | None = None) -> QuerySet[Bill]:
         declaration__status=Status.CANCELLED
     )
     return (
-        Bill.objects.filter(voyage__actual_arrival__lt=now - timedelta(days=days))
+        Bill.objects.filter(
+            voyage__direction=VoyageDirection.ARRIVAL,  # what left the country is no one's here
+            voyage__actual_arrival__lt=now - timedelta(days=days),
+        )
         .exclude(Exists(declared))
         .select_related("voyage__office", "consignee")
         .order_by("voyage__actual_arrival", "number")

@@ -29,10 +29,17 @@ class ManifestsConfig(AppConfig):
             ),
         )
 
+        from haiquan.core.revisions import revision_source_register
         from haiquan.supervision.hooks import exit_hold_register
 
         from .gates import exit_hold
-        from .matching import bills_drawn_down, bills_held, bills_validate
+        from .matching import (
+            REVISION_NAME,
+            REVISION_SQL,
+            bills_drawn_down,
+            bills_held,
+            bills_validate,
+        )
 
         # A declaration naming a manifested bill is checked against it (known bill, consignee,
         # containers) and draws down its packages, inside registration's transaction.
@@ -42,3 +49,6 @@ class ManifestsConfig(AppConfig):
         # clearance until released.
         exit_hold_register(exit_hold)
         hooks.clearance_guard_register(bills_held)
+        # Which offices receive manifests is held per worker under this token, read with a
+        # registration's other tokens.
+        revision_source_register(REVISION_NAME, f"({REVISION_SQL})")

@@ -11,6 +11,13 @@ class ManifestMode(models.TextChoices):
     RAIL = "rail", _("Rail")
 
 
+class VoyageDirection(models.TextChoices):
+    # An arrival's cargo report is the import manifest; a departure's is the export manifest,
+    # filed before loading, whose bills an officer may stop with "do not load".
+    ARRIVAL = "arrival", _("Arrival (import manifest)")
+    DEPARTURE = "departure", _("Departure (export manifest)")
+
+
 class BillKind(models.TextChoices):
     # A master bill is the carrier's to a consolidator; house bills are the consolidator's to the
     # real consignees and name their master. A simple bill has neither.

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -139,7 +140,10 @@ class _Reader:
 
     def segment(self, pos: int, tag: str, el: list[Any]) -> None:
         bill = self.bills[-1] if self.bills else None
-        p = lambda i, c=0: Place(pos, tag, i, c)  # noqa: E731
+
+        def p(element: int, component: int = 0) -> Place:
+            return Place(pos, tag, element, component)
+
         if tag == "UNH":
             if _el(el, 2, 1) != "CUSCAR":
                 self.problem(
@@ -188,7 +192,9 @@ class _Reader:
         elif bill is not None:
             self.bill_segment(bill, len(self.bills) - 1, tag, el, p)
 
-    def bill_segment(self, bill: _Bill, i: int, tag: str, el: list[Any], p: Any) -> None:
+    def bill_segment(
+        self, bill: _Bill, i: int, tag: str, el: list[Any], p: Callable[..., Place]
+    ) -> None:
         at = f"consignments[{i}]"
         if tag == "RFF" and _el(el, 1, 1) == "MB":
             bill.kind, bill.master = "house", _el(el, 1, 2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +41,15 @@ class ArrivalForm(forms.Form):
 class HoldForm(forms.Form):
     kind = forms.ChoiceField(label=_("Hold"), choices=HoldKind.choices)
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.TextInput())
+
+    def __init__(self, *args: Any, kinds: list[HoldKind] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            # Only the hold that fits the voyage's direction is offered (the service says why
+            # another one does not fit, when one is posted).
+            field = self.fields["kind"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(k.value, k.label) for k in kinds]
 
 
 class HoldReleaseForm(forms.Form):

@@ -52,6 +52,9 @@ class CargoReportInput:
     consignments: tuple[ConsignmentInput, ...]
     transport_means_name: str = ""
     reference: str = ""  # the carrier's own reference of the manifest (BGM)
+    # arrival (import manifest) or departure (export manifest, filed before loading: then
+    # office_of_arrival is the office of loading and estimated_arrival the estimated departure)
+    direction: str = "arrival"
 
 
 @dataclass(frozen=True)

@@ -11,24 +11,31 @@ Elsewhere (road, post, rail, or an office receiving no manifests) the bill stays
 the law allows: a road consignment travels under a CMR note, a postal one under the post's
 documents, that no carrier reports here.
 
-Cheap by design: an import naming no bill costs nothing; one naming bills costs one query (and
-one more when a bill is unknown); the draw-down one locked read and one write per bill.
+Cheap by design: an import naming no bill costs nothing; one naming bills costs one query (none
+where no carrier reports in that mode); an unknown bill costs nothing more (which offices receive
+manifests for which mode is held per process, `manifested_offices`); the draw-down one locked
+read and one write per bill.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Sum
+from django.db import connection
+from django.db.models import Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from haiquan.clearance.choices import Status, TransportMode
 from haiquan.clearance.hooks import written_declaration_is_new
 from haiquan.core.problems import FieldProblem, ValidationFailed
+from haiquan.core.revisions import revision_token
 from haiquan.refdata.choices import Flow
 
+from .choices import HoldKind, VoyageDirection
 from .models import Bill, BillDrawdown, Voyage
 
 if TYPE_CHECKING:
@@ -37,6 +44,55 @@ if TYPE_CHECKING:
 
 MATCHED_MODES = {TransportMode.SEA.value, TransportMode.AIR.value}
 SEPARATORS = re.compile(r"[,;\s]+")
+
+# The voyages table's revision token (migration 0004: renewed by triggers on every insert,
+# delete, truncate, or change of a voyage's office or mode), read with a registration's other
+# tokens (haiquan.core.revisions; registered in apps.py).
+REVISION_NAME = "manifests:voyage-offices"  # a revision token's name (not an event kind)
+REVISION_SQL = "SELECT token FROM manifests_voyagerevision WHERE id = 1"
+
+
+@dataclass(frozen=True)
+class ManifestedOffices:
+    token: str
+    pairs: frozenset[tuple[int, str]]  # (office id, mode) of every voyage reported
+    modes: frozenset[str]
+
+
+_offices: ManifestedOffices | None = None
+_offices_lock = threading.Lock()
+
+
+def _voyages_token() -> str:
+    bound = revision_token(REVISION_NAME)
+    if bound is not None:
+        return bound
+    with connection.cursor() as cur:
+        cur.execute(REVISION_SQL)
+        row = cur.fetchone()
+    return str(row[0]) if row and row[0] else ""
+
+
+def manifested_offices() -> ManifestedOffices:
+    """Which offices receive carriers' manifests for which mode, kept per process and read again
+    when the voyages' revision token is not the one it was read under. The token is read before
+    the rows, so a voyage committed in between is read under the older token and read once more
+    on the next use: a new voyage is never missed."""
+    global _offices
+    token = _voyages_token()
+    held = _offices
+    if held is not None and held.token == token:
+        return held
+    with _offices_lock:
+        # Import declarations are matched against import manifests (arrivals) only: an office
+        # that receives only export manifests leaves an import's bill to the declarant's word.
+        arrivals = Voyage.objects.filter(direction=VoyageDirection.ARRIVAL).order_by()
+        pairs = frozenset(arrivals.values_list("office_id", "mode").distinct())
+        held = ManifestedOffices(
+            token=token, pairs=pairs, modes=frozenset(mode for _office, mode in pairs)
+        )
+        _offices = held
+    return held
 
 
 def bill_numbers(text: str) -> list[str]:
@@ -55,10 +111,13 @@ def _matched(flow: str, transport_mode: str, text: str) -> list[str]:
 
 
 def bills_for(numbers: list[str], mode: str) -> dict[str, Bill]:
-    """The manifested bills of these numbers (the latest voyage's when a number recurs)."""
+    """The bills of these numbers on import manifests (the latest voyage's when a number
+    recurs)."""
     found: dict[str, Bill] = {}
     rows = (
-        Bill.objects.filter(number__in=numbers, voyage__mode=mode)
+        Bill.objects.filter(
+            number__in=numbers, voyage__mode=mode, voyage__direction=VoyageDirection.ARRIVAL
+        )
         .select_related("voyage__office")
         .prefetch_related("containers")
         .order_by("number", "-voyage__estimated_arrival", "-pk")
@@ -74,10 +133,14 @@ def bills_validate(resolved: ResolvedDeclaration, on_day: date) -> list[FieldPro
     numbers = _matched(resolved.type.flow, data.transport_mode, data.bill_of_lading)
     if not numbers:
         return []
-    bills = bills_for(numbers, data.transport_mode)
+    manifested = manifested_offices()
+    # Every bill is on a voyage: with no voyage of this mode anywhere, none can be found.
+    bills = (
+        bills_for(numbers, data.transport_mode) if data.transport_mode in manifested.modes else {}
+    )
     problems: list[FieldProblem] = []
     unknown = [n for n in numbers if n not in bills]
-    if unknown and Voyage.objects.filter(office=resolved.office, mode=data.transport_mode).exists():
+    if unknown and (resolved.office.pk, data.transport_mode) in manifested.pairs:
         for n in unknown:
             problems.append(
                 FieldProblem(
@@ -197,10 +260,13 @@ def bills_drawn_down(declaration: Declaration) -> None:
 
 
 def bills_held(declaration: Declaration) -> list[str]:
-    """A clearance guard: a declaration drawing on a held bill is not cleared until the hold is
+    """A clearance guard: a declaration drawing on a held bill, or an export naming a bill (or
+    a container of a bill) that customs said not to load, is not cleared until the hold is
     released."""
     from .models import Hold
 
+    if declaration.flow == Flow.EXPORT:
+        return _not_to_load(declaration)
     if not _matched(declaration.flow, declaration.transport_mode, declaration.bill_of_lading):
         return []  # draws on no bill (`bills_drawn_down`): nothing to look up
     if getattr(declaration, "_draws_on_no_bill", False):
@@ -211,6 +277,64 @@ def bills_held(declaration: Declaration) -> list[str]:
     return [
         _("Bill of lading %(v)s is held by customs for inspection at arrival.") % {"v": n}
         for n in held
+    ]
+
+
+def _not_to_load(declaration: Declaration) -> list[str]:
+    """The "do not load" holds an export declaration meets: on a bill of an export manifest it
+    names, or on one carrying a container it declares (one statement)."""
+    from haiquan.clearance.models import Container
+
+    from .models import Hold
+
+    q = Q(
+        bill__containers__number__in=Subquery(
+            Container.objects.filter(declaration_id=declaration.pk).values("number")
+        )
+    )
+    numbers = bill_numbers(declaration.bill_of_lading)
+    if numbers:
+        q |= Q(bill__number__in=numbers)
+    held = (
+        Hold.objects.filter(
+            q,
+            released_at__isnull=True,
+            kind=HoldKind.DO_NOT_LOAD,
+            bill__voyage__direction=VoyageDirection.DEPARTURE,
+        )
+        .values_list("bill__number", flat=True)
+        .distinct()
+    )
+    return [
+        _(
+            "Customs said not to load bill of lading %(v)s: the export is not cleared until the "
+            "hold is released."
+        )
+        % {"v": n}
+        for n in held
+    ]
+
+
+def held_declarations(bill: Bill) -> list[Declaration]:
+    """The declarations a hold on this bill keeps from clearance, cancelled ones left out:
+    those drawing on it (imports) and, for an export manifest's bill, the exports naming it or
+    declaring one of its containers."""
+    from haiquan.clearance.models import Declaration
+
+    q = Q(bill_drawdowns__bill=bill)
+    if bill.voyage.is_departure:
+        containers = list(bill.containers.values_list("number", flat=True))
+        # A contains-match narrows the rows; the bill's exact number is checked below.
+        q |= Q(flow=Flow.EXPORT, bill_of_lading__icontains=bill.number)
+        if containers:
+            q |= Q(flow=Flow.EXPORT, containers__number__in=containers)
+    rows = Declaration.objects.filter(q).exclude(status=Status.CANCELLED).distinct()
+    return [
+        d
+        for d in rows
+        if d.flow != Flow.EXPORT
+        or bill.number in bill_numbers(d.bill_of_lading)
+        or d.containers.filter(number__in=bill.containers.values("number")).exists()
     ]
 
 

@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from haiquan.core.visibility import Visibility, VisibleQuerySet
 
-from .choices import AbandonedHandling, BillKind, HoldKind, HoldOutcome, ManifestMode, Source
+from .choices import (
+    AbandonedHandling,
+    BillKind,
+    HoldKind,
+    HoldOutcome,
+    ManifestMode,
+    Source,
+    VoyageDirection,
+)
 
 
 class Voyage(models.Model):
@@ -32,6 +40,14 @@ class Voyage(models.Model):
         related_name="+",
     )
     mode = models.CharField(_("transport mode"), max_length=8, choices=ManifestMode.choices)
+    # An export manifest (departure) names the office of loading where an import one names the
+    # office of arrival; its "arrival" times are the departure's.
+    direction = models.CharField(
+        _("direction"),
+        max_length=10,
+        choices=VoyageDirection.choices,
+        default=VoyageDirection.ARRIVAL,
+    )
     # WCO DM: TransportMeans.Identification (IMO number, flight number, plate) and Name.
     transport_means_id = models.CharField(_("means of transport"), max_length=35)
     transport_means_name = models.CharField(_("vessel or aircraft name"), max_length=70, blank=True)
@@ -72,6 +88,10 @@ class Voyage(models.Model):
     @property
     def arrived(self) -> bool:
         return self.actual_arrival is not None
+
+    @property
+    def is_departure(self) -> bool:
+        return self.direction == VoyageDirection.DEPARTURE
 
 
 class Bill(models.Model):

@@ -86,6 +86,12 @@ class CargoReportIn(Schema):
     office_of_arrival: str = Field(..., max_length=16, description="Customs office code")
     estimated_arrival: datetime
     reference: str = Field("", max_length=35)
+    direction: str = Field(
+        "arrival",
+        description="arrival (import manifest) or departure (export manifest, filed before "
+        "loading: office_of_arrival is then the office of loading, estimated_arrival the "
+        "estimated departure)",
+    )
     consignments: list[ConsignmentIn] = Field(..., max_length=20_000)
 
     def to_input(self) -> CargoReportInput:
@@ -98,6 +104,7 @@ class CargoReportIn(Schema):
             office_of_arrival=self.office_of_arrival,
             estimated_arrival=self.estimated_arrival,
             reference=self.reference,
+            direction=self.direction.strip().lower(),
             consignments=tuple(c.to_input() for c in self.consignments),
         )
 
@@ -132,6 +139,7 @@ class VoyageOut(Schema):
     reference: str
     carrier_id: str = Field(..., description="The carrier's or agent's tax code")
     transport_mode_code: str
+    direction: str = Field(..., description="arrival or departure")
     transport_means_id: str
     transport_means_name: str
     conveyance_reference_number: str
@@ -144,7 +152,11 @@ class VoyageOut(Schema):
 
 
 class HoldIn(Schema):
-    kind: str = Field(..., description="inspect_at_arrival or do_not_load")
+    kind: str = Field(
+        ...,
+        description="inspect_at_arrival (a bill of an arrival) or do_not_load (a bill of a "
+        "departure, before it is loaded)",
+    )
     reason: str = Field(..., max_length=2000)
 
 
@@ -211,6 +223,7 @@ def voyage_out(v: Voyage) -> dict[str, object]:
         "reference": v.reference,
         "carrier_id": v.carrier.mst,
         "transport_mode_code": v.mode,
+        "direction": v.direction,
         "transport_means_id": v.transport_means_id,
         "transport_means_name": v.transport_means_name,
         "conveyance_reference_number": v.conveyance_reference,

@@ -44,6 +44,8 @@ class BillStatus:
     containers: int
     declared_packages: int
     hold: Hold | None = None
+    # Holds released, latest first, with what the inspection found.
+    released: tuple[Hold, ...] = ()
 
     @property
     def flags(self) -> list[str]:
@@ -95,16 +97,18 @@ def bills_of(voyage: Voyage) -> list[BillStatus]:
             ),
         )
         .prefetch_related(
-            Prefetch(
-                "holds",
-                queryset=Hold.objects.filter(released_at__isnull=True),
-                to_attr="open_holds",
-            )
+            Prefetch("holds", queryset=Hold.objects.order_by("-placed_at"), to_attr="all_holds")
         )
         .order_by("number")
     )
     return [
-        BillStatus(b, b.n_containers, b.drawn, b.open_holds[0] if b.open_holds else None)
+        BillStatus(
+            b,
+            b.n_containers,
+            b.drawn,
+            next((h for h in b.all_holds if h.released_at is None), None),
+            tuple(h for h in b.all_holds if h.released_at is not None),
+        )
         for b in rows
     ]
 

@@ -26,7 +26,7 @@ from haiquan.refdata.models import Enterprise
 
 from .choices import HoldKind, HoldOutcome, Source
 from .inputs import AmendmentInput, CargoReportInput, ConsignmentInput
-from .matching import arrival_events
+from .matching import arrival_events, held_declarations
 from .models import Amendment, Bill, BillContainer, BillDrawdown, GoodsItem, Hold, Voyage
 from .targeting import voyage_target
 from .validation import cargo_report_validate, consignment_problems
@@ -121,6 +121,7 @@ def voyage_file(
                 carrier=carrier,
                 filed_by=actor,
                 mode=data.transport_mode_code,
+                direction=data.direction,
                 transport_means_id=means,
                 transport_means_name=data.transport_means_name.strip()[:70],
                 conveyance_reference=data.conveyance_reference_number.strip().upper(),
@@ -404,15 +405,34 @@ def cuscar_file(*, actor: User, text: str, now: datetime | None = None) -> Voyag
         raise problems_placed(exc, reader) from exc
 
 
+def hold_kinds_for(voyage: Voyage) -> list[HoldKind]:
+    """The hold that fits a voyage's bills: an import's cargo is loaded already and is inspected
+    at arrival; an export's, not loaded yet, is stopped with "do not load"."""
+    return [HoldKind.DO_NOT_LOAD] if voyage.is_departure else [HoldKind.INSPECT]
+
+
 def hold_place(*, actor: User, bill: Bill, kind: str, reason: str) -> Hold:
-    """An officer of the office of arrival holds a bill: "inspect at arrival" (its cargo may not
-    leave the port, nor its declarations be cleared, until inspected) or "do not load". One
-    open hold per bill."""
+    """An officer of the office of arrival (or of loading) holds a bill: "inspect at arrival" on
+    an import manifest (its cargo may not leave the port, nor its declarations be cleared, until
+    inspected) or "do not load" on an export manifest before the departure (its containers may
+    not leave the port onto the ship, nor the export declarations naming the bill or its
+    containers be cleared, until released). One open hold per bill."""
     if actor.role not in (Role.OFFICER, Role.LEADER):
         raise Forbidden(_("Only officers and leaders of the office of arrival place holds."))
     problems = []
+    voyage = bill.voyage
     if kind not in HoldKind.values:
         problems.append(FieldProblem("kind", _("choose: inspect at arrival, or do not load")))
+    elif kind not in hold_kinds_for(voyage):
+        problems.append(
+            FieldProblem(
+                "kind",
+                _("an export manifest's bill is held before loading: choose do not load")
+                if voyage.is_departure
+                else _("an import manifest's cargo is loaded already: choose inspect at arrival"),
+                "wrong-direction",
+            )
+        )
     if not reason.strip():
         problems.append(FieldProblem("reason", _("say why the bill is held"), "required"))
     if problems:
@@ -421,6 +441,12 @@ def hold_place(*, actor: User, bill: Bill, kind: str, reason: str) -> Hold:
         bill = Bill.objects.select_for_update().select_related("voyage__office").get(pk=bill.pk)
         if Hold.objects.filter(bill=bill, released_at__isnull=True).exists():
             raise Conflict(_("Bill %(v)s is held already.") % {"v": bill.number}, code="held")
+        if bill.voyage.is_departure and bill.voyage.actual_arrival is not None:
+            raise Conflict(
+                _("The ship carrying bill %(v)s has left: it is too late not to load it.")
+                % {"v": bill.number},
+                code="departed",
+            )
         hold = Hold.objects.create(bill=bill, kind=kind, reason=reason.strip(), placed_by=actor)
         event_record(
             kind=kinds.MANIFEST_HOLD_PLACED.code,
@@ -468,8 +494,6 @@ def hold_release(*, actor: User, hold: Hold, outcome: str, note: str = "") -> Ho
             },
         )
         # The declarations the hold kept from clearance may be cleared now.
-        for d in Declaration.objects.filter(bill_drawdowns__bill=hold.bill).exclude(
-            status=Status.CANCELLED
-        ):
+        for d in held_declarations(hold.bill):
             declaration_clearance_retry(declaration=d)
     return hold

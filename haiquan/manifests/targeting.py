@@ -1,4 +1,5 @@
-"""Pre-arrival targeting: which manifested bills customs should look at before the cargo lands.
+"""Pre-arrival targeting: which manifested bills customs should look at before the cargo lands
+(or, on an export manifest, before it is loaded).
 
 A bill is flagged, with each reason, when:
 
@@ -102,6 +103,8 @@ def bill_targets(
     containers = list(bill.containers.all())
     origin = voyage.loading_location[:2]
     rank = bill.consignee.compliance_rank if bill.consignee else ""
+    export = voyage.is_departure
+    flow = Flow.EXPORT if export else Flow.IMPORT
     for profile in ruleset_current().profiles:
         c = profile.criteria
         if not profile.is_valid_on(on_day) or profile.lane not in ("yellow", "red"):
@@ -112,8 +115,12 @@ def bill_targets(
             or c.max_unit_price_vnd is not None
             or c.min_unit_price_vnd is not None
             or c.preference_claimed is not None
-            or (c.flow and c.flow != Flow.IMPORT)
+            or (c.flow and c.flow != flow)
         ):
+            continue
+        # An export manifest names a foreign consignee and no exporter's tax code, and its
+        # goods' origin is not its port of loading: profiles on those cannot match it.
+        if export and (c.enterprise_msts or c.compliance_ranks or c.origins):
             continue
         if c.enterprise_msts and bill.consignee_mst not in c.enterprise_msts:
             continue
@@ -126,7 +133,9 @@ def bill_targets(
         if c.hs_prefixes and not any(g.hs_code.startswith(c.hs_prefixes) for g in goods):
             continue
         flags.append(Flag("profile", {"code": profile.code, "reason": profile.reason}))
-    if not bill.consignee_mst or bill.consignee is None:
+    if export:
+        pass  # the consignee abroad is no one's history here
+    elif not bill.consignee_mst or bill.consignee is None:
         flags.append(Flag("consignee-unknown", {}))
     elif rank in POOR_RANKS:
         flags.append(Flag("consignee-rank", {"rank": rank}))

@@ -16,7 +16,7 @@ from haiquan.core.problems import FieldProblem
 from haiquan.refdata.models import Enterprise, Office
 from haiquan.refdata.selectors import reference_current
 
-from .choices import BillKind, ManifestMode
+from .choices import BillKind, ManifestMode, VoyageDirection
 from .inputs import CargoReportInput, ConsignmentInput
 
 FLIGHT = re.compile(r"^[A-Z0-9]{2}[A-Z]?\d{1,4}[A-Z]?$")
@@ -177,6 +177,8 @@ def cargo_report_validate(data: CargoReportInput, *, now: datetime) -> ResolvedR
             % {"v": data.transport_means_id},
             "invalid-flight",
         )
+    if data.direction not in VoyageDirection.values:
+        add("direction", _("choose one of: arrival, departure"))
     if not data.conveyance_reference_number.strip():
         add("conveyance_reference_number", _("give the voyage or flight number"), "required")
     ref = reference_current()
@@ -187,6 +189,13 @@ def cargo_report_validate(data: CargoReportInput, *, now: datetime) -> ResolvedR
             _("'%(v)s' is not a UN/LOCODE (country code and 3 letters, e.g. CNSHA)")
             % {"v": data.loading_location_id},
             "invalid-location",
+        )
+    elif data.direction == VoyageDirection.DEPARTURE and not locode.startswith("VN"):
+        add(
+            "loading_location_id",
+            _("an export manifest's port of loading is in Vietnam (e.g. VNHPH), not %(v)s")
+            % {"v": locode},
+            "not-here",
         )
     office = ref.office(data.office_of_arrival.strip().upper())
     if office is None:

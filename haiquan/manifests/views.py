@@ -102,11 +102,11 @@ def _detail_context(request: HttpRequest, voyage: Voyage, **extra: Any) -> dict[
     return {
         "voyage": voyage,
         "bills": bills,
-        "flagged": [s for s in bills if s.bill.risk_flags or s.hold],
+        "flagged": [s for s in bills if s.bill.risk_flags or s.hold or s.released],
         "amendments": voyage.amendments.select_related("made_by"),
         "arrival_form": ArrivalForm() if is_carrier(request.user) else None,
         "may_hold": holds_officer(request.user),
-        "hold_form": HoldForm(),
+        "hold_form": HoldForm(kinds=services.hold_kinds_for(voyage)),
         "release_form": HoldReleaseForm(),
         **extra,
     }
@@ -137,7 +137,7 @@ def _bill(request: HttpRequest, pk: int, number: str) -> Any:
 def hold_place(request: HttpRequest, pk: int, number: str) -> HttpResponse:
     """Hold a bill before or at arrival: its cargo stays at the gate until released."""
     bill = _bill(request, pk, number)
-    form = HoldForm(request.POST)
+    form = HoldForm(request.POST)  # every kind read: the service says which one does not fit
     if form.is_valid():
         with problems_onto(form):
             services.hold_place(

@@ -5,19 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from haiquan.eventlog.chain import CHAINS, log_root_close
+from haiquan.eventlog.signing import private_key_load, signed_roots_write
 
 from .conf import ops_setting
 from .health import job_late, jobs_check
 from .models import JobState
-from .registry import collector_register, job_register, jobs, readiness_check_register
+from .registry import (
+    NothingToDo,
+    collector_register,
+    job_register,
+    jobs,
+    readiness_check_register,
+)
 from .schedule import job_schedule
 from .services import job_runs_prune
 
@@ -60,6 +69,41 @@ job_register(
     description=gettext_lazy(
         "Close yesterday's roots of the event log's and the access trail's hash chains "
         "(print them with haiquan log-roots export and send them to the partner)."
+    ),
+)
+
+
+def log_roots_dir() -> Path:
+    """Where the signed daily roots are written (`HAIQUAN_LOG_ROOTS_DIR`, else var/log-roots)."""
+    configured = settings.HAIQUAN.get("LOG_ROOTS_DIR") or ""
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "log-roots"
+
+
+def _log_roots_sign() -> str:
+    """Sign the closed days' roots with the administration's key (eventlog.signing)."""
+    key_path = settings.HAIQUAN.get("LOG_ROOT_KEY") or ""
+    if not key_path:
+        raise NothingToDo(
+            _("No signing key is configured (HAIQUAN_LOG_ROOT_KEY): the roots are not signed.")
+        )
+    directory = log_roots_dir()
+    days = signed_roots_write(key=private_key_load(Path(key_path)), directory=directory)
+    if not days:
+        raise NothingToDo(_("Every closed day's roots are signed already."))
+    return _("Daily roots signed into %(dir)s: %(days)s.") % {
+        "dir": directory,
+        "days": ", ".join(d.isoformat() for d in days),
+    }
+
+
+job_register(
+    name="log-roots-sign",
+    schedule="20 0 * * *",
+    run=_log_roots_sign,
+    freshness=timedelta(days=2),
+    description=gettext_lazy(
+        "Sign the closed days' roots with the administration's key (HAIQUAN_LOG_ROOT_KEY), "
+        "one file a day in HAIQUAN_LOG_ROOTS_DIR, to send to the partner."
     ),
 )
 

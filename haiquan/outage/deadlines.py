@@ -1,4 +1,5 @@
-"""The rule for legal time limits that fall inside a declared outage, in one place.
+"""The rule for legal time limits that fall inside a declared outage, in one place:
+`deadline_extended`, which every app that holds a trader (or customs) to a time limit calls.
 
 A time limit whose last moment falls inside an outage that covers its office (or the whole
 country) is extended by the outage's length: the party could not act while haiquan was down.
@@ -10,8 +11,11 @@ back: as many working days (or calendar days) as it covered, at least one.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import overload
+
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -26,31 +30,54 @@ class Span:
         return self.end - self.start
 
 
-def extended_moment(deadline: datetime, spans: Sequence[Span]) -> datetime:
-    """A deadline in time (an inquiry's answer, a transit arrival) after the outages."""
-    for span in sorted(spans, key=lambda s: s.start):
-        if span.start <= deadline <= span.end:
-            deadline += span.length
-    return deadline
-
-
 def calendar_days_lost(first: date, last: date) -> int:
     return (last - first).days + 1
 
 
-def extended_day(
-    due: date,
-    spans: Sequence[Span],
-    *,
-    local_day: Callable[[datetime], date],
-    days_lost: Callable[[date, date], int] = calendar_days_lost,
-    add_days: Callable[[date, int], date] = lambda d, n: d + timedelta(days=n),
+def _calendar_days_add(day: date, n: int) -> date:
+    return day + timedelta(days=n)
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """How a time limit counted in days is read: the local day of a moment (Vietnam's), how
+    many days an outage from its first to its last local day took away, and how they are
+    added back (calendar days by default; working days for e-services)."""
+
+    local_day: Callable[[datetime], date] = field(default=timezone.localdate)
+    days_lost: Callable[[date, date], int] = calendar_days_lost
+    add_days: Callable[[date, int], date] = _calendar_days_add
+
+
+CALENDAR_DAYS = DayCount()
+
+
+@overload
+def deadline_extended(
+    deadline: datetime, spans: Sequence[Span], *, days: DayCount | None = None
+) -> datetime: ...
+@overload
+def deadline_extended(
+    deadline: date, spans: Sequence[Span], *, days: DayCount | None = None
+) -> date: ...
+def deadline_extended(
+    deadline: date, spans: Sequence[Span], *, days: DayCount | None = None
 ) -> date:
-    """A due date counted in days, after the outages: an outage touching the due date (from
-    its first to its last local day) gives back the days it covered (`days_lost`, at least
-    one), added with `add_days` (working days for e-services, calendar days otherwise)."""
-    for span in sorted(spans, key=lambda s: s.start):
-        first, last = local_day(span.start), local_day(span.end)
-        if first <= due <= last:
-            due = add_days(due, max(1, days_lost(first, last)))
-    return due
+    """A time limit after the declared outages `spans` of its office (and national ones).
+
+    A moment (a document request's answer, an inquiry's answer, a transit arrival) that falls
+    inside an outage moves on by the outage's length. A day (a payment due date, an e-service's
+    last working day) that the outage touched, from its first to its last local day, gets back
+    the days it covered (at least one), counted as `days` says (calendar days by default)."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    if isinstance(deadline, datetime):
+        for span in ordered:
+            if span.start <= deadline <= span.end:
+                deadline += span.length
+        return deadline
+    count = days or CALENDAR_DAYS
+    for span in ordered:
+        first, last = count.local_day(span.start), count.local_day(span.end)
+        if first <= deadline <= last:
+            deadline = count.add_days(deadline, max(1, count.days_lost(first, last)))
+    return deadline

@@ -4,7 +4,8 @@ the ended spans that extend an office's time limits."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
@@ -13,13 +14,15 @@ from django.utils import timezone
 from haiquan.eventlog import kinds
 from haiquan.eventlog.models import Event
 
-from .deadlines import Span
+from .deadlines import DayCount, Span, deadline_extended
 from .models import Outage
 
 # Whether any outage is in force is asked by every page and every filing: it is cached for a
 # few seconds (declaring or ending an outage clears it), so that it costs no query.
 IN_FORCE_CACHE_KEY = "outage:in-force"
 IN_FORCE_CACHE_SECONDS = 10
+
+Limit = TypeVar("Limit", date, datetime)
 
 
 def outages_in_force(*, at: datetime | None = None) -> list[Outage]:
@@ -58,6 +61,14 @@ def ended_spans(*, office_code: str, since: datetime | None = None) -> list[Span
     if since is not None:
         qs = qs.filter(ends_at__gte=since)
     return [Span(o.starts_at, o.ends_at) for o in qs.order_by("starts_at") if o.ends_at]
+
+
+def deadline_after_outages(
+    *, office_code: str, deadline: Limit, days: DayCount | None = None
+) -> Limit:
+    """A time limit at an office, read after the ended outages that covered it
+    (`deadline_extended`): for limits computed when read rather than stored."""
+    return deadline_extended(deadline, ended_spans(office_code=office_code), days=days)
 
 
 def outage_during(*, office_code: str, at: datetime) -> Outage | None:

@@ -11,3 +11,10 @@ class PaymentsConfig(AppConfig):
         from .hooks import settler_register
 
         settler_register(DutySettler())
+
+        from haiquan.core.panels import object_panel_provider_register
+
+        from .panels import declaration_receipts_panel
+
+        # The declaration page's payment panel lists the receipts issued for it.
+        object_panel_provider_register("declaration.payment", declaration_receipts_panel)

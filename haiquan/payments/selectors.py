@@ -7,12 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haiquan.core.problems import NotFound
-from haiquan.outage.deadlines import extended_day
-from haiquan.outage.selectors import ended_spans
+from haiquan.outage.selectors import deadline_after_outages
 
 from .choices import DUTIES, GuaranteeStatus, OrderStatus
 from .models import Bank, BankConfirmation, Guarantee, PaymentOrder, Receipt
@@ -82,6 +80,6 @@ def guarantee_payment_due_on(guarantee: Guarantee) -> date:
     của hàng hóa được bảo lãnh): the last day of its validity — moved on by the days of every
     declared outage at the declaration's office (or national) that the day fell in, since the
     trader could not pay through haiquan then (haiquan.outage.deadlines)."""
-    office_code = guarantee.declaration.office.code
-    spans = ended_spans(office_code=office_code)
-    return extended_day(guarantee.valid_to, spans, local_day=timezone.localdate)
+    return deadline_after_outages(
+        office_code=guarantee.declaration.office.code, deadline=guarantee.valid_to
+    )

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.outage.deadlines import extended_moment
+from haiquan.outage.deadlines import deadline_extended
 from haiquan.outage.hooks import OutageEnded
 
 from .choices import InquiryStatus
@@ -30,7 +30,7 @@ def inquiries_extend_for_outage(ended: OutageEnded) -> int:
         moved = 0
         for inquiry in due.select_related("office"):
             before = inquiry.due_at
-            inquiry.due_at = extended_moment(before, [span])
+            inquiry.due_at = deadline_extended(before, [span])
             inquiry.escalated_at = None
             inquiry.save(update_fields=["due_at", "escalated_at"])
             # Not on the declaration's record: time release measures the declaration's own steps.

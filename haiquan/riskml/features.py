@@ -216,7 +216,7 @@ def price_z(x: np.ndarray, n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.
         var = np.maximum(s2 / n - mean * mean, 0.0)
         sd = np.sqrt(var * n / np.maximum(n - 1, 1))
         z = (x - mean) / np.maximum(sd, 0.05)
-    z = np.clip(z, -Z_CLIP, Z_CLIP)
+    z = np.minimum(np.maximum(z, -Z_CLIP), Z_CLIP)  # np.clip's, without its wrapper's cost
     return np.where((n >= MIN_PRICE_PEERS) & np.isfinite(x), z, np.nan)
 
 
@@ -295,6 +295,9 @@ def _z_columns(
     }
     if not len(x) or not m:
         return out
+    if m == 1 and len(x) <= 64 and bool(np.isfinite(ln["value"]).all()):
+        _z_one(out, ids, ln, z, ratio, g_n)
+        return out
     # position of each line's declaration in `d`
     order_d = np.argsort(ids, kind="stable")
     pos = order_d[np.clip(np.searchsorted(ids[order_d], ln["decl_id"]), 0, m - 1)]
@@ -328,6 +331,40 @@ def _z_columns(
     out["z_main"][pos[pick]] = z[pick]
     out["peers_main"][pos[pick]] = g_n[pick]
     return out
+
+
+def _z_one(
+    out: dict[str, np.ndarray],
+    ids: np.ndarray,
+    ln: Table,
+    z: np.ndarray,
+    ratio: np.ndarray,
+    g_n: np.ndarray,
+) -> None:
+    """`_z_columns` of a single declaration (a lane decision) with Python numbers instead of
+    a dozen numpy calls on one-element arrays: the same lines are picked, the same way (line
+    order, first of equals; a line of another declaration is never picked, and is never
+    skipped over either)."""
+    line_no = ln["line_no"].tolist()
+    order = sorted(range(len(line_no)), key=line_no.__getitem__)  # stable, like the lexsort
+    known = (ln["decl_id"] == ids[0]).tolist()
+    zs = z.tolist()
+
+    def first_best(key: list[float]) -> int:
+        best = min(key[i] for i in order)
+        return next(i for i in order if key[i] == best)
+
+    i = first_best([v if np.isfinite(v) else np.inf for v in zs])
+    if known[i] and np.isfinite(zs[i]):
+        out["z_min"][0] = zs[i]
+        out["ratio_min"][0] = ratio[i]
+        out["line_min"][0] = line_no[i]
+        out["hs_min"][0] = ln["hs"][i]
+        out["origin_min"][0] = ln["origin"][i]
+    i = first_best([-v for v in ln["value"].tolist()])
+    if known[i]:
+        out["z_main"][0] = zs[i]
+        out["peers_main"][0] = g_n[i]
 
 
 def canonical(t: np.ndarray, d: Mapping[str, np.ndarray]) -> history.Table:
@@ -406,7 +443,6 @@ class HistoryState:
         default_factory=lambda: {"grp": {}, "hsl": {}}
     )
     duty_rates: dict[str, float] = field(default_factory=dict)
-    _frames_cache: dict[str, tuple[pd.Index, np.ndarray]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -447,32 +483,20 @@ class HistoryState:
                 for row in upd.itertuples():
                     old = table.get(row[0], (0.0, 0.0, 0.0))
                     table[row[0]] = (old[0] + row[1], old[1] + row[2], old[2] + row[3])
-            self._frames_cache.clear()
-
-    def _frame(self, name: str) -> tuple[pd.Index, np.ndarray]:
-        """A line table as a hash index of its keys and a matrix of its rows, plus a last row
-        of zeros for unknown keys."""
-        with self._lock:
-            cached = self._frames_cache.get(name)
-            if cached is None:
-                table = self.lines[name]
-                values = np.array([*table.values(), (0.0, 0.0, 0.0)], dtype="float64")
-                cached = (pd.Index(list(table.keys()), dtype=object), values.reshape(-1, 3))
-                self._frames_cache[name] = cached
-            return cached
 
     def _get(self, name: str, keys: np.ndarray) -> np.ndarray:
+        """The (n, s1, s2) totals of each key (zeros for a key never seen), looked up once per
+        distinct key."""
+        table = self.lines[name]
+        zero = (0.0, 0.0, 0.0)
         if len(keys) <= 64:
-            table = self.lines[name]
-            zero = (0.0, 0.0, 0.0)
-            return np.array([table.get(k, zero) for k in keys.tolist()], dtype="float64").reshape(
-                len(keys), 3
-            )
-        index, values = self._frame(name)
+            found = [table.get(k, zero) for k in keys.tolist()]
+            return np.array(found, dtype="float64").reshape(len(keys), 3)
         codes, uniques = history.factorize(np.asarray(keys, dtype=object))
-        pos = index.get_indexer(uniques)[codes] if len(uniques) else np.zeros(0, dtype="int64")
-        pos[pos < 0] = len(values) - 1
-        out: np.ndarray = values[pos]
+        with self._lock:
+            found = [table.get(k, zero) for k in uniques.tolist()]
+        values = np.array(found, dtype="float64").reshape(len(uniques), 3)
+        out: np.ndarray = values[codes]
         return out
 
     def lookup(self, frames: Frames) -> dict[str, np.ndarray]:
@@ -552,13 +576,27 @@ def categorical_columns(decl: Table) -> dict[str, np.ndarray]:
     }
 
 
+_VOCAB_INDEXES: dict[int, tuple[Sequence[str], dict[str, int]]] = {}
+
+
+def _vocab_index(vocab: Sequence[str]) -> dict[str, int]:
+    """A model version's categories of one column as a dict, made once."""
+    hit = _VOCAB_INDEXES.get(id(vocab))
+    if hit is None or hit[0] is not vocab:
+        if len(_VOCAB_INDEXES) > 256:  # versions come and go: never grows without bound
+            _VOCAB_INDEXES.clear()
+        hit = (vocab, {v: i for i, v in enumerate(vocab)})
+        _VOCAB_INDEXES[id(vocab)] = hit
+    return hit[1]
+
+
 def _codes(values: np.ndarray, vocab: Sequence[str]) -> np.ndarray:
+    index = _vocab_index(vocab)
     if len(values) <= 64:
-        index = {v: i for i, v in enumerate(vocab)}
-        return np.array([index.get(v, np.nan) for v in values], dtype="float64")
+        return np.array([index.get(v, np.nan) for v in values.tolist()], dtype="float64")
     factor, uniques = history.factorize(values)
-    mapped = pd.Index(list(vocab), dtype=object).get_indexer(uniques).astype("float64")
-    mapped[mapped < 0] = np.nan
+    nan = np.nan
+    mapped = np.array([index.get(v, nan) for v in uniques.tolist()], dtype="float64")
     return mapped[factor] if len(mapped) else np.zeros(0)
 
 
@@ -595,7 +633,10 @@ def assemble(
     cols["weekday"] = np.mod(days + 3, 7)  # 1970-01-01 was a Thursday; Monday = 0
     cols["hour"] = np.floor(np.mod(local, 86400.0) / 3600.0)
     cols.update(history.matrix(t, raw, FAMILIES, spec.prior))
-    return np.column_stack([cols[name] for name in FEATURES])
+    x = np.empty((n, len(FEATURES)))
+    for j, name in enumerate(FEATURES):
+        x[:, j] = cols[name]
+    return x
 
 
 def uncertainty(raw: Mapping[str, np.ndarray]) -> np.ndarray:

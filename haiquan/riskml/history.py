@@ -162,10 +162,27 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return hit[1], hit[2]
     codes, uniques = pd.factorize(values, sort=False)
     uniq = np.asarray(uniques, dtype=object)
+    _remember(values, codes, uniq)
+    return codes, uniq
+
+
+def _remember(values: np.ndarray, codes: np.ndarray, uniques: np.ndarray) -> None:
+    """Within a batch, the factorisation of `values` is (codes, uniques)."""
+    caches = _caches()
     if caches is not None:
         with suppress(TypeError):  # an array that takes no weak reference: not remembered
-            caches[0][key] = (weakref.ref(values), codes, uniq)
-    return codes, uniq
+            caches[0][id(values)] = (weakref.ref(values), codes, uniques)
+
+
+def _derived(codes: np.ndarray, mapped: np.ndarray) -> np.ndarray:
+    """`mapped[codes]`, with its factorisation remembered from the distinct values' (so that a
+    column made from another one, an HS prefix or a joined key, is never hashed row by row)."""
+    out: np.ndarray = mapped[codes]
+    if _caches() is not None and len(mapped):
+        c2, u2 = pd.factorize(mapped, sort=False)
+        if not len(c2) or c2.min() >= 0:  # no missing values among them
+            _remember(out, c2[codes], np.asarray(u2, dtype=object))
+    return out
 
 
 def joined(parts: Sequence[np.ndarray], sep: str) -> np.ndarray:
@@ -177,17 +194,19 @@ def joined(parts: Sequence[np.ndarray], sep: str) -> np.ndarray:
             dtype=object,
         )
     combo = np.zeros(n, dtype="int64")
-    uniques_of = []
     for p in parts:
         codes, uniques = factorize(np.asarray(p, dtype=object))
         combo = combo * (len(uniques) + 1) + codes
-        uniques_of.append(uniques)
     combo_codes, combos = pd.factorize(combo, sort=False)
     first = np.zeros(len(combos), dtype="int64")
     first[combo_codes[::-1]] = np.arange(n - 1, -1, -1)
-    text = np.array([sep.join(str(p[i]) for p in parts) for i in first.tolist()], dtype=object)
-    out: np.ndarray = text[combo_codes]
-    return out
+    text: Any = None
+    for p in parts:
+        values = np.asarray(p, dtype=object)[first]
+        if not all(type(v) is str for v in values.tolist()):
+            values = np.array([str(v) for v in values.tolist()], dtype=object)
+        text = values if text is None else text + sep + values
+    return _derived(combo_codes, np.asarray(text, dtype=object))
 
 
 def per_distinct(values: np.ndarray, fn: Any, dtype: Any = object) -> np.ndarray:
@@ -196,7 +215,9 @@ def per_distinct(values: np.ndarray, fn: Any, dtype: Any = object) -> np.ndarray
         return np.array([fn(v) for v in values.tolist()], dtype=dtype)
     codes, uniques = factorize(values)
     mapped = np.array([fn(v) for v in uniques.tolist()], dtype=dtype)
-    return mapped[codes] if len(mapped) else np.array([], dtype=dtype)
+    if not len(mapped):
+        return np.array([], dtype=dtype)
+    return _derived(codes, mapped) if mapped.dtype == object else mapped[codes]
 
 
 def _prefix(values: np.ndarray, k: int) -> np.ndarray:
@@ -601,6 +622,17 @@ class State:
             return None
         return combine([ids[c] for c in family.columns])
 
+    @staticmethod
+    def _key_one(ids: Mapping[str, np.ndarray], family: Family) -> int | None:
+        """`_key` of a single row, in Python numbers (`combine`'s rule)."""
+        if not all(c in ids for c in family.columns):
+            return None
+        parts = [int(ids[c][0]) for c in family.columns]
+        if len(parts) == 1:
+            return parts[0] if parts[0] > 0 else 0
+        a, b = parts[0], parts[1]
+        return (a << SHIFT) | b if a > 0 and b > 0 else 0
+
     # -- adding ---------------------------------------------------------------------------
 
     def add(self, rows: Table | None, events: Events | None) -> None:
@@ -714,14 +746,17 @@ class State:
             ids = self._ids(rows, grow=False)
             one = n == 1
             for f in self.families:
-                k = self._key(ids, f)
                 table = self.fam[f.name]
-                if k is None:
-                    got = np.tile(table.zero, (n, 1))
-                elif one:
-                    got = table.get_one(int(k[0]))[None, :]
-                else:
-                    got = table.get_many(k)
+                if one:
+                    k1 = self._key_one(ids, f)
+                    got = np.tile(table.zero, (n, 1)) if k1 is None else table.get_one(k1)[None, :]
+                    for j, stat in enumerate(FAMILY_RAW):
+                        if stat == "rev" and not f.revenue:
+                            continue
+                        out[f"{f.name}.{stat}"] = got[:, j]
+                    continue
+                k = self._key(ids, f)
+                got = np.tile(table.zero, (n, 1)) if k is None else table.get_many(k)
                 for j, stat in enumerate(FAMILY_RAW):
                     if stat == "rev" and not f.revenue:
                         continue
@@ -729,11 +764,17 @@ class State:
             for measure in MEASURES:
                 out[f"uv_{measure}.x"] = log_unit(rows, measure)
                 for grp in PEER_GROUPS:
-                    k = self._key(ids, grp)
-                    if k is None:
-                        continue
                     table = self.peers[f"{measure}.{grp.name}"]
-                    got = table.get_one(int(k[0]))[None, :] if one else table.get_many(k)
+                    if one:
+                        k1 = self._key_one(ids, grp)
+                        if k1 is None:
+                            continue
+                        got = table.get_one(k1)[None, :]
+                    else:
+                        k = self._key(ids, grp)
+                        if k is None:
+                            continue
+                        got = table.get_many(k)
                     for j, stat in enumerate(PEER_RAW):
                         out[f"uv_{measure}.{grp.name}.{stat}"] = got[:, j]
             if "hs" in ids:
@@ -772,7 +813,7 @@ def _z(x: np.ndarray, n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarr
         var = np.maximum(s2 / n - mean * mean, 0.0)
         sd = np.sqrt(var * n / np.maximum(n - 1, 1))
         z = (x - mean) / np.maximum(sd, 0.05)
-    z = np.clip(z, -Z_CLIP, Z_CLIP)
+    z = np.minimum(np.maximum(z, -Z_CLIP), Z_CLIP)  # np.clip's, without its wrapper's cost
     return np.where((n >= MIN_PEERS) & np.isfinite(x), z, np.nan)
 
 

@@ -306,9 +306,7 @@ class ModelScorer:
     ) -> list[list[str]]:
         """The top factors that raised each declaration's score, in words (SHAP values of the
         classifier, `pred_contrib=True`)."""
-        contrib = np.asarray(self.boosters.classifier.predict(x, pred_contrib=True, num_threads=1))[
-            :, : len(FEATURES)
-        ]
+        contrib = self.boosters.contributions(x)[:, : len(FEATURES)]
         keys = canonical(frames.decl["t"], frames.decl)
         out = []
         for i in range(len(x)):

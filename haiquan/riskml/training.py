@@ -20,6 +20,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from .rowpredict import PREDICT_CONTRIB, PREDICT_NORMAL, RowPredictor
+
 RATES = (0.01, 0.02, 0.05, 0.10)
 GRID = 200  # quantiles of the score kept per office, to set thresholds for any target rate
 # Several seeds, each a full fit: the evaluation says how much a figure owes to chance.
@@ -87,12 +89,36 @@ class Boosters:
         """(probability of a violation, expected revenue recovered in VND)."""
         if not len(x):
             return np.zeros(0), np.zeros(0)
+        if len(x) == 1:  # a lane decision: LightGBM's single-row path
+            p = self._row("classifier", PREDICT_NORMAL).predict(x[0])
+            if self.regressor is not None:
+                log_rev = self._row("regressor", PREDICT_NORMAL).predict(x[0])
+            else:
+                log_rev = np.full(1, self.mean_log_revenue)
+            return p, p * np.expm1(np.maximum(log_rev, 0.0))
         p = np.asarray(self.classifier.predict(x, num_threads=1))
         if self.regressor is not None:
             log_rev = np.asarray(self.regressor.predict(x, num_threads=1))
         else:
             log_rev = np.full(len(x), self.mean_log_revenue)
         return p, p * np.expm1(np.maximum(log_rev, 0.0))
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """The classifier's SHAP values of each row (`pred_contrib`: one column per feature,
+        then the bias)."""
+        if len(x) == 1:
+            return self._row("classifier", PREDICT_CONTRIB).predict(x[0])[None, :]
+        return np.asarray(self.classifier.predict(x, pred_contrib=True, num_threads=1))
+
+    def _row(self, which: str, predict_type: int) -> RowPredictor:
+        """The single-row predictor of one model (made on first use, kept with the boosters)."""
+        rows: dict[tuple[str, int], RowPredictor] = self.__dict__.setdefault("_rows", {})
+        got = rows.get((which, predict_type))
+        if got is None:
+            booster = getattr(self, which)
+            got = RowPredictor(booster, booster.num_feature(), predict_type)
+            rows[(which, predict_type)] = got
+        return got
 
 
 @dataclass

@@ -1,4 +1,12 @@
+"""The single window's admin: agencies, the requirements table and partner endpoints are kept
+here; documents, messages, requests and certificate uses come through the services and are read
+only."""
+
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from .models import (
     Agency,
@@ -14,23 +22,40 @@ from .models import (
     Requirement,
 )
 
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+    _Inline = admin.TabularInline[Any, Any]
+else:  # generic for the type checker only
+    _Admin = admin.ModelAdmin
+    _Inline = admin.TabularInline
+
+
+class ReadOnlyAdmin(_Admin):
+    """Rows written by the services only: neither added nor changed here."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(_Admin):
     list_display = ("code", "name", "ministry", "kind", "active")
     list_filter = ("kind", "active")
     search_fields = ("code", "name")
 
 
 @admin.register(AgencyMember)
-class AgencyMemberAdmin(admin.ModelAdmin):
+class AgencyMemberAdmin(_Admin):
     list_display = ("user", "agency")
     raw_id_fields = ("user",)
     list_select_related = ("user", "agency")
 
 
 @admin.register(Requirement)
-class RequirementAdmin(admin.ModelAdmin):
+class RequirementAdmin(_Admin):
     """The requirements table, editable by administrators (also on the single window page)."""
 
     list_display = (
@@ -48,7 +73,7 @@ class RequirementAdmin(admin.ModelAdmin):
     list_select_related = ("agency",)
 
 
-class DocumentGoodsInline(admin.TabularInline):
+class DocumentGoodsInline(_Inline):
     model = DocumentGoods
     extra = 0
     readonly_fields = ("item_no", "hs_code", "description", "quantity", "unit")
@@ -56,7 +81,7 @@ class DocumentGoodsInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyAdmin):
     """Permits and results come from the agencies' messages: read here, not edited."""
 
     list_display = ("reference", "agency", "kind", "holder", "result", "state", "received_at")
@@ -65,28 +90,16 @@ class DocumentAdmin(admin.ModelAdmin):
     inlines = (DocumentGoodsInline,)
     list_select_related = ("agency", "holder")
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(AgencyMessage)
-class AgencyMessageAdmin(admin.ModelAdmin):
+class AgencyMessageAdmin(ReadOnlyAdmin):
     list_display = ("agency", "reference", "message_id", "function", "received_at")
     list_filter = ("function", "agency")
     search_fields = ("reference", "message_id")
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(Request)
-class RequestAdmin(admin.ModelAdmin):
+class RequestAdmin(ReadOnlyAdmin):
     list_display = (
         "declaration",
         "line_no",
@@ -100,20 +113,14 @@ class RequestAdmin(admin.ModelAdmin):
     list_select_related = ("declaration", "agency")
     raw_id_fields = ("declaration", "goods")
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(PartnerEndpoint)
-class PartnerEndpointAdmin(admin.ModelAdmin):
+class PartnerEndpointAdmin(_Admin):
     list_display = ("country", "name", "user", "agreements", "active")
     raw_id_fields = ("user",)
 
 
-class CertificateItemInline(admin.TabularInline):
+class CertificateItemInline(_Inline):
     model = CertificateItem
     extra = 0
     can_delete = False
@@ -130,7 +137,7 @@ class CertificateItemInline(admin.TabularInline):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(_Admin):
     list_display = (
         "reference_number",
         "form",
@@ -146,12 +153,6 @@ class CertificateAdmin(admin.ModelAdmin):
 
 
 @admin.register(CertificateUse)
-class CertificateUseAdmin(admin.ModelAdmin):
+class CertificateUseAdmin(ReadOnlyAdmin):
     list_display = ("item", "declaration", "line_no", "quantity", "created_at")
     raw_id_fields = ("item", "declaration")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False

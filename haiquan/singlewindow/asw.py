@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -66,6 +67,31 @@ def _clean(
                 "wrong-issuer",
             )
         )
+    agreement = _agreement_checked(data, errors)
+    if data.importation_country.strip().upper() != "VN":
+        errors.append(
+            FieldProblem("ImportationCountryCode", _("this single window receives C/O for VN only"))
+        )
+    mst = data.importer_mst.strip()
+    if not mst or len(mst) > 14:
+        errors.append(
+            FieldProblem("Importer.ID", _("the importer's tax code (MST) is required"), "required")
+        )
+    if not data.exporter_name.strip():
+        errors.append(
+            FieldProblem("Exporter.Name", _("the exporter's name is required"), "required")
+        )
+    if data.expiry_date is not None and data.expiry_date < data.issue_date:
+        errors.append(FieldProblem("ExpiryDate", _("is before the issue date")))
+    _items_check(data, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    assert country is not None
+    return country, agreement, errors
+
+
+def _agreement_checked(data: CertificateInput, errors: list[FieldProblem]) -> str:
+    """The agreement of the certificate: the one its form belongs to in the tariff."""
     form = data.form.strip().upper()
     agreements = {a.co_form.upper(): a.code for a in agreement_list()}
     agreement = data.agreement.strip().upper() or agreements.get(form, "")
@@ -89,21 +115,12 @@ def _clean(
                 _("form %(f)s belongs to %(a)s") % {"f": form, "a": agreements[form]},
             )
         )
-    if data.importation_country.strip().upper() != "VN":
-        errors.append(
-            FieldProblem("ImportationCountryCode", _("this single window receives C/O for VN only"))
-        )
-    mst = data.importer_mst.strip()
-    if not mst or len(mst) > 14:
-        errors.append(
-            FieldProblem("Importer.ID", _("the importer's tax code (MST) is required"), "required")
-        )
-    if not data.exporter_name.strip():
-        errors.append(
-            FieldProblem("Exporter.Name", _("the exporter's name is required"), "required")
-        )
-    if data.expiry_date is not None and data.expiry_date < data.issue_date:
-        errors.append(FieldProblem("ExpiryDate", _("is before the issue date")))
+    return agreement
+
+
+def _items_check(data: CertificateInput, errors: list[FieldProblem]) -> None:
+    """The goods items: numbered once each, HS code, quantity and unit, FOB value, origin
+    criterion, description."""
     if not data.items:
         errors.append(FieldProblem("GoodsItem", _("at least one goods item"), "required"))
     seen: set[int] = set()
@@ -133,10 +150,6 @@ def _clean(
             )
         if not it.description.strip():
             errors.append(FieldProblem(f"{at}.Description", _("describe the goods"), "required"))
-    if errors:
-        raise ValidationFailed(errors)
-    assert country is not None
-    return country, agreement, errors
 
 
 def certificate_receive(*, actor: User, data: CertificateInput) -> Certificate:
@@ -202,7 +215,7 @@ def certificate_receive(*, actor: User, data: CertificateInput) -> Certificate:
     return cert
 
 
-def _content(data: CertificateInput) -> dict:
+def _content(data: CertificateInput) -> dict[str, Any]:
     return asdict(data)
 
 
@@ -269,46 +282,10 @@ def claim_check(claim: PreferenceClaim, *, lock: bool = False) -> ClaimCheck:
         return ClaimCheck(certificate=None)
     # Several countries may use the same number: the origin's one is the one that counts.
     cert = next((c for c in certs if c.issuing_country_id == claim.origin), certs[0])
+    refused = _certificate_refusal(cert, claim)
+    if refused:
+        return ClaimCheck(cert, refused=refused)
     p = {"ref": cert.reference_number, "form": cert.form}
-    if cert.state != CertificateState.VALID:
-        return ClaimCheck(
-            cert, refused=_("e-C/O %(ref)s was cancelled by its issuing authority.") % p
-        )
-    agreement = agreement_list().filter(code=claim.preference).first()
-    if cert.agreement != claim.preference:
-        return ClaimCheck(
-            cert,
-            refused=_("e-C/O %(ref)s is a form %(form)s for %(a)s, not for %(claim)s.")
-            % {**p, "a": cert.agreement, "claim": claim.preference},
-        )
-    if cert.issuing_country_id != claim.origin:
-        return ClaimCheck(
-            cert,
-            refused=_(
-                "e-C/O %(ref)s was issued by %(c)s; the goods are declared as originating in %(o)s."
-            )
-            % {**p, "c": cert.issuing_country_id, "o": claim.origin},
-        )
-    if cert.importer_mst != claim.enterprise_mst:
-        return ClaimCheck(
-            cert,
-            refused=_("e-C/O %(ref)s names importer %(i)s, not %(mst)s.")
-            % {**p, "i": cert.importer_mst, "mst": claim.enterprise_mst},
-        )
-    validity = agreement.co_validity_days if agreement else 365
-    expiry = certificate_expiry(cert, validity)
-    if claim.on_day > expiry:
-        return ClaimCheck(
-            cert,
-            refused=_("e-C/O %(ref)s issued on %(issued)s expired on %(expiry)s.")
-            % {**p, "issued": cert.issue_date, "expiry": expiry},
-        )
-    if claim.co_date is not None and claim.co_date != cert.issue_date:
-        return ClaimCheck(
-            cert,
-            refused=_("the C/O date declared (%(d)s) is not the e-C/O's issue date (%(issued)s).")
-            % {**p, "d": claim.co_date, "issued": cert.issue_date},
-        )
     hs6 = claim.hs_code[:6]
     items = [it for it in cert.items.all() if it.hs_code[:6] == hs6]
     if not items:
@@ -325,8 +302,56 @@ def claim_check(claim: PreferenceClaim, *, lock: bool = False) -> ClaimCheck:
             refused=_("e-C/O %(ref)s states the quantity in %(u)s, the line in %(lu)s.")
             % {**p, "u": items[0].unit, "lu": claim.unit},
         )
+    return _item_drawn(cert, same_unit, claim, lock=lock)
+
+
+def _certificate_refusal(cert: Certificate, claim: PreferenceClaim) -> str:
+    """Why the certificate as a whole does not support the claim ('' when it does): cancelled,
+    another agreement, issuing country or importer, expired, or dated otherwise."""
+    p = {"ref": cert.reference_number, "form": cert.form}
+    if cert.state != CertificateState.VALID:
+        return _("e-C/O %(ref)s was cancelled by its issuing authority.") % p
+    agreement = agreement_list().filter(code=claim.preference).first()
+    if cert.agreement != claim.preference:
+        return _("e-C/O %(ref)s is a form %(form)s for %(a)s, not for %(claim)s.") % {
+            **p,
+            "a": cert.agreement,
+            "claim": claim.preference,
+        }
+    if cert.issuing_country_id != claim.origin:
+        return _(
+            "e-C/O %(ref)s was issued by %(c)s; the goods are declared as originating in %(o)s."
+        ) % {**p, "c": cert.issuing_country_id, "o": claim.origin}
+    if cert.importer_mst != claim.enterprise_mst:
+        return _("e-C/O %(ref)s names importer %(i)s, not %(mst)s.") % {
+            **p,
+            "i": cert.importer_mst,
+            "mst": claim.enterprise_mst,
+        }
+    validity = agreement.co_validity_days if agreement else 365
+    expiry = certificate_expiry(cert, validity)
+    if claim.on_day > expiry:
+        return _("e-C/O %(ref)s issued on %(issued)s expired on %(expiry)s.") % {
+            **p,
+            "issued": cert.issue_date,
+            "expiry": expiry,
+        }
+    if claim.co_date is not None and claim.co_date != cert.issue_date:
+        return _("the C/O date declared (%(d)s) is not the e-C/O's issue date (%(issued)s).") % {
+            **p,
+            "d": claim.co_date,
+            "issued": cert.issue_date,
+        }
+    return ""
+
+
+def _item_drawn(
+    cert: Certificate, items: list[CertificateItem], claim: PreferenceClaim, *, lock: bool
+) -> ClaimCheck:
+    """The first item with enough quantity left for the claim (locked with `lock`); refused
+    with the item that has most left when none has enough."""
     best: tuple[CertificateItem, Decimal] | None = None
-    for it in same_unit:
+    for it in items:
         if lock:
             CertificateItem.objects.select_for_update().filter(pk=it.pk).first()
         left = it.quantity - _used(it, excluding_declaration=claim.declaration_id)
@@ -341,7 +366,7 @@ def claim_check(claim: PreferenceClaim, *, lock: bool = False) -> ClaimCheck:
             "e-C/O %(ref)s item %(item)d has %(left)s %(u)s left, less than the %(q)s declared."
         )
         % {
-            **p,
+            "ref": cert.reference_number,
             "item": best[0].item_no,
             "left": quantity_text(max(best[1], Decimal(0))),
             "u": best[0].unit,

@@ -9,14 +9,14 @@ from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.core.problems import Forbidden
 
-from .models import Agency, PartnerEndpoint
+from .models import Agency, AgencyMember, PartnerEndpoint
 
 
 def agency_of(user: User) -> Agency | None:
     """The agency an active agency user works for, or None."""
     if not user.is_authenticated or not user.is_active or user.role != Role.AGENCY:
         return None
-    membership = getattr(user, "agency_membership", None)
+    membership: AgencyMember | None = getattr(user, "agency_membership", None)
     if membership is None or not membership.agency.active:
         return None
     return membership.agency
@@ -32,7 +32,7 @@ def require_agency(user: User) -> Agency:
 def endpoint_of(user: User) -> PartnerEndpoint | None:
     if not user.is_authenticated or not user.is_active or user.role != Role.AGENCY:
         return None
-    endpoint = getattr(user, "asw_endpoint", None)
+    endpoint: PartnerEndpoint | None = getattr(user, "asw_endpoint", None)
     if endpoint is None or not endpoint.active:
         return None
     return endpoint

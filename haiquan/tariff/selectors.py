@@ -100,6 +100,45 @@ def hs_code_resolve(*, code: str) -> CodeResolution:
     raise NotFound(hs_line_missing_text(code))
 
 
+@dataclass(frozen=True)
+class DividedCode:
+    """A code of the earlier nomenclature (AHTN 2017) that the tariff in force divided between
+    several lines: the code as written and the lines it became, in code order."""
+
+    code: str
+    lines: tuple[HsLine, ...]
+
+    @property
+    def note(self) -> str:
+        """What the trader who proposed the code is told (the lines are shown beside it)."""
+        return _(
+            "%(code)s is a code of the %(edition)s nomenclature that the tariff in force (AHTN "
+            "2022) divided between several lines. Your proposal is kept as you wrote it; customs "
+            "will rule which of these lines applies to the goods:"
+        ) % {"code": dotted(self.code), "edition": EDITION}
+
+    @property
+    def officer_note(self) -> str:
+        """What the officer deciding the ruling is told: the ruling names one of the lines."""
+        return _(
+            "The enterprise proposed %(code)s, a code of the %(edition)s nomenclature that the "
+            "tariff in force (AHTN 2022) divided. The ruling must name a line in force: one of "
+            "these, or another that describes the goods."
+        ) % {"code": dotted(self.code), "edition": EDITION}
+
+
+def hs_code_divided(*, code: str) -> DividedCode | None:
+    """The lines an AHTN 2017 code was divided between, when it was (None for a line in force,
+    a code that became one line, or a code the correlation does not know)."""
+    normalised = hs_code_normalise(code)
+    targets = correlation_targets(normalised)
+    if len(targets) < 2 or HsLine.objects.filter(code=normalised).exists():
+        return None
+    return DividedCode(
+        code=normalised, lines=tuple(HsLine.objects.filter(code__in=targets).order_by("code"))
+    )
+
+
 def hs_line_missing_text(code: str) -> str:
     """Why a code is not a line: for a code of the earlier nomenclature, the lines it became;
     otherwise which lines of its subheading (or heading) exist."""

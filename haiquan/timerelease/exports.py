@@ -1,4 +1,6 @@
-"""The reports as files: CSV (the breakdown table) and XLSX (summary, steps, breakdown)."""
+"""The reports as files: CSV (the breakdown table) and XLSX (summary, steps, breakdown); the
+PDF is the printed page (`timerelease/print.html`). Each shows the time inside declared outages
+apart from the parties' time, as the pages do."""
 
 from __future__ import annotations
 
@@ -46,6 +48,8 @@ def _breakdown_header(by: str, f: Filters) -> list[str]:
         _("Customs share (%)"),
         _("Not yet released"),
         _("Released within %(hours)s hours (%%)") % {"hours": f"{f.within_hours:g}"},
+        _("Time inside declared outages (hours)"),
+        _("Share of the time inside declared outages (%)"),
     ]
 
 
@@ -61,6 +65,8 @@ def _breakdown_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
             _pct(r["customs_share"]),
             r["open"],
             _pct(r["within_share"]),
+            _hours(r["outage_s"]),
+            _pct(r["outage_share"]),
         ]
         for r in rows
     ]
@@ -73,6 +79,42 @@ def breakdown_csv(f: Filters, by: str, rows: list[dict[str, Any]]) -> str:
     writer.writerow(_breakdown_header(by, f))
     writer.writerows(_breakdown_rows(rows))
     return out.getvalue()
+
+
+def _outage_rows(sheet: Any, periods: tuple[dict[str, Any], ...]) -> None:
+    """The time inside declared outages, apart from the parties' (as the page shows it): the
+    time, its share, how many consignments it touched, and the mean without it."""
+    outages = [s["outage"] for s in periods]
+    sheet.append(
+        [
+            _("Time inside declared outages (apart: not a party's time)"),
+            *(format_duration(o["seconds"]) for o in outages),
+        ]
+    )
+    sheet.append(
+        [_("Time inside declared outages (hours)"), *(_hours(o["seconds"]) for o in outages)]
+    )
+    sheet.append(
+        [_("Share of the time inside declared outages (%)"), *(_pct(o["share"]) for o in outages)]
+    )
+    sheet.append(
+        [
+            _("Consignments with time inside declared outages"),
+            *(o["consignments"] for o in outages),
+        ]
+    )
+    sheet.append(
+        [
+            _("Mean time without the outages"),
+            *(format_duration(o["mean_without_s"]) for o in outages),
+        ]
+    )
+    sheet.append(
+        [
+            _("Mean time without the outages (hours)"),
+            *(_hours(o["mean_without_s"]) for o in outages),
+        ]
+    )
 
 
 def report_xlsx(f: Filters, body: dict[str, Any], by: str, rows: list[dict[str, Any]]) -> bytes:
@@ -105,6 +147,7 @@ def report_xlsx(f: Filters, body: dict[str, Any], by: str, rows: list[dict[str, 
             *(_pct(s["customs_share"]) for s in (now, prev, last)),
         ]
     )
+    _outage_rows(sheet, (now, prev, last))
     sheet.append([])
     sheet.append(
         [

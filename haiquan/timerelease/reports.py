@@ -19,353 +19,57 @@ release, as the WCO study does. Definitions, said once here and shown on the pag
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
 from django.utils.translation import gettext as _
 
-from haiquan.core.problems import FieldProblem, Forbidden, ValidationFailed
+from haiquan.core.problems import FieldProblem, ValidationFailed
 from haiquan.refdata.models import Office
 
 from .choices import ComplianceGroup, Dimension, Span
-from .facts import BUCKETS, STEPS
+from .filters import (
+    MAX_SAMPLE_DAYS,
+    Filters,
+    filters_build,
+    last_month_start,
+    working_days,
+)
 from .formatting import Change, change, format_change, format_duration
-from .permissions import require_reader, scope_paths
-from .store import facts_sql, rollup_sql
+from .queries import (
+    MEASURED,
+    _connect,
+    _open_sql,
+    _quantiles_sql,
+    _rollup_for,
+    _rows,
+    _Sums,
+    _sums_sql,
+    _where,
+)
+from .store import facts_sql
 from .summary import _measured, _num, _statuses, _summary_from
 
+# The pages, the API and the exports read the reports here; the filters they are asked for
+# are built in `filters` (named here too, as the one entry point).
+__all__ = [
+    "Filters",
+    "bottlenecks_of",
+    "breakdown",
+    "filters_build",
+    "last_month_start",
+    "report",
+    "report_texts",
+    "sample_study",
+    "summaries",
+    "summary_texts",
+    "trading_across_borders",
+    "working_days",
+]
+
 TAB_TARGET_HOURS = 160  # World Bank Trading across Borders: border compliance under 160 hours
-MAX_PERIOD_DAYS = 3 * 366
-MAX_SAMPLE_DAYS = 31
-FLOWS = ("import", "export")
-LANES = ("green", "yellow", "red")
-
-
-@dataclass(frozen=True)
-class Filters:
-    date_from: date
-    date_to: date
-    scope: tuple[str, ...] | None = None  # office paths the user may see; None: all
-    office_path: str = ""  # the office (subtree) chosen
-    flow: str = ""
-    lane: str = ""
-    transport_mode: str = ""
-    type_code: str = ""
-    hs_chapter: str = ""
-    compliance: str = ""
-    within_hours: float = 24.0
-    days: tuple[date, ...] = ()  # a sample window: exactly these registration days
-    span: str = Span.REGISTRATION.value  # where the measured time starts
-
-    @property
-    def measure(self) -> str:
-        """The SQL of one consignment's measured seconds."""
-        return ARRIVAL_SECONDS if self.span == Span.ARRIVAL else "total_s"
-
-    @property
-    def length(self) -> int:
-        return (self.date_to - self.date_from).days + 1
-
-    def shifted(self, days: int = 0, years: int = 0) -> Filters:
-        return replace(
-            self,
-            date_from=_shift(self.date_from, days, years),
-            date_to=_shift(self.date_to, days, years),
-            days=tuple(_shift(d, days, years) for d in self.days),
-        )
-
-    def previous(self) -> Filters:
-        """The period of the same length just before."""
-        if _whole_months(self.date_from, self.date_to):
-            months = (self.date_to.year - self.date_from.year) * 12 + (
-                self.date_to.month - self.date_from.month
-            )
-            start = _add_months(self.date_from, -(months + 1))
-            end = self.date_from - timedelta(days=1)
-            return replace(self, date_from=start, date_to=end)
-        return self.shifted(days=-self.length)
-
-    def last_year(self) -> Filters:
-        return self.shifted(years=-1)
-
-
-def _shift(day: date, days: int, years: int) -> date:
-    if years:
-        try:
-            day = day.replace(year=day.year + years)
-        except ValueError:  # 29 February
-            day = day.replace(year=day.year + years, day=28)
-    return day + timedelta(days=days)
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _whole_months(start: date, end: date) -> bool:
-    last = calendar.monthrange(end.year, end.month)[1]
-    return start.day == 1 and end.day == last
-
-
-# --- building filters from what a user asked ----------------------------------------------------
-
-
-def filters_build(
-    *,
-    user: Any,
-    date_from: date | None,
-    date_to: date | None,
-    office: str = "",
-    flow: str = "",
-    lane: str = "",
-    transport_mode: str = "",
-    type_code: str = "",
-    hs_chapter: str = "",
-    compliance: str = "",
-    within_hours: float | None = None,
-    span: str = "",
-    today: date | None = None,
-) -> Filters:
-    """Check a report request and restrict it to the user's offices. Without dates: the last
-    full month. An office outside the user's scope is refused (403)."""
-    require_reader(user)
-    problems: list[FieldProblem] = []
-    today = today or datetime.now(dt_timezone(timedelta(hours=7))).date()
-    if date_from is None and date_to is None:
-        date_to = today.replace(day=1) - timedelta(days=1)
-        date_from = date_to.replace(day=1)
-    elif date_from is None:
-        assert date_to is not None
-        date_from = date_to.replace(day=1)
-    elif date_to is None:
-        date_to = min(today, _add_months(date_from, 1) - timedelta(days=1))
-    assert date_from is not None and date_to is not None
-    if date_to < date_from:
-        problems.append(FieldProblem("date_to", _("must be on or after the start date")))
-    elif (date_to - date_from).days + 1 > MAX_PERIOD_DAYS:
-        problems.append(
-            FieldProblem("date_to", _("a period is at most %(n)d days") % {"n": MAX_PERIOD_DAYS})
-        )
-    choices = {
-        "flow": (flow, FLOWS),
-        "lane": (lane, LANES),
-        "compliance": (compliance, tuple(ComplianceGroup.values)),
-    }
-    for name, (value, allowed) in choices.items():
-        if value and value not in allowed:
-            problems.append(
-                FieldProblem(name, _("must be one of %(v)s") % {"v": ", ".join(allowed)})
-            )
-    if transport_mode and (
-        len(transport_mode) > 16 or not transport_mode.replace("_", "").isalpha()
-    ):
-        problems.append(FieldProblem("transport_mode", _("is not a transport mode")))
-    if type_code and (len(type_code) != 3 or not type_code.isalnum()):
-        problems.append(FieldProblem("type_code", _("is a 3-character declaration type code")))
-    if hs_chapter and (len(hs_chapter) != 2 or not hs_chapter.isdigit()):
-        problems.append(FieldProblem("hs_chapter", _("is a 2-digit HS chapter, e.g. 08")))
-    hours = 24.0 if within_hours is None else within_hours
-    if not 0 < hours <= 720:  # up to the outlier cap (30 days)
-        problems.append(FieldProblem("within_hours", _("must be between 0 and 720 hours")))
-    if span and span not in Span.values:
-        problems.append(
-            FieldProblem("span", _("must be one of %(v)s") % {"v": ", ".join(Span.values)})
-        )
-    office_path = ""
-    if office:
-        found = Office.objects.filter(code=office).values_list("path", flat=True).first()
-        if found is None:
-            problems.append(FieldProblem("office", _("no office has this code")))
-        else:
-            office_path = found
-    if problems:
-        raise ValidationFailed(problems)
-    scope = scope_paths(user)
-    if office_path and scope is not None and not any(office_path.startswith(p) for p in scope):
-        raise Forbidden(_("Office %(office)s is outside your offices.") % {"office": office})
-    return Filters(
-        date_from=date_from,
-        date_to=date_to,
-        scope=scope,
-        office_path=office_path,
-        flow=flow,
-        lane=lane,
-        transport_mode=transport_mode,
-        type_code=type_code.upper(),
-        hs_chapter=hs_chapter,
-        compliance=compliance,
-        within_hours=hours,
-        span=span or Span.REGISTRATION.value,
-    )
-
-
-def last_month_start(today: date | None = None) -> date:
-    today = today or datetime.now(dt_timezone(timedelta(hours=7))).date()
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def working_days(start: date, count: int) -> tuple[date, ...]:
-    """`count` consecutive working days (Monday to Friday) from `start`, as the WCO study of
-    Vietnam takes them (public holidays are not known to haiquan and are not skipped)."""
-    out: list[date] = []
-    day = start
-    while len(out) < count:
-        if day.weekday() < 5:
-            out.append(day)
-        day += timedelta(days=1)
-    return tuple(out)
-
-
-# --- SQL ----------------------------------------------------------------------------------------
-
-
-def _where(f: Filters, rollup: str | None = None) -> tuple[str, list[Any]]:
-    """The WHERE clause for the facts (rollup None) or for the named rollup."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    if f.days:
-        clauses.append(f"reg_date IN ({', '.join('?' for _d in f.days)})")
-        params += list(f.days)
-    else:
-        clauses.append("reg_date BETWEEN ? AND ?")
-        params += [f.date_from, f.date_to]
-    if f.scope is not None:
-        if not f.scope:
-            clauses.append("false")
-        else:
-            clauses.append("(" + " OR ".join("starts_with(office_path, ?)" for _p in f.scope) + ")")
-            params += list(f.scope)
-    if f.office_path:
-        clauses.append("starts_with(office_path, ?)")
-        params.append(f.office_path)
-    if f.span == Span.ARRIVAL:
-        clauses.append(ARRIVED_FIRST)
-    if rollup is None:
-        columns: tuple[str, ...] = ("flow", "lane", *FACT_ONLY_FILTERS)
-    else:
-        columns = ("flow", "lane", rollup) if rollup else ("flow", "lane")
-    for column in columns:
-        value = getattr(f, column)
-        if value:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    return " AND ".join(clauses), params
-
-
-FACT_ONLY_FILTERS = ("transport_mode", "type_code", "hs_chapter", "compliance")
-# The arrival span: from the reported arrival (the manifest's, or the first gate-in) to release,
-# over consignments whose arrival came before their release (an export's gate-in at the port of
-# loading comes after it, and starts nothing).
-ARRIVAL_SECONDS = "epoch(released_at - arrived_at)"
-ARRIVED_FIRST = "arrived_at IS NOT NULL AND (released_at IS NULL OR arrived_at <= released_at)"
-
-
-def _rollup_for(f: Filters, by: str = "") -> str | None:
-    """The rollup the sums may come from: the base one when the filters use only its keys,
-    a dimension's own when that one dimension is filtered on or broken down by; else None
-    (the facts)."""
-    if f.span == Span.ARRIVAL:
-        return None  # the rollups keep no arrival
-    extra = {c for c in FACT_ONLY_FILTERS if getattr(f, c)}
-    if by in FACT_ONLY_FILTERS:
-        extra.add(by)
-    if not extra:
-        return ""
-    return extra.pop() if len(extra) == 1 else None
-
-
-def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    return con
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-MEASURED = "status = 'released' AND NOT outlier"
-
-
-FLAGS = {"amended": "amendments > 0", "inspected": "inspected", "with_outage": "outage_s > 0"}
-
-
-class _Sums:
-    """Counts and sums of seconds, written for the facts or for their daily rollup."""
-
-    def __init__(self, rollup: str | None) -> None:
-        self.rollup = rollup is not None
-        self.source = rollup_sql(rollup) if rollup is not None else facts_sql()
-
-    def count(self) -> str:
-        return "sum(n)" if self.rollup else "count(*)"
-
-    def present(self, step: str) -> str:
-        return f"sum(with_{step})" if self.rollup else f"count_if(step_{step}_s > 0)"
-
-    def flag(self, name: str) -> str:
-        return f"sum({name})" if self.rollup else f"count_if({FLAGS[name]})"
-
-
-def _sums_sql(
-    sums: _Sums, where: str, key: str = "", light: bool = False, measure: str = "total_s"
-) -> str:
-    """Counts and sums per status (and key), in one scan: the row of released non-outliers
-    holds the measured sums. No FILTER clauses: DuckDB evaluates each filtered aggregate apart,
-    several times slower at 12 M rows."""
-    # sum_s: the registration → release seconds (the shares' denominator); span_s: the span's.
-    parts = [
-        f"{sums.count()} AS n",
-        "sum(total_s) AS sum_s",
-        f"sum({measure}) AS span_s",
-        "sum(pre_s) AS pre_s" if not sums.rollup else "0 AS pre_s",
-        *(f"sum({b}_s) AS bucket_{b}" for b in BUCKETS),
-        *(f"sum(step_{s}_s) AS step_{s}" for s in STEPS),
-        *(f"{sums.present(s)} AS with_{s}" for s in STEPS),
-        f"{sums.flag('amended')} AS amended",
-        f"{sums.flag('inspected')} AS inspected",
-        "sum(outage_s) AS outage_s",
-        f"{sums.flag('with_outage')} AS with_outage",
-    ]
-    if light:  # a breakdown's columns: the mean and customs' share
-        parts = [
-            f"{sums.count()} AS n",
-            "sum(total_s) AS sum_s",
-            f"sum({measure}) AS span_s",
-            "sum(customs_s) AS bucket_customs",
-        ]
-    group = f"{key} AS key, " if key else ""
-    return (
-        f"SELECT {group}status, outlier, {', '.join(parts)} "  # noqa: S608 (constant names)
-        f"FROM {sums.source} WHERE {where} GROUP BY ALL"
-    )
-
-
-def _quantiles_sql(where: str, key: str = "", measure: str = "total_s") -> str:
-    """What needs each consignment's time, from the facts: percentiles, range, and how many
-    were released within N hours (outliers, beyond 30 days, never are: N is at most 720 h)."""
-    group = f"{key} AS key, " if key else ""
-    tail = " GROUP BY 1" if key else ""
-    return (
-        f"SELECT {group}quantile_cont({measure}, [0.5, 0.9, 0.95]) AS q, "  # noqa: S608 (constant names)
-        f"min({measure}) AS min_s, max({measure}) AS max_s, count_if({measure} <= ?) AS within "
-        f"FROM {facts_sql()} WHERE {where} AND {MEASURED}{tail}"
-    )
-
-
-def _open_sql(where: str) -> str:
-    return (
-        "SELECT quantile_cont(epoch(CAST(? AS TIMESTAMP) - registered_at), 0.5) AS median_age, "  # noqa: S608 (constant names)
-        "max(epoch(CAST(? AS TIMESTAMP) - registered_at)) AS max_age "
-        f"FROM {facts_sql()} WHERE {where} AND status = 'open'"
-    )
 
 
 def _summary(con: duckdb.DuckDBPyConnection, f: Filters, as_of: datetime) -> dict[str, Any]:
@@ -526,6 +230,7 @@ def breakdown(filters: Filters, by: str, as_of: datetime) -> list[dict[str, Any]
         n = int(m.get("n") or 0)
         total = _num(m.get("sum_s"))
         q = rel.get("q") or (None, None, None)
+        outage_s = _num(m.get("outage_s"))
         out.append(
             {
                 "key": _month_key(k) if by == Dimension.MONTH else (k or ""),
@@ -535,6 +240,10 @@ def breakdown(filters: Filters, by: str, as_of: datetime) -> list[dict[str, Any]
                 "median_s": q[0],
                 "p90_s": q[1],
                 "customs_share": _num(m.get("bucket_customs")) / total if total else None,
+                # Time inside declared outages, apart (as in the summary): its share of the
+                # registration → release time.
+                "outage_s": outage_s,
+                "outage_share": outage_s / total if total else None,
                 "open": st["open"],
                 "within_share": (int(rel.get("within") or 0) / st["released"])
                 if st["released"]

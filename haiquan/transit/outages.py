@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
-from haiquan.outage.deadlines import extended_moment
+from haiquan.outage.deadlines import deadline_extended
 from haiquan.outage.hooks import OutageEnded
 
 from .choices import MovementState
@@ -35,7 +35,7 @@ def movements_extend_for_outage(ended: OutageEnded) -> int:
         for movement in due.select_related("office_of_destination"):
             before = movement.deadline
             assert before is not None
-            movement.deadline = extended_moment(before, [span])
+            movement.deadline = deadline_extended(before, [span])
             movement.save(update_fields=["deadline"])
             # Not on the declaration's record: time release measures the declaration's own steps.
             kinds.TRANSIT_DEADLINE_EXTENDED.record(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed, invalid
-from haiquan.core.uploads import discard_on_error, upload_store
+from haiquan.core.uploads import StoredUpload, discard_on_error, upload_store
 from haiquan.eventlog.choices import Party
 
 from ..choices import DocumentKind, RequestState, Status
@@ -103,11 +103,7 @@ def declaration_document_upload(
             "too-long",
         )
     if transition(declaration.status, Action.UPLOAD_DOCUMENT, By.TRADER) is None:
-        raise Conflict(
-            _("Documents can no longer be attached: the declaration is %(s)s.")
-            % {"s": declaration.get_status_display()},
-            code="wrong-state",
-        )
+        raise _no_more_documents(declaration)
     upload = upload_store(
         file,
         prefix=STORAGE_PREFIX,
@@ -119,44 +115,10 @@ def declaration_document_upload(
         declaration = declaration_locked(declaration, None)
         step = transition(declaration.status, Action.UPLOAD_DOCUMENT, By.TRADER)
         if step is None:
-            raise Conflict(
-                _("Documents can no longer be attached: the declaration is %(s)s.")
-                % {"s": declaration.get_status_display()},
-                code="wrong-state",
-            )
+            raise _no_more_documents(declaration)
         if replaces is not None:
-            replaces = DeclarationDocument.objects.select_for_update().get(pk=replaces.pk)
-            newer = DeclarationDocument.objects.filter(replaces=replaces).first()
-            if newer is not None:
-                raise Conflict(
-                    _("Version %(v)d was already replaced by version %(n)d: replace that one.")
-                    % {"v": replaces.version, "n": newer.version},
-                    code="already-replaced",
-                )
-        request = unsettled_request(declaration)
-        try:
-            with transaction.atomic():
-                document = DeclarationDocument.objects.create(
-                    declaration=declaration,
-                    kind=document_kind,
-                    reference=reference or (replaces.reference if replaces else ""),
-                    version=replaces.version + 1 if replaces is not None else 1,
-                    replaces=replaces,
-                    request=request
-                    if request is not None and request.state == RequestState.OPEN
-                    else None,
-                    original_name=upload.original_name,
-                    content_type=upload.content_type,
-                    size=upload.size,
-                    sha256=upload.sha256,
-                    storage_name=upload.storage_name,
-                    uploaded_by=actor,
-                )
-        except IntegrityError as exc:  # another replacement of the same version won the race
-            raise Conflict(
-                _("That version was just replaced by someone else: reload the page."),
-                code="already-replaced",
-            ) from exc
+            replaces = _replaceable_locked(replaces)
+        document = _document_create(actor, declaration, document_kind, reference, replaces, upload)
         record_event(
             declaration,
             step.emits[0],
@@ -173,6 +135,62 @@ def declaration_document_upload(
             },
         )
     return document
+
+
+def _no_more_documents(declaration: Declaration) -> Conflict:
+    return Conflict(
+        _("Documents can no longer be attached: the declaration is %(s)s.")
+        % {"s": declaration.get_status_display()},
+        code="wrong-state",
+    )
+
+
+def _replaceable_locked(replaces: DeclarationDocument) -> DeclarationDocument:
+    """The version to replace, locked; refused when a newer version already replaced it."""
+    replaces = DeclarationDocument.objects.select_for_update().get(pk=replaces.pk)
+    newer = DeclarationDocument.objects.filter(replaces=replaces).first()
+    if newer is not None:
+        raise Conflict(
+            _("Version %(v)d was already replaced by version %(n)d: replace that one.")
+            % {"v": replaces.version, "n": newer.version},
+            code="already-replaced",
+        )
+    return replaces
+
+
+def _document_create(
+    actor: User,
+    declaration: Declaration,
+    kind: DocumentKind,
+    reference: str,
+    replaces: DeclarationDocument | None,
+    upload: StoredUpload,
+) -> DeclarationDocument:
+    """The new document (or version), with the open request for documents it answers."""
+    request = unsettled_request(declaration)
+    try:
+        with transaction.atomic():
+            return DeclarationDocument.objects.create(
+                declaration=declaration,
+                kind=kind,
+                reference=reference or (replaces.reference if replaces else ""),
+                version=replaces.version + 1 if replaces is not None else 1,
+                replaces=replaces,
+                request=request
+                if request is not None and request.state == RequestState.OPEN
+                else None,
+                original_name=upload.original_name,
+                content_type=upload.content_type,
+                size=upload.size,
+                sha256=upload.sha256,
+                storage_name=upload.storage_name,
+                uploaded_by=actor,
+            )
+    except IntegrityError as exc:  # another replacement of the same version won the race
+        raise Conflict(
+            _("That version was just replaced by someone else: reload the page."),
+            code="already-replaced",
+        ) from exc
 
 
 def _due_problems(due_at: datetime | None, now: datetime) -> list[FieldProblem]:

@@ -34,7 +34,7 @@ from haiquan.tariff.duties import DeclarationDuties
 
 from ..hooks import declaration_written
 from ..inputs import DeclarationInput
-from ..models import Declaration, DeclarationVersion
+from ..models import Container, Declaration, DeclarationLine, DeclarationVersion
 from ..numbering import number_next
 from ..validation import ResolvedDeclaration, declaration_validate
 from ..workflow import (
@@ -238,31 +238,8 @@ def _register(
                 tariff_token=tariff_token,
                 lock_quotas=True,
             )
-        write_content(declaration, resolved)
-        declaration.exchange_rate = rate
-        declaration.registered_at = now
-        set_totals(declaration, duties)
-        # The lane from everything but the random draw, decided before the number is taken:
-        # the row, its lines, containers and version are written with the number still NULL.
-        unnumbered = (
-            lane_decide_unnumbered(facts_of(declaration, resolved, duties))
-            if paper is None
-            else paper.lane_result()
-        )
-        apply_lane(declaration, unnumbered)
-        declaration.save()
-        lines = replace_lines(declaration, data, duties, fresh=draft is None)
-        containers = replace_containers(declaration, resolved.containers, fresh=draft is None)
-        quota_draw(declaration, data, duties, fresh=True)
-        DeclarationVersion.objects.create(
-            declaration=declaration,
-            number=1,
-            reason="",
-            created_by=actor,
-            created_at=now,
-            content=snapshot(declaration, data, duties),
-            total_duties_vnd=duties.total_vnd,
-            difference_vnd=duties.total_vnd,
+        unnumbered, lines, containers = _write_unnumbered(
+            actor, declaration, resolved, rate, duties, now, paper, fresh=draft is None
         )
         # The number last: the flow's counter row stays locked from here to the commit, so
         # only what needs the number comes after it (docs/scaling.md: the counter's ceiling).
@@ -292,6 +269,48 @@ def _register(
         prefetched_set(declaration, "containers", containers)
         clear_if_ready(declaration, None)
     return declaration
+
+
+def _write_unnumbered(
+    actor: User,
+    declaration: Declaration,
+    resolved: ResolvedDeclaration,
+    rate: Decimal,
+    duties: DeclarationDuties,
+    now: datetime,
+    paper: PaperCapture | None,
+    *,
+    fresh: bool,
+) -> tuple[LaneResult, list[DeclarationLine], list[Container]]:
+    """Write the declaration's content, totals, lines, containers, quota draws and first
+    version with the number still NULL, and decide its lane from everything but the random
+    draw (a paper declaration's lane is the one the paper gives)."""
+    data = resolved.data
+    write_content(declaration, resolved)
+    declaration.exchange_rate = rate
+    declaration.registered_at = now
+    set_totals(declaration, duties)
+    unnumbered = (
+        lane_decide_unnumbered(facts_of(declaration, resolved, duties))
+        if paper is None
+        else paper.lane_result()
+    )
+    apply_lane(declaration, unnumbered)
+    declaration.save()
+    lines = replace_lines(declaration, data, duties, fresh=fresh)
+    containers = replace_containers(declaration, resolved.containers, fresh=fresh)
+    quota_draw(declaration, data, duties, fresh=True)
+    DeclarationVersion.objects.create(
+        declaration=declaration,
+        number=1,
+        reason="",
+        created_by=actor,
+        created_at=now,
+        content=snapshot(declaration, data, duties),
+        total_duties_vnd=duties.total_vnd,
+        difference_vnd=duties.total_vnd,
+    )
+    return unnumbered, lines, containers
 
 
 def _registering(actor: User, draft: Declaration | None) -> Declaration:

@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from haiquan.accounts.choices import Role
 from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
+from haiquan.core.panels import object_panels_for
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
-from haiquan.core.web import pdf_page, role_required, user_of
+from haiquan.core.web import pdf_page, problems_onto, role_required, user_of
 from haiquan.eventlog.selectors import events_for_declaration
-from haiquan.payments.selectors import payment_orders_list, receipts_list
 
 from .. import services
 from ..choices import OPEN_STATUSES, CancellationState, CheckOutcome, RequestState, Status
@@ -111,8 +111,8 @@ def declaration_context(
         ),
         "versions": list(declaration.versions.select_related("created_by").order_by("number")),
         "checks": checks,
-        "orders": [],
-        "receipts": [],
+        # What other apps show in the payment panel (payments: the receipts).
+        "payment_panels": object_panels_for("declaration.payment", user, declaration),
         "blockers": blockers,
         "progress": declaration_progress(
             declaration, pending=pending, last_check=discrepancy, blockers=blockers
@@ -131,11 +131,6 @@ def declaration_context(
         or (AcceptForm(initial=initial) if actions.accept_answer else None),
         "document_max_mb": f"{document_max_bytes() / (1024 * 1024):g}",
     }
-    if declaration.number:
-        context["orders"] = list(
-            payment_orders_list(user=user, declaration_number=declaration.number)
-        )
-        context["receipts"] = list(receipts_list(user=user, declaration_number=declaration.number))
     return context
 
 
@@ -318,19 +313,17 @@ def cancellation_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error("reason", _("Give the reason for the decision."))
         else:
             approve = form.cleaned_data["decision"] == "approve"
-            try:
-                services.declaration_cancellation_decide(
-                    actor=user_of(request),
-                    declaration=declaration,
-                    approve=approve,
-                    reason=form.cleaned_data["reason"],
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationFailed as exc:
-                form.problems_apply(exc.errors)
-            except Conflict as exc:
-                return conflict_page(request, declaration, exc)
-            else:
+            with problems_onto(form):
+                try:
+                    services.declaration_cancellation_decide(
+                        actor=user_of(request),
+                        declaration=declaration,
+                        approve=approve,
+                        reason=form.cleaned_data["reason"],
+                        expected_version=form.cleaned_data["version"],
+                    )
+                except Conflict as exc:
+                    return conflict_page(request, declaration, exc)
                 messages.success(
                     request,
                     _("The declaration is cancelled.")
@@ -378,21 +371,19 @@ def penalty_record(request: HttpRequest, pk: int) -> HttpResponse:
                 if p.field not in form.errors
             )
         else:
-            try:
-                services.declaration_penalty_record(
-                    actor=user_of(request),
-                    declaration=declaration,
-                    number=form.cleaned_data["number"],
-                    amount_vnd=form.cleaned_data["amount_vnd"],
-                    legal_basis=form.cleaned_data["legal_basis"],
-                    reason=form.cleaned_data["reason"],
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationFailed as exc:
-                form.problems_apply(exc.errors)
-            except Conflict as exc:
-                return conflict_page(request, declaration, exc)
-            else:
+            with problems_onto(form):
+                try:
+                    services.declaration_penalty_record(
+                        actor=user_of(request),
+                        declaration=declaration,
+                        number=form.cleaned_data["number"],
+                        amount_vnd=form.cleaned_data["amount_vnd"],
+                        legal_basis=form.cleaned_data["legal_basis"],
+                        reason=form.cleaned_data["reason"],
+                        expected_version=form.cleaned_data["version"],
+                    )
+                except Conflict as exc:
+                    return conflict_page(request, declaration, exc)
                 messages.success(
                     request,
                     _(

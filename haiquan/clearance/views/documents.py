@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from haiquan.audit.choices import Via
 from haiquan.core.problems import Conflict, NotFound, ValidationFailed
 from haiquan.core.uploads import stored_file_response, upload_size_guard
+from haiquan.core.web import problems_onto
 
 from .. import services
 from ..api_documents import document_read_record
@@ -63,26 +64,27 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     if file is None:
         form.add_error("file", _("Choose the file to attach."))
         return _page(request, declaration, 422, upload_form=form)
-    try:
-        doc = services.declaration_document_upload(
-            actor=user_of(request),
-            declaration=declaration,
-            kind=form.cleaned_data["kind"],
-            reference=form.cleaned_data["reference"],
-            file=file,
-            replaces=next((d for d in documents if d.pk == form.cleaned_data["replaces"]), None),
+    with problems_onto(form):
+        try:
+            doc = services.declaration_document_upload(
+                actor=user_of(request),
+                declaration=declaration,
+                kind=form.cleaned_data["kind"],
+                reference=form.cleaned_data["reference"],
+                file=file,
+                replaces=next(
+                    (d for d in documents if d.pk == form.cleaned_data["replaces"]), None
+                ),
+            )
+        except Conflict as exc:
+            return conflict_page(request, declaration, exc)
+        messages.success(
+            request,
+            _("%(document)s attached (version %(version)d).")
+            % {"document": doc.get_kind_display(), "version": doc.version},
         )
-    except ValidationFailed as exc:
-        form.problems_apply(exc.errors)
-        return _page(request, declaration, 422, upload_form=form)
-    except Conflict as exc:
-        return conflict_page(request, declaration, exc)
-    messages.success(
-        request,
-        _("%(document)s attached (version %(version)d).")
-        % {"document": doc.get_kind_display(), "version": doc.version},
-    )
-    return _back(declaration)
+        return _back(declaration)
+    return _page(request, declaration, 422, upload_form=form)
 
 
 @login_required
@@ -112,20 +114,19 @@ def document_request(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = DocumentRequestForm(request.POST)
         if form.is_valid():
-            try:
-                services.document_request_make(
-                    actor=user_of(request),
-                    declaration=declaration,
-                    kinds=form.cleaned_data["documents"],
-                    message=form.cleaned_data["message"],
-                    due_at=form.cleaned_data["due_at"],
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationFailed as exc:
-                form.problems_apply(exc.errors)
-            except Conflict as exc:
-                return conflict_page(request, declaration, exc)
-            else:
+            # `documents[1]` onto the documents field
+            with problems_onto(form, root=True):
+                try:
+                    services.document_request_make(
+                        actor=user_of(request),
+                        declaration=declaration,
+                        kinds=form.cleaned_data["documents"],
+                        message=form.cleaned_data["message"],
+                        due_at=form.cleaned_data["due_at"],
+                        expected_version=form.cleaned_data["version"],
+                    )
+                except Conflict as exc:
+                    return conflict_page(request, declaration, exc)
                 messages.success(
                     request, _("The request is sent: the declaration waits for the declarant.")
                 )
@@ -153,21 +154,20 @@ def request_answer(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _page(request, declaration, 422, answer_form=form)
-    try:
-        services.document_request_answer(
-            actor=user_of(request),
-            declaration=declaration,
-            request=asked,
-            message=form.cleaned_data["message"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except ValidationFailed as exc:
-        form.problems_apply(exc.errors)
-        return _page(request, declaration, 422, answer_form=form)
-    except Conflict as exc:
-        return conflict_page(request, declaration, exc)
-    messages.success(request, _("Your answer is sent to the customs officer."))
-    return _back(declaration)
+    with problems_onto(form):
+        try:
+            services.document_request_answer(
+                actor=user_of(request),
+                declaration=declaration,
+                request=asked,
+                message=form.cleaned_data["message"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except Conflict as exc:
+            return conflict_page(request, declaration, exc)
+        messages.success(request, _("Your answer is sent to the customs officer."))
+        return _back(declaration)
+    return _page(request, declaration, 422, answer_form=form)
 
 
 @officer_required
@@ -182,18 +182,17 @@ def request_accept(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     form = AcceptForm(request.POST)
     if not form.is_valid():
         return _page(request, declaration, 422, accept_form=form)
-    try:
-        services.document_request_accept(
-            actor=user_of(request),
-            declaration=declaration,
-            request=asked,
-            note=form.cleaned_data["note"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except ValidationFailed as exc:
-        form.problems_apply(exc.errors)
-        return _page(request, declaration, 422, accept_form=form)
-    except Conflict as exc:
-        return conflict_page(request, declaration, exc)
-    messages.success(request, _("The answer is accepted: you may now record the check."))
-    return _back(declaration)
+    with problems_onto(form):
+        try:
+            services.document_request_accept(
+                actor=user_of(request),
+                declaration=declaration,
+                request=asked,
+                note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except Conflict as exc:
+            return conflict_page(request, declaration, exc)
+        messages.success(request, _("The answer is accepted: you may now record the check."))
+        return _back(declaration)
+    return _page(request, declaration, 422, accept_form=form)

@@ -329,6 +329,11 @@ HAIQUAN: dict[str, Any] = {
     # ClamAV's daemon: "unix:///run/clamav/clamd.ctl" or "tcp://127.0.0.1:3310"; empty = uploads
     # are not scanned (haiquan.core.scanning).
     "CLAMD_URL": os.environ.get("HAIQUAN_CLAMD_URL", ""),
+    # The daily roots of the event log and the access trail, signed each night with this
+    # Ed25519 private key (PEM, made by `haiquan log-roots keygen`; empty = not signed) into
+    # this directory (empty = VAR_DIR/log-roots), one file a day to send to the partner.
+    "LOG_ROOT_KEY": os.environ.get("HAIQUAN_LOG_ROOT_KEY", ""),
+    "LOG_ROOTS_DIR": os.environ.get("HAIQUAN_LOG_ROOTS_DIR", ""),
 }
 
 # Logs (haiquan.ops.logs): one JSON object a line with the request id ("json", production's

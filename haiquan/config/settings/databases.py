@@ -56,7 +56,12 @@ def database_from_env(env: dict[str, str], default_sqlite: Path) -> dict[str, An
         }
         db["CONN_MAX_AGE"] = 0
     else:
-        db.setdefault("OPTIONS", {})
+        options = db.setdefault("OPTIONS", {})
+        # Statements run this many times on a connection by a server-binding cursor are
+        # prepared (haiquan.core.prepared: the filing path); "off" for a pooler that cannot
+        # keep them (PgBouncer before 1.21 in transaction mode). Django's default is off.
+        threshold = env.get("HAIQUAN_DB_PREPARE_THRESHOLD", "5")
+        options.setdefault("prepare_threshold", None if threshold == "off" else int(threshold))
         db["CONN_HEALTH_CHECKS"] = True
     return db
 

@@ -41,7 +41,10 @@ class TestCatalogue:
         hs = by_code["hs-ruling"]
         assert hs["level"] == 4 and hs["time_limit_days"] == 20 and hs["office_code"] == "00"
         fields = {f["name"]: f for f in hs["form"]["fields"]}
-        assert fields["proposed_hs_code"]["type"] == "hs_code" and fields["goods_name"]["required"]
+        assert (
+            fields["proposed_hs_code"]["type"] == "hs_code_proposed"
+            and fields["goods_name"]["required"]
+        )
         request_form = hs["form"]["attachments"][0]
         assert request_form["types"] == ["application/pdf"] and request_form["max_bytes"] > 0
         assert by_code["broker-registration"]["fee_vnd"] == 200000

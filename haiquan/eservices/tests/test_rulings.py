@@ -151,3 +151,35 @@ def test_an_origin_ruling_checks_the_origin(
     resp = post_json(api(declarant), "/api/v1/declarations", body)
     assert resp.status_code == 201, resp.content
     assert Decimal(resp.json()["lines"][0]["value"]) == Decimal("42000.00")
+
+
+def test_the_classification_assistant_learns_from_declared_lines_then_rulings(
+    rates: None, ruling: AdvanceRuling, declarant: Any, hoanglong: Any, api: Any
+) -> None:
+    """The tariff's assistant reads no higher app: clearance and eservices register their
+    sources (`tariff.assistant.sources`), declarations' lines first, then the rulings' goods;
+    a cancelled declaration teaches nothing."""
+    from django.utils import timezone
+
+    from haiquan.clearance.models import Declaration
+    from haiquan.tariff.assistant.training import history_cases
+
+    before = timezone.now()
+    filed = post_json(
+        api(declarant), "/api/v1/declarations", _declaration(hoanglong.mst, "84713020", "")
+    )
+    cancelled = post_json(
+        api(declarant), "/api/v1/declarations", _declaration(hoanglong.mst, "84713090", "")
+    )
+    assert filed.status_code == cancelled.status_code == 201, filed.content
+    Declaration.objects.filter(pk=cancelled.json()["id"]).update(status="cancelled")
+
+    cases = list(history_cases())
+    assert [(c.description, c.code, c.checked) for c in cases] == [
+        ("Máy tính xách tay 14 inch", "84713020", False),
+        (ruling.goods_description, "84713020", True),
+    ]
+    assert cases[0].registered_at is not None and cases[0].registered_at >= before
+    # A period that ends before the filing holds the ruling only (issued earlier).
+    assert [c.code for c in history_cases(until=before)] == ["84713020"]
+    assert [c.checked for c in history_cases(until=before)] == [True]

@@ -26,6 +26,7 @@ from haiquan.manifests.inputs import (
 )
 from haiquan.manifests.models import Voyage
 from haiquan.manifests.services import voyage_file
+from haiquan.refdata.models import Enterprise
 from haiquan.refdata.services import exchange_rate_set
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 
@@ -50,13 +51,19 @@ def rates(db: Any) -> None:
 
 
 @pytest.fixture
-def hoanglong(db: Any) -> Any:
-    return EnterpriseFactory(mst=valid_mst(11), name="Công ty TNHH Hoàng Long", province_code="22")
+def hoanglong(db: Any) -> Enterprise:
+    firm: Enterprise = EnterpriseFactory.create(
+        mst=valid_mst(11), name="Công ty TNHH Hoàng Long", province_code="22"
+    )
+    return firm
 
 
 @pytest.fixture
-def phuthai(db: Any) -> Any:
-    return EnterpriseFactory(mst=valid_mst(14), name="Công ty CP Phú Thái", province_code="22")
+def phuthai(db: Any) -> Enterprise:
+    firm: Enterprise = EnterpriseFactory.create(
+        mst=valid_mst(14), name="Công ty CP Phú Thái", province_code="22"
+    )
+    return firm
 
 
 @pytest.fixture
@@ -67,8 +74,11 @@ def declarant(hoanglong: Any) -> User:
 
 
 @pytest.fixture
-def agent_firm(db: Any) -> Any:
-    return EnterpriseFactory(mst=valid_mst(15), name="Công ty TNHH Đại lý Hàng hải Quảng Ninh")
+def agent_firm(db: Any) -> Enterprise:
+    firm: Enterprise = EnterpriseFactory.create(
+        mst=valid_mst(15), name="Công ty TNHH Đại lý Hàng hải Quảng Ninh"
+    )
+    return firm
 
 
 @pytest.fixture
@@ -80,7 +90,7 @@ def carrier(agent_firm: Any) -> User:
 
 @pytest.fixture
 def other_carrier(db: Any) -> User:
-    firm = EnterpriseFactory(mst=valid_mst(16), name="Công ty TNHH Vận tải biển Sao Mai")
+    firm = EnterpriseFactory.create(mst=valid_mst(16), name="Công ty TNHH Vận tải biển Sao Mai")
     return user_create(username="hh.saomai", password=None, role="carrier", employer_mst=firm.mst)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ def _report_json(hoanglong: Any) -> dict[str, Any]:
         "conveyance_reference_number": "V2026W",
         "loading_location_id": "CNSHA",
         "office_of_arrival": "20CD",
-        "estimated_arrival": (timezone.now() + timezone.timedelta(days=2)).isoformat(),
+        "estimated_arrival": (timezone.now() + timedelta(days=2)).isoformat(),
         "consignments": [
             {
                 "transport_contract_document_id": "COSU6123456780",

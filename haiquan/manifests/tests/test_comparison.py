@@ -31,7 +31,7 @@ OTHER_BILL = "COSU6123456799"
 
 @pytest.fixture
 def gated(manifest: Voyage, declare: Any, officer: User) -> Voyage:
-    port_company = EnterpriseFactory(mst=valid_mst(12), name="Công ty CP Cảng Quảng Ninh")
+    port_company = EnterpriseFactory.create(mst=valid_mst(12), name="Công ty CP Cảng Quảng Ninh")
     operator = user_create(
         username="op.cailan", password=None, role="operator", employer_mst=port_company.mst
     )

@@ -46,7 +46,7 @@ def test_risky_bills_are_flagged_before_arrival(carrier: User, hoanglong: Any) -
         reason="Fresh fruit: quarantine and quantity",
         actor=analyst,
     )
-    poor = EnterpriseFactory(mst=valid_mst(17), name="Công ty Rủi Ro", compliance_rank="low")
+    poor = EnterpriseFactory.create(mst=valid_mst(17), name="Công ty Rủi Ro", compliance_rank="low")
     voyage = voyage_file(
         actor=carrier,
         data=report(
@@ -111,7 +111,7 @@ def _gate_out(operator: User, port: Any, n: int) -> Any:
 def test_a_hold_stops_gate_out_and_clearance_until_released(
     manifest: Voyage, declare: Any, officer: User, carrier: User
 ) -> None:
-    port_company = EnterpriseFactory(mst=valid_mst(12), name="Công ty CP Cảng Quảng Ninh")
+    port_company = EnterpriseFactory.create(mst=valid_mst(12), name="Công ty CP Cảng Quảng Ninh")
     operator = user_create(
         username="op.cailan", password=None, role="operator", employer_mst=port_company.mst
     )

@@ -9,10 +9,12 @@ import pytest
 from haiquan.clearance import services as clearance
 from haiquan.clearance.models import Declaration
 from haiquan.core.problems import ValidationFailed
+from haiquan.manifests.matching import manifested_offices
 from haiquan.manifests.models import BillDrawdown, Voyage
 from haiquan.manifests.selectors import bills_of
+from haiquan.manifests.services import voyage_file
 
-from .conftest import BILL, OTHER_CONTAINER
+from .conftest import BILL, OTHER_CONTAINER, consignment, report
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +45,53 @@ def test_free_text_stays_where_no_manifest_is_filed(declare: Any) -> None:
     """No carrier reports to Cái Lân yet (no manifest): the bill is the declarant's word, as
     before; and a road consignment's transport document is never matched."""
     assert declare(bill_of_lading="COSU9999999999").pk
+    assert not BillDrawdown.objects.exists()
+
+
+def test_a_new_voyage_at_an_office_is_seen_by_the_next_declaration(
+    carrier: Any, hoanglong: Any, phuthai: Any, declare: Any
+) -> None:
+    """Which offices receive manifests is held per worker (`manifested_offices`): the first
+    voyage reported to Cái Lân renews its token, and the very next declaration at Cái Lân has
+    its unknown bill refused where, a moment before, the same bill was free text."""
+    assert declare(bill_of_lading="COSU9999999999").pk
+    held = manifested_offices()
+    assert held.pairs == frozenset()
+    voyage_file(actor=carrier, data=report(consignment(consignee_id=hoanglong.mst)))
+    with pytest.raises(ValidationFailed) as exc:
+        declare(bill_of_lading="COSU9999999998")
+    assert _codes(exc) == [("bill_of_lading", "unknown-bill")]
+    assert manifested_offices().token != held.token
+
+
+def test_a_voyage_s_office_is_read_again_only_when_its_token_changes(
+    manifest: Voyage, django_assert_num_queries: Any
+) -> None:
+    first = manifested_offices()
+    assert (manifest.office_id, "sea") in first.pairs
+    with django_assert_num_queries(1):  # the token (a registration reads it with the others)
+        assert manifested_offices() is first
+    Voyage.objects.filter(pk=manifest.pk).update(mode="air")
+    again = manifested_offices()
+    assert again is not first and again.pairs == frozenset({(manifest.office_id, "air")})
+
+
+def test_an_export_manifest_does_not_make_an_import_s_bill_checked(
+    carrier: Any, hoanglong: Any, declare: Any
+) -> None:
+    """Only import manifests (arrivals) say which bills an import may name: an office that
+    receives only export manifests leaves the import's bill to the declarant's word, and the
+    export manifest's bill is not drawn down by it."""
+    voyage_file(
+        actor=carrier,
+        data=report(
+            consignment(consignee_id=hoanglong.mst),
+            direction="departure",
+            loading_location_id="VNCLN",
+        ),
+    )
+    assert manifested_offices().pairs == frozenset()
+    assert declare(bill_of_lading=BILL, packages=10).pk
     assert not BillDrawdown.objects.exists()
 
 

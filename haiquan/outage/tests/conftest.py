@@ -4,12 +4,14 @@ import pytest
 
 from haiquan.accounts.services import user_create
 from haiquan.clearance.tests.conftest import (  # noqa: F401 - fixtures
+    analyst,
     api,
     declarant,
     hoanglong,
     officer,
     officer_elsewhere,
     rates,
+    yellow,
 )
 from haiquan.eservices.tests.conftest import catalogue, ready_filing  # noqa: F401 - fixtures
 from haiquan.transit.tests.conftest import (  # noqa: F401 - fixtures

@@ -18,7 +18,7 @@ from haiquan.eservices.models import Filing
 from haiquan.eservices.selectors import holidays
 from haiquan.eservices.workdays import is_working_day, working_day_add, working_days_between
 from haiquan.eventlog.models import Event
-from haiquan.outage.deadlines import Span, extended_day, extended_moment
+from haiquan.outage.deadlines import DayCount, Span, deadline_extended
 from haiquan.outage.services import outage_declare
 from haiquan.payments.models import Bank, Guarantee
 from haiquan.payments.selectors import guarantee_payment_due_on
@@ -90,7 +90,12 @@ def test_an_outage_at_an_office_extends_its_payment_due_dates_and_e_service_limi
     event = Event.objects.get(kind="eservice.time_limit_extended", subject_id=filing.pk)
     assert event.data["days"] == lost and event.data["outage"] == hq.pk
     ended = Event.objects.get(kind="outage.ended", subject_id=hq.pk)
-    assert ended.data["extended"] == {"eservices": 1, "inquiries": 0, "transit": 0}
+    assert ended.data["extended"] == {
+        "document_requests": 0,
+        "eservices": 1,
+        "inquiries": 0,
+        "transit": 0,
+    }
 
 
 def test_deadlines_outside_the_outage_or_at_other_offices_stay(
@@ -135,10 +140,14 @@ moments = st.datetimes(
 @given(deadline=moments, start=moments, hours=st.integers(min_value=1, max_value=72))
 def test_a_deadline_moves_by_the_outage_length_only_when_it_falls_inside(deadline, start, hours):
     span = Span(start, start + timedelta(hours=hours))
-    moved = extended_moment(deadline, [span])
+    moved = deadline_extended(deadline, [span])
     if span.start <= deadline <= span.end:
         assert moved == deadline + span.length
     else:
         assert moved == deadline
-    days = extended_day(deadline.date(), [span], local_day=lambda t: t.date())
-    assert days >= deadline.date()
+    day = deadline.date()
+    days = deadline_extended(day, [span], days=DayCount(local_day=lambda t: t.date()))
+    if span.start.date() <= day <= span.end.date():
+        assert days == day + timedelta(days=(span.end.date() - span.start.date()).days + 1)
+    else:
+        assert days == day

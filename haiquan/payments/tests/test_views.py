@@ -130,3 +130,19 @@ def test_the_simulator_signs_with_the_demo_banks_secret(green, declarant, monkey
     bank_simulator_pay(order=order)
     bank = Bank.objects.get(code="DEMO")
     assert signature_matches(bank.secret, seen["timestamp"], seen["raw_body"], seen["signature"])
+
+
+def test_the_declaration_page_lists_its_receipts_through_the_payment_panel(green, declarant):  # noqa: F811
+    """Clearance's page does not import payments: payments fills the page's payment panel
+    (`core.panels`), with the receipts the viewer may see."""
+    client = login(Client(), declarant)
+    page = reverse("clearance:declaration_detail", args=[green.pk])
+    assert "payments/panels/declaration_receipts.html" not in [
+        t.name for t in client.get(page).templates
+    ]
+    client.post(reverse("payments:pay", args=[green.pk]))
+    client.post(reverse("payments:bank", args=[PaymentOrder.objects.get().reference]))
+    number = BankConfirmation.objects.get().receipt.number
+    shown = client.get(page)
+    assert reverse("payments:receipt", args=[number]) in shown.content.decode()
+    assert "payments/panels/declaration_receipts.html" in [t.name for t in shown.templates]

@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -23,8 +24,15 @@ from haiquan.risk.choices import LANE_SEVERITY, Lane
 from haiquan.risk.engine import lane_decide
 from haiquan.riskml import selectors, services
 from haiquan.riskml.choices import ModelStatus
+from haiquan.riskml.data import frames_load
+from haiquan.riskml.features import Frames, take
 from haiquan.riskml.models import RiskModel
-from haiquan.riskml.scorer import declaration_facts
+from haiquan.riskml.scorer import (
+    active_model_scorer,
+    declaration_facts,
+    facts_frames,
+    scorer_cache_clear,
+)
 from haiquan.riskml.training import threshold_for
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +197,48 @@ def test_expected_recovery_comes_from_the_active_model_only(trained):
     got = selectors.expected_recovery(declaration_ids=[*ids, 10**9])
     assert got is not None and set(got) == set(ids)
     assert all(0 <= p <= 1 and er >= 0 for p, er in got.values())
+
+
+def test_the_batch_path_gives_each_declaration_the_score_its_lane_decision_gives(trained):
+    """The vectorised batch (150 declarations at once: the hashed lookups, LightGBM over the
+    matrix) and the lane decision's path (one declaration: the single-row lookups, LightGBM's
+    single-row prediction) give the same features, probabilities, recoveries and SHAP values."""
+    model, analyst = trained["model"], trained["analyst"]
+    services.model_activate(actor=analyst, model=model)
+    scorer_cache_clear()
+    scorer = active_model_scorer(fresh=True)
+    assert scorer is not None
+    decls = _latest(150)
+    frames = frames_load(ids=[d.pk for d in decls], with_outcomes=False)
+    assert len(frames.decl["id"]) == 150 > 64  # the many-rows code paths, not the one-row ones
+    x, p, er, _raw = scorer.score_frames(frames)
+    row_of = {int(i): k for k, i in enumerate(frames.decl["id"].tolist())}
+    # LightGBM's single-row path is the one being compared, not the batch one again
+    assert scorer.boosters._row("classifier", 0).fast
+    got = selectors.expected_recovery(declaration_ids=[d.pk for d in decls])
+    assert got is not None
+    for d in decls:
+        k = row_of[d.pk]
+        # the same declaration alone, from the same tables: the same numbers exactly
+        one = Frames(
+            decl=take(frames.decl, np.array([k])),
+            lines=take(frames.lines, frames.lines["decl_id"] == d.pk),
+            outcomes=frames.outcomes,
+        )
+        x1, p1, er1, _raw1 = scorer.score_frames(one)
+        np.testing.assert_array_equal(x1[0], x[k])
+        assert (p1[0], er1[0]) == (p[k], er[k])
+        assert got[d.pk] == (p[k], er[k])
+        # the lane decision's own score: its facts' one-row tables through the same path
+        facts = declaration_facts(d)
+        _x2, p2, _er2, _raw2 = scorer.score_frames(facts_frames(facts))
+        assert scorer.score(facts).score == Decimal(f"{p2[0]:.6f}")
+        # the reasons: the SHAP values of the one row, as the batch computes them
+        np.testing.assert_array_equal(
+            scorer.boosters.contributions(x1)[0],
+            scorer.boosters.classifier.predict(x[k : k + 1], pred_contrib=True)[0],
+        )
+    assert len({round(float(v), 6) for v in p}) > 10  # the scores differ: the test can tell
 
 
 def test_only_analysts_and_administrators_touch_models(trained):

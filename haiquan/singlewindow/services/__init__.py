@@ -20,6 +20,7 @@ The writes, by sub-domain (each module says more):
     requirements.py  the requirements table, kept by administrators
     requests.py      a declaration's requests to agencies: clearance's written observer and guard
     documents.py     agencies' permits and inspection results, and the access trail
+    document_checks.py  the checks of an agency's message, its envelope and its content
 """
 
 from .documents import (

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,9 +23,8 @@ from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.kinds import EventKind
 from haiquan.refdata.models import Enterprise
-from haiquan.tariff.normalise import hs_code_normalise, unit_is_known, unit_normalise
 
-from ..choices import DocumentKind, DocumentState, MessageFunction, RequestState, Result
+from ..choices import DocumentState, MessageFunction, RequestState
 from ..inputs import DocumentMessage, GoodsInput, quantity_text
 from ..models import (
     Agency,
@@ -37,6 +35,7 @@ from ..models import (
     Request,
 )
 from ..permissions import require_agency
+from .document_checks import content_clean, envelope_check
 from .requests import _drawn, declaration_requests_sync
 
 # ---------------------------------------------------------------------------------------------
@@ -49,168 +48,6 @@ class MessageAnswer:
     function: str
     linked: list[Request] = field(default_factory=list)
     cleared: list[Declaration] = field(default_factory=list)
-
-
-@dataclass
-class _Clean:
-    kind: str
-    holder: Enterprise
-    declaration: Declaration | None
-    issued_on: date
-    valid_from: date
-    valid_to: date | None
-    result: str
-    notes: str
-    goods: list[GoodsInput]
-
-
-def _clean_content(msg: DocumentMessage, today: date) -> _Clean:
-    """Check an original or an amendment's content; every problem at once, naming the field."""
-    errors: list[FieldProblem] = []
-    if msg.kind not in DocumentKind.values:
-        errors.append(
-            FieldProblem(
-                "kind",
-                _("must be 'permit' or 'inspection'"),
-                "required" if not msg.kind else "invalid",
-            )
-        )
-    if msg.result not in Result.values:
-        errors.append(
-            FieldProblem(
-                "result", _("must be 'pass' or 'fail'"), "required" if not msg.result else "invalid"
-            )
-        )
-    if msg.result == Result.FAIL and not msg.notes.strip():
-        errors.append(FieldProblem("notes", _("say why the goods failed"), "required"))
-    mst = msg.holder_mst.strip()
-    holder = Enterprise.objects.filter(mst=mst).first() if mst else None
-    if not mst:
-        errors.append(
-            FieldProblem("holder_mst", _("the holder's tax code is required"), "required")
-        )
-    elif holder is None:
-        errors.append(
-            FieldProblem(
-                "holder_mst",
-                _("no enterprise with tax code %(mst)s is known to customs") % {"mst": mst},
-                "unknown-enterprise",
-            )
-        )
-    declaration = None
-    number = msg.declaration_number.strip()
-    if number:
-        declaration = (
-            Declaration.objects.select_related("enterprise", "office").filter(number=number).first()
-        )
-        if declaration is None:
-            errors.append(
-                FieldProblem(
-                    "declaration_number",
-                    _("no registered declaration has number %(n)s") % {"n": number},
-                    "unknown-declaration",
-                )
-            )
-        elif declaration.status == Status.CANCELLED:
-            errors.append(
-                FieldProblem(
-                    "declaration_number",
-                    _("declaration %(n)s is cancelled") % {"n": number},
-                    "cancelled-declaration",
-                )
-            )
-        elif holder is not None and declaration.enterprise_id != holder.pk:
-            errors.append(
-                FieldProblem(
-                    "holder_mst",
-                    _(
-                        "declaration %(n)s is declared by tax code %(decl)s, not by the holder "
-                        "%(mst)s"
-                    )
-                    % {"n": number, "decl": declaration.enterprise.mst, "mst": mst},
-                    "holder-mismatch",
-                )
-            )
-    if msg.issued_on is None:
-        errors.append(FieldProblem("issued_on", _("the issue date is required"), "required"))
-    elif msg.issued_on > today:
-        errors.append(FieldProblem("issued_on", _("cannot be in the future"), "in-future"))
-    valid_from = msg.valid_from or msg.issued_on
-    if valid_from is None:
-        errors.append(
-            FieldProblem("valid_from", _("the start of validity is required"), "required")
-        )
-    if msg.valid_to is not None and valid_from is not None and msg.valid_to < valid_from:
-        errors.append(FieldProblem("valid_to", _("ends before the validity starts")))
-    if not msg.goods:
-        errors.append(
-            FieldProblem("goods", _("list the goods covered (at least one item)"), "required")
-        )
-    goods: list[GoodsInput] = []
-    for i, g in enumerate(msg.goods):
-        at = f"goods[{i}]"
-        hs = hs_code_normalise(g.hs_code.strip())
-        if not (hs.isascii() and hs.isdigit() and len(hs) in (4, 6, 8)):
-            errors.append(
-                FieldProblem(f"{at}.hs_code", _("an HS code of 4, 6 or 8 digits, e.g. 08109092"))
-            )
-        if g.quantity is None or not g.quantity.is_finite() or g.quantity <= 0:
-            errors.append(FieldProblem(f"{at}.quantity", _("must be more than zero")))
-        elif g.quantity >= Decimal("1e15"):
-            errors.append(FieldProblem(f"{at}.quantity", _("is too large")))
-        unit = unit_normalise(g.unit)
-        if not unit_is_known(unit):
-            errors.append(
-                FieldProblem(
-                    f"{at}.unit",
-                    _("'%(u)s' is not a unit code (UN/ECE Rec. 20: KGM, TNE, PCE, LTR...)")
-                    % {"u": g.unit},
-                    "unknown-unit",
-                )
-            )
-        goods.append(
-            GoodsInput(
-                hs_code=hs, quantity=g.quantity, unit=unit, description=g.description.strip()
-            )
-        )
-    if errors:
-        raise ValidationFailed(errors)
-    assert holder is not None and msg.issued_on is not None and valid_from is not None
-    return _Clean(
-        kind=msg.kind,
-        holder=holder,
-        declaration=declaration,
-        issued_on=msg.issued_on,
-        valid_from=valid_from,
-        valid_to=msg.valid_to,
-        result=msg.result,
-        notes=msg.notes.strip(),
-        goods=goods,
-    )
-
-
-def _check_envelope(msg: DocumentMessage) -> None:
-    errors = []
-    if not msg.message_id.strip():
-        errors.append(FieldProblem("message_id", _("a message id is required"), "required"))
-    elif len(msg.message_id.strip()) > 100:
-        errors.append(FieldProblem("message_id", _("at most 100 characters")))
-    if not msg.reference.strip():
-        errors.append(
-            FieldProblem("reference", _("the document's reference is required"), "required")
-        )
-    elif len(msg.reference.strip()) > 50:
-        errors.append(FieldProblem("reference", _("at most 50 characters")))
-    if msg.function not in MessageFunction.values:
-        errors.append(
-            FieldProblem(
-                "function", _("must be 'original', 'amendment' or 'revocation'"), "invalid"
-            )
-        )
-    if msg.function == MessageFunction.REVOCATION and not msg.reason.strip():
-        errors.append(FieldProblem("reason", _("say why the document is revoked"), "required"))
-    if errors:
-        raise ValidationFailed(errors)
 
 
 def _replayed(prior: AgencyMessage, msg: DocumentMessage) -> Conflict:
@@ -358,7 +195,7 @@ def document_message_receive(*, actor: User, message: DocumentMessage) -> Messag
     Declarations waiting for the agency are linked in the same transaction and, when nothing
     else holds them, cleared at once."""
     agency = require_agency(actor)
-    _check_envelope(message)
+    envelope_check(message)
     reference = message.reference.strip()
     message_id = message.message_id.strip()
     prior = (
@@ -404,36 +241,7 @@ def _apply(
         .first()
     )
     if msg.function == MessageFunction.ORIGINAL:
-        if existing is not None:
-            raise Conflict(
-                _(
-                    "Reference %(r)s was already sent as a %(k)s; send an amendment or a "
-                    "revocation for it, or a new reference."
-                )
-                % {"r": reference, "k": existing.get_kind_display()},
-                code="duplicate-reference",
-            )
-        clean = _clean_content(msg, today)
-        doc = Document.objects.create(
-            agency=agency,
-            kind=clean.kind,
-            reference=reference,
-            holder=clean.holder,
-            declaration=clean.declaration,
-            issued_on=clean.issued_on,
-            valid_from=clean.valid_from,
-            valid_to=clean.valid_to,
-            result=clean.result,
-            notes=clean.notes,
-            received_by=actor,
-        )
-        _write_goods(doc, clean.goods)
-        _document_event(
-            doc,
-            kinds.SINGLEWINDOW_DOCUMENT_RECEIVED,
-            actor,
-            {"message_id": msg.message_id, "items": len(clean.goods)},
-        )
+        doc = _original_receive(agency, actor, msg, reference, today, existing)
     else:
         if existing is None:
             raise ValidationFailed(
@@ -453,54 +261,103 @@ def _apply(
                 code="revoked",
             )
         if msg.function == MessageFunction.AMENDMENT:
-            clean = _clean_content(msg, today)
-            problems = []
-            if clean.kind != doc.kind:
-                problems.append(
-                    FieldProblem(
-                        "kind", _("cannot change (was %(v)s)") % {"v": doc.kind}, "immutable"
-                    )
-                )
-            if clean.holder.pk != doc.holder_id:
-                problems.append(
-                    FieldProblem(
-                        "holder_mst",
-                        _("cannot change (was %(v)s)") % {"v": doc.holder.mst},
-                        "immutable",
-                    )
-                )
-            if problems:
-                raise ValidationFailed(problems)
-            doc.declaration = clean.declaration
-            doc.issued_on = clean.issued_on
-            doc.valid_from = clean.valid_from
-            doc.valid_to = clean.valid_to
-            if clean.result != doc.result:
-                for g in doc.goods.all():
-                    _unlink_open(g)
-            doc.result = clean.result
-            doc.notes = clean.notes
-            doc.version += 1
-            doc.save()
-            _write_goods(doc, clean.goods)
-            _document_event(
-                doc, kinds.SINGLEWINDOW_DOCUMENT_AMENDED, actor, {"message_id": msg.message_id}
-            )
+            _amendment_apply(doc, actor, msg, today)
         else:
-            doc.state = DocumentState.REVOKED
-            doc.revoke_reason = msg.reason.strip()
-            doc.version += 1
-            doc.save()
-            for g in doc.goods.all():
-                _unlink_open(g)
-            _document_event(
-                doc,
-                kinds.SINGLEWINDOW_DOCUMENT_REVOKED,
-                actor,
-                {"message_id": msg.message_id, "reason": doc.revoke_reason},
-            )
+            _revocation_apply(doc, actor, msg)
     linked, cleared = _relink_holder(doc, actor)
     return MessageAnswer(document=doc, function=msg.function, linked=linked, cleared=cleared)
+
+
+def _original_receive(
+    agency: Agency,
+    actor: User,
+    msg: DocumentMessage,
+    reference: str,
+    today: date,
+    existing: Document | None,
+) -> Document:
+    """A new document: its reference not used before by the agency."""
+    if existing is not None:
+        raise Conflict(
+            _(
+                "Reference %(r)s was already sent as a %(k)s; send an amendment or a "
+                "revocation for it, or a new reference."
+            )
+            % {"r": reference, "k": existing.get_kind_display()},
+            code="duplicate-reference",
+        )
+    clean = content_clean(msg, today)
+    doc = Document.objects.create(
+        agency=agency,
+        kind=clean.kind,
+        reference=reference,
+        holder=clean.holder,
+        declaration=clean.declaration,
+        issued_on=clean.issued_on,
+        valid_from=clean.valid_from,
+        valid_to=clean.valid_to,
+        result=clean.result,
+        notes=clean.notes,
+        received_by=actor,
+    )
+    _write_goods(doc, clean.goods)
+    _document_event(
+        doc,
+        kinds.SINGLEWINDOW_DOCUMENT_RECEIVED,
+        actor,
+        {"message_id": msg.message_id, "items": len(clean.goods)},
+    )
+    return doc
+
+
+def _amendment_apply(doc: Document, actor: User, msg: DocumentMessage, today: date) -> None:
+    """The document's full new content; its kind and holder cannot change. A changed result
+    unlinks the declarations not cleared yet, so that they link again."""
+    clean = content_clean(msg, today)
+    problems = []
+    if clean.kind != doc.kind:
+        problems.append(
+            FieldProblem("kind", _("cannot change (was %(v)s)") % {"v": doc.kind}, "immutable")
+        )
+    if clean.holder.pk != doc.holder_id:
+        problems.append(
+            FieldProblem(
+                "holder_mst",
+                _("cannot change (was %(v)s)") % {"v": doc.holder.mst},
+                "immutable",
+            )
+        )
+    if problems:
+        raise ValidationFailed(problems)
+    doc.declaration = clean.declaration
+    doc.issued_on = clean.issued_on
+    doc.valid_from = clean.valid_from
+    doc.valid_to = clean.valid_to
+    if clean.result != doc.result:
+        for g in doc.goods.all():
+            _unlink_open(g)
+    doc.result = clean.result
+    doc.notes = clean.notes
+    doc.version += 1
+    doc.save()
+    _write_goods(doc, clean.goods)
+    _document_event(doc, kinds.SINGLEWINDOW_DOCUMENT_AMENDED, actor, {"message_id": msg.message_id})
+
+
+def _revocation_apply(doc: Document, actor: User, msg: DocumentMessage) -> None:
+    """The document revoked, with the reason; declarations not cleared yet are unlinked."""
+    doc.state = DocumentState.REVOKED
+    doc.revoke_reason = msg.reason.strip()
+    doc.version += 1
+    doc.save()
+    for g in doc.goods.all():
+        _unlink_open(g)
+    _document_event(
+        doc,
+        kinds.SINGLEWINDOW_DOCUMENT_REVOKED,
+        actor,
+        {"message_id": msg.message_id, "reason": doc.revoke_reason},
+    )
 
 
 def document_access_record(

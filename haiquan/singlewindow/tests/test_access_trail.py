@@ -3,13 +3,18 @@ leave a row in the access trail (audit); the issuing agency and the enterprise d
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.helpers import login
 from haiquan.audit.choices import Part, Via
 from haiquan.audit.models import AccessRecord
 from haiquan.audit.selectors import access_records
+from haiquan.refdata.models import Enterprise
+from haiquan.singlewindow.models import PartnerEndpoint
 
 from .conftest import result_message
 from .test_api import URL, post
@@ -19,8 +24,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_document_read_by_customs_is_recorded_and_by_its_agency_or_holder_not(
-    hoanglong, declarant, analyst, quarantine_officer, as_system, api
-):
+    hoanglong: Enterprise,
+    declarant: User,
+    analyst: User,
+    quarantine_officer: User,
+    as_system: Callable[[User], Client],
+    api: Callable[[User], Client],
+) -> None:
     sent = post(as_system(quarantine_officer), "/documents", result_message(hoanglong.mst))
     assert sent.status_code == 201, sent.content
     doc_id = sent.json()["document"]["id"]
@@ -38,8 +48,13 @@ def test_a_document_read_by_customs_is_recorded_and_by_its_agency_or_holder_not(
 
 
 def test_a_certificate_read_by_customs_is_recorded_against_the_importer(
-    hoanglong, declarant, analyst, thai_endpoint, as_system, api
-):
+    hoanglong: Enterprise,
+    declarant: User,
+    analyst: User,
+    thai_endpoint: PartnerEndpoint,
+    as_system: Callable[[User], Client],
+    api: Callable[[User], Client],
+) -> None:
     sent = post(as_system(thai_endpoint.user), "/certificates", _Certificates().body(hoanglong.mst))
     assert sent.status_code == 201, sent.content
     cert_id = sent.json()["id"]

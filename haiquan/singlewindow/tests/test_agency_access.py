@@ -89,7 +89,9 @@ class Target:
 
 
 def _sw(w: World) -> SingleWindowWorld:
-    return w.extra["singlewindow"]
+    sw = w.extra["singlewindow"]
+    assert isinstance(sw, SingleWindowWorld)
+    return sw
 
 
 def _requirement(w: World, scope: str) -> Target:
@@ -192,7 +194,7 @@ def _client(w: World, column: str, page: bool) -> Client:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "column", "scope"), CELLS)
-def test_cell(world, row, column, scope):  # noqa: F811 - the world fixture
+def test_cell(world: World, row: Row, column: str, scope: str) -> None:  # noqa: F811 - the world fixture
     expected = row.cells[column][0 if scope == "own" else 1]
     target = SUBJECTS[row.subject](world, scope)
     page = not row.path.startswith("/api/")
@@ -220,7 +222,7 @@ def test_cell(world, row, column, scope):  # noqa: F811 - the world fixture
             assert resp["Content-Type"] == "application/problem+json", shown
 
 
-def test_every_route_has_a_row():
+def test_every_route_has_a_row() -> None:
     """A new single window operation or page without a row here fails."""
     schema = api.get_openapi_schema(path_prefix="/api/v1/")
     served = {

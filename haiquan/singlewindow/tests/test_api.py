@@ -3,36 +3,47 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.clearance import services as clearance
 from haiquan.clearance.choices import Status
+from haiquan.clearance.models import Declaration
+from haiquan.clearance.tests.conftest import declaration_input, line
 from haiquan.eventlog.models import Event
-from haiquan.singlewindow.models import Certificate, Document, Requirement
+from haiquan.refdata.models import Enterprise
+from haiquan.singlewindow.models import Agency, Certificate, Document, PartnerEndpoint, Requirement
 
-from .conftest import declaration_input, line, result_message
+from .conftest import result_message
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/single-window"
 
 
-def post(client, path: str, body: Any):  # type: ignore[no-untyped-def]
+def post(client: Client, path: str, body: Any) -> Response:
     return client.post(f"{URL}{path}", json.dumps(body), content_type="application/json")
 
 
-def fields(resp) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def fields(resp: Response) -> dict[str, str]:
     assert resp["Content-Type"] == "application/problem+json", resp.content
     return {e["field"]: e["code"] for e in resp.json().get("errors", [])}
 
 
 @pytest.fixture
-def held(rates, declarant, hoanglong, quarantine_required):  # type: ignore[no-untyped-def]
+def held(
+    rates: None, declarant: User, hoanglong: Enterprise, quarantine_required: Requirement
+) -> Declaration:
     """A declaration of dragon fruit with nothing to pay, held for plant quarantine."""
     return clearance.declaration_register(
         actor=declarant, data=declaration_input(hoanglong.mst, type_code="E31")
@@ -41,8 +52,14 @@ def held(rates, declarant, hoanglong, quarantine_required):  # type: ignore[no-u
 
 class TestAgencyMessages:
     def test_a_pass_clears_the_declaration_and_the_trader_sees_it(
-        self, held, hoanglong, quarantine_officer, declarant, as_system, api
-    ):
+        self,
+        held: Declaration,
+        hoanglong: Enterprise,
+        quarantine_officer: User,
+        declarant: User,
+        as_system: Callable[[User], Client],
+        api: Callable[[User], Client],
+    ) -> None:
         trader = api(declarant)
         seen = trader.get(f"{URL}/declarations/{held.pk}").json()
         assert seen["status"] == Status.AWAITING_PAYMENT
@@ -71,7 +88,13 @@ class TestAgencyMessages:
         assert seen["status"] == Status.CLEARED and seen["blockers"] == []
         assert seen["lines"][0]["requests"][0]["reference"] == "KDTV-2026-000123"
 
-    def test_the_agency_sees_its_requests(self, held, quarantine_officer, trade_agency, as_system):
+    def test_the_agency_sees_its_requests(
+        self,
+        held: Declaration,
+        quarantine_officer: User,
+        trade_agency: Agency,
+        as_system: Callable[[User], Client],
+    ) -> None:
         from .conftest import agency_user
 
         mine = as_system(quarantine_officer).get(f"{URL}/requests?state=waiting").json()
@@ -92,7 +115,13 @@ class TestBadInput:
     def snapshot(self) -> tuple[int, int]:
         return Document.objects.count(), Event.objects.count()
 
-    def test_unknown_declaration(self, held, hoanglong, quarantine_officer, as_system):
+    def test_unknown_declaration(
+        self,
+        held: Declaration,
+        hoanglong: Enterprise,
+        quarantine_officer: User,
+        as_system: Callable[[User], Client],
+    ) -> None:
         before = self.snapshot()
         resp = post(
             as_system(quarantine_officer),
@@ -104,8 +133,12 @@ class TestBadInput:
         assert self.unchanged(before)
 
     def test_holder_that_does_not_match(
-        self, held, other_enterprise, quarantine_officer, as_system
-    ):
+        self,
+        held: Declaration,
+        other_enterprise: Enterprise,
+        quarantine_officer: User,
+        as_system: Callable[[User], Client],
+    ) -> None:
         before = self.snapshot()
         resp = post(
             as_system(quarantine_officer),
@@ -128,7 +161,15 @@ class TestBadInput:
             ({"goods": "08109092"}, "goods"),
         ],
     )
-    def test_malformed_payload(self, held, hoanglong, quarantine_officer, as_system, change, field):
+    def test_malformed_payload(
+        self,
+        held: Declaration,
+        hoanglong: Enterprise,
+        quarantine_officer: User,
+        as_system: Callable[[User], Client],
+        change: dict[str, Any],
+        field: str,
+    ) -> None:
         before = self.snapshot()
         resp = post(
             as_system(quarantine_officer), "/documents", result_message(hoanglong.mst, **change)
@@ -137,13 +178,19 @@ class TestBadInput:
         assert field in fields(resp)
         assert self.unchanged(before)
 
-    def test_not_json(self, quarantine_officer, as_system):
+    def test_not_json(self, quarantine_officer: User, as_system: Callable[[User], Client]) -> None:
         resp = as_system(quarantine_officer).post(
             f"{URL}/documents", "{not json", content_type="application/json"
         )
         assert 400 <= resp.status_code < 500
 
-    def test_replayed_message(self, held, hoanglong, quarantine_officer, as_system):
+    def test_replayed_message(
+        self,
+        held: Declaration,
+        hoanglong: Enterprise,
+        quarantine_officer: User,
+        as_system: Callable[[User], Client],
+    ) -> None:
         client = as_system(quarantine_officer)
         body = result_message(hoanglong.mst, declaration_number=held.number)
         assert post(client, "/documents", body).status_code == 201
@@ -154,13 +201,21 @@ class TestBadInput:
         assert "changed nothing" in resp.json()["detail"]
         assert self.unchanged(before)
 
-    def test_a_trader_cannot_send_results(self, held, hoanglong, declarant, api):
+    def test_a_trader_cannot_send_results(
+        self,
+        held: Declaration,
+        hoanglong: Enterprise,
+        declarant: User,
+        api: Callable[[User], Client],
+    ) -> None:
         before = self.snapshot()
         resp = post(api(declarant), "/documents", result_message(hoanglong.mst))
         assert resp.status_code == 403
         assert self.unchanged(before)
 
-    def test_another_trader_cannot_read_the_declaration(self, held, other_declarant, api):
+    def test_another_trader_cannot_read_the_declaration(
+        self, held: Declaration, other_declarant: User, api: Callable[[User], Client]
+    ) -> None:
         assert api(other_declarant).get(f"{URL}/declarations/{held.pk}").status_code == 404
 
 
@@ -190,8 +245,14 @@ class TestCertificatesApi:
         }
 
     def test_received_with_wco_names_and_used_by_a_claim(
-        self, rates, hoanglong, declarant, thai_endpoint, as_system, api
-    ):
+        self,
+        rates: None,
+        hoanglong: Enterprise,
+        declarant: User,
+        thai_endpoint: PartnerEndpoint,
+        as_system: Callable[[User], Client],
+        api: Callable[[User], Client],
+    ) -> None:
         client = as_system(thai_endpoint.user)
         resp = post(client, "/certificates", self.body(hoanglong.mst))
         assert resp.status_code == 201, resp.content
@@ -219,7 +280,12 @@ class TestCertificatesApi:
         mine = api(declarant).get(f"{URL}/certificates").json()["items"]
         assert mine[0]["GoodsItem"][0]["RemainingQuantity"] == "0.000"
 
-    def test_a_malformed_certificate_names_its_fields(self, hoanglong, thai_endpoint, as_system):
+    def test_a_malformed_certificate_names_its_fields(
+        self,
+        hoanglong: Enterprise,
+        thai_endpoint: PartnerEndpoint,
+        as_system: Callable[[User], Client],
+    ) -> None:
         body = self.body(hoanglong.mst)
         body["TypeCode"] = "Z"
         body["GoodsItem"][0]["QuantityUnitCode"] = "BASKETS"
@@ -228,12 +294,16 @@ class TestCertificatesApi:
         assert set(fields(resp)) == {"TypeCode", "GoodsItem[0].QuantityUnitCode"}
         assert not Certificate.objects.exists()
 
-    def test_a_trader_cannot_send_certificates(self, hoanglong, declarant, api):
+    def test_a_trader_cannot_send_certificates(
+        self, hoanglong: Enterprise, declarant: User, api: Callable[[User], Client]
+    ) -> None:
         assert post(api(declarant), "/certificates", self.body(hoanglong.mst)).status_code == 403
 
 
 class TestRequirementsApi:
-    def test_administrators_edit_the_table(self, plant_agency, declarant, api):
+    def test_administrators_edit_the_table(
+        self, plant_agency: Agency, declarant: User, api: Callable[[User], Client]
+    ) -> None:
         admin = user_create(username="admin.sw", password="pw-ad-2026!", role="admin")
         body = {
             "agency_code": plant_agency.code,

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from haiquan.accounts.models import User
 from haiquan.clearance import services as clearance
-from haiquan.clearance.models import Declaration
+from haiquan.clearance.inputs import LineInput
+from haiquan.clearance.models import Declaration, DeclarationLine
+from haiquan.clearance.tests.conftest import declaration_input, line
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
+from haiquan.refdata.models import Enterprise
 from haiquan.risk.choices import Lane
 from haiquan.singlewindow import asw
 from haiquan.singlewindow.inputs import CertificateInput, CertificateItemInput
-from haiquan.singlewindow.models import Certificate, CertificateUse
-
-from .conftest import declaration_input, line
+from haiquan.singlewindow.models import Certificate, CertificateUse, PartnerEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +27,7 @@ TODAY = timezone.localdate()
 ISSUED = TODAY - timedelta(days=10)
 
 
-def eco(mst: str, **kw) -> CertificateInput:  # type: ignore[no-untyped-def]
+def eco(mst: str, **kw: Any) -> CertificateInput:
     """ATIGA Form D from Thailand for 10,000 kg of dragon fruit (HS 0810.90)."""
     items = kw.pop(
         "items",
@@ -53,7 +56,7 @@ def eco(mst: str, **kw) -> CertificateInput:  # type: ignore[no-untyped-def]
     return CertificateInput(**base)
 
 
-def claim_line(quantity: str = "10000", **kw):  # type: ignore[no-untyped-def]
+def claim_line(quantity: str = "10000", **kw: Any) -> LineInput:
     q = Decimal(quantity)
     base = {
         "origin": "TH",
@@ -67,7 +70,7 @@ def claim_line(quantity: str = "10000", **kw):  # type: ignore[no-untyped-def]
     return line(**base)
 
 
-def register(actor, mst, **kw) -> Declaration:  # type: ignore[no-untyped-def]
+def register(actor: User, mst: str, **kw: Any) -> Declaration:
     return clearance.declaration_register(
         actor=actor,
         data=declaration_input(
@@ -76,12 +79,14 @@ def register(actor, mst, **kw) -> Declaration:  # type: ignore[no-untyped-def]
     )
 
 
-def first_line(decl: Declaration):  # type: ignore[no-untyped-def]
+def first_line(decl: Declaration) -> DeclarationLine:
     return decl.lines.get(line_no=1)
 
 
 class TestClaims:
-    def test_a_matching_eco_gives_the_atiga_rate(self, rates, declarant, hoanglong, thai_endpoint):
+    def test_a_matching_eco_gives_the_atiga_rate(
+        self, rates: None, declarant: User, hoanglong: Enterprise, thai_endpoint: PartnerEndpoint
+    ) -> None:
         asw.certificate_receive(actor=thai_endpoint.user, data=eco(hoanglong.mst))
         decl = register(declarant, hoanglong.mst)
         ln = first_line(decl)
@@ -91,8 +96,8 @@ class TestClaims:
         assert use.quantity == Decimal("10000") and use.line_no == 1
 
     def test_a_wrong_hs_code_pays_mfn_and_says_why(
-        self, rates, declarant, hoanglong, thai_endpoint
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise, thai_endpoint: PartnerEndpoint
+    ) -> None:
         items = (
             CertificateItemInput(
                 item_no=1,
@@ -113,7 +118,9 @@ class TestClaims:
         )
         assert not CertificateUse.objects.exists()
 
-    def test_an_expired_eco_pays_mfn_and_says_why(self, rates, declarant, hoanglong, thai_endpoint):
+    def test_an_expired_eco_pays_mfn_and_says_why(
+        self, rates: None, declarant: User, hoanglong: Enterprise, thai_endpoint: PartnerEndpoint
+    ) -> None:
         old = TODAY - timedelta(days=400)
         asw.certificate_receive(actor=thai_endpoint.user, data=eco(hoanglong.mst, issue_date=old))
         # The declarant states a recent date; the e-C/O says when it was really issued.
@@ -126,8 +133,8 @@ class TestClaims:
         )
 
     def test_quantities_are_drawn_down_and_an_exhausted_eco_is_refused(
-        self, rates, declarant, hoanglong, thai_endpoint
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise, thai_endpoint: PartnerEndpoint
+    ) -> None:
         asw.certificate_receive(actor=thai_endpoint.user, data=eco(hoanglong.mst))
         first = first_line(register(declarant, hoanglong.mst, quantity="6000"))
         second = first_line(register(declarant, hoanglong.mst, quantity="6000"))
@@ -140,8 +147,8 @@ class TestClaims:
         assert asw.item_remaining(item) == Decimal("4000")
 
     def test_an_amendment_does_not_count_its_own_earlier_draw(
-        self, rates, declarant, hoanglong, thai_endpoint
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise, thai_endpoint: PartnerEndpoint
+    ) -> None:
         asw.certificate_receive(actor=thai_endpoint.user, data=eco(hoanglong.mst))
         decl = register(declarant, hoanglong.mst, quantity="8000")
         data = declaration_input(
@@ -156,7 +163,9 @@ class TestClaims:
         assert first_line(decl).import_rate_kind == "preferential:ATIGA"
         assert CertificateUse.objects.get(declaration=decl).quantity == Decimal("9000")
 
-    def test_a_paper_co_is_granted_but_checked(self, rates, declarant, hoanglong, thai_endpoint):
+    def test_a_paper_co_is_granted_but_checked(
+        self, rates: None, declarant: User, hoanglong: Enterprise, thai_endpoint: PartnerEndpoint
+    ) -> None:
         decl = register(declarant, hoanglong.mst, co_number="VN-PAPER-778")
         assert first_line(decl).import_rate_kind == "preferential:ATIGA"
         assert decl.lane in (Lane.YELLOW, Lane.RED)
@@ -165,8 +174,13 @@ class TestClaims:
         )
 
     def test_another_importers_eco_is_refused(
-        self, rates, declarant, hoanglong, other_enterprise, thai_endpoint
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        other_enterprise: Enterprise,
+        thai_endpoint: PartnerEndpoint,
+    ) -> None:
         asw.certificate_receive(actor=thai_endpoint.user, data=eco(other_enterprise.mst))
         ln = first_line(register(declarant, hoanglong.mst))
         assert ln.import_rate_kind == "mfn"
@@ -174,7 +188,9 @@ class TestClaims:
 
 
 class TestReceiving:
-    def test_a_replay_is_refused_and_changes_nothing(self, hoanglong, thai_endpoint):
+    def test_a_replay_is_refused_and_changes_nothing(
+        self, hoanglong: Enterprise, thai_endpoint: PartnerEndpoint
+    ) -> None:
         asw.certificate_receive(actor=thai_endpoint.user, data=eco(hoanglong.mst))
         with pytest.raises(Conflict) as exc:
             asw.certificate_receive(actor=thai_endpoint.user, data=eco(hoanglong.mst))
@@ -186,13 +202,15 @@ class TestReceiving:
         assert exc.value.code == "reference-reused"
         assert Certificate.objects.count() == 1
 
-    def test_an_endpoint_sends_its_own_countrys_certificates_only(self, hoanglong, thai_endpoint):
+    def test_an_endpoint_sends_its_own_countrys_certificates_only(
+        self, hoanglong: Enterprise, thai_endpoint: PartnerEndpoint
+    ) -> None:
         with pytest.raises(ValidationFailed) as exc:
             asw.certificate_receive(
                 actor=thai_endpoint.user, data=eco(hoanglong.mst, issuing_country="MY")
             )
         assert [e.field for e in exc.value.errors] == ["IssuingCountryCode"]
 
-    def test_only_endpoints_send(self, declarant, hoanglong):
+    def test_only_endpoints_send(self, declarant: User, hoanglong: Enterprise) -> None:
         with pytest.raises(Forbidden):
             asw.certificate_receive(actor=declarant, data=eco(hoanglong.mst))

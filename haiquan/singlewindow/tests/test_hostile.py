@@ -4,14 +4,18 @@ refused request writes nothing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from haiquan.accounts.models import User
 from haiquan.eventlog.models import Event
-from haiquan.singlewindow.models import Certificate, Document
+from haiquan.refdata.models import Enterprise
+from haiquan.singlewindow.models import Certificate, Document, PartnerEndpoint
 
 from .conftest import result_message
 
@@ -37,7 +41,14 @@ values = st.recursive(
 
 
 @pytest.fixture
-def clients(hoanglong, quarantine_officer, thai_endpoint, declarant, as_system, api):  # type: ignore[no-untyped-def]
+def clients(
+    hoanglong: Enterprise,
+    quarantine_officer: User,
+    thai_endpoint: PartnerEndpoint,
+    declarant: User,
+    as_system: Callable[[User], Client],
+    api: Callable[[User], Client],
+) -> dict[str, Client]:
     return {
         "agency": as_system(quarantine_officer),
         "endpoint": as_system(thai_endpoint.user),
@@ -59,7 +70,9 @@ FIELDS_ECO = ["ID", "TypeCode", "IssueDate", "IssuingCountryCode", "Importer", "
     field=st.sampled_from(FIELDS_DOC),
     value=values,
 )
-def test_document_messages_with_any_field_value(clients, hoanglong, who, field, value):  # type: ignore[no-untyped-def]
+def test_document_messages_with_any_field_value(
+    clients: dict[str, Client], hoanglong: Enterprise, who: str, field: str, value: object
+) -> None:
     body: dict[str, Any] = result_message(hoanglong.mst)
     body[field] = value
     before = (Document.objects.count(), Event.objects.count())
@@ -79,7 +92,9 @@ def test_document_messages_with_any_field_value(clients, hoanglong, who, field, 
     field=st.sampled_from(FIELDS_ECO),
     value=values,
 )
-def test_certificates_with_any_field_value(clients, hoanglong, who, field, value):  # type: ignore[no-untyped-def]
+def test_certificates_with_any_field_value(
+    clients: dict[str, Client], hoanglong: Enterprise, who: str, field: str, value: object
+) -> None:
     body: dict[str, Any] = {
         "ID": "TH-X-1",
         "TypeCode": "D",
@@ -121,13 +136,13 @@ def test_certificates_with_any_field_value(clients, hoanglong, who, field, value
         "/certificates/9223372036854775807",
     ],
 )
-def test_odd_reads_are_4xx(clients, path):  # type: ignore[no-untyped-def]
+def test_odd_reads_are_4xx(clients: dict[str, Client], path: str) -> None:
     for client in clients.values():
         resp = client.get(f"{URL}{path}")
         assert 400 <= resp.status_code < 500, (path, resp.status_code)
 
 
-def test_a_nul_character_in_a_filter_is_not_a_server_error(clients):  # type: ignore[no-untyped-def]
+def test_a_nul_character_in_a_filter_is_not_a_server_error(clients: dict[str, Client]) -> None:
     # PostgreSQL refuses NUL in text (422 from the API's handler); SQLite just finds nothing.
     for client in clients.values():
         assert client.get(f"{URL}/certificates?reference_number=%00").status_code < 500

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from haiquan.accounts.services import user_create
 from haiquan.accounts.tests.helpers import login
@@ -23,7 +24,7 @@ from haiquan.tariff.models import HsLine, MeasureLine
 pytestmark = pytest.mark.django_db
 
 
-def test_prefixes_cover_exactly_the_lines_listed():
+def test_prefixes_cover_exactly_the_lines_listed() -> None:
     all_codes = ["08101000", "08102000", "08109010", "08109092", "08109099", "08111000"]
     # every line of 0810 listed: the heading; two of 081090's three: the lines themselves
     assert prefixes_covering(
@@ -37,7 +38,9 @@ def test_prefixes_cover_exactly_the_lines_listed():
     assert prefixes_covering([], all_codes) == []
 
 
-def test_requirements_follow_the_measures_for_the_agencies_of_this_installation(plant_agency):
+def test_requirements_follow_the_measures_for_the_agencies_of_this_installation(
+    plant_agency: Agency,
+) -> None:
     first = requirements_from_measures()
     built = Requirement.objects.filter(measure="plant-quarantine")
     assert first.created == built.count() > 0
@@ -68,15 +71,15 @@ def test_requirements_follow_the_measures_for_the_agencies_of_this_installation(
 
 
 def test_the_requirements_table_is_read_once_per_process_then_only_its_token(
-    plant_agency, trade_agency, django_assert_num_queries
-):
+    plant_agency: Agency, trade_agency: Agency, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     from haiquan.core.revisions import revisions_bound
     from haiquan.singlewindow.services.requirements import REVISION_NAME, requirements_token
 
     requirements_from_measures()
     assert Requirement.objects.count() > 300
 
-    def needs_of(lines):  # type: ignore[no-untyped-def]
+    def needs_of(lines: list[tuple[int, str, str]]) -> dict[int, list[Requirement]]:
         return requirements_for_lines(
             flow="import", type_code="A11", lines=lines, on_day=date(2026, 6, 1)
         )
@@ -99,14 +102,16 @@ def test_the_requirements_table_is_read_once_per_process_then_only_its_token(
 
 
 @pytest.fixture
-def officer_client(db):
+def officer_client(db: None) -> Client:
     user = user_create(
         username="cc.measures", password="pw-measures-2026!", role="officer", office_codes=["20BD"]
     )
     return login(Client(), user)
 
 
-def test_the_measures_page_says_what_applies_to_a_line_and_why(plant_agency, officer_client):
+def test_the_measures_page_says_what_applies_to_a_line_and_why(
+    plant_agency: Agency, officer_client: Client
+) -> None:
     requirements_from_measures()
     found = measures_for_line(code="0810.90.92")
     keys = {m.measure.key: m for m in found.measures}
@@ -125,7 +130,7 @@ def test_the_measures_page_says_what_applies_to_a_line_and_why(plant_agency, off
     )
 
 
-def test_traders_do_not_see_the_measures_page(db):
+def test_traders_do_not_see_the_measures_page(db: None) -> None:
     user = user_create(username="dn.measures", password="pw-dn-2026!", role="declarant")
     client = Client()
     client.force_login(user)

@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from haiquan.accounts.models import User
 from haiquan.clearance import services as clearance
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
+from haiquan.clearance.tests.conftest import declaration_input, line
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
+from haiquan.refdata.models import Enterprise
 from haiquan.singlewindow import services
 from haiquan.singlewindow.choices import RequestState
 from haiquan.singlewindow.inputs import DocumentMessage, GoodsInput
-from haiquan.singlewindow.models import Document, Request
-
-from .conftest import declaration_input, line
+from haiquan.singlewindow.models import Document, Request, Requirement
 
 pytestmark = pytest.mark.django_db
 
 
-def register(actor, mst, quantity=Decimal("10000"), **kw) -> Declaration:  # type: ignore[no-untyped-def]
+def register(actor: User, mst: str, quantity: Decimal = Decimal("10000"), **kw: Any) -> Declaration:
     value = (quantity * Decimal("0.8")).quantize(Decimal("0.01"))
     lines = (line(quantity=quantity, value=value),)
     kw.setdefault("type_code", "E31")  # nothing to pay: only the single window can hold it
@@ -34,9 +36,9 @@ def register(actor, mst, quantity=Decimal("10000"), **kw) -> Declaration:  # typ
     )
 
 
-def message(mst: str, **kw) -> DocumentMessage:  # type: ignore[no-untyped-def]
+def message(mst: str, **kw: Any) -> DocumentMessage:
     today = timezone.localdate()
-    base = {
+    base: dict[str, Any] = {
         "message_id": "M1",
         "reference": "KDTV-2026-000123",
         "kind": "inspection",
@@ -53,8 +55,13 @@ def message(mst: str, **kw) -> DocumentMessage:  # type: ignore[no-untyped-def]
 
 class TestQuarantine:
     def test_a_line_needing_a_quarantine_result_waits_until_the_agency_posts_a_pass(
-        self, rates, declarant, hoanglong, quarantine_required, quarantine_officer
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        quarantine_required: Requirement,
+        quarantine_officer: User,
+    ) -> None:
         decl = register(declarant, hoanglong.mst)
         assert decl.status == Status.AWAITING_PAYMENT  # nothing due, held for the agency
         held = Event.objects.get(declaration_id=decl.pk, kind="declaration.clearance_held")
@@ -74,7 +81,8 @@ class TestQuarantine:
         assert decl.status == Status.CLEARED
         assert [d.number for d in answer.cleared] == [decl.number]
         req = Request.objects.get(declaration=decl)
-        assert req.state == RequestState.SATISFIED and req.goods.document == answer.document
+        assert req.state == RequestState.SATISFIED
+        assert req.goods is not None and req.goods.document == answer.document
         answered = Event.objects.get(declaration_id=decl.pk, kind="singlewindow.answered")
         assert answered.party == "agency" and answered.actor == quarantine_officer
         kinds = list(
@@ -86,8 +94,13 @@ class TestQuarantine:
         assert kinds.index("singlewindow.answered") < kinds.index("declaration.cleared")
 
     def test_a_fail_blocks_clearance_with_the_agencys_reason(
-        self, rates, declarant, hoanglong, quarantine_required, quarantine_officer
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        quarantine_required: Requirement,
+        quarantine_officer: User,
+    ) -> None:
         decl = register(declarant, hoanglong.mst)
         services.document_message_receive(
             actor=quarantine_officer,
@@ -125,15 +138,25 @@ class TestQuarantine:
         assert answer.document.version == 2
 
     def test_a_result_posted_before_registration_is_linked_at_registration(
-        self, rates, declarant, hoanglong, quarantine_required, quarantine_officer
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        quarantine_required: Requirement,
+        quarantine_officer: User,
+    ) -> None:
         services.document_message_receive(actor=quarantine_officer, message=message(hoanglong.mst))
         decl = register(declarant, hoanglong.mst)
         assert decl.status == Status.CLEARED
 
     def test_revoking_the_result_holds_a_declaration_not_yet_cleared(
-        self, rates, declarant, hoanglong, quarantine_required, quarantine_officer
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        quarantine_required: Requirement,
+        quarantine_officer: User,
+    ) -> None:
         decl = register(declarant, hoanglong.mst, type_code="A11")  # duties to pay first
         services.document_message_receive(actor=quarantine_officer, message=message(hoanglong.mst))
         assert Request.objects.get(declaration=decl).state == RequestState.SATISFIED
@@ -148,8 +171,8 @@ class TestQuarantine:
         assert "needs a specialised-inspection result" in services.declaration_blockers(decl)[0]
 
     def test_goods_the_table_does_not_name_are_not_held(
-        self, rates, declarant, hoanglong, quarantine_required
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise, quarantine_required: Requirement
+    ) -> None:
         decl = clearance.declaration_register(
             actor=declarant,
             data=declaration_input(
@@ -173,8 +196,13 @@ class TestQuarantine:
 
 class TestPermitDrawdown:
     def test_a_permit_is_drawn_down_across_two_declarations_and_refuses_the_third(
-        self, rates, declarant, hoanglong, permit_required, licensing_officer
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        permit_required: Requirement,
+        licensing_officer: User,
+    ) -> None:
         services.document_message_receive(
             actor=licensing_officer,
             message=message(
@@ -216,8 +244,13 @@ class TestPermitDrawdown:
         assert services.goods_remaining(goods) == Decimal(0)
 
     def test_a_cancelled_declaration_gives_its_quantity_back(
-        self, rates, declarant, hoanglong, permit_required, licensing_officer
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        permit_required: Requirement,
+        licensing_officer: User,
+    ) -> None:
         services.document_message_receive(
             actor=licensing_officer,
             message=message(hoanglong.mst, reference="GP-1", kind="permit"),
@@ -229,8 +262,14 @@ class TestPermitDrawdown:
         assert services.goods_remaining(goods) == Decimal("10000")
 
     def test_another_enterprises_permit_does_not_count(
-        self, rates, declarant, hoanglong, other_enterprise, permit_required, licensing_officer
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        other_enterprise: Enterprise,
+        permit_required: Requirement,
+        licensing_officer: User,
+    ) -> None:
         services.document_message_receive(
             actor=licensing_officer,
             message=message(other_enterprise.mst, reference="GP-2", kind="permit"),
@@ -246,8 +285,14 @@ class TestBadMessages:
         return {e.field: e.code for e in exc.errors}
 
     def test_unknown_declaration_and_holder_mismatch(
-        self, rates, declarant, hoanglong, other_enterprise, quarantine_required, quarantine_officer
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        other_enterprise: Enterprise,
+        quarantine_required: Requirement,
+        quarantine_officer: User,
+    ) -> None:
         decl = register(declarant, hoanglong.mst)
         with pytest.raises(ValidationFailed) as exc:
             services.document_message_receive(
@@ -263,7 +308,9 @@ class TestBadMessages:
         assert self.fields(exc.value) == {"holder_mst": "holder-mismatch"}
         assert not Document.objects.exists()
 
-    def test_a_replay_changes_nothing_and_says_so(self, hoanglong, quarantine_officer):
+    def test_a_replay_changes_nothing_and_says_so(
+        self, hoanglong: Enterprise, quarantine_officer: User
+    ) -> None:
         services.document_message_receive(actor=quarantine_officer, message=message(hoanglong.mst))
         events = Event.objects.count()
         with pytest.raises(Conflict) as exc:
@@ -279,11 +326,15 @@ class TestBadMessages:
         assert exc.value.code == "message-id-reused"
         assert Event.objects.count() == events and Document.objects.count() == 1
 
-    def test_only_agency_users_send(self, declarant, hoanglong, quarantine_officer):
+    def test_only_agency_users_send(
+        self, declarant: User, hoanglong: Enterprise, quarantine_officer: User
+    ) -> None:
         with pytest.raises(Forbidden):
             services.document_message_receive(actor=declarant, message=message(hoanglong.mst))
 
-    def test_every_content_problem_at_once(self, hoanglong, quarantine_officer):
+    def test_every_content_problem_at_once(
+        self, hoanglong: Enterprise, quarantine_officer: User
+    ) -> None:
         with pytest.raises(ValidationFailed) as exc:
             services.document_message_receive(
                 actor=quarantine_officer,
@@ -306,8 +357,13 @@ class TestBadMessages:
 
 class TestAmendment:
     def test_an_amended_quantity_is_drawn_again(
-        self, rates, declarant, hoanglong, permit_required, licensing_officer
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        permit_required: Requirement,
+        licensing_officer: User,
+    ) -> None:
         services.document_message_receive(
             actor=licensing_officer,
             message=message(
@@ -339,9 +395,15 @@ class TestAmendment:
     permit=st.integers(min_value=1, max_value=50),
     wanted=st.lists(st.integers(min_value=1, max_value=30), min_size=1, max_size=4),
 )
-def test_a_permit_is_never_overdrawn(  # type: ignore[no-untyped-def]
-    rates, declarant, hoanglong, permit_required, licensing_officer, permit, wanted
-):
+def test_a_permit_is_never_overdrawn(
+    rates: None,
+    declarant: User,
+    hoanglong: Enterprise,
+    permit_required: Requirement,
+    licensing_officer: User,
+    permit: int,
+    wanted: list[int],
+) -> None:
     """Whatever the permit's quantity and the declarations' quantities (in tonnes, declared in kg), each one is
     linked exactly when what is left covers it, and the draws never exceed the permit."""
     from django.db import transaction

@@ -10,22 +10,32 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services as clearance
 from haiquan.clearance.choices import Status
-from haiquan.singlewindow.models import Document, Requirement
-
-from .conftest import declaration_input
+from haiquan.clearance.models import Declaration
+from haiquan.clearance.tests.conftest import declaration_input
+from haiquan.refdata.models import Enterprise
+from haiquan.singlewindow.models import Agency, Document, PartnerEndpoint, Requirement
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def held(rates, declarant, hoanglong, quarantine_required):  # type: ignore[no-untyped-def]
+def held(
+    rates: None, declarant: User, hoanglong: Enterprise, quarantine_required: Requirement
+) -> Declaration:
     return clearance.declaration_register(
         actor=declarant, data=declaration_input(hoanglong.mst, type_code="E31")
     )
+
+
+def number_of(declaration: Declaration) -> str:
+    """The number of a registered declaration (the model allows none for a draft)."""
+    assert declaration.number is not None
+    return declaration.number
 
 
 def result_form(mst: str, number: str, **kw: str) -> dict[str, str]:
@@ -55,12 +65,14 @@ def result_form(mst: str, number: str, **kw: str) -> dict[str, str]:
 
 
 def test_the_agency_files_a_pass_on_its_page_and_the_declaration_clears(
-    held, hoanglong, quarantine_officer
-):
+    held: Declaration, hoanglong: Enterprise, quarantine_officer: User
+) -> None:
     page = login(Client(), quarantine_officer)
     home = page.get(reverse("singlewindow:home"))
-    assert home.status_code == 200 and held.number in home.content.decode()
-    resp = page.post(reverse("singlewindow:document_new"), result_form(hoanglong.mst, held.number))
+    assert home.status_code == 200 and number_of(held) in home.content.decode()
+    resp = page.post(
+        reverse("singlewindow:document_new"), result_form(hoanglong.mst, number_of(held))
+    )
     doc = Document.objects.get()
     assert resp.status_code == 302 and resp["Location"] == reverse(
         "singlewindow:document_detail", args=[doc.pk]
@@ -69,18 +81,22 @@ def test_the_agency_files_a_pass_on_its_page_and_the_declaration_clears(
     assert held.status == Status.CLEARED
 
 
-def test_a_bad_quantity_is_shown_next_to_its_field(held, hoanglong, quarantine_officer):
+def test_a_bad_quantity_is_shown_next_to_its_field(
+    held: Declaration, hoanglong: Enterprise, quarantine_officer: User
+) -> None:
     page = login(Client(), quarantine_officer)
     resp = page.post(
         reverse("singlewindow:document_new"),
-        result_form(hoanglong.mst, held.number, **{"goods-0-unit": "BASKET"}),
+        result_form(hoanglong.mst, number_of(held), **{"goods-0-unit": "BASKET"}),
     )
     assert resp.status_code == 200
     assert "&#x27;BASKET&#x27; is not a unit code" in resp.content.decode()
     assert not Document.objects.exists()
 
 
-def test_the_trader_sees_what_holds_the_declaration(held, declarant, other_declarant):
+def test_the_trader_sees_what_holds_the_declaration(
+    held: Declaration, declarant: User, other_declarant: User
+) -> None:
     page = login(Client(), declarant)
     resp = page.get(reverse("singlewindow:declaration", args=[held.pk]))
     text = resp.content.decode()
@@ -91,10 +107,10 @@ def test_the_trader_sees_what_holds_the_declaration(held, declarant, other_decla
     assert other.get(reverse("singlewindow:declaration", args=[held.pk])).status_code == 404
 
 
-def test_the_officer_sees_the_requests_of_the_office(held, officer):
+def test_the_officer_sees_the_requests_of_the_office(held: Declaration, officer: User) -> None:
     page = login(Client(), officer)
     resp = page.get(reverse("singlewindow:home") + "?state=waiting")
-    assert resp.status_code == 200 and held.number in resp.content.decode()
+    assert resp.status_code == 200 and number_of(held) in resp.content.decode()
     resp = page.get(reverse("singlewindow:declaration", args=[held.pk]))
     assert resp.status_code == 200 and "Giấy chứng nhận kiểm dịch thực vật" in resp.content.decode()
     from haiquan.audit.models import AccessRecord
@@ -102,7 +118,9 @@ def test_the_officer_sees_the_requests_of_the_office(held, officer):
     assert AccessRecord.objects.filter(user=officer, subject_id=held.pk, part="detail").exists()
 
 
-def test_an_administrator_adds_a_requirement_on_the_page(plant_agency, declarant):
+def test_an_administrator_adds_a_requirement_on_the_page(
+    plant_agency: Agency, declarant: User
+) -> None:
     admin = user_create(username="admin.sw", password="pw-ad-2026!", role="admin")
     page = login(Client(), admin)
     form = {
@@ -125,12 +143,14 @@ def test_an_administrator_adds_a_requirement_on_the_page(plant_agency, declarant
     assert Requirement.objects.count() == 1
 
 
-def test_pages_need_a_login():
+def test_pages_need_a_login() -> None:
     resp = Client().get(reverse("singlewindow:home"))
     assert resp.status_code == 302 and "login" in resp["Location"]
 
 
-def test_e_co_pages_for_the_importer_and_the_gateway(rates, hoanglong, declarant, thai_endpoint):
+def test_e_co_pages_for_the_importer_and_the_gateway(
+    rates: None, hoanglong: Enterprise, declarant: User, thai_endpoint: PartnerEndpoint
+) -> None:
     from haiquan.singlewindow import asw
     from haiquan.singlewindow.tests.test_asw import eco
 
@@ -144,9 +164,11 @@ def test_e_co_pages_for_the_importer_and_the_gateway(rates, hoanglong, declarant
         assert page.get(reverse("singlewindow:home")).status_code == 200
 
 
-def test_the_document_page_and_its_revocation(held, hoanglong, quarantine_officer, declarant):
+def test_the_document_page_and_its_revocation(
+    held: Declaration, hoanglong: Enterprise, quarantine_officer: User, declarant: User
+) -> None:
     page = login(Client(), quarantine_officer)
-    page.post(reverse("singlewindow:document_new"), result_form(hoanglong.mst, held.number))
+    page.post(reverse("singlewindow:document_new"), result_form(hoanglong.mst, number_of(held)))
     doc = Document.objects.get()
     assert (
         "Revoke"

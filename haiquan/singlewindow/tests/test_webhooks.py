@@ -5,17 +5,21 @@ its endpoints are its own (another agency's or a trader's id is not found)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from django.test import Client
 
+from haiquan.accounts.models import User
 from haiquan.eventlog import kinds
 from haiquan.notifications import services as notifications
 from haiquan.notifications.dispatch import dispatch_once
 from haiquan.notifications.models import WebhookDelivery
 from haiquan.notifications.tests.servers import Receiver, verify
 from haiquan.notifications.tests.test_webhooks import deliver_until
+from haiquan.refdata.models import Enterprise
 from haiquan.singlewindow import services
+from haiquan.singlewindow.models import Requirement
 
 from .test_services import message, register
 
@@ -35,14 +39,14 @@ def kinds_of(receiver: Receiver) -> list[str]:
 
 
 def test_an_agency_system_hears_signed_of_what_it_was_asked_and_of_nothing_else(
-    rates,
-    declarant,
-    hoanglong,
-    quarantine_required,
-    quarantine_officer,
-    licensing_officer,
-    receivers,
-):
+    rates: None,
+    declarant: User,
+    hoanglong: Enterprise,
+    quarantine_required: Requirement,
+    quarantine_officer: User,
+    licensing_officer: User,
+    receivers: dict[str, Receiver],
+) -> None:
     dispatch_once()  # the worker tells from now on
     plant, receivers["plant"].secret = notifications.endpoint_register(
         actor=quarantine_officer, agency_code="BVTV-KD", url=receivers["plant"].url
@@ -83,8 +87,12 @@ def test_an_agency_system_hears_signed_of_what_it_was_asked_and_of_nothing_else(
 
 
 def test_an_agency_endpoint_is_its_own(
-    declarant, hoanglong, quarantine_officer, licensing_officer, as_system
-):
+    declarant: User,
+    hoanglong: Enterprise,
+    quarantine_officer: User,
+    licensing_officer: User,
+    as_system: Callable[[User], Client],
+) -> None:
     plant, _secret = notifications.endpoint_register(
         actor=quarantine_officer, agency_code="BVTV-KD", url="http://127.0.0.1:9/hooks"
     )

@@ -9,8 +9,9 @@ Evaluation is by time, as the model is used: train on what was registered before
 for the lines registered from that day on, and count how often the final code is the first
 suggestion (top-1) or among the five (top-5).
 
-The history is clearance's (and online services') data, read here at training time only, by
-the `hs-assistant` command; nothing on a request reads it.
+The history is clearance's (and online services') data, which those apps give through the
+sources they register (`sources.py`), read at training time only, by the `hs-assistant`
+command; nothing on a request reads it.
 """
 
 from __future__ import annotations
@@ -31,85 +32,16 @@ from ..models import ClassifierVersion
 from ..services import tariff_changed
 from . import assistant_cache_clear, examples_encode
 from .model import Assistant, Example, HistoryIndex, example_text
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """One past goods line: what was written, the code it ended under, when."""
-
-    description: str
-    code: str
-    declared_code: str
-    registered_at: datetime | None
-    checked: bool = False
-    corrected: bool = False
+from .sources import Case, cases_from_sources
 
 
 def history_cases(
     *, since: datetime | None = None, until: datetime | None = None, batch: int = 20_000
 ) -> Iterator[Case]:
-    """Every registered, not cancelled declaration's goods lines in [since, until), oldest
-    first, with the code first declared where an officer corrected it; then the HS advance
-    rulings issued in that period."""
-    from haiquan.clearance.choices import Status
-    from haiquan.clearance.models import CheckResult, DeclarationLine, DeclarationVersion
-
-    lines = DeclarationLine.objects.filter(declaration__registered_at__isnull=False).exclude(
-        declaration__status=Status.CANCELLED
-    )
-    checks = CheckResult.objects.all()
-    if since is not None:
-        lines = lines.filter(declaration__registered_at__gte=since)
-        checks = checks.filter(declaration__registered_at__gte=since)
-    if until is not None:
-        lines = lines.filter(declaration__registered_at__lt=until)
-        checks = checks.filter(declaration__registered_at__lt=until)
-    checked: set[int] = set()
-    corrected: dict[int, set[int]] = {}
-    for declaration_id, corrections in checks.values_list("declaration_id", "corrections"):
-        checked.add(declaration_id)
-        for c in corrections or ():
-            if c.get("hs_code"):
-                corrected.setdefault(declaration_id, set()).add(int(c["line_no"]))
-    declared: dict[tuple[int, int], str] = {}
-    if corrected:
-        versions = DeclarationVersion.objects.filter(
-            declaration_id__in=list(corrected), number=1
-        ).values_list("declaration_id", "content")
-        for declaration_id, content in versions.iterator(chunk_size=1000):
-            for i, ln in enumerate((content or {}).get("lines", ()), start=1):
-                if i in corrected[declaration_id]:
-                    declared[(declaration_id, i)] = str(ln.get("hs_code", ""))
-    rows = lines.order_by("declaration__registered_at", "declaration_id", "line_no").values_list(
-        "declaration_id", "line_no", "description", "hs_code", "declaration__registered_at"
-    )
-    for declaration_id, line_no, description, code, registered_at in rows.iterator(
-        chunk_size=batch
-    ):
-        was = declared.get((declaration_id, line_no), "")
-        yield Case(
-            description=description,
-            code=code,
-            declared_code=was if was and was != code else "",
-            registered_at=registered_at,
-            checked=declaration_id in checked,
-            corrected=line_no in corrected.get(declaration_id, ()),
-        )
-    yield from _ruling_cases(since, until)
-
-
-def _ruling_cases(since: datetime | None, until: datetime | None) -> Iterator[Case]:
-    from haiquan.eservices.models import AdvanceRuling
-
-    rulings = AdvanceRuling.objects.exclude(hs_code="").filter(revoked_at__isnull=True)
-    if since is not None:
-        rulings = rulings.filter(issued_at__gte=since)
-    if until is not None:
-        rulings = rulings.filter(issued_at__lt=until)
-    for description, code, issued_at in rulings.values_list(
-        "goods_description", "hs_code", "issued_at"
-    ):
-        yield Case(description, code, "", issued_at, checked=True, corrected=True)
+    """The classified goods of [since, until) from every registered source (`sources.py`):
+    registered, not cancelled declarations' goods lines, oldest first, with the code first
+    declared where an officer corrected it; then the HS advance rulings issued in that period."""
+    return cases_from_sources(since, until, batch)
 
 
 def examples_from(cases: Iterable[Case]) -> tuple[list[Example], int]:

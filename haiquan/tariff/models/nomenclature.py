@@ -185,6 +185,13 @@ class HsLine(models.Model):
         """What the line covers, read with its parents: "Heading › subheading › line"."""
         return " › ".join(p for p in (self.context, self.description) if p)
 
+    @property
+    def description_under_heading(self) -> str:
+        """The line read with its subheadings but not the heading's (often long) text, for a
+        short list of lines of one heading: "Dryers › Spray dryers › Other"."""
+        parents = [p for p in self.context.split(" › ") if p][1:]
+        return " › ".join([*parents, self.description])
+
 
 def hs_search_text(
     description_vi: str, description_en: str, context_vi: str = "", context_en: str = ""

@@ -101,7 +101,7 @@ def test_the_advance_ruling_form_takes_every_line_of_the_tariff():
     assert cleaned["proposed_hs_code"] == "84193930"
     assert cleaned["proposed_hs_code_as_written"] == "84193911"
     with translation.override("en"):
-        assert form_hs_notes(spec, cleaned) == [
+        assert [str(n) for n in form_hs_notes(spec, cleaned)] == [
             "8419.39.11 (AHTN 2017) is now 8419.39.30 in the tariff in force (AHTN 2022): the "
             "code was converted. Check that the line describes the goods."
         ]
@@ -109,9 +109,17 @@ def test_the_advance_ruling_form_takes_every_line_of_the_tariff():
     # ... but only for the line the code became.
     moved = {**cleaned, "proposed_hs_code": "84193990"}
     assert "proposed_hs_code_as_written" not in form_data_clean(spec, moved)
-    # A code divided between several lines: refused naming them (spray dryers are 8419.33).
+    # A code divided between several lines is a legitimate proposal: customs rules the line
+    # (spray dryers are 8419.33 today). Kept as written; the lines named with their texts.
+    divided = form_data_clean(spec, {**data, "proposed_hs_code": "8419.39.19"})
+    assert divided["proposed_hs_code"] == "84193919"
+    assert "proposed_hs_code_as_written" not in divided
+    (note,) = form_hs_notes(spec, divided)
+    assert note.divided is not None
+    assert [ln.code for ln in note.divided.lines] == ["84193390", "84193990"]
+    # A plain HS field (the goods of an origin ruling) still refuses it, naming the lines.
+    origin_spec = form_spec(Procedure.objects.get(code="origin-ruling"))
     with pytest.raises(ValidationFailed) as exc:
-        form_data_clean(spec, {**data, "proposed_hs_code": "84193919"})
-    (problem,) = exc.value.errors
-    assert problem.field == "data.proposed_hs_code"
+        form_data_clean(origin_spec, {"hs_code": "84193919"}, prefix="data")
+    problem = next(p for p in exc.value.errors if p.field == "data.hs_code")
     assert "8419.33.90" in str(problem.problem) and "8419.39.90" in str(problem.problem)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from haiquan.timerelease.facts import (
@@ -131,6 +131,7 @@ KINDS = st.sampled_from(
 PARTIES = st.sampled_from(["customs", "trader", "agency", "movement", "bank", "system"])
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)  # a shared machine
 @given(
     st.lists(st.tuples(st.integers(0, 10**6), KINDS, PARTIES), max_size=12),
     st.integers(0, 10**6),

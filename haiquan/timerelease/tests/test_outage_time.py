@@ -4,16 +4,22 @@ party's time, and the parties still add up to the whole."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from haiquan.accounts.services import user_create
+from haiquan.accounts.tests.helpers import login
 from haiquan.outage.services import outage_declare
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 from haiquan.timerelease.facts import (
@@ -25,6 +31,7 @@ from haiquan.timerelease.facts import (
 )
 from haiquan.timerelease.reports import filters_build, report
 from haiquan.timerelease.services import timerelease_refresh
+from haiquan.timerelease.views import _dashboard_context
 
 from .builders import REGISTER, consignment
 
@@ -78,7 +85,9 @@ def people(db: Any, store_root: Path) -> dict[str, Any]:
     }
 
 
-def test_the_report_shows_the_outage_time_apart_once_the_outage_is_declared(people) -> None:
+def two_consignments(people: dict[str, Any]) -> datetime:
+    """Two consignments registered two days ago, released after 4 h, at Móng Cái and at Sóng
+    Thần; their facts built. Returns when they were registered."""
     start = (timezone.now() - timedelta(days=2)).replace(microsecond=0)
     kw = {"filer": people["filer"], "enterprise": people["firm"]}
     # Móng Cái: registered, cleared after 3 h, released after 4 h.
@@ -94,12 +103,11 @@ def test_the_report_shows_the_outage_time_apart_once_the_outage_is_declared(peop
         (4 * H, "declaration.released", "movement"),
     )
     timerelease_refresh(full=True)
-    day = timezone.localdate(start)
-    filters = filters_build(user=people["analyst"], date_from=day, date_to=day, flow="import")
-    before = report(filters, timezone.now())["current"]
-    assert before["consignments"] == 2 and before["outage"]["seconds"] == 0
+    return start
 
-    # Declared afterwards: from 1 h to 2 h 30 min after registration, at Móng Cái.
+
+def an_outage_at_mong_cai(people: dict[str, Any], start: datetime) -> None:
+    """Declared afterwards: from 1 h to 2 h 30 min after registration, at Móng Cái."""
     outage_declare(
         actor=people["admin"],
         office_code="20BD",
@@ -107,6 +115,16 @@ def test_the_report_shows_the_outage_time_apart_once_the_outage_is_declared(peop
         ends_at=start + timedelta(hours=2, minutes=30),
         reason="Mất kết nối VNACCS",
     )
+
+
+def test_the_report_shows_the_outage_time_apart_once_the_outage_is_declared(people) -> None:
+    start = two_consignments(people)
+    day = timezone.localdate(start)
+    filters = filters_build(user=people["analyst"], date_from=day, date_to=day, flow="import")
+    before = report(filters, timezone.now())["current"]
+    assert before["consignments"] == 2 and before["outage"]["seconds"] == 0
+
+    an_outage_at_mong_cai(people, start)
     assert timerelease_refresh().full is False  # the incremental refresh looks again
     after = report(filters, timezone.now())["current"]
     outage = after["outage"]
@@ -115,3 +133,71 @@ def test_the_report_shows_the_outage_time_apart_once_the_outage_is_declared(peop
     assert outage["mean_without_s"] == (8 - 1.5) * H / 2
     assert after["mean_s"] == 4 * H  # the normal figures are unchanged
     assert sum(b["seconds"] for b in after["buckets"]) == 8 * H
+
+
+def period_of(start: datetime) -> dict[str, str]:
+    day = timezone.localdate(start).isoformat()
+    return {"date_from": day, "date_to": day, "flow": "import"}
+
+
+def summary_row(sheet: Any, label: str) -> list[Any]:
+    (row,) = [r for r in sheet.iter_rows(values_only=True) if r[0] == label]
+    return list(row[1:])
+
+
+def test_the_exports_show_the_outage_time_apart_as_the_page_does(people) -> None:
+    start = two_consignments(people)
+    an_outage_at_mong_cai(people, start)
+    timerelease_refresh()
+    client = login(Client(HTTP_ACCEPT_LANGUAGE="en"), people["analyst"])
+    page = client.get("/time-release/", period_of(start)).content.decode()
+    assert "Time inside declared outages" in page and "1 h 30 min 00 s" in page
+    assert "3 h 15 min 00 s" in page  # the mean without the outages: (8 h − 1 h 30) / 2
+
+    # CSV (the breakdown): each office's time inside the outages, in hours and as a share.
+    got = client.get("/time-release/export.csv", {**period_of(start), "by": "office"})
+    assert got.status_code == 200
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    header, offices = rows[0], rows[1:]
+    assert header[-2:] == [
+        "Time inside declared outages (hours)",
+        "Share of the time inside declared outages (%)",
+    ]
+    assert sorted((float(r[-2]), float(r[-1])) for r in offices) == [(0.0, 0.0), (1.5, 37.5)]
+
+    # XLSX: the summary's rows as the page's figures, and the breakdown's columns as the CSV's.
+    got = client.get("/time-release/export.xlsx", {**period_of(start), "by": "office"})
+    book = load_workbook(io.BytesIO(got.content))
+    summary = book["Summary"]
+    now = summary_row(summary, "Time inside declared outages (apart: not a party's time)")
+    assert now[0] == "1 h 30 min 00 s"
+    assert summary_row(summary, "Time inside declared outages (hours)")[0] == 1.5
+    assert summary_row(summary, "Share of the time inside declared outages (%)")[0] == 18.75
+    assert summary_row(summary, "Consignments with time inside declared outages")[0] == 1
+    assert summary_row(summary, "Mean time without the outages")[0] == "3 h 15 min 00 s"
+    assert summary_row(summary, "Mean time without the outages (hours)")[0] == 3.25
+    table = list(book["Breakdown"].iter_rows(values_only=True))
+    assert list(table[0][-2:]) == header[-2:]
+    assert sorted((r[-2], r[-1]) for r in table[1:]) == [(0.0, 0.0), (1.5, 37.5)]
+
+    # PDF: the printed page, made from the same figures (503 where weasyprint cannot run).
+    got = client.get("/time-release/report.pdf", period_of(start))
+    assert got.status_code in (200, 503)
+    if got.status_code == 200:
+        assert got.content.startswith(b"%PDF")
+    request = RequestFactory(HTTP_ACCEPT_LANGUAGE="en").get("/time-release/report.pdf")
+    request.user = people["analyst"]
+    filters = filters_build(
+        user=people["analyst"],
+        date_from=timezone.localdate(start),
+        date_to=timezone.localdate(start),
+        flow="import",
+    )
+    with translation.override("en"):
+        printed = render_to_string(
+            "timerelease/print.html",
+            _dashboard_context(request, filters, "office"),
+            request=request,
+        )
+    assert 'data-testid="outage-time"' in printed and "1 h 30 min 00 s" in printed
+    assert 'data-testid="mean-without-outage"' in printed and "3 h 15 min 00 s" in printed

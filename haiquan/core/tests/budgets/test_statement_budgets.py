@@ -144,7 +144,11 @@ def test_the_number_is_taken_last(rates, declarant, hoanglong, api):
     assert tuple(s.split()[0] for s in after) == AFTER_THE_NUMBER, after
     assert 'UPDATE "clearance_declaration" SET "number"' in after[2]
     assert 'INSERT INTO "eventlog_event"' in after[3]
-    assert resp.json()["number"] in after[2]
+    if connection.vendor == "postgresql":
+        # Bound on the server (haiquan.core.prepared): the values travel apart from the SQL.
+        assert '"number" = $1' in after[2], after[2]
+    else:
+        assert resp.json()["number"] in after[2]
 
 
 def test_a_budget_fails_when_a_statement_is_added(rates, declarant, hoanglong, api):
@@ -170,7 +174,8 @@ def test_a_budget_fails_when_a_statement_is_added(rates, declarant, hoanglong, a
         declaration_written_observer_unregister(one_more_read)
     message = str(failed.value)
     assert f"{FILING + 1} SQL statements, budget {FILING}" in message
-    assert 'SELECT 1 AS "a" FROM "clearance_declaration"' in message
+    # `SELECT 1 AS "a"`, or `SELECT $1 AS "a"` where the filing binds on the server.
+    assert 'AS "a" FROM "clearance_declaration" WHERE "clearance_declaration"."id" =' in message
 
 
 # --- A bank's payment confirmation ---------------------------------------------------------------
