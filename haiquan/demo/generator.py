@@ -409,7 +409,10 @@ class _ChunkRunner:
     def open(self) -> None:
         if not self.opened:
             self.opened = True
-            if not getattr(self.composer.writer, "own_transaction", False):
+            writer = self.composer.writer
+            if isinstance(writer, ProcessWriter):
+                writer.begin()  # the process holds the write lock before the counters are read
+            else:
                 self.atomic = transaction.atomic()
                 self.atomic.__enter__()
             self.composer.begin_chunk()

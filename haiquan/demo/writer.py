@@ -186,14 +186,13 @@ class WriterFailed(Exception):
 class ProcessWriter:
     """Rows written by a forked process on its own connection to the same SQLite file.
 
+    `begin()` opens the generator's chunk there (the process then holds SQLite's write lock);
     `submit(batch)` and `execute(sql, params)` are sent in order; `drain()` commits what was
-    sent as one transaction (the generator's chunk) and raises what the process met;
+    sent as one transaction (the chunk) and raises what the process met;
     `discard()` rolls it back. The pipe holds little, so the generator waits when it is two
     batches ahead: memory stays bounded. Use as a context manager around the run, outside any
     transaction of the caller (the process's transactions are its own): `available()` says
     whether it can be used here."""
-
-    own_transaction = True  # the generator opens no transaction of its own meanwhile
 
     @staticmethod
     def available(connection: BaseDatabaseWrapper) -> bool:
@@ -230,6 +229,13 @@ class ProcessWriter:
             self._process.join()
         assert self._pipe is not None
         self._pipe.close()
+
+    def begin(self) -> None:
+        """Open the chunk's transaction in the process and wait until it holds SQLite's write
+        lock: what this process reads next (the counters) no other writer can move meanwhile."""
+        error = self._ask("begin")
+        if error is not None:
+            raise error
 
     def submit(self, batch: Batch) -> None:
         self._send(("rows", batch))
@@ -302,6 +308,16 @@ def _process_main(pipe: Connection) -> None:
                     if atomic is not None:
                         atomic.__exit__(*sys.exc_info())
                         atomic = None
+                continue
+            if what == "begin":
+                if error is None and atomic is None:
+                    try:  # BEGIN IMMEDIATE (the settings' transaction mode): the write lock now
+                        atomic = transaction.atomic()
+                        atomic.__enter__()
+                    except BaseException:
+                        error, atomic = traceback.format_exc(), None
+                pipe.send(("ok",) if error is None else ("failed", error))
+                error = None
                 continue
             # "commit" or "rollback"
             if atomic is not None:

@@ -108,6 +108,28 @@ from haiquan.demo.generator import demo_generate
 from haiquan.demo.tests.test_determinism import _fingerprint
 
 mode = sys.argv[1]
+if mode == "lock":
+    import sqlite3
+    from django.db import connection
+    from haiquan.demo.writer import ProcessWriter
+
+    def other_writer_blocked():
+        other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            return str(exc)
+        other.rollback()
+        return ""
+    seen = []
+    with ProcessWriter() as process:
+        seen.append(other_writer_blocked())
+        process.begin()
+        seen.append(other_writer_blocked())
+        process.drain()
+        seen.append(other_writer_blocked())
+    print(json.dumps({"blocked": seen}))
+    sys.exit(0)
 if mode == "broken":
     from haiquan.demo import writer
 
@@ -180,6 +202,12 @@ def test_a_writing_process_writes_the_same_history_into_an_sqlite_file(tmp_path)
     inline = _in_a_file(tmp_path / "inline.sqlite3", "inline")
     for key in inline:
         assert by_process[key] == inline[key], key
+
+    # The chunk's transaction holds SQLite's write lock from `begin`, before the generator reads
+    # the number counters: no registration can take a number in between.
+    assert _in_a_file(tmp_path / "inline.sqlite3", "lock") == {
+        "blocked": ["", "database is locked", ""]
+    }
 
     broken = _in_a_file(tmp_path / "broken.sqlite3", "broken")
     assert broken["failed"].startswith("WriterFailed")
