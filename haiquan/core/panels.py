@@ -2,7 +2,7 @@
 declaration, say), without the page's app importing that app: the same plug-in shape as
 `core.links`, for content rather than links.
 
-An app registers a provider for a slot (`"declaration.payment"`) in its `AppConfig.ready()`:
+An app registers a provider for a slot (`DECLARATION_PAYMENT`) in its `AppConfig.ready()`:
 given the viewer and the object, it answers a `Panel` (a template of its own and what it
 shows) or None. The page asks `object_panels_for(slot, user, obj)` and includes each panel's
 template with its `data`; what the viewer may see is the provider's to decide.
@@ -22,6 +22,9 @@ class Panel:
 
 
 PanelProvider = Callable[[Any, Any], Panel | None]
+
+# The slots pages offer (a colon, so that no slot reads as an event kind).
+DECLARATION_PAYMENT = "declaration:payment"  # the declaration page's duties and payment panel
 
 _providers: dict[str, list[PanelProvider]] = {}
 

@@ -12,9 +12,9 @@ class PaymentsConfig(AppConfig):
 
         settler_register(DutySettler())
 
-        from haiquan.core.panels import object_panel_provider_register
+        from haiquan.core.panels import DECLARATION_PAYMENT, object_panel_provider_register
 
         from .panels import declaration_receipts_panel
 
         # The declaration page's payment panel lists the receipts issued for it.
-        object_panel_provider_register("declaration.payment", declaration_receipts_panel)
+        object_panel_provider_register(DECLARATION_PAYMENT, declaration_receipts_panel)

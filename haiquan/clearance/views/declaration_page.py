@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from haiquan.accounts.choices import Role
 from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
-from haiquan.core.panels import object_panels_for
+from haiquan.core.panels import DECLARATION_PAYMENT, object_panels_for
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.core.web import pdf_page, problems_onto, role_required, user_of
 from haiquan.eventlog.selectors import events_for_declaration
@@ -112,7 +112,7 @@ def declaration_context(
         "versions": list(declaration.versions.select_related("created_by").order_by("number")),
         "checks": checks,
         # What other apps show in the payment panel (payments: the receipts).
-        "payment_panels": object_panels_for("declaration.payment", user, declaration),
+        "payment_panels": object_panels_for(DECLARATION_PAYMENT, user, declaration),
         "blockers": blockers,
         "progress": declaration_progress(
             declaration, pending=pending, last_check=discrepancy, blockers=blockers
