@@ -59,3 +59,17 @@ def revision_token(name: str) -> str | None:
     if tokens is None:
         return None
     return tokens.get(name)
+
+
+def revision_token_read(name: str) -> str:
+    """The token `name`: the one read with the others at the start of the current operation, or
+    else read now through its registered SQL expression ("" while it has no row)."""
+    bound = revision_token(name)
+    if bound is not None:
+        return bound
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {_sources[name]}")  # registered by the apps, never from input
+        row = cur.fetchone()
+    return str(row[0]) if row and row[0] else ""

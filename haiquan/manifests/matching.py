@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db import connection
 from django.db.models import Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from haiquan.clearance.choices import Status, TransportMode
 from haiquan.clearance.hooks import written_declaration_is_new
 from haiquan.core.problems import FieldProblem, ValidationFailed
-from haiquan.core.revisions import revision_token
+from haiquan.core.revisions import revision_token_read
 from haiquan.refdata.choices import Flow
 
 from .choices import HoldKind, VoyageDirection
@@ -64,13 +63,7 @@ _offices_lock = threading.Lock()
 
 
 def _voyages_token() -> str:
-    bound = revision_token(REVISION_NAME)
-    if bound is not None:
-        return bound
-    with connection.cursor() as cur:
-        cur.execute(REVISION_SQL)
-        row = cur.fetchone()
-    return str(row[0]) if row and row[0] else ""
+    return revision_token_read(REVISION_NAME)
 
 
 def manifested_offices() -> ManifestedOffices:

@@ -10,12 +10,12 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.models import User
 from haiquan.core.problems import FieldProblem, ValidationFailed
-from haiquan.core.revisions import revision_token
+from haiquan.core.revisions import revision_token_read
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.kinds import EventKind
@@ -61,13 +61,7 @@ _table_lock = threading.Lock()
 def requirements_token() -> str:
     """The requirements revision token: the one read with the registration's other tokens
     (haiquan.core.revisions) when there is one, else read now."""
-    bound = revision_token(REVISION_NAME)
-    if bound is not None:
-        return bound
-    with connection.cursor() as cur:
-        cur.execute(REVISION_SQL)
-        row = cur.fetchone()
-    return str(row[0]) if row and row[0] else ""
+    return revision_token_read(REVISION_NAME)
 
 
 def requirements_table() -> RequirementsTable:
