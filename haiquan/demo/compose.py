@@ -1,17 +1,22 @@
 """One synthetic declaration as the live workflow would have registered it, and the buffers
 its rows wait in until a chunk is written.
 
-`Composer.add` draws the consignment (`consignment`), assesses it with the tariff's real
-`compute_duties` (and, when a violation is planted, the truth too: `fraud`), takes the next
-number, asks the risk app's real `lane_decide` for the lane, then replays the declaration's
-life (`workflow`). `Composer.flush` writes the buffered rows (`writer`). Nothing here writes
-row by row.
+A declaration is made in two halves, each from a random stream of its own (`preparer.stream`).
+`Composer.prepare` makes what its number does not decide: it draws the consignment
+(`consignment`), assesses it with the tariff's real `compute_duties` (and, when a violation is
+planted, the truth too: `fraud`), asks the risk app's real `lane_decide_unnumbered` for the
+lane's profiles and score, and draws who files it and its documents. `Composer.register` takes
+the next number, completes the lane with the number's random draw (`lane_with_draw`), then
+replays the declaration's life (`workflow`). The first half can be made in another process
+(`preparer`); the second is made in time order. `Composer.flush` writes the buffered rows
+(`writer`). Nothing here writes row by row.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,8 +30,15 @@ from haiquan.core.bulkwrite import IdAllocator, write_rows
 from haiquan.core.i18n import later
 from haiquan.core.problems import ValidationFailed
 from haiquan.payments.models import ReceiptSequence
-from haiquan.risk.engine import DeclarationFacts, LineFacts, lane_decide
+from haiquan.risk.engine import (
+    DeclarationFacts,
+    LaneResult,
+    LineFacts,
+    lane_decide_unnumbered,
+    lane_with_draw,
+)
 from haiquan.tariff.duties import DeclarationDuties, DeclarationIn, LineIn, compute_duties
+from haiquan.tariff.snapshot import Tariff
 
 from . import consignment, fraud
 from .catalogue import Catalogue
@@ -178,12 +190,41 @@ class Composer:
     def add(
         self,
         rng: random.Random,
+        replay_rng: random.Random,
         *,
         firm: Firm,
         flow: str,
         office_code: str,
         registered_at: datetime,
     ) -> None:
+        """Prepare and register one declaration here (`prepare`, then `register`)."""
+        prepared = self.prepare(
+            rng, firm=firm, flow=flow, office_code=office_code, registered_at=registered_at
+        )
+        self.take(replay_rng, prepared)
+
+    def take(self, replay_rng: random.Random, prepared: Prepared | Skipped) -> None:
+        """Register a prepared declaration, or count the one that could not be."""
+        if isinstance(prepared, Skipped):
+            self.tally.skip(prepared.reason)
+        else:
+            self.register(replay_rng, prepared)
+
+    def prepare(
+        self,
+        rng: random.Random,
+        *,
+        firm: Firm,
+        flow: str,
+        office_code: str,
+        registered_at: datetime,
+    ) -> Prepared | Skipped:
+        """The half of a declaration that its number does not decide: the goods, the duties,
+        the planted violation, the lane's profiles and score, who files it and its documents.
+
+        It reads only what the run holds in memory (the tariff, the population, the pinned rule
+        set) and `rng`, so declarations can be prepared in another process, in any order, and
+        registered here in theirs (`generator._Preparer`)."""
         day = registered_at.astimezone(VN_TZ).date()
         office_id, office_path, office_kind = self.offices[office_code]
         type_code = weighted(
@@ -197,8 +238,7 @@ class Composer:
         try:
             rate, usd_rate = self.rate(currency, day), self.rate("USD", day)
         except LookupError as exc:
-            self.tally.skip(exc.args[0])
-            return
+            return Skipped(exc.args[0])
         setting = consignment.Setting(
             firm=firm,
             flow=flow,
@@ -212,45 +252,25 @@ class Composer:
         )
         lines = consignment.goods_lines(rng, setting, self.catalogue, self.claims)
         if not lines:
-            self.tally.skip(
+            return Skipped(
                 later(
                     gettext_noop("no goods of HS %(prefixes)s in force on %(day)s"),
                     prefixes=", ".join(GROUPS[group].hs_prefixes),
                     day=day.isoformat(),
                 )
             )
-            return
         value = sum((ln.value for ln in lines), Decimal(0))
         incoterm, freight, insurance = consignment.terms(rng, flow, mode, value)
-
-        def assess(these: list[fraud.Line]) -> DeclarationDuties:
-            """The duties of these lines at the registration day's rate (`compute_duties`)."""
-            return compute_duties(
-                DeclarationIn(
-                    flow=flow,
-                    duty_treatment=treatment,
-                    incoterm=incoterm,
-                    exchange_rate=rate,
-                    freight=freight,
-                    insurance=insurance,
-                    on_day=day,
-                    lines=[
-                        LineIn(
-                            hs_code=ln.code,
-                            origin=ln.origin,
-                            quantity=ln.quantity,
-                            unit=ln.unit,
-                            value=ln.value,
-                            preference=ln.preference,
-                            co_number=ln.co_number,
-                            co_date=ln.co_date,
-                        )
-                        for ln in these
-                    ],
-                ),
-                self.tariff,
-            )
-
+        assess = Assessor(
+            flow=flow,
+            treatment=treatment,
+            incoterm=incoterm,
+            rate=rate,
+            freight=freight,
+            insurance=insurance,
+            day=day,
+        )
+        assess.tariff = self.tariff
         assessing = lines
         try:
             true_duties = assess(lines)
@@ -260,41 +280,35 @@ class Composer:
             if plan and duties.total_vnd >= true_duties.total_vnd:  # it would not pay: honest
                 plan, declared, duties = None, lines, true_duties
         except ValidationFailed:
-            self.tally.skip(_Unassessable(assess, assessing))
-            return
+            return Skipped(_Unassessable(assess, assessing))
 
-        # Registration: the number is taken only now, so a skipped declaration leaves no gap.
-        self._serial[flow] += 1
-        number = number_format(flow, self._serial[flow])
-        result = lane_decide(
-            DeclarationFacts(
-                number=number,
-                flow=flow,
-                type_code=type_code,
-                office_code=office_code,
-                office_path=office_path,
-                enterprise_mst=firm.mst,
-                compliance_rank=firm.rank,
-                transport_mode=mode,
-                partner_country=country,
-                total_customs_value_vnd=duties.customs_value_vnd,
-                registered_at=registered_at,
-                lines=tuple(
-                    LineFacts(
-                        line_no=i + 1,
-                        hs_code=ln.code,
-                        origin=ln.origin,
-                        quantity=ln.quantity,
-                        unit=ln.unit,
-                        customs_value_vnd=d.customs_value_vnd,
-                        unit_price_vnd=(d.customs_value_vnd / ln.quantity).quantize(CENT),
-                        preference=ln.preference,
-                    )
-                    for i, (ln, d) in enumerate(zip(declared, duties.lines, strict=True))
-                ),
-            )
-        )
         broker, filer = self._filer(rng, firm)
+        facts = DeclarationFacts(
+            number="",
+            flow=flow,
+            type_code=type_code,
+            office_code=office_code,
+            office_path=office_path,
+            enterprise_mst=firm.mst,
+            compliance_rank=firm.rank,
+            transport_mode=mode,
+            partner_country=country,
+            total_customs_value_vnd=duties.customs_value_vnd,
+            registered_at=registered_at,
+            lines=tuple(
+                LineFacts(
+                    line_no=i + 1,
+                    hs_code=ln.code,
+                    origin=ln.origin,
+                    quantity=ln.quantity,
+                    unit=ln.unit,
+                    customs_value_vnd=d.customs_value_vnd,
+                    unit_price_vnd=(d.customs_value_vnd / ln.quantity).quantize(CENT),
+                    preference=ln.preference,
+                )
+                for i, (ln, d) in enumerate(zip(declared, duties.lines, strict=True))
+            ),
+        )
         lodged_at = registered_at - timedelta(seconds=rng.randint(1, 6))
         arrived_at, arrival_date = consignment.arrival(rng, flow, mode, lodged_at, registered_at)
         documents = Documents(
@@ -315,10 +329,8 @@ class Composer:
             containers=consignment.containers(rng, mode, group, lines, self.catalogue),
             exchange_rate=rate,
         )
-        filing = Filing(
-            id=self.ids["declaration"].next(),
-            number=number,
-            firm=firm,
+        return Prepared(
+            firm=firm.index,
             filer=filer,
             broker_id=broker,
             office_id=office_id,
@@ -333,9 +345,42 @@ class Composer:
             duties=duties,
             true_duties=true_duties,
             plan=plan,
-            result=result,
+            # The number's random draw reads only the office (`lane_with_draw`): the lines
+            # need not travel with the prepared declaration.
+            facts=replace(facts, lines=()),
+            unnumbered=lane_decide_unnumbered(facts),
             assess=assess,
             usd_rate=usd_rate,
+        )
+
+    def register(self, rng: random.Random, p: Prepared) -> None:
+        """Number a prepared declaration, complete its lane with the number's random draw, and
+        replay its life. Declarations are registered in time order: numbers have no gaps."""
+        self._serial[p.flow] += 1
+        number = number_format(p.flow, self._serial[p.flow])
+        result = lane_with_draw(p.unnumbered, replace(p.facts, number=number))
+        p.assess.tariff = self.tariff
+        filing = Filing(
+            id=self.ids["declaration"].next(),
+            number=number,
+            firm=self.population.firms[p.firm],
+            filer=p.filer,
+            broker_id=p.broker_id,
+            office_id=p.office_id,
+            flow=p.flow,
+            treatment=p.treatment,
+            registered_at=p.registered_at,
+            lodged_at=p.lodged_at,
+            arrived_at=p.arrived_at,
+            documents=p.documents,
+            lines=p.lines,
+            declared=p.declared,
+            duties=p.duties,
+            true_duties=p.true_duties,
+            plan=p.plan,
+            result=result,
+            assess=p.assess,
+            usd_rate=p.usd_rate,
         )
         Replay(self, rng, filing).run()
         self.buffered += 1
@@ -375,6 +420,85 @@ class Composer:
             day=day,
             atiga_form=atiga.co_form if atiga else None,
         )
+
+
+@dataclass
+class Assessor:
+    """The duties of a declaration's lines at its registration day's rate (`compute_duties`).
+    Picklable (a prepared declaration travels between processes): the tariff is set where it
+    is used, not carried."""
+
+    flow: str
+    treatment: str
+    incoterm: str
+    rate: Decimal
+    freight: Decimal
+    insurance: Decimal
+    day: date
+    tariff: Tariff | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "tariff": None}
+
+    def __call__(self, these: list[fraud.Line]) -> DeclarationDuties:
+        return compute_duties(
+            DeclarationIn(
+                flow=self.flow,
+                duty_treatment=self.treatment,
+                incoterm=self.incoterm,
+                exchange_rate=self.rate,
+                freight=self.freight,
+                insurance=self.insurance,
+                on_day=self.day,
+                lines=[
+                    LineIn(
+                        hs_code=ln.code,
+                        origin=ln.origin,
+                        quantity=ln.quantity,
+                        unit=ln.unit,
+                        value=ln.value,
+                        preference=ln.preference,
+                        co_number=ln.co_number,
+                        co_date=ln.co_date,
+                    )
+                    for ln in these
+                ],
+            ),
+            self.tariff,
+        )
+
+
+@dataclass
+class Prepared:
+    """What `Composer.prepare` made of a declaration: all but its number, the number's random
+    draw and its replay. The firm is its index in the population."""
+
+    firm: int
+    filer: tuple[int, str]
+    broker_id: int | None
+    office_id: int
+    flow: str
+    treatment: str
+    registered_at: datetime
+    lodged_at: datetime
+    arrived_at: datetime | None
+    documents: Documents
+    lines: list[fraud.Line]
+    declared: list[fraud.Line]
+    duties: DeclarationDuties
+    true_duties: DeclarationDuties
+    plan: fraud.Plan | None
+    facts: DeclarationFacts  # as the lane saw it, without its number and its lines
+    unnumbered: LaneResult  # the lane before the random draw
+    assess: Assessor
+    usd_rate: Decimal
+
+
+@dataclass
+class Skipped:
+    """A declaration that could not be made (no rate, no goods, not assessable), and why."""
+
+    reason: object
 
 
 class _Unassessable:

@@ -9,18 +9,20 @@ database give the same numbers and values.
 How a run goes: exchange rates for the period; the traders (`population`); then month by month
 the plan of who files what and when (`volumes`, `profiles`), day by day the declarations
 (`compose`: duties by the tariff's `compute_duties`, lanes by the risk app's `lane_decide`,
-checks, payments and events), written a chunk at a time in one transaction each (`writer`:
-COPY from a second thread on PostgreSQL, executemany from a forked process on an SQLite file,
-while the next rows are built). Every declaration gets a `SyntheticTruth` row (the ground truth for risk
-models). Numbers continue `NumberSequence`, which is moved on, so live registrations follow.
+checks, payments and events; their number-free half prepared in a forked process, `preparer`,
+while this one numbers and replays them in time order), written a chunk at a time in one
+transaction each (`writer`: COPY from a second thread on PostgreSQL, executemany from a forked
+process on an SQLite file, while the next rows are built). Every declaration gets a
+`SyntheticTruth` row (the ground truth for risk models). Numbers continue `NumberSequence`,
+which is moved on, so live registrations follow.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -37,9 +39,10 @@ from haiquan.tariff.snapshot import Tariff
 from . import volumes
 from .catalogue import Catalogue
 from .choices import DatasetMode
-from .compose import Composer
+from .compose import Composer, Prepared, Skipped
 from .models import DemoDataset
 from .population import Firm, Population, population_build, weighted
+from .preparer import ForkedDays, stream
 from .profiles import DEPARTMENTS
 from .rates import CURRENCIES, rate_walk
 from .report import GenerationReport
@@ -48,6 +51,8 @@ from .timeline import VN_TZ
 from .writer import BackgroundWriter, ProcessWriter
 
 Progress = Callable[[str], None]
+# One planned filing: when, at which office, by whom, import or export.
+Spec = tuple[datetime, str, Firm, str]
 Advance = Callable[[float], None]
 DEFAULT_CHUNK = 20_000
 RATES_AHEAD_DAYS = 7
@@ -101,6 +106,7 @@ def demo_generate(
     advance: Advance | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     threaded: bool | str | None = None,
+    prepare: bool | None = None,
 ) -> GenerationReport:
     """Generate the demo history: Quảng Ninh (about 5,000 declarations a month) and Bình Dương
     (about 10,000), `scale` times that, over `history_period(months, until)`.
@@ -122,6 +128,7 @@ def demo_generate(
         advance=advance,
         chunk_size=chunk_size,
         threaded=threaded,
+        prepare=prepare,
         parameters={"months": months, "until": until, "scale": scale},
     )
 
@@ -136,6 +143,7 @@ def national_generate(
     advance: Advance | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     threaded: bool | str | None = None,
+    prepare: bool | None = None,
 ) -> GenerationReport:
     """Generate exactly `declarations` declarations over the offices of the demo departments,
     spread over the period like real filings, with a population sized to the volume (about one
@@ -156,6 +164,7 @@ def national_generate(
         advance=advance,
         chunk_size=chunk_size,
         threaded=threaded,
+        prepare=prepare,
         parameters={"months": months, "until": until, "declarations": declarations},
     )
 
@@ -202,6 +211,7 @@ def _generate(
     parameters: dict[str, Any],
     advance: Advance | None = None,
     threaded: bool | str | None = None,
+    prepare: bool | None = None,
 ) -> GenerationReport:
     began = time.monotonic()
     say = progress or (lambda _msg: None)
@@ -285,33 +295,48 @@ def _generate(
         runner.advance = advance
         runner.expected = total or _expected_total(start, end, departments, offices) * scale
         composer.counters_ensure()
-        with ruleset_pinned(), _writer(composer, threaded):
-            try:
-                for month in volumes.month_starts(start.date(), end.date()):
-                    plan = _plan_month(
-                        seed=seed,
-                        mode=mode,
-                        month=month,
-                        population=population,
-                        offices=offices,
-                        departments=departments,
-                        scale=scale,
-                        total=total,
-                        start=start,
-                        end=end,
+
+        def schedule() -> Iterator[tuple[date, list[Spec]]]:
+            for month in volumes.month_starts(start.date(), end.date()):
+                yield from _plan_month(
+                    seed=seed,
+                    mode=mode,
+                    month=month,
+                    population=population,
+                    offices=offices,
+                    departments=departments,
+                    scale=scale,
+                    total=total,
+                    start=start,
+                    end=end,
+                )
+
+        def prepared_days() -> Iterator[list[Prepared | Skipped]]:
+            for day, specs in schedule():
+                yield [
+                    composer.prepare(
+                        stream("prepare", seed, mode, day, k),
+                        firm=firm,
+                        flow=flow,
+                        office_code=office_code,
+                        registered_at=registered_at,
                     )
-                    for day, specs in plan:
-                        day_rng = random.Random(f"{seed}:{mode}:compose:{day.isoformat()}")
-                        for registered_at, office_code, firm, flow in specs:
-                            runner.open()
-                            composer.add(
-                                day_rng,
-                                firm=firm,
-                                flow=flow,
-                                office_code=office_code,
-                                registered_at=registered_at,
-                            )
-                            runner.maybe_commit(day)
+                    for k, (registered_at, office_code, firm, flow) in enumerate(specs)
+                ]
+
+        with ruleset_pinned(), ExitStack() as stack:
+            days: Iterable[list[Prepared | Skipped]] = prepared_days()
+            if _preparing(prepare):
+                days = stack.enter_context(ForkedDays(prepared_days))
+            stack.enter_context(_writer(composer, threaded))
+            try:
+                for (day, specs), prepared in zip(schedule(), days, strict=True):
+                    if len(prepared) != len(specs):  # pragma: no cover - the same plan
+                        raise RuntimeError("the prepared day does not match its plan")
+                    for k, declaration in enumerate(prepared):
+                        runner.open()
+                        composer.take(stream("register", seed, mode, day, k), declaration)
+                        runner.maybe_commit(day)
                 runner.commit(None)
             except BaseException as exc:
                 cause = runner.abort()
@@ -327,6 +352,17 @@ def _generate(
         dataset.finished_at = timezone.now()
         dataset.save(update_fields=["report", "finished_at"])
     return report
+
+
+def _preparing(prepare: bool | None) -> bool:
+    """Whether declarations are prepared in a forked process (`preparer`): by default (None)
+    wherever one can be forked."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if prepare is None:
+        return ForkedDays.available(connection)
+    if prepare and not ForkedDays.available(connection):
+        raise ValueError("a preparing process needs a database it can open, outside a transaction")
+    return prepare
 
 
 @contextmanager
@@ -548,7 +584,7 @@ def _plan_month(
     total: int | None,
     start: datetime,
     end: datetime,
-) -> list[tuple[date, list[tuple[datetime, str, Firm, str]]]]:
+) -> list[tuple[date, list[Spec]]]:
     """Who files what on each day of the month, registration times in order.
 
     Each month a firm is active with its own probability; every active firm files at least
@@ -603,7 +639,7 @@ def _plan_month(
 
     out = []
     for day in days:
-        specs: list[tuple[datetime, str, Firm, str]] = []
+        specs: list[Spec] = []
         for code in codes:
             n = counts[(day, code)]
             if not n:

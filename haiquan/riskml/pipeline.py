@@ -42,6 +42,12 @@ MIN_OFFICE_SCORES = 50
 class NotEnoughHistory(ValueError):
     """Too few checked declarations (or findings) before the split to learn anything."""
 
+    def __init__(self, checked: int, findings: int) -> None:
+        super().__init__(
+            f"{checked} checked declarations with {findings} findings before the split"
+        )
+        self.checked, self.findings = checked, findings
+
 
 @dataclass
 class Trained:
@@ -109,10 +115,7 @@ def train(
     found = lab["found"].fillna(0).to_numpy(dtype="float64")
     revenue = lab["revenue"].fillna(0).to_numpy(dtype="float64")
     if rows.sum() < MIN_TRAINING_ROWS or found[rows].sum() < MIN_FINDINGS:
-        raise NotEnoughHistory(
-            f"{int(rows.sum())} checked declarations with {int(found[rows].sum())} findings "
-            "before the split"
-        )
+        raise NotEnoughHistory(int(rows.sum()), int(found[rows].sum()))
     spec = FeatureSpec.fit(take(decl, in_train), prior=float(found[rows].mean()))
     x = assemble(f, raw, spec, duty_rates)
     cat = spec.categorical_indexes

@@ -14,7 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from haiquan.core.i18n import later
 from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
@@ -133,8 +135,15 @@ def model_train(
             [
                 FieldProblem(
                     "until",
-                    _("not enough checked declarations to learn from (%(detail)s)")
-                    % {"detail": str(exc)},
+                    # Shown in the reader's language, whenever that is (the demo prints it).
+                    later(
+                        gettext_noop(
+                            "not enough checked declarations to learn from (%(checked)s "
+                            "checked declarations with %(findings)s findings before the split)"
+                        ),
+                        checked=exc.checked,
+                        findings=exc.findings,
+                    ),
                     "not-enough-history",
                 )
             ]

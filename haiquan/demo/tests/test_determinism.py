@@ -142,9 +142,24 @@ if mode == "broken":
 
     writer.write_rows = write_rows
     mode = "process"
+if mode == "unprepared":
+    from haiquan.demo.compose import Composer
+
+    real_prepare = Composer.prepare
+    made = []
+
+    def prepare(self, *args, **kwargs):
+        made.append(1)
+        if len(made) > 50:
+            raise RuntimeError("the tariff went away")
+        return real_prepare(self, *args, **kwargs)
+
+    Composer.prepare = prepare
+    mode = "process"
 try:
     demo_generate(seed=13, months=1, until=date(2023, 7, 1), scale=0.02,
-                  threaded={"process": "process", "inline": False}[mode])
+                  threaded={"process": "process", "inline": False}[mode],
+                  prepare={"process": None, "inline": False}[mode])
 except Exception as exc:
     print(json.dumps({"failed": f"{type(exc).__name__}: {exc}"}))
 else:
@@ -181,9 +196,10 @@ def _in_a_file(path, mode: str) -> dict:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_writing_process_writes_the_same_history_into_an_sqlite_file(tmp_path):
-    """On an SQLite file the rows are written by a forked process (`writer.ProcessWriter`), in
-    its own transactions: the same history as written inline, its chains verifying; a failure
-    there fails the run and leaves nothing of the chunk."""
+    """On an SQLite file the declarations are prepared by one forked process (`preparer`) and
+    their rows written by another (`writer.ProcessWriter`), in its own transactions: the same
+    history as prepared and written inline, its chains verifying; a failure in either fails the
+    run and leaves nothing of the chunk."""
     import shutil
 
     from django.db import connection
@@ -193,7 +209,7 @@ def test_a_writing_process_writes_the_same_history_into_an_sqlite_file(tmp_path)
     first = tmp_path / "process.sqlite3"
     with connection.cursor() as cursor:  # the test database, reference data and all
         cursor.execute("VACUUM INTO %s", [str(first)])
-    for name in ("inline", "broken"):
+    for name in ("inline", "broken", "unprepared"):
         shutil.copy(first, tmp_path / f"{name}.sqlite3")
 
     by_process = _in_a_file(first, "process")
@@ -219,3 +235,9 @@ def test_a_writing_process_writes_the_same_history_into_an_sqlite_file(tmp_path)
         assert db.execute(
             "SELECT count(*) FROM clearance_numbersequence WHERE last > 0"
         ).fetchone() == (0,)
+
+    unprepared = _in_a_file(tmp_path / "unprepared.sqlite3", "unprepared")
+    assert unprepared["failed"].startswith("PreparerFailed")
+    assert "the tariff went away" in unprepared["failed"]
+    with sqlite3.connect(tmp_path / "unprepared.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM clearance_declaration").fetchone() == (0,)
