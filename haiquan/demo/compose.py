@@ -47,7 +47,7 @@ from .population import Firm, Population, regime_types, weighted
 from .report import Tally
 from .rows import WRITE_ORDER, json_text, tables
 from .timeline import VN_TZ
-from .workflow import Documents, Filing, Replay
+from .workflow import Documents, Filing, Replay, notes_json
 from .writer import BackgroundWriter, ProcessWriter
 
 CENT = Decimal("0.01")
@@ -351,6 +351,9 @@ class Composer:
             unnumbered=lane_decide_unnumbered(facts),
             assess=assess,
             usd_rate=usd_rate,
+            content=documents.content(declared, duties),
+            notes_json=_notes_taken(duties),
+            true_notes_json=_notes_taken(true_duties) if true_duties is not duties else (),
         )
 
     def register(self, rng: random.Random, p: Prepared) -> None:
@@ -381,6 +384,9 @@ class Composer:
             result=result,
             assess=p.assess,
             usd_rate=p.usd_rate,
+            content=p.content,
+            notes_json=p.notes_json,
+            true_notes_json=p.true_notes_json or p.notes_json,
         )
         Replay(self, rng, filing).run()
         self.buffered += 1
@@ -492,6 +498,9 @@ class Prepared:
     unnumbered: LaneResult  # the lane before the random draw
     assess: Assessor
     usd_rate: Decimal
+    content: str  # the registered version's content (its JSON made here, not where registered)
+    notes_json: tuple[str, ...]  # each declared line's duty notes, as its row keeps them
+    true_notes_json: tuple[str, ...]  # the same of the true lines, when they differ (or empty)
 
 
 @dataclass
@@ -499,6 +508,16 @@ class Skipped:
     """A declaration that could not be made (no rate, no goods, not assessable), and why."""
 
     reason: object
+
+
+def _notes_taken(duties: DeclarationDuties) -> tuple[str, ...]:
+    """Each line's duty notes as its row keeps them, taken off the lines: the notes are
+    messages shown in the reader's language, costly to carry to another process, and rows are
+    all the generator makes of them."""
+    out = tuple(notes_json(ld) for ld in duties.lines)
+    for ld in duties.lines:
+        ld.notes = []
+    return out
 
 
 class _Unassessable:

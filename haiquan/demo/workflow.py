@@ -45,7 +45,7 @@ from haiquan.eventlog.choices import Party
 from haiquan.payments.choices import OrderStatus
 from haiquan.risk.choices import Lane
 from haiquan.risk.engine import LaneResult
-from haiquan.tariff.duties import DeclarationDuties
+from haiquan.tariff.duties import DeclarationDuties, LineDuties
 
 from . import fraud, timeline
 from .choices import FraudKind
@@ -85,6 +85,11 @@ AMEND_REASON = "Khai bổ sung điều chỉnh trị giá theo hóa đơn điề
 ESCALATE_REASON = (
     "Hồ sơ có dấu hiệu nghi vấn về trị giá, xuất xứ hoặc mã số; chuyển kiểm tra thực tế."
 )
+
+
+def notes_json(duties: LineDuties) -> str:
+    """A line's duty notes as its row keeps them."""
+    return json_text([str(n) for n in duties.notes])
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,9 @@ class Filing:
     result: LaneResult
     assess: Callable[[list[fraud.Line]], DeclarationDuties]  # duties at the registration rate
     usd_rate: Decimal
+    content: str  # the registered version's content: `documents.content(declared, duties)`
+    notes_json: tuple[str, ...]  # each declared line's duty notes, as its row keeps them
+    true_notes_json: tuple[str, ...]  # the same of the true lines
 
 
 @dataclass
@@ -484,7 +492,7 @@ class Replay:
                 "",
                 f.filer[0],
                 f.registered_at,
-                docs.content(f.declared, f.duties),
+                f.content,
                 f.duties.total_vnd,
                 f.duties.total_vnd,
             )
@@ -833,6 +841,8 @@ class Replay:
             )
         )
         ids = self.sink.ids
+        # The notes of the registered and the true duties were written when prepared.
+        notes = f.notes_json if d is f.duties else f.true_notes_json if d is f.true_duties else None
         for i, (ln, ld) in enumerate(zip(self.lines, d.lines, strict=True)):
             rows["line"].append(
                 (
@@ -861,7 +871,7 @@ class Replay:
                     ld.vat_rate,
                     ld.vat_vnd,
                     ld.total_vnd,
-                    json_text([str(n) for n in ld.notes]),
+                    notes[i] if notes is not None else notes_json(ld),
                 )
             )
         for number, seal in docs.containers:

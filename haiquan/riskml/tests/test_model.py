@@ -405,3 +405,28 @@ def test_demo_setup_trains_once_and_activates(trained):
     assert RiskModel.objects.count() == count
     assert any("precision" in line for line in said)
     assert any("novel" in line and "not seen in training" in line for line in said)
+
+
+def test_too_short_a_history_is_refused_with_its_figures_in_the_readers_language(trained):
+    """Two days of history hold too few checked declarations: the refusal names the field and
+    the figures, in whatever language it is read in (the demo prints it in the run's)."""
+    from datetime import datetime
+
+    from django.utils import translation
+
+    from haiquan.core.problems import ValidationFailed
+    from haiquan.demo.timeline import VN_TZ
+    from haiquan.riskml.services import model_train
+
+    with pytest.raises(ValidationFailed) as refused:
+        model_train(actor=trained["analyst"], until=datetime(2024, 1, 3, tzinfo=VN_TZ))
+    (problem,) = refused.value.errors
+    assert (problem.field, problem.code) == ("until", "not-enough-history")
+    with translation.override("en"):
+        english = str(problem.problem)
+    with translation.override("vi"):
+        vietnamese = str(problem.problem)
+    assert english.startswith("not enough checked declarations to learn from (")
+    assert "findings before the split" in english
+    assert vietnamese.startswith("không đủ tờ khai đã kiểm tra để học (")
+    assert "checked" not in vietnamese and "findings" not in vietnamese
