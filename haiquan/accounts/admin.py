@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -12,9 +12,16 @@ from .models import ApiToken, EnrolmentLink, User
 from .selectors import user_needs_second_factor
 from .services import enrolment_link_issue, token_revoke
 
+if TYPE_CHECKING:
+    _UserAdmin = BaseUserAdmin[User]
+    _Admin = admin.ModelAdmin[Any]
+else:  # generic for the type checker only
+    _UserAdmin = BaseUserAdmin
+    _Admin = admin.ModelAdmin
+
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(_UserAdmin):
     list_display = (
         "username",
         "role",
@@ -69,7 +76,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(_Admin):
     """Tokens are issued with `haiquan token` (the raw value is shown once there); here they are
     seen and revoked."""
 
@@ -115,7 +122,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnrolmentLink)
-class EnrolmentLinkAdmin(admin.ModelAdmin):
+class EnrolmentLinkAdmin(_Admin):
     list_display = ("user", "created_at", "expires_at", "issued_by", "used_at", "revoked_at")
     readonly_fields = list_display
     fields = list_display

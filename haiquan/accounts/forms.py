@@ -81,7 +81,7 @@ class TokenForm(forms.Form):
     )
 
     def clean_token(self) -> str:
-        token = self.cleaned_data["token"].replace(" ", "")
+        token: str = self.cleaned_data["token"].replace(" ", "")
         if not token.isdigit():
             raise forms.ValidationError(_("The code has digits only."), code="digits")
         return token

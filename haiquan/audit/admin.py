@@ -1,13 +1,18 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import AccessRecord
 
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+else:  # generic for the type checker only
+    _Admin = admin.ModelAdmin
+
 
 @admin.register(AccessRecord)
-class AccessRecordAdmin(admin.ModelAdmin):
+class AccessRecordAdmin(_Admin):
     """Read only: administrators search the trail; nobody edits it."""
 
     list_display = (

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -7,8 +9,15 @@ from haiquan.core.problems import ValidationFailed
 from .catalogue import form_spec_parse
 from .models import AdvanceRuling, Filing, Holiday, Procedure
 
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+    _ProcedureForm = forms.ModelForm[Procedure]
+else:  # generic for the type checker only
+    _Admin = admin.ModelAdmin
+    _ProcedureForm = forms.ModelForm
 
-class ProcedureForm(forms.ModelForm):
+
+class ProcedureForm(_ProcedureForm):
     def clean_form(self) -> object:
         value = self.cleaned_data.get("form")
         try:
@@ -19,7 +28,7 @@ class ProcedureForm(forms.ModelForm):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(_Admin):
     form = ProcedureForm
     list_display = ("code", "name_vi", "level", "fee_vnd", "time_limit_days", "office", "active")
     list_filter = ("level", "active", "result_kind")
@@ -27,13 +36,13 @@ class ProcedureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(_Admin):
     list_display = ("day", "name")
     date_hierarchy = "day"
 
 
 @admin.register(Filing)
-class FilingAdmin(admin.ModelAdmin):
+class FilingAdmin(_Admin):
     list_display = ("reference", "procedure", "enterprise", "office", "status", "due_on", "on_time")
     list_filter = ("status", "procedure", "on_time")
     search_fields = ("reference", "enterprise__mst", "enterprise__name")
@@ -48,7 +57,7 @@ class FilingAdmin(admin.ModelAdmin):
 
 
 @admin.register(AdvanceRuling)
-class AdvanceRulingAdmin(admin.ModelAdmin):
+class AdvanceRulingAdmin(_Admin):
     list_display = ("number", "kind", "enterprise", "hs_code", "origin", "valid_from", "valid_to")
     list_filter = ("kind",)
     search_fields = ("number", "enterprise__mst", "hs_code")

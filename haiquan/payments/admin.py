@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -10,8 +10,13 @@ from .hooks import purpose_label, purposes
 from .models import Bank, BankConfirmation, Guarantee, PaymentOrder, Receipt, ReceiptSequence
 from .services import bank_create, bank_secret_rotate
 
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+else:  # generic for the type checker only
+    _Admin = admin.ModelAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(_Admin):
     """Payment records come from the banks and the traders through the services; the admin
     only reads them (a hand edit would leave the declaration's totals and events behind)."""
 
@@ -26,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Bank)
-class BankAdmin(admin.ModelAdmin):
+class BankAdmin(_Admin):
     # The secret is never shown: it is printed once when the bank is added or its secret rotated.
     list_display = ("code", "name", "active", "user", "created_at")
     list_filter = ("active",)

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 
 from .models import (
@@ -11,9 +13,14 @@ from .models import (
     Office,
 )
 
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+else:  # generic for the type checker only
+    _Admin = admin.ModelAdmin
+
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(_Admin):
     list_display = ("code", "name_vi", "name_en", "kind", "parent", "valid_from", "valid_to")
     list_filter = ("kind",)
     search_fields = ("code", "name_vi", "name_en")
@@ -22,33 +29,33 @@ class OfficeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CentralTeam)
-class CentralTeamAdmin(admin.ModelAdmin):
+class CentralTeamAdmin(_Admin):
     list_display = ("code", "name")
     filter_horizontal = ("offices",)
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(_Admin):
     list_display = ("code", "alpha3", "name", "mfn")
     list_filter = ("mfn",)
     search_fields = ("code", "alpha3", "name")
 
 
 @admin.register(Currency)
-class CurrencyAdmin(admin.ModelAdmin):
+class CurrencyAdmin(_Admin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(_Admin):
     list_display = ("day", "currency", "rate_vnd", "source")
     list_filter = ("currency",)
     date_hierarchy = "day"
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(_Admin):
     list_display = (
         "mst",
         "name",
@@ -64,12 +71,12 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 
 @admin.register(BrokerAuthorisation)
-class BrokerAuthorisationAdmin(admin.ModelAdmin):
+class BrokerAuthorisationAdmin(_Admin):
     list_display = ("broker", "principal", "valid_from", "valid_to", "revoked_at")
     raw_id_fields = ("broker", "principal")
 
 
 @admin.register(DeclarationType)
-class DeclarationTypeAdmin(admin.ModelAdmin):
+class DeclarationTypeAdmin(_Admin):
     list_display = ("code", "flow", "name_vi", "name_en", "duty_treatment", "active")
     list_filter = ("flow", "duty_treatment", "active")

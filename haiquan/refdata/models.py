@@ -4,6 +4,7 @@ declaration types. Administrations load and edit these; nothing here is hard-cod
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import models
 from django.utils.translation import get_language
@@ -76,7 +77,7 @@ class Office(TranslatedNameMixin):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.path = (self.parent.path if self.parent_id and self.parent else "/") + f"{self.code}/"
         super().save(*args, **kwargs)
 

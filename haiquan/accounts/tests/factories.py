@@ -6,7 +6,7 @@ from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True

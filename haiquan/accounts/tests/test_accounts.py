@@ -18,7 +18,7 @@ from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 pytestmark = pytest.mark.django_db
 
 
-def test_user_create_checks_the_scope():
+def test_user_create_checks_the_scope() -> None:
     with pytest.raises(ValidationFailed) as exc:
         user_create(username="x", password="pw-x-2026!", role="officer", office_codes=["ZZZZ"])
     assert {e.field for e in exc.value.errors} == {"office_codes"}
@@ -27,9 +27,9 @@ def test_user_create_checks_the_scope():
     assert exc.value.errors[0].field == "employer_mst"
 
 
-def test_broker_acts_only_while_authorised():
-    principal = EnterpriseFactory(mst=valid_mst(50))
-    firm = EnterpriseFactory(mst=valid_mst(51), is_broker=True)
+def test_broker_acts_only_while_authorised() -> None:
+    principal = EnterpriseFactory.create(mst=valid_mst(50))
+    firm = EnterpriseFactory.create(mst=valid_mst(51), is_broker=True)
     broker = user_create(username="b", password="pw-b-2026!", role="broker", employer_mst=firm.mst)
     assert not enterprises_user_may_declare_for(broker).exists()
     auth = BrokerAuthorisation.objects.create(
@@ -41,7 +41,7 @@ def test_broker_acts_only_while_authorised():
     assert not enterprises_user_may_declare_for(broker).exists()
 
 
-def test_tokens_authenticate_until_revoked_or_expired():
+def test_tokens_authenticate_until_revoked_or_expired() -> None:
     user = user_create(username="erp", password=None, role="declarant")
     token, raw = token_create(
         user=user, name="ERP", scopes=["read"], expires_at=timezone.now() + timedelta(days=1)
@@ -61,7 +61,7 @@ def test_tokens_authenticate_until_revoked_or_expired():
     )
 
 
-def test_a_deactivated_user_is_refused():
+def test_a_deactivated_user_is_refused() -> None:
     user = user_create(username="gone", password=None, role="declarant")
     raw = api_token(user, name="ERP")
     user.is_active = False
@@ -69,7 +69,7 @@ def test_a_deactivated_user_is_refused():
     assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/declarations").status_code == 401
 
 
-def test_token_needs_a_name_and_a_future_expiry():
+def test_token_needs_a_name_and_a_future_expiry() -> None:
     user = user_create(username="n", password=None, role="declarant")
     later = timezone.now() + timedelta(days=1)
     with pytest.raises(ValidationFailed):

@@ -4,6 +4,7 @@ at once in the process that revoked."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pytest_django import Settings
 
 from haiquan.accounts import tokencache
 from haiquan.accounts.models import ApiToken
@@ -34,7 +36,7 @@ def token_reads(ctx: CaptureQueriesContext) -> int:
     return sum('FROM "accounts_apitoken"' in q["sql"] for q in ctx.captured_queries)
 
 
-def test_a_verified_token_is_not_read_again_within_the_window(erp):
+def test_a_verified_token_is_not_read_again_within_the_window(erp: tuple[ApiToken, Client]) -> None:
     _token, client = erp
     with CaptureQueriesContext(connection) as first:
         assert client.get(URL).status_code == 200
@@ -44,11 +46,11 @@ def test_a_verified_token_is_not_read_again_within_the_window(erp):
 
 
 def test_revoked_by_another_worker_is_refused_once_the_window_has_passed(
-    erp, monkeypatch, settings
-):
+    erp: tuple[ApiToken, Client], monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
     token, client = erp
     clock = [1000.0]
-    monkeypatch.setattr(tokencache.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     window = settings.HAIQUAN["API_TOKEN_CACHE_SECONDS"]
     assert 0 < window <= 10
     assert client.get(URL).status_code == 200
@@ -62,7 +64,7 @@ def test_revoked_by_another_worker_is_refused_once_the_window_has_passed(
     assert refused.json()["type"].endswith("token-revoked"), refused.json()
 
 
-def test_revoked_in_this_process_is_refused_at_once(erp):
+def test_revoked_in_this_process_is_refused_at_once(erp: tuple[ApiToken, Client]) -> None:
     token, client = erp
     assert client.get(URL).status_code == 200
     token_revoke(token=token)
@@ -70,18 +72,18 @@ def test_revoked_in_this_process_is_refused_at_once(erp):
 
 
 def test_a_user_deactivated_elsewhere_is_refused_once_the_window_has_passed(
-    erp, monkeypatch, settings
-):
+    erp: tuple[ApiToken, Client], monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
     token, client = erp
     clock = [1000.0]
-    monkeypatch.setattr(tokencache.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     assert client.get(URL).status_code == 200
     type(token.user).objects.filter(pk=token.user_id).update(is_active=False)
     clock[0] += settings.HAIQUAN["API_TOKEN_CACHE_SECONDS"] + 0.5
     assert client.get(URL).status_code == 401
 
 
-def test_each_request_gets_its_own_copy_of_the_user(erp):
+def test_each_request_gets_its_own_copy_of_the_user(erp: tuple[ApiToken, Client]) -> None:
     _token, client = erp
     client.get(URL)
     first = tokencache.token_read(_token.key_hash)
@@ -91,7 +93,9 @@ def test_each_request_gets_its_own_copy_of_the_user(erp):
     assert first.user.pk == second.user.pk
 
 
-def test_no_window_reads_the_token_every_time(erp, settings):
+def test_no_window_reads_the_token_every_time(
+    erp: tuple[ApiToken, Client], settings: Settings
+) -> None:
     settings.HAIQUAN = {**settings.HAIQUAN, "API_TOKEN_CACHE_SECONDS": 0}
     _token, client = erp
     client.get(URL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -23,6 +24,9 @@ from haiquan.accounts.tests.factories import UserFactory
 from haiquan.accounts.tests.helpers import login, totp_code, totp_device
 from haiquan.core.problems import ValidationFailed
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
 pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("accounts:login")
@@ -30,20 +34,20 @@ SECOND = reverse("accounts:second_factor")
 PASSWORD = "pw-haiquan-2026"
 
 
-def log_in(client: Client, username: str, password: str = PASSWORD, **extra):  # type: ignore[no-untyped-def]
+def log_in(client: Client, username: str, password: str = PASSWORD, **extra: str) -> Response:
     return client.post(LOGIN, {"username": username, "password": password, **extra})
 
 
-def test_a_trader_logs_in_with_the_password_alone():
-    user = UserFactory(role=Role.DECLARANT)
+def test_a_trader_logs_in_with_the_password_alone() -> None:
+    user = UserFactory.create(role=Role.DECLARANT)
     client = Client()
     resp = log_in(client, user.username)
     assert resp.status_code == 302 and resp["Location"] == "/"
     assert client.get("/")["Location"] == reverse("clearance:declaration_list")
 
 
-def test_a_wrong_password_is_shown_next_to_nothing_but_in_the_summary():
-    user = UserFactory()
+def test_a_wrong_password_is_shown_next_to_nothing_but_in_the_summary() -> None:
+    user = UserFactory.create()
     resp = log_in(Client(), user.username, "wrong")
     html = resp.content.decode()
     assert resp.status_code == 200
@@ -51,8 +55,8 @@ def test_a_wrong_password_is_shown_next_to_nothing_but_in_the_summary():
     assert resp.context["form"].non_field_errors().as_data()[0].code == "invalid_login"
 
 
-def test_five_wrong_passwords_lock_the_user_name_out_even_with_the_right_one():
-    user = UserFactory()
+def test_five_wrong_passwords_lock_the_user_name_out_even_with_the_right_one() -> None:
+    user = UserFactory.create()
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert log_in(client, user.username, "wrong").status_code == 200
@@ -64,16 +68,16 @@ def test_five_wrong_passwords_lock_the_user_name_out_even_with_the_right_one():
     assert "_auth_user_id" not in client.session
 
 
-def test_another_user_name_is_not_locked_out_by_someone_elses_failures():
-    victim, other = UserFactory(), UserFactory()
+def test_another_user_name_is_not_locked_out_by_someone_elses_failures() -> None:
+    victim, other = UserFactory.create(), UserFactory.create()
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(client, victim.username, "wrong")
     assert log_in(client, other.username).status_code == 302
 
 
-def test_the_password_alone_never_enrols_an_authenticator():
-    officer = UserFactory(role=Role.OFFICER)
+def test_the_password_alone_never_enrols_an_authenticator() -> None:
+    officer = UserFactory.create(role=Role.OFFICER)
     client = Client()
     resp = log_in(client, officer.username, next="/officer/queue/")
     assert resp.status_code == 302 and resp["Location"].startswith(SECOND)
@@ -86,9 +90,9 @@ def test_the_password_alone_never_enrols_an_authenticator():
     assert client.get("/officer/queue/").status_code == 302  # still nothing without the factor
 
 
-def test_an_officer_enrols_through_the_administrators_one_time_link_after_the_password():
-    officer = UserFactory(role=Role.OFFICER)
-    admin = UserFactory(role=Role.ADMIN)
+def test_an_officer_enrols_through_the_administrators_one_time_link_after_the_password() -> None:
+    officer = UserFactory.create(role=Role.OFFICER)
+    admin = UserFactory.create(role=Role.ADMIN)
     _link, raw = enrolment_link_issue(user=officer, issued_by=admin)
     enrol = reverse("accounts:enrol", args=[raw])
     anonymous = Client().get(enrol)
@@ -116,8 +120,8 @@ def test_an_officer_enrols_through_the_administrators_one_time_link_after_the_pa
     assert link.issued_by == admin and link.used_at is not None
 
 
-def test_an_enrolment_link_is_for_its_own_user_only_and_expires():
-    officer, other = UserFactory(role=Role.OFFICER), UserFactory(role=Role.OFFICER)
+def test_an_enrolment_link_is_for_its_own_user_only_and_expires() -> None:
+    officer, other = UserFactory.create(role=Role.OFFICER), UserFactory.create(role=Role.OFFICER)
     _link, raw = enrolment_link_issue(user=officer)
     client = Client()
     log_in(client, other.username)
@@ -128,8 +132,8 @@ def test_an_enrolment_link_is_for_its_own_user_only_and_expires():
     assert client.get(reverse("accounts:enrol", args=[raw])).status_code == 404
 
 
-def test_later_log_ins_ask_for_the_code_without_a_qr_code():
-    leader = UserFactory(role=Role.LEADER)
+def test_later_log_ins_ask_for_the_code_without_a_qr_code() -> None:
+    leader = UserFactory.create(role=Role.LEADER)
     device = totp_device(leader)
     client = Client()
     log_in(client, leader.username)
@@ -141,8 +145,8 @@ def test_later_log_ins_ask_for_the_code_without_a_qr_code():
     assert client.get("/officer/today/").status_code == 200
 
 
-def test_an_unverified_customs_session_gets_nothing_from_the_api():
-    officer = UserFactory(role=Role.OFFICER)
+def test_an_unverified_customs_session_gets_nothing_from_the_api() -> None:
+    officer = UserFactory.create(role=Role.OFFICER)
     client = Client()
     client.force_login(officer)
     assert client.get("/api/v1/declarations/queue").status_code == 401
@@ -150,8 +154,8 @@ def test_an_unverified_customs_session_gets_nothing_from_the_api():
     assert client.get("/api/v1/declarations/queue").status_code == 200
 
 
-def test_an_administrator_needs_the_second_factor_for_the_admin():
-    admin = UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
+def test_an_administrator_needs_the_second_factor_for_the_admin() -> None:
+    admin = UserFactory.create(role=Role.ADMIN, is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(admin)
     assert client.get("/admin/").status_code == 302
@@ -159,21 +163,21 @@ def test_an_administrator_needs_the_second_factor_for_the_admin():
     assert client.get("/admin/").status_code == 200
 
 
-def test_the_admin_log_in_page_is_the_one_log_in_page():
+def test_the_admin_log_in_page_is_the_one_log_in_page() -> None:
     resp = Client().get("/admin/login/?next=/admin/")
     assert resp.status_code == 302 and resp["Location"].startswith(LOGIN)
 
 
-def test_log_out_is_a_post():
-    user = UserFactory()
+def test_log_out_is_a_post() -> None:
+    user = UserFactory.create()
     client = login(Client(), user)
     assert client.get(reverse("accounts:logout")).status_code == 405
     client.post(reverse("accounts:logout"))
     assert "_auth_user_id" not in client.session
 
 
-def test_password_change():
-    user = UserFactory()
+def test_password_change() -> None:
+    user = UserFactory.create()
     client = login(Client(), user)
     url = reverse("accounts:password_change")
     short = client.post(
@@ -193,8 +197,8 @@ def test_password_change():
     assert user.check_password("Cửa-khẩu-Móng-Cái-2026")
 
 
-def test_the_language_switch_is_remembered_on_the_user_and_restored_at_log_in():
-    user = UserFactory()
+def test_the_language_switch_is_remembered_on_the_user_and_restored_at_log_in() -> None:
+    user = UserFactory.create()
     client = login(Client(), user)
     resp = client.post(reverse("accounts:language"), {"language": "ja", "next": "/declarations/"})
     assert resp.status_code == 302
@@ -208,26 +212,26 @@ def test_the_language_switch_is_remembered_on_the_user_and_restored_at_log_in():
     assert resp.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ja"
 
 
-def test_chinese_is_written_zh_hans_in_the_lang_attribute():
+def test_chinese_is_written_zh_hans_in_the_lang_attribute() -> None:
     client = Client()
     client.post(reverse("accounts:language"), {"language": "zh-hans", "next": "/"})
     assert '<html lang="zh-Hans">' in client.get(LOGIN).content.decode()
 
 
-def test_vietnamese_is_the_default_language():
+def test_vietnamese_is_the_default_language() -> None:
     assert '<html lang="vi">' in Client().get(LOGIN).content.decode()
 
 
-def test_user_language_set_refuses_an_unknown_language():
-    user = UserFactory()
+def test_user_language_set_refuses_an_unknown_language() -> None:
+    user = UserFactory.create()
     with pytest.raises(ValidationFailed):
         user_language_set(user=user, language="fr")
     user_language_set(user=user, language="ko")
     assert User.objects.get(pk=user.pk).language == "ko"
 
 
-def test_enrolment_reuses_the_pending_device_and_confirms_it_with_a_right_code_only():
-    user = UserFactory(role=Role.ANALYST)
+def test_enrolment_reuses_the_pending_device_and_confirms_it_with_a_right_code_only() -> None:
+    user = UserFactory.create(role=Role.ANALYST)
     link, _raw = enrolment_link_issue(user=user)
     device = totp_device_for_enrolment(user=user)
     assert totp_device_for_enrolment(user=user) == device
@@ -237,15 +241,15 @@ def test_enrolment_reuses_the_pending_device_and_confirms_it_with_a_right_code_o
     device.refresh_from_db()
     assert device.confirmed
     assert totp_device_for_enrolment(user=user) != device  # a confirmed one is never handed out
-    other = UserFactory(role=Role.ANALYST)
+    other = UserFactory.create(role=Role.ANALYST)
     other_link, _raw = enrolment_link_issue(user=other)
     assert not totp_device_confirm(
         user=other, device=device, token=totp_code(device), link=other_link
     )
 
 
-def test_a_right_code_right_after_a_wrong_one_is_told_to_wait_not_that_it_is_wrong():
-    officer = UserFactory(role=Role.OFFICER)
+def test_a_right_code_right_after_a_wrong_one_is_told_to_wait_not_that_it_is_wrong() -> None:
+    officer = UserFactory.create(role=Role.OFFICER)
     device = totp_device(officer)
     client = Client()
     log_in(client, officer.username)

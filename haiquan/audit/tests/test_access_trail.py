@@ -15,12 +15,15 @@ from haiquan.audit.choices import Part, Via
 from haiquan.audit.models import AccessRecord, AppendOnlyError
 from haiquan.audit.selectors import access_records
 from haiquan.audit.services import declaration_access_record
+from haiquan.core.tests.world import World
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 URL = "/api/v1/declarations"
 
 
-def test_an_officer_reading_a_declaration_is_recorded_with_who_what_when_and_how(world, client):
+def test_an_officer_reading_a_declaration_is_recorded_with_who_what_when_and_how(
+    world: World, client: Client
+) -> None:
     decl = world.own.declarations["awaiting"]
     before = timezone.now()
     resp = client.get(f"{URL}/{decl.pk}", **world.auth("officer"))
@@ -37,13 +40,15 @@ def test_an_officer_reading_a_declaration_is_recorded_with_who_what_when_and_how
     ("suffix", "part"),
     [("/events", Part.EVENTS), ("/versions", Part.VERSIONS), ("/checks", Part.CHECKS)],
 )
-def test_the_declarations_other_parts_are_recorded_too(world, client, suffix, part):
+def test_the_declarations_other_parts_are_recorded_too(
+    world: World, client: Client, suffix: str, part: Part
+) -> None:
     decl = world.own.declarations["yellow"]
     assert client.get(f"{URL}/{decl.pk}{suffix}", **world.auth("leader")).status_code == 200
     assert list(AccessRecord.objects.values_list("part", "role")) == [(part, "leader")]
 
 
-def test_analysts_reads_of_any_office_are_recorded(world, client):
+def test_analysts_reads_of_any_office_are_recorded(world: World, client: Client) -> None:
     decl = world.other.declarations["cleared"]
     client.get(f"{URL}/{decl.pk}", **world.auth("analyst"))
     client.get(f"{URL}/{decl.pk}", **world.auth("admin"))
@@ -54,25 +59,27 @@ def test_analysts_reads_of_any_office_are_recorded(world, client):
 
 
 @pytest.mark.parametrize("role", ["declarant", "broker"])
-def test_traders_reading_their_own_declarations_are_not_recorded(world, client, role):
+def test_traders_reading_their_own_declarations_are_not_recorded(
+    world: World, client: Client, role: str
+) -> None:
     decl = world.own.declarations["awaiting"]
     assert client.get(f"{URL}/{decl.pk}", **world.auth(role)).status_code == 200
     assert not AccessRecord.objects.exists()
 
 
-def test_a_refused_read_records_nothing(world, client):
+def test_a_refused_read_records_nothing(world: World, client: Client) -> None:
     decl = world.other.declarations["awaiting"]  # Sóng Thần: outside the officer's offices
     assert client.get(f"{URL}/{decl.pk}", **world.auth("officer")).status_code == 404
     assert not AccessRecord.objects.exists()
 
 
-def test_lists_and_officers_actions_are_not_reads_of_a_detail(world, client):
+def test_lists_and_officers_actions_are_not_reads_of_a_detail(world: World, client: Client) -> None:
     client.get(URL, **world.auth("officer"))
     client.get(f"{URL}/queue", **world.auth("officer"))
     assert not AccessRecord.objects.exists()
 
 
-def test_recording_costs_one_insert_and_nothing_else(world):
+def test_recording_costs_one_insert_and_nothing_else(world: World) -> None:
     decl = (
         type(world.own.declarations["awaiting"])
         .objects.select_related("office")
@@ -85,7 +92,7 @@ def test_recording_costs_one_insert_and_nothing_else(world):
     assert len(sql) == 1 and sql[0].startswith('INSERT INTO "audit_accessrecord"'), sql
 
 
-def test_the_trail_cannot_be_changed_or_deleted(world):
+def test_the_trail_cannot_be_changed_or_deleted(world: World) -> None:
     decl = world.own.declarations["awaiting"]
     rec = declaration_access_record(user=world.users["leader"], declaration=decl, via=Via.API)
     assert rec is not None
@@ -100,9 +107,10 @@ def test_the_trail_cannot_be_changed_or_deleted(world):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
-def test_postgresql_itself_refuses_to_change_the_trail(world):
+def test_postgresql_itself_refuses_to_change_the_trail(world: World) -> None:
     decl = world.own.declarations["awaiting"]
     rec = declaration_access_record(user=world.users["leader"], declaration=decl, via=Via.API)
+    assert rec is not None
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
@@ -111,7 +119,9 @@ def test_postgresql_itself_refuses_to_change_the_trail(world):
         cur.execute("UPDATE audit_accessrecord SET role = 'x' WHERE id = %s", [rec.pk])
 
 
-def test_administrators_query_who_read_an_enterprises_declarations(world, client):
+def test_administrators_query_who_read_an_enterprises_declarations(
+    world: World, client: Client
+) -> None:
     own, other = world.own.declarations, world.other.declarations
     client.get(f"{URL}/{own['awaiting'].pk}", **world.auth("officer"))
     client.get(f"{URL}/{own['red'].pk}", **world.auth("leader"))
@@ -128,7 +138,7 @@ def test_administrators_query_who_read_an_enterprises_declarations(world, client
     assert access_records(until=later).count() == 3
 
 
-def test_the_admin_site_shows_the_trail_read_only(world, client):
+def test_the_admin_site_shows_the_trail_read_only(world: World, client: Client) -> None:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -143,5 +153,5 @@ def test_the_admin_site_shows_the_trail_read_only(world, client):
     session.save()
     page = browser.get("/admin/audit/accessrecord/")
     assert page.status_code == 200
-    assert decl.number in page.content.decode()
+    assert decl.number is not None and decl.number in page.content.decode()
     assert browser.get("/admin/audit/accessrecord/add/").status_code == 403

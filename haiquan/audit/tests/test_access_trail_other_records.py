@@ -11,16 +11,17 @@ from haiquan.accounts.tests.helpers import login
 from haiquan.audit.choices import Part, Via
 from haiquan.audit.models import AccessRecord
 from haiquan.audit.selectors import access_records
+from haiquan.core.tests.world import World
 from haiquan.postaudit.tests.helpers import plan_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 
 
-def _get(world, role: str, url: str) -> int:
+def _get(world: World, role: str, url: str) -> int:
     return Client().get(url, **world.auth(role)).status_code
 
 
-def test_an_enterprise_risk_profile_read_by_an_analyst_is_recorded(world):
+def test_an_enterprise_risk_profile_read_by_an_analyst_is_recorded(world: World) -> None:
     ent = world.own.enterprise
     assert _get(world, "analyst", f"/api/v1/post-audit/enterprises/{ent.mst}") == 200
     page = login(Client(), world.users["analyst"]).get(f"/post-audit/traders/{ent.mst}/")
@@ -33,7 +34,7 @@ def test_an_enterprise_risk_profile_read_by_an_analyst_is_recorded(world):
     assert {r.user for r in records} == {world.users["analyst"]}
 
 
-def test_an_audit_case_read_by_its_officer_is_recorded_with_its_office(world):
+def test_an_audit_case_read_by_its_officer_is_recorded_with_its_office(world: World) -> None:
     plan = plan_body(world)
     made = Client().post(
         "/api/v1/post-audit/cases",
@@ -57,7 +58,7 @@ def test_an_audit_case_read_by_its_officer_is_recorded_with_its_office(world):
     assert {r.enterprise for r in rows} == {world.own.enterprise}
 
 
-def test_a_filing_and_its_document_read_by_an_officer_are_recorded(world):
+def test_a_filing_and_its_document_read_by_an_officer_are_recorded(world: World) -> None:
     filing = world.eservices["own"].filings["draft"]
     doc = world.eservices["own"].document
     detail = f"/api/v1/eservices/filings/{filing.pk}"
@@ -82,7 +83,7 @@ def test_a_filing_and_its_document_read_by_an_officer_are_recorded(world):
     }
 
 
-def test_another_offices_filing_is_refused_and_nothing_is_recorded(world):
+def test_another_offices_filing_is_refused_and_nothing_is_recorded(world: World) -> None:
     filing = world.eservices["other"].filings["draft"]
     assert _get(world, "officer", f"/api/v1/eservices/filings/{filing.pk}") == 404
     assert not AccessRecord.objects.exists()

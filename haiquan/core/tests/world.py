@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.utils import timezone
 
@@ -138,6 +138,12 @@ def bank_message(secret: str, body: dict[str, Any], *, at: float | None = None) 
     return {"raw": raw, "timestamp": ts, "signature": sign(secret, ts, raw)}
 
 
+class BearerHeaders(TypedDict, total=False):
+    """The extra the test Client sends to authenticate (none for a role without a token)."""
+
+    HTTP_AUTHORIZATION: str
+
+
 @dataclass
 class Party:
     enterprise: Enterprise
@@ -165,7 +171,7 @@ class World:
     def party(self, scope: str) -> Party:
         return self.own if scope == "own" else self.other
 
-    def auth(self, role: str) -> dict[str, str]:
+    def auth(self, role: str) -> BearerHeaders:
         """Extra headers for django's test Client to act as `role`."""
         token = self.tokens.get(role)
         return {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}

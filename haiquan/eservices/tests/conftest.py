@@ -21,6 +21,7 @@ from haiquan.accounts.tests.helpers import api_token
 from haiquan.eservices import services
 from haiquan.eservices.catalogue import catalogue_load
 from haiquan.eservices.models import Filing, Procedure
+from haiquan.payments.models import Bank
 from haiquan.payments.services import bank_create
 from haiquan.payments.signing import sign
 from haiquan.refdata.models import BrokerAuthorisation
@@ -59,17 +60,23 @@ def catalogue(db: Any) -> dict[str, Procedure]:
 
 @pytest.fixture
 def hoanglong(db: Any) -> Any:
-    return EnterpriseFactory(mst=valid_mst(501), name="Công ty TNHH Hoàng Long", province_code="22")
+    return EnterpriseFactory.create(
+        mst=valid_mst(501), name="Công ty TNHH Hoàng Long", province_code="22"
+    )
 
 
 @pytest.fixture
 def minhanh(db: Any) -> Any:
-    return EnterpriseFactory(mst=valid_mst(502), name="Công ty CP Minh Anh", province_code="74")
+    return EnterpriseFactory.create(
+        mst=valid_mst(502), name="Công ty CP Minh Anh", province_code="74"
+    )
 
 
 @pytest.fixture
 def tanphat(hoanglong: Any) -> Any:
-    firm = EnterpriseFactory(mst=valid_mst(503), name="Đại lý Hải quan Tân Phát", is_broker=True)
+    firm = EnterpriseFactory.create(
+        mst=valid_mst(503), name="Đại lý Hải quan Tân Phát", is_broker=True
+    )
     BrokerAuthorisation.objects.create(
         principal=hoanglong, broker=firm, valid_from=timezone.localdate() - timedelta(days=30)
     )
@@ -112,7 +119,7 @@ def leader(db: Any) -> User:
 
 
 @pytest.fixture
-def bank(db: Any) -> tuple[Any, str]:
+def bank(db: None) -> tuple[Bank, str]:
     return bank_create(code="VCB", name="Vietcombank")
 
 

@@ -29,7 +29,8 @@ AFTER = [("eservices", "0003_fee_orders_moved"), ("payments", "0002_order_purpos
 def _latest() -> list[tuple[str, str]]:
     """Every app's last migration: where each test leaves the database (later migrations of
     these apps, e.g. outage's column on filings, must be there for the next test's rows)."""
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+    leaves: list[tuple[str, str]] = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    return leaves
 
 
 def _migrate(targets: list[tuple[str, str]]) -> Any:
@@ -43,7 +44,7 @@ def _filing(n: int, office: Any, user: Any, procedure: Procedure) -> Filing:
     return Filing.objects.create(
         reference=f"DVC2026{n:06d}",
         procedure=procedure,
-        enterprise=EnterpriseFactory(),
+        enterprise=EnterpriseFactory.create(),
         office=office,
         filed_by=user,
         status="submitted",
@@ -53,7 +54,7 @@ def _filing(n: int, office: Any, user: Any, procedure: Procedure) -> Filing:
 
 
 def test_fee_orders_move_into_payments_and_back() -> None:
-    office = OfficeFactory(code="MIG1")
+    office = OfficeFactory.create(code="MIG1")
     user = user_create(username="mig.admin", password=None, role="admin")
     bank, _secret = bank_create(code="MIGB", name="Migration bank")
     procedure = Procedure.objects.create(
@@ -123,7 +124,7 @@ def test_a_fee_confirmation_reusing_a_duty_transaction_id_stops_the_move(
     """Bank transaction ids become one namespace per bank: a clash is named and nothing moves."""
     from haiquan.payments.tests.factories import declaration_make
 
-    office = OfficeFactory(code="MIG2")
+    office = OfficeFactory.create(code="MIG2")
     user = user_create(username="mig.admin2", password=None, role="admin")
     bank, _secret = bank_create(code="MIGC", name="Migration bank")
     procedure = Procedure.objects.create(

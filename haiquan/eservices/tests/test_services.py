@@ -75,6 +75,7 @@ class TestTimeLimit:
         services.filing_info_answer(actor=declarant, filing=filing, text="Đã bổ sung.")
         filing.refresh_from_db()
         assert filing.paused_working_days == 8 and filing.status == FilingStatus.IN_REVIEW
+        assert filing.clock_started_on is not None
         assert filing.due_on == working_day_add(filing.clock_started_on, 28, hol)
         services.filing_decide(actor=hq_officer, filing=filing, outcome="approved", text="Đồng ý.")
         filing.refresh_from_db()

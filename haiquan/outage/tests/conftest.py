@@ -1,7 +1,6 @@
-from typing import Any
-
 import pytest
 
+from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.clearance.tests.conftest import (  # noqa: F401 - fixtures
     analyst,
@@ -23,17 +22,17 @@ from haiquan.transit.tests.conftest import (  # noqa: F401 - fixtures
 
 
 @pytest.fixture
-def admin(db: Any) -> Any:
+def admin(db: None) -> User:
     return user_create(username="t.admin", password=None, role="admin")
 
 
 @pytest.fixture
-def leader_mc(db: Any) -> Any:
+def leader_mc(db: None) -> User:
     """The leader of Móng Cái (20BD)."""
     return user_create(username="t.ld.mongcai", password=None, role="leader", office_codes=["20BD"])
 
 
 @pytest.fixture
-def leader_hq(db: Any) -> Any:
+def leader_hq(db: None) -> User:
     """A leader of the General Department (00), which handles rulings."""
     return user_create(username="t.ld.tongcuc", password=None, role="leader", office_codes=["00"])

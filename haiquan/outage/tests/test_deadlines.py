@@ -4,14 +4,17 @@ office it was declared for (or everywhere for a national one)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from haiquan.accounts.models import User
 from haiquan.clearance.services import declaration_register
 from haiquan.clearance.tests.conftest import declaration_input
 from haiquan.eservices.models import Filing
@@ -26,7 +29,7 @@ from haiquan.payments.selectors import guarantee_payment_due_on
 pytestmark = pytest.mark.django_db
 
 
-def last_working_day_before(day: Any) -> Any:
+def last_working_day_before(day: date) -> date:
     hol = holidays()
     d = day - timedelta(days=1)
     while not is_working_day(d, hol):
@@ -34,23 +37,33 @@ def last_working_day_before(day: Any) -> Any:
     return d
 
 
-def at_local(day: Any, hour: int) -> datetime:
+def at_local(day: date, hour: int) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, hour))
 
 
-def end_via_api(api: Any, user: Any, outage_id: int, ends_at: datetime) -> dict[str, Any]:
+def end_via_api(
+    api: Callable[[User], Client], user: User, outage_id: int, ends_at: datetime
+) -> dict[str, Any]:
     resp = api(user).post(
         f"/api/v1/outages/{outage_id}/end",
         data=json.dumps({"ends_at": ends_at.isoformat()}),
         content_type="application/json",
     )
     assert resp.status_code == 200, resp.content
-    return resp.json()
+    outage: dict[str, Any] = resp.json()
+    return outage
 
 
 def test_an_outage_at_an_office_extends_its_payment_due_dates_and_e_service_limits(
-    rates, declarant, hoanglong, admin, leader_mc, leader_hq, ready_filing, api
-):
+    rates: None,
+    declarant: User,
+    hoanglong: Any,
+    admin: User,
+    leader_mc: User,
+    leader_hq: User,
+    ready_filing: Callable[..., Filing],
+    api: Callable[[User], Client],
+) -> None:
     today = timezone.localdate()
     due = last_working_day_before(today)
     # A ruling application at the General Department (00) whose last day on time is `due`.
@@ -99,8 +112,8 @@ def test_an_outage_at_an_office_extends_its_payment_due_dates_and_e_service_limi
 
 
 def test_deadlines_outside_the_outage_or_at_other_offices_stay(
-    declarant, hoanglong, admin, ready_filing
-):
+    declarant: User, hoanglong: Any, admin: User, ready_filing: Callable[..., Filing]
+) -> None:
     filing = ready_filing(declarant, hoanglong.mst)
     before = filing.due_on
     start = timezone.now() - timedelta(days=2)
@@ -110,8 +123,8 @@ def test_deadlines_outside_the_outage_or_at_other_offices_stay(
 
 
 def test_only_an_administrator_declares_a_national_outage_and_a_leader_only_for_his_office(
-    leader_mc, api
-):
+    leader_mc: User, api: Callable[[User], Client]
+) -> None:
     body = {"office_code": "", "starts_at": timezone.now().isoformat(), "reason": "x"}
     client = api(leader_mc)
     resp = client.post("/api/v1/outages", data=json.dumps(body), content_type="application/json")
@@ -138,7 +151,9 @@ moments = st.datetimes(
 
 @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)  # a shared machine
 @given(deadline=moments, start=moments, hours=st.integers(min_value=1, max_value=72))
-def test_a_deadline_moves_by_the_outage_length_only_when_it_falls_inside(deadline, start, hours):
+def test_a_deadline_moves_by_the_outage_length_only_when_it_falls_inside(
+    deadline: datetime, start: datetime, hours: int
+) -> None:
     span = Span(start, start + timedelta(hours=hours))
     moved = deadline_extended(deadline, [span])
     if span.start <= deadline <= span.end:

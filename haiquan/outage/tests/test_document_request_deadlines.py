@@ -4,12 +4,15 @@ declarant could not upload or answer meanwhile."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from haiquan.accounts.models import User
 from haiquan.clearance.models import DocumentRequest
 from haiquan.clearance.services import document_request_make, document_requests_escalate
 from haiquan.eventlog.models import Event
@@ -33,8 +36,8 @@ def request_due(officer: Any, declaration: Any, due_at: Any) -> DocumentRequest:
 
 
 def test_an_outage_at_the_office_moves_on_a_request_for_documents_due_inside_it(
-    yellow, officer, declarant, admin, api
-):
+    yellow: Any, officer: User, declarant: User, admin: User, api: Callable[[User], Client]
+) -> None:
     now = timezone.now()
     due = now - timedelta(hours=3)
     request = request_due(officer, yellow, due)
@@ -64,7 +67,7 @@ def test_an_outage_at_the_office_moves_on_a_request_for_documents_due_inside_it(
     assert document_requests_escalate(now=timezone.now()) == 0
 
 
-def test_a_request_due_after_the_outage_stays(yellow, officer, admin):
+def test_a_request_due_after_the_outage_stays(yellow: Any, officer: User, admin: User) -> None:
     now = timezone.now()
     later = now + timedelta(days=2)
     request = request_due(officer, yellow, later)
@@ -75,7 +78,9 @@ def test_a_request_due_after_the_outage_stays(yellow, officer, admin):
     assert request.due_at == later
 
 
-def test_a_national_outage_moves_on_requests_at_every_office(yellow, officer, admin):
+def test_a_national_outage_moves_on_requests_at_every_office(
+    yellow: Any, officer: User, admin: User
+) -> None:
     now = timezone.now()
     due = now - timedelta(hours=1)
     request = request_due(officer, yellow, due)

@@ -3,12 +3,14 @@ deadlines that fell inside it, at the office it was declared for (or everywhere)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from haiquan.accounts.models import User
 from haiquan.eventlog.models import Event
 from haiquan.outage.services import outage_declare, outage_end
 from haiquan.portal.models import Inquiry
@@ -30,7 +32,9 @@ def inquiry_at(declarant: Any, mst: str, office_code: str) -> Inquiry:
     )
 
 
-def test_an_outage_moves_on_the_answers_due_inside_it_at_its_office(declarant, hoanglong, admin):
+def test_an_outage_moves_on_the_answers_due_inside_it_at_its_office(
+    declarant: User, hoanglong: Any, admin: User
+) -> None:
     now = timezone.now()
     start, end = now - timedelta(hours=6), now - timedelta(hours=2)
     inside = inquiry_at(declarant, hoanglong.mst, "20BD")
@@ -57,13 +61,15 @@ def test_an_outage_moves_on_the_answers_due_inside_it_at_its_office(declarant, h
     assert elsewhere.due_at == now - timedelta(hours=3)  # another office: unchanged
 
 
-def test_an_outage_moves_on_the_transit_deadlines_inside_it(on_the_way, admin):
+def test_an_outage_moves_on_the_transit_deadlines_inside_it(
+    on_the_way: Callable[..., TransitMovement], admin: User
+) -> None:
     now = timezone.now()
     # Departed 5 h ago with 3 h to arrive: due 2 h ago; another with 8 h: due in 3 h.
     late = on_the_way(hours_ago=5, time_limit_minutes=3 * 60)
     later = on_the_way(hours_ago=5, time_limit_minutes=8 * 60)
     due, due_later = late.deadline, later.deadline
-    assert due is not None and due < now < due_later
+    assert due is not None and due_later is not None and due < now < due_later
     start, end = now - timedelta(hours=4), now - timedelta(minutes=30)
     office = late.office_of_destination.code
     outage = outage_declare(actor=admin, office_code=office, starts_at=start, reason="Mất mạng")

@@ -5,11 +5,15 @@ once, in the order received, after it."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypedDict
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration
 from haiquan.clearance.outage_queue import queued_filings_process
 from haiquan.clearance.services import declaration_back_capture
@@ -19,12 +23,21 @@ from haiquan.eventlog.models import Event
 from haiquan.outage.models import QueuedFiling
 from haiquan.outage.services import outage_declare, outage_end
 
+
+class OnPaper(TypedDict):
+    """What an officer copies from the paper declaration (declaration_back_capture's)."""
+
+    paper_number: str
+    registered_at: datetime
+    lane: str
+
+
 pytestmark = pytest.mark.django_db
 
 
 def test_back_captured_declarations_keep_their_original_times_and_paper_numbers(
-    rates, hoanglong, officer, officer_elsewhere, admin
-):
+    rates: None, hoanglong: Any, officer: User, officer_elsewhere: User, admin: User
+) -> None:
     now = timezone.now()
     outage_declare(
         actor=admin,
@@ -53,22 +66,26 @@ def test_back_captured_declarations_keep_their_original_times_and_paper_numbers(
     assert captured.data["paper_number"] == "GIAY-20BD-0001"
     assert captured.occurred_at > now - timedelta(minutes=1)
 
-    again = {"paper_number": "GIAY-20BD-0001", "registered_at": on_paper, "lane": "green"}
+    again: OnPaper = {"paper_number": "GIAY-20BD-0001", "registered_at": on_paper, "lane": "green"}
     with pytest.raises(ValidationFailed) as exc:
         declaration_back_capture(actor=officer, data=declaration_input(hoanglong.mst), **again)
     assert exc.value.errors[0].field == "paper_number"
-    outside = {"paper_number": "GIAY-2", "registered_at": now - timedelta(hours=7), "lane": "green"}
+    outside: OnPaper = {
+        "paper_number": "GIAY-2",
+        "registered_at": now - timedelta(hours=7),
+        "lane": "green",
+    }
     with pytest.raises(ValidationFailed) as exc:
         declaration_back_capture(actor=officer, data=declaration_input(hoanglong.mst), **outside)
     assert exc.value.errors[0].field == "registered_at"
-    inside = {"paper_number": "GIAY-3", "registered_at": on_paper, "lane": "green"}
+    inside: OnPaper = {"paper_number": "GIAY-3", "registered_at": on_paper, "lane": "green"}
     with pytest.raises(Forbidden):
         declaration_back_capture(
             actor=officer_elsewhere, data=declaration_input(hoanglong.mst), **inside
         )
 
 
-def post(client, body, key):  # type: ignore[no-untyped-def]
+def post(client: Client, body, key):  # type: ignore[no-untyped-def]
     return client.post(
         "/api/v1/declarations",
         data=json.dumps(body),
@@ -78,8 +95,13 @@ def post(client, body, key):  # type: ignore[no-untyped-def]
 
 
 def test_filings_queued_during_the_outage_are_registered_once_in_order_after_it(
-    rates, declarant, hoanglong, admin, api, client
-):
+    rates: None,
+    declarant: User,
+    hoanglong: Any,
+    admin: User,
+    api: Callable[[User], Client],
+    client: Client,
+) -> None:
     outage = outage_declare(
         actor=admin,
         office_code="20BD",
@@ -120,7 +142,9 @@ def test_filings_queued_during_the_outage_are_registered_once_in_order_after_it(
     assert [e.declaration_id for e in regs] == [q.declaration_id for q in done]
 
 
-def test_every_page_shows_the_outage_banner_in_the_readers_language(declarant, admin, client):
+def test_every_page_shows_the_outage_banner_in_the_readers_language(
+    declarant: User, admin: User, client: Client
+) -> None:
     outage_declare(
         actor=admin, office_code="20BD", starts_at=timezone.now(), reason="Mất kết nối VNACCS"
     )

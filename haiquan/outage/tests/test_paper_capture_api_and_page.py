@@ -6,13 +6,16 @@ officers only."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance.models import Declaration
 from haiquan.clearance.tests.conftest import payload
@@ -25,7 +28,7 @@ PAGE = reverse("clearance:paper_capture")
 
 
 @pytest.fixture
-def ended_outage(admin: Any) -> Any:
+def ended_outage(admin: User) -> Any:
     now = timezone.now()
     return outage_declare(
         actor=admin,
@@ -54,14 +57,15 @@ def post_paper(client: Any, body: dict[str, Any]) -> Any:
 
 
 def test_the_api_captures_a_paper_declaration_with_its_number_time_and_lane(
-    rates, hoanglong, officer, ended_outage, api
-):
+    rates: None, hoanglong: Any, officer: User, ended_outage: Any, api: Callable[[User], Client]
+) -> None:
     body = paper_body(hoanglong.mst)
     resp = post_paper(api(officer), body)
     assert resp.status_code == 201, resp.content
     answer = resp.json()
     assert answer["paper_number"] == "GIAY-20BD-0042" and answer["back_captured"] is True
     decl = Declaration.objects.get(pk=answer["id"])
+    assert decl.registered_at is not None
     assert decl.registered_at.isoformat() == body["registered_at"]
     assert decl.lane == "red" and decl.status == "inspection"
     captured = Event.objects.get(kind="declaration.back_captured", declaration_id=decl.pk)
@@ -85,8 +89,14 @@ def test_the_api_captures_a_paper_declaration_with_its_number_time_and_lane(
 
 
 def test_only_the_offices_officers_capture_its_paper_declarations(
-    rates, hoanglong, officer_elsewhere, declarant, leader_mc, ended_outage, api
-):
+    rates: None,
+    hoanglong: Any,
+    officer_elsewhere: User,
+    declarant: User,
+    leader_mc: User,
+    ended_outage: Any,
+    api: Callable[[User], Client],
+) -> None:
     body = paper_body(hoanglong.mst)
     assert post_paper(api(officer_elsewhere), body).status_code == 403
     assert post_paper(api(declarant), body).status_code == 403
@@ -96,8 +106,13 @@ def test_only_the_offices_officers_capture_its_paper_declarations(
 
 
 def test_the_page_shows_problems_next_to_their_fields_then_captures(
-    rates, hoanglong, officer, officer_elsewhere, ended_outage, client
-):
+    rates: None,
+    hoanglong: Any,
+    officer: User,
+    officer_elsewhere: User,
+    ended_outage: Any,
+    client: Client,
+) -> None:
     login(client, officer)
     page = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200

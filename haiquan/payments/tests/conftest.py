@@ -19,12 +19,12 @@ class SigningBank:
 
 
 @pytest.fixture
-def vcb(db) -> SigningBank:
+def vcb(db: None) -> SigningBank:
     bank, secret = bank_create(code="VCB", name="Ngân hàng TMCP Ngoại thương Việt Nam")
     return SigningBank(bank, secret)
 
 
 @pytest.fixture
-def bidv(db) -> SigningBank:
+def bidv(db: None) -> SigningBank:
     bank, secret = bank_create(code="BIDV", name="Ngân hàng TMCP Đầu tư và Phát triển Việt Nam")
     return SigningBank(bank, secret)

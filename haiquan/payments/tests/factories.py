@@ -6,9 +6,10 @@ import itertools
 import json
 import time
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from haiquan.accounts.choices import Role
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.factories import UserFactory
 from haiquan.clearance.choices import PaymentState, Status, TransportMode
 from haiquan.clearance.models import Declaration
@@ -18,6 +19,13 @@ from haiquan.refdata.tests.factories import EnterpriseFactory, OfficeFactory
 from ..signing import sign
 
 _numbers = itertools.count(1)
+
+
+class Signature(TypedDict):
+    """A bank message's timestamp and signature, as the services take them."""
+
+    timestamp: str
+    signature: str
 
 
 def declaration_make(
@@ -32,7 +40,7 @@ def declaration_make(
     checks_pending: bool = False,
 ) -> Declaration:
     """A registered import declaration (type A11, invoiced in USD) awaiting its duties."""
-    enterprise = enterprise or EnterpriseFactory()
+    enterprise = enterprise or EnterpriseFactory.create()
     return Declaration.objects.create(
         number=None if status == Status.DRAFT else (number or f"10{next(_numbers):010d}"),
         flow="import",
@@ -41,8 +49,8 @@ def declaration_make(
         lane="green",
         enterprise=enterprise,
         broker=broker,
-        created_by=UserFactory(role=Role.DECLARANT),
-        office=office or OfficeFactory(),
+        created_by=UserFactory.create(role=Role.DECLARANT),
+        office=office or OfficeFactory.create(),
         transport_mode=TransportMode.SEA,
         incoterm="CIF",
         currency_id="USD",
@@ -54,9 +62,9 @@ def declaration_make(
     )
 
 
-def trader_for(declaration: Declaration) -> Any:
+def trader_for(declaration: Declaration) -> User:
     """A declarant of the declaring enterprise."""
-    user = UserFactory(role=Role.DECLARANT)
+    user = UserFactory.create(role=Role.DECLARANT)
     user.enterprises.add(declaration.enterprise)
     return user
 
@@ -79,7 +87,7 @@ def confirmation_body(
     return json.dumps(body).encode()
 
 
-def signed(secret: str, raw_body: bytes, *, at: float | None = None) -> dict[str, str]:
+def signed(secret: str, raw_body: bytes, *, at: float | None = None) -> Signature:
     """`timestamp` and `signature` as a bank would send them for this body, now (or at `at`)."""
     timestamp = str(int(time.time() if at is None else at))
     return {"timestamp": timestamp, "signature": sign(secret, timestamp, raw_body)}

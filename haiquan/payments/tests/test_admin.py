@@ -5,17 +5,18 @@ from haiquan.accounts.choices import Role
 from haiquan.accounts.tests.factories import UserFactory
 from haiquan.accounts.tests.helpers import login
 from haiquan.payments.models import Bank
+from haiquan.payments.tests.conftest import SigningBank
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client() -> Client:
-    admin = UserFactory(role=Role.ADMIN, is_staff=True, is_superuser=True)
+    admin = UserFactory.create(role=Role.ADMIN, is_staff=True, is_superuser=True)
     return login(Client(), admin)  # with the second factor the admin requires
 
 
-def test_the_bank_list_never_shows_the_secret(admin_client, vcb):
+def test_the_bank_list_never_shows_the_secret(admin_client: Client, vcb: SigningBank) -> None:
     page = admin_client.get("/admin/payments/bank/")
     assert page.status_code == 200
     assert b"VCB" in page.content
@@ -25,7 +26,7 @@ def test_the_bank_list_never_shows_the_secret(admin_client, vcb):
     assert vcb.secret.encode() not in change.content
 
 
-def test_adding_a_bank_generates_its_secret_and_shows_it_once(admin_client):
+def test_adding_a_bank_generates_its_secret_and_shows_it_once(admin_client: Client) -> None:
     resp = admin_client.post(
         "/admin/payments/bank/add/",
         {"code": "bidv", "name": "BIDV", "active": "on", "user": ""},
@@ -39,6 +40,6 @@ def test_adding_a_bank_generates_its_secret_and_shows_it_once(admin_client):
     assert bank.secret.encode() not in again.content
 
 
-def test_payment_records_are_read_only_in_the_admin(admin_client):
+def test_payment_records_are_read_only_in_the_admin(admin_client: Client) -> None:
     assert admin_client.get("/admin/payments/paymentorder/add/").status_code == 403
     assert admin_client.get("/admin/payments/receipt/").status_code == 200

@@ -1,39 +1,49 @@
 """/api/v1/payments through HTTP: what a bank's system and a trader's software get back."""
 
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from haiquan.accounts.choices import Role
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.factories import UserFactory
 from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance.choices import Status
 from haiquan.payments.models import BankConfirmation, Guarantee, PaymentOrder, Receipt
 from haiquan.payments.services import payment_order_create
+from haiquan.payments.tests.conftest import SigningBank
 from haiquan.refdata.tests.factories import EnterpriseFactory, OfficeFactory
 
 from .factories import confirmation_body, declaration_make, signed, trader_for
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/payments"
 
 
-def bank_post(client: Client, bank, path: str, raw_body: bytes, **header_overrides):
+def bank_post(
+    client: Client, bank: SigningBank, path: str, raw_body: bytes, **header_overrides: str | None
+) -> Response:
     sig = signed(bank.secret, raw_body)
-    headers = {
+    headers: dict[str, str | None] = {
         "X-Bank-Code": bank.code,
         "X-Timestamp": sig["timestamp"],
         "X-Signature": sig["signature"],
     }
     headers.update(header_overrides)
-    headers = {k: v for k, v in headers.items() if v is not None}
-    return client.post(BASE + path, data=raw_body, content_type="application/json", headers=headers)
+    sent = {k: v for k, v in headers.items() if v is not None}
+    return client.post(BASE + path, data=raw_body, content_type="application/json", headers=sent)
 
 
-def bearer(user) -> dict[str, str]:
+def bearer(user: User) -> dict[str, str]:
     raw = api_token(user, name="trader software")
     return {"Authorization": f"Bearer {raw}"}
 
@@ -46,7 +56,9 @@ def client() -> Client:
 # --- Bank confirmations ------------------------------------------------------------------------
 
 
-def test_a_confirmation_answers_201_with_the_receipt_then_200_on_retry(client, vcb):
+def test_a_confirmation_answers_201_with_the_receipt_then_200_on_retry(
+    client: Client, vcb: SigningBank
+) -> None:
     declaration = declaration_make(total_duties_vnd=12_500_000)
     order = payment_order_create(declaration=declaration, actor=trader_for(declaration))
     body = confirmation_body(order.reference, bank_transaction_id="FT26060123456")
@@ -81,7 +93,9 @@ def test_a_confirmation_answers_201_with_the_receipt_then_200_on_retry(client, v
         ({"X-Bank-Code": None}, "X-Bank-Code"),
     ],
 )
-def test_a_refused_signature_is_a_401_problem_naming_the_header(client, vcb, headers, field):
+def test_a_refused_signature_is_a_401_problem_naming_the_header(
+    client: Client, vcb: SigningBank, headers: dict[str, str | None], field: str
+) -> None:
     order = payment_order_create(declaration=(d := declaration_make()), actor=trader_for(d))
     resp = bank_post(client, vcb, "/confirmations", confirmation_body(order.reference), **headers)
     assert resp.status_code == 401
@@ -93,7 +107,7 @@ def test_a_refused_signature_is_a_401_problem_naming_the_header(client, vcb, hea
     assert order.status == "open"
 
 
-def test_a_stale_timestamp_is_a_401(client, vcb):
+def test_a_stale_timestamp_is_a_401(client: Client, vcb: SigningBank) -> None:
     order = payment_order_create(declaration=(d := declaration_make()), actor=trader_for(d))
     body = confirmation_body(order.reference)
     old = signed(vcb.secret, body, at=timezone.now().timestamp() - 3600)
@@ -108,7 +122,7 @@ def test_a_stale_timestamp_is_a_401(client, vcb):
     assert resp.json()["errors"][0]["code"] == "stale-timestamp"
 
 
-def test_a_wrong_amount_is_a_422_naming_the_field(client, vcb):
+def test_a_wrong_amount_is_a_422_naming_the_field(client: Client, vcb: SigningBank) -> None:
     order = payment_order_create(declaration=(d := declaration_make()), actor=trader_for(d))
     resp = bank_post(
         client, vcb, "/confirmations", confirmation_body(order.reference, amount_vnd=1)
@@ -118,7 +132,7 @@ def test_a_wrong_amount_is_a_422_naming_the_field(client, vcb):
     assert resp.json()["errors"][0]["field"] == "amount_vnd"
 
 
-def test_malformed_json_is_a_422_naming_the_body(client, vcb):
+def test_malformed_json_is_a_422_naming_the_body(client: Client, vcb: SigningBank) -> None:
     resp = bank_post(client, vcb, "/confirmations", b'{"order_reference": ')
     assert resp.status_code == 422
     assert resp.json()["errors"] == [
@@ -126,7 +140,7 @@ def test_malformed_json_is_a_422_naming_the_body(client, vcb):
     ]
 
 
-def test_a_reused_transaction_id_is_a_409(client, vcb):
+def test_a_reused_transaction_id_is_a_409(client: Client, vcb: SigningBank) -> None:
     order = payment_order_create(declaration=(d := declaration_make()), actor=trader_for(d))
     assert (
         bank_post(client, vcb, "/confirmations", confirmation_body(order.reference)).status_code
@@ -141,7 +155,7 @@ def test_a_reused_transaction_id_is_a_409(client, vcb):
 # --- Guarantees --------------------------------------------------------------------------------
 
 
-def test_a_guarantee_answers_201_then_200_and_settles(client, vcb):
+def test_a_guarantee_answers_201_then_200_and_settles(client: Client, vcb: SigningBank) -> None:
     declaration = declaration_make(total_duties_vnd=12_500_000)
     today = timezone.localdate(timezone=timezone.get_default_timezone())
     body = json.dumps(
@@ -166,8 +180,11 @@ def test_a_guarantee_answers_201_then_200_and_settles(client, vcb):
 # --- Traders and officers ----------------------------------------------------------------------
 
 
-def test_a_trader_orders_payment_and_reads_its_orders_and_receipts(client, vcb):
+def test_a_trader_orders_payment_and_reads_its_orders_and_receipts(
+    client: Client, vcb: SigningBank
+) -> None:
     declaration = declaration_make(total_duties_vnd=12_500_000)
+    assert declaration.number is not None
     auth = bearer(trader_for(declaration))
     resp = client.post(
         BASE + "/orders",
@@ -196,7 +213,7 @@ def test_a_trader_orders_payment_and_reads_its_orders_and_receipts(client, vcb):
     assert one.status_code == 200 and one.json()["amount_vnd"] == 12_500_000
 
 
-def test_ordering_for_a_declaration_with_nothing_due_is_a_409(client):
+def test_ordering_for_a_declaration_with_nothing_due_is_a_409(client: Client) -> None:
     declaration = declaration_make(total_duties_vnd=0)
     resp = client.post(
         BASE + "/orders",
@@ -207,14 +224,16 @@ def test_ordering_for_a_declaration_with_nothing_due_is_a_409(client):
     assert resp.status_code == 409
 
 
-def test_a_trader_cannot_order_or_read_another_enterprises_payments(client, vcb):
+def test_a_trader_cannot_order_or_read_another_enterprises_payments(
+    client: Client, vcb: SigningBank
+) -> None:
     declaration = declaration_make()
     order = payment_order_create(declaration=declaration, actor=trader_for(declaration))
     receipt_number = bank_post(
         client, vcb, "/confirmations", confirmation_body(order.reference)
     ).json()["number"]
-    stranger = UserFactory(role=Role.DECLARANT)
-    stranger.enterprises.add(EnterpriseFactory())
+    stranger = UserFactory.create(role=Role.DECLARANT)
+    stranger.enterprises.add(EnterpriseFactory.create())
     auth = bearer(stranger)
     resp = client.post(
         BASE + "/orders",
@@ -228,14 +247,14 @@ def test_a_trader_cannot_order_or_read_another_enterprises_payments(client, vcb)
     assert client.get(f"{BASE}/receipts/{receipt_number}", headers=auth).status_code == 404
 
 
-def test_officers_of_the_office_read_but_do_not_order(client, vcb):
-    parent = OfficeFactory()
-    office = OfficeFactory(parent=parent)
+def test_officers_of_the_office_read_but_do_not_order(client: Client, vcb: SigningBank) -> None:
+    parent = OfficeFactory.create()
+    office = OfficeFactory.create(parent=parent)
     declaration = declaration_make(office=office)
     order = payment_order_create(declaration=declaration, actor=trader_for(declaration))
     bank_post(client, vcb, "/confirmations", confirmation_body(order.reference))
 
-    officer = UserFactory(role=Role.OFFICER)
+    officer = UserFactory.create(role=Role.OFFICER)
     officer.offices.add(parent)  # the department sees its sub-offices' declarations
     auth = bearer(officer)
     assert client.get(BASE + "/receipts", headers=auth).json()["count"] == 1
@@ -248,18 +267,18 @@ def test_officers_of_the_office_read_but_do_not_order(client, vcb):
     )
     assert resp.status_code == 403
 
-    elsewhere = UserFactory(role=Role.OFFICER)
-    elsewhere.offices.add(OfficeFactory())
+    elsewhere = UserFactory.create(role=Role.OFFICER)
+    elsewhere.offices.add(OfficeFactory.create())
     assert client.get(BASE + "/receipts", headers=bearer(elsewhere)).json()["count"] == 0
 
 
-def test_trader_endpoints_need_authentication(client):
+def test_trader_endpoints_need_authentication(client: Client) -> None:
     assert client.get(BASE + "/orders").status_code == 401
     assert client.get(BASE + "/receipts").status_code == 401
 
 
-def test_an_invalid_declaration_number_is_a_422(client):
-    user = UserFactory(role=Role.DECLARANT)
+def test_an_invalid_declaration_number_is_a_422(client: Client) -> None:
+    user = UserFactory.create(role=Role.DECLARANT)
     resp = client.post(
         BASE + "/orders",
         data={"declaration_number": "12345"},

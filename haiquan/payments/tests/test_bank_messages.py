@@ -21,7 +21,7 @@ def fields_of(exc: pytest.ExceptionInfo[ValidationFailed]) -> dict[str, str]:
     return {e.field: e.code for e in exc.value.errors}
 
 
-def test_a_good_confirmation_is_read_exactly():
+def test_a_good_confirmation_is_read_exactly() -> None:
     msg = confirmation_parse(json.dumps({**GOOD, "note": "ignored"}).encode())
     assert msg.order_reference == "TT10000000000101"
     assert msg.bank_transaction_id == "FT26001"
@@ -30,27 +30,27 @@ def test_a_good_confirmation_is_read_exactly():
     assert msg.paid_at == datetime(2026, 3, 1, 2, 30, tzinfo=UTC)
 
 
-def test_utc_written_with_z_is_accepted():
+def test_utc_written_with_z_is_accepted() -> None:
     msg = confirmation_parse(json.dumps({**GOOD, "paid_at": "2026-03-01T02:30:00Z"}).encode())
     assert msg.paid_at.utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize("raw", [b"", b"{", b"not json", b"\xff\xfe\x00", b"[" * 100_000])
-def test_a_body_that_is_not_json_is_refused_naming_the_body(raw):
+def test_a_body_that_is_not_json_is_refused_naming_the_body(raw: bytes) -> None:
     with pytest.raises(ValidationFailed) as exc:
         confirmation_parse(raw)
     assert fields_of(exc) == {"body": "malformed"}
 
 
 @pytest.mark.parametrize("raw", [b"[]", b"12", b'"text"', b"null"])
-def test_json_that_is_not_an_object_is_refused(raw):
+def test_json_that_is_not_an_object_is_refused(raw: bytes) -> None:
     with pytest.raises(ValidationFailed) as exc:
         confirmation_parse(raw)
     assert fields_of(exc) == {"body": "malformed"}
 
 
 @pytest.mark.parametrize("missing", list(GOOD))
-def test_each_missing_field_is_named(missing):
+def test_each_missing_field_is_named(missing: str) -> None:
     body = {k: v for k, v in GOOD.items() if k != missing}
     with pytest.raises(ValidationFailed) as exc:
         confirmation_parse(json.dumps(body).encode())
@@ -77,13 +77,13 @@ def test_each_missing_field_is_named(missing):
         ("bank_transaction_id", "F" * 65, "too-long"),
     ],
 )
-def test_a_wrong_value_is_refused_naming_its_field(field, value, code):
+def test_a_wrong_value_is_refused_naming_its_field(field: str, value: object, code: str) -> None:
     with pytest.raises(ValidationFailed) as exc:
         confirmation_parse(json.dumps({**GOOD, field: value}).encode())
     assert fields_of(exc) == {field: code}
 
 
-def test_all_bad_fields_are_reported_at_once():
+def test_all_bad_fields_are_reported_at_once() -> None:
     with pytest.raises(ValidationFailed) as exc:
         confirmation_parse(json.dumps({"amount_vnd": "x", "paid_at": "yesterday"}).encode())
     assert set(fields_of(exc)) == {
@@ -108,7 +108,9 @@ json_values = st.recursive(
         optional={k: st.just(v) | json_values for k, v in GOOD.items()},
     )
 )
-def test_any_json_object_is_either_read_or_refused_with_named_fields(body):
+def test_any_json_object_is_either_read_or_refused_with_named_fields(
+    body: dict[str, object],
+) -> None:
     try:
         msg = confirmation_parse(json.dumps(body).encode())
     except ValidationFailed as exc:
@@ -119,7 +121,7 @@ def test_any_json_object_is_either_read_or_refused_with_named_fields(body):
 
 
 @given(raw=st.binary(max_size=200))
-def test_any_bytes_are_either_read_or_refused(raw):
+def test_any_bytes_are_either_read_or_refused(raw: bytes) -> None:
     try:
         confirmation_parse(raw)
     except ValidationFailed as exc:
@@ -134,7 +136,7 @@ def test_any_bytes_are_either_read_or_refused(raw):
         timezones=st.sampled_from([UTC, timezone(timedelta(hours=7))]),
     ),
 )
-def test_valid_amounts_and_times_read_back_unchanged(amount, paid_at):
+def test_valid_amounts_and_times_read_back_unchanged(amount: int, paid_at: datetime) -> None:
     raw = json.dumps({**GOOD, "amount_vnd": amount, "paid_at": paid_at.isoformat()}).encode()
     msg = confirmation_parse(raw)
     assert msg.amount_vnd == Decimal(amount)
@@ -150,7 +152,7 @@ GUARANTEE = {
 }
 
 
-def test_a_good_guarantee_is_read_exactly():
+def test_a_good_guarantee_is_read_exactly() -> None:
     msg = guarantee_parse(json.dumps(GUARANTEE).encode())
     assert (msg.reference, msg.declaration_number, msg.amount_vnd) == (
         "BL-VCB-0001",
@@ -172,7 +174,7 @@ def test_a_good_guarantee_is_read_exactly():
         ("amount_vnd", 1.5, "invalid"),
     ],
 )
-def test_a_wrong_guarantee_field_is_named(field, value, code):
+def test_a_wrong_guarantee_field_is_named(field: str, value: object, code: str) -> None:
     with pytest.raises(ValidationFailed) as exc:
         guarantee_parse(json.dumps({**GUARANTEE, field: value}).encode())
     assert fields_of(exc) == {field: code}

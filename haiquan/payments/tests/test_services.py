@@ -2,6 +2,7 @@ import json
 import time
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any, NoReturn, TypedDict, Unpack
 
 import pytest
 from django.db import transaction
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from haiquan.accounts.choices import Role
 from haiquan.accounts.tests.factories import UserFactory
 from haiquan.clearance.choices import PaymentState, Status
+from haiquan.clearance.models import Declaration
 from haiquan.core.problems import Conflict, Forbidden, Unauthenticated, ValidationFailed
 from haiquan.eventlog.models import Event
 from haiquan.payments.choices import GuaranteeStatus, OrderStatus
@@ -25,6 +27,7 @@ from haiquan.payments.services import (
     payment_order_create,
 )
 from haiquan.payments.signing import sign
+from haiquan.payments.tests.conftest import SigningBank
 from haiquan.refdata.tests.factories import EnterpriseFactory
 
 from .factories import confirmation_body, declaration_make, signed, trader_for
@@ -36,14 +39,26 @@ def vn_year() -> int:
     return timezone.localtime(timezone.now(), timezone.get_default_timezone()).year
 
 
-def receive(bank, raw_body: bytes, **overrides):
-    kwargs = {"bank_code": bank.code, "raw_body": raw_body, **signed(bank.secret, raw_body)}
-    kwargs.update(overrides)
-    return bank_confirmation_receive(**kwargs)
+class Sent(TypedDict, total=False):
+    """What a test sends in place of the bank's own code and a fresh signature."""
+
+    bank_code: str
+    timestamp: str
+    signature: str
 
 
-def order_for(declaration, **kw):
-    return payment_order_create(declaration=declaration, actor=trader_for(declaration), **kw)
+def receive(bank: SigningBank, raw_body: bytes, **overrides: Unpack[Sent]) -> tuple[Receipt, bool]:
+    headers = signed(bank.secret, raw_body)
+    return bank_confirmation_receive(
+        bank_code=overrides.get("bank_code", bank.code),
+        raw_body=raw_body,
+        timestamp=overrides.get("timestamp", headers["timestamp"]),
+        signature=overrides.get("signature", headers["signature"]),
+    )
+
+
+def order_for(declaration: Declaration) -> PaymentOrder:
+    return payment_order_create(declaration=declaration, actor=trader_for(declaration))
 
 
 def snapshot() -> tuple[int, int, int, int]:
@@ -58,7 +73,7 @@ def snapshot() -> tuple[int, int, int, int]:
 # --- Banks -------------------------------------------------------------------------------------
 
 
-def test_bank_create_returns_a_fresh_secret_once():
+def test_bank_create_returns_a_fresh_secret_once() -> None:
     bank, secret = bank_create(code=" vtb ", name="VietinBank")
     assert bank.code == "VTB"
     assert len(secret) == 64 and bank.secret == secret
@@ -66,7 +81,7 @@ def test_bank_create_returns_a_fresh_secret_once():
     assert other_secret != secret
 
 
-def test_bank_codes_are_unique_and_well_formed(vcb):
+def test_bank_codes_are_unique_and_well_formed(vcb: SigningBank) -> None:
     with pytest.raises(ValidationFailed) as exc:
         bank_create(code="vcb", name="Again")
     assert exc.value.errors[0].field == "code"
@@ -75,7 +90,7 @@ def test_bank_codes_are_unique_and_well_formed(vcb):
     assert {e.field for e in exc.value.errors} == {"code", "name"}
 
 
-def test_a_rotated_secret_replaces_the_old_one(vcb):
+def test_a_rotated_secret_replaces_the_old_one(vcb: SigningBank) -> None:
     declaration = declaration_make()
     order = order_for(declaration)
     new_secret = bank_secret_rotate(bank=vcb.bank)
@@ -90,7 +105,7 @@ def test_a_rotated_secret_replaces_the_old_one(vcb):
 # --- Payment orders ----------------------------------------------------------------------------
 
 
-def test_an_order_is_for_the_amount_due_with_a_readable_reference():
+def test_an_order_is_for_the_amount_due_with_a_readable_reference() -> None:
     # 12,500,000 due, 2,500,000 already paid: the order is for 10,000,000.
     declaration = declaration_make(total_duties_vnd=12_500_000, paid_vnd=2_500_000)
     order = order_for(declaration)
@@ -101,7 +116,7 @@ def test_an_order_is_for_the_amount_due_with_a_readable_reference():
     assert (event.declaration_id, event.party) == (declaration.pk, "trader")
 
 
-def test_asking_again_for_the_same_amount_returns_the_open_order():
+def test_asking_again_for_the_same_amount_returns_the_open_order() -> None:
     declaration = declaration_make()
     user = trader_for(declaration)
     first = payment_order_create(declaration=declaration, actor=user)
@@ -110,7 +125,7 @@ def test_asking_again_for_the_same_amount_returns_the_open_order():
     assert PaymentOrder.objects.count() == 1
 
 
-def test_a_changed_amount_due_supersedes_the_open_order():
+def test_a_changed_amount_due_supersedes_the_open_order() -> None:
     declaration = declaration_make(total_duties_vnd=12_500_000)
     user = trader_for(declaration)
     first = payment_order_create(declaration=declaration, actor=user)
@@ -138,7 +153,9 @@ def test_a_changed_amount_due_supersedes_the_open_order():
         (Status.CLEARED, 0, 0, "nothing-due"),
     ],
 )
-def test_no_order_when_nothing_can_or_need_be_paid(status, total, paid, code):
+def test_no_order_when_nothing_can_or_need_be_paid(
+    status: str, total: int, paid: int, code: str
+) -> None:
     declaration = declaration_make(status=status, total_duties_vnd=total, paid_vnd=paid)
     with pytest.raises(Conflict) as exc:
         order_for(declaration)
@@ -146,21 +163,21 @@ def test_no_order_when_nothing_can_or_need_be_paid(status, total, paid, code):
     assert not PaymentOrder.objects.exists()
 
 
-def test_the_broker_of_the_declaration_may_order_payment():
-    broker_firm = EnterpriseFactory(is_broker=True)
+def test_the_broker_of_the_declaration_may_order_payment() -> None:
+    broker_firm = EnterpriseFactory.create(is_broker=True)
     declaration = declaration_make(broker=broker_firm)
-    broker = UserFactory(role=Role.BROKER, enterprise=broker_firm)
+    broker = UserFactory.create(role=Role.BROKER, enterprise=broker_firm)
     assert payment_order_create(declaration=declaration, actor=broker).amount_vnd > 0
 
 
 @pytest.mark.parametrize("who", ["other_trader", "officer"])
-def test_only_the_declarations_trader_may_order_payment(who):
+def test_only_the_declarations_trader_may_order_payment(who: str) -> None:
     declaration = declaration_make()
     if who == "other_trader":
-        actor = UserFactory(role=Role.DECLARANT)
-        actor.enterprises.add(EnterpriseFactory())
+        actor = UserFactory.create(role=Role.DECLARANT)
+        actor.enterprises.add(EnterpriseFactory.create())
     else:
-        actor = UserFactory(role=Role.OFFICER)
+        actor = UserFactory.create(role=Role.OFFICER)
         actor.offices.add(declaration.office)
     with pytest.raises(Forbidden):
         payment_order_create(declaration=declaration, actor=actor)
@@ -169,7 +186,7 @@ def test_only_the_declarations_trader_may_order_payment(who):
 # --- Bank confirmations ------------------------------------------------------------------------
 
 
-def test_a_signed_confirmation_pays_the_order_issues_a_receipt_and_clears(vcb):
+def test_a_signed_confirmation_pays_the_order_issues_a_receipt_and_clears(vcb: SigningBank) -> None:
     declaration = declaration_make(total_duties_vnd=12_500_000)
     order = order_for(declaration)
     receipt, created = receive(vcb, confirmation_body(order.reference, amount_vnd=12_500_000))
@@ -182,6 +199,7 @@ def test_a_signed_confirmation_pays_the_order_issues_a_receipt_and_clears(vcb):
     )
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID and order.bank == vcb.bank
+    assert order.paid_at is not None
     assert order.paid_at.isoformat() == "2026-03-01T02:30:00+00:00"
     declaration.refresh_from_db()
     assert declaration.paid_vnd == Decimal(12_500_000)
@@ -193,7 +211,7 @@ def test_a_signed_confirmation_pays_the_order_issues_a_receipt_and_clears(vcb):
     assert event.actor_label == "bank:VCB"
 
 
-def test_a_confirmation_does_not_clear_while_checks_are_pending(vcb):
+def test_a_confirmation_does_not_clear_while_checks_are_pending(vcb: SigningBank) -> None:
     declaration = declaration_make(checks_pending=True)
     order = order_for(declaration)
     receive(vcb, confirmation_body(order.reference))
@@ -202,7 +220,7 @@ def test_a_confirmation_does_not_clear_while_checks_are_pending(vcb):
     assert declaration.status == Status.AWAITING_PAYMENT
 
 
-def test_part_payment_leaves_the_rest_due_and_a_second_order_settles_it(vcb):
+def test_part_payment_leaves_the_rest_due_and_a_second_order_settles_it(vcb: SigningBank) -> None:
     # Ordered 10,000,000; an amendment then raised the duties to 12,500,000.
     declaration = declaration_make(total_duties_vnd=10_000_000)
     first = order_for(declaration)
@@ -232,7 +250,9 @@ def test_part_payment_leaves_the_rest_due_and_a_second_order_settles_it(vcb):
         ({"bank_code": ""}, "X-Bank-Code", "unknown-bank"),
     ],
 )
-def test_forged_or_unknown_senders_are_refused_and_nothing_is_written(vcb, overrides, field, code):
+def test_forged_or_unknown_senders_are_refused_and_nothing_is_written(
+    vcb: SigningBank, overrides: Sent, field: str, code: str
+) -> None:
     order = order_for(declaration_make())
     before = snapshot()
     with pytest.raises(Unauthenticated) as exc:
@@ -242,7 +262,7 @@ def test_forged_or_unknown_senders_are_refused_and_nothing_is_written(vcb, overr
     assert snapshot() == before
 
 
-def test_a_signature_from_another_bank_is_refused(vcb, bidv):
+def test_a_signature_from_another_bank_is_refused(vcb: SigningBank, bidv: SigningBank) -> None:
     order = order_for(declaration_make())
     body = confirmation_body(order.reference)
     headers = signed(bidv.secret, body)
@@ -251,7 +271,7 @@ def test_a_signature_from_another_bank_is_refused(vcb, bidv):
     assert exc.value.errors[0].field == "X-Signature"
 
 
-def test_an_inactive_bank_is_refused(vcb):
+def test_an_inactive_bank_is_refused(vcb: SigningBank) -> None:
     order = order_for(declaration_make())
     Bank.objects.filter(pk=vcb.bank.pk).update(active=False)
     with pytest.raises(Unauthenticated) as exc:
@@ -263,7 +283,9 @@ def test_an_inactive_bank_is_refused(vcb):
 @pytest.mark.parametrize(
     ("offset", "accepted"), [(-310, False), (-290, True), (290, True), (310, False)]
 )
-def test_timestamps_outside_the_replay_window_are_refused(vcb, offset, accepted):
+def test_timestamps_outside_the_replay_window_are_refused(
+    vcb: SigningBank, offset: int, accepted: bool
+) -> None:
     order = order_for(declaration_make())
     body = confirmation_body(order.reference)
     before = snapshot()
@@ -280,7 +302,7 @@ def test_timestamps_outside_the_replay_window_are_refused(vcb, offset, accepted)
 @pytest.mark.parametrize(
     "timestamp", ["", "1.7e9", "-5", "\uff11\uff17\uff16\uff17\uff12\uff12\uff15\uff16\uff10\uff10"]
 )
-def test_a_timestamp_that_is_not_unix_seconds_is_refused(vcb, timestamp):
+def test_a_timestamp_that_is_not_unix_seconds_is_refused(vcb: SigningBank, timestamp: str) -> None:
     order = order_for(declaration_make())
     body = confirmation_body(order.reference)
     with pytest.raises(Unauthenticated) as exc:
@@ -288,7 +310,7 @@ def test_a_timestamp_that_is_not_unix_seconds_is_refused(vcb, timestamp):
     assert exc.value.errors[0].field == "X-Timestamp"
 
 
-def test_a_replay_returns_the_same_receipt_and_pays_nothing_twice(vcb):
+def test_a_replay_returns_the_same_receipt_and_pays_nothing_twice(vcb: SigningBank) -> None:
     declaration = declaration_make()
     order = order_for(declaration)
     body = confirmation_body(order.reference)
@@ -302,7 +324,7 @@ def test_a_replay_returns_the_same_receipt_and_pays_nothing_twice(vcb):
     assert declaration.paid_vnd == Decimal(12_500_000)
 
 
-def test_the_same_transaction_id_with_another_body_is_a_conflict(vcb):
+def test_the_same_transaction_id_with_another_body_is_a_conflict(vcb: SigningBank) -> None:
     order = order_for(declaration_make())
     receive(vcb, confirmation_body(order.reference))
     before = snapshot()
@@ -312,7 +334,9 @@ def test_the_same_transaction_id_with_another_body_is_a_conflict(vcb):
     assert snapshot() == before
 
 
-def test_the_same_transaction_id_at_two_banks_is_two_payments(vcb, bidv):
+def test_the_same_transaction_id_at_two_banks_is_two_payments(
+    vcb: SigningBank, bidv: SigningBank
+) -> None:
     a = order_for(declaration_make())
     b = order_for(declaration_make())
     receive(vcb, confirmation_body(a.reference, bank_transaction_id="FT1"))
@@ -320,7 +344,7 @@ def test_the_same_transaction_id_at_two_banks_is_two_payments(vcb, bidv):
     assert created
 
 
-def test_the_amount_must_equal_the_order(vcb):
+def test_the_amount_must_equal_the_order(vcb: SigningBank) -> None:
     order = order_for(declaration_make(total_duties_vnd=12_500_000))
     before = snapshot()
     with pytest.raises(ValidationFailed) as exc:
@@ -331,7 +355,7 @@ def test_the_amount_must_equal_the_order(vcb):
     assert snapshot() == before
 
 
-def test_a_malformed_body_is_refused_naming_the_field(vcb):
+def test_a_malformed_body_is_refused_naming_the_field(vcb: SigningBank) -> None:
     order = order_for(declaration_make())
     body = json.dumps({"order_reference": order.reference, "amount_vnd": 1}).encode()
     with pytest.raises(ValidationFailed) as exc:
@@ -342,13 +366,13 @@ def test_a_malformed_body_is_refused_naming_the_field(vcb):
     assert exc.value.errors[0].field == "body"
 
 
-def test_an_unknown_order_is_named(vcb):
+def test_an_unknown_order_is_named(vcb: SigningBank) -> None:
     with pytest.raises(ValidationFailed) as exc:
         receive(vcb, confirmation_body("TT99999999999901"))
     assert exc.value.errors[0].field == "order_reference"
 
 
-def test_a_payment_dated_in_the_future_is_refused(vcb):
+def test_a_payment_dated_in_the_future_is_refused(vcb: SigningBank) -> None:
     order = order_for(declaration_make())
     future = (timezone.now() + timedelta(hours=1)).isoformat()
     with pytest.raises(ValidationFailed) as exc:
@@ -356,7 +380,9 @@ def test_a_payment_dated_in_the_future_is_refused(vcb):
     assert exc.value.errors[0].field == "paid_at"
 
 
-def test_an_order_paid_by_another_transaction_is_a_conflict(vcb, bidv):
+def test_an_order_paid_by_another_transaction_is_a_conflict(
+    vcb: SigningBank, bidv: SigningBank
+) -> None:
     order = order_for(declaration_make())
     receive(vcb, confirmation_body(order.reference, bank_transaction_id="FT1"))
     with pytest.raises(Conflict) as exc:
@@ -365,7 +391,7 @@ def test_an_order_paid_by_another_transaction_is_a_conflict(vcb, bidv):
     assert Receipt.objects.count() == 1
 
 
-def test_a_superseded_order_cannot_be_paid(vcb):
+def test_a_superseded_order_cannot_be_paid(vcb: SigningBank) -> None:
     declaration = declaration_make(total_duties_vnd=12_500_000)
     old = order_for(declaration)
     declaration.total_duties_vnd = Decimal(13_000_000)
@@ -376,7 +402,7 @@ def test_a_superseded_order_cannot_be_paid(vcb):
     assert exc.value.code == "order-cancelled"
 
 
-def test_an_order_larger_than_what_is_now_due_is_refused(vcb):
+def test_an_order_larger_than_what_is_now_due_is_refused(vcb: SigningBank) -> None:
     declaration = declaration_make(total_duties_vnd=12_500_000)
     order = order_for(declaration)
     # An amendment lowered the duties: collecting the old order would overpay by 500,000.
@@ -387,7 +413,7 @@ def test_an_order_larger_than_what_is_now_due_is_refused(vcb):
     assert exc.value.code == "order-stale"
 
 
-def test_a_cancelled_declaration_takes_no_payment(vcb):
+def test_a_cancelled_declaration_takes_no_payment(vcb: SigningBank) -> None:
     declaration = declaration_make()
     order = order_for(declaration)
     declaration.status = Status.CANCELLED
@@ -400,11 +426,13 @@ def test_a_cancelled_declaration_takes_no_payment(vcb):
 # --- Receipt numbering -------------------------------------------------------------------------
 
 
-def test_a_failed_payment_gives_its_receipt_number_back(vcb, monkeypatch):
+def test_a_failed_payment_gives_its_receipt_number_back(
+    vcb: SigningBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
     orders = [order_for(declaration_make()) for _ in range(3)]
     receive(vcb, confirmation_body(orders[0].reference, bank_transaction_id="FT1"))
 
-    def refuse(**kwargs):
+    def refuse(**kwargs: object) -> NoReturn:
         raise Conflict("clearance refused")
 
     with monkeypatch.context() as m:
@@ -427,7 +455,9 @@ def test_a_failed_payment_gives_its_receipt_number_back(vcb, monkeypatch):
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(outcomes=st.lists(st.sampled_from(["pay", "replay", "wrong_amount", "fail"]), max_size=8))
-def test_receipt_numbers_run_without_gaps_whatever_happens_between(vcb, monkeypatch, outcomes):
+def test_receipt_numbers_run_without_gaps_whatever_happens_between(
+    vcb: SigningBank, monkeypatch: pytest.MonkeyPatch, outcomes: list[str]
+) -> None:
     with transaction.atomic():
         paid = 0
         for i, outcome in enumerate(outcomes):
@@ -458,7 +488,14 @@ def test_receipt_numbers_run_without_gaps_whatever_happens_between(vcb, monkeypa
 # --- Guarantees --------------------------------------------------------------------------------
 
 
-def guarantee_body(declaration, *, reference="BL-VCB-0001", amount_vnd=12_500_000, days=90, **kw):
+def guarantee_body(
+    declaration: Declaration,
+    *,
+    reference: str = "BL-VCB-0001",
+    amount_vnd: int = 12_500_000,
+    days: int = 90,
+    **kw: Any,
+) -> bytes:
     today = timezone.localdate(timezone=timezone.get_default_timezone())
     body = {
         "reference": reference,
@@ -471,13 +508,19 @@ def guarantee_body(declaration, *, reference="BL-VCB-0001", amount_vnd=12_500_00
     return json.dumps(body).encode()
 
 
-def receive_guarantee(bank, raw_body, **overrides):
-    kwargs = {"bank_code": bank.code, "raw_body": raw_body, **signed(bank.secret, raw_body)}
-    kwargs.update(overrides)
-    return guarantee_receive(**kwargs)
+def receive_guarantee(
+    bank: SigningBank, raw_body: bytes, **overrides: Unpack[Sent]
+) -> tuple[Guarantee, bool]:
+    headers = signed(bank.secret, raw_body)
+    return guarantee_receive(
+        bank_code=overrides.get("bank_code", bank.code),
+        raw_body=raw_body,
+        timestamp=overrides.get("timestamp", headers["timestamp"]),
+        signature=overrides.get("signature", headers["signature"]),
+    )
 
 
-def test_a_guarantee_covering_the_amount_due_settles_and_clears(vcb):
+def test_a_guarantee_covering_the_amount_due_settles_and_clears(vcb: SigningBank) -> None:
     declaration = declaration_make(total_duties_vnd=12_500_000)
     guarantee, created = receive_guarantee(vcb, guarantee_body(declaration))
     assert created and guarantee.status == GuaranteeStatus.ACTIVE
@@ -489,7 +532,9 @@ def test_a_guarantee_covering_the_amount_due_settles_and_clears(vcb):
     assert Event.objects.filter(kind="guarantee.registered", declaration_id=declaration.pk).exists()
 
 
-def test_guarantees_add_up_and_a_partial_one_does_not_settle(vcb, bidv):
+def test_guarantees_add_up_and_a_partial_one_does_not_settle(
+    vcb: SigningBank, bidv: SigningBank
+) -> None:
     declaration = declaration_make(total_duties_vnd=12_500_000)
     receive_guarantee(vcb, guarantee_body(declaration, amount_vnd=10_000_000))
     declaration.refresh_from_db()
@@ -502,7 +547,7 @@ def test_guarantees_add_up_and_a_partial_one_does_not_settle(vcb, bidv):
     assert declaration.payment_state == PaymentState.GUARANTEED
 
 
-def test_a_guarantee_replay_is_idempotent_and_a_changed_one_conflicts(vcb):
+def test_a_guarantee_replay_is_idempotent_and_a_changed_one_conflicts(vcb: SigningBank) -> None:
     declaration = declaration_make()
     body = guarantee_body(declaration)
     first, _ = receive_guarantee(vcb, body)
@@ -515,7 +560,7 @@ def test_a_guarantee_replay_is_idempotent_and_a_changed_one_conflicts(vcb):
     assert Guarantee.objects.count() == 1
 
 
-def test_a_guarantee_must_be_in_force_today(vcb):
+def test_a_guarantee_must_be_in_force_today(vcb: SigningBank) -> None:
     declaration = declaration_make()
     today = timezone.localdate(timezone=timezone.get_default_timezone())
     expired = guarantee_body(declaration, valid_from="2020-01-01", valid_to="2020-12-31")
@@ -529,7 +574,7 @@ def test_a_guarantee_must_be_in_force_today(vcb):
     assert not Guarantee.objects.exists()
 
 
-def test_a_guarantee_for_an_unknown_or_cancelled_declaration_is_refused(vcb):
+def test_a_guarantee_for_an_unknown_or_cancelled_declaration_is_refused(vcb: SigningBank) -> None:
     declaration = declaration_make(status=Status.CANCELLED)
     with pytest.raises(Conflict):
         receive_guarantee(vcb, guarantee_body(declaration))
@@ -538,18 +583,21 @@ def test_a_guarantee_for_an_unknown_or_cancelled_declaration_is_refused(vcb):
     assert exc.value.errors[0].field == "declaration_number"
 
 
-def test_a_guarantee_must_be_signed(vcb):
+def test_a_guarantee_must_be_signed(vcb: SigningBank) -> None:
     declaration = declaration_make()
     with pytest.raises(Unauthenticated):
         receive_guarantee(vcb, guarantee_body(declaration), signature="f" * 64)
     assert not Guarantee.objects.exists()
 
 
-def test_payment_after_a_guarantee_counts_both(vcb):
+def test_payment_after_a_guarantee_counts_both(vcb: SigningBank) -> None:
     declaration = declaration_make(total_duties_vnd=12_500_000, checks_pending=True)
     receive_guarantee(vcb, guarantee_body(declaration))
     order = order_for(declaration)
     receive(vcb, confirmation_body(order.reference))
     declaration.refresh_from_db()
-    assert (declaration.paid_vnd, declaration.guaranteed_vnd) == (12_500_000, 12_500_000)
+    assert (declaration.paid_vnd, declaration.guaranteed_vnd) == (
+        Decimal(12_500_000),
+        Decimal(12_500_000),
+    )
     assert declaration.payment_state == PaymentState.PAID

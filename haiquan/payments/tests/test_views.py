@@ -8,6 +8,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services as clearance
 from haiquan.clearance.tests.conftest import (  # noqa: F401 (fixtures)
@@ -33,7 +34,10 @@ def green(rates: Any, declarant: Any, hoanglong: Any) -> Any:  # noqa: F811
     return clearance.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
 
 
-def test_pay_then_confirm_at_the_bank_clears_a_green_declaration(green, declarant):  # noqa: F811
+def test_pay_then_confirm_at_the_bank_clears_a_green_declaration(
+    green: Any,
+    declarant: User,  # noqa: F811
+) -> None:
     client = login(Client(), declarant)
     resp = client.post(reverse("payments:pay", args=[green.pk]))
     order = PaymentOrder.objects.get()
@@ -51,7 +55,7 @@ def test_pay_then_confirm_at_the_bank_clears_a_green_declaration(green, declaran
     assert green.status == "cleared" and green.payment_state == "paid"
 
 
-def test_the_bank_page_confirms_only_once(green, declarant):  # noqa: F811
+def test_the_bank_page_confirms_only_once(green: Any, declarant: User) -> None:  # noqa: F811
     client = login(Client(), declarant)
     client.post(reverse("payments:pay", args=[green.pk]))
     order = PaymentOrder.objects.get()
@@ -61,7 +65,7 @@ def test_the_bank_page_confirms_only_once(green, declarant):  # noqa: F811
     assert again.status_code == 302 and BankConfirmation.objects.count() == 1
 
 
-def test_another_traders_order_is_not_found(green, other_declarant):  # noqa: F811
+def test_another_traders_order_is_not_found(green: Any, other_declarant: User) -> None:  # noqa: F811
     order = PaymentOrder.objects.create(
         reference=f"TT{green.number}01",
         declaration=green,
@@ -74,7 +78,7 @@ def test_another_traders_order_is_not_found(green, other_declarant):  # noqa: F8
     assert client.post(reverse("payments:pay", args=[green.pk])).status_code == 404
 
 
-def test_nothing_due_is_a_clear_409(green, declarant):  # noqa: F811
+def test_nothing_due_is_a_clear_409(green: Any, declarant: User) -> None:  # noqa: F811
     client = login(Client(), declarant)
     client.post(reverse("payments:bank", args=[_order(client, green).reference]))
     resp = client.post(reverse("payments:pay", args=[green.pk]))
@@ -83,19 +87,21 @@ def test_nothing_due_is_a_clear_409(green, declarant):  # noqa: F811
 
 def _order(client: Client, declaration: Any) -> PaymentOrder:
     client.post(reverse("payments:pay", args=[declaration.pk]))
-    return PaymentOrder.objects.filter(declaration=declaration).order_by("-id").first()
+    order = PaymentOrder.objects.filter(declaration=declaration).order_by("-id").first()
+    assert order is not None
+    return order
 
 
-def test_officers_cannot_pay(green, officer):  # noqa: F811
+def test_officers_cannot_pay(green: Any, officer: User) -> None:  # noqa: F811
     assert (
         login(Client(), officer).post(reverse("payments:pay", args=[green.pk])).status_code == 403
     )
 
 
 def test_with_the_simulator_off_pay_leads_to_the_order_and_the_bank_page_is_gone(
-    green,
-    declarant,  # noqa: F811
-):
+    green: Any,
+    declarant: User,  # noqa: F811
+) -> None:
     client = login(Client(), declarant)
     with override_settings(HAIQUAN={**_haiquan(), "BANK_SIMULATOR": False}):
         resp = client.post(reverse("payments:pay", args=[green.pk]))
@@ -115,11 +121,15 @@ def _haiquan() -> dict[str, Any]:
     return dict(settings.HAIQUAN)
 
 
-def test_the_simulator_signs_with_the_demo_banks_secret(green, declarant, monkeypatch):  # noqa: F811
+def test_the_simulator_signs_with_the_demo_banks_secret(
+    green: Any,
+    declarant: User,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from haiquan.payments import simulator
+    from haiquan.payments.services import bank_confirmation_receive as real
 
     seen: dict[str, Any] = {}
-    real = simulator.bank_confirmation_receive
 
     def spy(**kw: Any) -> Any:
         seen.update(kw)
@@ -132,7 +142,10 @@ def test_the_simulator_signs_with_the_demo_banks_secret(green, declarant, monkey
     assert signature_matches(bank.secret, seen["timestamp"], seen["raw_body"], seen["signature"])
 
 
-def test_the_declaration_page_lists_its_receipts_through_the_payment_panel(green, declarant):  # noqa: F811
+def test_the_declaration_page_lists_its_receipts_through_the_payment_panel(
+    green: Any,
+    declarant: User,  # noqa: F811
+) -> None:
     """Clearance's page does not import payments: payments fills the page's payment panel
     (`core.panels`), with the receipts the viewer may see."""
     client = login(Client(), declarant)

@@ -16,7 +16,7 @@ def valid_mst(n: int) -> str:
     raise RuntimeError(f"no valid MST in block {n}")
 
 
-class EnterpriseFactory(factory.django.DjangoModelFactory):
+class EnterpriseFactory(factory.django.DjangoModelFactory[Enterprise]):
     class Meta:
         model = Enterprise
         django_get_or_create = ("mst",)
@@ -28,7 +28,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     compliance_rank = "high"
 
 
-class OfficeFactory(factory.django.DjangoModelFactory):
+class OfficeFactory(factory.django.DjangoModelFactory[Office]):
     class Meta:
         model = Office
         django_get_or_create = ("code",)

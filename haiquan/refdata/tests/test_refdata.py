@@ -20,7 +20,7 @@ from haiquan.refdata.services import (
 pytestmark = pytest.mark.django_db
 
 
-def test_loaded_from_pycountry_and_data_files():
+def test_loaded_from_pycountry_and_data_files() -> None:
     assert Country.objects.count() >= 249 and Country.objects.get(code="VN").alpha3 == "VNM"
     assert not Country.objects.get(code="KP").mfn and Country.objects.get(code="CN").mfn
     assert Currency.objects.filter(code__in=["VND", "USD", "CNY", "JPY", "KRW", "EUR"]).count() == 6
@@ -28,7 +28,7 @@ def test_loaded_from_pycountry_and_data_files():
     assert DeclarationType.objects.get(code="B11").flow == "export"
 
 
-def test_loading_twice_changes_nothing():
+def test_loading_twice_changes_nothing() -> None:
     before = (Country.objects.count(), Office.objects.count(), DeclarationType.objects.count())
     refdata_load_all()
     assert (
@@ -38,33 +38,34 @@ def test_loading_twice_changes_nothing():
     ) == before
 
 
-def test_office_tree_paths_and_departments():
+def test_office_tree_paths_and_departments() -> None:
     mong_cai = Office.objects.get(code="20BD")
     assert mong_cai.path == "/00/20/20BD/"
-    assert mong_cai.department().code == "20"
+    department = mong_cai.department()
+    assert department is not None and department.code == "20"
     assert Office.objects.filter(path__startswith=Office.objects.get(code="20").path).count() == 8
     assert mong_cai.name_en == "Mong Cai Border Gate Customs"
 
 
-def test_office_validity():
+def test_office_validity() -> None:
     o = Office.objects.get(code="20CG")
     o.valid_to = date(2025, 2, 28)
     assert o.is_active_on(date(2025, 2, 28)) and not o.is_active_on(date(2025, 3, 1))
 
 
 @pytest.mark.parametrize("bad", ["0100109105", "12345", "abc", "", "01001091061"])
-def test_bad_tax_codes_are_refused(bad):
+def test_bad_tax_codes_are_refused(bad: str) -> None:
     with pytest.raises(ValidationFailed) as exc:
         mst_normalise(bad)
     assert exc.value.errors[0].field == "mst"
 
 
-def test_good_tax_codes_including_branches():
+def test_good_tax_codes_including_branches() -> None:
     assert mst_normalise("0100109106") == "0100109106"
     assert mst_normalise("0100109106-001") == "0100109106001"
 
 
-def test_enterprise_create_reports_all_problems_and_saves_nothing():
+def test_enterprise_create_reports_all_problems_and_saves_nothing() -> None:
     with pytest.raises(ValidationFailed) as exc:
         enterprise_create(mst="123", name=" ", province_code="99", investor_country="XX")
     assert {e.field for e in exc.value.errors} == {
@@ -75,7 +76,7 @@ def test_enterprise_create_reports_all_problems_and_saves_nothing():
     }
 
 
-def test_enterprise_in_province_is_relative_to_the_department():
+def test_enterprise_in_province_is_relative_to_the_department() -> None:
     e = enterprise_create(mst="5700100256", name="Công ty CP Than Hòn Gai", province_code="22")
     assert enterprise_in_province(
         enterprise_province=e.province_code, office=Office.objects.get(code="20BD")
@@ -85,7 +86,7 @@ def test_enterprise_in_province_is_relative_to_the_department():
     )
 
 
-def test_exchange_rate_of_the_day_or_the_last_working_day():
+def test_exchange_rate_of_the_day_or_the_last_working_day() -> None:
     friday = date(2026, 11, 20)
     exchange_rate_set(currency="USD", day=friday, rate_vnd=Decimal("25410"))
     assert exchange_rate_for(currency="USD", day=friday + timedelta(days=2)) == Decimal(
@@ -97,14 +98,14 @@ def test_exchange_rate_of_the_day_or_the_last_working_day():
     assert exchange_rate_for(currency="VND", day=friday) == 1
 
 
-def test_exchange_rate_must_be_positive_and_known():
+def test_exchange_rate_must_be_positive_and_known() -> None:
     with pytest.raises(ValidationFailed):
         exchange_rate_set(currency="USD", day=date(2026, 1, 1), rate_vnd=Decimal("0"))
     with pytest.raises(ValidationFailed):
         exchange_rate_set(currency="XXY", day=date(2026, 1, 1), rate_vnd=Decimal("1"))
 
 
-def test_database_refuses_non_positive_rates():
+def test_database_refuses_non_positive_rates() -> None:
     from django.db import IntegrityError
 
     from haiquan.refdata.models import ExchangeRate

@@ -1,6 +1,7 @@
 import getpass
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from haiquan.accounts.models import User
@@ -14,12 +15,12 @@ class Command(BaseCommand):
         "haiquan enrolment-link USERNAME [--base-url https://haiquan.example] [--issued-by ADMIN]"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--base-url", default="", help="The site's address, e.g. https://…")
         parser.add_argument("--issued-by", help="The administrator issuing it.")
 
-    def handle(self, *args, **o):
+    def handle(self, *args: Any, **o: Any) -> None:
         user = User.objects.filter(username=o["username"]).first()
         if user is None:
             raise CommandError(f"no user {o['username']}")

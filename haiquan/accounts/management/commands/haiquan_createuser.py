@@ -1,6 +1,7 @@
 import getpass
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from haiquan.accounts.choices import Role
@@ -11,7 +12,7 @@ from haiquan.core.problems import ProblemError
 class Command(BaseCommand):
     help = "Create a user in a role with its scope (haiquan createuser NAME --role officer --office 20BD)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument(
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--team", action="append", default=[], help="Central team code.")
 
-    def handle(self, *args, **o):
+    def handle(self, *args: Any, **o: Any) -> None:
         password = None
         if not o["system"]:
             password = o["password"] or getpass.getpass("Password: ")

@@ -1,7 +1,8 @@
 import getpass
 from datetime import timedelta
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from haiquan.accounts.models import User
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         "--scope file --days 90 [--purpose TEXT] [--issued-by ADMIN]"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", required=True, help="The system that will use the token.")
         parser.add_argument(
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             "--issued-by", help="The administrator issuing it (default: the operating-system user)."
         )
 
-    def handle(self, *args, **o):
+    def handle(self, *args: Any, **o: Any) -> None:
         user = User.objects.filter(username=o["username"]).first()
         if user is None:
             raise CommandError(f"no user {o['username']}")

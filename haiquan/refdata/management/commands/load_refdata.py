@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
@@ -7,7 +9,7 @@ from haiquan.refdata.services import refdata_load_all
 class Command(BaseCommand):
     help = "Load (or refresh) countries, currencies, declaration types, offices and the shipped tariff."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         counts = refdata_load_all()
         if not options["verbosity"]:
             return
