@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from haiquan.accounts.models import User
+from haiquan.core.compiled import compiled_raw
 from haiquan.core.problems import NotFound
 from haiquan.eventlog.models import Event
 from haiquan.refdata.models import Office
@@ -153,6 +155,9 @@ class DuplicateMatch:
         return self.same_invoice and bool(self.containers)
 
 
+_DUPLICATE_FIELDS = ("pk", "number", "status", "registered_at", "invoice_number", "bill_of_lading")
+
+
 def declaration_duplicates(
     *,
     enterprise_id: int,
@@ -178,18 +183,27 @@ def declaration_duplicates(
         )
     if not wanted:
         return []
-    qs = Declaration.objects.filter(wanted, enterprise_id=enterprise_id, flow=flow).exclude(
-        status__in=(Status.DRAFT, Status.CANCELLED)
-    )
+
+    def candidates() -> QuerySet[Declaration]:
+        qs = Declaration.objects.filter(wanted, enterprise_id=enterprise_id, flow=flow).exclude(
+            status__in=(Status.DRAFT, Status.CANCELLED)
+        )
+        if exclude_id is not None:
+            qs = qs.exclude(pk=exclude_id)
+        return qs.order_by("registered_at", "id").only(*_DUPLICATE_FIELDS)[:20]
+
+    # The registration's query, compiled once per process for each shape (haiquan.core.compiled):
+    # the values in the order of the filters above.
+    params: list[Any] = [*([invoice] if invoice else []), *([bill] if bill else [])]
+    params += [1, *containers] if containers else []  # Exists(...) selects the constant 1
+    params += [enterprise_id, flow, Status.DRAFT, Status.CANCELLED]
+    shape = ("declaration_duplicates", bool(invoice), bool(bill), len(containers))
     if exclude_id is not None:
-        qs = qs.exclude(pk=exclude_id)
-    rows = list(
-        qs.order_by("registered_at", "id").values(
-            "pk", "number", "status", "registered_at", "invoice_number", "bill_of_lading"
-        )[:20]
-    )
-    if not rows:
+        params.append(exclude_id)
+    found = compiled_raw(Declaration, (*shape, exclude_id is not None), candidates, params)
+    if not found:
         return []
+    rows = [{f: getattr(d, f) for f in _DUPLICATE_FIELDS} for d in found]
     shared: dict[int, list[str]] = {}
     if containers:
         for declaration_id, number in Container.objects.filter(

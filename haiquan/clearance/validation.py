@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from stdnum import iso6346
 from stdnum.vn import mst as mst_std
 
+from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
 from haiquan.accounts.selectors import enterprises_user_may_declare_for
+from haiquan.core.compiled import compiled_raw
 from haiquan.core.conf import haiquan_setting
 from haiquan.core.problems import FieldProblem, ValidationFailed
 from haiquan.core.templatetags.hq import amount, quantity
@@ -175,14 +177,27 @@ def _enterprise_checked(
             "invalid-mst",
         )
         return None
-    found: QuerySet[Enterprise] = Enterprise.objects.filter(mst=mst_std.compact(mst))
-    if declarant is not None:
-        found = found.annotate(
-            may_declare=Exists(
-                enterprises_user_may_declare_for(declarant).filter(pk=OuterRef("pk"))
+    compact = mst_std.compact(mst)
+
+    def found() -> QuerySet[Enterprise]:
+        qs: QuerySet[Enterprise] = Enterprise.objects.filter(mst=compact)
+        if declarant is not None:
+            qs = qs.annotate(
+                may_declare=Exists(
+                    enterprises_user_may_declare_for(declarant).filter(pk=OuterRef("pk"))
+                )
             )
+        return qs.order_by("pk")[:1]  # the tax code is unique: at most one
+
+    if declarant is not None and declarant.role == Role.DECLARANT and declarant.is_active:
+        # The filing path's query, compiled once per process (haiquan.core.compiled): the
+        # Exists(...) subquery's constant, the declarant, the tax code.
+        rows = compiled_raw(
+            Enterprise, ("enterprise_for_declarant",), found, (1, declarant.pk, compact)
         )
-    enterprise = found.first()
+    else:
+        rows = list(found())
+    enterprise = rows[0] if rows else None
     if enterprise is not None and declarant is not None:
         enterprise.may_declare_checked_for = declarant.pk  # type: ignore[attr-defined]
     if enterprise is None:

@@ -13,7 +13,9 @@ from django.utils import translation
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services
 from haiquan.clearance.models import Declaration
+from haiquan.clearance.selectors import declaration_duplicates
 from haiquan.clearance.services import DuplicateDeclaration
+from haiquan.core import compiled
 
 from .conftest import declaration_input, payload
 from .test_services import pay
@@ -22,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/declarations"
 BOX, OTHER_BOX = "CSQU3054383", "MSKU1234565"
+LABELS = {"clearance.Declaration", "refdata.Enterprise"}
 
 
 @pytest.fixture(autouse=True)
@@ -142,3 +145,41 @@ def test_copying_a_declaration_unchanged_is_stopped_on_check_your_answers(
     assert resp.status_code == 409 and first.number in resp.content.decode()
     draft.refresh_from_db()
     assert draft.status == "draft" and Declaration.objects.exclude(status="draft").count() == 1
+
+
+def test_the_filings_queries_are_compiled_with_their_values_in_order(rates, declarant, hoanglong):
+    """The enterprise's read and the duplicate check run from SQL compiled once per process
+    (haiquan.core.compiled): the values each lists must be the ones Django binds, in order, or
+    the query is never cached. Registered twice, so the second runs the compiled SQL."""
+    compiled.compiled_forget()
+    first = register(
+        declarant, hoanglong.mst, invoice_number="INV-1", containers=(BOX,), bill_of_lading="B1"
+    )
+    second = register(
+        declarant, hoanglong.mst, invoice_number="INV-2", containers=(BOX,), bill_of_lading="B1"
+    )
+    assert [m.number for m in second.registration_warnings] == [first.number]
+    assert second.registration_warnings[0].containers == (BOX,)
+    for invoice, bill, boxes in [("INV-1", "", ()), ("", "B1", (BOX, OTHER_BOX)), ("X", "Y", ())]:
+        for exclude in (None, second.pk):
+            matches = declaration_duplicates(
+                enterprise_id=hoanglong.pk,
+                flow=first.flow,
+                invoice_number=invoice,
+                bill_of_lading=bill,
+                containers=boxes,
+                exclude_id=exclude,
+            )
+            again = declaration_duplicates(
+                enterprise_id=hoanglong.pk,
+                flow=first.flow,
+                invoice_number=invoice,
+                bill_of_lading=bill,
+                containers=boxes,
+                exclude_id=exclude,
+            )
+            assert again == matches
+    assert [m.number for m in again] == []
+    slots = [slot for slot in compiled._compiled if slot[2] in LABELS]
+    assert {slot[3][0] for slot in slots} == {"enterprise_for_declarant", "declaration_duplicates"}
+    assert all(compiled._compiled[slot] is not None for slot in slots), slots
