@@ -186,17 +186,7 @@ def voyage_amend(
         raise Forbidden(_("This manifest was filed by another carrier."))
     now = now or timezone.now()
     problems: list[FieldProblem] = []
-    if not data.reason.strip():
-        problems.append(FieldProblem("reason", _("say why the manifest is amended"), "required"))
-    if not data.consignments and not data.withdrawn:
-        problems.append(
-            FieldProblem(
-                "consignments", _("add, replace or withdraw at least one bill"), "required"
-            )
-        )
-    msts: set[str] = set()
-    for i, c in enumerate(data.consignments):
-        msts.update(consignment_problems(c, f"consignments[{i}]", problems))
+    msts = _amendment_problems(data, problems)
     numbers = [c.transport_contract_document_id.strip().upper() for c in data.consignments]
     withdrawn = [n.strip().upper() for n in data.withdrawn]
     existing = {
@@ -206,77 +196,15 @@ def voyage_amend(
         ).prefetch_related("containers")
     }
     drawn = _drawn([b.pk for b in existing.values()])
-    for k, number in enumerate(withdrawn):
-        bill = existing.get(number)
-        if bill is None:
-            problems.append(
-                FieldProblem(
-                    f"withdrawn[{k}]",
-                    _("bill %(v)s is not on this manifest") % {"v": number},
-                    "unknown-bill",
-                )
-            )
-        elif drawn.get(bill.pk):
-            problems.append(
-                FieldProblem(
-                    f"withdrawn[{k}]",
-                    _("bill %(v)s is already declared and cannot be withdrawn") % {"v": number},
-                    "bill-declared",
-                )
-            )
-    for i, (number, c) in enumerate(zip(numbers, data.consignments, strict=True)):
-        bill = existing.get(number)
-        taken = drawn.get(bill.pk, 0) if bill else 0
-        if bill is None or not taken:
-            continue
-        new_mst = mst_std.compact(c.consignee_id) if c.consignee_id.strip() else ""
-        if new_mst != bill.consignee_mst:
-            problems.append(
-                FieldProblem(
-                    f"consignments[{i}].consignee_id",
-                    _("bill %(v)s is already declared by its consignee: it cannot change hands")
-                    % {"v": number},
-                    "bill-declared",
-                )
-            )
-        if c.total_package_quantity < taken:
-            problems.append(
-                FieldProblem(
-                    f"consignments[{i}].total_package_quantity",
-                    _("%(n)s packages of bill %(v)s are already declared")
-                    % {"n": taken, "v": number},
-                    "below-declared",
-                )
-            )
+    _withdrawn_check(withdrawn, existing, drawn, problems)
+    _declared_check(numbers, data, existing, drawn, problems)
     if problems:
         raise ValidationFailed(problems)
     consignees = {e.mst: e for e in Enterprise.objects.filter(mst__in=msts)} if msts else {}
     with transaction.atomic():
         voyage = Voyage.objects.select_for_update().get(pk=voyage.pk)
         changed = {n: _bill_summary(existing[n]) for n in numbers if n in existing}
-        replaced = [existing[n] for n in numbers if n in existing]
-        # A replaced bill keeps its row (declarations point at it): its content is rewritten.
-        for bill in replaced:
-            bill.goods.all().delete()
-            bill.containers.all().delete()
-        Bill.objects.filter(pk__in=[existing[n].pk for n in withdrawn]).delete()
-        fresh = [c for n, c in zip(numbers, data.consignments, strict=True) if n not in existing]
-        _bills_write(voyage, tuple(fresh), consignees)
-        for bill in replaced:
-            c = data.consignments[numbers.index(bill.number)]
-            mst = mst_std.compact(c.consignee_id) if c.consignee_id.strip() else ""
-            bill.kind = c.transport_contract_document_type
-            bill.master_number = c.master_transport_contract_document_id.strip().upper()
-            bill.consignor_name = c.consignor_name.strip()
-            bill.consignor_address = c.consignor_address.strip()
-            bill.consignee_name = c.consignee_name.strip()
-            bill.consignee_mst = mst
-            bill.consignee = consignees.get(mst)
-            bill.notify_name = c.notify_party_name.strip()
-            bill.packages = c.total_package_quantity
-            bill.gross_mass_kg = c.total_gross_mass_measure
-            bill.save()
-            _contents_write(bill, c)
+        _bills_amend(voyage, data, numbers, withdrawn, existing, consignees)
         voyage_target(voyage, on_day=timezone.localdate(now))
         voyage.amendment_count += 1
         voyage.save(update_fields=["amendment_count"])
@@ -308,6 +236,117 @@ def voyage_amend(
             occurred_at=now,
         )
     return amendment
+
+
+def _amendment_problems(data: AmendmentInput, problems: list[FieldProblem]) -> set[str]:
+    """The reason, at least one change, and each bill given; answers the consignees' tax codes."""
+    if not data.reason.strip():
+        problems.append(FieldProblem("reason", _("say why the manifest is amended"), "required"))
+    if not data.consignments and not data.withdrawn:
+        problems.append(
+            FieldProblem(
+                "consignments", _("add, replace or withdraw at least one bill"), "required"
+            )
+        )
+    msts: set[str] = set()
+    for i, c in enumerate(data.consignments):
+        msts.update(consignment_problems(c, f"consignments[{i}]", problems))
+    return msts
+
+
+def _withdrawn_check(
+    withdrawn: list[str],
+    existing: dict[str, Bill],
+    drawn: dict[int, int],
+    problems: list[FieldProblem],
+) -> None:
+    """A withdrawn bill must be on the manifest and not declared."""
+    for k, number in enumerate(withdrawn):
+        bill = existing.get(number)
+        if bill is None:
+            problems.append(
+                FieldProblem(
+                    f"withdrawn[{k}]",
+                    _("bill %(v)s is not on this manifest") % {"v": number},
+                    "unknown-bill",
+                )
+            )
+        elif drawn.get(bill.pk):
+            problems.append(
+                FieldProblem(
+                    f"withdrawn[{k}]",
+                    _("bill %(v)s is already declared and cannot be withdrawn") % {"v": number},
+                    "bill-declared",
+                )
+            )
+
+
+def _declared_check(
+    numbers: list[str],
+    data: AmendmentInput,
+    existing: dict[str, Bill],
+    drawn: dict[int, int],
+    problems: list[FieldProblem],
+) -> None:
+    """A replaced bill already declared keeps its consignee and at least the packages drawn."""
+    for i, (number, c) in enumerate(zip(numbers, data.consignments, strict=True)):
+        bill = existing.get(number)
+        taken = drawn.get(bill.pk, 0) if bill else 0
+        if bill is None or not taken:
+            continue
+        new_mst = mst_std.compact(c.consignee_id) if c.consignee_id.strip() else ""
+        if new_mst != bill.consignee_mst:
+            problems.append(
+                FieldProblem(
+                    f"consignments[{i}].consignee_id",
+                    _("bill %(v)s is already declared by its consignee: it cannot change hands")
+                    % {"v": number},
+                    "bill-declared",
+                )
+            )
+        if c.total_package_quantity < taken:
+            problems.append(
+                FieldProblem(
+                    f"consignments[{i}].total_package_quantity",
+                    _("%(n)s packages of bill %(v)s are already declared")
+                    % {"n": taken, "v": number},
+                    "below-declared",
+                )
+            )
+
+
+def _bills_amend(
+    voyage: Voyage,
+    data: AmendmentInput,
+    numbers: list[str],
+    withdrawn: list[str],
+    existing: dict[str, Bill],
+    consignees: dict[str, Enterprise],
+) -> None:
+    """Withdraw, add and replace the bills (in the caller's transaction)."""
+    replaced = [existing[n] for n in numbers if n in existing]
+    # A replaced bill keeps its row (declarations point at it): its content is rewritten.
+    for bill in replaced:
+        bill.goods.all().delete()
+        bill.containers.all().delete()
+    Bill.objects.filter(pk__in=[existing[n].pk for n in withdrawn]).delete()
+    fresh = [c for n, c in zip(numbers, data.consignments, strict=True) if n not in existing]
+    _bills_write(voyage, tuple(fresh), consignees)
+    for bill in replaced:
+        c = data.consignments[numbers.index(bill.number)]
+        mst = mst_std.compact(c.consignee_id) if c.consignee_id.strip() else ""
+        bill.kind = c.transport_contract_document_type
+        bill.master_number = c.master_transport_contract_document_id.strip().upper()
+        bill.consignor_name = c.consignor_name.strip()
+        bill.consignor_address = c.consignor_address.strip()
+        bill.consignee_name = c.consignee_name.strip()
+        bill.consignee_mst = mst
+        bill.consignee = consignees.get(mst)
+        bill.notify_name = c.notify_party_name.strip()
+        bill.packages = c.total_package_quantity
+        bill.gross_mass_kg = c.total_gross_mass_measure
+        bill.save()
+        _contents_write(bill, c)
 
 
 def _contents_write(bill: Bill, c: ConsignmentInput) -> None:

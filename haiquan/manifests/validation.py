@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from django.utils.translation import gettext as _
 from stdnum import iso6346
@@ -23,6 +24,12 @@ FLIGHT = re.compile(r"^[A-Z0-9]{2}[A-Z]?\d{1,4}[A-Z]?$")
 LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 HS = re.compile(r"^\d{4,10}$")
 MASS_TOLERANCE = Decimal("0.5")  # kg: a bill's total against its items' sum, after rounding
+
+
+class _Add(Protocol):
+    """Adds a problem (the field, its words, its code) to the list being collected."""
+
+    def __call__(self, field: str, text: str, code: str = ...) -> None: ...
 
 
 def imo_number_is_valid(value: str) -> bool:
@@ -49,6 +56,18 @@ def consignment_problems(c: ConsignmentInput, at: str, problems: list[FieldProbl
     def add(field: str, text: str, code: str = "invalid") -> None:
         problems.append(FieldProblem(f"{at}.{field}" if field else at, text, code))
 
+    msts = _parties_problems(c, add)
+    if c.total_package_quantity <= 0:
+        add("total_package_quantity", _("the number of packages must be at least 1"))
+    if c.total_gross_mass_measure <= 0:
+        add("total_gross_mass_measure", _("the gross mass must be more than 0 kg"))
+    _goods_problems(c, add)
+    _equipment_problems(c, add)
+    return msts
+
+
+def _parties_problems(c: ConsignmentInput, add: _Add) -> list[str]:
+    """The bill's number and kind, its consignor and consignee; the consignee's tax code."""
     if not c.transport_contract_document_id.strip():
         add("transport_contract_document_id", _("give the bill of lading number"), "required")
     if c.transport_contract_document_type not in BillKind.values:
@@ -83,10 +102,11 @@ def consignment_problems(c: ConsignmentInput, at: str, problems: list[FieldProbl
                 % {"v": c.consignee_id},
                 "invalid-mst",
             )
-    if c.total_package_quantity <= 0:
-        add("total_package_quantity", _("the number of packages must be at least 1"))
-    if c.total_gross_mass_measure <= 0:
-        add("total_gross_mass_measure", _("the gross mass must be more than 0 kg"))
+    return msts
+
+
+def _goods_problems(c: ConsignmentInput, add: _Add) -> None:
+    """Each goods item, and the bill's totals against the items'."""
     if not c.goods_items:
         add("goods_items", _("a bill lists at least one goods item"), "required")
     for j, g in enumerate(c.goods_items):
@@ -120,6 +140,10 @@ def consignment_problems(c: ConsignmentInput, at: str, problems: list[FieldProbl
                 % {"total": c.total_gross_mass_measure, "items": items_kg},
                 "totals-differ",
             )
+
+
+def _equipment_problems(c: ConsignmentInput, add: _Add) -> None:
+    """The containers: valid ISO 6346 numbers, each once, with their seal numbers."""
     seen: set[str] = set()
     for k, eq in enumerate(c.transport_equipment):
         eat = f"transport_equipment[{k}]"
@@ -141,7 +165,6 @@ def consignment_problems(c: ConsignmentInput, at: str, problems: list[FieldProbl
         for s, seal in enumerate(eq.seals):
             if not seal.strip() or len(seal) > 35:
                 add(f"{eat}.seals[{s}]", _("a seal number has 1 to 35 characters"))
-    return msts
 
 
 def cargo_report_validate(data: CargoReportInput, *, now: datetime) -> ResolvedReport:
@@ -153,6 +176,22 @@ def cargo_report_validate(data: CargoReportInput, *, now: datetime) -> ResolvedR
     def add(field: str, text: str, code: str = "invalid") -> None:
         problems.append(FieldProblem(field, text, code))
 
+    _conveyance_problems(data, add)
+    office = _places_problems(data, add, now=now)
+    if data.estimated_arrival is None:
+        add("estimated_arrival", _("give the estimated time of arrival"), "required")
+    if not data.consignments:
+        add("consignments", _("a manifest lists at least one bill of lading"), "required")
+    msts = _bills_problems(data, problems, add)
+    if problems:
+        raise ValidationFailed(problems)
+    assert office is not None
+    consignees = {e.mst: e for e in Enterprise.objects.filter(mst__in=msts)} if msts else {}
+    return ResolvedReport(data=data, office=office, consignees=consignees)
+
+
+def _conveyance_problems(data: CargoReportInput, add: _Add) -> None:
+    """The mode of transport, the means (IMO number, flight or plate), direction and voyage."""
     mode = data.transport_mode_code
     if mode not in ManifestMode.values:
         add("transport_mode_code", _("choose one of: sea, air, road, rail"))
@@ -181,6 +220,10 @@ def cargo_report_validate(data: CargoReportInput, *, now: datetime) -> ResolvedR
         add("direction", _("choose one of: arrival, departure"))
     if not data.conveyance_reference_number.strip():
         add("conveyance_reference_number", _("give the voyage or flight number"), "required")
+
+
+def _places_problems(data: CargoReportInput, add: _Add, *, now: datetime) -> Office | None:
+    """The port of loading and the office of arrival (answered, when it is one)."""
     ref = reference_current()
     locode = data.loading_location_id.strip().upper()
     if not LOCODE.fullmatch(locode) or ref.country(locode[:2]) is None:
@@ -206,11 +249,11 @@ def cargo_report_validate(data: CargoReportInput, *, now: datetime) -> ResolvedR
         )
     elif not office.is_active_on(now.date()):
         add("office_of_arrival", _("office %(v)s is not in operation") % {"v": office.code})
-    if data.estimated_arrival is None:
-        add("estimated_arrival", _("give the estimated time of arrival"), "required")
-    if not data.consignments:
-        add("consignments", _("a manifest lists at least one bill of lading"), "required")
+    return office
 
+
+def _bills_problems(data: CargoReportInput, problems: list[FieldProblem], add: _Add) -> set[str]:
+    """Each bill, and no bill twice; answers the consignees' tax codes."""
     numbers: set[str] = set()
     msts: set[str] = set()
     for i, c in enumerate(data.consignments):
@@ -224,8 +267,4 @@ def cargo_report_validate(data: CargoReportInput, *, now: datetime) -> ResolvedR
                 "duplicate",
             )
         numbers.add(number)
-    if problems:
-        raise ValidationFailed(problems)
-    assert office is not None
-    consignees = {e.mst: e for e in Enterprise.objects.filter(mst__in=msts)} if msts else {}
-    return ResolvedReport(data=data, office=office, consignees=consignees)
+    return msts

@@ -184,7 +184,27 @@ def criteria_clean(raw: Mapping[str, Any]) -> dict[str, Any]:
             )
     lists = {name: _as_list(raw.get(name), name, errors) for name in LIST_CRITERIA}
     clean: dict[str, Any] = {}
+    _lists_clean(lists, clean, errors)
+    _scalars_clean(raw, clean, errors)
+    if not errors and Criteria.from_clean(clean) == Criteria():
+        errors.append(
+            FieldProblem(
+                "criteria",
+                _("give at least one criterion: a profile with none would match every declaration"),
+                "required",
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    for name in LIST_CRITERIA:
+        clean.setdefault(name, [])
+    return clean
 
+
+def _lists_clean(
+    lists: dict[str, list[str] | None], clean: dict[str, Any], errors: list[FieldProblem]
+) -> None:
+    """The list criteria given, each item checked; into `clean` without repeats."""
     hs = lists["hs_prefixes"]
     if hs is not None:
         for i, p in enumerate(hs):
@@ -198,23 +218,16 @@ def criteria_clean(raw: Mapping[str, Any]) -> dict[str, Any]:
                     )
                 )
         clean["hs_prefixes"] = _dedupe(hs)
-
     origins = lists["origins"]
     if origins is not None:
-        upper = [o.upper() for o in origins]
-        known = set(Country.objects.filter(code__in=upper).values_list("code", flat=True))
-        for i, code in enumerate(upper):
-            if code not in known:
-                errors.append(
-                    FieldProblem(
-                        f"origins[{i}]",
-                        _("'%(value)s' is not an ISO 3166 alpha-2 country code")
-                        % {"value": origins[i]},
-                        "unknown-country",
-                    )
-                )
-        clean["origins"] = _dedupe(upper)
-
+        clean["origins"] = _codes_clean(
+            origins,
+            "origins",
+            Country,
+            _("'%(value)s' is not an ISO 3166 alpha-2 country code"),
+            "unknown-country",
+            errors,
+        )
     msts = lists["enterprise_msts"]
     if msts is not None:
         normalised = []
@@ -224,7 +237,6 @@ def criteria_clean(raw: Mapping[str, Any]) -> dict[str, Any]:
             except ValidationFailed as exc:
                 errors += exc.errors
         clean["enterprise_msts"] = _dedupe(normalised)
-
     ranks = lists["compliance_ranks"]
     if ranks is not None:
         for i, rank in enumerate(ranks):
@@ -238,37 +250,49 @@ def criteria_clean(raw: Mapping[str, Any]) -> dict[str, Any]:
                     )
                 )
         clean["compliance_ranks"] = _dedupe(ranks)
-
     types = lists["type_codes"]
     if types is not None:
-        upper = [t.upper() for t in types]
-        known = set(DeclarationType.objects.filter(code__in=upper).values_list("code", flat=True))
-        for i, code in enumerate(upper):
-            if code not in known:
-                errors.append(
-                    FieldProblem(
-                        f"type_codes[{i}]",
-                        _("'%(value)s' is not a declaration type code") % {"value": types[i]},
-                        "unknown-type",
-                    )
-                )
-        clean["type_codes"] = _dedupe(upper)
-
+        clean["type_codes"] = _codes_clean(
+            types,
+            "type_codes",
+            DeclarationType,
+            _("'%(value)s' is not a declaration type code"),
+            "unknown-type",
+            errors,
+        )
     offices = lists["office_codes"]
     if offices is not None:
-        upper = [o.upper() for o in offices]
-        known = set(Office.objects.filter(code__in=upper).values_list("code", flat=True))
-        for i, code in enumerate(upper):
-            if code not in known:
-                errors.append(
-                    FieldProblem(
-                        f"office_codes[{i}]",
-                        _("'%(value)s' is not a customs office code") % {"value": offices[i]},
-                        "unknown-office",
-                    )
-                )
-        clean["office_codes"] = _dedupe(upper)
+        clean["office_codes"] = _codes_clean(
+            offices,
+            "office_codes",
+            Office,
+            _("'%(value)s' is not a customs office code"),
+            "unknown-office",
+            errors,
+        )
 
+
+def _codes_clean(
+    values: list[str],
+    name: str,
+    model: type[Country] | type[DeclarationType] | type[Office],
+    text: str,
+    code: str,
+    errors: list[FieldProblem],
+) -> list[str]:
+    """Reference codes (upper-cased), each one that exists; without repeats."""
+    upper = [v.upper() for v in values]
+    known = set(model.objects.filter(code__in=upper).values_list("code", flat=True))
+    for i, value in enumerate(upper):
+        if value not in known:
+            errors.append(FieldProblem(f"{name}[{i}]", text % {"value": values[i]}, code))
+    return _dedupe(upper)
+
+
+def _scalars_clean(
+    raw: Mapping[str, Any], clean: dict[str, Any], errors: list[FieldProblem]
+) -> None:
+    """The flow, the amounts (a unit price range that can match) and the preference claim."""
     flow = raw.get("flow") or ""
     if flow not in ("", *Flow.values):
         errors.append(
@@ -303,17 +327,3 @@ def criteria_clean(raw: Mapping[str, Any]) -> dict[str, Any]:
         )
         pref = None
     clean["preference_claimed"] = pref
-
-    if not errors and Criteria.from_clean(clean) == Criteria():
-        errors.append(
-            FieldProblem(
-                "criteria",
-                _("give at least one criterion: a profile with none would match every declaration"),
-                "required",
-            )
-        )
-    if errors:
-        raise ValidationFailed(errors)
-    for name in LIST_CRITERIA:
-        clean.setdefault(name, [])
-    return clean

@@ -23,13 +23,13 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models import Case, IntegerField, Max, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -141,13 +141,55 @@ def _bucket_compute(
         old_breakdown = old_breakdown.filter(office_id__in=office_ids)
         old_active = old_active.filter(office_id__in=office_ids)
 
-    daily: dict[tuple[date, int, str], list[Any]] = defaultdict(
-        lambda: [0, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0)]
-    )
-    breakdown: dict[tuple[int, str, str, str], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
-    active: dict[tuple[int, str, int], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
-    counted: dict[int, tuple[int, str, date]] = {}  # declaration id -> office, flow, day
+    sums = _BucketSums()
+    _declarations_add(sums, decls, rates, result)
+    _chapters_add(sums, rates)
+    for issued_at, office_id, flow, amount in receipts.values_list(
+        "issued_at", "declaration__office_id", "declaration__flow", "amount_vnd"
+    ).iterator(chunk_size=BATCH):
+        result.receipts += 1
+        sums.daily[(local_day(issued_at), office_id, flow)][5] += amount
+    province_of = _provinces_of({e for (_o, _f, e) in sums.active})
 
+    old_daily.delete()
+    old_breakdown.delete()
+    old_active.delete()
+    _bucket_write(month, sums, province_of, provinces)
+
+
+def _daily_cell() -> list[Any]:
+    # declarations, cancelled, value VND, value USD, duties VND, revenue VND
+    return [0, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0)]
+
+
+def _count_cell() -> list[Any]:
+    # declarations, value USD
+    return [0, Decimal(0)]
+
+
+@dataclass
+class _BucketSums:
+    """A bucket's sums as they are added up, by the keys of the rows they become."""
+
+    daily: defaultdict[tuple[date, int, str], list[Any]] = field(
+        default_factory=lambda: defaultdict(_daily_cell)
+    )
+    breakdown: defaultdict[tuple[int, str, str, str], list[Any]] = field(
+        default_factory=lambda: defaultdict(_count_cell)
+    )
+    active: defaultdict[tuple[int, str, int], list[Any]] = field(
+        default_factory=lambda: defaultdict(_count_cell)
+    )
+    counted: dict[int, tuple[int, str, date]] = field(
+        default_factory=dict
+    )  # declaration id -> office, flow, day
+
+
+def _declarations_add(
+    sums: _BucketSums, decls: QuerySet[Declaration], rates: UsdRates, result: RefreshResult
+) -> None:
+    """Each declaration into its day's totals, its breakdowns and its enterprise's activity."""
+    daily, breakdown, active, counted = sums.daily, sums.breakdown, sums.active, sums.counted
     rows = decls.values_list(
         "id",
         "registered_at",
@@ -202,10 +244,12 @@ def _bucket_compute(
         a[0] += 1
         a[1] += usd
 
-    # HS chapters from the goods lines: each chapter's share of the value, and a declaration
-    # counted once in every chapter it has a line in.
-    ids = list(counted)
-    for chunk in _chunks(ids):
+
+def _chapters_add(sums: _BucketSums, rates: UsdRates) -> None:
+    """HS chapters from the goods lines: each chapter's share of the value, and a declaration
+    counted once in every chapter it has a line in."""
+    counted, breakdown = sums.counted, sums.breakdown
+    for chunk in _chunks(list(counted)):
         per_decl: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         for decl_id, hs_code, value_vnd in DeclarationLine.objects.filter(
             declaration_id__in=chunk
@@ -218,22 +262,22 @@ def _bucket_compute(
                 b[0] += 1
                 b[1] += rates.usd(value_vnd, day)
 
-    for issued_at, office_id, flow, amount in receipts.values_list(
-        "issued_at", "declaration__office_id", "declaration__flow", "amount_vnd"
-    ).iterator(chunk_size=BATCH):
-        result.receipts += 1
-        daily[(local_day(issued_at), office_id, flow)][5] += amount
 
-    enterprise_ids = {e for (_o, _f, e) in active}
+def _provinces_of(enterprise_ids: set[int]) -> dict[int, str]:
     province_of: dict[int, str] = {}
     for chunk in _chunks(sorted(enterprise_ids)):
         province_of.update(
             Enterprise.objects.filter(pk__in=chunk).values_list("pk", "province_code")
         )
+    return province_of
 
-    old_daily.delete()
-    old_breakdown.delete()
-    old_active.delete()
+
+def _bucket_write(
+    month: date,
+    sums: _BucketSums,
+    province_of: dict[int, str],
+    provinces: dict[int, frozenset[str]],
+) -> None:
     DailyTotal.objects.bulk_create(
         (
             DailyTotal(
@@ -248,7 +292,7 @@ def _bucket_compute(
                 duties_vnd=c[4],
                 revenue_vnd=c[5],
             )
-            for (day, office_id, flow), c in daily.items()
+            for (day, office_id, flow), c in sums.daily.items()
         ),
         batch_size=BATCH,
     )
@@ -263,7 +307,7 @@ def _bucket_compute(
                 declarations=b[0],
                 value_usd=b[1],
             )
-            for (office_id, flow, dimension, key), b in breakdown.items()
+            for (office_id, flow, dimension, key), b in sums.breakdown.items()
         ),
         batch_size=BATCH,
     )
@@ -278,7 +322,7 @@ def _bucket_compute(
                 declarations=a[0],
                 value_usd=a[1],
             )
-            for (office_id, flow, enterprise_id), a in active.items()
+            for (office_id, flow, enterprise_id), a in sums.active.items()
         ),
         batch_size=BATCH,
     )

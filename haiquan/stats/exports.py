@@ -25,78 +25,99 @@ def _pct(c: Change) -> Decimal | str:
 
 
 def report_tables(r: Report) -> list[Table]:
-    tables = [
-        Table(
-            _("Summary"),
-            [
-                _("Figure"),
-                _("This period"),
-                _("Period before"),
-                _("Change"),
-                _("Change (%)"),
-                _("Year before"),
-                _("Change"),
-                _("Change (%)"),
-            ],
-            [
-                [
-                    m.label,
-                    m.value,
-                    m.mom.before,
-                    m.mom.delta,
-                    _pct(m.mom),
-                    m.yoy.before,
-                    m.yoy.delta,
-                    _pct(m.yoy),
-                ]
-                for m in r.metrics
-            ],
-        ),
-        Table(
-            _("Enterprises active"),
-            [_("Period"), _("Active"), _("In-province"), _("From other provinces"), _("New")],
-            [
-                [label, e.active, e.in_province, e.out_of_province, e.new]
-                for label, e in (
-                    (_("This period"), r.enterprises),
-                    (_("Period before"), r.enterprises_previous),
-                    (_("Year before"), r.enterprises_year_ago),
-                )
-            ],
-        ),
-        Table(
-            _("Revenue targets %(year)s") % {"year": r.period.last.year},
-            [_("Set by"), _("Target (VND)"), _("Collected (VND)"), _("Reached (%)")],
-            [
-                [str(t.target.get_authority_display()), t.target.amount_vnd, t.collected_vnd, t.pct]
-                for t in r.targets
-            ],
-        ),
-        Table(
-            _("Month by month"),
-            [
-                _("Month"),
-                _("Declarations"),
-                _("Trade value (USD)"),
-                _("Revenue collected (VND)"),
-                _("Declarations, year before"),
-                _("Trade value, year before (USD)"),
-                _("Revenue, year before (VND)"),
-            ],
-            [
-                [
-                    f"{m['month']:02d}/{r.period.last.year}",
-                    m["declarations"],
-                    m["value_usd"],
-                    m["revenue_vnd"],
-                    m["last_year_declarations"],
-                    m["last_year_value_usd"],
-                    m["last_year_revenue_vnd"],
-                ]
-                for m in r.months
-            ],
-        ),
+    return [
+        _summary_table(r),
+        _enterprises_table(r),
+        _targets_table(r),
+        _months_table(r),
+        *_breakdown_tables(r),
+        _offices_table(r),
     ]
+
+
+def _summary_table(r: Report) -> Table:
+    return Table(
+        _("Summary"),
+        [
+            _("Figure"),
+            _("This period"),
+            _("Period before"),
+            _("Change"),
+            _("Change (%)"),
+            _("Year before"),
+            _("Change"),
+            _("Change (%)"),
+        ],
+        [
+            [
+                m.label,
+                m.value,
+                m.mom.before,
+                m.mom.delta,
+                _pct(m.mom),
+                m.yoy.before,
+                m.yoy.delta,
+                _pct(m.yoy),
+            ]
+            for m in r.metrics
+        ],
+    )
+
+
+def _enterprises_table(r: Report) -> Table:
+    return Table(
+        _("Enterprises active"),
+        [_("Period"), _("Active"), _("In-province"), _("From other provinces"), _("New")],
+        [
+            [label, e.active, e.in_province, e.out_of_province, e.new]
+            for label, e in (
+                (_("This period"), r.enterprises),
+                (_("Period before"), r.enterprises_previous),
+                (_("Year before"), r.enterprises_year_ago),
+            )
+        ],
+    )
+
+
+def _targets_table(r: Report) -> Table:
+    return Table(
+        _("Revenue targets %(year)s") % {"year": r.period.last.year},
+        [_("Set by"), _("Target (VND)"), _("Collected (VND)"), _("Reached (%)")],
+        [
+            [str(t.target.get_authority_display()), t.target.amount_vnd, t.collected_vnd, t.pct]
+            for t in r.targets
+        ],
+    )
+
+
+def _months_table(r: Report) -> Table:
+    return Table(
+        _("Month by month"),
+        [
+            _("Month"),
+            _("Declarations"),
+            _("Trade value (USD)"),
+            _("Revenue collected (VND)"),
+            _("Declarations, year before"),
+            _("Trade value, year before (USD)"),
+            _("Revenue, year before (VND)"),
+        ],
+        [
+            [
+                f"{m['month']:02d}/{r.period.last.year}",
+                m["declarations"],
+                m["value_usd"],
+                m["revenue_vnd"],
+                m["last_year_declarations"],
+                m["last_year_value_usd"],
+                m["last_year_revenue_vnd"],
+            ]
+            for m in r.months
+        ],
+    )
+
+
+def _breakdown_tables(r: Report) -> list[Table]:
     titles = {
         "lane": _("By lane"),
         "chapter": _("By HS chapter"),
@@ -104,50 +125,50 @@ def report_tables(r: Report) -> list[Table]:
         "type": _("By declaration type"),
         "transport": _("By transport mode"),
     }
-    for dim, title in titles.items():
-        tables.append(
-            Table(
-                title,
-                [_("Code"), _("Name"), _("Declarations"), _("Share (%)"), _("Trade value (USD)")],
-                [
-                    [
-                        s.key,
-                        s.label,
-                        s.declarations,
-                        s.share if s.share is not None else "",
-                        s.value_usd,
-                    ]
-                    for s in r.breakdowns.get(dim, [])
-                ],
-            )
-        )
-    tables.append(
+    return [
         Table(
-            _("Offices"),
-            [
-                _("Office"),
-                _("Name"),
-                _("Declarations"),
-                _("Trade value (USD)"),
-                _("Revenue collected (VND)"),
-                _("Enterprises active"),
-                _("Declarations, change on a year (%)"),
-            ],
+            title,
+            [_("Code"), _("Name"), _("Declarations"), _("Share (%)"), _("Trade value (USD)")],
             [
                 [
-                    row.office.code,
-                    row.office.name,
-                    row.totals.declarations,
-                    row.totals.value_usd,
-                    row.totals.revenue_vnd,
-                    row.enterprises,
-                    _pct(row.yoy_declarations),
+                    s.key,
+                    s.label,
+                    s.declarations,
+                    s.share if s.share is not None else "",
+                    s.value_usd,
                 ]
-                for row in r.children
+                for s in r.breakdowns.get(dim, [])
             ],
         )
+        for dim, title in titles.items()
+    ]
+
+
+def _offices_table(r: Report) -> Table:
+    return Table(
+        _("Offices"),
+        [
+            _("Office"),
+            _("Name"),
+            _("Declarations"),
+            _("Trade value (USD)"),
+            _("Revenue collected (VND)"),
+            _("Enterprises active"),
+            _("Declarations, change on a year (%)"),
+        ],
+        [
+            [
+                row.office.code,
+                row.office.name,
+                row.totals.declarations,
+                row.totals.value_usd,
+                row.totals.revenue_vnd,
+                row.enterprises,
+                _pct(row.yoy_declarations),
+            ]
+            for row in r.children
+        ],
     )
-    return tables
 
 
 def report_heading(r: Report) -> list[str]:

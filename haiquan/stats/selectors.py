@@ -487,19 +487,7 @@ def statistics_report(
     the targets of the period's last year and how much of each the revenue collected from
     1 January to the end of the period (or today) reaches."""
     today = today or timezone.localdate()
-    errors: list[FieldProblem] = []
-    period = None
-    try:
-        period = period_parse(month_from, month_to, today=today)
-    except ValidationFailed as exc:
-        errors += exc.errors
-    try:
-        flow = flow_parse(flow)
-    except ValidationFailed as exc:
-        errors += exc.errors
-    if errors:
-        raise ValidationFailed(errors)
-    assert period is not None
+    period, flow = _report_input(month_from, month_to, flow, today=today)
     office = report_office(user, office_code)
     ids = _report_ids(office)
     prev_p, year_p = period.previous(), period.year_before()
@@ -513,50 +501,11 @@ def statistics_report(
     ent_prev = enterprises_for(ids, flow, prev_p)
     # A period of 12 months: the period before is the year before.
     ent_year = ent_prev if prev_p == year_p else enterprises_for(ids, flow, year_p)
-
-    def metric(name: str, label: str, now: Any, before: Any, year: Any) -> Metric:
-        return Metric(name, label, Decimal(now), change(now, before), change(now, year))
-
-    metrics = [
-        metric(
-            "declarations",
-            _("Declarations"),
-            totals.declarations,
-            previous.declarations,
-            year_ago.declarations,
-        ),
-        metric(
-            "value_usd",
-            _("Trade value (USD)"),
-            totals.value_usd,
-            previous.value_usd,
-            year_ago.value_usd,
-        ),
-        metric(
-            "revenue_vnd",
-            _("Revenue collected (VND)"),
-            totals.revenue_vnd,
-            previous.revenue_vnd,
-            year_ago.revenue_vnd,
-        ),
-        metric(
-            "enterprises", _("Enterprises active"), ent.active, ent_prev.active, ent_year.active
-        ),
-    ]
+    metrics = _metrics((totals, previous, year_ago), (ent, ent_prev, ent_year))
     to_date = min(add_months(period.last, 1), today + timedelta(days=1))
-    # Revenue against targets is over every flow: a target is for the office's whole revenue.
-    # Whole months from the cells, the days of a month under way from the daily table.
-    whole_months_end = month_of(to_date)
-    collected = cells.total(None, date(year, 1, 1), whole_months_end).revenue_vnd
-    if to_date > whole_months_end:
-        collected += totals_for(ids, None, whole_months_end, to_date).revenue_vnd
+    collected = _collected(cells, ids, year, to_date)
     children = children_for(office, ids, flow, period, cells)
     watermark = Watermark.objects.filter(pk="aggregates").first()
-    ancestors: list[Office] = []
-    node = office.parent
-    while node is not None:
-        ancestors.insert(0, node)
-        node = node.parent
     return Report(
         office=office,
         period=period,
@@ -575,5 +524,73 @@ def statistics_report(
         breakdowns=breakdowns_for(ids, flow, period, totals.declarations),
         children=children,
         refreshed_at=watermark.finished_at if watermark else None,
-        ancestors=[a for a in ancestors if office_visible(user, a)],
+        ancestors=[a for a in _ancestors(office) if office_visible(user, a)],
     )
+
+
+def _report_input(
+    month_from: str | None, month_to: str | None, flow: str | None, *, today: date
+) -> tuple[Period, str | None]:
+    """The period and flow asked for (ValidationFailed lists the problems of both)."""
+    errors: list[FieldProblem] = []
+    period = None
+    try:
+        period = period_parse(month_from, month_to, today=today)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    try:
+        flow = flow_parse(flow)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    assert period is not None
+    return period, flow
+
+
+def _metrics(
+    totals: tuple[Totals, Totals, Totals], ents: tuple[Enterprises, Enterprises, Enterprises]
+) -> list[Metric]:
+    """The summary figures against the period before and the year before."""
+
+    def metric(name: str, label: str, now: Any, before: Any, year: Any) -> Metric:
+        return Metric(name, label, Decimal(now), change(now, before), change(now, year))
+
+    t, p, y = totals
+    return [
+        metric("declarations", _("Declarations"), t.declarations, p.declarations, y.declarations),
+        metric("value_usd", _("Trade value (USD)"), t.value_usd, p.value_usd, y.value_usd),
+        metric(
+            "revenue_vnd",
+            _("Revenue collected (VND)"),
+            t.revenue_vnd,
+            p.revenue_vnd,
+            y.revenue_vnd,
+        ),
+        metric(
+            "enterprises",
+            _("Enterprises active"),
+            ents[0].active,
+            ents[1].active,
+            ents[2].active,
+        ),
+    ]
+
+
+def _collected(cells: Cells, ids: list[int] | None, year: int, to_date: date) -> Decimal:
+    """Revenue against targets is over every flow: a target is for the office's whole revenue.
+    Whole months from the cells, the days of a month under way from the daily table."""
+    whole_months_end = month_of(to_date)
+    collected = cells.total(None, date(year, 1, 1), whole_months_end).revenue_vnd
+    if to_date > whole_months_end:
+        collected += totals_for(ids, None, whole_months_end, to_date).revenue_vnd
+    return collected
+
+
+def _ancestors(office: Office) -> list[Office]:
+    ancestors: list[Office] = []
+    node = office.parent
+    while node is not None:
+        ancestors.insert(0, node)
+        node = node.parent
+    return ancestors

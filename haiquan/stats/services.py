@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -57,6 +58,41 @@ def target_set(
     setting is kept (`TargetChange`, amount before and after, who, when, why) and written to
     the event log; setting the same amount again changes nothing. Answers (target, created).
     """
+    office, year_n, amount, reason = _target_input(office_code, year, authority, amount_vnd, reason)
+    require_target_setter(actor, office)
+    with transaction.atomic():
+        target = (
+            Target.objects.select_for_update()
+            .filter(office=office, year=year_n, authority=authority)
+            .first()
+        )
+        created = target is None
+        before = None if target is None else target.amount_vnd
+        if target is not None and before == amount:
+            return target, False
+        now = timezone.now()
+        if target is None:
+            target = Target.objects.create(
+                office=office,
+                year=year_n,
+                authority=authority,
+                amount_vnd=amount,
+                updated_by=actor,
+                updated_at=now,
+            )
+        else:
+            target.amount_vnd = amount
+            target.updated_by = actor
+            target.updated_at = now
+            target.save(update_fields=["amount_vnd", "updated_by", "updated_at"])
+        _target_change_record(target, office, before, reason, actor=actor, now=now)
+    return target, created
+
+
+def _target_input(
+    office_code: str, year: Any, authority: str, amount_vnd: Any, reason: str
+) -> tuple[Office, int, Decimal, str]:
+    """The office, year, amount and reason, checked (ValidationFailed lists every problem)."""
     errors: list[FieldProblem] = []
     code = str(office_code or "").strip()
     office = None if "\x00" in code else Office.objects.filter(code=code).first()
@@ -95,53 +131,39 @@ def target_set(
     if errors:
         raise ValidationFailed(errors)
     assert office is not None and amount is not None
-    require_target_setter(actor, office)
-    with transaction.atomic():
-        target = (
-            Target.objects.select_for_update()
-            .filter(office=office, year=year_n, authority=authority)
-            .first()
-        )
-        created = target is None
-        before = None if target is None else target.amount_vnd
-        if target is not None and before == amount:
-            return target, False
-        now = timezone.now()
-        if target is None:
-            target = Target.objects.create(
-                office=office,
-                year=year_n,
-                authority=authority,
-                amount_vnd=amount,
-                updated_by=actor,
-                updated_at=now,
-            )
-        else:
-            target.amount_vnd = amount
-            target.updated_by = actor
-            target.updated_at = now
-            target.save(update_fields=["amount_vnd", "updated_by", "updated_at"])
-        TargetChange.objects.create(
-            target=target,
-            amount_before_vnd=before,
-            amount_after_vnd=amount,
-            reason=reason,
-            changed_by=actor,
-            changed_at=now,
-        )
-        kinds.STATS_TARGET_SET.record(
-            subject_type="revenue_target",
-            subject_id=target.pk,
-            party=Party.CUSTOMS,
-            actor=actor,
-            office_code=office.code,
-            data={
-                "year": year_n,
-                "authority": authority,
-                "amount_before_vnd": before,
-                "amount_vnd": amount,
-                "reason": reason,
-            },
-            occurred_at=now,
-        )
-    return target, created
+    return office, year_n, amount, reason
+
+
+def _target_change_record(
+    target: Target,
+    office: Office,
+    before: Decimal | None,
+    reason: str,
+    *,
+    actor: User,
+    now: datetime,
+) -> None:
+    """The setting kept (`TargetChange`) and written to the event log."""
+    TargetChange.objects.create(
+        target=target,
+        amount_before_vnd=before,
+        amount_after_vnd=target.amount_vnd,
+        reason=reason,
+        changed_by=actor,
+        changed_at=now,
+    )
+    kinds.STATS_TARGET_SET.record(
+        subject_type="revenue_target",
+        subject_id=target.pk,
+        party=Party.CUSTOMS,
+        actor=actor,
+        office_code=office.code,
+        data={
+            "year": target.year,
+            "authority": target.authority,
+            "amount_before_vnd": before,
+            "amount_vnd": target.amount_vnd,
+            "reason": reason,
+        },
+        occurred_at=now,
+    )

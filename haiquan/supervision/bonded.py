@@ -104,53 +104,78 @@ def _check_header(
             )
         )
     else:
-        if issue:
-            fits = declaration.type_id == "C12" or (
-                declaration.flow == Flow.IMPORT and declaration.type_id not in receipt_types
-            )
-            expected = _("C12 (abroad) or an import declaration (into the domestic market)")
-        else:
-            fits = declaration.type_id in receipt_types
-            expected = ", ".join(sorted(receipt_types))
-        if not fits:
-            errors.append(
-                FieldProblem(
-                    "declaration_number",
-                    _("a %(t)s declaration cannot be used here; expected %(e)s")
-                    % {"t": declaration.type_id, "e": expected},
-                    "wrong-type",
-                )
-            )
-        if declaration.status not in EXIT_STATUSES:
-            errors.append(
-                FieldProblem(
-                    "declaration_number",
-                    _("declaration %(n)s is %(s)s: it must be cleared first")
-                    % {"n": declaration.number, "s": declaration.get_status_display()},
-                    "not-cleared",
-                )
-            )
-        cleared = declaration.cleared_at
-        if not time_problems and cleared is not None and moment < cleared:
-            errors.extend(
-                reported_time_problems(
-                    moment,
-                    now=now,
-                    field="occurred_at",
-                    after=cleared,
-                    after_what=_("the clearance of declaration %(n)s") % {"n": declaration.number},
-                )
-            )
-        if declaration.office_id != zone.office_id:
-            errors.append(
-                FieldProblem(
-                    "declaration_number",
-                    _("declared at office %(a)s; %(z)s is supervised by office %(b)s")
-                    % {"a": declaration.office.code, "z": zone.code, "b": zone.office.code},
-                    "wrong-office",
-                )
-            )
+        _declaration_problems(
+            declaration,
+            zone,
+            receipt_types,
+            errors,
+            issue=issue,
+            moment=moment,
+            time_ok=not time_problems,
+            now=now,
+        )
     return errors, declaration, moment
+
+
+def _declaration_problems(
+    declaration: Declaration,
+    zone: ControlZone,
+    receipt_types: set[str],
+    errors: list[FieldProblem],
+    *,
+    issue: bool,
+    moment: datetime,
+    time_ok: bool,
+    now: datetime,
+) -> None:
+    """The declaration a document is made against: of the right type, cleared (before the
+    moment reported) and declared at the warehouse's office."""
+    if issue:
+        fits = declaration.type_id == "C12" or (
+            declaration.flow == Flow.IMPORT and declaration.type_id not in receipt_types
+        )
+        expected = _("C12 (abroad) or an import declaration (into the domestic market)")
+    else:
+        fits = declaration.type_id in receipt_types
+        expected = ", ".join(sorted(receipt_types))
+    if not fits:
+        errors.append(
+            FieldProblem(
+                "declaration_number",
+                _("a %(t)s declaration cannot be used here; expected %(e)s")
+                % {"t": declaration.type_id, "e": expected},
+                "wrong-type",
+            )
+        )
+    if declaration.status not in EXIT_STATUSES:
+        errors.append(
+            FieldProblem(
+                "declaration_number",
+                _("declaration %(n)s is %(s)s: it must be cleared first")
+                % {"n": declaration.number, "s": declaration.get_status_display()},
+                "not-cleared",
+            )
+        )
+    cleared = declaration.cleared_at
+    if time_ok and cleared is not None and moment < cleared:
+        errors.extend(
+            reported_time_problems(
+                moment,
+                now=now,
+                field="occurred_at",
+                after=cleared,
+                after_what=_("the clearance of declaration %(n)s") % {"n": declaration.number},
+            )
+        )
+    if declaration.office_id != zone.office_id:
+        errors.append(
+            FieldProblem(
+                "declaration_number",
+                _("declared at office %(a)s; %(z)s is supervised by office %(b)s")
+                % {"a": declaration.office.code, "z": zone.code, "b": zone.office.code},
+                "wrong-office",
+            )
+        )
 
 
 def _declared_lines(
@@ -269,15 +294,7 @@ def bonded_receipt_create(
         )
         picked: list[tuple[int, DeclarationLine, Decimal]] = []
         if declaration is not None and not errors:
-            done = dict(
-                StockLot.objects.filter(
-                    receipt__declaration=declaration, receipt__state=DocumentState.ACTIVE
-                )
-                .values("declaration_line_id")
-                .annotate(q=Sum("quantity_received"))
-                .values_list("declaration_line_id", "q")
-            )
-            picked, line_errors = _declared_lines(declaration, lines, done)
+            picked, line_errors = _declared_lines(declaration, lines, _received(declaration))
             errors.extend(line_errors)
         if errors:
             raise ValidationFailed(errors)
@@ -300,39 +317,7 @@ def bonded_receipt_create(
                 "duplicate",
             ) from None
         expires = timezone.localdate(now) + timedelta(days=storage_days(zone))
-        lots, ledger = [], []
-        for _i, ln, qty in picked:
-            value = _vnd(ln.customs_value_vnd * qty / ln.quantity) if ln.quantity else Decimal(0)
-            lot = StockLot(
-                receipt=receipt,
-                zone=zone,
-                owner_id=declaration.enterprise_id,
-                declaration_line=ln,
-                hs_code=ln.hs_code,
-                description=ln.description,
-                unit=ln.unit,
-                quantity_received=qty,
-                quantity_held=qty,
-                value_received_vnd=value,
-                value_held_vnd=value,
-                received_at=at,
-                expires_on=expires,
-            )
-            lots.append(lot)
-        StockLot.objects.bulk_create(lots)
-        for lot in lots:
-            ledger.append(
-                _ledger(
-                    lot,
-                    LedgerKind.RECEIPT,
-                    lot.quantity_received,
-                    lot.value_received_vnd,
-                    at,
-                    actor,
-                    receipt=receipt,
-                )
-            )
-        StockLedgerEntry.objects.bulk_create(ledger)
+        lots = _lots_receive(receipt, picked, expires, actor)
         _event(
             kinds.BONDED_RECEIVED,
             receipt,
@@ -347,6 +332,62 @@ def bonded_receipt_create(
             },
         )
     return receipt
+
+
+def _received(declaration: Declaration) -> dict[int, Decimal]:
+    """Declaration line id → the quantity its active receipts took in."""
+    return dict(
+        StockLot.objects.filter(
+            receipt__declaration=declaration, receipt__state=DocumentState.ACTIVE
+        )
+        .values("declaration_line_id")
+        .annotate(q=Sum("quantity_received"))
+        .values_list("declaration_line_id", "q")
+    )
+
+
+def _lots_receive(
+    receipt: WarehouseReceipt,
+    picked: list[tuple[int, DeclarationLine, Decimal]],
+    expires: date,
+    actor: User,
+) -> list[StockLot]:
+    """A lot for each line received, with its ledger entry."""
+    zone, declaration, at = receipt.zone, receipt.declaration, receipt.received_at
+    lots, ledger = [], []
+    for _i, ln, qty in picked:
+        value = _vnd(ln.customs_value_vnd * qty / ln.quantity) if ln.quantity else Decimal(0)
+        lot = StockLot(
+            receipt=receipt,
+            zone=zone,
+            owner_id=declaration.enterprise_id,
+            declaration_line=ln,
+            hs_code=ln.hs_code,
+            description=ln.description,
+            unit=ln.unit,
+            quantity_received=qty,
+            quantity_held=qty,
+            value_received_vnd=value,
+            value_held_vnd=value,
+            received_at=at,
+            expires_on=expires,
+        )
+        lots.append(lot)
+    StockLot.objects.bulk_create(lots)
+    for lot in lots:
+        ledger.append(
+            _ledger(
+                lot,
+                LedgerKind.RECEIPT,
+                lot.quantity_received,
+                lot.value_received_vnd,
+                at,
+                actor,
+                receipt=receipt,
+            )
+        )
+    StockLedgerEntry.objects.bulk_create(ledger)
+    return lots
 
 
 def bonded_issue_create(
@@ -377,77 +418,12 @@ def bonded_issue_create(
         )
         picked: list[tuple[int, DeclarationLine, Decimal]] = []
         if declaration is not None and not errors:
-            done = dict(
-                IssueLine.objects.filter(
-                    issue__declaration=declaration, issue__state=DocumentState.ACTIVE
-                )
-                .values("declaration_line_id")
-                .annotate(q=Sum("quantity"))
-                .values_list("declaration_line_id", "q")
-            )
-            picked, line_errors = _declared_lines(declaration, lines, done)
+            picked, line_errors = _declared_lines(declaration, lines, _issued(declaration))
             errors.extend(line_errors)
         if errors:
             raise ValidationFailed(errors)
         assert declaration is not None
-        # Lock the owner's lots of these items, oldest first.
-        items = {(ln.hs_code, ln.unit) for _i, ln, _q in picked}
-        lots = list(
-            StockLot.objects.select_for_update()
-            .filter(
-                zone=zone,
-                owner_id=declaration.enterprise_id,
-                quantity_held__gt=0,
-                hs_code__in=[h for h, _u in items],
-            )
-            .order_by("received_at", "id")
-        )
-        allocations: list[tuple[DeclarationLine, StockLot, Decimal, Decimal]] = []
-        for i, ln, qty in picked:
-            candidates = [lot for lot in lots if (lot.hs_code, lot.unit) == (ln.hs_code, ln.unit)]
-            held = sum((lot.quantity_held for lot in candidates), Decimal(0))
-            if held < qty:
-                errors.append(
-                    FieldProblem(
-                        f"lines[{i}].quantity",
-                        _("%(owner)s holds only %(held)s %(u)s of HS %(hs)s in %(z)s")
-                        % {
-                            "owner": declaration.enterprise.mst,
-                            "held": held,
-                            "u": ln.unit,
-                            "hs": ln.hs_code,
-                            "z": zone.code,
-                        },
-                        "insufficient-stock",
-                    )
-                )
-                continue
-            need = qty
-            for lot in candidates:
-                if need <= 0:
-                    break
-                take = min(need, lot.quantity_held)
-                if take > 0:
-                    # The value leaves in proportion; the last take of a lot takes what is left.
-                    value = (
-                        lot.value_held_vnd
-                        if take == lot.quantity_held
-                        else _vnd(lot.value_held_vnd * take / lot.quantity_held)
-                    )
-                    allocations.append((ln, lot, take, value))
-                    if at < lot.received_at and not any(e.code == "out-of-order" for e in errors):
-                        errors.extend(
-                            reported_time_problems(
-                                at,
-                                now=now,
-                                field="occurred_at",
-                                after=lot.received_at,
-                                after_what=_("the receipt of the goods it issues"),
-                            )
-                        )
-                    lot.quantity_held -= take  # saved below, once every line is allocated
-                    lot.value_held_vnd -= value
-                    need -= take
+        allocations = _allocate(zone, declaration, picked, errors, at=at, now=now)
         if errors:
             raise ValidationFailed(errors)
         try:
@@ -467,16 +443,7 @@ def bonded_issue_create(
                 _("issue %(n)s is already recorded in this warehouse") % {"n": document_number},
                 "duplicate",
             ) from None
-        issue_lines, ledger, touched = [], [], {}
-        for ln, lot, take, value in allocations:
-            touched[lot.pk] = lot
-            issue_lines.append(
-                IssueLine(issue=issue, lot=lot, declaration_line=ln, quantity=take, value_vnd=value)
-            )
-            ledger.append(_ledger(lot, LedgerKind.ISSUE, -take, -value, at, actor, issue=issue))
-        StockLot.objects.bulk_update(list(touched.values()), ["quantity_held", "value_held_vnd"])
-        IssueLine.objects.bulk_create(issue_lines)
-        StockLedgerEntry.objects.bulk_create(ledger)
+        issue_lines = _issue_write(issue, allocations, at, actor)
         _event(
             kinds.BONDED_ISSUED,
             issue,
@@ -491,6 +458,108 @@ def bonded_issue_create(
             },
         )
     return issue
+
+
+def _issued(declaration: Declaration) -> dict[int, Decimal]:
+    """Declaration line id → the quantity its active issues took out."""
+    return dict(
+        IssueLine.objects.filter(issue__declaration=declaration, issue__state=DocumentState.ACTIVE)
+        .values("declaration_line_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("declaration_line_id", "q")
+    )
+
+
+Allocation = tuple[DeclarationLine, StockLot, Decimal, Decimal]  # line, lot, quantity, value
+
+
+def _allocate(
+    zone: ControlZone,
+    declaration: Declaration,
+    picked: list[tuple[int, DeclarationLine, Decimal]],
+    errors: list[FieldProblem],
+    *,
+    at: datetime,
+    now: datetime,
+) -> list[Allocation]:
+    """Draw each line on the owner's lots of its item, oldest first (locked); the lots'
+    holdings are reduced in memory (saved by the caller). Problems go into `errors`."""
+    # Lock the owner's lots of these items, oldest first.
+    items = {(ln.hs_code, ln.unit) for _i, ln, _q in picked}
+    lots = list(
+        StockLot.objects.select_for_update()
+        .filter(
+            zone=zone,
+            owner_id=declaration.enterprise_id,
+            quantity_held__gt=0,
+            hs_code__in=[h for h, _u in items],
+        )
+        .order_by("received_at", "id")
+    )
+    allocations: list[Allocation] = []
+    for i, ln, qty in picked:
+        candidates = [lot for lot in lots if (lot.hs_code, lot.unit) == (ln.hs_code, ln.unit)]
+        held = sum((lot.quantity_held for lot in candidates), Decimal(0))
+        if held < qty:
+            errors.append(
+                FieldProblem(
+                    f"lines[{i}].quantity",
+                    _("%(owner)s holds only %(held)s %(u)s of HS %(hs)s in %(z)s")
+                    % {
+                        "owner": declaration.enterprise.mst,
+                        "held": held,
+                        "u": ln.unit,
+                        "hs": ln.hs_code,
+                        "z": zone.code,
+                    },
+                    "insufficient-stock",
+                )
+            )
+            continue
+        need = qty
+        for lot in candidates:
+            if need <= 0:
+                break
+            take = min(need, lot.quantity_held)
+            if take > 0:
+                # The value leaves in proportion; the last take of a lot takes what is left.
+                value = (
+                    lot.value_held_vnd
+                    if take == lot.quantity_held
+                    else _vnd(lot.value_held_vnd * take / lot.quantity_held)
+                )
+                allocations.append((ln, lot, take, value))
+                if at < lot.received_at and not any(e.code == "out-of-order" for e in errors):
+                    errors.extend(
+                        reported_time_problems(
+                            at,
+                            now=now,
+                            field="occurred_at",
+                            after=lot.received_at,
+                            after_what=_("the receipt of the goods it issues"),
+                        )
+                    )
+                lot.quantity_held -= take  # saved below, once every line is allocated
+                lot.value_held_vnd -= value
+                need -= take
+    return allocations
+
+
+def _issue_write(
+    issue: WarehouseIssue, allocations: list[Allocation], at: datetime, actor: User
+) -> list[IssueLine]:
+    """The issue's lines, the lots drawn on and the ledger entries."""
+    issue_lines, ledger, touched = [], [], {}
+    for ln, lot, take, value in allocations:
+        touched[lot.pk] = lot
+        issue_lines.append(
+            IssueLine(issue=issue, lot=lot, declaration_line=ln, quantity=take, value_vnd=value)
+        )
+        ledger.append(_ledger(lot, LedgerKind.ISSUE, -take, -value, at, actor, issue=issue))
+    StockLot.objects.bulk_update(list(touched.values()), ["quantity_held", "value_held_vnd"])
+    IssueLine.objects.bulk_create(issue_lines)
+    StockLedgerEntry.objects.bulk_create(ledger)
+    return issue_lines
 
 
 def bonded_receipt_cancel(

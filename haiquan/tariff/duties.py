@@ -54,7 +54,7 @@ from haiquan.core.problems import FieldProblem, ValidationFailed
 
 from .choices import RateKind, RemedyKind, UnitCode
 from .normalise import hs_code_is_valid, hs_code_normalise, unit_factor, unit_normalise
-from .snapshot import AgreementData, HsLineData, QuotaData, Tariff
+from .snapshot import AgreementData, HsLineData, PrefRate, QuotaData, RatePeriod, Tariff
 
 # The language `compute_duties` writes its notes in, while it runs: each note's template is looked
 # up once per language (`_`) instead of through Django's gettext for every line of every
@@ -403,35 +403,7 @@ def _import_rate(
         )
         return None
     quota = tariff.quota_on(hs.code, decl.on_day) if period.has_quota else None
-    if tariff.has_mfn(line.origin):
-        fallback = _Rate(
-            RateKind.MFN,
-            period.mfn_rate,
-            period.specific_duty_vnd,
-            note=_(
-                "Import duty at the MFN rate %(rate)s%%: "
-                "origin %(origin)s has most-favoured-nation treatment."
-            )
-            % {"rate": _pct(period.mfn_rate), "origin": line.origin},
-            out_of_quota=period.mfn_out_of_quota,
-            quota=quota,
-        )
-    else:
-        ordinary = period.ordinary_rate or ZERO
-        fallback = _Rate(
-            RateKind.GENERAL,
-            ordinary,
-            period.specific_duty_vnd * ONE_AND_A_HALF
-            if period.specific_duty_vnd is not None
-            else None,
-            note=_(
-                "Import duty at the ordinary rate %(rate)s%% (150%% of the MFN rate unless the "
-                "schedule sets one): origin %(origin)s has no most-favoured-nation treatment."
-            )
-            % {"rate": _pct(ordinary), "origin": line.origin},
-            out_of_quota=period.ordinary_out_of_quota,
-            quota=quota,
-        )
+    fallback = _fallback_rate(line, tariff, period, quota)
     claim = line.preference.strip().upper()
     if not claim:
         return fallback
@@ -451,6 +423,70 @@ def _import_rate(
             )
         )
         return None
+    _party_check(at, line, decl, agreement, problems)
+    schedule = agreement.schedule_of(line.origin)
+    pref = hs.preferential_on(agreement.code, schedule, decl.on_day)
+    _preferential_check(at, line, hs, agreement, pref, problems)
+    _co_check(at, line, decl, agreement, problems)
+    if len(problems) > before or pref is None or pref.rate is None:
+        return None
+    if line.preference_refused:
+        return _Rate(
+            fallback.kind,
+            fallback.rate,
+            fallback.specific,
+            note=_("The %(agreement)s preference is refused: %(reason)s")
+            % {"agreement": agreement.code, "reason": line.preference_refused}
+            + " "
+            + fallback.note,
+            out_of_quota=fallback.out_of_quota,
+            quota=fallback.quota,
+        )
+    return _preferential_rate(line, agreement, schedule, pref, pref.rate, quota, fallback)
+
+
+def _fallback_rate(
+    line: LineIn, tariff: Tariff, period: RatePeriod, quota: QuotaData | None
+) -> _Rate:
+    """The rate without a preference: MFN for an origin with most-favoured-nation treatment,
+    else the ordinary rate."""
+    assert period.mfn_rate is not None
+    if tariff.has_mfn(line.origin):
+        return _Rate(
+            RateKind.MFN,
+            period.mfn_rate,
+            period.specific_duty_vnd,
+            note=_(
+                "Import duty at the MFN rate %(rate)s%%: "
+                "origin %(origin)s has most-favoured-nation treatment."
+            )
+            % {"rate": _pct(period.mfn_rate), "origin": line.origin},
+            out_of_quota=period.mfn_out_of_quota,
+            quota=quota,
+        )
+    ordinary = period.ordinary_rate or ZERO
+    return _Rate(
+        RateKind.GENERAL,
+        ordinary,
+        period.specific_duty_vnd * ONE_AND_A_HALF if period.specific_duty_vnd is not None else None,
+        note=_(
+            "Import duty at the ordinary rate %(rate)s%% (150%% of the MFN rate unless the "
+            "schedule sets one): origin %(origin)s has no most-favoured-nation treatment."
+        )
+        % {"rate": _pct(ordinary), "origin": line.origin},
+        out_of_quota=period.ordinary_out_of_quota,
+        quota=quota,
+    )
+
+
+def _party_check(
+    at: str,
+    line: LineIn,
+    decl: DeclarationIn,
+    agreement: AgreementData,
+    problems: list[FieldProblem],
+) -> None:
+    """The origin must be a party to the claimed agreement, in force for it on the day."""
     if line.origin == "VN":
         problems.append(
             FieldProblem(
@@ -483,9 +519,17 @@ def _import_rate(
                 "agreement-not-in-force",
             )
         )
-    schedule = agreement.schedule_of(line.origin)
-    pref = hs.preferential_on(agreement.code, schedule, decl.on_day)
-    pref_rate = pref.rate if pref is not None else None
+
+
+def _preferential_check(
+    at: str,
+    line: LineIn,
+    hs: HsLineData,
+    agreement: AgreementData,
+    pref: PrefRate | None,
+    problems: list[FieldProblem],
+) -> None:
+    """The line must have a preferential rate under the agreement, granted to the origin."""
     if pref is None:
         problems.append(
             FieldProblem(
@@ -525,6 +569,16 @@ def _import_rate(
                 "origin-excluded",
             )
         )
+
+
+def _co_check(
+    at: str,
+    line: LineIn,
+    decl: DeclarationIn,
+    agreement: AgreementData,
+    problems: list[FieldProblem],
+) -> None:
+    """The certificate of origin: given, dated, not after the day and still valid."""
     if not line.co_number.strip():
         problems.append(
             FieldProblem(
@@ -565,20 +619,18 @@ def _import_rate(
                 "co-expired",
             )
         )
-    if len(problems) > before or pref is None or pref_rate is None:
-        return None
-    if line.preference_refused:
-        return _Rate(
-            fallback.kind,
-            fallback.rate,
-            fallback.specific,
-            note=_("The %(agreement)s preference is refused: %(reason)s")
-            % {"agreement": agreement.code, "reason": line.preference_refused}
-            + " "
-            + fallback.note,
-            out_of_quota=fallback.out_of_quota,
-            quota=fallback.quota,
-        )
+
+
+def _preferential_rate(
+    line: LineIn,
+    agreement: AgreementData,
+    schedule: str,
+    pref: PrefRate,
+    pref_rate: Decimal,
+    quota: QuotaData | None,
+    fallback: _Rate,
+) -> _Rate:
+    """The FTA rate of a claim that holds, with the rate it must beat."""
     schedule_note = ""
     if schedule:
         schedule_note = " " + _(
@@ -740,7 +792,6 @@ def _import_duties(
     tariff: Tariff,
     balances: dict[str, Decimal],
 ) -> None:
-    cv = result.customs_value_vnd
     notes = result.notes
     if decl.duty_treatment == EXEMPT:
         result.import_rate_kind = RateKind.EXEMPT.value
@@ -751,49 +802,71 @@ def _import_duties(
             )
     else:
         assert rate is not None  # a dutiable import line without a rate was reported as a problem
-        chosen, duty, in_quota = rate, *_duty(cv, line.quantity, hs.unit, rate, balances)
-        fallback = rate.fallback
-        if fallback is not None:
-            fallback_duty, fallback_in = _duty(cv, line.quantity, hs.unit, fallback, balances)
-            if fallback_duty < duty:
-                notes.append(
-                    _(
-                        "The %(kind)s rate %(rate)s%% gives less duty than the %(agreement)s rate "
-                        "%(pref)s%%, so it applies instead."
-                    )
-                    % {
-                        "kind": RateKind(fallback.kind).label,
-                        "rate": _pct(fallback.rate or ZERO),
-                        "agreement": rate.agreement.code if rate.agreement else "",
-                        "pref": _pct(rate.rate or ZERO),
-                    }
-                )
-                chosen, duty, in_quota = fallback, fallback_duty, fallback_in
-            else:
-                notes.append(rate.note)
-        else:
-            notes.append(rate.note)
-        result.import_rate = chosen.rate
-        result.import_rate_kind = str(chosen.kind)
-        result.agreement = chosen.agreement.code if chosen.agreement else ""
-        result.import_duty_vnd = duty
-        if chosen.out_of_quota is not None:
-            _quota_notes(line, hs, chosen, in_quota, result, fmt, balances)
-        if chosen.specific:
+        _import_duty(line, hs, rate, result, fmt, balances)
+    _remedy_duties(decl, line, hs, result, fmt, tariff)
+    _sct_and_env_tax(line, hs, result, fmt)
+    _vat(hs, result, fmt)
+
+
+def _import_duty(
+    line: LineIn,
+    hs: HsLineData,
+    rate: _Rate,
+    result: LineDuties,
+    fmt: _NumberFormat,
+    balances: dict[str, Decimal],
+) -> None:
+    """The import duty at the line's rate, or at its fallback when that gives less."""
+    cv = result.customs_value_vnd
+    notes = result.notes
+    chosen, duty, in_quota = rate, *_duty(cv, line.quantity, hs.unit, rate, balances)
+    fallback = rate.fallback
+    if fallback is not None:
+        fallback_duty, fallback_in = _duty(cv, line.quantity, hs.unit, fallback, balances)
+        if fallback_duty < duty:
             notes.append(
-                _("Plus a specific duty of %(amount)s VND per %(unit)s on %(qty)s %(unit)s.")
+                _(
+                    "The %(kind)s rate %(rate)s%% gives less duty than the %(agreement)s rate "
+                    "%(pref)s%%, so it applies instead."
+                )
                 % {
-                    "amount": fmt.amount(chosen.specific),
-                    "unit": hs.unit,
-                    "qty": fmt.amount(line.quantity),
+                    "kind": RateKind(fallback.kind).label,
+                    "rate": _pct(fallback.rate or ZERO),
+                    "agreement": rate.agreement.code if rate.agreement else "",
+                    "pref": _pct(rate.rate or ZERO),
                 }
             )
-        notes.append(_("Import duty: %(amount)s VND.") % {"amount": fmt.amount(duty)})
+            chosen, duty, in_quota = fallback, fallback_duty, fallback_in
+        else:
+            notes.append(rate.note)
+    else:
+        notes.append(rate.note)
+    result.import_rate = chosen.rate
+    result.import_rate_kind = str(chosen.kind)
+    result.agreement = chosen.agreement.code if chosen.agreement else ""
+    result.import_duty_vnd = duty
+    if chosen.out_of_quota is not None:
+        _quota_notes(line, hs, chosen, in_quota, result, fmt, balances)
+    if chosen.specific:
+        notes.append(
+            _("Plus a specific duty of %(amount)s VND per %(unit)s on %(qty)s %(unit)s.")
+            % {
+                "amount": fmt.amount(chosen.specific),
+                "unit": hs.unit,
+                "qty": fmt.amount(line.quantity),
+            }
+        )
+    notes.append(_("Import duty: %(amount)s VND.") % {"amount": fmt.amount(duty)})
 
-    _remedy_duties(decl, line, hs, result, fmt, tariff)
+
+def _sct_and_env_tax(line: LineIn, hs: HsLineData, result: LineDuties, fmt: _NumberFormat) -> None:
+    """Special consumption tax and environmental protection tax, where the line has them."""
+    notes = result.notes
     if hs.sct_rate is not None:
         result.sct_rate = hs.sct_rate
-        result.sct_vnd = vnd((cv + result.import_duty_vnd) * hs.sct_rate / HUNDRED)
+        result.sct_vnd = vnd(
+            (result.customs_value_vnd + result.import_duty_vnd) * hs.sct_rate / HUNDRED
+        )
         notes.append(
             _(
                 "Special consumption tax at %(rate)s%% of the customs value plus import duty: "
@@ -815,8 +888,18 @@ def _import_duties(
                 "tax": fmt.amount(result.env_tax_vnd),
             }
         )
+
+
+def _vat(hs: HsLineData, result: LineDuties, fmt: _NumberFormat) -> None:
+    """VAT on the customs value plus every duty and tax before it."""
     result.vat_rate = hs.vat_rate
-    vat_base = cv + result.import_duty_vnd + result.remedy_vnd + result.sct_vnd + result.env_tax_vnd
+    vat_base = (
+        result.customs_value_vnd
+        + result.import_duty_vnd
+        + result.remedy_vnd
+        + result.sct_vnd
+        + result.env_tax_vnd
+    )
     result.vat_vnd = vnd(vat_base * hs.vat_rate / HUNDRED)
     if result.remedy_vnd:
         vat_text = _(
@@ -829,7 +912,7 @@ def _import_duties(
             "special consumption and "
             "environmental taxes): %(amount)s VND."
         )
-    notes.append(
+    result.notes.append(
         vat_text
         % {
             "rate": _pct(hs.vat_rate),

@@ -238,130 +238,165 @@ def read_published(
             for c in missing
         )
         return out
-    rate_columns = [c for c in header if c in columns]
-    stack: list[Node] = []
-    seen: dict[str, int] = {}
-    heading = ""
-
-    def problem(rowno: int, column: str, text: str, code: str = "invalid") -> None:
-        problems.append(
-            FieldProblem(
-                f"{label}[{rowno}].{column}",
-                _("row %(row)d, column %(col)s: %(problem)s")
-                % {"row": rowno, "col": column, "problem": text},
-                code,
-            )
-        )
-        if len(problems) >= MAX_PROBLEMS:
-            raise _TooManyProblems
-
+    reading = _Reading(out, problems, label, columns, [c for c in header if c in columns])
     try:
         for rowno, raw in enumerate(reader, start=2):
             row = {(k or "").strip(): (v or "") for k, v in raw.items()}
             if not any(v.strip() for v in row.values()):
                 continue
-            level_text = row.get("level", "").strip()
-            if not level_text.isdigit():
-                problem(
-                    rowno, "level", _("'%(raw)s' is not a level (0, 1, 2...)") % {"raw": level_text}
-                )
-                continue
-            level = int(level_text)
-            code = _SPACES.sub("", row.get("hs_code", "").replace("\xa0", ""))
-            description_vi = clean_text(row.get("description_vi", ""))
-            description_en = clean_text(row.get("description_en", ""))
-            if code and not (code.isascii() and code.isdigit() and len(code) in (4, 6, 8)):
-                out.warnings.append(
-                    _("row %(row)d: '%(code)s' is not a 4, 6 or 8-digit code; kept as text")
-                    % {"row": rowno, "code": code}
-                )
-                code = ""
-            if level > 0 and len(code) == 4 and code != heading:
-                out.warnings.append(
-                    _(
-                        "row %(row)d: the heading %(code)s is printed at level %(level)d; read as a heading"
-                    )
-                    % {"row": rowno, "code": code, "level": level}
-                )
-                level = 0
-            if level == 0:
-                # A heading, or a heading that is not subdivided: then it is a line itself.
-                if len(code) not in (4, 8):
-                    problem(rowno, "hs_code", _("a heading (level 0) needs a 4 or 8-digit code"))
-                    continue
-                heading = code[:4]
-            elif not heading:
-                problem(rowno, "level", _("the first row must be a heading (level 0)"))
-                continue
-            if code and not code.startswith(heading):
-                problem(
-                    rowno,
-                    "hs_code",
-                    _("%(code)s is not under the heading %(heading)s above it")
-                    % {"code": code, "heading": heading},
-                )
-                continue
-            if len(code) == 8 and code in seen:
-                out.warnings.append(
-                    _("row %(row)d repeats the line %(code)s of row %(first)d; kept as text")
-                    % {"row": rowno, "code": code, "first": seen[code]}
-                )
-                code = ""
-            while stack and stack[-1].level >= level:
-                stack.pop()
-            node = Node(
-                position=len(out.nodes) + 1,
-                level=level,
-                code=code,
-                chapter=heading[:2],
-                heading=heading,
-                parent=stack[-1].position if stack else None,
-                description_vi=description_vi,
-                description_en=description_en,
-            )
-            out.nodes.append(node)
-            stack.append(node)
-            if len(code) != 8:
-                continue
-            seen[code] = rowno
-            before = len(problems)
-            rates: dict[str, Rate | None] = {}
-            for column in ("mfn_rate", "ordinary_rate", *rate_columns):
-                try:
-                    rates[column] = parse_rate(row.get(column, ""))
-                except CellError as exc:
-                    problem(rowno, column, str(exc))
-            mfn = rates.get("mfn_rate")
-            if mfn is None and len(problems) == before:
-                problem(rowno, "mfn_rate", _("a line needs its MFN rate"), "required")
-            if len(problems) > before or mfn is None:
-                continue
-            preferential: dict[tuple[str, str], Rate] = {}
-            for column in rate_columns:
-                cell = rates.get(column)
-                if cell is None:
-                    continue
-                agreement, schedule = columns[column]
-                preferential[(agreement, schedule)] = cell
-                for party, own in cell.by_party:
-                    preferential[(agreement, PARTY_SCHEDULES[party])] = own
-            ancestors = _ancestors(out.nodes, node)
-            out.lines.append(
-                Line(
-                    code=code,
-                    position=node.position,
-                    description_vi=description_vi,
-                    description_en=description_en,
-                    context_vi=" › ".join(a.description_vi for a in ancestors if a.description_vi),
-                    context_en=" › ".join(a.description_en for a in ancestors if a.description_en),
-                    mfn=mfn,
-                    ordinary=rates.get("ordinary_rate"),
-                    preferential=preferential,
-                )
-            )
+            reading.row(rowno, row)
     except _TooManyProblems:
         pass
     return out
+
+
+class _Reading:
+    """The state of reading the published tariff row by row: the open headings (a stack of
+    nodes by level), the lines seen, the current heading."""
+
+    def __init__(
+        self,
+        out: Published,
+        problems: list[FieldProblem],
+        label: str,
+        columns: Mapping[str, tuple[str, str]],
+        rate_columns: list[str],
+    ) -> None:
+        self.out = out
+        self.problems = problems
+        self.label = label
+        self.columns = columns
+        self.rate_columns = rate_columns
+        self.stack: list[Node] = []
+        self.seen: dict[str, int] = {}
+        self.heading = ""
+
+    def problem(self, rowno: int, column: str, text: str, code: str = "invalid") -> None:
+        self.problems.append(
+            FieldProblem(
+                f"{self.label}[{rowno}].{column}",
+                _("row %(row)d, column %(col)s: %(problem)s")
+                % {"row": rowno, "col": column, "problem": text},
+                code,
+            )
+        )
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _TooManyProblems
+
+    def row(self, rowno: int, row: dict[str, str]) -> None:
+        """One non-empty row: a node of the nomenclature and, for an 8-digit code, a line."""
+        placed = self._code_and_level(rowno, row)
+        if placed is None:
+            return
+        code, level = placed
+        stack = self.stack
+        while stack and stack[-1].level >= level:
+            stack.pop()
+        node = Node(
+            position=len(self.out.nodes) + 1,
+            level=level,
+            code=code,
+            chapter=self.heading[:2],
+            heading=self.heading,
+            parent=stack[-1].position if stack else None,
+            description_vi=clean_text(row.get("description_vi", "")),
+            description_en=clean_text(row.get("description_en", "")),
+        )
+        self.out.nodes.append(node)
+        stack.append(node)
+        if len(code) != 8:
+            return
+        self.seen[code] = rowno
+        self._line(rowno, row, node)
+
+    def _code_and_level(self, rowno: int, row: dict[str, str]) -> tuple[str, int] | None:
+        """The row's code (empty when it is kept as text) and level, or None (a problem)."""
+        out = self.out
+        level_text = row.get("level", "").strip()
+        if not level_text.isdigit():
+            self.problem(
+                rowno, "level", _("'%(raw)s' is not a level (0, 1, 2...)") % {"raw": level_text}
+            )
+            return None
+        level = int(level_text)
+        code = _SPACES.sub("", row.get("hs_code", "").replace("\xa0", ""))
+        if code and not (code.isascii() and code.isdigit() and len(code) in (4, 6, 8)):
+            out.warnings.append(
+                _("row %(row)d: '%(code)s' is not a 4, 6 or 8-digit code; kept as text")
+                % {"row": rowno, "code": code}
+            )
+            code = ""
+        if level > 0 and len(code) == 4 and code != self.heading:
+            out.warnings.append(
+                _(
+                    "row %(row)d: the heading %(code)s is printed at level %(level)d; read as a heading"
+                )
+                % {"row": rowno, "code": code, "level": level}
+            )
+            level = 0
+        if level == 0:
+            # A heading, or a heading that is not subdivided: then it is a line itself.
+            if len(code) not in (4, 8):
+                self.problem(rowno, "hs_code", _("a heading (level 0) needs a 4 or 8-digit code"))
+                return None
+            self.heading = code[:4]
+        elif not self.heading:
+            self.problem(rowno, "level", _("the first row must be a heading (level 0)"))
+            return None
+        if code and not code.startswith(self.heading):
+            self.problem(
+                rowno,
+                "hs_code",
+                _("%(code)s is not under the heading %(heading)s above it")
+                % {"code": code, "heading": self.heading},
+            )
+            return None
+        if len(code) == 8 and code in self.seen:
+            out.warnings.append(
+                _("row %(row)d repeats the line %(code)s of row %(first)d; kept as text")
+                % {"row": rowno, "code": code, "first": self.seen[code]}
+            )
+            code = ""
+        return code, level
+
+    def _line(self, rowno: int, row: dict[str, str], node: Node) -> None:
+        """The rates of an 8-digit line; the line is kept when they all read."""
+        problems = self.problems
+        before = len(problems)
+        rates: dict[str, Rate | None] = {}
+        for column in ("mfn_rate", "ordinary_rate", *self.rate_columns):
+            try:
+                rates[column] = parse_rate(row.get(column, ""))
+            except CellError as exc:
+                self.problem(rowno, column, str(exc))
+        mfn = rates.get("mfn_rate")
+        if mfn is None and len(problems) == before:
+            self.problem(rowno, "mfn_rate", _("a line needs its MFN rate"), "required")
+        if len(problems) > before or mfn is None:
+            return
+        preferential: dict[tuple[str, str], Rate] = {}
+        for column in self.rate_columns:
+            cell = rates.get(column)
+            if cell is None:
+                continue
+            agreement, schedule = self.columns[column]
+            preferential[(agreement, schedule)] = cell
+            for party, own in cell.by_party:
+                preferential[(agreement, PARTY_SCHEDULES[party])] = own
+        ancestors = _ancestors(self.out.nodes, node)
+        self.out.lines.append(
+            Line(
+                code=node.code,
+                position=node.position,
+                description_vi=node.description_vi,
+                description_en=node.description_en,
+                context_vi=" › ".join(a.description_vi for a in ancestors if a.description_vi),
+                context_en=" › ".join(a.description_en for a in ancestors if a.description_en),
+                mfn=mfn,
+                ordinary=rates.get("ordinary_rate"),
+                preferential=preferential,
+            )
+        )
 
 
 def _ancestors(nodes: list[Node], node: Node) -> list[Node]:

@@ -110,87 +110,7 @@ def _read(fh: IO[str], problems: list[FieldProblem]) -> dict[str, _Case]:
         row = {k: (v or "").strip() for k, v in raw.items() if k}
         if not any(row.values()):
             continue
-
-        def bad(column: str, text: str, rowno: int = rowno) -> None:
-            problems.append(
-                FieldProblem(
-                    f"remedies_csv[{rowno}].{column}",
-                    _("row %(row)d, column %(col)s: %(problem)s")
-                    % {"row": rowno, "col": column, "problem": text},
-                )
-            )
-
-        before = len(problems)
-        code = row["code"].upper()
-        if not code or len(code) > 32:
-            bad("code", _("a case code of 1 to 32 characters"))
-        if row["kind"] not in RemedyKind.values:
-            bad("kind", _("use one of %(kinds)s") % {"kinds": ", ".join(RemedyKind.values)})
-        for column in ("title_vi", "legal_basis"):
-            if not row.get(column):
-                bad(column, _("must not be empty"))
-        origins = _countries(row.get("origins", ""), "origins", bad)
-        exempt = _countries(row.get("exempt_origins", ""), "exempt_origins", bad)
-        codes: set[str] = set()
-        for prefix in row.get("hs_codes", "").replace(";", " ").split():
-            matched = {c for c in lines if c.startswith(prefix)} if prefix.isdigit() else set()
-            if not matched:
-                bad("hs_codes", _("'%(code)s' is no line of the tariff") % {"code": prefix})
-            codes |= matched
-        days: list[date | None] = []
-        for column in ("valid_from", "valid_to"):
-            value = row.get(column, "")
-            if not value:
-                days.append(None)
-                continue
-            try:
-                days.append(date.fromisoformat(value))
-            except ValueError:
-                bad(column, _("'%(raw)s' is not a date written as YYYY-MM-DD") % {"raw": value})
-                days.append(None)
-        if not row.get("valid_from"):
-            bad("valid_from", _("must not be empty"))
-        if days[0] and days[1] and days[1] < days[0]:
-            bad("valid_to", _("must not be before valid_from"))
-        rate = _decimal(row.get("rate", ""), "rate", bad)
-        specific = _decimal(row.get("specific_vnd", ""), "specific_vnd", bad)
-        unit = unit_normalise(row.get("unit", "")) if row.get("unit") else ""
-        if unit and unit not in UnitCode.values:
-            bad("unit", _("not a known unit code"))
-        if rate is None and specific is None and len(problems) == before:
-            bad("rate", _("give the rate (%) or the specific duty"))
-        if len(problems) > before:
-            continue
-        fields = {
-            "kind": row["kind"],
-            "title_vi": row["title_vi"],
-            "title_en": row.get("title_en", ""),
-            "legal_basis": row["legal_basis"],
-            "origins": origins,
-            "exempt_origins": exempt,
-            "valid_from": days[0],
-            "valid_to": days[1],
-        }
-        case = cases.get(code)
-        if case is None:
-            case = cases[code] = _Case(code, fields)
-        elif case.fields != fields:
-            bad("code", _("the rows of case %(code)s differ in its own fields") % {"code": code})
-            continue
-        case.codes |= codes
-        key = producer_key(row["producer"])
-        if any(producer_key(r["producer"]) == key for r in case.rates):
-            bad("producer", _("this producer is listed twice for the case"))
-            continue
-        case.rates.append(
-            {
-                "producer": row["producer"],
-                "country": row.get("country", "").upper(),
-                "rate": rate,
-                "specific_vnd": specific,
-                "unit": unit,
-            }
-        )
+        _read_row(rowno, row, lines, cases, problems)
     for case in cases.values():
         if not any(not producer_key(r["producer"]) for r in case.rates):
             problems.append(
@@ -205,6 +125,109 @@ def _read(fh: IO[str], problems: list[FieldProblem]) -> dict[str, _Case]:
                 )
             )
     return cases
+
+
+def _read_row(
+    rowno: int,
+    row: dict[str, str],
+    lines: set[str],
+    cases: dict[str, _Case],
+    problems: list[FieldProblem],
+) -> None:
+    """One row: a producer's rate under a case (whose own fields every row repeats)."""
+
+    def bad(column: str, text: str) -> None:
+        problems.append(
+            FieldProblem(
+                f"remedies_csv[{rowno}].{column}",
+                _("row %(row)d, column %(col)s: %(problem)s")
+                % {"row": rowno, "col": column, "problem": text},
+            )
+        )
+
+    before = len(problems)
+    code = row["code"].upper()
+    if not code or len(code) > 32:
+        bad("code", _("a case code of 1 to 32 characters"))
+    if row["kind"] not in RemedyKind.values:
+        bad("kind", _("use one of %(kinds)s") % {"kinds": ", ".join(RemedyKind.values)})
+    for column in ("title_vi", "legal_basis"):
+        if not row.get(column):
+            bad(column, _("must not be empty"))
+    origins = _countries(row.get("origins", ""), "origins", bad)
+    exempt = _countries(row.get("exempt_origins", ""), "exempt_origins", bad)
+    codes = _hs_codes(row, lines, bad)
+    days = _days(row, bad)
+    rate = _decimal(row.get("rate", ""), "rate", bad)
+    specific = _decimal(row.get("specific_vnd", ""), "specific_vnd", bad)
+    unit = unit_normalise(row.get("unit", "")) if row.get("unit") else ""
+    if unit and unit not in UnitCode.values:
+        bad("unit", _("not a known unit code"))
+    if rate is None and specific is None and len(problems) == before:
+        bad("rate", _("give the rate (%) or the specific duty"))
+    if len(problems) > before:
+        return
+    fields = {
+        "kind": row["kind"],
+        "title_vi": row["title_vi"],
+        "title_en": row.get("title_en", ""),
+        "legal_basis": row["legal_basis"],
+        "origins": origins,
+        "exempt_origins": exempt,
+        "valid_from": days[0],
+        "valid_to": days[1],
+    }
+    case = cases.get(code)
+    if case is None:
+        case = cases[code] = _Case(code, fields)
+    elif case.fields != fields:
+        bad("code", _("the rows of case %(code)s differ in its own fields") % {"code": code})
+        return
+    case.codes |= codes
+    key = producer_key(row["producer"])
+    if any(producer_key(r["producer"]) == key for r in case.rates):
+        bad("producer", _("this producer is listed twice for the case"))
+        return
+    case.rates.append(
+        {
+            "producer": row["producer"],
+            "country": row.get("country", "").upper(),
+            "rate": rate,
+            "specific_vnd": specific,
+            "unit": unit,
+        }
+    )
+
+
+def _hs_codes(row: dict[str, str], lines: set[str], bad: Any) -> set[str]:
+    """The tariff lines under the row's HS code prefixes."""
+    codes: set[str] = set()
+    for prefix in row.get("hs_codes", "").replace(";", " ").split():
+        matched = {c for c in lines if c.startswith(prefix)} if prefix.isdigit() else set()
+        if not matched:
+            bad("hs_codes", _("'%(code)s' is no line of the tariff") % {"code": prefix})
+        codes |= matched
+    return codes
+
+
+def _days(row: dict[str, str], bad: Any) -> list[date | None]:
+    """valid_from (required) and valid_to (optional, not before it)."""
+    days: list[date | None] = []
+    for column in ("valid_from", "valid_to"):
+        value = row.get(column, "")
+        if not value:
+            days.append(None)
+            continue
+        try:
+            days.append(date.fromisoformat(value))
+        except ValueError:
+            bad(column, _("'%(raw)s' is not a date written as YYYY-MM-DD") % {"raw": value})
+            days.append(None)
+    if not row.get("valid_from"):
+        bad("valid_from", _("must not be empty"))
+    if days[0] and days[1] and days[1] < days[0]:
+        bad("valid_to", _("must not be before valid_from"))
+    return days
 
 
 def _countries(text: str, column: str, bad: Any) -> list[str]:

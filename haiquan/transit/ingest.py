@@ -419,167 +419,252 @@ def telemetry_ingest(*, positions: Sequence[PositionIn], channel: str) -> Ingest
     result = IngestResult(received=len(positions))
     if not positions:
         return result
-    # device id → (seal id, last seen)
-    seals: dict[str, tuple[int, datetime | None]] = {
+    seals = _seals_of(positions)
+    known = _known_split(positions, seals, result)
+    if not known:
+        return result
+    seal_ids = sorted({seal_id for _i, seal_id, _p in known})
+    with transaction.atomic():
+        movements = _movements_locked(_movement_ids(seal_ids))
+        known, replays = _counters_check(known, result)
+        batch, clashes = _batch_dedupe(known)
+        attached = _attached_read(movements)
+        movement_of = {
+            seal_id: c.movement_id for seal_id, c in attached.items() if c.movement_id in movements
+        }
+        now = timezone.now()
+        new_keys, conflicts = _positions_store(
+            batch, clashes, replays, movement_of, result, channel=channel, now=now
+        )
+        _seals_touch(seals, batch, new_keys)
+        changes = _Changes()
+        _rules_apply(batch, new_keys, attached, movements, changes, result)
+        _conflicts_raise(conflicts, attached, movements, changes, result)
+        changes.write(movements)
+    return result
+
+
+def _seals_of(positions: Sequence[PositionIn]) -> dict[str, tuple[int, datetime | None]]:
+    """Device id → (seal id, last seen) for the batch's devices."""
+    return {
         device: (pk, seen)
         for pk, device, seen in ESeal.objects.filter(
             device_id__in={p.device_id for p in positions}
         ).values_list("pk", "device_id", "last_seen_at")
     }
-    known: list[tuple[int, int, PositionIn]] = []  # (index, seal id, position)
+
+
+def _known_split(
+    positions: Sequence[PositionIn],
+    seals: dict[str, tuple[int, datetime | None]],
+    result: IngestResult,
+) -> list[tuple[int, int, PositionIn]]:
+    """(index, seal id, position) for the known devices; the others go to `result.unknown`."""
+    known: list[tuple[int, int, PositionIn]] = []
     for i, p in enumerate(positions):
         seal = seals.get(p.device_id)
         if seal is None:
             result.unknown.append((i, p.device_id))
             continue
         known.append((i, seal[0], p))
-    if not known:
-        return result
-    seal_ids = sorted({seal_id for _i, seal_id, _p in known})
-    with transaction.atomic():
-        movement_ids = sorted(
-            set(
-                MovementContainer.objects.filter(seal_id__in=seal_ids, active=True)
-                .order_by()
-                .values_list("movement_id", flat=True)
-            )
-        )
-        movements = _movements_locked(movement_ids)
-        known, replays = _counters_check(known, result)
-        # One row per (seal, time): the first of a batch's reports wins; a different one for
-        # the same time is evidence.
-        batch: dict[tuple[int, datetime], PositionIn] = {}
-        clashes: list[tuple[Key, PositionIn]] = []
-        for _i, seal_id, p in known:
-            key = (seal_id, p.recorded_at)
-            first = batch.setdefault(key, p)
-            if first is not p and first.content() != p.content():
-                clashes.append((key, p))
-        # Read after the lock: what other batches did to these movements is visible now.
-        attached: dict[int, MovementContainer] = {
-            c.seal_id: c
-            for c in MovementContainer.objects.filter(movement_id__in=movements, active=True)
+    return known
+
+
+def _movement_ids(seal_ids: list[int]) -> list[int]:
+    """The movements the seals are attached to, in id order (the order they are locked in)."""
+    return sorted(
+        set(
+            MovementContainer.objects.filter(seal_id__in=seal_ids, active=True)
             .order_by()
-            .only("movement_id", "seal_id", "container_number", *MONITOR_FIELDS)
-            if c.seal_id is not None
-        }
-        keys = sorted(batch)  # in key order: concurrent inserts of one key cannot deadlock
-        movement_of = {
-            seal_id: c.movement_id for seal_id, c in attached.items() if c.movement_id in movements
-        }
-        now = timezone.now()
-        inserted = _positions_insert(
-            [(k, batch[k]) for k in keys], movement_of, channel=channel, now=now
+            .values_list("movement_id", flat=True)
         )
-        new_keys = [k for k in keys if k in inserted]
-        result.stored = len(new_keys)
-        clashes += [(k, batch[k]) for k in keys if k not in inserted]
-        conflicts = _conflicts_keep(clashes, movement_of, channel=channel, now=now)
-        result.duplicates = (
-            result.received - len(result.unknown) - len(result.replayed) - len(new_keys)
-            - len(conflicts)
-        )  # fmt: skip
-        # A message refused for its counter is a replay when it repeats what is stored for its
-        # time; otherwise two messages were signed with one counter (a stolen key used ahead
-        # of the device, or a faulty device): evidence, and the alert.
-        conflicts += _conflicts_keep(
-            [((seal_id, p.recorded_at), p) for seal_id, p in replays],
-            movement_of,
-            channel=channel,
-            now=now,
-        )
-        result.conflicts = len(conflicts)
+    )
 
-        # The seals' battery and last contact.
-        latest: dict[int, PositionIn] = {}
-        for seal_id, at in new_keys:
-            if seal_id not in latest or at > latest[seal_id].recorded_at:
-                latest[seal_id] = batch[(seal_id, at)]
-        # Written at most once a minute per seal (the containers carry the live state): a
-        # write per message would double the database's work for a "last seen".
-        with_battery: list[ESeal] = []
-        without: list[ESeal] = []
-        for seal_id, seen in sorted(seals.values()):
-            newest = latest.get(seal_id)
-            if newest is None or (seen and newest.recorded_at - seen < SEAL_SEEN_EVERY):
-                continue
-            row = ESeal(pk=seal_id, last_seen_at=newest.recorded_at, battery_pct=newest.battery_pct)
-            (without if newest.battery_pct is None else with_battery).append(row)
-        rows_update(ESeal, with_battery, ["last_seen_at", "battery_pct"])
-        rows_update(ESeal, without, ["last_seen_at"])
 
-        # The rules, per movement and container.
-        by_container: dict[int, list[PositionIn]] = defaultdict(list)
-        for seal_id, at in new_keys:
-            if seal_id in attached:
-                by_container[seal_id].append(batch[(seal_id, at)])
-        changed_containers: dict[int, MovementContainer] = {}
-        changed_movements = set()
-        events: list[Event] = []
-        for seal_id, items in by_container.items():
-            c = attached[seal_id]
-            movement = movements[c.movement_id]
-            if movement.state not in WATCHED_STATES:
-                continue
-            corridor = corridor_for(movement)
-            items.sort(key=lambda p: p.recorded_at)
-            lons = np.fromiter((p.longitude for p in items), float, len(items))
-            lats = np.fromiter((p.latitude for p in items), float, len(items))
-            xs, ys = corridor.project(lons, lats)
-            distances = corridor.distances_m(xs, ys)
-            fixes = [
-                Fix(
-                    at=p.recorded_at,
-                    lat=p.latitude,
-                    lon=p.longitude,
-                    x=float(xs[k]),
-                    y=float(ys[k]),
-                    distance_m=float(distances[k]),
-                    speed_kn=p.speed_kn,
-                    battery=p.battery_pct,
-                    valid=p.valid,
-                    alarm=p.alarm,
-                )
-                for k, p in enumerate(items)
-            ]
-            was_opened = c.opened_at
-            findings = evaluate_fixes(
-                movement=movement,
-                container=c,
-                fixes=fixes,
-                corridor=corridor,
-                thresholds=Thresholds.for_movement(movement),
-                next_episode=episode_counter(movement),
-            )
-            if was_opened is None and c.opened_at is not None:
-                events.append(_seal_opened_event(movement, c))
-            changed_containers[c.pk] = c
-            if findings:
-                # Episodes were numbered: the movement's counters change (rarely).
-                changed_movements.add(movement.pk)
-            result.alerts.extend(_raise(movement, findings))
-        # Conflicting reports: one alert per container and movement; every report is evidence.
-        for conflict in conflicts:
-            c = attached.get(conflict.seal_id)  # type: ignore[assignment]
-            if c is None or c.movement_id not in movements:
-                continue
-            movement = movements[c.movement_id]
-            if movement.state not in WATCHED_STATES or AlertKind.POSITION_CONFLICT in (
-                c.open_episodes
-            ):
-                continue
-            n = episode_counter(movement)(AlertKind.POSITION_CONFLICT)
-            c.open_episodes[AlertKind.POSITION_CONFLICT] = n
-            changed_containers[c.pk] = c
-            changed_movements.add(movement.pk)
-            result.alerts.extend(_raise(movement, [_conflict_finding(conflict, c, n)]))
-        rows_update(MovementContainer, list(changed_containers.values()), MONITOR_FIELDS)
-        rows_update(
-            TransitMovement, [movements[pk] for pk in changed_movements], ["alert_episodes"]
+def _batch_dedupe(
+    known: list[tuple[int, int, PositionIn]],
+) -> tuple[dict[tuple[int, datetime], PositionIn], list[tuple[Key, PositionIn]]]:
+    """One row per (seal, time): the first of a batch's reports wins; a different one for
+    the same time is evidence."""
+    batch: dict[tuple[int, datetime], PositionIn] = {}
+    clashes: list[tuple[Key, PositionIn]] = []
+    for _i, seal_id, p in known:
+        key = (seal_id, p.recorded_at)
+        first = batch.setdefault(key, p)
+        if first is not p and first.content() != p.content():
+            clashes.append((key, p))
+    return batch, clashes
+
+
+def _attached_read(movements: dict[int, TransitMovement]) -> dict[int, MovementContainer]:
+    """Seal id → its active container on the locked movements. Read after the lock: what
+    other batches did to these movements is visible now."""
+    return {
+        c.seal_id: c
+        for c in MovementContainer.objects.filter(movement_id__in=movements, active=True)
+        .order_by()
+        .only("movement_id", "seal_id", "container_number", *MONITOR_FIELDS)
+        if c.seal_id is not None
+    }
+
+
+def _positions_store(
+    batch: dict[tuple[int, datetime], PositionIn],
+    clashes: list[tuple[Key, PositionIn]],
+    replays: list[tuple[int, PositionIn]],
+    movement_of: dict[int, int],
+    result: IngestResult,
+    *,
+    channel: str,
+    now: datetime,
+) -> tuple[list[tuple[int, datetime]], list[PositionConflict]]:
+    """Insert the batch's new positions and keep the conflicting reports as evidence; count
+    them in `result`. Answers the keys stored and the conflicts kept."""
+    keys = sorted(batch)  # in key order: concurrent inserts of one key cannot deadlock
+    inserted = _positions_insert(
+        [(k, batch[k]) for k in keys], movement_of, channel=channel, now=now
+    )
+    new_keys = [k for k in keys if k in inserted]
+    result.stored = len(new_keys)
+    clashes = clashes + [(k, batch[k]) for k in keys if k not in inserted]
+    conflicts = _conflicts_keep(clashes, movement_of, channel=channel, now=now)
+    result.duplicates = (
+        result.received - len(result.unknown) - len(result.replayed) - len(new_keys)
+        - len(conflicts)
+    )  # fmt: skip
+    # A message refused for its counter is a replay when it repeats what is stored for its
+    # time; otherwise two messages were signed with one counter (a stolen key used ahead
+    # of the device, or a faulty device): evidence, and the alert.
+    conflicts += _conflicts_keep(
+        [((seal_id, p.recorded_at), p) for seal_id, p in replays],
+        movement_of,
+        channel=channel,
+        now=now,
+    )
+    result.conflicts = len(conflicts)
+    return new_keys, conflicts
+
+
+def _seals_touch(
+    seals: dict[str, tuple[int, datetime | None]],
+    batch: dict[tuple[int, datetime], PositionIn],
+    new_keys: list[tuple[int, datetime]],
+) -> None:
+    """The seals' battery and last contact."""
+    latest: dict[int, PositionIn] = {}
+    for seal_id, at in new_keys:
+        if seal_id not in latest or at > latest[seal_id].recorded_at:
+            latest[seal_id] = batch[(seal_id, at)]
+    # Written at most once a minute per seal (the containers carry the live state): a
+    # write per message would double the database's work for a "last seen".
+    with_battery: list[ESeal] = []
+    without: list[ESeal] = []
+    for seal_id, seen in sorted(seals.values()):
+        newest = latest.get(seal_id)
+        if newest is None or (seen and newest.recorded_at - seen < SEAL_SEEN_EVERY):
+            continue
+        row = ESeal(pk=seal_id, last_seen_at=newest.recorded_at, battery_pct=newest.battery_pct)
+        (without if newest.battery_pct is None else with_battery).append(row)
+    rows_update(ESeal, with_battery, ["last_seen_at", "battery_pct"])
+    rows_update(ESeal, without, ["last_seen_at"])
+
+
+@dataclass
+class _Changes:
+    """What the rules changed in a batch, written once at its end."""
+
+    containers: dict[int, MovementContainer] = field(default_factory=dict)
+    movements: set[int] = field(default_factory=set)
+    events: list[Event] = field(default_factory=list)
+
+    def write(self, movements: dict[int, TransitMovement]) -> None:
+        rows_update(MovementContainer, list(self.containers.values()), MONITOR_FIELDS)
+        rows_update(TransitMovement, [movements[pk] for pk in self.movements], ["alert_episodes"])
+        if self.events:
+            events_append(self.events)
+
+
+def _rules_apply(
+    batch: dict[tuple[int, datetime], PositionIn],
+    new_keys: list[tuple[int, datetime]],
+    attached: dict[int, MovementContainer],
+    movements: dict[int, TransitMovement],
+    changes: _Changes,
+    result: IngestResult,
+) -> None:
+    """The rules, per movement and container, on the new positions."""
+    by_container: dict[int, list[PositionIn]] = defaultdict(list)
+    for seal_id, at in new_keys:
+        if seal_id in attached:
+            by_container[seal_id].append(batch[(seal_id, at)])
+    for seal_id, items in by_container.items():
+        c = attached[seal_id]
+        movement = movements[c.movement_id]
+        if movement.state not in WATCHED_STATES:
+            continue
+        corridor = corridor_for(movement)
+        items.sort(key=lambda p: p.recorded_at)
+        was_opened = c.opened_at
+        findings = evaluate_fixes(
+            movement=movement,
+            container=c,
+            fixes=_fixes_build(items, corridor),
+            corridor=corridor,
+            thresholds=Thresholds.for_movement(movement),
+            next_episode=episode_counter(movement),
         )
-        if events:
-            events_append(events)
-    return result
+        if was_opened is None and c.opened_at is not None:
+            changes.events.append(_seal_opened_event(movement, c))
+        changes.containers[c.pk] = c
+        if findings:
+            # Episodes were numbered: the movement's counters change (rarely).
+            changes.movements.add(movement.pk)
+        result.alerts.extend(_raise(movement, findings))
+
+
+def _fixes_build(items: list[PositionIn], corridor: Corridor) -> list[Fix]:
+    """A container's positions (in time order) projected onto its corridor."""
+    lons = np.fromiter((p.longitude for p in items), float, len(items))
+    lats = np.fromiter((p.latitude for p in items), float, len(items))
+    xs, ys = corridor.project(lons, lats)
+    distances = corridor.distances_m(xs, ys)
+    return [
+        Fix(
+            at=p.recorded_at,
+            lat=p.latitude,
+            lon=p.longitude,
+            x=float(xs[k]),
+            y=float(ys[k]),
+            distance_m=float(distances[k]),
+            speed_kn=p.speed_kn,
+            battery=p.battery_pct,
+            valid=p.valid,
+            alarm=p.alarm,
+        )
+        for k, p in enumerate(items)
+    ]
+
+
+def _conflicts_raise(
+    conflicts: list[PositionConflict],
+    attached: dict[int, MovementContainer],
+    movements: dict[int, TransitMovement],
+    changes: _Changes,
+    result: IngestResult,
+) -> None:
+    """Conflicting reports: one alert per container and movement; every report is evidence."""
+    for conflict in conflicts:
+        c = attached.get(conflict.seal_id)
+        if c is None or c.movement_id not in movements:
+            continue
+        movement = movements[c.movement_id]
+        if movement.state not in WATCHED_STATES or AlertKind.POSITION_CONFLICT in (c.open_episodes):
+            continue
+        n = episode_counter(movement)(AlertKind.POSITION_CONFLICT)
+        c.open_episodes[AlertKind.POSITION_CONFLICT] = n
+        changes.containers[c.pk] = c
+        changes.movements.add(movement.pk)
+        result.alerts.extend(_raise(movement, [_conflict_finding(conflict, c, n)]))
 
 
 def _counters_check(

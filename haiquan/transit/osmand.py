@@ -144,40 +144,9 @@ def osmand_parse(params: Mapping[str, Any], *, now: datetime | None = None) -> P
     now = now or timezone.now()
     errors: list[FieldProblem] = []
     p = {str(k): ("" if v is None else str(v)) for k, v in params.items()}
-    device_id = (p.get("id") or p.get("deviceid") or "").strip()
-    id_key = "id" if "id" in p else ("deviceid" if "deviceid" in p else "id")
-    if not device_id:
-        errors.append(FieldProblem("id", _("the device id is required"), "required"))
-    elif len(device_id) > 64 or not device_id.isprintable():
-        errors.append(FieldProblem(id_key, _("at most 64 printable characters")))
-    recorded_at = now
-    try:
-        recorded_at = parse_timestamp(p.get("timestamp"), now=now)
-    except ValueError as exc:
-        errors.append(FieldProblem("timestamp", str(exc)))
-    else:
-        skew = timedelta(minutes=int(transit_setting("TELEMETRY_CLOCK_SKEW_MINUTES")))
-        if recorded_at > now + skew:
-            errors.append(FieldProblem("timestamp", _("is in the future"), "range"))
-        elif recorded_at < EARLIEST:
-            errors.append(FieldProblem("timestamp", _("is before the year 2000"), "range"))
-    lat = lon = None
-    if p.get("location", "").strip() and not (p.get("lat") or p.get("lon")):
-        parts = p["location"].split(",")
-        if len(parts) != 2:
-            errors.append(FieldProblem("location", _("give location as lat,lon")))
-        else:
-            loc = {"lat": parts[0], "lon": parts[1]}
-            lat = _number(loc, "lat", errors, low=-90, high=90)
-            lon = _number(loc, "lon", errors, low=-180, high=180)
-    else:
-        lat = _number(p, "lat", errors, low=-90, high=90)
-        lon = _number(p, "lon", errors, low=-180, high=180)
-        for key, value in (("lat", lat), ("lon", lon)):
-            if value is None and not any(e.field == key for e in errors):
-                errors.append(
-                    FieldProblem(key, _("required (or give location=lat,lon)"), "required")
-                )
+    device_id = _device_id(p, errors)
+    recorded_at = _recorded_at(p, errors, now=now)
+    lat, lon = _location(p, errors)
     speed = _number(p, "speed", errors, low=0, high=1000)
     bearing_key = "bearing" if p.get("bearing", "").strip() else "heading"
     bearing = _number(p, bearing_key, errors, low=0, high=360)
@@ -195,21 +164,7 @@ def osmand_parse(params: Mapping[str, Any], *, now: datetime | None = None) -> P
     alarm = p.get("alarm", "").strip()
     if len(alarm) > 32 or not alarm.isprintable():
         errors.append(FieldProblem("alarm", _("at most 32 printable characters")))
-    attributes = {k: v for k, v in p.items() if k not in RESERVED}
-    if len(attributes) > MAX_ATTRIBUTES:
-        errors.append(
-            FieldProblem("attributes", _("at most %(n)d extra keys") % {"n": MAX_ATTRIBUTES})
-        )
-    for k, v in attributes.items():
-        if len(k) > 64 or len(v) > MAX_ATTRIBUTE_LENGTH:
-            errors.append(
-                FieldProblem(
-                    k[:64],
-                    _("extra keys up to 64 characters, values up to %(n)d")
-                    % {"n": MAX_ATTRIBUTE_LENGTH},
-                )
-            )
-            break
+    attributes = _attributes(p, errors)
     if errors:
         raise ValidationFailed(errors, detail=_("The position report is not valid."))
     assert lat is not None and lon is not None
@@ -228,6 +183,72 @@ def osmand_parse(params: Mapping[str, Any], *, now: datetime | None = None) -> P
         alarm=alarm,
         attributes=attributes,
     )
+
+
+def _device_id(p: dict[str, str], errors: list[FieldProblem]) -> str:
+    device_id = (p.get("id") or p.get("deviceid") or "").strip()
+    id_key = "id" if "id" in p else ("deviceid" if "deviceid" in p else "id")
+    if not device_id:
+        errors.append(FieldProblem("id", _("the device id is required"), "required"))
+    elif len(device_id) > 64 or not device_id.isprintable():
+        errors.append(FieldProblem(id_key, _("at most 64 printable characters")))
+    return device_id
+
+
+def _recorded_at(p: dict[str, str], errors: list[FieldProblem], *, now: datetime) -> datetime:
+    """The message's time: not ahead of the clock (beyond the allowed skew), not before 2000."""
+    recorded_at = now
+    try:
+        recorded_at = parse_timestamp(p.get("timestamp"), now=now)
+    except ValueError as exc:
+        errors.append(FieldProblem("timestamp", str(exc)))
+    else:
+        skew = timedelta(minutes=int(transit_setting("TELEMETRY_CLOCK_SKEW_MINUTES")))
+        if recorded_at > now + skew:
+            errors.append(FieldProblem("timestamp", _("is in the future"), "range"))
+        elif recorded_at < EARLIEST:
+            errors.append(FieldProblem("timestamp", _("is before the year 2000"), "range"))
+    return recorded_at
+
+
+def _location(p: dict[str, str], errors: list[FieldProblem]) -> tuple[float | None, float | None]:
+    """Latitude and longitude, from lat and lon or from location=lat,lon."""
+    if p.get("location", "").strip() and not (p.get("lat") or p.get("lon")):
+        parts = p["location"].split(",")
+        if len(parts) != 2:
+            errors.append(FieldProblem("location", _("give location as lat,lon")))
+            return None, None
+        loc = {"lat": parts[0], "lon": parts[1]}
+        return (
+            _number(loc, "lat", errors, low=-90, high=90),
+            _number(loc, "lon", errors, low=-180, high=180),
+        )
+    lat = _number(p, "lat", errors, low=-90, high=90)
+    lon = _number(p, "lon", errors, low=-180, high=180)
+    for key, value in (("lat", lat), ("lon", lon)):
+        if value is None and not any(e.field == key for e in errors):
+            errors.append(FieldProblem(key, _("required (or give location=lat,lon)"), "required"))
+    return lat, lon
+
+
+def _attributes(p: dict[str, str], errors: list[FieldProblem]) -> dict[str, str]:
+    """The keys OsmAnd does not define, kept as they are (bounded in number and size)."""
+    attributes = {k: v for k, v in p.items() if k not in RESERVED}
+    if len(attributes) > MAX_ATTRIBUTES:
+        errors.append(
+            FieldProblem("attributes", _("at most %(n)d extra keys") % {"n": MAX_ATTRIBUTES})
+        )
+    for k, v in attributes.items():
+        if len(k) > 64 or len(v) > MAX_ATTRIBUTE_LENGTH:
+            errors.append(
+                FieldProblem(
+                    k[:64],
+                    _("extra keys up to 64 characters, values up to %(n)d")
+                    % {"n": MAX_ATTRIBUTE_LENGTH},
+                )
+            )
+            break
+    return attributes
 
 
 NUMERIC_KEYS = frozenset(

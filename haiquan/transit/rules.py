@@ -134,13 +134,7 @@ def evaluate_fixes(
         if n:
             findings.append(Finding(kind, n, at, container.container_number, lat, lon, data))
 
-    anchor_xy: tuple[float, float] | None = None
-    if container.anchor_lat is not None and container.anchor_lon is not None:
-        ax, ay = corridor.project(
-            np.array([container.anchor_lon]), np.array([container.anchor_lat])
-        )
-        anchor_xy = (float(ax[0]), float(ay[0]))
-
+    anchor_xy = _anchor_xy(container, corridor)
     for fix in fixes:
         # Alarms and battery count whatever the order of arrival.
         if fix.alarm in OPENING_ALARMS:
@@ -210,6 +204,14 @@ def evaluate_fixes(
                 container.anchor_lon, minutes=int(standing.total_seconds() // 60),
             )  # fmt: skip
     return findings
+
+
+def _anchor_xy(container: MovementContainer, corridor: Corridor) -> tuple[float, float] | None:
+    """Where the container's current stop began, in the corridor's plane (if it stands)."""
+    if container.anchor_lat is None or container.anchor_lon is None:
+        return None
+    ax, ay = corridor.project(np.array([container.anchor_lon]), np.array([container.anchor_lat]))
+    return (float(ax[0]), float(ay[0]))
 
 
 def late_arrival(

@@ -123,12 +123,31 @@ def monitor_feed(
         .order_by("deadline", "pk")[:500]
     )
     ids = [m.pk for m in movements]
+    containers = _feed_containers(ids)
+    tracks = _feed_tracks(ids, since or now - timedelta(hours=TRACK_HOURS))
+    alerts = _feed_alerts(ids)
+    out = [
+        _feed_movement(m, containers[m.pk], tracks, alerts[m.pk], since=since, now=now)
+        for m in movements
+    ]
+    return {
+        "generated_at": now,
+        "since": since,
+        "movements": out,
+        "open_alerts": sum(len(v) for v in alerts.values()),
+    }
+
+
+def _feed_containers(ids: list[int]) -> dict[int, list[MovementContainer]]:
     containers: dict[int, list[MovementContainer]] = defaultdict(list)
     for c in (
         MovementContainer.objects.filter(movement_id__in=ids).select_related("seal").order_by("pk")
     ):
         containers[c.movement_id].append(c)
-    track_from = since or now - timedelta(hours=TRACK_HOURS)
+    return containers
+
+
+def _feed_tracks(ids: list[int], track_from: datetime) -> dict[int, list[list[float]]]:
     tracks: dict[int, list[list[float]]] = defaultdict(list)
     rows = (
         Position.objects.filter(movement_id__in=ids, received_at__gt=track_from, valid=True)
@@ -137,6 +156,10 @@ def monitor_feed(
     )
     for movement_id, lat, lon in rows:
         tracks[movement_id].append([round(lat, 6), round(lon, 6)])
+    return tracks
+
+
+def _feed_alerts(ids: list[int]) -> dict[int, list[Alert]]:
     alerts: dict[int, list[Alert]] = defaultdict(list)
     open_alerts = (
         Alert.objects.filter(
@@ -149,50 +172,47 @@ def monitor_feed(
     )
     for a in open_alerts:
         alerts[a.subject_id].append(a)
-    out = []
-    for m in movements:
-        corridor = mapping(corridor_for(m).outline()) if since is None else None
-        out.append(
-            {
-                "reference": m.reference,
-                "state": m.state,
-                "state_label": str(m.get_state_display()),
-                "from": m.departure_zone.name if m.departure_zone else m.office_of_departure.code,
-                "to": m.destination_zone.name
-                if m.destination_zone
-                else m.office_of_destination.code,
-                "vehicle": m.vehicle_plate,
-                "departed_at": m.departed_at,
-                "deadline": m.deadline,
-                "late": bool(m.deadline and now > m.deadline and m.state == MovementState.DEPARTED),
-                "last_position_at": max(
-                    (c.last_fix_at for c in containers[m.pk] if c.last_fix_at), default=None
-                ),
-                "route": geojson_of(m.route_wkt) if since is None else None,
-                "corridor": corridor,
-                "corridor_m": m.corridor_m,
-                "containers": [
-                    {
-                        "number": c.container_number,
-                        "seal": c.seal.device_id if c.seal else "",
-                        "battery": c.last_battery,
-                        "at": c.last_fix_at,
-                        "lat": c.last_lat,
-                        "lon": c.last_lon,
-                        "speed_kmh": round(c.last_speed_kn * 1.852)
-                        if c.last_speed_kn is not None
-                        else None,
-                        "opened": c.opened_at is not None,
-                    }
-                    for c in containers[m.pk]
-                ],
-                "track": tracks.get(m.pk, []),
-                "alerts": [_alert_brief(a) for a in alerts[m.pk]],
-            }
-        )
+    return alerts
+
+
+def _feed_movement(
+    m: TransitMovement,
+    containers: list[MovementContainer],
+    tracks: dict[int, list[list[float]]],
+    alerts: list[Alert],
+    *,
+    since: datetime | None,
+    now: datetime,
+) -> dict[str, Any]:
+    corridor = mapping(corridor_for(m).outline()) if since is None else None
     return {
-        "generated_at": now,
-        "since": since,
-        "movements": out,
-        "open_alerts": sum(len(v) for v in alerts.values()),
+        "reference": m.reference,
+        "state": m.state,
+        "state_label": str(m.get_state_display()),
+        "from": m.departure_zone.name if m.departure_zone else m.office_of_departure.code,
+        "to": m.destination_zone.name if m.destination_zone else m.office_of_destination.code,
+        "vehicle": m.vehicle_plate,
+        "departed_at": m.departed_at,
+        "deadline": m.deadline,
+        "late": bool(m.deadline and now > m.deadline and m.state == MovementState.DEPARTED),
+        "last_position_at": max((c.last_fix_at for c in containers if c.last_fix_at), default=None),
+        "route": geojson_of(m.route_wkt) if since is None else None,
+        "corridor": corridor,
+        "corridor_m": m.corridor_m,
+        "containers": [_feed_container(c) for c in containers],
+        "track": tracks.get(m.pk, []),
+        "alerts": [_alert_brief(a) for a in alerts],
+    }
+
+
+def _feed_container(c: MovementContainer) -> dict[str, Any]:
+    return {
+        "number": c.container_number,
+        "seal": c.seal.device_id if c.seal else "",
+        "battery": c.last_battery,
+        "at": c.last_fix_at,
+        "lat": c.last_lat,
+        "lon": c.last_lon,
+        "speed_kmh": round(c.last_speed_kn * 1.852) if c.last_speed_kn is not None else None,
+        "opened": c.opened_at is not None,
     }

@@ -248,48 +248,7 @@ def _resolve(data: MovementInput) -> tuple[dict[str, Any], list[FieldProblem]]:
     errors: list[FieldProblem] = []
     out: dict[str, Any] = {}
     for side in ("departure", "destination"):
-        zone_code = getattr(data, f"{side}_zone").strip().upper()
-        office_code = getattr(data, f"office_of_{side}").strip().upper()
-        zone = (
-            ControlZone.objects.select_related("office").filter(code=zone_code).first()
-            if zone_code
-            else None
-        )
-        if zone_code and zone is None:
-            errors.append(
-                FieldProblem(
-                    f"{side}_zone", _("no control zone with code %(c)s") % {"c": zone_code}
-                )
-            )
-        office = Office.objects.filter(code=office_code).first() if office_code else None
-        if office_code and office is None:
-            errors.append(
-                FieldProblem(
-                    f"office_of_{side}", _("no office with code %(c)s") % {"c": office_code}
-                )
-            )
-        if zone is not None and office is not None and zone.office_id != office.pk:
-            errors.append(
-                FieldProblem(
-                    f"office_of_{side}",
-                    _("%(z)s is supervised by office %(o)s")
-                    % {"z": zone.code, "o": zone.office.code},
-                )
-            )
-        if office is None and zone is not None:
-            office = zone.office
-        if office is None and not any(e.field.endswith(side) or side in e.field for e in errors):
-            errors.append(
-                FieldProblem(
-                    f"office_of_{side}",
-                    _("give the office of departure or its control zone")
-                    if side == "departure"
-                    else _("give the office of destination or its control zone"),
-                    "required",
-                )
-            )
-        out[f"office_of_{side}"] = office
-        out[f"{side}_zone"] = zone
+        out[f"office_of_{side}"], out[f"{side}_zone"] = _resolve_side(data, side, errors)
     if (
         out["office_of_departure"] is not None
         and out["office_of_departure"] == out["office_of_destination"]
@@ -298,6 +257,63 @@ def _resolve(data: MovementInput) -> tuple[dict[str, Any], list[FieldProblem]]:
         errors.append(
             FieldProblem("destination_zone", _("the destination must differ from the departure"))
         )
+    out["containers"] = containers = _resolve_containers(data, errors)
+    _resolve_geometries(data, out, errors)
+    _limits_check(data, errors)
+    out["declaration"] = _resolve_declaration(data, containers, errors)
+    out["carrier"] = _resolve_carrier(data, errors)
+    if len(data.vehicle_plate) > 20:
+        errors.append(FieldProblem("vehicle_plate", _("at most 20 characters")))
+    if len(data.driver_name) > 100:
+        errors.append(FieldProblem("driver_name", _("at most 100 characters")))
+    return out, errors
+
+
+def _resolve_side(
+    data: MovementInput, side: str, errors: list[FieldProblem]
+) -> tuple[Office | None, ControlZone | None]:
+    """The office and control zone of one side ("departure" or "destination"); the office
+    follows from the zone unless given."""
+    zone_code = getattr(data, f"{side}_zone").strip().upper()
+    office_code = getattr(data, f"office_of_{side}").strip().upper()
+    zone = (
+        ControlZone.objects.select_related("office").filter(code=zone_code).first()
+        if zone_code
+        else None
+    )
+    if zone_code and zone is None:
+        errors.append(
+            FieldProblem(f"{side}_zone", _("no control zone with code %(c)s") % {"c": zone_code})
+        )
+    office = Office.objects.filter(code=office_code).first() if office_code else None
+    if office_code and office is None:
+        errors.append(
+            FieldProblem(f"office_of_{side}", _("no office with code %(c)s") % {"c": office_code})
+        )
+    if zone is not None and office is not None and zone.office_id != office.pk:
+        errors.append(
+            FieldProblem(
+                f"office_of_{side}",
+                _("%(z)s is supervised by office %(o)s") % {"z": zone.code, "o": zone.office.code},
+            )
+        )
+    if office is None and zone is not None:
+        office = zone.office
+    if office is None and not any(e.field.endswith(side) or side in e.field for e in errors):
+        errors.append(
+            FieldProblem(
+                f"office_of_{side}",
+                _("give the office of departure or its control zone")
+                if side == "departure"
+                else _("give the office of destination or its control zone"),
+                "required",
+            )
+        )
+    return office, zone
+
+
+def _resolve_containers(data: MovementInput, errors: list[FieldProblem]) -> list[str]:
+    """The container numbers, cleaned; each given once and not in transit already."""
     containers: list[str] = []
     if not data.containers:
         errors.append(FieldProblem("containers", _("give at least one container"), "required"))
@@ -323,7 +339,13 @@ def _resolve(data: MovementInput) -> tuple[dict[str, Any], list[FieldProblem]]:
                 "in-transit",
             )
         )
-    out["containers"] = containers
+    return containers
+
+
+def _resolve_geometries(
+    data: MovementInput, out: dict[str, Any], errors: list[FieldProblem]
+) -> None:
+    """The route (required, a line) and the permitted stops, into `out`."""
     for name, value in (("route", data.route), ("permitted_stops", data.permitted_stops)):
         try:
             out[name] = geometry_parse(
@@ -334,48 +356,56 @@ def _resolve(data: MovementInput) -> tuple[dict[str, Any], list[FieldProblem]]:
             out[name] = ""
     if not out.get("route") and not any(e.field == "route" for e in errors):
         errors.append(FieldProblem("route", _("give the route as a line"), "required"))
+
+
+def _limits_check(data: MovementInput, errors: list[FieldProblem]) -> None:
     if not 50 <= data.corridor_m <= 50_000:
         errors.append(FieldProblem("corridor_m", _("between 50 and 50,000 metres")))
     if not 1 <= data.time_limit_minutes <= MAX_TIME_LIMIT_MINUTES:
         errors.append(FieldProblem("time_limit_minutes", _("between 1 minute and 30 days")))
     if data.max_stop_minutes is not None and not 1 <= data.max_stop_minutes <= 24 * 60:
         errors.append(FieldProblem("max_stop_minutes", _("between 1 and 1,440 minutes")))
-    out["declaration"] = None
-    if data.declaration_number:
-        decl = Declaration.objects.filter(number=data.declaration_number.strip()).first()
-        if decl is None or decl.status in (Status.DRAFT, Status.CANCELLED):
+
+
+def _resolve_declaration(
+    data: MovementInput, containers: list[str], errors: list[FieldProblem]
+) -> Declaration | None:
+    """The registered declaration the movement is for (optional); its containers must
+    include the movement's."""
+    if not data.declaration_number:
+        return None
+    decl = Declaration.objects.filter(number=data.declaration_number.strip()).first()
+    if decl is None or decl.status in (Status.DRAFT, Status.CANCELLED):
+        errors.append(
+            FieldProblem(
+                "declaration_number",
+                _("no registered declaration numbered %(n)s") % {"n": data.declaration_number},
+            )
+        )
+        return None
+    listed = set(decl.containers.values_list("number", flat=True))
+    for i, number in enumerate(containers):
+        if number not in listed:
             errors.append(
                 FieldProblem(
-                    "declaration_number",
-                    _("no registered declaration numbered %(n)s") % {"n": data.declaration_number},
+                    f"containers[{i}]",
+                    _("%(c)s is not on declaration %(n)s") % {"c": number, "n": decl.number},
                 )
             )
-        else:
-            listed = set(decl.containers.values_list("number", flat=True))
-            for i, number in enumerate(containers):
-                if number not in listed:
-                    errors.append(
-                        FieldProblem(
-                            f"containers[{i}]",
-                            _("%(c)s is not on declaration %(n)s")
-                            % {"c": number, "n": decl.number},
-                        )
-                    )
-            out["declaration"] = decl
-    out["carrier"] = None
-    if data.carrier_mst:
-        out["carrier"] = Enterprise.objects.filter(mst=data.carrier_mst.strip()).first()
-        if out["carrier"] is None:
-            errors.append(
-                FieldProblem(
-                    "carrier_mst", _("no enterprise with tax code %(m)s") % {"m": data.carrier_mst}
-                )
+    return decl
+
+
+def _resolve_carrier(data: MovementInput, errors: list[FieldProblem]) -> Enterprise | None:
+    if not data.carrier_mst:
+        return None
+    carrier = Enterprise.objects.filter(mst=data.carrier_mst.strip()).first()
+    if carrier is None:
+        errors.append(
+            FieldProblem(
+                "carrier_mst", _("no enterprise with tax code %(m)s") % {"m": data.carrier_mst}
             )
-    if len(data.vehicle_plate) > 20:
-        errors.append(FieldProblem("vehicle_plate", _("at most 20 characters")))
-    if len(data.driver_name) > 100:
-        errors.append(FieldProblem("driver_name", _("at most 100 characters")))
-    return out, errors
+        )
+    return carrier
 
 
 def movement_declare(
@@ -470,81 +500,9 @@ def movement_seal(
         _require_officer(actor, movement.office_of_departure)
         _require_state(movement, MovementState.DECLARED)
         containers = {c.container_number: c for c in movement.containers.all()}
-        errors: list[FieldProblem] = []
-        by_container: dict[str, ESeal] = {}
-        device_ids = [s.device_id.strip() for s in seals]
-        found = {
-            s.device_id: s
-            for s in ESeal.objects.select_for_update().filter(device_id__in=device_ids)
-        }
-        for i, s in enumerate(seals):
-            try:
-                number = container_number_clean(
-                    s.container_number, field=f"seals[{i}].container_number"
-                )
-            except ValidationFailed as exc:
-                errors.extend(exc.errors)
-                continue
-            if number not in containers:
-                errors.append(
-                    FieldProblem(
-                        f"seals[{i}].container_number",
-                        _("%(c)s is not in this movement") % {"c": number},
-                    )
-                )
-            seal = found.get(s.device_id.strip())
-            if seal is None:
-                errors.append(
-                    FieldProblem(
-                        f"seals[{i}].device_id",
-                        _("no e-seal with device id %(d)s") % {"d": s.device_id},
-                        "unknown-device",
-                    )
-                )
-            elif seal.state != SealState.AVAILABLE:
-                errors.append(
-                    FieldProblem(
-                        f"seals[{i}].device_id",
-                        _("seal %(d)s is %(s)s, not available")
-                        % {"d": seal.device_id, "s": seal.get_state_display()},
-                        "seal-busy",
-                    )
-                )
-            elif seal in by_container.values():
-                errors.append(FieldProblem(f"seals[{i}].device_id", _("the same seal twice")))
-            elif number in by_container:
-                errors.append(FieldProblem(f"seals[{i}].container_number", _("sealed twice")))
-            else:
-                by_container[number] = seal
-        for number in containers:
-            if number not in by_container and not errors:
-                errors.append(
-                    FieldProblem(
-                        "seals", _("container %(c)s has no seal") % {"c": number}, "required"
-                    )
-                )
-        if errors:
-            raise ValidationFailed(errors)
+        by_container = _seals_match(seals, containers)
         now = now or timezone.now()
-        for number, seal in by_container.items():
-            c = containers[number]
-            c.seal, c.active, c.sealed_at = seal, True, now
-            c.opened_at = c.last_fix_at = c.anchor_at = None
-            c.open_episodes = {}
-            seal.state = SealState.ATTACHED
-        MovementContainer.objects.bulk_update(
-            list(containers.values()),
-            [
-                "seal",
-                "active",
-                "sealed_at",
-                "opened_at",
-                "last_fix_at",
-                "anchor_at",
-                "open_episodes",
-            ],
-        )
-        ESeal.objects.bulk_update(list(by_container.values()), ["state"])
+        _seals_attach(containers, by_container, now)
         movement.state = MovementState.SEALED
         movement.sealed_at = now
         movement.save(update_fields=["state", "sealed_at"])
@@ -557,6 +515,91 @@ def movement_seal(
             data={"seals": {n: s.device_id for n, s in by_container.items()}},
         )
     return movement
+
+
+def _seals_match(
+    seals: list[SealAttachment], containers: dict[str, MovementContainer]
+) -> dict[str, ESeal]:
+    """Container number → its seal (locked), each seal registered and free and every
+    container sealed once; raises ValidationFailed with every problem."""
+    errors: list[FieldProblem] = []
+    by_container: dict[str, ESeal] = {}
+    device_ids = [s.device_id.strip() for s in seals]
+    found = {
+        s.device_id: s for s in ESeal.objects.select_for_update().filter(device_id__in=device_ids)
+    }
+    for i, s in enumerate(seals):
+        try:
+            number = container_number_clean(
+                s.container_number, field=f"seals[{i}].container_number"
+            )
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+            continue
+        if number not in containers:
+            errors.append(
+                FieldProblem(
+                    f"seals[{i}].container_number",
+                    _("%(c)s is not in this movement") % {"c": number},
+                )
+            )
+        seal = found.get(s.device_id.strip())
+        if seal is None:
+            errors.append(
+                FieldProblem(
+                    f"seals[{i}].device_id",
+                    _("no e-seal with device id %(d)s") % {"d": s.device_id},
+                    "unknown-device",
+                )
+            )
+        elif seal.state != SealState.AVAILABLE:
+            errors.append(
+                FieldProblem(
+                    f"seals[{i}].device_id",
+                    _("seal %(d)s is %(s)s, not available")
+                    % {"d": seal.device_id, "s": seal.get_state_display()},
+                    "seal-busy",
+                )
+            )
+        elif seal in by_container.values():
+            errors.append(FieldProblem(f"seals[{i}].device_id", _("the same seal twice")))
+        elif number in by_container:
+            errors.append(FieldProblem(f"seals[{i}].container_number", _("sealed twice")))
+        else:
+            by_container[number] = seal
+    for number in containers:
+        if number not in by_container and not errors:
+            errors.append(
+                FieldProblem("seals", _("container %(c)s has no seal") % {"c": number}, "required")
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    return by_container
+
+
+def _seals_attach(
+    containers: dict[str, MovementContainer], by_container: dict[str, ESeal], now: datetime
+) -> None:
+    """Each container gets its seal and a fresh monitoring state; the seals are attached."""
+    for number, seal in by_container.items():
+        c = containers[number]
+        c.seal, c.active, c.sealed_at = seal, True, now
+        c.opened_at = c.last_fix_at = c.anchor_at = None
+        c.open_episodes = {}
+        seal.state = SealState.ATTACHED
+    MovementContainer.objects.bulk_update(
+        list(containers.values()),
+        [
+            "seal",
+            "active",
+            "sealed_at",
+            "opened_at",
+            "last_fix_at",
+            "anchor_at",
+            "open_episodes",
+        ],
+    )
+    ESeal.objects.bulk_update(list(by_container.values()), ["state"])
 
 
 def movement_depart(
@@ -826,19 +869,7 @@ def movement_incident_record(
     """Record an incident on the way (an accident, a transshipment, a control by another
     authority, a seal broken). A broken seal may be replaced: the new seal takes over the
     container and the old one is set aside as faulty."""
-    errors = []
-    if kind not in IncidentKind.values:
-        errors.append(
-            FieldProblem("kind", _("must be one of %(v)s") % {"v": ", ".join(IncidentKind.values)})
-        )
-    if not (description or "").strip():
-        errors.append(FieldProblem("description", _("describe what happened"), "required"))
-    if (latitude is None) != (longitude is None) or (
-        latitude is not None and not (-90 <= latitude <= 90 and -180 <= (longitude or 0) <= 180)
-    ):
-        errors.append(FieldProblem("latitude", _("give both latitude and longitude, in degrees")))
-    if errors:
-        raise ValidationFailed(errors)
+    _incident_check(kind, description, latitude, longitude)
     with transaction.atomic():
         movement = _locked(movement)
         if not (
@@ -853,59 +884,14 @@ def movement_incident_record(
         _require_state(
             movement, MovementState.SEALED, MovementState.DEPARTED, MovementState.ARRIVED
         )
-        container = None
-        if container_number:
-            container = (
-                movement.containers.select_related("seal")
-                .filter(container_number=container_number.strip().upper())
-                .first()
-            )
-            if container is None:
-                raise invalid(
-                    "container_number", _("%(c)s is not in this movement") % {"c": container_number}
-                )
+        container = _incident_container(movement, container_number)
         new_seal = None
         if replacement_device_id:
             if container is None:
                 raise invalid(
                     "container_number", _("say which container gets the new seal"), "required"
                 )
-            new_seal = (
-                ESeal.objects.select_for_update()
-                .filter(device_id=replacement_device_id.strip())
-                .first()
-            )
-            if new_seal is None or new_seal.state != SealState.AVAILABLE:
-                raise invalid(
-                    "replacement_device_id",
-                    _("no available e-seal with device id %(d)s") % {"d": replacement_device_id},
-                )
-            old = container.seal
-            if old is not None:
-                old.state = SealState.FAULTY
-                old.save(update_fields=["state"])
-            # The old seal's alerts stay; the new seal starts its own state.
-            container.seal = new_seal
-            container.sealed_at = timezone.now()
-            container.last_fix_at = container.anchor_at = None
-            container.open_episodes = {}
-            try:
-                with transaction.atomic():
-                    container.save(
-                        update_fields=[
-                            "seal",
-                            "sealed_at",
-                            "last_fix_at",
-                            "anchor_at",
-                            "open_episodes",
-                        ]
-                    )
-            except IntegrityError:
-                raise invalid(
-                    "replacement_device_id", _("this seal is on another container")
-                ) from None
-            new_seal.state = SealState.ATTACHED
-            new_seal.save(update_fields=["state"])
+            new_seal = _seal_replace(container, replacement_device_id)
         incident = Incident.objects.create(
             movement=movement,
             kind=kind,
@@ -934,3 +920,77 @@ def movement_incident_record(
             },
         )
     return incident
+
+
+def _incident_check(
+    kind: str, description: str, latitude: float | None, longitude: float | None
+) -> None:
+    errors = []
+    if kind not in IncidentKind.values:
+        errors.append(
+            FieldProblem("kind", _("must be one of %(v)s") % {"v": ", ".join(IncidentKind.values)})
+        )
+    if not (description or "").strip():
+        errors.append(FieldProblem("description", _("describe what happened"), "required"))
+    if (latitude is None) != (longitude is None) or (
+        latitude is not None and not (-90 <= latitude <= 90 and -180 <= (longitude or 0) <= 180)
+    ):
+        errors.append(FieldProblem("latitude", _("give both latitude and longitude, in degrees")))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _incident_container(
+    movement: TransitMovement, container_number: str
+) -> MovementContainer | None:
+    """The container an incident names (with its seal), if it names one."""
+    if not container_number:
+        return None
+    container = (
+        movement.containers.select_related("seal")
+        .filter(container_number=container_number.strip().upper())
+        .first()
+    )
+    if container is None:
+        raise invalid(
+            "container_number", _("%(c)s is not in this movement") % {"c": container_number}
+        )
+    return container
+
+
+def _seal_replace(container: MovementContainer, replacement_device_id: str) -> ESeal:
+    """Put an available seal on the container in place of its (broken) one, which is set
+    aside as faulty."""
+    new_seal = (
+        ESeal.objects.select_for_update().filter(device_id=replacement_device_id.strip()).first()
+    )
+    if new_seal is None or new_seal.state != SealState.AVAILABLE:
+        raise invalid(
+            "replacement_device_id",
+            _("no available e-seal with device id %(d)s") % {"d": replacement_device_id},
+        )
+    old = container.seal
+    if old is not None:
+        old.state = SealState.FAULTY
+        old.save(update_fields=["state"])
+    # The old seal's alerts stay; the new seal starts its own state.
+    container.seal = new_seal
+    container.sealed_at = timezone.now()
+    container.last_fix_at = container.anchor_at = None
+    container.open_episodes = {}
+    try:
+        with transaction.atomic():
+            container.save(
+                update_fields=[
+                    "seal",
+                    "sealed_at",
+                    "last_fix_at",
+                    "anchor_at",
+                    "open_episodes",
+                ]
+            )
+    except IntegrityError:
+        raise invalid("replacement_device_id", _("this seal is on another container")) from None
+    new_seal.state = SealState.ATTACHED
+    new_seal.save(update_fields=["state"])
+    return new_seal

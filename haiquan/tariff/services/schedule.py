@@ -206,35 +206,8 @@ def tariff_load_published(
         if not Chapter.objects.exists():
             nomenclature_titles_load()
         if published is None:
-            if path is None:
-                raise ValueError("tariff_load_published needs a path or a published tariff")
-            problems: list[FieldProblem] = []
-            with _open_text(path) as fh:
-                published = published_format.read_published(fh, problems, columns=shipped_columns())
-            if problems:
-                raise ValidationFailed(
-                    problems,
-                    detail=_("The tariff has %(n)d problem(s); nothing was loaded.")
-                    % {"n": len(problems)},
-                )
-        known = set(Agreement.objects.values_list("code", flat=True))
-        unknown = sorted({a for ln in published.lines for a, _s in ln.preferential} - known)
-        if unknown:
-            raise ValidationFailed(
-                [
-                    FieldProblem(
-                        "tariff_csv",
-                        _("'%(code)s' is not a known agreement: load it first (--agreements)")
-                        % {"code": code},
-                        "unknown-agreement",
-                    )
-                    for code in unknown
-                ]
-            )
-        if not published.lines:
-            raise ValidationFailed(
-                [FieldProblem("tariff_csv", _("the file has no 8-digit lines"), "required")]
-            )
+            published = _published_read(path)
+        _published_check(published)
         rules = attributes or shipped_attributes()
         result = LoadResult(
             warnings=list(published.warnings),
@@ -265,6 +238,43 @@ def tariff_load_published(
             },
         )
     return result
+
+
+def _published_read(path: Path | None) -> published_format.Published:
+    """The published tariff at `path`; ValidationFailed lists every bad cell."""
+    if path is None:
+        raise ValueError("tariff_load_published needs a path or a published tariff")
+    problems: list[FieldProblem] = []
+    with _open_text(path) as fh:
+        published = published_format.read_published(fh, problems, columns=shipped_columns())
+    if problems:
+        raise ValidationFailed(
+            problems,
+            detail=_("The tariff has %(n)d problem(s); nothing was loaded.") % {"n": len(problems)},
+        )
+    return published
+
+
+def _published_check(published: published_format.Published) -> None:
+    """Its agreements must be known, and it must have lines."""
+    known = set(Agreement.objects.values_list("code", flat=True))
+    unknown = sorted({a for ln in published.lines for a, _s in ln.preferential} - known)
+    if unknown:
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "tariff_csv",
+                    _("'%(code)s' is not a known agreement: load it first (--agreements)")
+                    % {"code": code},
+                    "unknown-agreement",
+                )
+                for code in unknown
+            ]
+        )
+    if not published.lines:
+        raise ValidationFailed(
+            [FieldProblem("tariff_csv", _("the file has no 8-digit lines"), "required")]
+        )
 
 
 def _write_nodes(nodes: list[published_format.Node]) -> int:
@@ -558,6 +568,45 @@ def agreements_load(
 
 
 def _load_list(lines_fh: IO[str], pref_fh: IO[str] | None, *, source: str, actor: Any) -> int:
+    lines, prefs = _list_read(lines_fh, pref_fh)
+    _list_lines_write(lines)
+    by_line: dict[str, dict[str, object]] = {}
+    for p in prefs:
+        by_line.setdefault(p.hs_code, {})[preferential_key(p.agreement, p.schedule)] = (
+            preferential_entry(p.rate)
+        )
+    _list_rates_write(lines, by_line, source)
+    # Rates for lines already in the tariff (not in the lines file): their latest period.
+    for code, more in by_line.items():
+        period = LineRate.objects.filter(hs_line_id=code).order_by("-valid_from").first()
+        if period is None:
+            period = LineRate(hs_line_id=code, mfn_rate=None, source=source[:64])
+        period.preferential = {**period.preferential, **more}
+        period.save()
+    n_prefs = len(prefs)
+    token = tariff_changed()
+    kinds.TARIFF_LOADED.record(
+        subject_type="tariff",
+        subject_id=1,
+        party=Party.SYSTEM,
+        actor=actor,
+        actor_label="" if actor is not None else source,
+        data={
+            "source": source,
+            "format": "lines",
+            "lines": len(lines),
+            "preferential_rates": n_prefs,
+            "token": token,
+        },
+    )
+    return len(lines)
+
+
+def _list_read(
+    lines_fh: IO[str], pref_fh: IO[str] | None
+) -> tuple[list[schedule_csv.LineRow], list[schedule_csv.PreferentialRow]]:
+    """The lines file and the preferential rates file, read; ValidationFailed lists every
+    problem of both."""
     problems: list[FieldProblem] = []
     lines = schedule_csv.read_lines(lines_fh, problems)
     prefs: list[schedule_csv.PreferentialRow] = []
@@ -576,7 +625,11 @@ def _load_list(lines_fh: IO[str], pref_fh: IO[str] | None, *, source: str, actor
             detail=_("The schedule has %(n)d problem(s); nothing was loaded.")
             % {"n": len(problems)},
         )
+    return lines, prefs
 
+
+def _list_lines_write(lines: list[schedule_csv.LineRow]) -> None:
+    """The HS lines, created or updated."""
     objs = []
     for row in lines:
         chapter, heading, subheading = hs_parts(row.code)
@@ -626,11 +679,13 @@ def _load_list(lines_fh: IO[str], pref_fh: IO[str] | None, *, source: str, actor
             ],
         ),
     )
-    by_line: dict[str, dict[str, object]] = {}
-    for p in prefs:
-        by_line.setdefault(p.hs_code, {})[preferential_key(p.agreement, p.schedule)] = (
-            preferential_entry(p.rate)
-        )
+
+
+def _list_rates_write(
+    lines: list[schedule_csv.LineRow], by_line: dict[str, dict[str, object]], source: str
+) -> None:
+    """The lines' rate periods, their preferential rates merged into what is stored; the
+    preferential rates of the file's lines are taken out of `by_line`."""
     existing = {
         (r.hs_line_id, r.valid_from): r
         for r in LineRate.objects.filter(hs_line__in=[row.code for row in lines])
@@ -668,30 +723,6 @@ def _load_list(lines_fh: IO[str], pref_fh: IO[str] | None, *, source: str, actor
             ],
         ),
     )
-    # Rates for lines already in the tariff (not in the lines file): their latest period.
-    for code, more in by_line.items():
-        period = LineRate.objects.filter(hs_line_id=code).order_by("-valid_from").first()
-        if period is None:
-            period = LineRate(hs_line_id=code, mfn_rate=None, source=source[:64])
-        period.preferential = {**period.preferential, **more}
-        period.save()
-    n_prefs = len(prefs)
-    token = tariff_changed()
-    kinds.TARIFF_LOADED.record(
-        subject_type="tariff",
-        subject_id=1,
-        party=Party.SYSTEM,
-        actor=actor,
-        actor_label="" if actor is not None else source,
-        data={
-            "source": source,
-            "format": "lines",
-            "lines": len(objs),
-            "preferential_rates": n_prefs,
-            "token": token,
-        },
-    )
-    return len(objs)
 
 
 # --- shipped files ----------------------------------------------------------------------------
