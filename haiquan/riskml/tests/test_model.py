@@ -22,7 +22,7 @@ from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
 from haiquan.risk.choices import LANE_SEVERITY, Lane
 from haiquan.risk.engine import lane_decide
-from haiquan.riskml import selectors, services
+from haiquan.riskml import selectors, services, training
 from haiquan.riskml.choices import ModelStatus
 from haiquan.riskml.data import frames_load
 from haiquan.riskml.features import Frames, take
@@ -199,10 +199,13 @@ def test_expected_recovery_comes_from_the_active_model_only(trained):
     assert all(0 <= p <= 1 and er >= 0 for p, er in got.values())
 
 
-def test_the_batch_path_gives_each_declaration_the_score_its_lane_decision_gives(trained):
+def test_the_batch_path_gives_each_declaration_the_score_its_lane_decision_gives(
+    trained, monkeypatch
+):
     """The vectorised batch (150 declarations at once: the hashed lookups, LightGBM over the
-    matrix) and the lane decision's path (one declaration: the single-row lookups, LightGBM's
-    single-row prediction) give the same features, probabilities, recoveries and SHAP values."""
+    matrix; a large batch's rows in two halves on two threads) and the lane decision's path
+    (one declaration: the single-row lookups, LightGBM's single-row prediction) give the same
+    features, probabilities, recoveries and SHAP values."""
     model, analyst = trained["model"], trained["analyst"]
     services.model_activate(actor=analyst, model=model)
     scorer_cache_clear()
@@ -212,6 +215,12 @@ def test_the_batch_path_gives_each_declaration_the_score_its_lane_decision_gives
     frames = frames_load(ids=[d.pk for d in decls], with_outcomes=False)
     assert len(frames.decl["id"]) == 150 > 64  # the many-rows code paths, not the one-row ones
     x, p, er, _raw = scorer.score_frames(frames)
+    # the same batch as a large one: each half of the rows on its own thread
+    monkeypatch.setattr(training, "PARALLEL_PREDICT_ROWS", 100)
+    _xp, pp, erp, _rawp = scorer.score_frames(frames)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(pp, p)
+    np.testing.assert_array_equal(erp, er)
     row_of = {int(i): k for k, i in enumerate(frames.decl["id"].tolist())}
     # LightGBM's single-row path is the one being compared, not the batch one again
     assert scorer.boosters._row("classifier", 0).fast
