@@ -6,12 +6,8 @@ or answer meanwhile. Registered as an outage extender (haiquan.outage.hooks) in
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from haiquan.eventlog import kinds
-from haiquan.eventlog.choices import Party
-from haiquan.outage.deadlines import deadline_extended
-from haiquan.outage.hooks import OutageEnded
+from haiquan.outage.hooks import OutageEnded, open_deadlines_extend
 
 from .choices import RequestState
 from .models import DocumentRequest
@@ -22,33 +18,11 @@ def document_requests_extend_for_outage(ended: OutageEnded) -> int:
     office (every office for a national one) that fell inside it. An escalation the lateness
     caused meanwhile is withdrawn: the new deadline gets its own, once, if it passes too.
     How many moved."""
-    span = ended.span
-    with transaction.atomic():
-        due = DocumentRequest.objects.select_for_update(of=("self",)).filter(
-            state=RequestState.OPEN, due_at__gte=span.start, due_at__lte=span.end
-        )
-        if ended.office_code:
-            due = due.filter(declaration__office__code=ended.office_code)
-        moved = 0
-        for request in due.select_related("declaration__office").order_by("pk"):
-            before = request.due_at
-            request.due_at = deadline_extended(before, [span])
-            request.escalated_at = None
-            request.save(update_fields=["due_at", "escalated_at"])
-            # Not on the declaration's record: time release measures the declaration's own steps.
-            kinds.DOCUMENT_REQUEST_DUE_EXTENDED.record(
-                subject_type="document_request",
-                subject_id=request.pk,
-                party=Party.SYSTEM,
-                actor=None,
-                actor_label="outage",
-                office_code=request.declaration.office.code,
-                data={
-                    "declaration": request.declaration.number,
-                    "outage": ended.outage_id,
-                    "from": before,
-                    "to": request.due_at,
-                },
-            )
-            moved += 1
-    return moved
+    return open_deadlines_extend(
+        ended,
+        DocumentRequest.objects.filter(state=RequestState.OPEN),
+        office="declaration__office",
+        kind=kinds.DOCUMENT_REQUEST_DUE_EXTENDED,
+        subject_type="document_request",
+        about=lambda request: {"declaration": request.declaration.number},
+    )

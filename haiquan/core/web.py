@@ -10,6 +10,10 @@
           return redirect(...)
       return render(request, "...", {"form": form}, status=422)
 
+  Where a service's field paths differ from the form's, the mapping is declared, not written:
+  `aliases`, `prefix`, `root`, `formsets` (rows), `beside` (a second form on the page),
+  `refusals` (a `Forbidden` shown next to a field), `replacing` (the service's rules alone);
+  a form made of several forms, or a list of problems (`ProblemList`), is a `ProblemTarget`.
 - One way to refuse: a service's `Forbidden` (or any other problem a page does not handle:
   `NotFound`, `Conflict`) is not caught by the view; `ProblemPageMiddleware` answers it with
   `problem_page`, the same page with the problem's status everywhere.
@@ -21,11 +25,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import wraps
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
@@ -33,11 +38,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
-from .problems import ProblemError, ValidationFailed
+from .problems import FieldProblem, ProblemError, ValidationFailed
 
 if TYPE_CHECKING:
-    from django import forms
-
     from haiquan.accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -46,6 +49,21 @@ logger = logging.getLogger(__name__)
 def user_of(request: HttpRequest) -> User:
     """The request's user as haiquan's `User` (the view's decorator let only a signed-in user in)."""
     return cast("User", request.user)
+
+
+class ProblemTarget(Protocol):
+    """Where a service's problems go when that is not one Django form: a form made of several
+    (the declaration's header and goods lines, which says itself where `lines[2].hs_code` goes),
+    or a `ProblemList` shown above the form or as messages."""
+
+    def problems_apply(self, problems: Iterable[FieldProblem]) -> None: ...
+
+
+class ProblemList(list[FieldProblem]):
+    """The problems as they came, for a page that lists them (above the form, as messages)."""
+
+    def problems_apply(self, problems: Iterable[FieldProblem]) -> None:
+        self.extend(problems)
 
 
 def _onto_row(formsets: Mapping[str, forms.BaseFormSet[Any]], path: str, problem: str) -> bool:
@@ -65,46 +83,93 @@ def _onto_row(formsets: Mapping[str, forms.BaseFormSet[Any]], path: str, problem
 
 def apply_problems(
     form: forms.BaseForm,
-    exc: ValidationFailed,
+    problems: ValidationFailed | Iterable[FieldProblem],
     *,
     aliases: Mapping[str, str] | None = None,
     prefix: str = "",
     root: bool = False,
     formsets: Mapping[str, forms.BaseFormSet[Any]] | None = None,
+    replacing: bool = False,
 ) -> None:
     """Each problem of a service's refusal next to its field; a problem of a field the form does
     not have (or of none) at the top of the form. `prefix` is dropped from the service's field
     paths (`data.goods_name` → `goods_name`), `root` keeps their first part (`team[1]` → `team`),
-    `aliases` renames them; `formsets` take the problems of their rows (`goods[1].quantity`)."""
-    for problem in exc.errors:
+    `aliases` renames them (a path not named keeps its name: an alias to "" puts it on top);
+    `formsets` take the problems of their rows (`goods[1].quantity`). `replacing`: the service's
+    rules alone decide (the form only reads the values): the form's own errors are dropped and
+    each field shows the service's first problem about it."""
+    if isinstance(problems, ValidationFailed):
+        problems = problems.errors
+    if replacing:
+        form.is_valid()
+        form.errors.clear()
+    shown: set[str | None] = set()
+    for problem in problems:
         if formsets and _onto_row(formsets, problem.field, problem.problem):
             continue
         name = problem.field.removeprefix(prefix) if prefix else problem.field
         if root:
             name = name.split("[", 1)[0].split(".", 1)[0]
         name = (aliases or {}).get(problem.field, name)
-        form.add_error(name if name in form.fields else None, problem.problem)
+        field = name if name in form.fields else None
+        if replacing and field in shown:
+            continue
+        shown.add(field)
+        form.add_error(field, problem.problem)
 
 
 class problems_onto:
     """`with problems_onto(form): ...`: a `ValidationFailed` raised in the block goes onto the
-    form (`apply_problems`) and the block is left; `failed` says whether it happened."""
+    form (`apply_problems`, with its mapping: `aliases`, `prefix`, `root`, `formsets`,
+    `replacing`) and the block is left; `failed` says whether it happened, `status` is the
+    refusal's (422) for the page shown again.
+
+    `form` may be a `ProblemTarget` instead (the mapping is then its own). `beside`: other forms
+    of the same page, each taking the problems of the fields it has (the reason beside the
+    declaration). `refusals`: other problems the page shows on the form rather than on the
+    problem page — `{Forbidden: "owner"}` puts a refusal's detail next to `owner` ("" on top),
+    or its own field problems where they belong; anything else (`Conflict`...) goes up."""
 
     def __init__(
         self,
-        form: forms.BaseForm,
+        form: forms.BaseForm | ProblemTarget,
         *,
         aliases: Mapping[str, str] | None = None,
         prefix: str = "",
         root: bool = False,
         formsets: Mapping[str, forms.BaseFormSet[Any]] | None = None,
+        replacing: bool = False,
+        beside: Sequence[forms.BaseForm] = (),
+        refusals: Mapping[type[ProblemError], str] | None = None,
     ) -> None:
         self.form = form
         self.aliases = aliases
         self.prefix = prefix
         self.root = root
         self.formsets = formsets
-        self.failed = False
+        self.replacing = replacing
+        self.beside = beside
+        self.refusals = refusals or {}
+        self.refused: ProblemError | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.refused is not None
+
+    @property
+    def status(self) -> int:
+        """The refusal's HTTP status (422 for invalid input, 403 for a `Forbidden`...); 200
+        while nothing was refused."""
+        return self.refused.status if self.refused is not None else 200
+
+    def _problems(self, exc: ProblemError) -> list[FieldProblem] | None:
+        """The problems the page shows on the form; None: not the form's."""
+        if isinstance(exc, ValidationFailed):
+            return list(exc.errors)
+        for kind, field in self.refusals.items():
+            if isinstance(exc, kind):
+                return list(exc.errors) or [FieldProblem(field, str(exc.detail), exc.code)]
+        return None
 
     def __enter__(self) -> problems_onto:
         return self
@@ -115,18 +180,28 @@ class problems_onto:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
-        if isinstance(exc, ValidationFailed):
+        if not isinstance(exc, ProblemError):
+            return False
+        problems = self._problems(exc)
+        if problems is None:
+            return False
+        self.refused = exc
+        for other in self.beside:
+            apply_problems(other, [p for p in problems if p.field in other.fields])
+            problems = [p for p in problems if p.field not in other.fields]
+        if isinstance(self.form, forms.BaseForm):
             apply_problems(
                 self.form,
-                exc,
+                problems,
                 aliases=self.aliases,
                 prefix=self.prefix,
                 root=self.root,
                 formsets=self.formsets,
+                replacing=self.replacing,
             )
-            self.failed = True
-            return True
-        return False
+        else:
+            self.form.problems_apply(problems)
+        return True
 
 
 def html_to_pdf(request: HttpRequest, html: str) -> bytes | None:

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haiquan.audit.choices import Via
-from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
+from haiquan.core.problems import NotFound, ProblemError
 from haiquan.core.web import (
-    apply_problems,
+    ProblemList,
     customs_required,
     problem_page,
     problems_onto,
@@ -238,30 +238,32 @@ def _detail_again(request: HttpRequest, filing: Filing, **forms: Any) -> HttpRes
 def _act(
     request: HttpRequest, filing: Filing, action: Any, success: str, **forms: Any
 ) -> HttpResponse:
-    """Run a service; back to the filing with the message, or the problem shown."""
-    try:
+    """Run a service; back to the filing with the message, or the problem shown (next to the
+    form's fields, or listed above the filing when no form was sent)."""
+    form = next(iter(forms.values()), None)
+    listed = ProblemList()
+    with problems_onto(listed if form is None else form, prefix="data."):
         action()
-    except ValidationFailed as exc:
-        form = next(iter(forms.values()), None)
-        if form is not None:
-            apply_problems(form, exc, prefix="data.")
-            return _detail_again(request, filing, **forms)
-        return _detail_again(request, filing, submit_errors=[f"{e.problem}" for e in exc.errors])
-    messages.success(request, success)
-    return redirect("eservices:filing_detail", filing.pk)
+        messages.success(request, success)
+        return redirect("eservices:filing_detail", filing.pk)
+    if form is not None:
+        return _detail_again(request, filing, **forms)
+    return _detail_again(request, filing, submit_errors=[f"{e.problem}" for e in listed])
 
 
 @login_required
 @require_POST
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     filing = _filing(request, pk)
-    try:
+    spec = form_spec(filing.procedure)
+    # Too large: the upload is not read; only the guard's problem is shown (an unbound form
+    # took no error: this was a 500).
+    form = UploadForm(data={}, files={}, spec=spec)
+    with problems_onto(form, prefix="data.", replacing=True) as guarding:
         upload_size_guard(request)
-    except ValidationFailed as exc:
-        form = UploadForm(spec=form_spec(filing.procedure))
-        apply_problems(form, exc, prefix="data.")
+    if guarding.failed:
         return _detail_again(request, filing, upload_form=form)
-    form = UploadForm(request.POST, request.FILES, spec=form_spec(filing.procedure))
+    form = UploadForm(request.POST, request.FILES, spec=spec)
     if not form.is_valid():
         return _detail_again(request, filing, upload_form=form)
     return _act(

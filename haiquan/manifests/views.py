@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haiquan.accounts.choices import Role
-from haiquan.core.problems import NotFound, ValidationFailed
-from haiquan.core.web import problems_onto, role_required, user_of
+from haiquan.core.problems import NotFound
+from haiquan.core.web import ProblemList, problems_onto, role_required, user_of
 
 from . import services
 from .comparison import voyage_comparison
@@ -61,13 +61,10 @@ def voyage_list(request: HttpRequest) -> HttpResponse:
 def cuscar_upload(request: HttpRequest) -> HttpResponse:
     """File a manifest as a CUSCAR file: accepted whole, or every problem listed by segment."""
     form = CuscarForm(request.POST or None, request.FILES or None)
-    problems: list[Any] = []
+    problems = ProblemList()  # listed by segment, above the form
     if request.method == "POST" and form.is_valid():
-        try:
+        with problems_onto(problems):
             voyage = services.cuscar_file(actor=user_of(request), text=form.cleaned_data["file"])
-        except ValidationFailed as exc:
-            problems = exc.errors  # listed by segment, above the form
-        else:
             messages.success(
                 request,
                 _("Manifest accepted: %(n)s bills of lading.") % {"n": voyage.bills.count()},

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haiquan.accounts.choices import Role
-from haiquan.core.problems import Forbidden, ValidationFailed
-from haiquan.core.web import apply_problems, role_required, user_of
+from haiquan.core.problems import Forbidden
+from haiquan.core.web import problems_onto, role_required, user_of
 
 from . import selectors, services
 from .catalogue import AGENCY_WEBHOOK_KINDS, CATALOGUE, WEBHOOK_KINDS, NotificationKind
@@ -96,7 +96,7 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
     form = EndpointForm(request.POST or None, owners=_owners(user), kinds=_kind_choices(user))
     if request.method == "POST" and form.is_valid():
         kind_of_owner, _sep, key = form.cleaned_data["owner"].partition(":")
-        try:
+        with problems_onto(form, refusals={Forbidden: "owner"}):
             endpoint, secret = services.endpoint_register(
                 actor=user,
                 enterprise_mst=key if kind_of_owner == "enterprise" else "",
@@ -105,11 +105,6 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
                 kinds=form.cleaned_data["kinds"],
                 description=form.cleaned_data["description"],
             )
-        except ValidationFailed as exc:
-            apply_problems(form, exc)
-        except Forbidden as exc:
-            form.add_error("owner", str(exc.detail))
-        else:
             request.session[SECRET_KEY] = {"id": endpoint.pk, "secret": secret}
             return redirect("notifications:endpoint", pk=endpoint.pk)
     endpoints = [

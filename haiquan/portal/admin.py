@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 
 from .models import (
@@ -16,15 +20,24 @@ from .models import (
     Rating,
 )
 
+if TYPE_CHECKING:
+    _Admin = admin.ModelAdmin[Any]
+    _Stacked = admin.StackedInline[Any, Any]
+    _Tabular = admin.TabularInline[Any, Any]
+else:  # generic for the type checker only
+    _Admin = admin.ModelAdmin
+    _Stacked = admin.StackedInline
+    _Tabular = admin.TabularInline
 
-class FaqTranslationInline(admin.StackedInline):
+
+class FaqTranslationInline(_Stacked):
     model = FaqTranslation
     extra = 0
     fields = ("language", "question", "answer")
 
 
 @admin.register(Faq)
-class FaqAdmin(admin.ModelAdmin):
+class FaqAdmin(_Admin):
     list_display = ("slug", "category", "procedure", "published", "source")
     list_filter = ("published", "source", "category")
     list_editable = ("published",)
@@ -33,23 +46,23 @@ class FaqAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(_Admin):
     list_display = ("slug", "order")
 
 
 @admin.register(HandbookVersion)
-class HandbookVersionAdmin(admin.ModelAdmin):
+class HandbookVersionAdmin(_Admin):
     list_display = ("version", "published_on", "loaded_at")
 
 
-class InquiryMessageInline(admin.TabularInline):
+class InquiryMessageInline(_Tabular):
     model = InquiryMessage
     extra = 0
     readonly_fields = ("side", "author", "body", "created_at")
 
 
 @admin.register(Inquiry)
-class InquiryAdmin(admin.ModelAdmin):
+class InquiryAdmin(_Admin):
     list_display = ("reference", "enterprise", "office", "status", "due_at", "escalated_at")
     list_filter = ("status", "channel")
     search_fields = ("reference", "subject", "enterprise__mst")
@@ -58,39 +71,39 @@ class InquiryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(_Admin):
     list_display = ("event", "office", "score", "created_at")
     list_filter = ("event", "score")
     raw_id_fields = ("declaration", "inquiry", "enterprise", "officer", "rated_by")
 
 
 @admin.register(NewsItem)
-class NewsItemAdmin(admin.ModelAdmin):
+class NewsItemAdmin(_Admin):
     list_display = ("title", "kind", "published_at")
 
 
 @admin.register(Association)
-class AssociationAdmin(admin.ModelAdmin):
+class AssociationAdmin(_Admin):
     list_display = ("code", "name")
     filter_horizontal = ("members", "staff")
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(_Admin):
     list_display = ("title", "office", "signed_on", "next_review_on", "status")
 
 
-class DialogueIssueInline(admin.TabularInline):
+class DialogueIssueInline(_Tabular):
     model = DialogueIssue
     extra = 0
 
 
 @admin.register(Dialogue)
-class DialogueAdmin(admin.ModelAdmin):
+class DialogueAdmin(_Admin):
     list_display = ("title", "kind", "held_on", "office")
     inlines = [DialogueIssueInline]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(_Admin):
     list_display = ("code", "title", "status", "opens_on", "closes_on")

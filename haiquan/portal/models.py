@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from haiquan.core.visibility import Reach, Visibility, VisibleQuerySet
 
 # The portal's notifications are the notifications' (one mechanism for every part).
-from haiquan.notifications.models import Notification  # noqa: F401
+from haiquan.notifications.models import Notification as Notification
 
 from .choices import (
     AgreementStatus,

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from haiquan.core.problems import ProblemError, ValidationFailed
-from haiquan.core.web import problem_page, role_required
+from haiquan.core.problems import ProblemError
+from haiquan.core.web import ProblemList, problem_page, problems_onto, role_required
 from haiquan.refdata.models import Office
 
 from . import selectors, services
@@ -156,14 +156,14 @@ def model_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def model_train(request: HttpRequest) -> HttpResponse:
     rank_by = request.POST.get("rank_by", RankBy.PROBABILITY)
-    try:
+    refused = ProblemList()  # as messages on the list the page goes back to
+    with problems_onto(refused):
         model = services.model_train(actor=request.user, rank_by=rank_by)
-    except ValidationFailed as exc:
-        for e in exc.errors:
-            messages.error(request, str(e.problem))
-        return redirect("riskml:model_list")
-    messages.success(request, _("Version %(v)s trained.") % {"v": model.version})
-    return redirect("riskml:model_detail", version=model.version)
+        messages.success(request, _("Version %(v)s trained.") % {"v": model.version})
+        return redirect("riskml:model_detail", version=model.version)
+    for e in refused:
+        messages.error(request, str(e.problem))
+    return redirect("riskml:model_list")
 
 
 @analyst_required
@@ -270,7 +270,8 @@ def target_set(request: HttpRequest) -> HttpResponse:
         "rank_by": _("Ranking"),
         "exploration": _("Exploration"),
     }
-    try:
+    refused = ProblemList()
+    with problems_onto(refused):
         services.inspection_target_set(
             actor=request.user,
             office_code=office,
@@ -278,9 +279,7 @@ def target_set(request: HttpRequest) -> HttpResponse:
             rank_by=request.POST.get("rank_by", ""),
             exploration=exploration,
         )
-    except ValidationFailed as exc:
-        for e in exc.errors:
-            messages.error(request, f"{labels.get(e.field, e.field)}: {e.problem}")
-        return redirect("riskml:model_list")
-    messages.success(request, _("Target for office %(o)s saved.") % {"o": office})
+        messages.success(request, _("Target for office %(o)s saved.") % {"o": office})
+    for e in refused:
+        messages.error(request, f"{labels.get(e.field, e.field)}: {e.problem}")
     return redirect("riskml:model_list")

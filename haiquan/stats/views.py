@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from haiquan.core.dbrouter import reads_from_standby
 from haiquan.core.i18n import amount_text
-from haiquan.core.problems import Forbidden, ProblemError, ValidationFailed
+from haiquan.core.problems import Forbidden, ProblemError
 from haiquan.core.web import pdf_page, problem_page, problems_onto, role_required, user_of
 
 from . import services
@@ -248,7 +248,9 @@ def target_list(request: HttpRequest) -> HttpResponse:
             return problem_page(
                 request, Forbidden(_("Only leaders and administrators set targets."))
             )
-        try:
+        # The service's rules decide; the form only shows them next to their fields (one
+        # message per field: the form's own check of the same field is left out).
+        with problems_onto(form, replacing=True) as setting:
             target, _created = services.target_set(
                 actor=user,
                 office_code=request.POST.get("office_code", ""),
@@ -257,20 +259,6 @@ def target_list(request: HttpRequest) -> HttpResponse:
                 amount_vnd=request.POST.get("amount_vnd", ""),
                 reason=request.POST.get("reason", ""),
             )
-        except ValidationFailed as exc:
-            # The service's rules decide; the form only shows them next to their fields (one
-            # message per field: the form's own check of the same field is left out).
-            form = TargetForm(request.POST, offices=settable)
-            form.is_valid()
-            form.errors.clear()
-            shown: dict[str | None, str] = {}
-            for problem in exc.errors:
-                field = problem.field if problem.field in form.fields else None
-                shown.setdefault(field, problem.problem)
-            for field, message in shown.items():
-                form.add_error(field, message)
-            status = 422
-        else:
             messages.success(
                 request,
                 _("Target %(year)s of %(office)s set by the %(authority)s: VND %(amount)s.")
@@ -282,6 +270,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect(reverse("stats:target_list"))
+        status = setting.status
     targets = [target_collected(t) for t in targets_seen_by(user=user)]
     return render(request, "stats/targets.html", {"targets": targets, "form": form}, status=status)
 

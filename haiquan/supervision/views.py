@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from haiquan.accounts.choices import Role
 from haiquan.core.htmx import is_htmx_partial, render_page
-from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
-from haiquan.core.web import apply_problems, customs_required, problems_onto, role_required, user_of
+from haiquan.core.problems import NotFound, ProblemError
+from haiquan.core.web import customs_required, problems_onto, role_required, user_of
 
 from . import bonded, services
 from .alerts import alert_acknowledge, alert_message, alert_resolve
@@ -95,7 +95,7 @@ def gate_report(request: HttpRequest, code: str) -> HttpResponse:
     answer = None
     if form.is_valid():
         d = form.cleaned_data
-        try:
+        with problems_onto(form, refusals={ProblemError: ""}):
             answer = services.gate_event_report(
                 actor=user_of(request),
                 zone=zone,
@@ -109,10 +109,6 @@ def gate_report(request: HttpRequest, code: str) -> HttpResponse:
                     vehicle_plate=d["vehicle_plate"],
                 ),
             )
-        except ValidationFailed as exc:
-            apply_problems(form, exc)
-        except ProblemError as exc:
-            form.add_error(None, str(exc.detail))
     status = 200 if answer is not None else 422
     context: dict[str, Any] = {"zone": zone, "form": form, "answer": answer}
     if answer is not None:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from haiquan.core.dbrouter import reads_from_standby
 from haiquan.core.problems import ProblemError, ValidationFailed
-from haiquan.core.web import pdf_page, problem_page, role_required
+from haiquan.core.web import pdf_page, problem_page, problems_onto, role_required
 
 from . import exports, reports
 from .choices import Dimension
@@ -32,13 +32,9 @@ def _apply(form: ReportForm, request: HttpRequest) -> reports.Filters | None:
     their fields."""
     if not form.is_valid():
         return None
-    try:
+    with problems_onto(form):
         return reports.filters_build(user=request.user, **form.filter_arguments())
-    except ValidationFailed as exc:
-        for problem in exc.errors:
-            name = problem.field if problem.field in form.fields else None
-            form.add_error(name, problem.problem)
-        return None
+    return None
 
 
 # Whose time each step is, so that a step is drawn in its party's colour (palette.js).
@@ -134,7 +130,7 @@ def sample(request: HttpRequest) -> HttpResponse:
     form = SampleForm(request.GET or None, user=request.user)
     context: dict[str, Any] = {"form": form}
     if request.GET:
-        try:
+        with problems_onto(form):
             f = _apply(form, request)
             if f is not None:
                 study = reports.sample_study(
@@ -142,11 +138,6 @@ def sample(request: HttpRequest) -> HttpResponse:
                 )
                 reports.summary_texts(study["summary"])
                 context.update({"study": study, "filters": f})
-        except ValidationFailed as exc:
-            for problem in exc.errors:
-                form.add_error(
-                    problem.field if problem.field in form.fields else None, problem.problem
-                )
     return render(request, "timerelease/sample.html", context)
 
 

@@ -5,7 +5,6 @@ from .decisions import (
     CancellationDecisionForm,
     CheckResultForm,
     PenaltyForm,
-    ProblemsForm,
     ReasonForm,
     ReleaseForm,
 )
@@ -33,7 +32,6 @@ __all__ = [
     "LineForm",
     "PaperForm",
     "PenaltyForm",
-    "ProblemsForm",
     "ReasonForm",
     "ReleaseForm",
     "line_form_for_row",

@@ -6,15 +6,13 @@ what was typed; the services' `FieldProblem`s are shown next to the fields."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-
-from haiquan.core.problems import FieldProblem
 
 from ..choices import CheckOutcome
 from ..inputs import LineCorrection
@@ -24,15 +22,7 @@ from .declaration import clean_code, decimal_field, preference_choices, text_fie
 # Reasons and versions
 
 
-class ProblemsForm(forms.Form):
-    """A form that shows a service's field problems next to its fields (others at the top)."""
-
-    def problems_apply(self, problems: Iterable[FieldProblem]) -> None:
-        for p in problems:
-            self.add_error(p.field if p.field in self.fields else None, str(p.problem))
-
-
-class ReasonForm(ProblemsForm):
+class ReasonForm(forms.Form):
     """A reason (amendment, cancellation, escalation) and the version the user saw."""
 
     reason = forms.CharField(
@@ -51,7 +41,7 @@ class ReasonForm(ProblemsForm):
             self.fields["reason"].help_text = hint
 
 
-class CancellationDecisionForm(ProblemsForm):
+class CancellationDecisionForm(forms.Form):
     """An officer's decision on a declarant's cancellation request, with the reason."""
 
     decision = forms.ChoiceField(
@@ -92,7 +82,7 @@ def _whole_vnd(value: str) -> Decimal | None:
     )
 
 
-class PenaltyForm(ProblemsForm):
+class PenaltyForm(forms.Form):
     """A penalty decision: its number, the fine, the legal basis and the violation."""
 
     number = forms.CharField(
@@ -230,17 +220,12 @@ class CheckResultForm(forms.Form):
             if re.match(r"^c\d+_", name)
         ]
 
-    def problems_apply(
-        self, problems: Iterable[FieldProblem], corrections: list[LineCorrection]
-    ) -> None:
-        """`corrections[j].quantity` → the quantity found on that correction's line."""
-        for p in problems:
-            m = re.fullmatch(r"corrections\[(\d+)\](?:\.(\w+))?", p.field)
-            if m and int(m.group(1)) < len(corrections):
-                n = corrections[int(m.group(1))].line_no
-                name = f"c{n}_{m.group(2) or 'hs_code'}"
-                self.add_error(name if name in self.fields else None, str(p.problem))
-            elif p.field in self.fields:
-                self.add_error(p.field, str(p.problem))
-            else:
-                self.add_error(None, str(p.problem))
+    def problem_fields(self, corrections: Sequence[LineCorrection]) -> dict[str, str]:
+        """Where the services' problems of the corrections go (`problems_onto`'s aliases):
+        `corrections[j].quantity` → the quantity found on that correction's line, a problem of
+        the whole correction (`corrections[j]`) → its HS code."""
+        out: dict[str, str] = {}
+        for j, c in enumerate(corrections):
+            out[f"corrections[{j}]"] = f"c{c.line_no}_hs_code"
+            out.update({f"corrections[{j}].{name}": f"c{c.line_no}_{name}" for name in CORRECTABLE})
+        return out

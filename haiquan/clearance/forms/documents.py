@@ -11,13 +11,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from haiquan.core.problems import FieldProblem
-
 from ..choices import DocumentKind
-from .decisions import ProblemsForm
 
 
-class DocumentUploadForm(ProblemsForm):
+class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("Document"),
         choices=[("", gettext_lazy("Choose the document")), *DocumentKind.choices],
@@ -65,13 +62,8 @@ class DocumentUploadForm(ProblemsForm):
             ),
         ]
 
-    def problems_apply(self, problems: Iterable[FieldProblem]) -> None:
-        for p in problems:
-            name = p.field if p.field in self.fields else None
-            self.add_error(name, p.problem)
 
-
-class DocumentRequestForm(ProblemsForm):
+class DocumentRequestForm(forms.Form):
     documents = forms.MultipleChoiceField(
         label=gettext_lazy("Documents asked for"),
         choices=DocumentKind.choices,
@@ -95,13 +87,8 @@ class DocumentRequestForm(ProblemsForm):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def problems_apply(self, problems: Iterable[FieldProblem]) -> None:
-        for p in problems:
-            name = "documents" if p.field.startswith("documents") else p.field
-            self.add_error(name if name in self.fields else None, p.problem)
 
-
-class AnswerForm(ProblemsForm):
+class AnswerForm(forms.Form):
     message = forms.CharField(
         label=gettext_lazy("Your answer"),
         required=False,
@@ -112,7 +99,7 @@ class AnswerForm(ProblemsForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class AcceptForm(ProblemsForm):
+class AcceptForm(forms.Form):
     note = forms.CharField(
         label=gettext_lazy("Note (optional)"),
         required=False,

@@ -12,11 +12,10 @@ from django.utils.translation import gettext_lazy
 
 from haiquan.risk.choices import Lane
 
-from .decisions import ProblemsForm
 from .declaration import CHOOSE
 
 
-class PaperForm(ProblemsForm):
+class PaperForm(forms.Form):
     paper_number = forms.CharField(
         label=gettext_lazy("Paper declaration number"),
         max_length=40,

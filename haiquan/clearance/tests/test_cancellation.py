@@ -324,3 +324,20 @@ class TestPages:
         assert 'data-testid="still-due"' not in page and "Nothing is due" in page
         assert 'data-testid="pay"' not in page
         assert 'data-testid="refund-note"' in page
+
+    def test_a_refusal_of_the_rules_is_said_on_top_of_the_form_with_its_status(
+        self, declarant, officer, cleared
+    ):
+        services.declaration_release(actor=officer, declaration=cleared)
+        cleared.refresh_from_db()
+        client = login(Client(), declarant)
+        resp = client.post(
+            f"/declarations/{cleared.pk}/cancel/",
+            {"reason": "Xuất nhầm lô", "version": cleared.version},
+        )
+        assert resp.status_code == 409
+        html = resp.content.decode()
+        summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+        assert "released" in summary
+        cleared.refresh_from_db()
+        assert cleared.status == Status.RELEASED and not CancellationRequest.objects.exists()

@@ -183,3 +183,42 @@ def test_the_filings_queries_are_compiled_with_their_values_in_order(rates, decl
     slots = [slot for slot in compiled._compiled if slot[2] in LABELS]
     assert {slot[3][0] for slot in slots} == {"enterprise_for_declarant", "declaration_duplicates"}
     assert all(compiled._compiled[slot] is not None for slot in slots), slots
+
+
+def test_an_amendment_making_a_duplicate_is_told_next_to_the_invoice_on_the_page(
+    rates, declarant, hoanglong
+):
+    first = register(declarant, hoanglong.mst, invoice_number="INV-1", containers=(BOX,))
+    second = register(declarant, hoanglong.mst, invoice_number="INV-2", containers=(BOX,))
+    data = services.declaration_input_from(second)
+    client = login(Client(), declarant)
+    resp = client.post(
+        f"/declarations/{second.pk}/amend/",
+        {
+            "type_code": data.type_code,
+            "office_code": data.office_code,
+            "enterprise_mst": data.enterprise_mst,
+            "transport_mode": data.transport_mode,
+            "containers": BOX,
+            "partner_name": data.partner_name,
+            "partner_country": data.partner_country,
+            "invoice_number": "INV-1",
+            "incoterm": data.incoterm,
+            "currency": data.currency,
+            "invoice_value": str(data.invoice_value),
+            "hs_code": [ln.hs_code for ln in data.lines],
+            "description": [ln.description for ln in data.lines],
+            "origin": [ln.origin for ln in data.lines],
+            "quantity": [str(ln.quantity) for ln in data.lines],
+            "unit": [ln.unit for ln in data.lines],
+            "unit_price": [str(ln.unit_price) for ln in data.lines],
+            "action": "amend",
+            "reason": "Sửa số hóa đơn",
+            "version": second.version,
+        },
+    )
+    html = resp.content.decode()
+    assert resp.status_code == 200  # the form again, as for any problem of the content
+    assert 'id="id_invoice_number-error"' in html and first.number in html
+    second.refresh_from_db()
+    assert second.invoice_number == "INV-2" and second.versions.count() == 1

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services
-from haiquan.clearance.models import Declaration
+from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.clearance.tests.conftest import declaration_input, line
 
 pytestmark = pytest.mark.django_db
@@ -270,6 +270,25 @@ def test_register_from_check_your_answers(rates, trader, declarant, hoanglong):
     draft.refresh_from_db()
     assert draft.status == "awaiting_payment" and len(draft.number) == 12
     assert resp["Location"] == reverse("clearance:declaration_detail", args=[draft.pk])
+
+
+def test_problems_found_at_registration_are_listed_on_check_your_answers(
+    rates, trader, declarant, hoanglong
+):
+    draft = services.declaration_draft_save(actor=declarant, data=declaration_input(hoanglong.mst))
+    # The tariff no longer has the line's code when the declarant registers.
+    DeclarationLine.objects.filter(declaration=draft).update(hs_code="99999999")
+    url = reverse("clearance:declaration_review", args=[draft.pk])
+    shown = trader.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    resp = trader.post(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    told = re.findall(r"<li>(Line 1, HS code: [^<]+)</li>", summary)
+    # the registration's problem on top of the preview's (shown before posting too)
+    assert len(told) == 2 and told[0] in shown and summary.count(told[0]) == 2
+    draft.refresh_from_db()
+    assert draft.status == "draft" and not draft.number
 
 
 def test_copy_prefills_a_new_form_and_saves_nothing(rates, trader, declarant, hoanglong):

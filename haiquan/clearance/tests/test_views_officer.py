@@ -289,3 +289,21 @@ def test_an_officer_reading_a_declaration_page_leaves_a_trace_and_the_trader_doe
     trader = log_in(Client(), declarant)
     assert trader.get(reverse("clearance:declaration_detail", args=[d.pk])).status_code == 200
     assert AccessRecord.objects.count() == 1
+
+
+def test_a_discrepancy_without_findings_is_told_next_to_the_findings_and_nothing_recorded(
+    rates, desk, declarant, hoanglong, analyst
+):
+    red_profile(analyst)
+    d = file(declarant, hoanglong.mst)
+    resp = desk.post(
+        reverse("clearance:check_record", args=[d.pk]),
+        {"outcome": "discrepancy", "findings": "", "version": d.version},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = resp.content.decode()
+    assert resp.status_code == 200  # the check page again, as it always was
+    assert 'id="id_findings-error"' in html and "describe the discrepancy found" in html
+    assert CheckResult.objects.count() == 0
+    d.refresh_from_db()
+    assert d.status == "inspection"

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haiquan.core.htmx import render_page
-from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
-from haiquan.core.web import trader_required, user_of
+from haiquan.core.problems import Conflict, Forbidden, ProblemError
+from haiquan.core.web import ProblemList, problems_onto, trader_required, user_of
 from haiquan.refdata.models import Country
 from haiquan.tariff.selectors import hs_search as tariff_hs_search
 
@@ -43,6 +43,8 @@ from ..validation import declaration_validate
 from ..workflow import Action, By, allows
 from .common import acting_for, conflict_page, declaration_for, principals
 
+# A declaration for an enterprise the trader may not declare for: said next to the enterprise.
+NOT_YOURS: dict[type[ProblemError], str] = {Forbidden: "enterprise_mst"}
 STRUCTURAL = re.compile(r"^(add-line|remove-line-(\d+)|copy-line-(\d+))$")
 
 
@@ -101,26 +103,20 @@ def _save_draft(
     what only the tariff knows — an HS code it does not have, a preference that does not hold —
     is shown next to its field now rather than on the last page."""
     data = form.to_input()
-    try:
+    with problems_onto(form, refusals=NOT_YOURS):
         if request.POST.get("action") == "continue":
             services.declaration_duty_preview(actor=user_of(request), data=data)
         return services.declaration_draft_save(
             actor=user_of(request), data=data, declaration=declaration
         )
-    except ValidationFailed as exc:
-        form.problems_apply(exc.errors)
-    except Forbidden as exc:
-        form.problems_apply([FieldProblem("enterprise_mst", exc.detail, "forbidden")])
     return None
 
 
 def _check_the_rest(form: DeclarationForm) -> None:
     """Some values could not be read (a number that is no number...): those are marked; check
     everything else with the services now too, so that every problem shows at once."""
-    try:
+    with problems_onto(form):
         declaration_validate(form.to_input(), on_day=timezone.localdate())
-    except ValidationFailed as exc:
-        form.problems_apply(exc.errors)
 
 
 def _after_save(request: HttpRequest, draft: Declaration) -> HttpResponse:
@@ -186,28 +182,25 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
     draft = declaration_for(request, pk)
     if not allows(draft.status, Action.REGISTER, By.TRADER):
         return redirect("clearance:declaration_detail", pk=draft.pk)
-    problems: list[str] = []
+    problems = ProblemList()  # listed above the answers
     status = 200
     if request.method == "POST":
-        try:
-            declaration = services.declaration_register(actor=user_of(request), draft=draft)
-        except ValidationFailed as exc:
-            problems = [problem_text(p) for p in exc.errors]
-        except Forbidden as exc:
-            problems = [str(exc.detail)]
-        except DuplicateDeclaration:
-            status = 409  # the duplicates are shown below, with links
-        except Conflict as exc:
-            return conflict_page(request, draft, exc)
-        else:
-            messages.success(
-                request,
-                _("Declaration %(number)s is registered. Lane: %(lane)s.")
-                % {"number": declaration.number, "lane": declaration.get_lane_display()},
-            )
-            for match in declaration.registration_warnings:
-                messages.warning(request, _duplicate_text(match, declaration))
-            return redirect("clearance:declaration_detail", pk=declaration.pk)
+        with problems_onto(problems, refusals={Forbidden: ""}):
+            try:
+                declaration = services.declaration_register(actor=user_of(request), draft=draft)
+            except DuplicateDeclaration:
+                status = 409  # the duplicates are shown below, with links
+            except Conflict as exc:
+                return conflict_page(request, draft, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Declaration %(number)s is registered. Lane: %(lane)s.")
+                    % {"number": declaration.number, "lane": declaration.get_lane_display()},
+                )
+                for match in declaration.registration_warnings:
+                    messages.warning(request, _duplicate_text(match, declaration))
+                return redirect("clearance:declaration_detail", pk=declaration.pk)
     data = services.declaration_input_from(draft)
     preview = _preview(request, data)
     duplicates = [
@@ -230,7 +223,7 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
         "declaration": draft,
         "data": data,
         "preview": preview,
-        "problems": problems + preview.get("problems", []),
+        "problems": [problem_text(p) for p in problems] + preview.get("problems", []),
         "duplicates": duplicates,
         "refused": any(d["refuses"] for d in duplicates),
     }
@@ -258,25 +251,21 @@ def declaration_amend(request: HttpRequest, pk: int) -> HttpResponse:
         form, structural = _bound(request, fixed_parties=True)
         reason_form = ReasonForm(request.POST, label=reason_label)
         if not structural and form.is_valid() & reason_form.is_valid():
+            # Every problem at once, each next to its field (the reason's beside the form).
+            refusals = {**NOT_YOURS, DuplicateDeclaration: ""}
             try:
-                services.declaration_amend(
-                    actor=user_of(request),
-                    declaration=declaration,
-                    data=form.to_input(),
-                    reason=reason_form.cleaned_data["reason"],
-                    expected_version=reason_form.cleaned_data["version"],
-                )
-            except (ValidationFailed, DuplicateDeclaration) as exc:
-                # Every problem at once, each next to its field.
-                reason_form.problems_apply([p for p in exc.errors if p.field == "reason"])
-                form.problems_apply([p for p in exc.errors if p.field != "reason"])
-            except Forbidden as exc:
-                form.problems_apply([FieldProblem("enterprise_mst", exc.detail, "forbidden")])
-            except Conflict as exc:
+                with problems_onto(form, beside=(reason_form,), refusals=refusals):
+                    services.declaration_amend(
+                        actor=user_of(request),
+                        declaration=declaration,
+                        data=form.to_input(),
+                        reason=reason_form.cleaned_data["reason"],
+                        expected_version=reason_form.cleaned_data["version"],
+                    )
+                    messages.success(request, _("The amendment is recorded as a new version."))
+                    return redirect("clearance:declaration_detail", pk=declaration.pk)
+            except Conflict as exc:  # another change came first (a duplicate is on the form)
                 return conflict_page(request, declaration, exc)
-            else:
-                messages.success(request, _("The amendment is recorded as a new version."))
-                return redirect("clearance:declaration_detail", pk=declaration.pk)
         elif not structural:
             _check_the_rest(form)
             if not (reason_form.cleaned_data.get("reason") or "").strip():
@@ -309,12 +298,11 @@ def _preview(request: HttpRequest, data: DeclarationInput) -> dict[str, Any]:
     """What `declaration_duty_preview` says about this content: duties or problems."""
     if not data.lines:
         return {"problems": [_("Add at least one goods line to see the duties.")]}
-    try:
+    problems = ProblemList()
+    with problems_onto(problems, refusals={Forbidden: ""}) as previewing:
         rate, duties = services.declaration_duty_preview(actor=user_of(request), data=data)
-    except ValidationFailed as exc:
-        return {"problems": [problem_text(p) for p in exc.errors]}
-    except Forbidden as exc:
-        return {"problems": [str(exc.detail)]}
+    if previewing.failed:
+        return {"problems": [problem_text(p) for p in problems]}
     lines = [{"input": ln, "duties": d} for ln, d in zip(data.lines, duties.lines, strict=True)]
     return {
         "rate": rate,

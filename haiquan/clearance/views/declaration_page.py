@@ -22,7 +22,7 @@ from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
 from haiquan.core.panels import DECLARATION_PAYMENT, object_panels_for
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
-from haiquan.core.web import pdf_page, problems_onto, role_required, user_of
+from haiquan.core.web import apply_problems, pdf_page, problems_onto, role_required, user_of
 from haiquan.eventlog.selectors import events_for_declaration
 
 from .. import services
@@ -263,24 +263,23 @@ def declaration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, label=label)
     if not form.is_valid():
         return _cancel_page(request, declaration, form)
-    try:
-        cancelled = services.declaration_cancel(
-            actor=user_of(request),
-            declaration=declaration,
-            reason=form.cleaned_data["reason"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except ValidationFailed as exc:
-        form.problems_apply(exc.errors)
-        return _cancel_page(request, declaration, form)
-    except Conflict as exc:
-        if exc.code == "stale-version":
-            return conflict_page(request, declaration, exc)
-        form.add_error(None, str(exc.detail))
-        return _cancel_page(request, declaration, form, status=409)
-    except Forbidden as exc:
-        form.add_error(None, str(exc.detail))
-        return _cancel_page(request, declaration, form, status=403)
+    # Refused now (the state, the rules): said on top of the form, with the refusal's status.
+    with problems_onto(form, refusals={Conflict: "", Forbidden: ""}) as cancelling:
+        try:
+            cancelled = services.declaration_cancel(
+                actor=user_of(request),
+                declaration=declaration,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except Conflict as exc:
+            if exc.code == "stale-version":
+                return conflict_page(request, declaration, exc)
+            raise
+    if cancelling.failed:
+        # invalid input is shown as the page was (200); a refusal with its status
+        status = 200 if isinstance(cancelling.refused, ValidationFailed) else cancelling.status
+        return _cancel_page(request, declaration, form, status=status)
     if cancelled.status == Status.CANCELLED:
         messages.success(request, _("The declaration is cancelled."))
     else:
@@ -360,15 +359,18 @@ def penalty_record(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             # The fields that could be read are checked too: every problem at once.
             c = form.cleaned_data
-            form.problems_apply(
-                p
-                for p in services.penalty_problems(
-                    number=c.get("number", ""),
-                    amount_vnd=c.get("amount_vnd"),
-                    legal_basis=c.get("legal_basis", ""),
-                    reason=c.get("reason", ""),
-                )
-                if p.field not in form.errors
+            apply_problems(
+                form,
+                [
+                    p
+                    for p in services.penalty_problems(
+                        number=c.get("number", ""),
+                        amount_vnd=c.get("amount_vnd"),
+                        legal_basis=c.get("legal_basis", ""),
+                        reason=c.get("reason", ""),
+                    )
+                    if p.field not in form.errors
+                ],
             )
         else:
             with problems_onto(form):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from haiquan.audit.choices import Via
-from haiquan.core.problems import Conflict, NotFound, ValidationFailed
+from haiquan.core.problems import Conflict, NotFound
 from haiquan.core.uploads import stored_file_response, upload_size_guard
 from haiquan.core.web import problems_onto
 
@@ -49,14 +49,12 @@ def _back(declaration: Declaration) -> HttpResponse:
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """The declarant attaches a document, or a new version of one (`replaces`)."""
     declaration = declaration_for(request, pk)
-    try:
-        upload_size_guard(request, document_max_bytes())
-    except ValidationFailed as exc:
-        form = DocumentUploadForm(data={}, files={}, documents=declaration_documents(declaration))
-        form.is_valid()
-        form.problems_apply(exc.errors)
-        return _page(request, declaration, 422, upload_form=form)
     documents = declaration_documents(declaration)
+    form = DocumentUploadForm(data={}, files={}, documents=documents)
+    with problems_onto(form) as guarding:
+        upload_size_guard(request, document_max_bytes())
+    if guarding.failed:  # too large: the upload is not read
+        return _page(request, declaration, 422, upload_form=form)
     form = DocumentUploadForm(request.POST, request.FILES, documents=documents)
     if not form.is_valid():
         return _page(request, declaration, 422, upload_form=form)

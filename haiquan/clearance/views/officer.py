@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from haiquan.accounts.choices import Role
 from haiquan.core.conf import haiquan_setting
 from haiquan.core.htmx import render_page
-from haiquan.core.problems import Conflict, ValidationFailed
-from haiquan.core.web import customs_required, role_required, user_of
+from haiquan.core.problems import Conflict
+from haiquan.core.web import customs_required, problems_onto, role_required, user_of
 from haiquan.risk.choices import Lane
 
 from .. import services
@@ -131,12 +131,11 @@ def _recomputed(
     corrections = form.corrections()
     if not corrections:
         return {"corrections": [], "before": declaration.total_duties_vnd}
-    try:
+    with problems_onto(form, aliases=form.problem_fields(corrections)) as previewing:
         before, after, duties = services.declaration_check_preview(
             actor=user_of(request), declaration=declaration, corrections=corrections
         )
-    except ValidationFailed as exc:
-        form.problems_apply(exc.errors, corrections)
+    if previewing.failed:
         return None
     return {
         "corrections": corrections,
@@ -206,24 +205,23 @@ def check_record(request: HttpRequest, pk: int) -> HttpResponse:
             return _check_page(request, declaration, form, kind)
         if request.POST.get("confirmed_for") != recomputed["fingerprint"]:
             return _check_page(request, declaration, form, kind, recomputed)
-    try:
-        services.declaration_check_record(
-            actor=user_of(request),
-            declaration=declaration,
-            kind=kind,
-            outcome=outcome,
-            findings=form.cleaned_data["findings"],
-            corrections=corrections,
-            expected_version=form.cleaned_data["version"],
-            fraud_kind=form.cleaned_data["fraud_kind"],
-        )
-    except ValidationFailed as exc:
-        form.problems_apply(exc.errors, corrections)
-        return _check_page(request, declaration, form, kind)
-    except Conflict as exc:
-        return conflict_page(request, declaration, exc)
-    messages.success(request, _("The %(kind)s result is recorded.") % {"kind": kind.label})
-    return redirect("clearance:declaration_detail", pk=declaration.pk)
+    with problems_onto(form, aliases=form.problem_fields(corrections)):
+        try:
+            services.declaration_check_record(
+                actor=user_of(request),
+                declaration=declaration,
+                kind=kind,
+                outcome=outcome,
+                findings=form.cleaned_data["findings"],
+                corrections=corrections,
+                expected_version=form.cleaned_data["version"],
+                fraud_kind=form.cleaned_data["fraud_kind"],
+            )
+        except Conflict as exc:
+            return conflict_page(request, declaration, exc)
+        messages.success(request, _("The %(kind)s result is recorded.") % {"kind": kind.label})
+        return redirect("clearance:declaration_detail", pk=declaration.pk)
+    return _check_page(request, declaration, form, kind)
 
 
 @officer_required
@@ -255,19 +253,17 @@ def declaration_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ReasonForm(request.POST, label=label)
         if form.is_valid():
-            try:
-                services.declaration_escalate(
-                    actor=user_of(request),
-                    declaration=declaration,
-                    reason=form.cleaned_data["reason"],
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationFailed as exc:
-                for p in exc.errors:
-                    form.add_error("reason" if p.field == "reason" else None, str(p.problem))
-            except Conflict as exc:
-                return conflict_page(request, declaration, exc)
-            else:
+            # only the reason is the officer's: any other problem on top
+            with problems_onto(form, aliases={"version": ""}):
+                try:
+                    services.declaration_escalate(
+                        actor=user_of(request),
+                        declaration=declaration,
+                        reason=form.cleaned_data["reason"],
+                        expected_version=form.cleaned_data["version"],
+                    )
+                except Conflict as exc:
+                    return conflict_page(request, declaration, exc)
                 messages.success(request, _("The declaration is sent to physical inspection."))
                 return redirect("clearance:declaration_detail", pk=declaration.pk)
     else:

@@ -12,16 +12,14 @@ from django.views.decorators.http import require_http_methods
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.selectors import offices_in_scope_subtrees
-from haiquan.core.problems import FieldProblem, Forbidden, ValidationFailed
-from haiquan.core.web import role_required, user_of
+from haiquan.core.problems import Forbidden
+from haiquan.core.web import problems_onto, role_required, user_of
 from haiquan.outage.selectors import outages_ended_for
 
 from .. import services
 from ..forms import DeclarationForm, PaperForm
 from ..services import DuplicateDeclaration
 from .declaration_form import STRUCTURAL
-
-PAPER_FIELDS = frozenset(PaperForm.base_fields)
 
 
 def _captures(user: object) -> bool:
@@ -69,23 +67,17 @@ def paper_capture(request: HttpRequest) -> HttpResponse:
     readable = form.is_valid() & paper.is_valid()
     if not readable:
         return _render(request, form, paper, status=422)
-    try:
+    # The paper's own fields beside the declaration's; an office the officer does not work at
+    # next to the office (403), goods declared already next to the invoice (409).
+    refusals = {Forbidden: "office_code", DuplicateDeclaration: ""}
+    with problems_onto(form, beside=(paper,), refusals=refusals) as capturing:
         declaration = services.declaration_back_capture(
             actor=user_of(request), data=form.to_input(), **paper.paper()
         )
-    except ValidationFailed as exc:
-        paper.problems_apply(p for p in exc.errors if p.field in PAPER_FIELDS)
-        form.problems_apply(p for p in exc.errors if p.field not in PAPER_FIELDS)
-        return _render(request, form, paper, status=422)
-    except Forbidden as exc:
-        form.problems_apply([FieldProblem("office_code", exc.detail, "forbidden")])
-        return _render(request, form, paper, status=403)
-    except DuplicateDeclaration as exc:
-        form.problems_apply(exc.errors or [FieldProblem("", str(exc.detail), "duplicate")])
-        return _render(request, form, paper, status=409)
-    messages.success(
-        request,
-        _("Paper declaration %(paper)s captured as declaration %(number)s.")
-        % {"paper": paper.cleaned_data["paper_number"], "number": declaration.number},
-    )
-    return redirect("clearance:declaration_detail", pk=declaration.pk)
+        messages.success(
+            request,
+            _("Paper declaration %(paper)s captured as declaration %(number)s.")
+            % {"paper": paper.cleaned_data["paper_number"], "number": declaration.number},
+        )
+        return redirect("clearance:declaration_detail", pk=declaration.pk)
+    return _render(request, form, paper, status=capturing.status)

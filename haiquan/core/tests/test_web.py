@@ -10,7 +10,13 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from haiquan.core.problems import Conflict, FieldProblem, Forbidden, ValidationFailed
-from haiquan.core.web import ProblemPageMiddleware, apply_problems, pdf_response, problems_onto
+from haiquan.core.web import (
+    ProblemList,
+    ProblemPageMiddleware,
+    apply_problems,
+    pdf_response,
+    problems_onto,
+)
 
 
 class GoodsForm(forms.Form):
@@ -73,6 +79,62 @@ def test_a_refusal_inside_the_block_skips_the_rest_and_lands_on_the_form() -> No
     # any other problem is not the form's: it goes up to the one refusal page
     with pytest.raises(Forbidden), problems_onto(form):
         raise Forbidden("not yours")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(required=False)
+
+
+def test_refusals_declared_land_next_to_their_field_with_their_status() -> None:
+    form = GoodsForm({"goods_name": "x"})
+    assert form.is_valid()
+    with problems_onto(form, refusals={Forbidden: "team"}) as outcome:
+        raise Forbidden("not your enterprise")
+    assert outcome.failed and outcome.status == 403
+    assert form.errors["team"] == ["not your enterprise"]
+
+    # a refusal with its own field problems puts those where they belong
+    form = GoodsForm({"goods_name": "x"})
+    assert form.is_valid()
+    duplicate = Conflict("declared already")
+    duplicate.errors = [FieldProblem("goods_name", "declared on 101")]
+    with problems_onto(form, refusals={Conflict: ""}) as outcome:
+        raise duplicate
+    assert outcome.status == 409 and form.errors["goods_name"] == ["declared on 101"]
+
+    # "" is the top of the form; a problem not named still goes up
+    with problems_onto(form, refusals={Forbidden: ""}) as outcome:
+        raise _refusal("goods_name")
+    assert outcome.status == 422
+    with pytest.raises(Conflict), problems_onto(form, refusals={Forbidden: ""}):
+        raise Conflict("changed first")
+
+
+def test_a_second_form_beside_takes_its_fields_problems() -> None:
+    form, reason = GoodsForm({"goods_name": "x"}), ReasonForm({"reason": ""})
+    assert form.is_valid() and reason.is_valid()
+    with problems_onto(form, beside=(reason,)):
+        raise _refusal("reason", "goods_name", "office")
+    assert reason.errors == {"reason": ["bad reason"]}
+    assert form.errors["goods_name"] == ["bad goods_name"]
+    assert form.non_field_errors() == ["bad office"]
+
+
+def test_a_target_that_is_not_one_form_and_a_list_of_problems() -> None:
+    listed = ProblemList()
+    with problems_onto(listed, refusals={Forbidden: ""}) as outcome:
+        raise Forbidden("not yours")
+    assert outcome.failed and listed == [FieldProblem("", "not yours", "forbidden")]
+
+
+def test_replacing_the_service_s_rules_alone_one_problem_a_field() -> None:
+    form = GoodsForm({"goods_name": ""})  # the form's own "required" is dropped
+    apply_problems(
+        form,
+        _refusal("goods_name", "goods_name", "office", "elsewhere"),
+        replacing=True,
+    )
+    assert form.errors == {"goods_name": ["bad goods_name"], "__all__": ["bad office"]}
 
 
 @pytest.mark.django_db

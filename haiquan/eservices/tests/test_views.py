@@ -187,3 +187,24 @@ def test_submitting_without_the_documents_lists_what_is_missing(
     assert any("Request form" in e for e in errors) and len(errors) == 2
     filing.refresh_from_db()
     assert filing.status == "draft"
+
+
+def test_a_file_too_large_is_refused_next_to_the_field_before_it_is_read(
+    catalogue: Any, declarant: Any, hoanglong: Any
+) -> None:
+    from .conftest import HS_RULING_DATA
+
+    filing = services.filing_create(
+        actor=declarant,
+        procedure=catalogue["hs-ruling"],
+        enterprise_mst=hoanglong.mst,
+        data=HS_RULING_DATA,
+    )
+    page = login(Client(), declarant).post(
+        reverse("eservices:document_upload", args=[filing.pk]),
+        {"slot": "request_form", "file": SimpleUploadedFile("big.pdf", PDF)},
+        CONTENT_LENGTH=str(30 * 1024 * 1024),  # what the browser announces: 30 MB
+    )
+    assert page.status_code == 422
+    assert "larger than the 20 MB" in str(page.context["upload_form"].errors["file"])
+    assert not filing.documents.exists()

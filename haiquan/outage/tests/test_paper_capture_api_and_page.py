@@ -143,3 +143,18 @@ def test_the_page_shows_problems_next_to_their_fields_then_captures(
     assert resp.status_code == 403
     assert 'id="id_office_code-error"' in resp.content.decode()
     assert Declaration.objects.count() == 1
+
+
+def test_the_same_goods_captured_twice_are_told_next_to_the_invoice_with_409(
+    rates, hoanglong, officer, ended_outage, client
+):
+    login(client, officer)
+    data = form_data(hoanglong.mst, action="capture", paper_number="GIAY-20BD-0060", lane="red")
+    data["registered_at"] = (timezone.localtime() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    assert client.post(PAGE, data).status_code == 302
+    first = Declaration.objects.get()
+    resp = client.post(PAGE, {**data, "paper_number": "GIAY-20BD-0061"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 409
+    html = resp.content.decode()
+    assert 'id="id_invoice_number-error"' in html and first.number in html
+    assert Declaration.objects.count() == 1

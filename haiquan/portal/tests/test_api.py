@@ -31,7 +31,7 @@ def test_the_faq_search_is_public_and_ranked(content: Any) -> None:
 
 
 def test_the_faq_in_japanese_says_which_answers_fall_back(content: Any) -> None:
-    items = Client().get(BASE + "/faq", {"language": "ja", "limit": 50}).json()["items"]
+    items = Client().get(BASE + "/faq", {"language": "ja", "limit": "50"}).json()["items"]
     by_slug = {i["slug"]: i for i in items}
     assert by_slug["tam-nhap-tai-xuat-thu-tuc"]["language"] == "ja"
     assert not by_slug["tam-nhap-tai-xuat-thu-tuc"]["fallback"]

@@ -13,11 +13,12 @@ from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 pytestmark = pytest.mark.django_db
 
 
-def test_the_declaration_form_links_to_its_handbook_section():
+def test_the_declaration_form_links_to_its_handbook_section() -> None:
     content_load()  # the shipped FAQ bank and handbook
-    ent = EnterpriseFactory(mst=valid_mst(9401), name="Công ty TNHH Trợ Giúp")
+    mst = valid_mst(9401)
+    EnterpriseFactory.create(mst=mst, name="Công ty TNHH Trợ Giúp")
     user = user_create(
-        username="help.declarant", password=None, role="declarant", enterprise_msts=[ent.mst]
+        username="help.declarant", password=None, role="declarant", enterprise_msts=[mst]
     )
     client = Client()
     client.force_login(user)
@@ -25,7 +26,7 @@ def test_the_declaration_form_links_to_its_handbook_section():
     assert 'href="/portal/handbook/khai-hai-quan-dien-tu/#lap-dang-ky-to-khai"' in page
 
 
-def test_an_unknown_topic_or_a_missing_handbook_gives_no_link():
+def test_an_unknown_topic_or_a_missing_handbook_gives_no_link() -> None:
     assert help_links_for("declaration-form") == []  # no handbook loaded in this test
     content_load()
     assert help_links_for("no-such-topic") == []

@@ -219,6 +219,7 @@ def test_routing_classifies_and_assigns_an_expert(world: Any, content: Any) -> N
         procedure="Hoàn thuế",
     )
     assert routed.assignee == world.users["officer"]
+    assert routed.category is not None
     assert routed.category.slug == "thue" and routed.procedure == "hoan-thue"
     assert Notification.objects.filter(user=world.users["officer"]).exists()
     with pytest.raises(ValidationFailed) as exc:

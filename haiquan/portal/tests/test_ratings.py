@@ -180,7 +180,7 @@ def test_the_portal_front_page_prompts_a_trader_to_rate_cleared_declarations(wor
     assert f"?declaration={decl.pk}" not in client.get("/portal/").content.decode()
 
 
-def test_a_cleared_declaration_s_page_offers_its_trader_to_rate_it_once(world):
+def test_a_cleared_declaration_s_page_offers_its_trader_to_rate_it_once(world: Any) -> None:
     """The link goes from the declaration page (clearance) to the portal's rating form; it is
     the trader's, and gone once rated."""
     cleared = world.own.declarations["cleared"]
@@ -209,8 +209,8 @@ def test_a_leader_of_another_office_reads_none_of_its_ratings(world: Any) -> Non
     elsewhere = user_create(
         username="w.rating.leader.bd", password=None, role="leader", office_codes=["43"]
     )
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(elsewhere, name='leader 43')}"}
-    report = Client().get("/api/v1/portal/ratings/report", **auth)
+    bearer = f"Bearer {api_token(elsewhere, name='leader 43')}"
+    report = Client().get("/api/v1/portal/ratings/report", HTTP_AUTHORIZATION=bearer)
     assert report.status_code == 200, report.content
     assert report.json()["overall"]["count"] == 0 and report.json()["offices"] == []
     own = Client().get("/api/v1/portal/ratings/report", **world.auth("leader")).json()

@@ -126,7 +126,7 @@ def test_the_faq_lists_one_procedure(content: Any) -> None:
     assert "tam-nhap-tai-xuat-thu-tuc" not in html
 
 
-def test_news_read_in_another_language_says_it_is_in_vietnamese(db):
+def test_news_read_in_another_language_says_it_is_in_vietnamese(db: Any) -> None:
     """A notice is written once, in Vietnamese: a Japanese reader is told so (and its text is
     marked lang="vi"); a Vietnamese reader sees no such badge."""
     from django.test import Client

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haiquan.core.i18n import date_text
-from haiquan.core.problems import NotFound, ProblemError, ValidationFailed
-from haiquan.core.web import apply_problems, problem_page, problems_onto, role_required, user_of
+from haiquan.core.problems import NotFound, ProblemError
+from haiquan.core.web import problem_page, problems_onto, role_required, user_of
 
 from .. import news, selectors, services
 from ..choices import InquiryStatus, Side
@@ -158,17 +158,15 @@ def inquiry_message(request: HttpRequest, reference: str) -> HttpResponse:
     form = MessageForm(request.POST)
     if not form.is_valid():
         return _rerender(request, inquiry, message_form=form)
-    try:
+    with problems_onto(form):
         if works_office(user, inquiry.office):
             services.inquiry_answer(inquiry=inquiry, actor=user, body=form.cleaned_data["body"])
             messages.success(request, _("Your answer has been sent to the enterprise."))
         else:
             services.inquiry_reply(inquiry=inquiry, actor=user, body=form.cleaned_data["body"])
             messages.success(request, _("Your reply has been sent to customs."))
-    except ValidationFailed as exc:
-        apply_problems(form, exc)
-        return _rerender(request, inquiry, message_form=form)
-    return redirect("portal:inquiry_detail", reference=inquiry.reference)
+        return redirect("portal:inquiry_detail", reference=inquiry.reference)
+    return _rerender(request, inquiry, message_form=form)
 
 
 @inquiries_required
@@ -178,13 +176,11 @@ def inquiry_route(request: HttpRequest, reference: str) -> HttpResponse:
     form = RouteForm(request.POST)
     if not form.is_valid():
         return _rerender(request, inquiry, route_form=form)
-    try:
+    with problems_onto(form):
         services.inquiry_route(inquiry=inquiry, actor=user_of(request), **form.cleaned_data)
-    except ValidationFailed as exc:
-        apply_problems(form, exc)
-        return _rerender(request, inquiry, route_form=form)
-    messages.success(request, _("The inquiry has been routed."))
-    return redirect("portal:inquiry_detail", reference=inquiry.reference)
+        messages.success(request, _("The inquiry has been routed."))
+        return redirect("portal:inquiry_detail", reference=inquiry.reference)
+    return _rerender(request, inquiry, route_form=form)
 
 
 @inquiries_required
@@ -194,15 +190,13 @@ def inquiry_publish(request: HttpRequest, reference: str) -> HttpResponse:
     form = PublishForm(request.POST)
     if not form.is_valid():
         return _rerender(request, inquiry, publish_form=form)
-    try:
+    with problems_onto(form):
         faq = services.inquiry_publish_to_faq(
             inquiry=inquiry, actor=user_of(request), **form.cleaned_data
         )
-    except ValidationFailed as exc:
-        apply_problems(form, exc)
-        return _rerender(request, inquiry, publish_form=form)
-    messages.success(request, _("The answer is now in the FAQ bank."))
-    return redirect("portal:faq_detail", slug=faq.slug)
+        messages.success(request, _("The answer is now in the FAQ bank."))
+        return redirect("portal:faq_detail", slug=faq.slug)
+    return _rerender(request, inquiry, publish_form=form)
 
 
 @inquiries_required
@@ -253,13 +247,8 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
             news.subscription_remove(user=user, subscription_id=int(remove))
             return redirect("portal:subscriptions")
         if form.is_valid():
-            try:
+            with problems_onto(form, refusals={ProblemError: ""}):
                 news.subscription_add(user=user, **form.cleaned_data)
-            except ValidationFailed as exc:
-                apply_problems(form, exc)
-            except ProblemError as exc:
-                form.add_error(None, str(exc.detail))
-            else:
                 messages.success(request, _("Subscribed."))
                 return redirect("portal:subscriptions")
     rows = Subscription.objects.filter(user=user).order_by("topic", "hs_chapter")

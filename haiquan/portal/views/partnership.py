@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from haiquan.core.problems import ProblemError, ValidationFailed
+from haiquan.core.problems import ProblemError
 from haiquan.core.web import (
-    apply_problems,
+    ProblemList,
     problems_onto,
     role_required,
     trader_required,
@@ -70,7 +70,8 @@ def cdci_respond(request: HttpRequest, code: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        scores = {f"scores.{c.code}": f"score_{c.code}" for c in criteria}
+        with problems_onto(form, aliases=scores, refusals={ProblemError: ""}):
             cdci.cdci_response_submit(
                 actor=user,
                 campaign=campaign,
@@ -79,13 +80,6 @@ def cdci_respond(request: HttpRequest, code: str) -> HttpResponse:
                 scores={c.code: d[f"score_{c.code}"] for c in criteria},
                 comment=d["comment"],
             )
-        except ValidationFailed as exc:
-            apply_problems(
-                form, exc, aliases={f"scores.{c.code}": f"score_{c.code}" for c in criteria}
-            )
-        except ProblemError as exc:
-            form.add_error(None, str(exc.detail))
-        else:
             messages.success(request, _("Thank you: your scores have been recorded."))
             return redirect("portal:home")
     status = 422 if form.is_bound and form.errors else 200
@@ -157,14 +151,14 @@ def issue_update(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("no such difficulty")
     form = IssueForm(request.POST, prefix=f"i{issue.pk}")
     if form.is_valid():
-        try:
+        refused = ProblemList()  # one message on the report the page goes back to
+        with problems_onto(refused) as updating:
             partnership.dialogue_issue_update(
                 actor=user_of(request), issue=issue, **form.cleaned_data
             )
-        except ValidationFailed as exc:
-            messages.error(request, "; ".join(str(e.problem) for e in exc.errors))
-        else:
             messages.success(request, _("The follow-up has been saved."))
+        if updating.failed:
+            messages.error(request, "; ".join(str(e.problem) for e in refused))
     return redirect("portal:dialogue_report", pk=issue.dialogue_id)
 
 
