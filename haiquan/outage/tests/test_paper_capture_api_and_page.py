@@ -146,8 +146,8 @@ def test_the_page_shows_problems_next_to_their_fields_then_captures(
 
 
 def test_the_same_goods_captured_twice_are_told_next_to_the_invoice_with_409(
-    rates, hoanglong, officer, ended_outage, client
-):
+    rates: None, hoanglong: Any, officer: User, ended_outage: Any, client: Client
+) -> None:
     login(client, officer)
     data = form_data(hoanglong.mst, action="capture", paper_number="GIAY-20BD-0060", lane="red")
     data["registered_at"] = (timezone.localtime() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
@@ -156,5 +156,5 @@ def test_the_same_goods_captured_twice_are_told_next_to_the_invoice_with_409(
     resp = client.post(PAGE, {**data, "paper_number": "GIAY-20BD-0061"}, HTTP_ACCEPT_LANGUAGE="en")
     assert resp.status_code == 409
     html = resp.content.decode()
-    assert 'id="id_invoice_number-error"' in html and first.number in html
+    assert 'id="id_invoice_number-error"' in html and str(first.number) in html
     assert Declaration.objects.count() == 1
