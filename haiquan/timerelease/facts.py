@@ -197,12 +197,68 @@ def consignment_fact(
     """The fact row of one consignment, or None if it was never registered (a draft).
     Times may be aware or naive UTC; the row's are naive UTC. `outages`: the declared outages
     that covered its office (naive UTC), whose part of the measured time is kept apart."""
+    ordered = _in_time_order(events)
+    marks = _marks(ordered)
+    if marks.start is None:
+        return None
+    start, end = marks.start, marks.end
+    registered_at = ordered[start].occurred_at
+    released_at = ordered[end].occurred_at if end is not None else None
+    row = _row_base(dims, marks, registered_at, released_at)
+    began = marks.arrived_at or marks.lodged_at
+    if began is not None:
+        row["pre_s"] = (registered_at - began).total_seconds()
+
+    if end is None or marks.cancelled_at is not None:
+        row["status"] = (
+            FactStatus.CANCELLED.value if marks.cancelled_at is not None else FactStatus.OPEN.value
+        )
+        row["amendments"] = sum(1 for e in ordered[start + 1 :] if e.kind == AMENDED)
+        return row
+
+    assert released_at is not None
+    row["status"] = FactStatus.RELEASED.value
+    row["amendments"] = _intervals_add(row, ordered[start + 1 : end + 1], registered_at)
+    total = (released_at - registered_at).total_seconds()
+    row["total_s"] = total
+    row["outage_s"] = outage_seconds(registered_at, released_at, outages) if outages else 0.0
+    exited_at = marks.exited_at
+    out_at = exited_at if exited_at is not None and exited_at > released_at else released_at
+    if began is not None:
+        row["border_s"] = (out_at - began).total_seconds()
+    row["outlier"] = total > OUTLIER_CAP_SECONDS
+    return row
+
+
+def _in_time_order(events: Iterable[EventRow]) -> list[EventRow]:
+    """The events by time (then id), their times naive UTC."""
     ordered = sorted(events, key=_BY_TIME)
     if ordered and ordered[0].occurred_at.tzinfo is not None:
         ordered = [
             e._replace(occurred_at=e.occurred_at.astimezone(UTC).replace(tzinfo=None))
             for e in ordered
         ]
+    return ordered
+
+
+class _Marks(NamedTuple):
+    """What one pass over a consignment's events finds: the positions of its registration and
+    of its release after it, the times of its milestones, and what happened to it."""
+
+    start: int | None
+    end: int | None
+    arrived_at: datetime | None
+    lodged_at: datetime | None
+    cleared_at: datetime | None
+    cancelled_at: datetime | None
+    exited_at: datetime | None
+    document_checked: bool
+    inspected: bool
+    agency: bool
+    last_id: int
+
+
+def _marks(ordered: Sequence[EventRow]) -> _Marks:
     start = end = None
     arrived_at = lodged_at = cleared_at = cancelled_at = exited_at = None
     document_checked = inspected = agency = False
@@ -237,12 +293,26 @@ def consignment_fact(
             inspected = True
         if _is_agency(kind, e.party):
             agency = True
-    if start is None:
-        return None
-    registered_at = ordered[start].occurred_at
-    released_at = ordered[end].occurred_at if end is not None else None
+    return _Marks(
+        start,
+        end,
+        arrived_at,
+        lodged_at,
+        cleared_at,
+        cancelled_at,
+        exited_at,
+        document_checked,
+        inspected,
+        agency,
+        last_id,
+    )
 
-    row: dict[str, Any] = {
+
+def _row_base(
+    dims: Dimensions, marks: _Marks, registered_at: datetime, released_at: datetime | None
+) -> dict[str, Any]:
+    """The row's dimensions and milestones, its measures not yet computed."""
+    return {
         "declaration_id": dims.declaration_id,
         "number": dims.number,
         "office_code": dims.office_code,
@@ -256,38 +326,29 @@ def consignment_fact(
         "enterprise_id": dims.enterprise_id,
         "reg_date": local_date(registered_at),
         "registered_at": registered_at,
-        "arrived_at": arrived_at,
-        "lodged_at": lodged_at,
-        "cleared_at": cleared_at,
+        "arrived_at": marks.arrived_at,
+        "lodged_at": marks.lodged_at,
+        "cleared_at": marks.cleared_at,
         "released_at": released_at,
-        "exited_at": exited_at,
-        "cancelled_at": cancelled_at,
+        "exited_at": marks.exited_at,
+        "cancelled_at": marks.cancelled_at,
         "total_s": None,
         "border_s": None,
         "pre_s": None,
         "outage_s": None,
         "amendments": 0,
-        "document_checked": document_checked,
-        "inspected": inspected,
-        "agency_involved": agency,
+        "document_checked": marks.document_checked,
+        "inspected": marks.inspected,
+        "agency_involved": marks.agency,
         "outlier": False,
-        "last_event_id": last_id,
+        "last_event_id": marks.last_id,
         **_EMPTY,
     }
-    began = arrived_at or lodged_at
-    if began is not None:
-        row["pre_s"] = (registered_at - began).total_seconds()
 
-    if end is None or cancelled_at is not None:
-        row["status"] = (
-            FactStatus.CANCELLED.value if cancelled_at is not None else FactStatus.OPEN.value
-        )
-        row["amendments"] = sum(1 for e in ordered[start + 1 :] if e.kind == AMENDED)
-        return row
 
-    assert released_at is not None
-    row["status"] = FactStatus.RELEASED.value
-    previous = registered_at
+def _intervals_add(row: dict[str, Any], measured: Sequence[EventRow], previous: datetime) -> int:
+    """Each interval from registration to release added to its party's bucket and its step
+    (set to zero first) in `row`; answers the amendments counted among the steps."""
     amendments = 0
     for b in BUCKETS:
         row[f"{b}_s"] = 0.0
@@ -295,7 +356,7 @@ def consignment_fact(
         row[f"step_{s}_s"] = 0.0
     bucket_column, step_column = _BUCKET_COLUMN, _STEP_COLUMN
     agency_kinds, agency_families = AGENCY_KINDS, AGENCY_FAMILIES
-    for e in ordered[start + 1 : end + 1]:
+    for e in measured:
         kind, party = e.kind, e.party
         if kind in PASSING_KINDS:
             continue
@@ -308,15 +369,7 @@ def consignment_fact(
             if kind == AMENDED:
                 amendments += 1
         previous = e.occurred_at
-    row["amendments"] = amendments
-    total = (released_at - registered_at).total_seconds()
-    row["total_s"] = total
-    row["outage_s"] = outage_seconds(registered_at, released_at, outages) if outages else 0.0
-    out_at = exited_at if exited_at is not None and exited_at > released_at else released_at
-    if began is not None:
-        row["border_s"] = (out_at - began).total_seconds()
-    row["outlier"] = total > OUTLIER_CAP_SECONDS
-    return row
+    return amendments
 
 
 _EMPTY: dict[str, None] = {
