@@ -198,20 +198,18 @@ def consignment_fact(
     Times may be aware or naive UTC; the row's are naive UTC. `outages`: the declared outages
     that covered its office (naive UTC), whose part of the measured time is kept apart."""
     ordered = _in_time_order(events)
-    marks = _marks(ordered)
-    if marks.start is None:
+    scanned = _row_scanned(dims, ordered)
+    if scanned is None:
         return None
-    start, end = marks.start, marks.end
-    registered_at = ordered[start].occurred_at
-    released_at = ordered[end].occurred_at if end is not None else None
-    row = _row_base(dims, marks, registered_at, released_at)
-    began = marks.arrived_at or marks.lodged_at
+    row, start, end = scanned
+    registered_at, released_at = row["registered_at"], row["released_at"]
+    began = row["arrived_at"] or row["lodged_at"]
     if began is not None:
         row["pre_s"] = (registered_at - began).total_seconds()
 
-    if end is None or marks.cancelled_at is not None:
+    if end is None or row["cancelled_at"] is not None:
         row["status"] = (
-            FactStatus.CANCELLED.value if marks.cancelled_at is not None else FactStatus.OPEN.value
+            FactStatus.CANCELLED.value if row["cancelled_at"] is not None else FactStatus.OPEN.value
         )
         row["amendments"] = sum(1 for e in ordered[start + 1 :] if e.kind == AMENDED)
         return row
@@ -222,7 +220,7 @@ def consignment_fact(
     total = (released_at - registered_at).total_seconds()
     row["total_s"] = total
     row["outage_s"] = outage_seconds(registered_at, released_at, outages) if outages else 0.0
-    exited_at = marks.exited_at
+    exited_at = row["exited_at"]
     out_at = exited_at if exited_at is not None and exited_at > released_at else released_at
     if began is not None:
         row["border_s"] = (out_at - began).total_seconds()
@@ -241,24 +239,12 @@ def _in_time_order(events: Iterable[EventRow]) -> list[EventRow]:
     return ordered
 
 
-class _Marks(NamedTuple):
-    """What one pass over a consignment's events finds: the positions of its registration and
-    of its release after it, the times of its milestones, and what happened to it."""
-
-    start: int | None
-    end: int | None
-    arrived_at: datetime | None
-    lodged_at: datetime | None
-    cleared_at: datetime | None
-    cancelled_at: datetime | None
-    exited_at: datetime | None
-    document_checked: bool
-    inspected: bool
-    agency: bool
-    last_id: int
-
-
-def _marks(ordered: Sequence[EventRow]) -> _Marks:
+def _row_scanned(
+    dims: Dimensions, ordered: Sequence[EventRow]
+) -> tuple[dict[str, Any], int, int | None] | None:
+    """One pass over the events: the row's dimensions and milestones (its measures not yet
+    computed), with the positions of the registration and of the release after it; None
+    without a registration."""
     start = end = None
     arrived_at = lodged_at = cleared_at = cancelled_at = exited_at = None
     document_checked = inspected = agency = False
@@ -293,26 +279,10 @@ def _marks(ordered: Sequence[EventRow]) -> _Marks:
             inspected = True
         if _is_agency(kind, e.party):
             agency = True
-    return _Marks(
-        start,
-        end,
-        arrived_at,
-        lodged_at,
-        cleared_at,
-        cancelled_at,
-        exited_at,
-        document_checked,
-        inspected,
-        agency,
-        last_id,
-    )
-
-
-def _row_base(
-    dims: Dimensions, marks: _Marks, registered_at: datetime, released_at: datetime | None
-) -> dict[str, Any]:
-    """The row's dimensions and milestones, its measures not yet computed."""
-    return {
+    if start is None:
+        return None
+    registered_at = ordered[start].occurred_at
+    row: dict[str, Any] = {
         "declaration_id": dims.declaration_id,
         "number": dims.number,
         "office_code": dims.office_code,
@@ -326,24 +296,25 @@ def _row_base(
         "enterprise_id": dims.enterprise_id,
         "reg_date": local_date(registered_at),
         "registered_at": registered_at,
-        "arrived_at": marks.arrived_at,
-        "lodged_at": marks.lodged_at,
-        "cleared_at": marks.cleared_at,
-        "released_at": released_at,
-        "exited_at": marks.exited_at,
-        "cancelled_at": marks.cancelled_at,
+        "arrived_at": arrived_at,
+        "lodged_at": lodged_at,
+        "cleared_at": cleared_at,
+        "released_at": ordered[end].occurred_at if end is not None else None,
+        "exited_at": exited_at,
+        "cancelled_at": cancelled_at,
         "total_s": None,
         "border_s": None,
         "pre_s": None,
         "outage_s": None,
         "amendments": 0,
-        "document_checked": marks.document_checked,
-        "inspected": marks.inspected,
-        "agency_involved": marks.agency,
+        "document_checked": document_checked,
+        "inspected": inspected,
+        "agency_involved": agency,
         "outlier": False,
-        "last_event_id": marks.last_id,
+        "last_event_id": last_id,
         **_EMPTY,
     }
+    return row, start, end
 
 
 def _intervals_add(row: dict[str, Any], measured: Sequence[EventRow], previous: datetime) -> int:
