@@ -61,14 +61,53 @@ def user_create(
         errors.append(FieldProblem("role", f"must be one of {', '.join(Role.values)}"))
     if User.objects.filter(username=username).exists():
         errors.append(FieldProblem("username", f"'{username}' is taken", "duplicate"))
-    enterprises = list(Enterprise.objects.filter(mst__in=enterprise_msts or []))
-    missing = set(enterprise_msts or []) - {e.mst for e in enterprises}
+    enterprises = _user_enterprises(enterprise_msts or [], errors)
+    employer = _user_employer(role, employer_mst, errors)
+    offices, teams = _user_offices_teams(role, office_codes or [], team_codes or [], errors)
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        enterprise=employer,
+        is_staff=role == Role.ADMIN and not system_account,
+        is_superuser=role == Role.ADMIN and not system_account,
+        is_system_account=system_account,
+    )
+    if password and check_password:
+        errors += _password_problems(password, user)
+    if errors:
+        raise ValidationFailed(errors)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    user.enterprises.set(enterprises)
+    user.offices.set(offices)
+    user.teams.set(teams)
+    return user
+
+
+def _user_enterprises(msts: list[str], errors: list[FieldProblem]) -> list[Enterprise]:
+    """The enterprises a declarant files for, a problem for each unknown tax code."""
+    enterprises = list(Enterprise.objects.filter(mst__in=msts))
+    missing = set(msts) - {e.mst for e in enterprises}
     for m in sorted(missing):
         errors.append(
             FieldProblem(
                 "enterprise_msts", f"no enterprise with tax code {m}", "unknown-enterprise"
             )
         )
+    return enterprises
+
+
+def _user_employer(
+    role: str, employer_mst: str | None, errors: list[FieldProblem]
+) -> Enterprise | None:
+    """The firm a broker or carrier works for (required for them; a broker's must be a
+    registered customs broker)."""
     employer = None
     if employer_mst:
         employer = Enterprise.objects.filter(mst=employer_mst).first()
@@ -88,11 +127,18 @@ def user_create(
                 "employer_mst", "a carrier or shipping agent works for its firm", "required"
             )
         )
-    offices = list(Office.objects.filter(code__in=office_codes or []))
-    for c in sorted(set(office_codes or []) - {o.code for o in offices}):
+    return employer
+
+
+def _user_offices_teams(
+    role: str, office_codes: list[str], team_codes: list[str], errors: list[FieldProblem]
+) -> tuple[list[Office], list[CentralTeam]]:
+    """The offices and central teams an officer or leader works (at least one for them)."""
+    offices = list(Office.objects.filter(code__in=office_codes))
+    for c in sorted(set(office_codes) - {o.code for o in offices}):
         errors.append(FieldProblem("office_codes", f"no office with code {c}", "unknown-office"))
-    teams = list(CentralTeam.objects.filter(code__in=team_codes or []))
-    for c in sorted(set(team_codes or []) - {t.code for t in teams}):
+    teams = list(CentralTeam.objects.filter(code__in=team_codes))
+    for c in sorted(set(team_codes) - {t.code for t in teams}):
         errors.append(FieldProblem("team_codes", f"no central team with code {c}", "unknown-team"))
     if role in (Role.OFFICER, Role.LEADER) and not (offices or teams):
         errors.append(
@@ -100,35 +146,16 @@ def user_create(
                 "office_codes", "an officer works for at least one office or team", "required"
             )
         )
-    user = User(
-        username=username,
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-        role=role,
-        enterprise=employer,
-        is_staff=role == Role.ADMIN and not system_account,
-        is_superuser=role == Role.ADMIN and not system_account,
-        is_system_account=system_account,
-    )
-    if password and check_password:
-        try:
-            validate_password(password, user=user)
-        except ValidationError as exc:
-            errors += [
-                FieldProblem("password", message, "weak-password") for message in exc.messages
-            ]
-    if errors:
-        raise ValidationFailed(errors)
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    user.save()
-    user.enterprises.set(enterprises)
-    user.offices.set(offices)
-    user.teams.set(teams)
-    return user
+    return offices, teams
+
+
+def _password_problems(password: str, user: User) -> list[FieldProblem]:
+    """The installation's password rules (AUTH_PASSWORD_VALIDATORS) the password fails."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        return [FieldProblem("password", message, "weak-password") for message in exc.messages]
+    return []
 
 
 def token_max_days() -> int:
@@ -155,12 +182,44 @@ def token_create(
     `issued_by_label` for the command line), when and for what stay on the token (never
     deleted nor changed in the admin; revoking records who revoked it), and in the security
     log ("haiquan.security")."""
+    wanted = list(dict.fromkeys(str(s) for s in scopes))
+    _token_request_check(
+        user=user, name=name, wanted=wanted, expires_at=expires_at, purpose=purpose
+    )
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip(),
+        prefix=raw[:10],
+        key_hash=hash_token(raw),
+        scopes=[s for s in Scope.values if s in wanted],
+        expires_at=expires_at,
+        issued_by=issued_by,
+        issued_by_label="" if issued_by else issued_by_label[:100],
+        purpose=purpose.strip(),
+    )
+    logger.info(
+        "API token %s… (%s) issued to %s by %s: scopes %s, expires %s, purpose %r",
+        token.prefix,
+        token.name,
+        user.get_username(),
+        issued_by.get_username() if issued_by else issued_by_label,
+        ",".join(token.scopes),
+        expires_at.isoformat(),
+        token.purpose,
+    )
+    return token, raw
+
+
+def _token_request_check(
+    *, user: User, name: str, wanted: list[str], expires_at: datetime, purpose: str
+) -> None:
+    """Every problem with a token request: a flat list of independent checks."""
     errors: list[FieldProblem] = []
     if not name.strip():
         errors.append(
             FieldProblem("name", _("name the token after the system that will use it"), "required")
         )
-    wanted = list(dict.fromkeys(str(s) for s in scopes))
     unknown = [s for s in wanted if s not in Scope.values]
     if not wanted:
         errors.append(FieldProblem("scopes", _("name at least one scope"), "required"))
@@ -206,29 +265,6 @@ def token_create(
         errors.append(FieldProblem("user", _("the account is disabled")))
     if errors:
         raise ValidationFailed(errors)
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user,
-        name=name.strip(),
-        prefix=raw[:10],
-        key_hash=hash_token(raw),
-        scopes=[s for s in Scope.values if s in wanted],
-        expires_at=expires_at,
-        issued_by=issued_by,
-        issued_by_label="" if issued_by else issued_by_label[:100],
-        purpose=purpose.strip(),
-    )
-    logger.info(
-        "API token %s… (%s) issued to %s by %s: scopes %s, expires %s, purpose %r",
-        token.prefix,
-        token.name,
-        user.get_username(),
-        issued_by.get_username() if issued_by else issued_by_label,
-        ",".join(token.scopes),
-        expires_at.isoformat(),
-        token.purpose,
-    )
-    return token, raw
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Annotated, Any, overload
 
 from django.conf import settings
@@ -188,97 +189,105 @@ def pydantic_problem(err: dict[str, Any]) -> str:
 
 
 def install_problem_handlers(api: NinjaAPI) -> None:
+    """Every refusal of the API answered as a problem document (application/problem+json)."""
     from haiquan.core.openapi import document_problems
 
     # The OpenAPI document lists every refusal below (401, 403, 404, 422, 429, 503...).
     document_problems(api)
+    api.add_exception_handler(ProblemError, partial(_service_problem, api))
+    api.add_exception_handler(NinjaValidationError, partial(_validation_problem, api))
+    api.add_exception_handler(AuthenticationError, partial(_auth_problem, api))
+    api.add_exception_handler(Http404, partial(_not_found_problem, api))
+    api.add_exception_handler(RequestDataTooBig, partial(_too_big_problem, api))
+    api.add_exception_handler(DataError, partial(_unstorable_text_problem, api))
+    api.add_exception_handler(HttpError, partial(_http_error_problem, api))
 
-    @api.exception_handler(ProblemError)
-    def _problem(request: HttpRequest, exc: ProblemError) -> HttpResponse:
-        return problem_response(api, request, exc.as_problem(), exc.status, exc.headers)
 
-    @api.exception_handler(NinjaValidationError)
-    def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        errors = []
-        for err in exc.errors:
-            msg = pydantic_problem(err)
-            errors.append(
-                {
-                    "field": _loc_to_field(err.get("loc", ())),
-                    "problem": msg,
-                    "code": str(err.get("type", "invalid")),
-                }
-            )
-        body = {
-            "type": "urn:haiquan:problem:validation-error",
-            "title": _("Invalid input"),
-            "status": 422,
-            "detail": _("The input has %(n)d problem(s).") % {"n": len(errors)},
-            "errors": errors,
-        }
-        return problem_response(api, request, body, 422)
+def _service_problem(api: NinjaAPI, request: HttpRequest, exc: ProblemError) -> HttpResponse:
+    return problem_response(api, request, exc.as_problem(), exc.status, exc.headers)
 
-    @api.exception_handler(AuthenticationError)
-    def _auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        body = {
-            "type": "urn:haiquan:problem:unauthenticated",
-            "title": _("Authentication required"),
-            "status": 401,
-            "detail": _("Send a valid token as 'Authorization: Bearer <token>', or log in."),
-        }
-        return problem_response(
-            api, request, body, 401, {"WWW-Authenticate": 'Bearer realm="haiquan"'}
+
+def _validation_problem(
+    api: NinjaAPI, request: HttpRequest, exc: NinjaValidationError
+) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        msg = pydantic_problem(err)
+        errors.append(
+            {
+                "field": _loc_to_field(err.get("loc", ())),
+                "problem": msg,
+                "code": str(err.get("type", "invalid")),
+            }
         )
+    body = {
+        "type": "urn:haiquan:problem:validation-error",
+        "title": _("Invalid input"),
+        "status": 422,
+        "detail": _("The input has %(n)d problem(s).") % {"n": len(errors)},
+        "errors": errors,
+    }
+    return problem_response(api, request, body, 422)
 
-    @api.exception_handler(Http404)
-    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        body = {
-            "type": "urn:haiquan:problem:not-found",
-            "title": _("Not found"),
-            "status": 404,
-            "detail": str(exc) or _("No such object."),
-        }
-        return problem_response(api, request, body, 404)
 
-    @api.exception_handler(RequestDataTooBig)
-    def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        body = {
-            "type": "urn:haiquan:problem:too-large",
-            "title": _("Request too large"),
-            "status": 413,
-            "detail": _("The body is larger than the %(n)d bytes accepted.") % {"n": limit},
-        }
-        return problem_response(api, request, body, 413)
+def _auth_problem(api: NinjaAPI, request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {
+        "type": "urn:haiquan:problem:unauthenticated",
+        "title": _("Authentication required"),
+        "status": 401,
+        "detail": _("Send a valid token as 'Authorization: Bearer <token>', or log in."),
+    }
+    return problem_response(api, request, body, 401, {"WWW-Authenticate": 'Bearer realm="haiquan"'})
 
-    @api.exception_handler(DataError)
-    def _unstorable_text(request: HttpRequest, exc: DataError) -> HttpResponse:
-        # PostgreSQL cannot store U+0000 in text; psycopg refuses it before sending. Any other
-        # data error is a defect and stays a 500.
-        if "NUL (0x00)" not in str(exc):
-            raise exc
-        body = {
-            "type": "urn:haiquan:problem:validation-error",
-            "title": _("Invalid input"),
-            "status": 422,
-            "detail": _("Text cannot contain the NUL character (U+0000)."),
-            "errors": [
-                {
-                    "field": name,
-                    "problem": _("remove the NUL character (U+0000)"),
-                    "code": "nul-character",
-                }
-                for name in _fields_with_nul(request)
-            ],
-        }
-        return problem_response(api, request, body, 422)
 
-    @api.exception_handler(HttpError)
-    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        body = {
-            "type": "urn:haiquan:problem:http-error",
-            "title": str(exc.message),
-            "status": exc.status_code,
-            "detail": str(exc.message),
-        }
-        return problem_response(api, request, body, exc.status_code)
+def _not_found_problem(api: NinjaAPI, request: HttpRequest, exc: Http404) -> HttpResponse:
+    body = {
+        "type": "urn:haiquan:problem:not-found",
+        "title": _("Not found"),
+        "status": 404,
+        "detail": str(exc) or _("No such object."),
+    }
+    return problem_response(api, request, body, 404)
+
+
+def _too_big_problem(api: NinjaAPI, request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = {
+        "type": "urn:haiquan:problem:too-large",
+        "title": _("Request too large"),
+        "status": 413,
+        "detail": _("The body is larger than the %(n)d bytes accepted.") % {"n": limit},
+    }
+    return problem_response(api, request, body, 413)
+
+
+def _unstorable_text_problem(api: NinjaAPI, request: HttpRequest, exc: DataError) -> HttpResponse:
+    # PostgreSQL cannot store U+0000 in text; psycopg refuses it before sending. Any other
+    # data error is a defect and stays a 500.
+    if "NUL (0x00)" not in str(exc):
+        raise exc
+    body = {
+        "type": "urn:haiquan:problem:validation-error",
+        "title": _("Invalid input"),
+        "status": 422,
+        "detail": _("Text cannot contain the NUL character (U+0000)."),
+        "errors": [
+            {
+                "field": name,
+                "problem": _("remove the NUL character (U+0000)"),
+                "code": "nul-character",
+            }
+            for name in _fields_with_nul(request)
+        ],
+    }
+    return problem_response(api, request, body, 422)
+
+
+def _http_error_problem(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResponse:
+    body = {
+        "type": "urn:haiquan:problem:http-error",
+        "title": str(exc.message),
+        "status": exc.status_code,
+        "detail": str(exc.message),
+    }
+    return problem_response(api, request, body, exc.status_code)

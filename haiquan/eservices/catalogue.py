@@ -93,88 +93,112 @@ def form_spec_parse(raw: Any, *, type_groups: dict[str, list[str]] | None = None
     problems: list[FieldProblem] = []
     if not isinstance(raw, dict):
         raise ValidationFailed([FieldProblem("form", _("Must be a JSON object."))])
-    fields: list[FieldSpec] = []
-    seen: set[str] = set()
-    for i, f in enumerate(raw.get("fields") or []):
-        at = f"form.fields[{i}]"
-        if not isinstance(f, dict):
-            problems.append(FieldProblem(at, _("Must be a JSON object.")))
-            continue
-        name = str(f.get("name") or "")
-        if not name.isidentifier() or name in seen:
-            problems.append(FieldProblem(f"{at}.name", _("A unique name of letters and _.")))
-        seen.add(name)
-        ftype = str(f.get("type") or "")
-        if ftype not in FieldType.values:
-            problems.append(
-                FieldProblem(
-                    f"{at}.type",
-                    _("One of: %(types)s.") % {"types": ", ".join(FieldType.values)},
-                )
-            )
-        choices: list[tuple[str, str, str]] = []
-        if ftype == FieldType.CHOICE:
-            for c in f.get("choices") or []:
-                if isinstance(c, list | tuple) and len(c) == 3:
-                    choices.append((str(c[0]), str(c[1]), str(c[2])))
-                else:
-                    problems.append(
-                        FieldProblem(
-                            f"{at}.choices", _("Each choice is [value, label_vi, label_en].")
-                        )
-                    )
-            if not choices:
-                problems.append(FieldProblem(f"{at}.choices", _("A choice field needs choices.")))
-        fields.append(
-            FieldSpec(
-                name=name,
-                type=ftype,
-                required=bool(f.get("required")),
-                label_vi=str(f.get("label_vi") or name),
-                label_en=str(f.get("label_en") or f.get("label_vi") or name),
-                choices=tuple(choices),
-            )
-        )
-    attachments: list[AttachmentSpec] = []
-    for i, a in enumerate(raw.get("attachments") or []):
-        at = f"form.attachments[{i}]"
-        if not isinstance(a, dict):
-            problems.append(FieldProblem(at, _("Must be a JSON object.")))
-            continue
-        name = str(a.get("name") or "")
-        if not name.isidentifier() or name in seen:
-            problems.append(FieldProblem(f"{at}.name", _("A unique name of letters and _.")))
-        seen.add(name)
-        types = a.get("types")
-        if isinstance(types, str) and type_groups and types in type_groups:
-            types = type_groups[types]
-        if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
-            problems.append(
-                FieldProblem(f"{at}.types", _("A list of MIME types, e.g. application/pdf."))
-            )
-            types = []
-        max_bytes = a.get("max_bytes")
-        if not isinstance(max_bytes, int) or not 0 < max_bytes <= MAX_ATTACHMENT_BYTES:
-            problems.append(
-                FieldProblem(
-                    f"{at}.max_bytes",
-                    _("A number of bytes from 1 to %(n)d.") % {"n": MAX_ATTACHMENT_BYTES},
-                )
-            )
-            max_bytes = 0
-        attachments.append(
-            AttachmentSpec(
-                name=name,
-                required=bool(a.get("required")),
-                label_vi=str(a.get("label_vi") or name),
-                label_en=str(a.get("label_en") or a.get("label_vi") or name),
-                types=tuple(types),
-                max_bytes=max_bytes,
-            )
-        )
+    seen: set[str] = set()  # the names of fields and attachments alike
+    fields = [
+        spec
+        for i, f in enumerate(raw.get("fields") or [])
+        if (spec := _field_spec(f, f"form.fields[{i}]", seen, problems)) is not None
+    ]
+    attachments = [
+        att
+        for i, a in enumerate(raw.get("attachments") or [])
+        if (att := _attachment_spec(a, f"form.attachments[{i}]", seen, problems, type_groups))
+        is not None
+    ]
     if problems:
         raise ValidationFailed(problems)
     return FormSpec(tuple(fields), tuple(attachments))
+
+
+def _spec_name(d: dict[str, Any], at: str, seen: set[str], problems: list[FieldProblem]) -> str:
+    name = str(d.get("name") or "")
+    if not name.isidentifier() or name in seen:
+        problems.append(FieldProblem(f"{at}.name", _("A unique name of letters and _.")))
+    seen.add(name)
+    return name
+
+
+def _field_spec(f: Any, at: str, seen: set[str], problems: list[FieldProblem]) -> FieldSpec | None:
+    """One field of the form (None when it is not even an object), its problems appended."""
+    if not isinstance(f, dict):
+        problems.append(FieldProblem(at, _("Must be a JSON object.")))
+        return None
+    name = _spec_name(f, at, seen, problems)
+    ftype = str(f.get("type") or "")
+    if ftype not in FieldType.values:
+        problems.append(
+            FieldProblem(
+                f"{at}.type",
+                _("One of: %(types)s.") % {"types": ", ".join(FieldType.values)},
+            )
+        )
+    choices: list[tuple[str, str, str]] = []
+    if ftype == FieldType.CHOICE:
+        choices = _field_choices(f, at, problems)
+    return FieldSpec(
+        name=name,
+        type=ftype,
+        required=bool(f.get("required")),
+        label_vi=str(f.get("label_vi") or name),
+        label_en=str(f.get("label_en") or f.get("label_vi") or name),
+        choices=tuple(choices),
+    )
+
+
+def _field_choices(
+    f: dict[str, Any], at: str, problems: list[FieldProblem]
+) -> list[tuple[str, str, str]]:
+    choices: list[tuple[str, str, str]] = []
+    for c in f.get("choices") or []:
+        if isinstance(c, list | tuple) and len(c) == 3:
+            choices.append((str(c[0]), str(c[1]), str(c[2])))
+        else:
+            problems.append(
+                FieldProblem(f"{at}.choices", _("Each choice is [value, label_vi, label_en]."))
+            )
+    if not choices:
+        problems.append(FieldProblem(f"{at}.choices", _("A choice field needs choices.")))
+    return choices
+
+
+def _attachment_spec(
+    a: Any,
+    at: str,
+    seen: set[str],
+    problems: list[FieldProblem],
+    type_groups: dict[str, list[str]] | None,
+) -> AttachmentSpec | None:
+    """One attachment slot of the form (None when it is not even an object), its problems
+    appended. `types` may name a group of MIME types."""
+    if not isinstance(a, dict):
+        problems.append(FieldProblem(at, _("Must be a JSON object.")))
+        return None
+    name = _spec_name(a, at, seen, problems)
+    types = a.get("types")
+    if isinstance(types, str) and type_groups and types in type_groups:
+        types = type_groups[types]
+    if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+        problems.append(
+            FieldProblem(f"{at}.types", _("A list of MIME types, e.g. application/pdf."))
+        )
+        types = []
+    max_bytes = a.get("max_bytes")
+    if not isinstance(max_bytes, int) or not 0 < max_bytes <= MAX_ATTACHMENT_BYTES:
+        problems.append(
+            FieldProblem(
+                f"{at}.max_bytes",
+                _("A number of bytes from 1 to %(n)d.") % {"n": MAX_ATTACHMENT_BYTES},
+            )
+        )
+        max_bytes = 0
+    return AttachmentSpec(
+        name=name,
+        required=bool(a.get("required")),
+        label_vi=str(a.get("label_vi") or name),
+        label_en=str(a.get("label_en") or a.get("label_vi") or name),
+        types=tuple(types),
+        max_bytes=max_bytes,
+    )
 
 
 def form_spec(procedure: Procedure) -> FormSpec:

@@ -49,6 +49,33 @@ ORIGIN_RULING = {
     "agreement": "ATIGA",
 }
 
+BROKER_REGISTRATION = {
+    "legal_representative": "Trần Văn Long",
+    "certified_staff": 2,
+    "certificate_numbers": "CC-2019-0412, CC-2021-1187",
+}
+REFUND = {
+    "declaration_number": "100000000017",
+    "reason": "re_export",
+    "amount_vnd": 18500000,
+    "bank_account": "0011004455667 Vietcombank Quảng Ninh",
+}
+EXTENSION = {
+    "warehouse_code": "20CDKNQ01",
+    "declaration_number": "100000000025",
+    "goods": "Máy tính xách tay, 1.200 chiếc",
+    "current_expiry": "2026-12-31",
+    "extension_until": "2027-06-30",
+    "reason": "Chờ hợp đồng tái xuất sang Lào.",
+}
+RECOGNITION = {
+    "facility_kind": "bonded_warehouse",
+    "facility_name": "Kho ngoại quan Hoàng Long",
+    "address": "KCN Cái Lân, phường Bãi Cháy, TP Hạ Long, Quảng Ninh",
+    "area_m2": "12000",
+    "cameras_connected": "no",
+}
+
 
 def _document_pdf(title: str) -> bytes:
     """A small real PDF standing for the documents the enterprise attaches."""
@@ -128,8 +155,27 @@ def demo_setup(*, say: Callable[[str], None]) -> list[DemoLogin]:
     leader = User.objects.filter(username="ld.quangninh").first() or officer
     p = {proc.code: proc for proc in Procedure.objects.all()}
     pdf = _document_pdf("Đơn đề nghị")
+    _demo_filings_open(trader, p, mst, pdf)
+    _demo_filings_in_review(trader, p, mst, pdf, cailan=cailan, leader=leader)
+    hs = _demo_rulings_decided(trader, p, mst, pdf, officer=officer)
+    _demo_local_decided(trader, p, mst, pdf, mongcai=mongcai, cailan=cailan)
+    say(
+        later(
+            gettext_noop(
+                "Online public services: %(p)d procedures, %(h)d public holidays, %(f)d filings of "
+                "dn.hoanglong in every state, advance ruling %(r)s issued."
+            ),
+            p=procedures,
+            h=days,
+            f=Filing.objects.filter(filed_by=trader).count(),
+            r=hs.ruling.number if hasattr(hs, "ruling") else "",
+        )
+    )
+    return logins
 
-    # A draft, one awaiting its fee, one submitted.
+
+def _demo_filings_open(trader: User, p: dict[str, Procedure], mst: str, pdf: bytes) -> None:
+    """A draft, one awaiting its fee, one submitted."""
     _file(
         trader,
         p["hs-ruling"],
@@ -138,44 +184,17 @@ def demo_setup(*, say: Callable[[str], None]) -> list[DemoLogin]:
         pdf,
         submit=False,
     )
-    _file(
-        trader,
-        p["broker-registration"],
-        mst,
-        {
-            "legal_representative": "Trần Văn Long",
-            "certified_staff": 2,
-            "certificate_numbers": "CC-2019-0412, CC-2021-1187",
-        },
-        pdf,
-    )
-    refund = {
-        "declaration_number": "100000000017",
-        "reason": "re_export",
-        "amount_vnd": 18500000,
-        "bank_account": "0011004455667 Vietcombank Quảng Ninh",
-    }
-    _file(trader, p["tax-refund"], mst, refund, pdf, office_code="20BD")
+    _file(trader, p["broker-registration"], mst, BROKER_REGISTRATION, pdf)
+    _file(trader, p["tax-refund"], mst, REFUND, pdf, office_code="20BD")
 
-    # In review at Cái Lân; waiting for the enterprise's answer at the Quảng Ninh Department.
-    extension = {
-        "warehouse_code": "20CDKNQ01",
-        "declaration_number": "100000000025",
-        "goods": "Máy tính xách tay, 1.200 chiếc",
-        "current_expiry": "2026-12-31",
-        "extension_until": "2027-06-30",
-        "reason": "Chờ hợp đồng tái xuất sang Lào.",
-    }
-    in_review = _file(trader, p["bonded-extension"], mst, extension, pdf, office_code="20CD")
+
+def _demo_filings_in_review(
+    trader: User, p: dict[str, Procedure], mst: str, pdf: bytes, *, cailan: User, leader: User
+) -> None:
+    """In review at Cái Lân; waiting for the enterprise's answer at the Quảng Ninh Department."""
+    in_review = _file(trader, p["bonded-extension"], mst, EXTENSION, pdf, office_code="20CD")
     services.filing_receive(actor=cailan, filing=in_review)
-    recognition = {
-        "facility_kind": "bonded_warehouse",
-        "facility_name": "Kho ngoại quan Hoàng Long",
-        "address": "KCN Cái Lân, phường Bãi Cháy, TP Hạ Long, Quảng Ninh",
-        "area_m2": "12000",
-        "cameras_connected": "no",
-    }
-    waiting = _file(trader, p["bonded-recognition"], mst, recognition, pdf, office_code="20")
+    waiting = _file(trader, p["bonded-recognition"], mst, RECOGNITION, pdf, office_code="20")
     services.filing_receive(actor=leader, filing=waiting)
     services.filing_info_request(
         actor=leader,
@@ -183,7 +202,12 @@ def demo_setup(*, say: Callable[[str], None]) -> list[DemoLogin]:
         text="Đề nghị bổ sung phương án kết nối camera giám sát với cơ quan hải quan.",
     )
 
-    # Decided: an issued HS ruling and a refused origin ruling (General Department).
+
+def _demo_rulings_decided(
+    trader: User, p: dict[str, Procedure], mst: str, pdf: bytes, *, officer: User
+) -> Filing:
+    """Decided: an issued HS ruling (answered) and a refused origin ruling (General
+    Department)."""
     hs = _started_days_ago(_file(trader, p["hs-ruling"], mst, HS_RULING, pdf), 12)
     services.filing_receive(actor=officer, filing=hs)
     services.filing_decide(
@@ -203,31 +227,24 @@ def demo_setup(*, say: Callable[[str], None]) -> list[DemoLogin]:
         text="Hồ sơ không chứng minh được nơi trồng và thu hoạch; đề nghị nộp lại kèm giấy "
         "chứng nhận vùng trồng.",
     )
-    # Decided locally: a refund on time at Móng Cái, an extension late at Cái Lân.
+    return hs
+
+
+def _demo_local_decided(
+    trader: User, p: dict[str, Procedure], mst: str, pdf: bytes, *, mongcai: User, cailan: User
+) -> None:
+    """Decided locally: a refund on time at Móng Cái, an extension late at Cái Lân."""
     on_time = _started_days_ago(
-        _file(trader, p["tax-refund"], mst, refund, pdf, office_code="20BD"), 4
+        _file(trader, p["tax-refund"], mst, REFUND, pdf, office_code="20BD"), 4
     )
     services.filing_receive(actor=mongcai, filing=on_time)
     services.filing_decide(
         actor=mongcai, filing=on_time, outcome="approved", text="Hoàn 18.500.000 đồng."
     )
     late = _started_days_ago(
-        _file(trader, p["bonded-extension"], mst, extension, pdf, office_code="20CD"), 5
+        _file(trader, p["bonded-extension"], mst, EXTENSION, pdf, office_code="20CD"), 5
     )
     services.filing_receive(actor=cailan, filing=late)
     services.filing_decide(
         actor=cailan, filing=late, outcome="approved", text="Gia hạn đến 30/06/2027."
     )
-    say(
-        later(
-            gettext_noop(
-                "Online public services: %(p)d procedures, %(h)d public holidays, %(f)d filings of "
-                "dn.hoanglong in every state, advance ruling %(r)s issued."
-            ),
-            p=procedures,
-            h=days,
-            f=Filing.objects.filter(filed_by=trader).count(),
-            r=hs.ruling.number if hasattr(hs, "ruling") else "",
-        )
-    )
-    return logins

@@ -37,78 +37,94 @@ def advance_rulings_validate(resolved: ResolvedDeclaration, on_day: date) -> lis
     problems: list[FieldProblem] = []
     for i, line in enumerate(lines):
         number = ruling_number_normalise(getattr(line, "ruling_number", ""))
-        if not number:
-            continue
-        at = f"lines[{i}]"
-        ruling = rulings.get(number)
-        if ruling is None:
-            problems.append(
-                FieldProblem(
-                    f"{at}.ruling_number",
-                    _("There is no advance ruling numbered %(n)s.") % {"n": number},
-                    "unknown-ruling",
-                )
+        if number:
+            problems += _line_ruling_problems(
+                line, f"lines[{i}]", number, rulings.get(number), resolved, on_day
             )
-            continue
-        if ruling.enterprise_id != resolved.enterprise.pk:
-            problems.append(
-                FieldProblem(
-                    f"{at}.ruling_number",
-                    _("Advance ruling %(n)s was issued to another enterprise.") % {"n": number},
-                    "ruling-not-yours",
-                )
+    return problems
+
+
+def _line_ruling_problems(
+    line: Any,
+    at: str,
+    number: str,
+    ruling: AdvanceRuling | None,
+    resolved: ResolvedDeclaration,
+    on_day: date,
+) -> list[FieldProblem]:
+    """The problem with the ruling one line cites (unknown, another enterprise's, not valid on
+    the day), or else the problems with the goods it declares against the ruling's."""
+    if ruling is None:
+        return [
+            FieldProblem(
+                f"{at}.ruling_number",
+                _("There is no advance ruling numbered %(n)s.") % {"n": number},
+                "unknown-ruling",
             )
-            continue
-        if not ruling.valid_on(on_day):
-            problems.append(
-                FieldProblem(
-                    f"{at}.ruling_number",
-                    _(
-                        "Advance ruling %(n)s is not valid on %(day)s (valid %(from)s to %(to)s%(revoked)s)."
-                    )
-                    % {
-                        "n": number,
-                        "day": on_day.isoformat(),
-                        "from": ruling.valid_from.isoformat(),
-                        "to": ruling.valid_to.isoformat(),
-                        "revoked": _(", revoked") if ruling.revoked_at else "",
-                    },
-                    "ruling-not-valid",
-                )
+        ]
+    if ruling.enterprise_id != resolved.enterprise.pk:
+        return [
+            FieldProblem(
+                f"{at}.ruling_number",
+                _("Advance ruling %(n)s was issued to another enterprise.") % {"n": number},
+                "ruling-not-yours",
             )
-            continue
-        hs = str(line.hs_code or "").replace(".", "").strip()
-        if ruling.kind == ResultKind.HS_RULING and hs != ruling.hs_code:
+        ]
+    if not ruling.valid_on(on_day):
+        return [
+            FieldProblem(
+                f"{at}.ruling_number",
+                _(
+                    "Advance ruling %(n)s is not valid on %(day)s (valid %(from)s to %(to)s%(revoked)s)."
+                )
+                % {
+                    "n": number,
+                    "day": on_day.isoformat(),
+                    "from": ruling.valid_from.isoformat(),
+                    "to": ruling.valid_to.isoformat(),
+                    "revoked": _(", revoked") if ruling.revoked_at else "",
+                },
+                "ruling-not-valid",
+            )
+        ]
+    return _line_goods_problems(line, at, number, ruling)
+
+
+def _line_goods_problems(
+    line: Any, at: str, number: str, ruling: AdvanceRuling
+) -> list[FieldProblem]:
+    """A line's HS code (and, for an origin ruling, its origin) against the ruling's."""
+    problems: list[FieldProblem] = []
+    hs = str(line.hs_code or "").replace(".", "").strip()
+    if ruling.kind == ResultKind.HS_RULING and hs != ruling.hs_code:
+        problems.append(
+            FieldProblem(
+                f"{at}.hs_code",
+                _("Advance ruling %(n)s classifies these goods under HS %(hs)s: declare %(hs)s.")
+                % {"n": number, "hs": ruling.hs_code},
+                "ruling-hs-mismatch",
+            )
+        )
+    elif ruling.kind == ResultKind.ORIGIN_RULING:
+        if hs[:6] != ruling.hs_code[:6]:
             problems.append(
                 FieldProblem(
                     f"{at}.hs_code",
-                    _(
-                        "Advance ruling %(n)s classifies these goods under HS %(hs)s: declare %(hs)s."
-                    )
+                    _("Advance ruling %(n)s rules on goods of HS %(hs)s, not these.")
                     % {"n": number, "hs": ruling.hs_code},
                     "ruling-hs-mismatch",
                 )
             )
-        elif ruling.kind == ResultKind.ORIGIN_RULING:
-            if hs[:6] != ruling.hs_code[:6]:
-                problems.append(
-                    FieldProblem(
-                        f"{at}.hs_code",
-                        _("Advance ruling %(n)s rules on goods of HS %(hs)s, not these.")
-                        % {"n": number, "hs": ruling.hs_code},
-                        "ruling-hs-mismatch",
-                    )
+        origin = str(line.origin or "").strip().upper()
+        if origin != ruling.origin:
+            problems.append(
+                FieldProblem(
+                    f"{at}.origin",
+                    _("Advance ruling %(n)s rules the origin of these goods is %(o)s.")
+                    % {"n": number, "o": ruling.origin},
+                    "ruling-origin-mismatch",
                 )
-            origin = str(line.origin or "").strip().upper()
-            if origin != ruling.origin:
-                problems.append(
-                    FieldProblem(
-                        f"{at}.origin",
-                        _("Advance ruling %(n)s rules the origin of these goods is %(o)s.")
-                        % {"n": number, "o": ruling.origin},
-                        "ruling-origin-mismatch",
-                    )
-                )
+            )
     return problems
 
 

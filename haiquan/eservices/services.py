@@ -544,40 +544,8 @@ def filing_decide(
             ResultKind.HS_RULING,
             ResultKind.ORIGIN_RULING,
         ):
-            hs, origin, valid_to = _ruling_terms_check(filing, ruling or RulingTerms(), today)
-            prefix = "XDTMS" if kind == ResultKind.HS_RULING else "XDTXX"
-            n = _next_number(f"{kind}-{today.year}")
-            issued = AdvanceRuling.objects.create(
-                number=f"{prefix}-{today.year}-{n:06d}",
-                kind=kind,
-                enterprise=filing.enterprise,
-                filing=filing,
-                goods_description=str(
-                    filing.data.get("goods_name", "")
-                    + "\n"
-                    + filing.data.get("goods_description", "")
-                ).strip(),
-                hs_code=hs,
-                origin=origin,
-                valid_from=today,
-                valid_to=valid_to,
-            )
-        assert filing.clock_started_on is not None
-        used = max(
-            0,
-            working_days_between(filing.clock_started_on, today, holidays())
-            - filing.paused_working_days
-            - filing.outage_working_days,
-        )
-        filing.status = outcome
-        filing.decided_at = timezone.now()
-        filing.decided_by = actor
-        filing.decision_text = text
-        filing.decided_on = today
-        filing.working_days_used = used
-        filing.on_time = used <= filing.time_limit_days
-        filing.result_code = secrets.token_hex(10).upper()
-        filing.save()
+            issued = _ruling_issue(filing, kind, ruling or RulingTerms(), today)
+        used = _decision_record(filing, actor, outcome, text, today)
         _event(
             filing,
             kinds.ESERVICE_FILING_DECIDED,
@@ -605,6 +573,49 @@ def filing_decide(
                 },
             )
     return filing
+
+
+def _ruling_issue(filing: Filing, kind: str, ruling: RulingTerms, today: date) -> AdvanceRuling:
+    """The advance ruling an approval issues, its terms checked, numbered
+    XDTMS-/XDTXX-<year>-<n>."""
+    hs, origin, valid_to = _ruling_terms_check(filing, ruling, today)
+    prefix = "XDTMS" if kind == ResultKind.HS_RULING else "XDTXX"
+    n = _next_number(f"{kind}-{today.year}")
+    return AdvanceRuling.objects.create(
+        number=f"{prefix}-{today.year}-{n:06d}",
+        kind=kind,
+        enterprise=filing.enterprise,
+        filing=filing,
+        goods_description=str(
+            filing.data.get("goods_name", "") + "\n" + filing.data.get("goods_description", "")
+        ).strip(),
+        hs_code=hs,
+        origin=origin,
+        valid_from=today,
+        valid_to=valid_to,
+    )
+
+
+def _decision_record(filing: Filing, actor: User, outcome: str, text: str, today: date) -> int:
+    """The decision saved on the filing with its time limit closed: the working days used
+    (without the pauses) and whether that was on time. Answers the days used."""
+    assert filing.clock_started_on is not None
+    used = max(
+        0,
+        working_days_between(filing.clock_started_on, today, holidays())
+        - filing.paused_working_days
+        - filing.outage_working_days,
+    )
+    filing.status = outcome
+    filing.decided_at = timezone.now()
+    filing.decided_by = actor
+    filing.decision_text = text
+    filing.decided_on = today
+    filing.working_days_used = used
+    filing.on_time = used <= filing.time_limit_days
+    filing.result_code = secrets.token_hex(10).upper()
+    filing.save()
+    return used
 
 
 def result_store(*, filing: Filing, pdf: bytes) -> Filing:

@@ -30,7 +30,7 @@ from haiquan.accounts.models import User
 from haiquan.eventlog.models import Event
 from haiquan.refdata.models import Office
 
-from .catalogue import CATALOGUE, EVENT_KINDS
+from .catalogue import CATALOGUE, EVENT_KINDS, NotificationKind
 from .choices import Audience
 from .conf import notify_setting
 from .models import DispatchCursor, EmailDelivery, Notification, WebhookDelivery, WebhookEndpoint
@@ -180,24 +180,12 @@ def _officers(office_codes: set[str]) -> dict[str, list[User]]:
 def _fan_out(events: list[Event]) -> None:
     if not events:
         return
-    by_type: dict[str, set[int]] = defaultdict(set)
-    for e in events:
-        by_type[e.subject_type].add(e.subject_id)
-    subjects: dict[tuple[str, int], Subject] = {}
-    for subject_type, ids in by_type.items():
-        for sid, subject in subjects_resolve(subject_type, ids).items():
-            subjects[(subject_type, sid)] = subject
+    subjects = _subjects(events)
     declarants, brokers = _traders(subjects)
     officers = _officers(
         {e.office_code for e in events if CATALOGUE[e.kind].audience == Audience.OFFICERS}
     )
-    endpoints_by_enterprise: dict[int, list[WebhookEndpoint]] = defaultdict(list)
-    owner_ids = {e for s in subjects.values() for e in (*s.enterprise_ids, *s.broker_ids)}
-    for endpoint in WebhookEndpoint.objects.filter(
-        enterprise_id__in=owner_ids, disabled_at__isnull=True
-    ):
-        assert endpoint.enterprise_id is not None
-        endpoints_by_enterprise[endpoint.enterprise_id].append(endpoint)
+    endpoints_by_enterprise = _endpoints_by_enterprise(subjects)
     agencies, endpoints_by_agency = _agencies(events)
 
     now = timezone.now()
@@ -217,28 +205,7 @@ def _fan_out(events: list[Event]) -> None:
             recipients += [(u, e) for e in subject.broker_ids for u in brokers.get(e, [])]
         elif spec.audience == Audience.OFFICERS:
             recipients += [(u, None) for u in officers.get(event.office_code, [])]
-        prefs = preferences(spec, recipients) if recipients else {}
-        seen: set[int] = set()
-        for user, _e in recipients:
-            portal, email = prefs[user.pk]
-            if user.pk in seen or not (portal or email):
-                continue
-            seen.add(user.pk)
-            note = Notification(
-                user=user,
-                kind=spec.code,
-                event_id=event.id,
-                title=(spec.title % {"ref": subject.reference})[:255],
-                title_template=spec.title,
-                body=subject.detail,
-                body_template=subject.detail,
-                params={"ref": subject.reference},
-                url=subject.url,
-                created_at=event.occurred_at,
-                read_at=None if portal else now,
-            )
-            notes.append(note)
-            mails.append((note, email and bool(user.email)))
+        _notes_add(spec, event, subject, recipients, now, notes, mails)
         if spec.webhook:
             owners = (
                 {*subject.enterprise_ids, *subject.broker_ids}
@@ -254,6 +221,76 @@ def _fan_out(events: list[Event]) -> None:
                 for endpoint in endpoints
                 if endpoint.wants(spec.code)
             ]
+    _fan_out_write(notes, mails, deliveries, now)
+
+
+def _subjects(events: list[Event]) -> dict[tuple[str, int], Subject]:
+    """What each event is about, by (subject type, id): one resolution per subject type."""
+    by_type: dict[str, set[int]] = defaultdict(set)
+    for e in events:
+        by_type[e.subject_type].add(e.subject_id)
+    subjects: dict[tuple[str, int], Subject] = {}
+    for subject_type, ids in by_type.items():
+        for sid, subject in subjects_resolve(subject_type, ids).items():
+            subjects[(subject_type, sid)] = subject
+    return subjects
+
+
+def _endpoints_by_enterprise(
+    subjects: dict[tuple[str, int], Subject],
+) -> dict[int, list[WebhookEndpoint]]:
+    """The enabled webhook endpoints of the enterprises and broker firms the subjects name."""
+    endpoints_by_enterprise: dict[int, list[WebhookEndpoint]] = defaultdict(list)
+    owner_ids = {e for s in subjects.values() for e in (*s.enterprise_ids, *s.broker_ids)}
+    for endpoint in WebhookEndpoint.objects.filter(
+        enterprise_id__in=owner_ids, disabled_at__isnull=True
+    ):
+        assert endpoint.enterprise_id is not None
+        endpoints_by_enterprise[endpoint.enterprise_id].append(endpoint)
+    return endpoints_by_enterprise
+
+
+def _notes_add(
+    spec: NotificationKind,
+    event: Event,
+    subject: Subject,
+    recipients: list[tuple[User, int | None]],
+    now: datetime,
+    notes: list[Notification],
+    mails: list[tuple[Notification, bool]],
+) -> None:
+    """One notification per recipient who wants it (in the portal, by e-mail or both), once
+    each, to `notes`; and to `mails` whether it is also mailed."""
+    prefs = preferences(spec, recipients) if recipients else {}
+    seen: set[int] = set()
+    for user, _e in recipients:
+        portal, email = prefs[user.pk]
+        if user.pk in seen or not (portal or email):
+            continue
+        seen.add(user.pk)
+        note = Notification(
+            user=user,
+            kind=spec.code,
+            event_id=event.id,
+            title=(spec.title % {"ref": subject.reference})[:255],
+            title_template=spec.title,
+            body=subject.detail,
+            body_template=subject.detail,
+            params={"ref": subject.reference},
+            url=subject.url,
+            created_at=event.occurred_at,
+            read_at=None if portal else now,
+        )
+        notes.append(note)
+        mails.append((note, email and bool(user.email)))
+
+
+def _fan_out_write(
+    notes: list[Notification],
+    mails: list[tuple[Notification, bool]],
+    deliveries: list[WebhookDelivery],
+    now: datetime,
+) -> None:
     Notification.objects.bulk_create(notes)
     EmailDelivery.objects.bulk_create(
         [

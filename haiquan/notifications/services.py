@@ -140,14 +140,44 @@ def notification_send(
     spec = CATALOGUE[kind]
     unique = {u.pk: u for u in users if u is not None and u.is_active}
     prefs = preferences(spec, [(u, u.enterprise_id) for u in unique.values()])
+    now = timezone.now()
+    rows = _notes_create(kind, unique, prefs, title=title, body=body, url=url, now=now)
+    _mails_queue(rows, unique, prefs, email_users)
+    # Read in the portal only when asked for there: an e-mail-only choice leaves the row read.
+    unread_off = [n.pk for n in rows if not prefs[n.user_id][0]]
+    if unread_off:
+        Notification.objects.filter(pk__in=unread_off).update(read_at=now)
+    if spec.webhook:
+        _webhooks_queue(
+            kind,
+            enterprises,
+            now=now,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            reference=reference,
+        )
+    return rows
+
+
+def _notes_create(
+    kind: str,
+    unique: dict[int, User],
+    prefs: dict[int, tuple[bool, bool]],
+    *,
+    title: str | Text,
+    body: str | Text,
+    url: str,
+    now: datetime,
+) -> list[Notification]:
+    """A notification for each user who wants it in the portal or by e-mail, its text in the
+    installation's language (and its template and parameters, to show it in the reader's)."""
     params = {
         **(title.params if isinstance(title, Text) else {}),
         **(body.params if isinstance(body, Text) else {}),
     }
     with translation.override(settings.LANGUAGE_CODE):
         title_text, body_text = _shown(title)[:255], _shown(body)
-    now = timezone.now()
-    rows = Notification.objects.bulk_create(
+    return Notification.objects.bulk_create(
         [
             Notification(
                 user=u,
@@ -164,6 +194,15 @@ def notification_send(
             if prefs[u.pk][0] or prefs[u.pk][1]
         ]
     )
+
+
+def _mails_queue(
+    rows: list[Notification],
+    unique: dict[int, User],
+    prefs: dict[int, tuple[bool, bool]],
+    email_users: Iterable[User | None] | None,
+) -> None:
+    """An e-mail for each notification of a user to be mailed who has an address and wants it."""
     mail_to = (
         set(unique)
         if email_users is None
@@ -180,26 +219,32 @@ def notification_send(
             if n.user.email and n.user_id in mail_to and prefs[n.user_id][1]
         ]
     )
-    # Read in the portal only when asked for there: an e-mail-only choice leaves the row read.
-    unread_off = [n.pk for n in rows if not prefs[n.user_id][0]]
-    if unread_off:
-        Notification.objects.filter(pk__in=unread_off).update(read_at=now)
-    if spec.webhook:
-        deliveries = []
-        for endpoint in _endpoints_for(kind, (e.pk for e in enterprises)):
-            delivery = WebhookDelivery(endpoint=endpoint, kind=kind, created_at=now)
-            delivery.ordering_key = f"{subject_type}:{subject_id}"[:64]
-            delivery.body = webhook_body(
-                delivery_id=str(delivery.id),
-                kind=kind,
-                occurred_at=now,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                reference=reference,
-            )
-            deliveries.append(delivery)
-        WebhookDelivery.objects.bulk_create(deliveries)
-    return rows
+
+
+def _webhooks_queue(
+    kind: str,
+    enterprises: Iterable[Enterprise],
+    *,
+    now: datetime,
+    subject_type: str,
+    subject_id: int | None,
+    reference: str,
+) -> None:
+    """A delivery to each of the enterprises' webhook endpoints that hear of the kind."""
+    deliveries = []
+    for endpoint in _endpoints_for(kind, (e.pk for e in enterprises)):
+        delivery = WebhookDelivery(endpoint=endpoint, kind=kind, created_at=now)
+        delivery.ordering_key = f"{subject_type}:{subject_id}"[:64]
+        delivery.body = webhook_body(
+            delivery_id=str(delivery.id),
+            kind=kind,
+            occurred_at=now,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            reference=reference,
+        )
+        deliveries.append(delivery)
+    WebhookDelivery.objects.bulk_create(deliveries)
 
 
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:

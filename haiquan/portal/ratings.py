@@ -24,7 +24,7 @@ from haiquan.core.problems import Conflict, FieldProblem, Forbidden, NotFound, V
 from haiquan.eventlog import kinds
 from haiquan.eventlog.choices import Party
 from haiquan.eventlog.models import Event
-from haiquan.refdata.models import Office
+from haiquan.refdata.models import Enterprise, Office
 
 from .choices import InquiryStatus, RatedEvent, RatingReason, Side
 from .models import Inquiry, Rating
@@ -77,6 +77,44 @@ def rating_submit(*, actor: User, data: RatingInput) -> Rating:
     that does not exist or that the actor may not see (404); an actor who sees it but was not
     the enterprise served, e.g. its broker's other principal or an officer (403); a declaration
     not yet cleared or an inquiry not yet answered, or an event already rated (409)."""
+    comment = _rating_input_check(data)
+    with transaction.atomic():
+        if data.declaration_id is not None:
+            rated = _declaration_rated(actor, data.declaration_id)
+        else:
+            rated = _inquiry_rated(actor, data.inquiry_reference)
+        if rated.already:
+            raise Conflict(
+                _("This has already been rated: one rating per event."), code="already-rated"
+            )
+        rating = _rating_create(actor, data, comment, rated)
+        kinds.RATING_SUBMITTED.record(
+            subject_type="portal.rating",
+            subject_id=rating.pk,
+            party=Party.TRADER,
+            actor=actor,
+            declaration_id=rating.declaration_id,
+            office_code=rated.office.code,
+            data={"event": rated.event, "score": rating.score, "reasons": rating.reasons},
+        )
+    return rating
+
+
+@dataclass(frozen=True)
+class _Rated:
+    """The event rated: its subject (the rating's field), kind, enterprise served, office and
+    officer, and whether it has been rated already."""
+
+    subject: dict[str, Any]
+    event: str
+    enterprise: Enterprise
+    office: Office
+    officer: User | None
+    already: bool
+
+
+def _rating_input_check(data: RatingInput) -> str:
+    """Every problem with the rating's own fields; answers the comment, stripped."""
     errors: list[FieldProblem] = []
     if not isinstance(data.score, int) or not 1 <= data.score <= 5:
         errors.append(FieldProblem("score", _("a whole number from 1 to 5"), "out-of-range"))
@@ -98,93 +136,89 @@ def rating_submit(*, actor: User, data: RatingInput) -> Rating:
         )
     if errors:
         raise ValidationFailed(errors)
-    with transaction.atomic():
-        if data.declaration_id is not None:
-            declaration = (
-                Declaration.objects.select_for_update(of=("self",))
-                .filter(pk=data.declaration_id)
-                .select_related("office", "enterprise")
-                .first()
+    return comment
+
+
+def _declaration_rated(actor: User, declaration_id: int) -> _Rated:
+    """The declaration's clearance, locked, if the actor served may rate it."""
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",))
+        .filter(pk=declaration_id)
+        .select_related("office", "enterprise")
+        .first()
+    )
+    if declaration is None or not acts_for_enterprise(actor, declaration.enterprise):
+        # Who may not even see the declaration learns nothing about it (404).
+        if (
+            declaration is None
+            or not Declaration.objects.visible_to(actor).filter(pk=declaration.pk).exists()
+        ):
+            raise NotFound(_("No such declaration."))
+        raise Forbidden(_("Only the enterprise served may rate this declaration."))
+    if declaration.status not in RATED_DECLARATION_STATUSES:
+        raise Conflict(_("A declaration can be rated once it is cleared."), code="not-rateable")
+    return _Rated(
+        subject={"declaration": declaration},
+        event=RatedEvent.DECLARATION_CLEARED,
+        enterprise=declaration.enterprise,
+        office=declaration.office,
+        officer=_declaration_officer(declaration),
+        already=Rating.objects.filter(declaration=declaration).exists(),
+    )
+
+
+def _inquiry_rated(actor: User, reference: str) -> _Rated:
+    """The inquiry's answer, locked, if the actor served may rate it."""
+    inquiry = (
+        Inquiry.objects.select_for_update(of=("self",))
+        .filter(reference=reference)
+        .select_related("office", "enterprise")
+        .first()
+    )
+    if (
+        inquiry is None
+        or not Inquiry.objects.select_related("enterprise", "office", "assignee", "category")
+        .visible_to(actor)
+        .filter(pk=inquiry.pk)
+        .exists()
+    ):
+        raise NotFound(_("No such inquiry."))
+    if not acts_for_enterprise(actor, inquiry.enterprise):
+        raise Forbidden(_("Only the enterprise served may rate this inquiry."))
+    if inquiry.answered_at is None or inquiry.status not in (
+        InquiryStatus.ANSWERED,
+        InquiryStatus.CLOSED,
+    ):
+        raise Conflict(_("An inquiry can be rated once it is answered."), code="not-rateable")
+    return _Rated(
+        subject={"inquiry": inquiry},
+        event=RatedEvent.INQUIRY_ANSWERED,
+        enterprise=inquiry.enterprise,
+        office=inquiry.office,
+        officer=_inquiry_officer(inquiry),
+        already=Rating.objects.filter(inquiry=inquiry).exists(),
+    )
+
+
+def _rating_create(actor: User, data: RatingInput, comment: str, rated: _Rated) -> Rating:
+    """The rating saved; a concurrent rating of the same event that won is a conflict."""
+    try:
+        with transaction.atomic():
+            return Rating.objects.create(
+                event=rated.event,
+                enterprise=rated.enterprise,
+                office=rated.office,
+                officer=rated.officer,
+                score=data.score,
+                reasons=list(dict.fromkeys(data.reasons)),
+                comment=comment,
+                rated_by=actor,
+                **rated.subject,
             )
-            if declaration is None or not acts_for_enterprise(actor, declaration.enterprise):
-                # Who may not even see the declaration learns nothing about it (404).
-                if (
-                    declaration is None
-                    or not Declaration.objects.visible_to(actor).filter(pk=declaration.pk).exists()
-                ):
-                    raise NotFound(_("No such declaration."))
-                raise Forbidden(_("Only the enterprise served may rate this declaration."))
-            if declaration.status not in RATED_DECLARATION_STATUSES:
-                raise Conflict(
-                    _("A declaration can be rated once it is cleared."), code="not-rateable"
-                )
-            subject: dict[str, Any] = {"declaration": declaration}
-            event = RatedEvent.DECLARATION_CLEARED
-            enterprise, office = declaration.enterprise, declaration.office
-            officer = _declaration_officer(declaration)
-            already = Rating.objects.filter(declaration=declaration).exists()
-        else:
-            inquiry = (
-                Inquiry.objects.select_for_update(of=("self",))
-                .filter(reference=data.inquiry_reference)
-                .select_related("office", "enterprise")
-                .first()
-            )
-            if (
-                inquiry is None
-                or not Inquiry.objects.select_related(
-                    "enterprise", "office", "assignee", "category"
-                )
-                .visible_to(actor)
-                .filter(pk=inquiry.pk)
-                .exists()
-            ):
-                raise NotFound(_("No such inquiry."))
-            if not acts_for_enterprise(actor, inquiry.enterprise):
-                raise Forbidden(_("Only the enterprise served may rate this inquiry."))
-            if inquiry.answered_at is None or inquiry.status not in (
-                InquiryStatus.ANSWERED,
-                InquiryStatus.CLOSED,
-            ):
-                raise Conflict(
-                    _("An inquiry can be rated once it is answered."), code="not-rateable"
-                )
-            subject = {"inquiry": inquiry}
-            event = RatedEvent.INQUIRY_ANSWERED
-            enterprise, office = inquiry.enterprise, inquiry.office
-            officer = _inquiry_officer(inquiry)
-            already = Rating.objects.filter(inquiry=inquiry).exists()
-        if already:
-            raise Conflict(
-                _("This has already been rated: one rating per event."), code="already-rated"
-            )
-        try:
-            with transaction.atomic():
-                rating = Rating.objects.create(
-                    event=event,
-                    enterprise=enterprise,
-                    office=office,
-                    officer=officer,
-                    score=data.score,
-                    reasons=list(dict.fromkeys(data.reasons)),
-                    comment=comment,
-                    rated_by=actor,
-                    **subject,
-                )
-        except IntegrityError as exc:  # a concurrent rating of the same event won
-            raise Conflict(
-                _("This has already been rated: one rating per event."), code="already-rated"
-            ) from exc
-        kinds.RATING_SUBMITTED.record(
-            subject_type="portal.rating",
-            subject_id=rating.pk,
-            party=Party.TRADER,
-            actor=actor,
-            declaration_id=rating.declaration_id,
-            office_code=office.code,
-            data={"event": event, "score": rating.score, "reasons": rating.reasons},
-        )
-    return rating
+    except IntegrityError as exc:  # a concurrent rating of the same event won
+        raise Conflict(
+            _("This has already been rated: one rating per event."), code="already-rated"
+        ) from exc
 
 
 def rateable_declarations(user: User) -> QuerySet[Declaration]:

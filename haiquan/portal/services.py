@@ -199,69 +199,15 @@ def inquiry_submit(*, actor: User, data: InquiryInput, now: datetime | None = No
     if data.channel not in Channel.values:
         errors.append(FieldProblem("channel", _("unknown channel")))
     enterprise = Enterprise.objects.filter(mst=(data.enterprise_mst or "").strip()).first()
-    association = None
     if enterprise is None:
         errors.append(
             FieldProblem("enterprise_mst", _("no enterprise with this tax code"), "unknown")
         )
-    if data.association_code or data.channel == Channel.ASSOCIATION:
-        association = Association.objects.filter(code=data.association_code, staff=actor).first()
-        if association is None:
-            errors.append(
-                FieldProblem(
-                    "association_code",
-                    _("you do not act for a business association with this code"),
-                )
-            )
-        elif enterprise is not None and not association.members.filter(pk=enterprise.pk).exists():
-            errors.append(
-                FieldProblem(
-                    "enterprise_mst", _("this enterprise is not a member of the association")
-                )
-            )
-    elif enterprise is not None and not acts_for_enterprise(actor, enterprise):
-        raise Forbidden(_("You do not act for this enterprise."))
-    category = None
-    if data.category:
-        category = Category.objects.filter(slug=data.category).first()
-        if category is None:
-            errors.append(FieldProblem("category", _("unknown category")))
-    declaration = None
+    association = _inquiry_association(actor, data, enterprise, errors)
+    category = _inquiry_category(data.category, errors)
     number = (data.declaration_number or "").strip()
-    if number:
-        candidates: QuerySet[Declaration]
-        if association is not None:
-            # An association sees no declarations itself: the member's own, by number.
-            candidates = Declaration.objects.filter(number=number, enterprise=enterprise)
-        else:
-            candidates = Declaration.objects.visible_to(actor).filter(number=number)
-        declaration = candidates.select_related("office").first()
-        if declaration is None or (
-            enterprise is not None and declaration.enterprise_id != enterprise.pk
-        ):
-            errors.append(
-                FieldProblem(
-                    "declaration_number",
-                    _("no declaration of this enterprise with this number"),
-                    "unknown",
-                )
-            )
-            declaration = None
-    office = None
-    if declaration is not None:
-        office = declaration.office
-    elif data.office_code:
-        office = Office.objects.filter(code=data.office_code.strip()).first()
-        if office is None:
-            errors.append(FieldProblem("office_code", _("no customs office with this code")))
-    elif not number:
-        errors.append(
-            FieldProblem(
-                "office_code",
-                _("name the customs office to answer, or the declaration it is about"),
-                "required",
-            )
-        )
+    declaration = _inquiry_declaration(actor, number, enterprise, association, errors)
+    office = _inquiry_office(declaration, data.office_code, number, errors)
     if errors:
         raise ValidationFailed(errors)
     assert enterprise is not None and office is not None
@@ -293,6 +239,94 @@ def inquiry_submit(*, actor: User, data: InquiryInput, now: datetime | None = No
             {"channel": channel, "due_at": inquiry.due_at.isoformat()},
         )
     return inquiry
+
+
+def _inquiry_association(
+    actor: User, data: InquiryInput, enterprise: Enterprise | None, errors: list[FieldProblem]
+) -> Association | None:
+    """The business association the actor files through, if any, with the enterprise among its
+    members; without one, the actor must act for the enterprise (else refused outright)."""
+    if data.association_code or data.channel == Channel.ASSOCIATION:
+        association = Association.objects.filter(code=data.association_code, staff=actor).first()
+        if association is None:
+            errors.append(
+                FieldProblem(
+                    "association_code",
+                    _("you do not act for a business association with this code"),
+                )
+            )
+        elif enterprise is not None and not association.members.filter(pk=enterprise.pk).exists():
+            errors.append(
+                FieldProblem(
+                    "enterprise_mst", _("this enterprise is not a member of the association")
+                )
+            )
+        return association
+    if enterprise is not None and not acts_for_enterprise(actor, enterprise):
+        raise Forbidden(_("You do not act for this enterprise."))
+    return None
+
+
+def _inquiry_category(slug: str, errors: list[FieldProblem]) -> Category | None:
+    if not slug:
+        return None
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        errors.append(FieldProblem("category", _("unknown category")))
+    return category
+
+
+def _inquiry_declaration(
+    actor: User,
+    number: str,
+    enterprise: Enterprise | None,
+    association: Association | None,
+    errors: list[FieldProblem],
+) -> Declaration | None:
+    """The enterprise's declaration the inquiry is about, by its number (None without one)."""
+    if not number:
+        return None
+    candidates: QuerySet[Declaration]
+    if association is not None:
+        # An association sees no declarations itself: the member's own, by number.
+        candidates = Declaration.objects.filter(number=number, enterprise=enterprise)
+    else:
+        candidates = Declaration.objects.visible_to(actor).filter(number=number)
+    declaration = candidates.select_related("office").first()
+    if declaration is None or (
+        enterprise is not None and declaration.enterprise_id != enterprise.pk
+    ):
+        errors.append(
+            FieldProblem(
+                "declaration_number",
+                _("no declaration of this enterprise with this number"),
+                "unknown",
+            )
+        )
+        return None
+    return declaration
+
+
+def _inquiry_office(
+    declaration: Declaration | None, office_code: str, number: str, errors: list[FieldProblem]
+) -> Office | None:
+    """The office to answer: the declaration's, else the one named (one of them is needed)."""
+    if declaration is not None:
+        return declaration.office
+    if office_code:
+        office = Office.objects.filter(code=office_code.strip()).first()
+        if office is None:
+            errors.append(FieldProblem("office_code", _("no customs office with this code")))
+        return office
+    if not number:
+        errors.append(
+            FieldProblem(
+                "office_code",
+                _("name the customs office to answer, or the declaration it is about"),
+                "required",
+            )
+        )
+    return None
 
 
 def _customs_for(inquiry: Inquiry, actor: User) -> None:

@@ -252,6 +252,25 @@ def unit_price_outliers(df: pd.DataFrame, s: ScanSettings) -> list[Found]:
         return []
     d["lp"] = np.log(d["value_vnd"] / d["quantity"])
     d["period"] = d["registered_at"].dt.to_period(s.price_period)
+    d = _price_referenced(d, s)
+    if d.empty:
+        return []
+    _price_score(d, s)
+    flagged = d[d["direction"] != ""].copy()
+    if flagged.empty:
+        return []
+    _price_gaps(flagged)
+    agg = _price_groups(d, flagged)
+    decls = _declaration_lists(flagged, "fid")
+    return [
+        _price_found(r, decls[fid])
+        for fid, r in zip(agg.index, agg.itertuples(index=False), strict=True)
+    ]
+
+
+def _price_referenced(d: pd.DataFrame, s: ScanSettings) -> pd.DataFrame:
+    """The lines that have a reference price group, each with its group's id, size, traders,
+    median log price and its median absolute deviation."""
     # The reference is the prices of the same tariff line; a line too rarely declared to have
     # one is compared with every line of its subheading (6 digits), then of its heading (4): a
     # whole tariff spreads a small office's history thin.
@@ -273,19 +292,23 @@ def unit_price_outliers(df: pd.DataFrame, s: ScanSettings) -> list[Found]:
         d.loc[chosen, "gid"] = gid[chosen] * len(PRICE_REFERENCE_DIGITS) + level
         for col, values in (("n", n), ("traders", traders), ("med", med), ("mad", mad)):
             d.loc[chosen, col] = values[chosen]
-    d = d[d["ref"] != ""].copy()
-    if d.empty:
-        return []
+    return d[d["ref"] != ""].copy()
+
+
+def _price_score(d: pd.DataFrame, s: ScanSettings) -> None:
+    """Each line's robust z-score against its reference, and its direction ("low", "high" for
+    an export, or "" when within the bounds)."""
     d["gid"] = d["gid"].astype(int)
     d["sigma"] = np.maximum(1.4826 * d["mad"], s.price_sigma_floor)
     d["z"] = (d["lp"] - d["med"]) / d["sigma"]
     low = d["z"] <= -s.price_z
     high = (d["flow"] == "export") & (d["z"] >= s.price_z)
     d["direction"] = np.where(low, "low", np.where(high, "high", ""))
-    flagged = d[d["direction"] != ""].copy()
-    if flagged.empty:
-        return []
-    totals = d[d["gid"].isin(flagged["gid"])].groupby(["gid", "enterprise_id"]).size()
+
+
+def _price_gaps(flagged: pd.DataFrame) -> None:
+    """Each flagged line's shortfall, duty gap and price ratio, and its finding's id (one per
+    reference group, enterprise and direction)."""
     ref_price = np.exp(flagged["med"])
     flagged["shortfall"] = np.where(
         flagged["direction"] == "low", ref_price * flagged["quantity"] - flagged["value_vnd"], 0.0
@@ -294,6 +317,11 @@ def unit_price_outliers(df: pd.DataFrame, s: ScanSettings) -> list[Found]:
     flagged["ratio"] = np.exp(flagged["lp"] - flagged["med"])
     flagged["absz"] = flagged["z"].abs()
     flagged["fid"] = flagged.groupby(["gid", "enterprise_id", "direction"], sort=False).ngroup()
+
+
+def _price_groups(d: pd.DataFrame, flagged: pd.DataFrame) -> pd.DataFrame:
+    """One row per finding, with the enterprise's total lines in its reference group."""
+    totals = d[d["gid"].isin(flagged["gid"])].groupby(["gid", "enterprise_id"]).size()
     agg = flagged.groupby("fid", sort=False).agg(
         gid=("gid", "first"),
         ent=("enterprise_id", "first"),
@@ -315,41 +343,39 @@ def unit_price_outliers(df: pd.DataFrame, s: ScanSettings) -> list[Found]:
     agg["total"] = [
         int(totals.loc[(g_, e_)]) for g_, e_ in zip(agg["gid"], agg["ent"], strict=True)
     ]
-    decls = _declaration_lists(flagged, "fid")
-    out = []
-    for fid, r in zip(agg.index, agg.itertuples(index=False), strict=True):
-        share = r.flagged / r.total
-        pct = price_gap_percent(r.ratio, r.direction)
-        facts = {
-            "hs": r.hs,
-            "unit": r.unit,
-            "origin": r.origin,
-            "period": str(r.period),
-            "pct": int(pct),
-            "lines": int(r.n),
-            "traders": int(r.traders),
-            "flagged": int(r.flagged),
-            "total": int(r.total),
-            "shortfall_vnd": float(r.shortfall),
-            "z": round(float(r.zmed), 1),
-        }
-        out.append(
-            Found(
-                enterprise_id=int(r.ent),
-                kind=AnomalyKind.UNIT_PRICE,
-                reason_code=f"unit_price_{r.direction}",
-                score=_score(0.35 * (float(r.zmed) - 2.0) * (0.5 + 0.5 * share)),
-                period_start=r.period.start_time.date(),
-                period_end=r.period.end_time.date(),
-                facts=facts,
-                declaration_ids=decls[fid],
-                value_vnd=float(r.value),
-                gap_vnd=max(0.0, float(r.gap)),
-                hs_code=str(r.hs),
-                origin=str(r.origin),
-            )
-        )
-    return out
+    return agg
+
+
+def _price_found(r: Any, declaration_ids: list[int]) -> Found:
+    share = r.flagged / r.total
+    pct = price_gap_percent(r.ratio, r.direction)
+    facts = {
+        "hs": r.hs,
+        "unit": r.unit,
+        "origin": r.origin,
+        "period": str(r.period),
+        "pct": int(pct),
+        "lines": int(r.n),
+        "traders": int(r.traders),
+        "flagged": int(r.flagged),
+        "total": int(r.total),
+        "shortfall_vnd": float(r.shortfall),
+        "z": round(float(r.zmed), 1),
+    }
+    return Found(
+        enterprise_id=int(r.ent),
+        kind=AnomalyKind.UNIT_PRICE,
+        reason_code=f"unit_price_{r.direction}",
+        score=_score(0.35 * (float(r.zmed) - 2.0) * (0.5 + 0.5 * share)),
+        period_start=r.period.start_time.date(),
+        period_end=r.period.end_time.date(),
+        facts=facts,
+        declaration_ids=declaration_ids,
+        value_vnd=float(r.value),
+        gap_vnd=max(0.0, float(r.gap)),
+        hs_code=str(r.hs),
+        origin=str(r.origin),
+    )
 
 
 # 2. Volume or value -------------------------------------------------------------------------
@@ -471,52 +497,61 @@ def hs_switches(df: pd.DataFrame, rates: Mapping[str, float], s: ScanSettings) -
         group = group.sort_values("first")
         for _i, new in group[group["first"] >= group["key_first"] + gap].iterrows():
             before = group[(group["first"] < new["first"]) & (group["rate"] >= new["rate"])]
-            best: tuple[float, str, Any] | None = None
-            for _j, old in before.iterrows():
-                drop = float(old["rate"] - new["rate"])
-                if drop < s.hs_min_rate_drop:
-                    continue
-                sim = fuzz.token_sort_ratio(
-                    _normalise(old["description"]), _normalise(new["description"])
-                )
-                if sim >= s.hs_description_similarity:
-                    how = "hs_switch_description"
-                elif abs(float(old["lp"] - new["lp"])) <= s.hs_price_tolerance:
-                    how = "hs_switch_price"
-                else:
-                    continue
-                if best is None or drop > best[0]:
-                    best = (drop, how, old)
+            best = _hs_best_switch(new, before, s)
             if best is None:
                 continue
-            drop, how, old = best
             rows = d.iloc[where[(ent, new["hs_code"], new["unit"])]]
-            facts = {
-                "old": old["hs_code"],
-                "old_rate": float(old["rate"]),
-                "new": new["hs_code"],
-                "new_rate": float(new["rate"]),
-                "since": _day(new["first"]).isoformat(),
-                "lines": len(rows),
-                "drop": float(drop),
-            }
-            weight = 1.0 if how == "hs_switch_description" else 0.85
-            out.append(
-                Found(
-                    enterprise_id=int(ent),
-                    kind=AnomalyKind.HS_SWITCH,
-                    reason_code=how,
-                    score=round(_score(0.15 + drop / 8) * weight, 1),
-                    period_start=_day(new["first"]),
-                    period_end=_day(new["last"]),
-                    facts=facts,
-                    declaration_ids=_top_declarations(rows),
-                    value_vnd=float(rows["value_vnd"].sum()),
-                    gap_vnd=float(rows["value_vnd"].sum()) * drop / 100,
-                    hs_code=str(new["hs_code"]),
-                )
-            )
+            out.append(_hs_found(int(ent), new, best, rows))
     return out
+
+
+def _hs_best_switch(
+    new: pd.Series, before: pd.DataFrame, s: ScanSettings
+) -> tuple[float, str, Any] | None:
+    """Of the codes used before `new` at a rate high enough above it, the one with the largest
+    drop whose goods look the same (by description, else by price): (drop, how, old)."""
+    best: tuple[float, str, Any] | None = None
+    for _j, old in before.iterrows():
+        drop = float(old["rate"] - new["rate"])
+        if drop < s.hs_min_rate_drop:
+            continue
+        sim = fuzz.token_sort_ratio(_normalise(old["description"]), _normalise(new["description"]))
+        if sim >= s.hs_description_similarity:
+            how = "hs_switch_description"
+        elif abs(float(old["lp"] - new["lp"])) <= s.hs_price_tolerance:
+            how = "hs_switch_price"
+        else:
+            continue
+        if best is None or drop > best[0]:
+            best = (drop, how, old)
+    return best
+
+
+def _hs_found(ent: int, new: pd.Series, best: tuple[float, str, Any], rows: pd.DataFrame) -> Found:
+    drop, how, old = best
+    facts = {
+        "old": old["hs_code"],
+        "old_rate": float(old["rate"]),
+        "new": new["hs_code"],
+        "new_rate": float(new["rate"]),
+        "since": _day(new["first"]).isoformat(),
+        "lines": len(rows),
+        "drop": float(drop),
+    }
+    weight = 1.0 if how == "hs_switch_description" else 0.85
+    return Found(
+        enterprise_id=ent,
+        kind=AnomalyKind.HS_SWITCH,
+        reason_code=how,
+        score=round(_score(0.15 + drop / 8) * weight, 1),
+        period_start=_day(new["first"]),
+        period_end=_day(new["last"]),
+        facts=facts,
+        declaration_ids=_top_declarations(rows),
+        value_vnd=float(rows["value_vnd"].sum()),
+        gap_vnd=float(rows["value_vnd"].sum()) * drop / 100,
+        hs_code=str(new["hs_code"]),
+    )
 
 
 # 4. New enterprises with large volumes -----------------------------------------------------

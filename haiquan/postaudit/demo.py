@@ -6,7 +6,7 @@ ground truth says what an audit would find), one in progress. Safe to run again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -109,58 +109,84 @@ def _demo_cases(*, analyst: User, leader: User, officer: User, say: Callable[[st
         if not closing:
             to = period_to
         ids = earlier if closing else [d.declaration_id for d in own]
-        case = audit_case_plan(
-            actor=leader,
+        case = _demo_case_plan(
+            leader=leader,
+            officer=officer,
             enterprise_mst=ent.enterprise_mst,
-            office_code=QUANG_NINH,
-            plan=(
-                "Kiểm tra sau thông quan tại trụ sở doanh nghiệp: trị giá khai báo, mã số HS và "
-                "xuất xứ của các tờ khai có dấu hiệu rủi ro trong kỳ."
-            ),
             period_from=period_from,
             period_to=to,
-            planned_start=to + timedelta(days=7),
-            planned_end=to + timedelta(days=37),
-            team=[officer.username],
-            declaration_ids=ids[:30] or None,
+            declaration_ids=ids,
         )
         made += 1
         audit_case_start(case=case, actor=officer)
         if not closing:
             continue  # the second audit stays in progress
-        audited = list(case.declarations.values_list("pk", flat=True))
-        found = _truth_findings(audited)
-        for did, kind, at_stake in found:
-            audit_finding_record(
-                case=case,
-                actor=officer,
-                declaration_id=did,
-                kind=FINDING_OF.get(kind, FindingKind.OTHER),
-                description="Kết quả kiểm tra chứng từ thanh toán và hàng hóa thực tế.",
-                additional_duty_vnd=at_stake,
-                penalty_vnd=(at_stake * PENALTY_SHARE).quantize(Decimal(1)),
-            )
-        audit_case_close(
+        _demo_case_close(case, leader=leader, officer=officer, say=say)
+    return made
+
+
+def _demo_case_plan(
+    *,
+    leader: User,
+    officer: User,
+    enterprise_mst: str,
+    period_from: date,
+    period_to: date,
+    declaration_ids: list[int],
+) -> AuditCase:
+    return audit_case_plan(
+        actor=leader,
+        enterprise_mst=enterprise_mst,
+        office_code=QUANG_NINH,
+        plan=(
+            "Kiểm tra sau thông quan tại trụ sở doanh nghiệp: trị giá khai báo, mã số HS và "
+            "xuất xứ của các tờ khai có dấu hiệu rủi ro trong kỳ."
+        ),
+        period_from=period_from,
+        period_to=period_to,
+        planned_start=period_to + timedelta(days=7),
+        planned_end=period_to + timedelta(days=37),
+        team=[officer.username],
+        declaration_ids=declaration_ids[:30] or None,
+    )
+
+
+def _demo_case_close(
+    case: AuditCase, *, leader: User, officer: User, say: Callable[[str], None]
+) -> None:
+    """The audit's findings recorded from the demo's ground truth, and the audit closed."""
+    audited = list(case.declarations.values_list("pk", flat=True))
+    found = _truth_findings(audited)
+    for did, kind, at_stake in found:
+        audit_finding_record(
             case=case,
-            actor=leader,
-            result=CaseResult.VIOLATION if found else CaseResult.NO_VIOLATION,
-            conclusion=(
-                "Truy thu thuế và xử phạt vi phạm hành chính theo các phát hiện."
-                if found
-                else "Không phát hiện vi phạm."
+            actor=officer,
+            declaration_id=did,
+            kind=FINDING_OF.get(kind, FindingKind.OTHER),
+            description="Kết quả kiểm tra chứng từ thanh toán và hàng hóa thực tế.",
+            additional_duty_vnd=at_stake,
+            penalty_vnd=(at_stake * PENALTY_SHARE).quantize(Decimal(1)),
+        )
+    audit_case_close(
+        case=case,
+        actor=leader,
+        result=CaseResult.VIOLATION if found else CaseResult.NO_VIOLATION,
+        conclusion=(
+            "Truy thu thuế và xử phạt vi phạm hành chính theo các phát hiện."
+            if found
+            else "Không phát hiện vi phạm."
+        ),
+    )
+    say(
+        concat(
+            "  ",
+            later(
+                gettext_noop("%(case)s: %(n)s violations found"),
+                case=case.reference,
+                n=len(found),
             ),
         )
-        say(
-            concat(
-                "  ",
-                later(
-                    gettext_noop("%(case)s: %(n)s violations found"),
-                    case=case.reference,
-                    n=len(found),
-                ),
-            )
-        )
-    return made
+    )
 
 
 def demo_setup(*, say: Callable[[str], None]) -> None:

@@ -364,6 +364,24 @@ def audit_candidates(
     pool = pd.DataFrame(rows, columns=["id", "enterprise_id", "duties"])
     pool["duties"] = pool["duties"].astype(float)
     ids = pool["id"].tolist()
+    links = _candidate_links(pool)
+    model = _model_recovery(ids)
+    if model is not None:
+        source = "model"
+        pool["p"] = pool["id"].map(lambda i: model.get(i, (0.0, 0.0))[0]).astype(float)
+        pool["expected"] = pool["id"].map(lambda i: model.get(i, (0.0, 0.0))[1]).astype(float)
+    else:
+        source = "estimate"
+        pool = _estimate(pool, links)
+    pool = pool.sort_values(["expected", "p", "id"], ascending=[False, False, False])
+    out_decls = _declaration_candidates(pool.head(limit), links)
+    out_ents = _enterprise_candidates(pool, links, limit)
+    return Candidates(source, len(pool), out_decls, out_ents)
+
+
+def _candidate_links(pool: pd.DataFrame) -> pd.DataFrame:
+    """The latest anomaly run's links (declaration, anomaly, score, gap) to the pool's
+    declarations."""
     run = latest_run()
     # The run's links, kept to the pool here rather than by `declaration__in=pool_qs`: SQLite
     # plans that as the pool's list walked once per anomaly (minutes on a year's history).
@@ -377,17 +395,11 @@ def audit_candidates(
         else [],
         columns=["id", "anomaly_id", "score", "gap"],
     )
-    links = links[links["id"].isin(pool["id"])].reset_index(drop=True)
-    model = _model_recovery(ids)
-    if model is not None:
-        source = "model"
-        pool["p"] = pool["id"].map(lambda i: model.get(i, (0.0, 0.0))[0]).astype(float)
-        pool["expected"] = pool["id"].map(lambda i: model.get(i, (0.0, 0.0))[1]).astype(float)
-    else:
-        source = "estimate"
-        pool = _estimate(pool, links)
-    pool = pool.sort_values(["expected", "p", "id"], ascending=[False, False, False])
-    top = pool.head(limit)
+    return links[links["id"].isin(pool["id"])].reset_index(drop=True)
+
+
+def _declaration_candidates(top: pd.DataFrame, links: pd.DataFrame) -> list[DeclarationCandidate]:
+    """The top declarations, each with its three strongest anomalies' reasons."""
     decls = Declaration.objects.select_related("enterprise", "office").in_bulk(top["id"].tolist())
     reasons: dict[int, list[str]] = {}
     if not links.empty:
@@ -414,6 +426,13 @@ def audit_candidates(
                 reasons=reasons.get(d.pk, [])[:3],
             )
         )
+    return out_decls
+
+
+def _enterprise_candidates(
+    pool: pd.DataFrame, links: pd.DataFrame, limit: int
+) -> list[EnterpriseCandidate]:
+    """The enterprises by the sum of their declarations' expected recovery."""
     n_anomalies = (
         links.merge(pool[["id", "enterprise_id"]], on="id")
         .groupby("enterprise_id")["anomaly_id"]
@@ -428,7 +447,7 @@ def audit_candidates(
         .head(limit)
     )
     ents = Enterprise.objects.in_bulk(per_ent.index.tolist())
-    out_ents = [
+    return [
         EnterpriseCandidate(
             enterprise_mst=ents[int(eid)].mst,
             enterprise_name=ents[int(eid)].name,
@@ -440,7 +459,6 @@ def audit_candidates(
         )
         for eid, r in per_ent.iterrows()
     ]
-    return Candidates(source, len(pool), out_decls, out_ents)
 
 
 def _estimate(pool: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import uuid4
@@ -287,6 +287,61 @@ def audit_case_plan(
     registered in a period at the auditing office or below it: what to audit, by whom, when.
     Without `declaration_ids`, every such declaration is audited."""
     case_plan_require(actor)
+    enterprise, office, members = _plan_checked(
+        actor,
+        enterprise_mst=enterprise_mst,
+        office_code=office_code,
+        plan=plan,
+        period_from=period_from,
+        period_to=period_to,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        team=team,
+    )
+    chosen = _plan_declarations(enterprise, office, period_from, period_to, declaration_ids)
+    case = AuditCase.objects.create(
+        reference=f"tmp-{uuid4().hex[:16]}",  # until the id gives the real one
+        enterprise=enterprise,
+        office=office,
+        plan=plan.strip(),
+        period_from=period_from,
+        period_to=period_to,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        created_by=actor,
+    )
+    case.reference = f"HK-{case.created_at:%Y}-{case.pk:05d}"
+    case.save(update_fields=["reference"])
+    case.team.set(members)
+    case.declarations.set(chosen)
+    _event(
+        case,
+        kinds.AUDIT_CASE_PLANNED,
+        actor,
+        {
+            "enterprise": enterprise.mst,
+            "declarations": len(chosen),
+            "team": sorted(u.username for u in members),
+            "period": [period_from.isoformat(), period_to.isoformat()],
+        },
+    )
+    return case
+
+
+def _plan_checked(
+    actor: User,
+    *,
+    enterprise_mst: str,
+    office_code: str,
+    plan: str,
+    period_from: date,
+    period_to: date,
+    planned_start: date,
+    planned_end: date,
+    team: Sequence[str],
+) -> tuple[Enterprise, Office, list[User]]:
+    """The plan's enterprise, office and team, or every problem with them and its dates.
+    An office outside the actor's scope is refused outright."""
     errors: list[FieldProblem] = []
     enterprise = Enterprise.objects.filter(mst=(enterprise_mst or "").strip()).first()
     if enterprise is None:
@@ -310,6 +365,17 @@ def audit_case_plan(
         errors.append(
             FieldProblem("planned_end", _("must be on or after the planned start"), "order")
         )
+    members = _plan_team(team, office, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    assert enterprise is not None and office is not None
+    return enterprise, office, members
+
+
+def _plan_team(
+    team: Sequence[str], office: Office | None, errors: list[FieldProblem]
+) -> list[User]:
+    """The named officers (appending a problem for each unknown or ineligible name)."""
     names = [n.strip() for n in team if n and n.strip()]
     members = list(User.objects.filter(username__in=names))
     if not names:
@@ -326,9 +392,18 @@ def audit_case_plan(
                     "not-eligible",
                 )
             )
-    if errors:
-        raise ValidationFailed(errors)
-    assert enterprise is not None and office is not None
+    return members
+
+
+def _plan_declarations(
+    enterprise: Enterprise,
+    office: Office,
+    period_from: date,
+    period_to: date,
+    declaration_ids: Sequence[int] | None,
+) -> list[int]:
+    """The declarations to audit: those asked for, each checked to be auditable, or else every
+    cleared declaration of the enterprise registered in the period at the office or below."""
     pool = Declaration.objects.filter(
         enterprise=enterprise,
         status__in=AUDITABLE_STATUSES,
@@ -353,46 +428,19 @@ def audit_case_plan(
         ]
         if bad:
             raise ValidationFailed(bad)
-        chosen = wanted
-    else:
-        chosen = list(pool.values_list("pk", flat=True))
-        if not chosen:
-            raise ValidationFailed(
-                [
-                    FieldProblem(
-                        "period_from",
-                        _("the enterprise has no cleared declaration in this period here"),
-                        "nothing-to-audit",
-                    )
-                ]
-            )
-    case = AuditCase.objects.create(
-        reference=f"tmp-{uuid4().hex[:16]}",  # until the id gives the real one
-        enterprise=enterprise,
-        office=office,
-        plan=plan.strip(),
-        period_from=period_from,
-        period_to=period_to,
-        planned_start=planned_start,
-        planned_end=planned_end,
-        created_by=actor,
-    )
-    case.reference = f"HK-{case.created_at:%Y}-{case.pk:05d}"
-    case.save(update_fields=["reference"])
-    case.team.set(members)
-    case.declarations.set(chosen)
-    _event(
-        case,
-        kinds.AUDIT_CASE_PLANNED,
-        actor,
-        {
-            "enterprise": enterprise.mst,
-            "declarations": len(chosen),
-            "team": sorted(found_names),
-            "period": [period_from.isoformat(), period_to.isoformat()],
-        },
-    )
-    return case
+        return wanted
+    chosen = list(pool.values_list("pk", flat=True))
+    if not chosen:
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "period_from",
+                    _("the enterprise has no cleared declaration in this period here"),
+                    "nothing-to-audit",
+                )
+            ]
+        )
+    return chosen
 
 
 def _require_work(actor: User, case: AuditCase) -> None:
@@ -491,6 +539,35 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
             % {"day": date_format(case.planned_start, "SHORT_DATE_FORMAT")},
             "not-started",
         )
+    findings = list(case.findings.all())
+    _close_check(result, conclusion, findings)
+    now = timezone.now()
+    _close_record(case, actor, result, conclusion, now)
+    by_declaration: dict[int, list[AuditFinding]] = {}
+    for f in findings:
+        by_declaration.setdefault(f.declaration_id, []).append(f)
+    outcomes = _close_outcomes(case, by_declaration, now)
+    _event(
+        case,
+        kinds.AUDIT_CASE_CLOSED,
+        actor,
+        {
+            "result": result,
+            "additional_duties_vnd": case.additional_duties_vnd,
+            "penalties_vnd": case.penalties_vnd,
+            "declarations": len(outcomes),
+            "with_violations": len(by_declaration),
+        },
+    )
+    _close_violation_events(case, actor, by_declaration)
+    enterprise_rank_recompute(
+        enterprise=case.enterprise, trigger=RankTrigger.AUDIT_CLOSED, actor=actor, case=case
+    )
+    return case
+
+
+def _close_check(result: str, conclusion: str, findings: list[AuditFinding]) -> None:
+    """Every problem with the closing result and conclusion, given the findings recorded."""
     errors: list[FieldProblem] = []
     if result not in CaseResult.values:
         errors.append(
@@ -500,7 +577,6 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
                 "invalid-choice",
             )
         )
-    findings = list(case.findings.all())
     if result == CaseResult.VIOLATION and not findings:
         errors.append(
             FieldProblem("result", _("record the violations found before closing"), "no-findings")
@@ -515,7 +591,12 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
         errors.append(FieldProblem("conclusion", _("write the audit's conclusion"), "required"))
     if errors:
         raise ValidationFailed(errors)
-    now = timezone.now()
+
+
+def _close_record(
+    case: AuditCase, actor: User, result: str, conclusion: str, now: datetime
+) -> None:
+    """The case closed, with its result and the totals of its findings."""
     totals = case.findings.aggregate(d=Sum("additional_duty_vnd"), p=Sum("penalty_vnd"))
     case.state = CaseState.CLOSED
     case.result = result
@@ -535,9 +616,12 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
             "penalties_vnd",
         ]
     )
-    by_declaration: dict[int, list[AuditFinding]] = {}
-    for f in findings:
-        by_declaration.setdefault(f.declaration_id, []).append(f)
+
+
+def _close_outcomes(
+    case: AuditCase, by_declaration: dict[int, list[AuditFinding]], now: datetime
+) -> list[AuditOutcome]:
+    """One outcome per audited declaration (for the learned model's training), written."""
     outcomes = []
     for did in case.declarations.values_list("pk", flat=True):
         fs = by_declaration.get(did, [])
@@ -553,19 +637,13 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
             )
         )
     AuditOutcome.objects.bulk_create(outcomes)
-    _event(
-        case,
-        kinds.AUDIT_CASE_CLOSED,
-        actor,
-        {
-            "result": result,
-            "additional_duties_vnd": case.additional_duties_vnd,
-            "penalties_vnd": case.penalties_vnd,
-            "declarations": len(outcomes),
-            "with_violations": len(by_declaration),
-        },
-    )
-    # One event per declaration found at fault, so its timeline shows the audit's result.
+    return outcomes
+
+
+def _close_violation_events(
+    case: AuditCase, actor: User, by_declaration: dict[int, list[AuditFinding]]
+) -> None:
+    """One event per declaration found at fault, so its timeline shows the audit's result."""
     events_append(
         [
             kinds.DECLARATION_AUDIT_VIOLATION.build(
@@ -583,10 +661,6 @@ def audit_case_close(*, case: AuditCase, actor: User, result: str, conclusion: s
             for did, fs in by_declaration.items()
         ]
     )
-    enterprise_rank_recompute(
-        enterprise=case.enterprise, trigger=RankTrigger.AUDIT_CLOSED, actor=actor, case=case
-    )
-    return case
 
 
 def profile_access_record(

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from .choices import Dimension, Span
 from .formatting import format_duration
@@ -122,6 +123,16 @@ def report_xlsx(f: Filters, body: dict[str, Any], by: str, rows: list[dict[str, 
     bold = Font(bold=True)
     sheet = book.active
     assert sheet is not None
+    _summary_sheet(sheet, f, body, bold)
+    _steps_sheet(book.create_sheet(_("Steps")[:31]), body["current"], bold)
+    _breakdown_sheet(book.create_sheet(_("Breakdown")[:31]), f, by, rows, bold)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _summary_sheet(sheet: Worksheet, f: Filters, body: dict[str, Any], bold: Font) -> None:
+    """The headline measures of the period, the previous one and the same period last year."""
     sheet.title = _("Summary")[:31]
     now, prev, last = body["current"], body["previous"], body["last_year"]
     sheet.append([_("Time release"), f"{f.date_from:%Y-%m-%d} – {f.date_to:%Y-%m-%d}"])
@@ -174,7 +185,9 @@ def report_xlsx(f: Filters, body: dict[str, Any], by: str, rows: list[dict[str, 
     for cell in sheet[3]:
         cell.font = bold
 
-    steps = book.create_sheet(_("Steps")[:31])
+
+def _steps_sheet(steps: Worksheet, now: dict[str, Any], bold: Font) -> None:
+    """The period's time per step and per party."""
     steps.append(
         [
             _("Step"),
@@ -192,12 +205,12 @@ def report_xlsx(f: Filters, body: dict[str, Any], by: str, rows: list[dict[str, 
     for cell in steps[1]:
         cell.font = bold
 
-    table = book.create_sheet(_("Breakdown")[:31])
+
+def _breakdown_sheet(
+    table: Worksheet, f: Filters, by: str, rows: list[dict[str, Any]], bold: Font
+) -> None:
     table.append(_breakdown_header(by, f))
     for row in _breakdown_rows(rows):
         table.append(row)
     for cell in table[1]:
         cell.font = bold
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

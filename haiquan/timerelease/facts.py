@@ -197,12 +197,54 @@ def consignment_fact(
     """The fact row of one consignment, or None if it was never registered (a draft).
     Times may be aware or naive UTC; the row's are naive UTC. `outages`: the declared outages
     that covered its office (naive UTC), whose part of the measured time is kept apart."""
+    ordered = _in_time_order(events)
+    scanned = _row_scanned(dims, ordered)
+    if scanned is None:
+        return None
+    row, start, end = scanned
+    registered_at, released_at = row["registered_at"], row["released_at"]
+    began = row["arrived_at"] or row["lodged_at"]
+    if began is not None:
+        row["pre_s"] = (registered_at - began).total_seconds()
+
+    if end is None or row["cancelled_at"] is not None:
+        row["status"] = (
+            FactStatus.CANCELLED.value if row["cancelled_at"] is not None else FactStatus.OPEN.value
+        )
+        row["amendments"] = sum(1 for e in ordered[start + 1 :] if e.kind == AMENDED)
+        return row
+
+    assert released_at is not None
+    row["status"] = FactStatus.RELEASED.value
+    row["amendments"] = _intervals_add(row, ordered[start + 1 : end + 1], registered_at)
+    total = (released_at - registered_at).total_seconds()
+    row["total_s"] = total
+    row["outage_s"] = outage_seconds(registered_at, released_at, outages) if outages else 0.0
+    exited_at = row["exited_at"]
+    out_at = exited_at if exited_at is not None and exited_at > released_at else released_at
+    if began is not None:
+        row["border_s"] = (out_at - began).total_seconds()
+    row["outlier"] = total > OUTLIER_CAP_SECONDS
+    return row
+
+
+def _in_time_order(events: Iterable[EventRow]) -> list[EventRow]:
+    """The events by time (then id), their times naive UTC."""
     ordered = sorted(events, key=_BY_TIME)
     if ordered and ordered[0].occurred_at.tzinfo is not None:
         ordered = [
             e._replace(occurred_at=e.occurred_at.astimezone(UTC).replace(tzinfo=None))
             for e in ordered
         ]
+    return ordered
+
+
+def _row_scanned(
+    dims: Dimensions, ordered: Sequence[EventRow]
+) -> tuple[dict[str, Any], int, int | None] | None:
+    """One pass over the events: the row's dimensions and milestones (its measures not yet
+    computed), with the positions of the registration and of the release after it; None
+    without a registration."""
     start = end = None
     arrived_at = lodged_at = cleared_at = cancelled_at = exited_at = None
     document_checked = inspected = agency = False
@@ -240,8 +282,6 @@ def consignment_fact(
     if start is None:
         return None
     registered_at = ordered[start].occurred_at
-    released_at = ordered[end].occurred_at if end is not None else None
-
     row: dict[str, Any] = {
         "declaration_id": dims.declaration_id,
         "number": dims.number,
@@ -259,7 +299,7 @@ def consignment_fact(
         "arrived_at": arrived_at,
         "lodged_at": lodged_at,
         "cleared_at": cleared_at,
-        "released_at": released_at,
+        "released_at": ordered[end].occurred_at if end is not None else None,
         "exited_at": exited_at,
         "cancelled_at": cancelled_at,
         "total_s": None,
@@ -274,20 +314,12 @@ def consignment_fact(
         "last_event_id": last_id,
         **_EMPTY,
     }
-    began = arrived_at or lodged_at
-    if began is not None:
-        row["pre_s"] = (registered_at - began).total_seconds()
+    return row, start, end
 
-    if end is None or cancelled_at is not None:
-        row["status"] = (
-            FactStatus.CANCELLED.value if cancelled_at is not None else FactStatus.OPEN.value
-        )
-        row["amendments"] = sum(1 for e in ordered[start + 1 :] if e.kind == AMENDED)
-        return row
 
-    assert released_at is not None
-    row["status"] = FactStatus.RELEASED.value
-    previous = registered_at
+def _intervals_add(row: dict[str, Any], measured: Sequence[EventRow], previous: datetime) -> int:
+    """Each interval from registration to release added to its party's bucket and its step
+    (set to zero first) in `row`; answers the amendments counted among the steps."""
     amendments = 0
     for b in BUCKETS:
         row[f"{b}_s"] = 0.0
@@ -295,7 +327,7 @@ def consignment_fact(
         row[f"step_{s}_s"] = 0.0
     bucket_column, step_column = _BUCKET_COLUMN, _STEP_COLUMN
     agency_kinds, agency_families = AGENCY_KINDS, AGENCY_FAMILIES
-    for e in ordered[start + 1 : end + 1]:
+    for e in measured:
         kind, party = e.kind, e.party
         if kind in PASSING_KINDS:
             continue
@@ -308,15 +340,7 @@ def consignment_fact(
             if kind == AMENDED:
                 amendments += 1
         previous = e.occurred_at
-    row["amendments"] = amendments
-    total = (released_at - registered_at).total_seconds()
-    row["total_s"] = total
-    row["outage_s"] = outage_seconds(registered_at, released_at, outages) if outages else 0.0
-    out_at = exited_at if exited_at is not None and exited_at > released_at else released_at
-    if began is not None:
-        row["border_s"] = (out_at - began).total_seconds()
-    row["outlier"] = total > OUTLIER_CAP_SECONDS
-    return row
+    return amendments
 
 
 _EMPTY: dict[str, None] = {

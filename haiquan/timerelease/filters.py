@@ -121,16 +121,7 @@ def filters_build(
     full month. An office outside the user's scope is refused (403)."""
     require_reader(user)
     problems: list[FieldProblem] = []
-    today = today or datetime.now(dt_timezone(timedelta(hours=7))).date()
-    if date_from is None and date_to is None:
-        date_to = today.replace(day=1) - timedelta(days=1)
-        date_from = date_to.replace(day=1)
-    elif date_from is None:
-        assert date_to is not None
-        date_from = date_to.replace(day=1)
-    elif date_to is None:
-        date_to = min(today, _add_months(date_from, 1) - timedelta(days=1))
-    assert date_from is not None and date_to is not None
+    date_from, date_to = _period_defaulted(date_from, date_to, today)
     if date_to < date_from:
         problems.append(FieldProblem("date_to", _("must be on or after the start date")))
     elif (date_to - date_from).days + 1 > MAX_PERIOD_DAYS:
@@ -162,13 +153,7 @@ def filters_build(
         problems.append(
             FieldProblem("span", _("must be one of %(v)s") % {"v": ", ".join(Span.values)})
         )
-    office_path = ""
-    if office:
-        found = Office.objects.filter(code=office).values_list("path", flat=True).first()
-        if found is None:
-            problems.append(FieldProblem("office", _("no office has this code")))
-        else:
-            office_path = found
+    office_path = _office_path(office, problems)
     if problems:
         raise ValidationFailed(problems)
     scope = scope_paths(user)
@@ -188,6 +173,35 @@ def filters_build(
         within_hours=hours,
         span=span or Span.REGISTRATION.value,
     )
+
+
+def _period_defaulted(
+    date_from: date | None, date_to: date | None, today: date | None
+) -> tuple[date, date]:
+    """The period asked for, its missing ends filled: without dates the last full month; from a
+    start, a month (to today at most); to an end, from the first of its month."""
+    today = today or datetime.now(dt_timezone(timedelta(hours=7))).date()
+    if date_from is None and date_to is None:
+        date_to = today.replace(day=1) - timedelta(days=1)
+        date_from = date_to.replace(day=1)
+    elif date_from is None:
+        assert date_to is not None
+        date_from = date_to.replace(day=1)
+    elif date_to is None:
+        date_to = min(today, _add_months(date_from, 1) - timedelta(days=1))
+    assert date_from is not None and date_to is not None
+    return date_from, date_to
+
+
+def _office_path(office: str, problems: list[FieldProblem]) -> str:
+    """The path of the office asked for ("" for none), or a problem when no office has its code."""
+    if not office:
+        return ""
+    found = Office.objects.filter(code=office).values_list("path", flat=True).first()
+    if found is None:
+        problems.append(FieldProblem("office", _("no office has this code")))
+        return ""
+    return found
 
 
 def last_month_start(today: date | None = None) -> date:

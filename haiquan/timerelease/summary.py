@@ -54,6 +54,43 @@ def _num(value: Any) -> float:
     return float(value) if value is not None else 0.0
 
 
+def _share(value: Any, total: float) -> float | None:
+    return _num(value) / total if total else None
+
+
+def _bucket_rows(row: dict[str, Any], n: int, total: float) -> list[dict[str, Any]]:
+    """Each party's time: in all, per consignment, and its share of the measured time."""
+    return [
+        {
+            "bucket": b.value,
+            "label": str(b.label),
+            "seconds": _num(row[f"bucket_{b.value}"]),
+            "mean_s": _num(row[f"bucket_{b.value}"]) / n if n else None,
+            "share": _share(row[f"bucket_{b.value}"], total),
+        }
+        for b in Bucket
+    ]
+
+
+def _step_rows(row: dict[str, Any], n: int, total: float) -> list[dict[str, Any]]:
+    """Each step's time: in all, per consignment, its share, and per consignment that had it."""
+    steps = []
+    for s in Step:
+        seconds, present = _num(row[f"step_{s.value}"]), int(row[f"with_{s.value}"] or 0)
+        steps.append(
+            {
+                "step": s.value,
+                "label": str(s.label),
+                "seconds": seconds,
+                "mean_s": seconds / n if n else None,
+                "share": _share(seconds, total),
+                "consignments": present,
+                "mean_when_present_s": seconds / present if present else None,
+            }
+        )
+    return steps
+
+
 def _summary_from(
     row: dict[str, Any],
     statuses: dict[str, Any],
@@ -68,32 +105,8 @@ def _summary_from(
     median_s, p90_s, p95_s = released_row["q"] or (None, None, None)
 
     def share(value: Any) -> float | None:
-        return _num(value) / total if total else None
+        return _share(value, total)
 
-    buckets = [
-        {
-            "bucket": b.value,
-            "label": str(b.label),
-            "seconds": _num(row[f"bucket_{b.value}"]),
-            "mean_s": _num(row[f"bucket_{b.value}"]) / n if n else None,
-            "share": share(row[f"bucket_{b.value}"]),
-        }
-        for b in Bucket
-    ]
-    steps = []
-    for s in Step:
-        seconds, present = _num(row[f"step_{s.value}"]), int(row[f"with_{s.value}"] or 0)
-        steps.append(
-            {
-                "step": s.value,
-                "label": str(s.label),
-                "seconds": seconds,
-                "mean_s": seconds / n if n else None,
-                "share": share(seconds),
-                "consignments": present,
-                "mean_when_present_s": seconds / present if present else None,
-            }
-        )
     released = statuses["released"]
     within = int(released_row["within"] or 0)
     return {
@@ -107,8 +120,8 @@ def _summary_from(
         "max_s": released_row["max_s"],
         "total_s": total,
         "customs_share": share(row["bucket_customs"]),
-        "buckets": buckets,
-        "steps": steps,
+        "buckets": _bucket_rows(row, n, total),
+        "steps": _step_rows(row, n, total),
         "amended": int(row["amended"] or 0),
         "inspected": int(row["inspected"] or 0),
         # Time inside declared outages, apart: its share, and the mean without it.
