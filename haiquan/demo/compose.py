@@ -224,9 +224,52 @@ class Composer:
 
         It reads only what the run holds in memory (the tariff, the population, the pinned rule
         set) and `rng`, so declarations can be prepared in another process, in any order, and
-        registered here in theirs (`generator._Preparer`)."""
+        registered here in theirs (`preparer.ForkedDays`)."""
         day = registered_at.astimezone(VN_TZ).date()
-        office_id, office_path, office_kind = self.offices[office_code]
+        c = self._consignment(rng, firm, flow, office_code, day)
+        if isinstance(c, Skipped):
+            return c
+        assessed = self._assessed(rng, c)
+        if isinstance(assessed, Skipped):
+            return assessed
+        assess, true_duties, plan, declared, duties = assessed
+        broker, filer = self._filer(rng, firm)
+        facts = self._facts(c, declared, duties, registered_at)
+        lodged_at = registered_at - timedelta(seconds=rng.randint(1, 6))
+        arrived_at, arrival_date = consignment.arrival(rng, flow, c.mode, lodged_at, registered_at)
+        documents = self._documents(rng, c, arrival_date)
+        return Prepared(
+            firm=firm.index,
+            filer=filer,
+            broker_id=broker,
+            office_id=self.offices[office_code][0],
+            flow=flow,
+            treatment=c.treatment,
+            registered_at=registered_at,
+            lodged_at=lodged_at,
+            arrived_at=arrived_at,
+            documents=documents,
+            lines=c.lines,
+            declared=declared,
+            duties=duties,
+            true_duties=true_duties,
+            plan=plan,
+            # The number's random draw reads only the office (`lane_with_draw`): the lines
+            # need not travel with the prepared declaration.
+            facts=replace(facts, lines=()),
+            unnumbered=lane_decide_unnumbered(facts),
+            assess=assess,
+            usd_rate=c.usd_rate,
+            content=documents.content(declared, duties),
+            notes_json=_notes_taken(duties),
+            true_notes_json=_notes_taken(true_duties) if true_duties is not duties else (),
+        )
+
+    def _consignment(
+        self, rng: random.Random, firm: Firm, flow: str, office_code: str, day: date
+    ) -> _Consignment | Skipped:
+        """What the firm ships, how, from whom and at what price (`consignment`)."""
+        office_kind = self.offices[office_code][2]
         type_code = weighted(
             rng, {t: w for t, w in regime_types(firm, flow).items() if t in self.types}
         )
@@ -261,38 +304,76 @@ class Composer:
             )
         value = sum((ln.value for ln in lines), Decimal(0))
         incoterm, freight, insurance = consignment.terms(rng, flow, mode, value)
-        assess = Assessor(
+        return _Consignment(
+            firm=firm,
             flow=flow,
+            office_code=office_code,
+            day=day,
+            type_code=type_code,
             treatment=treatment,
-            incoterm=incoterm,
+            group=group,
+            country=country,
+            partner_name=partner_name,
+            mode=mode,
+            currency=currency,
             rate=rate,
+            usd_rate=usd_rate,
+            lines=lines,
+            incoterm=incoterm,
             freight=freight,
             insurance=insurance,
-            day=day,
+        )
+
+    def _assessed(
+        self, rng: random.Random, c: _Consignment
+    ) -> (
+        tuple[Assessor, DeclarationDuties, fraud.Plan | None, list[fraud.Line], DeclarationDuties]
+        | Skipped
+    ):
+        """(assessor, true duties, violation, declared lines, declared duties): the duties
+        owed, and those declared when a violation that lowers them is planted."""
+        assess = Assessor(
+            flow=c.flow,
+            treatment=c.treatment,
+            incoterm=c.incoterm,
+            rate=c.rate,
+            freight=c.freight,
+            insurance=c.insurance,
+            day=c.day,
         )
         assess.tariff = self.tariff
-        assessing = lines
+        lines = assessing = c.lines
         try:
             true_duties = assess(lines)
-            plan = self._violation(rng, firm, flow, treatment, group, lines, true_duties, day)
+            plan = self._violation(
+                rng, c.firm, c.flow, c.treatment, c.group, lines, true_duties, c.day
+            )
             declared = assessing = plan.declared if plan else lines
             duties = assess(declared) if plan else true_duties
             if plan and duties.total_vnd >= true_duties.total_vnd:  # it would not pay: honest
                 plan, declared, duties = None, lines, true_duties
         except ValidationFailed:
             return Skipped(_Unassessable(assess, assessing))
+        return assess, true_duties, plan, declared, duties
 
-        broker, filer = self._filer(rng, firm)
-        facts = DeclarationFacts(
+    def _facts(
+        self,
+        c: _Consignment,
+        declared: list[fraud.Line],
+        duties: DeclarationDuties,
+        registered_at: datetime,
+    ) -> DeclarationFacts:
+        """What the lane decision sees of the declaration (without its number)."""
+        return DeclarationFacts(
             number="",
-            flow=flow,
-            type_code=type_code,
-            office_code=office_code,
-            office_path=office_path,
-            enterprise_mst=firm.mst,
-            compliance_rank=firm.rank,
-            transport_mode=mode,
-            partner_country=country,
+            flow=c.flow,
+            type_code=c.type_code,
+            office_code=c.office_code,
+            office_path=self.offices[c.office_code][1],
+            enterprise_mst=c.firm.mst,
+            compliance_rank=c.firm.rank,
+            transport_mode=c.mode,
+            partner_country=c.country,
             total_customs_value_vnd=duties.customs_value_vnd,
             registered_at=registered_at,
             lines=tuple(
@@ -309,51 +390,26 @@ class Composer:
                 for i, (ln, d) in enumerate(zip(declared, duties.lines, strict=True))
             ),
         )
-        lodged_at = registered_at - timedelta(seconds=rng.randint(1, 6))
-        arrived_at, arrival_date = consignment.arrival(rng, flow, mode, lodged_at, registered_at)
-        documents = Documents(
-            type_code=type_code,
-            office_code=office_code,
-            enterprise_mst=firm.mst,
-            transport_mode=mode,
-            incoterm=incoterm,
-            currency=currency,
-            freight=freight,
-            insurance=insurance,
-            bill_of_lading=consignment.transport_document(rng, mode, day),
+
+    def _documents(self, rng: random.Random, c: _Consignment, arrival_date: date) -> Documents:
+        """The content its versions share: transport document, invoice, containers."""
+        return Documents(
+            type_code=c.type_code,
+            office_code=c.office_code,
+            enterprise_mst=c.firm.mst,
+            transport_mode=c.mode,
+            incoterm=c.incoterm,
+            currency=c.currency,
+            freight=c.freight,
+            insurance=c.insurance,
+            bill_of_lading=consignment.transport_document(rng, c.mode, c.day),
             arrival_date=arrival_date,
-            invoice_number=f"{firm.mst[-4:]}/{day:%y}-{rng.randint(1, 99_999):05d}",
-            invoice_date=day - timedelta(days=rng.randint(0, 20)),
-            partner_name=partner_name,
-            partner_country=country,
-            containers=consignment.containers(rng, mode, group, lines, self.catalogue),
-            exchange_rate=rate,
-        )
-        return Prepared(
-            firm=firm.index,
-            filer=filer,
-            broker_id=broker,
-            office_id=office_id,
-            flow=flow,
-            treatment=treatment,
-            registered_at=registered_at,
-            lodged_at=lodged_at,
-            arrived_at=arrived_at,
-            documents=documents,
-            lines=lines,
-            declared=declared,
-            duties=duties,
-            true_duties=true_duties,
-            plan=plan,
-            # The number's random draw reads only the office (`lane_with_draw`): the lines
-            # need not travel with the prepared declaration.
-            facts=replace(facts, lines=()),
-            unnumbered=lane_decide_unnumbered(facts),
-            assess=assess,
-            usd_rate=usd_rate,
-            content=documents.content(declared, duties),
-            notes_json=_notes_taken(duties),
-            true_notes_json=_notes_taken(true_duties) if true_duties is not duties else (),
+            invoice_number=f"{c.firm.mst[-4:]}/{c.day:%y}-{rng.randint(1, 99_999):05d}",
+            invoice_date=c.day - timedelta(days=rng.randint(0, 20)),
+            partner_name=c.partner_name,
+            partner_country=c.country,
+            containers=consignment.containers(rng, c.mode, c.group, c.lines, self.catalogue),
+            exchange_rate=c.rate,
         )
 
     def register(self, rng: random.Random, p: Prepared) -> None:
@@ -426,6 +482,29 @@ class Composer:
             day=day,
             atiga_form=atiga.co_form if atiga else None,
         )
+
+
+@dataclass
+class _Consignment:
+    """What `Composer._consignment` drew of a declaration, before its duties."""
+
+    firm: Firm
+    flow: str
+    office_code: str
+    day: date
+    type_code: str
+    treatment: str
+    group: str
+    country: str
+    partner_name: str
+    mode: str
+    currency: str
+    rate: Decimal
+    usd_rate: Decimal
+    lines: list[fraud.Line]
+    incoterm: str
+    freight: Decimal
+    insurance: Decimal
 
 
 @dataclass

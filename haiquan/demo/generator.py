@@ -23,6 +23,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -198,6 +199,20 @@ def _rates(first: date, last: date) -> dict[tuple[str, date], Decimal]:
     }
 
 
+@dataclass
+class _Run:
+    """One run's arguments, as `_generate`'s steps read them."""
+
+    mode: str
+    seed: int
+    start: datetime
+    end: datetime
+    scale: float
+    total: int | None
+    say: Progress
+    began: float
+
+
 def _generate(
     *,
     mode: str,
@@ -213,33 +228,12 @@ def _generate(
     threaded: bool | str | None = None,
     prepare: bool | None = None,
 ) -> GenerationReport:
-    began = time.monotonic()
-    say = progress or (lambda _msg: None)
+    run = _Run(
+        mode, seed, start, end, scale, total, progress or (lambda _msg: None), time.monotonic()
+    )
     with translation.override(settings.LANGUAGE_CODE):
-        offices = {
-            o.code: o
-            for o in Office.objects.filter(
-                code__in=[c for d in DEPARTMENTS.values() for c in d.offices]
-            )
-        }
-        departments = [
-            d for d, dept in DEPARTMENTS.items() if any(c in offices for c in dept.offices)
-        ]
-        if not departments:
-            raise GeneratorNotReady(
-                later(
-                    gettext_noop(
-                        "No customs office of the demo departments (20, 43) is loaded: "
-                        "run load_refdata first."
-                    )
-                )
-            )
-        tariff = Tariff.load(None)
-        catalogue = Catalogue(tariff)
-        if not catalogue.by_group:
-            raise GeneratorNotReady(
-                later(gettext_noop("The tariff is empty: run load_refdata first."))
-            )
+        offices, departments = _demo_offices()
+        catalogue = _catalogue()
         dataset = DemoDataset.objects.create(
             mode=mode, seed=seed, period_start=start, period_end=end, parameters=parameters
         )
@@ -250,27 +244,8 @@ def _generate(
         rates_first = start.date() - timedelta(days=max_age + 1)
         rates_last = max(timezone.localdate(), end.date()) + timedelta(days=RATES_AHEAD_DAYS)
         report.exchange_rates = exchange_rates_ensure(seed=seed, first=rates_first, last=rates_last)
-        say(later(gettext_noop("Exchange rates: %(n)s days written."), n=report.exchange_rates))
-
-        # Below a tenth of the volume the population stops shrinking, so that a small history
-        # still has the mix of segments and compliance ranks of the whole.
-        factor = (
-            max(scale, MIN_POPULATION_FACTOR)
-            if total is None
-            else _national_factor(total, start, end)
-        )
-        rng = random.Random(f"{seed}:{mode}:population")
-        with transaction.atomic():
-            population = population_build(
-                rng=rng,
-                catalogue=catalogue,
-                dataset=dataset,
-                departments=departments,
-                factor=factor,
-                history_start=start.date(),
-                anchors=mode == DatasetMode.DEMO,
-                progress=say,
-            )
+        run.say(later(gettext_noop("Exchange rates: %(n)s days written."), n=report.exchange_rates))
+        population = _population(run, catalogue, dataset, departments)
         report.enterprises = len(population.firms)
         report.brokers = len(population.brokers)
         report.users = population.created_users
@@ -291,67 +266,135 @@ def _generate(
             dataset_id=dataset.pk,
             end=end,
         )
-        runner = _ChunkRunner(composer, chunk_size, say, began)
+        runner = _ChunkRunner(composer, chunk_size, run.say, run.began)
         runner.advance = advance
         runner.expected = total or _expected_total(start, end, departments, offices) * scale
         composer.counters_ensure()
-
-        def schedule() -> Iterator[tuple[date, list[Spec]]]:
-            for month in volumes.month_starts(start.date(), end.date()):
-                yield from _plan_month(
-                    seed=seed,
-                    mode=mode,
-                    month=month,
-                    population=population,
-                    offices=offices,
-                    departments=departments,
-                    scale=scale,
-                    total=total,
-                    start=start,
-                    end=end,
-                )
-
-        def prepared_days() -> Iterator[list[Prepared | Skipped]]:
-            for day, specs in schedule():
-                yield [
-                    composer.prepare(
-                        stream("prepare", seed, mode, day, k),
-                        firm=firm,
-                        flow=flow,
-                        office_code=office_code,
-                        registered_at=registered_at,
-                    )
-                    for k, (registered_at, office_code, firm, flow) in enumerate(specs)
-                ]
-
-        with ruleset_pinned(), ExitStack() as stack:
-            days: Iterable[list[Prepared | Skipped]] = prepared_days()
-            if _preparing(prepare):
-                days = stack.enter_context(ForkedDays(prepared_days))
-            stack.enter_context(_writer(composer, threaded))
-            try:
-                for (day, specs), prepared in zip(schedule(), days, strict=True):
-                    if len(prepared) != len(specs):  # pragma: no cover - the same plan
-                        raise RuntimeError("the prepared day does not match its plan")
-                    for k, declaration in enumerate(prepared):
-                        runner.open()
-                        composer.take(stream("register", seed, mode, day, k), declaration)
-                        runner.maybe_commit(day)
-                runner.commit(None)
-            except BaseException as exc:
-                cause = runner.abort()
-                if cause is not None and cause is not exc and exc.__cause__ is None:
-                    # The writer's error came first: the main thread then only met the
-                    # transaction it had aborted ("current transaction is aborted").
-                    raise exc from cause
-                raise
+        _compose(run, composer, runner, population, offices, departments, threaded, prepare)
 
         report.fill(composer.tally, population)
-        report.elapsed_seconds = round(time.monotonic() - began, 1)
+        report.elapsed_seconds = round(time.monotonic() - run.began, 1)
         dataset.report = report.as_json()
         dataset.finished_at = timezone.now()
         dataset.save(update_fields=["report", "finished_at"])
     return report
+
+
+def _demo_offices() -> tuple[dict[str, Office], list[str]]:
+    """The demo departments' offices that are loaded, and the departments that have one."""
+    offices = {
+        o.code: o
+        for o in Office.objects.filter(
+            code__in=[c for d in DEPARTMENTS.values() for c in d.offices]
+        )
+    }
+    departments = [d for d, dept in DEPARTMENTS.items() if any(c in offices for c in dept.offices)]
+    if not departments:
+        raise GeneratorNotReady(
+            later(
+                gettext_noop(
+                    "No customs office of the demo departments (20, 43) is loaded: "
+                    "run load_refdata first."
+                )
+            )
+        )
+    return offices, departments
+
+
+def _catalogue() -> Catalogue:
+    """The goods the traders declare: the whole tariff in force."""
+    catalogue = Catalogue(Tariff.load(None))
+    if not catalogue.by_group:
+        raise GeneratorNotReady(later(gettext_noop("The tariff is empty: run load_refdata first.")))
+    return catalogue
+
+
+def _population(
+    run: _Run, catalogue: Catalogue, dataset: DemoDataset, departments: list[str]
+) -> Population:
+    """The traders, brokers and officers of the run. Below a tenth of the volume the population
+    stops shrinking, so that a small history still has the mix of segments and compliance ranks
+    of the whole."""
+    factor = (
+        max(run.scale, MIN_POPULATION_FACTOR)
+        if run.total is None
+        else _national_factor(run.total, run.start, run.end)
+    )
+    with transaction.atomic():
+        return population_build(
+            rng=random.Random(f"{run.seed}:{run.mode}:population"),
+            catalogue=catalogue,
+            dataset=dataset,
+            departments=departments,
+            factor=factor,
+            history_start=run.start.date(),
+            anchors=run.mode == DatasetMode.DEMO,
+            progress=run.say,
+        )
+
+
+def _compose(
+    run: _Run,
+    composer: Composer,
+    runner: _ChunkRunner,
+    population: Population,
+    offices: dict[str, Office],
+    departments: list[str],
+    threaded: bool | str | None,
+    prepare: bool | None,
+) -> None:
+    """Every day's declarations: prepared (here, or in a forked process), then registered in
+    time order, a chunk at a time."""
+
+    def schedule() -> Iterator[tuple[date, list[Spec]]]:
+        for month in volumes.month_starts(run.start.date(), run.end.date()):
+            yield from _plan_month(
+                seed=run.seed,
+                mode=run.mode,
+                month=month,
+                population=population,
+                offices=offices,
+                departments=departments,
+                scale=run.scale,
+                total=run.total,
+                start=run.start,
+                end=run.end,
+            )
+
+    def prepared_days() -> Iterator[list[Prepared | Skipped]]:
+        for day, specs in schedule():
+            yield [
+                composer.prepare(
+                    stream("prepare", run.seed, run.mode, day, k),
+                    firm=firm,
+                    flow=flow,
+                    office_code=office_code,
+                    registered_at=registered_at,
+                )
+                for k, (registered_at, office_code, firm, flow) in enumerate(specs)
+            ]
+
+    with ruleset_pinned(), ExitStack() as stack:
+        days: Iterable[list[Prepared | Skipped]] = prepared_days()
+        if _preparing(prepare):
+            days = stack.enter_context(ForkedDays(prepared_days))
+        stack.enter_context(_writer(composer, threaded))
+        try:
+            for (day, specs), prepared in zip(schedule(), days, strict=True):
+                if len(prepared) != len(specs):  # pragma: no cover - the same plan
+                    raise RuntimeError("the prepared day does not match its plan")
+                for k, declaration in enumerate(prepared):
+                    runner.open()
+                    composer.take(stream("register", run.seed, run.mode, day, k), declaration)
+                    runner.maybe_commit(day)
+            runner.commit(None)
+        except BaseException as exc:
+            cause = runner.abort()
+            if cause is not None and cause is not exc and exc.__cause__ is None:
+                # The writer's error came first: the main thread then only met the
+                # transaction it had aborted ("current transaction is aborted").
+                raise exc from cause
+            raise
 
 
 def _preparing(prepare: bool | None) -> bool:
@@ -595,19 +638,7 @@ def _plan_month(
     days = [d for d in volumes.month_days(month) if d in period_days]
     month_end = days[-1] if days else month
     codes = [c for d in departments for c in DEPARTMENTS[d].offices if c in offices]
-    if total is not None:
-        key = (seed, total, start, end)
-        if key not in _national_cache:
-            _national_cache.clear()
-            _national_cache[key] = _national_counts(total, start, end, offices, departments)
-        counts = {(d, c): _national_cache[key].get((d, c), 0) for d in days for c in codes}
-    else:
-        counts = {
-            (d, c): volumes.poisson(rng, _expected(c[:2], c, d) * scale)
-            for d in days
-            for c in codes
-        }
-
+    counts = _day_counts(rng, seed, days, codes, offices, departments, scale, total, start, end)
     by_office: dict[str, list[Firm]] = {c: [] for c in codes}
     for f in population.firms:
         if f.established > month_end:
@@ -618,6 +649,54 @@ def _plan_month(
     active = [
         f for f in population.firms if f.established <= month_end and rng.random() < f.p_active
     ]
+    slots = _first_filings(rng, active, days, counts, by_office)
+    active_by_office: dict[str, list[Firm]] = {c: [] for c in codes}
+    for f in active:
+        for c in f.offices:
+            if c in active_by_office:
+                active_by_office[c].append(f)
+    return [
+        (day, _day_specs(rng, day, codes, counts, slots, active_by_office, by_office, total, end))
+        for day in days
+    ]
+
+
+def _day_counts(
+    rng: random.Random,
+    seed: int,
+    days: list[date],
+    codes: list[str],
+    offices: dict[str, Office],
+    departments: list[str],
+    scale: float,
+    total: int | None,
+    start: datetime,
+    end: datetime,
+) -> dict[tuple[date, str], int]:
+    """How many declarations each office receives each day: drawn around the calibrated
+    volume, or the fixed total's share."""
+    if total is None:
+        return {
+            (d, c): volumes.poisson(rng, _expected(c[:2], c, d) * scale)
+            for d in days
+            for c in codes
+        }
+    key = (seed, total, start, end)
+    if key not in _national_cache:
+        _national_cache.clear()
+        _national_cache[key] = _national_counts(total, start, end, offices, departments)
+    return {(d, c): _national_cache[key].get((d, c), 0) for d in days for c in codes}
+
+
+def _first_filings(
+    rng: random.Random,
+    active: list[Firm],
+    days: list[date],
+    counts: dict[tuple[date, str], int],
+    by_office: dict[str, list[Firm]],
+) -> dict[tuple[date, str], list[Firm]]:
+    """Each active firm's first filing of the month: a day at one of its offices that still
+    has room, in proportion to the room left."""
     slots: dict[tuple[date, str], list[Firm]] = {k: [] for k in counts}
     for f in active:
         choices = {c: w for c, w in f.offices.items() if c in by_office}
@@ -631,51 +710,60 @@ def _plan_month(
             free, weights=[counts[(d, office)] - len(slots[(d, office)]) for d in free]
         )[0]
         slots[(day, office)].append(f)
-    active_by_office: dict[str, list[Firm]] = {c: [] for c in codes}
-    for f in active:
-        for c in f.offices:
-            if c in active_by_office:
-                active_by_office[c].append(f)
+    return slots
 
-    out = []
-    for day in days:
-        specs: list[Spec] = []
-        for code in codes:
-            n = counts[(day, code)]
-            if not n:
-                continue
-            pool = active_by_office[code] or by_office[code]
-            if not pool:
-                continue
-            firms = list(slots[(day, code)])
-            if n > len(firms):
-                firms += rng.choices(
-                    pool, weights=[f.size * f.offices[code] for f in pool], k=n - len(firms)
-                )
-            border = code in BORDER_OFFICES
-            for f in firms:
-                hour = volumes.hour_of_day(rng, border)
-                at = datetime(
-                    day.year,
-                    day.month,
-                    day.day,
-                    hour,
-                    rng.randrange(60),
-                    rng.randrange(60),
-                    tzinfo=VN_TZ,
-                )
-                flow = "import" if rng.random() < f.import_share else "export"
-                if flow not in f.flows:
-                    flow = f.flows[0]
-                if at >= end:
-                    if total is None:
-                        continue  # the last, partial day: filings after the end never happened
-                    # A fixed total: the day's share falls in the part of the day before the end.
-                    midnight = datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
-                    at = midnight + timedelta(
-                        seconds=rng.randrange(int((end - midnight).total_seconds()))
-                    )
-                specs.append((at, code, f, flow))
-        specs.sort(key=lambda s: (s[0], s[1], s[2].index))
-        out.append((day, specs))
-    return out
+
+def _day_specs(
+    rng: random.Random,
+    day: date,
+    codes: list[str],
+    counts: dict[tuple[date, str], int],
+    slots: dict[tuple[date, str], list[Firm]],
+    active_by_office: dict[str, list[Firm]],
+    by_office: dict[str, list[Firm]],
+    total: int | None,
+    end: datetime,
+) -> list[Spec]:
+    """The day's filings, office by office: the firms whose first filing falls there, the
+    rest drawn among the office's active firms by size; each with its time and flow."""
+    specs: list[Spec] = []
+    for code in codes:
+        n = counts[(day, code)]
+        if not n:
+            continue
+        pool = active_by_office[code] or by_office[code]
+        if not pool:
+            continue
+        firms = list(slots[(day, code)])
+        if n > len(firms):
+            firms += rng.choices(
+                pool, weights=[f.size * f.offices[code] for f in pool], k=n - len(firms)
+            )
+        border = code in BORDER_OFFICES
+        for f in firms:
+            hour = volumes.hour_of_day(rng, border)
+            at = datetime(
+                day.year,
+                day.month,
+                day.day,
+                hour,
+                rng.randrange(60),
+                rng.randrange(60),
+                tzinfo=VN_TZ,
+            )
+            flow = "import" if rng.random() < f.import_share else "export"
+            if flow not in f.flows:
+                flow = f.flows[0]
+            if at >= end:
+                if total is None:
+                    continue  # the last, partial day: filings after the end never happened
+                at = _before_end(rng, day, end)
+            specs.append((at, code, f, flow))
+    specs.sort(key=lambda s: (s[0], s[1], s[2].index))
+    return specs
+
+
+def _before_end(rng: random.Random, day: date, end: datetime) -> datetime:
+    """A fixed total's filing of the history's last day: in the part of the day before the end."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
+    return midnight + timedelta(seconds=rng.randrange(int((end - midnight).total_seconds())))

@@ -159,15 +159,11 @@ def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
     return median * math.exp(rng.gauss(0, sigma))
 
 
-def _firm_traits(
-    rng: random.Random,
-    seg: Segment,
-    catalogue: Catalogue,
-    index: int,
-    mst_factory: MstFactory,
-    province: str,
-    anchor: str = "",
-) -> Firm | None:
+def _trade(
+    rng: random.Random, seg: Segment, catalogue: Catalogue
+) -> tuple[tuple[str, ...], dict[str, dict[str, float]]] | None:
+    """(flows, goods groups by flow) the firm trades in; None if the catalogue has none of its
+    segment's groups."""
     available = catalogue.groups_available()
     flow_kind = weighted(rng, seg.flows)
     flows: tuple[str, ...] = ("import", "export") if flow_kind == "both" else (flow_kind,)
@@ -178,14 +174,26 @@ def _firm_traits(
         if picked:
             groups[flow] = picked
     flows = tuple(f for f in flows if f in groups)
-    if not flows:
-        return None
+    return (flows, groups) if flows else None
+
+
+def _assortment(
+    rng: random.Random, groups: dict[str, dict[str, float]], catalogue: Catalogue
+) -> dict[str, list[Goods]]:
+    """The few goods of each group the firm deals in."""
     assortment: dict[str, list[Goods]] = {}
     for per_flow in groups.values():
         for g in per_flow:
             if g not in assortment:
                 lines = catalogue.by_group[g]
                 assortment[g] = rng.sample(lines, min(len(lines), rng.randint(2, 6)))
+    return assortment
+
+
+def _partners(
+    rng: random.Random, seg: Segment, groups: dict[str, dict[str, float]]
+) -> tuple[dict[tuple[str, str], list[tuple[str, str]]], dict[str, dict[str, float]]]:
+    """(foreign partners by flow and group, the currencies invoiced by partner country)."""
     partners: dict[tuple[str, str], list[tuple[str, str]]] = {}
     currencies: dict[str, dict[str, float]] = {}
     for flow, per_flow in groups.items():
@@ -205,9 +213,11 @@ def _firm_traits(
                         if border_cn
                         else CURRENCY_BY_PARTNER.get(country, {"USD": 1.0})
                     )
-    n_offices = 1 if rng.random() < 0.7 else 2
-    offices = _pick_subset(rng, seg.offices, n_offices, set(seg.offices))
-    size = _lognormal(rng, seg.size_median, seg.size_sigma)
+    return partners, currencies
+
+
+def _identity(rng: random.Random, seg: Segment, province: str) -> tuple[str, str, str]:
+    """(foreign investor or "", company name, tax-code prefix)."""
     investor = weighted(rng, seg.fdi) if seg.fdi else ""
     if investor:
         name, _name_en = names.fdi_company(rng, investor)
@@ -219,6 +229,28 @@ def _firm_traits(
             if seg.department == "43" and province == "79"
             else names.PROVINCES.get(province, names.PROVINCES["1"])[0]
         )
+    return investor, name, prefix
+
+
+def _firm_traits(
+    rng: random.Random,
+    seg: Segment,
+    catalogue: Catalogue,
+    index: int,
+    mst_factory: MstFactory,
+    province: str,
+    anchor: str = "",
+) -> Firm | None:
+    traded = _trade(rng, seg, catalogue)
+    if traded is None:
+        return None
+    flows, groups = traded
+    assortment = _assortment(rng, groups, catalogue)
+    partners, currencies = _partners(rng, seg, groups)
+    n_offices = 1 if rng.random() < 0.7 else 2
+    offices = _pick_subset(rng, seg.offices, n_offices, set(seg.offices))
+    size = _lognormal(rng, seg.size_median, seg.size_sigma)
+    investor, name, prefix = _identity(rng, seg, province)
     bank = weighted(rng, BANKS_KOREAN if investor == "KR" else BANKS_DOMESTIC)
     return Firm(
         index=index,
@@ -440,7 +472,29 @@ def _write(
     progress: Callable[[str], None] | None,
 ) -> None:
     firms, brokers = population.firms, population.brokers
-    rows = [
+    created = Enterprise.objects.bulk_create(_enterprises(population, rng), batch_size=BATCH)
+    for f, e in zip(firms, created[: len(firms)], strict=True):
+        f.enterprise_id = e.pk
+    for b, e in zip(brokers, created[len(firms) :], strict=True):
+        b.enterprise_id = e.pk
+    population.created_enterprises = len(created)
+    _write_truth(population, dataset)
+    _write_authorisations(population, history_start)
+    if progress:
+        progress(
+            later(
+                gettext_noop("Enterprises: %(f)s traders and %(b)s customs brokers."),
+                f=len(firms),
+                b=len(brokers),
+            )
+        )
+    _write_users(population, rng=rng)
+
+
+def _enterprises(population: Population, rng: random.Random) -> list[Enterprise]:
+    """The traders' and the brokers' enterprises, not yet written."""
+    firms, brokers = population.firms, population.brokers
+    return [
         Enterprise(
             mst=f.mst,
             name=f.name,
@@ -469,12 +523,11 @@ def _write(
         )
         for b in brokers
     ]
-    created = Enterprise.objects.bulk_create(rows, batch_size=BATCH)
-    for f, e in zip(firms, created[: len(firms)], strict=True):
-        f.enterprise_id = e.pk
-    for b, e in zip(brokers, created[len(firms) :], strict=True):
-        b.enterprise_id = e.pk
-    population.created_enterprises = len(created)
+
+
+def _write_truth(population: Population, dataset: DemoDataset) -> None:
+    """Each enterprise's segment and fraud propensity (the ground truth)."""
+    firms, brokers = population.firms, population.brokers
     SyntheticEnterprise.objects.bulk_create(
         [
             SyntheticEnterprise(
@@ -498,6 +551,11 @@ def _write(
         ],
         batch_size=BATCH,
     )
+
+
+def _write_authorisations(population: Population, history_start: date) -> None:
+    """The brokers' authorisations by the firms that use one."""
+    firms, brokers = population.firms, population.brokers
     authorised_from = history_start - timedelta(days=730)
     BrokerAuthorisation.objects.bulk_create(
         [
@@ -511,15 +569,6 @@ def _write(
         ],
         batch_size=BATCH,
     )
-    if progress:
-        progress(
-            later(
-                gettext_noop("Enterprises: %(f)s traders and %(b)s customs brokers."),
-                f=len(firms),
-                b=len(brokers),
-            )
-        )
-    _write_users(population, rng=rng)
 
 
 def _user(username: str, role: str, rng: random.Random, enterprise_id: int | None = None) -> User:

@@ -193,23 +193,16 @@ class GenerationReport:
     def lines_of_text(self) -> list[str]:
         """The report, line by line, translated and with numbers written when each is shown (in
         the language of whoever reads it, not the one the history was written in)."""
+        return [
+            *self._counts_text(),
+            *self._work_text(),
+            *self._departments_text(),
+            *self._closing_text(),
+        ]
 
-        def pct(part: int, whole: int) -> str:
-            return later(gettext_noop("%(p)s%%"), p=number(100 * part / whole, 1)) if whole else "-"
-
-        def listing(counts: dict[str, int], labels: Any = None) -> str:
-            if not counts:
-                return "-"
-            return concat(
-                *(
-                    x
-                    for i, (k, v) in enumerate(counts.items())
-                    for x in ((", " if i else ""), _label(labels, k), " ", number(v))
-                )
-            )
-
+    def _counts_text(self) -> list[str]:
         n = self.declarations
-        out = [
+        return [
             later(
                 gettext_noop("Period: %(a)s to %(b)s (seed %(s)s, %(m)s mode)"),
                 a=f"{self.period_start:%Y-%m-%d}",
@@ -253,6 +246,11 @@ class GenerationReport:
             ),
             later(gettext_noop("Status now: %(s)s"), s=listing(self.by_status, Status)),
             later(gettext_noop("Offices: %(o)s"), o=listing(self.by_office)),
+        ]
+
+    def _work_text(self) -> list[str]:
+        n = self.declarations
+        return [
             later(
                 gettext_noop(
                     "Checks recorded: %(c)s; versions: %(v)s; payments: %(p)s orders, %(b)s bank "
@@ -277,6 +275,9 @@ class GenerationReport:
                 f=number(self.revenue_found_vnd, 0),
             ),
         ]
+
+    def _departments_text(self) -> list[str]:
+        out: list[str] = []
         for dept, m in self.monthly.items():
             out.append(
                 later(
@@ -305,6 +306,10 @@ class GenerationReport:
                     n=int(r["released"]),
                 )
             )
+        return out
+
+    def _closing_text(self) -> list[str]:
+        out: list[str] = []
         out.append(
             later(
                 gettext_noop("Payments written as: %(p)s"),
@@ -321,6 +326,24 @@ class GenerationReport:
             )
         out.append(later(gettext_noop("Elapsed: %(s)s s"), s=number(self.elapsed_seconds, 1)))
         return out
+
+
+def pct(part: int, whole: int) -> str:
+    """A share, written when shown ("-" of nothing)."""
+    return later(gettext_noop("%(p)s%%"), p=number(100 * part / whole, 1)) if whole else "-"
+
+
+def listing(counts: dict[str, int], labels: Any = None) -> str:
+    """ "label n, label n, ...", written when shown."""
+    if not counts:
+        return "-"
+    return concat(
+        *(
+            x
+            for i, (k, v) in enumerate(counts.items())
+            for x in ((", " if i else ""), _label(labels, k), " ", number(v))
+        )
+    )
 
 
 # Words for the values the report counts by (the values themselves are codes).

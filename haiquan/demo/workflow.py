@@ -790,6 +790,20 @@ class Replay:
     # --- rows -----------------------------------------------------------------------------------
 
     def _rows(self) -> None:
+        """Hand the declaration's rows to the composer: the declaration, its lines, containers,
+        versions and checks, the ground truth; then its events, and count it."""
+        f, rows, ids = self.f, self.sink.rows, self.sink.ids
+        self._declaration_row()
+        self._line_rows()
+        for number, seal in f.documents.containers:
+            rows["container"].append((ids["container"].next(), f.id, number, seal))
+        rows["version"] += self.versions
+        rows["check"] += self.checks
+        detected, stake = self._truth_row()
+        self.sink.add_events(self.events)
+        self.sink.tally.count(self, detected=detected, stake=stake)
+
+    def _declaration_row(self) -> None:
         f, s, d, docs, rows = self.f, self.state, self.duties, self.f.documents, self.sink.rows
         rows["declaration"].append(
             (
@@ -840,7 +854,9 @@ class Replay:
                 s.pending,
             )
         )
-        ids = self.sink.ids
+
+    def _line_rows(self) -> None:
+        f, d, rows, ids = self.f, self.duties, self.sink.rows, self.sink.ids
         # The notes of the registered and the true duties were written when prepared.
         notes = f.notes_json if d is f.duties else f.true_notes_json if d is f.true_duties else None
         for i, (ln, ld) in enumerate(zip(self.lines, d.lines, strict=True)):
@@ -874,10 +890,11 @@ class Replay:
                     notes[i] if notes is not None else notes_json(ld),
                 )
             )
-        for number, seal in docs.containers:
-            rows["container"].append((ids["container"].next(), f.id, number, seal))
-        rows["version"] += self.versions
-        rows["check"] += self.checks
+
+    def _truth_row(self) -> tuple[bool, Decimal]:
+        """The ground truth of what was planted, and whether a check found it: (found, the
+        duties at stake)."""
+        f, rows, ids = self.f, self.sink.rows, self.sink.ids
         detected = any(c[3] == CheckOutcome.DISCREPANCY.value for c in self.checks)
         plan, stake, truth = f.plan, ZERO, []
         if plan is not None:
@@ -901,5 +918,4 @@ class Replay:
                 detected,
             )
         )
-        self.sink.add_events(self.events)
-        self.sink.tally.count(self, detected=detected, stake=stake)
+        return detected, stake
