@@ -1,9 +1,21 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import CheckResult, Declaration, DeclarationLine, DeclarationVersion
 
+if TYPE_CHECKING:
+    _LineInline = admin.TabularInline[DeclarationLine, Declaration]
+    _DeclarationAdmin = admin.ModelAdmin[Declaration]
+    _CheckResultAdmin = admin.ModelAdmin[CheckResult]
+    _VersionAdmin = admin.ModelAdmin[DeclarationVersion]
+else:  # generic for the type checker only
+    _LineInline = admin.TabularInline
+    _DeclarationAdmin = _CheckResultAdmin = _VersionAdmin = admin.ModelAdmin
 
-class LineInline(admin.TabularInline):
+
+class LineInline(_LineInline):
     model = DeclarationLine
     extra = 0
     fields = (
@@ -21,7 +33,7 @@ class LineInline(admin.TabularInline):
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(admin.ModelAdmin):
+class DeclarationAdmin(_DeclarationAdmin):
     """Read-only: declarations change only through the workflow services (with their events)."""
 
     list_display = (
@@ -40,28 +52,30 @@ class DeclarationAdmin(admin.ModelAdmin):
     inlines = [LineInline]
     list_select_related = ("type", "enterprise", "office")
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Declaration | None = None) -> bool:
         return False
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Declaration | None = None) -> bool:
         return False
 
 
 @admin.register(CheckResult)
-class CheckResultAdmin(admin.ModelAdmin):
+class CheckResultAdmin(_CheckResultAdmin):
     list_display = ("declaration", "kind", "outcome", "officer", "recorded_at", "difference_vnd")
     list_filter = ("kind", "outcome")
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: CheckResult | None = None) -> bool:
         return False
 
 
 @admin.register(DeclarationVersion)
-class DeclarationVersionAdmin(admin.ModelAdmin):
+class DeclarationVersionAdmin(_VersionAdmin):
     list_display = ("declaration", "number", "created_by", "created_at", "difference_vnd")
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: DeclarationVersion | None = None
+    ) -> bool:
         return False

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
@@ -166,7 +166,7 @@ def declaration_list(request: HttpRequest, filters: Query[DeclarationFilter]) ->
 class _SummaryList:
     """A lazily sliced queryset whose items are rendered as summaries (ninja paginates it)."""
 
-    def __init__(self, qs: Any) -> None:
+    def __init__(self, qs: QuerySet[Declaration]) -> None:
         self.qs = qs
 
     def __len__(self) -> int:

@@ -36,7 +36,7 @@ TABS: dict[str, tuple[Any, tuple[str, ...]]] = {
 }
 
 
-class EnterpriseDeclarationFilter(django_filters.FilterSet):
+class EnterpriseDeclarationFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter: no stubs
     q = django_filters.CharFilter(
         label=_("Number, container, bill of lading or invoice"),
         method="filter_q",
@@ -51,7 +51,7 @@ class EnterpriseDeclarationFilter(django_filters.FilterSet):
         return queryset.filter(search_q(value))
 
 
-class QueueFilter(django_filters.FilterSet):
+class QueueFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter: no stubs
     lane = django_filters.ChoiceFilter(label=_("Lane"), choices=Lane.choices, empty_label=_("Any"))
     status = django_filters.ChoiceFilter(
         label=_("Waiting for"),
@@ -99,7 +99,7 @@ def _enterprise_filtered(queryset: QuerySet[Declaration], value: str) -> Any:
     return queryset.filter(enterprise__name__icontains=value)
 
 
-class OfficerDeclarationFilter(django_filters.FilterSet):
+class OfficerDeclarationFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter: no stubs
     """An officer's search of the declarations in its scope (every status but drafts)."""
 
     q = django_filters.CharFilter(

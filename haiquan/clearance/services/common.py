@@ -21,7 +21,7 @@ from ..workflow import party_of
 def _event_fields(
     declaration: Declaration,
     actor: User | None,
-    data: dict | None,
+    data: dict[str, Any] | None,
     party: Party | None,
     actor_label: str,
 ) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def build_event(
     declaration: Declaration,
     kind: EventKind | str,
     actor: User | None,
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     party: Party | None = None,
     actor_label: str = "",
 ) -> Event:
@@ -53,7 +53,7 @@ def record_event(
     declaration: Declaration,
     kind: EventKind | str,
     actor: User | None,
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     party: Party | None = None,
     actor_label: str = "",
 ) -> None:

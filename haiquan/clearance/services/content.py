@@ -112,7 +112,7 @@ def replace_containers(
 
 def snapshot(
     declaration: Declaration, data: DeclarationInput, duties: DeclarationDuties | None
-) -> dict:
+) -> dict[str, Any]:
     content = data.as_json()
     content["containers"] = list(data.containers)
     if duties is not None:

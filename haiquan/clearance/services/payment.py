@@ -4,6 +4,7 @@ the moment its checks are done and everything it owes is settled, at any hour.""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -80,7 +81,7 @@ def declaration_payment_apply(
     actor: User | None,
     actor_label: str,
     kind: EventKind | str,
-    data: dict,
+    data: dict[str, Any],
 ) -> Declaration:
     """Record the new paid and guaranteed totals reported by the payments app, and clear the
     declaration when that settles it. Call inside the payment's transaction with the row locked."""

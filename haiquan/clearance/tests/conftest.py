@@ -17,7 +17,7 @@ from haiquan.accounts.services import user_create
 from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance import services
 from haiquan.clearance.inputs import DeclarationInput, LineInput
-from haiquan.refdata.models import BrokerAuthorisation
+from haiquan.refdata.models import BrokerAuthorisation, Enterprise
 from haiquan.refdata.services import exchange_rate_set
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 from haiquan.risk.services import profile_create
@@ -41,22 +41,28 @@ def rates(db: Any) -> None:
 
 
 @pytest.fixture
-def hoanglong(db: Any) -> Any:
-    return EnterpriseFactory(mst=valid_mst(1), name="Công ty TNHH Hoàng Long", province_code="22")
+def hoanglong(db: None) -> Enterprise:
+    return EnterpriseFactory.create(
+        mst=valid_mst(1), name="Công ty TNHH Hoàng Long", province_code="22"
+    )
 
 
 @pytest.fixture
-def other_enterprise(db: Any) -> Any:
-    return EnterpriseFactory(mst=valid_mst(2), name="Công ty CP Minh Anh", province_code="01")
+def other_enterprise(db: None) -> Enterprise:
+    return EnterpriseFactory.create(
+        mst=valid_mst(2), name="Công ty CP Minh Anh", province_code="01"
+    )
 
 
 @pytest.fixture
-def broker_firm(db: Any) -> Any:
-    return EnterpriseFactory(mst=valid_mst(3), name="Đại lý Hải quan Tân Phát", is_broker=True)
+def broker_firm(db: None) -> Enterprise:
+    return EnterpriseFactory.create(
+        mst=valid_mst(3), name="Đại lý Hải quan Tân Phát", is_broker=True
+    )
 
 
 @pytest.fixture
-def declarant(hoanglong: Any) -> User:
+def declarant(hoanglong: Enterprise) -> User:
     return user_create(
         username="dn.hoanglong",
         password="pw-hl-2026!",
@@ -66,7 +72,7 @@ def declarant(hoanglong: Any) -> User:
 
 
 @pytest.fixture
-def other_declarant(other_enterprise: Any) -> User:
+def other_declarant(other_enterprise: Enterprise) -> User:
     return user_create(
         username="dn.minhanh",
         password="pw-ma-2026!",
@@ -76,7 +82,7 @@ def other_declarant(other_enterprise: Any) -> User:
 
 
 @pytest.fixture
-def broker(broker_firm: Any, hoanglong: Any) -> User:
+def broker(broker_firm: Enterprise, hoanglong: Enterprise) -> User:
     BrokerAuthorisation.objects.create(
         principal=hoanglong,
         broker=broker_firm,
@@ -206,7 +212,7 @@ def yellow_profile(analyst: Any) -> None:
 
 
 @pytest.fixture
-def yellow(analyst: Any, rates: Any, declarant: Any, hoanglong: Any) -> Any:
+def yellow(analyst: Any, rates: Any, declarant: Any, hoanglong: Enterprise) -> Any:
     """A declaration in the yellow lane, under document check."""
     yellow_profile(analyst)
     decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))

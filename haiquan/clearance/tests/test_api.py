@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.test import Client
 
+from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration
+from haiquan.refdata.models import Enterprise
 from haiquan.risk.services import profile_create
 
 from .conftest import payload
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/declarations"
 
 
-def post(client, url, body, **headers):  # type: ignore[no-untyped-def]
+def post(client: Client, url: str, body: object, **headers: Any) -> Response:
     return client.post(url, data=json.dumps(body), content_type="application/json", **headers)
 
 
-def test_filing_answers_number_duties_and_lane_in_one_call(rates, declarant, hoanglong, api):
+def test_filing_answers_number_duties_and_lane_in_one_call(
+    rates: None, declarant: User, hoanglong: Enterprise, api: Callable[[User], Client]
+) -> None:
     resp = post(api(declarant), URL, payload(hoanglong.mst))
     assert resp.status_code == 201, resp.content
     body = resp.json()
@@ -31,13 +41,13 @@ def test_filing_answers_number_duties_and_lane_in_one_call(rates, declarant, hoa
     assert "lane_reasons" not in body or body["lane_reasons"] is None  # not shown to traders
 
 
-def test_without_token_401_problem(rates, hoanglong, client):
+def test_without_token_401_problem(rates: None, hoanglong: Enterprise, client: Client) -> None:
     resp = post(client, URL, payload(hoanglong.mst))
     assert resp.status_code == 401
     assert resp["Content-Type"] == "application/problem+json"
 
 
-def test_bad_token_401(rates, hoanglong, client):
+def test_bad_token_401(rates: None, hoanglong: Enterprise, client: Client) -> None:
     resp = post(client, URL, payload(hoanglong.mst), HTTP_AUTHORIZATION="Bearer hq_nope")
     assert resp.status_code == 401
 
@@ -105,8 +115,13 @@ def test_bad_token_401(rates, hoanglong, client):
     ],
 )
 def test_bad_input_names_the_field_and_saves_nothing(
-    rates, declarant, hoanglong, api, change, field
-):
+    rates: None,
+    declarant: User,
+    hoanglong: Enterprise,
+    api: Callable[[User], Client],
+    change: dict[str, Any],
+    field: str,
+) -> None:
     resp = post(api(declarant), URL, {**payload(hoanglong.mst), **change})
     assert resp.status_code == 422, resp.content
     assert resp["Content-Type"] == "application/problem+json"
@@ -116,12 +131,14 @@ def test_bad_input_names_the_field_and_saves_nothing(
     assert Declaration.objects.count() == 0
 
 
-def test_malformed_json_is_a_4xx_not_a_500(declarant, api):
+def test_malformed_json_is_a_4xx_not_a_500(declarant: User, api: Callable[[User], Client]) -> None:
     resp = api(declarant).post(URL, data=b"{not json", content_type="application/json")
     assert 400 <= resp.status_code < 500
 
 
-def test_idempotent_retry_returns_the_first_answer(rates, declarant, hoanglong, api):
+def test_idempotent_retry_returns_the_first_answer(
+    rates: None, declarant: User, hoanglong: Enterprise, api: Callable[[User], Client]
+) -> None:
     client = api(declarant)
     body = payload(hoanglong.mst)
     first = post(client, URL, body, HTTP_IDEMPOTENCY_KEY="erp-7781")
@@ -138,11 +155,16 @@ def test_idempotent_retry_returns_the_first_answer(rates, declarant, hoanglong, 
 
 
 def test_one_enterprise_cannot_reach_anothers_declaration(
-    rates, declarant, other_declarant, hoanglong, api
-):
+    rates: None,
+    declarant: User,
+    other_declarant: User,
+    hoanglong: Enterprise,
+    api: Callable[[User], Client],
+) -> None:
     mine = post(api(declarant), URL, payload(hoanglong.mst)).json()
     intruder = api(other_declarant)
     pid = mine["id"]
+    body: dict[str, Any] | None
     for method, url, body in [
         ("get", f"{URL}/{pid}", None),
         ("get", f"{URL}/{pid}/events", None),
@@ -172,7 +194,9 @@ def test_one_enterprise_cannot_reach_anothers_declaration(
     assert resp.status_code == 403
 
 
-def test_list_is_paginated_and_filtered(rates, declarant, hoanglong, api):
+def test_list_is_paginated_and_filtered(
+    rates: None, declarant: User, hoanglong: Enterprise, api: Callable[[User], Client]
+) -> None:
     client = api(declarant)
     for _ in range(3):
         post(client, URL, payload(hoanglong.mst))
@@ -184,7 +208,14 @@ def test_list_is_paginated_and_filtered(rates, declarant, hoanglong, api):
     assert client.get(URL, {"status": "nonsense"}).status_code == 422
 
 
-def test_officer_flow_over_http(rates, declarant, officer, analyst, hoanglong, api):
+def test_officer_flow_over_http(
+    rates: None,
+    declarant: User,
+    officer: User,
+    analyst: User,
+    hoanglong: Enterprise,
+    api: Callable[[User], Client],
+) -> None:
     profile_create(
         code="FRUIT-RED",
         name="Fruit",
@@ -247,7 +278,13 @@ def test_officer_flow_over_http(rates, declarant, officer, analyst, hoanglong, a
     assert len(api(declarant).get(f"{URL}/{decl['id']}/versions").json()) == 2
 
 
-def test_a_trader_cannot_record_checks(rates, declarant, analyst, hoanglong, api):
+def test_a_trader_cannot_record_checks(
+    rates: None,
+    declarant: User,
+    analyst: User,
+    hoanglong: Enterprise,
+    api: Callable[[User], Client],
+) -> None:
     profile_create(
         code="FRUIT-RED",
         name="Fruit",
@@ -261,14 +298,16 @@ def test_a_trader_cannot_record_checks(rates, declarant, analyst, hoanglong, api
     assert resp.status_code == 403
 
 
-def test_duty_preview_saves_nothing(rates, declarant, hoanglong, api):
+def test_duty_preview_saves_nothing(
+    rates: None, declarant: User, hoanglong: Enterprise, api: Callable[[User], Client]
+) -> None:
     resp = post(api(declarant), f"{URL}/duty-preview", payload(hoanglong.mst))
     assert resp.status_code == 200
     assert resp.json()["total_vnd"] == 62_500_000
     assert Declaration.objects.count() == 0
 
 
-def test_openapi_document(client):
+def test_openapi_document(client: Client) -> None:
     resp = client.get("/api/v1/openapi.json")
     assert resp.status_code == 200
     paths = resp.json()["paths"]
@@ -285,8 +324,8 @@ REFERENCE_TABLES = (
 
 
 def test_a_filing_reads_no_reference_table_once_the_process_holds_them(
-    rates, declarant, hoanglong, api
-):
+    rates: None, declarant: User, hoanglong: Enterprise, api: Callable[[User], Client]
+) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -303,7 +342,9 @@ def test_a_filing_reads_no_reference_table_once_the_process_holds_them(
     assert sum(q["sql"].startswith("SAVEPOINT") for q in ctx.captured_queries) == 1
 
 
-def test_a_change_of_reference_data_applies_to_the_next_filing(rates, declarant, hoanglong, api):
+def test_a_change_of_reference_data_applies_to_the_next_filing(
+    rates: None, declarant: User, hoanglong: Enterprise, api: Callable[[User], Client]
+) -> None:
     from datetime import timedelta
     from decimal import Decimal
 
@@ -335,7 +376,9 @@ def test_a_change_of_reference_data_applies_to_the_next_filing(rates, declarant,
     assert closed.json()["errors"][0]["code"] == "office-inactive"
 
 
-def test_a_replayed_answer_is_byte_for_byte_the_first(rates, declarant, hoanglong, api):
+def test_a_replayed_answer_is_byte_for_byte_the_first(
+    rates: None, declarant: User, hoanglong: Enterprise, api: Callable[[User], Client]
+) -> None:
     client = api(declarant)
     body = payload(hoanglong.mst)
     first = post(client, URL, body, HTTP_IDEMPOTENCY_KEY="erp-r-1")

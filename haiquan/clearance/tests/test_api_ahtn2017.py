@@ -5,12 +5,16 @@ divided between several lines is refused at the line's field, naming them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
 
+from haiquan.accounts.models import User
 from haiquan.clearance.models import Declaration, DeclarationLine
+from haiquan.refdata.models import Enterprise
 from haiquan.tariff.models import HsLine
 
 from .conftest import payload
@@ -37,7 +41,9 @@ def post(client: Any, body: dict[str, Any], **headers: Any) -> Any:
     return client.post(URL, data=json.dumps(body), content_type="application/json", **headers)
 
 
-def test_a_code_that_became_one_line_is_declared_as_that_line(rates, declarant, hoanglong, api):
+def test_a_code_that_became_one_line_is_declared_as_that_line(
+    rates: None, declarant: User, hoanglong: Enterprise, api: Callable[[User], Client]
+) -> None:
     resp = post(
         api(declarant),
         payload(hoanglong.mst, lines=[dryer("8419.39.11")]),
@@ -51,7 +57,9 @@ def test_a_code_that_became_one_line_is_declared_as_that_line(rates, declarant, 
     assert (stored.hs_code, stored.hs_code_as_written) == ("84193930", "84193911")
 
 
-def test_a_code_divided_between_lines_is_refused_naming_them(rates, declarant, hoanglong, api):
+def test_a_code_divided_between_lines_is_refused_naming_them(
+    rates: None, declarant: User, hoanglong: Enterprise, api: Callable[[User], Client]
+) -> None:
     resp = post(api(declarant), payload(hoanglong.mst, lines=[dryer("84193919")]))
     assert resp.status_code == 422, resp.content
     assert resp["Content-Type"] == "application/problem+json"
@@ -61,7 +69,9 @@ def test_a_code_divided_between_lines_is_refused_naming_them(rates, declarant, h
     assert Declaration.objects.count() == 0
 
 
-def test_a_draft_keeps_the_code_as_written_through_registration(rates, declarant, hoanglong):
+def test_a_draft_keeps_the_code_as_written_through_registration(
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     from haiquan.clearance import services
     from haiquan.clearance.tests.conftest import declaration_input
     from haiquan.clearance.tests.conftest import line as goods_line

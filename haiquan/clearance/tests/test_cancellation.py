@@ -5,12 +5,14 @@ are out; what was paid is not promised back. Services, API and pages."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import translation
 
+from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services
@@ -19,6 +21,7 @@ from haiquan.clearance.models import CancellationRequest, Declaration
 from haiquan.clearance.progress import declaration_progress
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
+from haiquan.refdata.models import Enterprise
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 from haiquan.supervision.services import GateReport, gate_event_report, zone_create
 
@@ -44,7 +47,7 @@ def kinds(d: Declaration) -> list[str]:
 
 
 @pytest.fixture
-def cleared(rates: Any, declarant: Any, hoanglong: Any) -> Declaration:
+def cleared(rates: Any, declarant: Any, hoanglong: Enterprise) -> Declaration:
     """A green declaration, paid through the bank and cleared: its goods still at the gate."""
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     pay(d, declarant)
@@ -55,7 +58,7 @@ def cleared(rates: Any, declarant: Any, hoanglong: Any) -> Declaration:
 
 def gate_out(officer: Any, container: str = "CSQU3054383") -> Any:
     """The container leaves Móng Cái's border-gate yard through its gate (supervision)."""
-    firm = EnterpriseFactory(mst=valid_mst(40), name="Công ty CP Kho bãi Móng Cái")
+    firm = EnterpriseFactory.create(mst=valid_mst(40), name="Công ty CP Kho bãi Móng Cái")
     operator = user_create(
         username="op.mongcai", password=None, role="operator", employer_mst=firm.mst
     )
@@ -76,8 +79,8 @@ def gate_out(officer: Any, container: str = "CSQU3054383") -> Any:
 
 class TestBeforeClearance:
     def test_a_green_declaration_is_cancelled_at_once_on_the_declarants_request(
-        self, rates, declarant, hoanglong
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         with pytest.raises(ValidationFailed):
             services.declaration_cancel(actor=declarant, declaration=d, reason="  ")
@@ -90,8 +93,8 @@ class TestBeforeClearance:
         assert d.amount_due_vnd == 0  # a cancelled declaration owes nothing
 
     def test_a_declaration_under_inspection_is_only_cancelled_by_an_officers_decision(
-        self, rates, declarant, hoanglong, officer, analyst
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise, officer: User, analyst: User
+    ) -> None:
         red_profile(analyst)
         d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         assert d.status == Status.INSPECTION
@@ -116,8 +119,13 @@ class TestBeforeClearance:
         assert event.data["decision_reason"] == "Hàng chưa dỡ xuống"
 
     def test_an_officer_cancels_on_the_offices_decision_only_before_clearance(
-        self, rates, declarant, hoanglong, officer, cleared
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        officer: User,
+        cleared: Declaration,
+    ) -> None:
         d = services.declaration_register(
             actor=declarant, data=declaration_input(hoanglong.mst, containers=("MSKU1234565",))
         )
@@ -130,8 +138,8 @@ class TestBeforeClearance:
 
 class TestAfterClearance:
     def test_a_cleared_declaration_is_cancelled_on_request_while_its_goods_are_in(
-        self, declarant, officer, cleared
-    ):
+        self, declarant: User, officer: User, cleared: Declaration
+    ) -> None:
         services.declaration_cancel(actor=declarant, declaration=cleared, reason="Xuất nhầm lô")
         cleared.refresh_from_db()
         assert cleared.status == Status.CLEARED  # not the trader's to cancel
@@ -152,7 +160,9 @@ class TestAfterClearance:
         assert not progress.waits and "refunded or set off" in progress.notes[0]
         assert "62,500,000" in progress.notes[0]
 
-    def test_once_the_goods_are_out_of_the_gate_nobody_cancels(self, declarant, officer, cleared):
+    def test_once_the_goods_are_out_of_the_gate_nobody_cancels(
+        self, declarant: User, officer: User, cleared: Declaration
+    ) -> None:
         answer = gate_out(officer)
         assert answer.allowed is True
         with pytest.raises(Conflict, match="taken out of the customs area"):
@@ -160,8 +170,8 @@ class TestAfterClearance:
         assert not CancellationRequest.objects.exists()
 
     def test_goods_taken_out_after_the_request_can_only_be_refused(
-        self, declarant, officer, cleared
-    ):
+        self, declarant: User, officer: User, cleared: Declaration
+    ) -> None:
         services.declaration_cancel(actor=declarant, declaration=cleared, reason="Xuất nhầm")
         gate_out(officer)
         with pytest.raises(Conflict, match="can only be refused"):
@@ -180,14 +190,16 @@ class TestAfterClearance:
         assert CancellationRequest.objects.get().state == CancellationState.REFUSED
         assert kinds(cleared)[-1] == "declaration.cancellation_refused"
 
-    def test_a_released_declaration_cannot_be_cancelled(self, declarant, officer, cleared):
+    def test_a_released_declaration_cannot_be_cancelled(
+        self, declarant: User, officer: User, cleared: Declaration
+    ) -> None:
         services.declaration_release(actor=officer, declaration=cleared)
         with pytest.raises(Conflict, match="released"):
             services.declaration_cancel(actor=declarant, declaration=cleared, reason="x")
 
     def test_only_an_officer_of_the_office_decides(
-        self, declarant, officer_elsewhere, other_declarant, cleared
-    ):
+        self, declarant: User, officer_elsewhere: User, other_declarant: User, cleared: Declaration
+    ) -> None:
         services.declaration_cancel(actor=declarant, declaration=cleared, reason="Xuất nhầm")
         with pytest.raises(Forbidden):
             services.declaration_cancellation_decide(
@@ -200,7 +212,9 @@ class TestAfterClearance:
         with pytest.raises(Forbidden):
             services.declaration_cancel(actor=other_declarant, declaration=cleared, reason="x")
 
-    def test_an_unpaid_penalty_stops_the_cancellation(self, declarant, officer, cleared):
+    def test_an_unpaid_penalty_stops_the_cancellation(
+        self, declarant: User, officer: User, cleared: Declaration
+    ) -> None:
         services.declaration_penalty_record(
             actor=officer,
             declaration=cleared,
@@ -215,8 +229,14 @@ class TestAfterClearance:
 
 class TestApi:
     def test_the_answer_says_whether_it_is_cancelled_or_waits_for_a_decision(
-        self, api, declarant, officer, cleared, rates, hoanglong
-    ):
+        self,
+        api: Callable[[User], Client],
+        declarant: User,
+        officer: User,
+        cleared: Declaration,
+        rates: None,
+        hoanglong: Enterprise,
+    ) -> None:
         trader = api(declarant)
         green = services.declaration_register(
             actor=declarant, data=declaration_input(hoanglong.mst, containers=("MSKU1234565",))
@@ -261,7 +281,9 @@ class TestApi:
         assert again.status_code == 409
         assert again["Content-Type"] == "application/problem+json"
 
-    def test_the_trader_cannot_decide_its_own_request(self, api, declarant, cleared):
+    def test_the_trader_cannot_decide_its_own_request(
+        self, api: Callable[[User], Client], declarant: User, cleared: Declaration
+    ) -> None:
         resp = api(declarant).post(
             f"{URL}/{cleared.pk}/cancellation-decision",
             json.dumps({"decision": "approve", "reason": "tự duyệt"}),
@@ -271,7 +293,9 @@ class TestApi:
 
 
 class TestPages:
-    def test_the_trader_asks_customs_and_is_not_promised_the_duty_back(self, declarant, cleared):
+    def test_the_trader_asks_customs_and_is_not_promised_the_duty_back(
+        self, declarant: User, cleared: Declaration
+    ) -> None:
         client = login(Client(), declarant)
         url = f"/declarations/{cleared.pk}/cancel/"
         page = client.get(url).content.decode()
@@ -286,7 +310,9 @@ class TestPages:
         assert 'data-wait="cancellation_decision"' in detail
         assert 'data-action="cancel"' not in detail  # one request at a time
 
-    def test_the_officer_decides_on_its_page(self, declarant, officer, cleared):
+    def test_the_officer_decides_on_its_page(
+        self, declarant: User, officer: User, cleared: Declaration
+    ) -> None:
         services.declaration_cancel(actor=declarant, declaration=cleared, reason="Xuất nhầm lô")
         cleared.refresh_from_db()
         client = login(Client(), officer)
@@ -308,14 +334,18 @@ class TestPages:
         cleared.refresh_from_db()
         assert cleared.status == Status.CLEARED
 
-    def test_approval_is_not_offered_once_the_goods_are_out(self, declarant, officer, cleared):
+    def test_approval_is_not_offered_once_the_goods_are_out(
+        self, declarant: User, officer: User, cleared: Declaration
+    ) -> None:
         services.declaration_cancel(actor=declarant, declaration=cleared, reason="Xuất nhầm lô")
         gate_out(officer)
         page = login(Client(), officer).get(f"/declarations/{cleared.pk}/cancellation/decide/")
         text = page.content.decode()
         assert 'data-testid="approval-impossible"' in text and 'value="approve"' not in text
 
-    def test_a_cancelled_declaration_shows_nothing_due(self, declarant, officer, cleared):
+    def test_a_cancelled_declaration_shows_nothing_due(
+        self, declarant: User, officer: User, cleared: Declaration
+    ) -> None:
         services.declaration_cancel(actor=declarant, declaration=cleared, reason="Xuất nhầm lô")
         services.declaration_cancellation_decide(
             actor=officer, declaration=cleared, approve=True, reason="Đồng ý"
@@ -326,8 +356,8 @@ class TestPages:
         assert 'data-testid="refund-note"' in page
 
     def test_a_refusal_of_the_rules_is_said_on_top_of_the_form_with_its_status(
-        self, declarant, officer, cleared
-    ):
+        self, declarant: User, officer: User, cleared: Declaration
+    ) -> None:
         services.declaration_release(actor=officer, declaration=cleared)
         cleared.refresh_from_db()
         client = login(Client(), declarant)

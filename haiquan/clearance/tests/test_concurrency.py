@@ -15,6 +15,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
+from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.accounts.tests.helpers import api_token
 from haiquan.clearance import services
@@ -23,6 +24,7 @@ from haiquan.clearance.models import CheckResult, Declaration
 from haiquan.clearance.numbering import number_is_valid
 from haiquan.core.problems import Conflict
 from haiquan.eventlog.models import Event
+from haiquan.refdata.models import Enterprise
 from haiquan.risk.services import profile_create
 
 from .conftest import declaration_input, payload
@@ -58,8 +60,8 @@ def race(n: int, fn: Callable[[int], Any]) -> list[Any]:
 
 
 def test_concurrent_registrations_get_unique_gap_free_numbers(
-    refdata_reloaded, rates, declarant, hoanglong
-):
+    refdata_reloaded: None, rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     results = race(
         12,
         lambda i: (
@@ -75,8 +77,13 @@ def test_concurrent_registrations_get_unique_gap_free_numbers(
 
 
 def test_two_officers_acting_at_once_cannot_both_win(
-    refdata_reloaded, rates, declarant, hoanglong, officer, analyst
-):
+    refdata_reloaded: None,
+    rates: None,
+    declarant: User,
+    hoanglong: Enterprise,
+    officer: User,
+    analyst: User,
+) -> None:
     profile_create(
         code="FRUIT-RED",
         name="Fruit",
@@ -113,8 +120,8 @@ def test_two_officers_acting_at_once_cannot_both_win(
 
 
 def test_concurrent_retries_with_one_idempotency_key_file_once(
-    refdata_reloaded, rates, declarant, hoanglong
-):
+    refdata_reloaded: None, rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
 
     raw = api_token(declarant, name="erp")
     body = json.dumps(payload(hoanglong.mst))
@@ -135,8 +142,8 @@ def test_concurrent_retries_with_one_idempotency_key_file_once(
 
 
 def test_working_one_declaration_does_not_lock_the_others_of_its_office(
-    refdata_reloaded, rates, declarant, hoanglong
-):
+    refdata_reloaded: None, rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     """The workflow locks the declaration's row only, not the office, type or currency rows it
     joins: two officers working two declarations of the same office never wait on each other
     (the soak found a deadlock when it locked them all)."""
@@ -174,8 +181,8 @@ def test_working_one_declaration_does_not_lock_the_others_of_its_office(
 
 
 def test_the_same_goods_filed_at_the_same_moment_are_registered_once(
-    refdata_reloaded, rates, declarant, hoanglong
-):
+    refdata_reloaded: None, rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     from haiquan.clearance.services import DuplicateDeclaration
 
     data = declaration_input(hoanglong.mst, invoice_number="INV-RACE-1")
@@ -183,5 +190,6 @@ def test_the_same_goods_filed_at_the_same_moment_are_registered_once(
     registered = [r for r in results if isinstance(r, Declaration)]
     refused = [r for r in results if isinstance(r, DuplicateDeclaration)]
     assert len(registered) == 1 and len(refused) == 3, results
+    assert registered[0].number
     assert all(registered[0].number in r.detail for r in refused)
     assert Declaration.objects.count() == 1

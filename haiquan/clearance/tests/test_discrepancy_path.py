@@ -4,13 +4,15 @@ the officer's page offers the next step first. Services, API and pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from django.test import Client
 from django.utils import translation
 
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services
 from haiquan.clearance.choices import PaymentState, Status
@@ -19,6 +21,7 @@ from haiquan.clearance.models import Declaration, PenaltyDecision
 from haiquan.clearance.progress import declaration_progress
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
+from haiquan.refdata.models import Enterprise
 
 from .conftest import declaration_input
 from .test_services import pay, red_profile
@@ -26,7 +29,18 @@ from .test_services import pay, red_profile
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/declarations"
-PENALTY = {
+
+
+class Penalty(TypedDict):
+    """The decision's fields, as `declaration_penalty_record` takes them."""
+
+    number: str
+    amount_vnd: Decimal | int | None
+    legal_basis: str
+    reason: str
+
+
+PENALTY: Penalty = {
     "number": "125/QĐ-XPHC",
     "amount_vnd": Decimal(5_000_000),
     "legal_basis": "Nghị định 128/2020/NĐ-CP, Điều 9 khoản 1",
@@ -43,7 +57,7 @@ def in_english(settings: Any) -> Any:
 
 @pytest.fixture
 def found_more(
-    rates: Any, analyst: Any, declarant: Any, hoanglong: Any, officer: Any
+    rates: Any, analyst: Any, declarant: Any, hoanglong: Enterprise, officer: Any
 ) -> Declaration:
     """Red lane; the declarant paid 62,500,000 as declared; the inspection found 12,000 kg
     instead of 10,000: 12,500,000 VND more duty."""
@@ -63,7 +77,7 @@ def found_more(
     return d
 
 
-def test_the_difference_is_payable_and_said_so(found_more):
+def test_the_difference_is_payable_and_said_so(found_more: Declaration) -> None:
     d = found_more
     assert d.status == Status.AWAITING_PAYMENT and d.payment_state == PaymentState.PARTIAL
     assert d.amount_due_vnd == 12_500_000
@@ -77,8 +91,8 @@ def test_the_difference_is_payable_and_said_so(found_more):
 
 
 def test_a_penalty_is_owed_with_the_difference_and_clearance_waits_for_both(
-    found_more, declarant, officer
-):
+    found_more: Declaration, declarant: User, officer: User
+) -> None:
     d = found_more
     penalty = services.declaration_penalty_record(actor=officer, declaration=d, **PENALTY)
     d.refresh_from_db()
@@ -99,8 +113,8 @@ def test_a_penalty_is_owed_with_the_difference_and_clearance_waits_for_both(
 
 
 def test_a_penalty_recorded_on_a_cleared_declaration_is_owed_without_undoing_the_clearance(
-    rates, declarant, hoanglong, officer
-):
+    rates: None, declarant: User, hoanglong: Enterprise, officer: User
+) -> None:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     pay(d, declarant)
     services.declaration_penalty_record(actor=officer, declaration=d, **PENALTY)
@@ -109,7 +123,7 @@ def test_a_penalty_recorded_on_a_cleared_declaration_is_owed_without_undoing_the
     assert [w.key for w in declaration_progress(d).waits] == ["payment", "release"]
 
 
-def test_every_problem_of_a_penalty_is_told_at_once(found_more, officer):
+def test_every_problem_of_a_penalty_is_told_at_once(found_more: Declaration, officer: User) -> None:
     with pytest.raises(ValidationFailed) as exc:
         services.declaration_penalty_record(
             actor=officer,
@@ -120,10 +134,9 @@ def test_every_problem_of_a_penalty_is_told_at_once(found_more, officer):
             reason="",
         )
     assert {p.field for p in exc.value.errors} == {"number", "amount_vnd", "legal_basis", "reason"}
+    fractional: Penalty = {**PENALTY, "amount_vnd": Decimal("10.5")}
     with pytest.raises(ValidationFailed) as exc:
-        services.declaration_penalty_record(
-            actor=officer, declaration=found_more, **{**PENALTY, "amount_vnd": Decimal("10.5")}
-        )
+        services.declaration_penalty_record(actor=officer, declaration=found_more, **fractional)
     assert [p.field for p in exc.value.errors] == ["amount_vnd"]
     services.declaration_penalty_record(actor=officer, declaration=found_more, **PENALTY)
     with pytest.raises(ValidationFailed, match="already recorded"):
@@ -132,8 +145,13 @@ def test_every_problem_of_a_penalty_is_told_at_once(found_more, officer):
 
 
 def test_only_an_officer_of_the_office_records_a_penalty_and_not_on_a_cancelled_one(
-    found_more, declarant, officer_elsewhere, rates, hoanglong, officer
-):
+    found_more: Declaration,
+    declarant: User,
+    officer_elsewhere: User,
+    rates: None,
+    hoanglong: Enterprise,
+    officer: User,
+) -> None:
     with pytest.raises(Forbidden):
         services.declaration_penalty_record(actor=declarant, declaration=found_more, **PENALTY)
     with pytest.raises(Forbidden):
@@ -148,7 +166,9 @@ def test_only_an_officer_of_the_office_records_a_penalty_and_not_on_a_cancelled_
         services.declaration_penalty_record(actor=officer, declaration=other, **PENALTY)
 
 
-def test_the_api_records_a_penalty_and_says_what_is_owed(found_more, api, officer, declarant):
+def test_the_api_records_a_penalty_and_says_what_is_owed(
+    found_more: Declaration, api: Callable[[User], Client], officer: User, declarant: User
+) -> None:
     body = {**PENALTY, "amount_vnd": 5000000}
     resp = api(officer).post(
         f"{URL}/{found_more.pk}/penalties", body, content_type="application/json"
@@ -171,7 +191,9 @@ def test_the_api_records_a_penalty_and_says_what_is_owed(found_more, api, office
     assert {e["field"] for e in bad.json()["errors"]} >= {"legal_basis", "reason"}
 
 
-def test_the_officers_page_leads_to_the_next_step(found_more, officer, declarant):
+def test_the_officers_page_leads_to_the_next_step(
+    found_more: Declaration, officer: User, declarant: User
+) -> None:
     client = login(Client(), officer)
     page = client.get(f"/declarations/{found_more.pk}/").content.decode()
     # The officer reads that the declarant must pay the difference, and what to do meanwhile.

@@ -19,6 +19,7 @@ from haiquan.clearance.models import Declaration, DeclarationDocument, DocumentR
 from haiquan.clearance.selectors import declaration_documents, officer_queue
 from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
+from haiquan.refdata.models import Enterprise
 from haiquan.timerelease.services import consignment_rows
 
 from .conftest import declaration_input, yellow_profile
@@ -144,7 +145,9 @@ def test_a_replaced_document_stays_as_the_earlier_version(
     assert (second.kind, second.version, second.replaces_id) == ("packing_list", 2, first.pk)
     assert second.reference == "PL-7"
     docs = declaration_documents(yellow)
-    assert [(d.version, d.replaced) for d in docs] == [(1, True), (2, False)]
+    # `replaced` is annotated onto each document by the selector (not a model field).
+    versions = [(d.version, d.replaced) for d in docs]  # type: ignore[attr-defined]
+    assert versions == [(1, True), (2, False)]
     assert storages["default"].open(first.storage_name).read() == PDF  # still kept
     # The earlier version cannot be replaced a second time (no fork in the history).
     with pytest.raises(Conflict):
@@ -235,7 +238,7 @@ def test_request_input_problems_named_by_field(yellow: Declaration, officer: Any
 
 
 def test_a_green_declaration_has_no_request(
-    rates: Any, declarant: Any, hoanglong: Any, officer: Any
+    rates: Any, declarant: Any, hoanglong: Enterprise, officer: Any
 ) -> None:
     decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     with pytest.raises(Conflict):
@@ -249,7 +252,7 @@ def test_a_green_declaration_has_no_request(
 
 
 def test_red_lane_answer_returns_to_the_inspection(
-    analyst: Any, rates: Any, declarant: Any, hoanglong: Any, officer: Any
+    analyst: Any, rates: Any, declarant: Any, hoanglong: Enterprise, officer: Any
 ) -> None:
     red_profile(analyst)
     decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
@@ -268,7 +271,7 @@ def test_red_lane_answer_returns_to_the_inspection(
 
 
 def test_the_queue_shows_answered_requests_first_and_late_ones_are_escalated_once(
-    analyst: Any, rates: Any, declarant: Any, hoanglong: Any, officer: Any
+    analyst: Any, rates: Any, declarant: Any, hoanglong: Enterprise, officer: Any
 ) -> None:
     yellow_profile(analyst)
     plain, waiting, answered = (

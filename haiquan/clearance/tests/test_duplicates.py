@@ -4,18 +4,21 @@ invoice alone is a warning the caller sees."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 from django.test import Client
 from django.utils import translation
 
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services
 from haiquan.clearance.models import Declaration
 from haiquan.clearance.selectors import declaration_duplicates
 from haiquan.clearance.services import DuplicateDeclaration
 from haiquan.core import compiled
+from haiquan.refdata.models import Enterprise
 
 from .conftest import declaration_input, payload
 from .test_services import pay
@@ -39,11 +42,12 @@ def register(actor: Any, mst: str, **kw: Any) -> Declaration:
 
 
 def test_the_same_invoice_and_container_again_is_refused_naming_the_first(
-    rates, declarant, hoanglong
-):
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     first = register(declarant, hoanglong.mst, invoice_number="INV-77", containers=(BOX,))
     with pytest.raises(DuplicateDeclaration) as exc:
         register(declarant, hoanglong.mst, invoice_number="inv-77 ", containers=(OTHER_BOX, BOX))
+    assert first.number
     assert first.number in exc.value.detail
     fields = {p.field: p.problem for p in exc.value.errors}
     assert first.number in fields["invoice_number"] and first.number in fields["containers[1]"]
@@ -56,7 +60,9 @@ def test_the_same_invoice_and_container_again_is_refused_naming_the_first(
     assert again.number and again.registration_warnings == ()
 
 
-def test_a_container_or_bill_of_lading_already_declared_is_a_warning(rates, declarant, hoanglong):
+def test_a_container_or_bill_of_lading_already_declared_is_a_warning(
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     first = register(
         declarant, hoanglong.mst, invoice_number="INV-1", containers=(BOX,), bill_of_lading="B1"
     )
@@ -74,8 +80,8 @@ def test_a_container_or_bill_of_lading_already_declared_is_a_warning(rates, decl
 
 
 def test_a_container_released_earlier_is_free_to_carry_new_goods(
-    rates, declarant, hoanglong, officer
-):
+    rates: None, declarant: User, hoanglong: Enterprise, officer: User
+) -> None:
     first = register(declarant, hoanglong.mst, invoice_number="INV-1", containers=(BOX,))
     pay(first, declarant)
     services.declaration_release(actor=officer, declaration=first)
@@ -84,8 +90,12 @@ def test_a_container_released_earlier_is_free_to_carry_new_goods(
 
 
 def test_another_enterprise_is_not_told_of_this_ones_declarations(
-    rates, declarant, hoanglong, other_declarant, other_enterprise
-):
+    rates: None,
+    declarant: User,
+    hoanglong: Enterprise,
+    other_declarant: User,
+    other_enterprise: Enterprise,
+) -> None:
     register(declarant, hoanglong.mst, invoice_number="INV-1", containers=(BOX,))
     theirs = register(
         other_declarant, other_enterprise.mst, invoice_number="INV-1", containers=(BOX,)
@@ -93,7 +103,9 @@ def test_another_enterprise_is_not_told_of_this_ones_declarations(
     assert theirs.number and theirs.registration_warnings == ()
 
 
-def test_an_amendment_cannot_make_a_duplicate(rates, declarant, hoanglong):
+def test_an_amendment_cannot_make_a_duplicate(
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     register(declarant, hoanglong.mst, invoice_number="INV-1", containers=(BOX,))
     second = register(declarant, hoanglong.mst, invoice_number="INV-2", containers=(BOX,))
     with pytest.raises(DuplicateDeclaration):
@@ -105,7 +117,9 @@ def test_an_amendment_cannot_make_a_duplicate(rates, declarant, hoanglong):
         )
 
 
-def test_the_api_refuses_with_409_and_warns_in_the_answer(rates, declarant, hoanglong, api):
+def test_the_api_refuses_with_409_and_warns_in_the_answer(
+    rates: None, declarant: User, hoanglong: Enterprise, api: Callable[[User], Client]
+) -> None:
     client = api(declarant)
     body = payload(hoanglong.mst)
     first = client.post(URL, body, content_type="application/json")
@@ -130,8 +144,8 @@ def test_the_api_refuses_with_409_and_warns_in_the_answer(rates, declarant, hoan
 
 
 def test_copying_a_declaration_unchanged_is_stopped_on_check_your_answers(
-    rates, declarant, hoanglong
-):
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     first = register(declarant, hoanglong.mst, invoice_number="INV-9", containers=(BOX,))
     draft = services.declaration_draft_save(
         actor=declarant, data=services.declaration_input_from(first)
@@ -142,12 +156,15 @@ def test_copying_a_declaration_unchanged_is_stopped_on_check_your_answers(
     assert f'href="/declarations/{first.pk}/"' in page
     assert "disabled" in page
     resp = client.post(f"/declarations/{draft.pk}/review/")
+    assert first.number
     assert resp.status_code == 409 and first.number in resp.content.decode()
     draft.refresh_from_db()
     assert draft.status == "draft" and Declaration.objects.exclude(status="draft").count() == 1
 
 
-def test_the_filings_queries_are_compiled_with_their_values_in_order(rates, declarant, hoanglong):
+def test_the_filings_queries_are_compiled_with_their_values_in_order(
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     """The enterprise's read and the duplicate check run from SQL compiled once per process
     (haiquan.core.compiled): the values each lists must be the ones Django binds, in order, or
     the query is never cached. Registered twice, so the second runs the compiled SQL."""
@@ -181,13 +198,16 @@ def test_the_filings_queries_are_compiled_with_their_values_in_order(rates, decl
             assert again == matches
     assert [m.number for m in again] == []
     slots = [slot for slot in compiled._compiled if slot[2] in LABELS]
-    assert {slot[3][0] for slot in slots} == {"enterprise_for_declarant", "declaration_duplicates"}
+    assert {cast(tuple[str, ...], slot[3])[0] for slot in slots} == {
+        "enterprise_for_declarant",
+        "declaration_duplicates",
+    }
     assert all(compiled._compiled[slot] is not None for slot in slots), slots
 
 
 def test_an_amendment_making_a_duplicate_is_told_next_to_the_invoice_on_the_page(
-    rates, declarant, hoanglong
-):
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     first = register(declarant, hoanglong.mst, invoice_number="INV-1", containers=(BOX,))
     second = register(declarant, hoanglong.mst, invoice_number="INV-2", containers=(BOX,))
     data = services.declaration_input_from(second)
@@ -219,6 +239,6 @@ def test_an_amendment_making_a_duplicate_is_told_next_to_the_invoice_on_the_page
     )
     html = resp.content.decode()
     assert resp.status_code == 200  # the form again, as for any problem of the content
-    assert 'id="id_invoice_number-error"' in html and first.number in html
+    assert 'id="id_invoice_number-error"' in html and str(first.number) in html
     second.refresh_from_db()
     assert second.invoice_number == "INV-2" and second.versions.count() == 1

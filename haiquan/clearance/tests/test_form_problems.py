@@ -7,9 +7,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services
 from haiquan.clearance.models import Declaration
+from haiquan.refdata.models import Enterprise
 
 from .conftest import declaration_input
 from .test_views_enterprise import form_data
@@ -27,7 +29,9 @@ def errors(html: str, field: str) -> bool:
     return f'id="{field}-error"' in html
 
 
-def test_a_new_declaration_shows_unreadable_and_wrong_values_together(rates, declarant, hoanglong):
+def test_a_new_declaration_shows_unreadable_and_wrong_values_together(
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     client = english(login(Client(), declarant))
     data = form_data(
         hoanglong.mst,
@@ -47,7 +51,9 @@ def test_a_new_declaration_shows_unreadable_and_wrong_values_together(rates, dec
     assert "must be one of" not in html and "lines[0]" not in html
 
 
-def test_amounts_in_problems_are_written_in_the_pages_language(rates, declarant, hoanglong):
+def test_amounts_in_problems_are_written_in_the_pages_language(
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     client = login(Client(), declarant)
     data = {**form_data(hoanglong.mst, invoice_value="9500"), "action": "continue"}
     # Vietnamese, the installation's language.
@@ -56,8 +62,8 @@ def test_amounts_in_problems_are_written_in_the_pages_language(rates, declarant,
 
 
 def test_an_amendment_tells_the_reason_and_the_content_problems_at_once(
-    rates, declarant, hoanglong
-):
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     client = english(login(Client(), declarant))
     data = form_data(hoanglong.mst, description=[""], partner_country="XX")
@@ -76,7 +82,9 @@ def test_an_amendment_tells_the_reason_and_the_content_problems_at_once(
     assert d.version == 1 + 0 and d.amendment_count == 0
 
 
-def test_the_cancellation_form_names_its_field(rates, declarant, hoanglong):
+def test_the_cancellation_form_names_its_field(
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     client = english(login(Client(), declarant))
     html = client.post(

@@ -9,6 +9,7 @@ import multiprocessing
 from copy import deepcopy
 from datetime import UTC
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +39,7 @@ def admin(db: None) -> User:
 
 @pytest.fixture
 def trader(db: None) -> Any:
-    return EnterpriseFactory(mst=valid_mst(9301), name="Công ty TNHH Lịch Sử")
+    return EnterpriseFactory.create(mst=valid_mst(9301), name="Công ty TNHH Lịch Sử")
 
 
 def record(mst: str, number: str, **kw: Any) -> dict[str, Any]:
@@ -92,7 +93,7 @@ def jsonl(*records: Any) -> io.StringIO:
     )
 
 
-def test_a_clean_file_is_imported_with_its_steps_in_the_event_log(admin, trader):
+def test_a_clean_file_is_imported_with_its_steps_in_the_event_log(admin: User, trader: Any) -> None:
     ours = number_format("import", 41)  # fits haiquan's own numbering
     report = history_import(
         stream=jsonl(
@@ -141,7 +142,7 @@ def test_a_clean_file_is_imported_with_its_steps_in_the_event_log(admin, trader)
         assert number_next("import") == number_format("import", max(serials) + 1)
 
 
-def test_a_file_with_problems_names_each_and_writes_nothing(admin, trader):
+def test_a_file_with_problems_names_each_and_writes_nothing(admin: User, trader: Any) -> None:
     existing = record(trader.mst, "106000000020")
     assert history_import(stream=jsonl(existing), actor=admin).ok
     bad_hs = record(trader.mst, "106000000021")
@@ -175,7 +176,7 @@ def test_a_file_with_problems_names_each_and_writes_nothing(admin, trader):
     assert Declaration.objects.count() == 1
 
 
-def test_a_cancellation_after_release_is_a_cancelled_declaration(admin, trader):
+def test_a_cancellation_after_release_is_a_cancelled_declaration(admin: User, trader: Any) -> None:
     """An export released for loading and never shipped is cancelled on the officer's decision:
     imported with status cancelled and its earlier steps; time release counts it cancelled."""
     from haiquan.timerelease.services import consignment_rows
@@ -194,7 +195,9 @@ def test_a_cancellation_after_release_is_a_cancelled_declaration(admin, trader):
     assert fact["status"] == "cancelled" and fact["total_s"] is None
 
 
-def test_a_released_declaration_with_a_cancellation_or_one_out_of_order_is_refused(admin, trader):
+def test_a_released_declaration_with_a_cancellation_or_one_out_of_order_is_refused(
+    admin: User, trader: Any
+) -> None:
     report = history_import(
         stream=jsonl(
             record(trader.mst, "106000000042", cancelled_at="2024-03-06T09:00:00+07:00"),
@@ -215,7 +218,7 @@ def test_a_released_declaration_with_a_cancellation_or_one_out_of_order_is_refus
     assert not Declaration.objects.filter(number__in=["106000000042", "106000000043"]).exists()
 
 
-def test_a_dry_run_checks_and_writes_nothing(admin, trader):
+def test_a_dry_run_checks_and_writes_nothing(admin: User, trader: Any) -> None:
     report = history_import(
         stream=jsonl(record(trader.mst, "106000000030")), actor=admin, dry_run=True
     )
@@ -224,7 +227,9 @@ def test_a_dry_run_checks_and_writes_nothing(admin, trader):
 
 
 @translation.override("en")  # the command speaks its user's language
-def test_the_command_refuses_an_actor_who_is_not_an_administrator(tmp_path, trader):
+def test_the_command_refuses_an_actor_who_is_not_an_administrator(
+    tmp_path: Path, trader: Any
+) -> None:
     user_create(username="h.officer", password=None, role="officer", office_codes=["20BD"])
     path = tmp_path / "h.jsonl"
     path.write_text(json.dumps(record(trader.mst, "106000000040")), encoding="utf-8")
@@ -233,7 +238,9 @@ def test_the_command_refuses_an_actor_who_is_not_an_administrator(tmp_path, trad
 
 
 @translation.override("en")  # the command speaks its user's language
-def test_the_command_imports_and_reports_problems(tmp_path, admin, trader, capsys):
+def test_the_command_imports_and_reports_problems(
+    tmp_path: Path, admin: User, trader: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps(record(trader.mst, "106000000050")), encoding="utf-8")
     out = io.StringIO()
@@ -249,8 +256,8 @@ def test_the_command_imports_and_reports_problems(tmp_path, admin, trader, capsy
 
 @translation.override("en")  # the command speaks its user's language
 def test_the_command_reads_standard_input_and_refuses_bytes_that_are_not_utf8(
-    admin, trader, monkeypatch
-):
+    admin: User, trader: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     good = json.dumps(record(trader.mst, "106000000060")).encode()
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(good), encoding="latin-1"))
     out = io.StringIO()
@@ -287,7 +294,9 @@ LINE_FIELDS = ["hs_code", "origin", "quantity", "unit_price", "value", "co_date"
     header=st.dictionaries(st.sampled_from(FIELDS), JUNK, max_size=3),
     line=st.dictionaries(st.sampled_from(LINE_FIELDS), JUNK, max_size=2),
 )
-def test_any_junk_in_any_field_is_a_named_problem_never_a_crash(trader, header, line):
+def test_any_junk_in_any_field_is_a_named_problem_never_a_crash(
+    trader: Any, header: dict[str, Any], line: dict[str, Any]
+) -> None:
     rec = deepcopy(record(trader.mst, "106000000060"))
     rec.update(header)
     if isinstance(rec.get("lines"), list) and rec["lines"] and isinstance(rec["lines"][0], dict):
@@ -298,7 +307,7 @@ def test_any_junk_in_any_field_is_a_named_problem_never_a_crash(trader, header, 
     assert not Declaration.objects.exists()
 
 
-def test_impossible_dates_and_characters_are_named_problems(admin, trader):
+def test_impossible_dates_and_characters_are_named_problems(admin: User, trader: Any) -> None:
     """Well-formed but impossible times and days (month 13, 30 February, an offset of 25 hours),
     and a NUL that PostgreSQL cannot store, are problems of their fields, not a crash."""
     rec = record(
@@ -327,7 +336,9 @@ def ways() -> list[Any]:
 
 
 @pytest.mark.parametrize("parallel", ways())
-def test_problems_come_in_file_order_chunk_by_chunk(admin, trader, monkeypatch, parallel):
+def test_problems_come_in_file_order_chunk_by_chunk(
+    admin: User, trader: Any, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
     """Each chunk's problems in the order of its lines and fields, then those of its numbers
     found in the database (looked up a chunk at a time), whichever way it was checked."""
     before = [record(trader.mst, "106000000080"), record(trader.mst, "106000000084")]
@@ -392,7 +403,9 @@ def _written() -> list[Any]:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="checks in a second process there")
-def test_both_ways_write_the_same_rows(admin, trader, monkeypatch):
+def test_both_ways_write_the_same_rows(
+    admin: User, trader: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(history, "CHUNK", 2)
     second = record(trader.mst, number_format("import", 77), status="cleared", released_at=None)
     second["lines"].append({**second["lines"][0], "description": "Tab\there, line\nbreak \\ø"})
@@ -428,7 +441,9 @@ def test_both_ways_write_the_same_rows(admin, trader, monkeypatch):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="checks in a second process there")
-def test_a_checker_that_fails_writes_nothing_and_says_why(admin, trader, monkeypatch):
+def test_a_checker_that_fails_writes_nothing_and_says_why(
+    admin: User, trader: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: Any) -> None:
         raise ZeroDivisionError("broken on purpose")
 
@@ -439,7 +454,9 @@ def test_a_checker_that_fails_writes_nothing_and_says_why(admin, trader, monkeyp
     assert not multiprocessing.active_children()
 
 
-def test_a_file_that_is_not_utf8_is_refused_and_nothing_written(tmp_path, admin, trader):
+def test_a_file_that_is_not_utf8_is_refused_and_nothing_written(
+    tmp_path: Path, admin: User, trader: Any
+) -> None:
     path = tmp_path / "latin1.jsonl"
     good = json.dumps(record(trader.mst, "106000000096")) + "\n"
     path.write_bytes(good.encode() * 3 + "Công ty".encode("cp1258") + b"\n")
@@ -452,7 +469,9 @@ PLAIN_OR_NOT = st.text(alphabet="0123456789.eE+- _", max_size=22)
 
 
 @given(text=PLAIN_OR_NOT, places=st.sampled_from([2, 3, 4]))
-def test_an_amount_is_read_as_the_full_rule_says_whatever_its_spelling(text, places):
+def test_an_amount_is_read_as_the_full_rule_says_whatever_its_spelling(
+    text: str, places: int
+) -> None:
     """The shortcut for plainly written amounts accepts exactly what the full rule accepts:
     a finite number, zero or more, under 10^16, with at most `places` decimals."""
     try:
@@ -474,13 +493,15 @@ def test_an_amount_is_read_as_the_full_rule_says_whatever_its_spelling(text, pla
 
 
 @pytest.mark.parametrize("parallel", ways())
-def test_an_empty_file_imports_nothing_and_is_no_problem(admin, parallel):
+def test_an_empty_file_imports_nothing_and_is_no_problem(admin: User, parallel: bool) -> None:
     report = history_import(stream=jsonl("", "  "), actor=admin, parallel=parallel)
     assert report.ok and (report.records, report.declarations) == (0, 0)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="checks in a second process there")
-def test_foreign_keys_are_checked_at_commit_again_after_the_import(admin, trader):
+def test_foreign_keys_are_checked_at_commit_again_after_the_import(
+    admin: User, trader: Any
+) -> None:
     """The import checks references at the end of each COPY; the caller's transaction gets
     Django's setting (checked at commit) back, so what it writes out of order later still goes."""
     assert history_import(stream=jsonl(record(trader.mst, "106000000097")), actor=admin).ok

@@ -4,16 +4,22 @@ written observers change what registration does, and only what they say."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from haiquan.accounts.models import User
 from haiquan.clearance import hooks, services
 from haiquan.clearance.choices import Status
+from haiquan.clearance.inputs import LineInput
 from haiquan.clearance.models import Declaration
+from haiquan.clearance.validation import ResolvedDeclaration
 from haiquan.core.problems import Conflict, FieldProblem, ValidationFailed
+from haiquan.refdata.models import Enterprise
 from haiquan.risk.choices import Lane
 
 from .conftest import declaration_input, line
@@ -21,7 +27,7 @@ from .conftest import declaration_input, line
 pytestmark = pytest.mark.django_db
 
 
-def acfta_line(**kw):  # type: ignore[no-untyped-def]
+def acfta_line(**kw: Any) -> LineInput:
     return line(
         preference="ACFTA",
         co_number=kw.pop("co_number", "E2611223344"),
@@ -37,7 +43,7 @@ def seen() -> Iterator[list[hooks.PreferenceClaim]]:
 
 
 @pytest.fixture
-def verifier(seen) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def verifier(seen: list[hooks.PreferenceClaim]) -> Iterator[None]:
     """Refuses C/O numbers starting with X, sends those starting with P to a document check."""
 
     def verify(claim: hooks.PreferenceClaim) -> hooks.PreferenceVerdict | None:
@@ -55,8 +61,13 @@ def verifier(seen) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 class TestPreferenceVerifier:
     def test_a_granted_claim_keeps_the_rate_and_says_why(
-        self, rates, declarant, hoanglong, verifier, seen
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        verifier: None,
+        seen: list[hooks.PreferenceClaim],
+    ) -> None:
         decl = services.declaration_register(
             actor=declarant, data=declaration_input(hoanglong.mst, lines=(acfta_line(),))
         )
@@ -73,8 +84,8 @@ class TestPreferenceVerifier:
         assert claim.enterprise_mst == hoanglong.mst and claim.declaration_id is None
 
     def test_a_refused_claim_pays_the_mfn_rate_with_the_reason(
-        self, rates, declarant, hoanglong, verifier
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise, verifier: None
+    ) -> None:
         decl = services.declaration_register(
             actor=declarant,
             data=declaration_input(hoanglong.mst, lines=(acfta_line(co_number="X1"),)),
@@ -86,8 +97,8 @@ class TestPreferenceVerifier:
         assert any("ACFTA" in n and "no such e-C/O from CN" in n for n in ln.duty_notes)
 
     def test_a_paper_certificate_sends_a_green_declaration_to_document_check(
-        self, rates, declarant, hoanglong, verifier
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise, verifier: None
+    ) -> None:
         decl = services.declaration_register(
             actor=declarant,
             data=declaration_input(hoanglong.mst, lines=(acfta_line(co_number="P77"),)),
@@ -105,14 +116,19 @@ class TestPreferenceVerifier:
         assert decl.lines.get().import_rate_kind == "preferential:ACFTA"
 
     def test_lines_without_a_claim_are_not_asked_about(
-        self, rates, declarant, hoanglong, verifier, seen
-    ):
+        self,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        verifier: None,
+        seen: list[hooks.PreferenceClaim],
+    ) -> None:
         services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         assert seen == []
 
     def test_without_verifiers_the_claim_stands_on_the_tariff_alone(
-        self, rates, declarant, hoanglong
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         decl = services.declaration_register(
             actor=declarant,
             data=declaration_input(hoanglong.mst, lines=(acfta_line(co_number="X1"),)),
@@ -123,9 +139,9 @@ class TestPreferenceVerifier:
 
 class TestValidatorAndObserver:
     def test_a_validator_problem_is_a_field_error_and_nothing_is_saved(
-        self, rates, declarant, hoanglong
-    ):
-        def no_weapons(resolved, on_day):  # type: ignore[no-untyped-def]
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
+        def no_weapons(resolved: ResolvedDeclaration, on_day: date) -> list[FieldProblem]:
             return [
                 FieldProblem(f"lines[{i}].description", "weapons need a licence", "licence")
                 for i, ln in enumerate(resolved.data.lines)
@@ -153,12 +169,12 @@ class TestValidatorAndObserver:
             hooks.declaration_validator_unregister(no_weapons)
 
     def test_an_observer_sees_the_written_lines_and_can_undo_the_registration(
-        self, rates, declarant, hoanglong
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         quantities: list[Decimal] = []
 
-        def draw_down(declaration):  # type: ignore[no-untyped-def]
-            total = sum(ln.quantity for ln in declaration.lines.all())
+        def draw_down(declaration: Declaration) -> None:
+            total = sum((ln.quantity for ln in declaration.lines.all()), Decimal(0))
             quantities.append(total)
             if total > Decimal("15000"):
                 raise Conflict("the permit covers 15,000 kg")
@@ -183,11 +199,11 @@ class TestValidatorAndObserver:
 
 class TestClearanceGuard:
     def test_the_trader_sees_what_holds_the_clearance_and_it_clears_when_it_arrives(
-        self, rates, declarant, hoanglong, client
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise, client: Client
+    ) -> None:
         waiting = {"on": True}
 
-        def quarantine(declaration):  # type: ignore[no-untyped-def]
+        def quarantine(declaration: Declaration) -> list[str]:
             return (
                 ["plant quarantine result for line 1 (Cục Bảo vệ thực vật)"]
                 if waiting["on"]

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
+from haiquan.accounts.models import User
 from haiquan.accounts.selectors import offices_in_scope_subtrees, user_needs_second_factor
 from haiquan.accounts.services import user_create
 from haiquan.clearance import services
@@ -15,6 +16,7 @@ from haiquan.clearance.permissions import declaration_actions
 from haiquan.clearance.tests.conftest import declaration_input
 from haiquan.clearance.timeline import timeline
 from haiquan.eventlog.selectors import events_for_declaration
+from haiquan.refdata.models import Enterprise
 from haiquan.risk.services import profile_create
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +27,8 @@ def on(actions: Any) -> set[str]:
 
 
 def test_a_draft_can_be_changed_registered_cancelled_and_copied_by_its_declarant(
-    rates, declarant, hoanglong, officer
-):
+    rates: None, declarant: User, hoanglong: Enterprise, officer: User
+) -> None:
     draft = services.declaration_draft_save(actor=declarant, data=declaration_input(hoanglong.mst))
     assert on(declaration_actions(user=declarant, declaration=draft)) == {
         "edit",
@@ -38,7 +40,9 @@ def test_a_draft_can_be_changed_registered_cancelled_and_copied_by_its_declarant
     assert on(declaration_actions(user=officer, declaration=draft)) == set()
 
 
-def test_a_green_declaration_awaiting_payment(rates, declarant, hoanglong, officer):
+def test_a_green_declaration_awaiting_payment(
+    rates: None, declarant: User, hoanglong: Enterprise, officer: User
+) -> None:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     assert on(declaration_actions(user=declarant, declaration=d)) == {
         "amend",
@@ -52,8 +56,13 @@ def test_a_green_declaration_awaiting_payment(rates, declarant, hoanglong, offic
 
 
 def test_a_red_declaration_for_the_officer_and_after_release(
-    rates, declarant, hoanglong, officer, officer_elsewhere, analyst
-):
+    rates: None,
+    declarant: User,
+    hoanglong: Enterprise,
+    officer: User,
+    officer_elsewhere: User,
+    analyst: User,
+) -> None:
     profile_create(
         code="ALL-RED",
         name="All",
@@ -88,12 +97,16 @@ def test_a_red_declaration_for_the_officer_and_after_release(
     }
 
 
-def test_another_enterprises_declarant_may_only_copy(rates, declarant, hoanglong, other_declarant):
+def test_another_enterprises_declarant_may_only_copy(
+    rates: None, declarant: User, hoanglong: Enterprise, other_declarant: User
+) -> None:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     assert on(declaration_actions(user=other_declarant, declaration=d)) == {"copy"}
 
 
-def test_the_timeline_keeps_the_selectivity_for_customs(rates, declarant, hoanglong, analyst):
+def test_the_timeline_keeps_the_selectivity_for_customs(
+    rates: None, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     profile_create(
         code="FRUIT-Y",
         name="Fruit",
@@ -112,7 +125,7 @@ def test_the_timeline_keeps_the_selectivity_for_customs(rates, declarant, hoangl
     assert labels == ["Declaration submitted", "Registered, duties assessed", "Lane decided"]
 
 
-def test_second_factor_and_office_scope(db):
+def test_second_factor_and_office_scope(db: None) -> None:
     trader = user_create(username="t", password=None, role="declarant")
     staff_trader = user_create(username="s", password=None, role="declarant")
     staff_trader.is_staff = True

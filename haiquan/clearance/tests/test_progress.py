@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import translation
 
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import hooks, services
 from haiquan.clearance.choices import Status
 from haiquan.clearance.progress import declaration_progress
 from haiquan.clearance.views.declaration_page import declaration_context
+from haiquan.refdata.models import Enterprise
 
 from .conftest import declaration_input
 from .test_services import pay, red_profile
@@ -46,7 +48,9 @@ def keys(d: Any) -> list[str]:
     return [w.key for w in declaration_progress(d).waits]
 
 
-def test_unpaid_and_nothing_else_clears_on_payment(rates, declarant, hoanglong):
+def test_unpaid_and_nothing_else_clears_on_payment(
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     progress = declaration_progress(d)
     assert keys(d) == ["payment"] and progress.clears_on_payment
@@ -54,8 +58,8 @@ def test_unpaid_and_nothing_else_clears_on_payment(rates, declarant, hoanglong):
 
 
 def test_unpaid_and_held_by_an_agency_is_not_promised_clearance_on_payment(
-    rates, declarant, hoanglong, quarantine_hold
-):
+    rates: None, declarant: User, hoanglong: Enterprise, quarantine_hold: Any
+) -> None:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     progress = declaration_progress(d)
     assert keys(d) == ["payment", "partner_agency"] and not progress.clears_on_payment
@@ -66,8 +70,8 @@ def test_unpaid_and_held_by_an_agency_is_not_promised_clearance_on_payment(
 
 
 def test_paid_and_held_waits_for_the_agency_not_for_payment(
-    rates, declarant, hoanglong, quarantine_hold
-):
+    rates: None, declarant: User, hoanglong: Enterprise, quarantine_hold: Any
+) -> None:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     client = login(Client(), declarant)
     client.post(f"/payments/declarations/{d.pk}/pay/")
@@ -89,8 +93,8 @@ def test_paid_and_held_waits_for_the_agency_not_for_payment(
 
 
 def test_a_red_declaration_waits_for_the_inspection_then_the_release(
-    rates, declarant, hoanglong, officer, analyst
-):
+    rates: None, declarant: User, hoanglong: Enterprise, officer: User, analyst: User
+) -> None:
     red_profile(analyst)
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     assert keys(d) == ["check", "payment"]
@@ -106,12 +110,16 @@ def test_a_red_declaration_waits_for_the_inspection_then_the_release(
     assert progress.waits == () and "released" in progress.outcome
 
 
-def test_a_draft_waits_for_its_registration(rates, declarant, hoanglong):
+def test_a_draft_waits_for_its_registration(
+    rates: None, declarant: User, hoanglong: Enterprise
+) -> None:
     d = services.declaration_draft_save(actor=declarant, data=declaration_input(hoanglong.mst))
     assert keys(d) == ["registration"]
 
 
-def test_the_pdf_and_the_page_read_the_same_progress(rates, declarant, hoanglong, rf):
+def test_the_pdf_and_the_page_read_the_same_progress(
+    rates: None, declarant: User, hoanglong: Enterprise, rf: RequestFactory
+) -> None:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     request = rf.get("/")
     request.user = declarant

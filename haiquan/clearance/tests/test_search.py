@@ -3,13 +3,17 @@ status, at `/declarations/` and through the API; never one outside their scope."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services
+from haiquan.clearance.models import Declaration
+from haiquan.refdata.models import Enterprise
 
 from .conftest import declaration_input
 from .test_services import pay
@@ -20,7 +24,13 @@ URL = "/api/v1/declarations"
 
 
 @pytest.fixture
-def filed(rates: Any, declarant: Any, hoanglong: Any, other_declarant: Any, other_enterprise: Any):
+def filed(
+    rates: Any,
+    declarant: Any,
+    hoanglong: Enterprise,
+    other_declarant: Any,
+    other_enterprise: Enterprise,
+) -> tuple[Declaration, Declaration, Declaration]:
     """Two of Hoàng Long's at Móng Cái (one cleared) and one of Minh Anh's at Sóng Thần."""
     mine = services.declaration_register(
         actor=declarant, data=declaration_input(hoanglong.mst, invoice_number="HĐ-0042")
@@ -45,8 +55,11 @@ def found(client: Client, **query: str) -> str:
     return resp.content.decode()
 
 
-def test_an_officer_finds_a_declaration_by_what_is_on_the_documents(filed, officer):
+def test_an_officer_finds_a_declaration_by_what_is_on_the_documents(
+    filed: tuple[Declaration, Declaration, Declaration], officer: User
+) -> None:
     mine, cleared, theirs = filed
+    assert mine.number and cleared.number and theirs.number
     client = login(Client(), officer)
     page = found(client)
     assert mine.number in page and cleared.number in page and theirs.number not in page
@@ -62,7 +75,11 @@ def test_an_officer_finds_a_declaration_by_what_is_on_the_documents(filed, offic
     assert 'data-testid="nothing-found"' in found(client, q=theirs.number)
 
 
-def test_the_api_filters_by_container_and_invoice(filed, officer, api):
+def test_the_api_filters_by_container_and_invoice(
+    filed: tuple[Declaration, Declaration, Declaration],
+    officer: User,
+    api: Callable[[User], Client],
+) -> None:
     mine, cleared, _theirs = filed
     client = api(officer)
     by_box = client.get(URL, {"container": "MSKU1234565"}).json()
@@ -71,11 +88,15 @@ def test_the_api_filters_by_container_and_invoice(filed, officer, api):
     assert [d["number"] for d in by_invoice["items"]] == [mine.number]
 
 
-def test_the_queue_leads_to_the_search(officer, filed):
+def test_the_queue_leads_to_the_search(
+    officer: User, filed: tuple[Declaration, Declaration, Declaration]
+) -> None:
     page = login(Client(), officer).get("/officer/queue/").content.decode()
     assert 'data-testid="find-declaration"' in page and 'action="/declarations/"' in page
 
 
-def test_a_trader_still_gets_its_own_list(filed, declarant):
+def test_a_trader_still_gets_its_own_list(
+    filed: tuple[Declaration, Declaration, Declaration], declarant: User
+) -> None:
     resp = login(Client(), declarant).get("/declarations/")
     assert "clearance/declaration_list.html" in [t.name for t in resp.templates]

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from haiquan.accounts.models import User
 from haiquan.clearance import services
 from haiquan.clearance.choices import CheckKind, CheckOutcome, PaymentState, Status
 from haiquan.clearance.inputs import LineCorrection
@@ -19,7 +20,9 @@ from haiquan.eventlog.models import AppendOnlyError, Event
 from haiquan.payments.models import Bank
 from haiquan.payments.services import bank_confirmation_receive, bank_create, payment_order_create
 from haiquan.payments.signing import sign
+from haiquan.refdata.models import Enterprise
 from haiquan.risk.choices import Lane
+from haiquan.risk.models import RiskProfile
 from haiquan.risk.services import profile_create
 
 from .conftest import declaration_input, line
@@ -33,7 +36,7 @@ def kinds(decl: Declaration) -> list[str]:
     )
 
 
-def red_profile(analyst):  # type: ignore[no-untyped-def]
+def red_profile(analyst: User) -> RiskProfile:
     return profile_create(
         code="FRUIT-RED",
         name="Fresh fruit from CN",
@@ -44,7 +47,7 @@ def red_profile(analyst):  # type: ignore[no-untyped-def]
     )
 
 
-def pay(decl: Declaration, actor) -> None:  # type: ignore[no-untyped-def]
+def pay(decl: Declaration, actor: User) -> None:
     """The trader orders payment and its bank confirms with a signed message."""
     bank = Bank.objects.filter(code="VCB").first()
     secret = bank.secret if bank else bank_create(code="VCB", name="Vietcombank")[1]
@@ -60,10 +63,13 @@ def pay(decl: Declaration, actor) -> None:  # type: ignore[no-untyped-def]
 
 
 class TestRegistration:
-    def test_green_declaration_gets_number_duties_and_lane(self, rates, declarant, hoanglong):
+    def test_green_declaration_gets_number_duties_and_lane(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         # CIF USD 8,000 × 25,000 = 200,000,000 VND. Dragon fruit from CN, no preference claimed:
         # MFN 25% → 50,000,000; VAT 5% × (200,000,000 + 50,000,000) = 12,500,000.
+        assert decl.number is not None
         assert number_is_valid(decl.number) and decl.number.startswith("1")
         assert decl.customs_value_vnd == Decimal("200000000")
         assert decl.import_duty_vnd == Decimal("50000000")
@@ -86,7 +92,9 @@ class TestRegistration:
             Decimal("62500000"),
         )
 
-    def test_preference_with_valid_co_gives_the_acfta_rate(self, rates, declarant, hoanglong):
+    def test_preference_with_valid_co_gives_the_acfta_rate(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         data = declaration_input(
             hoanglong.mst,
             lines=(
@@ -103,7 +111,9 @@ class TestRegistration:
         assert decl.total_duties_vnd == Decimal("10000000")
         assert decl.lines.get().import_rate_kind == "preferential:ACFTA"
 
-    def test_green_with_nothing_due_clears_at_once(self, rates, declarant, hoanglong):
+    def test_green_with_nothing_due_clears_at_once(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         # E31 materials for producing exports are not subject to duties or VAT.
         decl = services.declaration_register(
             actor=declarant, data=declaration_input(hoanglong.mst, type_code="E31")
@@ -113,8 +123,8 @@ class TestRegistration:
         assert kinds(decl)[-1] == "declaration.cleared"
 
     def test_every_problem_is_reported_with_its_field_and_nothing_saved(
-        self, rates, declarant, hoanglong
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         bad = declaration_input(
             "0100109105",  # check digit wrong
             lines=(line(hs_code="99999999", origin="XX", quantity=Decimal("-1")),),
@@ -134,7 +144,9 @@ class TestRegistration:
         assert Declaration.objects.count() == 0
         assert not Event.objects.filter(subject_type="declaration").exists()
 
-    def test_unknown_hs_code_and_value_mismatch(self, rates, declarant, hoanglong):
+    def test_unknown_hs_code_and_value_mismatch(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         data = declaration_input(
             hoanglong.mst, lines=(line(hs_code="08109098"), line(value=Decimal("7000")))
         )
@@ -147,7 +159,9 @@ class TestRegistration:
             services.declaration_register(actor=declarant, data=data)
         assert [e.field for e in exc.value.errors] == ["lines[0].hs_code"]
 
-    def test_invoice_value_must_equal_the_lines(self, rates, declarant, hoanglong):
+    def test_invoice_value_must_equal_the_lines(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         with pytest.raises(ValidationFailed) as exc:
             services.declaration_register(
                 actor=declarant,
@@ -155,21 +169,27 @@ class TestRegistration:
             )
         assert [e.field for e in exc.value.errors] == ["invoice_value"]
 
-    def test_claimed_preference_without_co_is_refused(self, rates, declarant, hoanglong):
+    def test_claimed_preference_without_co_is_refused(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         data = declaration_input(hoanglong.mst, lines=(line(preference="ACFTA"),))
         with pytest.raises(ValidationFailed) as exc:
             services.declaration_register(actor=declarant, data=data)
         assert "lines[0].co_number" in {e.field for e in exc.value.errors}
         assert Declaration.objects.count() == 0
 
-    def test_cannot_declare_for_another_enterprise(self, rates, declarant, other_enterprise):
+    def test_cannot_declare_for_another_enterprise(
+        self, rates: None, declarant: User, other_enterprise: Enterprise
+    ) -> None:
         with pytest.raises(Forbidden):
             services.declaration_register(
                 actor=declarant, data=declaration_input(other_enterprise.mst)
             )
         assert Declaration.objects.count() == 0
 
-    def test_broker_declares_for_its_principal(self, rates, broker, hoanglong, other_enterprise):
+    def test_broker_declares_for_its_principal(
+        self, rates: None, broker: User, hoanglong: Enterprise, other_enterprise: Enterprise
+    ) -> None:
         decl = services.declaration_register(actor=broker, data=declaration_input(hoanglong.mst))
         assert decl.broker_id == broker.enterprise_id and decl.enterprise == hoanglong
         with pytest.raises(Forbidden):
@@ -177,7 +197,9 @@ class TestRegistration:
                 actor=broker, data=declaration_input(other_enterprise.mst)
             )
 
-    def test_no_exchange_rate_is_a_clear_error(self, declarant, hoanglong):
+    def test_no_exchange_rate_is_a_clear_error(
+        self, declarant: User, hoanglong: Enterprise
+    ) -> None:
         with pytest.raises(ValidationFailed) as exc:
             services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         assert (
@@ -185,12 +207,15 @@ class TestRegistration:
             and "exchange rate" in exc.value.errors[0].problem
         )
 
-    def test_numbers_follow_each_other_per_flow(self, rates, declarant, hoanglong):
+    def test_numbers_follow_each_other_per_flow(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         a = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         b = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
+        assert a.number and b.number
         assert int(b.number[1:11]) == int(a.number[1:11]) + 1
 
-    def test_draft_then_register(self, rates, declarant, hoanglong):
+    def test_draft_then_register(self, rates: None, declarant: User, hoanglong: Enterprise) -> None:
         draft = services.declaration_draft_save(
             actor=declarant, data=declaration_input(hoanglong.mst)
         )
@@ -202,7 +227,9 @@ class TestRegistration:
 
 
 class TestGreenLane:
-    def test_green_clears_when_the_bank_confirms_payment(self, rates, declarant, hoanglong):
+    def test_green_clears_when_the_bank_confirms_payment(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         pay(decl, declarant)
         decl.refresh_from_db()
@@ -213,8 +240,8 @@ class TestGreenLane:
 
 class TestRedLane:
     def test_red_clears_after_inspection_and_payment(
-        self, analyst, rates, declarant, hoanglong, officer
-    ):
+        self, analyst: User, rates: None, declarant: User, hoanglong: Enterprise, officer: User
+    ) -> None:
         red_profile(analyst)
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         assert decl.lane == Lane.RED and decl.status == Status.INSPECTION
@@ -241,8 +268,8 @@ class TestRedLane:
         ]
 
     def test_discrepancy_recomputes_duties_and_the_difference_is_owed(
-        self, analyst, rates, declarant, hoanglong, officer
-    ):
+        self, analyst: User, rates: None, declarant: User, hoanglong: Enterprise, officer: User
+    ) -> None:
         red_profile(analyst)
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         pay(decl, declarant)
@@ -277,8 +304,13 @@ class TestRedLane:
         assert decl.status == Status.CLEARED
 
     def test_officer_of_another_office_cannot_act(
-        self, analyst, rates, declarant, hoanglong, officer_elsewhere
-    ):
+        self,
+        analyst: User,
+        rates: None,
+        declarant: User,
+        hoanglong: Enterprise,
+        officer_elsewhere: User,
+    ) -> None:
         red_profile(analyst)
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         with pytest.raises(Forbidden):
@@ -290,8 +322,8 @@ class TestRedLane:
             )
 
     def test_a_leader_of_the_department_may_act_on_its_sub_office(
-        self, analyst, rates, declarant, hoanglong, leader_qn
-    ):
+        self, analyst: User, rates: None, declarant: User, hoanglong: Enterprise, leader_qn: User
+    ) -> None:
         red_profile(analyst)
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         services.declaration_check_record(
@@ -300,7 +332,9 @@ class TestRedLane:
         decl.refresh_from_db()
         assert decl.checks_pending is False
 
-    def test_stale_version_is_refused(self, analyst, rates, declarant, hoanglong, officer):
+    def test_stale_version_is_refused(
+        self, analyst: User, rates: None, declarant: User, hoanglong: Enterprise, officer: User
+    ) -> None:
         red_profile(analyst)
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         seen = decl.version
@@ -321,8 +355,8 @@ class TestRedLane:
             )
 
     def test_a_recorded_check_cannot_be_recorded_twice(
-        self, analyst, rates, declarant, hoanglong, officer
-    ):
+        self, analyst: User, rates: None, declarant: User, hoanglong: Enterprise, officer: User
+    ) -> None:
         red_profile(analyst)
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         services.declaration_check_record(
@@ -338,7 +372,9 @@ class TestRedLane:
 
 
 class TestYellowLane:
-    def test_escalation_to_red(self, analyst, rates, declarant, hoanglong, officer):
+    def test_escalation_to_red(
+        self, analyst: User, rates: None, declarant: User, hoanglong: Enterprise, officer: User
+    ) -> None:
         profile_create(
             code="FRUIT-Y",
             name="Fruit",
@@ -366,7 +402,9 @@ class TestYellowLane:
 
 
 class TestAmendAndCancel:
-    def test_amendment_keeps_history_and_records_the_difference(self, rates, declarant, hoanglong):
+    def test_amendment_keeps_history_and_records_the_difference(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         two = declaration_input(
             hoanglong.mst,
@@ -397,8 +435,8 @@ class TestAmendAndCancel:
         assert decl.amendment_count == 1 and "declaration.amended" in kinds(decl)
 
     def test_amendment_cannot_change_the_enterprise(
-        self, rates, declarant, hoanglong, other_enterprise
-    ):
+        self, rates: None, declarant: User, hoanglong: Enterprise, other_enterprise: Enterprise
+    ) -> None:
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         with pytest.raises(ValidationFailed) as exc:
             services.declaration_amend(
@@ -409,7 +447,9 @@ class TestAmendAndCancel:
             )
         assert exc.value.errors[0].field == "enterprise_mst"
 
-    def test_amendment_raises_the_lane_never_lowers_it(self, analyst, rates, declarant, hoanglong):
+    def test_amendment_raises_the_lane_never_lowers_it(
+        self, analyst: User, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         assert decl.lane == Lane.GREEN
         red_profile(analyst)
@@ -422,7 +462,9 @@ class TestAmendAndCancel:
         decl.refresh_from_db()
         assert decl.lane == Lane.RED and decl.status == Status.INSPECTION
 
-    def test_cancel_with_reason_but_not_after_release(self, rates, declarant, hoanglong, officer):
+    def test_cancel_with_reason_but_not_after_release(
+        self, rates: None, declarant: User, hoanglong: Enterprise, officer: User
+    ) -> None:
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         with pytest.raises(ValidationFailed):
             services.declaration_cancel(actor=declarant, declaration=decl, reason="")
@@ -440,7 +482,9 @@ class TestAmendAndCancel:
 
 
 class TestEventLog:
-    def test_events_cannot_be_changed_or_deleted(self, rates, declarant, hoanglong):
+    def test_events_cannot_be_changed_or_deleted(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         event = Event.objects.filter(declaration_id=decl.pk).first()
         assert event is not None
@@ -452,7 +496,9 @@ class TestEventLog:
         with pytest.raises(AppendOnlyError):
             Event.objects.filter(pk=event.pk).update(kind="x")
 
-    def test_every_state_has_its_event(self, analyst, rates, declarant, hoanglong, officer):
+    def test_every_state_has_its_event(
+        self, analyst: User, rates: None, declarant: User, hoanglong: Enterprise, officer: User
+    ) -> None:
         red_profile(analyst)
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         pay(decl, declarant)
@@ -475,8 +521,8 @@ class TestEventLog:
 
 class TestCentralTeam:
     def test_a_central_team_works_declarations_of_every_office_it_serves(
-        self, analyst, rates, declarant, hoanglong
-    ):
+        self, analyst: User, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         from haiquan.accounts.services import user_create
         from haiquan.clearance.selectors import officer_queue
         from haiquan.refdata.models import CentralTeam, Office
@@ -513,12 +559,14 @@ class TestCentralTeam:
 
 
 class TestClearanceGuards:
-    def test_a_guard_holds_clearance_until_it_is_satisfied(self, rates, declarant, hoanglong):
+    def test_a_guard_holds_clearance_until_it_is_satisfied(
+        self, rates: None, declarant: User, hoanglong: Enterprise
+    ) -> None:
         from haiquan.clearance.hooks import clearance_guard_register, clearance_guard_unregister
 
         waiting = {"permit": True}
 
-        def quarantine_guard(declaration):  # type: ignore[no-untyped-def]
+        def quarantine_guard(declaration: Declaration) -> list[str]:
             return ["line 1 needs a plant quarantine result"] if waiting["permit"] else []
 
         clearance_guard_register(quarantine_guard)
@@ -537,8 +585,8 @@ class TestClearanceGuards:
 
 
 def test_an_officers_correction_is_a_version_but_not_an_amendment(
-    analyst, rates, declarant, hoanglong, officer
-):
+    analyst: User, rates: None, declarant: User, hoanglong: Enterprise, officer: User
+) -> None:
     red_profile(analyst)
     decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     services.declaration_check_record(
@@ -562,8 +610,8 @@ def test_an_officers_correction_is_a_version_but_not_an_amendment(
 
 class TestAmendmentKeepsFindings:
     def test_an_amendment_cannot_undo_what_the_officer_found(
-        self, analyst, rates, declarant, hoanglong, officer
-    ):
+        self, analyst: User, rates: None, declarant: User, hoanglong: Enterprise, officer: User
+    ) -> None:
         red_profile(analyst)
         decl = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
         services.declaration_check_record(

@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
+from haiquan.accounts.models import User
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services
 from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.clearance.tests.conftest import declaration_input, line
+from haiquan.refdata.models import Enterprise
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +71,9 @@ def registered(user: Any, mst: str, **kw: Any) -> Declaration:
 # --- The list ------------------------------------------------------------------------------
 
 
-def test_the_list_shows_own_declarations_by_status_tab(rates, trader, declarant, hoanglong):
+def test_the_list_shows_own_declarations_by_status_tab(
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     d1 = registered(declarant, hoanglong.mst, invoice_number="INV-A")
     draft = services.declaration_draft_save(
         actor=declarant, data=declaration_input(hoanglong.mst, invoice_number="INV-B")
@@ -76,6 +81,7 @@ def test_the_list_shows_own_declarations_by_status_tab(rates, trader, declarant,
     page = trader.get(LIST)
     assert page.status_code == 200
     html = page.content.decode()
+    assert d1.number
     assert d1.number in html and f"#{draft.pk}" in html
     drafts = trader.get(LIST, {"tab": "draft"}).content.decode()
     assert d1.number not in drafts and f"#{draft.pk}" in drafts
@@ -84,19 +90,25 @@ def test_the_list_shows_own_declarations_by_status_tab(rates, trader, declarant,
     assert counts == {"all": 2, "draft": 1, "open": 1, "cleared": 0, "released": 0, "cancelled": 0}
 
 
-def test_search_by_number_bill_of_lading_or_invoice(rates, trader, declarant, hoanglong):
+def test_search_by_number_bill_of_lading_or_invoice(
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     a = registered(declarant, hoanglong.mst, invoice_number="INV-A", bill_of_lading="BL-111")
     b = registered(declarant, hoanglong.mst, invoice_number="INV-B", bill_of_lading="BL-222")
+    assert a.number and b.number
     for q, shown, hidden in (
         ("BL-222", b, a),
         ("inv-a", a, b),
         (a.number, a, b),
     ):
+        assert shown.number and hidden.number
         html = trader.get(LIST, {"q": q}).content.decode()
         assert shown.number in html and hidden.number not in html, q
 
 
-def test_htmx_search_answers_only_the_results(rates, trader, declarant, hoanglong):
+def test_htmx_search_answers_only_the_results(
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     registered(declarant, hoanglong.mst)
     resp = trader.get(LIST, {"q": "INV"}, headers={"HX-Request": "true"})
     html = resp.content.decode()
@@ -105,16 +117,21 @@ def test_htmx_search_answers_only_the_results(rates, trader, declarant, hoanglon
 
 
 def test_another_enterprises_declarations_are_not_listed(
-    rates, trader, other_declarant, other_enterprise
-):
+    rates: None, trader: Client, other_declarant: User, other_enterprise: Enterprise
+) -> None:
     theirs = registered(other_declarant, other_enterprise.mst)
+    assert theirs.number
     assert theirs.number not in trader.get(LIST).content.decode()
     assert trader.get(reverse("clearance:declaration_detail", args=[theirs.pk])).status_code == 404
 
 
 def test_the_list_costs_the_same_queries_for_3_or_30_declarations(
-    rates, trader, declarant, hoanglong, django_assert_max_num_queries
-):
+    rates: None,
+    trader: Client,
+    declarant: User,
+    hoanglong: Enterprise,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
     for _ in range(3):
         registered(declarant, hoanglong.mst)
     # 8: with the notifications bell's unread count and the outage banner's lookup (held per
@@ -130,8 +147,8 @@ def test_the_list_costs_the_same_queries_for_3_or_30_declarations(
 
 
 def test_a_broker_picks_the_principal_and_the_choice_is_remembered(
-    rates, broker, hoanglong, declarant
-):
+    rates: None, broker: User, hoanglong: Enterprise, declarant: User
+) -> None:
     client = login(Client(), broker)
     resp = client.post(reverse("clearance:acting_for"), {"enterprise": hoanglong.pk})
     assert resp.status_code == 302
@@ -141,14 +158,16 @@ def test_a_broker_picks_the_principal_and_the_choice_is_remembered(
     assert form.context["form"].header["enterprise_mst"].value() == hoanglong.mst
 
 
-def test_officers_get_the_search_of_their_offices_declarations_not_a_traders_list(officer):
+def test_officers_get_the_search_of_their_offices_declarations_not_a_traders_list(
+    officer: User,
+) -> None:
     resp = login(Client(), officer).get(LIST)
     assert resp.status_code == 200
     assert "clearance/declaration_search.html" in [t.name for t in resp.templates]
     assert login(Client(), officer).get(NEW).status_code == 403
 
 
-def test_anonymous_users_are_sent_to_log_in():
+def test_anonymous_users_are_sent_to_log_in() -> None:
     resp = Client().get(LIST)
     assert resp.status_code == 302 and resp["Location"].startswith("/accounts/login/")
 
@@ -156,7 +175,9 @@ def test_anonymous_users_are_sent_to_log_in():
 # --- The form -------------------------------------------------------------------------------
 
 
-def test_continue_saves_a_draft_and_shows_check_your_answers(rates, trader, hoanglong):
+def test_continue_saves_a_draft_and_shows_check_your_answers(
+    rates: None, trader: Client, hoanglong: Enterprise
+) -> None:
     resp = trader.post(NEW, form_data(hoanglong.mst))
     draft = Declaration.objects.get()
     assert draft.status == "draft"
@@ -169,11 +190,14 @@ def test_continue_saves_a_draft_and_shows_check_your_answers(rates, trader, hoan
     assert review.context["preview"]["duties"].total_vnd == 62_500_000
     assert "62.500.000" in review.content.decode()  # Vietnamese, the default, groups with dots
     english = Client(headers={"Accept-Language": "en"})
+    assert isinstance(review.wsgi_request.user, User)
     english.force_login(review.wsgi_request.user)
     assert "62,500,000" in english.get(resp["Location"]).content.decode()
 
 
-def test_a_wrong_mst_is_shown_next_to_its_field_and_nothing_is_saved(rates, trader, hoanglong):
+def test_a_wrong_mst_is_shown_next_to_its_field_and_nothing_is_saved(
+    rates: None, trader: Client, hoanglong: Enterprise
+) -> None:
     resp = trader.post(NEW, form_data("0100109105"))
     assert resp.status_code == 200
     assert Declaration.objects.count() == 0
@@ -189,7 +213,9 @@ def test_a_wrong_mst_is_shown_next_to_its_field_and_nothing_is_saved(rates, trad
 
 
 @pytest.mark.parametrize("action", ["continue", "save"])
-def test_an_unknown_hs_code_is_shown_next_to_the_line_field(rates, trader, hoanglong, action):
+def test_an_unknown_hs_code_is_shown_next_to_the_line_field(
+    rates: None, trader: Client, hoanglong: Enterprise, action: str
+) -> None:
     resp = trader.post(NEW, form_data(hoanglong.mst, hs_code=["99999999"], action=action))
     html = resp.content.decode()
     if action == "save":
@@ -203,7 +229,9 @@ def test_an_unknown_hs_code_is_shown_next_to_the_line_field(rates, trader, hoang
     assert "99999999" in html
 
 
-def test_a_second_line_problem_lands_on_the_second_line(rates, trader, hoanglong):
+def test_a_second_line_problem_lands_on_the_second_line(
+    rates: None, trader: Client, hoanglong: Enterprise
+) -> None:
     data = form_data(
         hoanglong.mst,
         hs_code=["08109092", "08109092"],
@@ -222,27 +250,33 @@ def test_a_second_line_problem_lands_on_the_second_line(rates, trader, hoanglong
     assert Declaration.objects.count() == 0
 
 
-def test_unreadable_numbers_are_reported_without_calling_the_service(rates, trader, hoanglong):
+def test_unreadable_numbers_are_reported_without_calling_the_service(
+    rates: None, trader: Client, hoanglong: Enterprise
+) -> None:
     html = trader.post(NEW, form_data(hoanglong.mst, quantity=["ten"])).content.decode()
     assert 'id="line-0-quantity-error"' in html
     assert Declaration.objects.count() == 0
 
 
 def test_declaring_for_an_enterprise_that_is_not_yours_is_an_error_on_the_mst(
-    rates, trader, other_enterprise
-):
+    rates: None, trader: Client, other_enterprise: Enterprise
+) -> None:
     html = trader.post(NEW, form_data(other_enterprise.mst)).content.decode()
     assert 'id="id_enterprise_mst-error"' in html
     assert Declaration.objects.count() == 0
 
 
-def test_save_as_draft_goes_to_the_draft_page(rates, trader, hoanglong):
+def test_save_as_draft_goes_to_the_draft_page(
+    rates: None, trader: Client, hoanglong: Enterprise
+) -> None:
     resp = trader.post(NEW, form_data(hoanglong.mst, action="save"))
     draft = Declaration.objects.get()
     assert resp["Location"] == reverse("clearance:declaration_detail", args=[draft.pk])
 
 
-def test_without_javascript_lines_are_added_copied_and_removed_by_posting(rates, trader, hoanglong):
+def test_without_javascript_lines_are_added_copied_and_removed_by_posting(
+    rates: None, trader: Client, hoanglong: Enterprise
+) -> None:
     added = trader.post(NEW, form_data(hoanglong.mst, action="add-line"))
     assert len(added.context["form"].lines) == 2
     copied = trader.post(NEW, form_data(hoanglong.mst, action="copy-line-0"))
@@ -264,17 +298,20 @@ def test_without_javascript_lines_are_added_copied_and_removed_by_posting(rates,
     assert Declaration.objects.count() == 0
 
 
-def test_register_from_check_your_answers(rates, trader, declarant, hoanglong):
+def test_register_from_check_your_answers(
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     draft = services.declaration_draft_save(actor=declarant, data=declaration_input(hoanglong.mst))
     resp = trader.post(reverse("clearance:declaration_review", args=[draft.pk]))
     draft.refresh_from_db()
-    assert draft.status == "awaiting_payment" and len(draft.number) == 12
+    assert draft.status == "awaiting_payment"
+    assert draft.number is not None and len(draft.number) == 12
     assert resp["Location"] == reverse("clearance:declaration_detail", args=[draft.pk])
 
 
 def test_problems_found_at_registration_are_listed_on_check_your_answers(
-    rates, trader, declarant, hoanglong
-):
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     draft = services.declaration_draft_save(actor=declarant, data=declaration_input(hoanglong.mst))
     # The tariff no longer has the line's code when the declarant registers.
     DeclarationLine.objects.filter(declaration=draft).update(hs_code="99999999")
@@ -291,7 +328,9 @@ def test_problems_found_at_registration_are_listed_on_check_your_answers(
     assert draft.status == "draft" and not draft.number
 
 
-def test_copy_prefills_a_new_form_and_saves_nothing(rates, trader, declarant, hoanglong):
+def test_copy_prefills_a_new_form_and_saves_nothing(
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     source = registered(declarant, hoanglong.mst, invoice_number="INV-COPY")
     page = trader.get(NEW, {"from": source.pk})
     form = page.context["form"]
@@ -300,7 +339,7 @@ def test_copy_prefills_a_new_form_and_saves_nothing(rates, trader, declarant, ho
     assert Declaration.objects.count() == 1
 
 
-def test_edit_a_draft(rates, trader, declarant, hoanglong):
+def test_edit_a_draft(rates: None, trader: Client, declarant: User, hoanglong: Enterprise) -> None:
     draft = services.declaration_draft_save(actor=declarant, data=declaration_input(hoanglong.mst))
     url = reverse("clearance:declaration_edit", args=[draft.pk])
     assert trader.get(url).status_code == 200
@@ -310,7 +349,9 @@ def test_edit_a_draft(rates, trader, declarant, hoanglong):
     assert draft.invoice_number == "INV-NEW" and draft.status == "draft"
 
 
-def test_amend_needs_a_reason_then_records_a_version(rates, trader, declarant, hoanglong):
+def test_amend_needs_a_reason_then_records_a_version(
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     d = registered(declarant, hoanglong.mst)
     url = reverse("clearance:declaration_amend", args=[d.pk])
     page = trader.get(url)
@@ -328,8 +369,8 @@ def test_amend_needs_a_reason_then_records_a_version(rates, trader, declarant, h
 
 
 def test_amending_with_a_stale_version_is_a_409_with_a_clear_message(
-    rates, trader, declarant, hoanglong
-):
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     d = registered(declarant, hoanglong.mst)
     data = form_data(hoanglong.mst, action="amend", reason="Sửa hóa đơn", version=d.version - 1)
     resp = trader.post(reverse("clearance:declaration_amend", args=[d.pk]), data)
@@ -337,7 +378,9 @@ def test_amending_with_a_stale_version_is_a_409_with_a_clear_message(
     assert 'data-testid="conflict"' in resp.content.decode()
 
 
-def test_cancel_with_a_reason(rates, trader, declarant, hoanglong):
+def test_cancel_with_a_reason(
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     d = registered(declarant, hoanglong.mst)
     url = reverse("clearance:declaration_cancel", args=[d.pk])
     missing = trader.post(url, {"reason": "", "version": d.version})
@@ -351,7 +394,7 @@ def test_cancel_with_a_reason(rates, trader, declarant, hoanglong):
 # --- htmx parts -----------------------------------------------------------------------------
 
 
-def test_line_row_gives_an_empty_line_or_a_copy(trader):
+def test_line_row_gives_an_empty_line_or_a_copy(trader: Client) -> None:
     url = reverse("clearance:line_row")
     empty = trader.get(url).content.decode()
     assert "data-line" in empty and 'name="hs_code"' in empty and "<html" not in empty
@@ -361,20 +404,24 @@ def test_line_row_gives_an_empty_line_or_a_copy(trader):
     assert ids and ids[0] not in copy  # every inserted line has its own ids
 
 
-def test_duty_preview_shows_per_line_and_total_duties(rates, trader, hoanglong):
+def test_duty_preview_shows_per_line_and_total_duties(
+    rates: None, trader: Client, hoanglong: Enterprise
+) -> None:
     html = trader.post(reverse("clearance:duty_preview"), form_data(hoanglong.mst)).content.decode()
     assert 'data-testid="duty-preview"' in html
     assert "50.000.000" in html and "12.500.000" in html and "62.500.000" in html
 
 
-def test_duty_preview_lists_the_problems(rates, trader, hoanglong):
+def test_duty_preview_lists_the_problems(
+    rates: None, trader: Client, hoanglong: Enterprise
+) -> None:
     html = trader.post(
         reverse("clearance:duty_preview"), form_data(hoanglong.mst, hs_code=["99999999"])
     ).content.decode()
     assert 'data-testid="preview-problems"' in html and "99999999" in html
 
 
-def test_hs_search_by_words_without_accents(trader):
+def test_hs_search_by_words_without_accents(trader: Client) -> None:
     html = trader.get(
         reverse("clearance:hs_search"), {"q": "thanh long"}, headers={"HX-Request": "true"}
     ).content.decode()
@@ -386,7 +433,9 @@ def test_hs_search_by_words_without_accents(trader):
 # --- The declaration page ------------------------------------------------------------------
 
 
-def test_the_trader_sees_the_lane_but_not_the_reasons(rates, trader, declarant, hoanglong, analyst):
+def test_the_trader_sees_the_lane_but_not_the_reasons(
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     from haiquan.risk.services import profile_create
 
     profile_create(
@@ -404,7 +453,9 @@ def test_the_trader_sees_the_lane_but_not_the_reasons(rates, trader, declarant, 
     assert 'data-testid="timeline"' in html
 
 
-def test_the_declaration_page_shows_duties_per_line_and_tax(rates, trader, declarant, hoanglong):
+def test_the_declaration_page_shows_duties_per_line_and_tax(
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     d = registered(
         declarant,
         hoanglong.mst,
@@ -431,7 +482,9 @@ def test_the_declaration_page_shows_duties_per_line_and_tax(rates, trader, decla
 # --- The printed declaration ------------------------------------------------------------------
 
 
-def test_the_declaration_prints_as_pdf(rates, trader, declarant, hoanglong):
+def test_the_declaration_prints_as_pdf(
+    rates: None, trader: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     d = registered(declarant, hoanglong.mst)
     resp = trader.get(reverse("clearance:declaration_pdf", args=[d.pk]))
     assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
@@ -440,8 +493,12 @@ def test_the_declaration_prints_as_pdf(rates, trader, declarant, hoanglong):
 
 
 def test_without_weasyprint_the_pdf_link_answers_503_not_500(
-    rates, trader, declarant, hoanglong, monkeypatch
-):
+    rates: None,
+    trader: Client,
+    declarant: User,
+    hoanglong: Enterprise,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import builtins
 
     real_import = builtins.__import__
@@ -458,6 +515,8 @@ def test_without_weasyprint_the_pdf_link_answers_503_not_500(
     assert "clearance/pdf_unavailable.html" in [t.name for t in resp.templates]
 
 
-def test_another_enterprises_pdf_is_not_found(rates, trader, other_declarant, other_enterprise):
+def test_another_enterprises_pdf_is_not_found(
+    rates: None, trader: Client, other_declarant: User, other_enterprise: Enterprise
+) -> None:
     theirs = registered(other_declarant, other_enterprise.mst)
     assert trader.get(reverse("clearance:declaration_pdf", args=[theirs.pk])).status_code == 404

@@ -10,12 +10,15 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
+from haiquan.accounts.models import User
 from haiquan.accounts.services import user_create
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services
 from haiquan.clearance.models import CheckResult, Declaration
 from haiquan.clearance.tests.conftest import declaration_input
+from haiquan.refdata.models import Enterprise
 from haiquan.risk.services import profile_create
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +47,19 @@ def desk(officer: Any) -> Client:
 
 
 def test_the_queue_lists_own_office_longest_waiting_first(
-    rates, desk, declarant, hoanglong, analyst, officer_elsewhere
-):
+    rates: None,
+    desk: Client,
+    declarant: User,
+    hoanglong: Enterprise,
+    analyst: User,
+    officer_elsewhere: User,
+) -> None:
     red_profile(analyst)
     first = file(declarant, hoanglong.mst)
     second = file(declarant, hoanglong.mst)
     elsewhere = file(declarant, hoanglong.mst, office_code="43IH")
     html = desk.get(QUEUE).content.decode()
+    assert first.number and second.number and elsewhere.number
     assert html.index(first.number) < html.index(second.number)
     assert elsewhere.number not in html
     other_desk = login(Client(), officer_elsewhere).get(QUEUE).content.decode()
@@ -58,12 +67,19 @@ def test_the_queue_lists_own_office_longest_waiting_first(
 
 
 def test_queue_filters_by_lane_and_enterprise(
-    rates, desk, declarant, hoanglong, analyst, other_declarant, other_enterprise
-):
+    rates: None,
+    desk: Client,
+    declarant: User,
+    hoanglong: Enterprise,
+    analyst: User,
+    other_declarant: User,
+    other_enterprise: Enterprise,
+) -> None:
     red_profile(analyst)
     red = file(declarant, hoanglong.mst)
     theirs = file(other_declarant, other_enterprise.mst)
     by_lane = desk.get(QUEUE, {"lane": "yellow"}).content.decode()
+    assert red.number and theirs.number
     assert red.number not in by_lane
     by_enterprise = desk.get(QUEUE, {"enterprise": "Minh Anh"}).content.decode()
     assert theirs.number in by_enterprise and red.number not in by_enterprise
@@ -72,8 +88,13 @@ def test_queue_filters_by_lane_and_enterprise(
 
 
 def test_queue_queries_do_not_grow_with_the_queue(
-    rates, desk, declarant, hoanglong, analyst, django_assert_max_num_queries
-):
+    rates: None,
+    desk: Client,
+    declarant: User,
+    hoanglong: Enterprise,
+    analyst: User,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
     red_profile(analyst)
     for _ in range(3):
         file(declarant, hoanglong.mst)
@@ -88,11 +109,11 @@ def test_queue_queries_do_not_grow_with_the_queue(
     assert page.context["page"].paginator.count == 30
 
 
-def test_traders_may_not_open_the_queue(declarant):
+def test_traders_may_not_open_the_queue(declarant: User) -> None:
     assert login(Client(), declarant).get(QUEUE).status_code == 403
 
 
-def test_customs_without_second_factor_are_sent_to_it(officer):
+def test_customs_without_second_factor_are_sent_to_it(officer: User) -> None:
     client = Client()
     client.force_login(officer)
     resp = client.get(QUEUE)
@@ -100,7 +121,9 @@ def test_customs_without_second_factor_are_sent_to_it(officer):
     assert resp["Location"].startswith(reverse("accounts:second_factor"))
 
 
-def test_the_officer_sees_the_risk_reasons(rates, desk, declarant, hoanglong, analyst):
+def test_the_officer_sees_the_risk_reasons(
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     red_profile(analyst)
     d = file(declarant, hoanglong.mst)
     page = desk.get(reverse("clearance:declaration_detail", args=[d.pk]))
@@ -109,14 +132,18 @@ def test_the_officer_sees_the_risk_reasons(rates, desk, declarant, hoanglong, an
     assert page.context["actions"].record_check and not page.context["actions"].pay
 
 
-def test_an_officer_elsewhere_gets_404(rates, declarant, hoanglong, officer_elsewhere):
+def test_an_officer_elsewhere_gets_404(
+    rates: None, declarant: User, hoanglong: Enterprise, officer_elsewhere: User
+) -> None:
     d = file(declarant, hoanglong.mst)
     client = login(Client(), officer_elsewhere)
     assert client.get(reverse("clearance:declaration_detail", args=[d.pk])).status_code == 404
     assert client.get(reverse("clearance:check_record", args=[d.pk])).status_code == 404
 
 
-def test_a_matching_inspection_clears_once_paid(rates, desk, declarant, hoanglong, analyst):
+def test_a_matching_inspection_clears_once_paid(
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     red_profile(analyst)
     d = file(declarant, hoanglong.mst)
     url = reverse("clearance:check_record", args=[d.pk])
@@ -131,8 +158,8 @@ def test_a_matching_inspection_clears_once_paid(rates, desk, declarant, hoanglon
 
 
 def test_a_discrepancy_shows_the_recomputed_duties_before_saving(
-    rates, desk, declarant, hoanglong, analyst
-):
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     red_profile(analyst)
     d = file(declarant, hoanglong.mst)
     url = reverse("clearance:check_record", args=[d.pk])
@@ -150,7 +177,9 @@ def test_a_discrepancy_shows_the_recomputed_duties_before_saving(
     assert first.status_code == 200
     assert "+12.500.000" in html
     assert CheckResult.objects.count() == 0
-    fingerprint = re.search(r'name="confirmed_for" value="([0-9a-f]+)"', html).group(1)
+    confirmed = re.search(r'name="confirmed_for" value="([0-9a-f]+)"', html)
+    assert confirmed is not None
+    fingerprint = confirmed.group(1)
     resp = desk.post(url, {**data, "confirmed_for": fingerprint})
     assert resp.status_code == 302
     d.refresh_from_db()
@@ -159,21 +188,23 @@ def test_a_discrepancy_shows_the_recomputed_duties_before_saving(
 
 
 def test_a_confirmation_for_other_corrections_shows_the_new_difference_first(
-    rates, desk, declarant, hoanglong, analyst
-):
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     red_profile(analyst)
     d = file(declarant, hoanglong.mst)
     url = reverse("clearance:check_record", args=[d.pk])
     base = {"outcome": "discrepancy", "findings": "x", "version": d.version}
     html = desk.post(url, {**base, "c1_quantity": "12000"}).content.decode()
-    fingerprint = re.search(r'name="confirmed_for" value="([0-9a-f]+)"', html).group(1)
+    confirmed = re.search(r'name="confirmed_for" value="([0-9a-f]+)"', html)
+    assert confirmed is not None
+    fingerprint = confirmed.group(1)
     again = desk.post(url, {**base, "c1_quantity": "15000", "confirmed_for": fingerprint})
     assert again.status_code == 200 and CheckResult.objects.count() == 0
 
 
 def test_a_bad_correction_is_shown_next_to_the_line_field(
-    rates, desk, declarant, hoanglong, analyst
-):
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     red_profile(analyst)
     d = file(declarant, hoanglong.mst)
     resp = desk.post(
@@ -184,7 +215,9 @@ def test_a_bad_correction_is_shown_next_to_the_line_field(
     assert 'id="id_c1_hs_code-error"' in html and CheckResult.objects.count() == 0
 
 
-def test_check_preview_partial(rates, desk, declarant, hoanglong, analyst):
+def test_check_preview_partial(
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     red_profile(analyst)
     d = file(declarant, hoanglong.mst)
     html = desk.post(
@@ -195,8 +228,8 @@ def test_check_preview_partial(rates, desk, declarant, hoanglong, analyst):
 
 
 def test_a_stale_version_is_a_409_and_nothing_is_recorded(
-    rates, desk, declarant, hoanglong, analyst
-):
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     red_profile(analyst)
     d = file(declarant, hoanglong.mst)
     services.declaration_amend(
@@ -215,7 +248,9 @@ def test_a_stale_version_is_a_409_and_nothing_is_recorded(
     assert CheckResult.objects.count() == 0
 
 
-def test_escalate_a_yellow_declaration(rates, desk, declarant, hoanglong, analyst):
+def test_escalate_a_yellow_declaration(
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     red_profile(analyst, lane="yellow")
     d = file(declarant, hoanglong.mst)
     url = reverse("clearance:escalate", args=[d.pk])
@@ -227,7 +262,9 @@ def test_escalate_a_yellow_declaration(rates, desk, declarant, hoanglong, analys
     assert d.status == "inspection" and d.lane == "red"
 
 
-def test_release_a_cleared_declaration(rates, desk, declarant, hoanglong):
+def test_release_a_cleared_declaration(
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     d = file(declarant, hoanglong.mst)
     Declaration.objects.filter(pk=d.pk).update(status="cleared")
     url = reverse("clearance:release", args=[d.pk])
@@ -237,15 +274,22 @@ def test_release_a_cleared_declaration(rates, desk, declarant, hoanglong):
     assert d.status == "released"
 
 
-def test_release_of_a_declaration_not_cleared_is_a_409(rates, desk, declarant, hoanglong):
+def test_release_of_a_declaration_not_cleared_is_a_409(
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise
+) -> None:
     d = file(declarant, hoanglong.mst)
     resp = desk.post(reverse("clearance:release", args=[d.pk]), {"version": d.version})
     assert resp.status_code == 409
 
 
 def test_the_leader_sees_todays_numbers_per_office(
-    rates, declarant, hoanglong, analyst, leader_qn, django_assert_max_num_queries
-):
+    rates: None,
+    declarant: User,
+    hoanglong: Enterprise,
+    analyst: User,
+    leader_qn: User,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+) -> None:
     red_profile(analyst, lane="yellow")
     file(declarant, hoanglong.mst)
     file(declarant, hoanglong.mst)
@@ -259,11 +303,13 @@ def test_the_leader_sees_todays_numbers_per_office(
     assert page.context["totals"]["total"] == 3
 
 
-def test_an_officer_has_no_overview(officer):
+def test_an_officer_has_no_overview(officer: User) -> None:
     assert login(Client(), officer).get(reverse("clearance:overview")).status_code == 403
 
 
-def test_a_central_team_member_sees_the_offices_it_serves(rates, declarant, hoanglong, analyst):
+def test_a_central_team_member_sees_the_offices_it_serves(
+    rates: None, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     from haiquan.refdata.models import CentralTeam, Office
 
     team = CentralTeam.objects.create(code="QN-TT", name="Đội thủ tục tập trung")
@@ -273,12 +319,13 @@ def test_a_central_team_member_sees_the_offices_it_serves(rates, declarant, hoan
     )
     red_profile(analyst)
     d = file(declarant, hoanglong.mst)
+    assert d.number
     assert d.number in login(Client(), member).get(QUEUE).content.decode()
 
 
 def test_an_officer_reading_a_declaration_page_leaves_a_trace_and_the_trader_does_not(
-    rates, desk, declarant, hoanglong, officer
-):
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise, officer: User
+) -> None:
     from haiquan.accounts.tests.helpers import login as log_in
     from haiquan.audit.models import AccessRecord
 
@@ -292,8 +339,8 @@ def test_an_officer_reading_a_declaration_page_leaves_a_trace_and_the_trader_doe
 
 
 def test_a_discrepancy_without_findings_is_told_next_to_the_findings_and_nothing_recorded(
-    rates, desk, declarant, hoanglong, analyst
-):
+    rates: None, desk: Client, declarant: User, hoanglong: Enterprise, analyst: User
+) -> None:
     red_profile(analyst)
     d = file(declarant, hoanglong.mst)
     resp = desk.post(

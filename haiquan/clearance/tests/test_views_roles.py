@@ -13,6 +13,7 @@ from haiquan.accounts.services import user_create
 from haiquan.accounts.tests.helpers import login
 from haiquan.clearance import services
 from haiquan.clearance.tests.conftest import declaration_input
+from haiquan.refdata.models import Enterprise
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def users(hoanglong: Any, broker: Any, declarant: Any) -> dict[str, Any]:
+def users(hoanglong: Enterprise, broker: Any, declarant: Any) -> dict[str, Any]:
     return {
         "declarant": declarant,
         "broker": broker,
@@ -47,7 +48,9 @@ def users(hoanglong: Any, broker: Any, declarant: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
-def test_each_role_gets_its_pages_and_is_refused_the_others(users, role):
+def test_each_role_gets_its_pages_and_is_refused_the_others(
+    users: dict[str, Any], role: str
+) -> None:
     client = login(Client(), users[role])
     trader, customs, leader = EXPECTED[role]
     for name in TRADER_PAGES:
@@ -65,7 +68,7 @@ def test_each_role_gets_its_pages_and_is_refused_the_others(users, role):
     "name",
     [*TRADER_PAGES, *CUSTOMS_PAGES, *LEADER_PAGES, *BOTH_PAGES, "home", "accounts:password_change"],
 )
-def test_anonymous_users_are_sent_to_log_in(name):
+def test_anonymous_users_are_sent_to_log_in(name: str) -> None:
     resp = Client().get(reverse(name))
     assert resp.status_code == 302 and resp["Location"].startswith(reverse("accounts:login"))
 
@@ -82,7 +85,9 @@ def test_anonymous_users_are_sent_to_log_in(name):
         ("bank", 404),
     ],
 )
-def test_the_declaration_page_follows_the_apis_visibility(rates, users, hoanglong, role, status):
+def test_the_declaration_page_follows_the_apis_visibility(
+    rates: None, users: dict[str, Any], hoanglong: Enterprise, role: str, status: int
+) -> None:
     d = services.declaration_register(actor=users["broker"], data=declaration_input(hoanglong.mst))
     for url in (
         reverse("clearance:declaration_detail", args=[d.pk]),
@@ -91,7 +96,7 @@ def test_the_declaration_page_follows_the_apis_visibility(rates, users, hoanglon
         assert login(Client(), users[role]).get(url).status_code == status, (role, url)
 
 
-def test_system_accounts_are_told_to_use_the_api(users):
+def test_system_accounts_are_told_to_use_the_api(users: dict[str, Any]) -> None:
     resp = login(Client(), users["bank"]).get("/")
     assert resp.status_code == 403
     assert "core/no_pages.html" in [t.name for t in resp.templates]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from haiquan.accounts.models import User
 from haiquan.clearance import services
 from haiquan.clearance.choices import CheckKind, CheckOutcome, Status
 from haiquan.clearance.models import CancellationRequest, Declaration
@@ -27,6 +28,7 @@ from haiquan.core.problems import Conflict, Forbidden
 from haiquan.eventlog import kinds
 from haiquan.eventlog.models import Event
 from haiquan.payments.services import payment_order_create
+from haiquan.refdata.models import Enterprise
 from haiquan.risk.choices import Lane
 from haiquan.risk.services import profile_create
 
@@ -210,7 +212,9 @@ EXPECTED: dict[str, set[tuple[Action, By]]] = {
 
 
 @pytest.mark.parametrize("state", STATES)
-def test_the_services_do_what_the_table_says(state, rates, declarant, officer, analyst, hoanglong):
+def test_the_services_do_what_the_table_says(
+    state: str, rates: None, declarant: User, officer: User, analyst: User, hoanglong: Enterprise
+) -> None:
     d = bring(state, declarant=declarant, officer=officer, analyst=analyst, mst=hoanglong.mst)
     accepted: set[tuple[Action, By]] = set()
     for (action, by), attempt in tries(d, declarant, officer).items():
@@ -228,8 +232,8 @@ def test_the_services_do_what_the_table_says(state, rates, declarant, officer, a
 
 @pytest.mark.parametrize("state", STATES)
 def test_the_pages_offer_what_the_services_accept(
-    state, rates, declarant, officer, analyst, hoanglong
-):
+    state: str, rates: None, declarant: User, officer: User, analyst: User, hoanglong: Enterprise
+) -> None:
     d = bring(state, declarant=declarant, officer=officer, analyst=analyst, mst=hoanglong.mst)
     attempts = tries(d, declarant, officer)
     trader = declaration_actions(user=declarant, declaration=d)
@@ -247,8 +251,8 @@ def test_the_pages_offer_what_the_services_accept(
 
 
 def test_a_request_waiting_is_decided_and_nothing_else(
-    rates, declarant, officer, analyst, hoanglong
-):
+    rates: None, declarant: User, officer: User, analyst: User, hoanglong: Enterprise
+) -> None:
     d = bring("red", declarant=declarant, officer=officer, analyst=analyst, mst=hoanglong.mst)
     services.declaration_cancel(actor=declarant, declaration=d, reason="Khai sai")
     d.refresh_from_db()
@@ -261,8 +265,8 @@ def test_a_request_waiting_is_decided_and_nothing_else(
 
 @pytest.mark.parametrize("lane", list(Lane))
 def test_registration_starts_where_the_lane_says_and_writes_its_events(
-    lane, rates, declarant, analyst, hoanglong
-):
+    lane: Lane, rates: None, declarant: User, analyst: User, hoanglong: Enterprise
+) -> None:
     if lane != Lane.GREEN:
         lane_profile(analyst, lane)
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
@@ -274,8 +278,8 @@ def test_registration_starts_where_the_lane_says_and_writes_its_events(
 
 
 def test_an_amendment_that_raises_the_lane_moves_the_declaration_to_its_check(
-    rates, declarant, analyst, hoanglong
-):
+    rates: None, declarant: User, analyst: User, hoanglong: Enterprise
+) -> None:
     d = services.declaration_register(actor=declarant, data=declaration_input(hoanglong.mst))
     assert (d.status, d.lane) == (Status.AWAITING_PAYMENT, Lane.GREEN)
     lane_profile(analyst, "red")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from haiquan.audit.choices import Via
 from haiquan.core.problems import Conflict, NotFound
 from haiquan.core.uploads import stored_file_response, upload_size_guard
-from haiquan.core.web import problems_onto
+from haiquan.core.web import problems_onto, user_of
 
 from .. import services
 from ..api_documents import document_read_record
@@ -27,7 +27,7 @@ from ..forms import AcceptForm, AnswerForm, DocumentRequestForm, DocumentUploadF
 from ..models import Declaration
 from ..selectors import declaration_document_get, declaration_documents, document_request_get
 from ..services.documents import MAX_REQUEST_DAYS, document_max_bytes
-from .common import conflict_page, declaration_for, user_of
+from .common import conflict_page, declaration_for
 from .declaration_page import declaration_context
 from .officer import officer_required
 
