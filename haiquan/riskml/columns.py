@@ -186,6 +186,23 @@ def plan_columns(
     """Type and role of every column of `df` except those set aside (label, revenue, id,
     rules), with the reason for each."""
     roles = dict(roles or {})
+    _check_overrides(df, codes, amounts, roles)
+    plan = Plan()
+    rows = len(df)
+    for col in df.columns:
+        if col in set_aside:
+            continue
+        plan.columns.append(_plan_column(df, col, rows, codes, amounts, roles, date))
+    _assign_roles(plan)
+    _choose_date(plan, date)
+    return plan
+
+
+def _check_overrides(
+    df: pd.DataFrame, codes: Sequence[str], amounts: Sequence[str], roles: Mapping[str, str]
+) -> None:
+    """The --code, --amount and --role overrides name columns that exist, known roles, and
+    no column as both a code and an amount."""
     for col in [*codes, *amounts, *roles]:
         if col not in df.columns:
             raise TabularError(f"{col!r}: no such column")
@@ -195,50 +212,76 @@ def plan_columns(
     both = set(codes) & set(amounts)
     if both:
         raise TabularError(f"{sorted(both)[0]!r}: given as both --code and --amount")
-    plan = Plan()
-    rows = len(df)
-    for col in df.columns:
-        if col in set_aside:
-            continue
-        role: str | None = roles.get(col) or role_of(col)
-        role_why = (
-            f"given as {role}" if col in roles else f"named like {role}" if role else "no role"
-        )
-        kind, why, width = _type_from_values(df[col], rows)
-        if col == date:
-            kind, why = DATE, "given as --date"
-        elif col in codes:
-            kind, why = CODE, "given as --code"
-        elif col in amounts:
-            kind, why = AMOUNT, "given as --amount"
-        elif kind == BOTH and role in CODE_ROLES:
-            kind, why = CODE, f"{why}, {role_why}"
-        elif kind == BOTH and role in AMOUNT_ROLES:
-            kind, why = AMOUNT, f"{why}, {role_why}"
-        elif kind == BOTH and role == "date":
-            kind = BOTH
-        elif kind in (CODE, BOTH) and role == "date" and dates(df[col]).notna().mean() >= 0.95:
-            kind, why = DATE, "values read as dates"
-        else:
-            why = f"{why}, {role_why}" if role else why
-        if kind == CODE and role not in (
-            "importer",
-            "declarant",
-            "seller",
-            "broker",
-            "hs",
-        ):
-            distinct = df[col].nunique(dropna=True)
-            if rows >= 50 and distinct >= 0.98 * rows and col not in codes:
-                kind, why = IDENTIFIER, "a different value on (almost) every row: not used"
-        # A role only where the type fits it.
-        if role in CODE_ROLES and kind not in (CODE, BOTH, IDENTIFIER):
-            role = None
-        if role in AMOUNT_ROLES and kind not in (AMOUNT, BOTH):
-            role = None
-        if role == "date" and kind != DATE:
-            role = None
-        plan.columns.append(ColumnPlan(col, kind, role, why, width))
+
+
+def _plan_column(
+    df: pd.DataFrame,
+    col: str,
+    rows: int,
+    codes: Sequence[str],
+    amounts: Sequence[str],
+    roles: Mapping[str, str],
+    date: str | None,
+) -> ColumnPlan:
+    """One column's type (from the overrides, else its values and its role) and its role
+    (only where the type fits it)."""
+    role: str | None = roles.get(col) or role_of(col)
+    kind, why, width = _column_kind(df, col, rows, role, codes, amounts, roles, date)
+    # A role only where the type fits it.
+    if role in CODE_ROLES and kind not in (CODE, BOTH, IDENTIFIER):
+        role = None
+    if role in AMOUNT_ROLES and kind not in (AMOUNT, BOTH):
+        role = None
+    if role == "date" and kind != DATE:
+        role = None
+    return ColumnPlan(col, kind, role, why, width)
+
+
+def _column_kind(
+    df: pd.DataFrame,
+    col: str,
+    rows: int,
+    role: str | None,
+    codes: Sequence[str],
+    amounts: Sequence[str],
+    roles: Mapping[str, str],
+    date: str | None,
+) -> tuple[str, str, int]:
+    """A column's type, the reason for it, and its width."""
+    role_why = f"given as {role}" if col in roles else f"named like {role}" if role else "no role"
+    kind, why, width = _type_from_values(df[col], rows)
+    if col == date:
+        kind, why = DATE, "given as --date"
+    elif col in codes:
+        kind, why = CODE, "given as --code"
+    elif col in amounts:
+        kind, why = AMOUNT, "given as --amount"
+    elif kind == BOTH and role in CODE_ROLES:
+        kind, why = CODE, f"{why}, {role_why}"
+    elif kind == BOTH and role in AMOUNT_ROLES:
+        kind, why = AMOUNT, f"{why}, {role_why}"
+    elif kind == BOTH and role == "date":
+        kind = BOTH
+    elif kind in (CODE, BOTH) and role == "date" and dates(df[col]).notna().mean() >= 0.95:
+        kind, why = DATE, "values read as dates"
+    else:
+        why = f"{why}, {role_why}" if role else why
+    if kind == CODE and role not in (
+        "importer",
+        "declarant",
+        "seller",
+        "broker",
+        "hs",
+    ):
+        distinct = df[col].nunique(dropna=True)
+        if rows >= 50 and distinct >= 0.98 * rows and col not in codes:
+            kind, why = IDENTIFIER, "a different value on (almost) every row: not used"
+    return kind, why, width
+
+
+def _assign_roles(plan: Plan) -> None:
+    """Each role to the first column that has it; the value role to the column whose name
+    is most preferred."""
     for c in plan.columns:
         if c.role and c.role not in plan.roles and c.role not in ("value", "date", "id"):
             plan.roles[c.role] = c.name
@@ -253,13 +296,17 @@ def plan_columns(
             return len(VALUE_PREFERENCE)
 
         plan.roles["value"] = min(values, key=preference).name
+
+
+def _choose_date(plan: Plan, date: str | None) -> None:
+    """The date column: the one given, else the first dated column named as a date, else
+    the first dated column."""
     dated = [c for c in plan.columns if c.kind == DATE]
     if date is not None:
         plan.date = date
     elif dated:
         named = [c for c in dated if c.role == "date"]
         plan.date = (named or dated)[0].name
-    return plan
 
 
 def fingerprint(values: pd.Series) -> int:

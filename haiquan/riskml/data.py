@@ -64,22 +64,9 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
 
 
-def frames_load(
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    ids: Sequence[int] | None = None,
-    after_id: int = 0,
-    outcomes_until: datetime | None = None,
-    after_check_id: int = 0,
-    with_outcomes: bool = True,
-) -> Frames:
-    """Declarations registered in [since, until) (or those of `ids`, or those after
-    `after_id`), their lines as registered, and the outcomes recorded before `outcomes_until`
-    (default `until`) for all declarations (outcomes are history of their enterprise, HS
-    subheading and origin, whichever declaration they belong to)."""
-    q = _declaration_filter(since=since, until=until, ids=ids, after_id=after_id)
-    rows = list(
+def _declaration_rows(q: Q) -> list[tuple[Any, ...]]:
+    """The declarations of `q`, oldest first, with what the frames need of them."""
+    return list(
         Declaration.objects.filter(q)
         .annotate(cv_f=Cast("customs_value_vnd", FloatField()))
         .order_by("registered_at", "id")
@@ -100,6 +87,116 @@ def frames_load(
             "broker_id",
         )
     )
+
+
+def _amended(decl_ids: list[int]) -> set[int]:
+    """Those of the declarations that were amended (have a second version)."""
+    amended: set[int] = set()
+    for part in _chunks(decl_ids):
+        amended.update(
+            DeclarationVersion.objects.filter(declaration_id__in=part, number=2).values_list(
+                "declaration_id", flat=True
+            )
+        )
+    return amended
+
+
+def _add_registered_lines(
+    lines: list[tuple[Any, ...]], line_filters: list[Q], amended: set[int], t_of: dict[int, float]
+) -> None:
+    """The lines of the declarations not amended, as registered."""
+    for lq in line_filters:
+        for did, line_no, hs, origin, qty, cv, pref, unit in (
+            DeclarationLine.objects.filter(lq)
+            .annotate(
+                qty_f=Cast("quantity", FloatField()),
+                cv_f=Cast("customs_value_vnd", FloatField()),
+            )
+            .values_list(
+                "declaration_id",
+                "line_no",
+                "hs_code",
+                "origin_id",
+                "qty_f",
+                "cv_f",
+                "preference",
+                "unit",
+            )
+            .iterator(chunk_size=20_000)
+        ):
+            if did in amended or did not in t_of:
+                continue
+            lines.append(
+                (
+                    did,
+                    t_of[did],
+                    line_no,
+                    hs,
+                    origin,
+                    cv / qty if qty else 0.0,
+                    cv,
+                    bool(pref),
+                    qty,
+                    unit,
+                )
+            )
+
+
+def _add_declared_lines(
+    lines: list[tuple[Any, ...]],
+    amended: set[int],
+    t_of: dict[int, float],
+    value_of: dict[int, float],
+    seller_of: dict[int, str],
+) -> None:
+    """The lines of the amended declarations as first declared (version 1), with their
+    value and seller then."""
+    for part in _chunks(sorted(amended)):
+        for did, content in DeclarationVersion.objects.filter(
+            declaration_id__in=part, number=1
+        ).values_list("declaration_id", "content"):
+            declared = content.get("lines", [])
+            total_cv = float(Decimal(str(content.get("duties", {}).get("customs_value_vnd", 0))))
+            invoice = sum(float(Decimal(str(ln.get("value", 0)))) for ln in declared) or 1.0
+            value_of[did] = total_cv
+            if content.get("partner_name"):
+                seller_of[did] = seller_key(content["partner_name"])
+            for i, ln in enumerate(declared):
+                share = float(Decimal(str(ln.get("value", 0)))) / invoice
+                line_cv = total_cv * share
+                line_qty = float(Decimal(str(ln.get("quantity", 0))))
+                lines.append(
+                    (
+                        did,
+                        t_of[did],
+                        i + 1,
+                        str(ln.get("hs_code", "")),
+                        str(ln.get("origin", "")).upper(),
+                        line_cv / line_qty if line_qty else 0.0,
+                        line_cv,
+                        bool(ln.get("preference")),
+                        line_qty,
+                        str(ln.get("unit", "")),
+                    )
+                )
+
+
+def frames_load(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    ids: Sequence[int] | None = None,
+    after_id: int = 0,
+    outcomes_until: datetime | None = None,
+    after_check_id: int = 0,
+    with_outcomes: bool = True,
+) -> Frames:
+    """Declarations registered in [since, until) (or those of `ids`, or those after
+    `after_id`), their lines as registered, and the outcomes recorded before `outcomes_until`
+    (default `until`) for all declarations (outcomes are history of their enterprise, HS
+    subheading and origin, whichever declaration they belong to)."""
+    q = _declaration_filter(since=since, until=until, ids=ids, after_id=after_id)
+    rows = _declaration_rows(q)
     decl_ids = [r[0] for r in rows]
     t_of = {r[0]: _ts(r[1]) for r in rows if r[1] is not None}
     value_of: dict[int, float] = {r[0]: float(r[9]) for r in rows}
@@ -107,12 +204,7 @@ def frames_load(
     seller_of: dict[int, str] = {r[0]: seller_key(r[12]) for r in rows}
     amended: set[int] = set()
     if decl_ids:
-        for part in _chunks(decl_ids):
-            amended.update(
-                DeclarationVersion.objects.filter(declaration_id__in=part, number=2).values_list(
-                    "declaration_id", flat=True
-                )
-            )
+        amended = _amended(decl_ids)
         # The same declarations' lines: through the relation when the filter is a range (no
         # long IN lists), by ids otherwise.
         line_filters = (
@@ -124,71 +216,8 @@ def frames_load(
                 )
             ]
         )
-        for lq in line_filters:
-            for did, line_no, hs, origin, qty, cv, pref, unit in (
-                DeclarationLine.objects.filter(lq)
-                .annotate(
-                    qty_f=Cast("quantity", FloatField()),
-                    cv_f=Cast("customs_value_vnd", FloatField()),
-                )
-                .values_list(
-                    "declaration_id",
-                    "line_no",
-                    "hs_code",
-                    "origin_id",
-                    "qty_f",
-                    "cv_f",
-                    "preference",
-                    "unit",
-                )
-                .iterator(chunk_size=20_000)
-            ):
-                if did in amended or did not in t_of:
-                    continue
-                lines.append(
-                    (
-                        did,
-                        t_of[did],
-                        line_no,
-                        hs,
-                        origin,
-                        cv / qty if qty else 0.0,
-                        cv,
-                        bool(pref),
-                        qty,
-                        unit,
-                    )
-                )
-        for part in _chunks(sorted(amended)):
-            for did, content in DeclarationVersion.objects.filter(
-                declaration_id__in=part, number=1
-            ).values_list("declaration_id", "content"):
-                declared = content.get("lines", [])
-                total_cv = float(
-                    Decimal(str(content.get("duties", {}).get("customs_value_vnd", 0)))
-                )
-                invoice = sum(float(Decimal(str(ln.get("value", 0)))) for ln in declared) or 1.0
-                value_of[did] = total_cv
-                if content.get("partner_name"):
-                    seller_of[did] = seller_key(content["partner_name"])
-                for i, ln in enumerate(declared):
-                    share = float(Decimal(str(ln.get("value", 0)))) / invoice
-                    line_cv = total_cv * share
-                    line_qty = float(Decimal(str(ln.get("quantity", 0))))
-                    lines.append(
-                        (
-                            did,
-                            t_of[did],
-                            i + 1,
-                            str(ln.get("hs_code", "")),
-                            str(ln.get("origin", "")).upper(),
-                            line_cv / line_qty if line_qty else 0.0,
-                            line_cv,
-                            bool(ln.get("preference")),
-                            line_qty,
-                            str(ln.get("unit", "")),
-                        )
-                    )
+        _add_registered_lines(lines, line_filters, amended, t_of)
+        _add_declared_lines(lines, amended, t_of, value_of, seller_of)
     line_df = pd.DataFrame(lines, columns=[*LINE_COLUMNS, "pref", "qty", "unit"])
     decl_df = _declarations_frame(rows, value_of, seller_of, line_df)
     outcomes = (

@@ -139,24 +139,135 @@ def _preference_rate(goods: Goods, country: str, catalogue: Catalogue) -> float 
     return best
 
 
-def _rows(
-    kind: str, seed: int, rows: int, months: int, catalogue: Catalogue
-) -> list[dict[str, Any]]:
-    rng = random.Random(f"{seed}:{kind}")
+def _period(months: int) -> tuple[date, int]:
+    """The first day of the `months` whole months before 1 October 2026, and their days."""
     end = date(2026, 10, 1)
     start = end
     for _m in range(months):
         start = (start - timedelta(days=1)).replace(day=1)
-    days = (end - start).days
+    return start, (end - start).days
+
+
+def _plant_cheats(
+    rng: random.Random, kind: str, sellers: list[str], traders: list[Any]
+) -> set[str]:
+    """The sellers that cheat; for the importers' dataset also which traders misclassify
+    (more of them among the badly ranked)."""
+    if kind == "sellers":
+        return set(rng.sample(sellers, max(3, len(sellers) // 10)))
+    cheats = set(rng.sample(sellers, max(3, len(sellers) // 6)))
+    for t in traders:
+        share = {"low": 0.5, "non_compliant": 0.6, "unranked": 0.25}.get(t.firm.rank, 0.08)
+        t.misclassifies = rng.random() < share
+    return cheats
+
+
+def _violation(
+    rng: random.Random,
+    kind: str,
+    t: Any,
+    seller: str,
+    cheats: set[str],
+    main: Any,
+    goods: Goods,
+    catalogue: Catalogue,
+    day: date,
+    price: float,
+    qty: float,
+    rate: float,
+    origin: str,
+    claimed: bool,
+    caught: float,
+) -> tuple[str, float, str, bool, float, int, float]:
+    """The planted violation of one consignment, if any (undervaluation by a seller's
+    price; misclassification or a false origin by an importer), and whether the check
+    caught it: (hs code, rate, origin, preference claimed, declared price, fraud, revenue)."""
+    firm = t.firm
+    code = main.code
+    declared_price = price
+    fraud, revenue = 0, 0.0
+    if kind == "sellers":
+        cut = 0.0
+        if seller in cheats and rng.random() < 0.6:
+            cut = rng.uniform(0.2, 0.5)
+        elif rng.random() < firm.fraud_propensity * 0.25:
+            cut = rng.uniform(0.15, 0.4)
+        if cut:
+            declared_price = price * (1 - cut)
+            if rng.random() < caught:
+                fraud = 1
+                revenue = qty * (price - declared_price) * (rate / 100 + VAT)
+    else:
+        cheaper = [
+            g
+            for g in catalogue.cheaper.get(code, [])
+            if g.code[:6] != code[:6] and g.line.in_force_on(day)
+        ]
+        if t.misclassifies and cheaper and rng.random() < 0.7:
+            target = rng.choice(cheaper)
+            true_rate = rate
+            code = target.code
+            rate = float(target.line.mfn_rate)
+            if true_rate > rate:
+                if rng.random() < caught:
+                    fraud = 1
+                    revenue = qty * price * (true_rate - rate) / 100
+            else:
+                code = main.code
+                rate = true_rate
+        elif seller in cheats and origin == "CN" and rng.random() < 0.8:
+            fake = weighted(rng, ASEAN)
+            fake_rate = _preference_rate(goods, fake, catalogue)
+            if fake_rate is not None and fake_rate < rate:
+                if rng.random() < caught:
+                    revenue = qty * price * (rate - fake_rate) / 100
+                    fraud = 1
+                origin, rate, claimed = fake, fake_rate, True
+    return code, rate, origin, claimed, declared_price, fraud, revenue
+
+
+def _repeat(
+    rng: random.Random, earlier: list[dict[str, Any]], at: datetime, office: str
+) -> dict[str, Any]:
+    """The same consignment filed again: same goods, price and mass, same outcome."""
+    row = dict(rng.choice(earlier[-30:]))
+    row["at"] = at
+    row["office"] = office
+    row["repeat"] = True
+    return row
+
+
+def _consignment_lines(
+    rng: random.Random, t: Any, day: date, catalogue: Catalogue, claims: Any
+) -> tuple[str, list[Any]]:
+    """One import consignment of the trader's: its seller and its goods lines (none, at
+    times)."""
+    firm = t.firm
+    group = weighted(rng, firm.groups["import"])
+    country, seller = rng.choice(t.sellers[group])
+    setting = consignment.Setting(
+        firm=firm,
+        flow="import",
+        group=group,
+        country=country,
+        type_code="A11",
+        treatment="dutiable",
+        day=day,
+        usd_rate=USD,
+        rate=USD,
+    )
+    lines = consignment.goods_lines(rng, setting, catalogue, claims)
+    return seller, lines
+
+
+def _rows(
+    kind: str, seed: int, rows: int, months: int, catalogue: Catalogue
+) -> list[dict[str, Any]]:
+    rng = random.Random(f"{seed}:{kind}")
+    start, days = _period(months)
     traders, pool = _world(rng, catalogue, max(300, rows // 60), start, days)
     sellers = sorted({s for group in pool.values() for s in group})
-    if kind == "sellers":
-        cheats = set(rng.sample(sellers, max(3, len(sellers) // 10)))
-    else:
-        cheats = set(rng.sample(sellers, max(3, len(sellers) // 6)))
-        for t in traders:
-            share = {"low": 0.5, "non_compliant": 0.6, "unranked": 0.25}.get(t.firm.rank, 0.08)
-            t.misclassifies = rng.random() < share
+    cheats = _plant_cheats(rng, kind, sellers, traders)
     # Sellers sell at their own price level (brands, qualities), so a low price alone proves
     # little; and checks miss some violations (the label is what a check found).
     level = {name: rng.lognormvariate(0, 0.35) for name in sellers}
@@ -180,27 +291,9 @@ def _rows(
             at = datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=VN_TZ)
             earlier = history[firm.index]
             if kind == "sellers" and earlier and rng.random() < 0.08:
-                # the same consignment filed again: same goods, price and mass, same outcome
-                row = dict(rng.choice(earlier[-30:]))
-                row["at"] = at
-                row["office"] = office
-                row["repeat"] = True
-                out.append(row)
+                out.append(_repeat(rng, earlier, at, office))
                 continue
-            group = weighted(rng, firm.groups["import"])
-            country, seller = rng.choice(t.sellers[group])
-            setting = consignment.Setting(
-                firm=firm,
-                flow="import",
-                group=group,
-                country=country,
-                type_code="A11",
-                treatment="dutiable",
-                day=day,
-                usd_rate=USD,
-                rate=USD,
-            )
-            lines = consignment.goods_lines(rng, setting, catalogue, claims)
+            seller, lines = _consignment_lines(rng, t, day, catalogue, claims)
             if not lines:
                 continue
             main = max(lines, key=lambda ln: ln.value)
@@ -213,46 +306,10 @@ def _rows(
             pref = _preference_rate(goods, origin, catalogue)
             claimed = bool(main.preference) and pref is not None
             rate = pref if claimed and pref is not None else mfn
-            code = main.code
-            declared_price = price
-            fraud, revenue = 0, 0.0
-            if kind == "sellers":
-                cut = 0.0
-                if seller in cheats and rng.random() < 0.6:
-                    cut = rng.uniform(0.2, 0.5)
-                elif rng.random() < firm.fraud_propensity * 0.25:
-                    cut = rng.uniform(0.15, 0.4)
-                if cut:
-                    declared_price = price * (1 - cut)
-                    if rng.random() < caught:
-                        fraud = 1
-                        revenue = qty * (price - declared_price) * (rate / 100 + VAT)
-            else:
-                cheaper = [
-                    g
-                    for g in catalogue.cheaper.get(code, [])
-                    if g.code[:6] != code[:6] and g.line.in_force_on(day)
-                ]
-                if t.misclassifies and cheaper and rng.random() < 0.7:
-                    target = rng.choice(cheaper)
-                    true_rate = rate
-                    code = target.code
-                    rate = float(target.line.mfn_rate)
-                    if true_rate > rate:
-                        if rng.random() < caught:
-                            fraud = 1
-                            revenue = qty * price * (true_rate - rate) / 100
-                    else:
-                        code = main.code
-                        rate = true_rate
-                elif seller in cheats and origin == "CN" and rng.random() < 0.8:
-                    fake = weighted(rng, ASEAN)
-                    fake_rate = _preference_rate(goods, fake, catalogue)
-                    if fake_rate is not None and fake_rate < rate:
-                        if rng.random() < caught:
-                            revenue = qty * price * (rate - fake_rate) / 100
-                            fraud = 1
-                        origin, rate, claimed = fake, fake_rate, True
+            code, rate, origin, claimed, declared_price, fraud, revenue = _violation(
+                rng, kind, t, seller, cheats, main, goods, catalogue, day, price, qty, rate,
+                origin, claimed, caught,
+            )  # fmt: skip
             value = qty * declared_price
             row = {
                 "at": at,
@@ -281,7 +338,12 @@ def _rows(
             earlier.append(row)
             out.append(row)
     out.sort(key=lambda r: r["at"])
-    # The rules: fixed profiles that know the usual suspects, not the planted mechanisms.
+    _rank_by_rules(out, seed, kind)
+    return out
+
+
+def _rank_by_rules(out: list[dict[str, Any]], seed: int, kind: str) -> None:
+    """The rules: fixed profiles that know the usual suspects, not the planted mechanisms."""
     cif = sorted(r["cif"] for r in out)
     large = cif[int(len(cif) * 0.97)] if cif else math.inf
     draw = random.Random(f"{seed}:{kind}:rules")
@@ -289,7 +351,6 @@ def _rows(
         red = (r["hs"][:2] in HIGH_RISK_CHAPTERS and r["origin"] == "CN") or draw.random() < 0.01
         yellow = r["first"] or r["cif"] >= large or r["preference"]
         r["rules"] = 2 if red else 1 if yellow else 0
-    return out
 
 
 def _sellers_table(rows: list[dict[str, Any]]) -> pd.DataFrame:

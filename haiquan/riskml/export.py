@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import data
+from .features import Frames
 
 COLUMNS = (
     "id",
@@ -56,6 +57,34 @@ def export_csv(
         raise ValueError("no registered declarations to export")
     t = d["t"]
     split_t = split.timestamp() if split else float(t.max() - (t.max() - t.min()) * test_share)
+    table = _declaration_table(frames)
+    labels = data.labels_of(pd.DataFrame(frames.outcomes))
+    before = t < split_t
+    known = labels[labels["known_at"] < split_t].reindex(d["id"])
+    # Every declaration before the split, labelled where a check had found what it found by
+    # then (the others empty: nobody checked them, they are history only).
+    train = table[before].copy()
+    k = known[before]
+    train["fraud"] = k["found"].map(lambda v: "" if pd.isna(v) else str(int(v))).to_numpy()
+    train["revenue"] = k["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}").to_numpy()
+    test, label_source = _test_rows(table[~before].copy(), d["id"][~before], labels)
+    out.mkdir(parents=True, exist_ok=True)
+    train.to_csv(out / "train.csv", index=False, columns=list(COLUMNS))
+    test.to_csv(out / "test.csv", index=False, columns=list(COLUMNS))
+    return {
+        "train_rows": len(train),
+        "train_checked": int(k["found"].notna().sum()),
+        "test_rows": len(test),
+        "split": datetime.fromtimestamp(split_t, UTC).isoformat(timespec="seconds"),
+        "test_labels": label_source,
+    }
+
+
+def _declaration_table(frames: Frames) -> pd.DataFrame:
+    """One row per declaration: its codes, amounts, main line's unit price, duty rate and
+    the rules' ranking."""
+    d = frames.decl
+    t = d["t"]
     lines = pd.DataFrame(frames.lines)
     main = (
         lines.sort_values(["decl_id", "value", "line_no"], ascending=[True, False, True])
@@ -98,18 +127,15 @@ def export_csv(
         .astype(int)
         .to_numpy()
     )
-    labels = data.labels_of(pd.DataFrame(frames.outcomes))
-    before = t < split_t
-    known = labels[labels["known_at"] < split_t].reindex(d["id"])
-    # Every declaration before the split, labelled where a check had found what it found by
-    # then (the others empty: nobody checked them, they are history only).
-    train = table[before].copy()
-    k = known[before]
-    train["fraud"] = k["found"].map(lambda v: "" if pd.isna(v) else str(int(v))).to_numpy()
-    train["revenue"] = k["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}").to_numpy()
-    test_ids = d["id"][~before]
+    return table
+
+
+def _test_rows(
+    test: pd.DataFrame, test_ids: np.ndarray, labels: pd.DataFrame
+) -> tuple[pd.DataFrame, str]:
+    """The declarations after the split with their labels: the synthetic truth where there
+    is one, else only those inspected, with what the inspection found; and which it was."""
     truth = data.truth_load(list(map(int, test_ids)))
-    test = table[~before].copy()
     if truth is not None:
         tr = truth.reindex(test_ids)
         test["fraud"] = tr["fraud"].fillna(0).astype(int).to_numpy()
@@ -122,13 +148,4 @@ def export_csv(
         test["fraud"] = lab["found"][keep].astype(int).to_numpy()
         test["revenue"] = np.round(lab["revenue"][keep].to_numpy())
         label_source = "inspections"
-    out.mkdir(parents=True, exist_ok=True)
-    train.to_csv(out / "train.csv", index=False, columns=list(COLUMNS))
-    test.to_csv(out / "test.csv", index=False, columns=list(COLUMNS))
-    return {
-        "train_rows": len(train),
-        "train_checked": int(k["found"].notna().sum()),
-        "test_rows": len(test),
-        "split": datetime.fromtimestamp(split_t, UTC).isoformat(timespec="seconds"),
-        "test_labels": label_source,
-    }
+    return test, label_source

@@ -25,6 +25,7 @@ from .training import (
     RATES,
     SEEDS,
     Boosters,
+    FitInfo,
     choose,
     evaluate,
     fit,
@@ -116,53 +117,16 @@ def train(
     revenue = lab["revenue"].fillna(0).to_numpy(dtype="float64")
     if rows.sum() < MIN_TRAINING_ROWS or found[rows].sum() < MIN_FINDINGS:
         raise NotEnoughHistory(int(rows.sum()), int(found[rows].sum()))
-    spec = FeatureSpec.fit(take(decl, in_train), prior=float(found[rows].mean()))
-    x = assemble(f, raw, spec, duty_rates)
-    cat = spec.categorical_indexes
-    weights = None
-    ipw_info: dict[str, Any] = {"used": False}
-    if ipw:
-        w, ipw_info = propensity_weights(
-            x[in_train], rows[in_train], categorical=cat, names=FEATURES, seed=seeds[0]
-        )
-        ipw_info["used"] = True
-        weights = w
-        # The overall rate the smoothed rates lean on: of all declarations, not of the checked
-        # ones (which the rules chose for being risky).
-        spec = FeatureSpec(vocab=spec.vocab, prior=_weighted_rate(found[rows], w))
-        x = assemble(f, raw, spec, duty_rates)
+    x, cat, weights, ipw_info = _training_features(
+        f, raw, in_train, rows, found, duty_rates, ipw, seeds[0]
+    )
     info = choose(x[rows], found[rows], t[rows], categorical=cat, names=FEATURES, weights=weights)
     test = t >= split_t
     test_ids = ids[test]
-    fits = []
-    for seed in seeds:
-        boosters, _info = fit(
-            x[rows],
-            found[rows],
-            revenue[rows],
-            t[rows],
-            categorical=cat,
-            names=FEATURES,
-            weights=weights,
-            seed=seed,
-            info=info,
-        )
-        fits.append((boosters, *boosters.predict(x[test])))
+    fits = _fit_seeds(x, rows, found, revenue, t, test, cat, weights, info, seeds)
 
     # Evaluation on the later period.
-    truth = truth_loader(list(map(int, test_ids)))
-    if truth is not None:
-        tr = truth.reindex(test_ids)
-        fraud = tr["fraud"].fillna(0).to_numpy(dtype="float64")
-        rev = tr["revenue"].fillna(0).to_numpy(dtype="float64")
-        keep = np.ones(len(test_ids), dtype=bool)
-        truth_name = "synthetic"
-    else:
-        all_labels = labels.reindex(test_ids)
-        keep = all_labels["found"].notna().to_numpy()
-        fraud = all_labels["found"].fillna(0).to_numpy(dtype="float64")
-        rev = all_labels["revenue"].fillna(0).to_numpy(dtype="float64")
-        truth_name = "inspections"
+    fraud, rev, keep, truth_name = _test_truth(truth_loader, labels, test_ids)
     rules = rules_loader(list(map(int, test_ids[keep])))
     rules_arr = rules.reindex(test_ids[keep]).fillna(0).to_numpy() if rules is not None else None
     subsets = novelty(
@@ -182,7 +146,70 @@ def train(
         subsets=subsets,
         seeds=seeds,
     )
-    first, p0, _e0 = fits[0]
+    _describe_training(metrics, rows, found, info, ipw_info, fits[0], labels, test_ids)
+
+    # The version that will score: the same recipe on everything known now.
+    final, spec_final, all_rows, x_final = _final_model(
+        f, raw, labels, t, duty_rates, cat, ipw, seeds[0], info
+    )
+    fp, fer = final.predict(x_final[test])
+    unsure = uncertainty({k: v[test] for k, v in raw.items()})
+    grids = _score_grids(fp, fer, unsure, decl["office"][test])
+    return Trained(
+        boosters=final,
+        spec=spec_final,
+        rounds=info.rounds,
+        training_rows=int(all_rows.sum()),
+        metrics=metrics,
+        grids=grids,
+    )
+
+
+def _training_features(
+    f: Frames,
+    raw: dict[str, np.ndarray],
+    in_train: np.ndarray,
+    rows: np.ndarray,
+    found: np.ndarray,
+    duty_rates: Mapping[str, float],
+    ipw: bool,
+    seed: int,
+) -> tuple[np.ndarray, list[int], np.ndarray | None, dict[str, Any]]:
+    """The features of every declaration from the training period's vocabulary, with the
+    checked rows' inverse-propensity weights when `ipw`: (features, categorical columns,
+    weights, what the weighting did)."""
+    decl = f.decl
+    spec = FeatureSpec.fit(take(decl, in_train), prior=float(found[rows].mean()))
+    x = assemble(f, raw, spec, duty_rates)
+    cat = spec.categorical_indexes
+    weights = None
+    ipw_info: dict[str, Any] = {"used": False}
+    if ipw:
+        w, ipw_info = propensity_weights(
+            x[in_train], rows[in_train], categorical=cat, names=FEATURES, seed=seed
+        )
+        ipw_info["used"] = True
+        weights = w
+        # The overall rate the smoothed rates lean on: of all declarations, not of the checked
+        # ones (which the rules chose for being risky).
+        spec = FeatureSpec(vocab=spec.vocab, prior=_weighted_rate(found[rows], w))
+        x = assemble(f, raw, spec, duty_rates)
+    return x, cat, weights, ipw_info
+
+
+def _describe_training(
+    metrics: dict[str, Any],
+    rows: np.ndarray,
+    found: np.ndarray,
+    info: FitInfo,
+    ipw_info: dict[str, Any],
+    first_fit: tuple[Boosters, np.ndarray, np.ndarray],
+    labels: pd.DataFrame,
+    test_ids: np.ndarray,
+) -> None:
+    """Add to the metrics what the training was (rows, findings, rounds, selection,
+    weighting, features and their importance) and the first seed's test scores."""
+    first, p0, _e0 = first_fit
     metrics["training_rows"] = int(rows.sum())
     metrics["training_findings"] = int(found[rows].sum())
     metrics["rounds"] = info.rounds
@@ -200,16 +227,81 @@ def train(
     ok = checked.notna().to_numpy()
     metrics["test_hit_rate_by_decile"] = _hits_by_decile(p0[ok], checked.to_numpy()[ok])
 
-    # The version that will score: the same recipe on everything known now.
-    lab_all = labels.reindex(ids)
+
+def _fit_seeds(
+    x: np.ndarray,
+    rows: np.ndarray,
+    found: np.ndarray,
+    revenue: np.ndarray,
+    t: np.ndarray,
+    test: np.ndarray,
+    cat: list[int],
+    weights: np.ndarray | None,
+    info: FitInfo,
+    seeds: Sequence[int],
+) -> list[tuple[Boosters, np.ndarray, np.ndarray]]:
+    """One model per seed on the training rows, each with its scores of the test rows
+    (probability, expected revenue)."""
+    fits = []
+    for seed in seeds:
+        boosters, _info = fit(
+            x[rows],
+            found[rows],
+            revenue[rows],
+            t[rows],
+            categorical=cat,
+            names=FEATURES,
+            weights=weights,
+            seed=seed,
+            info=info,
+        )
+        fits.append((boosters, *boosters.predict(x[test])))
+    return fits
+
+
+def _test_truth(
+    truth_loader: TruthLoader, labels: pd.DataFrame, test_ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """What the test declarations really were: the synthetic truth where there is one, else
+    what the checks found (only the checked ones kept): (fraud, revenue, kept, which)."""
+    truth = truth_loader(list(map(int, test_ids)))
+    if truth is not None:
+        tr = truth.reindex(test_ids)
+        fraud = tr["fraud"].fillna(0).to_numpy(dtype="float64")
+        rev = tr["revenue"].fillna(0).to_numpy(dtype="float64")
+        keep = np.ones(len(test_ids), dtype=bool)
+        truth_name = "synthetic"
+    else:
+        all_labels = labels.reindex(test_ids)
+        keep = all_labels["found"].notna().to_numpy()
+        fraud = all_labels["found"].fillna(0).to_numpy(dtype="float64")
+        rev = all_labels["revenue"].fillna(0).to_numpy(dtype="float64")
+        truth_name = "inspections"
+    return fraud, rev, keep, truth_name
+
+
+def _final_model(
+    f: Frames,
+    raw: dict[str, np.ndarray],
+    labels: pd.DataFrame,
+    t: np.ndarray,
+    duty_rates: Mapping[str, float],
+    cat: list[int],
+    ipw: bool,
+    seed: int,
+    info: FitInfo,
+) -> tuple[Boosters, FeatureSpec, np.ndarray, np.ndarray]:
+    """The version that will score: the same recipe on everything known now: (its model,
+    its feature spec, the rows it learnt from, every declaration's features)."""
+    lab_all = labels.reindex(f.decl["id"])
     all_rows = lab_all["found"].notna().to_numpy()
     found_all = lab_all["found"].to_numpy(dtype="float64")
-    spec_final = FeatureSpec.fit(decl, prior=float(found_all[all_rows].mean()))
+    spec_final = FeatureSpec.fit(f.decl, prior=float(found_all[all_rows].mean()))
     x_final = assemble(f, raw, spec_final, duty_rates)
     w_final = None
     if ipw:
         w_final, _i = propensity_weights(
-            x_final, all_rows, categorical=cat, names=FEATURES, seed=seeds[0]
+            x_final, all_rows, categorical=cat, names=FEATURES, seed=seed
         )
         spec_final = FeatureSpec(
             vocab=spec_final.vocab, prior=_weighted_rate(found_all[all_rows], w_final)
@@ -223,12 +315,17 @@ def train(
         categorical=spec_final.categorical_indexes,
         names=FEATURES,
         weights=w_final,
-        seed=seeds[0],
+        seed=seed,
         info=info,
     )
-    fp, fer = final.predict(x_final[test])
-    offices = decl["office"][test]
-    unsure = uncertainty({k: v[test] for k, v in raw.items()})
+    return final, spec_final, all_rows, x_final
+
+
+def _score_grids(
+    fp: np.ndarray, fer: np.ndarray, unsure: np.ndarray, offices: np.ndarray
+) -> dict[str, dict[str, list[float]]]:
+    """The score grids (overall and per office with enough scores) of probability, revenue
+    at stake and uncertainty."""
     grids: dict[str, dict[str, list[float]]] = {"probability": {}, "revenue": {}}
     for name, values in (("probability", fp), ("revenue", fer)):
         grids[name]["*"] = score_grid(values)
@@ -243,14 +340,7 @@ def train(
         chosen = unsure[offices == office]
         if len(chosen) >= MIN_OFFICE_SCORES:
             grids["uncertainty"][str(office)] = score_grid(chosen)
-    return Trained(
-        boosters=final,
-        spec=spec_final,
-        rounds=info.rounds,
-        training_rows=int(all_rows.sum()),
-        metrics=metrics,
-        grids=grids,
-    )
+    return grids
 
 
 def _weighted_rate(found: np.ndarray, weights: np.ndarray) -> float:

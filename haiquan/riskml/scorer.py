@@ -357,98 +357,17 @@ class ModelScorer:
         raw: Mapping[str, np.ndarray],
         keys: Mapping[str, np.ndarray],
     ) -> str:
-        d = {k: v[i] for k, v in frames.decl.items()}
         family, _sep, stat = feature.partition("__")
         if family in WHO and stat:
-            who = self._who(family, i, keys)
-            n = int(raw[f"{family}.n"][i])
-            insp = int(raw[f"{family}.insp"][i])
-            found = int(raw[f"{family}.found"][i])
-            if stat in ("n", "since"):
-                if n == 0:
-                    return _("first declaration of %(who)s") % {"who": who}
-                days = (float(d["t"]) - float(raw[f"{family}.last"][i])) / 86400.0
-                return _("%(who)s: %(n)s earlier declarations, the latest %(d)s days before") % {
-                    "who": who,
-                    "n": n,
-                    "d": f"{days:.0f}",
-                }
-            if insp == 0:
-                return _("%(who)s: no earlier check") % {"who": who}
-            if stat == "since_found" and found:
-                days = (float(d["t"]) - float(raw[f"{family}.last_found"][i])) / 86400.0
-                return _(
-                    "%(who)s: earlier checks found violations in %(f)s of %(n)s, the latest "
-                    "%(d)s days before"
-                ) % {"who": who, "f": found, "n": insp, "d": f"{days:.0f}"}
-            return _("%(who)s: earlier checks found violations in %(f)s of %(n)s") % {
-                "who": who,
-                "f": found,
-                "n": insp,
-            }
+            return self._history_words(family, stat, i, frames.decl["t"][i], raw, keys)
         if feature.startswith("uv_"):
-            measure = feature[3:].split("__")[0]
-            grp = "importer_hs6" if feature.endswith("importer_hs6") else "hs6"
-            peers = float(raw.get(f"uv_{measure}.{grp}.n", np.zeros(i + 1))[i])
-            x = float(raw.get(f"uv_{measure}.x", np.full(i + 1, np.nan))[i])
-            if peers < 1 or not math.isfinite(x):
-                return ""
-            ratio = math.exp(x - float(raw[f"uv_{measure}.{grp}.s1"][i]) / peers)
-            per = _("per kilogram") if measure == "mass" else _("per unit")
-            whose = (
-                _("this importer's earlier declarations of HS %(hs)s")
-                if grp == "importer_hs6"
-                else _("earlier declarations of HS %(hs)s")
-            ) % {"hs": _hs(str(d["hs"]))}
-            if abs(ratio - 1) < 0.05:
-                return _("value %(per)s close to %(whose)s") % {"per": per, "whose": whose}
-            if ratio < 1:
-                return _("value %(per)s %(pct)s%% below %(whose)s") % {
-                    "per": per,
-                    "pct": f"{(1 - ratio) * 100:.0f}",
-                    "whose": whose,
-                }
-            return _("value %(per)s %(pct)s%% above %(whose)s") % {
-                "per": per,
-                "pct": f"{(ratio - 1) * 100:.0f}",
-                "whose": whose,
-            }
+            return _unit_value_words(feature, i, frames.decl["hs"][i], raw)
         if feature.startswith("repeat__"):
-            n = int(raw["repeat.n"][i])
-            insp = int(raw["repeat.insp"][i])
-            if n == 0 and insp == 0:
-                return ""
-            last = raw["repeat.last_label"][i]
-            if insp and last == last:  # a checked one
-                state = _("found in violation") if last > 0 else _("found compliant")
-                return _(
-                    "%(n)s earlier consignments with the same goods, value and quantity; the "
-                    "latest checked one was %(state)s"
-                ) % {"n": max(n, insp), "state": state}
-            return _("%(n)s earlier consignments with the same goods, value and quantity") % {
-                "n": n
-            }
+            return _repeat_words(i, raw)
         if feature in ("price_z_min", "price_z_main", "price_peers_log"):
-            ratio = raw["ratio_min"][i]
-            if ratio is None or not np.isfinite(float(ratio)):
-                return ""
-            ratio = float(ratio)
-            if abs(ratio - 1) < 0.05:
-                return _("unit price close to the usual for HS %(hs)s from %(origin)s") % {
-                    "hs": _hs(str(raw["hs_min"][i])),
-                    "origin": raw["origin_min"][i],
-                }
-            if ratio < 1:
-                return _("unit price %(pct)s%% below the usual for HS %(hs)s from %(origin)s") % {
-                    "pct": f"{(1 - ratio) * 100:.0f}",
-                    "hs": _hs(str(raw["hs_min"][i])),
-                    "origin": raw["origin_min"][i],
-                }
-            return _("unit price %(pct)s%% above the usual for HS %(hs)s from %(origin)s") % {
-                "pct": f"{(ratio - 1) * 100:.0f}",
-                "hs": _hs(str(raw["hs_min"][i])),
-                "origin": raw["origin_min"][i],
-            }
+            return _price_words(i, raw)
+        # A field of the declaration itself (only these read the whole row): one phrase each.
+        d = {k: v[i] for k, v in frames.decl.items()}
         if feature == "rank":
             rank = str(d["rank"] or "")
             label = ComplianceRank(rank).label if rank in ComplianceRank.values else rank or "—"
@@ -482,6 +401,113 @@ class ModelScorer:
         if feature == "flow":
             return _("flow %(c)s") % {"c": d["flow"]}
         return _("time of filing")
+
+    def _history_words(
+        self,
+        family: str,
+        stat: str,
+        i: int,
+        t: Any,
+        raw: Mapping[str, np.ndarray],
+        keys: Mapping[str, np.ndarray],
+    ) -> str:
+        """A party's (or pair's) past: its earlier declarations, or what checks found."""
+        who = self._who(family, i, keys)
+        n = int(raw[f"{family}.n"][i])
+        insp = int(raw[f"{family}.insp"][i])
+        found = int(raw[f"{family}.found"][i])
+        if stat in ("n", "since"):
+            if n == 0:
+                return _("first declaration of %(who)s") % {"who": who}
+            days = (float(t) - float(raw[f"{family}.last"][i])) / 86400.0
+            return _("%(who)s: %(n)s earlier declarations, the latest %(d)s days before") % {
+                "who": who,
+                "n": n,
+                "d": f"{days:.0f}",
+            }
+        if insp == 0:
+            return _("%(who)s: no earlier check") % {"who": who}
+        if stat == "since_found" and found:
+            days = (float(t) - float(raw[f"{family}.last_found"][i])) / 86400.0
+            return _(
+                "%(who)s: earlier checks found violations in %(f)s of %(n)s, the latest "
+                "%(d)s days before"
+            ) % {"who": who, "f": found, "n": insp, "d": f"{days:.0f}"}
+        return _("%(who)s: earlier checks found violations in %(f)s of %(n)s") % {
+            "who": who,
+            "f": found,
+            "n": insp,
+        }
+
+
+def _unit_value_words(feature: str, i: int, hs: Any, raw: Mapping[str, np.ndarray]) -> str:
+    """The value per unit (or kilogram) against earlier declarations of the same goods."""
+    measure = feature[3:].split("__")[0]
+    grp = "importer_hs6" if feature.endswith("importer_hs6") else "hs6"
+    peers = float(raw.get(f"uv_{measure}.{grp}.n", np.zeros(i + 1))[i])
+    x = float(raw.get(f"uv_{measure}.x", np.full(i + 1, np.nan))[i])
+    if peers < 1 or not math.isfinite(x):
+        return ""
+    ratio = math.exp(x - float(raw[f"uv_{measure}.{grp}.s1"][i]) / peers)
+    per = _("per kilogram") if measure == "mass" else _("per unit")
+    whose = (
+        _("this importer's earlier declarations of HS %(hs)s")
+        if grp == "importer_hs6"
+        else _("earlier declarations of HS %(hs)s")
+    ) % {"hs": _hs(str(hs))}
+    if abs(ratio - 1) < 0.05:
+        return _("value %(per)s close to %(whose)s") % {"per": per, "whose": whose}
+    if ratio < 1:
+        return _("value %(per)s %(pct)s%% below %(whose)s") % {
+            "per": per,
+            "pct": f"{(1 - ratio) * 100:.0f}",
+            "whose": whose,
+        }
+    return _("value %(per)s %(pct)s%% above %(whose)s") % {
+        "per": per,
+        "pct": f"{(ratio - 1) * 100:.0f}",
+        "whose": whose,
+    }
+
+
+def _repeat_words(i: int, raw: Mapping[str, np.ndarray]) -> str:
+    """Earlier consignments with the same goods, value and quantity, and what a check found."""
+    n = int(raw["repeat.n"][i])
+    insp = int(raw["repeat.insp"][i])
+    if n == 0 and insp == 0:
+        return ""
+    last = raw["repeat.last_label"][i]
+    if insp and last == last:  # a checked one
+        state = _("found in violation") if last > 0 else _("found compliant")
+        return _(
+            "%(n)s earlier consignments with the same goods, value and quantity; the "
+            "latest checked one was %(state)s"
+        ) % {"n": max(n, insp), "state": state}
+    return _("%(n)s earlier consignments with the same goods, value and quantity") % {"n": n}
+
+
+def _price_words(i: int, raw: Mapping[str, np.ndarray]) -> str:
+    """The unit price against the usual for the goods and origin."""
+    ratio = raw["ratio_min"][i]
+    if ratio is None or not np.isfinite(float(ratio)):
+        return ""
+    ratio = float(ratio)
+    if abs(ratio - 1) < 0.05:
+        return _("unit price close to the usual for HS %(hs)s from %(origin)s") % {
+            "hs": _hs(str(raw["hs_min"][i])),
+            "origin": raw["origin_min"][i],
+        }
+    if ratio < 1:
+        return _("unit price %(pct)s%% below the usual for HS %(hs)s from %(origin)s") % {
+            "pct": f"{(1 - ratio) * 100:.0f}",
+            "hs": _hs(str(raw["hs_min"][i])),
+            "origin": raw["origin_min"][i],
+        }
+    return _("unit price %(pct)s%% above the usual for HS %(hs)s from %(origin)s") % {
+        "pct": f"{(ratio - 1) * 100:.0f}",
+        "hs": _hs(str(raw["hs_min"][i])),
+        "origin": raw["origin_min"][i],
+    }
 
 
 # ---------------------------------------------------------------------------------------------

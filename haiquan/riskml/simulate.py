@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import history
-from .training import CANDIDATES, choose, fit, propensity_weights, threshold_for
+from .training import CANDIDATES, Boosters, choose, fit, propensity_weights, threshold_for
 
 DAY = 86400.0
 DISCOVERED = 10
@@ -178,34 +178,12 @@ def run(world: World, policy: Policy, weeks: int) -> Result:
         n_before = sum(len(x) for x in past["t"])
         for k in past:
             past[k].append(rows[k])
-        table = history.rows_table({k: np.concatenate(v) for k, v in past.items()})
-        lab_idx = np.concatenate(labels["idx"]) if labels["idx"] else np.zeros(0, dtype=int)
-        ev_table = {k: v[lab_idx] for k, v in table.items()}
-        ev_table["t"] = np.concatenate(labels["t"]) if labels["t"] else np.zeros(0)
-        found_all = np.concatenate(labels["found"]) if labels["found"] else np.zeros(0)
-        events = history.Events.build(ev_table, found_all, found_all)
-        raw = history.asof(table, events, FAMILIES)
-        prior = state.get("prior", 0.05)
-        cols = history.matrix(table["t"], raw, FAMILIES, prior)
-        names = list(cols)
-        x = np.column_stack([cols[k] for k in names])
+        table, raw, names, x = _features(past, labels, state.get("prior", 0.05))
         now = slice(n_before, n_before + len(rows["t"]))
         n = len(rows["t"])
         rules = rows["_rules"]
         random_pick = draw.random(n) < policy.random_rate
-        model_pick = np.zeros(n, dtype=bool)
-        explore_pick = np.zeros(n, dtype=bool)
-        p = np.zeros(n)
-        if model is not None:
-            p, _er = model.predict(x[now])
-            grid = list(np.quantile(p, np.linspace(0, 1, 201)))
-            model_pick = p >= threshold_for(grid, policy.rate * (1 - policy.explore))
-            if policy.explore > 0:
-                unsure = history.uncertainty({k: v[now] for k, v in raw.items()}, FAMILIES)
-                u_grid = list(np.quantile(unsure, np.linspace(0, 1, 201)))
-                explore_pick = ~model_pick & (
-                    unsure >= threshold_for(u_grid, policy.rate * policy.explore)
-                )
+        p, model_pick, explore_pick = _model_picks(model, policy, x[now], raw, now, n)
         checked = rules | random_pick | model_pick | explore_pick
         found = checked & rows["_fraud"] & (draw.random(n) < 0.9)
         idx = np.flatnonzero(checked) + n_before
@@ -213,48 +191,121 @@ def run(world: World, policy: Policy, weeks: int) -> Result:
         labels["t"].append(rows["t"][checked] + 2 * DAY)
         labels["found"].append(found[checked].astype("float64"))
         checked_all.append(checked)
-        pat, fr = rows["_pattern"], rows["_fraud"]
-        w = Week(
-            week=week,
-            declarations=n,
-            checked=int(checked.sum()),
-            violations_found=int(found.sum()),
-            pattern=int(pat.sum()),
-            pattern_violations=int((pat & fr).sum()),
-            pattern_picked_by_model=int((pat & fr & model_pick).sum()),
-            pattern_found=int((pat & found).sum()),
-            violation_rate=float(fr.mean()),
-            mean_score=float(np.mean(p)) if model is not None else None,
-            pattern_explored=int((pat & explore_pick).sum()),
-            exploration_checks=int(explore_pick.sum()),
-            exploration_hits=int((explore_pick & found).sum()),
-            model_checks=int(model_pick.sum()),
-            model_hits=int((model_pick & found).sum()),
-        )
-        result.weeks.append(w)
-        # retrain on everything checked so far (labels known by the end of the week)
-        all_checked = np.concatenate(checked_all)
-        lab = np.zeros(len(all_checked))
-        lab_i = np.concatenate(labels["idx"])
-        lab[lab_i] = np.concatenate(labels["found"])
-        t_all = table["t"]
-        weights = None
-        if policy.ipw:
-            weights, _ipw = propensity_weights(
-                x, all_checked, categorical=[], names=names, seed=world.seed
-            )
-        rows_i = np.flatnonzero(all_checked)
-        if weights is not None and len(rows_i):
-            state["prior"] = float((weights * lab[rows_i]).sum() / weights.sum())
-        elif len(rows_i):
-            state["prior"] = float(lab[rows_i].mean())
-        if lab[rows_i].sum() >= 5:
-            chosen = choose(
-                x[rows_i], lab[rows_i], t_all[rows_i], categorical=[], names=names,
-                weights=weights, max_rounds=100, candidates=CANDIDATES[:1],
-            )  # fmt: skip
-            model, _fit = fit(
-                x[rows_i], lab[rows_i], lab[rows_i], t_all[rows_i], categorical=[],
-                names=names, weights=weights, info=chosen,
-            )  # fmt: skip
+        result.weeks.append(_week(week, rows, checked, found, model_pick, explore_pick, p, model))
+        model = _retrain(model, world, policy, state, x, names, table["t"], checked_all, labels)
     return result
+
+
+def _features(
+    past: dict[str, list[np.ndarray]], labels: dict[str, list[np.ndarray]], prior: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[str], np.ndarray]:
+    """The history features of every row so far, from the labels known so far: (the rows'
+    table, the raw history, the feature names, the matrix)."""
+    table = history.rows_table({k: np.concatenate(v) for k, v in past.items()})
+    lab_idx = np.concatenate(labels["idx"]) if labels["idx"] else np.zeros(0, dtype=int)
+    ev_table = {k: v[lab_idx] for k, v in table.items()}
+    ev_table["t"] = np.concatenate(labels["t"]) if labels["t"] else np.zeros(0)
+    found_all = np.concatenate(labels["found"]) if labels["found"] else np.zeros(0)
+    events = history.Events.build(ev_table, found_all, found_all)
+    raw = history.asof(table, events, FAMILIES)
+    cols = history.matrix(table["t"], raw, FAMILIES, prior)
+    names = list(cols)
+    x = np.column_stack([cols[k] for k in names])
+    return table, raw, names, x
+
+
+def _model_picks(
+    model: Boosters | None,
+    policy: Policy,
+    x_now: np.ndarray,
+    raw: dict[str, np.ndarray],
+    now: slice,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The model's scores of this week's rows, its picks, and its exploration picks (the
+    most uncertain rows not picked); none before there is a model."""
+    model_pick = np.zeros(n, dtype=bool)
+    explore_pick = np.zeros(n, dtype=bool)
+    p = np.zeros(n)
+    if model is not None:
+        p, _er = model.predict(x_now)
+        grid = list(np.quantile(p, np.linspace(0, 1, 201)))
+        model_pick = p >= threshold_for(grid, policy.rate * (1 - policy.explore))
+        if policy.explore > 0:
+            unsure = history.uncertainty({k: v[now] for k, v in raw.items()}, FAMILIES)
+            u_grid = list(np.quantile(unsure, np.linspace(0, 1, 201)))
+            explore_pick = ~model_pick & (
+                unsure >= threshold_for(u_grid, policy.rate * policy.explore)
+            )
+    return p, model_pick, explore_pick
+
+
+def _week(
+    week: int,
+    rows: dict[str, np.ndarray],
+    checked: np.ndarray,
+    found: np.ndarray,
+    model_pick: np.ndarray,
+    explore_pick: np.ndarray,
+    p: np.ndarray,
+    model: Boosters | None,
+) -> Week:
+    """What one week's checks found, overall, on the pattern, by the model, by exploration."""
+    n = len(rows["t"])
+    pat, fr = rows["_pattern"], rows["_fraud"]
+    return Week(
+        week=week,
+        declarations=n,
+        checked=int(checked.sum()),
+        violations_found=int(found.sum()),
+        pattern=int(pat.sum()),
+        pattern_violations=int((pat & fr).sum()),
+        pattern_picked_by_model=int((pat & fr & model_pick).sum()),
+        pattern_found=int((pat & found).sum()),
+        violation_rate=float(fr.mean()),
+        mean_score=float(np.mean(p)) if model is not None else None,
+        pattern_explored=int((pat & explore_pick).sum()),
+        exploration_checks=int(explore_pick.sum()),
+        exploration_hits=int((explore_pick & found).sum()),
+        model_checks=int(model_pick.sum()),
+        model_hits=int((model_pick & found).sum()),
+    )
+
+
+def _retrain(
+    model: Boosters | None,
+    world: World,
+    policy: Policy,
+    state: dict[str, Any],
+    x: np.ndarray,
+    names: list[str],
+    t_all: np.ndarray,
+    checked_all: list[np.ndarray],
+    labels: dict[str, list[np.ndarray]],
+) -> Boosters | None:
+    """Retrain on everything checked so far (labels known by the end of the week), and
+    update the prior; the same model while fewer than 5 were found."""
+    all_checked = np.concatenate(checked_all)
+    lab = np.zeros(len(all_checked))
+    lab_i = np.concatenate(labels["idx"])
+    lab[lab_i] = np.concatenate(labels["found"])
+    weights = None
+    if policy.ipw:
+        weights, _ipw = propensity_weights(
+            x, all_checked, categorical=[], names=names, seed=world.seed
+        )
+    rows_i = np.flatnonzero(all_checked)
+    if weights is not None and len(rows_i):
+        state["prior"] = float((weights * lab[rows_i]).sum() / weights.sum())
+    elif len(rows_i):
+        state["prior"] = float(lab[rows_i].mean())
+    if lab[rows_i].sum() >= 5:
+        chosen = choose(
+            x[rows_i], lab[rows_i], t_all[rows_i], categorical=[], names=names,
+            weights=weights, max_rounds=100, candidates=CANDIDATES[:1],
+        )  # fmt: skip
+        model, _fit = fit(
+            x[rows_i], lab[rows_i], lab[rows_i], t_all[rows_i], categorical=[],
+            names=names, weights=weights, info=chosen,
+        )  # fmt: skip
+    return model

@@ -50,7 +50,7 @@ from .columns import (
     plan_text,
 )
 from .pipeline import novelty
-from .training import SEEDS, choose, evaluate, fit, propensity_weights
+from .training import SEEDS, FitInfo, choose, evaluate, fit, propensity_weights
 
 __all__ = ["TabularError", "evaluate_csv", "table_lines", "table_text"]
 
@@ -121,6 +121,105 @@ def _order_key(plan_role: str | None, fp: int) -> tuple[int, int]:
     return (ROLE_ORDER.index(plan_role) if plan_role in ROLE_ORDER else len(ROLE_ORDER), fp)
 
 
+def _key_table(both: pd.DataFrame, roles: Mapping[str, str], t: np.ndarray) -> dict[str, Any]:
+    """The time, the key columns (hs digits only, a route from origin, office and transport)
+    and the amounts, under their role names, as history reads them."""
+    table: dict[str, Any] = {"t": t}
+    for role in history.KEY_COLUMNS:
+        if role in roles:
+            table[role] = _codes(both[roles[role]])
+    if "hs" in table:
+        table["hs"] = np.array([re.sub(r"\D", "", h) or h for h in table["hs"]], dtype=object)
+    if "origin" in table and "office" in table:
+        parts = [table["origin"], table["office"]]
+        if "transport" in roles:
+            parts.append(_codes(both[roles["transport"]]))
+        route = pd.Series(parts[0], dtype=object)
+        for p in parts[1:]:
+            route = route + "|" + pd.Series(p, dtype=object)
+        table["route"] = route.to_numpy(dtype=object)
+    for role in history.AMOUNT_COLUMNS:
+        if role in roles:
+            table[role] = numbers(both[roles[role]].fillna("")).to_numpy(dtype="float64")
+    return table
+
+
+def _extra_code_columns(
+    both: pd.DataFrame, plan: Plan, fp: Mapping[str, int], table: dict[str, Any]
+) -> tuple[list[str], dict[str, str]]:
+    """Every other code column has a history of its own (a digit code also its prefixes):
+    added to `table` as x0, x1, ...; returns those keys and the column each stands for."""
+    roles = plan.roles
+    used = {roles[r] for r in roles if r in (*history.KEY_COLUMNS, *history.AMOUNT_COLUMNS)}
+    extra_cols = sorted(
+        (c for c in plan.of((CODE, BOTH)) if c.name not in used),
+        key=lambda c: _order_key(c.role, fp[c.name]),
+    )
+    extra: list[str] = []
+    extra_names: dict[str, str] = {}
+    for c in extra_cols:
+        values = _codes(both[c.name])
+        key = f"x{len(extra)}"
+        table[key] = values
+        extra.append(key)
+        extra_names[key] = c.name
+        if c.digits >= 6:
+            for k in (2, 4, 6):
+                key = f"x{len(extra)}"
+                table[key] = np.array([v[:k] for v in values], dtype=object)
+                extra.append(key)
+                extra_names[key] = f"{c.name}[:{k}]"
+    return extra, extra_names
+
+
+def _category_columns(
+    both: pd.DataFrame,
+    plan: Plan,
+    fp: Mapping[str, int],
+    canon: Mapping[str, Any],
+    n_train: int,
+    cols: dict[str, np.ndarray],
+) -> list[str]:
+    """Categories the model may split on directly (few levels, each seen often enough):
+    added to `cols`; returns their names."""
+    roles = plan.roles
+    categorical: list[str] = []
+    cat_cols = sorted(
+        (c for c in plan.of((CODE, BOTH))),
+        key=lambda c: _order_key(c.role, fp[c.name]),
+    )
+    candidates: list[tuple[str, np.ndarray]] = [(c.name, _codes(both[c.name])) for c in cat_cols]
+    if "hs" in canon:
+        candidates += [(f"{roles['hs']}[:{k}]", history.column(canon, f"hs{k}")) for k in (2, 4)]
+    for name, values in candidates:
+        counts = pd.Series(values[:n_train]).value_counts()
+        vocab = sorted(str(k) for k in counts[counts >= MIN_LEVEL].index if k != "")
+        if not 1 < len(vocab) <= MAX_CATEGORIES:
+            continue
+        codes = pd.Index(vocab, dtype=object).get_indexer(values).astype("float64")
+        codes[codes < 0] = np.nan
+        cols[f"category:{name}"] = codes
+        categorical.append(f"category:{name}")
+    return categorical
+
+
+def _amount_columns(
+    both: pd.DataFrame, plan: Plan, fp: Mapping[str, int], cols: dict[str, np.ndarray]
+) -> None:
+    """Every amount column, and its ratio to the value: added to `cols`."""
+    roles = plan.roles
+    amounts = sorted(plan.of((AMOUNT, BOTH)), key=lambda c: _order_key(c.role, fp[c.name]))
+    value = (
+        numbers(both[roles["value"]].fillna("")).to_numpy("float64") if "value" in roles else None
+    )
+    for c in amounts:
+        a = numbers(both[c.name].fillna("")).to_numpy(dtype="float64")
+        cols[f"amount:{c.name}"] = a
+        if value is not None and c.name != roles.get("value"):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cols[f"ratio:{c.name}/value"] = np.where(value > 0, a / value, np.nan)
+
+
 class Features:
     """The feature matrix of the train and test rows (one table, train rows first)."""
 
@@ -137,44 +236,8 @@ class Features:
         self.plan = plan
         train = both.iloc[:n_train]
         fp = {c.name: fingerprint(train[c.name]) for c in plan.columns}
-        roles = plan.roles
-        table: dict[str, Any] = {"t": t}
-        for role in history.KEY_COLUMNS:
-            if role in roles:
-                table[role] = _codes(both[roles[role]])
-        if "hs" in table:
-            table["hs"] = np.array([re.sub(r"\D", "", h) or h for h in table["hs"]], dtype=object)
-        if "origin" in table and "office" in table:
-            parts = [table["origin"], table["office"]]
-            if "transport" in roles:
-                parts.append(_codes(both[roles["transport"]]))
-            route = pd.Series(parts[0], dtype=object)
-            for p in parts[1:]:
-                route = route + "|" + pd.Series(p, dtype=object)
-            table["route"] = route.to_numpy(dtype=object)
-        for role in history.AMOUNT_COLUMNS:
-            if role in roles:
-                table[role] = numbers(both[roles[role]].fillna("")).to_numpy(dtype="float64")
-        # Every other code column has a history of its own (a digit code also its prefixes).
-        used = {roles[r] for r in roles if r in (*history.KEY_COLUMNS, *history.AMOUNT_COLUMNS)}
-        extra_cols = sorted(
-            (c for c in plan.of((CODE, BOTH)) if c.name not in used),
-            key=lambda c: _order_key(c.role, fp[c.name]),
-        )
-        extra: list[str] = []
-        self.extra_names: dict[str, str] = {}
-        for c in extra_cols:
-            values = _codes(both[c.name])
-            key = f"x{len(extra)}"
-            table[key] = values
-            extra.append(key)
-            self.extra_names[key] = c.name
-            if c.digits >= 6:
-                for k in (2, 4, 6):
-                    key = f"x{len(extra)}"
-                    table[key] = np.array([v[:k] for v in values], dtype=object)
-                    extra.append(key)
-                    self.extra_names[key] = f"{c.name}[:{k}]"
+        table = _key_table(both, plan.roles, t)
+        extra, self.extra_names = _extra_code_columns(both, plan, fp, table)
         canon = history.rows_table(table)
         fams = history.families_for([k for k in canon if k in history.KEY_COLUMNS], ())
         families = (*fams, *(history.Family(name=k, columns=(k,)) for k in extra))
@@ -185,40 +248,8 @@ class Features:
         self.raw = history.asof(canon, events, families)
         cols: dict[str, np.ndarray] = dict(history.matrix(t, self.raw, families, prior))
         self.canon = canon
-        # Categories the model may split on directly (few levels, each seen often enough).
-        categorical: list[str] = []
-        cat_cols = sorted(
-            (c for c in plan.of((CODE, BOTH))),
-            key=lambda c: _order_key(c.role, fp[c.name]),
-        )
-        candidates: list[tuple[str, np.ndarray]] = [
-            (c.name, _codes(both[c.name])) for c in cat_cols
-        ]
-        if "hs" in canon:
-            candidates += [
-                (f"{roles['hs']}[:{k}]", history.column(canon, f"hs{k}")) for k in (2, 4)
-            ]
-        for name, values in candidates:
-            counts = pd.Series(values[:n_train]).value_counts()
-            vocab = sorted(str(k) for k in counts[counts >= MIN_LEVEL].index if k != "")
-            if not 1 < len(vocab) <= MAX_CATEGORIES:
-                continue
-            codes = pd.Index(vocab, dtype=object).get_indexer(values).astype("float64")
-            codes[codes < 0] = np.nan
-            cols[f"category:{name}"] = codes
-            categorical.append(f"category:{name}")
-        amounts = sorted(plan.of((AMOUNT, BOTH)), key=lambda c: _order_key(c.role, fp[c.name]))
-        value = (
-            numbers(both[roles["value"]].fillna("")).to_numpy("float64")
-            if "value" in roles
-            else None
-        )
-        for c in amounts:
-            a = numbers(both[c.name].fillna("")).to_numpy(dtype="float64")
-            cols[f"amount:{c.name}"] = a
-            if value is not None and c.name != roles.get("value"):
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    cols[f"ratio:{c.name}/value"] = np.where(value > 0, a / value, np.nan)
+        categorical = _category_columns(both, plan, fp, canon, n_train, cols)
+        _amount_columns(both, plan, fp, cols)
         if plan.date is not None:
             moments = pd.to_datetime(t, unit="s", utc=True)
             cols["month"] = moments.month.to_numpy(dtype="float64")
@@ -234,6 +265,132 @@ class Features:
         cols = history.matrix(self._t, self.raw, self.families, prior)
         for name, values in cols.items():
             self.x[:, self.names.index(name)] = values
+
+
+def _read_pair(
+    train_path: str | Path,
+    test_path: str | Path,
+    named: Sequence[tuple[str, str | None]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The train and test files, checked (the named columns in both, rows in both, every
+    train column in the test file), the test file's columns in the train file's order."""
+    train = read_csv(train_path)
+    test = read_csv(test_path)
+    for name, value in named:
+        if value is None:
+            continue
+        for which, df in (("train", train), ("test", test)):
+            if value not in df.columns:
+                raise TabularError(f"--{name} {value!r}: no such column in the {which} file")
+    if not len(train) or not len(test):
+        raise TabularError("the train and test files must both have rows")
+    missing = [c for c in train.columns if c not in test.columns]
+    if missing:
+        raise TabularError(f"{missing[0]!r}: in the train file but not in the test file")
+    test = test[list(train.columns)]
+    return train, test
+
+
+def _fit_seeds(
+    x_tr: np.ndarray,
+    y_tr: np.ndarray,
+    rev_tr: np.ndarray,
+    t_tr: np.ndarray,
+    x_te: np.ndarray,
+    categorical: list[int],
+    names: list[str],
+    weights: np.ndarray | None,
+    info: FitInfo,
+    seeds: Sequence[int],
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """One model per seed, each scoring the test rows: (probabilities, expected revenues)."""
+    probs, exps = [], []
+    for seed in seeds:
+        boosters, _info = fit(
+            x_tr,
+            y_tr,
+            rev_tr,
+            t_tr,
+            categorical=categorical,
+            names=names,
+            weights=weights,
+            seed=seed,
+            info=info,
+        )
+        p, er = boosters.predict(x_te)
+        probs.append(p)
+        exps.append(er)
+    return probs, exps
+
+
+def _novel_subsets(
+    plan: Plan, canon: Mapping[str, Any], checked: np.ndarray, keep: np.ndarray, n_tr: int
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The test rows novel by party (and goods), and the columns novelty is judged by."""
+    party_role = next((r for r in ("importer", "declarant", "seller") if r in plan.roles), None)
+    subsets: dict[str, np.ndarray] = {}
+    novel_by: list[str] = []
+    if party_role is not None:
+        party = canon[party_role]
+        goods = (
+            history.column(canon, "hs6") if "hs" in canon else np.full(len(party), "", dtype=object)
+        )
+        tr_rows = np.flatnonzero(checked)
+        subsets = novelty(party[n_tr:][keep], goods[n_tr:][keep], party[tr_rows], goods[tr_rows])
+        novel_by = [plan.roles[party_role]] + ([plan.roles["hs"]] if "hs" in plan.roles else [])
+    return subsets, novel_by
+
+
+def _labels(train: pd.DataFrame, test: pd.DataFrame, label: str) -> tuple[np.ndarray, np.ndarray]:
+    """The label of the train and test rows (NaN where unchecked); at least 5 positive
+    train rows."""
+    y_train = to_label(train[label], label)
+    y_test = to_label(test[label], label)
+    if np.nansum(y_train) < 5:
+        raise TabularError(f"column {label!r}: fewer than 5 positive rows in the train file")
+    return y_train, y_test
+
+
+def _revenue(
+    both: pd.DataFrame, revenue: str | None, y_train: np.ndarray, y_test: np.ndarray
+) -> np.ndarray:
+    """The revenue at stake of every row: the revenue column's, else the label."""
+    out: np.ndarray = (
+        numbers(both[revenue].fillna("")).fillna(0).clip(lower=0).to_numpy(dtype="float64")
+        if revenue
+        else np.nan_to_num(np.concatenate([y_train, y_test]))
+    )
+    return out
+
+
+def _ids(test: pd.DataFrame, id_column: str | None) -> np.ndarray:
+    """A number per test row: its id's (rows of one id share it), else its position."""
+    out: np.ndarray = (
+        pd.factorize(test[id_column])[0].astype("int64")
+        if id_column
+        else np.arange(len(test), dtype="int64")
+    )
+    return out
+
+
+def _unchecked_weights(
+    feats: Features,
+    n_tr: int,
+    checked: np.ndarray,
+    y_train: np.ndarray,
+    names: list[str],
+    seed: int,
+) -> tuple[np.ndarray | None, dict[str, Any]]:
+    """Where some train rows were not checked: the checked rows' inverse-propensity weights,
+    and the features' smoothed rates leant on the weighted overall rate."""
+    if checked.all():
+        return None, {"used": False}
+    weights, ipw = propensity_weights(
+        feats.x[:n_tr], checked, categorical=feats.categorical, names=names, seed=seed
+    )
+    ipw["used"] = True
+    feats.set_prior(float((weights * y_train[checked]).sum() / weights.sum()))
+    return weights, ipw
 
 
 def evaluate_csv(
@@ -253,31 +410,19 @@ def evaluate_csv(
     """Train on one file, evaluate on the other: the evaluation (`training.evaluate`) with the
     columns' typing. `rules`, when given, names a column holding the rules' own ranking (e.g.
     2 red, 1 yellow, 0 green): shown beside the model, never used as a feature."""
-    train = read_csv(train_path)
-    test = read_csv(test_path)
-    for name, value in (
-        ("label", label),
-        ("revenue", revenue),
-        ("date", date),
-        ("id", id_column),
-        ("rules", rules),
-    ):
-        if value is None:
-            continue
-        for which, df in (("train", train), ("test", test)):
-            if value not in df.columns:
-                raise TabularError(f"--{name} {value!r}: no such column in the {which} file")
-    if not len(train) or not len(test):
-        raise TabularError("the train and test files must both have rows")
-    missing = [c for c in train.columns if c not in test.columns]
-    if missing:
-        raise TabularError(f"{missing[0]!r}: in the train file but not in the test file")
-    test = test[list(train.columns)]
-    y_train = to_label(train[label], label)
-    y_test = to_label(test[label], label)
+    train, test = _read_pair(
+        train_path,
+        test_path,
+        (
+            ("label", label),
+            ("revenue", revenue),
+            ("date", date),
+            ("id", id_column),
+            ("rules", rules),
+        ),
+    )
+    y_train, y_test = _labels(train, test, label)
     checked = ~np.isnan(y_train)
-    if np.nansum(y_train) < 5:
-        raise TabularError(f"column {label!r}: fewer than 5 positive rows in the train file")
     set_aside = [c for c in (label, revenue, id_column, rules) if c]
     plan = plan_columns(
         train, set_aside=set_aside, codes=codes, amounts=amounts, roles=roles, date=date
@@ -285,62 +430,21 @@ def evaluate_csv(
     both = pd.concat([train, test], ignore_index=True)
     n_tr = len(train)
     t = np.concatenate([_time(train, plan.date, 0), _time(test, plan.date, n_tr)])
-    rev_all = (
-        numbers(both[revenue].fillna("")).fillna(0).clip(lower=0).to_numpy(dtype="float64")
-        if revenue
-        else np.nan_to_num(np.concatenate([y_train, y_test]))
-    )
+    rev_all = _revenue(both, revenue, y_train, y_test)
     y_all = np.nan_to_num(np.concatenate([y_train, y_test]))
     labelled = np.concatenate([checked, ~np.isnan(y_test)])
     feats = Features(both, plan, t, labelled, y_all, rev_all, n_tr)
-    x_tr, x_te = feats.x[:n_tr][checked], feats.x[n_tr:]
     y_tr, rev_tr, t_tr = y_train[checked], rev_all[:n_tr][checked], t[:n_tr][checked]
     names = [re.sub(r"[^0-9A-Za-z_]", "_", n) for n in feats.names]
-    weights = None
-    ipw: dict[str, Any] = {"used": False}
-    if not checked.all():
-        weights, ipw = propensity_weights(
-            feats.x[:n_tr], checked, categorical=feats.categorical, names=names, seed=seeds[0]
-        )
-        ipw["used"] = True
-        feats.set_prior(float((weights * y_train[checked]).sum() / weights.sum()))
-        x_tr, x_te = feats.x[:n_tr][checked], feats.x[n_tr:]
+    weights, ipw = _unchecked_weights(feats, n_tr, checked, y_train, names, seeds[0])
+    x_tr, x_te = feats.x[:n_tr][checked], feats.x[n_tr:]
     info = choose(x_tr, y_tr, t_tr, categorical=feats.categorical, names=names, weights=weights)
-    probs, exps = [], []
-    for seed in seeds:
-        boosters, _info = fit(
-            x_tr,
-            y_tr,
-            rev_tr,
-            t_tr,
-            categorical=feats.categorical,
-            names=names,
-            weights=weights,
-            seed=seed,
-            info=info,
-        )
-        p, er = boosters.predict(x_te)
-        probs.append(p)
-        exps.append(er)
-    keep = ~np.isnan(y_test)
-    ids = (
-        pd.factorize(test[id_column])[0].astype("int64")
-        if id_column
-        else np.arange(len(test), dtype="int64")
+    probs, exps = _fit_seeds(
+        x_tr, y_tr, rev_tr, t_tr, x_te, feats.categorical, names, weights, info, seeds
     )
-    party_role = next((r for r in ("importer", "declarant", "seller") if r in plan.roles), None)
-    subsets: dict[str, np.ndarray] = {}
-    novel_by: list[str] = []
-    if party_role is not None:
-        party = feats.canon[party_role]
-        goods = (
-            history.column(feats.canon, "hs6")
-            if "hs" in feats.canon
-            else np.full(len(party), "", dtype=object)
-        )
-        tr_rows = np.flatnonzero(checked)
-        subsets = novelty(party[n_tr:][keep], goods[n_tr:][keep], party[tr_rows], goods[tr_rows])
-        novel_by = [plan.roles[party_role]] + ([plan.roles["hs"]] if "hs" in plan.roles else [])
+    keep = ~np.isnan(y_test)
+    ids = _ids(test, id_column)
+    subsets, novel_by = _novel_subsets(plan, feats.canon, checked, keep, n_tr)
     rules_arr = (
         numbers(test[rules].fillna("")).fillna(0).to_numpy(dtype="float64")[keep] if rules else None
     )
@@ -355,16 +459,18 @@ def evaluate_csv(
         subsets=subsets,
         seeds=seeds,
     )
-    out["train_rows"] = int(checked.sum())
-    out["train_positives"] = int(np.nansum(y_train))
-    out["rounds"] = info.rounds
-    out["selection"] = info.as_json()
-    out["ipw"] = ipw
-    out["columns"] = plan.as_json()
-    out["roles"] = dict(plan.roles)
-    out["date"] = plan.date
-    out["novel_by"] = novel_by
-    out["features"] = len(feats.names)
+    out.update(
+        train_rows=int(checked.sum()),
+        train_positives=int(np.nansum(y_train)),
+        rounds=info.rounds,
+        selection=info.as_json(),
+        ipw=ipw,
+        columns=plan.as_json(),
+        roles=dict(plan.roles),
+        date=plan.date,
+        novel_by=novel_by,
+        features=len(feats.names),
+    )
     return out
 
 
