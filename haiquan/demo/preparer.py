@@ -10,6 +10,9 @@ random streams of its own (`stream`), so the first half can be made anywhere, in
 over a pipe, while this process registers the day before. The results are the same as when
 both halves are made here, one after the other (`demo/tests/test_determinism.py`).
 
+It is used only when asked (`demo_generate(prepare=True)`): on two cores it was measured slower
+than making both halves in one process (`generator._preparing` says why).
+
 The forked process reads only what the run holds in memory (the tariff, the population, the
 pinned rule set), never the database; it is forked before the rows' writer starts (a thread
 must not be running at a fork). The pipe holds about a day, so memory stays bounded.

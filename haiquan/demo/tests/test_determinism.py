@@ -159,7 +159,7 @@ if mode == "unprepared":
 try:
     demo_generate(seed=13, months=1, until=date(2023, 7, 1), scale=0.02,
                   threaded={"process": "process", "inline": False}[mode],
-                  prepare={"process": None, "inline": False}[mode])
+                  prepare={"process": True, "inline": False}[mode])
 except Exception as exc:
     print(json.dumps({"failed": f"{type(exc).__name__}: {exc}"}))
 else:
