@@ -187,22 +187,6 @@ class Composer:
 
     # --- one declaration ------------------------------------------------------------------------
 
-    def add(
-        self,
-        rng: random.Random,
-        replay_rng: random.Random,
-        *,
-        firm: Firm,
-        flow: str,
-        office_code: str,
-        registered_at: datetime,
-    ) -> None:
-        """Prepare and register one declaration here (`prepare`, then `register`)."""
-        prepared = self.prepare(
-            rng, firm=firm, flow=flow, office_code=office_code, registered_at=registered_at
-        )
-        self.take(replay_rng, prepared)
-
     def take(self, replay_rng: random.Random, prepared: Prepared | Skipped) -> None:
         """Register a prepared declaration, or count the one that could not be."""
         if isinstance(prepared, Skipped):
