@@ -123,3 +123,8 @@ class CheckResultPage(Site):
 
     def submit(self) -> None:
         self.page.locator("#check-form > button[type=submit]").click()
+
+
+def expected(problems: list[str], *patterns: str) -> None:
+    """Drop the browser's own report of answers the test asked for (a 422 is the point)."""
+    problems[:] = [p for p in problems if not any(re.search(x, p) for x in patterns)]

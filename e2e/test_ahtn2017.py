@@ -17,7 +17,8 @@ from haiquan.eservices.catalogue import catalogue_load
 from haiquan.eservices.models import Filing, Procedure
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 
-from .test_pages import _expected, signed_in
+from .pages import expected
+from .test_pages import signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,7 +91,7 @@ def test_an_advance_ruling_request_takes_a_divided_code_and_the_officer_sees_its
     page.fill("#id_proposed_hs_code", "99999999")
     page.get_by_role("button", name="Lưu và tiếp tục").click()
     expect(page.locator("#id_proposed_hs_code-error")).to_contain_text("99999999")
-    _expected(browser_problems, r"HTTP 422: .*/hs-ruling/file/$", r"status of 422")
+    expected(browser_problems, r"HTTP 422: .*/hs-ruling/file/$", r"status of 422")
     page.fill("#id_proposed_hs_code", "8419.39.19")
     page.get_by_role("button", name="Lưu và tiếp tục").click()
     note = page.get_by_test_id("hs-note")

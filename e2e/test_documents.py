@@ -17,10 +17,9 @@ from haiquan.clearance import services
 from haiquan.clearance.models import Declaration
 from haiquan.risk.services import profile_create
 
-from .pages import DeclarationPage, LoginPage
+from .pages import DeclarationPage, LoginPage, expected
 from .test_clearance_control import officer_logs_in, trader_logs_in
 from .test_flows import dragon_fruit
-from .test_pages import _expected
 from .world import World, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -84,7 +83,7 @@ def test_the_officer_asks_for_documents_the_trader_answers_and_the_check_finishe
     # An executable named .pdf: refused, the message next to the file field.
     expect(page.locator("#id_file-error")).to_contain_text("PDF")
     trader.shot("documents-upload-refused-vi")
-    _expected(browser_problems, r"HTTP 422: .*/documents/$", r"status of 422")
+    expected(browser_problems, r"HTTP 422: .*/documents/$", r"status of 422")
     form = page.locator("[data-testid=upload-form]")
     form.locator("#id_kind").select_option("invoice")
     form.locator("#id_reference").fill("INV-2026-007")

@@ -25,7 +25,7 @@ from haiquan.clearance import services
 from haiquan.clearance.inputs import DeclarationInput, LineInput
 from haiquan.clearance.models import Declaration
 
-from .pages import CheckResultPage, DeclarationForm, DeclarationPage, LoginPage
+from .pages import CheckResultPage, DeclarationForm, DeclarationPage, LoginPage, expected
 from .world import PASSWORD, World, red_profile_for_fresh_fruit, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -197,7 +197,12 @@ def test_a_red_declaration_is_inspected_paid_with_the_difference_cleared_and_rel
 
 
 def test_a_bad_entry_is_shown_next_to_its_field_and_nothing_is_saved(
-    live_server: Any, page: Any, new_page: Any, world: World, artifacts: Any
+    live_server: Any,
+    page: Any,
+    new_page: Any,
+    world: World,
+    artifacts: Any,
+    browser_problems: list[str],
 ) -> None:
     LoginPage(page, live_server.url, artifacts).log_in("dn.hoanglong", PASSWORD)
     form = DeclarationForm(page, live_server.url, artifacts)
@@ -237,6 +242,8 @@ def test_a_bad_entry_is_shown_next_to_its_field_and_nothing_is_saved(
     expect(page.locator("#line-0-hs_code-error")).to_contain_text("99999999")
     expect(page.locator("#id_enterprise_mst-error")).to_have_count(0)
     form.shot("13-unknown-hs-code")
+    # Both refusals were answered 422 (the form again, each problem next to its field).
+    expected(browser_problems, r"HTTP 422: .*/declarations/new/$", r"status of 422")
     assert Declaration.objects.count() == 0
 
     # The form on a phone: every field reachable, nothing wider than the screen.

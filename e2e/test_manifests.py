@@ -28,7 +28,7 @@ from haiquan.manifests.tests.cuscar_sample import SampleBill, cuscar_text
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 from haiquan.supervision.services import zone_create
 
-from .pages import CheckResultPage, DeclarationForm, DeclarationPage, LoginPage
+from .pages import CheckResultPage, DeclarationForm, DeclarationPage, LoginPage, expected
 from .world import PASSWORD, World, red_profile_for_fresh_fruit, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,7 +76,12 @@ def _manifest(hoanglong_mst: str) -> str:
 
 
 def test_a_manifest_is_filed_the_risky_bill_held_then_declared_released_and_gated_out(
-    live_server: Any, page: Any, new_page: Any, world: World, artifacts: Any
+    live_server: Any,
+    page: Any,
+    new_page: Any,
+    world: World,
+    artifacts: Any,
+    browser_problems: list[str],
 ) -> None:
     red_profile_for_fresh_fruit(world)
     agent_firm = EnterpriseFactory(mst=valid_mst(31), name="Công ty TNHH Đại lý Hàng hải QN")
@@ -195,6 +200,7 @@ def test_a_manifest_is_filed_the_risky_bill_held_then_declared_released_and_gate
     expect(trader_page.locator("#id_packages")).to_have_attribute("aria-invalid", "true")
     form.shot("manifest-06-declaration-more-than-the-bill")
     assert not Declaration.objects.exists()
+    expected(browser_problems, r"HTTP 422: .*/declarations/new/$", r"status of 422")
 
     trader_page.locator("#id_packages").fill("500")
     form.expect_preview_total("0")  # the preview settled: the buttons below it stay put

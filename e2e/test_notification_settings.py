@@ -21,9 +21,8 @@ from haiquan.notifications.ops import deliver
 from haiquan.notifications.tests.servers import Receiver
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 
-from .pages import LoginPage
+from .pages import LoginPage, expected
 from .test_clearance_control import trader_logs_in
-from .test_pages import _expected
 from .world import World, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -75,7 +74,7 @@ def test_the_trader_manages_its_systems_and_reads_the_delivery_log(
     form.locator("#id_url").fill("ftp://erp.hoanglong.vn/hooks")
     form.locator("button[type=submit]").click()
     expect(page.locator("#id_url-error")).to_contain_text("https://")
-    _expected(browser_problems, r"HTTP 422: .*/notifications/webhooks/$", r"status of 422")
+    expected(browser_problems, r"HTTP 422: .*/notifications/webhooks/$", r"status of 422")
     trader.shot("notifications-endpoint-refused-vi")
 
     # A good one: the secret is shown this once.
@@ -139,4 +138,4 @@ def test_the_trader_manages_its_systems_and_reads_the_delivery_log(
     )
     answer = page.goto(f"{url}/notifications/webhooks/{theirs.pk}/")
     assert answer is not None and answer.status == 404
-    _expected(browser_problems, rf"HTTP 404: .*/notifications/webhooks/{theirs.pk}/$", "404")
+    expected(browser_problems, rf"HTTP 404: .*/notifications/webhooks/{theirs.pk}/$", "404")

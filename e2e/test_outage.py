@@ -18,7 +18,8 @@ from haiquan.accounts.services import user_create
 from haiquan.clearance.models import Declaration
 from haiquan.outage.services import outage_declare
 
-from .test_pages import _expected, signed_in
+from .pages import expected
+from .test_pages import signed_in
 from .world import World, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -105,7 +106,7 @@ def test_the_banner_on_every_kind_of_page_and_the_paper_capture(
     expect(page.locator("#id_paper_number-error")).to_be_visible()
     page.screenshot(path=str(artifacts / "outage-paper-problem.png"), full_page=True)
     assert not Declaration.objects.exists()
-    _expected(browser_problems, r"HTTP 422", r"status of 422")
+    expected(browser_problems, r"HTTP 422", r"status of 422")
 
     page.locator("#id_paper_number").fill("GIAY-20BD-0001")
     page.locator("button[value=capture]").click()

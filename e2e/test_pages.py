@@ -35,6 +35,7 @@ from haiquan.payments.services import bank_create
 from haiquan.refdata.tests.factories import EnterpriseFactory, valid_mst
 from haiquan.supervision.services import zone_create
 
+from .pages import expected
 from .test_flows import dragon_fruit
 from .world import PASSWORD, World, world_build
 
@@ -67,11 +68,6 @@ def signed_in(page: Any, base_url: str, user: User, language: str = "vi") -> Non
             {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base_url},
         ]
     )
-
-
-def _expected(problems: list[str], *patterns: str) -> None:
-    """Drop the browser's own report of answers the test asked for (a 422 is the point)."""
-    problems[:] = [p for p in problems if not any(re.search(x, p) for x in patterns)]
 
 
 def _container(n: int) -> str:
@@ -147,7 +143,7 @@ def test_the_gate_form_shows_what_was_refused_and_keeps_the_gate(
     notice = page.locator("[role=alert][data-htmx-error]")
     expect(notice).to_be_visible()
     expect(notice).not_to_be_empty()
-    _expected(browser_problems, r"HTTP 4(22|03)", r"status of 4(22|03)")
+    expected(browser_problems, r"HTTP 4(22|03)", r"status of 4(22|03)")
 
 
 # ---------------------------------------------------------------------------------------------

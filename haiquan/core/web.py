@@ -17,6 +17,8 @@
 - One way to refuse: a service's `Forbidden` (or any other problem a page does not handle:
   `NotFound`, `Conflict`) is not caught by the view; `ProblemPageMiddleware` answers it with
   `problem_page`, the same page with the problem's status everywhere.
+- `form_status(form, ...)`: 422 for a page that shows a sent form with its problems, 200 for
+  a blank one.
 - One PDF response: `pdf_page(request, html, filename=..., unavailable=...)` prints a page with
   weasyprint and the print stylesheet, or answers `unavailable()` where weasyprint cannot run.
 - `role_required` and its two common cases.
@@ -202,6 +204,13 @@ class problems_onto:
         else:
             self.form.problems_apply(problems)
         return True
+
+
+def form_status(*forms_: forms.BaseForm | None) -> int:
+    """A page's status for the forms it shows: 422 when one was sent and refused (its problems
+    are next to its fields), 200 otherwise (a blank form, or one shown again to confirm)."""
+    refused = any(f is not None and f.is_bound and f.errors for f in forms_)
+    return 422 if refused else 200
 
 
 def html_to_pdf(request: HttpRequest, html: str) -> bytes | None:

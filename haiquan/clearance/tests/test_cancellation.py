@@ -302,6 +302,9 @@ class TestPages:
         assert "Ask customs to cancel the declaration" in page
         assert "Cancelling does not return it" in page and "62,500,000" in page
         assert "become refundable" not in page
+        without = client.post(url, {"reason": " ", "version": cleared.version})
+        assert without.status_code == 422  # refused: the reason, said next to its field
+        assert not CancellationRequest.objects.exists()
         resp = client.post(url, {"reason": "Xuất nhầm lô", "version": cleared.version})
         assert resp.status_code == 302
         cleared.refresh_from_db()
@@ -325,7 +328,7 @@ class TestPages:
         page = client.get(url).content.decode()
         assert "Xuất nhầm lô" in page and 'value="approve"' in page
         resp = client.post(url, {"decision": "refuse", "reason": "", "version": cleared.version})
-        assert resp.status_code == 200
+        assert resp.status_code == 422  # refused: the reason is missing
         assert "say why the request is refused" in resp.content.decode()
         resp = client.post(
             url, {"decision": "refuse", "reason": "Hàng đã xếp lên tàu", "version": cleared.version}

@@ -238,7 +238,7 @@ def test_an_amendment_making_a_duplicate_is_told_next_to_the_invoice_on_the_page
         },
     )
     html = resp.content.decode()
-    assert resp.status_code == 200  # the form again, as for any problem of the content
+    assert resp.status_code == 409  # the form again, refused as a duplicate of another
     assert 'id="id_invoice_number-error"' in html and str(first.number) in html
     second.refresh_from_db()
     assert second.invoice_number == "INV-2" and second.versions.count() == 1

@@ -43,7 +43,7 @@ def test_a_new_declaration_shows_unreadable_and_wrong_values_together(
     )
     resp = client.post("/declarations/new/", {**data, "action": "continue"})
     html = resp.content.decode()
-    assert resp.status_code == 200 and Declaration.objects.count() == 0
+    assert resp.status_code == 422 and Declaration.objects.count() == 0
     assert errors(html, "id_type_code") and "choose the declaration type" in html
     assert errors(html, "id_transport_mode") and "choose the transport mode" in html
     assert errors(html, "line-0-quantity") and errors(html, "line-0-description")
@@ -70,7 +70,7 @@ def test_an_amendment_tells_the_reason_and_the_content_problems_at_once(
     data.update(reason="", version=d.version)
     resp = client.post(f"/declarations/{d.pk}/amend/", data)
     html = resp.content.decode()
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     assert errors(html, "id_reason") and "say why the declaration is amended" in html
     assert errors(html, "line-0-description") and errors(html, "id_partner_country")
     # And with a value that is no number: the rest is still checked.

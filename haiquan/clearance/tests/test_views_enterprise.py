@@ -199,7 +199,7 @@ def test_a_wrong_mst_is_shown_next_to_its_field_and_nothing_is_saved(
     rates: None, trader: Client, hoanglong: Enterprise
 ) -> None:
     resp = trader.post(NEW, form_data("0100109105"))
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     assert Declaration.objects.count() == 0
     html = resp.content.decode()
     # The error summary links to the field, the message stands next to it, tied to the input
@@ -278,6 +278,7 @@ def test_without_javascript_lines_are_added_copied_and_removed_by_posting(
     rates: None, trader: Client, hoanglong: Enterprise
 ) -> None:
     added = trader.post(NEW, form_data(hoanglong.mst, action="add-line"))
+    assert added.status_code == 200  # nothing was refused: the form with one more line
     assert len(added.context["form"].lines) == 2
     copied = trader.post(NEW, form_data(hoanglong.mst, action="copy-line-0"))
     lines = copied.context["form"].lines
@@ -318,7 +319,7 @@ def test_problems_found_at_registration_are_listed_on_check_your_answers(
     url = reverse("clearance:declaration_review", args=[draft.pk])
     shown = trader.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     resp = trader.post(url, HTTP_ACCEPT_LANGUAGE="en")
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     html = resp.content.decode()
     summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
     told = re.findall(r"<li>(Line 1, HS code: [^<]+)</li>", summary)

@@ -349,7 +349,7 @@ def test_a_discrepancy_without_findings_is_told_next_to_the_findings_and_nothing
         HTTP_ACCEPT_LANGUAGE="en",
     )
     html = resp.content.decode()
-    assert resp.status_code == 200  # the check page again, as it always was
+    assert resp.status_code == 422  # the check page again, the refusal next to its field
     assert 'id="id_findings-error"' in html and "describe the discrepancy found" in html
     assert CheckResult.objects.count() == 0
     d.refresh_from_db()

@@ -67,6 +67,12 @@ def _bound(request: HttpRequest, *, fixed_parties: bool = False) -> tuple[Declar
     return form, m is not None
 
 
+def _shown_again(structural: bool) -> int:
+    """The status of the posted form shown again: 200 after adding, copying or removing a line
+    without script (nothing was refused), 422 when its values were refused."""
+    return 200 if structural else 422
+
+
 def _render_form(
     request: HttpRequest,
     form: DeclarationForm,
@@ -141,7 +147,7 @@ def declaration_create(request: HttpRequest) -> HttpResponse:
                 return _after_save(request, draft)
         elif not structural:
             _check_the_rest(form)
-        return _render_form(request, form, mode="create")
+        return _render_form(request, form, mode="create", status=_shown_again(structural))
     initial: DeclarationInput | None = None
     source = request.GET.get("from", "")
     if source.isdigit():
@@ -169,7 +175,9 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return _after_save(request, saved)
         elif not structural:
             _check_the_rest(form)
-        return _render_form(request, form, mode="edit", declaration=draft)
+        return _render_form(
+            request, form, mode="edit", declaration=draft, status=_shown_again(structural)
+        )
     form = DeclarationForm(initial=services.declaration_input_from(draft))
     return _render_form(request, form, mode="edit", declaration=draft)
 
@@ -185,7 +193,7 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
     problems = ProblemList()  # listed above the answers
     status = 200
     if request.method == "POST":
-        with problems_onto(problems, refusals={Forbidden: ""}):
+        with problems_onto(problems, refusals={Forbidden: ""}) as registering:
             try:
                 declaration = services.declaration_register(actor=user_of(request), draft=draft)
             except DuplicateDeclaration:
@@ -201,6 +209,8 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
                 for match in declaration.registration_warnings:
                     messages.warning(request, _duplicate_text(match, declaration))
                 return redirect("clearance:declaration_detail", pk=declaration.pk)
+        if registering.failed:  # the problems are listed above the answers
+            status = registering.status
     data = services.declaration_input_from(draft)
     preview = _preview(request, data)
     duplicates = [
@@ -250,11 +260,12 @@ def declaration_amend(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form, structural = _bound(request, fixed_parties=True)
         reason_form = ReasonForm(request.POST, label=reason_label)
+        status = _shown_again(structural)
         if not structural and form.is_valid() & reason_form.is_valid():
             # Every problem at once, each next to its field (the reason's beside the form).
             refusals = {**NOT_YOURS, DuplicateDeclaration: ""}
             try:
-                with problems_onto(form, beside=(reason_form,), refusals=refusals):
+                with problems_onto(form, beside=(reason_form,), refusals=refusals) as amending:
                     services.declaration_amend(
                         actor=user_of(request),
                         declaration=declaration,
@@ -266,12 +277,18 @@ def declaration_amend(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("clearance:declaration_detail", pk=declaration.pk)
             except Conflict as exc:  # another change came first (a duplicate is on the form)
                 return conflict_page(request, declaration, exc)
+            status = amending.status
         elif not structural:
             _check_the_rest(form)
             if not (reason_form.cleaned_data.get("reason") or "").strip():
                 reason_form.add_error("reason", _("say why the declaration is amended"))
         return _render_form(
-            request, form, mode="amend", declaration=declaration, reason_form=reason_form
+            request,
+            form,
+            mode="amend",
+            declaration=declaration,
+            reason_form=reason_form,
+            status=status,
         )
     form = DeclarationForm(initial=services.declaration_input_from(declaration), fixed_parties=True)
     reason_form = ReasonForm(initial={"version": declaration.version}, label=reason_label)

@@ -21,8 +21,15 @@ from haiquan.accounts.choices import Role
 from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
 from haiquan.core.panels import DECLARATION_PAYMENT, object_panels_for
-from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
-from haiquan.core.web import apply_problems, pdf_page, problems_onto, role_required, user_of
+from haiquan.core.problems import Conflict, Forbidden
+from haiquan.core.web import (
+    apply_problems,
+    form_status,
+    pdf_page,
+    problems_onto,
+    role_required,
+    user_of,
+)
 from haiquan.eventlog.selectors import events_for_declaration
 
 from .. import services
@@ -262,7 +269,7 @@ def declaration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         return _cancel_page(request, declaration, form)
     form = ReasonForm(request.POST, label=label)
     if not form.is_valid():
-        return _cancel_page(request, declaration, form)
+        return _cancel_page(request, declaration, form, status=form_status(form))
     # Refused now (the state, the rules): said on top of the form, with the refusal's status.
     with problems_onto(form, refusals={Conflict: "", Forbidden: ""}) as cancelling:
         try:
@@ -276,10 +283,8 @@ def declaration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             if exc.code == "stale-version":
                 return conflict_page(request, declaration, exc)
             raise
-    if cancelling.failed:
-        # invalid input is shown as the page was (200); a refusal with its status
-        status = 200 if isinstance(cancelling.refused, ValidationFailed) else cancelling.status
-        return _cancel_page(request, declaration, form, status=status)
+    if cancelling.failed:  # invalid input (422) or a refusal, with its status
+        return _cancel_page(request, declaration, form, status=cancelling.status)
     if cancelled.status == Status.CANCELLED:
         messages.success(request, _("The declaration is cancelled."))
     else:
@@ -346,7 +351,7 @@ def cancellation_decide(request: HttpRequest, pk: int) -> HttpResponse:
         "refusal": terms.decision_refusal if pending else "",
         "after_clearance": terms.after_clearance,
     }
-    return render(request, "clearance/cancellation_decide.html", context)
+    return render(request, "clearance/cancellation_decide.html", context, status=form_status(form))
 
 
 @role_required(_officer)

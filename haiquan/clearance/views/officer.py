@@ -196,16 +196,16 @@ def check_record(request: HttpRequest, pk: int) -> HttpResponse:
         return _check_page(request, declaration, form, kind)
     form = CheckResultForm(request.POST, lines=lines)
     if not form.is_valid():
-        return _check_page(request, declaration, form, kind)
+        return _check_page(request, declaration, form, kind, status=422)
     outcome = form.cleaned_data["outcome"]
     corrections = form.corrections()
     if outcome == CheckOutcome.DISCREPANCY and corrections:
         recomputed = _recomputed(request, declaration, form)
-        if recomputed is None:
-            return _check_page(request, declaration, form, kind)
+        if recomputed is None:  # the corrections were refused: said next to them
+            return _check_page(request, declaration, form, kind, status=422)
         if request.POST.get("confirmed_for") != recomputed["fingerprint"]:
             return _check_page(request, declaration, form, kind, recomputed)
-    with problems_onto(form, aliases=form.problem_fields(corrections)):
+    with problems_onto(form, aliases=form.problem_fields(corrections)) as recording:
         try:
             services.declaration_check_record(
                 actor=user_of(request),
@@ -221,7 +221,7 @@ def check_record(request: HttpRequest, pk: int) -> HttpResponse:
             return conflict_page(request, declaration, exc)
         messages.success(request, _("The %(kind)s result is recorded.") % {"kind": kind.label})
         return redirect("clearance:declaration_detail", pk=declaration.pk)
-    return _check_page(request, declaration, form, kind)
+    return _check_page(request, declaration, form, kind, status=recording.status)
 
 
 @officer_required
