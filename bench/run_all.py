@@ -468,12 +468,16 @@ def clearance_floor(db_url: str, declaration_ids: list[int]) -> list[float]:
             with c.transaction():
                 c.execute("SELECT id FROM clearance_declaration WHERE id = %s FOR UPDATE", [pk])
                 c.execute("UPDATE clearance_declaration SET cleared_at = now() WHERE id = %s", [pk])
-                for kind in ("payment.confirmed", "declaration.cleared"):
+                for seq, kind in enumerate(("payment.confirmed", "declaration.cleared")):
+                    # Each event linked as the log links them (a SHA-256 over the event), here
+                    # computed by PostgreSQL with no previous link looked up.
                     c.execute(
                         "INSERT INTO baseline_event (occurred_at, kind, subject_type, subject_id,"
-                        " declaration_id, office_code, actor_label, party, data)"
-                        " VALUES (now(), %s, 'declaration', %s, %s, '20CD', 'bench', 'bank', '{}')",
-                        [kind, pk, pk],
+                        " declaration_id, office_code, actor_label, party, data, chain_seq,"
+                        " chain_hash)"
+                        " VALUES (now(), %s, 'declaration', %s, %s, '20CD', 'bench', 'bank', '{}',"
+                        " %s, encode(sha256(convert_to(%s || now()::text, 'UTF8')), 'hex'))",
+                        [kind, pk, pk, seq, f"{kind}|{pk}|"],
                     )
             out.append(time.perf_counter() - t0)
         c.execute("DROP TABLE baseline_event")
