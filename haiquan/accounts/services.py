@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Iterable
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +27,10 @@ from .models import ApiToken, EnrolmentLink, User, hash_token
 from .tokencache import token_forget
 
 logger = logging.getLogger("haiquan.security")
+
+# The demo's one shared password for every log-in it makes, printed by `haiquan demo` and in
+# the README (the demo refuses to run on a database it did not make).
+DEMO_PASSWORD = "haiquan-demo"
 
 TOKEN_PREFIX = "hq_"
 ENROLMENT_PREFIX = "hqe_"
@@ -79,7 +85,9 @@ def user_create(
         errors += _password_problems(password, user)
     if errors:
         raise ValidationFailed(errors)
-    if password:
+    if password and not check_password and password == DEMO_PASSWORD:
+        demo_password_set(user)
+    elif password:
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -88,6 +96,18 @@ def user_create(
     user.offices.set(offices)
     user.teams.set(teams)
     return user
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
+def demo_password_set(user: User) -> None:
+    """Give a demo log-in the demo's shared password (not saved). Hashed once per process: a
+    hash takes about 0.4 s of CPU by design, and the demo makes some twenty log-ins with the
+    same, public password, so they share one salt and hash."""
+    user.password = _demo_password_hash()
 
 
 def _user_enterprises(msts: list[str], errors: list[FieldProblem]) -> list[Enterprise]:

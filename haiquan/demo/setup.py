@@ -20,6 +20,8 @@ from haiquan.accounts.choices import Role
 from haiquan.accounts.models import ApiToken, User
 from haiquan.accounts.selectors import user_needs_second_factor
 from haiquan.accounts.services import (
+    DEMO_PASSWORD,
+    demo_password_set,
     enrolment_link_issue,
     token_create,
     token_revoke,
@@ -41,7 +43,6 @@ from .population import (
     SYNTHETIC_EMAIL_DOMAIN,
 )
 
-DEMO_PASSWORD = "haiquan-demo"
 # The demo token is the demo declarant's system: it files, pays and uses the portal.
 DEMO_TOKEN_SCOPES = ["read", "file", "pay", "portal"]
 DEMO_TOKEN_DAYS = 90
@@ -174,7 +175,7 @@ def _ensure_user(username: str, role: str, **scope: Any) -> User:
             **scope,
         )
     else:
-        user.set_password(DEMO_PASSWORD)
+        demo_password_set(user)
         user.is_active = True
         user.save(update_fields=["password", "is_active"])
     return user

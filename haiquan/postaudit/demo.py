@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.accounts.services import user_create
+from haiquan.accounts.services import DEMO_PASSWORD, user_create
 from haiquan.clearance.choices import Status
 from haiquan.clearance.models import Declaration
 from haiquan.core.i18n import concat, later
@@ -33,7 +33,6 @@ from .services import (
     audit_finding_record,
 )
 
-DEMO_PASSWORD = "haiquan-demo"
 AUDIT_OFFICER = "hk.quangninh"
 QUANG_NINH = "20"
 # Penalty for a false declaration that lowers the duty: 20% of the duty underpaid.

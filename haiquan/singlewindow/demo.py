@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 
 from haiquan.accounts.choices import Role
 from haiquan.accounts.models import User
-from haiquan.accounts.services import user_create
+from haiquan.accounts.services import DEMO_PASSWORD, demo_password_set, user_create
 from haiquan.clearance.choices import OPEN_STATUSES
 from haiquan.clearance.models import Declaration, DeclarationLine
 from haiquan.core.i18n import later
@@ -38,7 +38,6 @@ from .models import (
 )
 from .services import declaration_requests_sync, document_message_receive
 
-DEMO_PASSWORD = "haiquan-demo"
 EMAIL_DOMAIN = "demo.haiquan.invalid"
 
 # code, name, ministry, kind, demo log-in
@@ -105,7 +104,7 @@ def _user(username: str, role: str) -> User:
             role=role,
             email=f"{username}@{EMAIL_DOMAIN}",
         )
-    user.set_password(DEMO_PASSWORD)
+    demo_password_set(user)
     user.is_active = True
     user.save(update_fields=["password", "is_active"])
     return user

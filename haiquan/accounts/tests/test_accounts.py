@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from haiquan.accounts.selectors import enterprises_user_may_declare_for
-from haiquan.accounts.services import token_create, token_revoke, user_create
+from haiquan.accounts.services import DEMO_PASSWORD, token_create, token_revoke, user_create
 from haiquan.accounts.tests.helpers import api_token
 from haiquan.core.problems import ValidationFailed
 from haiquan.refdata.models import BrokerAuthorisation
@@ -25,6 +25,21 @@ def test_user_create_checks_the_scope() -> None:
     with pytest.raises(ValidationFailed) as exc:
         user_create(username="y", password="pw-y-2026!", role="broker")
     assert exc.value.errors[0].field == "employer_mst"
+
+
+def test_the_demos_log_ins_share_one_hash_of_its_password_and_no_other_does() -> None:
+    """The demo's public password is hashed once per run (a hash costs about 0.4 s by design);
+    any other password gets its own salt, even when its rules are skipped."""
+    a = user_create(username="demo-a", password=DEMO_PASSWORD, role="analyst", check_password=False)
+    b = user_create(username="demo-b", password=DEMO_PASSWORD, role="analyst", check_password=False)
+    assert a.password == b.password and a.check_password(DEMO_PASSWORD)
+    assert not a.check_password("haiquan-demo2")
+    c = user_create(username="other-c", password="pw-c-2026!", role="analyst", check_password=False)
+    d = user_create(username="other-d", password="pw-c-2026!", role="analyst", check_password=False)
+    assert c.password != d.password and c.check_password("pw-c-2026!")
+    # Outside the demo (the password's rules checked), the same words get a salt of their own.
+    typed = user_create(username="typed", password=DEMO_PASSWORD, role="analyst")
+    assert typed.password != a.password and typed.check_password(DEMO_PASSWORD)
 
 
 def test_broker_acts_only_while_authorised() -> None:
