@@ -186,7 +186,12 @@ def _list_page(
 
 
 # The service's field paths → the inputs of the list page they are shown next to.
-_INPUT_OF = {"office": "office", "rate": "percent", "rank_by": "rank_by_office"}
+_INPUT_OF = {
+    "office": "office",
+    "rate": "percent",
+    "rank_by": "rank_by_office",
+    "exploration": "explore",
+}
 _INPUT_OF_TRAIN = {"rank_by": "rank_by"}
 
 
@@ -326,6 +331,5 @@ def target_set(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Target for office %(o)s saved.") % {"o": office})
         return redirect("riskml:model_list")
     for e in refused:
-        key = "explore" if e.field == "exploration" else _INPUT_OF.get(e.field, "")
-        problems.setdefault(key, []).append(str(e.problem))
+        problems.setdefault(_INPUT_OF.get(e.field, ""), []).append(str(e.problem))
     return _list_page(request, problems=problems, sent=request.POST, status=setting.status)
