@@ -23,6 +23,8 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from haiquan.core.web import form_status
+
 from .forms import LoginForm, PasswordChangePageForm, TokenForm
 from .loginlimits import REFUSED_ATTR
 from .middleware import second_factor_exempt
@@ -79,6 +81,7 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
+        response.status_code = 422  # a wrong user name or password, said on the form
         refused = getattr(self.request, REFUSED_ATTR, None)
         if refused is not None:  # a log-in limit, not a wrong password: 429 with Retry-After
             response.status_code = 429
@@ -93,6 +96,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     form_class = PasswordChangePageForm
     success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 422  # the problems are next to their fields
+        return response
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
@@ -123,14 +131,14 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                 "Too many wrong codes in a row. Wait a few seconds, then enter the newest code."
             )
             form.add_error("token", ValidationError(message, code="throttled"))
-            return _second_factor_page(request, form, target, None)
+            return _second_factor_page(request, form, target, None, status=429)
         verified = match_token(user, token)
         if verified is not None:
             otp_login(request, verified)
             return redirect(target)
         message = _("This code is not right or has expired. Enter the newest code.")
         form.add_error("token", ValidationError(message, code="wrong-code"))
-    return _second_factor_page(request, form, target, None)
+    return _second_factor_page(request, form, target, None, status=form_status(form))
 
 
 @second_factor_exempt
@@ -152,7 +160,7 @@ def enrol(request: HttpRequest, key: str) -> HttpResponse:
                 "Too many wrong codes in a row. Wait a few seconds, then enter the newest code."
             )
             form.add_error("token", ValidationError(message, code="throttled"))
-            return _second_factor_page(request, form, target, device)
+            return _second_factor_page(request, form, target, device, status=429)
         if totp_device_confirm(
             user=user, device=device, token=form.cleaned_data["token"], link=link
         ):
@@ -160,7 +168,7 @@ def enrol(request: HttpRequest, key: str) -> HttpResponse:
             return redirect(target)
         message = _("This code is not right or has expired. Enter the newest code.")
         form.add_error("token", ValidationError(message, code="wrong-code"))
-    return _second_factor_page(request, form, target, device)
+    return _second_factor_page(request, form, target, device, status=form_status(form))
 
 
 def _throttled(user: User, enrolling: TOTPDevice | None) -> bool:
@@ -172,14 +180,20 @@ def _throttled(user: User, enrolling: TOTPDevice | None) -> bool:
 
 
 def _second_factor_page(
-    request: HttpRequest, form: TokenForm, target: str, device: TOTPDevice | None
+    request: HttpRequest,
+    form: TokenForm,
+    target: str,
+    device: TOTPDevice | None,
+    *,
+    status: int = 200,
 ) -> HttpResponse:
+    """The code's page: 200 blank, 422 with a refused code, 429 while codes are throttled."""
     context: dict[str, Any] = {"form": form, "next": target, "enrolling": device is not None}
     if device is not None:
         context["qr"] = _qr_data_uri(device)
         secret = b32encode(device.bin_key).decode().rstrip("=")
         context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    return render(request, "accounts/second_factor.html", context)
+    return render(request, "accounts/second_factor.html", context, status=status)
 
 
 @second_factor_exempt

@@ -23,6 +23,7 @@ from haiquan.core.problems import NotFound, ProblemError
 from haiquan.core.web import (
     ProblemList,
     customs_required,
+    form_status,
     problem_page,
     problems_onto,
     role_required,
@@ -520,9 +521,10 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
         return render(
             request, "eservices/verify.html", {"form": VerifyForm(), "unknown": code}, status=404
         )
-    file_form = VerifyFileForm(request.POST or None, request.FILES or None)
+    sent = request.method == "POST"  # bound even when nothing was chosen (a 422, not a blank form)
+    file_form = VerifyFileForm(request.POST if sent else None, request.FILES if sent else None)
     match = None
-    if request.method == "POST" and file_form.is_valid():
+    if sent and file_form.is_valid():
         digest = hashlib.sha256()
         for chunk in file_form.cleaned_data["file"].chunks():
             digest.update(chunk)
@@ -536,4 +538,5 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
             "file_form": file_form,
             "match": match,
         },
+        status=form_status(file_form),  # no file, or not one that can be read: 422
     )

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from haiquan.accounts.choices import Role
 from haiquan.core.problems import Forbidden
-from haiquan.core.web import problems_onto, role_required, user_of
+from haiquan.core.web import form_status, problems_onto, role_required, user_of
 
 from . import selectors, services
 from .catalogue import AGENCY_WEBHOOK_KINDS, CATALOGUE, WEBHOOK_KINDS, NotificationKind
@@ -94,9 +94,10 @@ def _kind_choices(user: Any) -> list[tuple[str, str]]:
 def endpoint_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     form = EndpointForm(request.POST or None, owners=_owners(user), kinds=_kind_choices(user))
+    status = form_status(form)  # a refused value: 422
     if request.method == "POST" and form.is_valid():
         kind_of_owner, _sep, key = form.cleaned_data["owner"].partition(":")
-        with problems_onto(form, refusals={Forbidden: "owner"}):
+        with problems_onto(form, refusals={Forbidden: "owner"}) as registering:
             endpoint, secret = services.endpoint_register(
                 actor=user,
                 enterprise_mst=key if kind_of_owner == "enterprise" else "",
@@ -107,11 +108,11 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
             )
             request.session[SECRET_KEY] = {"id": endpoint.pk, "secret": secret}
             return redirect("notifications:endpoint", pk=endpoint.pk)
+        status = registering.status  # a refused owner (Forbidden): 403, said next to it
     endpoints = [
         {"endpoint": e, "owner": _owner_text(e), "state": _endpoint_state(e)}
         for e in services.endpoints_of(user)
     ]
-    status = 422 if form.is_bound and form.errors else 200
     return render(
         request,
         "notifications/endpoints.html",

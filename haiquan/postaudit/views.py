@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from haiquan.audit.choices import Via
 from haiquan.core.problems import Conflict, Forbidden, NotFound
-from haiquan.core.web import problem_page, problems_onto, role_required, user_of
+from haiquan.core.web import form_status, problem_page, problems_onto, role_required, user_of
 from haiquan.eventlog.models import Event
 from haiquan.refdata.choices import ComplianceRank
 
@@ -167,7 +167,7 @@ def case_plan(request: HttpRequest) -> HttpResponse:
                 "period_to": initial["period_to"],
             }
         )
-    return render(request, "postaudit/case_plan.html", {"form": form})
+    return render(request, "postaudit/case_plan.html", {"form": form}, status=form_status(form))
 
 
 def _case_for(request: HttpRequest, pk: int) -> AuditCase:

@@ -117,6 +117,35 @@ def _policies(model: Any) -> list[dict[str, Any]]:
 
 @analyst_required
 def model_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request)
+
+
+def _list_page(
+    request: HttpRequest,
+    *,
+    problems: dict[str, list[str]] | None = None,
+    sent: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The versions and the targets; after a refused post (`problems`: the messages by the id
+    of the input they are next to, "" for none; `sent`: the values posted, shown again) with
+    the refusal's status (422)."""
+    problems = problems or {}
+    labels = {
+        "rank_by": _("Rank declarations by"),
+        "office": _("Office"),
+        "percent": _("Target (%)"),
+        "rank_by_office": _("Ranking"),
+        "explore": _("Exploration"),
+    }
+    summary = [
+        {
+            "href": f"#{key}" if key else "",
+            "text": f"{labels[key]}: {m}" if key and not m.startswith(str(labels[key])) else m,
+        }
+        for key, messages_ in problems.items()
+        for m in messages_
+    ]
     models = list(selectors.model_list(user=request.user))
     rows = []
     for m in models:
@@ -148,22 +177,37 @@ def model_list(request: HttpRequest) -> HttpResponse:
             "rank_choices": RankBy.choices,
             "ranking_choices": list(RANKING_LABELS.items()),
             "ranking_labels": RANKING_LABELS,
+            "problems": problems,
+            "summary": summary,
+            "sent": sent or {},
         },
+        status=status,
     )
+
+
+# The service's field paths → the inputs of the list page they are shown next to.
+_INPUT_OF = {
+    "office": "office",
+    "rate": "percent",
+    "rank_by": "rank_by_office",
+    "exploration": "explore",
+}
+_INPUT_OF_TRAIN = {"rank_by": "rank_by"}
 
 
 @analyst_required
 @require_POST
 def model_train(request: HttpRequest) -> HttpResponse:
     rank_by = request.POST.get("rank_by", RankBy.PROBABILITY)
-    refused = ProblemList()  # as messages on the list the page goes back to
-    with problems_onto(refused):
+    refused = ProblemList()  # next to the ranking, or above the page (nothing to train on)
+    with problems_onto(refused) as training:
         model = services.model_train(actor=request.user, rank_by=rank_by)
         messages.success(request, _("Version %(v)s trained.") % {"v": model.version})
         return redirect("riskml:model_detail", version=model.version)
+    problems: dict[str, list[str]] = {}
     for e in refused:
-        messages.error(request, str(e.problem))
-    return redirect("riskml:model_list")
+        problems.setdefault(_INPUT_OF_TRAIN.get(e.field, ""), []).append(str(e.problem))
+    return _list_page(request, problems=problems, status=training.status)
 
 
 @analyst_required
@@ -248,30 +292,35 @@ def _percent(request: HttpRequest, name: str) -> Decimal | None:
     raw = request.POST.get(name, "").strip().replace(",", ".")
     if raw == "":
         return None
-    return Decimal(raw) / 100
+    value = Decimal(raw)
+    if not value.is_finite():  # "NaN", "Infinity": not a percentage
+        raise ValueError(raw)
+    return value / 100
 
 
 @analyst_required
 @require_POST
 def target_set(request: HttpRequest) -> HttpResponse:
     office = request.POST.get("office", "")
+    # Refused values are said next to their inputs on the list page, with 422; nothing saved.
+    problems: dict[str, list[str]] = {}
+    rate = exploration = None
+    not_numbers = _("Enter the percentages as numbers, e.g. 5 or 0.5.")
     try:
         rate = _percent(request, "percent")
+    except (InvalidOperation, ValueError):
+        problems["percent"] = [not_numbers]
+    else:
+        if rate is None:
+            problems["percent"] = [_("Target (%): enter a percentage, e.g. 5.")]
+    try:
         exploration = _percent(request, "explore")
     except (InvalidOperation, ValueError):
-        messages.error(request, _("Enter the percentages as numbers, e.g. 5 or 0.5."))
-        return redirect("riskml:model_list")
-    if rate is None:
-        messages.error(request, _("Target (%): enter a percentage, e.g. 5."))
-        return redirect("riskml:model_list")
-    labels = {
-        "office": _("Office"),
-        "rate": _("Target (%)"),
-        "rank_by": _("Ranking"),
-        "exploration": _("Exploration"),
-    }
+        problems["explore"] = [not_numbers]
+    if problems or rate is None:
+        return _list_page(request, problems=problems, sent=request.POST, status=422)
     refused = ProblemList()
-    with problems_onto(refused):
+    with problems_onto(refused) as setting:
         services.inspection_target_set(
             actor=request.user,
             office_code=office,
@@ -280,6 +329,7 @@ def target_set(request: HttpRequest) -> HttpResponse:
             exploration=exploration,
         )
         messages.success(request, _("Target for office %(o)s saved.") % {"o": office})
+        return redirect("riskml:model_list")
     for e in refused:
-        messages.error(request, f"{labels.get(e.field, e.field)}: {e.problem}")
-    return redirect("riskml:model_list")
+        problems.setdefault(_INPUT_OF.get(e.field, ""), []).append(str(e.problem))
+    return _list_page(request, problems=problems, sent=request.POST, status=setting.status)

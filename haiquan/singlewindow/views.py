@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from haiquan.audit.choices import Via
 from haiquan.audit.services import declaration_access_record
 from haiquan.core.problems import Conflict, Forbidden
-from haiquan.core.web import problems_onto, role_required, user_of
+from haiquan.core.web import form_status, problems_onto, role_required, user_of
 
 from . import services
 from .apps import _sees_single_window
@@ -129,7 +129,8 @@ def requirement_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
                 "active": req.active,
             }
         form = RequirementForm(initial=initial)
-    return render(request, "singlewindow/requirement_form.html", {"form": form, "requirement": req})
+    context = {"form": form, "requirement": req}
+    return render(request, "singlewindow/requirement_form.html", context, status=form_status(form))
 
 
 @single_window_user
@@ -139,9 +140,11 @@ def document_new(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if agency_of(user) is None:
         raise Forbidden(_("Only a partner agency's user may file permits and results."))
+    status = 200
     if request.method == "POST":
         form = DocumentForm(request.POST)
         goods = GoodsFormSet(request.POST, prefix="goods")
+        status = 422  # shown again: refused (a value 422, a message sent already 409)
         if form.is_valid() and goods.is_valid():
             try:
                 with problems_onto(form, formsets={"goods": goods}):
@@ -159,10 +162,12 @@ def document_new(request: HttpRequest) -> HttpResponse:
                     return redirect("singlewindow:document_detail", pk=answer.document.pk)
             except Conflict as exc:  # a reference or message sent already: said above the form
                 form.add_error(None, str(exc.detail))
+                status = exc.status
     else:
         form = DocumentForm(initial={"declaration_number": request.GET.get("declaration", "")})
         goods = GoodsFormSet(prefix="goods")
-    return render(request, "singlewindow/document_form.html", {"form": form, "goods": goods})
+    context = {"form": form, "goods": goods}
+    return render(request, "singlewindow/document_form.html", context, status=status)
 
 
 @single_window_user
@@ -214,7 +219,8 @@ def document_revoke(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("singlewindow:document_detail", pk=doc.pk)
     else:
         form = RevokeForm()
-    return render(request, "singlewindow/document_revoke.html", {"doc": doc, "form": form})
+    context = {"doc": doc, "form": form}
+    return render(request, "singlewindow/document_revoke.html", context, status=form_status(form))
 
 
 @single_window_user

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_POST
 from haiquan.accounts.choices import Role
 from haiquan.core.htmx import is_htmx_partial, render_page
 from haiquan.core.problems import NotFound, ProblemError
-from haiquan.core.web import customs_required, problems_onto, role_required, user_of
+from haiquan.core.web import (
+    customs_required,
+    form_status,
+    problems_onto,
+    role_required,
+    user_of,
+)
 
 from . import bonded, services
 from .alerts import alert_acknowledge, alert_message, alert_resolve
@@ -93,9 +99,10 @@ def gate_report(request: HttpRequest, code: str) -> HttpResponse:
     zone = _zone(request, code)
     form = GateForm(request.POST)
     answer = None
+    status = form_status(form)  # a refused value: 422
     if form.is_valid():
         d = form.cleaned_data
-        with problems_onto(form, refusals={ProblemError: ""}):
+        with problems_onto(form, refusals={ProblemError: ""}) as reporting:
             answer = services.gate_event_report(
                 actor=user_of(request),
                 zone=zone,
@@ -109,7 +116,9 @@ def gate_report(request: HttpRequest, code: str) -> HttpResponse:
                     vehicle_plate=d["vehicle_plate"],
                 ),
             )
-    status = 200 if answer is not None else 422
+        # The service's refusal: 422 for a value, its own status for a refusal (already inside:
+        # 409); htmx swaps the panel with the problems (haiquan.js swaps a 4xx partial).
+        status = reporting.status
     context: dict[str, Any] = {"zone": zone, "form": form, "answer": answer}
     if answer is not None:
         # The next report starts empty but at the same gate (a gate reports one way at a time)

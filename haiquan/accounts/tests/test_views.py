@@ -50,7 +50,7 @@ def test_a_wrong_password_is_shown_next_to_nothing_but_in_the_summary() -> None:
     user = UserFactory.create()
     resp = log_in(Client(), user.username, "wrong")
     html = resp.content.decode()
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     assert 'class="error-summary"' in html
     assert resp.context["form"].non_field_errors().as_data()[0].code == "invalid_login"
 
@@ -59,7 +59,7 @@ def test_five_wrong_passwords_lock_the_user_name_out_even_with_the_right_one() -
     user = UserFactory.create()
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert log_in(client, user.username, "wrong").status_code == 200
+        assert log_in(client, user.username, "wrong").status_code == 422
     locked = log_in(client, user.username, "wrong")
     assert locked.status_code == 429
     assert "accounts/locked_out.html" in [t.name for t in locked.templates]
@@ -106,8 +106,11 @@ def test_an_officer_enrols_through_the_administrators_one_time_link_after_the_pa
     device = TOTPDevice.objects.get(user=officer)
     assert not device.confirmed
     wrong = client.post(enrol, {"token": "000000", "next": "/officer/queue/"})
+    assert wrong.status_code == 422
     assert wrong.context["form"].errors.as_data()["token"][0].code == "wrong-code"
+    assert 'id="id_token-error"' in wrong.content.decode()
     device.refresh_from_db()
+    assert not device.confirmed
     device.throttle_reset()  # django-otp makes a wrong code wait a second before the next try
     ok = client.post(enrol, {"token": totp_code(device), "next": "/officer/queue/"})
     assert ok.status_code == 302 and ok["Location"] == "/officer/queue/"
@@ -140,6 +143,13 @@ def test_later_log_ins_ask_for_the_code_without_a_qr_code() -> None:
     page = client.get(SECOND).content.decode()
     assert "data:image/svg" not in page
     assert client.get("/officer/today/").status_code == 302  # not yet verified
+    wrong = client.post(SECOND, {"token": "000000" if totp_code(device) != "000000" else "111111"})
+    assert wrong.status_code == 422
+    assert wrong.context["form"].errors.as_data()["token"][0].code == "wrong-code"
+    assert 'id="id_token-error"' in wrong.content.decode()
+    assert client.get("/officer/today/").status_code == 302  # still not verified
+    device.refresh_from_db()
+    device.throttle_reset()  # django-otp makes a wrong code wait a second before the next try
     resp = client.post(SECOND, {"token": totp_code(device)})
     assert resp.status_code == 302
     assert client.get("/officer/today/").status_code == 200
@@ -183,7 +193,10 @@ def test_password_change() -> None:
     short = client.post(
         url, {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abc"}
     )
+    assert short.status_code == 422
     assert 'id="id_new_password2-error"' in short.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)  # nothing changed
     resp = client.post(
         url,
         {
@@ -255,8 +268,9 @@ def test_a_right_code_right_after_a_wrong_one_is_told_to_wait_not_that_it_is_wro
     log_in(client, officer.username)
     client.post(SECOND, {"token": "000000"})
     resp = client.post(SECOND, {"token": totp_code(device)})
-    assert resp.status_code == 200
+    assert resp.status_code == 429  # a refusal to check yet, with its own status
     assert resp.context["form"].errors.as_data()["token"][0].code == "throttled"
+    assert 'id="id_token-error"' in resp.content.decode()
     device.refresh_from_db()
     device.throttle_reset()
     assert client.post(SECOND, {"token": totp_code(device)}).status_code == 302

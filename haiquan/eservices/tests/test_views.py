@@ -88,6 +88,10 @@ def test_a_level_four_filing_through_the_pages(
         {"file": SimpleUploadedFile("r.pdf", PDF)},
     )
     assert other.context["match"] is False
+    nothing = Client().post(reverse("eservices:verify_code", args=[filing.result_code]), {})
+    assert nothing.status_code == 422  # no file chosen: said next to the field
+    assert nothing.context["match"] is None
+    assert 'id="id_file-error"' in nothing.content.decode()
     filing.refresh_from_db()
     assert filing.result_sha256 == hashlib.sha256(pdf.content).hexdigest()
     assert Client().get(reverse("eservices:verify_code", args=["WRONG"])).status_code == 404

@@ -13,7 +13,12 @@ from django.utils import translation
 
 from haiquan.eventlog import kinds
 from haiquan.notifications import services
-from haiquan.notifications.models import DeliveryAttempt, Subscription, WebhookDelivery
+from haiquan.notifications.models import (
+    DeliveryAttempt,
+    Subscription,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from haiquan.notifications.views import attempt_words
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +111,23 @@ def test_attempts_in_words():
         attempt_words(a(ok=False, error="URLError: [Errno 111] Connection refused"))
         == "The connection was refused"
     )
+
+
+def test_an_owner_refused_by_the_service_is_a_403_said_next_to_it(
+    declarant: Any, hoanglong: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The form offers only the user's own enterprises; the service checks again (another
+    # manager may have taken the user off the enterprise between the page and the post).
+    monkeypatch.setattr(services, "enterprises_managed_by", lambda user: [])
+    monkeypatch.setattr(
+        "haiquan.notifications.views._owners",
+        lambda user: [(f"enterprise:{hoanglong.mst}", hoanglong.name)],
+    )
+    client = logged_in(declarant, "en")
+    url = reverse("notifications:endpoints")
+    owner = f"enterprise:{hoanglong.mst}"
+    refused = client.post(url, {"owner": owner, "url": "http://127.0.0.1:9/hooks"})
+    assert refused.status_code == 403  # a refusal, with its own status
+    html = refused.content.decode()
+    assert 'id="id_owner-error"' in html and "do not manage the systems" in html
+    assert not WebhookEndpoint.objects.exists()

@@ -19,6 +19,7 @@ from haiquan.portal.cdci import (
     campaign_set_status,
     cdci_response_submit,
 )
+from haiquan.portal.models import CampaignResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +136,21 @@ def test_the_pages(world: Any) -> None:
             "score_thoi-gian": "7",
         },
     )
-    assert again.status_code == 422
+    assert again.status_code == 409  # a refusal (scored already), with its own status
+    assert "already scored this unit" in again.content.decode()
+    assert CampaignResponse.objects.filter(campaign=c).count() == 1
+    bad = client.post(
+        url,
+        {
+            "enterprise_mst": world.own.enterprise.mst,
+            "office_code": "20BD",
+            "score_minh-bach": "11",
+            "score_thoi-gian": "7",
+        },
+    )
+    assert bad.status_code == 422
+    assert 'id="id_score_minh-bach-error"' in bad.content.decode()
+    assert CampaignResponse.objects.filter(campaign=c).count() == 1
     leader = login(Client(), world.users["leader"]).get(f"/portal/cdci/{c.code}/")
     assert leader.status_code == 200 and "20BD" in leader.content.decode()
     assert login(Client(), world.users["officer"]).get(f"/portal/cdci/{c.code}/").status_code == 403

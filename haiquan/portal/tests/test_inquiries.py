@@ -339,3 +339,23 @@ def test_the_pages_file_answer_reply_route_and_publish(world: Any, content: Any)
     stranger = login(Client(), world.users["other_declarant"])
     assert stranger.get(url).status_code == 404
     assert login(Client(), world.users["officer"]).get("/portal/inquiries/").status_code == 200
+
+
+def test_a_refused_subscription_is_said_next_to_its_field_and_nothing_is_saved(world: Any) -> None:
+    from django.test import Client
+
+    from haiquan.accounts.tests.helpers import login
+    from haiquan.portal.models import Subscription
+
+    user = world.users["declarant"]
+    client = login(Client(HTTP_ACCEPT_LANGUAGE="en"), user)
+    assert client.get("/portal/subscriptions/").status_code == 200
+    neither = client.post("/portal/subscriptions/", {"topic": "", "hs_chapter": ""})
+    assert neither.status_code == 422
+    assert 'id="id_topic-error"' in neither.content.decode()
+    assert not Subscription.objects.filter(user=user).exists()
+    assert client.post("/portal/subscriptions/", {"hs_chapter": "84"}).status_code == 302
+    again = client.post("/portal/subscriptions/", {"hs_chapter": "84"})
+    assert again.status_code == 409  # a refusal (subscribed already), with its own status
+    assert "already subscribed" in again.content.decode()
+    assert Subscription.objects.filter(user=user).count() == 1

@@ -91,6 +91,40 @@ def test_a_dialogue_and_its_difficulties_to_closure(world: Any) -> None:
     assert login(Client(), world.users["declarant"]).get("/portal/partnership/").status_code == 403
 
 
+def test_a_refused_follow_up_is_said_next_to_its_field_on_the_report_and_not_saved(
+    world: Any,
+) -> None:
+    leader = world.users["leader"]
+    dialogue = partnership.dialogue_create(
+        actor=leader,
+        kind="dialogue",
+        title="Đối thoại doanh nghiệp quý II",
+        held_on=date(2026, 6, 15),
+        office_code="20",
+        participants="Cục Hải quan",
+        topics="C/O",
+        issues=[partnership.IssueInput("Chậm trả kết quả kiểm tra chuyên ngành")],
+    )
+    issue = dialogue.issues.get()
+    client = login(Client(HTTP_ACCEPT_LANGUAGE="en"), leader)
+    url = f"/portal/partnership/issues/{issue.pk}/"
+    closed_bare = client.post(url, {f"i{issue.pk}-status": "closed", f"i{issue.pk}-follow_up": ""})
+    assert closed_bare.status_code == 422  # closing needs the follow-up that settled it
+    html = closed_bare.content.decode()
+    assert f'id="id_i{issue.pk}-follow_up-error"' in html and "settled" in html
+    unknown = client.post(url, {f"i{issue.pk}-status": "lost"})
+    assert unknown.status_code == 422
+    assert f'id="id_i{issue.pk}-status-error"' in unknown.content.decode()
+    issue.refresh_from_db()
+    assert issue.status != "closed" and issue.follow_up == ""
+    saved = client.post(
+        url, {f"i{issue.pk}-status": "closed", f"i{issue.pk}-follow_up": "Đã làm việc"}
+    )
+    assert saved.status_code == 302
+    issue.refresh_from_db()
+    assert issue.status == "closed"
+
+
 def test_the_dialogue_form_shows_errors_next_to_fields(world: Any) -> None:
     client = login(Client(HTTP_ACCEPT_LANGUAGE="en"), world.users["leader"])
     response = client.post(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from haiquan.core.i18n import date_text
 from haiquan.core.problems import NotFound, ProblemError
-from haiquan.core.web import problem_page, problems_onto, role_required, user_of
+from haiquan.core.web import form_status, problem_page, problems_onto, role_required, user_of
 
 from .. import news, selectors, services
 from ..choices import InquiryStatus, Side
@@ -241,16 +241,19 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
     """Subscribe to news by topic or HS chapter; unsubscribe."""
     user = user_of(request)
     form = SubscriptionForm(request.POST or None)
+    status = 200
     if request.method == "POST":
         remove = request.POST.get("remove", "")
         if remove.isdigit():
             news.subscription_remove(user=user, subscription_id=int(remove))
             return redirect("portal:subscriptions")
         if form.is_valid():
-            with problems_onto(form, refusals={ProblemError: ""}):
+            with problems_onto(form, refusals={ProblemError: ""}) as adding:
                 news.subscription_add(user=user, **form.cleaned_data)
                 messages.success(request, _("Subscribed."))
                 return redirect("portal:subscriptions")
+            status = adding.status  # a refusal (subscribed already...) with its own status
+        else:
+            status = form_status(form)
     rows = Subscription.objects.filter(user=user).order_by("topic", "hs_chapter")
-    status = 422 if form.is_bound and form.errors else 200
     return render(request, "portal/subscriptions.html", {"form": form, "rows": rows}, status=status)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from haiquan.core.problems import ProblemError
 from haiquan.core.web import (
-    ProblemList,
+    form_status,
     problems_onto,
     role_required,
     trader_required,
@@ -68,10 +68,11 @@ def cdci_respond(request: HttpRequest, code: str) -> HttpResponse:
         offices=[(o.code, f"{o.code} {o.name}") for o in campaign.offices.all()],
         criteria=[(c.code, c.name) for c in criteria],
     )
+    status = form_status(form)  # a refused value: 422
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         scores = {f"scores.{c.code}": f"score_{c.code}" for c in criteria}
-        with problems_onto(form, aliases=scores, refusals={ProblemError: ""}):
+        with problems_onto(form, aliases=scores, refusals={ProblemError: ""}) as responding:
             cdci.cdci_response_submit(
                 actor=user,
                 campaign=campaign,
@@ -82,7 +83,7 @@ def cdci_respond(request: HttpRequest, code: str) -> HttpResponse:
             )
             messages.success(request, _("Thank you: your scores have been recorded."))
             return redirect("portal:home")
-    status = 422 if form.is_bound and form.errors else 200
+        status = responding.status  # a refusal (scored already: Conflict) with its own status
     return render(
         request, "portal/cdci_form.html", {"form": form, "campaign": campaign}, status=status
     )
@@ -134,13 +135,25 @@ def dialogue_report(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("no such dialogue")
     if not manages_partnership_of(user_of(request), dialogue.office):
         raise PermissionDenied
+    return _report_page(request, dialogue)
+
+
+def _report_page(
+    request: HttpRequest, dialogue: Dialogue, sent: tuple[int, IssueForm] | None = None
+) -> HttpResponse:
+    """The report, each difficulty with its follow-up form; `sent`: the difficulty whose form
+    was refused, shown as sent with its problems next to its fields (422)."""
     report = partnership.dialogue_report(dialogue)
     forms = {
         i.pk: IssueForm(initial={"status": i.status, "follow_up": i.follow_up}, prefix=f"i{i.pk}")
         for i in report.issues
     }
+    if sent is not None:
+        forms[sent[0]] = sent[1]
     rows = [(i, forms[i.pk]) for i in report.issues]
-    return render(request, "portal/dialogue_report.html", {"report": report, "rows": rows})
+    context = {"report": report, "rows": rows}
+    status = form_status(sent[1]) if sent is not None else 200
+    return render(request, "portal/dialogue_report.html", context, status=status)
 
 
 @leaders_required
@@ -151,15 +164,14 @@ def issue_update(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("no such difficulty")
     form = IssueForm(request.POST, prefix=f"i{issue.pk}")
     if form.is_valid():
-        refused = ProblemList()  # one message on the report the page goes back to
-        with problems_onto(refused) as updating:
+        with problems_onto(form):
             partnership.dialogue_issue_update(
                 actor=user_of(request), issue=issue, **form.cleaned_data
             )
             messages.success(request, _("The follow-up has been saved."))
-        if updating.failed:
-            messages.error(request, "; ".join(str(e.problem) for e in refused))
-    return redirect("portal:dialogue_report", pk=issue.dialogue_id)
+            return redirect("portal:dialogue_report", pk=issue.dialogue_id)
+    # Refused (by the form or the service): the report again, the problems next to the fields
+    return _report_page(request, issue.dialogue, sent=(issue.pk, form))
 
 
 @leaders_required

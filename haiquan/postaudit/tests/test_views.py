@@ -124,10 +124,14 @@ def test_an_audit_worked_through_the_pages(world):
         "team": "w.officer, nobody",
     }
     resp = analyst.post("/post-audit/cases/new/", form)
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     html = resp.content.decode()
     assert 'class="error-summary"' in html
     assert re.search(r'id="id_team-error".*no such user', html, re.S)
+    assert not AuditCase.objects.filter(enterprise=world.own.enterprise).exists()
+    resp = analyst.post("/post-audit/cases/new/", {**form, "team": "w.officer", "plan": ""})
+    assert resp.status_code == 422 and 'id="id_plan-error"' in resp.content.decode()
+    assert not AuditCase.objects.filter(enterprise=world.own.enterprise).exists()
     resp = analyst.post("/post-audit/cases/new/", {**form, "team": "w.officer"})
     case = AuditCase.objects.get(enterprise=world.own.enterprise)
     assert resp.status_code == 302 and resp["Location"] == f"/post-audit/cases/{case.pk}/"

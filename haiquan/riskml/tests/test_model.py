@@ -370,7 +370,29 @@ def test_pages(trained):
     assert r.status_code == 302
     model.refresh_from_db()
     assert model.status == ModelStatus.ACTIVE and model.rank_by == "revenue"
-    assert c.post("/risk-models/targets/", {"office": "20BD", "percent": "abc"}).status_code == 302
+    # Refused values: next to their inputs on the list page, 422, nothing saved.
+    for sent, input_id in (
+        ({"office": "20BD", "percent": "abc"}, "percent"),
+        ({"office": "20BD", "percent": "NaN"}, "percent"),
+        ({"office": "20BD", "percent": ""}, "percent"),
+        ({"office": "20BD", "percent": "4", "explore": "x"}, "explore"),
+        ({"office": "20BD", "percent": "70"}, "percent"),  # the service's range
+        ({"office": "ZZZZ", "percent": "4"}, "office"),  # the service: no such office
+    ):
+        refused = c.post("/risk-models/targets/", sent)
+        assert refused.status_code == 422, sent
+        html = refused.content.decode()
+        assert f'id="{input_id}-error"' in html and 'class="error-summary"' in html, sent
+    target.refresh_from_db()
+    assert target.rate == Decimal("0.04") and target.exploration == Decimal("0.15")
+    assert InspectionTarget.objects.count() == 1
+    from haiquan.riskml.models import RiskModel
+
+    versions = RiskModel.objects.count()
+    untrained = c.post("/risk-models/train/", {"rank_by": "luck"})
+    assert untrained.status_code == 422
+    assert 'id="rank_by-error"' in untrained.content.decode()
+    assert RiskModel.objects.count() == versions
     assert c.post(f"/risk-models/{model.version}/deactivate/").status_code == 302
     officer = _user(Role.OFFICER, "cc.page")
     assert _page_client(officer).get("/risk-models/").status_code == 403

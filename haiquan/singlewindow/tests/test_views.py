@@ -89,9 +89,22 @@ def test_a_bad_quantity_is_shown_next_to_its_field(
         reverse("singlewindow:document_new"),
         result_form(hoanglong.mst, number_of(held), **{"goods-0-unit": "BASKET"}),
     )
-    assert resp.status_code == 200
+    assert resp.status_code == 422
+    assert 'id="id_goods-0-unit-error"' in resp.content.decode()
     assert "&#x27;BASKET&#x27; is not a unit code" in resp.content.decode()
     assert not Document.objects.exists()
+
+
+def test_a_reference_sent_already_is_a_409_said_above_the_form(
+    held: Declaration, hoanglong: Enterprise, quarantine_officer: User
+) -> None:
+    page = login(Client(), quarantine_officer)
+    url = reverse("singlewindow:document_new")
+    assert page.post(url, result_form(hoanglong.mst, number_of(held))).status_code == 302
+    again = page.post(url, result_form(hoanglong.mst, number_of(held), message_id="web-2"))
+    assert again.status_code == 409  # a refusal (sent already), with its own status
+    assert 'class="error-summary"' in again.content.decode()
+    assert Document.objects.count() == 1
 
 
 def test_the_trader_sees_what_holds_the_declaration(
@@ -136,7 +149,9 @@ def test_an_administrator_adds_a_requirement_on_the_page(
     assert resp.status_code == 302
     assert Requirement.objects.get().origins == ["CN", "TH"]
     resp = page.post(reverse("singlewindow:requirement_new"), {**form, "hs_prefix": "8"})
-    assert resp.status_code == 200 and "2 to 8 digits" in resp.content.decode()
+    assert resp.status_code == 422 and "2 to 8 digits" in resp.content.decode()
+    assert 'id="id_hs_prefix-error"' in resp.content.decode()
+    assert Requirement.objects.count() == 1
     trader = login(Client(), declarant)
     assert trader.get(reverse("singlewindow:requirements")).status_code == 200
     assert trader.post(reverse("singlewindow:requirement_new"), form).status_code == 403
@@ -183,6 +198,14 @@ def test_the_document_page_and_its_revocation(
         ).status_code
         == 403
     )
+    no_reason = page.post(
+        reverse("singlewindow:document_revoke", args=[doc.pk]),
+        {"reason": "", "message_id": "web-revoke-1"},
+    )
+    assert no_reason.status_code == 422
+    assert 'id="id_reason-error"' in no_reason.content.decode()
+    doc.refresh_from_db()
+    assert doc.state == "valid"
     resp = page.post(
         reverse("singlewindow:document_revoke", args=[doc.pk]),
         {"reason": "Cấp nhầm", "message_id": "web-revoke-1"},

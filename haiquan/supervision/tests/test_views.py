@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -47,6 +49,21 @@ def test_a_mistyped_container_is_shown_next_to_its_field(port, operator):
     )
     assert resp.status_code == 422
     assert b"should be 3" in resp.content and b"error-summary" in resp.content
+
+
+def test_a_second_get_in_is_refused_with_409_on_the_panel_and_recorded_once(
+    port: Any, operator: Any
+) -> None:
+    client = login(Client(), operator)
+    url = "/supervision/zones/20CDP01/gate/"
+    first = {"message_id": "web-a", "direction": "in", "container_number": CONTAINER}
+    assert client.post(url, first, HTTP_HX_REQUEST="true").status_code == 200
+    again = {**first, "message_id": "web-b"}
+    resp = client.post(url, again, HTTP_HX_REQUEST="true")
+    assert resp.status_code == 409  # a refusal (already inside), with its own status
+    assert b"<html" not in resp.content  # the panel, which htmx swaps in (haiquan.js)
+    assert b"error-summary" in resp.content and b"already inside" in resp.content
+    assert GateEvent.objects.filter(direction="in").count() == 1
 
 
 def test_other_zones_are_not_found(port, warehouse_keeper):

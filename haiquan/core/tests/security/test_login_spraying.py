@@ -33,7 +33,7 @@ def test_one_password_tried_against_thirty_accounts_is_stopped():
     codes = [log_in(client, u.username, sprayed, SPRAYER).status_code for u in accounts]
     assert 302 not in codes and codes[-1] == 429  # the 30th account's right guess never checked
     limit = settings.HAIQUAN.get("LOGIN_ADDRESS_FAILURE_LIMIT", 10)
-    assert codes[:limit] == [200] * limit  # wrong passwords, checked
+    assert codes[:limit] == [422] * limit  # wrong passwords, checked (refused on the form)
     assert set(codes[limit:]) == {429}  # refused before the password is checked
     assert "_auth_user_id" not in client.session
     refused = log_in(client, accounts[0].username, PASSWORD, SPRAYER)
