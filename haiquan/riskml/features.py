@@ -24,7 +24,7 @@ Both give the same raw numbers, which `assemble` turns into the model's matrix.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,24 +166,6 @@ def take(t: Table, index: np.ndarray) -> Table:
 
 def rows(t: Table) -> int:
     return len(next(iter(t.values()))) if t else 0
-
-
-def frames_parts(frames: Frames, size: int) -> Iterator[Frames]:
-    """The declarations in parts of `size` rows, in their order, each with its own goods lines
-    (in their order) and all the outcomes."""
-    n = rows(frames.decl)
-    ids = frames.decl["id"]
-    order = np.argsort(ids, kind="stable")
-    line_decl = frames.lines["decl_id"]
-    at = np.searchsorted(ids[order], line_decl).clip(max=max(n - 1, 0))
-    known = ids[order][at] == line_decl if n else np.zeros(len(line_decl), dtype=bool)
-    part_of_line = np.where(known, order[at] // size, -1)
-    for k, start in enumerate(range(0, n, size)):
-        yield Frames(
-            decl=take(frames.decl, np.arange(start, min(n, start + size))),
-            lines=take(frames.lines, part_of_line == k),
-            outcomes=frames.outcomes,
-        )
 
 
 @dataclass

@@ -50,8 +50,6 @@ from .features import (
     HistoryState,
     assemble,
     canonical,
-    frames_parts,
-    rows,
     take,
     uncertainty,
 )
@@ -64,9 +62,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 REFRESH_SECONDS = 30.0
-# A batch of this many declarations or more is scored in parts of `PIPELINE_PART_ROWS`.
-PIPELINE_ROWS = 20_000
-PIPELINE_PART_ROWS = 10_000
 TOP_REASONS = 3
 DEFAULT_EXPLORATION_SHARE = 0.1
 
@@ -227,38 +222,12 @@ class ModelScorer:
         self, frames: Frames
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """(matrix, probability, expected revenue, history numbers) for declarations registered
-        after everything the state holds.
-
-        From `PIPELINE_ROWS` declarations, in parts of `PIPELINE_PART_ROWS`: the two models
-        score one part on two other threads while this one builds the next part's features
-        (Python's lock is free while LightGBM walks its trees), so both cores work. Each
-        declaration's numbers depend on its own rows only: the parts give what the whole
-        gives."""
-        n = rows(frames.decl)
-        if n < PIPELINE_ROWS:
-            x, raw = self._features(frames)
-            p, er = self.boosters.predict(x)
-            return x, p, er, raw
-        xs: list[np.ndarray] = []
-        raws: list[dict[str, np.ndarray]] = []
-        started = []
-        for part in frames_parts(frames, PIPELINE_PART_ROWS):
-            x, raw = self._features(part)
-            xs.append(x)
-            raws.append(raw)
-            started.append(self.boosters.predict_started(x))
-        scored = [result() for result in started]
-        return (
-            np.concatenate(xs),
-            np.concatenate([p for p, _er in scored]),
-            np.concatenate([er for _p, er in scored]),
-            {key: np.concatenate([raw[key] for raw in raws]) for key in raws[0]},
-        )
-
-    def _features(self, frames: Frames) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        after everything the state holds."""
         with history.one_batch():
             raw = self.state.lookup(frames)
-            return assemble(frames, raw, self.spec, self.duty_rates), raw
+            x = assemble(frames, raw, self.spec, self.duty_rates)
+        p, er = self.boosters.predict(x)
+        return x, p, er, raw
 
     def policy_for(self, office: str) -> Policy:
         return self.policies.get(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -88,13 +88,11 @@ _pool_lock = threading.Lock()
 
 
 def _predict_pool() -> ThreadPoolExecutor:
-    """Two threads per process for the models of a large batch (made on first use): the first
-    half of a large matrix's rows, or both models of a batch's part while the caller builds
-    the next part's features (`Boosters.predict_started`)."""
+    """One thread per process for the second model of a large batch (made on first use)."""
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="riskml-predict")
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="riskml-predict")
         return _pool
 
 
@@ -138,28 +136,6 @@ class Boosters:
         else:
             log_rev = np.full(len(x), self.mean_log_revenue)
         return p, p * np.expm1(np.maximum(log_rev, 0.0))
-
-    def predict_started(self, x: np.ndarray) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-        """`predict(x)` started on the pool's threads, one model each, while the caller goes
-        on (LightGBM leaves Python's lock while it walks the trees); the returned function
-        waits for the numbers `predict(x)` gives."""
-        pool = _predict_pool()
-        classified = pool.submit(self.classifier.predict, x, num_threads=1)
-        regressed = (
-            pool.submit(self.regressor.predict, x, num_threads=1)
-            if self.regressor is not None
-            else None
-        )
-
-        def result() -> tuple[np.ndarray, np.ndarray]:
-            p = np.asarray(classified.result())
-            if regressed is not None:
-                log_rev = np.asarray(regressed.result())
-            else:
-                log_rev = np.full(len(x), self.mean_log_revenue)
-            return p, p * np.expm1(np.maximum(log_rev, 0.0))
-
-        return result
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """The classifier's SHAP values of each row (`pred_contrib`: one column per feature,

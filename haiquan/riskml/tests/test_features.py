@@ -15,7 +15,6 @@ from haiquan.riskml.features import (
     Frames,
     HistoryState,
     assemble,
-    frames_parts,
     history_asof,
     take,
 )
@@ -271,32 +270,3 @@ def test_state_topped_up_equals_state_built_at_once():
     big = at_once.lookup(many)
     for name in a:
         assert _same(big[name][:1], a[name]), name
-
-
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    lines_of=st.lists(st.integers(min_value=0, max_value=4), min_size=0, max_size=25),
-    size=st.integers(min_value=1, max_value=7),
-    seed=st.integers(min_value=0, max_value=2**16),
-)
-def test_a_batch_in_parts_keeps_each_declaration_with_its_own_lines_in_order(
-    lines_of: list[int], size: int, seed: int
-) -> None:
-    """`frames_parts` (a large batch scored part by part): the parts' declarations are the
-    batch's, in order; each part holds exactly its declarations' goods lines, in the batch's
-    order, whatever the order of the ids and of the lines."""
-    rng = np.random.default_rng(seed)
-    ids = rng.permutation(np.arange(1000, 1000 + len(lines_of)))
-    line_decl = np.repeat(ids, lines_of)
-    shuffled = rng.permutation(len(line_decl))
-    frames = Frames.build(
-        {"id": ids, "t": np.zeros(len(ids))},
-        {"decl_id": line_decl[shuffled], "line_no": np.arange(len(line_decl))},
-    )
-    parts = list(frames_parts(frames, size))
-    assert len(parts) == -(-len(ids) // size)
-    assert np.concatenate([p.decl["id"] for p in parts] or [np.zeros(0)]).tolist() == ids.tolist()
-    for part in parts:
-        mine = np.isin(frames.lines["decl_id"], part.decl["id"])
-        assert part.lines["line_no"].tolist() == frames.lines["line_no"][mine].tolist()
-    assert sum(len(p.lines["line_no"]) for p in parts) == len(line_decl)

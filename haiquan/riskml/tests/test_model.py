@@ -22,7 +22,6 @@ from haiquan.core.problems import Conflict, Forbidden, ValidationFailed
 from haiquan.eventlog.models import Event
 from haiquan.risk.choices import LANE_SEVERITY, Lane
 from haiquan.risk.engine import lane_decide
-from haiquan.riskml import scorer as scorer_module
 from haiquan.riskml import selectors, services, training
 from haiquan.riskml.choices import ModelStatus
 from haiquan.riskml.data import frames_load
@@ -215,25 +214,13 @@ def test_the_batch_path_gives_each_declaration_the_score_its_lane_decision_gives
     decls = _latest(150)
     frames = frames_load(ids=[d.pk for d in decls], with_outcomes=False)
     assert len(frames.decl["id"]) == 150 > 64  # the many-rows code paths, not the one-row ones
-    x, p, er, raw = scorer.score_frames(frames)
+    x, p, er, _raw = scorer.score_frames(frames)
     # the same batch as a large one: each half of the rows on its own thread
     monkeypatch.setattr(training, "PARALLEL_PREDICT_ROWS", 100)
     _xp, pp, erp, _rawp = scorer.score_frames(frames)
     monkeypatch.undo()
     np.testing.assert_array_equal(pp, p)
     np.testing.assert_array_equal(erp, er)
-    # and as a very large one: in parts of 40 declarations (the last of 30), each part's
-    # models on the pool's threads while the next part's features are built
-    monkeypatch.setattr(scorer_module, "PIPELINE_ROWS", 100)
-    monkeypatch.setattr(scorer_module, "PIPELINE_PART_ROWS", 40)
-    xq, pq, erq, rawq = scorer.score_frames(frames)
-    monkeypatch.undo()
-    np.testing.assert_array_equal(xq, x)
-    np.testing.assert_array_equal(pq, p)
-    np.testing.assert_array_equal(erq, er)
-    assert set(rawq) == set(raw)
-    for key, values in raw.items():
-        np.testing.assert_array_equal(rawq[key], values)
     row_of = {int(i): k for k, i in enumerate(frames.decl["id"].tolist())}
     # LightGBM's single-row path is the one being compared, not the batch one again
     assert scorer.boosters._row("classifier", 0).fast
