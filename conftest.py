@@ -41,6 +41,19 @@ def _no_outage_cached() -> Iterator[None]:
     cache.delete(IN_FORCE_CACHE_KEY)
 
 
+@pytest.fixture(autouse=True)
+def _installation_language() -> Iterator[None]:
+    """Each test starts in the installation's language. A page asked for in another language
+    leaves it active in the thread after the answer (Django's LocaleMiddleware activates, it
+    never deactivates: each request activates its own), and a service called next would write
+    its duty notes in it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_lifts_the_truncate_guards() -> Iterator[None]:
     """Between transactional tests pytest-django empties every table with one TRUNCATE (Django's
